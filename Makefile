@@ -1,0 +1,44 @@
+# sshstack: every target works on all modules of go.work.
+# `go test ./...` does not work at a workspace root, so targets expand the
+# module list into package patterns (github.com/sshstack/sshstack/wire/... ...).
+
+GO        ?= go
+PKGS      := $(shell $(GO) list -m -f '{{.Path}}/...')
+FUZZTIME  ?= 10s
+TESTFLAGS ?= -race -timeout 25m
+STATICCHECK_VERSION ?= v0.7.0
+
+.PHONY: all test lint vet staticcheck fuzz bench demo build
+
+all: lint test
+
+build:
+	$(GO) build $(PKGS)
+
+test:
+	$(GO) test $(TESTFLAGS) $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+
+lint: vet staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Runs every Fuzz target of every package for FUZZTIME each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+demo:
+	@echo "make demo: the server (issue 9) is not built yet; there is nothing to demonstrate." >&2
+	@exit 1

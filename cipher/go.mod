@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/cipher
+
+go 1.26

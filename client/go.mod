@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/client
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/conformance
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/connection
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/gssapi
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/hostkey
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/kex
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/packet
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/server
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/sshstack/sshstack/userauth
+
+go 1.26

@@ -1,0 +1,185 @@
+package wire_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// parseFunc adapts a typed ParseT function to return a Message.
+type parseFunc func([]byte) (wire.Message, error)
+
+func parser[T any, PT interface {
+	*T
+	wire.Message
+}](f func([]byte) (T, error)) parseFunc {
+	return func(b []byte) (wire.Message, error) {
+		m, err := f(b)
+		if err != nil {
+			return nil, err
+		}
+		return PT(&m), nil
+	}
+}
+
+// codecCase is one message value and its parser. open is true for
+// messages whose end is not defined (trailing data allowed).
+type codecCase struct {
+	name  string
+	msg   wire.Message
+	parse parseFunc
+	open  bool
+}
+
+// codecCases lists a representative value of every message type. Every
+// codec test below runs over all of them.
+var codecCases = []codecCase{
+	{"DISCONNECT", &wire.Disconnect{Reason: wire.ProtocolError, Description: "bye", Language: "en"}, parser(wire.ParseDisconnect), false},
+	{"KEXINIT", &wire.KexInit{
+		Cookie:                  [16]byte{1, 2, 3},
+		KexAlgorithms:           []string{"curve25519-sha256", "ext-info-c", "kex-strict-c-v00@openssh.com"},
+		ServerHostKeyAlgorithms: []string{"ssh-ed25519"},
+		CiphersClientServer:     []string{"aes128-gcm@openssh.com"},
+		CiphersServerClient:     []string{"aes128-gcm@openssh.com"},
+		MACsClientServer:        []string{"hmac-sha2-256-etm@openssh.com"},
+		MACsServerClient:        []string{"hmac-sha2-256-etm@openssh.com"},
+		CompressionClientServer: []string{"none"},
+		CompressionServerClient: []string{"none"},
+	}, parser(wire.ParseKexInit), false},
+	{"CHANNEL_DATA", &wire.ChannelData{Recipient: 7, Data: []byte("hello")}, parser(wire.ParseChannelData), false},
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	for _, tc := range codecCases {
+		t.Run(tc.name, func(t *testing.T) {
+			enc := tc.msg.Append(nil)
+			if got := wire.MsgNum(enc[0]); got != tc.msg.Num() {
+				t.Fatalf("first byte %v, want %v", got, tc.msg.Num())
+			}
+			got, err := tc.parse(enc)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if diff := cmp.Diff(tc.msg, got); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+			if again := got.Append(nil); !bytes.Equal(again, enc) {
+				t.Errorf("re-encoding differs:\n%x\n%x", enc, again)
+			}
+		})
+	}
+}
+
+// TestCodecTruncation cuts every valid encoding at every byte and expects
+// a typed error, never a panic (STYLE.md section 9; SECURITY.md W1).
+func TestCodecTruncation(t *testing.T) {
+	for _, tc := range codecCases {
+		t.Run(tc.name, func(t *testing.T) {
+			enc := tc.msg.Append(nil)
+			for i := 0; i < len(enc); i++ {
+				_, err := tc.parse(enc[:i:i])
+				var de *wire.DecodeError
+				if !errors.As(err, &de) {
+					t.Fatalf("cut at %d of %d: err = %v, want *DecodeError", i, len(enc), err)
+				}
+			}
+		})
+	}
+}
+
+// TestCodecTrailing appends a byte to every encoding: closed messages must
+// reject it (SECURITY.md W6).
+func TestCodecTrailing(t *testing.T) {
+	for _, tc := range codecCases {
+		t.Run(tc.name, func(t *testing.T) {
+			enc := append(tc.msg.Append(nil), 0)
+			_, err := tc.parse(enc)
+			if tc.open {
+				if err != nil {
+					t.Errorf("open message with trailing byte: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, wire.ErrTrailingData) {
+				t.Errorf("err = %v, want ErrTrailingData", err)
+			}
+		})
+	}
+}
+
+// TestCodecWrongNumber feeds every encoding with another message number.
+func TestCodecWrongNumber(t *testing.T) {
+	for _, tc := range codecCases {
+		t.Run(tc.name, func(t *testing.T) {
+			enc := tc.msg.Append(nil)
+			enc[0]++
+			if _, err := tc.parse(enc); !errors.Is(err, wire.ErrUnexpectedMessage) {
+				t.Errorf("err = %v, want ErrUnexpectedMessage", err)
+			}
+		})
+	}
+}
+
+// fuzzRoundTrip is the body of every codec fuzz target: whatever parses
+// must re-encode to something that parses to an equal message.
+func fuzzRoundTrip(f *testing.F, seed wire.Message, parse parseFunc) {
+	f.Add(seed.Append(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m1, err := parse(b)
+		if err != nil {
+			return
+		}
+		m2, err := parse(m1.Append(nil))
+		if err != nil || !cmp.Equal(m1, m2) {
+			t.Fatalf("round trip: %v\n%s", err, cmp.Diff(m1, m2))
+		}
+	})
+}
+
+func FuzzParseDisconnect(f *testing.F) {
+	fuzzRoundTrip(f, codecCases[0].msg, parser(wire.ParseDisconnect))
+}
+
+func FuzzParseKexInit(f *testing.F) {
+	fuzzRoundTrip(f, codecCases[1].msg, parser(wire.ParseKexInit))
+}
+
+func FuzzParseChannelData(f *testing.F) {
+	fuzzRoundTrip(f, codecCases[2].msg, parser(wire.ParseChannelData))
+}
+
+func BenchmarkAppendChannelData(b *testing.B) {
+	m := wire.ChannelData{Recipient: 1, Data: make([]byte, 32<<10)}
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(m.Data)))
+	for b.Loop() {
+		buf = m.Append(buf[:0])
+	}
+}
+
+func BenchmarkParseChannelData(b *testing.B) {
+	m := wire.ChannelData{Recipient: 1, Data: make([]byte, 32<<10)}
+	enc := m.Append(nil)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(m.Data)))
+	for b.Loop() {
+		if _, err := wire.ParseChannelData(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseKexInit(b *testing.B) {
+	enc := codecCases[1].msg.Append(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := wire.ParseKexInit(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

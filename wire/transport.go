@@ -1,0 +1,17 @@
+package wire
+
+// A Transport carries whole SSH payloads, message number first.
+//
+// It is the one seam between the layers of sshstack: packet produces it
+// over a net.Conn, kex wraps it and keeps it secure across rekeys, userauth
+// runs on it and connection multiplexes channels over it.
+//
+// ReadPacket returns a payload that is valid only until the next call to
+// ReadPacket. WritePacket does not retain payload after it returns.
+// SessionID returns nil until the first key exchange has completed.
+type Transport interface {
+	ReadPacket() ([]byte, error) // valid until the next ReadPacket
+	WritePacket(payload []byte) error
+	SessionID() []byte
+	Close() error
+}
