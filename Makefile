@@ -6,7 +6,7 @@ GO        ?= go
 PKGS      := $(shell $(GO) list -m -f '{{.Path}}/...')
 FUZZTIME  ?= 10s
 TESTFLAGS ?= -race -timeout 25m
-STATICCHECK_VERSION ?= v0.7.0
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: all test lint vet staticcheck fuzz bench demo build
 
