@@ -14,3 +14,5 @@ replace (
 	github.com/sshstack/sshstack/userauth => ../userauth
 	github.com/sshstack/sshstack/wire => ../wire
 )
+
+require go.uber.org/goleak v1.3.0
