@@ -51,6 +51,39 @@ var codecCases = []codecCase{
 		CompressionServerClient: []string{"none"},
 	}, parser(wire.ParseKexInit), false},
 	{"CHANNEL_DATA", &wire.ChannelData{Recipient: 7, Data: []byte("hello")}, parser(wire.ParseChannelData), false},
+
+	// RFC 4254 connection protocol. Open messages carry an empty tail here,
+	// so that cutting them at any byte still cuts a fixed field.
+	{"GLOBAL_REQUEST", &wire.GlobalRequest{Name: wire.GlobalKeepalive, WantReply: true}, parser(wire.ParseGlobalRequest), true},
+	{"REQUEST_SUCCESS", &wire.RequestSuccess{}, parser(wire.ParseRequestSuccess), true},
+	{"REQUEST_FAILURE", &wire.RequestFailure{}, parser(wire.ParseRequestFailure), false},
+	{"CHANNEL_OPEN", &wire.ChannelOpen{Type: wire.ChannelTypeSession, Sender: 1, InitialWindow: 2 << 20, MaxPacket: 32 << 10}, parser(wire.ParseChannelOpen), true},
+	{"CHANNEL_OPEN_CONFIRMATION", &wire.ChannelOpenConfirmation{Recipient: 1, Sender: 2, InitialWindow: 3, MaxPacket: 4}, parser(wire.ParseChannelOpenConfirmation), true},
+	{"CHANNEL_OPEN_FAILURE", &wire.ChannelOpenFailure{Recipient: 1, Reason: wire.ConnectFailed, Description: "no route", Language: "en"}, parser(wire.ParseChannelOpenFailure), false},
+	{"CHANNEL_WINDOW_ADJUST", &wire.ChannelWindowAdjust{Recipient: 1, Bytes: 1 << 20}, parser(wire.ParseChannelWindowAdjust), false},
+	{"CHANNEL_EXTENDED_DATA", &wire.ChannelExtendedData{Recipient: 1, DataType: wire.ExtendedDataStderr, Data: []byte("hunter2-stderr")}, parser(wire.ParseChannelExtendedData), false},
+	{"CHANNEL_EOF", &wire.ChannelEOF{Recipient: 1}, parser(wire.ParseChannelEOF), false},
+	{"CHANNEL_CLOSE", &wire.ChannelClose{Recipient: 1}, parser(wire.ParseChannelClose), false},
+	{"CHANNEL_REQUEST", &wire.ChannelRequest{Recipient: 1, Type: wire.RequestShell, WantReply: true}, parser(wire.ParseChannelRequest), true},
+	{"CHANNEL_SUCCESS", &wire.ChannelSuccess{Recipient: 1}, parser(wire.ParseChannelSuccess), false},
+	{"CHANNEL_FAILURE", &wire.ChannelFailure{Recipient: 1}, parser(wire.ParseChannelFailure), false},
+}
+
+// caseByName returns the codecCases entry called name; fuzz targets take
+// their seed from it.
+func caseByName(name string) codecCase {
+	for _, tc := range codecCases {
+		if tc.name == name {
+			return tc
+		}
+	}
+	panic("no codec case " + name)
+}
+
+// fuzzCase runs fuzzRoundTrip seeded with the codecCases entry name.
+func fuzzCase(f *testing.F, name string) {
+	tc := caseByName(name)
+	fuzzRoundTrip(f, tc.msg, tc.parse)
 }
 
 func TestCodecRoundTrip(t *testing.T) {

@@ -280,3 +280,39 @@ func (r *Reader) End(msg string) error {
 	}
 	return r.Finish(msg)
 }
+
+// Count reads a uint32 element count and checks it before the caller
+// allocates or loops: count*minSize must not exceed the bytes that remain
+// (ErrTruncated), and count must not exceed max (ErrTooLarge). minSize is
+// the smallest encoding of one element, at least 1. what names the field
+// in the error. After an error Count returns 0 (SECURITY.md W7).
+func (r *Reader) Count(minSize, max int, what string) int {
+	start := r.off
+	n := r.Uint32()
+	if r.err != nil {
+		return 0
+	}
+	if minSize < 1 {
+		minSize = 1
+	}
+	if uint64(n)*uint64(minSize) > uint64(len(r.b)-r.off) {
+		r.off = start
+		r.Fail(ErrTruncated, what+" count past end")
+		return 0
+	}
+	if uint64(n) > uint64(max) {
+		r.off = start
+		r.Fail(ErrTooLarge, what+" count")
+		return 0
+	}
+	return int(n)
+}
+
+// rest returns the unread bytes like Rest, but nil when none remain, so
+// that an absent open-ended field compares equal to a zero value.
+func (r *Reader) rest() []byte {
+	if b := r.Rest(); len(b) > 0 {
+		return b
+	}
+	return nil
+}
