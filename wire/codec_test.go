@@ -52,6 +52,21 @@ var codecCases = []codecCase{
 	}, parser(wire.ParseKexInit), false},
 	{"CHANNEL_DATA", &wire.ChannelData{Recipient: 7, Data: []byte("hello")}, parser(wire.ParseChannelData), false},
 
+	// RFC 4253 transport, RFC 8308, OpenSSH ping.
+	{"IGNORE", &wire.Ignore{Data: []byte("hunter2-ignore")}, parser(wire.ParseIgnore), false},
+	{"UNIMPLEMENTED", &wire.Unimplemented{SeqNum: 42}, parser(wire.ParseUnimplemented), false},
+	{"DEBUG", &wire.Debug{AlwaysDisplay: true, Message: "hello", Language: "en"}, parser(wire.ParseDebug), false},
+	{"SERVICE_REQUEST", &wire.ServiceRequest{Service: wire.ServiceUserauth}, parser(wire.ParseServiceRequest), false},
+	{"SERVICE_ACCEPT", &wire.ServiceAccept{Service: wire.ServiceUserauth}, parser(wire.ParseServiceAccept), false},
+	{"NEWKEYS", &wire.NewKeys{}, parser(wire.ParseNewKeys), false},
+	{"EXT_INFO", &wire.ExtInfo{Extensions: []wire.Extension{
+		{Name: wire.ExtServerSigAlgs, Value: wire.NameListValue([]string{"ssh-ed25519", "rsa-sha2-256"})},
+		{Name: wire.ExtPing, Value: []byte(wire.ExtVersion0)},
+	}}, parser(wire.ParseExtInfo), false},
+	{"NEWCOMPRESS", &wire.NewCompress{}, parser(wire.ParseNewCompress), false},
+	{"PING", &wire.Ping{Data: []byte("hunter2-ping")}, parser(wire.ParsePing), false},
+	{"PONG", &wire.Pong{Data: []byte("hunter2-pong")}, parser(wire.ParsePong), false},
+
 	// RFC 4254 connection protocol. Open messages carry an empty tail here,
 	// so that cutting them at any byte still cuts a fixed field.
 	{"GLOBAL_REQUEST", &wire.GlobalRequest{Name: wire.GlobalKeepalive, WantReply: true}, parser(wire.ParseGlobalRequest), true},
