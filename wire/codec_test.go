@@ -67,6 +67,25 @@ var codecCases = []codecCase{
 	{"PING", &wire.Ping{Data: []byte("hunter2-ping")}, parser(wire.ParsePing), false},
 	{"PONG", &wire.Pong{Data: []byte("hunter2-pong")}, parser(wire.ParsePong), false},
 
+	// Key exchange methods (30-49).
+	{"KEXDH_INIT", &wire.KexDHInit{E: []byte{0x80, 1, 2, 3}}, parser(wire.ParseKexDHInit), false},
+	{"KEXDH_REPLY", &wire.KexDHReply{HostKey: hostKeyBlob, F: []byte{0x7f, 9}, Signature: []byte("sig")}, parser(wire.ParseKexDHReply), false},
+	{"KEX_ECDH_INIT", &wire.KexECDHInit{ClientPublic: make([]byte, 32)}, parser(wire.ParseKexECDHInit), false},
+	{"KEX_ECDH_REPLY", &wire.KexECDHReply{HostKey: hostKeyBlob, ServerPublic: []byte{9, 9}, Signature: []byte("sig")}, parser(wire.ParseKexECDHReply), false},
+	{"KEX_DH_GEX_REQUEST_OLD", &wire.KexDHGexRequestOld{N: 3072}, parser(wire.ParseKexDHGexRequestOld), false},
+	{"KEX_DH_GEX_REQUEST", &wire.KexDHGexRequest{Min: 2048, N: 3072, Max: 8192}, parser(wire.ParseKexDHGexRequest), false},
+	{"KEX_DH_GEX_GROUP", &wire.KexDHGexGroup{P: []byte{0xff, 0xfb}, G: []byte{2}}, parser(wire.ParseKexDHGexGroup), false},
+	{"KEX_DH_GEX_INIT", &wire.KexDHGexInit{E: []byte{1, 2}}, parser(wire.ParseKexDHGexInit), false},
+	{"KEX_DH_GEX_REPLY", &wire.KexDHGexReply{HostKey: hostKeyBlob, F: []byte{0x81}, Signature: []byte("sig")}, parser(wire.ParseKexDHGexReply), false},
+	{"KEXGSS_INIT", &wire.KexGSSInit{Token: []byte("hunter2-token"), E: []byte{0, 0x80}}, parser(wire.ParseKexGSSInit), false},
+	{"KEXGSS_CONTINUE", &wire.KexGSSContinue{Token: []byte("hunter2-token")}, parser(wire.ParseKexGSSContinue), false},
+	{"KEXGSS_COMPLETE", &wire.KexGSSComplete{F: []byte{5}, MIC: []byte("hunter2-mic"), HasToken: true, Token: []byte("hunter2-token")}, parser(wire.ParseKexGSSComplete), false},
+	{"KEXGSS_COMPLETE no token", &wire.KexGSSComplete{F: []byte{5}, MIC: []byte("hunter2-mic")}, parser(wire.ParseKexGSSComplete), false},
+	{"KEXGSS_HOSTKEY", &wire.KexGSSHostKey{HostKey: hostKeyBlob}, parser(wire.ParseKexGSSHostKey), false},
+	{"KEXGSS_ERROR", &wire.KexGSSError{Major: 0xd0000, Minor: 7, Message: "no credentials", Language: "en"}, parser(wire.ParseKexGSSError), false},
+	{"KEXGSS_GROUPREQ", &wire.KexGSSGroupReq{Min: 2048, N: 4096, Max: 8192}, parser(wire.ParseKexGSSGroupReq), false},
+	{"KEXGSS_GROUP", &wire.KexGSSGroup{P: []byte{0xff, 0xfb}, G: []byte{2}}, parser(wire.ParseKexGSSGroup), false},
+
 	// RFC 4254 connection protocol. Open messages carry an empty tail here,
 	// so that cutting them at any byte still cuts a fixed field.
 	{"GLOBAL_REQUEST", &wire.GlobalRequest{Name: wire.GlobalKeepalive, WantReply: true}, parser(wire.ParseGlobalRequest), true},
@@ -83,6 +102,10 @@ var codecCases = []codecCase{
 	{"CHANNEL_SUCCESS", &wire.ChannelSuccess{Recipient: 1}, parser(wire.ParseChannelSuccess), false},
 	{"CHANNEL_FAILURE", &wire.ChannelFailure{Recipient: 1}, parser(wire.ParseChannelFailure), false},
 }
+
+// hostKeyBlob is an ssh-ed25519 public key blob (RFC 8709, Section 4)
+// with a zero key.
+var hostKeyBlob = wire.AppendString(wire.AppendString(nil, "ssh-ed25519"), make([]byte, 32))
 
 // caseByName returns the codecCases entry called name; fuzz targets take
 // their seed from it.
