@@ -1,7 +1,50 @@
-// Package cipher will hold SSH packet protection algorithms behind a small
-// plug-in interface and a registry: aes-ctr, aes-gcm@openssh.com,
-// chacha20-poly1305@openssh.com, hmac-sha2-*(-etm@openssh.com) and the
-// legacy CBC and SHA-1 algorithms (off by default), as RFC 4253,
-// Section 6.3-6.4, RFC 4344, RFC 5647, RFC 6668 and OpenSSH's PROTOCOL
-// files define them. Not implemented yet.
+// Package cipher holds the SSH packet protection algorithms: the
+// encryption algorithms of RFC 4253, Section 6.3 and the MAC algorithms of
+// Section 6.4, behind a small plug-in interface and a registry.
+//
+// # Algorithms
+//
+// An [Algorithm] describes an encryption algorithm by its wire name, key,
+// IV, block and tag sizes, and builds keyed per-direction instances: a
+// [Stream] for the classic ciphers that need a separate MAC, or an [AEAD]
+// for the authenticated ciphers that protect the whole packet. A [MAC]
+// describes a MAC algorithm by its wire name, key and tag size and whether it
+// is an encrypt-then-MAC variant (OpenSSH PROTOCOL, Section 1.5).
+//
+// Registered by default:
+//
+//   - chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305),
+//     aes128-gcm@openssh.com and aes256-gcm@openssh.com (RFC 5647 with
+//     OpenSSH's naming, PROTOCOL Section 1.6), aes128-ctr, aes192-ctr and
+//     aes256-ctr (RFC 4344, Section 4);
+//   - hmac-sha2-256-etm@openssh.com, hmac-sha2-512-etm@openssh.com,
+//     hmac-sha2-256 and hmac-sha2-512 (RFC 6668);
+//   - legacy, registered but absent from the default lists: aes128-cbc,
+//     aes256-cbc, 3des-cbc (RFC 4253, Section 6.3), hmac-sha1 and
+//     hmac-sha1-etm@openssh.com;
+//   - "none", for tests only; it is in no default list and no wildcard
+//     matches it.
+//
+// # Negotiation support
+//
+// The key exchange looks an algorithm up by its negotiated name with
+// [LookupAlgorithm] and [LookupMAC] to learn how much key material to derive
+// (RFC 4253, Section 7.2): [Algorithm.KeySize], [Algorithm.IVSize] and
+// [MAC.KeySize]. When [Algorithm.AEAD] reports true, the MAC name-list is
+// ignored and no MAC is negotiated (PROTOCOL Section 1.6,
+// PROTOCOL.chacha20poly1305 "Negotiation").
+//
+// [DefaultCiphers] and [DefaultMACs] return fresh slices in preference order;
+// the order draws no [fail] line from ssh-audit. [ApplyModifiers]
+// implements OpenSSH's "+list", "-list" and "^list" syntax with wildcards,
+// which also covers paramiko's disabled_algorithms.
+//
+// # Users' own algorithms
+//
+// [RegisterAlgorithm] and [RegisterMAC] add or replace an algorithm. The
+// registry is safe for concurrent use; registering is meant for init time.
+//
+// The keyed instances returned by the constructors are not safe for
+// concurrent use: each belongs to one direction of one connection, driven by
+// the packet layer.
 package cipher
