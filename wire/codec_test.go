@@ -86,6 +86,38 @@ var codecCases = []codecCase{
 	{"KEXGSS_GROUPREQ", &wire.KexGSSGroupReq{Min: 2048, N: 4096, Max: 8192}, parser(wire.ParseKexGSSGroupReq), false},
 	{"KEXGSS_GROUP", &wire.KexGSSGroup{P: []byte{0xff, 0xfb}, G: []byte{2}}, parser(wire.ParseKexGSSGroup), false},
 
+	// User authentication (RFC 4252, RFC 4256, RFC 4462).
+	{"USERAUTH_REQUEST none", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodNone}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST password", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPassword, Password: "hunter2"}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST password change", &wire.UserauthRequest{User: "älice", Service: wire.ServiceConnection, Method: wire.MethodPassword,
+		ChangePassword: true, Password: "hunter2", NewPassword: "hunter3-new"}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST publickey query", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPublicKey,
+		Algorithm: "ssh-ed25519", PublicKey: hostKeyBlob}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST publickey signed", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPublicKey,
+		HasSignature: true, Algorithm: "ssh-ed25519", PublicKey: hostKeyBlob, Signature: []byte("signature")}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST hostbased", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodHostbased,
+		HasSignature: true, Algorithm: "ssh-ed25519", PublicKey: hostKeyBlob, ClientHost: "client.example.", ClientUser: "alice", Signature: []byte("signature")}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST keyboard-interactive", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive,
+		Submethods: "pam"}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST gssapi-with-mic", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIWithMIC,
+		Mechanisms: [][]byte{krb5OID, {0x06, 0x01, 0x00}}}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST gssapi-keyex", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIKeyex,
+		MIC: []byte("hunter2-mic")}, parser(wire.ParseUserauthRequest), false},
+	{"USERAUTH_REQUEST other", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: "x-unknown@example.org"}, parser(wire.ParseUserauthRequest), true},
+	{"USERAUTH_FAILURE", &wire.UserauthFailure{Methods: []string{wire.MethodPublicKey, wire.MethodPassword}, PartialSuccess: true}, parser(wire.ParseUserauthFailure), false},
+	{"USERAUTH_SUCCESS", &wire.UserauthSuccess{}, parser(wire.ParseUserauthSuccess), false},
+	{"USERAUTH_BANNER", &wire.UserauthBanner{Message: "welcome\n", Language: "en"}, parser(wire.ParseUserauthBanner), false},
+	{"USERAUTH_PK_OK", &wire.UserauthPKOK{Algorithm: "ssh-ed25519", PublicKey: hostKeyBlob}, parser(wire.ParseUserauthPKOK), false},
+	{"USERAUTH_PASSWD_CHANGEREQ", &wire.UserauthPasswdChangeReq{Prompt: "expired", Language: "en"}, parser(wire.ParseUserauthPasswdChangeReq), false},
+	{"USERAUTH_INFO_REQUEST", &wire.UserauthInfoRequest{Name: "otp", Instruction: "enter code", Prompts: []wire.Prompt{{Text: "Password: "}, {Text: "Code: ", Echo: true}}}, parser(wire.ParseUserauthInfoRequest), false},
+	{"USERAUTH_INFO_RESPONSE", &wire.UserauthInfoResponse{Responses: []string{"hunter2", "hunter2-otp"}}, parser(wire.ParseUserauthInfoResponse), false},
+	{"USERAUTH_GSSAPI_RESPONSE", &wire.UserauthGSSAPIResponse{Mechanism: krb5OID}, parser(wire.ParseUserauthGSSAPIResponse), false},
+	{"USERAUTH_GSSAPI_TOKEN", &wire.UserauthGSSAPIToken{Token: []byte("hunter2-token")}, parser(wire.ParseUserauthGSSAPIToken), false},
+	{"USERAUTH_GSSAPI_EXCHANGE_COMPLETE", &wire.UserauthGSSAPIExchangeComplete{}, parser(wire.ParseUserauthGSSAPIExchangeComplete), false},
+	{"USERAUTH_GSSAPI_ERROR", &wire.UserauthGSSAPIError{Major: 1, Minor: 2, Message: "bad", Language: "en"}, parser(wire.ParseUserauthGSSAPIError), false},
+	{"USERAUTH_GSSAPI_ERRTOK", &wire.UserauthGSSAPIErrtok{Token: []byte("hunter2-token")}, parser(wire.ParseUserauthGSSAPIErrtok), false},
+	{"USERAUTH_GSSAPI_MIC", &wire.UserauthGSSAPIMIC{MIC: []byte("hunter2-mic")}, parser(wire.ParseUserauthGSSAPIMIC), false},
+
 	// RFC 4254 connection protocol. Open messages carry an empty tail here,
 	// so that cutting them at any byte still cuts a fixed field.
 	{"GLOBAL_REQUEST", &wire.GlobalRequest{Name: wire.GlobalKeepalive, WantReply: true}, parser(wire.ParseGlobalRequest), true},
@@ -106,6 +138,10 @@ var codecCases = []codecCase{
 // hostKeyBlob is an ssh-ed25519 public key blob (RFC 8709, Section 4)
 // with a zero key.
 var hostKeyBlob = wire.AppendString(wire.AppendString(nil, "ssh-ed25519"), make([]byte, 32))
+
+// krb5OID is the DER encoding of the Kerberos V5 mechanism OID
+// 1.2.840.113554.1.2.2 (RFC 1964, Section 1).
+var krb5OID = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02}
 
 // caseByName returns the codecCases entry called name; fuzz targets take
 // their seed from it.
