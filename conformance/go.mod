@@ -1,6 +1,6 @@
 module github.com/sshstack/sshstack/conformance
 
-go 1.26
+go 1.26.0
 
 replace (
 	github.com/sshstack/sshstack/cipher => ../cipher
@@ -15,4 +15,18 @@ replace (
 	github.com/sshstack/sshstack/wire => ../wire
 )
 
-require go.uber.org/goleak v1.3.0
+require (
+	github.com/sshstack/sshstack/gssapi v0.0.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/hashicorp/go-uuid v1.0.3 // indirect
+	github.com/jcmturner/aescts/v2 v2.0.0 // indirect
+	github.com/jcmturner/dnsutils/v2 v2.0.0 // indirect
+	github.com/jcmturner/gofork v1.7.6 // indirect
+	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
+	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+)

@@ -1,0 +1,89 @@
+package gssapi
+
+import (
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/jcmturner/gokrb5/v8/config"
+)
+
+// A Config carries the Kerberos configuration used to map names to
+// principals and to reach KDCs. The zero value (and a nil *Config) loads
+// krb5.conf from KRB5_CONFIG, or /etc/krb5.conf, on first use, the way
+// MIT's library does.
+type Config struct {
+	// Krb5 is the parsed krb5.conf. If nil, it is loaded as above.
+	Krb5 *config.Config
+
+	once sync.Once
+	err  error
+}
+
+// LoadConfig parses krb5.conf from KRB5_CONFIG (the first file of a
+// colon-separated list that exists) or /etc/krb5.conf. A missing file
+// yields an empty configuration, not an error.
+func LoadConfig() (*Config, error) {
+	c := &Config{}
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ConfigFromString parses krb5.conf text.
+func ConfigFromString(s string) (*Config, error) {
+	k, err := config.NewFromString(s)
+	if err != nil {
+		return nil, wrapError(StatusFailure, err, "parsing krb5.conf")
+	}
+	return &Config{Krb5: k}, nil
+}
+
+// krb5 returns the parsed configuration. A nil *Config reads the
+// environment afresh on every call, so a change of KRB5_CONFIG applies to
+// the next credential or context.
+func (c *Config) krb5() (*config.Config, error) {
+	if c == nil {
+		c = &Config{}
+	}
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c.Krb5, nil
+}
+
+func (c *Config) load() error {
+	c.once.Do(func() {
+		if c.Krb5 != nil {
+			return
+		}
+		paths := []string{"/etc/krb5.conf"}
+		if env := os.Getenv("KRB5_CONFIG"); env != "" {
+			paths = strings.Split(env, ":")
+		}
+		for _, p := range paths {
+			if _, err := os.Stat(p); err != nil {
+				continue
+			}
+			k, err := config.Load(p)
+			if err != nil {
+				c.err = wrapError(StatusFailure, err, "loading %s", p)
+				return
+			}
+			c.Krb5 = k
+			return
+		}
+		c.Krb5 = config.New()
+	})
+	return c.err
+}
+
+// realmForHost returns the realm of host by [domain_realm], falling back
+// to the default realm (MIT krb5_get_host_realm without DNS lookups).
+func realmForHost(k *config.Config, host string) string {
+	if r := k.ResolveRealm(strings.ToLower(host)); r != "" {
+		return r
+	}
+	return k.LibDefaults.DefaultRealm
+}
