@@ -90,7 +90,7 @@ var bodyCases = []bodyCase{
 	{"pty-req", &wire.PtyRequest{Term: "xterm-256color", Columns: 80, Rows: 24, WidthPixels: 640, HeightPixels: 480,
 		Modes: wire.AppendTerminalModes(nil, []wire.TerminalMode{{Opcode: wire.VINTR, Value: 3}, {Opcode: wire.ECHO, Value: 1}})}, bodyParser(wire.ParsePtyRequest)},
 	{"x11-req", &wire.X11Request{SingleConnection: true, AuthProtocol: "MIT-MAGIC-COOKIE-1", AuthCookie: "hunter2cookie", Screen: 0}, bodyParser(wire.ParseX11Request)},
-	{"env", &wire.EnvRequest{Name: "LANG", Value: "C.UTF-8"}, bodyParser(wire.ParseEnvRequest)},
+	{"env", &wire.EnvRequest{Name: "API_TOKEN", Value: "hunter2-env"}, bodyParser(wire.ParseEnvRequest)},
 	{"exec", &wire.ExecRequest{Command: "uname -a"}, bodyParser(wire.ParseExecRequest)},
 	{"subsystem", &wire.SubsystemRequest{Name: "sftp"}, bodyParser(wire.ParseSubsystemRequest)},
 	{"window-change", &wire.WindowChange{Columns: 120, Rows: 40, WidthPixels: 1, HeightPixels: 2}, bodyParser(wire.ParseWindowChange)},

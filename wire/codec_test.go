@@ -50,7 +50,7 @@ var codecCases = []codecCase{
 		CompressionClientServer: []string{"none"},
 		CompressionServerClient: []string{"none"},
 	}, parser(wire.ParseKexInit), false},
-	{"CHANNEL_DATA", &wire.ChannelData{Recipient: 7, Data: []byte("hello")}, parser(wire.ParseChannelData), false},
+	{"CHANNEL_DATA", &wire.ChannelData{Recipient: 7, Data: []byte("hunter2-data")}, parser(wire.ParseChannelData), false},
 
 	// RFC 4253 transport, RFC 8308, OpenSSH ping.
 	{"IGNORE", &wire.Ignore{Data: []byte("hunter2-ignore")}, parser(wire.ParseIgnore), false},
@@ -90,7 +90,7 @@ var codecCases = []codecCase{
 	{"USERAUTH_REQUEST none", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodNone}, parser(wire.ParseUserauthRequest), false},
 	{"USERAUTH_REQUEST password", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPassword, Password: "hunter2"}, parser(wire.ParseUserauthRequest), false},
 	{"USERAUTH_REQUEST password change", &wire.UserauthRequest{User: "älice", Service: wire.ServiceConnection, Method: wire.MethodPassword,
-		ChangePassword: true, Password: "hunter2", NewPassword: "hunter3-new"}, parser(wire.ParseUserauthRequest), false},
+		ChangePassword: true, Password: "hunter2", NewPassword: "hunter2-new"}, parser(wire.ParseUserauthRequest), false},
 	{"USERAUTH_REQUEST publickey query", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPublicKey,
 		Algorithm: "ssh-ed25519", PublicKey: hostKeyBlob}, parser(wire.ParseUserauthRequest), false},
 	{"USERAUTH_REQUEST publickey signed", &wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPublicKey,
