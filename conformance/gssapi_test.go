@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -388,4 +390,312 @@ func TestGSSNoMutual(t *testing.T) {
 		}
 		exchangeMessages(t, ac, p)
 	})
+}
+
+// Our initiator delegates a forwarded TGT; MIT stores it and klist
+// reads it.
+func TestGSSDelegationOursToMIT(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	ic, p := initToMIT(t, r, gssapi.FlagMutual|gssapi.FlagDelegate)
+	if !ic.Flags().Delegate() {
+		t.Fatalf("delegation flag not set: %v", ic.Flags())
+	}
+	info := p.info()
+	if !info.Delegated || gssapi.Flags(info.Flags)&gssapi.FlagDelegate == 0 {
+		t.Fatalf("MIT got no delegated credential: %+v", info)
+	}
+	path := filepath.Join(t.TempDir(), "mit-deleg")
+	p.mustCall('D', []byte(path))
+	out, err := r.kdc.Klist(testCtx(t), path)
+	if err != nil {
+		t.Fatalf("klist: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Default principal: "+r.alice()) || !strings.Contains(out, "krbtgt/"+r.kdc.Realm+"@"+r.kdc.Realm) {
+		t.Errorf("klist of MIT's stored delegation:\n%s", out)
+	}
+	if !strings.Contains(out, "Flags: FfT") && !strings.Contains(out, "Flags: Ff") {
+		t.Errorf("delegated TGT is not marked forwarded:\n%s", out)
+	}
+}
+
+// MIT delegates to our acceptor; we write the TGT to a ccache that klist
+// reads, and use it to authenticate to MIT again.
+func TestGSSDelegationMITToOurs(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	ac, _ := gssapi.NewAcceptContext(nil)
+	if _, err := acceptFromMIT(t, r, ac, "md"); err != nil {
+		t.Fatal(err)
+	}
+	if !ac.Flags().Delegate() {
+		t.Fatalf("delegation flag not set: %v", ac.Flags())
+	}
+	d := ac.DelegatedCredential()
+	if d == nil {
+		t.Fatal("no delegated credential")
+	}
+	if d.Name().String() != r.alice() || d.Usage() != gssapi.UsageInitiate || d.Lifetime() <= 0 {
+		t.Errorf("delegated credential: name %v usage %v lifetime %v", d.Name(), d.Usage(), d.Lifetime())
+	}
+	path := filepath.Join(t.TempDir(), "our-deleg")
+	if err := d.WriteCCache("FILE:" + path); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("ccache mode: %v %v", fi.Mode(), err)
+	}
+	out, err := r.kdc.Klist(testCtx(t), path)
+	if err != nil {
+		t.Fatalf("klist: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Default principal: "+r.alice()) || !strings.Contains(out, "krbtgt/"+r.kdc.Realm+"@"+r.kdc.Realm) {
+		t.Errorf("klist of our ccache:\n%s", out)
+	}
+	// The written cache works for MIT's kvno (a TGS exchange with it).
+	kv, err := r.kdc.Command(testCtx(t), "kvno", []string{"host/localhost"}, "KRB5CCNAME=FILE:"+path).CombinedOutput()
+	if err != nil {
+		t.Errorf("kvno with our ccache: %v\n%s", err, kv)
+	}
+	// And the delegated credential initiates a context to MIT.
+	p := startMIT(t, r, nil, "accept")
+	ic, err := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), &gssapi.InitOptions{Cred: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out1, err := ic.Step(testCtx(t), nil)
+	if err != nil {
+		t.Fatalf("initiating with the delegated credential: %v", err)
+	}
+	p.send(out1)
+	in, err := p.recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.Step(testCtx(t), in); err != nil || !ic.Established() {
+		t.Fatalf("second step: %v", err)
+	}
+}
+
+func wantGSSError(t *testing.T, what string, err error, sentinel error, krbCode int32) {
+	t.Helper()
+	if !errors.Is(err, sentinel) {
+		t.Errorf("%s: got %v, want %v", what, err, sentinel)
+		return
+	}
+	var ge *gssapi.Error
+	if !errors.As(err, &ge) {
+		t.Errorf("%s: %T is not a *gssapi.Error", what, err)
+		return
+	}
+	if krbCode != 0 && ge.KrbCode != krbCode {
+		t.Errorf("%s: Kerberos code %d, want %d (%v)", what, ge.KrbCode, krbCode, err)
+	}
+}
+
+// The failure cases of OpenSSH's gss-auth regression (SECURITY.md G6):
+// no keytab entry, no TGT, wrong principal on either side.
+func TestGSSFailures(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	r.kdc.AddService(t, "host/other")
+	otherKT := r.kdc.Keytab(t, "host/other")
+	bothKT := r.kdc.Keytab(t, "host/other", "host/localhost")
+	ctx := testCtx(t)
+
+	t.Run("no keytab entry, our acceptor", func(t *testing.T) {
+		cred, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageAccept, Store: gssapi.Store{Keytab: "FILE:" + otherKT}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ac, _ := gssapi.NewAcceptContext(&gssapi.AcceptOptions{Cred: cred})
+		_, err = acceptFromMIT(t, r, ac, "m")
+		wantGSSError(t, "accept", err, gssapi.ErrNoCred, 45)
+		if ac.Established() {
+			t.Error("established without a key")
+		}
+	})
+	t.Run("no keytab entry, MIT acceptor", func(t *testing.T) {
+		p := startMIT(t, r, []string{"KRB5_KTNAME=FILE:" + otherKT}, "accept")
+		ic, _ := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), nil)
+		out, err := ic.Step(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.send(out)
+		mitAcceptFails(t, ctx, ic, p, 35) // KRB_AP_ERR_NOT_US
+	})
+	t.Run("no TGT, our initiator", func(t *testing.T) {
+		t.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(t.TempDir(), "none"))
+		ic, _ := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), nil)
+		_, err := ic.Step(ctx, nil)
+		wantGSSError(t, "init", err, gssapi.ErrNoCred, 0)
+		_, err = gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
+		wantGSSError(t, "acquire", err, gssapi.ErrNoCred, 0)
+	})
+	t.Run("no TGT, MIT initiator", func(t *testing.T) {
+		p := startMIT(t, r, []string{"KRB5CCNAME=FILE:" + filepath.Join(t.TempDir(), "none")}, "init", "host@localhost", "m")
+		if _, err := p.recv(); err == nil {
+			t.Error("MIT initiated without a TGT")
+		}
+	})
+	t.Run("wrong principal, unknown to the KDC", func(t *testing.T) {
+		ic, _ := gssapi.NewInitContext(gssapi.HostbasedService("host", "nosuchhost"), nil)
+		_, err := ic.Step(ctx, nil)
+		wantGSSError(t, "init", err, gssapi.ErrFailure, 7) // KDC_ERR_S_PRINCIPAL_UNKNOWN
+	})
+	t.Run("wrong principal, strict acceptor", func(t *testing.T) {
+		other, _ := gssapi.NewName("host/other", gssapi.NameKerberosPrincipal)
+		cred, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: other, Usage: gssapi.UsageAccept, Store: gssapi.Store{Keytab: bothKT}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ac, _ := gssapi.NewAcceptContext(&gssapi.AcceptOptions{Cred: cred})
+		_, err = acceptFromMIT(t, r, ac, "m")
+		wantGSSError(t, "strict accept", err, gssapi.ErrNoCred, 35) // KRB_AP_ERR_NOT_US
+	})
+	t.Run("wrong principal, strict MIT acceptor", func(t *testing.T) {
+		p := startMIT(t, r, []string{"KRB5_KTNAME=FILE:" + bothKT}, "accept", "host/other@"+r.kdc.Realm)
+		ic, _ := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), nil)
+		out, err := ic.Step(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.send(out)
+		mitAcceptFails(t, ctx, ic, p, 35)
+	})
+	t.Run("acceptor credential for a name not in the keytab", func(t *testing.T) {
+		nobody, _ := gssapi.NewName("host/nobody", gssapi.NameKerberosPrincipal)
+		_, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: nobody, Usage: gssapi.UsageAccept})
+		wantGSSError(t, "acquire", err, gssapi.ErrNoCred, 0)
+	})
+}
+
+// mitAcceptFails expects MIT's acceptor to refuse our AP-REQ, either
+// with an error or with a KRB-ERROR token, which our initiator must turn
+// into an error carrying the Kerberos code.
+func mitAcceptFails(t *testing.T, ctx context.Context, ic *gssapi.Context, p *mitPeer, krbCode int32) {
+	t.Helper()
+	tok, err := p.recv()
+	if err != nil {
+		return // refused outright
+	}
+	_, err = ic.Step(ctx, tok)
+	wantGSSError(t, "KRB-ERROR token from MIT", err, gssapi.ErrFailure, krbCode)
+	if ic.Established() {
+		t.Error("established on a KRB-ERROR token")
+	}
+}
+
+// Hostile and misdirected tokens against real contexts.
+func TestGSSBadTokens(t *testing.T) {
+	noLeaks(t)
+	newGSSRealm(t)
+	ctx := testCtx(t)
+	target := gssapi.HostbasedService("host", "localhost")
+
+	t.Run("replayed AP-REQ", func(t *testing.T) {
+		ic, _ := gssapi.NewInitContext(target, &gssapi.InitOptions{Flags: gssapi.FlagInteg})
+		tok, err := ic.Step(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a1, _ := gssapi.NewAcceptContext(nil)
+		if _, err := a1.Step(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		a2, _ := gssapi.NewAcceptContext(nil)
+		_, err = a2.Step(ctx, tok)
+		wantGSSError(t, "replay", err, gssapi.ErrDuplicateToken, 34)
+		if a2.Established() {
+			t.Error("replayed AP-REQ established a context")
+		}
+	})
+	t.Run("tokens from a different context", func(t *testing.T) {
+		pair := func() (*gssapi.Context, *gssapi.Context) {
+			ic, _ := gssapi.NewInitContext(target, nil)
+			ac, _ := gssapi.NewAcceptContext(nil)
+			tok, err := ic.Step(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := ac.Step(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ic.Step(ctx, rep); err != nil {
+				t.Fatal(err)
+			}
+			return ic, ac
+		}
+		i1, _ := pair()
+		_, a2 := pair()
+		mic, _ := i1.GetMIC([]byte("m"))
+		wantGSSError(t, "MIC", a2.VerifyMIC([]byte("m"), mic), gssapi.ErrBadSig, 0)
+		w, _ := i1.Wrap([]byte("m"), true)
+		_, _, err := a2.Unwrap(w)
+		wantGSSError(t, "wrap", err, gssapi.ErrBadSig, 0)
+	})
+	t.Run("AP-REP from another context", func(t *testing.T) {
+		i1, _ := gssapi.NewInitContext(target, nil)
+		i2, _ := gssapi.NewInitContext(target, nil)
+		t1, _ := i1.Step(ctx, nil)
+		if _, err := i2.Step(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		ac, _ := gssapi.NewAcceptContext(nil)
+		rep, err := ac.Step(ctx, t1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = i2.Step(ctx, rep)
+		if err == nil || i2.Established() {
+			t.Errorf("foreign AP-REP accepted: %v", err)
+		}
+	})
+	t.Run("cut AP-REQ", func(t *testing.T) {
+		ic, _ := gssapi.NewInitContext(target, nil)
+		tok, _ := ic.Step(ctx, nil)
+		for i := 0; i < len(tok); i++ {
+			ac, _ := gssapi.NewAcceptContext(nil)
+			if _, err := ac.Step(ctx, tok[:i]); !errors.Is(err, gssapi.ErrDefectiveToken) {
+				t.Fatalf("AP-REQ cut at %d: got %v, want ErrDefectiveToken", i, err)
+			}
+		}
+	})
+	t.Run("wrong mechanism OID", func(t *testing.T) {
+		ic, _ := gssapi.NewInitContext(target, nil)
+		tok, _ := ic.Step(ctx, nil)
+		bad := append([]byte(nil), tok...)
+		bad[len(bad)-len(tok)+2+2+8] ^= 1 // last byte of the OID
+		ac, _ := gssapi.NewAcceptContext(nil)
+		_, err := ac.Step(ctx, bad)
+		wantGSSError(t, "mech", err, gssapi.ErrBadMech, 0)
+	})
+}
+
+// An expired TGT is refused before anything is sent; an AP-REQ whose
+// ticket expired is refused by the acceptor.
+func TestGSSExpired(t *testing.T) {
+	noLeaks(t)
+	kdc := krb5test.Start(t, krb5test.Options{ExtraLibdefaults: "\tclockskew = 1\n"})
+	kdc.AddService(t, "host/localhost")
+	kdc.AddUser(t, "alice", "alicepw")
+	kt := kdc.Keytab(t, "host/localhost")
+	cc := kdc.Kinit(t, "alice", "alicepw", "-l", "3s")
+	kdc.Setenv(t)
+	t.Setenv("KRB5CCNAME", "FILE:"+cc)
+	t.Setenv("KRB5_KTNAME", "FILE:"+kt)
+	ctx := testCtx(t)
+	ic, _ := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), nil)
+	tok, err := ic.Step(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Second)
+	ac, _ := gssapi.NewAcceptContext(nil)
+	_, err = ac.Step(ctx, tok)
+	wantGSSError(t, "expired ticket", err, gssapi.ErrCredentialsExpired, 32)
+	_, err = gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
+	wantGSSError(t, "expired TGT", err, gssapi.ErrCredentialsExpired, 32)
 }
