@@ -165,3 +165,39 @@ func TestSanitize(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderCount covers SECURITY.md W7: a count is checked against the
+// remaining bytes (ErrTruncated) and then against the cap (ErrTooLarge).
+func TestReaderCount(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []byte
+		minSize int
+		max     int
+		want    int
+		wantErr error
+	}{
+		{"zero", []byte{0, 0, 0, 0}, 4, 10, 0, nil},
+		{"fits", append([]byte{0, 0, 0, 2}, make([]byte, 8)...), 4, 10, 2, nil},
+		{"past end", append([]byte{0, 0, 0, 3}, make([]byte, 8)...), 4, 10, 0, wire.ErrTruncated},
+		{"0xffffffff", append([]byte{0xff, 0xff, 0xff, 0xff}, make([]byte, 8)...), 4, 10, 0, wire.ErrTruncated},
+		{"over cap", append([]byte{0, 0, 0, 11}, make([]byte, 44)...), 4, 10, 0, wire.ErrTooLarge},
+		{"min size 0 treated as 1", []byte{0, 0, 0, 1, 9}, 0, 10, 1, nil},
+		{"short", []byte{0, 0}, 1, 10, 0, wire.ErrTruncated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := wire.NewReader(tt.in)
+			got := r.Count(tt.minSize, tt.max, "things")
+			if err := r.Err(); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Err() = %v, want %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("Count = %d, want %d", got, tt.want)
+			}
+			if tt.wantErr != nil && r.Offset() != 0 {
+				t.Errorf("error offset %d, want 0 (the count field)", r.Offset())
+			}
+		})
+	}
+}
