@@ -1,6 +1,53 @@
-// Package packet will implement the SSH version exchange (RFC 4253,
-// Section 4.2) and the binary packet protocol (RFC 4253, Section 6):
-// framing, padding, MAC and AEAD protection, sequence numbers, counters
-// for rekeying and optional zlib@openssh.com compression, giving a
-// wire.Transport over a net.Conn. Not implemented yet.
+// Package packet implements the SSH transport's lowest layer: the version
+// exchange (RFC 4253, Section 4.2) and the binary packet protocol
+// (RFC 4253, Section 6) over a net.Conn, giving a wire.Transport.
+//
+// A [Conn] starts unprotected. The key exchange (package kex) drives it:
+//
+//   - [Conn.ExchangeVersions] sends and reads the identification strings;
+//   - [Conn.WritePacket] and [Conn.ReadPacket] carry KEXINIT and the method's
+//     messages;
+//   - at SSH_MSG_NEWKEYS, [Conn.WriteNewKeys] (or WritePacket then
+//     [Conn.SetWriteKeys]) switches the send direction, and
+//     [Conn.SetReadKeys], called after ReadPacket returned NEWKEYS, switches
+//     the receive direction. [Keys] names the negotiated cipher and MAC
+//     (looked up in package cipher's registry) and carries the derived key
+//     material; Keys.ResetSeq restarts the sequence number for strict kex;
+//   - [Conn.SetInitialKex] makes a sequence-number wrap fatal while the
+//     initial key exchange runs; [Conn.ReadCounters] and
+//     [Conn.WriteCounters] feed rekeying decisions;
+//   - [Conn.SetSessionID] records the session identifier for SessionID.
+//
+// # Protection modes
+//
+// Classic ciphers with a MAC (RFC 4253, Sections 6.3-6.4: MAC over the
+// sequence number and the plaintext packet, then encryption of the whole
+// packet), encrypt-then-MAC (OpenSSH PROTOCOL, Section 1.5: length in the
+// clear, MAC over the ciphertext), AES-GCM (RFC 5647 with OpenSSH's names,
+// PROTOCOL Section 1.6: length in the clear as additional data) and
+// chacha20-poly1305@openssh.com (PROTOCOL.chacha20poly1305: length
+// encrypted with its own key, tag verified before decryption).
+//
+// # Limits and errors
+//
+// packet_length is checked against the maximum (256 KiB by default, never
+// below 35000), the minimum and the block alignment as soon as its first
+// bytes arrive, before the packet is buffered ([ErrLength]). The MAC or tag
+// is compared in constant time before the payload is used ([ErrMAC]); the
+// padding must be at least 4 bytes and leave a payload ([ErrPadding]).
+// Every read error is fatal: the first one sticks, the Conn sends a
+// best-effort DISCONNECT (MAC_ERROR for ErrMAC, PROTOCOL_ERROR for framing
+// errors) and closes the net.Conn.
+//
+// # Performance
+//
+// Reads are buffered so that a packet usually arrives in one read, and
+// each packet is written with one write. In steady state WritePacket and
+// ReadPacket allocate nothing: the Conn owns its buffers, and the payload
+// ReadPacket returns is valid only until the next call. No goroutine is
+// started per packet; ExchangeVersions alone runs its write concurrently
+// and waits for it.
+//
+// Compression ("zlib", "zlib@openssh.com") is not implemented yet: Keys
+// naming it are refused with [ErrAlgorithm].
 package packet

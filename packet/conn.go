@@ -1,0 +1,486 @@
+package packet
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Packet size limits (RFC 4253, Section 6.1).
+const (
+	// DefaultMaxPacketSize is the default largest packet_length accepted
+	// and sent, as in OpenSSH (PACKET_MAX_SIZE) and x/crypto/ssh.
+	DefaultMaxPacketSize = 256 << 10
+
+	// MinMaxPacketSize is the smallest maximum a Conn can be configured
+	// with: every implementation MUST handle packets of 35000 bytes.
+	MinMaxPacketSize = 35000
+
+	// initialReadBuffer is the read buffer a Conn starts with: one
+	// 32 KiB channel packet plus overhead fits, and a hostile length
+	// costs no more than this before it is rejected (SECURITY.md P1).
+	initialReadBuffer = 40 << 10
+
+	// maxMACSize bounds the MAC scratch space of a direction.
+	maxMACSize = 64
+
+	// disconnectTimeout bounds the best-effort DISCONNECT after a fatal
+	// read error.
+	disconnectTimeout = time.Second
+)
+
+// Config configures a Conn. The zero value is usable.
+type Config struct {
+	// MaxPacketSize is the largest packet_length (RFC 4253, Section 6.1)
+	// accepted and sent. Zero means DefaultMaxPacketSize; smaller values
+	// are raised to MinMaxPacketSize.
+	MaxPacketSize int
+
+	// Rand is the source of random padding. Nil means crypto/rand.
+	Rand io.Reader
+
+	// Server selects the server's rules in ExchangeVersions: the client
+	// must send its identification string first thing, while a client
+	// accepts up to 1024 other lines before the server's.
+	Server bool
+}
+
+// Counters are the traffic of one direction of a Conn, for rekeying
+// decisions (RFC 4253, Section 9; RFC 4344, Section 3). Bytes count whole
+// packets as sent on the wire, MAC included.
+type Counters struct {
+	Packets, Bytes       uint64 // since the Conn was created
+	KeyPackets, KeyBytes uint64 // since this direction's keys last changed
+}
+
+// A Conn runs the binary packet protocol (RFC 4253, Section 6) over a
+// net.Conn. It starts without encryption, MAC or compression; the key
+// exchange switches each direction with SetReadKeys and SetWriteKeys when
+// SSH_MSG_NEWKEYS passes (Section 7.3).
+//
+// One goroutine reads (ReadPacket, SetReadKeys, ResetReadSeq, ReadSeq);
+// any number may write, as writes are serialised. Close may be called from
+// any goroutine. The first fatal error sticks: the Conn closes the
+// net.Conn, and every later call returns that error.
+type Conn struct {
+	nc        net.Conn
+	maxPacket int
+	rand      io.Reader
+	server    bool
+
+	err       atomic.Pointer[error] // first fatal error
+	closeOnce sync.Once
+	closeErr  error
+
+	initialKex atomic.Bool // sequence wrap is fatal while set
+	sessionMu  sync.Mutex
+	sessionID  []byte // guarded by sessionMu
+
+	// Read side, owned by the reading goroutine.
+	rd         direction
+	rbuf       []byte // buffered input; rbuf[rpos:rend] not yet consumed
+	rpos, rend int
+	inflate    inflater
+
+	// Write side, guarded by wmu.
+	wmu     sync.Mutex
+	wr      direction
+	wbuf    []byte
+	padPool [512]byte
+	padPos  int
+	deflate deflater
+}
+
+var _ wire.Transport = (*Conn)(nil)
+
+// direction is the protection state of one direction.
+type direction struct {
+	seq     uint32
+	stream  cipher.Stream // nil for "none" and AEAD
+	aead    cipher.AEAD
+	mac     hash.Hash
+	macSize int
+	etm     bool
+	block   int // alignment: max(8, cipher block size)
+	tagSize int
+	hdrLen  int // bytes to read before the length is known
+	macBuf  [maxMACSize]byte
+	seqBuf  [4]byte
+
+	packets, bytes, keyPackets, keyBytes atomic.Uint64
+}
+
+func (d *direction) counters() Counters {
+	return Counters{Packets: d.packets.Load(), Bytes: d.bytes.Load(),
+		KeyPackets: d.keyPackets.Load(), KeyBytes: d.keyBytes.Load()}
+}
+
+// NewConn returns a Conn over nc. It does not start goroutines and does
+// not touch nc until the first call. cfg may be nil.
+func NewConn(nc net.Conn, cfg *Config) *Conn {
+	c := &Conn{nc: nc, maxPacket: DefaultMaxPacketSize, rand: rand.Reader}
+	if cfg != nil {
+		if cfg.MaxPacketSize != 0 {
+			c.maxPacket = max(cfg.MaxPacketSize, MinMaxPacketSize)
+		}
+		if cfg.Rand != nil {
+			c.rand = cfg.Rand
+		}
+		c.server = cfg.Server
+	}
+	c.padPos = len(c.padPool)
+	c.rd.reset()
+	c.wr.reset()
+	return c
+}
+
+func (d *direction) reset() {
+	d.block, d.hdrLen = 8, 4
+}
+
+// MaxPacketSize returns the largest packet_length the Conn accepts and
+// sends.
+func (c *Conn) MaxPacketSize() int { return c.maxPacket }
+
+// SessionID returns the session identifier set with SetSessionID, or nil.
+func (c *Conn) SessionID() []byte {
+	c.sessionMu.Lock()
+	defer c.sessionMu.Unlock()
+	return c.sessionID
+}
+
+// SetSessionID records the session identifier, the exchange hash of the
+// first key exchange (RFC 4253, Section 7.2), for SessionID. The key
+// exchange calls it once; the Conn keeps its own copy.
+func (c *Conn) SetSessionID(id []byte) {
+	c.sessionMu.Lock()
+	defer c.sessionMu.Unlock()
+	c.sessionID = append([]byte(nil), id...)
+}
+
+// Close closes the underlying net.Conn. It is idempotent; later calls and
+// any blocked or later ReadPacket and WritePacket return an error that
+// wraps net.ErrClosed (or the earlier fatal error).
+func (c *Conn) Close() error {
+	c.setErr(fmt.Errorf("packet: connection closed: %w", net.ErrClosed))
+	c.closeOnce.Do(func() { c.closeErr = c.nc.Close() })
+	return c.closeErr
+}
+
+// Err returns the fatal error that ended the Conn, or nil.
+func (c *Conn) Err() error {
+	if p := c.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (c *Conn) setErr(err error) {
+	c.err.CompareAndSwap(nil, &err)
+}
+
+// fail records err as the Conn's fatal error unless one is recorded, sends
+// a best-effort DISCONNECT for protocol errors, closes the net.Conn and
+// returns the recorded error.
+func (c *Conn) fail(err error) error {
+	if c.err.CompareAndSwap(nil, &err) {
+		if reason := disconnectReason(err); reason != 0 {
+			c.sendDisconnect(reason, err.Error())
+		}
+		c.closeOnce.Do(func() { c.closeErr = c.nc.Close() })
+	}
+	return c.Err()
+}
+
+// sendDisconnect writes SSH_MSG_DISCONNECT (RFC 4253, Section 11.1) if no
+// other write is in progress, waiting at most disconnectTimeout.
+func (c *Conn) sendDisconnect(reason wire.DisconnectReason, msg string) {
+	if !c.wmu.TryLock() {
+		return
+	}
+	defer c.wmu.Unlock()
+	m := wire.Disconnect{Reason: reason, Description: msg}
+	c.nc.SetWriteDeadline(time.Now().Add(disconnectTimeout))
+	c.writeLocked(m.Append(nil)) // best effort: the error is already recorded
+}
+
+// SetInitialKex marks whether the initial key exchange is in progress.
+// While it is, a sequence number wrapping around to zero in either
+// direction is fatal (ErrSeqWrap), as in OpenSSH; outside it, wrapping is
+// silent (RFC 4253, Section 6.4).
+func (c *Conn) SetInitialKex(inProgress bool) { c.initialKex.Store(inProgress) }
+
+// ReadSeq returns the sequence number of the next packet ReadPacket will
+// read. The packet last returned had ReadSeq()-1 (mod 2^32), unless
+// ResetReadSeq was called since. Only the reading goroutine may call it.
+func (c *Conn) ReadSeq() uint32 { return c.rd.seq }
+
+// WriteSeq returns the sequence number of the next packet to be written.
+func (c *Conn) WriteSeq() uint32 {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.wr.seq
+}
+
+// ResetReadSeq sets the receive sequence number to zero. Strict key
+// exchange (OpenSSH PROTOCOL, Section 1.9) calls it right after reading
+// SSH_MSG_NEWKEYS; Keys.ResetSeq does the same as part of SetReadKeys.
+// Only the reading goroutine may call it.
+func (c *Conn) ResetReadSeq() { c.rd.seq = 0 }
+
+// ResetWriteSeq sets the send sequence number to zero. Strict key exchange
+// calls it right after writing SSH_MSG_NEWKEYS; Keys.ResetSeq does the same
+// as part of SetWriteKeys.
+func (c *Conn) ResetWriteSeq() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wr.seq = 0
+}
+
+// ReadCounters returns the receive direction's counters. It is safe to
+// call from any goroutine.
+func (c *Conn) ReadCounters() Counters { return c.rd.counters() }
+
+// WriteCounters returns the send direction's counters. It is safe to call
+// from any goroutine.
+func (c *Conn) WriteCounters() Counters { return c.wr.counters() }
+
+// advance counts a packet of n wire bytes and increments the sequence
+// number, which wraps silently except during the initial key exchange.
+func (c *Conn) advance(d *direction, n int) error {
+	d.packets.Add(1)
+	d.keyPackets.Add(1)
+	d.bytes.Add(uint64(n))
+	d.keyBytes.Add(uint64(n))
+	d.seq++
+	if d.seq == 0 && c.initialKex.Load() {
+		return ErrSeqWrap
+	}
+	return nil
+}
+
+// sum computes the MAC of seq || data into d.macBuf (RFC 4253,
+// Section 6.4; for EtM, data is the length and ciphertext, PROTOCOL
+// Section 1.5).
+func (d *direction) sum(data []byte) []byte {
+	binary.BigEndian.PutUint32(d.seqBuf[:], d.seq)
+	d.mac.Reset()
+	d.mac.Write(d.seqBuf[:])
+	d.mac.Write(data)
+	return d.mac.Sum(d.macBuf[:0])[:d.macSize]
+}
+
+// WritePacket pads, protects and sends one packet carrying payload, which
+// starts with the message number (RFC 4253, Section 6). It does not retain
+// payload. Packets are sent whole, in one Write on the net.Conn.
+func (c *Conn) WritePacket(payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return c.writeLocked(payload)
+}
+
+func (c *Conn) writeLocked(payload []byte) error {
+	if len(payload) == 0 {
+		return ErrPayloadSize
+	}
+	if c.deflate.on {
+		p, err := c.deflate.compress(payload)
+		if err != nil {
+			return c.fail(err)
+		}
+		payload = p
+	}
+	w := &c.wr
+	// Padding: at least 4 bytes, so that the aligned part is a multiple
+	// of the block size. The length is outside it for EtM and AEAD.
+	aligned := 1 + len(payload)
+	if w.aead == nil && !w.etm {
+		aligned += 4
+	}
+	pad := w.block - aligned%w.block
+	if pad < 4 {
+		pad += w.block
+	}
+	plen := 1 + len(payload) + pad
+	if plen > c.maxPacket {
+		return ErrPayloadSize
+	}
+	total := 4 + plen + w.macSize + w.tagSize
+	if cap(c.wbuf) < total {
+		c.wbuf = make([]byte, total, max(total, 2*cap(c.wbuf)))
+	}
+	b := c.wbuf[:total]
+	binary.BigEndian.PutUint32(b, uint32(plen))
+	b[4] = byte(pad)
+	copy(b[5:], payload)
+	if err := c.padding(b[5+len(payload) : 4+plen]); err != nil {
+		return c.fail(err)
+	}
+	body := b[:4+plen]
+	switch {
+	case w.aead != nil:
+		w.aead.Seal(w.seq, b)
+	case w.etm:
+		w.stream.CryptBlocks(body[4:], body[4:])
+		copy(b[4+plen:], w.sum(body))
+	default:
+		if w.mac != nil {
+			copy(b[4+plen:], w.sum(body))
+		}
+		if w.stream != nil {
+			w.stream.CryptBlocks(body, body)
+		}
+	}
+	if _, err := c.nc.Write(b); err != nil {
+		return c.fail(fmt.Errorf("packet: writing: %w", err))
+	}
+	if err := c.advance(w, total); err != nil {
+		return c.fail(err)
+	}
+	return nil
+}
+
+// padding fills p with random bytes from a pool refilled from c.rand.
+func (c *Conn) padding(p []byte) error {
+	if c.padPos+len(p) > len(c.padPool) {
+		if _, err := io.ReadFull(c.rand, c.padPool[:]); err != nil {
+			return fmt.Errorf("packet: reading random padding: %w", err)
+		}
+		c.padPos = 0
+	}
+	c.padPos += copy(p, c.padPool[c.padPos:])
+	return nil
+}
+
+// ReadPacket reads, verifies and decrypts the next binary packet (RFC 4253,
+// Section 6) and returns its payload, message number first. The payload
+// aliases an internal buffer and is valid only until the next call.
+//
+// The packet_length is checked against the maximum and the block size as
+// soon as its first bytes arrive, before the rest is buffered (ErrLength).
+// The MAC or AEAD tag is verified before any payload byte is used (ErrMAC;
+// for EtM and AEAD, before anything but the length is decrypted). All
+// errors are fatal.
+func (c *Conn) ReadPacket() ([]byte, error) {
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	p, err := c.readPacket()
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	return p, nil
+}
+
+func (c *Conn) readPacket() ([]byte, error) {
+	r := &c.rd
+	if err := c.fill(r.hdrLen); err != nil {
+		return nil, err
+	}
+	hdr := c.rbuf[c.rpos : c.rpos+r.hdrLen]
+	var plen uint32
+	switch {
+	case r.aead != nil:
+		plen = r.aead.PacketLength(r.seq, hdr)
+	case r.stream != nil && !r.etm:
+		r.stream.CryptBlocks(hdr, hdr) // first block, to learn the length
+		plen = binary.BigEndian.Uint32(hdr)
+	default:
+		plen = binary.BigEndian.Uint32(hdr)
+	}
+	// SECURITY.md P1, P2: bound and align the length before buffering.
+	aligned := uint64(plen)
+	if r.aead == nil && !r.etm {
+		aligned += 4
+	}
+	if plen > uint32(c.maxPacket) || plen < 5 || aligned%uint64(r.block) != 0 || int(aligned) < r.hdrLen {
+		return nil, fmt.Errorf("%w: %d", ErrLength, plen)
+	}
+	total := 4 + int(plen) + r.macSize + r.tagSize
+	if err := c.fill(total); err != nil {
+		return nil, err
+	}
+	pkt := c.rbuf[c.rpos : c.rpos+total]
+	body := pkt[:4+plen]
+	switch {
+	case r.aead != nil:
+		if r.aead.Open(r.seq, pkt) != nil {
+			return nil, ErrMAC
+		}
+	case r.etm:
+		if subtle.ConstantTimeCompare(r.sum(body), pkt[4+plen:]) != 1 {
+			return nil, ErrMAC
+		}
+		r.stream.CryptBlocks(body[4:], body[4:])
+	default:
+		if r.stream != nil {
+			rest := body[r.hdrLen:]
+			r.stream.CryptBlocks(rest, rest)
+		}
+		if r.mac != nil && subtle.ConstantTimeCompare(r.sum(body), pkt[4+plen:]) != 1 {
+			return nil, ErrMAC
+		}
+	}
+	// SECURITY.md P3, P4: at least 4 bytes of padding and a non-empty
+	// payload; plen >= 5 was checked above, so body[4] exists.
+	padLen := int(body[4])
+	if padLen < 4 || padLen+1 >= int(plen) {
+		return nil, fmt.Errorf("%w: %d of %d", ErrPadding, padLen, plen)
+	}
+	payload := body[5 : 4+int(plen)-padLen]
+	c.rpos += total
+	if err := c.advance(r, total); err != nil {
+		return nil, err
+	}
+	if c.inflate.on {
+		return c.inflate.decompress(payload, c.maxPacket)
+	}
+	return payload, nil
+}
+
+// fill makes sure at least n unread bytes are buffered, reading as much as
+// the net.Conn has ready so that a whole packet usually takes one read.
+func (c *Conn) fill(n int) error {
+	if c.rpos == c.rend {
+		c.rpos, c.rend = 0, 0
+	}
+	for c.rend-c.rpos < n {
+		if c.rpos+n > len(c.rbuf) {
+			if n > len(c.rbuf) {
+				size := max(n, initialReadBuffer, min(2*len(c.rbuf), 4+c.maxPacket+maxMACSize+32))
+				nb := make([]byte, size)
+				c.rend = copy(nb, c.rbuf[c.rpos:c.rend])
+				c.rbuf = nb
+			} else {
+				c.rend = copy(c.rbuf, c.rbuf[c.rpos:c.rend])
+			}
+			c.rpos = 0
+		}
+		m, err := c.nc.Read(c.rbuf[c.rend:])
+		c.rend += m
+		if err != nil {
+			if c.rend-c.rpos >= n {
+				return nil
+			}
+			if errors.Is(err, io.EOF) && c.rend > c.rpos {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("packet: reading: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,12 @@
+package packet
+
+// SetSeqForTest injects sequence numbers (SECURITY.md P7).
+func SetSeqForTest(c *Conn, read, write uint32) {
+	c.rd.seq = read
+	c.wmu.Lock()
+	c.wr.seq = write
+	c.wmu.Unlock()
+}
+
+// ReadBufferCap reports the read buffer's size, for allocation bounds.
+func ReadBufferCap(c *Conn) int { return cap(c.rbuf) }
