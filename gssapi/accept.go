@@ -114,7 +114,7 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) ([]byte, error) {
 		if err != nil {
 			return nil, wrapError(StatusFailure, err, "subkey type")
 		}
-		c.accSubkey, err = types.GenerateEncryptionKey(et)
+		c.accSubkey, err = generateKey(et)
 		if err != nil {
 			return nil, wrapError(StatusFailure, err, "generating acceptor subkey")
 		}

@@ -85,6 +85,8 @@ func parseGSSChecksum(b []byte) (gssChecksum, error) {
 		c.Deleg = rest[4 : 4+n]
 		rest = rest[4+n:]
 	}
-	c.Exts = rest
+	if len(rest) > 0 {
+		c.Exts = rest
+	}
 	return c, nil
 }

@@ -233,7 +233,7 @@ func (c *Context) sendAPReq(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, wrapError(StatusFailure, err, "session key")
 	}
-	c.initSubkey, err = types.GenerateEncryptionKey(et)
+	c.initSubkey, err = generateKey(et)
 	if err != nil {
 		return nil, wrapError(StatusFailure, err, "generating subkey")
 	}

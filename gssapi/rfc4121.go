@@ -1,12 +1,13 @@
 package gssapi
 
 import (
+	"crypto/rand"
 	"crypto/hmac"
 	"encoding/binary"
-	"fmt"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/crypto/etype"
+	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
 	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
 	"github.com/jcmturner/gokrb5/v8/types"
 )
@@ -32,10 +33,31 @@ func newPerMessageKey(k types.EncryptionKey) (perMessageKey, error) {
 	if err != nil {
 		return perMessageKey{}, wrapError(StatusFailure, err, "encryption type %d", k.KeyType)
 	}
-	if len(k.KeyValue) != et.GetKeyByteSize() {
+	if len(k.KeyValue) != keySize(et) {
 		return perMessageKey{}, newError(StatusFailure, 0, "key of %d bytes for encryption type %d", len(k.KeyValue), k.KeyType)
 	}
 	return perMessageKey{k, et}, nil
+}
+
+// keySize returns the protocol key length of et. gokrb5 reports 24 bytes
+// for aes256-cts-hmac-sha384-192 but (correctly, RFC 8009, Section 5)
+// encrypts with 32-byte keys.
+func keySize(et etype.EType) int {
+	if et.GetETypeID() == etypeID.AES256_CTS_HMAC_SHA384_192 {
+		return 32
+	}
+	return et.GetKeyByteSize()
+}
+
+// generateKey returns a random key of type et, for subkeys (RFC 4120,
+// Section 5.5.1: random-to-key of fresh random bits; for the AES
+// enctypes random-to-key is the identity).
+func generateKey(et etype.EType) (types.EncryptionKey, error) {
+	b := make([]byte, keySize(et))
+	if _, err := rand.Read(b); err != nil {
+		return types.EncryptionKey{}, err
+	}
+	return types.EncryptionKey{KeyType: et.GetETypeID(), KeyValue: b}, nil
 }
 
 func signUsage(fromAcceptor bool) uint32 {
@@ -238,5 +260,3 @@ func wrapOverhead(k perMessageKey, conf bool) int {
 	}
 	return tokenHeaderLen + k.et.GetHMACBitLength()/8
 }
-
-var _ = fmt.Sprintf
