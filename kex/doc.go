@@ -1,7 +1,71 @@
-// Package kex will implement SSH algorithm negotiation and key exchange
+// Package kex implements SSH algorithm negotiation and key exchange
 // (RFC 4253, Sections 7-9): KEXINIT negotiation, the key exchange methods,
-// exchange hash and key derivation, strict kex (OpenSSH PROTOCOL),
-// extension negotiation (RFC 8308), rekeying (RFC 4344) and GSS-API key
-// exchange (RFC 4462, Section 2; RFC 8732), yielding a secure
-// wire.Transport. Not implemented yet.
+// the exchange hash and key derivation.
+//
+// # Methods
+//
+// A [Method] is one kex_algorithms entry, held in a registry by name
+// ([Register], [Lookup], [Methods]). Registered by default, client and
+// server side each:
+//
+//   - mlkem768x25519-sha256 (draft-ietf-sshm-mlkem-hybrid-kex; ML-KEM-768
+//     from crypto/mlkem), sntrup761x25519-sha512 and its
+//     @openssh.com alias (Streamlined NTRU Prime 761, implemented in pure
+//     Go in this module);
+//   - curve25519-sha256 and curve25519-sha256@libssh.org (RFC 8731);
+//   - ecdh-sha2-nistp256/384/521 (RFC 5656), registered but not in
+//     [DefaultMethods];
+//   - diffie-hellman-group14-sha256, group16-sha512, group18-sha512
+//     (RFC 8268) and the legacy group14-sha1 and group1-sha1;
+//   - diffie-hellman-group-exchange-sha256 and the legacy -sha1 (RFC 4419,
+//     see [GroupExchange]).
+//
+// Every method validates the peer's ephemeral value before use: DH values
+// must lie in [2, p-2], NIST points must be uncompressed points on the
+// curve, X25519 keys must be 32 bytes and must not yield an all-zero
+// secret, and KEM keys and ciphertexts must have their exact lengths.
+// Failures wrap [ErrInvalidPublicValue].
+//
+// # Writing a method
+//
+// A method implements Name and Run. Run receives a [Conn] that carries only
+// the method's own messages (numbers 30-49; the transport has already
+// handled IGNORE, DEBUG, DISCONNECT, a wrong first_kex_packet_follows
+// guess and strict kex) and [Params] with the role, V_C, V_S, I_C, I_S,
+// the negotiated host key algorithm and either the server's
+// [HostKeySigner] or the client's [HostKeyVerifier]. It may exchange any
+// number of messages, and returns a [Result]: the encoded shared secret K,
+// the exchange hash H (use [Params.ExchangeHash]) and the hash function
+// for key derivation.
+//
+// The GSS-API key exchange methods (RFC 4462, Section 2; RFC 8732) fit as
+// follows. Their Run loops on KEXGSS_INIT / KEXGSS_CONTINUE until the
+// security context is established, however many round trips the
+// mechanism needs, reading each token from Conn; the server sends
+// KEXGSS_COMPLETE with a MIC over H, and the client verifies that MIC
+// instead of (or, with KEXGSS_HOSTKEY, as well as) a host key signature.
+// Such a method implements [HostKeyOptional] so that negotiation accepts
+// the "null" host key algorithm for it, returns a nil Result.HostKey when
+// no host key was sent, and calls Params.ExchangeHash with a nil host key
+// (an empty K_S string). Credentials and the target name belong on the
+// method value (Params.ServerName gives the dialled host); the MIC must
+// be over the H of the current exchange on every rekey, never the session
+// identifier (SECURITY.md G8).
+//
+// # Negotiation and keys
+//
+// [Negotiate] applies RFC 4253, Section 7.1: in each category the first
+// client algorithm the server also lists; a kex method only when a
+// suitable host key algorithm is common; no MAC for AEAD ciphers; the
+// ext-info and kex-strict markers ([IsMarker]) never chosen. A category
+// with nothing in common is a [*NegotiationError] wrapping
+// [ErrNoCommonAlgorithm], to be sent as DISCONNECT KEY_EXCHANGE_FAILED.
+// [GuessMatches] decides whether a first_kex_packet_follows guess stands.
+//
+// [DeriveKey] and [Result.Keys] derive IVs, encryption keys and integrity
+// keys per RFC 4253, Section 7.2, extending with K || H || K1 || ... when
+// more bytes are needed. The session identifier is the H of the first
+// exchange; the caller keeps it.
+//
+// Methods are safe for concurrent use; every Run has its own state.
 package kex

@@ -1,3 +1,20 @@
 module github.com/sshstack/sshstack/kex
 
-go 1.26
+go 1.26.0
+
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/sshstack/sshstack/cipher v0.0.0
+	github.com/sshstack/sshstack/wire v0.0.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
+
+replace (
+	github.com/sshstack/sshstack/cipher => ../cipher
+	github.com/sshstack/sshstack/wire => ../wire
+)

@@ -1,0 +1,180 @@
+package kex
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"io"
+	"math/big"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// A Group is a finite-field Diffie-Hellman group: a safe prime P and a
+// generator G.
+type Group struct {
+	P, G *big.Int
+}
+
+func mustGroup(hexP string) *Group {
+	p, ok := new(big.Int).SetString(hexP, 16)
+	if !ok {
+		panic("kex: bad built-in prime")
+	}
+	return &Group{P: p, G: big.NewInt(2)}
+}
+
+// Built-in groups (RFC 3526; RFC 2409 for group 1). They are also the
+// group-exchange fallback when no moduli file is available, as in OpenSSH.
+var (
+	group1  = mustGroup(oakleyGroup2)
+	group14 = mustGroup(modp2048)
+	group16 = mustGroup(modp4096)
+	group18 = mustGroup(modp8192)
+)
+
+// exponentBits is the size of our private exponent: twice the security
+// level the method's hash offers, at least 512 bits (OpenSSH's dh_gen_key
+// uses twice the cipher's key bits, at least 512).
+func exponentBits(g *Group, h crypto.Hash) int {
+	n := 2 * 8 * h.Size()
+	if n < 512 {
+		n = 512
+	}
+	if max := g.P.BitLen() - 1; n > max {
+		n = max
+	}
+	return n
+}
+
+// generate returns a random private exponent x and the public value
+// g^x mod p.
+func (g *Group) generate(rand io.Reader, bits int) (x, pub *big.Int, err error) {
+	buf := make([]byte, (bits+7)/8)
+	for {
+		if _, err := io.ReadFull(rand, buf); err != nil {
+			return nil, nil, err
+		}
+		buf[0] &= byte(0xff >> (8*len(buf) - bits))
+		x = new(big.Int).SetBytes(buf)
+		if x.BitLen() > 1 { // x >= 2
+			break
+		}
+	}
+	pub = new(big.Int).Exp(g.G, x, g.P)
+	return x, pub, nil
+}
+
+// checkPublic enforces 2 <= v <= p-2 (RFC 4253, Section 8, and a bit more:
+// 1 and p-1 only generate the subgroup of order 2; SECURITY.md K8).
+func (g *Group) checkPublic(v *big.Int) error {
+	pm2 := new(big.Int).Sub(g.P, big.NewInt(2))
+	if v.Cmp(big.NewInt(2)) < 0 || v.Cmp(pm2) > 0 {
+		return fmt.Errorf("%w: DH value outside [2, p-2]", ErrInvalidPublicValue)
+	}
+	return nil
+}
+
+// shared computes K = peer^x mod p after checking peer.
+func (g *Group) shared(peer, x *big.Int) (*big.Int, error) {
+	if err := g.checkPublic(peer); err != nil {
+		return nil, err
+	}
+	k := new(big.Int).Exp(peer, x, g.P)
+	if k.Cmp(big.NewInt(1)) <= 0 {
+		return nil, fmt.Errorf("%w: degenerate shared secret", ErrInvalidPublicValue)
+	}
+	return k, nil
+}
+
+// dhGroup is a diffie-hellman-groupN-* method with a fixed group
+// (RFC 4253, Section 8; RFC 8268): the client sends e = g^x in
+// SSH_MSG_KEXDH_INIT, the server answers with K_S, f = g^y and the
+// signature of H = HASH(V_C || V_S || I_C || I_S || K_S || e || f || K).
+type dhGroup struct {
+	name  string
+	hash  crypto.Hash
+	group *Group
+}
+
+func (m *dhGroup) Name() string { return m.name }
+
+func (m *dhGroup) Run(ctx context.Context, c Conn, p *Params) (*Result, error) {
+	bits := exponentBits(m.group, m.hash)
+	if p.Role == Client {
+		x, e, err := m.group.generate(p.rand(), bits)
+		if err != nil {
+			return nil, err
+		}
+		init := wire.KexDHInit{E: e.Bytes()}
+		if err := c.WritePacket(ctx, init.Append(nil)); err != nil {
+			return nil, err
+		}
+		payload, err := c.ReadPacket(ctx)
+		if err != nil {
+			return nil, err
+		}
+		reply, err := parseMethodMessage(payload, wire.MsgKexDHReply, wire.ParseKexDHReply)
+		if err != nil {
+			return nil, err
+		}
+		f := new(big.Int).SetBytes(reply.F)
+		k, err := m.group.shared(f, x)
+		if err != nil {
+			return nil, fmt.Errorf("kex: %s: %w", m.name, err)
+		}
+		kEnc := wire.AppendMPInt(nil, k)
+		h := p.ExchangeHash(m.hash, reply.HostKey, dhFields(nil, e, f), kEnc)
+		if err := p.verifyH(reply.HostKey, h, reply.Signature); err != nil {
+			return nil, err
+		}
+		return &Result{K: kEnc, H: h, Hash: m.hash, HostKey: clone(reply.HostKey)}, nil
+	}
+
+	payload, err := c.ReadPacket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	init, err := parseMethodMessage(payload, wire.MsgKexDHInit, wire.ParseKexDHInit)
+	if err != nil {
+		return nil, err
+	}
+	e := new(big.Int).SetBytes(init.E)
+	y, f, err := m.group.generate(p.rand(), bits)
+	if err != nil {
+		return nil, err
+	}
+	k, err := m.group.shared(e, y)
+	if err != nil {
+		return nil, fmt.Errorf("kex: %s: %w", m.name, err)
+	}
+	kEnc := wire.AppendMPInt(nil, k)
+	var hostKey []byte
+	if p.HostKey != nil {
+		hostKey = p.HostKey.PublicKey()
+	}
+	h := p.ExchangeHash(m.hash, hostKey, dhFields(nil, e, f), kEnc)
+	hostKey, sig, err := p.signH(h)
+	if err != nil {
+		return nil, err
+	}
+	reply := wire.KexDHReply{HostKey: hostKey, F: f.Bytes(), Signature: sig}
+	if err := c.WritePacket(ctx, reply.Append(nil)); err != nil {
+		return nil, err
+	}
+	return &Result{K: kEnc, H: h, Hash: m.hash, HostKey: clone(hostKey)}, nil
+}
+
+func dhFields(b []byte, e, f *big.Int) []byte {
+	return wire.AppendMPInt(wire.AppendMPInt(b, e), f)
+}
+
+func dhMethods() []Method {
+	return []Method{
+		&dhGroup{DHGroup14SHA256, crypto.SHA256, group14},
+		&dhGroup{DHGroup16SHA512, crypto.SHA512, group16},
+		&dhGroup{DHGroup18SHA512, crypto.SHA512, group18},
+		&dhGroup{DHGroup14SHA1, crypto.SHA1, group14},
+		&dhGroup{DHGroup1SHA1, crypto.SHA1, group1},
+	}
+}
