@@ -205,7 +205,7 @@ func (r *Reader) NameList() []string {
 func (r *Reader) MPIntBytes() []byte {
 	start := r.off
 	b := r.StringBytes()
-	if b == nil || len(b) == 0 {
+	if len(b) == 0 { // nil after an error, empty for zero
 		return b
 	}
 	fail := func(err error, detail string) []byte {
