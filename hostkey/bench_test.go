@@ -1,0 +1,96 @@
+package hostkey_test
+
+import (
+	"crypto/rand"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/sshstack/sshstack/hostkey"
+)
+
+// BenchmarkSign and BenchmarkVerify measure each algorithm; the XCrypto
+// variants run golang.org/x/crypto/ssh on the same keys for comparison.
+
+func BenchmarkSign(b *testing.B) {
+	data := make([]byte, 64)
+	for _, tc := range algorithmCases {
+		b.Run(tc.alg, func(b *testing.B) {
+			s := signerFor(b, tc.keyType)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.SignWithAlgorithm(rand.Reader, data, tc.alg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	data := make([]byte, 64)
+	for _, tc := range algorithmCases {
+		b.Run(tc.alg, func(b *testing.B) {
+			s := signerFor(b, tc.keyType)
+			sig, _ := s.SignWithAlgorithm(rand.Reader, data, tc.alg)
+			pub := s.PublicKey()
+			var p *hostkey.Policy
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.Verify(pub, tc.alg, data, sig); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkXCryptoSign(b *testing.B) {
+	data := make([]byte, 64)
+	for _, tc := range algorithmCases {
+		b.Run(tc.alg, func(b *testing.B) {
+			s, err := ssh.NewSignerFromSigner(signerFor(b, tc.keyType).Crypto())
+			if err != nil {
+				b.Fatal(err)
+			}
+			as := s.(ssh.AlgorithmSigner)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := as.SignWithAlgorithm(rand.Reader, data, tc.alg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkXCryptoVerify(b *testing.B) {
+	data := make([]byte, 64)
+	for _, tc := range algorithmCases {
+		b.Run(tc.alg, func(b *testing.B) {
+			s, _ := ssh.NewSignerFromSigner(signerFor(b, tc.keyType).Crypto())
+			sig, _ := s.(ssh.AlgorithmSigner).SignWithAlgorithm(rand.Reader, data, tc.alg)
+			pub := s.PublicKey()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := pub.Verify(data, sig); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkParsePublicKey(b *testing.B) {
+	for _, k := range testKeys(b) {
+		b.Run(k.name, func(b *testing.B) {
+			blob := signerFor(b, k.name).PublicKey().Marshal()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := hostkey.ParsePublicKey(blob); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package hostkey_test
+
+const h4SamplesRace = 10000
