@@ -239,13 +239,16 @@ func weightMask(r *small) int32 {
 type randomSource struct {
 	r   io.Reader
 	err error
+	buf [4]byte
 }
 
 // uint32 reads 4 bytes, little-endian, as the reference's urandom32.
 func (s *randomSource) uint32() uint32 {
-	var b [4]byte
+	b := s.buf[:]
 	if s.err == nil {
-		_, s.err = io.ReadFull(s.r, b[:])
+		_, s.err = io.ReadFull(s.r, b)
+	} else {
+		clear(b)
 	}
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }

@@ -1,0 +1,1024 @@
+package kex
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Limits of the transport.
+const (
+	// MaxPendingPackets is how many application packets WritePacket
+	// queues while a key exchange is in progress; further writers block
+	// until it ends (SECURITY.md R4, CVE-2025-22869).
+	MaxPendingPackets = 64
+
+	// DefaultRekeyInterval is how long one set of keys is used at most.
+	DefaultRekeyInterval = time.Hour
+
+	// MaxPacketsPerKey forces a rekey before 2^31 packets in either
+	// direction (RFC 4344, Section 3.1; OpenSSH's MAX_PACKETS).
+	MaxPacketsPerKey = 1 << 31
+
+	// incomingQueue is how many delivered packets may wait for ReadPacket.
+	incomingQueue = 16
+)
+
+// More errors of the transport.
+var (
+	// ErrStrictKex means the peer broke strict key exchange (OpenSSH
+	// PROTOCOL, Section 1.9): its KEXINIT was not its first packet, or it
+	// sent something other than a key exchange message during the
+	// initial exchange (SECURITY.md K1, K2).
+	ErrStrictKex = errors.New("kex: strict key exchange violation")
+
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("kex: transport closed")
+)
+
+// A HostKey is one of the server's host keys with the public-key
+// algorithms it can sign with, preferred first (for an RSA key:
+// rsa-sha2-512, rsa-sha2-256).
+type HostKey struct {
+	Signer     HostKeySigner
+	Algorithms []string
+}
+
+// DefaultHostKeyAlgorithms is the client's default host key algorithm
+// preference: Ed25519 first, then ECDSA, then RSA with SHA-2 (ssh-rsa
+// with SHA-1 is not offered).
+func DefaultHostKeyAlgorithms() []string {
+	return []string{
+		"ssh-ed25519",
+		"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+		"rsa-sha2-512", "rsa-sha2-256",
+	}
+}
+
+// Config configures a Transport. The zero value is not usable on either
+// side: a client needs HostKeyVerifier and a server HostKeys.
+type Config struct {
+	// Version is our identification string; empty means
+	// packet.DefaultVersion.
+	Version string
+
+	// Methods are the key exchange methods in preference order; nil
+	// means DefaultMethods from the registry. A method given here need
+	// not be registered.
+	Methods []Method
+
+	// HostKeyAlgorithms is the client's host key algorithm preference;
+	// nil means DefaultHostKeyAlgorithms. The server offers exactly the
+	// algorithms of its HostKeys (SECURITY.md K10b).
+	HostKeyAlgorithms []string
+
+	// Ciphers and MACs are the preference lists for both directions; nil
+	// means cipher.DefaultCiphers and cipher.DefaultMACs.
+	Ciphers, MACs []string
+
+	// HostKeys are the server's host keys.
+	HostKeys []HostKey
+
+	// HostKeyVerifier checks the server's host key and its signature on
+	// the client. It is called once per key exchange.
+	HostKeyVerifier HostKeyVerifier
+
+	// ServerName is the host the client dialled (for methods that need
+	// it, see Params.ServerName).
+	ServerName string
+
+	// Rand is the source of randomness; nil means crypto/rand.
+	Rand io.Reader
+
+	// RekeyBytes is the data volume per direction after which new keys
+	// are negotiated; zero means the RFC 4344, Section 3.2 limit for the
+	// cipher's block size (2^32 blocks for 16-byte blocks, 1 GiB for
+	// smaller ones, as in OpenSSH).
+	RekeyBytes uint64
+
+	// RekeyInterval is the time after which new keys are negotiated at
+	// the next packet; zero means DefaultRekeyInterval.
+	RekeyInterval time.Duration
+
+	// DisableStrictKex leaves the kex-strict markers out of the first
+	// KEXINIT. Strict kex protects against Terrapin (CVE-2023-48795);
+	// disable it only to test.
+	DisableStrictKex bool
+
+	// Extensions are sent in SSH_MSG_EXT_INFO (RFC 8308) when the peer
+	// signalled it accepts one. nil on a server means
+	// DefaultServerExtensions; nil on a client sends none.
+	Extensions []wire.Extension
+
+	// Logger receives debug messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultServerExtensions returns the EXT_INFO a server sends by
+// default: server-sig-algs (RFC 8308, Section 3.1) with the signature
+// algorithms the userauth layer verifies, publickey-hostbound@openssh.com
+// and ping@openssh.com (OpenSSH PROTOCOL).
+func DefaultServerExtensions() []wire.Extension {
+	return []wire.Extension{
+		{Name: wire.ExtServerSigAlgs, Value: wire.NameListValue([]string{
+			"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+			"sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+			"rsa-sha2-512", "rsa-sha2-256",
+		})},
+		{Name: wire.ExtPublicKeyHostbound, Value: []byte(wire.ExtVersion0)},
+		{Name: wire.ExtPing, Value: []byte(wire.ExtVersion0)},
+	}
+}
+
+// A Transport is a secure wire.Transport over a *packet.Conn. It runs the
+// initial key exchange in ClientHandshake or ServerHandshake, and afterwards re-keys
+// whenever either side asks, by volume, by time or on demand, without the
+// layers above noticing except that WritePacket may block.
+//
+// The Transport reads in a goroutine of its own, started by ClientHandshake
+// and ServerHandshake and ended by Close, which handles key exchange messages, IGNORE
+// and DEBUG and hands everything else to ReadPacket. Key exchange
+// messages (20-49) never reach ReadPacket, and WritePacket refuses them.
+type Transport struct {
+	pc      *packet.Conn
+	cfg     *Config
+	role    Role
+	log     *slog.Logger
+	methods []Method
+
+	local, remote string // identification strings, without CR LF
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the read loop
+
+	incoming chan []byte // closed when the read loop ends
+
+	// Owned by the read loop (and by the handshake before it starts).
+	strict        bool
+	sessionID     []byte
+	kexCount      int
+	extInfoState  extState
+	pendingExtEnd bool // client: an EXT_INFO was accepted that must precede USERAUTH_SUCCESS
+
+	mu           sync.Mutex
+	cond         sync.Cond     // signalled when inKex ends or err is set
+	err          error         // first fatal error; guarded by mu
+	inKex        bool          // our KEXINIT sent, our NEWKEYS not yet: writes queue; guarded by mu
+	kexActive    bool          // our KEXINIT sent, the peer's NEWKEYS not yet processed; guarded by mu
+	localInit    []byte        // our KEXINIT payload in the current exchange; guarded by mu
+	pending      [][]byte      // writes queued during kex; guarded by mu
+	kexDone      chan struct{} // closed when the current exchange ends; guarded by mu
+	lastKex      time.Time     // guarded by mu
+	algs         Algorithms    // guarded by mu
+	hostKey      []byte        // server's K_S; guarded by mu
+	rekeyBytes   [2]uint64     // write, read; guarded by mu
+	peerExt      []wire.Extension
+	closeOnce    sync.Once
+	disconnected bool // DISCONNECT sent; guarded by mu
+}
+
+// extState tracks where EXT_INFO may appear (RFC 8308, Section 2.4).
+type extState uint8
+
+const (
+	extNone       extState = iota // no EXT_INFO expected
+	extFirst                      // the next packet may be EXT_INFO
+	extBeforeAuth                 // client: one more EXT_INFO may precede USERAUTH_SUCCESS
+)
+
+var _ wire.Transport = (*Transport)(nil)
+
+// ClientHandshake runs the version exchange and the initial key exchange as the
+// client on pc and returns the secure Transport. On failure it sends
+// DISCONNECT with the matching reason, closes pc and returns the error.
+func ClientHandshake(ctx context.Context, pc *packet.Conn, cfg *Config) (*Transport, error) {
+	return handshake(ctx, pc, cfg, Client)
+}
+
+// ServerHandshake runs the version exchange and the initial key exchange as the
+// server on pc and returns the secure Transport.
+func ServerHandshake(ctx context.Context, pc *packet.Conn, cfg *Config) (*Transport, error) {
+	return handshake(ctx, pc, cfg, Server)
+}
+
+func handshake(ctx context.Context, pc *packet.Conn, cfg *Config, role Role) (*Transport, error) {
+	t, err := newTransport(pc, cfg, role)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	if err := t.initial(ctx); err != nil {
+		t.fail(err)
+		t.cancel()
+		return nil, t.errOr(err)
+	}
+	t.wg.Add(1)
+	go t.readLoop()
+	return t, nil
+}
+
+func newTransport(pc *packet.Conn, cfg *Config, role Role) (*Transport, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	t := &Transport{pc: pc, cfg: cfg, role: role, log: cfg.Logger, incoming: make(chan []byte, incomingQueue)}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
+	}
+	t.cond.L = &t.mu
+	t.methods = cfg.Methods
+	if t.methods == nil {
+		for _, n := range DefaultMethods() {
+			if m, ok := Lookup(n); ok {
+				t.methods = append(t.methods, m)
+			}
+		}
+	}
+	switch role {
+	case Client:
+		if cfg.HostKeyVerifier == nil {
+			return nil, errors.New("kex: client config without HostKeyVerifier")
+		}
+	case Server:
+		if len(cfg.HostKeys) == 0 && !t.hostKeyOptionalOnly() {
+			return nil, errors.New("kex: server config without HostKeys")
+		}
+	}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	return t, nil
+}
+
+func (t *Transport) hostKeyOptionalOnly() bool {
+	for _, m := range t.methods {
+		if needsHostKey(m) {
+			return false
+		}
+	}
+	return len(t.methods) > 0
+}
+
+// initial runs the version exchange and the first key exchange
+// (RFC 4253, Sections 4.2 and 7) in the caller's goroutine.
+func (t *Transport) initial(ctx context.Context) error {
+	remote, err := t.pc.ExchangeVersions(ctx, t.cfg.Version)
+	if err != nil {
+		return err
+	}
+	t.local, t.remote = t.cfg.Version, remote
+	if t.local == "" {
+		t.local = packet.DefaultVersion
+	}
+	t.pc.SetInitialKex(true)
+	defer t.pc.SetInitialKex(false)
+
+	stop := context.AfterFunc(ctx, func() { t.pc.Close() })
+	defer stop()
+
+	t.mu.Lock()
+	err = t.sendInitLocked()
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	peerInit, err := t.readPeerInit()
+	if err != nil {
+		return t.ctxErr(ctx, err)
+	}
+	if err := t.exchange(ctx, peerInit); err != nil {
+		return t.ctxErr(ctx, err)
+	}
+	return nil
+}
+
+func (t *Transport) ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("kex: initial key exchange: %w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+// readPeerInit reads the peer's first KEXINIT. A non-strict peer may send
+// IGNORE, DEBUG and UNIMPLEMENTED first (SECURITY.md K4); whether the peer
+// is strict is known only from its KEXINIT, so exchange checks afterwards
+// that a strict peer's KEXINIT had sequence number 0 (K1).
+func (t *Transport) readPeerInit() ([]byte, error) {
+	for {
+		p, err := t.pc.ReadPacket()
+		if err != nil {
+			return nil, err
+		}
+		switch num := wire.MsgNum(p[0]); num {
+		case wire.MsgKexInit:
+			return clone(p), nil
+		case wire.MsgIgnore, wire.MsgDebug, wire.MsgUnimplemented:
+			continue
+		case wire.MsgDisconnect:
+			return nil, remoteDisconnect(p)
+		default:
+			return nil, fmt.Errorf("kex: %v before KEXINIT: %w", num, ErrUnexpectedMessage)
+		}
+	}
+}
+
+// buildInit returns our KEXINIT for the next exchange.
+func (t *Transport) buildInit() (*wire.KexInit, error) {
+	m := &wire.KexInit{}
+	if _, err := io.ReadFull(t.rand(), m.Cookie[:]); err != nil {
+		return nil, fmt.Errorf("kex: cookie: %w", err)
+	}
+	for _, meth := range t.methods {
+		m.KexAlgorithms = append(m.KexAlgorithms, meth.Name())
+	}
+	first := t.kexCount == 0
+	if t.role == Client {
+		if first {
+			m.KexAlgorithms = append(m.KexAlgorithms, ExtInfoClient)
+			if !t.cfg.DisableStrictKex {
+				m.KexAlgorithms = append(m.KexAlgorithms, StrictClient)
+			}
+		}
+		m.ServerHostKeyAlgorithms = t.cfg.HostKeyAlgorithms
+		if m.ServerHostKeyAlgorithms == nil {
+			m.ServerHostKeyAlgorithms = DefaultHostKeyAlgorithms()
+		}
+	} else {
+		if first {
+			m.KexAlgorithms = append(m.KexAlgorithms, ExtInfoServer)
+			if !t.cfg.DisableStrictKex {
+				m.KexAlgorithms = append(m.KexAlgorithms, StrictServer)
+			}
+		}
+		for _, hk := range t.cfg.HostKeys {
+			for _, a := range hk.Algorithms {
+				if !slices.Contains(m.ServerHostKeyAlgorithms, a) {
+					m.ServerHostKeyAlgorithms = append(m.ServerHostKeyAlgorithms, a)
+				}
+			}
+		}
+		if len(t.cfg.HostKeys) == 0 {
+			m.ServerHostKeyAlgorithms = []string{NullHostKey}
+		}
+	}
+	ciphers, macs := t.cfg.Ciphers, t.cfg.MACs
+	if ciphers == nil {
+		ciphers = cipher.DefaultCiphers()
+	}
+	if macs == nil {
+		macs = cipher.DefaultMACs()
+	}
+	m.CiphersClientServer, m.CiphersServerClient = ciphers, ciphers
+	m.MACsClientServer, m.MACsServerClient = macs, macs
+	none := []string{"none"}
+	m.CompressionClientServer, m.CompressionServerClient = none, none
+	return m, nil
+}
+
+// sendInitLocked sends our KEXINIT and marks a key exchange in progress;
+// from here until our NEWKEYS, application writes are queued.
+func (t *Transport) sendInitLocked() error {
+	if t.kexActive {
+		return nil
+	}
+	m, err := t.buildInit()
+	if err != nil {
+		return err
+	}
+	p := m.Append(nil)
+	if err := t.pc.WritePacket(p); err != nil {
+		return err
+	}
+	t.localInit = p
+	t.inKex, t.kexActive = true, true
+	t.kexDone = make(chan struct{})
+	t.log.Debug("kex: sent KEXINIT", "role", t.role, "count", t.kexCount)
+	return nil
+}
+
+var randReader = crand.Reader
+
+func (t *Transport) rand() io.Reader {
+	if t.cfg.Rand != nil {
+		return t.cfg.Rand
+	}
+	return randReader
+}
+
+// exchange runs one key exchange after both KEXINITs (RFC 4253,
+// Sections 7.1-7.3): negotiation, the method, then NEWKEYS each way.
+func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error {
+	first := t.kexCount == 0
+	peerInit, err := wire.ParseKexInit(peerInitPayload)
+	if err != nil {
+		return fmt.Errorf("kex: %w", err)
+	}
+	t.mu.Lock()
+	localPayload := t.localInit
+	t.mu.Unlock()
+	localInit, err := wire.ParseKexInit(localPayload)
+	if err != nil {
+		return fmt.Errorf("kex: our KEXINIT: %w", err)
+	}
+	clientInit, serverInit := &localInit, &peerInit
+	ic, is := localPayload, peerInitPayload
+	if t.role == Server {
+		clientInit, serverInit = serverInit, clientInit
+		ic, is = is, ic
+	}
+	if first {
+		// Strict kex holds only if both first KEXINITs carry the
+		// markers; later KEXINITs cannot turn it on or off (K3).
+		t.strict = !t.cfg.DisableStrictKex && HasMarker(clientInit, StrictClient) && HasMarker(serverInit, StrictServer)
+		if t.strict && t.pc.ReadSeq() != 1 {
+			return fmt.Errorf("%w: KEXINIT was not the first packet", ErrStrictKex)
+		}
+	}
+	algs, err := Negotiate(clientInit, serverInit, t.lookup)
+	if err != nil {
+		return err
+	}
+	method, _ := t.lookup(algs.Kex)
+	skip := peerInit.FirstKexPacketFollows && !GuessMatches(clientInit, serverInit)
+	kc := &kexConn{t: t, skipGuess: skip, strict: t.strict && first}
+
+	params := &Params{
+		Role:             t.role,
+		ClientKexInit:    ic,
+		ServerKexInit:    is,
+		HostKeyAlgorithm: algs.HostKey,
+		Rand:             t.cfg.Rand,
+		SessionID:        t.sessionID,
+		ServerName:       t.cfg.ServerName,
+	}
+	if t.role == Client {
+		params.ClientVersion, params.ServerVersion = []byte(t.local), []byte(t.remote)
+		params.Verifier = t.cfg.HostKeyVerifier
+	} else {
+		params.ClientVersion, params.ServerVersion = []byte(t.remote), []byte(t.local)
+		params.HostKey = t.hostKeyFor(algs.HostKey)
+	}
+	res, err := method.Run(ctx, kc, params)
+	if err != nil {
+		return err
+	}
+	if first {
+		t.sessionID = clone(res.H)
+		t.pc.SetSessionID(res.H)
+	}
+	return t.switchKeys(kc, algs, res, clientInit, serverInit, first)
+}
+
+func (t *Transport) lookup(name string) (Method, bool) {
+	for _, m := range t.methods {
+		if m.Name() == name {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+func (t *Transport) hostKeyFor(alg string) HostKeySigner {
+	for _, hk := range t.cfg.HostKeys {
+		if slices.Contains(hk.Algorithms, alg) {
+			return hk.Signer
+		}
+	}
+	return nil
+}
+
+// switchKeys derives the keys, sends NEWKEYS and switches the send
+// direction, then reads the peer's NEWKEYS and switches the receive
+// direction (RFC 4253, Section 7.3). With strict kex both sequence numbers
+// restart at zero. After the first exchange the server sends EXT_INFO
+// first thing if the client asked for it (RFC 8308, Section 2.4).
+func (t *Transport) switchKeys(kc *kexConn, algs Algorithms, res *Result, ci, si *wire.KexInit, first bool) error {
+	c2s, s2c, err := t.keys(algs, res)
+	if err != nil {
+		return err
+	}
+	out, in := c2s, s2c
+	if t.role == Server {
+		out, in = s2c, c2s
+	}
+	if err := t.pc.WriteNewKeys(out); err != nil {
+		return err
+	}
+	var ext []byte
+	if first {
+		ext = t.extInfoToSend(ci, si)
+	}
+
+	t.mu.Lock()
+	var werr error
+	if ext != nil {
+		werr = t.pc.WritePacket(ext)
+	}
+	for _, p := range t.pending {
+		if werr == nil {
+			werr = t.pc.WritePacket(p)
+		}
+	}
+	t.pending = nil
+	t.inKex = false
+	t.algs = algs
+	if res.HostKey != nil {
+		t.hostKey = res.HostKey
+	}
+	t.lastKex = time.Now()
+	t.rekeyBytes = [2]uint64{t.limitBytes(out.Cipher), t.limitBytes(in.Cipher)}
+	t.cond.Broadcast()
+	t.mu.Unlock()
+	if werr != nil {
+		return werr
+	}
+
+	if err := kc.readNewKeys(); err != nil {
+		return err
+	}
+	if err := t.pc.SetReadKeys(in); err != nil {
+		return err
+	}
+	if first {
+		t.extInfoState = extNone
+		if (t.role == Client && HasMarker(ci, ExtInfoClient)) || (t.role == Server && HasMarker(si, ExtInfoServer)) {
+			t.extInfoState = extFirst
+		}
+	}
+	t.mu.Lock()
+	t.kexCount++
+	t.kexActive = false
+	close(t.kexDone)
+	t.mu.Unlock()
+	t.log.Debug("kex: keys switched", "role", t.role, "kex", algs.Kex, "strict", t.strict, "count", t.kexCount)
+	return nil
+}
+
+// extInfoToSend returns the EXT_INFO payload we send after our first
+// NEWKEYS, or nil: a server sends one if the client listed ext-info-c, a
+// client if the server listed ext-info-s and there is something to send.
+func (t *Transport) extInfoToSend(ci, si *wire.KexInit) []byte {
+	ext := t.cfg.Extensions
+	switch t.role {
+	case Server:
+		if !HasMarker(ci, ExtInfoClient) {
+			return nil
+		}
+		if ext == nil {
+			ext = DefaultServerExtensions()
+		}
+	case Client:
+		if !HasMarker(si, ExtInfoServer) || len(ext) == 0 {
+			return nil
+		}
+	}
+	m := wire.ExtInfo{Extensions: ext}
+	return m.Append(nil)
+}
+
+// keys derives the key material of both directions for the negotiated
+// algorithms (RFC 4253, Section 7.2).
+func (t *Transport) keys(algs Algorithms, res *Result) (c2s, s2c packet.Keys, err error) {
+	sizes := func(d DirectionAlgorithms) (KeySizes, error) {
+		a, ok := cipher.LookupAlgorithm(d.Cipher)
+		if !ok {
+			return KeySizes{}, fmt.Errorf("kex: unknown cipher %q", d.Cipher)
+		}
+		s := KeySizes{IV: a.IVSize, Key: a.KeySize}
+		if !a.AEAD() && d.MAC != "" {
+			m, ok := cipher.LookupMAC(d.MAC)
+			if !ok {
+				return KeySizes{}, fmt.Errorf("kex: unknown MAC %q", d.MAC)
+			}
+			s.MACKey = m.KeySize
+		}
+		return s, nil
+	}
+	cs, err := sizes(algs.ClientToServer)
+	if err != nil {
+		return c2s, s2c, err
+	}
+	ss, err := sizes(algs.ServerToClient)
+	if err != nil {
+		return c2s, s2c, err
+	}
+	kc, ks := res.Keys(t.sessionID, cs, ss)
+	mk := func(d DirectionAlgorithms, k DirectionKeys) packet.Keys {
+		return packet.Keys{Cipher: d.Cipher, MAC: d.MAC, IV: k.IV, Key: k.Key, MACKey: k.MACKey,
+			Compression: d.Compression, ResetSeq: t.strict}
+	}
+	return mk(algs.ClientToServer, kc), mk(algs.ServerToClient, ks), nil
+}
+
+// limitBytes is the RFC 4344, Section 3.2 volume limit for a cipher, or
+// Config.RekeyBytes.
+func (t *Transport) limitBytes(name string) uint64 {
+	if t.cfg.RekeyBytes > 0 {
+		return t.cfg.RekeyBytes
+	}
+	bs := 8
+	if a, ok := cipher.LookupAlgorithm(name); ok && a.BlockSize > bs {
+		bs = a.BlockSize
+	}
+	if bs >= 16 {
+		return uint64(1) << 32 * uint64(bs) // 2^(L/4) blocks of L bits
+	}
+	return 1 << 30
+}
+
+// needRekeyLocked reports whether the current keys are used up.
+func (t *Transport) needRekeyLocked() bool {
+	if t.kexActive || t.kexCount == 0 {
+		return false
+	}
+	w, r := t.pc.WriteCounters(), t.pc.ReadCounters()
+	interval := t.cfg.RekeyInterval
+	if interval == 0 {
+		interval = DefaultRekeyInterval
+	}
+	return w.KeyBytes >= t.rekeyBytes[0] || r.KeyBytes >= t.rekeyBytes[1] ||
+		w.KeyPackets >= MaxPacketsPerKey || r.KeyPackets >= MaxPacketsPerKey ||
+		time.Since(t.lastKex) >= interval
+}
+
+// kexConn is the Conn a Method runs on: it reads through the packet
+// layer and lets only method messages (30-49) through.
+type kexConn struct {
+	t         *Transport
+	skipGuess bool // discard the peer's wrongly guessed first method packet (RFC 4253, Section 7)
+	strict    bool // initial exchange under strict kex: nothing but kex messages
+}
+
+func (c *kexConn) WritePacket(_ context.Context, p []byte) error {
+	if len(p) == 0 || !wire.MsgNum(p[0]).IsKex() {
+		return fmt.Errorf("kex: method wrote a non-kex message: %w", ErrUnexpectedMessage)
+	}
+	return c.t.pc.WritePacket(p)
+}
+
+func (c *kexConn) ReadPacket(ctx context.Context) ([]byte, error) {
+	for {
+		p, err := c.next()
+		if err != nil {
+			return nil, err
+		}
+		num := wire.MsgNum(p[0])
+		if num >= 30 && num <= 49 {
+			if c.skipGuess {
+				c.skipGuess = false
+				continue
+			}
+			return p, nil
+		}
+		return nil, fmt.Errorf("kex: %v during key exchange: %w", num, ErrUnexpectedMessage)
+	}
+}
+
+// next reads the next packet that is not IGNORE or DEBUG (those are
+// dropped, except under strict kex during the initial exchange, where
+// they, like UNIMPLEMENTED, are fatal: SECURITY.md K1).
+func (c *kexConn) next() ([]byte, error) {
+	for {
+		p, err := c.t.pc.ReadPacket()
+		if err != nil {
+			return nil, err
+		}
+		switch num := wire.MsgNum(p[0]); num {
+		case wire.MsgIgnore, wire.MsgDebug, wire.MsgUnimplemented:
+			if c.strict {
+				return nil, fmt.Errorf("%w: %v during the initial key exchange", ErrStrictKex, num)
+			}
+			continue
+		case wire.MsgDisconnect:
+			return nil, remoteDisconnect(p)
+		case wire.MsgKexInit:
+			return nil, fmt.Errorf("kex: second KEXINIT during key exchange: %w", ErrUnexpectedMessage)
+		}
+		return p, nil
+	}
+}
+
+func (c *kexConn) readNewKeys() error {
+	p, err := c.next()
+	if err != nil {
+		return err
+	}
+	if num := wire.MsgNum(p[0]); num != wire.MsgNewKeys {
+		return fmt.Errorf("kex: %v instead of NEWKEYS: %w", num, ErrUnexpectedMessage)
+	}
+	if _, err := wire.ParseNewKeys(p); err != nil {
+		return fmt.Errorf("kex: %w", err)
+	}
+	return nil
+}
+
+func remoteDisconnect(p []byte) error {
+	m, err := wire.ParseDisconnect(p)
+	if err != nil {
+		return &wire.DisconnectError{Reason: wire.ProtocolError, Message: "malformed DISCONNECT", Remote: true}
+	}
+	return &wire.DisconnectError{Reason: m.Reason, Message: m.Description, Remote: true}
+}
+
+// readLoop owns the read side after the initial exchange: it runs key
+// exchanges the peer starts, drops IGNORE and DEBUG, enforces where
+// EXT_INFO and kex messages may appear (SECURITY.md P9, P10, H3), and
+// queues everything else for ReadPacket.
+func (t *Transport) readLoop() {
+	defer t.wg.Done()
+	defer close(t.incoming)
+	for {
+		p, err := t.pc.ReadPacket()
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		if err := t.dispatch(p); err != nil {
+			t.fail(err)
+			return
+		}
+		t.mu.Lock()
+		if t.needRekeyLocked() {
+			err = t.sendInitLocked()
+		}
+		t.mu.Unlock()
+		if err != nil {
+			t.fail(err)
+			return
+		}
+	}
+}
+
+func (t *Transport) dispatch(p []byte) error {
+	num := wire.MsgNum(p[0])
+	ext := t.extInfoState
+	if t.extInfoState == extFirst {
+		t.extInfoState = extNone
+		if t.role == Client {
+			t.extInfoState = extBeforeAuth
+		}
+	}
+	if t.pendingExtEnd {
+		t.pendingExtEnd = false
+		if num != wire.MsgUserauthSuccess {
+			return fmt.Errorf("kex: EXT_INFO not followed by USERAUTH_SUCCESS: %w", ErrUnexpectedMessage)
+		}
+	}
+	switch {
+	case num == wire.MsgKexInit:
+		return t.peerRekey(p)
+	case num == wire.MsgNewKeys || (num >= 30 && num <= 49):
+		return fmt.Errorf("kex: %v outside key exchange: %w", num, ErrUnexpectedMessage)
+	case num == wire.MsgIgnore || num == wire.MsgDebug:
+		return nil
+	case num == wire.MsgDisconnect:
+		return remoteDisconnect(p)
+	case num == wire.MsgExtInfo:
+		if ext == extNone {
+			return fmt.Errorf("kex: EXT_INFO out of place: %w", ErrUnexpectedMessage)
+		}
+		m, err := wire.ParseExtInfo(p)
+		if err != nil {
+			return fmt.Errorf("kex: %w", err)
+		}
+		for i := range m.Extensions {
+			m.Extensions[i].Value = clone(m.Extensions[i].Value)
+		}
+		t.mu.Lock()
+		t.peerExt = m.Extensions
+		t.mu.Unlock()
+		if ext == extBeforeAuth {
+			t.extInfoState = extNone
+			t.pendingExtEnd = true
+		}
+		return nil
+	case num == wire.MsgUserauthSuccess:
+		t.extInfoState = extNone
+	}
+	select {
+	case t.incoming <- clone(p):
+		return nil
+	case <-t.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// peerRekey answers a KEXINIT the peer sent after the initial exchange.
+func (t *Transport) peerRekey(p []byte) error {
+	t.mu.Lock()
+	err := t.sendInitLocked()
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return t.exchange(t.ctx, clone(p))
+}
+
+// ReadPacket returns the next message that is not part of the transport
+// layer's own business. The payload is the caller's to keep.
+func (t *Transport) ReadPacket() ([]byte, error) {
+	p, ok := <-t.incoming
+	if !ok {
+		return nil, t.errOr(ErrClosed)
+	}
+	return p, nil
+}
+
+// WritePacket sends payload. While a key exchange is in progress it is
+// queued (copied) instead, up to MaxPendingPackets; beyond that
+// WritePacket blocks until the exchange ends. Key exchange messages are
+// refused. WritePacket may start a key exchange when the keys are used up.
+func (t *Transport) WritePacket(payload []byte) error {
+	if len(payload) == 0 || wire.MsgNum(payload[0]).IsKex() {
+		return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for {
+		if t.err != nil {
+			return t.err
+		}
+		if !t.inKex {
+			if err := t.pc.WritePacket(payload); err != nil {
+				return err
+			}
+			if t.needRekeyLocked() {
+				return t.sendInitLocked()
+			}
+			return nil
+		}
+		if len(t.pending) < MaxPendingPackets {
+			t.pending = append(t.pending, clone(payload))
+			return nil
+		}
+		t.cond.Wait()
+	}
+}
+
+// Rekey starts a key exchange unless one is in progress and waits until
+// it has completed (RFC 4253, Section 9). Another goroutine must be
+// reading with ReadPacket, or the read loop may stall behind undelivered
+// packets.
+func (t *Transport) Rekey(ctx context.Context) error {
+	t.mu.Lock()
+	if t.err != nil {
+		defer t.mu.Unlock()
+		return t.err
+	}
+	if err := t.sendInitLocked(); err != nil {
+		t.mu.Unlock()
+		return err
+	}
+	done := t.kexDone
+	t.mu.Unlock()
+	select {
+	case <-done:
+		return nil
+	case <-t.ctx.Done():
+		return t.errOr(ErrClosed)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// SessionID returns the exchange hash of the first key exchange.
+func (t *Transport) SessionID() []byte { return t.pc.SessionID() }
+
+// Algorithms returns the algorithms of the last completed key exchange.
+func (t *Transport) Algorithms() Algorithms {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.algs
+}
+
+// HostKey returns the server's host key blob K_S from the last exchange
+// (nil if the method used none).
+func (t *Transport) HostKey() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.hostKey
+}
+
+// Strict reports whether strict key exchange is in force.
+func (t *Transport) Strict() bool { return t.strict }
+
+// RemoteVersion returns the peer's identification string.
+func (t *Transport) RemoteVersion() string { return t.remote }
+
+// PeerExtensions returns the extensions of the last EXT_INFO the peer sent
+// (RFC 8308), or nil. On a client it is complete once the first packet
+// after the initial exchange has been read (SERVICE_ACCEPT, say), and may
+// be replaced once more by an EXT_INFO just before USERAUTH_SUCCESS.
+func (t *Transport) PeerExtensions() []wire.Extension {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.peerExt
+}
+
+// ServerSigAlgs returns the server-sig-algs the server announced, or nil.
+func (t *Transport) ServerSigAlgs() []string {
+	for _, e := range t.PeerExtensions() {
+		if e.Name == wire.ExtServerSigAlgs {
+			names, err := wire.ParseNameListValue(e.Value)
+			if err == nil {
+				return names
+			}
+		}
+	}
+	return nil
+}
+
+// Close sends nothing, closes the connection and waits for the read loop
+// to end. It is idempotent.
+func (t *Transport) Close() error {
+	var err error
+	t.closeOnce.Do(func() {
+		t.mu.Lock()
+		if t.err == nil {
+			t.err = ErrClosed
+		}
+		t.cond.Broadcast()
+		t.mu.Unlock()
+		t.cancel()
+		err = t.pc.Close()
+		t.wg.Wait()
+	})
+	return err
+}
+
+// Disconnect sends DISCONNECT with reason and message, then closes.
+func (t *Transport) Disconnect(reason wire.DisconnectReason, msg string) error {
+	t.sendDisconnect(reason, msg)
+	return t.Close()
+}
+
+func (t *Transport) errOr(def error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return t.err
+	}
+	return def
+}
+
+// fail records err, sends DISCONNECT with the matching reason code unless
+// the peer disconnected or the connection is gone, and closes the
+// packet layer.
+func (t *Transport) fail(err error) {
+	t.mu.Lock()
+	if t.err != nil {
+		t.mu.Unlock()
+		return
+	}
+	t.err = err
+	t.cond.Broadcast()
+	t.mu.Unlock()
+	if reason := DisconnectReasonFor(err); reason != 0 {
+		t.sendDisconnect(reason, err.Error())
+	}
+	t.cancel()
+	t.pc.Close()
+}
+
+func (t *Transport) sendDisconnect(reason wire.DisconnectReason, msg string) {
+	t.mu.Lock()
+	if t.disconnected {
+		t.mu.Unlock()
+		return
+	}
+	t.disconnected = true
+	t.mu.Unlock()
+	timer := time.AfterFunc(time.Second, func() { t.pc.Close() })
+	defer timer.Stop()
+	m := wire.Disconnect{Reason: reason, Description: msg}
+	t.pc.WritePacket(m.Append(nil))
+}
+
+// DisconnectReasonFor maps an error of this package to the DISCONNECT
+// reason code to send (RFC 4253, Section 11.1), or 0 when none should be
+// sent (the peer disconnected, or the connection is already gone).
+func DisconnectReasonFor(err error) wire.DisconnectReason {
+	var de *wire.DisconnectError
+	switch {
+	case err == nil, errors.As(err, &de), errors.Is(err, ErrClosed):
+		return 0
+	case errors.Is(err, ErrNoCommonAlgorithm), errors.Is(err, ErrInvalidPublicValue), errors.Is(err, ErrInvalidGroup):
+		return wire.KeyExchangeFailed
+	case errors.Is(err, ErrHostKey):
+		return wire.HostKeyNotVerifiable
+	case errors.Is(err, ErrStrictKex), errors.Is(err, ErrUnexpectedMessage), errors.Is(err, wire.ErrTruncated),
+		errors.Is(err, wire.ErrInvalid), errors.Is(err, wire.ErrTrailingData), errors.Is(err, wire.ErrTooLarge),
+		errors.Is(err, wire.ErrUnexpectedMessage):
+		return wire.ProtocolError
+	}
+	return 0
+}
