@@ -214,12 +214,29 @@ func (d *Description) add(name, value string) {
 	d.Fields = append(d.Fields, Field{Name: name, Value: value})
 }
 
-func (d *Description) text(name, s string)       { d.add(name, Sanitize(s)) }
+// Longer peer text is cut in a Description, so that a hostile 200 KiB
+// TERM or banner cannot flood a trace.
+const (
+	maxTextValue  = 256
+	maxNamesValue = 4096
+)
+
+// clip cuts s to max bytes and notes the full length.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…[" + strconv.Itoa(len(s)) + " bytes]"
+}
+
+func (d *Description) text(name, s string)       { d.add(name, Sanitize(clip(s, maxTextValue))) }
 func (d *Description) u32(name string, v uint32) { d.add(name, strconv.FormatUint(uint64(v), 10)) }
 func (d *Description) boolean(name string, v bool) {
 	d.add(name, strconv.FormatBool(v))
 }
-func (d *Description) names(name string, l []string) { d.add(name, Sanitize(strings.Join(l, ","))) }
+func (d *Description) names(name string, l []string) {
+	d.add(name, clip(strings.Join(l, ","), maxNamesValue))
+}
 func (d *Description) secret(name string, n int) {
 	d.add(name, "[redacted, "+strconv.Itoa(n)+" bytes]")
 }
@@ -310,7 +327,12 @@ func (d *Description) describe(m Message) {
 	case *ExtInfo:
 		d.u32("nr_extensions", uint32(len(m.Extensions)))
 		for _, e := range m.Extensions {
-			d.add(Sanitize(e.Name), extValue(e.Value))
+			if ValidName(e.Name) {
+				d.add(e.Name, extValue(e.Value))
+			} else {
+				d.text("extension_name", e.Name)
+				d.add("extension_value", extValue(e.Value))
+			}
 		}
 	case *NewCompress, *NewKeys, *RequestFailure, *UserauthSuccess, *UserauthGSSAPIExchangeComplete:
 	case *KexInit:
@@ -488,6 +510,9 @@ func (d *Description) describe(m Message) {
 // extValue renders an EXT_INFO value as text when it is printable ASCII,
 // else as its length.
 func extValue(v []byte) string {
+	if len(v) > maxNamesValue {
+		return dataValue(len(v))
+	}
 	for _, c := range v {
 		if c < 0x21 || c > 0x7e {
 			return dataValue(len(v))

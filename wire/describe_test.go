@@ -274,3 +274,23 @@ func sha4(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:4])
 }
+
+// TestDescribeClips: hostile-size peer text is cut in a description, and
+// odd extension names do not break the name=value layout.
+func TestDescribeClips(t *testing.T) {
+	term := strings.Repeat("x", 200<<10) // SECURITY.md C5: TERM of 200 KiB
+	req := &wire.ChannelRequest{Type: wire.RequestPtyReq, Extra: (&wire.PtyRequest{Term: term}).Append(nil)}
+	d := wire.Describe(req.Append(nil), wire.ContextNone)
+	if d.Err != nil {
+		t.Fatal(d.Err)
+	}
+	if s := d.String(); len(s) > 1024 || !strings.Contains(s, "…[204800 bytes]") {
+		t.Errorf("pty-req TERM not clipped: %d bytes", len(s))
+	}
+	ext := &wire.ExtInfo{Extensions: []wire.Extension{{Name: "a b=c", Value: []byte("v")}}}
+	d = wire.Describe(ext.Append(nil), wire.ContextNone)
+	want := []wire.Field{{Name: "nr_extensions", Value: "1"}, {Name: "extension_name", Value: "a b=c"}, {Name: "extension_value", Value: "v"}}
+	if diff := cmp.Diff(want, d.Fields); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
