@@ -1,6 +1,10 @@
 package packet
 
-import "fmt"
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+)
 
 // Compression method names (RFC 4253, Section 6.2; OpenSSH PROTOCOL,
 // Section 1.2).
@@ -10,30 +14,119 @@ const (
 	CompressionDelayed = "zlib@openssh.com"
 )
 
-// deflater compresses outgoing payloads; guarded by Conn.wmu.
-type deflater struct {
-	on bool
-}
-
 func checkCompression(method string) error {
 	switch method {
-	case "", CompressionNone:
+	case "", CompressionNone, CompressionZlib, CompressionDelayed:
 		return nil
 	}
 	return fmt.Errorf("%w: compression %q not supported", ErrAlgorithm, method)
 }
 
+// active reports whether method compresses now: "zlib" always,
+// "zlib@openssh.com" only after user authentication.
+func active(method string, afterAuth bool) bool {
+	return method == CompressionZlib || method == CompressionDelayed && afterAuth
+}
+
+// deflater compresses outgoing payloads; guarded by Conn.wmu. Each packet
+// ends with a sync flush, so the peer can inflate it at once; the stream
+// restarts at every key change, as OpenSSH's start_compression_out does.
+type deflater struct {
+	method string
+	on     bool
+	zw     *zlib.Writer
+	buf    bytes.Buffer
+}
+
 func (d *deflater) check(method string) error { return checkCompression(method) }
 
-func (d *deflater) set(method string) error { return checkCompression(method) }
+// set applies the method negotiated with new keys.
+func (d *deflater) set(method string, afterAuth bool) error {
+	if err := checkCompression(method); err != nil {
+		return err
+	}
+	d.method = method
+	d.on = false
+	if active(method, afterAuth) {
+		d.start()
+	}
+	return nil
+}
 
-func (d *deflater) compress(p []byte) ([]byte, error) { return p, nil }
+func (d *deflater) start() {
+	d.buf.Reset()
+	if d.zw == nil {
+		d.zw, _ = zlib.NewWriterLevel(&d.buf, 6) // level 6 as OpenSSH; cannot fail
+	} else {
+		d.zw.Reset(&d.buf)
+	}
+	d.on = true
+}
+
+func (d *deflater) compress(p []byte) ([]byte, error) {
+	d.buf.Reset()
+	if _, err := d.zw.Write(p); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompression, err)
+	}
+	if err := d.zw.Flush(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompression, err)
+	}
+	return d.buf.Bytes(), nil
+}
 
 // inflater decompresses incoming payloads; owned by the reading goroutine.
 type inflater struct {
-	on bool
+	method string
+	on     bool
+	z      inflate
 }
 
-func (f *inflater) set(method string) error { return checkCompression(method) }
+func (f *inflater) set(method string, afterAuth bool) error {
+	if err := checkCompression(method); err != nil {
+		return err
+	}
+	f.method = method
+	f.on = false
+	if active(method, afterAuth) {
+		f.start()
+	}
+	return nil
+}
 
-func (f *inflater) decompress(p []byte, limit int) ([]byte, error) { return p, nil }
+func (f *inflater) start() {
+	f.z.reset()
+	f.on = true
+}
+
+// decompress inflates p, refusing output past limit (SECURITY.md R7).
+func (f *inflater) decompress(p []byte, limit int) ([]byte, error) {
+	out, err := f.z.decompress(p, limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: empty payload", ErrCompression)
+	}
+	return out, nil
+}
+
+// EnableDelayedCompression starts zlib@openssh.com compression in both
+// directions where it was negotiated, and makes later key changes start it
+// at once (OpenSSH PROTOCOL, Section 1.2). The server calls it right after
+// writing SSH_MSG_USERAUTH_SUCCESS, the client right after reading it,
+// each before its next packet. It must be called from the reading
+// goroutine, between reads.
+func (c *Conn) EnableDelayedCompression() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.afterAuth {
+		return
+	}
+	c.afterAuth = true
+	if c.deflate.method == CompressionDelayed && !c.deflate.on {
+		c.deflate.start()
+	}
+	if c.inflate.method == CompressionDelayed && !c.inflate.on {
+		c.inflate.start()
+	}
+}

@@ -100,6 +100,8 @@ type Conn struct {
 	padPool [512]byte
 	padPos  int
 	deflate deflater
+	// afterAuth is set by EnableDelayedCompression; guarded by wmu.
+	afterAuth bool
 }
 
 var _ wire.Transport = (*Conn)(nil)
@@ -298,11 +300,19 @@ func (c *Conn) writeLocked(payload []byte) error {
 		return ErrPayloadSize
 	}
 	if c.deflate.on {
+		if 1+len(payload)+4 > c.maxPacket {
+			return ErrPayloadSize // refused before the stream sees it
+		}
 		p, err := c.deflate.compress(payload)
 		if err != nil {
 			return c.fail(err)
 		}
 		payload = p
+		if 1+len(payload)+4 > c.maxPacket {
+			// The compressor's state now includes the payload: the
+			// stream cannot continue without it.
+			return c.fail(fmt.Errorf("%w: compressed payload of %d bytes", ErrPayloadSize, len(payload)))
+		}
 	}
 	w := &c.wr
 	// Padding: at least 4 bytes, so that the aligned part is a multiple

@@ -48,6 +48,15 @@
 // started per packet; ExchangeVersions alone runs its write concurrently
 // and waits for it.
 //
-// Compression ("zlib", "zlib@openssh.com") is not implemented yet: Keys
-// naming it are refused with [ErrAlgorithm].
+// # Compression
+//
+// Keys.Compression selects "zlib" (RFC 4253, Section 6.2), which starts
+// with the keys, or "zlib@openssh.com" (OpenSSH PROTOCOL, Section 1.2),
+// which starts when [Conn.EnableDelayedCompression] is called after user
+// authentication. Each packet's compressed payload ends with a sync flush;
+// incoming packets are inflated by a streaming decoder that also accepts
+// the partial flushes OpenSSH sends, and a payload that inflates past the
+// maximum packet size is [ErrCompression]. As in OpenSSH, both streams
+// restart at every key change. Compression allocates, unlike the
+// uncompressed hot path.
 package packet

@@ -10,3 +10,9 @@ func SetSeqForTest(c *Conn, read, write uint32) {
 
 // ReadBufferCap reports the read buffer's size, for allocation bounds.
 func ReadBufferCap(c *Conn) int { return cap(c.rbuf) }
+
+// NewInflateForTest returns the streaming inflater as a function.
+func NewInflateForTest() func(p []byte, limit int) ([]byte, error) {
+	var z inflate
+	return z.decompress
+}

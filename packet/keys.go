@@ -98,7 +98,10 @@ func (c *Conn) SetReadKeys(k Keys) error {
 	if err != nil {
 		return err
 	}
-	if err := c.inflate.set(k.Compression); err != nil {
+	c.wmu.Lock()
+	afterAuth := c.afterAuth
+	c.wmu.Unlock()
+	if err := c.inflate.set(k.Compression, afterAuth); err != nil {
 		return err
 	}
 	c.rd.install(d, k.ResetSeq)
@@ -116,7 +119,7 @@ func (c *Conn) SetWriteKeys(k Keys) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if err := c.deflate.set(k.Compression); err != nil {
+	if err := c.deflate.set(k.Compression, c.afterAuth); err != nil {
 		return err
 	}
 	c.wr.install(d, k.ResetSeq)
@@ -144,7 +147,7 @@ func (c *Conn) WriteNewKeys(k Keys) error {
 	if err := c.writeLocked(newKeys[:]); err != nil {
 		return err
 	}
-	c.deflate.set(k.Compression) // checked above
+	c.deflate.set(k.Compression, c.afterAuth) // checked above
 	c.wr.install(d, k.ResetSeq)
 	return nil
 }
