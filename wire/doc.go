@@ -14,4 +14,13 @@
 // before anything is allocated. Parsed messages alias the payload they were
 // parsed from: a []byte field is valid only as long as the payload is.
 // Encoders append to a buffer the caller passes in.
+//
+// Message numbers 30-49 and 60-79 mean different messages under different
+// key exchange and authentication methods; [ParseMessage] and [Describe]
+// take a [Context] that names the method in progress. The data of channel
+// opens, channel requests and global requests is parsed separately from
+// the message (for example [ParsePtyRequest] on [ChannelRequest].Extra).
+//
+// Package wiretest holds an in-memory Transport pair for testing the
+// layers above the packet layer.
 package wire
