@@ -5,17 +5,19 @@ package wire
 // Disconnect is SSH_MSG_DISCONNECT (RFC 4253, Section 11.1).
 type Disconnect struct {
 	Reason      DisconnectReason
-	Description string // ISO-10646 UTF-8; sanitise before display
+	Description string // should be UTF-8 but not checked; sanitise before display
 	Language    string // RFC 3066 tag
 }
 
-// ParseDisconnect decodes SSH_MSG_DISCONNECT.
+// ParseDisconnect decodes SSH_MSG_DISCONNECT. The description is not
+// checked for UTF-8, so that a peer's disconnect is always recognised as
+// one (SECURITY.md W4: display text is sanitised, not rejected).
 func ParseDisconnect(p []byte) (Disconnect, error) {
 	var m Disconnect
 	r := Reader{b: p}
 	r.Expect(MsgDisconnect)
 	m.Reason = DisconnectReason(r.Uint32())
-	m.Description = r.UTF8()
+	m.Description = r.Text()
 	m.Language = r.Text()
 	return m, r.End("DISCONNECT")
 }

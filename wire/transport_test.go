@@ -3,6 +3,7 @@ package wire_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,6 +95,23 @@ func TestExtInfoValues(t *testing.T) {
 	for _, bad := range []string{"a,,b", "a,", "a b", "\xc3\xa9"} {
 		if _, err := wire.ParseNameListValue([]byte(bad)); !errors.Is(err, wire.ErrInvalid) {
 			t.Errorf("%q: err = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestDisconnectHostileText: a DISCONNECT whose description is not UTF-8
+// or carries terminal escapes still decodes (the connection ends with the
+// peer's reason code), and what is shown is sanitised (SECURITY.md W4).
+func TestDisconnectHostileText(t *testing.T) {
+	enc := (&wire.Disconnect{Reason: wire.ByApplication, Description: "bye\x1b[2J\xff"}).Append(nil)
+	m, err := wire.ParseDisconnect(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	de := &wire.DisconnectError{Reason: m.Reason, Message: m.Description, Remote: true}
+	for _, s := range []string{de.Error(), wire.Describe(enc, wire.ContextNone).String()} {
+		if strings.Contains(s, "\x1b") || strings.Contains(s, "\xff") {
+			t.Errorf("unsanitised: %q", s)
 		}
 	}
 }
