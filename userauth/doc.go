@@ -1,5 +1,54 @@
-// Package userauth will implement SSH user authentication on both sides
-// (RFC 4252; keyboard-interactive, RFC 4256; gssapi-with-mic and
-// gssapi-keyex, RFC 4462, Section 3): client auth sources and strategies
-// and a server auth policy, over a wire.Transport. Not implemented yet.
+// Package userauth implements SSH user authentication on both sides
+// (RFC 4252; keyboard-interactive, RFC 4256) over a wire.Transport,
+// together with the service request that starts it (RFC 4253,
+// Section 10).
+//
+// # Client
+//
+// Authenticate requests the "ssh-userauth" service and tries the auth
+// sources of a ClientConfig in order, as paramiko's AuthStrategy does: a
+// source is a Method (NoneAuth, Password, KeyboardInteractive, or a
+// user-written one). Sources whose method the server says cannot
+// continue are skipped; after partial success (RFC 4252, Section 5.1)
+// the following sources serve as further factors. The AuthResult records
+// every (source, outcome) pair; when nothing authenticates, the error is
+// an *AuthFailure listing every attempt and unwrapping to the error of
+// each (a *DeniedError, ErrNotOffered, a local error, or the transport or
+// protocol error that ended the exchange).
+//
+// The engine owns the protocol state: a Method talks to the server only
+// through its ClientConn, which accepts method-specific messages (60-79)
+// only while a request is outstanding, and the client counts as
+// authenticated only on a USERAUTH_SUCCESS that answers its own request
+// (SECURITY.md H3).
+//
+// # Server
+//
+// Serve accepts the service request and answers requests under a
+// ServerConfig: per-method callbacks (none, password with the
+// password-change flow, keyboard-interactive) and Handlers for further
+// methods, required method chains like OpenSSH's AuthenticationMethods,
+// MaxAuthTries ("none" not counted), a minimum delay before every
+// failure answer, a password length cap and a banner. Every factor's
+// Permissions are merged explicitly into the Result (SECURITY.md A9).
+// Serve returns only after sending USERAUTH_SUCCESS; before that no
+// message of the connection protocol is ever accepted (SECURITY.md A1,
+// A2), and a SERVICE_REQUEST for anything but "ssh-userauth" is answered
+// with DISCONNECT SERVICE_NOT_AVAILABLE (A11).
+//
+// # Plug-in methods
+//
+// A client method implements Method; a server method implements Handler
+// and is registered in ServerConfig.Handlers. Both exchange the
+// method-specific messages 60-79 through a connection handle (Write,
+// Next) and leave SUCCESS, FAILURE, failure counting and delays to the
+// engine, so that a multi-round-trip method such as gssapi-with-mic
+// (RFC 4462, Section 3) fits without touching the engine.
+//
+// # Goroutines and contexts
+//
+// Neither side starts goroutines: Authenticate and Serve run in the
+// caller's goroutine, and so do every callback and Method. Since
+// wire.Transport reads do not take a context, a read that is blocked when
+// ctx is done is ended by closing the transport.
 package userauth

@@ -1,0 +1,463 @@
+package userauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Server defaults and caps.
+const (
+	// DefaultMaxAuthTries is the number of failed attempts after which
+	// the server disconnects, as OpenSSH's MaxAuthTries (SECURITY.md A6).
+	DefaultMaxAuthTries = 6
+
+	// DefaultFailureDelay is the minimum time between a failed request
+	// and its answer, as OpenSSH's per-failure delay (SECURITY.md A7).
+	DefaultFailureDelay = 10 * time.Millisecond
+
+	// MaxPasswordLen caps passwords and keyboard-interactive responses;
+	// longer ones fail without reaching a callback (SECURITY.md A8,
+	// CVE-2016-6515).
+	MaxPasswordLen = 1024
+
+	// maxRequests caps all USERAUTH_REQUESTs on one connection, including
+	// "none" and answered queries that MaxAuthTries does not count.
+	maxRequests = 256
+
+	// maxUserLen caps the user name.
+	maxUserLen = 1024
+)
+
+// ErrPostponed is what a Handler returns when it answered a request with
+// a method-specific message that ends the request without a verdict,
+// such as USERAUTH_PK_OK (RFC 4252, Section 7) or
+// USERAUTH_PASSWD_CHANGEREQ (Section 8): the engine sends no FAILURE and
+// counts no failure.
+var ErrPostponed = errors.New("userauth: request answered without a verdict")
+
+// A ChangePasswordError returned by a PasswordCallback makes the server
+// answer SSH_MSG_USERAUTH_PASSWD_CHANGEREQ with Prompt (RFC 4252,
+// Section 8). Return it only for a correct, expired password.
+type ChangePasswordError struct {
+	Prompt string
+}
+
+func (e *ChangePasswordError) Error() string { return "userauth: password change required" }
+
+// ConnMeta describes the connection and request to server callbacks.
+type ConnMeta struct {
+	User       string // user name of the request (valid UTF-8, not yet checked to exist)
+	Service    string // service requested, "ssh-connection"
+	Method     string // method of the request
+	SessionID  []byte // session identifier (RFC 4253, Section 7.2); do not modify
+	RemoteAddr net.Addr
+}
+
+// A Handler is the server side of one authentication method, the plug-in
+// hook for methods beyond the built-in ones (gssapi-with-mic comes this
+// way). Authenticate handles one USERAUTH_REQUEST for its method; it may
+// exchange method-specific messages (60-79) with c.Write and c.Next. It
+// returns the Permissions of this factor on success, ErrPostponed when
+// it answered without a verdict, or any other error to deny. Only the
+// engine sends USERAUTH_SUCCESS and USERAUTH_FAILURE, counts failures and
+// applies the failure delay; a protocol or transport error met through c
+// ends authentication whatever the Handler returns.
+type Handler interface {
+	Authenticate(ctx context.Context, c *ServerConn, req *wire.UserauthRequest) (*Permissions, error)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(ctx context.Context, c *ServerConn, req *wire.UserauthRequest) (*Permissions, error)
+
+func (f HandlerFunc) Authenticate(ctx context.Context, c *ServerConn, req *wire.UserauthRequest) (*Permissions, error) {
+	return f(ctx, c, req)
+}
+
+// ServerConfig is the server's authentication policy. A method is
+// enabled when its callback or Handler is set.
+type ServerConfig struct {
+	// NoneCallback decides the "none" method (RFC 4252, Section 5.2).
+	// "none" never counts against MaxAuthTries.
+	NoneCallback func(ctx context.Context, m ConnMeta) (*Permissions, error)
+
+	// PasswordCallback checks a password (RFC 4252, Section 8). It is
+	// never called with a password longer than MaxPasswordLen. It may
+	// return a *ChangePasswordError.
+	PasswordCallback func(ctx context.Context, m ConnMeta, password string) (*Permissions, error)
+
+	// ChangePasswordCallback handles a request that carries a new
+	// password after SSH_MSG_USERAUTH_PASSWD_CHANGEREQ; nil denies it.
+	ChangePasswordCallback func(ctx context.Context, m ConnMeta, oldPassword, newPassword string) (*Permissions, error)
+
+	// KeyboardInteractiveCallback runs RFC 4256 challenges through ask,
+	// which sends one INFO_REQUEST and returns the client's responses.
+	// To keep users from being enumerated (SECURITY.md A7) it must ask
+	// the same prompts whether or not the user exists.
+	KeyboardInteractiveCallback func(ctx context.Context, m ConnMeta, ask func(ctx context.Context, ch Challenge) ([]string, error)) (*Permissions, error)
+
+	// Handlers are further methods by name; a Handler replaces a
+	// built-in method of the same name.
+	Handlers map[string]Handler
+
+	// AuthenticationMethods are the required method chains (OpenSSH
+	// AuthenticationMethods; see ParseAuthenticationMethods); nil means
+	// any single enabled method suffices.
+	AuthenticationMethods [][]string
+
+	// MaxAuthTries is the number of failed attempts ("none" aside) after
+	// which the server disconnects with NO_MORE_AUTH_METHODS_AVAILABLE;
+	// 0 means DefaultMaxAuthTries, negative means no limit.
+	MaxAuthTries int
+
+	// FailureDelay is the minimum time from a failed request to its
+	// answer; 0 means DefaultFailureDelay, negative means none.
+	FailureDelay time.Duration
+
+	// Banner returns the text of SSH_MSG_USERAUTH_BANNER (RFC 4252,
+	// Section 5.4), sent once before the answer to the first request;
+	// nil or "" sends none.
+	Banner func(m ConnMeta) string
+
+	// Service is the only service a request may name; empty means
+	// "ssh-connection".
+	Service string
+
+	// Logger receives debug messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// A Result is a completed authentication.
+type Result struct {
+	User        string
+	Service     string
+	Methods     []string     // the methods that succeeded, in order
+	Permissions *Permissions // merged over every factor; never nil
+	Failures    int          // failed attempts before success
+}
+
+// A ServerConn is what a Handler sees of the connection during one
+// request. It belongs to the goroutine running Serve.
+type ServerConn struct {
+	l       *link
+	meta    ConnMeta
+	ctx     wire.Context
+	pending []byte // a new USERAUTH_REQUEST that aborted this one, copied
+	fatal   error  // first transport or protocol error; sticky
+}
+
+// Meta describes the connection and the request being handled.
+func (c *ServerConn) Meta() ConnMeta { return c.meta }
+
+// Write sends a method-specific message (numbers 60-79).
+func (c *ServerConn) Write(m wire.Message) error {
+	if c.fatal != nil {
+		return c.fatal
+	}
+	if n := m.Num(); n < 60 || n > 79 {
+		return fmt.Errorf("userauth: %s: Write of %v, not a method-specific message: %w", c.meta.Method, n, wire.ErrUnexpectedMessage)
+	}
+	if err := c.l.write(m); err != nil {
+		c.fatal = err
+		return err
+	}
+	return nil
+}
+
+// Next returns the client's next method-specific message (numbers
+// 60-79), valid until the next call. If the client sends a new
+// USERAUTH_REQUEST instead, Next returns ErrAborted. Any other message
+// (USERAUTH_SUCCESS from a client, anything of the connection protocol:
+// SECURITY.md A1, A2) makes Next send DISCONNECT PROTOCOL_ERROR and
+// return an error wrapping wire.ErrUnexpectedMessage.
+func (c *ServerConn) Next(ctx context.Context) ([]byte, error) {
+	if c.fatal != nil {
+		return nil, c.fatal
+	}
+	if c.pending != nil {
+		return nil, ErrAborted
+	}
+	p, err := c.l.read(ctx)
+	if err != nil {
+		c.fatal = err
+		return nil, err
+	}
+	switch n := wire.MsgNum(p[0]); {
+	case n >= 60 && n <= 79:
+		return p, nil
+	case n == wire.MsgUserauthRequest:
+		c.pending = slices.Clone(p)
+		return nil, ErrAborted
+	}
+	return nil, c.protocol(p)
+}
+
+// Fail ends authentication with DISCONNECT PROTOCOL_ERROR, for a Handler
+// that received a malformed method-specific message; it returns the
+// error, which the engine also returns.
+func (c *ServerConn) Fail(err error) error {
+	if c.fatal == nil {
+		c.fatal = c.l.disconnect(wire.ProtocolError, "malformed message", fmt.Errorf("userauth: %s: %w", c.meta.Method, err))
+	}
+	return c.fatal
+}
+
+func (c *ServerConn) protocol(p []byte) error {
+	if c.fatal == nil {
+		c.fatal = c.l.disconnect(wire.ProtocolError, "unexpected message", protocolError(p, c.ctx, c.meta.Method))
+	}
+	return c.fatal
+}
+
+// server is the state of one Serve call.
+type server struct {
+	cfg      *ServerConfig
+	l        *link
+	remote   net.Addr
+	handlers map[string]Handler
+	chains   *chainState
+
+	user, service string // of the first request; fixed after it
+	requests      int
+	failures      int
+	methods       []string
+	perms         *Permissions
+	bannerSent    bool
+}
+
+// Serve runs the server side of user authentication over t: it accepts
+// the "ssh-userauth" service request (RFC 4253, Section 10; anything
+// else is DISCONNECT SERVICE_NOT_AVAILABLE, SECURITY.md A11), then
+// answers USERAUTH_REQUESTs (RFC 4252, Section 5) under cfg until one of
+// the required chains is complete, and returns the authenticated user and
+// the Permissions merged over every factor. remote is the client's
+// address, checked against source-address restrictions; it may be nil.
+//
+// Serve returns only after USERAUTH_SUCCESS has been sent. Before that,
+// nothing but the methods' callbacks runs: any message of the connection
+// protocol (80 and up), or a message only a server sends, is a protocol
+// error (SECURITY.md A1, A2). On failure Serve has sent DISCONNECT where
+// the protocol calls for one (reason PROTOCOL_ERROR, SERVICE_NOT_AVAILABLE
+// or NO_MORE_AUTH_METHODS_AVAILABLE, the last joined with
+// ErrMaxAuthTries) and returns an error; closing t is left to the caller,
+// except that t is closed when ctx is done during a read.
+func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, remote net.Addr) (*Result, error) {
+	s := &server{cfg: cfg, l: newLink(t, cfg.Logger), remote: remote, perms: &Permissions{}}
+	s.handlers = s.builtinHandlers()
+	maps.Copy(s.handlers, cfg.Handlers)
+	s.chains = newChainState(cfg.AuthenticationMethods, s.enabled())
+	if err := acceptService(ctx, s.l); err != nil {
+		return nil, err
+	}
+	var p []byte
+	for {
+		if p == nil {
+			var err error
+			if p, err = s.l.read(ctx); err != nil {
+				return nil, err
+			}
+		}
+		switch wire.MsgNum(p[0]) {
+		case wire.MsgUserauthRequest:
+		case wire.MsgServiceRequest:
+			return nil, s.l.disconnect(wire.ServiceNotAvailable, "service not available",
+				fmt.Errorf("userauth: SERVICE_REQUEST before authentication completed: %w", wire.ErrUnexpectedMessage))
+		default:
+			return nil, s.l.disconnect(wire.ProtocolError, "unexpected message", protocolError(p, wire.ContextNone, "authentication"))
+		}
+		res, next, err := s.request(ctx, p)
+		if err != nil || res != nil {
+			return res, err
+		}
+		p = next
+	}
+}
+
+// enabled returns the enabled methods other than "none", in the order
+// they are offered.
+func (s *server) enabled() []string {
+	order := []string{wire.MethodGSSAPIKeyex, wire.MethodGSSAPIWithMIC, wire.MethodPublicKey,
+		wire.MethodHostbased, wire.MethodKeyboardInteractive, wire.MethodPassword}
+	var out []string
+	for _, m := range order {
+		if s.handlers[m] != nil {
+			out = append(out, m)
+		}
+	}
+	for _, m := range slices.Sorted(maps.Keys(s.handlers)) {
+		if m != wire.MethodNone && !slices.Contains(out, m) && s.handlers[m] != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// request handles one USERAUTH_REQUEST. It returns the Result on
+// success, or a new request that aborted this one, or a fatal error.
+func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error) {
+	start := time.Now()
+	s.requests++
+	if s.requests > maxRequests {
+		return nil, nil, s.l.disconnect(wire.NoMoreAuthMethodsAvailable, "too many authentication requests", ErrMaxAuthTries)
+	}
+	// RFC 4252, Section 5: user and service are checked in every
+	// request. Changing them is refused, as OpenSSH does.
+	r := wire.NewReader(p)
+	r.Expect(wire.MsgUserauthRequest)
+	user, service, method := r.UTF8(), r.Text(), r.Text()
+	if err := r.Finish("USERAUTH_REQUEST"); err != nil {
+		return nil, nil, s.l.disconnect(wire.ProtocolError, "malformed USERAUTH_REQUEST", fmt.Errorf("userauth: %w", err))
+	}
+	if len(user) > maxUserLen {
+		return nil, nil, s.l.disconnect(wire.IllegalUserName, "user name too long", fmt.Errorf("userauth: user name of %d bytes: %w", len(user), wire.ErrTooLarge))
+	}
+	if s.requests == 1 {
+		s.user, s.service = user, service
+	} else if user != s.user || service != s.service {
+		return nil, nil, s.l.disconnect(wire.ProtocolError, "change of user or service not allowed",
+			fmt.Errorf("userauth: user or service changed during authentication: %w", wire.ErrUnexpectedMessage))
+	}
+	if service != s.cfg.service() {
+		return nil, nil, s.l.disconnect(wire.ServiceNotAvailable, "service not available",
+			fmt.Errorf("userauth: request for service %q: %w", wire.Sanitize(service), wire.ErrUnexpectedMessage))
+	}
+	meta := ConnMeta{User: user, Service: service, Method: method, SessionID: s.l.t.SessionID(), RemoteAddr: s.remote}
+	if !s.bannerSent {
+		s.bannerSent = true
+		if s.cfg.Banner != nil {
+			if b := s.cfg.Banner(meta); b != "" {
+				if err := s.l.write(&wire.UserauthBanner{Message: b}); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
+
+	counted := method != wire.MethodNone
+	req, err := wire.ParseUserauthRequest(p)
+	if err != nil {
+		// The method's fields are malformed (has-signature false with a
+		// signature, a password that is not UTF-8, ...): a failure, the
+		// same for every user (SECURITY.md A4, A7).
+		s.debug(ctx, "malformed request", meta, err)
+		return nil, nil, s.fail(ctx, start, counted)
+	}
+	h := s.handlers[method]
+	if h == nil || !s.chains.allowed(method) {
+		return nil, nil, s.fail(ctx, start, counted)
+	}
+	c := &ServerConn{l: s.l, meta: meta, ctx: methodContext(method)}
+	perms, herr := h.Authenticate(ctx, c, &req)
+	switch {
+	case c.fatal != nil:
+		return nil, nil, c.fatal
+	case c.pending != nil:
+		// Aborted by a new request: counted, answered by nothing
+		// (RFC 4256, Section 3.4 lets the client abandon this way).
+		if err := s.count(ctx, start, counted); err != nil {
+			return nil, nil, err
+		}
+		return nil, c.pending, nil
+	case errors.Is(herr, ErrPostponed):
+		return nil, nil, nil
+	case herr != nil:
+		s.debug(ctx, "denied", meta, herr)
+		return nil, nil, s.fail(ctx, start, counted)
+	}
+	if !perms.AllowsFrom(s.remote) {
+		s.debug(ctx, "denied", meta, ErrSourceAddress)
+		return nil, nil, s.fail(ctx, start, counted)
+	}
+	merged, err := s.perms.Merge(perms)
+	if err != nil {
+		s.debug(ctx, "denied", meta, err)
+		return nil, nil, s.fail(ctx, start, counted)
+	}
+	s.perms = merged
+	s.methods = append(s.methods, method)
+	if !s.chains.complete(method) {
+		// Partial success (RFC 4252, Section 5.1).
+		return nil, nil, s.l.write(&wire.UserauthFailure{Methods: s.chains.next(), PartialSuccess: true})
+	}
+	if err := s.l.write(&wire.UserauthSuccess{}); err != nil {
+		return nil, nil, err
+	}
+	return &Result{User: user, Service: service, Methods: s.methods, Permissions: s.perms, Failures: s.failures}, nil, nil
+}
+
+// fail counts a failed attempt and answers USERAUTH_FAILURE with the
+// methods that can continue, no earlier than the failure delay after
+// start. After MaxAuthTries counted failures it disconnects instead.
+func (s *server) fail(ctx context.Context, start time.Time, counted bool) error {
+	if err := s.count(ctx, start, counted); err != nil {
+		return err
+	}
+	return s.l.write(&wire.UserauthFailure{Methods: s.chains.next()})
+}
+
+// count counts a failed attempt and waits out the failure delay; it
+// returns the disconnect error once MaxAuthTries is reached.
+func (s *server) count(ctx context.Context, start time.Time, counted bool) error {
+	if !counted {
+		return nil
+	}
+	s.failures++
+	if err := s.delay(ctx, start); err != nil {
+		return err
+	}
+	if max := s.cfg.maxAuthTries(); max > 0 && s.failures >= max {
+		return s.l.disconnect(wire.NoMoreAuthMethodsAvailable, "too many authentication failures",
+			fmt.Errorf("userauth: %d failures: %w", s.failures, ErrMaxAuthTries))
+	}
+	return nil
+}
+
+// delay waits until the failure delay has passed since start, so that
+// every failure takes at least as long whichever check failed
+// (SECURITY.md A7).
+func (s *server) delay(ctx context.Context, start time.Time) error {
+	d := s.cfg.FailureDelay
+	if d == 0 {
+		d = DefaultFailureDelay
+	}
+	wait := d - time.Since(start)
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		s.l.t.Close()
+		return fmt.Errorf("userauth: %w", ctx.Err())
+	}
+}
+
+func (s *server) debug(ctx context.Context, what string, m ConnMeta, err error) {
+	if s.l.log.Enabled(ctx, slog.LevelDebug) {
+		s.l.log.DebugContext(ctx, "userauth: "+what, "user", wire.Sanitize(m.User), "method", wire.Sanitize(m.Method), "err", err)
+	}
+}
+
+func (cfg *ServerConfig) service() string {
+	if cfg.Service == "" {
+		return wire.ServiceConnection
+	}
+	return cfg.Service
+}
+
+func (cfg *ServerConfig) maxAuthTries() int {
+	if cfg.MaxAuthTries == 0 {
+		return DefaultMaxAuthTries
+	}
+	return cfg.MaxAuthTries
+}
