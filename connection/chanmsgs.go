@@ -1,0 +1,223 @@
+package connection
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Handlers of the channel messages of RFC 4254, Sections 5.2-5.4. Each
+// runs on the Run goroutine; a non-nil error is fatal to the Conn.
+
+// handleData handles CHANNEL_DATA and CHANNEL_EXTENDED_DATA. It checks
+// the size against our maximum packet and the window before buffering
+// (SECURITY.md C1), debits the window for extended data of an unknown
+// type and drops it (C6), and drops data that races with our CLOSE.
+func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, data []byte) error {
+	ch, err := c.lookup(num, id)
+	if err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	if !ch.state.canReceive() {
+		st := ch.state
+		ch.mu.Unlock()
+		if st == StateCloseSent {
+			return nil
+		}
+		return unexpected(num, st)
+	}
+	n := len(data)
+	if uint64(n) > uint64(ch.localMax) {
+		ch.mu.Unlock()
+		return fmt.Errorf("connection: %v of %d bytes on channel %d, maximum %d: %w", num, n, id, ch.localMax, ErrPacketTooLarge)
+	}
+	if uint64(n) > uint64(ch.recvWin) {
+		win := ch.recvWin
+		ch.mu.Unlock()
+		return fmt.Errorf("connection: %v of %d bytes on channel %d, window %d: %w", num, n, id, win, ErrWindowExceeded)
+	}
+	ch.recvWin -= uint32(n)
+	if ext && code != wire.ExtendedDataStderr {
+		ch.adjust += uint32(n)
+		due := ch.adjustDue()
+		ch.mu.Unlock()
+		if due {
+			ch.sendAdjust()
+		}
+		return nil
+	}
+	s := &ch.out
+	if ext {
+		s = &ch.ext
+	}
+	s.buf.write(data)
+	ch.mu.Unlock()
+	signal(s.sig)
+	return nil
+}
+
+// handleWindowAdjust handles CHANNEL_WINDOW_ADJUST; a window past
+// 2^32-1 is an error, never a wrap (SECURITY.md C2).
+func (c *Conn) handleWindowAdjust(m wire.ChannelWindowAdjust) error {
+	const num = wire.MsgChannelWindowAdjust
+	ch, err := c.lookup(num, m.Recipient)
+	if err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	st := ch.state
+	switch {
+	case st.open():
+		sum := uint64(ch.remoteWin) + uint64(m.Bytes)
+		if sum > math.MaxUint32 {
+			ch.mu.Unlock()
+			return fmt.Errorf("connection: channel %d window %d + %d: %w", m.Recipient, sum-uint64(m.Bytes), m.Bytes, ErrWindowOverflow)
+		}
+		ch.remoteWin = uint32(sum)
+		ch.mu.Unlock()
+		signal(ch.wSig)
+		return nil
+	case st == StateCloseSent:
+		ch.mu.Unlock()
+		return nil
+	}
+	ch.mu.Unlock()
+	return unexpected(num, st)
+}
+
+// handleEOF handles CHANNEL_EOF (RFC 4254, Section 5.3).
+func (c *Conn) handleEOF(id uint32) error {
+	const num = wire.MsgChannelEOF
+	ch, err := c.lookup(num, id)
+	if err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	switch st := ch.state; st {
+	case StateOpen:
+		ch.state = StateEOFReceived
+	case StateEOFSent:
+		ch.state = StateEOFBoth
+	case StateCloseSent:
+		ch.mu.Unlock()
+		return nil
+	default:
+		ch.mu.Unlock()
+		return unexpected(num, st)
+	}
+	ch.eofRecv = true
+	ch.mu.Unlock()
+	signal(ch.out.sig)
+	signal(ch.ext.sig)
+	return nil
+}
+
+// handleClose handles CHANNEL_CLOSE (RFC 4254, Section 5.3): answer with
+// our own CLOSE unless we sent it, and free the id.
+func (c *Conn) handleClose(id uint32) error {
+	const num = wire.MsgChannelClose
+	ch, err := c.lookup(num, id)
+	if err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	st := ch.state
+	if !st.open() && st != StateCloseSent {
+		ch.mu.Unlock()
+		return unexpected(num, st)
+	}
+	ch.state = StateClosed
+	ch.closeRecv = true
+	ch.replies = nil
+	ch.markClosed()
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	if st != StateCloseSent {
+		m := wire.ChannelClose{Recipient: rid}
+		if err := c.write(&m); err != nil {
+			return err
+		}
+	}
+	c.free(ch)
+	return nil
+}
+
+// handleReply handles CHANNEL_SUCCESS and CHANNEL_FAILURE: the answer to
+// the oldest request of ours that wants one.
+func (c *Conn) handleReply(num wire.MsgNum, id uint32, ok bool) error {
+	ch, err := c.lookup(num, id)
+	if err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	st := ch.state
+	if !st.open() && st != StateCloseSent {
+		ch.mu.Unlock()
+		return unexpected(num, st)
+	}
+	if len(ch.replies) == 0 {
+		ch.mu.Unlock()
+		if st == StateCloseSent {
+			return nil
+		}
+		return fmt.Errorf("connection: %v on channel %d: %w", num, id, ErrUnexpectedReply)
+	}
+	w := ch.replies[0]
+	ch.replies[0] = nil
+	ch.replies = ch.replies[1:]
+	ch.mu.Unlock()
+	w.ok = ok
+	close(w.done)
+	return nil
+}
+
+// handleRequest handles CHANNEL_REQUEST: check the request-specific data,
+// let the channel's handler decide, and reply in order.
+func (c *Conn) handleRequest(m wire.ChannelRequest) error {
+	const num = wire.MsgChannelRequest
+	ch, err := c.lookup(num, m.Recipient)
+	if err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	st := ch.state
+	h := ch.handler
+	ch.mu.Unlock()
+	if st == StateCloseSent {
+		return nil
+	}
+	if !st.open() {
+		return unexpected(num, st)
+	}
+	req := Request{Type: m.Type, WantReply: m.WantReply, Payload: m.Extra}
+	ok := ch.checkRequest(&req)
+	if ok {
+		switch {
+		case h != nil:
+			ok = h(ch, &req)
+		default:
+			ok = req.Type == wire.RequestExitStatus || req.Type == wire.RequestExitSignal
+		}
+	}
+	if !m.WantReply {
+		return nil
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ch.mu.Lock()
+	open := ch.state.open()
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	if !open { // closed by the handler: nothing may follow our CLOSE
+		return nil
+	}
+	b := c.wbuf[:0]
+	if ok {
+		b = append(b, byte(wire.MsgChannelSuccess))
+	} else {
+		b = append(b, byte(wire.MsgChannelFailure))
+	}
+	return c.writeLocked(wire.AppendUint32(b, rid))
+}

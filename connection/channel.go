@@ -1,0 +1,530 @@
+package connection
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// A RequestHandler answers the channel requests (RFC 4254, Section 5.4)
+// the peer sends on one channel. It runs on the Run goroutine, one request
+// at a time in arrival order, so the replies go out in order; it must not
+// block on this Conn's channel I/O (start a goroutine for that). Its result
+// is sent as CHANNEL_SUCCESS or CHANNEL_FAILURE when the peer wants a
+// reply. req.Payload is valid only during the call.
+//
+// The Conn checks the request-specific data of the request types it knows
+// (Section 6 and RFC 4335) before calling the handler: malformed data,
+// terminal modes, oversized dimensions or values, and more than
+// MaxEnvPerChannel "env" requests are refused without calling it
+// (SECURITY.md C5). "exit-status" and "exit-signal" are also recorded
+// (ExitStatus, ExitSignal) before the handler runs; with a nil handler
+// they are accepted and every other request is refused.
+type RequestHandler func(ch *Channel, req *Request) bool
+
+// A Request is an incoming channel request.
+type Request struct {
+	Type      string // e.g. wire.RequestExec
+	WantReply bool
+	Payload   []byte // request-specific data; aliases the packet
+}
+
+// A stream is one direction-pair of a channel's data: the normal data or
+// the stderr extended data (RFC 4254, Section 5.2).
+type stream struct {
+	buf  ring          // guarded by the channel's mu
+	sig  chan struct{} // capacity 1: data, EOF or close arrived
+	rsem chan struct{} // capacity 1: held by the one reader waiting
+	wsem chan struct{} // capacity 1: held by the one writer sending
+}
+
+func newStream(limit uint32) stream {
+	return stream{
+		buf:  ring{limit: int(limit)},
+		sig:  make(chan struct{}, 1),
+		rsem: make(chan struct{}, 1),
+		wsem: make(chan struct{}, 1),
+	}
+}
+
+// A Channel is an open SSH channel (RFC 4254, Section 5). It is an
+// io.ReadWriteCloser over the channel's data; Stderr gives the extended
+// data of type 1. Read and Write have ReadContext and WriteContext
+// variants that return when ctx ends. All methods are safe for
+// concurrent use; concurrent Reads (or Writes) are served one at a time.
+type Channel struct {
+	c     *Conn
+	typ   string
+	extra []byte
+
+	// Fixed when the channel is made.
+	localWin        uint32 // initial window we grant
+	localMax        uint32 // largest data packet we accept
+	incomingSession bool   // peer-opened "session": counts against MaxSessions
+
+	localID uint32 // set by Conn.allocate under Conn.mu before the channel is visible
+
+	mu            sync.Mutex
+	state         State          // guarded by mu
+	handler       RequestHandler // guarded by mu
+	err           error          // guarded by mu; the Conn's error once it died
+	openErr       error          // guarded by mu; why an open failed
+	abandoned     bool           // guarded by mu; Open gave up waiting (ctx)
+	localClosed   bool           // guarded by mu; Close was called
+	eofRecv       bool           // guarded by mu
+	closeRecv     bool           // guarded by mu
+	remoteID      uint32         // guarded by mu; set at confirmation
+	sendMax       uint32         // guarded by mu; min(peer's max packet, ours)
+	remoteWin     uint32         // guarded by mu; bytes we may send
+	recvWin       uint32         // guarded by mu; bytes the peer may send
+	adjust        uint32         // guarded by mu; read but not yet returned to the peer
+	envCount      int            // guarded by mu
+	exitStatus    uint32         // guarded by mu
+	hasExitStatus bool           // guarded by mu
+	exitSignal    wire.ExitSignal
+	hasExitSignal bool           // guarded by mu
+	replies       []*replyWaiter // guarded by mu; our requests, FIFO
+	deadClosed    bool           // guarded by mu
+	closedClosed  bool           // guarded by mu
+
+	out, ext stream
+	stderr   Stderr
+
+	openDone chan struct{} // outgoing opens: closed when answered
+	dead     chan struct{} // closed when no more local I/O is possible
+	closed   chan struct{} // closed in state Closed (or when the Conn died)
+	wSig     chan struct{} // capacity 1: window grew, EOF sent
+}
+
+func (c *Conn) newChannel(typ string, extra []byte) *Channel {
+	ch := &Channel{
+		c:        c,
+		typ:      typ,
+		extra:    extra,
+		localWin: c.cfg.Window,
+		localMax: c.cfg.MaxPacket,
+		recvWin:  c.cfg.Window,
+		out:      newStream(c.cfg.Window),
+		ext:      newStream(c.cfg.Window),
+		dead:     make(chan struct{}),
+		closed:   make(chan struct{}),
+		wSig:     make(chan struct{}, 1),
+	}
+	ch.stderr.ch = ch
+	return ch
+}
+
+// Type returns the channel type, e.g. wire.ChannelTypeSession.
+func (ch *Channel) Type() string { return ch.typ }
+
+// ExtraData returns the type-specific data of the CHANNEL_OPEN; the
+// caller must not modify it.
+func (ch *Channel) ExtraData() []byte { return ch.extra }
+
+// LocalID returns our channel number.
+func (ch *Channel) LocalID() uint32 { return ch.localID }
+
+// RemoteID returns the peer's channel number.
+func (ch *Channel) RemoteID() uint32 {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.remoteID
+}
+
+// State returns the channel's current state.
+func (ch *Channel) State() State {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.state
+}
+
+// Buffered returns the bytes received and not yet read, data and stderr
+// together. It never exceeds the window (SECURITY.md C1).
+func (ch *Channel) Buffered() int {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.out.buf.len() + ch.ext.buf.len()
+}
+
+// markDead and markClosed close the wake-up channels once; ch.mu held.
+func (ch *Channel) markDead() {
+	if !ch.deadClosed {
+		ch.deadClosed = true
+		close(ch.dead)
+	}
+}
+
+func (ch *Channel) markClosed() {
+	ch.markDead()
+	if !ch.closedClosed {
+		ch.closedClosed = true
+		close(ch.closed)
+	}
+}
+
+// connDied wakes every waiter of the channel after the Conn ended.
+func (ch *Channel) connDied(err error) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.err == nil {
+		ch.err = err
+	}
+	if ch.state == StateOpening {
+		ch.openErr = err
+		close(ch.openDone)
+	}
+	ch.state = StateClosed
+	ch.replies = nil
+	ch.markClosed()
+}
+
+// Read reads channel data (RFC 4254, Section 5.2). After the peer's EOF
+// or CLOSE it returns what is buffered, then io.EOF. After Close it
+// returns ErrChannelClosed; after the Conn died, its error.
+func (ch *Channel) Read(p []byte) (int, error) { return ch.read(context.Background(), &ch.out, p) }
+
+// ReadContext is Read that gives up with ctx's error when ctx ends.
+func (ch *Channel) ReadContext(ctx context.Context, p []byte) (int, error) {
+	return ch.read(ctx, &ch.out, p)
+}
+
+// Write sends p as CHANNEL_DATA, split at the peer's maximum packet size,
+// blocking while the peer's window is exhausted (RFC 4254, Section 5.2).
+// It returns ErrEOFSent after CloseWrite and ErrChannelClosed once the
+// channel is closing.
+func (ch *Channel) Write(p []byte) (int, error) {
+	return ch.write(context.Background(), &ch.out, false, p)
+}
+
+// WriteContext is Write that gives up with ctx's error when ctx ends; the
+// bytes already sent are counted in n.
+func (ch *Channel) WriteContext(ctx context.Context, p []byte) (int, error) {
+	return ch.write(ctx, &ch.out, false, p)
+}
+
+// Stderr returns the channel's extended data stream of type 1
+// (RFC 4254, Section 5.2): reads return what the peer sent as stderr,
+// writes send CHANNEL_EXTENDED_DATA. Both streams share one window, so a
+// peer that sends stderr which is never read eventually stalls the data
+// stream too.
+func (ch *Channel) Stderr() *Stderr { return &ch.stderr }
+
+// Stderr is the extended data stream of a Channel; see Channel.Stderr.
+type Stderr struct{ ch *Channel }
+
+func (s *Stderr) Read(p []byte) (int, error) {
+	return s.ch.read(context.Background(), &s.ch.ext, p)
+}
+
+func (s *Stderr) Write(p []byte) (int, error) {
+	return s.ch.write(context.Background(), &s.ch.ext, true, p)
+}
+
+// ReadContext is Read that gives up when ctx ends.
+func (s *Stderr) ReadContext(ctx context.Context, p []byte) (int, error) {
+	return s.ch.read(ctx, &s.ch.ext, p)
+}
+
+// WriteContext is Write that gives up when ctx ends.
+func (s *Stderr) WriteContext(ctx context.Context, p []byte) (int, error) {
+	return s.ch.write(ctx, &s.ch.ext, true, p)
+}
+
+var (
+	_ io.ReadWriteCloser = (*Channel)(nil)
+	_ io.ReadWriter      = (*Stderr)(nil)
+)
+
+func (ch *Channel) read(ctx context.Context, s *stream, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	select {
+	case s.rsem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-s.rsem }()
+	for {
+		ch.mu.Lock()
+		if ch.localClosed {
+			ch.mu.Unlock()
+			return 0, ErrChannelClosed
+		}
+		if s.buf.len() > 0 {
+			n := s.buf.read(p)
+			ch.adjust += uint32(n)
+			due := ch.adjustDue()
+			ch.mu.Unlock()
+			if due {
+				ch.sendAdjust()
+			}
+			return n, nil
+		}
+		if ch.eofRecv || ch.closeRecv {
+			ch.mu.Unlock()
+			return 0, io.EOF
+		}
+		if ch.err != nil {
+			err := ch.err
+			ch.mu.Unlock()
+			return 0, err
+		}
+		ch.mu.Unlock()
+		select {
+		case <-s.sig:
+		case <-ch.dead:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// adjustDue reports whether enough has been read to return window to the
+// peer: half the window, as OpenSSH does. ch.mu held.
+func (ch *Channel) adjustDue() bool {
+	return ch.adjust > 0 && ch.adjust >= ch.localWin/2 && ch.state.canReceive()
+}
+
+// sendAdjust returns the read bytes to the peer's window with
+// CHANNEL_WINDOW_ADJUST. The invariant recvWin + buffered + adjust =
+// localWin keeps recvWin from passing the window.
+func (ch *Channel) sendAdjust() {
+	c := ch.c
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ch.mu.Lock()
+	n := ch.adjust
+	if n == 0 || !ch.state.canReceive() {
+		ch.mu.Unlock()
+		return
+	}
+	ch.adjust = 0
+	ch.recvWin += n
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	b := append(c.wbuf[:0], byte(wire.MsgChannelWindowAdjust))
+	b = wire.AppendUint32(b, rid)
+	b = wire.AppendUint32(b, n)
+	_ = c.writeLocked(b) // a write error ends the Conn; Run reports it
+}
+
+// sendErr says why no data may be sent now, or nil. ch.mu held.
+func (ch *Channel) sendErr() error {
+	switch {
+	case ch.err != nil:
+		return ch.err
+	case ch.state.canSend():
+		return nil
+	case ch.state == StateEOFSent || ch.state == StateEOFBoth:
+		return ErrEOFSent
+	}
+	return ErrChannelClosed
+}
+
+func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (int, error) {
+	select {
+	case s.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-s.wsem }()
+	c := ch.c
+	total := 0
+	for {
+		c.writeMu.Lock()
+		ch.mu.Lock()
+		if err := ch.sendErr(); err != nil {
+			ch.mu.Unlock()
+			c.writeMu.Unlock()
+			return total, err
+		}
+		if len(p) == 0 {
+			ch.mu.Unlock()
+			c.writeMu.Unlock()
+			return total, nil
+		}
+		n := int(min(ch.remoteWin, ch.sendMax))
+		n = min(n, len(p))
+		if n == 0 {
+			ch.mu.Unlock()
+			c.writeMu.Unlock()
+			select {
+			case <-ch.wSig:
+			case <-ch.dead:
+			case <-ctx.Done():
+				return total, ctx.Err()
+			}
+			continue
+		}
+		ch.remoteWin -= uint32(n)
+		more := ch.remoteWin > 0
+		rid := ch.remoteID
+		ch.mu.Unlock()
+		b := c.wbuf[:0]
+		if ext {
+			b = append(b, byte(wire.MsgChannelExtendedData))
+			b = wire.AppendUint32(b, rid)
+			b = wire.AppendUint32(b, wire.ExtendedDataStderr)
+		} else {
+			b = append(b, byte(wire.MsgChannelData))
+			b = wire.AppendUint32(b, rid)
+		}
+		b = wire.AppendString(b, p[:n])
+		err := c.writeLocked(b)
+		c.writeMu.Unlock()
+		if more {
+			signal(ch.wSig) // pass the window on to the other stream's writer
+		}
+		if err != nil {
+			return total, err
+		}
+		total += n
+		p = p[n:]
+	}
+}
+
+// CloseWrite sends CHANNEL_EOF (RFC 4254, Section 5.3): no more data
+// will follow from us, while the peer may still send. It is idempotent;
+// after Close it returns ErrChannelClosed.
+func (ch *Channel) CloseWrite() error {
+	c := ch.c
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ch.mu.Lock()
+	switch ch.state {
+	case StateOpen:
+		ch.state = StateEOFSent
+	case StateEOFReceived:
+		ch.state = StateEOFBoth
+	case StateEOFSent, StateEOFBoth:
+		ch.mu.Unlock()
+		return nil
+	default:
+		err := ch.err
+		ch.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		return ErrChannelClosed
+	}
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	signal(ch.wSig)
+	m := wire.ChannelEOF{Recipient: rid}
+	return c.writeLocked(m.Append(c.wbuf[:0]))
+}
+
+// Close sends CHANNEL_CLOSE (RFC 4254, Section 5.3) unless it was already
+// sent, and returns at once: it does not wait for the peer's CLOSE (use
+// Wait). Every blocked Read, Write and request on the channel returns
+// ErrChannelClosed; buffered data is dropped. Close is idempotent.
+func (ch *Channel) Close() error {
+	c := ch.c
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ch.mu.Lock()
+	ch.localClosed = true
+	ch.out.buf = ring{limit: ch.out.buf.limit}
+	ch.ext.buf = ring{limit: ch.ext.buf.limit}
+	if !ch.state.open() {
+		ch.mu.Unlock()
+		return nil
+	}
+	ch.state = StateCloseSent
+	ch.markDead()
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	m := wire.ChannelClose{Recipient: rid}
+	return c.writeLocked(m.Append(c.wbuf[:0]))
+}
+
+// Wait blocks until the channel is closed in both directions (state
+// Closed) and returns nil, or the Conn's error if the Conn died first,
+// or ctx's error. After Wait returns nil, ExitStatus and ExitSignal report
+// what the peer sent: RFC 4254, Section 6.10 has them sent before CLOSE.
+func (ch *Channel) Wait(ctx context.Context) error {
+	select {
+	case <-ch.closed:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.err
+}
+
+// ExitStatus returns the status of the peer's "exit-status" request
+// (RFC 4254, Section 6.10), if one arrived.
+func (ch *Channel) ExitStatus() (uint32, bool) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.exitStatus, ch.hasExitStatus
+}
+
+// ExitSignal returns the peer's "exit-signal" request (RFC 4254,
+// Section 6.10), if one arrived. Message is peer text: sanitise it before
+// display.
+func (ch *Channel) ExitSignal() (wire.ExitSignal, bool) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.exitSignal, ch.hasExitSignal
+}
+
+// SendRequest sends a channel request (RFC 4254, Section 5.4) and, if
+// wantReply, waits for the peer's answer; replies are matched to requests
+// in order. ok is false when wantReply is false. It returns
+// ErrChannelClosed if the channel closes first, and ctx's error if ctx
+// ends first (the reply, when it comes, is then dropped).
+func (ch *Channel) SendRequest(ctx context.Context, name string, wantReply bool, payload []byte) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var w *replyWaiter
+	if wantReply {
+		w = &replyWaiter{done: make(chan struct{})}
+	}
+	c := ch.c
+	c.writeMu.Lock()
+	ch.mu.Lock()
+	if !ch.state.open() {
+		err := ch.err
+		if err == nil {
+			err = ErrChannelClosed
+		}
+		ch.mu.Unlock()
+		c.writeMu.Unlock()
+		return false, err
+	}
+	if w != nil {
+		ch.replies = append(ch.replies, w)
+	}
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	m := wire.ChannelRequest{Recipient: rid, Type: name, WantReply: wantReply, Extra: payload}
+	err := c.writeLocked(m.Append(c.wbuf[:0]))
+	c.writeMu.Unlock()
+	if err != nil || w == nil {
+		return false, err
+	}
+	select {
+	case <-w.done:
+		return w.ok, nil
+	case <-ch.dead:
+		select {
+		case <-w.done:
+			return w.ok, nil
+		default:
+		}
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		if ch.err != nil {
+			return false, ch.err
+		}
+		return false, ErrChannelClosed
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}

@@ -1,0 +1,417 @@
+package connection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// A Conn multiplexes channels over a wire.Transport (RFC 4254). It works
+// the same on the client and the server side and knows nothing of how the
+// transport was secured or authenticated; the caller runs it only after
+// user authentication has succeeded (SECURITY.md A2).
+//
+// New makes a Conn; Run reads from the transport and owns the protocol
+// state until the connection ends. Other goroutines use the Conn through
+// its methods, which are safe for concurrent use. Incoming channels are
+// delivered through Accept, incoming global requests through the hooks
+// of Config, incoming channel requests through the RequestHandler of each
+// channel.
+type Conn struct {
+	t   wire.Transport
+	cfg Config
+	log *slog.Logger
+
+	// writeMu serialises writes to t and orders them with channel state
+	// changes: a state change that must precede or follow a packet
+	// (CLOSE after the last DATA) is made while holding it. Lock order:
+	// writeMu, then mu, then a Channel's mu.
+	writeMu sync.Mutex
+	wbuf    []byte // guarded by writeMu; grows to the largest packet sent
+
+	mu         sync.Mutex
+	chans      []*Channel     // guarded by mu; index is the local id, nil is free
+	nChans     int            // guarded by mu; allocated ids
+	nSessions  int            // guarded by mu; incoming "session" channels
+	acceptQ    []*NewChannel  // guarded by mu; opens waiting for Accept
+	greplies   []*replyWaiter // guarded by mu; our global requests, FIFO
+	noSessions bool           // guarded by mu; peer sent no-more-sessions
+	err        error          // guarded by mu; first fatal error
+	started    bool           // guarded by mu; Run was called
+	closing    bool           // guarded by mu; Close was called
+	deadClosed bool           // guarded by mu
+	dead       chan struct{}  // closed when the Conn ends
+	acceptSig  chan struct{}  // capacity 1: an open was queued
+	runDone    chan struct{}  // closed when Run returns
+}
+
+// New returns a Conn over t. It starts no goroutine: call Run. cfg may be
+// nil; it is copied.
+func New(t wire.Transport, cfg *Config) *Conn {
+	d := cfg.withDefaults()
+	return &Conn{
+		t:         t,
+		cfg:       d,
+		log:       d.Logger,
+		dead:      make(chan struct{}),
+		acceptSig: make(chan struct{}, 1),
+		runDone:   make(chan struct{}),
+	}
+}
+
+// Run reads and dispatches packets until the connection ends, and returns
+// why: ctx's error if ctx ended it, ErrClosed after Close, the transport's
+// error, a *wire.DisconnectError if the peer disconnected, or the protocol
+// error the peer committed. On a protocol error Run sends DISCONNECT
+// (PROTOCOL_ERROR) before closing the transport. Run closes the transport
+// before it returns, and may be called once.
+func (c *Conn) Run(ctx context.Context) error {
+	c.mu.Lock()
+	if c.started || c.closing {
+		err := c.err
+		c.mu.Unlock()
+		if err == nil {
+			err = ErrClosed
+		}
+		return err
+	}
+	c.started = true
+	c.mu.Unlock()
+	defer close(c.runDone)
+
+	stopped := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(stopped)
+		c.t.Close()
+	})
+	err := c.loop()
+	if !stop() {
+		<-stopped
+	}
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	c.mu.Lock()
+	if c.closing {
+		err = ErrClosed
+	}
+	c.mu.Unlock()
+	return c.shutdown(err)
+}
+
+func (c *Conn) loop() error {
+	for {
+		p, err := c.t.ReadPacket()
+		if err != nil {
+			return fmt.Errorf("connection: reading: %w", err)
+		}
+		if err := c.dispatch(p); err != nil {
+			var de *wire.DisconnectError
+			if !errors.As(err, &de) {
+				c.disconnect(wire.ProtocolError, err.Error())
+			}
+			return err
+		}
+	}
+}
+
+// disconnect sends DISCONNECT, best effort.
+func (c *Conn) disconnect(reason wire.DisconnectReason, msg string) {
+	c.log.Debug("connection: disconnecting", "reason", reason, "err", msg)
+	m := wire.Disconnect{Reason: reason, Description: msg}
+	c.writeMu.Lock()
+	c.wbuf = m.Append(c.wbuf[:0])
+	_ = c.t.WritePacket(c.wbuf)
+	c.writeMu.Unlock()
+}
+
+// shutdown records err as the Conn's error if it is the first, wakes every
+// waiter, closes the transport and returns the sticky error.
+func (c *Conn) shutdown(err error) error {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	err = c.err
+	var chans []*Channel
+	if !c.deadClosed {
+		c.deadClosed = true
+		close(c.dead)
+		for _, ch := range c.chans {
+			if ch != nil {
+				chans = append(chans, ch)
+			}
+		}
+		c.greplies = nil
+	}
+	c.mu.Unlock()
+	for _, ch := range chans {
+		ch.connDied(err)
+	}
+	c.t.Close()
+	return err
+}
+
+// Err returns the error that ended the Conn, or nil while it runs.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Done returns a channel closed when the Conn has ended; it never needs
+// draining. After it is closed Err returns why.
+func (c *Conn) Done() <-chan struct{} { return c.dead }
+
+// Close closes the transport, which ends Run, and waits for Run to
+// return. Pending calls return ErrClosed. Close is idempotent; it must
+// not be called from a hook or a RequestHandler (they run on the Run
+// goroutine). It does not send DISCONNECT: that is the caller's choice
+// before Close.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	c.closing = true
+	started := c.started
+	c.mu.Unlock()
+	c.t.Close()
+	if started {
+		<-c.runDone
+	} else {
+		c.shutdown(ErrClosed)
+	}
+	return nil
+}
+
+// failed returns the Conn's error, or nil.
+func (c *Conn) failed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// writePacket writes one packet built by build into the shared buffer.
+// It is used for control messages; the data path builds in place.
+func (c *Conn) writeLocked(b []byte) error {
+	c.wbuf = b
+	if err := c.t.WritePacket(b); err != nil {
+		return fmt.Errorf("connection: writing: %w", err)
+	}
+	return nil
+}
+
+// write encodes m and writes it.
+func (c *Conn) write(m wire.Message) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.writeLocked(m.Append(c.wbuf[:0]))
+}
+
+// dispatch handles one packet from the peer. It runs on the Run
+// goroutine; a non-nil error is fatal.
+func (c *Conn) dispatch(p []byte) error {
+	if len(p) == 0 {
+		return fmt.Errorf("connection: empty packet: %w", wire.ErrTruncated)
+	}
+	switch num := wire.MsgNum(p[0]); num {
+	case wire.MsgChannelData:
+		m, err := wire.ParseChannelData(p)
+		if err != nil {
+			return err
+		}
+		return c.handleData(num, m.Recipient, false, 0, m.Data)
+	case wire.MsgChannelExtendedData:
+		m, err := wire.ParseChannelExtendedData(p)
+		if err != nil {
+			return err
+		}
+		return c.handleData(num, m.Recipient, true, m.DataType, m.Data)
+	case wire.MsgChannelWindowAdjust:
+		m, err := wire.ParseChannelWindowAdjust(p)
+		if err != nil {
+			return err
+		}
+		return c.handleWindowAdjust(m)
+	case wire.MsgChannelEOF:
+		m, err := wire.ParseChannelEOF(p)
+		if err != nil {
+			return err
+		}
+		return c.handleEOF(m.Recipient)
+	case wire.MsgChannelClose:
+		m, err := wire.ParseChannelClose(p)
+		if err != nil {
+			return err
+		}
+		return c.handleClose(m.Recipient)
+	case wire.MsgChannelRequest:
+		m, err := wire.ParseChannelRequest(p)
+		if err != nil {
+			return err
+		}
+		return c.handleRequest(m)
+	case wire.MsgChannelSuccess:
+		m, err := wire.ParseChannelSuccess(p)
+		if err != nil {
+			return err
+		}
+		return c.handleReply(num, m.Recipient, true)
+	case wire.MsgChannelFailure:
+		m, err := wire.ParseChannelFailure(p)
+		if err != nil {
+			return err
+		}
+		return c.handleReply(num, m.Recipient, false)
+	case wire.MsgChannelOpen:
+		m, err := wire.ParseChannelOpen(p)
+		if err != nil {
+			return err
+		}
+		return c.handleOpen(m)
+	case wire.MsgChannelOpenConfirmation:
+		m, err := wire.ParseChannelOpenConfirmation(p)
+		if err != nil {
+			return err
+		}
+		return c.handleOpenConfirmation(m)
+	case wire.MsgChannelOpenFailure:
+		m, err := wire.ParseChannelOpenFailure(p)
+		if err != nil {
+			return err
+		}
+		return c.handleOpenFailure(m)
+	case wire.MsgGlobalRequest:
+		m, err := wire.ParseGlobalRequest(p)
+		if err != nil {
+			return err
+		}
+		return c.handleGlobalRequest(m)
+	case wire.MsgRequestSuccess:
+		m, err := wire.ParseRequestSuccess(p)
+		if err != nil {
+			return err
+		}
+		return c.handleGlobalReply(true, m.Data)
+	case wire.MsgRequestFailure:
+		if _, err := wire.ParseRequestFailure(p); err != nil {
+			return err
+		}
+		return c.handleGlobalReply(false, nil)
+	case wire.MsgIgnore, wire.MsgDebug, wire.MsgUnimplemented, wire.MsgPing, wire.MsgPong:
+		// Transport messages that a lower layer let through carry no
+		// connection state (RFC 4253, Section 11). PING is answered by
+		// the packet layer, never here (CVE-2025-26466).
+		return nil
+	case wire.MsgDisconnect:
+		m, err := wire.ParseDisconnect(p)
+		if err != nil {
+			return err
+		}
+		return &wire.DisconnectError{Reason: m.Reason, Message: m.Description, Remote: true}
+	default:
+		return fmt.Errorf("connection: %v: %w", num, wire.ErrUnexpectedMessage)
+	}
+}
+
+// lookup returns the channel with local id, or ErrUnknownChannel.
+func (c *Conn) lookup(num wire.MsgNum, id uint32) (*Channel, error) {
+	c.mu.Lock()
+	var ch *Channel
+	if uint64(id) < uint64(len(c.chans)) {
+		ch = c.chans[id]
+	}
+	c.mu.Unlock()
+	if ch == nil {
+		return nil, fmt.Errorf("connection: %v for channel %d: %w", num, id, ErrUnknownChannel)
+	}
+	return ch, nil
+}
+
+// allocate reserves a local id for ch, or returns false at the cap.
+func (c *Conn) allocate(ch *Channel) bool {
+	if c.nChans >= c.cfg.MaxChannels {
+		return false
+	}
+	id := slices.Index(c.chans, nil)
+	if id < 0 {
+		id = len(c.chans)
+		c.chans = append(c.chans, nil)
+	}
+	c.chans[id] = ch
+	ch.localID = uint32(id)
+	c.nChans++
+	return true
+}
+
+// free releases ch's local id.
+func (c *Conn) free(ch *Channel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := ch.localID
+	if uint64(id) < uint64(len(c.chans)) && c.chans[id] == ch {
+		c.chans[id] = nil
+		c.nChans--
+		if ch.incomingSession {
+			c.nSessions--
+		}
+	}
+}
+
+// channels returns the number of allocated channel ids.
+func (c *Conn) channels() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nChans
+}
+
+// Accept waits for the next channel the peer opens and returns it. The
+// caller must Accept or Reject it; until then it counts against the
+// channel cap, and at most MaxPendingOpens wait before further opens are
+// refused with RESOURCE_SHORTAGE.
+func (c *Conn) Accept(ctx context.Context) (*NewChannel, error) {
+	for {
+		c.mu.Lock()
+		if c.err != nil {
+			err := c.err
+			c.mu.Unlock()
+			return nil, err
+		}
+		if len(c.acceptQ) > 0 {
+			nc := c.acceptQ[0]
+			c.acceptQ[0] = nil
+			c.acceptQ = c.acceptQ[1:]
+			more := len(c.acceptQ) > 0
+			c.mu.Unlock()
+			if more {
+				signal(c.acceptSig)
+			}
+			return nc, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.acceptSig:
+		case <-c.dead:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// signal posts a wake-up token without blocking.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// A replyWaiter waits for the reply to one of our requests.
+type replyWaiter struct {
+	done chan struct{} // closed when ok and data are set
+	ok   bool
+	data []byte
+}
