@@ -470,9 +470,11 @@ func (c *Conn) fill(n int) error {
 	}
 	for c.rend-c.rpos < n {
 		if c.rpos+n > len(c.rbuf) {
-			if n > len(c.rbuf) {
-				size := max(n, initialReadBuffer, min(2*len(c.rbuf), 4+c.maxPacket+maxMACSize+32))
-				nb := make([]byte, size)
+			// Room for four packets of this (validated) size, so that
+			// bulk transfers rarely move a partial packet to the front;
+			// at most twice the largest packet (SECURITY.md Part 4).
+			if want := min(4*n, 2*(4+c.maxPacket+maxMACSize)); want > len(c.rbuf) {
+				nb := make([]byte, max(want, initialReadBuffer))
 				c.rend = copy(nb, c.rbuf[c.rpos:c.rend])
 				c.rbuf = nb
 			} else {
