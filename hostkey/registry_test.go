@@ -33,8 +33,10 @@ func (testAlgorithm) ParsePublicKey(r *wire.Reader) (hostkey.PublicKey, error) {
 
 type testPub []byte
 
-func (k testPub) Type() string    { return testAlg }
-func (k testPub) Marshal() []byte { return wire.AppendString(wire.AppendString(nil, testAlg), []byte(k)) }
+func (k testPub) Type() string { return testAlg }
+func (k testPub) Marshal() []byte {
+	return wire.AppendString(wire.AppendString(nil, testAlg), []byte(k))
+}
 func (k testPub) Verify(data []byte, sig *hostkey.Signature) error {
 	if sig.Format != testAlg || len(sig.Blob) != ed25519.SignatureSize || !ed25519.Verify(ed25519.PublicKey(k), data, sig.Blob) {
 		return hostkey.ErrSignature
@@ -44,7 +46,9 @@ func (k testPub) Verify(data []byte, sig *hostkey.Signature) error {
 
 type testSigner struct{ priv ed25519.PrivateKey }
 
-func (s testSigner) PublicKey() hostkey.PublicKey { return testPub(s.priv.Public().(ed25519.PublicKey)) }
+func (s testSigner) PublicKey() hostkey.PublicKey {
+	return testPub(s.priv.Public().(ed25519.PublicKey))
+}
 func (s testSigner) Sign(_ io.Reader, data []byte) (*hostkey.Signature, error) {
 	return &hostkey.Signature{Format: testAlg, Blob: ed25519.Sign(s.priv, data)}, nil
 }
