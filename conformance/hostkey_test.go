@@ -328,7 +328,7 @@ func TestHostkeyKeygenCerts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Command != "uptime" || !r.PTY || !r.PortForwarding || len(r.From) != 2 {
+		if r.Command != "uptime" || !r.PTY || !r.PortForwarding || len(r.SourceAddress) != 2 {
 			t.Fatalf("restrictions %+v", r)
 		}
 		// The certificate signs as the user key (x/crypto also accepts it).
@@ -494,5 +494,29 @@ func TestHostkeyKnownHostsHashed(t *testing.T) {
 	out := keygen(t, "-F", "[gamma.example.com]:2200", "-f", ours)
 	if !bytes.Contains(out, []byte("found: line 1")) {
 		t.Errorf("ssh-keygen -F:\n%s", out)
+	}
+}
+
+// TestHostkeyKeygenCiphers: keys ssh-keygen encrypts with other ciphers
+// (-Z) load with the passphrase.
+func TestHostkeyKeygenCiphers(t *testing.T) {
+	needKeygen(t)
+	dir := t.TempDir()
+	for _, c := range []string{"aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-cbc", "aes128-gcm@openssh.com"} {
+		t.Run(c, func(t *testing.T) {
+			path := filepath.Join(dir, strings.NewReplacer("@", "_", ".", "_").Replace(c))
+			keygen(t, "-q", "-t", "ed25519", "-a", "4", "-Z", c, "-N", "pw", "-f", path)
+			s, err := hostkey.ParsePrivateKey(mustRead(t, path), []byte("pw"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, _ := readPub(t, path+".pub")
+			if !hostkey.Equal(s.PublicKey(), pub) {
+				t.Fatal("key differs from .pub")
+			}
+			if _, err := hostkey.ParsePrivateKey(mustRead(t, path), []byte("wrong")); !errors.Is(err, hostkey.ErrWrongPassphrase) {
+				t.Fatalf("wrong passphrase: %v", err)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,13 +45,16 @@ type Restrictions struct {
 	Command    string // command="..." or a certificate's force-command
 	HasCommand bool
 
-	Environment  []string  // environment="NAME=value", in order
-	ExpiryTime   time.Time // expiry-time="..."; zero when absent
-	From         []string  // from="pattern-list" (or source-address CIDRs)
-	PermitOpen   []string  // permitopen="host:port"
-	PermitListen []string  // permitlisten="[host:]port"
-	Principals   []string  // principals="a,b" (with cert-authority)
-	Tunnel       string    // tunnel="n"; empty when absent
+	Environment []string  // environment="NAME=value", in order
+	ExpiryTime  time.Time // expiry-time="..."; zero when absent
+	From        []string  // from="pattern-list"
+	// SourceAddress is a certificate's source-address: addresses and
+	// CIDR blocks, one of which the client must match.
+	SourceAddress []string
+	PermitOpen    []string // permitopen="host:port"
+	PermitListen  []string // permitlisten="[host:]port"
+	Principals    []string // principals="a,b" (with cert-authority)
+	Tunnel        string   // tunnel="n"; empty when absent
 
 	CertAuthority   bool // cert-authority: the key is a user CA
 	NoTouchRequired bool // no-touch-required: sk signatures need not assert presence
@@ -73,17 +77,101 @@ func (r *Restrictions) Policy(base *Policy) *Policy {
 	return &p
 }
 
+// ErrRestrictionConflict means two sets of restrictions cannot be merged
+// without dropping one: different forced commands, from= lists,
+// permitopen/permitlisten lists or tunnels.
+var ErrRestrictionConflict = errors.New("hostkey: conflicting restrictions")
+
+// Merge returns restrictions that enforce both r and o, as sshd merges a
+// certificate's options with those of the authorized_keys line that
+// trusted its authority, and as a server must combine the restrictions
+// of several authentication factors (SECURITY.md A9). Permissions are
+// granted only if both grant them, verify-required if either requires
+// it, no-touch-required only if both allow it, and the earlier expiry
+// wins; lists and commands must agree or be set on one side only, and
+// otherwise Merge fails with ErrRestrictionConflict.
+func (r *Restrictions) Merge(o *Restrictions) (*Restrictions, error) {
+	m := &Restrictions{
+		Restrict:        r.Restrict || o.Restrict,
+		AgentForwarding: r.AgentForwarding && o.AgentForwarding,
+		PortForwarding:  r.PortForwarding && o.PortForwarding,
+		PTY:             r.PTY && o.PTY,
+		UserRC:          r.UserRC && o.UserRC,
+		X11Forwarding:   r.X11Forwarding && o.X11Forwarding,
+		NoTouchRequired: r.NoTouchRequired && o.NoTouchRequired,
+		VerifyRequired:  r.VerifyRequired || o.VerifyRequired,
+		Environment:     append(slices.Clone(r.Environment), o.Environment...),
+		Principals:      slices.Clone(r.Principals),
+		CertAuthority:   r.CertAuthority,
+	}
+	switch {
+	case r.HasCommand && o.HasCommand && r.Command != o.Command:
+		return nil, fmt.Errorf("%w: forced commands differ", ErrRestrictionConflict)
+	case r.HasCommand:
+		m.Command, m.HasCommand = r.Command, true
+	case o.HasCommand:
+		m.Command, m.HasCommand = o.Command, true
+	}
+	m.ExpiryTime = r.ExpiryTime
+	if !o.ExpiryTime.IsZero() && (m.ExpiryTime.IsZero() || o.ExpiryTime.Before(m.ExpiryTime)) {
+		m.ExpiryTime = o.ExpiryTime
+	}
+	lists := []struct {
+		name string
+		a, b []string
+		dst  *[]string
+	}{
+		{"from", r.From, o.From, &m.From},
+		{"source-address", r.SourceAddress, o.SourceAddress, &m.SourceAddress},
+		{"permitopen", r.PermitOpen, o.PermitOpen, &m.PermitOpen},
+		{"permitlisten", r.PermitListen, o.PermitListen, &m.PermitListen},
+	}
+	for _, l := range lists {
+		switch {
+		case len(l.a) > 0 && len(l.b) > 0 && !slices.Equal(l.a, l.b):
+			return nil, fmt.Errorf("%w: %s lists differ", ErrRestrictionConflict, l.name)
+		case len(l.a) > 0:
+			*l.dst = slices.Clone(l.a)
+		default:
+			*l.dst = slices.Clone(l.b)
+		}
+	}
+	switch {
+	case r.Tunnel != "" && o.Tunnel != "" && r.Tunnel != o.Tunnel:
+		return nil, fmt.Errorf("%w: tunnels differ", ErrRestrictionConflict)
+	case r.Tunnel != "":
+		m.Tunnel = r.Tunnel
+	default:
+		m.Tunnel = o.Tunnel
+	}
+	return m, nil
+}
+
 // Expired reports whether an expiry-time is set and now is past it.
 func (r *Restrictions) Expired(now time.Time) bool {
 	return !r.ExpiryTime.IsZero() && !now.Before(r.ExpiryTime)
 }
 
 // AllowsFrom reports whether a client at ip (with reverse name host,
-// possibly empty) passes the from= list: host patterns with * and ?,
-// addresses and CIDR blocks, each optionally negated with "!". A negated
-// match refuses; otherwise one positive match is needed. An empty list
-// allows everyone.
+// possibly empty) passes both the from= list and the SourceAddress list.
+// from= holds host patterns with * and ?, addresses and CIDR blocks, each
+// optionally negated with "!": a negated match refuses, otherwise one
+// positive match is needed. SourceAddress needs ip inside one entry. An
+// empty list allows everyone.
 func (r *Restrictions) AllowsFrom(ip net.IP, host string) bool {
+	if len(r.SourceAddress) > 0 {
+		ok := false
+		for _, a := range r.SourceAddress {
+			if _, n, err := net.ParseCIDR(a); err == nil {
+				ok = ok || (ip != nil && n.Contains(ip))
+			} else if aip := net.ParseIP(a); aip != nil {
+				ok = ok || aip.Equal(ip)
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
 	if len(r.From) == 0 {
 		return true
 	}

@@ -168,3 +168,47 @@ func TestPublicKeyFile(t *testing.T) {
 		t.Fatalf("empty file: %v", err)
 	}
 }
+
+// TestRestrictionsMerge: restrictions from a certificate and its
+// cert-authority line, or from two factors, combine to the stricter of
+// both, or fail where they cannot (SECURITY.md A9).
+func TestRestrictionsMerge(t *testing.T) {
+	parse := func(opts string) *hostkey.Restrictions {
+		ak, err := hostkey.ParseAuthorizedKey([]byte(opts + " " + keyText(t, hostkey.ED25519)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ak.Restrictions
+	}
+	cert := &hostkey.Restrictions{Restrict: true, PTY: true, PortForwarding: true, Command: "backup", HasCommand: true,
+		SourceAddress: []string{"192.0.2.0/24"}, NoTouchRequired: true}
+	line := parse(`cert-authority,no-pty,from="*.example.com",expiry-time="20300101Z",no-touch-required`)
+	m, err := line.Merge(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &hostkey.Restrictions{Restrict: true, PortForwarding: true, Command: "backup", HasCommand: true,
+		From: []string{"*.example.com"}, SourceAddress: []string{"192.0.2.0/24"}, NoTouchRequired: true,
+		CertAuthority: true, ExpiryTime: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Fatalf("Merge (-want +got):\n%s", diff)
+	}
+	if !m.AllowsFrom(net.ParseIP("192.0.2.1"), "a.example.com") || m.AllowsFrom(net.ParseIP("198.51.100.1"), "a.example.com") ||
+		m.AllowsFrom(net.ParseIP("192.0.2.1"), "a.example.org") {
+		t.Fatal("merged from= and source-address not both enforced")
+	}
+	for _, tc := range []struct{ a, b string }{
+		{`command="a"`, `command="b"`},
+		{`from="a"`, `from="b"`},
+		{`permitopen="a:1"`, `permitopen="b:1"`},
+		{`permitlisten="1"`, `permitlisten="2"`},
+		{`tunnel="1"`, `tunnel="2"`},
+	} {
+		if _, err := parse(tc.a).Merge(parse(tc.b)); !errors.Is(err, hostkey.ErrRestrictionConflict) {
+			t.Errorf("%s + %s: %v", tc.a, tc.b, err)
+		}
+	}
+	if m, err := parse(`command="a",verify-required`).Merge(parse(`command="a",no-touch-required`)); err != nil || !m.VerifyRequired || m.NoTouchRequired {
+		t.Errorf("same command: %+v %v", m, err)
+	}
+}

@@ -429,7 +429,7 @@ func (cc *CertChecker) supportsOption(certType uint32, name string) bool {
 // Restrictions returns what a user certificate permits, in the form
 // authorized_keys options take (sshd applies both the same way): every
 // permission is off unless an extension grants it; force-command becomes
-// Command, source-address becomes From (CIDR only), verify-required and
+// Command, source-address becomes SourceAddress, verify-required and
 // no-touch-required become the matching flags. It fails if
 // source-address is malformed.
 func (c *Certificate) Restrictions() (*Restrictions, error) {
@@ -449,7 +449,7 @@ func (c *Certificate) Restrictions() (*Restrictions, error) {
 			if _, _, err := net.ParseCIDR(a); err != nil && net.ParseIP(a) == nil {
 				return nil, fmt.Errorf("%w: source-address %q", ErrCertCriticalOption, wire.Sanitize(a))
 			}
-			r.From = append(r.From, a)
+			r.SourceAddress = append(r.SourceAddress, a)
 		}
 	}
 	return r, nil

@@ -42,7 +42,11 @@ func TestH4ECDSANonces(t *testing.T) {
 				hostkey.ECDSAP384: func(b []byte) []byte { x := sha512.Sum384(b); return x[:] },
 				hostkey.ECDSAP521: func(b []byte) []byte { x := sha512.Sum512(b); return x[:] },
 			}[kt]
-			d := new(big.Int).Set(priv.D)
+			db, err := priv.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := new(big.Int).SetBytes(db)
 			var ones [h4TopBits]int
 			short := 0
 			var firstR *big.Int

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/wire"
@@ -316,6 +317,19 @@ func TestSKUserPresence(t *testing.T) {
 						t.Fatalf("Verify = %v, want %v", err, tt.want)
 					}
 				})
+			}
+			// x/crypto/ssh, an independent implementation, agrees on the
+			// signed-data layout and on the user-presence rule.
+			xpub, err := ssh.ParsePublicKey(sk.Marshal())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, flags := range []byte{hostkey.SKUserPresent, 0} {
+				sig := skSign(t, tc.priv, sk, flags, data)
+				xerr := xpub.Verify(data, &ssh.Signature{Format: sig.Format, Blob: sig.Blob, Rest: sig.Rest})
+				if (xerr == nil) != (parsed.Verify(data, sig) == nil) {
+					t.Fatalf("flags %#x: x/crypto says %v, we disagree", flags, xerr)
+				}
 			}
 			// A flags byte changed after signing breaks the signature.
 			sig := skSign(t, tc.priv, sk, 0, data)
