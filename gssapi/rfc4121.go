@@ -1,8 +1,8 @@
 package gssapi
 
 import (
-	"crypto/rand"
 	"crypto/hmac"
+	"crypto/rand"
 	"encoding/binary"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
