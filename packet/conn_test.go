@@ -415,7 +415,7 @@ func TestSequenceWrap(t *testing.T) {
 				t.Errorf("after wrap: write %d read %d, want 2", c.WriteSeq(), srv.ReadSeq())
 			}
 
-			c, srv = packettest.NewPair(t, s.cipher, s.mac)
+			c, _ = packettest.NewPair(t, s.cipher, s.mac)
 			c.SetInitialKex(true)
 			packet.SetSeqForTest(c, 0, 0xFFFFFFFF)
 			if err := c.WritePacket([]byte{2}); !errors.Is(err, packet.ErrSeqWrap) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package cipher_test
+
+const raceEnabled = false
