@@ -173,9 +173,14 @@ func testCtx(t *testing.T) context.Context {
 // initToMIT runs our initiator against peer.py in accept mode.
 func initToMIT(t *testing.T, r *gssRealm, flags gssapi.Flags, env ...string) (*gssapi.Context, *mitPeer) {
 	t.Helper()
+	return initToMITWith(t, r, &gssapi.InitOptions{Flags: flags}, env...)
+}
+
+func initToMITWith(t *testing.T, r *gssRealm, o *gssapi.InitOptions, env ...string) (*gssapi.Context, *mitPeer) {
+	t.Helper()
 	ctx := testCtx(t)
 	p := startMIT(t, r, env, "accept")
-	ic, err := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), &gssapi.InitOptions{Flags: flags})
+	ic, err := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,10 +209,10 @@ func initToMIT(t *testing.T, r *gssRealm, flags gssapi.Flags, env ...string) (*g
 }
 
 // acceptFromMIT runs peer.py in init mode against our acceptor.
-func acceptFromMIT(t *testing.T, r *gssRealm, ac *gssapi.Context, letters string) (*mitPeer, error) {
+func acceptFromMIT(t *testing.T, r *gssRealm, ac *gssapi.Context, letters string, env ...string) (*mitPeer, error) {
 	t.Helper()
 	ctx := testCtx(t)
-	p := startMIT(t, r, nil, "init", "host@localhost", letters)
+	p := startMIT(t, r, env, "init", "host@localhost", letters)
 	for i := 0; !ac.Established(); i++ {
 		if i > 3 {
 			t.Fatal("context not established after 3 round trips")
@@ -218,6 +223,12 @@ func acceptFromMIT(t *testing.T, r *gssRealm, ac *gssapi.Context, letters string
 		}
 		out, err := ac.Step(ctx, tok)
 		if err != nil {
+			if len(out) > 0 { // a KRB-ERROR token for the initiator
+				p.send(out)
+				if _, e := p.recv(); e == nil {
+					t.Error("MIT initiator accepted our KRB-ERROR token")
+				}
+			}
 			return p, err
 		}
 		if len(out) > 0 {
@@ -698,4 +709,83 @@ func TestGSSExpired(t *testing.T) {
 	wantGSSError(t, "expired ticket", err, gssapi.ErrCredentialsExpired, 32)
 	_, err = gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
 	wantGSSError(t, "expired TGT", err, gssapi.ErrCredentialsExpired, 32)
+}
+
+// Channel bindings (RFC 4121, Section 4.1.1.2) agree with MIT's hash in
+// both directions; a mismatch fails on either acceptor.
+func TestGSSChannelBindings(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	cb := &gssapi.ChannelBindings{ApplicationData: []byte("tls-server-end-point:abc")}
+	t.Run("ours to MIT", func(t *testing.T) {
+		ic, p := initToMITWith(t, r, &gssapi.InitOptions{ChannelBindings: cb}, "PEER_CB=tls-server-end-point:abc")
+		exchangeMessages(t, ic, p)
+	})
+	t.Run("ours to MIT, mismatch", func(t *testing.T) {
+		p := startMIT(t, r, []string{"PEER_CB=other"}, "accept")
+		ic, _ := gssapi.NewInitContext(gssapi.HostbasedService("host", "localhost"), &gssapi.InitOptions{ChannelBindings: cb})
+		out, err := ic.Step(testCtx(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.send(out)
+		mitAcceptFails(t, testCtx(t), ic, p, 0)
+	})
+	t.Run("MIT to ours", func(t *testing.T) {
+		ac, _ := gssapi.NewAcceptContext(&gssapi.AcceptOptions{ChannelBindings: cb})
+		p, err := acceptFromMIT(t, r, ac, "m", "PEER_CB=tls-server-end-point:abc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exchangeMessages(t, ac, p)
+	})
+	t.Run("MIT to ours, mismatch", func(t *testing.T) {
+		ac, _ := gssapi.NewAcceptContext(&gssapi.AcceptOptions{ChannelBindings: cb})
+		_, err := acceptFromMIT(t, r, ac, "m", "PEER_CB=other")
+		wantGSSError(t, "accept", err, gssapi.ErrBadBindings, 0)
+	})
+}
+
+// Initiator credentials from a password (gss_acquire_cred_with_password)
+// and from a client keytab (KRB5_CLIENT_KTNAME), used against MIT.
+func TestGSSPasswordAndClientKeytab(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	ctx := testCtx(t)
+	alice, _ := gssapi.NewName("alice", gssapi.NameUser)
+	t.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(t.TempDir(), "none"))
+	t.Run("password", func(t *testing.T) {
+		cred, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: alice, Password: "alicepw", Usage: gssapi.UsageInitiate, Lifetime: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cred.Name().String() != r.alice() || cred.Lifetime() > time.Hour || cred.Lifetime() < 50*time.Minute {
+			t.Errorf("credential %v lifetime %v", cred.Name(), cred.Lifetime())
+		}
+		ic, p := initToMITWith(t, r, &gssapi.InitOptions{Cred: cred})
+		if p.info().Initiator != r.alice() {
+			t.Error("MIT sees another initiator")
+		}
+		exchangeMessages(t, ic, p)
+		path := filepath.Join(t.TempDir(), "pw-cc")
+		if err := cred.WriteCCache(path); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := r.kdc.Klist(ctx, path); err != nil || !strings.Contains(out, "host/localhost@") {
+			t.Errorf("klist of password credential (with its service ticket): %v\n%s", err, out)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		_, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: alice, Password: "wrong", Usage: gssapi.UsageInitiate})
+		wantGSSError(t, "wrong password", err, gssapi.ErrNoCred, 0)
+	})
+	t.Run("client keytab", func(t *testing.T) {
+		t.Setenv("KRB5_CLIENT_KTNAME", "FILE:"+r.kdc.Keytab(t, "alice"))
+		cred, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: alice, Usage: gssapi.UsageInitiate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ic, p := initToMITWith(t, r, &gssapi.InitOptions{Cred: cred})
+		exchangeMessages(t, ic, p)
+	})
 }

@@ -17,7 +17,12 @@ import (
 // acceptAPReq verifies the initiator's AP-REQ against the keytab and
 // builds the AP-REP when mutual authentication was requested (RFC 4121,
 // Section 4.1; RFC 4120, Sections 3.2.3 and 3.2.4).
-func (c *Context) acceptAPReq(ctx context.Context, in []byte) ([]byte, error) {
+//
+// When the AP-REQ decodes but is refused and the initiator asked for
+// mutual authentication, the returned token is a KRB-ERROR for the
+// initiator (RFC 4121, Section 4.1), returned together with the error,
+// as MIT does.
+func (c *Context) acceptAPReq(ctx context.Context, in []byte) (out []byte, err error) {
 	_, tokID, inner, err := ParseInitialToken(in)
 	if err != nil {
 		return nil, err
@@ -45,6 +50,13 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) ([]byte, error) {
 	}
 	if len(ap.Ticket.SName.NameString) == 0 {
 		return nil, newError(StatusDefectiveToken, 0, "AP-REQ ticket without a server name")
+	}
+	if types.IsFlagSet(&ap.APOptions, flags.APOptionMutualRequired) {
+		defer func() {
+			if err != nil && out == nil {
+				out = errorToken(&ap, err)
+			}
+		}()
 	}
 	if types.IsFlagSet(&ap.APOptions, flags.APOptionUseSessionKey) {
 		return nil, newError(StatusFailure, 0, "user-to-user AP-REQ not supported")
@@ -103,7 +115,6 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) ([]byte, error) {
 		c.flags &^= FlagDelegate
 	}
 	peerSeq := uint64(auth.SeqNumber) & 0xffffffff
-	var out []byte
 	if types.IsFlagSet(&ap.APOptions, flags.APOptionMutualRequired) {
 		c.flags |= FlagMutual
 		baseKey := c.sessionKey
@@ -132,6 +143,21 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// errorToken returns a KRB-ERROR token (TOK_ID 03 00) reporting err.
+func errorToken(ap *messages.APReq, err error) []byte {
+	code := int32(krbErrGeneric)
+	var ge *Error
+	if errors.As(err, &ge) && ge.KrbCode != 0 {
+		code = ge.KrbCode
+	}
+	ke := messages.NewKRBError(ap.Ticket.SName, ap.Ticket.Realm, code, "")
+	b, merr := ke.Marshal()
+	if merr != nil {
+		return nil
+	}
+	return wrapInitialToken(tokKRBError, b)
 }
 
 // apReqError maps a gokrb5 AP-REQ verification error to an Error.

@@ -1,9 +1,12 @@
 package gssapi
 
 import (
+	"context"
+	"net"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jcmturner/gokrb5/v8/config"
 )
@@ -77,6 +80,30 @@ func (c *Config) load() error {
 		c.Krb5 = config.New()
 	})
 	return c.err
+}
+
+// canonicalHost maps a host name as MIT's krb5_sname_to_principal does:
+// with dns_canonicalize_hostname, the canonical name from a forward
+// lookup, and with rdns also the name of its first address; then lower
+// case without a trailing dot. Lookups are bounded by a 3 s timeout;
+// on failure the name is used as given.
+func canonicalHost(k *config.Config, host string) string {
+	host = strings.TrimSuffix(host, ".")
+	if k.LibDefaults.DNSCanonicalizeHostname && net.ParseIP(host) == nil && host != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if cname, err := net.DefaultResolver.LookupCNAME(ctx, host); err == nil && cname != "" {
+			host = strings.TrimSuffix(cname, ".")
+		}
+		if k.LibDefaults.RDNS {
+			if addrs, err := net.DefaultResolver.LookupHost(ctx, host); err == nil && len(addrs) > 0 {
+				if names, err := net.DefaultResolver.LookupAddr(ctx, addrs[0]); err == nil && len(names) > 0 {
+					host = strings.TrimSuffix(names[0], ".")
+				}
+			}
+		}
+	}
+	return strings.ToLower(host)
 }
 
 // realmForHost returns the realm of host by [domain_realm], falling back

@@ -172,7 +172,9 @@ func NewAcceptContext(o *AcceptOptions) (*Context, error) {
 // Step processes the peer's token and returns the token to send, if any
 // (GSS_Init_sec_context / GSS_Accept_sec_context). Continue-needed is
 // not an error: it is the state where Established returns false after a
-// successful Step. A failed Step leaves the context unusable.
+// successful Step. A failed Step leaves the context unusable; an
+// acceptor may then still return a token (a KRB-ERROR) that should be
+// sent to the initiator, as RFC 2743, Section 2.2.2 allows.
 func (c *Context) Step(ctx context.Context, in []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -197,7 +199,10 @@ func (c *Context) Step(ctx context.Context, in []byte) ([]byte, error) {
 	}
 	if err != nil {
 		c.state = stateFailed
-		return nil, err
+		if c.initiator {
+			out = nil
+		}
+		return out, err
 	}
 	return out, nil
 }

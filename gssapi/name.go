@@ -122,7 +122,7 @@ func (n *Name) CanonicalizeConfig(cfg *Config, mech OID) (*Name, error) {
 		if svc == "" {
 			return nil, newError(StatusBadName, 0, "empty service in %q", n.display)
 		}
-		host = strings.ToLower(strings.TrimSuffix(host, "."))
+		host = canonicalHost(k, host)
 		pn = types.PrincipalName{NameType: nametype.KRB_NT_SRV_HST, NameString: []string{svc, host}}
 		realm = realmForHost(k, host)
 		if net.ParseIP(host) != nil {

@@ -24,6 +24,7 @@ Commands after establishment:
   Q                     -> quit
 """
 import json
+import os
 import struct
 import sys
 
@@ -67,12 +68,21 @@ FLAG_LETTERS = {
 }
 
 
+def channel_bindings():
+    """PEER_CB in the environment sets application data bindings."""
+    cb = os.environ.get("PEER_CB")
+    if cb is None:
+        return None
+    return gssapi.raw.ChannelBindings(application_data=cb.encode())
+
+
 def establish_accept(principal):
     name = None
     if principal:
         name = gssapi.Name(principal, gssapi.NameType.kerberos_principal)
     creds = gssapi.Credentials(name=name, usage="accept")
-    ctx = gssapi.SecurityContext(creds=creds, usage="accept")
+    ctx = gssapi.SecurityContext(creds=creds, usage="accept",
+                                 channel_bindings=channel_bindings())
     while not ctx.complete:
         tok = read_frame()
         try:
@@ -90,7 +100,8 @@ def establish_init(target, letters):
         flags |= FLAG_LETTERS[ch]
     name = gssapi.Name(target, gssapi.NameType.hostbased_service)
     ctx = gssapi.SecurityContext(name=name, usage="initiate", flags=flags,
-                                 mech=gssapi.MechType.kerberos)
+                                 mech=gssapi.MechType.kerberos,
+                                 channel_bindings=channel_bindings())
     tok = None
     while True:
         try:
