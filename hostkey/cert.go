@@ -78,6 +78,9 @@ type Certificate struct {
 // keyFields returns the type-specific fields of a key blob: what follows
 // the type name, which a certificate embeds after its nonce.
 func keyFields(pub PublicKey) []byte {
+	if pub == nil {
+		return nil
+	}
 	r := wire.NewReader(pub.Marshal())
 	r.StringBytes()
 	return r.Rest()
@@ -384,6 +387,9 @@ func (cc *CertChecker) CheckHostCert(address string, cert *Certificate) error {
 // authority's trust: critical options, principal, validity window,
 // revocation and the authority's signature.
 func (cc *CertChecker) CheckCert(principal string, cert *Certificate) error {
+	if cert == nil {
+		return ErrCertUntrusted
+	}
 	for name := range cert.CriticalOptions {
 		if !cc.supportsOption(cert.CertType, name) {
 			return fmt.Errorf("%w: %q", ErrCertCriticalOption, wire.Sanitize(name))

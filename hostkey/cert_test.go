@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,5 +235,31 @@ func TestCertMalformed(t *testing.T) {
 		if _, err := hostkey.ParsePublicKey(mut); !errors.Is(err, wire.ErrInvalid) {
 			t.Errorf("extensions %q: %v", list, err)
 		}
+	}
+}
+
+// TestCertZeroValues: hand-built or empty certificates never panic.
+func TestCertZeroValues(t *testing.T) {
+	var c hostkey.Certificate
+	c.Marshal()
+	if err := c.CheckSignature(nil); !errors.Is(err, hostkey.ErrCertSignature) {
+		t.Errorf("CheckSignature: %v", err)
+	}
+	if err := c.Verify(nil, &hostkey.Signature{}); err == nil {
+		t.Error("Verify of an empty certificate succeeded")
+	}
+	cc := &hostkey.CertChecker{}
+	if err := cc.CheckCert("u", nil); err == nil {
+		t.Error("CheckCert(nil) succeeded")
+	}
+	if err := cc.CheckCert("u", &c); err == nil {
+		t.Error("CheckCert(zero) succeeded")
+	}
+	if _, err := hostkey.NewCertSigner(&c, signerFor(t, hostkey.ED25519)); err == nil {
+		t.Error("NewCertSigner of an empty certificate succeeded")
+	}
+	kh, _ := hostkey.ParseKnownHosts(strings.NewReader("h "+keyText(t, hostkey.ED25519)+"\n"), "kh")
+	if v, err := kh.Verify("h", &c); v != nil || err == nil {
+		t.Error("known_hosts verified an empty certificate")
 	}
 }

@@ -90,7 +90,10 @@
 // command, environment, expiry-time, from, permitopen, permitlisten,
 // principals, tunnel, cert-authority, no-touch-required,
 // verify-required. AllowsFrom, AllowsOpen, AllowsListen, Expired and
-// Policy help a server enforce them.
+// Policy help a server enforce them. Restrictions.Merge combines two
+// sets (a certificate and its cert-authority line, or several auth
+// factors) into the stricter of both, or fails with
+// ErrRestrictionConflict.
 //
 // # known_hosts
 //

@@ -324,6 +324,9 @@ func (k *KnownHosts) Lookup(address string, key PublicKey) LookupResult {
 			return LookupResult{Status: StatusKnown, Line: ca}
 		}
 		plain = cert.Key
+		if plain == nil {
+			return res
+		}
 	}
 	for _, l := range lines {
 		if l.Marker == "" && Equal(l.Key, plain) {
