@@ -433,3 +433,15 @@ func FuzzImportContext(f *testing.F) {
 		c.Wrap([]byte("x"), true)
 	})
 }
+
+func TestEncryptDecrypt(t *testing.T) {
+	ini, acc := testPair(t, etypeID.AES128_CTS_HMAC_SHA1_96, true, 0)
+	tok, _ := ini.Encrypt([]byte("secret"))
+	if m, err := acc.Decrypt(tok); err != nil || string(m) != "secret" {
+		t.Errorf("Decrypt = %q, %v", m, err)
+	}
+	tok, _ = ini.Wrap([]byte("plain"), false)
+	if _, err := acc.Decrypt(tok); !errors.Is(err, ErrFailure) {
+		t.Errorf("Decrypt of an unencrypted token: %v", err)
+	}
+}

@@ -157,3 +157,20 @@ func (c *Context) WrapSizeLimit(conf bool, maxToken int) (int, error) {
 	}
 	return n, nil
 }
+
+// Encrypt is Wrap with confidentiality, like python-gssapi's
+// SecurityContext.encrypt.
+func (c *Context) Encrypt(msg []byte) ([]byte, error) { return c.Wrap(msg, true) }
+
+// Decrypt is Unwrap that also fails with ErrFailure when the token was
+// not encrypted, like python-gssapi's SecurityContext.decrypt.
+func (c *Context) Decrypt(tok []byte) ([]byte, error) {
+	msg, conf, err := c.Unwrap(tok)
+	if err != nil {
+		return msg, err
+	}
+	if !conf {
+		return nil, newError(StatusFailure, 0, "token is not encrypted")
+	}
+	return msg, nil
+}
