@@ -2,16 +2,11 @@ package packet_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -82,150 +77,25 @@ func runXCryptoSession(t *testing.T, s suite) {
 		c.Close()
 		<-done
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-
-	vc := "SSH-2.0-sshstack_test"
-	vs, err := c.ExchangeVersions(ctx, vc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := func(want wire.MsgNum) []byte {
-		t.Helper()
-		p, err := c.ReadPacket()
-		if err != nil {
-			t.Fatalf("reading %v: %v", want, err)
-		}
-		if wire.MsgNum(p[0]) != want {
-			t.Fatalf("got %v, want %v", wire.MsgNum(p[0]), want)
-		}
-		return bytes.Clone(p)
-	}
-	write := func(p []byte) {
-		t.Helper()
-		if err := c.WritePacket(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	// RFC 4253, Section 7.1, with strict kex (OpenSSH PROTOCOL 1.9).
-	ki := wire.KexInit{
-		KexAlgorithms:           []string{"curve25519-sha256", "kex-strict-c-v00@openssh.com"},
-		ServerHostKeyAlgorithms: []string{"ssh-ed25519"},
-		CiphersClientServer:     []string{s.cipher}, CiphersServerClient: []string{s.cipher},
-		MACsClientServer: macs, MACsServerClient: macs,
-		CompressionClientServer: []string{"none"}, CompressionServerClient: []string{"none"},
-	}
-	rand.Read(ki.Cookie[:])
-	ic := ki.Append(nil)
-	c.SetInitialKex(true)
-	write(ic)
-	is := read(wire.MsgKexInit)
-	sk, err := wire.ParseKexInit(is)
-	if err != nil {
-		t.Fatal(err)
-	}
-	strict := slices.Contains(sk.KexAlgorithms, "kex-strict-s-v00@openssh.com")
-	if !strict {
+	tc := &testClient{t: t, c: c, suite: s}
+	tc.handshake()
+	if !tc.strict {
 		t.Fatal("x/crypto did not offer strict kex")
 	}
-	if c.ReadSeq() != 1 || c.WriteSeq() != 1 {
-		t.Fatalf("seq before kex reply: read %d write %d", c.ReadSeq(), c.WriteSeq())
-	}
-
-	// RFC 8731, Section 3.
-	priv, _ := ecdh.X25519().GenerateKey(rand.Reader)
-	qc := priv.PublicKey().Bytes()
-	write(wire.AppendString([]byte{byte(wire.MsgKexECDHInit)}, qc))
-	r := wire.NewReader(read(wire.MsgKexECDHReply))
-	r.Byte()
-	ks, qs, sigBlob := r.StringBytes(), r.StringBytes(), r.StringBytes()
-	if err := r.End("KEX_ECDH_REPLY"); err != nil {
-		t.Fatal(err)
-	}
-	peer, err := ecdh.X25519().NewPublicKey(qs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := priv.ECDH(peer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := wire.AppendMPIntBytes(nil, secret)
-	h := sha256.New()
-	for _, f := range [][]byte{[]byte(vc), []byte(vs), ic, is, ks, qc, qs} {
-		h.Write(wire.AppendString(nil, f))
-	}
-	h.Write(k)
-	hash := h.Sum(nil)
-	kr, sr := wire.NewReader(ks), wire.NewReader(sigBlob)
-	kr.StringBytes()
-	pub := kr.StringBytes()
-	sr.StringBytes()
-	sig := sr.StringBytes()
-	if kr.Err() != nil || sr.Err() != nil || !ed25519.Verify(pub, hash, sig) {
-		t.Fatal("host key signature over H does not verify")
-	}
-
-	// RFC 4253, Section 7.2.
-	derive := func(letter byte, n int) []byte {
-		d := sha256.New()
-		d.Write(k)
-		d.Write(hash)
-		d.Write([]byte{letter})
-		d.Write(hash) // session_id = H of the first exchange
-		out := d.Sum(nil)
-		for len(out) < n {
-			d.Reset()
-			d.Write(k)
-			d.Write(hash)
-			d.Write(out)
-			out = d.Sum(out)
-		}
-		return out[:n]
-	}
-	alg, _ := cipher.LookupAlgorithm(s.cipher)
-	keys := func(iv, key, mk byte) packet.Keys {
-		pk := packet.Keys{Cipher: s.cipher, IV: derive(iv, alg.IVSize), Key: derive(key, alg.KeySize), ResetSeq: strict}
-		if !alg.AEAD() {
-			m, _ := cipher.LookupMAC(s.mac)
-			pk.MAC, pk.MACKey = s.mac, derive(mk, m.KeySize)
-		}
-		return pk
-	}
-	if err := c.WriteNewKeys(keys('A', 'C', 'E')); err != nil {
-		t.Fatal(err)
-	}
-	read(wire.MsgNewKeys)
-	if err := c.SetReadKeys(keys('B', 'D', 'F')); err != nil {
-		t.Fatal(err)
-	}
-	c.SetInitialKex(false)
-	c.SetSessionID(hash)
-	if c.ReadSeq() != 0 || c.WriteSeq() != 0 {
-		t.Fatalf("strict kex did not reset: read %d write %d", c.ReadSeq(), c.WriteSeq())
-	}
-
-	// RFC 4253, Section 10; RFC 4252, Sections 5 and 8.
-	write(wire.AppendString([]byte{byte(wire.MsgServiceRequest)}, "ssh-userauth"))
-	read(wire.MsgServiceAccept)
+	tc.serviceRequest()
 	for i := range 3 {
-		req := []byte{byte(wire.MsgUserauthRequest)}
-		for _, f := range []string{"user", "ssh-connection", "password"} {
-			req = wire.AppendString(req, f)
-		}
+		req := userauthRequest("user", "password")
 		req = wire.AppendBool(req, false)
 		req = wire.AppendString(req, bytes.Repeat([]byte{'p'}, 1+20000*i))
-		write(req)
+		tc.write(req)
 		if i == 0 {
-			p := read(wire.MsgUserauthBanner)
-			br := wire.NewReader(p)
+			br := wire.NewReader(tc.read(wire.MsgUserauthBanner))
 			br.Byte()
 			if got := br.Text(); got != banner {
 				t.Fatalf("banner of %d bytes, want %d", len(got), len(banner))
 			}
 		}
-		read(wire.MsgUserauthFailure)
+		tc.read(wire.MsgUserauthFailure)
 	}
 	if rc, wc := c.ReadCounters(), c.WriteCounters(); rc.KeyPackets != 5 || wc.KeyPackets != 4 || wc.KeyBytes < 60000 || rc.KeyBytes < 21000 {
 		t.Errorf("counters: read %+v write %+v", rc, wc)
