@@ -11,6 +11,8 @@ import (
 // as the key exchange derives them (RFC 4253, Section 7.2): IV is key A or
 // B, Key is C or D, MACKey is E or F, each exactly as long as the
 // algorithm's cipher.Algorithm.IVSize, KeySize and cipher.MAC.KeySize.
+// The Conn does not retain the slices: the caller may wipe them after the
+// call.
 type Keys struct {
 	Cipher string // encryption algorithm name, looked up with cipher.LookupAlgorithm
 	MAC    string // MAC name; ignored for AEAD ciphers, may be empty only with "none"
