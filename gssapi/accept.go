@@ -69,6 +69,9 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) (out []byte, err e
 		return nil, newError(StatusNoCred, krbAPErrNoKey, "no key for %s in the keytab", target)
 	}
 	skew := k.LibDefaults.Clockskew
+	if c.skew > 0 {
+		skew = c.skew
+	}
 	if skew <= 0 {
 		skew = 5 * time.Minute
 	}

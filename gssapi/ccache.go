@@ -89,7 +89,10 @@ func (c *Credential) WriteCCache(path string) error {
 	if !c.canInitiate() || c.name == nil || len(c.tgt.SName.NameString) == 0 {
 		return newError(StatusNoCred, 0, "credential has no TGT to store")
 	}
-	p, err := ccachePath(path)
+	if path == "" {
+		return newError(StatusFailure, 0, "no credential cache path")
+	}
+	p, err := ccachePath(path, "")
 	if err != nil {
 		return err
 	}

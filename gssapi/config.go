@@ -2,8 +2,10 @@ package gssapi
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +20,9 @@ import (
 type Config struct {
 	// Krb5 is the parsed krb5.conf. If nil, it is loaded as above.
 	Krb5 *config.Config
+	// DefaultCCache is [libdefaults] default_ccache_name, which gokrb5
+	// does not parse; "" means FILE:/tmp/krb5cc_<uid>.
+	DefaultCCache string
 
 	once sync.Once
 	err  error
@@ -40,7 +45,7 @@ func ConfigFromString(s string) (*Config, error) {
 	if err != nil {
 		return nil, wrapError(StatusFailure, err, "parsing krb5.conf")
 	}
-	return &Config{Krb5: k}, nil
+	return &Config{Krb5: k, DefaultCCache: defaultCCacheName(s)}, nil
 }
 
 // krb5 returns the parsed configuration. A nil *Config reads the
@@ -75,11 +80,43 @@ func (c *Config) load() error {
 				return
 			}
 			c.Krb5 = k
+			if b, err := os.ReadFile(p); err == nil {
+				c.DefaultCCache = defaultCCacheName(string(b))
+			}
 			return
 		}
 		c.Krb5 = config.New()
 	})
 	return c.err
+}
+
+// defaultCCacheName finds default_ccache_name in the [libdefaults]
+// section of krb5.conf text and expands %{uid}, %{euid} and %{TEMP}.
+func defaultCCacheName(conf string) string {
+	section := ""
+	for _, line := range strings.Split(conf, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[] \t")
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if !ok || section != "libdefaults" || strings.TrimSpace(key) != "default_ccache_name" {
+			continue
+		}
+		uid := strconv.Itoa(os.Getuid())
+		return strings.NewReplacer("%{uid}", uid, "%{euid}", strconv.Itoa(os.Geteuid()), "%{TEMP}", os.TempDir()).Replace(strings.TrimSpace(val))
+	}
+	return ""
+}
+
+// defaultCCache returns the cache name used when neither the Store nor
+// KRB5CCNAME names one.
+func (c *Config) defaultCCache() string {
+	if c != nil && c.DefaultCCache != "" {
+		return c.DefaultCCache
+	}
+	return fmt.Sprintf("FILE:/tmp/krb5cc_%d", os.Getuid())
 }
 
 // canonicalHost maps a host name as MIT's krb5_sname_to_principal does:

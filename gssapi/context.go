@@ -118,6 +118,7 @@ type Context struct {
 	sendKey     perMessageKey // the key this side signs and seals with
 	delegated   *Credential
 	established time.Time
+	skew        time.Duration // acceptor: allowed clock skew, 0 for krb5.conf's
 }
 
 // NewInitContext returns an initiator context for target (a host-based
@@ -166,7 +167,7 @@ func NewAcceptContext(o *AcceptOptions) (*Context, error) {
 	if o.Cred != nil && !o.Cred.canAccept() {
 		return nil, newError(StatusNoCred, 0, "credential is not usable for accepting")
 	}
-	return &Context{cfg: o.Config, cred: o.Cred, cb: o.ChannelBindings}, nil
+	return &Context{cfg: o.Config, cred: o.Cred, cb: o.ChannelBindings, skew: o.MaxClockSkew}, nil
 }
 
 // Step processes the peer's token and returns the token to send, if any
@@ -341,7 +342,9 @@ func (c *Context) readAPRep(in []byte) error {
 		}
 		c.accSubkey, c.haveAccKey = part.Subkey, true
 	}
-	return c.establish(uint64(part.SeqNumber))
+	// Sequence numbers are 32-bit in the AP-REP and may be encoded as
+	// negative ASN.1 INTEGERs (RFC 4121, Section 4.2.6).
+	return c.establish(uint64(part.SeqNumber) & 0xffffffff)
 }
 
 // krbErrorToken turns a KRB-ERROR token into an Error.

@@ -210,13 +210,14 @@ func (c *Credential) asExchange(ctx context.Context, cl *client.Client, lifetime
 	return nil
 }
 
-// ccachePath resolves a cache name to a file path.
-func ccachePath(name string) (string, error) {
+// ccachePath resolves a cache name to a file path: name, else
+// KRB5CCNAME, else def.
+func ccachePath(name, def string) (string, error) {
 	if name == "" {
 		name = os.Getenv("KRB5CCNAME")
 	}
 	if name == "" {
-		name = fmt.Sprintf("FILE:/tmp/krb5cc_%d", os.Getuid())
+		name = def
 	}
 	typ, rest, ok := strings.Cut(name, ":")
 	if !ok {
@@ -229,7 +230,7 @@ func ccachePath(name string) (string, error) {
 }
 
 func (c *Credential) loadCCache(name string, k *config.Config) error {
-	path, err := ccachePath(name)
+	path, err := ccachePath(name, c.cfg.defaultCCache())
 	if err != nil {
 		return err
 	}

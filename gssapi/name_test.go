@@ -3,6 +3,8 @@ package gssapi
 import (
 	"bytes"
 	"errors"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -386,5 +388,20 @@ func TestWriteCCache(t *testing.T) {
 	}
 	if err := c.WriteCCache("KEYRING:x"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("KEYRING cache: %v", err)
+	}
+}
+
+func TestDefaultCCacheName(t *testing.T) {
+	conf := "[libdefaults]\n default_ccache_name = FILE:/x/cc_%{uid}\n[realms]\n default_ccache_name = nope\n"
+	c, err := ConfigFromString(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "FILE:/x/cc_" + strconv.Itoa(os.Getuid())
+	if c.DefaultCCache != want || c.defaultCCache() != want {
+		t.Errorf("DefaultCCache = %q, want %q", c.DefaultCCache, want)
+	}
+	if got := (*Config)(nil).defaultCCache(); got != "FILE:/tmp/krb5cc_"+strconv.Itoa(os.Getuid()) {
+		t.Errorf("nil config default = %q", got)
 	}
 }
