@@ -83,9 +83,10 @@ type Conn struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	initialKex atomic.Bool // sequence wrap is fatal while set
-	sessionMu  sync.Mutex
-	sessionID  []byte // guarded by sessionMu
+	initialKex  atomic.Bool // sequence wrap is fatal while set
+	versionOnce atomic.Bool // ExchangeVersions has been called
+	sessionMu   sync.Mutex
+	sessionID   []byte // guarded by sessionMu
 
 	// Read side, owned by the reading goroutine.
 	rd         direction

@@ -42,7 +42,8 @@ const (
 // identification string stay buffered for ReadPacket. ExchangeVersions
 // runs the write in a goroutine of its own, which has finished when it
 // returns, so that both sides may write first over a synchronous pipe.
-// Every error is fatal and closes the Conn.
+// It may be called once; every error but a second call is fatal and
+// closes the Conn.
 func (c *Conn) ExchangeVersions(ctx context.Context, local string) (string, error) {
 	if local == "" {
 		local = DefaultVersion
@@ -53,6 +54,9 @@ func (c *Conn) ExchangeVersions(ctx context.Context, local string) (string, erro
 	}
 	if err := c.Err(); err != nil {
 		return "", err
+	}
+	if !c.versionOnce.CompareAndSwap(false, true) {
+		return "", fmt.Errorf("%w: versions already exchanged", ErrVersion)
 	}
 	if d, ok := ctx.Deadline(); ok {
 		c.nc.SetDeadline(d)
@@ -118,7 +122,7 @@ func (c *Conn) readVersion() (string, error) {
 		if c.server {
 			return "", versionError(ErrVersion, line) // W9: no lines before the client's
 		}
-		if lines+1 >= MaxPreVersionLines || budget <= 0 {
+		if lines+1 > MaxPreVersionLines || budget <= 0 {
 			return "", versionError(ErrVersion, []byte("too many lines before the identification string"))
 		}
 	}

@@ -46,7 +46,8 @@ func TestVersionExchange(t *testing.T) {
 		{"1.99 is 2.0", true, "SSH-1.99-Cisco-1.25\r\n", "SSH-1.99-Cisco-1.25", nil},
 		{"exactly 255", true, long + "\r\n", long, nil},
 		{"client pre-lines", false, "hello\r\nworld\n\r\nSSH-2.0-x\r\n", "SSH-2.0-x", nil},
-		{"client 1023 pre-lines", false, strings.Repeat("a\n", 1023) + "SSH-2.0-x\r\n", "SSH-2.0-x", nil},
+		{"client 1024 pre-lines", false, strings.Repeat("a\n", 1024) + "SSH-2.0-x\r\n", "SSH-2.0-x", nil},
+		{"client 8000 bytes of pre-lines", false, strings.Repeat(strings.Repeat("b", 99)+"\n", 80) + "SSH-2.0-x\r\n", "SSH-2.0-x", nil},
 
 		{"256 bytes", true, long + "y\r\n", "", packet.ErrVersion},
 		{"too long no LF", false, "SSH-2.0-" + strings.Repeat("x", 400), "", packet.ErrVersion},
@@ -61,7 +62,7 @@ func TestVersionExchange(t *testing.T) {
 		{"CR inside", true, "SSH-2.0-a\rb\r\n", "", packet.ErrVersion},
 		{"server rejects pre-lines", true, "hello\r\nSSH-2.0-x\r\n", "", packet.ErrVersion},
 		{"server rejects HTTP", true, "GET / HTTP/1.1\r\n", "", packet.ErrVersion},
-		{"client 1024 pre-lines", false, strings.Repeat("a\n", 1024) + "SSH-2.0-x\r\n", "", packet.ErrVersion},
+		{"client 1025 pre-lines", false, strings.Repeat("a\n", 1025) + "SSH-2.0-x\r\n", "", packet.ErrVersion},
 		{"client 8 KiB pre-lines", false, strings.Repeat(strings.Repeat("b", 99)+"\n", 83) + "SSH-2.0-x\r\n", "", packet.ErrVersion},
 		{"client long pre-line", false, strings.Repeat("c", 9000) + "\nSSH-2.0-x\r\n", "", packet.ErrVersion},
 		{"EOF", false, "SSH-2.0-x", "", io.ErrUnexpectedEOF},
@@ -155,6 +156,19 @@ func TestVersionContext(t *testing.T) {
 		}
 		c.Close()
 		b.Close()
+	}
+}
+
+func TestVersionOnce(t *testing.T) {
+	_, c, err := exchange(t, false, "SSH-2.0-x\r\nSSH-2.0-y\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExchangeVersions(context.Background(), ""); !errors.Is(err, packet.ErrVersion) {
+		t.Fatalf("second exchange: %v", err)
+	}
+	if c.Err() != nil {
+		t.Fatalf("second exchange was fatal: %v", c.Err())
 	}
 }
 
