@@ -405,3 +405,55 @@ func TestDefaultCCacheName(t *testing.T) {
 		t.Errorf("nil config default = %q", got)
 	}
 }
+
+// waitingInitiator returns an initiator context waiting for an AP-REP,
+// and a valid AP-REP token for it.
+func waitingInitiator(t testing.TB) (*Context, []byte) {
+	sess := randKey(t, etypeID.AES128_CTS_HMAC_SHA1_96)
+	ct := time.Now().UTC().Truncate(time.Second)
+	c := &Context{initiator: true, state: stateWaitAPRep, sessionKey: sess, initSubkey: randKey(t, etypeID.AES128_CTS_HMAC_SHA1_96),
+		ctime: ct, cusec: 77, expiry: time.Now().Add(time.Hour), flags: FlagMutual}
+	rep, err := marshalAPRep(sess, ct, 77, randKey(t, etypeID.AES128_CTS_HMAC_SHA1_96), -5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, wrapInitialToken(tokAPRep, rep)
+}
+
+func TestInitiatorReply(t *testing.T) {
+	c, tok := waitingInitiator(t)
+	for i := 0; i < len(tok); i++ {
+		c2, _ := waitingInitiator(t)
+		if _, err := c2.Step(t.Context(), tok[:i]); !errors.Is(err, ErrDefectiveToken) && !errors.Is(err, ErrBadSig) {
+			t.Fatalf("AP-REP token cut at %d: %v", i, err)
+		}
+	}
+	if _, err := c.Step(t.Context(), tok); err != nil || !c.Established() {
+		t.Fatalf("AP-REP: %v", err)
+	}
+	// A negative ASN.1 sequence number is the 32-bit value.
+	if c.recv.next != 0xfffffffb {
+		t.Errorf("peer sequence start %#x", c.recv.next)
+	}
+	// A KRB-ERROR token becomes an error with its code.
+	ke := messages.NewKRBError(types.NewPrincipalName(3, "host/h"), "R", krbAPErrSkew, "skew")
+	kb, _ := ke.Marshal()
+	c3, _ := waitingInitiator(t)
+	_, err := c3.Step(t.Context(), wrapInitialToken(tokKRBError, kb))
+	var ge *Error
+	if !errors.As(err, &ge) || ge.KrbCode != krbAPErrSkew || !errors.Is(err, ErrFailure) {
+		t.Errorf("KRB-ERROR token: %v", err)
+	}
+}
+
+func FuzzInitiatorReply(f *testing.F) {
+	_, tok := waitingInitiator(f)
+	f.Add(tok)
+	ke := messages.NewKRBError(types.NewPrincipalName(3, "host/h"), "R", 41, "x")
+	kb, _ := ke.Marshal()
+	f.Add(wrapInitialToken(tokKRBError, kb))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, _ := waitingInitiator(t)
+		c.Step(t.Context(), b)
+	})
+}
