@@ -36,16 +36,34 @@ const (
 // same default as python-gssapi's SecurityContext.
 const DefaultFlags = FlagMutual | FlagSequence | FlagReplay
 
-func (f Flags) Delegate() bool     { return f&FlagDelegate != 0 }
-func (f Flags) Mutual() bool       { return f&FlagMutual != 0 }
-func (f Flags) Replay() bool       { return f&FlagReplay != 0 }
-func (f Flags) Sequence() bool     { return f&FlagSequence != 0 }
-func (f Flags) Conf() bool         { return f&FlagConf != 0 }
-func (f Flags) Integ() bool        { return f&FlagInteg != 0 }
-func (f Flags) Anonymous() bool    { return f&FlagAnonymous != 0 }
-func (f Flags) ProtReady() bool    { return f&FlagProtReady != 0 }
+// Delegate reports whether f has FlagDelegate (credentials were (or are to be) delegated).
+func (f Flags) Delegate() bool { return f&FlagDelegate != 0 }
+
+// Mutual reports whether f has FlagMutual (mutual authentication).
+func (f Flags) Mutual() bool { return f&FlagMutual != 0 }
+
+// Replay reports whether f has FlagReplay (replay detection).
+func (f Flags) Replay() bool { return f&FlagReplay != 0 }
+
+// Sequence reports whether f has FlagSequence (out-of-sequence detection).
+func (f Flags) Sequence() bool { return f&FlagSequence != 0 }
+
+// Conf reports whether f has FlagConf (confidentiality is available).
+func (f Flags) Conf() bool { return f&FlagConf != 0 }
+
+// Integ reports whether f has FlagInteg (integrity is available).
+func (f Flags) Integ() bool { return f&FlagInteg != 0 }
+
+// Anonymous reports whether f has FlagAnonymous (the initiator is anonymous).
+func (f Flags) Anonymous() bool { return f&FlagAnonymous != 0 }
+
+// ProtReady reports whether f has FlagProtReady (per-message protection is available).
+func (f Flags) ProtReady() bool { return f&FlagProtReady != 0 }
+
+// Transferable reports whether f has FlagTransferable (the context can be exported).
 func (f Flags) Transferable() bool { return f&FlagTransferable != 0 }
 
+// String returns the set flags in python-gssapi's words, joined by "|".
 func (f Flags) String() string {
 	names := []string{"deleg", "mutual", "replay", "sequence", "conf", "integ", "anon", "prot_ready", "trans"}
 	var out []string
@@ -65,6 +83,7 @@ const checksumFlags = FlagDelegate | FlagMutual | FlagReplay | FlagSequence | Fl
 
 type ctxState int
 
+// ctxState is where a context is in establishment.
 const (
 	stateInitial ctxState = iota
 	stateWaitAPRep

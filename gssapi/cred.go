@@ -23,6 +23,7 @@ import (
 // 2.1.1, cred_usage).
 type Usage int
 
+// Credential usages (GSS_C_BOTH, GSS_C_INITIATE, GSS_C_ACCEPT).
 const (
 	UsageBoth Usage = iota
 	UsageInitiate

@@ -401,3 +401,53 @@ func lookTool(name string) (string, error) {
 	}
 	return p, nil
 }
+
+// A Fixture is the usual setup of a GSS test: a running KDC, a service
+// principal with its keytab, and a user with a forwardable TGT.
+type Fixture struct {
+	KDC      *KDC
+	Service  string // e.g. "host/localhost@SSHSTACK.TEST"
+	Keytab   string // path of the service's keytab
+	User     string // e.g. "alice@SSHSTACK.TEST"
+	Password string
+	CCache   string // path of the user's FILE: cache
+}
+
+// NewFixture starts a KDC and creates service (e.g. "host/localhost")
+// with a keytab and user "alice" (password "alicepw") with a TGT.
+func NewFixture(t testing.TB, service string) *Fixture {
+	t.Helper()
+	k := Start(t)
+	k.AddService(t, service)
+	k.AddUser(t, "alice", "alicepw")
+	return &Fixture{
+		KDC:      k,
+		Service:  k.Principal(service),
+		Keytab:   k.Keytab(t, service),
+		User:     k.Principal("alice"),
+		Password: "alicepw",
+		CCache:   k.Kinit(t, "alice", "alicepw"),
+	}
+}
+
+// Env returns the KDC's environment with KRB5_KTNAME and KRB5CCNAME
+// pointing at the fixture's keytab and cache, for child processes such
+// as sshd and ssh.
+func (f *Fixture) Env() []string {
+	var env []string
+	for _, kv := range f.KDC.Env() {
+		if !strings.HasPrefix(kv, "KRB5_KTNAME=") && !strings.HasPrefix(kv, "KRB5CCNAME=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "KRB5_KTNAME=FILE:"+f.Keytab, "KRB5CCNAME=FILE:"+f.CCache)
+}
+
+// Setenv sets KRB5_CONFIG, KRB5_KDC_PROFILE, KRB5RCACHEDIR, KRB5_KTNAME
+// and KRB5CCNAME in the test process for the duration of t.
+func (f *Fixture) Setenv(t testing.TB) {
+	t.Helper()
+	f.KDC.Setenv(t)
+	t.Setenv("KRB5_KTNAME", "FILE:"+f.Keytab)
+	t.Setenv("KRB5CCNAME", "FILE:"+f.CCache)
+}

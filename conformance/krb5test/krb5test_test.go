@@ -47,3 +47,22 @@ func TestCleanupRemovesDir(t *testing.T) {
 		t.Errorf("directory %s still exists after cleanup (err %v)", dir, err)
 	}
 }
+
+func TestFixture(t *testing.T) {
+	f := krb5test.NewFixture(t, "host/localhost")
+	if f.Service != "host/localhost@"+krb5test.DefaultRealm || f.User != "alice@"+krb5test.DefaultRealm {
+		t.Errorf("fixture names %q %q", f.Service, f.User)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// kvno with the fixture's environment gets a service ticket whose key
+	// matches the keytab (klist -k checks the keytab is readable).
+	cmd := f.KDC.Command(ctx, "kvno", []string{"-k", f.Keytab, "host/localhost"}, "KRB5CCNAME=FILE:"+f.CCache)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kvno -k: %v\n%s", err, out)
+	}
+	env := strings.Join(f.Env(), "\n")
+	if !strings.Contains(env, "KRB5_KTNAME=FILE:"+f.Keytab) || !strings.Contains(env, "KRB5CCNAME=FILE:"+f.CCache) {
+		t.Errorf("Env: %s", env)
+	}
+}
