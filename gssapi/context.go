@@ -134,7 +134,8 @@ type Context struct {
 	expiry      time.Time
 	sendSeq     uint64
 	recv        *seqWindow
-	sendKey     perMessageKey // the key this side signs and seals with
+	sendKey     *perMessageKey    // the key this side signs and seals with
+	recvKeys    [2]*perMessageKey // peer's keys: [0] initiator subkey or session key, [1] acceptor subkey
 	delegated   *Credential
 	established time.Time
 	skew        time.Duration // acceptor: allowed clock skew, 0 for krb5.conf's
@@ -478,7 +479,8 @@ func (c *Context) Delete() error {
 	clear(c.sessionKey.KeyValue)
 	clear(c.initSubkey.KeyValue)
 	clear(c.accSubkey.KeyValue)
-	c.sendKey = perMessageKey{}
+	c.sendKey = nil
+	c.recvKeys = [2]*perMessageKey{}
 	c.state = stateDeleted
 	return nil
 }

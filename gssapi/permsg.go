@@ -6,24 +6,32 @@ import "time"
 
 // keyFor returns the key a received token was made with, as its
 // AcceptorSubkey flag says (RFC 4121, Section 4.2.2).
-func (c *Context) keyFor(tokFlags byte) (perMessageKey, error) {
+func (c *Context) keyFor(tokFlags byte) (*perMessageKey, error) {
 	wantAcc := byte(0)
 	if c.initiator {
 		wantAcc = tokFlagSentByAcceptor
 	}
 	if tokFlags&tokFlagSentByAcceptor != wantAcc {
-		return perMessageKey{}, newError(StatusBadSig, 0, "token direction flag is wrong (reflected token?)")
+		return nil, newError(StatusBadSig, 0, "token direction flag is wrong (reflected token?)")
+	}
+	i, key := 0, c.sessionKey
+	if c.initSubkey.KeyType != 0 {
+		key = c.initSubkey
 	}
 	if tokFlags&tokFlagAcceptorSubkey != 0 {
 		if !c.haveAccKey {
-			return perMessageKey{}, newError(StatusDefectiveToken, 0, "token uses an acceptor subkey the context does not have")
+			return nil, newError(StatusDefectiveToken, 0, "token uses an acceptor subkey the context does not have")
 		}
-		return newPerMessageKey(c.accSubkey)
+		i, key = 1, c.accSubkey
 	}
-	if c.initSubkey.KeyType != 0 {
-		return newPerMessageKey(c.initSubkey)
+	if c.recvKeys[i] == nil {
+		k, err := newPerMessageKey(key)
+		if err != nil {
+			return nil, err
+		}
+		c.recvKeys[i] = k
 	}
-	return newPerMessageKey(c.sessionKey)
+	return c.recvKeys[i], nil
 }
 
 func (c *Context) sendFlags() byte {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
+	"github.com/jcmturner/gokrb5/v8/crypto/common"
 	"github.com/jcmturner/gokrb5/v8/crypto/etype"
 	"github.com/jcmturner/gokrb5/v8/iana/etypeID"
 	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
@@ -22,21 +23,49 @@ const (
 // tokenHeaderLen is the fixed header of MIC and Wrap tokens.
 const tokenHeaderLen = 16
 
-// A perMessageKey is a key with its resolved encryption type.
+// A perMessageKey is a key with its resolved encryption type and the
+// checksum keys derived from it so far (gokrb5 derives them on every
+// call). It is not safe for concurrent use; a Context's mu guards its
+// keys.
 type perMessageKey struct {
 	key types.EncryptionKey
 	et  etype.EType
+	kc  map[uint32][]byte // usage -> Kc (RFC 3961, Section 5.3)
 }
 
-func newPerMessageKey(k types.EncryptionKey) (perMessageKey, error) {
+// rc4HMAC is the RFC 4757 enctype, whose GSS tokens are not RFC 4121's.
+const rc4HMAC = 23
+
+func newPerMessageKey(k types.EncryptionKey) (*perMessageKey, error) {
+	if k.KeyType == rc4HMAC {
+		return nil, newError(StatusBadMech, 0, "rc4-hmac (RFC 4757) tokens not supported")
+	}
 	et, err := crypto.GetEtype(k.KeyType)
 	if err != nil {
-		return perMessageKey{}, wrapError(StatusFailure, err, "encryption type %d", k.KeyType)
+		return nil, wrapError(StatusFailure, err, "encryption type %d", k.KeyType)
 	}
 	if len(k.KeyValue) != keySize(et) {
-		return perMessageKey{}, newError(StatusFailure, 0, "key of %d bytes for encryption type %d", len(k.KeyValue), k.KeyType)
+		return nil, newError(StatusFailure, 0, "key of %d bytes for encryption type %d", len(k.KeyValue), k.KeyType)
 	}
-	return perMessageKey{k, et}, nil
+	return &perMessageKey{key: k, et: et, kc: map[uint32][]byte{}}, nil
+}
+
+// checksum is the RFC 3961 simplified-profile keyed checksum
+// (get_mic) of data: HMAC with Kc = DK(key, usage | 0x99), truncated, as
+// gokrb5's GetChecksumHash computes it, with Kc cached per usage.
+func (k *perMessageKey) checksum(data []byte, usage uint32) ([]byte, error) {
+	kc, ok := k.kc[usage]
+	if !ok {
+		var err error
+		kc, err = k.et.DeriveKey(k.key.KeyValue, common.GetUsageKc(usage))
+		if err != nil {
+			return nil, wrapError(StatusFailure, err, "deriving checksum key")
+		}
+		k.kc[usage] = kc
+	}
+	mac := hmac.New(k.et.GetHashFunc(), kc)
+	mac.Write(data)
+	return mac.Sum(nil)[:k.et.GetHMACBitLength()/8], nil
 }
 
 // keySize returns the protocol key length of et. gokrb5 reports 24 bytes
@@ -127,12 +156,12 @@ func parseTokenHeader(b []byte, want uint16) (tokenHeader, error) {
 }
 
 // makeMIC builds a MIC token (RFC 4121, Section 4.2.6.1).
-func makeMIC(k perMessageKey, flags byte, seq uint64, msg []byte) ([]byte, error) {
+func makeMIC(k *perMessageKey, flags byte, seq uint64, msg []byte) ([]byte, error) {
 	h := tokenHeader{TokID: tokMIC, Flags: flags, Seq: seq}
 	hdr := h.append(make([]byte, 0, tokenHeaderLen+k.et.GetHMACBitLength()/8))
 	data := make([]byte, 0, len(msg)+tokenHeaderLen)
 	data = append(append(data, msg...), hdr...)
-	ck, err := k.et.GetChecksumHash(k.key.KeyValue, data, signUsage(flags&tokFlagSentByAcceptor != 0))
+	ck, err := k.checksum(data, signUsage(flags&tokFlagSentByAcceptor != 0))
 	if err != nil {
 		return nil, wrapError(StatusFailure, err, "computing MIC")
 	}
@@ -141,14 +170,14 @@ func makeMIC(k perMessageKey, flags byte, seq uint64, msg []byte) ([]byte, error
 
 // verifyMICToken checks a MIC token's checksum over msg with k. The
 // header must already have been parsed.
-func verifyMICToken(k perMessageKey, tok, msg []byte) error {
+func verifyMICToken(k *perMessageKey, tok, msg []byte) error {
 	cl := k.et.GetHMACBitLength() / 8
 	if len(tok) != tokenHeaderLen+cl {
 		return newError(StatusDefectiveToken, 0, "MIC token of %d bytes, want %d", len(tok), tokenHeaderLen+cl)
 	}
 	data := make([]byte, 0, len(msg)+tokenHeaderLen)
 	data = append(append(data, msg...), tok[:tokenHeaderLen]...)
-	ck, err := k.et.GetChecksumHash(k.key.KeyValue, data, signUsage(tok[2]&tokFlagSentByAcceptor != 0))
+	ck, err := k.checksum(data, signUsage(tok[2]&tokFlagSentByAcceptor != 0))
 	if err != nil {
 		return wrapError(StatusFailure, err, "computing MIC")
 	}
@@ -161,7 +190,7 @@ func verifyMICToken(k perMessageKey, tok, msg []byte) error {
 // makeWrap builds a Wrap token (RFC 4121, Section 4.2.6.2) with RRC 0.
 // With conf the payload is encrypted (EC 0); without, it carries a
 // trailing checksum and EC holds the checksum length.
-func makeWrap(k perMessageKey, flags byte, seq uint64, msg []byte, conf bool) ([]byte, error) {
+func makeWrap(k *perMessageKey, flags byte, seq uint64, msg []byte, conf bool) ([]byte, error) {
 	fromAcc := flags&tokFlagSentByAcceptor != 0
 	if conf {
 		flags |= tokFlagSealed
@@ -179,7 +208,7 @@ func makeWrap(k perMessageKey, flags byte, seq uint64, msg []byte, conf bool) ([
 	zero := tokenHeader{TokID: tokWrap, Flags: flags, Seq: seq}
 	data := make([]byte, 0, len(msg)+tokenHeaderLen)
 	data = append(append(data, msg...), zero.append(nil)...)
-	ck, err := k.et.GetChecksumHash(k.key.KeyValue, data, sealUsage(fromAcc))
+	ck, err := k.checksum(data, sealUsage(fromAcc))
 	if err != nil {
 		return nil, wrapError(StatusFailure, err, "computing wrap checksum")
 	}
@@ -191,7 +220,7 @@ func makeWrap(k perMessageKey, flags byte, seq uint64, msg []byte, conf bool) ([
 
 // unwrapToken checks and opens a Wrap token whose header h has been
 // parsed. It handles any RRC (RFC 4121, Section 4.2.5) and EC.
-func unwrapToken(k perMessageKey, h tokenHeader, tok []byte) (msg []byte, conf bool, err error) {
+func unwrapToken(k *perMessageKey, h tokenHeader, tok []byte) (msg []byte, conf bool, err error) {
 	body := append([]byte(nil), tok[tokenHeaderLen:]...)
 	if len(body) > 0 {
 		rrc := int(h.RRC) % len(body)
@@ -223,7 +252,7 @@ func unwrapToken(k perMessageKey, h tokenHeader, tok []byte) (msg []byte, conf b
 	zero := tokenHeader{TokID: tokWrap, Flags: h.Flags, Seq: h.Seq}
 	data := make([]byte, 0, len(msg)+tokenHeaderLen)
 	data = append(append(data, msg...), zero.append(nil)...)
-	ck, err := k.et.GetChecksumHash(k.key.KeyValue, data, sealUsage(fromAcc))
+	ck, err := k.checksum(data, sealUsage(fromAcc))
 	if err != nil {
 		return nil, false, wrapError(StatusFailure, err, "computing wrap checksum")
 	}
@@ -236,7 +265,7 @@ func unwrapToken(k perMessageKey, h tokenHeader, tok []byte) (msg []byte, conf b
 // decryptMessage decrypts an RFC 3961 ciphertext (confounder, data,
 // HMAC). gokrb5 slices without checking lengths, so they are checked
 // here and any panic in it is turned into an error.
-func decryptMessage(k perMessageKey, ct []byte, usage uint32) (pt []byte, err error) {
+func decryptMessage(k *perMessageKey, ct []byte, usage uint32) (pt []byte, err error) {
 	min := k.et.GetConfounderByteSize() + k.et.GetHMACBitLength()/8
 	if len(ct) < min {
 		return nil, newError(StatusDefectiveToken, 0, "ciphertext of %d bytes shorter than %d", len(ct), min)
@@ -254,7 +283,7 @@ func decryptMessage(k perMessageKey, ct []byte, usage uint32) (pt []byte, err er
 }
 
 // wrapOverhead returns the bytes a Wrap token adds to a message.
-func wrapOverhead(k perMessageKey, conf bool) int {
+func wrapOverhead(k *perMessageKey, conf bool) int {
 	if conf {
 		return tokenHeaderLen + k.et.GetConfounderByteSize() + tokenHeaderLen + k.et.GetHMACBitLength()/8
 	}
