@@ -147,7 +147,8 @@ func parseCert(blob []byte, base string) (*Certificate, error) {
 func parsePrincipals(b []byte) ([]string, error) {
 	var out []string
 	r := wire.NewReader(b)
-	for r.Len() > 0 {
+	// Stop at the first error: a failed read does not advance.
+	for r.Len() > 0 && !r.Failed() {
 		out = append(out, r.Text())
 	}
 	if err := r.Finish("certificate principals"); err != nil {
