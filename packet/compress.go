@@ -113,20 +113,16 @@ func (f *inflater) decompress(p []byte, limit int) ([]byte, error) {
 // EnableDelayedCompression starts zlib@openssh.com compression in both
 // directions where it was negotiated, and makes later key changes start it
 // at once (OpenSSH PROTOCOL, Section 1.2). The server calls it right after
-// writing SSH_MSG_USERAUTH_SUCCESS, the client right after reading it,
-// each before its next packet. It must be called from the reading
-// goroutine, between reads.
+// writing SSH_MSG_USERAUTH_SUCCESS, the client right after reading it; no
+// other packet may be written in between. The receive side switches at
+// once, the send side with the next packet written. It must be called from
+// the reading goroutine, between reads; it never waits for a write.
 func (c *Conn) EnableDelayedCompression() {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.afterAuth {
+	if c.afterAuth.Swap(true) {
 		return
-	}
-	c.afterAuth = true
-	if c.deflate.method == CompressionDelayed && !c.deflate.on {
-		c.deflate.start()
 	}
 	if c.inflate.method == CompressionDelayed && !c.inflate.on {
 		c.inflate.start()
 	}
+	c.deflatePending.Store(true)
 }

@@ -101,8 +101,12 @@ type Conn struct {
 	padPool [512]byte
 	padPos  int
 	deflate deflater
-	// afterAuth is set by EnableDelayedCompression; guarded by wmu.
-	afterAuth bool
+
+	// afterAuth is set by EnableDelayedCompression; deflatePending asks
+	// the next write to start delayed compression, so that the reading
+	// goroutine never waits for a write in progress.
+	afterAuth      atomic.Bool
+	deflatePending atomic.Bool
 }
 
 var _ wire.Transport = (*Conn)(nil)
@@ -299,6 +303,12 @@ func (c *Conn) WritePacket(payload []byte) error {
 func (c *Conn) writeLocked(payload []byte) error {
 	if len(payload) == 0 {
 		return ErrPayloadSize
+	}
+	if c.deflatePending.Load() {
+		c.deflatePending.Store(false)
+		if c.deflate.method == CompressionDelayed && !c.deflate.on {
+			c.deflate.start()
+		}
 	}
 	if c.deflate.on {
 		if 1+len(payload)+4 > c.maxPacket {

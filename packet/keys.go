@@ -100,10 +100,7 @@ func (c *Conn) SetReadKeys(k Keys) error {
 	if err != nil {
 		return err
 	}
-	c.wmu.Lock()
-	afterAuth := c.afterAuth
-	c.wmu.Unlock()
-	if err := c.inflate.set(k.Compression, afterAuth); err != nil {
+	if err := c.inflate.set(k.Compression, c.afterAuth.Load()); err != nil {
 		return err
 	}
 	c.rd.install(d, k.ResetSeq)
@@ -121,7 +118,7 @@ func (c *Conn) SetWriteKeys(k Keys) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if err := c.deflate.set(k.Compression, c.afterAuth); err != nil {
+	if err := c.deflate.set(k.Compression, c.afterAuth.Load()); err != nil {
 		return err
 	}
 	c.wr.install(d, k.ResetSeq)
@@ -149,7 +146,7 @@ func (c *Conn) WriteNewKeys(k Keys) error {
 	if err := c.writeLocked(newKeys[:]); err != nil {
 		return err
 	}
-	c.deflate.set(k.Compression, c.afterAuth) // checked above
+	c.deflate.set(k.Compression, c.afterAuth.Load()) // checked above
 	c.wr.install(d, k.ResetSeq)
 	return nil
 }
