@@ -104,3 +104,37 @@ func TestHostileLengthMemory(t *testing.T) {
 		b.Close()
 	}
 }
+
+// TestReaderNeverWaitsForWriter blocks a write on a synchronous net.Pipe
+// whose peer does not read, then switches read keys and enables delayed
+// compression from the reading side: neither may wait for the write.
+func TestReaderNeverWaitsForWriter(t *testing.T) {
+	a, b := net.Pipe()
+	c := packet.NewConn(a, nil)
+	writing := make(chan error, 1)
+	go func() { writing <- c.WritePacket(make([]byte, 1000)) }()
+	time.Sleep(10 * time.Millisecond) // the write is now blocked in net.Pipe
+	done := make(chan error, 1)
+	go func() {
+		k := mustKeys(t, suite{cipher.AES128GCM, ""}, "x")
+		k.Compression = packet.CompressionDelayed
+		err := c.SetReadKeys(k)
+		c.EnableDelayedCompression()
+		c.ResetReadSeq()
+		_ = c.ReadSeq()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading side waited for the blocked write")
+	}
+	c.Close()
+	b.Close()
+	if err := <-writing; err == nil {
+		t.Fatal("blocked write succeeded after Close")
+	}
+}
