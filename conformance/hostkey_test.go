@@ -520,3 +520,58 @@ func TestHostkeyKeygenCiphers(t *testing.T) {
 		})
 	}
 }
+
+// TestHostkeyAuthorizedKeysKeygen: where the key starts on an
+// authorized_keys line with quoted options (spaces, commas, escaped
+// quotes) agrees with ssh-keygen -l, which lists each line's key and
+// comment.
+func TestHostkeyAuthorizedKeysKeygen(t *testing.T) {
+	needKeygen(t)
+	dir := t.TempDir()
+	var lines []string
+	opts := []string{
+		``,
+		`restrict,pty `,
+		`command="echo \"a b, c\" && ls",from="*.example.com,!bad.example.com" `,
+		`environment="X=1 2",permitopen="db:5432",permitlisten="localhost:8080",expiry-time="20991231Z" `,
+		`cert-authority,principals="alice,bob",no-touch-required,verify-required `,
+		`no-agent-forwarding,no-port-forwarding,no-pty,no-user-rc,no-X11-forwarding,tunnel="1" `,
+	}
+	var want []hostkey.PublicKey
+	for i, o := range opts {
+		kt := keygenTypes[i%len(keygenTypes)].keyType
+		bits := 0
+		if kt == hostkey.RSA {
+			bits = 2048
+		}
+		s, err := hostkey.GenerateKey(rand.Reader, kt, bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, s.PublicKey())
+		lines = append(lines, o+strings.TrimSpace(string(hostkey.MarshalAuthorizedKey(s.PublicKey(), "key "+string(rune('a'+i))))))
+	}
+	file := filepath.Join(dir, "authorized_keys")
+	os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	keys, err := hostkey.ParseAuthorizedKeys(bytes.NewReader(mustRead(t, file)), file)
+	if err != nil || len(keys) != len(opts) {
+		t.Fatalf("ParseAuthorizedKeys: %d keys, %v", len(keys), err)
+	}
+	out := strings.Split(strings.TrimSpace(string(keygen(t, "-l", "-f", file))), "\n")
+	if len(out) != len(opts) {
+		t.Fatalf("ssh-keygen -l listed %d keys:\n%s", len(out), strings.Join(out, "\n"))
+	}
+	for i, l := range out {
+		f := strings.Fields(l)
+		if f[1] != hostkey.FingerprintSHA256(keys[i].Key) || !hostkey.Equal(keys[i].Key, want[i]) {
+			t.Errorf("line %d: ssh-keygen %s, ours %s", i+1, f[1], hostkey.FingerprintSHA256(keys[i].Key))
+		}
+		if got := strings.Join(f[2:len(f)-1], " "); got != keys[i].Comment {
+			t.Errorf("line %d: ssh-keygen comment %q, ours %q", i+1, got, keys[i].Comment)
+		}
+	}
+	r := keys[2].Restrictions
+	if r.Command != `echo "a b, c" && ls` || len(r.From) != 2 {
+		t.Errorf("line 3 restrictions %+v", r)
+	}
+}
