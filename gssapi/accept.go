@@ -197,10 +197,6 @@ func (c *Context) delegatedCredential(b []byte) (*Credential, error) {
 	if info.PRealm != "" && len(info.PName.NameString) > 0 {
 		name = principalName(info.PName, info.PRealm)
 	}
-	k, err := c.cfg.krb5()
-	if err != nil {
-		return nil, err
-	}
 	d := &Credential{
 		usage:    UsageInitiate,
 		name:     name,
@@ -217,7 +213,6 @@ func (c *Context) delegatedCredential(b []byte) (*Credential, error) {
 	if d.start.IsZero() {
 		d.start = d.authTime
 	}
-	d.kdc = newKDCClient(name, k)
 	return d, nil
 }
 

@@ -87,7 +87,6 @@ type Credential struct {
 	start    time.Time
 	end      time.Time
 	renew    time.Time
-	kdc      *client.Client // for TGS exchanges; never logged in (no goroutines)
 
 	mu      sync.Mutex
 	tickets map[string]serviceTicket // service principal string -> ticket
@@ -207,7 +206,6 @@ func (c *Credential) asExchange(ctx context.Context, cl *client.Client, lifetime
 	c.start = rep.DecryptedEncPart.StartTime
 	c.end = rep.DecryptedEncPart.EndTime
 	c.renew = rep.DecryptedEncPart.RenewTill
-	c.kdc = cl
 	return nil
 }
 
@@ -268,7 +266,6 @@ func (c *Credential) loadCCache(name string, k *config.Config) error {
 	if !c.end.After(now) {
 		return newError(StatusCredentialsExpired, krbAPErrTktExpired, "TGT in %s expired at %v", path, c.end)
 	}
-	c.kdc = newKDCClient(client, k)
 	return nil
 }
 

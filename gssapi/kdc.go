@@ -2,10 +2,10 @@ package gssapi
 
 import (
 	"context"
-	"strings"
+	"errors"
+	"fmt"
 	"time"
 
-	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/iana/flags"
@@ -15,12 +15,6 @@ import (
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
 )
-
-// newKDCClient returns a gokrb5 client used only for its KDC transport
-// (TGS exchanges). It never logs in, so it starts no goroutines.
-func newKDCClient(n *Name, k *config.Config) *client.Client {
-	return client.NewWithPassword(strings.Join(n.principal.NameString, "/"), n.realm, "", k, client.DisablePAFXFAST(true))
-}
 
 // serviceTicket returns a ticket for the service principal, from the
 // credential's cache or a TGS exchange (RFC 4120, Section 3.3).
@@ -35,16 +29,13 @@ func (c *Credential) serviceTicket(ctx context.Context, target *Name) (serviceTi
 	if time.Until(c.end) <= 0 {
 		return serviceTicket{}, newError(StatusCredentialsExpired, krbAPErrTktExpired, "TGT for %s expired", c.name)
 	}
-	if err := ctx.Err(); err != nil {
-		return serviceTicket{}, wrapError(StatusFailure, err, "getting a service ticket")
-	}
-	req, err := c.newTGSReq(target.principal, nil)
+	rep, err := c.tgsExchange(ctx, target.principal, nil)
 	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) {
+			ge.Msg = fmt.Sprintf("getting a ticket for %s: %s", target, ge.Msg)
+		}
 		return serviceTicket{}, err
-	}
-	_, rep, err := c.kdc.TGSExchange(req, c.name.realm, c.tgt, c.tgtKey, 0)
-	if err != nil {
-		return serviceTicket{}, wrapError(StatusFailure, err, "getting a ticket for %s", target)
 	}
 	st = serviceTicket{rep.Ticket, rep.DecryptedEncPart.Key, rep.DecryptedEncPart.Flags, rep.DecryptedEncPart.EndTime}
 	c.mu.Lock()
@@ -56,33 +47,19 @@ func (c *Credential) serviceTicket(ctx context.Context, target *Name) (serviceTi
 // forwardedTGT asks the KDC for a forwarded TGT (RFC 4120, Section
 // 2.6) for delegation.
 func (c *Credential) forwardedTGT(ctx context.Context) (messages.TGSRep, error) {
-	if err := ctx.Err(); err != nil {
-		return messages.TGSRep{}, wrapError(StatusFailure, err, "forwarding the TGT")
-	}
 	if !types.IsFlagSet(&c.tgtFlags, flags.Forwardable) {
 		return messages.TGSRep{}, newError(StatusNoCred, 0, "TGT of %s is not forwardable", c.name)
 	}
 	sname := types.PrincipalName{NameType: nametype.KRB_NT_SRV_INST, NameString: []string{"krbtgt", c.name.realm}}
-	req, err := c.newTGSReq(sname, []int{flags.Forwardable, flags.Forwarded})
-	if err != nil {
-		return messages.TGSRep{}, err
-	}
-	_, rep, err := c.kdc.TGSExchange(req, c.name.realm, c.tgt, c.tgtKey, 0)
-	if err != nil {
-		return messages.TGSRep{}, wrapError(StatusFailure, err, "forwarding the TGT")
-	}
-	return rep, nil
+	return c.tgsExchange(ctx, sname, []int{flags.Forwardable, flags.Forwarded})
 }
 
-// newTGSReq builds a TGS-REQ with extra KDC options. gokrb5's
-// NewTGSReq computes the authenticator checksum over the request body,
-// so after changing the options the PA-TGS-REQ is computed again here.
-func (c *Credential) newTGSReq(sname types.PrincipalName, opts []int) (messages.TGSReq, error) {
-	k, err := c.cfg.krb5()
-	if err != nil {
-		return messages.TGSReq{}, err
-	}
-	req, err := messages.NewTGSReq(c.name.principal, c.name.realm, k, c.tgt, c.tgtKey, sname, false)
+// newTGSReq builds a TGS-REQ to realm's KDC with extra KDC options.
+// gokrb5's NewTGSReq computes the authenticator checksum over the
+// request body, so after changing the options the PA-TGS-REQ is
+// computed again here.
+func (c *Credential) newTGSReq(k *config.Config, realm string, tgt messages.Ticket, tgtKey types.EncryptionKey, sname types.PrincipalName, opts []int) (messages.TGSReq, error) {
+	req, err := messages.NewTGSReq(c.name.principal, realm, k, tgt, tgtKey, sname, false)
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "building TGS-REQ")
 	}
@@ -96,20 +73,20 @@ func (c *Credential) newTGSReq(sname types.PrincipalName, opts []int) (messages.
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "encoding TGS-REQ body")
 	}
-	et, err := crypto.GetEtype(c.tgtKey.KeyType)
+	et, err := crypto.GetEtype(tgtKey.KeyType)
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "TGT session key")
 	}
-	cksum, err := et.GetChecksumHash(c.tgtKey.KeyValue, body, keyusage.TGS_REQ_PA_TGS_REQ_AP_REQ_AUTHENTICATOR_CHKSUM)
+	cksum, err := et.GetChecksumHash(tgtKey.KeyValue, body, keyusage.TGS_REQ_PA_TGS_REQ_AP_REQ_AUTHENTICATOR_CHKSUM)
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "TGS-REQ checksum")
 	}
-	auth, err := types.NewAuthenticator(c.tgt.Realm, c.name.principal)
+	auth, err := types.NewAuthenticator(c.name.realm, c.name.principal)
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "TGS-REQ authenticator")
 	}
 	auth.Cksum = types.Checksum{CksumType: et.GetHashID(), Checksum: cksum}
-	ap, err := messages.NewAPReq(c.tgt, c.tgtKey, auth)
+	ap, err := messages.NewAPReq(tgt, tgtKey, auth)
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "TGS-REQ AP-REQ")
 	}
