@@ -69,7 +69,7 @@ func (tc *testClient) handshake() {
 		comp = []string{"none"}
 	}
 	ki := wire.KexInit{
-		KexAlgorithms:           []string{"curve25519-sha256", "kex-strict-c-v00@openssh.com"},
+		KexAlgorithms:           []string{"curve25519-sha256", "curve25519-sha256@libssh.org", "kex-strict-c-v00@openssh.com"},
 		ServerHostKeyAlgorithms: []string{"ssh-ed25519"},
 		CiphersClientServer:     []string{tc.suite.cipher}, CiphersServerClient: []string{tc.suite.cipher},
 		MACsClientServer: macs, MACsServerClient: macs,

@@ -106,9 +106,15 @@ func (e *sshdEnv) start(t *testing.T, name string, extra ...string) *packet.Conn
 		t.Fatal(err)
 	}
 	log := filepath.Join(e.dir, name+".log")
+	return startPeer(t, exec.Command(sshdPath, "-i", "-f", cfg, "-E", log), log)
+}
+
+// startPeer starts cmd with its stdin and stdout as the returned Conn's
+// connection. The process is reaped when the test ends (killed by PID if
+// it has not exited 5 s after the Conn closed); on failure, log is shown.
+func startPeer(t *testing.T, cmd *exec.Cmd, log string) *packet.Conn {
 	inR, inW, _ := os.Pipe()
 	outR, outW, _ := os.Pipe()
-	cmd := exec.Command(sshdPath, "-i", "-f", cfg, "-E", log)
 	cmd.Stdin, cmd.Stdout = inR, outW
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -123,12 +129,12 @@ func (e *sshdEnv) start(t *testing.T, name string, extra ...string) *packet.Conn
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			cmd.Process.Kill() // by PID: the sshd we started
+			cmd.Process.Kill() // by PID: the process we started
 			<-done
 		}
 		if t.Failed() {
 			if b, err := os.ReadFile(log); err == nil {
-				t.Logf("sshd log:\n%s", b)
+				t.Logf("peer log:\n%s", b)
 			}
 		}
 	})
@@ -159,14 +165,14 @@ func TestInteropOpenSSH(t *testing.T) {
 			tc.serviceRequest()
 			tc.publickey(env.user, env.clientKey)
 			c.EnableDelayedCompression()
-			echo(t, tc, 200<<10)
+			echo(t, tc, 200<<10, true)
 		})
 	}
 }
 
 // echo opens a session channel, runs cat, sends n bytes and checks that
 // they come back (RFC 4254, Sections 5-6), answering nothing else.
-func echo(t *testing.T, tc *testClient, n int) {
+func echo(t *testing.T, tc *testClient, n int, compressed bool) {
 	const window, maxPkt = 8 << 20, 32 << 10
 	open := wire.AppendString([]byte{byte(wire.MsgChannelOpen)}, "session")
 	open = wire.AppendUint32(wire.AppendUint32(wire.AppendUint32(open, 0), window), maxPkt)
@@ -223,7 +229,7 @@ func echo(t *testing.T, tc *testClient, n int) {
 	if !bytes.Equal(got, data) {
 		t.Fatalf("echoed %d bytes, want %d (equal prefix %v)", len(got), n, bytes.HasPrefix(data, got))
 	}
-	if rc := tc.c.ReadCounters(); rc.KeyBytes > uint64(n)/2 {
+	if rc := tc.c.ReadCounters(); compressed && rc.KeyBytes > uint64(n)/2 {
 		t.Errorf("read %d wire bytes for %d bytes of compressible data: compression off?", rc.KeyBytes, n)
 	}
 }
