@@ -69,9 +69,11 @@ type Counters struct {
 // exchange switches each direction with SetReadKeys and SetWriteKeys when
 // SSH_MSG_NEWKEYS passes (Section 7.3).
 //
-// One goroutine reads (ReadPacket, SetReadKeys, ResetReadSeq, ReadSeq);
-// any number may write, as writes are serialised. Close may be called from
-// any goroutine. The first fatal error sticks: the Conn closes the
+// One goroutine reads (ReadPacket, SetReadKeys, ResetReadSeq, ReadSeq,
+// EnableDelayedCompression); any number may write, as writes are
+// serialised. The reading goroutine's calls never wait for a write in
+// progress, so a write blocked by a slow peer cannot stall reading. Close,
+// Err, SessionID and the counters may be called from any goroutine. The first fatal error sticks: the Conn closes the
 // net.Conn, and every later call returns that error.
 type Conn struct {
 	nc        net.Conn

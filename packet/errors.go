@@ -7,8 +7,10 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// Errors returned by a Conn. All but ErrPayloadSize are fatal: the Conn
-// closes, and every later call returns the same error.
+// Errors returned by a Conn. ErrPayloadSize, ErrAlgorithm and the
+// ErrVersion of a second ExchangeVersions call or a bad local version
+// leave the Conn usable; every other error is fatal: the Conn closes, and
+// every later call returns the same error.
 var (
 	// ErrMAC means a packet's MAC or AEAD tag did not verify (RFC 4253,
 	// Section 6.4). The Conn sent DISCONNECT with MAC_ERROR (best effort)
