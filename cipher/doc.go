@@ -35,9 +35,12 @@
 // PROTOCOL.chacha20poly1305 "Negotiation").
 //
 // [DefaultCiphers] and [DefaultMACs] return fresh slices in preference order;
-// the order draws no [fail] line from ssh-audit. [ApplyModifiers]
-// implements OpenSSH's "+list", "-list" and "^list" syntax with wildcards,
-// which also covers paramiko's disabled_algorithms.
+// the order draws no [fail] line from ssh-audit. [LegacyCiphers] and
+// [LegacyMACs] name what is registered but off; [Ciphers] and [MACs] list
+// everything registered. [ApplyModifiers] implements OpenSSH's "+list",
+// "-list" and "^list" syntax with wildcards, which also covers paramiko's
+// disabled_algorithms; [ApplyModifiersFrom] does the same for any list,
+// such as key exchange methods.
 //
 // # Users' own algorithms
 //
