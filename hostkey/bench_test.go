@@ -2,6 +2,8 @@ package hostkey_test
 
 import (
 	"crypto/rand"
+	"fmt"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -92,5 +94,44 @@ func BenchmarkParsePublicKey(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func BenchmarkCertCheck(b *testing.B) {
+	ca := signerFor(b, hostkey.ED25519)
+	c := &hostkey.Certificate{Key: signerFor(b, hostkey.ECDSAP256).PublicKey(), CertType: hostkey.UserCert,
+		ValidPrincipals: []string{"alice"}, ValidBefore: hostkey.CertTimeInfinity}
+	c.SignCert(rand.Reader, ca)
+	blob := c.Marshal()
+	cc := &hostkey.CertChecker{IsUserAuthority: func(a hostkey.PublicKey) bool { return hostkey.Equal(a, ca.PublicKey()) }}
+	b.ReportAllocs()
+	for b.Loop() {
+		pub, err := hostkey.ParsePublicKey(blob)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cc.CheckUserCert("alice", pub.(*hostkey.Certificate)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkKnownHostsVerify looks a host up among 1000 hashed entries,
+// one HMAC-SHA1 per entry.
+func BenchmarkKnownHostsVerify(b *testing.B) {
+	key := signerFor(b, hostkey.ED25519).PublicKey()
+	var sb strings.Builder
+	for i := range 1000 {
+		sb.Write(hostkey.MarshalKnownHost([]string{fmt.Sprintf("host%d.example.com", i)}, key, true))
+	}
+	kh, err := hostkey.ParseKnownHosts(strings.NewReader(sb.String()), "kh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := kh.Verify("host999.example.com", key); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -40,6 +40,8 @@ type KnownHostsLine struct {
 	Hosts   []string // patterns (with *, ?, !) or one hashed "|1|salt|hash" entry
 	Key     PublicKey
 	Comment string
+
+	salt, hash []byte // decoded hashed host, set by ParseKnownHostsLine
 }
 
 // Matches reports whether the line's host field matches a normalized
@@ -51,7 +53,11 @@ func (l *KnownHostsLine) Matches(name string) bool {
 	ok := false
 	for _, p := range l.Hosts {
 		if strings.HasPrefix(p, "|1|") {
-			if hashedMatch(p, name) {
+			salt, hash := l.salt, l.hash
+			if salt == nil {
+				salt, hash, _ = decodeHashed(p)
+			}
+			if salt != nil && hashedMatch(salt, hash, name) {
 				ok = true
 			}
 			continue
@@ -67,19 +73,25 @@ func (l *KnownHostsLine) Matches(name string) bool {
 	return ok
 }
 
-func hashedMatch(entry, name string) bool {
+// decodeHashed splits "|1|salt|hash" into its decoded parts.
+func decodeHashed(entry string) (salt, hash []byte, err error) {
 	parts := strings.Split(entry, "|") // "", "1", salt, hash
-	if len(parts) != 4 {
-		return false
+	if len(parts) != 4 || parts[0] != "" || parts[1] != "1" {
+		return nil, nil, fmt.Errorf("%w: malformed hashed host", ErrNoKey)
 	}
 	salt, err1 := base64.StdEncoding.DecodeString(parts[2])
-	want, err2 := base64.StdEncoding.DecodeString(parts[3])
-	if err1 != nil || err2 != nil {
-		return false
+	hash, err2 := base64.StdEncoding.DecodeString(parts[3])
+	if err1 != nil || err2 != nil || len(salt) == 0 || len(hash) != sha1.Size {
+		return nil, nil, fmt.Errorf("%w: malformed hashed host", ErrNoKey)
 	}
+	return salt, hash, nil
+}
+
+func hashedMatch(salt, want []byte, name string) bool {
 	m := hmac.New(sha1.New, salt)
 	m.Write([]byte(name))
-	return hmac.Equal(m.Sum(nil), want)
+	var sum [sha1.Size]byte
+	return hmac.Equal(m.Sum(sum[:0]), want)
 }
 
 // HashHostname returns the hashed known_hosts form of a normalized host
@@ -157,8 +169,14 @@ func ParseKnownHostsLine(line []byte) (*KnownHostsLine, error) {
 		if h == "" || h == "!" {
 			return nil, fmt.Errorf("%w: empty host pattern", ErrNoKey)
 		}
-		if strings.HasPrefix(h, "|") && (len(l.Hosts) != 1 || strings.Count(h, "|") != 3) {
-			return nil, fmt.Errorf("%w: malformed hashed host", ErrNoKey)
+		if strings.HasPrefix(h, "|") {
+			if len(l.Hosts) != 1 {
+				return nil, fmt.Errorf("%w: hashed host in a list", ErrNoKey)
+			}
+			var err error
+			if l.salt, l.hash, err = decodeHashed(h); err != nil {
+				return nil, err
+			}
 		}
 	}
 	pub, comment, err := parseKeyFields(strings.TrimLeft(s, " \t"))
