@@ -40,12 +40,25 @@ func kdcExchange(ctx context.Context, k *config.Config, realm string, req []byte
 		if errors.As(err, &ke) {
 			return nil, newError(StatusFailure, ke.ErrorCode, "KDC %s: %s", kdcs[i], strings.TrimSpace(ke.Error()))
 		}
-		if ctx.Err() != nil {
-			return nil, wrapError(StatusFailure, ctx.Err(), "talking to KDC %s", kdcs[i])
+		if cerr := ctxErr(ctx); cerr != nil {
+			return nil, wrapError(StatusFailure, cerr, "talking to KDC %s", kdcs[i])
 		}
 		errs = append(errs, err.Error())
 	}
 	return nil, newError(StatusFailure, 0, "no KDC of %s answered: %s", realm, strings.Join(errs, "; "))
+}
+
+// ctxErr is ctx.Err(), also when the deadline has passed but the
+// context's timer has not fired yet (a connection deadline set from it
+// can expire first).
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func kdcExchangeOne(ctx context.Context, addr string, req []byte) ([]byte, error) {
