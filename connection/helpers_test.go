@@ -250,3 +250,6 @@ func waitFor(t testing.TB, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// pipeEnds returns a fresh transport pair without Conns.
+func pipeEnds() (*wiretest.Transport, *wiretest.Transport) { return wiretest.Pipe() }
