@@ -348,6 +348,18 @@ func TestGSSOurInitiatorMITAcceptor(t *testing.T) {
 	}
 	exchangeMessages(t, ic, p)
 	p.mustCall('Q', nil)
+
+	// A requested lifetime shortens the service ticket and the context.
+	// (A fresh credential, so no ticket is cached yet.)
+	cred, err := gssapi.AcquireCredential(testCtx(t), gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic2, p2 := initToMITWith(t, r, &gssapi.InitOptions{Cred: cred, Lifetime: 30 * time.Minute})
+	if l := ic2.Lifetime(); l > 30*time.Minute || l < 25*time.Minute {
+		t.Errorf("lifetime with 30m requested: %v", l)
+	}
+	exchangeMessages(t, ic2, p2)
 }
 
 func TestGSSMITInitiatorOurAcceptor(t *testing.T) {

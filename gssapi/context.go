@@ -102,7 +102,7 @@ type InitOptions struct {
 	Cred            *Credential      // nil: the default initiator credential
 	Mech            OID              // "" or MechKerberos5
 	Flags           Flags            // requested flags; 0 means DefaultFlags
-	Lifetime        time.Duration    // ignored: the ticket's lifetime applies
+	Lifetime        time.Duration    // requested lifetime; 0: the ticket's (see NewInitContext)
 	ChannelBindings *ChannelBindings // nil: none
 	Config          *Config          // nil: KRB5_CONFIG
 }
@@ -139,11 +139,15 @@ type Context struct {
 	delegated   *Credential
 	established time.Time
 	skew        time.Duration // acceptor: allowed clock skew, 0 for krb5.conf's
+	lifetime    time.Duration // initiator: requested lifetime, 0 for the ticket's
 }
 
 // NewInitContext returns an initiator context for target (a host-based
 // service or principal name). The first Step (with nil input) produces
-// the AP-REQ token. Errors: ErrBadMech, ErrBadName.
+// the AP-REQ token. A non-zero Lifetime asks the KDC for a service
+// ticket that ends no later (as MIT passes time_req) and ends the
+// context then at the latest; a ticket already cached is reused. Errors:
+// ErrBadMech, ErrBadName.
 func NewInitContext(target *Name, o *InitOptions) (*Context, error) {
 	if o == nil {
 		o = &InitOptions{}
@@ -162,7 +166,7 @@ func NewInitContext(target *Name, o *InitOptions) (*Context, error) {
 	if f == 0 {
 		f = DefaultFlags
 	}
-	return &Context{initiator: true, cfg: o.Config, cred: o.Cred, cb: o.ChannelBindings, reqFlags: f, targetName: t}, nil
+	return &Context{initiator: true, cfg: o.Config, cred: o.Cred, cb: o.ChannelBindings, reqFlags: f, targetName: t, lifetime: o.Lifetime}, nil
 }
 
 // AcceptOptions are the arguments of GSS_Accept_sec_context (RFC 2743,
@@ -249,12 +253,19 @@ func (c *Context) sendAPReq(ctx context.Context) ([]byte, error) {
 		return nil, newError(StatusNoCred, 0, "credential is not usable for initiating")
 	}
 	c.initName = c.cred.name
-	st, err := c.cred.serviceTicket(ctx, c.targetName)
+	var till time.Time
+	if c.lifetime > 0 && c.lifetime != Indefinite {
+		till = time.Now().Add(c.lifetime)
+	}
+	st, err := c.cred.serviceTicket(ctx, c.targetName, till)
 	if err != nil {
 		return nil, err
 	}
 	c.sessionKey = st.key
 	c.expiry = st.end
+	if !till.IsZero() && till.Before(c.expiry) {
+		c.expiry = till
+	}
 	et, err := crypto.GetEtype(st.key.KeyType)
 	if err != nil {
 		return nil, wrapError(StatusFailure, err, "session key")

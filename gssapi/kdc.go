@@ -18,7 +18,8 @@ import (
 
 // serviceTicket returns a ticket for the service principal, from the
 // credential's cache or a TGS exchange (RFC 4120, Section 3.3).
-func (c *Credential) serviceTicket(ctx context.Context, target *Name) (serviceTicket, error) {
+// A non-zero till asks for a ticket ending no later.
+func (c *Credential) serviceTicket(ctx context.Context, target *Name, till time.Time) (serviceTicket, error) {
 	key := target.String()
 	c.mu.Lock()
 	st, ok := c.tickets[key]
@@ -29,7 +30,7 @@ func (c *Credential) serviceTicket(ctx context.Context, target *Name) (serviceTi
 	if time.Until(c.end) <= 0 {
 		return serviceTicket{}, newError(StatusCredentialsExpired, krbAPErrTktExpired, "TGT for %s expired", c.name)
 	}
-	rep, err := c.tgsExchange(ctx, target.principal, nil)
+	rep, err := c.tgsExchange(ctx, target.principal, nil, till)
 	if err != nil {
 		var ge *Error
 		if errors.As(err, &ge) {
@@ -51,20 +52,24 @@ func (c *Credential) forwardedTGT(ctx context.Context) (messages.TGSRep, error) 
 		return messages.TGSRep{}, newError(StatusNoCred, 0, "TGT of %s is not forwardable", c.name)
 	}
 	sname := types.PrincipalName{NameType: nametype.KRB_NT_SRV_INST, NameString: []string{"krbtgt", c.name.realm}}
-	return c.tgsExchange(ctx, sname, []int{flags.Forwardable, flags.Forwarded})
+	return c.tgsExchange(ctx, sname, []int{flags.Forwardable, flags.Forwarded}, time.Time{})
 }
 
-// newTGSReq builds a TGS-REQ to realm's KDC with extra KDC options.
+// newTGSReq builds a TGS-REQ to realm's KDC with extra KDC options and,
+// if till is not zero, that end time.
 // gokrb5's NewTGSReq computes the authenticator checksum over the
 // request body, so after changing the options the PA-TGS-REQ is
 // computed again here.
-func (c *Credential) newTGSReq(k *config.Config, realm string, tgt messages.Ticket, tgtKey types.EncryptionKey, sname types.PrincipalName, opts []int) (messages.TGSReq, error) {
+func (c *Credential) newTGSReq(k *config.Config, realm string, tgt messages.Ticket, tgtKey types.EncryptionKey, sname types.PrincipalName, opts []int, till time.Time) (messages.TGSReq, error) {
 	req, err := messages.NewTGSReq(c.name.principal, realm, k, tgt, tgtKey, sname, false)
 	if err != nil {
 		return req, wrapError(StatusFailure, err, "building TGS-REQ")
 	}
-	if len(opts) == 0 {
+	if len(opts) == 0 && till.IsZero() {
 		return req, nil
+	}
+	if !till.IsZero() {
+		req.ReqBody.Till = till.UTC().Truncate(time.Second)
 	}
 	for _, o := range opts {
 		types.SetFlag(&req.ReqBody.KDCOptions, o)

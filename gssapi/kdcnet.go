@@ -99,7 +99,7 @@ func kdcExchangeOne(ctx context.Context, addr string, req []byte) ([]byte, error
 
 // tgsExchange performs a TGS exchange (RFC 4120, Section 3.3) with the
 // TGT's realm, following up to five referrals (RFC 6806, Section 8).
-func (c *Credential) tgsExchange(ctx context.Context, sname types.PrincipalName, opts []int) (messages.TGSRep, error) {
+func (c *Credential) tgsExchange(ctx context.Context, sname types.PrincipalName, opts []int, till time.Time) (messages.TGSRep, error) {
 	k, err := c.cfg.krb5()
 	if err != nil {
 		return messages.TGSRep{}, err
@@ -109,7 +109,7 @@ func (c *Credential) tgsExchange(ctx context.Context, sname types.PrincipalName,
 		realm = tgt.SName.NameString[1]
 	}
 	for hop := 0; hop < 6; hop++ {
-		req, err := c.newTGSReq(k, realm, tgt, key, sname, opts)
+		req, err := c.newTGSReq(k, realm, tgt, key, sname, opts, till)
 		if err != nil {
 			return messages.TGSRep{}, err
 		}
