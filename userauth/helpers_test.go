@@ -104,9 +104,8 @@ func startServer(t testing.TB, cfg *userauth.ServerConfig) *rawClient {
 		defer close(rc.done)
 		defer cancel()
 		rc.res, rc.err = userauth.Serve(ctx, b, cfg, testRemote)
-		if rc.err != nil {
-			b.Close()
-		}
+		b.Close() // lets a test blocked in recv see the end
+
 	}()
 	return rc
 }
@@ -183,4 +182,11 @@ func (rc *rawClient) expectDisconnect() wire.DisconnectReason {
 
 func passwordReq(user, pw string) *wire.UserauthRequest {
 	return &wire.UserauthRequest{User: user, Service: wire.ServiceConnection, Method: wire.MethodPassword, Password: pw}
+}
+
+func wirePipe() (*wiretest.Transport, *wiretest.Transport) {
+	a, b := wiretest.Pipe()
+	a.SetSessionID(testSessionID)
+	b.SetSessionID(testSessionID)
+	return a, b
 }

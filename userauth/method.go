@@ -117,7 +117,8 @@ func (c *ClientConn) Write(m wire.Message) error {
 }
 
 // Next returns the next method-specific message (numbers 60-79) from the
-// server, valid until the next call. Banners go to the configured
+// server, valid until the next call; it fails with ErrNoAnswer if no
+// request is outstanding. Banners go to the configured
 // callback. When the server answers the request with USERAUTH_SUCCESS or
 // USERAUTH_FAILURE, Next returns ErrAnswered. A message that is not
 // allowed now (SECURITY.md H3: a SUCCESS without a request, anything of
@@ -130,6 +131,9 @@ func (c *ClientConn) Next(ctx context.Context) ([]byte, error) {
 	}
 	if c.answered {
 		return nil, ErrAnswered
+	}
+	if !c.outstanding {
+		return nil, fmt.Errorf("userauth: %s: Next without a request: %w", c.method, ErrNoAnswer)
 	}
 	for {
 		p, err := c.l.read(ctx)

@@ -1,0 +1,443 @@
+package userauth_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// spyServer returns a config whose every callback records that it ran
+// and accepts everything, so a test can assert that none ran.
+func spyServer(ran *[]string) *userauth.ServerConfig {
+	scfg := fastServer()
+	scfg.NoneCallback = func(context.Context, userauth.ConnMeta) (*userauth.Permissions, error) {
+		*ran = append(*ran, "none")
+		return nil, errors.New("no")
+	}
+	scfg.PasswordCallback = func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) {
+		*ran = append(*ran, "password")
+		return nil, nil
+	}
+	scfg.KeyboardInteractiveCallback = func(ctx context.Context, _ userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+		*ran = append(*ran, "keyboard-interactive")
+		if _, err := ask(ctx, userauth.Challenge{Prompts: []wire.Prompt{{Text: "p"}}}); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return scfg
+}
+
+// TestA1ClientSentServerMessages: USERAUTH_SUCCESS, FAILURE, BANNER and
+// PK_OK sent by a client never authenticate it: DISCONNECT
+// PROTOCOL_ERROR and an error, whether sent before any request or in the
+// middle of a keyboard-interactive conversation (SECURITY.md A1).
+func TestA1ClientSentServerMessages(t *testing.T) {
+	msgs := map[string][]byte{
+		"SUCCESS": (&wire.UserauthSuccess{}).Append(nil),
+		"FAILURE": (&wire.UserauthFailure{Methods: []string{"password"}, PartialSuccess: true}).Append(nil),
+		"BANNER":  (&wire.UserauthBanner{Message: "hi"}).Append(nil),
+		"PK_OK":   (&wire.UserauthPKOK{Algorithm: "ssh-ed25519", PublicKey: []byte("k")}).Append(nil),
+	}
+	for name, p := range msgs {
+		for _, when := range []string{"before request", "during keyboard-interactive"} {
+			t.Run(name+"/"+when, func(t *testing.T) {
+				var ran []string
+				rc := startServer(t, spyServer(&ran))
+				rc.serviceOK()
+				if when != "before request" {
+					rc.send(&wire.UserauthRequest{User: "u", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+					if p := rc.recv(); len(p) == 0 || wire.MsgNum(p[0]) != wire.MsgUserauthInfoRequest {
+						t.Fatalf("want INFO_REQUEST, got %x", p)
+					}
+				}
+				rc.sendRaw(p)
+				if r := rc.expectDisconnect(); r != wire.ProtocolError {
+					t.Errorf("DISCONNECT reason %v, want PROTOCOL_ERROR", r)
+				}
+				res, err := rc.wait()
+				if res != nil || !errors.Is(err, wire.ErrUnexpectedMessage) {
+					t.Fatalf("Serve = %v, %v; want an unexpected-message error", res, err)
+				}
+			})
+		}
+	}
+}
+
+// TestA2NoConnectionLayerBeforeAuth sends every message number that is
+// not a USERAUTH_REQUEST or a transport-generic message, in three phases
+// before success. Serve must never return a Result, so a connection
+// layer run after it (the spy) is never reached (SECURITY.md A2, P9).
+func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
+	phases := []string{"before request", "during keyboard-interactive", "after partial success"}
+	for _, phase := range phases {
+		t.Run(phase, func(t *testing.T) {
+			for n := 5; n < 256; n++ {
+				num := wire.MsgNum(n)
+				if num == wire.MsgUserauthRequest {
+					continue
+				}
+				if phase == "during keyboard-interactive" && n >= 60 && n <= 79 {
+					continue // method-specific: the method decides
+				}
+				var ran []string
+				scfg := spyServer(&ran)
+				if phase == "after partial success" {
+					scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}
+				}
+				rc := startServer(t, scfg)
+				rc.serviceOK()
+				switch phase {
+				case "during keyboard-interactive":
+					rc.send(&wire.UserauthRequest{User: "u", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+					rc.recv()
+				case "after partial success":
+					rc.send(passwordReq("u", "pw"))
+					f, err := wire.ParseUserauthFailure(rc.recv())
+					if err != nil || !f.PartialSuccess {
+						t.Fatalf("want partial success, got %+v %v", f, err)
+					}
+				}
+				// A plausible body: CHANNEL_OPEN "session" for 90, an
+				// exec request for 98, a few bytes otherwise.
+				p := []byte{byte(n), 0, 0, 0, 0}
+				switch num {
+				case wire.MsgChannelOpen:
+					p = (&wire.ChannelOpen{Type: "session", Sender: 0, InitialWindow: 1 << 20, MaxPacket: 1 << 15}).Append(nil)
+				case wire.MsgChannelRequest:
+					p = (&wire.ChannelRequest{Recipient: 0, Type: "exec", WantReply: true}).Append(nil)
+				case wire.MsgGlobalRequest:
+					p = (&wire.GlobalRequest{Name: "tcpip-forward", WantReply: true}).Append(nil)
+				}
+				rc.sendRaw(p)
+				res, err := rc.wait()
+				if res != nil || err == nil {
+					t.Fatalf("message %d (%v): Serve = %+v, %v; connection layer would start", n, num, res, err)
+				}
+			}
+		})
+	}
+}
+
+// TestA6MaxAuthTries: failures across password and keyboard-interactive
+// lead to DISCONNECT NO_MORE_AUTH_METHODS_AVAILABLE after the sixth;
+// "none" requests are not counted.
+func TestA6MaxAuthTries(t *testing.T) {
+	scfg := fastServer()
+	var calls int
+	scfg.PasswordCallback = passwordCallback("right", &calls)
+	scfg.KeyboardInteractiveCallback = otpCallback("42")
+	var sources []userauth.Method
+	for i := 0; i < 10; i++ {
+		sources = append(sources, userauth.NoneAuth{})
+	}
+	for i := 0; i < 4; i++ {
+		sources = append(sources, userauth.StaticPassword("wrong"),
+			&userauth.KeyboardInteractive{Respond: answer("0")})
+	}
+	sources = append(sources, userauth.StaticPassword("right"))
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: sources}, scfg)
+	var d *wire.DisconnectError
+	if !errors.As(o.cerr, &d) || d.Reason != wire.NoMoreAuthMethodsAvailable || !d.Remote {
+		t.Fatalf("client error %v, want a remote NO_MORE_AUTH_METHODS_AVAILABLE", o.cerr)
+	}
+	if !errors.Is(o.serr, userauth.ErrMaxAuthTries) {
+		t.Errorf("server error %v, want ErrMaxAuthTries", o.serr)
+	}
+	// 10 none + 5 denied + the sixth failure, answered by DISCONNECT.
+	if got := len(o.cres.Results); got != 16 {
+		t.Errorf("%d attempts, want 16:\n%v", got, o.cres)
+	}
+	if calls != 3 {
+		t.Errorf("password verifier ran %d times, want 3", calls)
+	}
+}
+
+func TestMaxAuthTriesConfigurable(t *testing.T) {
+	for _, tt := range []struct {
+		max, wrong int
+		ok         bool
+	}{{2, 1, true}, {2, 2, false}, {-1, 20, true}} {
+		scfg := fastServer()
+		scfg.MaxAuthTries = tt.max
+		var calls int
+		scfg.PasswordCallback = passwordCallback("right", &calls)
+		var sources []userauth.Method
+		for i := 0; i < tt.wrong; i++ {
+			sources = append(sources, userauth.StaticPassword("wrong"))
+		}
+		sources = append(sources, userauth.StaticPassword("right"))
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: sources}, scfg)
+		if (o.cerr == nil) != tt.ok {
+			t.Errorf("max %d, %d wrong: err %v", tt.max, tt.wrong, o.cerr)
+		}
+	}
+}
+
+// TestA7Enumeration: for a valid and an invalid user the server's
+// answers are byte-identical for every method, and no failure is
+// answered before the minimum delay (SECURITY.md A7).
+func TestA7Enumeration(t *testing.T) {
+	const delay = 20 * time.Millisecond
+	newCfg := func() *userauth.ServerConfig {
+		scfg := &userauth.ServerConfig{FailureDelay: delay}
+		scfg.PasswordCallback = func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+			if m.User != "alice" {
+				return nil, errors.New("no such user")
+			}
+			return nil, errors.New("wrong password")
+		}
+		scfg.KeyboardInteractiveCallback = func(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+			// Same prompts for every user.
+			if _, err := ask(ctx, userauth.Challenge{Prompts: []wire.Prompt{{Text: "Password: "}}}); err != nil {
+				return nil, err
+			}
+			return nil, errors.New("denied")
+		}
+		scfg.Banner = func(userauth.ConnMeta) string { return "authorised use only\n" }
+		return scfg
+	}
+	malformedPK := append((&wire.UserauthRequest{Method: wire.MethodPublicKey, Algorithm: "ssh-ed25519", PublicKey: []byte{1}}).Append(nil), 0xff)
+	requests := map[string]func(user string) []byte{
+		"none": func(u string) []byte {
+			return (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodNone}).Append(nil)
+		},
+		"password": func(u string) []byte { return passwordReq(u, "guess").Append(nil) },
+		"publickey malformed": func(u string) []byte {
+			m := (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodPublicKey, Algorithm: "ssh-ed25519", PublicKey: []byte{1}}).Append(nil)
+			return append(m, malformedPK[len(malformedPK)-1])
+		},
+		"publickey valid format": func(u string) []byte {
+			return (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodPublicKey, Algorithm: "ssh-ed25519", PublicKey: []byte("blob")}).Append(nil)
+		},
+		"gssapi-with-mic": func(u string) []byte {
+			return (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodGSSAPIWithMIC, Mechanisms: [][]byte{{6, 9, 42, 134, 72, 134, 247, 18, 1, 2, 2}}}).Append(nil)
+		},
+		"keyboard-interactive": func(u string) []byte {
+			return (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive}).Append(nil)
+		},
+	}
+	for name, req := range requests {
+		t.Run(name, func(t *testing.T) {
+			var transcripts [2][][]byte
+			for i, user := range []string{"alice", "mallory"} {
+				rc := startServer(t, newCfg())
+				rc.serviceOK()
+				for try := 0; try < 3; try++ {
+					start := time.Now()
+					rc.sendRaw(req(user))
+					for {
+						p := rc.recv()
+						if p == nil {
+							t.Fatal("closed")
+						}
+						transcripts[i] = append(transcripts[i], bytes.Clone(p))
+						if wire.MsgNum(p[0]) == wire.MsgUserauthInfoRequest {
+							rc.send(&wire.UserauthInfoResponse{Responses: []string{"guess"}})
+							continue
+						}
+						if wire.MsgNum(p[0]) == wire.MsgUserauthFailure {
+							break
+						}
+					}
+					if elapsed := time.Since(start); name != "none" && elapsed < delay {
+						t.Errorf("%s: failure answered after %v, before the %v minimum", user, elapsed, delay)
+					}
+				}
+				rc.finish()
+			}
+			if diff := cmp.Diff(transcripts[0], transcripts[1]); diff != "" {
+				t.Errorf("valid vs invalid user transcripts differ (-alice +mallory):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestA8PasswordCap: passwords over 1024 bytes and passwords that are not
+// UTF-8 fail without running the verifier (SECURITY.md A8).
+func TestA8PasswordCap(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		req    []byte
+		called bool
+	}{
+		{"1024", passwordReq("alice", strings.Repeat("a", 1024)).Append(nil), true},
+		{"1025", passwordReq("alice", strings.Repeat("a", 1025)).Append(nil), false},
+		{"256KiB", passwordReq("alice", strings.Repeat("a", 256<<10)).Append(nil), false},
+		{"new password 1025", (&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPassword,
+			ChangePassword: true, Password: "old", NewPassword: strings.Repeat("a", 1025)}).Append(nil), false},
+		{"invalid UTF-8", passwordReq("alice", "\xff\xfe").Append(nil), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			called := false
+			scfg := fastServer()
+			scfg.PasswordCallback = func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) {
+				called = true
+				return nil, errors.New("no")
+			}
+			scfg.ChangePasswordCallback = func(context.Context, userauth.ConnMeta, string, string) (*userauth.Permissions, error) {
+				called = true
+				return nil, errors.New("no")
+			}
+			rc := startServer(t, scfg)
+			rc.serviceOK()
+			rc.sendRaw(tt.req)
+			if _, err := wire.ParseUserauthFailure(rc.recv()); err != nil {
+				t.Fatalf("want FAILURE: %v", err)
+			}
+			if _, err := rc.finish(); err == nil {
+				t.Error("Serve succeeded")
+			}
+			if called != tt.called {
+				t.Errorf("verifier called = %v, want %v", called, tt.called)
+			}
+		})
+	}
+}
+
+// TestA9MultiFactorPermissions: restrictions of every factor reach the
+// Result; conflicting forced commands and a source address the client
+// does not match fail the factor (SECURITY.md A9, CVE-2026-39828).
+func TestA9MultiFactorPermissions(t *testing.T) {
+	first := &userauth.Permissions{
+		ForceCommand:  "/usr/bin/backup",
+		SourceAddress: [][]string{{"192.0.2.0/24"}},
+		Extensions:    map[string]string{"factor1": "password"},
+	}
+	for _, tt := range []struct {
+		name   string
+		second *userauth.Permissions
+		ok     bool
+	}{
+		{"merged", &userauth.Permissions{NoPTY: true, PermitOpen: [][]string{{"db:5432"}}, ForceCommand: "/usr/bin/backup"}, true},
+		{"conflicting command", &userauth.Permissions{ForceCommand: "/bin/sh"}, false},
+		{"source address", &userauth.Permissions{SourceAddress: [][]string{{"10.0.0.0/8", "!192.0.2.7"}}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			scfg := fastServer()
+			scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}
+			scfg.PasswordCallback = func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) { return first, nil }
+			scfg.KeyboardInteractiveCallback = func(context.Context, userauth.ConnMeta, func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+				return tt.second, nil
+			}
+			o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
+				userauth.StaticPassword("pw"), &userauth.KeyboardInteractive{Respond: answer("")},
+			}}, scfg)
+			if (o.serr == nil) != tt.ok {
+				t.Fatalf("server err %v", o.serr)
+			}
+			if !tt.ok {
+				if o.cres.Results[1].Outcome != userauth.Failed {
+					t.Errorf("second factor outcome %v", o.cres.Results[1].Outcome)
+				}
+				return
+			}
+			want := &userauth.Permissions{
+				ForceCommand:  "/usr/bin/backup",
+				NoPTY:         true,
+				SourceAddress: [][]string{{"192.0.2.0/24"}},
+				PermitOpen:    [][]string{{"db:5432"}},
+				Extensions:    map[string]string{"factor1": "password"},
+			}
+			if diff := cmp.Diff(want, o.sres.Permissions); diff != "" {
+				t.Errorf("Permissions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestA11ServiceRequests: any service before "ssh-userauth", a second
+// SERVICE_REQUEST, or a request naming another service is DISCONNECT
+// SERVICE_NOT_AVAILABLE (SECURITY.md A11).
+func TestA11ServiceRequests(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		setup func(rc *rawClient)
+	}{
+		{"ssh-connection first", func(rc *rawClient) { rc.send(&wire.ServiceRequest{Service: wire.ServiceConnection}) }},
+		{"unknown first", func(rc *rawClient) { rc.send(&wire.ServiceRequest{Service: "x-files@example.com"}) }},
+		{"ssh-connection before success", func(rc *rawClient) {
+			rc.serviceOK()
+			rc.send(&wire.ServiceRequest{Service: wire.ServiceConnection})
+		}},
+		{"ssh-connection after failure", func(rc *rawClient) {
+			rc.serviceOK()
+			rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodNone})
+			rc.recv()
+			rc.send(&wire.ServiceRequest{Service: wire.ServiceConnection})
+		}},
+		{"request for other service", func(rc *rawClient) {
+			rc.serviceOK()
+			rc.send(&wire.UserauthRequest{User: "alice", Service: "x-files@example.com", Method: wire.MethodNone})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var ran []string
+			rc := startServer(t, spyServer(&ran))
+			tt.setup(rc)
+			if r := rc.expectDisconnect(); r != wire.ServiceNotAvailable {
+				t.Errorf("DISCONNECT reason %v, want SERVICE_NOT_AVAILABLE", r)
+			}
+			if res, err := rc.wait(); res != nil || err == nil {
+				t.Errorf("Serve = %v, %v", res, err)
+			}
+		})
+	}
+}
+
+// TestUserChange: changing the user name mid-authentication is refused,
+// so state from one user never helps another (RFC 4252, Section 5).
+func TestUserChange(t *testing.T) {
+	scfg := fastServer()
+	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}
+	scfg.PasswordCallback = func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) { return nil, nil }
+	scfg.KeyboardInteractiveCallback = func(context.Context, userauth.ConnMeta, func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+		return nil, nil
+	}
+	rc := startServer(t, scfg)
+	rc.serviceOK()
+	rc.send(passwordReq("alice", "pw"))
+	rc.recv() // partial success
+	rc.send(&wire.UserauthRequest{User: "root", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+	if r := rc.expectDisconnect(); r != wire.ProtocolError {
+		t.Errorf("reason %v", r)
+	}
+	if res, err := rc.wait(); res != nil || err == nil {
+		t.Errorf("Serve = %v, %v", res, err)
+	}
+}
+
+// TestContextCancel: a server waiting for a request and a client waiting
+// for an answer both return once their context is done.
+func TestContextCancel(t *testing.T) {
+	t.Run("server", func(t *testing.T) {
+		scfg := fastServer()
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		a, b := wirePipe()
+		defer a.Close()
+		go func() { a.WritePacket((&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil)) }()
+		_, err := userauth.Serve(ctx, b, scfg, nil)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want DeadlineExceeded", err)
+		}
+	})
+	t.Run("client", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		a, b := wirePipe()
+		defer b.Close()
+		_, err := userauth.Authenticate(ctx, a, &userauth.ClientConfig{User: "u", Sources: []userauth.Method{userauth.NoneAuth{}}})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want DeadlineExceeded", err)
+		}
+	})
+}
