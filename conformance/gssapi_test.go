@@ -801,3 +801,24 @@ func TestGSSPasswordAndClientKeytab(t *testing.T) {
 		exchangeMessages(t, ic, p)
 	})
 }
+
+// A credential for both initiating and accepting, acquired without a
+// name, initiates as the cache's principal and accepts for any keytab
+// principal.
+func TestGSSBothCredential(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	cred, err := gssapi.AcquireCredential(testCtx(t), gssapi.AcquireOptions{Usage: gssapi.UsageBoth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cred.Usage() != gssapi.UsageBoth || cred.Name().String() != r.alice() || !cred.Mechanisms().Contains(gssapi.MechKerberos5) {
+		t.Errorf("credential: usage %v name %v mechs %v", cred.Usage(), cred.Name(), cred.Mechanisms())
+	}
+	ac, _ := gssapi.NewAcceptContext(&gssapi.AcceptOptions{Cred: cred})
+	if _, err := acceptFromMIT(t, r, ac, "m"); err != nil {
+		t.Fatalf("accepting with a both-usage credential: %v", err)
+	}
+	ic, p := initToMITWith(t, r, &gssapi.InitOptions{Cred: cred})
+	exchangeMessages(t, ic, p)
+}

@@ -62,8 +62,8 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) (out []byte, err e
 		return nil, newError(StatusFailure, 0, "user-to-user AP-REQ not supported")
 	}
 	target := principalName(ap.Ticket.SName, ap.Ticket.Realm)
-	if c.cred.name != nil && !sameMN(c.cred.name, ap.Ticket.SName, ap.Ticket.Realm) {
-		return nil, newError(StatusNoCred, krbAPErrNotUs, "ticket is for %s, credential is for %s", target, c.cred.name)
+	if an := c.cred.acceptName; an != nil && !sameMN(an, ap.Ticket.SName, ap.Ticket.Realm) {
+		return nil, newError(StatusNoCred, krbAPErrNotUs, "ticket is for %s, credential is for %s", target, an)
 	}
 	if !keytabHas(c.cred.keytab, target) {
 		return nil, newError(StatusNoCred, krbAPErrNoKey, "no key for %s in the keytab", target)
@@ -106,7 +106,9 @@ func (c *Context) acceptAPReq(ctx context.Context, in []byte) (out []byte, err e
 	c.initName = principalName(auth.CName, auth.CRealm)
 	c.targetName = target
 	c.expiry = tkt.EndTime
-	c.flags = FlagTransferable | Flags(ck.Flags)&checksumFlags
+	// Mutual authentication is what the AP options say, whatever the
+	// checksum flags claim (RFC 4120, Section 5.5.1).
+	c.flags = FlagTransferable | Flags(ck.Flags)&checksumFlags&^FlagMutual
 	c.ctime, c.cusec = auth.CTime, auth.Cusec
 	if ck.Deleg != nil && c.flags&FlagDelegate != 0 {
 		d, err := c.delegatedCredential(ck.Deleg)

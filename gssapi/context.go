@@ -316,8 +316,8 @@ func (c *Context) sendAPReq(ctx context.Context) ([]byte, error) {
 		c.state = stateWaitAPRep
 		return out, nil
 	}
-	// Without an AP-REP the acceptor's sequence numbers start at ours
-	// (RFC 4121, Section 4.2.2... RFC 1964, Section 1.2.1.2).
+	// Without an AP-REP the acceptor's sequence numbers start at ours,
+	// as MIT's do (there is no AP-REP to carry its own).
 	if err := c.establish(c.sendSeq); err != nil {
 		return nil, err
 	}

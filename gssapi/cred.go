@@ -92,7 +92,8 @@ type Credential struct {
 	tickets map[string]serviceTicket // service principal string -> ticket
 
 	// acceptor part
-	keytab *keytab.Keytab
+	keytab     *keytab.Keytab
+	acceptName *Name // the desired name: accept only this principal; nil: any in the keytab
 }
 
 type serviceTicket struct {
@@ -281,8 +282,18 @@ func (c *Credential) acquireAcceptor(o AcquireOptions, def string) error {
 	if err != nil {
 		return err
 	}
-	if c.name != nil && c.usage == UsageAccept && !keytabHas(kt, c.name) {
-		return newError(StatusNoCred, krbAPErrNoKey, "keytab %s has no key for %s", name, c.name)
+	if o.Name != nil {
+		an, err := o.Name.CanonicalizeConfig(o.Config, MechKerberos5)
+		if err != nil {
+			return err
+		}
+		if !keytabHas(kt, an) {
+			return newError(StatusNoCred, krbAPErrNoKey, "keytab %s has no key for %s", name, an)
+		}
+		c.acceptName = an
+		if c.usage == UsageAccept {
+			c.name = an
+		}
 	}
 	c.keytab = kt
 	return nil
