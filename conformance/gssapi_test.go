@@ -686,6 +686,20 @@ func TestGSSBadTokens(t *testing.T) {
 			}
 		}
 	})
+	t.Run("truncated DER inside a well-framed AP-REQ", func(t *testing.T) {
+		ic, _ := gssapi.NewInitContext(target, nil)
+		tok, _ := ic.Step(ctx, nil)
+		_, id, inner, err := gssapi.ParseInitialToken(tok)
+		if err != nil || id != 0x0100 {
+			t.Fatalf("our AP-REQ token: %x %v", id, err)
+		}
+		for i := 0; i < len(inner); i++ {
+			ac, _ := gssapi.NewAcceptContext(nil)
+			if _, err := ac.Step(ctx, frameToken(inner[:i])); !errors.Is(err, gssapi.ErrDefectiveToken) {
+				t.Fatalf("AP-REQ DER cut at %d: got %v, want ErrDefectiveToken", i, err)
+			}
+		}
+	})
 	t.Run("wrong mechanism OID", func(t *testing.T) {
 		ic, _ := gssapi.NewInitContext(target, nil)
 		tok, _ := ic.Step(ctx, nil)
@@ -695,6 +709,20 @@ func TestGSSBadTokens(t *testing.T) {
 		_, err := ac.Step(ctx, bad)
 		wantGSSError(t, "mech", err, gssapi.ErrBadMech, 0)
 	})
+}
+
+// frameToken wraps an AP-REQ body in the RFC 2743, Section 3.1 framing.
+func frameToken(inner []byte) []byte {
+	body := append(append(gssapi.MechKerberos5.DER(), 0x01, 0x00), inner...)
+	n := len(body)
+	switch {
+	case n < 0x80:
+		return append([]byte{0x60, byte(n)}, body...)
+	case n < 0x100:
+		return append([]byte{0x60, 0x81, byte(n)}, body...)
+	default:
+		return append([]byte{0x60, 0x82, byte(n >> 8), byte(n)}, body...)
+	}
 }
 
 // An expired TGT is refused before anything is sent; an AP-REQ whose
