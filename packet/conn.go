@@ -358,7 +358,9 @@ func (c *Conn) writeLocked(payload []byte) error {
 	case w.aead != nil:
 		w.aead.Seal(w.seq, b)
 	case w.etm:
-		w.stream.CryptBlocks(body[4:], body[4:])
+		if w.stream != nil {
+			w.stream.CryptBlocks(body[4:], body[4:])
+		}
 		copy(b[4+plen:], w.sum(body))
 	default:
 		if w.mac != nil {
@@ -448,7 +450,9 @@ func (c *Conn) readPacket() ([]byte, error) {
 		if subtle.ConstantTimeCompare(r.sum(body), pkt[4+plen:]) != 1 {
 			return nil, ErrMAC
 		}
-		r.stream.CryptBlocks(body[4:], body[4:])
+		if r.stream != nil {
+			r.stream.CryptBlocks(body[4:], body[4:])
+		}
 	default:
 		if r.stream != nil {
 			rest := body[r.hdrLen:]

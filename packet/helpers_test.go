@@ -38,7 +38,9 @@ func allSuites() []suite {
 			out = append(out, suite{c, m})
 		}
 	}
-	return append(out, suite{cipher.None, ""})
+	// "none" alone, and with a MAC (integrity without secrecy; tests
+	// only, but it must not crash).
+	return append(out, suite{cipher.None, ""}, suite{cipher.None, cipher.HMACSHA256}, suite{cipher.None, cipher.HMACSHA256ETM})
 }
 
 // oneSuitePerMode lists one suite per protection mode, for the slower tests.
@@ -119,7 +121,7 @@ func (s *rawSealer) seal(body []byte, length int64) []byte {
 		return pkt
 	case s.etm:
 		pkt = s.fullBlocks(pkt, 4)
-		s.stream.CryptBlocks(pkt[4:], pkt[4:])
+		s.stream.CryptBlocks(pkt[4:], pkt[4:]) // "none" has an identity Stream
 		return append(pkt, s.sum(pkt)...)
 	default:
 		var m []byte
