@@ -203,3 +203,18 @@ func FuzzVersion(f *testing.F) {
 		}
 	})
 }
+
+// TestVersionTruncated cuts a valid exchange at every byte: the reader
+// reports the end of input, never a partial line.
+func TestVersionTruncated(t *testing.T) {
+	const in = "pre\r\nSSH-2.0-OpenSSH_9.2 x\r\n"
+	for n := range len(in) {
+		got, _, err := exchange(t, false, in[:n])
+		if err == nil {
+			t.Fatalf("cut at %d: accepted %q", n, got)
+		}
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("cut at %d: %v", n, err)
+		}
+	}
+}
