@@ -193,32 +193,48 @@ func TestHostkeyKeygenKeys(t *testing.T) {
 }
 
 // TestHostkeyKeygenPEM: PKCS#1/SEC1 (-m PEM) and PKCS#8 (-m PKCS8) files
-// written by ssh-keygen load.
+// written by ssh-keygen load, plain and encrypted (-N: legacy
+// Proc-Type encryption and PBES2 PKCS#8).
 func TestHostkeyKeygenPEM(t *testing.T) {
 	needKeygen(t)
 	dir := t.TempDir()
 	for _, kt := range keygenTypes {
 		for _, format := range []string{"PEM", "PKCS8"} {
-			if kt.keyType == hostkey.ED25519 && format == "PEM" {
-				continue // there is no PKCS#1/SEC1 form of an ed25519 key
+			for _, pass := range []string{"", "passw0rd"} {
+				if kt.keyType == hostkey.ED25519 && format == "PEM" {
+					continue // there is no PKCS#1/SEC1 form of an ed25519 key
+				}
+				name := kt.name + "/" + format
+				if pass != "" {
+					name += "/encrypted"
+				}
+				t.Run(name, func(t *testing.T) {
+					path := filepath.Join(dir, strings.ReplaceAll(name, "/", "-"))
+					args := append([]string{"-q"}, kt.args...)
+					if kt.keyType == hostkey.RSA {
+						args = []string{"-q", "-t", "rsa", "-b", "2048"}
+					}
+					keygen(t, append(args, "-m", format, "-N", pass, "-f", path)...)
+					b := mustRead(t, path)
+					s, err := hostkey.ParsePrivateKey(b, []byte(pass))
+					if err != nil {
+						t.Fatalf("%v\n%s", err, b[:60])
+					}
+					pub, _ := readPub(t, path+".pub")
+					if !hostkey.Equal(s.PublicKey(), pub) {
+						t.Fatal("key differs from .pub")
+					}
+					if pass == "" || kt.keyType == hostkey.ED25519 {
+						return // ssh-keygen writes ed25519 keys in its own format
+					}
+					if _, err := hostkey.ParsePrivateKey(b, nil); !errors.Is(err, hostkey.ErrPassphraseNeeded) {
+						t.Fatalf("no passphrase: %v", err)
+					}
+					if _, err := hostkey.ParsePrivateKey(b, []byte("wrong pass")); !errors.Is(err, hostkey.ErrWrongPassphrase) {
+						t.Fatalf("wrong passphrase: %v", err)
+					}
+				})
 			}
-			t.Run(kt.name+"/"+format, func(t *testing.T) {
-				path := filepath.Join(dir, kt.name+"-"+format)
-				args := append([]string{"-q"}, kt.args...)
-				if kt.keyType == hostkey.RSA {
-					args = []string{"-q", "-t", "rsa", "-b", "2048"}
-				}
-				keygen(t, append(args, "-m", format, "-N", "", "-f", path)...)
-				b, _ := os.ReadFile(path)
-				s, err := hostkey.ParsePrivateKey(b, nil)
-				if err != nil {
-					t.Fatalf("%s: %v\n%s", format, err, b[:40])
-				}
-				pub, _ := readPub(t, path+".pub")
-				if !hostkey.Equal(s.PublicKey(), pub) {
-					t.Fatal("key differs from .pub")
-				}
-			})
 		}
 	}
 }

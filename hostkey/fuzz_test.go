@@ -3,7 +3,9 @@ package hostkey_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/pem"
+	"os"
 	"slices"
 	"testing"
 
@@ -167,5 +169,28 @@ func FuzzKnownHostsLine(f *testing.F) {
 		kh := &hostkey.KnownHosts{Lines: []*hostkey.KnownHostsLine{l}}
 		kh.Verify("host", l.Key)
 		kh.HostKeyAlgorithms("host")
+	})
+}
+
+func FuzzParsePEM(f *testing.F) {
+	for _, name := range []string{"legacy-ec-aes128.pem", "legacy-ec-aes256.pem", "legacy-ec-des3.pem", "pkcs8-ec-aes256.pem"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, k := range testKeys(f) {
+		der, _ := x509.MarshalPKCS8PrivateKey(k.priv)
+		f.Add(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		hostkey.ParseRawPrivateKey(b, nil)
+		// Only legacy PEM is tried with a passphrase: its key derivation
+		// is one MD5, while a hostile PBKDF2 or bcrypt count would stall
+		// the fuzzer.
+		if block, _ := pem.Decode(b); block != nil && block.Headers["Proc-Type"] != "" && block.Type != "OPENSSH PRIVATE KEY" {
+			hostkey.ParseRawPrivateKey(b, []byte("passw"))
+		}
 	})
 }

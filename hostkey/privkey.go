@@ -37,9 +37,10 @@ var (
 	ErrUnsupportedKeyFile = errors.New("hostkey: unsupported private key file")
 )
 
-// A PassphraseMissingError is returned for an encrypted "openssh-key-v1"
-// file parsed without a passphrase. PublicKey, stored in clear in the
-// file, lets a client offer the key before asking for the passphrase.
+// A PassphraseMissingError is returned for an encrypted key file parsed
+// without a passphrase. For "openssh-key-v1" files PublicKey, stored in
+// clear in the file, lets a client offer the key before asking for the
+// passphrase; for legacy encrypted PEM it is nil.
 type PassphraseMissingError struct {
 	PublicKey PublicKey
 }
@@ -68,7 +69,10 @@ func ParsePrivateKey(data, passphrase []byte) (*CryptoSigner, error) {
 // KEY" (openssh-key-v1, OpenSSH PROTOCOL.key; unencrypted, or encrypted
 // with bcrypt-pbkdf and aes{128,192,256}-ctr, aes{128,256}-cbc or
 // aes{128,256}-gcm@openssh.com), "RSA PRIVATE KEY" (PKCS#1), "PRIVATE
-// KEY" (PKCS#8) and "EC PRIVATE KEY" (SEC1). The key is an
+// KEY" (PKCS#8) and "EC PRIVATE KEY" (SEC1), the last three also with
+// legacy "Proc-Type: 4,ENCRYPTED" encryption (AES-CBC or DES-EDE3-CBC, as
+// ssh-keygen -m PEM -N writes), and "ENCRYPTED PRIVATE KEY" (PKCS#8 with
+// PBES2: PBKDF2 and AES-CBC, as ssh-keygen -m PKCS8 -N writes). The key is an
 // ed25519.PrivateKey, *ecdsa.PrivateKey or *rsa.PrivateKey; comment is
 // the openssh-key-v1 comment. passphrase is ignored for unencrypted
 // files; an encrypted file without one gives a *PassphraseMissingError.
@@ -77,28 +81,49 @@ func ParseRawPrivateKey(data, passphrase []byte) (key crypto.Signer, comment str
 	if block == nil {
 		return nil, "", fmt.Errorf("%w: no PEM block", ErrUnsupportedKeyFile)
 	}
-	if _, ok := block.Headers["Proc-Type"]; ok {
-		return nil, "", fmt.Errorf("%w: legacy PEM encryption", ErrUnsupportedKeyFile)
+	der := block.Bytes
+	encrypted := false
+	if _, ok := block.Headers["Proc-Type"]; ok && block.Type != "OPENSSH PRIVATE KEY" {
+		var err error
+		if der, err = decryptLegacyPEM(block, passphrase); err != nil {
+			return nil, "", err
+		}
+		encrypted = true
+	}
+	// With legacy encryption a wrong passphrase often passes the padding
+	// check and fails here.
+	wrap := func(what string, err error) error {
+		if encrypted {
+			return ErrWrongPassphrase
+		}
+		return fmt.Errorf("hostkey: %s key: %w", what, err)
 	}
 	switch block.Type {
 	case "OPENSSH PRIVATE KEY":
 		return parseOpenSSHPrivateKey(block.Bytes, passphrase)
 	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		k, err := x509.ParsePKCS1PrivateKey(der)
 		if err != nil {
-			return nil, "", fmt.Errorf("hostkey: PKCS#1 key: %w", err)
+			return nil, "", wrap("PKCS#1", err)
 		}
 		return k, "", nil
 	case "EC PRIVATE KEY":
-		k, err := x509.ParseECPrivateKey(block.Bytes)
+		k, err := x509.ParseECPrivateKey(der)
 		if err != nil {
-			return nil, "", fmt.Errorf("hostkey: SEC1 key: %w", err)
+			return nil, "", wrap("SEC1", err)
 		}
 		return k, "", nil
-	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+		if block.Type == "ENCRYPTED PRIVATE KEY" {
+			var err error
+			if der, err = decryptPKCS8(der, passphrase); err != nil {
+				return nil, "", err
+			}
+			encrypted = true
+		}
+		k, err := x509.ParsePKCS8PrivateKey(der)
 		if err != nil {
-			return nil, "", fmt.Errorf("hostkey: PKCS#8 key: %w", err)
+			return nil, "", wrap("PKCS#8", err)
 		}
 		s, ok := k.(crypto.Signer)
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -140,9 +141,9 @@ func TestPEMFormats(t *testing.T) {
 			})
 		}
 	}
-	legacy := &pem.Block{Type: "RSA PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED"}, Bytes: []byte{1}}
-	if _, err := hostkey.ParsePrivateKey(pem.EncodeToMemory(legacy), nil); !errors.Is(err, hostkey.ErrUnsupportedKeyFile) {
-		t.Errorf("legacy encrypted PEM: %v", err)
+	legacy := &pem.Block{Type: "RSA PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "BF-CBC,0011223344556677"}, Bytes: []byte{1}}
+	if _, err := hostkey.ParsePrivateKey(pem.EncodeToMemory(legacy), []byte("x")); !errors.Is(err, hostkey.ErrUnsupportedKeyFile) {
+		t.Errorf("legacy PEM with an unknown cipher: %v", err)
 	}
 	if _, err := hostkey.ParsePrivateKey([]byte("not a key"), nil); !errors.Is(err, hostkey.ErrUnsupportedKeyFile) {
 		t.Errorf("garbage: %v", err)
@@ -162,4 +163,41 @@ func TestPrivateKeyHostileKDF(t *testing.T) {
 		t.Fatalf("huge rounds: %v", err)
 	}
 	_ = wire.ErrInvalid
+}
+
+// TestLegacyEncryptedPEM reads keys encrypted the pre-OpenSSH-7.8 way and
+// encrypted PKCS #8 files
+// (testdata/README.md says how they were made).
+func TestLegacyEncryptedPEM(t *testing.T) {
+	pubText, err := os.ReadFile("testdata/legacy-ec.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := hostkey.ParsePublicKeyFile(pubText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"legacy-ec-aes128.pem", "legacy-ec-aes256.pem", "legacy-ec-des3.pem", "pkcs8-ec-aes256.pem", "pkcs8-ec-aes128-sha512.pem"} {
+		t.Run(f, func(t *testing.T) {
+			b, err := os.ReadFile("testdata/" + f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := hostkey.ParsePrivateKey(b, []byte("passw"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hostkey.Equal(s.PublicKey(), want) {
+				t.Fatal("different key")
+			}
+			if _, err := hostkey.ParsePrivateKey(b, nil); !errors.Is(err, hostkey.ErrPassphraseNeeded) {
+				t.Fatalf("no passphrase: %v", err)
+			}
+			for _, wrong := range []string{"wrong", "passW", "x"} {
+				if _, err := hostkey.ParsePrivateKey(b, []byte(wrong)); !errors.Is(err, hostkey.ErrWrongPassphrase) {
+					t.Fatalf("passphrase %q: %v", wrong, err)
+				}
+			}
+		})
+	}
 }
