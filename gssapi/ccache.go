@@ -80,25 +80,12 @@ func marshalCCache(client types.PrincipalName, realm string, entries []ccacheEnt
 	return b
 }
 
-// WriteCCache writes the credential's TGT and cached service tickets to
-// a new MIT version 4 credential cache file ("FILE:" prefix optional),
-// mode 0600, replacing the file atomically. Programs such as klist and
-// kinit-using clients read it. It fails with ErrNoCred for an
-// acceptor-only credential.
-func (c *Credential) WriteCCache(path string) error {
-	if !c.canInitiate() || c.name == nil || len(c.tgt.SName.NameString) == 0 {
-		return newError(StatusNoCred, 0, "credential has no TGT to store")
-	}
-	if path == "" {
-		return newError(StatusFailure, 0, "no credential cache path")
-	}
-	p, err := ccachePath(path, "")
-	if err != nil {
-		return err
-	}
+// ccacheBytes encodes the TGT and cached service tickets as a version 4
+// cache.
+func (c *Credential) ccacheBytes() ([]byte, error) {
 	tb, err := c.tgt.Marshal()
 	if err != nil {
-		return wrapError(StatusFailure, err, "encoding TGT")
+		return nil, wrapError(StatusFailure, err, "encoding TGT")
 	}
 	entries := []ccacheEntry{{
 		client: c.name.principal, crealm: c.name.realm,
@@ -120,7 +107,29 @@ func (c *Credential) WriteCCache(path string) error {
 		})
 	}
 	c.mu.Unlock()
-	data := marshalCCache(c.name.principal, c.name.realm, entries)
+	return marshalCCache(c.name.principal, c.name.realm, entries), nil
+}
+
+// WriteCCache writes the credential's TGT and cached service tickets to
+// a new MIT version 4 credential cache file ("FILE:" prefix optional),
+// mode 0600, replacing the file atomically. Programs such as klist and
+// kinit-using clients read it. It fails with ErrNoCred for an
+// acceptor-only credential.
+func (c *Credential) WriteCCache(path string) error {
+	if !c.canInitiate() || c.name == nil || len(c.tgt.SName.NameString) == 0 {
+		return newError(StatusNoCred, 0, "credential has no TGT to store")
+	}
+	if path == "" {
+		return newError(StatusFailure, 0, "no credential cache path")
+	}
+	p, err := ccachePath(path, "")
+	if err != nil {
+		return err
+	}
+	data, err := c.ccacheBytes()
+	if err != nil {
+		return err
+	}
 	f, err := os.CreateTemp(filepath.Dir(p), ".ccache-")
 	if err != nil {
 		return wrapError(StatusFailure, err, "writing credential cache")
@@ -142,4 +151,115 @@ func (c *Credential) WriteCCache(path string) error {
 		return wrapError(StatusFailure, werr, "writing credential cache %s", p)
 	}
 	return nil
+}
+
+// parseCCache decodes a version 3 or 4 file credential cache. gokrb5's
+// reader allocates whatever counts the file claims (and panics on short
+// input), so this package reads caches itself. Configuration entries
+// (realm "X-CACHECONF:") are skipped.
+func parseCCache(b []byte) (types.PrincipalName, string, []ccacheEntry, error) {
+	r := &ccReader{b: b}
+	var pn types.PrincipalName
+	if len(b) < 2 || b[0] != 0x05 || (b[1] != 0x03 && b[1] != 0x04) {
+		return pn, "", nil, newError(StatusDefectiveCredential, 0, "not a version 3 or 4 credential cache")
+	}
+	r.off = 2
+	v3 := b[1] == 0x03
+	if !v3 {
+		r.bytes(int(r.u16())) // header fields
+	}
+	pn, realm := r.principal()
+	var entries []ccacheEntry
+	for r.err == nil && r.off < len(b) {
+		var e ccacheEntry
+		e.client, e.crealm = r.principal()
+		e.server, e.srealm = r.principal()
+		e.key.KeyType = int32(r.u16())
+		if v3 {
+			r.u16()
+		}
+		e.key.KeyValue = r.data()
+		e.authTime, e.startTime, e.endTime, e.renewTill = r.time(), r.time(), r.time(), r.time()
+		r.bytes(1) // is_skey
+		fl := r.bytes(4)
+		e.flags = asn1.BitString{Bytes: append([]byte(nil), fl...), BitLength: 32}
+		for n := r.u32(); n > 0 && r.err == nil; n-- { // addresses
+			r.u16()
+			r.data()
+		}
+		for n := r.u32(); n > 0 && r.err == nil; n-- { // authorization data
+			r.u16()
+			r.data()
+		}
+		e.ticket = r.data()
+		r.data() // second ticket
+		if r.err == nil && e.srealm != "X-CACHECONF:" {
+			entries = append(entries, e)
+		}
+	}
+	if r.err != nil {
+		return pn, "", nil, r.err
+	}
+	return pn, realm, entries, nil
+}
+
+// ccReader reads big-endian cache fields and keeps the first error.
+type ccReader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *ccReader) bytes(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b)-r.off {
+		r.err = newError(StatusDefectiveCredential, 0, "credential cache truncated at offset %d", r.off)
+		return nil
+	}
+	v := r.b[r.off : r.off+n]
+	r.off += n
+	return v
+}
+
+func (r *ccReader) u16() uint16 {
+	if b := r.bytes(2); b != nil {
+		return binary.BigEndian.Uint16(b)
+	}
+	return 0
+}
+
+func (r *ccReader) u32() uint32 {
+	if b := r.bytes(4); b != nil {
+		return binary.BigEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (r *ccReader) data() []byte {
+	n := r.u32()
+	if n > uint32(len(r.b)) {
+		r.bytes(-1)
+		return nil
+	}
+	return append([]byte(nil), r.bytes(int(n))...)
+}
+
+func (r *ccReader) time() time.Time {
+	t := r.u32()
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(t), 0).UTC()
+}
+
+func (r *ccReader) principal() (types.PrincipalName, string) {
+	pn := types.PrincipalName{NameType: int32(r.u32())}
+	n := r.u32()
+	realm := string(r.data())
+	for ; n > 0 && r.err == nil; n-- {
+		pn.NameString = append(pn.NameString, string(r.data()))
+	}
+	return pn, realm
 }

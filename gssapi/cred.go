@@ -11,8 +11,6 @@ import (
 
 	"github.com/jcmturner/gofork/encoding/asn1"
 	"github.com/jcmturner/gokrb5/v8/client"
-	"github.com/jcmturner/gokrb5/v8/config"
-	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/iana/nametype"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/messages"
@@ -151,7 +149,7 @@ func (c *Credential) acquireInitiator(ctx context.Context, o AcquireOptions) err
 		cl := client.NewWithPassword(strings.Join(c.name.principal.NameString, "/"), c.name.realm, o.Password, k, client.DisablePAFXFAST(true))
 		return c.asExchange(ctx, cl, o.Lifetime)
 	}
-	ccErr := c.loadCCache(o.Store.CCache, k)
+	ccErr := c.loadCCache(o.Store.CCache)
 	if ccErr == nil {
 		return nil
 	}
@@ -229,43 +227,62 @@ func ccachePath(name, def string) (string, error) {
 	return rest, nil
 }
 
-func (c *Credential) loadCCache(name string, k *config.Config) error {
+func (c *Credential) loadCCache(name string) error {
 	path, err := ccachePath(name, c.cfg.defaultCCache())
 	if err != nil {
 		return err
 	}
-	cc, err := credentials.LoadCCache(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return wrapError(StatusNoCred, err, "reading credential cache %s", path)
 	}
-	client := principalName(cc.DefaultPrincipal.PrincipalName, cc.DefaultPrincipal.Realm)
+	return c.useCCache(b, path)
+}
+
+// maxCredFile caps the ccache and keytab files this package parses.
+const maxCredFile = 16 << 20
+
+// useCCache takes the TGT and service tickets from a version 3 or 4
+// ccache (source names it in errors).
+func (c *Credential) useCCache(b []byte, source string) error {
+	if len(b) > maxCredFile {
+		return newError(StatusDefectiveCredential, 0, "credential cache %s too large", source)
+	}
+	dpn, drealm, entries, err := parseCCache(b)
+	if err != nil {
+		return wrapError(StatusDefectiveCredential, err, "parsing credential cache %s", source)
+	}
+	if len(dpn.NameString) == 0 {
+		return newError(StatusDefectiveCredential, 0, "credential cache %s has no default principal", source)
+	}
+	client := principalName(dpn, drealm)
 	if c.name != nil && !sameMN(c.name, client.principal, client.realm) {
-		return newError(StatusNoCred, 0, "credential cache %s holds %s, not %s", path, client, c.name)
+		return newError(StatusNoCred, 0, "credential cache %s holds %s, not %s", source, client, c.name)
 	}
 	c.name = client
 	tgtName := types.PrincipalName{NameType: nametype.KRB_NT_SRV_INST, NameString: []string{"krbtgt", client.realm}}
 	now := time.Now()
 	found := false
-	for _, e := range cc.GetEntries() {
+	for _, e := range entries {
 		var tkt messages.Ticket
-		if err := tkt.Unmarshal(e.Ticket); err != nil {
+		if err := safeCall(func() error { return tkt.Unmarshal(e.ticket) }); err != nil {
 			continue
 		}
-		if e.Server.PrincipalName.Equal(tgtName) && e.Server.Realm == client.realm {
-			c.tgt, c.tgtKey, c.tgtFlags = tkt, e.Key, e.TicketFlags
-			c.authTime, c.start, c.end, c.renew = e.AuthTime, e.StartTime, e.EndTime, e.RenewTill
+		if e.server.Equal(tgtName) && e.srealm == client.realm {
+			c.tgt, c.tgtKey, c.tgtFlags = tkt, e.key, e.flags
+			c.authTime, c.start, c.end, c.renew = e.authTime, e.startTime, e.endTime, e.renewTill
 			found = true
 			continue
 		}
-		if e.EndTime.After(now) {
-			c.tickets[principalString(e.Server.PrincipalName, e.Server.Realm)] = serviceTicket{tkt, e.Key, e.TicketFlags, e.EndTime}
+		if e.endTime.After(now) {
+			c.tickets[principalString(e.server, e.srealm)] = serviceTicket{tkt, e.key, e.flags, e.endTime}
 		}
 	}
 	if !found {
-		return newError(StatusNoCred, 0, "no TGT for %s in %s", client, path)
+		return newError(StatusNoCred, 0, "no TGT for %s in %s", client, source)
 	}
 	if !c.end.After(now) {
-		return newError(StatusCredentialsExpired, krbAPErrTktExpired, "TGT in %s expired at %v", path, c.end)
+		return newError(StatusCredentialsExpired, krbAPErrTktExpired, "TGT in %s expired at %v", source, c.end)
 	}
 	return nil
 }
@@ -310,9 +327,20 @@ func loadKeytab(name string) (*keytab.Keytab, error) {
 		}
 		name = rest
 	}
-	kt, err := keytab.Load(name)
+	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, wrapError(StatusNoCred, err, "reading keytab %s", name)
+	}
+	return parseKeytab(b, name)
+}
+
+func parseKeytab(b []byte, source string) (*keytab.Keytab, error) {
+	if len(b) > maxCredFile {
+		return nil, newError(StatusDefectiveCredential, 0, "keytab %s too large", source)
+	}
+	kt := keytab.New()
+	if err := safeCall(func() error { return kt.Unmarshal(b) }); err != nil {
+		return nil, wrapError(StatusNoCred, err, "parsing keytab %s", source)
 	}
 	return kt, nil
 }
