@@ -15,6 +15,7 @@ import (
 
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/packet/packettest"
 )
 
 // benchPayload is one full channel packet (RFC 4254, Section 5.2 default
@@ -294,5 +295,28 @@ func BenchmarkVsRaw(b *testing.B) {
 				b.ReportMetric(0, "ns/op")
 			})
 		}
+	}
+}
+
+// BenchmarkPipe writes and reads each 32 KiB packet through a connected
+// pair over packettest.Pipe, an in-memory pipe (one write and one read per
+// iteration, in one goroutine).
+func BenchmarkPipe(b *testing.B) {
+	for _, s := range benchSuites {
+		b.Run(s.String(), func(b *testing.B) {
+			c, srv := packettest.NewPair(b, s.cipher, s.mac)
+			p := make([]byte, benchPayload)
+			p[0] = 94
+			b.SetBytes(benchPayload)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.WritePacket(p); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := srv.ReadPacket(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
