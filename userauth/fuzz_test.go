@@ -126,7 +126,7 @@ func FuzzServe(f *testing.F) {
 			}
 			a.Close()
 		})
-		res, err := userauth.Serve(ctx, s, fuzzServerConfig(), testRemote)
+		res, err := userauth.Serve(ctx, s, fuzzServerConfig(), userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey})
 		s.Close()
 		wg.Wait()
 		if errors.Is(err, context.DeadlineExceeded) {

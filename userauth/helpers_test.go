@@ -20,6 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var (
 	testSessionID = []byte("session-id-0123456789abcdef")
 	testRemote    = &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 50000}
+	testHostKey   = []byte("\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20host-key-bytes-0123456789abcdef")
 )
 
 // outcome is what both sides of one run returned.
@@ -30,19 +31,40 @@ type outcome struct {
 	serr error
 }
 
+// A runOption sees every payload the client sends.
+type runOption func(p []byte)
+
+// sniffer passes the client's payloads to a runOption on their way in.
+type sniffer struct {
+	wire.Transport
+	see runOption
+}
+
+func (s sniffer) ReadPacket() ([]byte, error) {
+	p, err := s.Transport.ReadPacket()
+	if err == nil {
+		s.see(p)
+	}
+	return p, err
+}
+
 // run authenticates a client with ccfg against a server with scfg over
 // an in-memory pipe and returns what each side returned.
-func run(t testing.TB, ccfg *userauth.ClientConfig, scfg *userauth.ServerConfig) outcome {
+func run(t testing.TB, ccfg *userauth.ClientConfig, scfg *userauth.ServerConfig, opts ...runOption) outcome {
 	t.Helper()
-	a, b := wiretest.Pipe()
+	a, bp := wiretest.Pipe()
 	a.SetSessionID(testSessionID)
-	b.SetSessionID(testSessionID)
+	bp.SetSessionID(testSessionID)
+	var b wire.Transport = bp
+	for _, o := range opts {
+		b = sniffer{b, o}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var o outcome
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		o.sres, o.serr = userauth.Serve(ctx, b, scfg, testRemote)
+		o.sres, o.serr = userauth.Serve(ctx, b, scfg, userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey})
 		if o.serr != nil {
 			b.Close()
 		}
@@ -103,7 +125,7 @@ func startServer(t testing.TB, cfg *userauth.ServerConfig) *rawClient {
 	go func() {
 		defer close(rc.done)
 		defer cancel()
-		rc.res, rc.err = userauth.Serve(ctx, b, cfg, testRemote)
+		rc.res, rc.err = userauth.Serve(ctx, b, cfg, userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey})
 		b.Close() // lets a test blocked in recv see the end
 
 	}()

@@ -425,7 +425,7 @@ func TestContextCancel(t *testing.T) {
 		a, b := wirePipe()
 		defer a.Close()
 		go func() { a.WritePacket((&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil)) }()
-		_, err := userauth.Serve(ctx, b, scfg, nil)
+		_, err := userauth.Serve(ctx, b, scfg, userauth.ConnInfo{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v, want DeadlineExceeded", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -51,6 +52,19 @@ type ChangePasswordError struct {
 }
 
 func (e *ChangePasswordError) Error() string { return "userauth: password change required" }
+
+// ConnInfo describes the connection being authenticated, as the layers
+// below know it.
+type ConnInfo struct {
+	// RemoteAddr is the client's address, checked against
+	// source-address restrictions; nil fails any such restriction.
+	RemoteAddr net.Addr
+
+	// HostKey is the blob of the host key the server proved in key
+	// exchange; publickey-hostbound requests must name it. nil refuses
+	// them.
+	HostKey []byte
+}
 
 // ConnMeta describes the connection and request to server callbacks.
 type ConnMeta struct {
@@ -103,6 +117,33 @@ type ServerConfig struct {
 	// the same prompts whether or not the user exists.
 	KeyboardInteractiveCallback func(ctx context.Context, m ConnMeta, ask func(ctx context.Context, ch Challenge) ([]string, error)) (*Permissions, error)
 
+	// PublicKeyCallback decides the "publickey" method (RFC 4252,
+	// Section 7) for a plain key; certificates are CertChecker's
+	// business and never reach it. It is called for a query (no signature) to decide on
+	// USERAUTH_PK_OK, and for a signed request only after the signature
+	// verified, with the key that signed: only that call's Permissions
+	// are used, so authorization is bound to the verified key
+	// (SECURITY.md A5, CVE-2024-45337). Certificates work without it.
+	PublicKeyCallback func(ctx context.Context, m ConnMeta, key hostkey.PublicKey) (*Permissions, error)
+
+	// CertChecker validates user certificates (CheckUserCert with the
+	// request's user name), which then authorize the user as sshd's
+	// TrustedUserCAKeys do, with the certificate's restrictions as the
+	// factor's Permissions; and client host certificates for hostbased
+	// (CheckHostCert with the client host name). nil refuses every
+	// certificate (SECURITY.md A10).
+	CertChecker *hostkey.CertChecker
+
+	// HostbasedCallback decides the "hostbased" method (RFC 4252,
+	// Section 9), called only after the client host's signature
+	// verified.
+	HostbasedCallback func(ctx context.Context, m ConnMeta, clientHost, clientUser string, key hostkey.PublicKey) (*Permissions, error)
+
+	// KeyPolicy says which signatures publickey and hostbased accept;
+	// nil is the zero hostkey.Policy (no ssh-rsa SHA-1, RSA of at least
+	// 1024 bits, security-key signatures only with user presence).
+	KeyPolicy *hostkey.Policy
+
 	// Handlers are further methods by name; a Handler replaces a
 	// built-in method of the same name.
 	Handlers map[string]Handler
@@ -138,9 +179,10 @@ type ServerConfig struct {
 type Result struct {
 	User        string
 	Service     string
-	Methods     []string     // the methods that succeeded, in order
-	Permissions *Permissions // merged over every factor; never nil
-	Failures    int          // failed attempts before success
+	Methods     []string            // the methods that succeeded, in order
+	Keys        []hostkey.PublicKey // the verified keys of publickey and hostbased factors, in order
+	Permissions *Permissions        // merged over every factor; never nil
+	Failures    int                 // failed attempts before success
 }
 
 // A ServerConn is what a Handler sees of the connection during one
@@ -149,8 +191,9 @@ type ServerConn struct {
 	l       *link
 	meta    ConnMeta
 	ctx     wire.Context
-	pending []byte // a new USERAUTH_REQUEST that aborted this one, copied
-	fatal   error  // first transport or protocol error; sticky
+	pending []byte            // a new USERAUTH_REQUEST that aborted this one, copied
+	fatal   error             // first transport or protocol error; sticky
+	key     hostkey.PublicKey // the key a built-in handler verified
 }
 
 // Meta describes the connection and the request being handled.
@@ -220,14 +263,17 @@ func (c *ServerConn) protocol(p []byte) error {
 type server struct {
 	cfg      *ServerConfig
 	l        *link
+	info     ConnInfo
 	remote   net.Addr
 	handlers map[string]Handler
+	usedKeys [][]byte // blobs of keys that completed a factor
 	chains   *chainState
 
 	user, service string // of the first request; fixed after it
 	requests      int
 	failures      int
 	methods       []string
+	keys          []hostkey.PublicKey
 	perms         *Permissions
 	bannerSent    bool
 }
@@ -237,8 +283,8 @@ type server struct {
 // else is DISCONNECT SERVICE_NOT_AVAILABLE, SECURITY.md A11), then
 // answers USERAUTH_REQUESTs (RFC 4252, Section 5) under cfg until one of
 // the required chains is complete, and returns the authenticated user and
-// the Permissions merged over every factor. remote is the client's
-// address, checked against source-address restrictions; it may be nil.
+// the Permissions merged over every factor. info describes the
+// connection.
 //
 // Serve returns only after USERAUTH_SUCCESS has been sent. Before that,
 // nothing but the methods' callbacks runs: any message of the connection
@@ -248,8 +294,8 @@ type server struct {
 // or NO_MORE_AUTH_METHODS_AVAILABLE, the last joined with
 // ErrMaxAuthTries) and returns an error; closing t is left to the caller,
 // except that t is closed when ctx is done during a read.
-func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, remote net.Addr) (*Result, error) {
-	s := &server{cfg: cfg, l: newLink(t, cfg.Logger), remote: remote, perms: &Permissions{}}
+func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnInfo) (*Result, error) {
+	s := &server{cfg: cfg, l: newLink(t, cfg.Logger), info: info, remote: info.RemoteAddr, perms: &Permissions{}}
 	s.handlers = s.builtinHandlers()
 	maps.Copy(s.handlers, cfg.Handlers)
 	s.chains = newChainState(cfg.AuthenticationMethods, s.enabled())
@@ -278,6 +324,15 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, remote net.
 		}
 		p = next
 	}
+}
+
+// methodFamily maps a method variant to the method that chains, handlers
+// and the "can continue" list know it by.
+func methodFamily(method string) string {
+	if method == MethodPublicKeyHostbound {
+		return wire.MethodPublicKey
+	}
+	return method
 }
 
 // enabled returns the enabled methods other than "none", in the order
@@ -349,8 +404,9 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 		s.debug(ctx, "malformed request", meta, err)
 		return nil, nil, s.fail(ctx, start, counted)
 	}
-	h := s.handlers[method]
-	if h == nil || !s.chains.allowed(method) {
+	family := methodFamily(method)
+	h := s.handlers[family]
+	if h == nil || !s.chains.allowed(family) {
 		return nil, nil, s.fail(ctx, start, counted)
 	}
 	c := &ServerConn{l: s.l, meta: meta, ctx: methodContext(method)}
@@ -376,20 +432,27 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 		return nil, nil, s.fail(ctx, start, counted)
 	}
 	merged, err := s.perms.Merge(perms)
+	if err == nil && merged.Expired(time.Now()) {
+		err = fmt.Errorf("userauth: authorization expired at %v", merged.ExpiryTime)
+	}
 	if err != nil {
 		s.debug(ctx, "denied", meta, err)
 		return nil, nil, s.fail(ctx, start, counted)
 	}
 	s.perms = merged
-	s.methods = append(s.methods, method)
-	if !s.chains.complete(method) {
+	s.methods = append(s.methods, family)
+	if c.key != nil {
+		s.keys = append(s.keys, c.key)
+		s.usedKeys = append(s.usedKeys, c.key.Marshal())
+	}
+	if !s.chains.complete(family) {
 		// Partial success (RFC 4252, Section 5.1).
 		return nil, nil, s.l.write(&wire.UserauthFailure{Methods: s.chains.next(), PartialSuccess: true})
 	}
 	if err := s.l.write(&wire.UserauthSuccess{}); err != nil {
 		return nil, nil, err
 	}
-	return &Result{User: user, Service: service, Methods: s.methods, Permissions: s.perms, Failures: s.failures}, nil, nil
+	return &Result{User: user, Service: service, Methods: s.methods, Keys: s.keys, Permissions: s.perms, Failures: s.failures}, nil, nil
 }
 
 // fail counts a failed attempt and answers USERAUTH_FAILURE with the

@@ -27,6 +27,12 @@ func (s *server) builtinHandlers() map[string]Handler {
 	if cfg.KeyboardInteractiveCallback != nil {
 		h[wire.MethodKeyboardInteractive] = HandlerFunc(cfg.keyboardInteractive)
 	}
+	if cfg.PublicKeyCallback != nil || cfg.CertChecker != nil {
+		h[wire.MethodPublicKey] = HandlerFunc(s.publicKey)
+	}
+	if cfg.HostbasedCallback != nil {
+		h[wire.MethodHostbased] = HandlerFunc(s.hostbased)
+	}
 	return h
 }
 
