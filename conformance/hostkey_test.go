@@ -10,15 +10,18 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/hostkey"
 )
 
@@ -589,5 +592,129 @@ func TestHostkeyAuthorizedKeysKeygen(t *testing.T) {
 	r := keys[2].Restrictions
 	if r.Command != `echo "a b, c" && ls` || len(r.From) != 2 {
 		t.Errorf("line 3 restrictions %+v", r)
+	}
+}
+
+// TestHostkeyAuthorizeAgreesWithSSHD: for one authorized_keys file, our
+// Authorize accepts exactly the logins OpenSSH 9.2's sshd accepts (plain
+// keys with from=, expiry-time and command=; user certificates via
+// cert-authority with and without principals=, force-command,
+// source-address, expiry, wrong principal and an unknown critical
+// option). The keys and certificates are written by us, so this also
+// proves sshd and ssh accept our key files and certificates.
+func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
+	needKeygen(t)
+	if _, err := os.Stat(sshdtest.SSHD); err != nil {
+		t.Skip("sshd not installed")
+	}
+	dir := t.TempDir()
+	now := time.Now()
+	newKey := func(name string) (string, *hostkey.CryptoSigner) {
+		s, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		b, err := hostkey.MarshalPrivateKey(s.Crypto(), name, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(path, b, 0o600)
+		os.WriteFile(path+".pub", hostkey.MarshalAuthorizedKey(s.PublicKey(), name), 0o600)
+		return path, s
+	}
+	keyText := func(p hostkey.PublicKey) string {
+		return strings.TrimSpace(string(hostkey.MarshalAuthorizedKey(p, "")))
+	}
+	type tcase struct {
+		name     string
+		line     string // authorized_keys line; "" for none
+		key      string // private key path for ssh -i
+		pub      hostkey.PublicKey
+		wantOut  string // stdout when accepted
+		accepted bool
+	}
+	var cases []tcase
+	addPlain := func(name, opts string, accepted bool, out string) {
+		path, s := newKey(name)
+		line := ""
+		if opts != "-" {
+			line = strings.TrimSpace(opts + " " + keyText(s.PublicKey()))
+		}
+		cases = append(cases, tcase{name, line, path, s.PublicKey(), out, accepted})
+	}
+	addCert := func(name, opts string, principals []string, mod func(*hostkey.Certificate), accepted bool, out string) {
+		_, ca := newKey(name + "-ca")
+		path, s := newKey(name)
+		c := &hostkey.Certificate{Key: s.PublicKey(), CertType: hostkey.UserCert, KeyID: name, ValidPrincipals: principals,
+			ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix()),
+			Extensions: map[string]string{hostkey.ExtPermitPTY: ""}}
+		if mod != nil {
+			mod(c)
+		}
+		if err := c.SignCert(rand.Reader, ca); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(path+"-cert.pub", hostkey.MarshalAuthorizedKey(c, name), 0o600)
+		cases = append(cases, tcase{name, strings.TrimSpace(opts + " " + keyText(ca.PublicKey())), path, c, out, accepted})
+	}
+	addPlain("plain", "", true, "ok")
+	addPlain("from-other-net", `from="10.0.0.0/8"`, false, "")
+	addPlain("from-loopback-command", `from="127.0.0.1,::1",command="echo forced-by-line"`, true, "forced-by-line")
+	addPlain("expired-line", `expiry-time="20000101"`, false, "")
+	addPlain("not-listed", "-", false, "")
+	addCert("cert-user", "cert-authority", []string{"root"}, nil, true, "ok")
+	addCert("cert-principals-opt", `cert-authority,principals="ops,admins"`, []string{"admins"}, nil, true, "ok")
+	addCert("cert-principals-miss", `cert-authority,principals="ops"`, []string{"root"}, nil, false, "")
+	addCert("cert-wrong-user", "cert-authority", []string{"alice"}, nil, false, "")
+	addCert("cert-force-command", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+		c.CriticalOptions = map[string]string{hostkey.OptForceCommand: "echo forced-by-cert"}
+	}, true, "forced-by-cert")
+	addCert("cert-source-address", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+		c.CriticalOptions = map[string]string{hostkey.OptSourceAddress: "10.0.0.0/8"}
+	}, false, "")
+	addCert("cert-expired", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+		c.ValidBefore = uint64(now.Add(-time.Minute).Unix())
+	}, false, "")
+	addCert("cert-unknown-critical", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+		c.CriticalOptions = map[string]string{"unknown@example.com": ""}
+	}, false, "")
+
+	var ak strings.Builder
+	for _, c := range cases {
+		if c.line != "" {
+			ak.WriteString(c.line + "\n")
+		}
+	}
+	entries, err := hostkey.ParseAuthorizedKeys(strings.NewReader(ak.String()), "authorized_keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sshdtest.Start(t, sshdtest.Options{AuthorizedKeys: []byte(ak.String()), Config: []string{"PubkeyAcceptedAlgorithms +ssh-ed25519-cert-v01@openssh.com"}})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			res, err := sshdtest.RunSSH(ctx, nil, "-i", c.key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+				"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PreferredAuthentications=publickey",
+				"-o", "LogLevel=ERROR", "-p", strconv.Itoa(srv.Port), "root@127.0.0.1", "echo ok")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sshdOK := res.ExitCode == 0
+			if sshdOK != c.accepted {
+				t.Fatalf("sshd accepted=%v, expected %v (exit %d)\nstderr: %s", sshdOK, c.accepted, res.ExitCode, res.Stderr)
+			}
+			if sshdOK && strings.TrimSpace(string(res.Stdout)) != c.wantOut {
+				t.Errorf("output %q, want %q", res.Stdout, c.wantOut)
+			}
+			_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: "root", Key: c.pub, RemoteIP: net.ParseIP("127.0.0.1")}, nil)
+			if (err == nil) != sshdOK {
+				t.Fatalf("Authorize = %v, sshd accepted=%v", err, sshdOK)
+			}
+			if err == nil && strings.HasPrefix(c.wantOut, "forced") && r.Command != "echo "+c.wantOut {
+				t.Errorf("Authorize command %q, sshd ran %q", r.Command, c.wantOut)
+			}
+		})
 	}
 }

@@ -93,7 +93,9 @@
 // Policy help a server enforce them. Restrictions.Merge combines two
 // sets (a certificate and its cert-authority line, or several auth
 // factors) into the stricter of both, or fails with
-// ErrRestrictionConflict.
+// ErrRestrictionConflict. Authorize makes sshd's publickey decision for
+// a user, key or certificate and client address against parsed entries
+// and returns the restrictions to enforce.
 //
 // # known_hosts
 //
