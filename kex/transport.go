@@ -42,6 +42,11 @@ var (
 	// initial exchange (SECURITY.md K1, K2).
 	ErrStrictKex = errors.New("kex: strict key exchange violation")
 
+	// ErrRekeyRefused means the peer answered our KEXINIT with
+	// SSH_MSG_UNIMPLEMENTED, as OpenSSH's sshd does before user
+	// authentication has completed.
+	ErrRekeyRefused = errors.New("kex: peer refused key re-exchange")
+
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("kex: transport closed")
 )
@@ -177,6 +182,7 @@ type Transport struct {
 	inKex        bool          // our KEXINIT sent, our NEWKEYS not yet: writes queue; guarded by mu
 	kexActive    bool          // our KEXINIT sent, the peer's NEWKEYS not yet processed; guarded by mu
 	localInit    []byte        // our KEXINIT payload in the current exchange; guarded by mu
+	initSeq      uint32        // sequence number of our KEXINIT; guarded by mu
 	pending      [][]byte      // writes queued during kex; guarded by mu
 	kexDone      chan struct{} // closed when the current exchange ends; guarded by mu
 	lastKex      time.Time     // guarded by mu
@@ -395,6 +401,7 @@ func (t *Transport) sendInitLocked() error {
 		return err
 	}
 	p := m.Append(nil)
+	t.initSeq = t.pc.WriteSeq()
 	if err := t.pc.WritePacket(p); err != nil {
 		return err
 	}
@@ -782,6 +789,15 @@ func (t *Transport) dispatch(p []byte) error {
 		return nil
 	case num == wire.MsgDisconnect:
 		return remoteDisconnect(p)
+	case num == wire.MsgUnimplemented:
+		if m, err := wire.ParseUnimplemented(p); err == nil {
+			t.mu.Lock()
+			refused := t.kexActive && m.SeqNum == t.initSeq
+			t.mu.Unlock()
+			if refused {
+				return ErrRekeyRefused
+			}
+		}
 	case num == wire.MsgExtInfo:
 		if ext == extNone {
 			return fmt.Errorf("kex: EXT_INFO out of place: %w", ErrUnexpectedMessage)
