@@ -817,7 +817,24 @@ func TestGSSPasswordAndClientKeytab(t *testing.T) {
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		_, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: alice, Password: "wrong", Usage: gssapi.UsageInitiate})
-		wantGSSError(t, "wrong password", err, gssapi.ErrNoCred, 0)
+		wantGSSError(t, "wrong password", err, gssapi.ErrNoCred, 31) // KRB_AP_ERR_BAD_INTEGRITY
+		// With pre-authentication required, the KDC itself refuses.
+		r.kdc.Kadmin(t, "addprinc +requires_preauth -pw bobpw bob@"+r.kdc.Realm)
+		bob, _ := gssapi.NewName("bob", gssapi.NameUser)
+		_, err = gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: bob, Password: "wrong", Usage: gssapi.UsageInitiate})
+		wantGSSError(t, "wrong password with preauth", err, gssapi.ErrNoCred, 24) // KDC_ERR_PREAUTH_FAILED
+		if _, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: bob, Password: "bobpw", Usage: gssapi.UsageInitiate}); err != nil {
+			t.Errorf("password with preauth: %v", err)
+		}
+		nobody, _ := gssapi.NewName("nobody", gssapi.NameUser)
+		_, err = gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Name: nobody, Password: "x", Usage: gssapi.UsageInitiate})
+		wantGSSError(t, "unknown user", err, gssapi.ErrNoCred, 6) // KDC_ERR_C_PRINCIPAL_UNKNOWN
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = gssapi.AcquireCredential(cctx, gssapi.AcquireOptions{Name: alice, Password: "alicepw", Usage: gssapi.UsageInitiate})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled acquisition: %v", err)
+		}
 	})
 	t.Run("client keytab", func(t *testing.T) {
 		t.Setenv("KRB5_CLIENT_KTNAME", "FILE:"+r.kdc.Keytab(t, "alice"))

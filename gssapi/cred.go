@@ -191,10 +191,7 @@ func (c *Credential) asExchange(ctx context.Context, cl *client.Client, lifetime
 	if lifetime > 0 && lifetime != Indefinite {
 		req.ReqBody.Till = time.Now().UTC().Add(lifetime)
 	}
-	if err := ctx.Err(); err != nil {
-		return wrapError(StatusFailure, err, "acquiring credential")
-	}
-	rep, err := cl.ASExchange(c.name.realm, req, 0)
+	rep, err := asExchangeTCP(ctx, cl, c.name.realm, req)
 	if err != nil {
 		return wrapError(StatusNoCred, err, "getting a TGT for %s", c.name)
 	}

@@ -209,32 +209,39 @@ const (
 
 func newError(major Status, krbCode int32, format string, args ...any) *Error {
 	e := &Error{Major: major, Msg: fmt.Sprintf(format, args...)}
-	if krbCode != 0 {
-		e.KrbCode = krbCode
-		e.Minor = uint32(int32(krb5ErrBase) + krbCode)
-	}
+	e.setKrbCode(krbCode)
 	return e
 }
 
-// wrapError builds an Error around cause. If cause is (or wraps) a
-// KRB-ERROR from gokrb5, its code becomes the minor status.
+// setKrbCode sets the Kerberos error code and the matching minor status.
+func (e *Error) setKrbCode(code int32) {
+	if code == 0 {
+		return
+	}
+	e.KrbCode = code
+	e.Minor = uint32(int32(krb5ErrBase) + code)
+}
+
+// wrapError builds an Error around cause. The Kerberos code comes from
+// an *Error or KRB-ERROR in cause, or from gokrb5's flattened text.
 func wrapError(major Status, cause error, format string, args ...any) *Error {
 	e := newError(major, 0, format, args...)
 	e.Err = cause
+	var ge *Error
 	var ke messages.KRBError
-	if errors.As(cause, &ke) {
-		e.KrbCode = ke.ErrorCode
-	} else if cause != nil {
+	switch {
+	case errors.As(cause, &ge) && ge.KrbCode != 0:
+		e.setKrbCode(ge.KrbCode)
+	case errors.As(cause, &ke):
+		e.setKrbCode(ke.ErrorCode)
+	case cause != nil:
 		// gokrb5's krberror flattens KRB-ERRORs into text
 		// ("KRB Error: (7) KDC_ERR_S_PRINCIPAL_UNKNOWN ...").
 		if m := krbErrorText.FindStringSubmatch(cause.Error()); m != nil {
 			if n, err := strconv.Atoi(m[1]); err == nil {
-				e.KrbCode = int32(n)
+				e.setKrbCode(int32(n))
 			}
 		}
-	}
-	if e.KrbCode != 0 {
-		e.Minor = uint32(int32(krb5ErrBase) + e.KrbCode)
 	}
 	return e
 }

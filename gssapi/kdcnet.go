@@ -10,7 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/crypto"
+	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
+	"github.com/jcmturner/gokrb5/v8/iana/patype"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
 )
@@ -38,7 +42,9 @@ func kdcExchange(ctx context.Context, k *config.Config, realm string, req []byte
 		}
 		var ke messages.KRBError
 		if errors.As(err, &ke) {
-			return nil, newError(StatusFailure, ke.ErrorCode, "KDC %s: %s", kdcs[i], strings.TrimSpace(ke.Error()))
+			e := newError(StatusFailure, ke.ErrorCode, "KDC %s: %s", kdcs[i], strings.TrimSpace(ke.Error()))
+			e.Err = ke // for the e-data of PREAUTH_REQUIRED
+			return nil, e
 		}
 		if cerr := ctxErr(ctx); cerr != nil {
 			return nil, wrapError(StatusFailure, cerr, "talking to KDC %s", kdcs[i])
@@ -140,4 +146,93 @@ func (c *Credential) tgsExchange(ctx context.Context, sname types.PrincipalName,
 		return rep, nil
 	}
 	return messages.TGSRep{}, newError(StatusFailure, 0, "too many TGS referrals for %s", principalString(sname, ""))
+}
+
+// kdcErrPreauthRequired is KDC_ERR_PREAUTH_REQUIRED (RFC 4120, Section
+// 7.5.9).
+const kdcErrPreauthRequired = 25
+
+// asExchangeTCP gets a TGT (RFC 4120, Section 3.1) for the client's
+// password or keytab in cl.Credentials, with encrypted-timestamp
+// pre-authentication when the KDC asks for it (Section 5.2.7.2), over
+// kdcExchange. gokrb5 supplies the messages and the key derivation.
+func asExchangeTCP(ctx context.Context, cl *client.Client, realm string, req messages.ASReq) (messages.ASRep, error) {
+	k := cl.Config
+	var rep messages.ASRep
+	for attempt := 0; ; attempt++ {
+		b, err := req.Marshal()
+		if err != nil {
+			return rep, wrapError(StatusFailure, err, "encoding AS-REQ")
+		}
+		resp, err := kdcExchange(ctx, k, realm, b)
+		var ke messages.KRBError
+		if err != nil && attempt == 0 && errors.As(err, &ke) && ke.ErrorCode == kdcErrPreauthRequired {
+			pa, err := encTimestamp(cl, &ke)
+			if err != nil {
+				return rep, err
+			}
+			req.PAData = append(req.PAData, pa)
+			continue
+		}
+		if err != nil {
+			return rep, err
+		}
+		if err := safeCall(func() error { return rep.Unmarshal(resp) }); err != nil {
+			return rep, wrapError(StatusFailure, err, "decoding AS-REP")
+		}
+		var ok bool
+		err = safeCall(func() error {
+			var e error
+			ok, e = rep.Verify(k, cl.Credentials, req)
+			return e
+		})
+		if !ok || err != nil {
+			// Almost always a reply encrypted in another key than ours: a
+			// wrong password (KRB_AP_ERR_BAD_INTEGRITY, as MIT reports).
+			e := wrapError(StatusFailure, err, "AS-REP not valid (wrong password or key?)")
+			e.setKrbCode(krbAPErrBadIntegrity)
+			return rep, e
+		}
+		return rep, nil
+	}
+}
+
+// encTimestamp builds PA-ENC-TIMESTAMP with the enctype and salt the
+// KDC's ETYPE-INFO2 names.
+func encTimestamp(cl *client.Client, ke *messages.KRBError) (types.PAData, error) {
+	var pas types.PADataSequence
+	if err := safeCall(func() error { return pas.Unmarshal(ke.EData) }); err != nil {
+		return types.PAData{}, wrapError(StatusFailure, err, "decoding PREAUTH_REQUIRED e-data")
+	}
+	var etypeID int32
+	for _, pa := range pas {
+		if pa.PADataType == patype.PA_ETYPE_INFO2 {
+			info, err := pa.GetETypeInfo2()
+			if err == nil && len(info) > 0 {
+				etypeID = info[0].EType
+			}
+			break
+		}
+	}
+	et, err := crypto.GetEtype(etypeID)
+	if err != nil {
+		return types.PAData{}, wrapError(StatusFailure, err, "pre-authentication enctype %d", etypeID)
+	}
+	key, kvno, err := cl.Key(et, 0, ke)
+	if err != nil {
+		return types.PAData{}, wrapError(StatusNoCred, err, "deriving the client key")
+	}
+	ts, err := types.GetPAEncTSEncAsnMarshalled()
+	if err != nil {
+		return types.PAData{}, wrapError(StatusFailure, err, "encoding PA-ENC-TS-ENC")
+	}
+	ed, err := crypto.GetEncryptedData(ts, key, keyusage.AS_REQ_PA_ENC_TIMESTAMP, kvno)
+	if err != nil {
+		return types.PAData{}, wrapError(StatusFailure, err, "encrypting PA-ENC-TS-ENC")
+	}
+	b, err := ed.Marshal()
+	if err != nil {
+		return types.PAData{}, wrapError(StatusFailure, err, "encoding PA-ENC-TIMESTAMP")
+	}
+	return types.PAData{PADataType: patype.PA_ENC_TIMESTAMP, PADataValue: b}, nil
 }
