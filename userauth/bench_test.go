@@ -46,3 +46,18 @@ func BenchmarkPermissionsMerge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPublicKeyAuth measures an ed25519 publickey authentication
+// (one signature, one verification) over an in-memory pipe.
+func BenchmarkPublicKeyAuth(b *testing.B) {
+	var ks keyServer
+	scfg := ks.config(keyEd25519().PublicKey())
+	ccfg := &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{userauth.InMemoryPrivateKey(keyEd25519())}}
+	b.ReportAllocs()
+	for b.Loop() {
+		ks.calls = ks.calls[:0]
+		if o := run(b, ccfg, scfg); o.cerr != nil {
+			b.Fatal(o.cerr)
+		}
+	}
+}

@@ -185,12 +185,13 @@ func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*Au
 	if err != nil {
 		return res, &AuthFailure{Result: appendFatal(res, cfg, err)}
 	}
-	c := &ClientConn{l: l, cfg: cfg, sigs: cfg.ServerSigAlgs}
+	c := &ClientConn{l: l, cfg: cfg, sigs: cfg.ServerSigAlgs, hostbound: cfg.Hostbound}
 	if ext != nil {
 		res.ExtInfo = ext
 		if s := sigAlgsFrom(ext); s != nil {
 			c.sigs = s
 		}
+		c.hostbound = c.hostbound || hostboundFrom(ext)
 	}
 	var can []string // methods that can continue; nil until the first FAILURE
 	known := false

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -41,11 +42,15 @@ func joinPackets(ps ...[]byte) []byte {
 	return out
 }
 
+// fuzzKey is the one key the fuzz server accepts; short keys keep the
+// seeds under the 255-byte packet limit of splitPackets.
+var fuzzKey = keyEd25519()
+
 // fuzzServerConfig enables every built-in method plus a multi-round
 // Handler, so fuzzed payloads reach every branch.
 func fuzzServerConfig() *userauth.ServerConfig {
 	scfg := &userauth.ServerConfig{FailureDelay: -1}
-	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}, {"x-rounds@example.com"}, {"none"}}
+	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}, {"x-rounds@example.com"}, {"none"}, {"publickey"}, {"hostbased"}}
 	scfg.NoneCallback = func(_ context.Context, m userauth.ConnMeta) (*userauth.Permissions, error) {
 		if m.User == "guest" {
 			return nil, nil
@@ -65,6 +70,16 @@ func fuzzServerConfig() *userauth.ServerConfig {
 		return nil, nil
 	}
 	scfg.KeyboardInteractiveCallback = otpCallback("42")
+	scfg.PublicKeyCallback = func(_ context.Context, _ userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+		if hostkey.Equal(key, fuzzKey.PublicKey()) {
+			return nil, nil
+		}
+		return nil, errors.New("no")
+	}
+	scfg.CertChecker = certChecker()
+	scfg.HostbasedCallback = func(context.Context, userauth.ConnMeta, string, string, hostkey.PublicKey) (*userauth.Permissions, error) {
+		return nil, errors.New("no")
+	}
 	scfg.Handlers = map[string]userauth.Handler{
 		"x-rounds@example.com": userauth.HandlerFunc(func(ctx context.Context, c *userauth.ServerConn, _ *wire.UserauthRequest) (*userauth.Permissions, error) {
 			for i := 0; i < 3; i++ {
@@ -104,6 +119,8 @@ func FuzzServe(f *testing.F) {
 	f.Add(joinPackets(svc, req(&wire.UserauthRequest{Method: "x-rounds@example.com"}),
 		[]byte{61, 0}, []byte{61, 1}, []byte{61, 2}))
 	f.Add(joinPackets(svc, []byte{52}, []byte{90, 0, 0, 0, 0}))
+	f.Add(joinPackets(svc, signedRequest(f, fuzzKey, hostkey.ED25519, testSessionID, "alice", wire.ServiceConnection)))
+	f.Add(joinPackets(svc, req(&wire.UserauthRequest{Method: "publickey", Algorithm: hostkey.ED25519, PublicKey: fuzzKey.PublicKey().Marshal()})))
 	f.Add(joinPackets(svc, req(&wire.UserauthRequest{Method: "publickey", Algorithm: "ssh-ed25519", PublicKey: []byte("k")})))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ps := splitPackets(b)
@@ -134,6 +151,7 @@ func FuzzServe(f *testing.F) {
 		}
 		if err == nil {
 			ok := slices.Equal(res.Methods, []string{"password", "keyboard-interactive"}) ||
+				slices.Equal(res.Methods, []string{"publickey"}) && len(res.Keys) == 1 ||
 				slices.Equal(res.Methods, []string{"x-rounds@example.com"}) ||
 				slices.Equal(res.Methods, []string{"none"}) && res.User == "guest"
 			if !ok {

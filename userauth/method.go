@@ -35,9 +35,10 @@ type Method interface {
 // attempt. It belongs to the goroutine running Authenticate and is valid
 // only during the Method's call.
 type ClientConn struct {
-	l    *link
-	cfg  *ClientConfig
-	sigs []string // server-sig-algs, nil if unknown
+	l         *link
+	cfg       *ClientConfig
+	sigs      []string // server-sig-algs, nil if unknown
+	hostbound bool     // the server offered publickey-hostbound@openssh.com
 
 	method      string       // name of the current Method
 	ctx         wire.Context // decoding context of 60-79 for the current method
@@ -70,7 +71,7 @@ func (c *ClientConn) HostKey() []byte { return c.cfg.HostKey }
 
 // Hostbound reports whether the server offered
 // publickey-hostbound@openssh.com (OpenSSH PROTOCOL, Section 3.7).
-func (c *ClientConn) Hostbound() bool { return c.cfg.Hostbound }
+func (c *ClientConn) Hostbound() bool { return c.hostbound }
 
 // Rand returns the source of randomness for signatures.
 func (c *ClientConn) Rand() io.Reader {
@@ -215,6 +216,16 @@ func methodContext(method string) wire.Context {
 		return wire.ContextAuthGSSAPI
 	}
 	return wire.ContextNone
+}
+
+// hostboundFrom reports whether ext offers publickey-hostbound@openssh.com
+// version 0.
+func hostboundFrom(ext *wire.ExtInfo) bool {
+	if ext == nil {
+		return false
+	}
+	v, ok := ext.Lookup(wire.ExtPublicKeyHostbound)
+	return ok && string(v) == wire.ExtVersion0
 }
 
 // sigAlgsFrom returns the server-sig-algs of ext, or nil.

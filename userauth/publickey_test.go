@@ -413,7 +413,7 @@ func TestHostboundWrongHostKey(t *testing.T) {
 func TestOnDiskPrivateKey(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, pass []byte) string {
-		data, err := hostkey.MarshalPrivateKey(keyEd25519().Crypto(), "test", pass, nil)
+		data, err := hostkey.MarshalPrivateKey(keyEd25519().Crypto(), "test", pass, &hostkey.KeyFileOptions{Rounds: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,4 +578,34 @@ func TestHostbased(t *testing.T) {
 			t.Error("callback ran for a bad signature")
 		}
 	})
+}
+
+// TestHostboundRequestCut cuts a valid host-bound request at every byte
+// after the method name: each cut is a FAILURE, never a success, and
+// the server goes on answering.
+func TestHostboundRequestCut(t *testing.T) {
+	var ks keyServer
+	scfg := ks.config(keyEd25519().PublicKey())
+	scfg.MaxAuthTries = -1
+	var reqs []wire.UserauthRequest
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{userauth.InMemoryPrivateKey(keyEd25519())},
+		Hostbound: true, HostKey: testHostKey}, scfg, sniffRequests(&reqs))
+	if o.cerr != nil || len(reqs) != 1 {
+		t.Fatalf("err %v, %d requests", o.cerr, len(reqs))
+	}
+	full := reqs[0].Append(nil)
+	head := 1 + 4 + len("alice") + 4 + len(wire.ServiceConnection) + 4 + len(userauth.MethodPublicKeyHostbound)
+	rc := startServer(t, scfg)
+	rc.serviceOK()
+	for n := head; n < len(full); n++ {
+		expectFailure(t, rc, full[:n])
+	}
+	expectFailure(t, rc, append(full[:len(full):len(full)], 0)) // trailing byte
+	rc.sendRaw(full)
+	if _, err := wire.ParseUserauthSuccess(rc.recv()); err != nil {
+		t.Fatalf("the whole request: %v", err)
+	}
+	if res, err := rc.wait(); err != nil || len(res.Keys) != 1 {
+		t.Fatalf("Serve = %+v, %v", res, err)
+	}
 }

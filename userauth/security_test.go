@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -139,11 +140,30 @@ func TestA6MaxAuthTries(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		sources = append(sources, userauth.NoneAuth{})
 	}
-	for i := 0; i < 4; i++ {
-		sources = append(sources, userauth.StaticPassword("wrong"),
-			&userauth.KeyboardInteractive{Respond: answer("0")})
-	}
-	sources = append(sources, userauth.StaticPassword("right"))
+	var ks keyServer
+	scfg.PublicKeyCallback = ks.config(keyEd25519().PublicKey()).PublicKeyCallback
+	// A stand-in for the gssapi-with-mic Handler of issue #11: its
+	// failures count like any other (SECURITY.md A6, G5).
+	scfg.Handlers = map[string]userauth.Handler{wire.MethodGSSAPIWithMIC: userauth.HandlerFunc(
+		func(context.Context, *userauth.ServerConn, *wire.UserauthRequest) (*userauth.Permissions, error) {
+			return nil, errors.New("no credentials")
+		})}
+	gss := methodFunc{name: wire.MethodGSSAPIWithMIC, fn: func(ctx context.Context, c *userauth.ClientConn) error {
+		if err := c.Request(&wire.UserauthRequest{Method: wire.MethodGSSAPIWithMIC, Mechanisms: [][]byte{{6, 1, 0}}}); err != nil {
+			return err
+		}
+		_, err := c.Next(ctx)
+		return err
+	}}
+	sources = append(sources,
+		userauth.StaticPassword("wrong"),
+		&userauth.KeyboardInteractive{Respond: answer("0")},
+		userauth.InMemoryPrivateKey(keyECDSA()), // not authorized
+		gss,
+		userauth.StaticPassword("wrong"),
+		&userauth.KeyboardInteractive{Respond: answer("0")},
+		userauth.StaticPassword("right"),
+	)
 	o := run(t, &userauth.ClientConfig{User: "alice", Sources: sources}, scfg)
 	var d *wire.DisconnectError
 	if !errors.As(o.cerr, &d) || d.Reason != wire.NoMoreAuthMethodsAvailable || !d.Remote {
@@ -156,8 +176,8 @@ func TestA6MaxAuthTries(t *testing.T) {
 	if got := len(o.cres.Results); got != 16 {
 		t.Errorf("%d attempts, want 16:\n%v", got, o.cres)
 	}
-	if calls != 3 {
-		t.Errorf("password verifier ran %d times, want 3", calls)
+	if calls != 2 || len(ks.calls) != 1 {
+		t.Errorf("password verifier ran %d times, publickey callback %d; want 2, 1", calls, len(ks.calls))
 	}
 }
 
@@ -203,6 +223,12 @@ func TestA7Enumeration(t *testing.T) {
 			return nil, errors.New("denied")
 		}
 		scfg.Banner = func(userauth.ConnMeta) string { return "authorised use only\n" }
+		scfg.PublicKeyCallback = func(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+			if m.User != "alice" {
+				return nil, errors.New("no such user")
+			}
+			return nil, errors.New("key not authorized")
+		}
 		return scfg
 	}
 	malformedPK := append((&wire.UserauthRequest{Method: wire.MethodPublicKey, Algorithm: "ssh-ed25519", PublicKey: []byte{1}}).Append(nil), 0xff)
@@ -216,6 +242,12 @@ func TestA7Enumeration(t *testing.T) {
 			return append(m, malformedPK[len(malformedPK)-1])
 		},
 		"publickey valid format": func(u string) []byte {
+			return (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodPublicKey, Algorithm: "ssh-ed25519", PublicKey: keyEd25519().PublicKey().Marshal()}).Append(nil)
+		},
+		"publickey signed": func(u string) []byte {
+			return signedRequest(t, keyEd25519(), hostkey.ED25519, testSessionID, u, wire.ServiceConnection)
+		},
+		"publickey bad key blob": func(u string) []byte {
 			return (&wire.UserauthRequest{User: u, Service: wire.ServiceConnection, Method: wire.MethodPublicKey, Algorithm: "ssh-ed25519", PublicKey: []byte("blob")}).Append(nil)
 		},
 		"gssapi-with-mic": func(u string) []byte {
