@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -443,5 +444,38 @@ func TestEncryptDecrypt(t *testing.T) {
 	tok, _ = ini.Wrap([]byte("plain"), false)
 	if _, err := acc.Decrypt(tok); !errors.Is(err, ErrFailure) {
 		t.Errorf("Decrypt of an unencrypted token: %v", err)
+	}
+}
+
+// Per-message calls from several goroutines at once are serialized (run
+// with -race). Without sequence detection every token verifies.
+func TestConcurrentPerMessage(t *testing.T) {
+	ini, acc := testPair(t, etypeID.AES256_CTS_HMAC_SHA1_96, true, FlagInteg)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		wg.Go(func() {
+			for i := 0; i < 8; i++ {
+				tok, err := ini.Wrap([]byte("m"), g%2 == 0)
+				if err == nil {
+					_, _, err = acc.Unwrap(tok)
+				}
+				if err == nil {
+					var mic []byte
+					if mic, err = acc.GetMIC([]byte("x")); err == nil {
+						err = ini.VerifyMIC([]byte("x"), mic)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
