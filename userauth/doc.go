@@ -1,23 +1,33 @@
 // Package userauth implements SSH user authentication on both sides
-// (RFC 4252; keyboard-interactive, RFC 4256) over a wire.Transport,
-// together with the service request that starts it (RFC 4253,
-// Section 10).
+// (RFC 4252; keyboard-interactive, RFC 4256; OpenSSH's
+// publickey-hostbound-v00@openssh.com) over a wire.Transport, together
+// with the service request that starts it (RFC 4253, Section 10).
 //
 // # Client
 //
 // Authenticate requests the "ssh-userauth" service and tries the auth
-// sources of a ClientConfig in order, as paramiko's AuthStrategy does: a
-// source is a Method (NoneAuth, Password, KeyboardInteractive, or a
-// user-written one). Sources whose method the server says cannot
-// continue are skipped; after partial success (RFC 4252, Section 5.1)
-// the following sources serve as further factors. The AuthResult records
-// every (source, outcome) pair; when nothing authenticates, the error is
-// an *AuthFailure listing every attempt and unwrapping to the error of
-// each (a *DeniedError, ErrNotOffered, a local error, or the transport or
-// protocol error that ended the exchange).
+// sources of a ClientConfig in order, as paramiko's AuthStrategy does. A
+// source is a Method: NoneAuth, Password (a lazy getter and an optional
+// password-change callback), KeyboardInteractive (a responder that sees
+// each prompt's echo flag), PrivateKey (InMemoryPrivateKey for a
+// hostkey.Signer or a certificate signer, OnDiskPrivateKey for a key file
+// whose passphrase is asked only after the server accepts the key,
+// AgentSources for the keys of the user's ssh-agent), Hostbased, or a
+// user-written Method. PrivateKey picks rsa-sha2-512 or rsa-sha2-256 from
+// the server's server-sig-algs, offers expensive keys with a query first
+// (Query) and binds its signature to the server's host key when the
+// server offered publickey-hostbound@openssh.com.
+//
+// Sources whose method the server says cannot continue are skipped;
+// after partial success (RFC 4252, Section 5.1) the following sources
+// serve as further factors. The AuthResult records every (source,
+// outcome) pair; when nothing authenticates, the error is an
+// *AuthFailure listing every attempt and unwrapping to the error of each
+// (a *DeniedError, ErrNotOffered, a local error, or the transport or
+// protocol error that ended the exchange). Banners go to a callback.
 //
 // The engine owns the protocol state: a Method talks to the server only
-// through its ClientConn, which accepts method-specific messages (60-79)
+// through its ClientConn, which reads method-specific messages (60-79)
 // only while a request is outstanding, and the client counts as
 // authenticated only on a USERAUTH_SUCCESS that answers its own request
 // (SECURITY.md H3).
@@ -25,16 +35,19 @@
 // # Server
 //
 // Serve accepts the service request and answers requests under a
-// ServerConfig: per-method callbacks (none, password with the
-// password-change flow, keyboard-interactive) and Handlers for further
-// methods, required method chains like OpenSSH's AuthenticationMethods,
-// MaxAuthTries ("none" not counted), a minimum delay before every
-// failure answer, a password length cap and a banner. Every factor's
-// Permissions are merged explicitly into the Result (SECURITY.md A9).
-// Serve returns only after sending USERAUTH_SUCCESS; before that no
-// message of the connection protocol is ever accepted (SECURITY.md A1,
-// A2), and a SERVICE_REQUEST for anything but "ssh-userauth" is answered
-// with DISCONNECT SERVICE_NOT_AVAILABLE (A11).
+// ServerConfig: per-method callbacks (none; password with the
+// password-change flow; keyboard-interactive challenges; publickey,
+// called with the key that actually signed; hostbased), a CertChecker for
+// user and host certificates, Handlers for further methods, required
+// method chains like OpenSSH's AuthenticationMethods, MaxAuthTries
+// ("none" not counted), a minimum delay before every failure answer,
+// answers that are the same whether or not the user exists, a password
+// length cap and a banner. Every factor's Permissions are merged
+// explicitly into the Result (SECURITY.md A9). Serve returns only after
+// sending USERAUTH_SUCCESS; before that no message of the connection
+// protocol is ever accepted (SECURITY.md A1, A2), and a SERVICE_REQUEST
+// for anything but "ssh-userauth" is answered with DISCONNECT
+// SERVICE_NOT_AVAILABLE (A11).
 //
 // # Plug-in methods
 //
@@ -43,7 +56,11 @@
 // method-specific messages 60-79 through a connection handle (Write,
 // Next) and leave SUCCESS, FAILURE, failure counting and delays to the
 // engine, so that a multi-round-trip method such as gssapi-with-mic
-// (RFC 4462, Section 3) fits without touching the engine.
+// (RFC 4462, Section 3) fits without touching the engine: its client
+// Method sends the request with the mechanism OIDs, reads
+// GSSAPI_RESPONSE and tokens with Next and answers with Write; its
+// server Handler answers tokens with Write until the context completes,
+// then reads the MIC, and returns the Permissions or an error.
 //
 // # Goroutines and contexts
 //
