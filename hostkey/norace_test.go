@@ -3,3 +3,5 @@
 package hostkey_test
 
 const h4SamplesRace = 10000
+
+const raceEnabled = false

@@ -7,3 +7,7 @@ package hostkey_test
 // constant nonce bit still fails with certainty, and a varying one passes
 // with probability 1 - 2^-999.
 const h4SamplesRace = 1000
+
+// raceEnabled skips the costliest bcrypt_pbkdf vectors under -race; the
+// full set runs without it.
+const raceEnabled = true
