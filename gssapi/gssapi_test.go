@@ -479,3 +479,38 @@ func TestConcurrentPerMessage(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Our RFC 3961 encryption with cached keys matches gokrb5's
+// EncryptMessage and DecryptMessage in both directions.
+func TestEncryptMatchesGokrb5(t *testing.T) {
+	for _, et := range etypes {
+		t.Run(et.name, func(t *testing.T) {
+			k, err := newPerMessageKey(randKey(t, et.id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, msg := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte("abcdefgh"), 33)} {
+				ct, err := k.encrypt(msg, 24)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pt, err := k.et.DecryptMessage(k.key.KeyValue, ct, 24)
+				if err != nil || !bytes.Equal(pt, msg) {
+					t.Errorf("gokrb5 decrypting ours: %q %v", pt, err)
+				}
+				_, ct, err = k.et.EncryptMessage(k.key.KeyValue, msg, 22)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pt, err = k.decrypt(ct, 22)
+				if err != nil || !bytes.Equal(pt, msg) {
+					t.Errorf("decrypting gokrb5's: %q %v", pt, err)
+				}
+				ct[len(ct)-1] ^= 1
+				if _, err := k.decrypt(ct, 22); err == nil {
+					t.Error("tampered ciphertext decrypted")
+				}
+			}
+		})
+	}
+}

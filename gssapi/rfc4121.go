@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/crypto/common"
@@ -31,6 +32,8 @@ type perMessageKey struct {
 	key types.EncryptionKey
 	et  etype.EType
 	kc  map[uint32][]byte // usage -> Kc (RFC 3961, Section 5.3)
+	ke  map[uint32][]byte // usage -> Ke
+	ki  map[uint32][]byte // usage -> Ki
 }
 
 // rc4HMAC is the RFC 4757 enctype, whose GSS tokens are not RFC 4121's.
@@ -47,25 +50,112 @@ func newPerMessageKey(k types.EncryptionKey) (*perMessageKey, error) {
 	if len(k.KeyValue) != keySize(et) {
 		return nil, newError(StatusFailure, 0, "key of %d bytes for encryption type %d", len(k.KeyValue), k.KeyType)
 	}
-	return &perMessageKey{key: k, et: et, kc: map[uint32][]byte{}}, nil
+	return &perMessageKey{key: k, et: et, kc: map[uint32][]byte{}, ke: map[uint32][]byte{}, ki: map[uint32][]byte{}}, nil
 }
 
 // checksum is the RFC 3961 simplified-profile keyed checksum
 // (get_mic) of data: HMAC with Kc = DK(key, usage | 0x99), truncated, as
 // gokrb5's GetChecksumHash computes it, with Kc cached per usage.
 func (k *perMessageKey) checksum(data []byte, usage uint32) ([]byte, error) {
-	kc, ok := k.kc[usage]
-	if !ok {
-		var err error
-		kc, err = k.et.DeriveKey(k.key.KeyValue, common.GetUsageKc(usage))
-		if err != nil {
-			return nil, wrapError(StatusFailure, err, "deriving checksum key")
-		}
-		k.kc[usage] = kc
+	kc, err := k.derived(k.kc, usage, common.GetUsageKc)
+	if err != nil {
+		return nil, err
 	}
-	mac := hmac.New(k.et.GetHashFunc(), kc)
-	mac.Write(data)
-	return mac.Sum(nil)[:k.et.GetHMACBitLength()/8], nil
+	return k.mac(kc, data), nil
+}
+
+func (k *perMessageKey) derived(cache map[uint32][]byte, usage uint32, constant func(uint32) []byte) ([]byte, error) {
+	if d, ok := cache[usage]; ok {
+		return d, nil
+	}
+	d, err := k.et.DeriveKey(k.key.KeyValue, constant(usage))
+	if err != nil {
+		return nil, wrapError(StatusFailure, err, "deriving a key")
+	}
+	cache[usage] = d
+	return d, nil
+}
+
+func (k *perMessageKey) mac(key []byte, data ...[]byte) []byte {
+	m := hmac.New(k.et.GetHashFunc(), key)
+	for _, d := range data {
+		m.Write(d)
+	}
+	return m.Sum(nil)[:k.et.GetHMACBitLength()/8]
+}
+
+// aesProfile reports whether the RFC 3962 or RFC 8009 encryption below
+// applies; other enctypes go through gokrb5's EncryptMessage.
+func (k *perMessageKey) aesProfile() (ok, rfc8009 bool) {
+	switch k.et.GetETypeID() {
+	case etypeID.AES128_CTS_HMAC_SHA1_96, etypeID.AES256_CTS_HMAC_SHA1_96:
+		return true, false
+	case etypeID.AES128_CTS_HMAC_SHA256_128, etypeID.AES256_CTS_HMAC_SHA384_192:
+		return true, true
+	}
+	return false, false
+}
+
+// encrypt is the RFC 3961 encrypt operation with cached Ke and Ki:
+// AES-CTS(Ke, confounder | msg), then the HMAC, over the plaintext for
+// RFC 3962 and over the zero IV and ciphertext for RFC 8009.
+func (k *perMessageKey) encrypt(msg []byte, usage uint32) ([]byte, error) {
+	ok, is8009 := k.aesProfile()
+	if !ok {
+		_, ct, err := k.et.EncryptMessage(k.key.KeyValue, msg, usage)
+		return ct, err
+	}
+	ke, err := k.derived(k.ke, usage, common.GetUsageKe)
+	if err != nil {
+		return nil, err
+	}
+	ki, err := k.derived(k.ki, usage, common.GetUsageKi)
+	if err != nil {
+		return nil, err
+	}
+	pt := make([]byte, k.et.GetConfounderByteSize(), k.et.GetConfounderByteSize()+len(msg))
+	if _, err := rand.Read(pt); err != nil {
+		return nil, err
+	}
+	pt = append(pt, msg...)
+	_, ct, err := k.et.EncryptData(ke, pt)
+	if err != nil {
+		return nil, err
+	}
+	if is8009 {
+		return append(ct, k.mac(ki, make([]byte, 16), ct)...), nil
+	}
+	return append(ct, k.mac(ki, pt)...), nil
+}
+
+// decrypt reverses encrypt and checks the HMAC. The caller has checked
+// that ct holds at least a confounder and an HMAC.
+func (k *perMessageKey) decrypt(ct []byte, usage uint32) ([]byte, error) {
+	ok, is8009 := k.aesProfile()
+	if !ok {
+		return k.et.DecryptMessage(k.key.KeyValue, ct, usage)
+	}
+	ke, err := k.derived(k.ke, usage, common.GetUsageKe)
+	if err != nil {
+		return nil, err
+	}
+	ki, err := k.derived(k.ki, usage, common.GetUsageKi)
+	if err != nil {
+		return nil, err
+	}
+	h := k.et.GetHMACBitLength() / 8
+	body, tag := ct[:len(ct)-h], ct[len(ct)-h:]
+	if is8009 && !hmac.Equal(tag, k.mac(ki, make([]byte, 16), body)) {
+		return nil, errors.New("integrity check failed")
+	}
+	pt, err := k.et.DecryptData(ke, body)
+	if err != nil {
+		return nil, err
+	}
+	if !is8009 && !hmac.Equal(tag, k.mac(ki, pt)) {
+		return nil, errors.New("integrity check failed")
+	}
+	return pt[k.et.GetConfounderByteSize():], nil
 }
 
 // keySize returns the protocol key length of et. gokrb5 reports 24 bytes
@@ -198,7 +288,7 @@ func makeWrap(k *perMessageKey, flags byte, seq uint64, msg []byte, conf bool) (
 		hdr := h.append(nil)
 		pt := make([]byte, 0, len(msg)+tokenHeaderLen)
 		pt = append(append(pt, msg...), hdr...)
-		_, ct, err := k.et.EncryptMessage(k.key.KeyValue, pt, sealUsage(fromAcc))
+		ct, err := k.encrypt(pt, sealUsage(fromAcc))
 		if err != nil {
 			return nil, wrapError(StatusFailure, err, "encrypting wrap token")
 		}
@@ -275,7 +365,7 @@ func decryptMessage(k *perMessageKey, ct []byte, usage uint32) (pt []byte, err e
 			pt, err = nil, newError(StatusDefectiveToken, 0, "ciphertext rejected by decryption: %v", r)
 		}
 	}()
-	pt, err = k.et.DecryptMessage(k.key.KeyValue, ct, usage)
+	pt, err = k.decrypt(ct, usage)
 	if err != nil {
 		return nil, wrapError(StatusBadSig, err, "decrypting")
 	}
