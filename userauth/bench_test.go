@@ -1,7 +1,11 @@
 package userauth_test
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/sshstack/sshstack/userauth"
 )
@@ -59,5 +63,37 @@ func BenchmarkPublicKeyAuth(b *testing.B) {
 		if o := run(b, ccfg, scfg); o.cerr != nil {
 			b.Fatal(o.cerr)
 		}
+	}
+}
+
+// BenchmarkA7FailureLatency reports the median time to a password
+// FAILURE for an existing and a missing user under the default failure
+// delay (SECURITY.md A7 asks for a difference under 5 ms). It measures;
+// TestA7Enumeration asserts.
+func BenchmarkA7FailureLatency(b *testing.B) {
+	scfg := &userauth.ServerConfig{PasswordCallback: func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+		if m.User == "alice" {
+			return nil, errors.New("wrong password")
+		}
+		return nil, errors.New("no such user")
+	}, MaxAuthTries: -1}
+	median := func(user string) time.Duration {
+		rc := startServer(b, scfg)
+		rc.serviceOK()
+		var d []time.Duration
+		for i := 0; i < 50; i++ {
+			start := time.Now()
+			rc.send(passwordReq(user, "guess"))
+			rc.recv()
+			d = append(d, time.Since(start))
+		}
+		rc.finish()
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	for b.Loop() {
+		valid, invalid := median("alice"), median("mallory")
+		b.ReportMetric(float64(valid.Microseconds())/1000, "valid-ms")
+		b.ReportMetric(float64(invalid.Microseconds())/1000, "invalid-ms")
 	}
 }

@@ -53,6 +53,10 @@ var (
 	// response is longer than MaxPasswordLen (SECURITY.md A8).
 	ErrPasswordTooLong = errors.New("userauth: password too long")
 
+	// ErrConfig means a ServerConfig cannot work, for example a chain
+	// naming a method that is not enabled.
+	ErrConfig = errors.New("userauth: invalid configuration")
+
 	// ErrSourceAddress means a factor's source-address restriction does
 	// not allow the client's address.
 	ErrSourceAddress = errors.New("userauth: source address not allowed")

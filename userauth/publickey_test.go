@@ -528,6 +528,10 @@ func TestAgent(t *testing.T) {
 	if _, _, err := userauth.AgentSources(ctx, filepath.Join(dir, "none")); err == nil {
 		t.Error("AgentSources on a missing socket succeeded")
 	}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	if _, _, err := userauth.AgentSources(ctx, ""); !errors.Is(err, userauth.ErrNoAgent) {
+		t.Errorf("without SSH_AUTH_SOCK: %v, want ErrNoAgent", err)
+	}
 }
 
 func TestHostbased(t *testing.T) {

@@ -473,3 +473,14 @@ func TestContextCancel(t *testing.T) {
 		}
 	})
 }
+
+func TestConfigChainNotEnabled(t *testing.T) {
+	scfg := fastServer()
+	scfg.PasswordCallback = func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) { return nil, nil }
+	scfg.AuthenticationMethods = [][]string{{"password", "gssapi-with-mic"}}
+	a, b := wirePipe()
+	defer a.Close()
+	if _, err := userauth.Serve(context.Background(), b, scfg, userauth.ConnInfo{}); !errors.Is(err, userauth.ErrConfig) {
+		t.Fatalf("err = %v, want ErrConfig", err)
+	}
+}

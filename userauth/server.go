@@ -284,7 +284,8 @@ type server struct {
 // answers USERAUTH_REQUESTs (RFC 4252, Section 5) under cfg until one of
 // the required chains is complete, and returns the authenticated user and
 // the Permissions merged over every factor. info describes the
-// connection.
+// connection. A chain that names a method without a callback or Handler
+// is an error wrapping ErrConfig, returned before anything is read.
 //
 // Serve returns only after USERAUTH_SUCCESS has been sent. Before that,
 // nothing but the methods' callbacks runs: any message of the connection
@@ -299,6 +300,13 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnIn
 	s.handlers = s.builtinHandlers()
 	maps.Copy(s.handlers, cfg.Handlers)
 	s.chains = newChainState(cfg.AuthenticationMethods, s.enabled())
+	for _, chain := range cfg.AuthenticationMethods {
+		for _, m := range chain {
+			if s.handlers[m] == nil {
+				return nil, fmt.Errorf("userauth: AuthenticationMethods names %q, which is not enabled: %w", m, ErrConfig)
+			}
+		}
+	}
 	if err := acceptService(ctx, s.l); err != nil {
 		return nil, err
 	}
