@@ -321,3 +321,20 @@ func (n *Name) principalOf() (types.PrincipalName, string) {
 func sameMN(a *Name, pn types.PrincipalName, realm string) bool {
 	return a.realm == realm && a.principal.Equal(pn)
 }
+
+// DisplayAs returns the name in the syntax of another name type
+// (gss_display_name_ext, python-gssapi's Name.display_as). A Kerberos
+// mechanism name "svc/host@REALM" displays as NameHostbasedService
+// "svc@host"; NameKerberosPrincipal gives String. Other conversions fail
+// with ErrUnavailable.
+func (n *Name) DisplayAs(nameType OID) (string, error) {
+	switch {
+	case nameType == n.nameType || nameType == NameKerberosPrincipal && n.mech != "":
+		return n.String(), nil
+	case nameType == NameHostbasedService && n.mech != "" && len(n.principal.NameString) == 2:
+		return n.principal.NameString[0] + "@" + n.principal.NameString[1], nil
+	case nameType == NameUser && n.mech != "" && len(n.principal.NameString) == 1:
+		return n.principal.NameString[0], nil
+	}
+	return "", newError(StatusUnavailable, 0, "cannot display %q as %s", n, nameType)
+}

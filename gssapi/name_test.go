@@ -540,3 +540,20 @@ func FuzzParseCCache(f *testing.F) {
 		}
 	})
 }
+
+func TestDisplayAs(t *testing.T) {
+	mn := principalName(types.NewPrincipalName(3, "host/h.example"), "R")
+	if s, err := mn.DisplayAs(NameHostbasedService); err != nil || s != "host@h.example" {
+		t.Errorf("hostbased: %q %v", s, err)
+	}
+	if s, err := mn.DisplayAs(NameKerberosPrincipal); err != nil || s != "host/h.example@R" {
+		t.Errorf("principal: %q %v", s, err)
+	}
+	if _, err := mn.DisplayAs(NameUser); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("user: %v", err)
+	}
+	u := principalName(types.NewPrincipalName(1, "alice"), "R")
+	if s, err := u.DisplayAs(NameUser); err != nil || s != "alice" {
+		t.Errorf("user: %q %v", s, err)
+	}
+}
