@@ -78,14 +78,24 @@ func (n *Name) String() string {
 
 // Type returns the name type OID. For a mechanism name it is
 // NameKerberosPrincipal.
-func (n *Name) Type() OID { return n.nameType }
+func (n *Name) Type() OID {
+	if n == nil {
+		return ""
+	}
+	return n.nameType
+}
 
 // Mech returns the mechanism of a mechanism name, or "" if n is not one.
-func (n *Name) Mech() OID { return n.mech }
+func (n *Name) Mech() OID {
+	if n == nil {
+		return ""
+	}
+	return n.mech
+}
 
 // IsMechName reports whether n is a mechanism name (the result of
 // Canonicalize, of a context's peer name or of a credential's name).
-func (n *Name) IsMechName() bool { return n.mech != "" }
+func (n *Name) IsMechName() bool { return n != nil && n.mech != "" }
 
 // Canonicalize returns the mechanism name of n for mech
 // (GSS_Canonicalize_name, RFC 2743, Section 2.4.14), using the default
@@ -98,6 +108,9 @@ func (n *Name) Canonicalize(mech OID) (*Name, error) {
 
 // CanonicalizeConfig is Canonicalize with an explicit configuration.
 func (n *Name) CanonicalizeConfig(cfg *Config, mech OID) (*Name, error) {
+	if n == nil {
+		return nil, newError(StatusBadName, 0, "nil name")
+	}
 	if mech == "" {
 		mech = MechKerberos5
 	}
@@ -269,6 +282,9 @@ func (n *Name) Equal(o *Name) bool {
 // the DER mechanism OID, the OID, the 4-byte length of the name and the
 // name. It returns ErrNameNotMN for a name that is not a mechanism name.
 func (n *Name) Export() ([]byte, error) {
+	if n == nil {
+		return nil, newError(StatusBadName, 0, "nil name")
+	}
 	if n.mech == "" {
 		return nil, newError(StatusNameNotMN, 0, "%q is not a mechanism name", n.display)
 	}
@@ -328,6 +344,9 @@ func sameMN(a *Name, pn types.PrincipalName, realm string) bool {
 // "svc@host"; NameKerberosPrincipal gives String. Other conversions fail
 // with ErrUnavailable.
 func (n *Name) DisplayAs(nameType OID) (string, error) {
+	if n == nil {
+		return "", newError(StatusBadName, 0, "nil name")
+	}
 	switch {
 	case nameType == n.nameType || nameType == NameKerberosPrincipal && n.mech != "":
 		return n.String(), nil

@@ -557,3 +557,19 @@ func TestDisplayAs(t *testing.T) {
 		t.Errorf("user: %q %v", s, err)
 	}
 }
+
+func TestNilName(t *testing.T) {
+	var n *Name
+	if _, err := n.Canonicalize(MechKerberos5); !errors.Is(err, ErrBadName) {
+		t.Error(err)
+	}
+	if _, err := n.Export(); !errors.Is(err, ErrBadName) {
+		t.Error(err)
+	}
+	if n.String() != "" || n.IsMechName() || n.Type() != "" || n.Mech() != "" || !n.Equal(nil) {
+		t.Error("nil name accessors")
+	}
+	if _, err := NewInitContext(nil, nil); !errors.Is(err, ErrBadName) {
+		t.Error(err)
+	}
+}
