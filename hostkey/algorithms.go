@@ -199,3 +199,28 @@ func init() {
 	Register(&builtin{SKED25519, []string{SKED25519}, parseSKED25519})
 	Register(&builtin{SKECDSAP256, []string{SKECDSAP256}, parseSKECDSA})
 }
+
+// DefaultAlgorithms returns sshstack's default public-key algorithm
+// preference, for host keys and user keys alike: Ed25519 and RSA/SHA-2,
+// certificates first, security keys after plain keys. It leaves out
+// ssh-rsa (SHA-1) and the NIST-curve ECDSA algorithms, which ssh-audit
+// fails (SECURITY.md L5); callers who need to reach such hosts add them,
+// or use OpenSSHAlgorithms. The caller owns the returned slice.
+func DefaultAlgorithms() []string {
+	return []string{
+		ED25519Cert, SKED25519Cert, RSASHA512Cert, RSASHA256Cert,
+		ED25519, SKED25519, RSASHA512, RSASHA256,
+	}
+}
+
+// OpenSSHAlgorithms returns OpenSSH 9.2's default HostKeyAlgorithms and
+// PubkeyAcceptedAlgorithms (ssh -G), ECDSA included. The caller owns the
+// returned slice.
+func OpenSSHAlgorithms() []string {
+	return []string{
+		ED25519Cert, ECDSAP256Cert, ECDSAP384Cert, ECDSAP521Cert,
+		SKED25519Cert, SKECDSAP256Cert, RSASHA512Cert, RSASHA256Cert,
+		ED25519, ECDSAP256, ECDSAP384, ECDSAP521,
+		SKED25519, SKECDSAP256, RSASHA512, RSASHA256,
+	}
+}

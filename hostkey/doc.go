@@ -24,7 +24,10 @@
 // or requested algorithm to the key type its blob must have
 // ("rsa-sha2-256" -> "ssh-rsa"), SignatureFormat to the signature format
 // it must produce, and SignatureAlgorithms lists what a key can be used
-// with (RSA: rsa-sha2-512, rsa-sha2-256, ssh-rsa).
+// with (RSA: rsa-sha2-512, rsa-sha2-256, ssh-rsa). DefaultAlgorithms is
+// our preference list for host-key and user-key algorithms (Ed25519 and
+// RSA/SHA-2 with their certificates and sk forms; no ECDSA, no SHA-1) and
+// OpenSSHAlgorithms is OpenSSH 9.2's.
 //
 // Protocol code verifies with Policy.Verify(pub, algorithm, data, sig):
 // it refuses an algorithm the Policy disables, a key whose type is not

@@ -11,6 +11,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -413,3 +415,20 @@ const (
 	fingerprintVectorSHA256 = "SHA256:bbXpuKG6zhzdmnxq256TlqzFBzRl2f6OOg722cYNbU8"
 	fingerprintVectorMD5    = "MD5:cf:07:be:9d:68:ae:65:54:6d:a0:93:c3:6f:bd:0d:82"
 )
+
+func TestDefaultAlgorithmLists(t *testing.T) {
+	// Recorded from OpenSSH 9.2: ssh -F none -G localhost | grep hostkeyalgorithms.
+	const openssh = "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256"
+	if got := strings.Join(hostkey.OpenSSHAlgorithms(), ","); got != openssh {
+		t.Errorf("OpenSSHAlgorithms:\n got %s\nwant %s", got, openssh)
+	}
+	var p *hostkey.Policy
+	for _, a := range append(hostkey.DefaultAlgorithms(), hostkey.OpenSSHAlgorithms()...) {
+		if hostkey.KeyTypeForAlgorithm(a) == "" || !p.Allows(a) {
+			t.Errorf("%s: not a known, allowed algorithm", a)
+		}
+		if strings.Contains(a, "nistp") && slices.Contains(hostkey.DefaultAlgorithms(), a) {
+			t.Errorf("%s in DefaultAlgorithms", a)
+		}
+	}
+}
