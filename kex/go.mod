@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/sshstack/sshstack/cipher v0.0.0
+	github.com/sshstack/sshstack/hostkey v0.0.0
 	github.com/sshstack/sshstack/packet v0.0.0
 	github.com/sshstack/sshstack/wire v0.0.0
 	go.uber.org/goleak v1.3.0
@@ -15,6 +16,7 @@ require golang.org/x/sys v0.49.0 // indirect
 
 replace (
 	github.com/sshstack/sshstack/cipher => ../cipher
+	github.com/sshstack/sshstack/hostkey => ../hostkey
 	github.com/sshstack/sshstack/packet => ../packet
 	github.com/sshstack/sshstack/wire => ../wire
 )
