@@ -32,17 +32,20 @@ type ClientConfig struct {
 	// wire.Sanitize before showing it on a terminal. nil drops banners.
 	Banner func(message, language string)
 
-	// ServerSigAlgs are the server's server-sig-algs from EXT_INFO
-	// (RFC 8308, Section 3.1) as kex received them; nil if none. An
-	// EXT_INFO the transport passes up overrides it.
+	// ServerSigAlgs are the server's server-sig-algs (RFC 8308,
+	// Section 3.1). nil means: take them from an EXT_INFO the transport
+	// passes up, or else, after SERVICE_ACCEPT, from the transport's
+	// PeerExtensions method if it has one (kex.Transport does).
 	ServerSigAlgs []string
 
 	// HostKey is the server's host key blob from key exchange; publickey
-	// signs it into publickey-hostbound-v00@openssh.com requests.
+	// signs it into publickey-hostbound-v00@openssh.com requests. nil
+	// means the transport's HostKey method if it has one.
 	HostKey []byte
 
 	// Hostbound says the server offered publickey-hostbound@openssh.com
-	// in EXT_INFO (OpenSSH PROTOCOL, Section 3.7).
+	// (OpenSSH PROTOCOL, Section 3.7); it is also set when the EXT_INFO
+	// found as for ServerSigAlgs offers it.
 	Hostbound bool
 
 	// Rand is the source of randomness for signatures; nil means
@@ -59,6 +62,13 @@ func (cfg *ClientConfig) service() string {
 	}
 	return cfg.Service
 }
+
+// Optional methods of a wire.Transport that consumes EXT_INFO and knows
+// the host key itself, as kex.Transport does.
+type (
+	peerExtensions interface{ PeerExtensions() []wire.Extension }
+	hostKeyer      interface{ HostKey() []byte }
+)
 
 // An Outcome is the result of one source in an AuthResult.
 type Outcome uint8
@@ -185,13 +195,22 @@ func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*Au
 	if err != nil {
 		return res, &AuthFailure{Result: appendFatal(res, cfg, err)}
 	}
-	c := &ClientConn{l: l, cfg: cfg, sigs: cfg.ServerSigAlgs, hostbound: cfg.Hostbound}
-	if ext != nil {
-		res.ExtInfo = ext
-		if s := sigAlgsFrom(ext); s != nil {
-			c.sigs = s
+	c := &ClientConn{l: l, cfg: cfg, sigs: cfg.ServerSigAlgs, hostbound: cfg.Hostbound, hostKey: cfg.HostKey}
+	if ext == nil {
+		if pe, ok := t.(peerExtensions); ok {
+			if e := pe.PeerExtensions(); e != nil {
+				ext = &wire.ExtInfo{Extensions: e}
+			}
 		}
-		c.hostbound = c.hostbound || hostboundFrom(ext)
+	} else {
+		res.ExtInfo = ext
+	}
+	if c.sigs == nil {
+		c.sigs = sigAlgsFrom(ext)
+	}
+	c.hostbound = c.hostbound || hostboundFrom(ext)
+	if hk, ok := t.(hostKeyer); ok && c.hostKey == nil {
+		c.hostKey = hk.HostKey()
 	}
 	var can []string // methods that can continue; nil until the first FAILURE
 	known := false

@@ -39,6 +39,7 @@ type ClientConn struct {
 	cfg       *ClientConfig
 	sigs      []string // server-sig-algs, nil if unknown
 	hostbound bool     // the server offered publickey-hostbound@openssh.com
+	hostKey   []byte   // the server's host key blob, nil if unknown
 
 	method      string       // name of the current Method
 	ctx         wire.Context // decoding context of 60-79 for the current method
@@ -66,8 +67,8 @@ func (c *ClientConn) SessionID() []byte { return c.l.t.SessionID() }
 func (c *ClientConn) ServerSigAlgs() []string { return c.sigs }
 
 // HostKey returns the server's host key blob as verified during key
-// exchange (ClientConfig.HostKey), or nil.
-func (c *ClientConn) HostKey() []byte { return c.cfg.HostKey }
+// exchange (ClientConfig.HostKey or the transport's), or nil.
+func (c *ClientConn) HostKey() []byte { return c.hostKey }
 
 // Hostbound reports whether the server offered
 // publickey-hostbound@openssh.com (OpenSSH PROTOCOL, Section 3.7).

@@ -1,6 +1,7 @@
 package userauth_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -611,5 +612,54 @@ func TestHostboundRequestCut(t *testing.T) {
 	}
 	if res, err := rc.wait(); err != nil || len(res.Keys) != 1 {
 		t.Fatalf("Serve = %+v, %v", res, err)
+	}
+}
+
+// kexLike is a transport that, like kex.Transport, consumes EXT_INFO and
+// knows the host key, exposing them through optional methods.
+type kexLike struct {
+	wire.Transport
+	ext []wire.Extension
+	hk  []byte
+}
+
+func (k kexLike) PeerExtensions() []wire.Extension { return k.ext }
+func (k kexLike) HostKey() []byte                  { return k.hk }
+
+// TestTransportExtensions: server-sig-algs, the host-bound offer and the
+// host key come from the transport when the configs leave them out.
+func TestTransportExtensions(t *testing.T) {
+	a, b := wirePipe()
+	ext := []wire.Extension{
+		{Name: wire.ExtServerSigAlgs, Value: wire.NameListValue([]string{"ssh-ed25519", "rsa-sha2-256"})},
+		{Name: wire.ExtPublicKeyHostbound, Value: []byte(wire.ExtVersion0)},
+	}
+	var ks keyServer
+	scfg := ks.config(keyRSA().PublicKey())
+	var reqs []wire.UserauthRequest
+	see := sniffRequests(&reqs)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	var sres *userauth.Result
+	var serr error
+	wg.Go(func() {
+		sres, serr = userauth.Serve(ctx, kexLike{Transport: sniffer{b, see}, hk: testHostKey}, scfg, userauth.ConnInfo{})
+		b.Close()
+	})
+	_, cerr := userauth.Authenticate(ctx, kexLike{Transport: a, ext: ext, hk: testHostKey},
+		&userauth.ClientConfig{User: "alice", Sources: []userauth.Method{userauth.InMemoryPrivateKey(keyRSA())}})
+	a.Close()
+	wg.Wait()
+	if cerr != nil || serr != nil {
+		t.Fatalf("client %v, server %v", cerr, serr)
+	}
+	if len(reqs) != 1 || reqs[0].Method != userauth.MethodPublicKeyHostbound || len(sres.Keys) != 1 {
+		t.Fatalf("requests %+v", reqs)
+	}
+	// rsa-sha2-256, the only RSA algorithm in server-sig-algs, is in the
+	// host-bound request's fields.
+	if !bytes.Contains(reqs[0].Rest, []byte(hostkey.RSASHA256)) || bytes.Contains(reqs[0].Rest, []byte(hostkey.RSASHA512)) {
+		t.Error("algorithm not chosen from the transport's server-sig-algs")
 	}
 }

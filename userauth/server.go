@@ -61,8 +61,9 @@ type ConnInfo struct {
 	RemoteAddr net.Addr
 
 	// HostKey is the blob of the host key the server proved in key
-	// exchange; publickey-hostbound requests must name it. nil refuses
-	// them.
+	// exchange; publickey-hostbound requests must name it. nil means the
+	// transport's HostKey method if it has one (kex.Transport does);
+	// with neither, host-bound requests are refused.
 	HostKey []byte
 }
 
@@ -296,6 +297,9 @@ type server struct {
 // ErrMaxAuthTries) and returns an error; closing t is left to the caller,
 // except that t is closed when ctx is done during a read.
 func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnInfo) (*Result, error) {
+	if hk, ok := t.(hostKeyer); ok && info.HostKey == nil {
+		info.HostKey = hk.HostKey()
+	}
 	s := &server{cfg: cfg, l: newLink(t, cfg.Logger), info: info, remote: info.RemoteAddr, perms: &Permissions{}}
 	s.handlers = s.builtinHandlers()
 	maps.Copy(s.handlers, cfg.Handlers)
