@@ -5,13 +5,18 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os/user"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/sshstack/sshstack/conformance/krb5test"
+	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/gssapi/xsshgss"
 )
@@ -138,4 +143,158 @@ func TestGSSXCryptoSSH(t *testing.T) {
 			t.Errorf("handshake succeeded without a keytab entry (AllowLogin saw %q)", seen)
 		}
 	})
+}
+
+// The xsshgss client authenticates to OpenSSH 9.2's sshd (MIT GSS-API
+// on the server side) with gssapi-with-mic, and delegates its TGT.
+func TestGSSXCryptoClientOpenSSH(t *testing.T) {
+	noLeaks(t)
+	// sshd maps the principal to the login user through auth_to_local:
+	// alice@SSHSTACK.TEST may log in as the user running the test.
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kdc := krb5test.Start(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
+	kdc.AddService(t, "host/localhost")
+	kdc.AddUser(t, "alice", "alicepw")
+	kt := kdc.Keytab(t, "host/localhost")
+	cc := kdc.Kinit(t, "alice", "alicepw")
+	kdc.Setenv(t)
+	t.Setenv("KRB5CCNAME", "FILE:"+cc)
+	srv := sshdtest.Start(t, sshdtest.Options{
+		Config: []string{
+			"GSSAPIAuthentication yes",
+			"GSSAPIStrictAcceptorCheck no", // the keytab has host/localhost, not host/<hostname>
+			"GSSAPICleanupCredentials yes",
+			"PubkeyAuthentication no",
+			"PasswordAuthentication no",
+			"KbdInteractiveAuthentication no",
+		},
+		Env: []string{"KRB5_KTNAME=FILE:" + kt},
+	})
+	cfg := &ssh.ClientConfig{
+		User:            u.Username,
+		Auth:            []ssh.AuthMethod{ssh.GSSAPIWithMICAuthMethod(&xsshgss.Client{Delegate: true}, "localhost")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), // host keys are not what this test is about
+		Timeout:         20 * time.Second,
+	}
+	client, err := ssh.Dial("tcp", srv.Addr, cfg)
+	if err != nil {
+		t.Fatalf("ssh to OpenSSH with gssapi-with-mic: %v\n%s", err, srv.Log())
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	// The delegated TGT is in the session's KRB5CCNAME; klist shows it.
+	out, err := sess.CombinedOutput("echo \"cache=$KRB5CCNAME\"; klist")
+	if err != nil {
+		t.Fatalf("klist in the session: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), cc) || !strings.Contains(string(out), "cache=FILE:") {
+		t.Errorf("the session does not use sshd's stored delegated cache:\n%s", out)
+	}
+	if !strings.Contains(string(out), "alice@SSHSTACK.TEST") || !strings.Contains(string(out), "krbtgt/SSHSTACK.TEST@SSHSTACK.TEST") {
+		t.Errorf("session klist does not show the delegated TGT:\n%s", out)
+	}
+	if !strings.Contains(srv.Log(), "Authorized to") && !strings.Contains(srv.Log(), "Accepted gssapi-with-mic") {
+		t.Errorf("sshd log lacks the gssapi-with-mic acceptance:\n%s", srv.Log())
+	}
+}
+
+// OpenSSH's ssh client (MIT GSS-API) authenticates with gssapi-with-mic
+// to an x/crypto/ssh server using xsshgss.Server, and delegates its TGT.
+func TestGSSOpenSSHClientXCryptoServer(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	_, hk, _ := ed25519.GenerateKey(rand.Reader)
+	signer, err := ssh.NewSignerFromKey(hk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var principal string
+	var delegated *gssapi.Credential
+	scfg := &ssh.ServerConfig{
+		GSSAPIWithMICConfig: &ssh.GSSAPIWithMICConfig{
+			Server: &xsshgss.Server{Delegated: func(p string, c *gssapi.Credential) {
+				mu.Lock()
+				delegated = c
+				mu.Unlock()
+			}},
+			AllowLogin: func(c ssh.ConnMetadata, p string) (*ssh.Permissions, error) {
+				mu.Lock()
+				principal = p
+				mu.Unlock()
+				if p != r.alice() {
+					return nil, fmt.Errorf("principal %q not allowed", p)
+				}
+				return nil, nil
+			},
+		},
+	}
+	scfg.AddHostKey(signer)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		conn, chans, reqs, err := ssh.NewServerConn(c, scfg)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		go ssh.DiscardRequests(reqs)
+		for nc := range chans {
+			if nc.ChannelType() != "session" {
+				nc.Reject(ssh.UnknownChannelType, "session only")
+				continue
+			}
+			ch, creqs, err := nc.Accept()
+			if err != nil {
+				return
+			}
+			for req := range creqs {
+				if req.Type != "exec" {
+					req.Reply(false, nil)
+					continue
+				}
+				req.Reply(true, nil)
+				io.WriteString(ch, "gss ok\n")
+				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
+				ch.Close()
+				break
+			}
+			conn.Close()
+		}
+	})
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	res, err := sshdtest.RunSSH(testCtx(t), nil,
+		"-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIDelegateCredentials=yes",
+		"-o", "PreferredAuthentications=gssapi-with-mic", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+		"-p", port, "alice@localhost", "true")
+	if err != nil || res.ExitCode != 0 || !strings.Contains(string(res.Stdout), "gss ok") {
+		t.Fatalf("ssh: %v exit %d\nstdout %s\nstderr %s", err, res.ExitCode, res.Stdout, res.Stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if principal != r.alice() {
+		t.Errorf("AllowLogin saw %q", principal)
+	}
+	if delegated == nil || delegated.Name().String() != r.alice() {
+		t.Errorf("delegated credential %v", delegated)
+	}
 }

@@ -46,6 +46,9 @@ type Options struct {
 	// ExtraLibdefaults is appended verbatim to the [libdefaults]
 	// section of krb5.conf (one "key = value" per line).
 	ExtraLibdefaults string
+	// ExtraRealm is appended verbatim inside the realm's block of
+	// krb5.conf's [realms], e.g. an auth_to_local rule.
+	ExtraRealm string
 }
 
 // A KDC is a running MIT krb5kdc with its realm in a temporary directory.
@@ -145,12 +148,13 @@ func (k *KDC) writeConfig(o Options) error {
 [realms]
 	%[1]s = {
 		kdc = 127.0.0.1:%[3]d
+%[5]s
 	}
 
 [domain_realm]
 	localhost = %[1]s
 	.localhost = %[1]s
-`, k.Realm, k.Dir, k.Port, o.ExtraLibdefaults)
+`, k.Realm, k.Dir, k.Port, o.ExtraLibdefaults, o.ExtraRealm)
 	kdcConf := fmt.Sprintf(`[kdcdefaults]
 	kdc_listen = 127.0.0.1:%[3]d
 	kdc_tcp_listen = 127.0.0.1:%[3]d
