@@ -1,0 +1,499 @@
+package conformance_test
+
+// Interop of the userauth module with OpenSSH 9.2: our client (over our
+// kex transport) against sshd for every publickey flavour, the strategy
+// semantics, MaxAuthTries and AuthenticationMethods; and OpenSSH's ssh
+// client against our server for publickey, certificates, password,
+// keyboard-interactive (answered through SSH_ASKPASS) and a two-factor
+// chain. Password and keyboard-interactive against sshd need PAM or a
+// local account and are not covered here.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// uaHostKey adapts a hostkey signer to kex.HostKeySigner.
+type uaHostKey struct{ s *hostkey.CryptoSigner }
+
+func (k uaHostKey) PublicKey() []byte { return k.s.PublicKey().Marshal() }
+
+func (k uaHostKey) Sign(r io.Reader, alg string, data []byte) ([]byte, error) {
+	sig, err := k.s.SignWithAlgorithm(r, data, alg)
+	if err != nil {
+		return nil, err
+	}
+	return sig.Marshal(), nil
+}
+
+// uaVerifier trusts exactly one host key and checks signatures with
+// hostkey.
+type uaVerifier struct{ trusted []byte }
+
+func (v uaVerifier) VerifyHostKey(alg string, blob, data, sig []byte) error {
+	if !bytes.Equal(blob, v.trusted) {
+		return errors.New("conformance: unexpected host key")
+	}
+	pub, err := hostkey.ParsePublicKey(blob)
+	if err != nil {
+		return err
+	}
+	s, err := hostkey.ParseSignature(sig)
+	if err != nil {
+		return err
+	}
+	return (*hostkey.Policy)(nil).Verify(pub, alg, data, s)
+}
+
+func uaKey(t *testing.T, typ string) *hostkey.CryptoSigner {
+	t.Helper()
+	k, err := hostkey.GenerateKey(rand.Reader, typ, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func uaWrite(t *testing.T, path string, data []byte, mode os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// uaDial connects to sshd and runs our client key exchange.
+func uaDial(t *testing.T, ctx context.Context, srv *sshdtest.Server) *kex.Transport {
+	t.Helper()
+	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &kex.Config{
+		HostKeyAlgorithms: []string{hostkey.ED25519},
+		HostKeyVerifier:   uaVerifier{authorizedBlob(t, srv.HostPublicKey(t, "ed25519"))},
+	}
+	c, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), cfg)
+	if err != nil {
+		t.Fatalf("handshake: %v\n%s", err, tail(srv.Log()))
+	}
+	return c
+}
+
+type uaSummary struct {
+	Outcome userauth.Outcome
+	Methods []string
+}
+
+func uaSummarize(r *userauth.AuthResult) []uaSummary {
+	var out []uaSummary
+	for _, sr := range r.Results {
+		out = append(out, uaSummary{sr.Outcome, sr.Methods})
+	}
+	return out
+}
+
+// TestUserauthClientAgainstSSHD runs our userauth client over our kex
+// transport against sshd: publickey with ed25519, ECDSA (query first),
+// RSA (rsa-sha2-512 from server-sig-algs), a user certificate, a key file
+// written and encrypted by ssh-keygen, an ssh-agent key; all host-bound,
+// as sshd 9.2 offers it. Then the strategy semantics (none, a skipped
+// password, a refused key, a good key), the banner, MaxAuthTries, and
+// AuthenticationMethods "publickey,publickey" with partial success.
+func TestUserauthClientAgainstSSHD(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ed, ec, rs, unknown, ca := uaKey(t, hostkey.ED25519), uaKey(t, hostkey.ECDSAP256), uaKey(t, hostkey.RSA), uaKey(t, hostkey.ED25519), uaKey(t, hostkey.ED25519)
+	agentKey := uaKey(t, hostkey.ECDSAP384)
+	encPath := filepath.Join(dir, "id_enc")
+	sshdtest.GenerateKey(t, "ed25519", encPath, "open sesame")
+	encPub, err := os.ReadFile(encPath + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ak []byte
+	for _, k := range []*hostkey.CryptoSigner{ed, ec, rs, agentKey} {
+		ak = append(ak, hostkey.MarshalAuthorizedKey(k.PublicKey(), "")...)
+	}
+	ak = append(ak, encPub...)
+	caFile := uaWrite(t, filepath.Join(dir, "ca.pub"), hostkey.MarshalAuthorizedKey(ca.PublicKey(), "ca"), 0o644)
+	banner := uaWrite(t, filepath.Join(dir, "banner"), []byte("sshstack conformance banner\n"), 0o644)
+	base := []string{
+		"TrustedUserCAKeys " + caFile,
+		"Banner " + banner,
+		"PasswordAuthentication no",
+		"KbdInteractiveAuthentication no",
+		"MaxAuthTries 3",
+	}
+	srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: ak, Config: base})
+
+	now := time.Now()
+	cert := &hostkey.Certificate{
+		Key: ed.PublicKey(), CertType: hostkey.UserCert, KeyID: "conformance",
+		ValidPrincipals: []string{me.Username},
+		ValidAfter:      uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix()),
+		Extensions: map[string]string{hostkey.ExtPermitPTY: ""},
+	}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	certSigner, err := hostkey.NewCertSigner(cert, unknown) // wrong key: must fail
+	if err == nil {
+		t.Fatal("NewCertSigner accepted a certificate for another key")
+	}
+	certSigner, err = hostkey.NewCertSigner(cert, ed)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	agentSock := filepath.Join(dir, "agent.sock")
+	stopAgent := uaAgent(t, agentSock, agentKey)
+	defer stopAgent()
+
+	query := func(s hostkey.Signer) *userauth.PrivateKey {
+		k := userauth.InMemoryPrivateKey(s)
+		k.Query = true
+		return k
+	}
+	asked := 0
+	cases := []struct {
+		name    string
+		sources func(t *testing.T) []userauth.Method
+		log     string // must appear in sshd's log
+	}{
+		{"ed25519", func(*testing.T) []userauth.Method { return []userauth.Method{userauth.InMemoryPrivateKey(ed)} }, "publickey-hostbound-v00@openssh.com"},
+		{"ecdsa query", func(*testing.T) []userauth.Method { return []userauth.Method{query(ec)} }, "ECDSA"},
+		{"rsa", func(*testing.T) []userauth.Method { return []userauth.Method{userauth.InMemoryPrivateKey(rs)} }, "RSA signature using rsa-sha2-512 verified"},
+		{"certificate", func(*testing.T) []userauth.Method { return []userauth.Method{userauth.InMemoryPrivateKey(certSigner)} }, "ED25519-CERT"},
+		{"ssh-keygen encrypted file", func(*testing.T) []userauth.Method {
+			return []userauth.Method{userauth.OnDiskPrivateKey(encPath, "", func(context.Context, string) ([]byte, error) {
+				asked++
+				return []byte("open sesame"), nil
+			})}
+		}, ""},
+		{"agent", func(t *testing.T) []userauth.Method {
+			src, closer, err := userauth.AgentSources(context.Background(), agentSock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { closer.Close() })
+			return src
+		}, "ECDSA"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c := uaDial(t, ctx, srv)
+			defer c.Close()
+			res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: me.Username, Sources: tc.sources(t)})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, tail(srv.Log()))
+			}
+			if !res.Authenticated() {
+				t.Fatalf("not authenticated: %v", res)
+			}
+			if tc.log != "" && !strings.Contains(srv.Log(), tc.log) {
+				t.Errorf("sshd log lacks %q:\n%s", tc.log, tail(srv.Log()))
+			}
+		})
+	}
+	if asked != 1 {
+		t.Errorf("passphrase asked %d times, want 1", asked)
+	}
+
+	t.Run("strategy", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := uaDial(t, ctx, srv)
+		defer c.Close()
+		var banners []string
+		pwAsked := false
+		res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: me.Username,
+			Banner: func(msg, _ string) { banners = append(banners, msg) },
+			Sources: []userauth.Method{
+				userauth.NoneAuth{},
+				&userauth.Password{Get: func(context.Context) (string, error) { pwAsked = true; return "x", nil }},
+				userauth.InMemoryPrivateKey(unknown),
+				userauth.InMemoryPrivateKey(ed),
+			}})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, tail(srv.Log()))
+		}
+		want := []uaSummary{
+			{userauth.Failed, []string{"publickey"}},
+			{userauth.Skipped, nil},
+			{userauth.Failed, []string{"publickey"}},
+			{userauth.Success, nil},
+		}
+		if got := uaSummarize(res); !slices.EqualFunc(got, want, func(a, b uaSummary) bool {
+			return a.Outcome == b.Outcome && slices.Equal(a.Methods, b.Methods)
+		}) {
+			t.Errorf("results %+v, want %+v", got, want)
+		}
+		if pwAsked {
+			t.Error("password asked although sshd does not offer it")
+		}
+		if len(banners) != 1 || banners[0] != "sshstack conformance banner\n" {
+			t.Errorf("banners %q", banners)
+		}
+	})
+
+	t.Run("MaxAuthTries", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := uaDial(t, ctx, srv)
+		defer c.Close()
+		var srcs []userauth.Method
+		for range 5 {
+			srcs = append(srcs, userauth.InMemoryPrivateKey(uaKey(t, hostkey.ED25519)))
+		}
+		res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: me.Username, Sources: srcs})
+		var d *wire.DisconnectError
+		var af *userauth.AuthFailure
+		if !errors.As(err, &af) || !errors.As(err, &d) || !d.Remote {
+			t.Fatalf("err %v, want an AuthFailure ending in sshd's DISCONNECT", err)
+		}
+		if n := len(res.Results); n != 3 {
+			t.Errorf("%d attempts before the disconnect, want 3 (MaxAuthTries 3):\n%v", n, res)
+		}
+	})
+
+	t.Run("AuthenticationMethods publickey,publickey", func(t *testing.T) {
+		mf := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: ak,
+			Config: append([]string{"AuthenticationMethods publickey,publickey"}, base...)})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := uaDial(t, ctx, mf)
+		defer c.Close()
+		res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: me.Username, Sources: []userauth.Method{
+			userauth.InMemoryPrivateKey(ed), userauth.InMemoryPrivateKey(ed), userauth.InMemoryPrivateKey(ec),
+		}})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, tail(mf.Log()))
+		}
+		want := []userauth.Outcome{userauth.Partial, userauth.Failed, userauth.Success}
+		var got []userauth.Outcome
+		for _, r := range res.Results {
+			got = append(got, r.Outcome)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("outcomes %v, want %v (the same key twice is refused)", got, want)
+		}
+	})
+}
+
+// uaAgent serves an x/crypto agent keyring holding key on a unix socket.
+func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) func() {
+	t.Helper()
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr := agent.NewKeyring()
+	if err := kr.Add(agent.AddedKey{PrivateKey: key.Crypto(), Comment: "conformance"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				agent.ServeAgent(kr, c)
+			})
+		}
+	})
+	return func() { l.Close(); wg.Wait() }
+}
+
+// TestUserauthServerAgainstSSH runs OpenSSH's ssh client against our
+// userauth server over our kex transport. ssh answers password and
+// keyboard-interactive prompts through an SSH_ASKPASS script. The test
+// ends when Serve returns; ssh then fails to open its session, which is
+// not what is tested here ("Authenticated to" in its log is).
+func TestUserauthServerAgainstSSH(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	dir := t.TempDir()
+	hk := uaKey(t, hostkey.ED25519)
+	ca := uaKey(t, hostkey.ED25519)
+	knownHosts := filepath.Join(dir, "known_hosts")
+	askpass := uaWrite(t, filepath.Join(dir, "askpass"), []byte("#!/bin/sh\necho 'open sesame'\n"), 0o755)
+	t.Setenv("SSH_ASKPASS", askpass)
+	t.Setenv("SSH_ASKPASS_REQUIRE", "force")
+
+	keys := map[string]string{}
+	for _, typ := range []string{"ed25519", "ecdsa", "rsa"} {
+		p := filepath.Join(dir, "id_"+typ)
+		sshdtest.GenerateKey(t, typ, p, "")
+		keys[typ] = p
+	}
+	pubOf := func(typ string) hostkey.PublicKey {
+		b, err := os.ReadFile(keys[typ] + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _, err := hostkey.ParsePublicKeyFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pub
+	}
+	// A certificate for the ecdsa key, issued by our CA with ssh-keygen's
+	// file format read back by ssh.
+	now := time.Now()
+	cert := &hostkey.Certificate{
+		Key: pubOf("ecdsa"), CertType: hostkey.UserCert, KeyID: "ssh-client",
+		ValidPrincipals: []string{"alice"},
+		ValidAfter:      uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix()),
+		CriticalOptions: map[string]string{hostkey.OptForceCommand: "/bin/true"},
+	}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	certFile := uaWrite(t, filepath.Join(dir, "id_ecdsa-cert.pub"), hostkey.MarshalAuthorizedKey(cert, ""), 0o644)
+
+	authorized := []hostkey.PublicKey{pubOf("ed25519"), pubOf("rsa")}
+	pkCallback := func(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+		if m.User == "alice" && slices.ContainsFunc(authorized, func(k hostkey.PublicKey) bool { return hostkey.Equal(k, key) }) {
+			return nil, nil
+		}
+		return nil, errors.New("not authorized")
+	}
+	pwCallback := func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+		if m.User == "alice" && pw == "open sesame" {
+			return nil, nil
+		}
+		return nil, errors.New("wrong password")
+	}
+	kbdCallback := func(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+		a, err := ask(ctx, userauth.Challenge{Name: "sshstack", Instruction: "one-time code", Prompts: []wire.Prompt{{Text: "Code: "}}})
+		if err != nil {
+			return nil, err
+		}
+		if a[0] != "open sesame" {
+			return nil, errors.New("wrong code")
+		}
+		return nil, nil
+	}
+
+	cases := []struct {
+		name    string
+		cfg     func() *userauth.ServerConfig
+		args    []string
+		methods []string
+		stderr  string // must appear in ssh's -vvv output
+	}{
+		{"publickey ed25519", func() *userauth.ServerConfig { return &userauth.ServerConfig{PublicKeyCallback: pkCallback} },
+			[]string{"-i", keys["ed25519"], "-o", "PreferredAuthentications=publickey"}, []string{"publickey"}, "using publickey-hostbound-v00@openssh.com"},
+		{"publickey rsa", func() *userauth.ServerConfig { return &userauth.ServerConfig{PublicKeyCallback: pkCallback} },
+			[]string{"-i", keys["rsa"], "-o", "PreferredAuthentications=publickey"}, []string{"publickey"}, "Server accepts key"},
+		{"certificate", func() *userauth.ServerConfig {
+			return &userauth.ServerConfig{PublicKeyCallback: pkCallback, CertChecker: &hostkey.CertChecker{
+				IsUserAuthority: func(k hostkey.PublicKey) bool { return hostkey.Equal(k, ca.PublicKey()) }}}
+		}, []string{"-i", keys["ecdsa"], "-o", "CertificateFile=" + certFile, "-o", "PreferredAuthentications=publickey"}, []string{"publickey"}, "ECDSA-CERT"},
+		{"password", func() *userauth.ServerConfig { return &userauth.ServerConfig{PasswordCallback: pwCallback} },
+			[]string{"-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no"}, []string{"password"}, "Authenticated to"},
+		{"keyboard-interactive", func() *userauth.ServerConfig {
+			return &userauth.ServerConfig{KeyboardInteractiveCallback: kbdCallback}
+		}, []string{"-o", "PreferredAuthentications=keyboard-interactive", "-o", "PubkeyAuthentication=no"}, []string{"keyboard-interactive"}, "Authenticated to"},
+		{"publickey,password", func() *userauth.ServerConfig {
+			return &userauth.ServerConfig{PublicKeyCallback: pkCallback, PasswordCallback: pwCallback,
+				AuthenticationMethods: [][]string{{"publickey", "password"}},
+				Banner:                func(userauth.ConnMeta) string { return "sshstack banner for ssh\n" }}
+		}, []string{"-i", keys["ed25519"], "-o", "PreferredAuthentications=publickey,password"}, []string{"publickey", "password"}, "partial success"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			port := l.Addr().(*net.TCPAddr).Port
+			line := fmt.Sprintf("[127.0.0.1]:%d %s", port, hostkey.MarshalAuthorizedKey(hk.PublicKey(), ""))
+			uaWrite(t, knownHosts, []byte(line), 0o600)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+
+			var res sshdtest.SSHResult
+			var sshErr error
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				args := append([]string{"-vvv", "-p", itoa(port),
+					"-o", "UserKnownHostsFile=" + knownHosts, "-o", "StrictHostKeyChecking=yes",
+					"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "NumberOfPasswordPrompts=1"},
+					tc.args...)
+				res, sshErr = sshdtest.RunSSH(ctx, nil, append(args, "alice@127.0.0.1", "true")...)
+			})
+			defer wg.Wait()
+
+			nc, err := l.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
+				&kex.Config{HostKeys: []kex.HostKey{{Signer: uaHostKey{hk}, Algorithms: []string{hostkey.ED25519}}}})
+			if err != nil {
+				t.Fatalf("handshake: %v", err)
+			}
+			scfg := tc.cfg()
+			scfg.FailureDelay = -1
+			r, err := userauth.Serve(ctx, s, scfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
+			s.Close()
+			wg.Wait()
+			if sshErr != nil {
+				t.Fatal(sshErr)
+			}
+			if err != nil {
+				t.Fatalf("Serve: %v\nssh:\n%s", err, tail(string(res.Stderr)))
+			}
+			if r.User != "alice" || !slices.Equal(r.Methods, tc.methods) {
+				t.Errorf("Result %+v, want methods %v", r, tc.methods)
+			}
+			for _, want := range []string{"Authenticated to 127.0.0.1", tc.stderr} {
+				if !bytes.Contains(res.Stderr, []byte(want)) {
+					t.Errorf("ssh output lacks %q:\n%s", want, tail(string(res.Stderr)))
+				}
+			}
+			if tc.name == "certificate" && r.Permissions.ForceCommand != "/bin/true" {
+				t.Errorf("certificate force-command lost: %+v", r.Permissions)
+			}
+			if strings.Contains(tc.name, ",") && !bytes.Contains(res.Stderr, []byte("sshstack banner for ssh")) {
+				t.Errorf("ssh did not show the banner:\n%s", tail(string(res.Stderr)))
+			}
+		})
+	}
+}
