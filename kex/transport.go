@@ -785,6 +785,11 @@ func (t *Transport) dispatch(p []byte) error {
 		return t.peerRekey(p)
 	case num == wire.MsgNewKeys || (num >= 30 && num <= 49):
 		return fmt.Errorf("kex: %v outside key exchange: %w", num, ErrUnexpectedMessage)
+	case num.IsKex():
+		// 22-29: reserved for algorithm negotiation, unknown to us
+		// (RFC 4253, Section 11.4). Never handed to the layers above.
+		u := wire.Unimplemented{SeqNum: t.pc.ReadSeq() - 1}
+		return t.WritePacket(u.Append(nil))
 	case num == wire.MsgIgnore || num == wire.MsgDebug:
 		return nil
 	case num == wire.MsgDisconnect:
