@@ -205,30 +205,36 @@ func TestGSSXCryptoClientOpenSSH(t *testing.T) {
 	}
 }
 
-// OpenSSH's ssh client (MIT GSS-API) authenticates with gssapi-with-mic
-// to an x/crypto/ssh server using xsshgss.Server, and delegates its TGT.
-func TestGSSOpenSSHClientXCryptoServer(t *testing.T) {
-	noLeaks(t)
-	r := newGSSRealm(t)
+// gssXServer is an x/crypto/ssh server on loopback that authenticates
+// with xsshgss and answers one exec request with "gss ok".
+type gssXServer struct {
+	addr string
+	port string
+
+	mu        sync.Mutex
+	principal string
+	delegated *gssapi.Credential
+}
+
+func startGSSXServer(t *testing.T, r *gssRealm) *gssXServer {
+	t.Helper()
 	_, hk, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := ssh.NewSignerFromKey(hk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var principal string
-	var delegated *gssapi.Credential
+	s := &gssXServer{}
 	scfg := &ssh.ServerConfig{
 		GSSAPIWithMICConfig: &ssh.GSSAPIWithMICConfig{
 			Server: &xsshgss.Server{Delegated: func(p string, c *gssapi.Credential) {
-				mu.Lock()
-				delegated = c
-				mu.Unlock()
+				s.mu.Lock()
+				s.delegated = c
+				s.mu.Unlock()
 			}},
 			AllowLogin: func(c ssh.ConnMetadata, p string) (*ssh.Permissions, error) {
-				mu.Lock()
-				principal = p
-				mu.Unlock()
+				s.mu.Lock()
+				s.principal = p
+				s.mu.Unlock()
 				if p != r.alice() {
 					return nil, fmt.Errorf("principal %q not allowed", p)
 				}
@@ -241,9 +247,10 @@ func TestGSSOpenSSHClientXCryptoServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	s.addr = l.Addr().String()
+	_, s.port, _ = net.SplitHostPort(s.addr)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	t.Cleanup(func() { l.Close(); wg.Wait() })
 	wg.Go(func() {
 		c, err := l.Accept()
 		if err != nil {
@@ -280,21 +287,34 @@ func TestGSSOpenSSHClientXCryptoServer(t *testing.T) {
 			conn.Close()
 		}
 	})
-	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return s
+}
+
+func (s *gssXServer) check(t *testing.T, r *gssRealm) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.principal != r.alice() {
+		t.Errorf("AllowLogin saw %q", s.principal)
+	}
+	if s.delegated == nil || s.delegated.Name().String() != r.alice() {
+		t.Errorf("delegated credential %v", s.delegated)
+	}
+}
+
+// OpenSSH's ssh client (MIT GSS-API) authenticates with gssapi-with-mic
+// to an x/crypto/ssh server using xsshgss.Server, and delegates its TGT.
+func TestGSSOpenSSHClientXCryptoServer(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	s := startGSSXServer(t, r)
 	res, err := sshdtest.RunSSH(testCtx(t), nil,
 		"-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIDelegateCredentials=yes",
 		"-o", "PreferredAuthentications=gssapi-with-mic", "-o", "BatchMode=yes",
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-		"-p", port, "alice@localhost", "true")
+		"-p", s.port, "alice@localhost", "true")
 	if err != nil || res.ExitCode != 0 || !strings.Contains(string(res.Stdout), "gss ok") {
 		t.Fatalf("ssh: %v exit %d\nstdout %s\nstderr %s", err, res.ExitCode, res.Stdout, res.Stderr)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if principal != r.alice() {
-		t.Errorf("AllowLogin saw %q", principal)
-	}
-	if delegated == nil || delegated.Name().String() != r.alice() {
-		t.Errorf("delegated credential %v", delegated)
-	}
+	s.check(t, r)
 }
