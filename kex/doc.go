@@ -68,4 +68,63 @@
 // exchange; the caller keeps it.
 //
 // Methods are safe for concurrent use; every Run has its own state.
+//
+// # The transport
+//
+// [ClientHandshake] and [ServerHandshake] take a fresh *packet.Conn, run
+// the version exchange and the first key exchange in the caller's
+// goroutine, and return a [*Transport]: a wire.Transport that stays
+// secure across rekeys. Configuration is a [Config]: methods, host key
+// algorithms, ciphers and MACs, the server's [HostKey]s ([NewHostKey]
+// adapts a hostkey.Signer) or the client's [HostKeyVerifier]
+// ([NewHostKeyVerifier] wraps a known_hosts-style [HostKeyCallback]),
+// rekey limits, EXT_INFO contents.
+//
+// The handshake is straight-line code: send KEXINIT, read the peer's,
+// negotiate, run the method, send NEWKEYS and switch the send keys, read
+// NEWKEYS and switch the receive keys. Strict kex (OpenSSH PROTOCOL,
+// Section 1.9) is on by default: when both first KEXINITs carry the
+// marker, the peer's KEXINIT must be its first packet, nothing but kex
+// messages may arrive until NEWKEYS ([ErrStrictKex], DISCONNECT
+// PROTOCOL_ERROR), and sequence numbers restart at every NEWKEYS. Markers
+// in later KEXINITs are ignored. A non-strict peer may send IGNORE, DEBUG
+// and UNIMPLEMENTED before and during the exchange.
+//
+// EXT_INFO (RFC 8308) is sent by the server right after its first
+// NEWKEYS when the client listed ext-info-c ([DefaultServerExtensions]:
+// server-sig-algs, publickey-hostbound@openssh.com, ping@openssh.com), and
+// by the client when the server listed ext-info-s and Config.Extensions is
+// set. It is accepted only as the first packet after the first NEWKEYS
+// and, on the client, once more immediately before USERAUTH_SUCCESS;
+// anywhere else it is fatal. [Transport.PeerExtensions] and
+// [Transport.ServerSigAlgs] expose it.
+//
+// After the handshake a goroutine owned by the Transport reads: it runs
+// the exchanges the peer starts, drops IGNORE and DEBUG, answers unknown
+// numbers of the negotiation range with UNIMPLEMENTED, rejects NEWKEYS
+// and method messages outside an exchange and a second KEXINIT inside one
+// ([ErrUnexpectedMessage]), and queues everything else, at most 16
+// packets, for [Transport.ReadPacket]. Key exchanges start when the peer
+// sends KEXINIT, on [Transport.Rekey], after Config.RekeyBytes in either
+// direction (default by RFC 4344, Section 3.2), after 2^31 packets, or
+// when Config.RekeyInterval (default one hour) has passed at the next
+// packet. From our KEXINIT to our NEWKEYS, [Transport.WritePacket] queues
+// at most [MaxPendingPackets] payloads and then blocks (CVE-2025-22869);
+// nothing is buffered without limit. Because delivery to ReadPacket is
+// bounded too, a caller that stops reading while its writes are blocked
+// by an exchange stalls the connection: keep a goroutine in ReadPacket,
+// as the connection layer does.
+//
+// Errors are typed and the first one sticks. On a fatal error the
+// Transport sends DISCONNECT with the reason [DisconnectReasonFor] gives
+// (KEY_EXCHANGE_FAILED for [ErrNoCommonAlgorithm] and invalid public
+// values, HOST_KEY_NOT_VERIFIABLE for [ErrHostKey], PROTOCOL_ERROR for
+// strict-kex and phase violations) and closes; a DISCONNECT from the peer
+// comes back as a *wire.DisconnectError. [Transport.Close] is idempotent
+// and returns after the read goroutine has exited.
+//
+// The net.Conn under the packet.Conn must buffer writes (TCP does):
+// during an exchange both sides write before they read, as in every SSH
+// implementation, so a synchronous net.Pipe deadlocks; tests use
+// packettest.Pipe.
 package kex
