@@ -12,11 +12,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"slices"
@@ -493,6 +495,161 @@ func TestUserauthServerAgainstSSH(t *testing.T) {
 			}
 			if strings.Contains(tc.name, ",") && !bytes.Contains(res.Stderr, []byte("sshstack banner for ssh")) {
 				t.Errorf("ssh did not show the banner:\n%s", tail(string(res.Stderr)))
+			}
+		})
+	}
+}
+
+// uaParamikoClient authenticates with paramiko's Transport.auth_* calls
+// (paramiko 2.12 under the system python3); it prints the final
+// auth_* result and exits 0 on success.
+const uaParamikoClient = `
+import socket, sys, binascii
+import paramiko
+
+port, mode, user, hostkey_hex = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+arg = sys.argv[5] if len(sys.argv) > 5 else ""
+sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+t = paramiko.Transport(sock)
+t.start_client(timeout=20)
+if binascii.hexlify(t.get_remote_server_key().asbytes()).decode() != hostkey_hex:
+    print("wrong host key"); sys.exit(2)
+
+def load(path):
+    for cls in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
+        try:
+            return cls.from_private_key_file(path)
+        except Exception:
+            pass
+    raise Exception("cannot load " + path)
+
+def answer(title, instructions, prompts):
+    return ["open sesame" for _ in prompts]
+
+if mode == "publickey":
+    r = t.auth_publickey(user, load(arg))
+elif mode == "password":
+    r = t.auth_password(user, "open sesame")
+elif mode == "keyboard-interactive":
+    r = t.auth_interactive(user, answer)
+elif mode == "publickey,password":
+    first = t.auth_publickey(user, load(arg))
+    print("partial", first)
+    r = t.auth_password(user, "open sesame")
+print("result", r, "authenticated", t.is_authenticated())
+t.close()
+sys.exit(0 if t.is_authenticated() or r == [] else 1)
+`
+
+// TestUserauthServerAgainstParamiko runs paramiko's client auth calls
+// (auth_publickey with Ed25519 and RSA keys, auth_password,
+// auth_interactive, and a publickey,password chain) against our userauth
+// server over our kex transport.
+func TestUserauthServerAgainstParamiko(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
+		t.Skipf("paramiko not available: %v", err)
+	}
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	dir := t.TempDir()
+	script := uaWrite(t, filepath.Join(dir, "client.py"), []byte(uaParamikoClient), 0o644)
+	hk := uaKey(t, hostkey.ED25519)
+	keys := map[string]string{}
+	var authorized []hostkey.PublicKey
+	for _, typ := range []string{"ed25519", "rsa"} {
+		p := filepath.Join(dir, "id_"+typ)
+		sshdtest.GenerateKey(t, typ, p, "")
+		keys[typ] = p
+		b, err := os.ReadFile(p + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _, err := hostkey.ParsePublicKeyFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		authorized = append(authorized, pub)
+	}
+	scfg := func(chains [][]string) *userauth.ServerConfig {
+		return &userauth.ServerConfig{
+			FailureDelay:          -1,
+			AuthenticationMethods: chains,
+			PublicKeyCallback: func(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+				if m.User == "alice" && slices.ContainsFunc(authorized, func(k hostkey.PublicKey) bool { return hostkey.Equal(k, key) }) {
+					return nil, nil
+				}
+				return nil, errors.New("not authorized")
+			},
+			PasswordCallback: func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+				if m.User == "alice" && pw == "open sesame" {
+					return nil, nil
+				}
+				return nil, errors.New("wrong password")
+			},
+			KeyboardInteractiveCallback: func(ctx context.Context, _ userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+				a, err := ask(ctx, userauth.Challenge{Instruction: "code", Prompts: []wire.Prompt{{Text: "Code: "}, {Text: "Again: ", Echo: true}}})
+				if err != nil {
+					return nil, err
+				}
+				if a[0] != "open sesame" || a[1] != "open sesame" {
+					return nil, errors.New("wrong code")
+				}
+				return nil, nil
+			},
+		}
+	}
+	cases := []struct {
+		name, mode, arg string
+		chains          [][]string
+		methods         []string
+	}{
+		{"publickey ed25519", "publickey", keys["ed25519"], nil, []string{"publickey"}},
+		{"publickey rsa", "publickey", keys["rsa"], nil, []string{"publickey"}},
+		{"password", "password", "", nil, []string{"password"}},
+		{"keyboard-interactive", "keyboard-interactive", "", nil, []string{"keyboard-interactive"}},
+		{"publickey,password", "publickey,password", keys["ed25519"], [][]string{{"publickey", "password"}}, []string{"publickey", "password"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var out []byte
+			var pyErr error
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				cmd := exec.CommandContext(ctx, py, script, itoa(l.Addr().(*net.TCPAddr).Port), tc.mode, "alice",
+					hex.EncodeToString(hk.PublicKey().Marshal()), tc.arg)
+				cmd.WaitDelay = 2 * time.Second
+				out, pyErr = cmd.CombinedOutput()
+			})
+			defer wg.Wait()
+			nc, err := l.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
+				&kex.Config{HostKeys: []kex.HostKey{{Signer: uaHostKey{hk}, Algorithms: []string{hostkey.ED25519}}}})
+			if err != nil {
+				wg.Wait()
+				t.Fatalf("handshake: %v\n%s", err, out)
+			}
+			r, err := userauth.Serve(ctx, s, scfg(tc.chains), userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
+			wg.Wait()
+			s.Close()
+			if err != nil || pyErr != nil {
+				t.Fatalf("Serve: %v; paramiko: %v\n%s", err, pyErr, out)
+			}
+			if !slices.Equal(r.Methods, tc.methods) {
+				t.Errorf("methods %v, want %v\n%s", r.Methods, tc.methods, out)
+			}
+			if tc.chains != nil && !bytes.Contains(out, []byte("partial ['password']")) {
+				t.Errorf("paramiko did not see partial success:\n%s", out)
 			}
 		})
 	}

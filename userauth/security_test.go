@@ -386,9 +386,10 @@ func TestA9MultiFactorPermissions(t *testing.T) {
 	}
 }
 
-// TestA11ServiceRequests: any service before "ssh-userauth", a second
-// SERVICE_REQUEST, or a request naming another service is DISCONNECT
-// SERVICE_NOT_AVAILABLE (SECURITY.md A11).
+// TestA11ServiceRequests: any service before "ssh-userauth", a
+// SERVICE_REQUEST for another service during authentication, or a
+// request naming another service is DISCONNECT SERVICE_NOT_AVAILABLE
+// (SECURITY.md A11).
 func TestA11ServiceRequests(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -422,6 +423,32 @@ func TestA11ServiceRequests(t *testing.T) {
 				t.Errorf("Serve = %v, %v", res, err)
 			}
 		})
+	}
+}
+
+// TestServiceRequestAgain: "ssh-userauth" requested again during
+// authentication (paramiko does it before every auth_* call) is accepted
+// again and changes nothing.
+func TestServiceRequestAgain(t *testing.T) {
+	scfg := fastServer()
+	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}
+	scfg.PasswordCallback = func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) { return nil, nil }
+	scfg.KeyboardInteractiveCallback = func(context.Context, userauth.ConnMeta, func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+		return nil, nil
+	}
+	rc := startServer(t, scfg)
+	rc.serviceOK()
+	rc.send(passwordReq("alice", "pw"))
+	if f, err := wire.ParseUserauthFailure(rc.recv()); err != nil || !f.PartialSuccess {
+		t.Fatalf("want partial success: %+v %v", f, err)
+	}
+	rc.serviceOK()
+	rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+	if _, err := wire.ParseUserauthSuccess(rc.recv()); err != nil {
+		t.Fatalf("want SUCCESS: %v", err)
+	}
+	if res, err := rc.wait(); err != nil || len(res.Methods) != 2 {
+		t.Fatalf("Serve = %+v, %v", res, err)
 	}
 }
 

@@ -280,8 +280,10 @@ type server struct {
 }
 
 // Serve runs the server side of user authentication over t: it accepts
-// the "ssh-userauth" service request (RFC 4253, Section 10; anything
-// else is DISCONNECT SERVICE_NOT_AVAILABLE, SECURITY.md A11), then
+// the "ssh-userauth" service request (RFC 4253, Section 10; any other
+// service, before or during authentication, is DISCONNECT
+// SERVICE_NOT_AVAILABLE, SECURITY.md A11; "ssh-userauth" again is
+// accepted again, as OpenSSH does and paramiko needs), then
 // answers USERAUTH_REQUESTs (RFC 4252, Section 5) under cfg until one of
 // the required chains is complete, and returns the authenticated user and
 // the Permissions merged over every factor. info describes the
@@ -325,8 +327,11 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnIn
 		switch wire.MsgNum(p[0]) {
 		case wire.MsgUserauthRequest:
 		case wire.MsgServiceRequest:
-			return nil, s.l.disconnect(wire.ServiceNotAvailable, "service not available",
-				fmt.Errorf("userauth: SERVICE_REQUEST before authentication completed: %w", wire.ErrUnexpectedMessage))
+			if err := s.serviceAgain(p); err != nil {
+				return nil, err
+			}
+			p = nil
+			continue
 		default:
 			return nil, s.l.disconnect(wire.ProtocolError, "unexpected message", protocolError(p, wire.ContextNone, "authentication"))
 		}
@@ -336,6 +341,26 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnIn
 		}
 		p = next
 	}
+}
+
+// serviceAgain answers a SERVICE_REQUEST during authentication: paramiko
+// sends "ssh-userauth" again before each auth_* call, and OpenSSH accepts
+// it, so it is answered with SERVICE_ACCEPT (it changes nothing; it
+// counts against the request cap). Any other service is DISCONNECT
+// SERVICE_NOT_AVAILABLE (SECURITY.md A11).
+func (s *server) serviceAgain(p []byte) error {
+	m, err := wire.ParseServiceRequest(p)
+	if err != nil {
+		return s.l.disconnect(wire.ProtocolError, "malformed SERVICE_REQUEST", fmt.Errorf("userauth: %w", err))
+	}
+	if m.Service != wire.ServiceUserauth {
+		return s.l.disconnect(wire.ServiceNotAvailable, "service not available",
+			fmt.Errorf("userauth: service %q requested before authentication completed: %w", wire.Sanitize(m.Service), wire.ErrUnexpectedMessage))
+	}
+	if s.requests++; s.requests > maxRequests {
+		return s.l.disconnect(wire.NoMoreAuthMethodsAvailable, "too many authentication requests", ErrMaxAuthTries)
+	}
+	return s.l.write(&wire.ServiceAccept{Service: wire.ServiceUserauth})
 }
 
 // methodFamily maps a method variant to the method that chains, handlers
