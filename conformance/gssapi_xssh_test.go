@@ -273,6 +273,8 @@ func startGSSXServer(t *testing.T, r *gssRealm) *gssXServer {
 			if err != nil {
 				return
 			}
+			// Serve requests until the channel closes; the client ends
+			// the connection itself once it has the exit status.
 			for req := range creqs {
 				if req.Type != "exec" {
 					req.Reply(false, nil)
@@ -282,9 +284,7 @@ func startGSSXServer(t *testing.T, r *gssRealm) *gssXServer {
 				io.WriteString(ch, "gss ok\n")
 				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
 				ch.Close()
-				break
 			}
-			conn.Close()
 		}
 	})
 	return s
