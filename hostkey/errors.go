@@ -3,6 +3,7 @@ package hostkey
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors returned by this package. Decoding errors from malformed blobs
@@ -51,7 +52,7 @@ type LineError struct {
 }
 
 func (e *LineError) Error() string {
-	return fmt.Sprintf("hostkey: %s:%d: %v", e.File, e.Line, e.Err)
+	return fmt.Sprintf("hostkey: %s:%d: %s", e.File, e.Line, strings.TrimPrefix(e.Err.Error(), "hostkey: "))
 }
 
 func (e *LineError) Unwrap() error { return e.Err }
