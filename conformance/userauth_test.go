@@ -654,3 +654,129 @@ func TestUserauthServerAgainstParamiko(t *testing.T) {
 		})
 	}
 }
+
+// uaLocalUser creates a throwaway local account with a password for the
+// test and removes it (by name) when the test ends. It skips unless the
+// test runs as root with useradd available.
+func uaLocalUser(t *testing.T, password string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("creating a local account needs root")
+	}
+	for _, bin := range []string{"/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/chpasswd"} {
+		if _, err := os.Stat(bin); err != nil {
+			t.Skipf("%s missing", bin)
+		}
+	}
+	var rnd [4]byte
+	rand.Read(rnd[:])
+	name := "ssua" + hex.EncodeToString(rnd[:])
+	if out, err := exec.Command("/usr/sbin/useradd", "-M", "-N", "-s", "/bin/sh", "-c", "sshstack userauth test", name).CombinedOutput(); err != nil {
+		t.Skipf("useradd: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("/usr/sbin/userdel", name).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v: %s", name, err, out)
+		}
+	})
+	cmd := exec.Command("/usr/sbin/chpasswd")
+	cmd.Stdin = strings.NewReader(name + ":" + password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v: %s", err, out)
+	}
+	return name
+}
+
+// TestUserauthClientPasswordAgainstSSHD runs our password and
+// keyboard-interactive sources against sshd for a throwaway local
+// account: password checked by sshd itself (UsePAM no), keyboard-
+// interactive through PAM (pam_unix's "Password:" prompt), and the chain
+// publickey,password with partial success.
+func TestUserauthClientPasswordAgainstSSHD(t *testing.T) {
+	const password = "Corr3ct-Horse-Battery"
+	name := uaLocalUser(t, password)
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	key := uaKey(t, hostkey.ED25519)
+	ak := hostkey.MarshalAuthorizedKey(key.PublicKey(), "")
+
+	auth := func(t *testing.T, srv *sshdtest.Server, sources ...userauth.Method) *userauth.AuthResult {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := uaDial(t, ctx, srv)
+		defer c.Close()
+		res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: name, Sources: sources})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, tail(srv.Log()))
+		}
+		return res
+	}
+	outcomes := func(res *userauth.AuthResult) []userauth.Outcome {
+		var out []userauth.Outcome
+		for _, r := range res.Results {
+			out = append(out, r.Outcome)
+		}
+		return out
+	}
+
+	t.Run("password", func(t *testing.T) {
+		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"},
+			Config: []string{"PasswordAuthentication yes", "KbdInteractiveAuthentication no", "PubkeyAuthentication no"}})
+		res := auth(t, srv, userauth.NoneAuth{}, userauth.StaticPassword("wrong"), userauth.StaticPassword(password))
+		want := []userauth.Outcome{userauth.Failed, userauth.Failed, userauth.Success}
+		if got := outcomes(res); !slices.Equal(got, want) {
+			t.Errorf("outcomes %v, want %v:\n%v", got, want, res)
+		}
+		if !slices.Equal(res.Results[0].Methods, []string{"password"}) {
+			t.Errorf("sshd offers %v", res.Results[0].Methods)
+		}
+	})
+
+	t.Run("keyboard-interactive via PAM", func(t *testing.T) {
+		if _, err := os.Stat("/etc/pam.d/sshd"); err != nil {
+			t.Skip("no PAM configuration for sshd")
+		}
+		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"},
+			Config: []string{"UsePAM yes", "KbdInteractiveAuthentication yes", "PasswordAuthentication no", "PubkeyAuthentication no"}})
+		var seen []userauth.Challenge
+		res := auth(t, srv, &userauth.KeyboardInteractive{Respond: func(_ context.Context, ch userauth.Challenge) ([]string, error) {
+			seen = append(seen, ch)
+			out := make([]string, len(ch.Prompts))
+			for i, p := range ch.Prompts {
+				if strings.Contains(p.Text, "assword") && !p.Echo {
+					out[i] = password
+				}
+			}
+			return out, nil
+		}})
+		if !res.Authenticated() {
+			t.Fatalf("not authenticated: %v", res)
+		}
+		if len(seen) == 0 || len(seen[0].Prompts) != 1 || seen[0].Prompts[0].Echo {
+			t.Errorf("PAM challenges %+v", seen)
+		}
+	})
+
+	t.Run("publickey,password", func(t *testing.T) {
+		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: ak,
+			Config: []string{"AuthenticationMethods publickey,password", "PasswordAuthentication yes", "KbdInteractiveAuthentication no"}})
+		// sshd reads authorized_keys as the user: open this test's own
+		// temporary directories (root's are 0700) for reading.
+		for _, p := range []string{filepath.Dir(srv.Dir), srv.Dir} {
+			if err := os.Chmod(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chmod(filepath.Join(srv.Dir, "authorized_keys"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := auth(t, srv, userauth.NoneAuth{}, userauth.StaticPassword(password), userauth.InMemoryPrivateKey(key), userauth.StaticPassword(password))
+		// none learns "publickey"; the first password source is skipped;
+		// the key is a partial success; the password completes it.
+		want := []userauth.Outcome{userauth.Failed, userauth.Skipped, userauth.Partial, userauth.Success}
+		if got := outcomes(res); !slices.Equal(got, want) {
+			t.Errorf("outcomes %v, want %v:\n%v", got, want, res)
+		}
+	})
+}
