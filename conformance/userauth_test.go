@@ -780,3 +780,151 @@ func TestUserauthClientPasswordAgainstSSHD(t *testing.T) {
 		}
 	})
 }
+
+// uaParamikoServer is a paramiko 2.12 ServerInterface: publickey for one
+// key, password and keyboard-interactive ("open sesame"), and in mode
+// "multi" publickey as AUTH_PARTIALLY_SUCCESSFUL followed by password.
+// It prints "authenticated" once the client is in.
+const uaParamikoServer = `
+import socket, sys, time
+import paramiko
+
+listen_fd_port, hostkey_path, authorized_path, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+with open(authorized_path) as f:
+    authorized = f.read().split()[1]
+
+class Server(paramiko.ServerInterface):
+    def __init__(self):
+        self.done = set()
+    def get_allowed_auths(self, username):
+        if mode == "multi":
+            return "password" if "publickey" in self.done else "publickey"
+        return "publickey,password,keyboard-interactive"
+    def check_auth_none(self, username):
+        return paramiko.AUTH_FAILED
+    def check_auth_publickey(self, username, key):
+        if username == "alice" and key.get_base64() == authorized:
+            if mode == "multi":
+                self.done.add("publickey")
+                return paramiko.AUTH_PARTIALLY_SUCCESSFUL
+            return paramiko.AUTH_SUCCESSFUL
+        return paramiko.AUTH_FAILED
+    def check_auth_password(self, username, password):
+        if mode == "multi" and "publickey" not in self.done:
+            return paramiko.AUTH_FAILED
+        return paramiko.AUTH_SUCCESSFUL if password == "open sesame" else paramiko.AUTH_FAILED
+    def check_auth_interactive(self, username, submethods):
+        return paramiko.InteractiveQuery("paramiko", "one-time code", ("Code: ", False), ("Name: ", True))
+    def check_auth_interactive_response(self, responses):
+        return paramiko.AUTH_SUCCESSFUL if list(responses) == ["open sesame", "alice"] else paramiko.AUTH_FAILED
+
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", listen_fd_port))
+srv.listen(1)
+print("listening", flush=True)
+conn, _ = srv.accept()
+t = paramiko.Transport(conn)
+t.add_server_key(paramiko.Ed25519Key.from_private_key_file(hostkey_path))
+t.start_server(server=Server())
+deadline = time.time() + 20
+while time.time() < deadline and t.is_active() and not t.is_authenticated():
+    time.sleep(0.02)
+print("authenticated" if t.is_authenticated() else "not authenticated", t.get_username(), flush=True)
+t.close()
+`
+
+// TestUserauthClientAgainstParamiko runs our client sources against a
+// paramiko ServerInterface: publickey, password, keyboard-interactive
+// (two prompts with echo flags), the strategy skipping a method paramiko
+// does not list, and AUTH_PARTIALLY_SUCCESSFUL followed by password.
+func TestUserauthClientAgainstParamiko(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
+		t.Skipf("paramiko not available: %v", err)
+	}
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	dir := t.TempDir()
+	script := uaWrite(t, filepath.Join(dir, "server.py"), []byte(uaParamikoServer), 0o644)
+	hostKeyPath := filepath.Join(dir, "host_ed25519")
+	sshdtest.GenerateKey(t, "ed25519", hostKeyPath, "")
+	hostPub, err := os.ReadFile(hostKeyPath + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := uaKey(t, hostkey.ED25519)
+	authorized := uaWrite(t, filepath.Join(dir, "authorized"), hostkey.MarshalAuthorizedKey(user.PublicKey(), ""), 0o644)
+	kbd := &userauth.KeyboardInteractive{Respond: func(_ context.Context, ch userauth.Challenge) ([]string, error) {
+		if len(ch.Prompts) != 2 || ch.Prompts[0].Echo || !ch.Prompts[1].Echo {
+			return nil, fmt.Errorf("unexpected prompts %+v", ch.Prompts)
+		}
+		return []string{"open sesame", "alice"}, nil
+	}}
+	cases := []struct {
+		name    string
+		mode    string
+		sources []userauth.Method
+		want    []userauth.Outcome
+	}{
+		{"publickey", "single", []userauth.Method{userauth.InMemoryPrivateKey(user)}, []userauth.Outcome{userauth.Success}},
+		{"password", "single", []userauth.Method{userauth.NoneAuth{}, userauth.StaticPassword("wrong"), userauth.StaticPassword("open sesame")},
+			[]userauth.Outcome{userauth.Failed, userauth.Failed, userauth.Success}},
+		{"keyboard-interactive", "single", []userauth.Method{kbd}, []userauth.Outcome{userauth.Success}},
+		{"partial success", "multi", []userauth.Method{userauth.NoneAuth{}, userauth.StaticPassword("open sesame"), userauth.InMemoryPrivateKey(user), userauth.StaticPassword("open sesame")},
+			[]userauth.Outcome{userauth.Failed, userauth.Skipped, userauth.Partial, userauth.Success}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			port, err := sshdtest.FreePort()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, py, script, itoa(port), hostKeyPath, authorized, tc.mode)
+			cmd.WaitDelay = 2 * time.Second
+			var out bytes.Buffer
+			cmd.Stderr = &out
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			line := make([]byte, len("listening\n"))
+			if _, err := io.ReadFull(stdout, line); err != nil {
+				t.Fatalf("paramiko server did not start: %v\n%s", err, out.String())
+			}
+			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", "127.0.0.1:"+itoa(port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{
+				HostKeyAlgorithms: []string{hostkey.ED25519},
+				HostKeyVerifier:   uaVerifier{authorizedBlob(t, hostPub)},
+			})
+			if err != nil {
+				t.Fatalf("handshake: %v\n%s", err, out.String())
+			}
+			res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: "alice", Sources: tc.sources})
+			rest, _ := io.ReadAll(stdout)
+			c.Close()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			var got []userauth.Outcome
+			for _, r := range res.Results {
+				got = append(got, r.Outcome)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("outcomes %v, want %v:\n%v", got, tc.want, res)
+			}
+			if !bytes.Contains(rest, []byte("authenticated alice")) || bytes.Contains(rest, []byte("not authenticated")) {
+				t.Errorf("paramiko says %q", rest)
+			}
+		})
+	}
+}

@@ -511,3 +511,33 @@ func TestConfigChainNotEnabled(t *testing.T) {
 		t.Fatalf("err = %v, want ErrConfig", err)
 	}
 }
+
+// TestG2GSSNotConfigured: a gssapi-with-mic request to a server without a
+// GSS Handler is a FAILURE, and GSS tokens or a MIC without a request are
+// a protocol error; nothing dereferences a missing configuration
+// (SECURITY.md G2, CVE-2020-29652).
+func TestG2GSSNotConfigured(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		msg  []byte
+	}{
+		{"TOKEN", (&wire.UserauthGSSAPIToken{Token: []byte{1}}).Append(nil)},
+		{"MIC", (&wire.UserauthGSSAPIMIC{MIC: []byte{1}}).Append(nil)},
+		{"EXCHANGE_COMPLETE", (&wire.UserauthGSSAPIExchangeComplete{}).Append(nil)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var ran []string
+			rc := startServer(t, spyServer(&ran))
+			rc.serviceOK()
+			expectFailure(t, rc, (&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection,
+				Method: wire.MethodGSSAPIWithMIC, Mechanisms: [][]byte{{6, 9, 42, 134, 72, 134, 247, 18, 1, 2, 2}}}).Append(nil))
+			rc.sendRaw(tt.msg)
+			if r := rc.expectDisconnect(); r != wire.ProtocolError {
+				t.Errorf("reason %v", r)
+			}
+			if res, err := rc.wait(); res != nil || !errors.Is(err, wire.ErrUnexpectedMessage) {
+				t.Errorf("Serve = %v, %v", res, err)
+			}
+		})
+	}
+}
