@@ -189,6 +189,9 @@ func (e *AuthFailure) Unwrap() []error {
 // error Authenticate sends DISCONNECT; it never closes t except when ctx
 // is done during a read, to unblock it.
 func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*AuthResult, error) {
+	if cfg == nil {
+		cfg = &ClientConfig{} // no sources: fails after the service request
+	}
 	l := newLink(t, cfg.Logger)
 	res := &AuthResult{User: cfg.User}
 	ext, err := requestService(ctx, l, wire.ServiceUserauth)

@@ -541,3 +541,12 @@ func TestG2GSSNotConfigured(t *testing.T) {
 		})
 	}
 }
+
+// TestNilConfigs: nil configurations authenticate nobody and do not
+// panic.
+func TestNilConfigs(t *testing.T) {
+	o := run(t, nil, nil)
+	if o.cerr == nil || o.serr == nil || o.cres.Authenticated() {
+		t.Fatalf("client %v, server %v", o.cerr, o.serr)
+	}
+}

@@ -299,6 +299,9 @@ type server struct {
 // ErrMaxAuthTries) and returns an error; closing t is left to the caller,
 // except that t is closed when ctx is done during a read.
 func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnInfo) (*Result, error) {
+	if cfg == nil {
+		cfg = &ServerConfig{} // nothing enabled: every request fails
+	}
 	if hk, ok := t.(hostKeyer); ok && info.HostKey == nil {
 		info.HostKey = hk.HostKey()
 	}
