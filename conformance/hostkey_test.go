@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -611,6 +612,11 @@ func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
 	}
 	dir := t.TempDir()
 	now := time.Now()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := me.Username // sshd not running as root can only log in its own user
 	newKey := func(name string) (string, *hostkey.CryptoSigner) {
 		s, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 		if err != nil {
@@ -665,20 +671,20 @@ func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
 	addPlain("from-loopback-command", `from="127.0.0.1,::1",command="echo forced-by-line"`, true, "forced-by-line")
 	addPlain("expired-line", `expiry-time="20000101"`, false, "")
 	addPlain("not-listed", "-", false, "")
-	addCert("cert-user", "cert-authority", []string{"root"}, nil, true, "ok")
+	addCert("cert-user", "cert-authority", []string{login}, nil, true, "ok")
 	addCert("cert-principals-opt", `cert-authority,principals="ops,admins"`, []string{"admins"}, nil, true, "ok")
-	addCert("cert-principals-miss", `cert-authority,principals="ops"`, []string{"root"}, nil, false, "")
+	addCert("cert-principals-miss", `cert-authority,principals="ops"`, []string{login}, nil, false, "")
 	addCert("cert-wrong-user", "cert-authority", []string{"alice"}, nil, false, "")
-	addCert("cert-force-command", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+	addCert("cert-force-command", "cert-authority", []string{login}, func(c *hostkey.Certificate) {
 		c.CriticalOptions = map[string]string{hostkey.OptForceCommand: "echo forced-by-cert"}
 	}, true, "forced-by-cert")
-	addCert("cert-source-address", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+	addCert("cert-source-address", "cert-authority", []string{login}, func(c *hostkey.Certificate) {
 		c.CriticalOptions = map[string]string{hostkey.OptSourceAddress: "10.0.0.0/8"}
 	}, false, "")
-	addCert("cert-expired", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+	addCert("cert-expired", "cert-authority", []string{login}, func(c *hostkey.Certificate) {
 		c.ValidBefore = uint64(now.Add(-time.Minute).Unix())
 	}, false, "")
-	addCert("cert-unknown-critical", "cert-authority", []string{"root"}, func(c *hostkey.Certificate) {
+	addCert("cert-unknown-critical", "cert-authority", []string{login}, func(c *hostkey.Certificate) {
 		c.CriticalOptions = map[string]string{"unknown@example.com": ""}
 	}, false, "")
 
@@ -699,7 +705,7 @@ func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
 			defer cancel()
 			res, err := sshdtest.RunSSH(ctx, nil, "-i", c.key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
 				"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PreferredAuthentications=publickey",
-				"-o", "LogLevel=ERROR", "-p", strconv.Itoa(srv.Port), "root@127.0.0.1", "echo ok")
+				"-o", "LogLevel=ERROR", "-p", strconv.Itoa(srv.Port), login+"@127.0.0.1", "echo ok")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -710,7 +716,7 @@ func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
 			if sshdOK && strings.TrimSpace(string(res.Stdout)) != c.wantOut {
 				t.Errorf("output %q, want %q", res.Stdout, c.wantOut)
 			}
-			_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: "root", Key: c.pub, RemoteIP: net.ParseIP("127.0.0.1")}, nil)
+			_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: login, Key: c.pub, RemoteIP: net.ParseIP("127.0.0.1")}, nil)
 			if (err == nil) != sshdOK {
 				t.Fatalf("Authorize = %v, sshd accepted=%v", err, sshdOK)
 			}
