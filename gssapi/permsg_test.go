@@ -53,6 +53,11 @@ func TestPerMessageTampered(t *testing.T) {
 	ini, acc := testPair(t, etypeID.AES128_CTS_HMAC_SHA1_96, true, FlagReplay|FlagSequence)
 	msg := []byte("tamper with me")
 	mic, _ := ini.GetMIC(msg)
+	for i := 0; i < len(mic); i++ {
+		if err := acc.VerifyMIC(msg, mic[:i]); !errors.Is(err, ErrDefectiveToken) {
+			t.Errorf("MIC cut at %d: %v", i, err)
+		}
+	}
 	for i := range mic {
 		bad := append([]byte(nil), mic...)
 		bad[i] ^= 0x40
