@@ -10,8 +10,10 @@
 // NameStringUID, NameAnonymous, NameExport). Canonicalize maps it to a
 // Kerberos principal with the realm from krb5.conf's [domain_realm] and
 // default_realm, without DNS (as MIT does with dns_canonicalize_hostname
-// = false and rdns = false). Export and NewName(…, NameExport) round-trip
-// mechanism names (RFC 2743, Section 3.2).
+// = false and rdns = false; with them true it does the DNS lookups MIT
+// does). Export and NewName(…, NameExport) round-trip mechanism names
+// (RFC 2743, Section 3.2); DisplayAs shows a principal in another name
+// type's syntax.
 //
 // # Credentials
 //
@@ -19,7 +21,10 @@
 // (KRB5CCNAME), gets one with a password (AcquireOptions.Password) or a
 // client keytab (KRB5_CLIENT_KTNAME), and loads the acceptor's keytab
 // (KRB5_KTNAME). Credential.WriteCCache stores a credential, such as a
-// delegated one, as an MIT version 4 cache that klist reads.
+// delegated one, as an MIT version 4 cache that klist reads;
+// Credential.Export and ImportCredential move one between processes.
+// KDC exchanges (AS and TGS) run over TCP and honour the context passed
+// to AcquireCredential and Step.
 //
 // # Contexts
 //
@@ -34,8 +39,9 @@
 //
 // "Continue needed" is not an error. After establishment, Flags, PeerName,
 // Lifetime and DelegatedCredential describe the context, and GetMIC,
-// VerifyMIC, Wrap, Unwrap and WrapSizeLimit protect messages with RFC
-// 4121 tokens. Replay and sequence problems of authentic tokens are
+// VerifyMIC, Wrap, Unwrap, Encrypt, Decrypt and WrapSizeLimit protect
+// messages with RFC 4121 tokens; Export and ImportContext move an
+// established context to another process. Replay and sequence problems of authentic tokens are
 // reported as *Error values with only supplementary status bits
 // (ErrDuplicateToken, ErrOldToken, ErrUnseqToken, ErrGapToken); the
 // message is still returned.
@@ -52,7 +58,10 @@
 // krb5.conf is read through gokrb5 from KRB5_CONFIG or /etc/krb5.conf on
 // every call that needs it, unless a *Config is passed explicitly.
 //
+// Sub-package xsshgss adapts this package to golang.org/x/crypto/ssh's
+// GSSAPIClient and GSSAPIServer.
+//
 // Not implemented: SPNEGO, SSPI, non-FILE ccache and keytab types,
-// user-to-user, cross-realm beyond gokrb5's referral handling, DES and
-// RC4 (RFC 4757) tokens; see docs/layers/gssapi.md.
+// anonymous PKINIT, user-to-user, cross-realm TGT walks, RC4 (RFC 4757)
+// tokens; see docs/layers/gssapi.md.
 package gssapi
