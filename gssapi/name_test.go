@@ -170,3 +170,22 @@ func TestNilName(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// With dns_canonicalize_hostname and rdns, the host goes through forward
+// and reverse lookups as MIT does (localhost resolves through
+// /etc/hosts, so no DNS server is needed).
+func TestCanonicalizeDNS(t *testing.T) {
+	cfg, err := ConfigFromString("[libdefaults]\n default_realm = R\n dns_canonicalize_hostname = true\n rdns = true\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := NewName("host@LOCALHOST.", NameHostbasedService)
+	mn, err := n.CanonicalizeConfig(cfg, MechKerberos5)
+	if err != nil || mn.String() != "host/localhost@R" {
+		t.Errorf("Canonicalize = %v, %v", mn, err)
+	}
+	n, _ = NewName("host@no-such-host.invalid", NameHostbasedService)
+	if mn, err := n.CanonicalizeConfig(cfg, MechKerberos5); err != nil || mn.String() != "host/no-such-host.invalid@R" {
+		t.Errorf("unresolvable host: %v, %v", mn, err)
+	}
+}
