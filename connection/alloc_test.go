@@ -47,7 +47,7 @@ func (t *chanTransport) WritePacket(p []byte) error {
 }
 
 func (t *chanTransport) SessionID() []byte { return nil }
-func (t *chanTransport) Close() error     { t.once.Do(func() { close(t.done) }); return nil }
+func (t *chanTransport) Close() error      { t.once.Do(func() { close(t.done) }); return nil }
 
 var _ wire.Transport = (*chanTransport)(nil)
 

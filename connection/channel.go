@@ -10,8 +10,11 @@ import (
 
 // A RequestHandler answers the channel requests (RFC 4254, Section 5.4)
 // the peer sends on one channel. It runs on the Run goroutine, one request
-// at a time in arrival order, so the replies go out in order; it must not
-// block on this Conn's channel I/O (start a goroutine for that). Its result
+// at a time in arrival order, so the replies go out in order. Run reads
+// nothing while a handler runs, so a handler must return promptly and must
+// not call a blocking method of this Conn or its channels (Read, Write,
+// SendRequest, Open): start a goroutine for such work. Channel.Close and
+// CloseWrite are fine. Its result
 // is sent as CHANNEL_SUCCESS or CHANNEL_FAILURE when the peer wants a
 // reply. req.Payload is valid only during the call.
 //

@@ -80,8 +80,11 @@ type Config struct {
 	ChannelTypes []string
 
 	// Global request hooks (RFC 4254, Section 4). Each runs on the Run
-	// goroutine, in the order the requests arrived, and must not wait on
-	// this Conn's channels. A nil hook answers REQUEST_FAILURE.
+	// goroutine, in the order the requests arrived, and must return
+	// promptly without calling a blocking method of this Conn or its
+	// channels (Open, SendRequest, Read, Write, Close of the Conn): Run
+	// is not reading while a hook runs. A nil hook answers
+	// REQUEST_FAILURE.
 
 	// TCPIPForward handles "tcpip-forward" (RFC 4254, Section 7.1) and
 	// returns the port bound, which is sent back when the request asked

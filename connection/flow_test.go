@@ -253,3 +253,38 @@ func TestCloseUnblocks(t *testing.T) {
 	c3.Close()
 	wantErr(t, "Run after Close", c3.Run(context.Background()), ErrClosed)
 }
+
+// TestChannelCloseUnblocks: a local Close wakes every call blocked on the
+// channel with ErrChannelClosed, while Wait goes on until the peer's
+// CLOSE.
+func TestChannelCloseUnblocks(t *testing.T) {
+	c, p := rawPair(t, nil)
+	ch := openFromPeer(t, c, p, 0, 1<<15, nil) // window 0: writes block
+	calls := []func() error{
+		func() error { _, err := ch.Read(make([]byte, 1)); return err },
+		func() error { _, err := ch.Stderr().Read(make([]byte, 1)); return err },
+		func() error { _, err := ch.Write([]byte("x")); return err },
+		func() error { _, err := ch.Stderr().Write([]byte("x")); return err },
+		func() error { _, err := ch.SendRequest(context.Background(), "x", true, nil); return err },
+	}
+	errc := make(chan error, len(calls))
+	for _, f := range calls {
+		go func() { errc <- f() }()
+	}
+	p.expect(wire.MsgChannelRequest)
+	time.Sleep(10 * time.Millisecond) // let them block; the test passes either way
+	if err := ch.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range calls {
+		wantErr(t, "blocked call", <-errc, ErrChannelClosed)
+	}
+	p.expect(wire.MsgChannelClose)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	wantErr(t, "Wait before the peer's CLOSE", ch.Wait(ctx), context.DeadlineExceeded)
+	p.send(&wire.ChannelClose{Recipient: ch.LocalID()})
+	if err := ch.Wait(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
