@@ -44,8 +44,15 @@ func (r *Reader) Err() error {
 	return r.err
 }
 
-// Len returns the number of bytes not yet read.
-func (r *Reader) Len() int { return len(r.b) - r.off }
+// Len returns the number of bytes not yet read, or 0 once an error is
+// recorded, so that a loop such as `for r.Len() > 0` ends after a failed
+// read instead of spinning on a Reader that no longer advances.
+func (r *Reader) Len() int {
+	if r.err != nil {
+		return 0
+	}
+	return len(r.b) - r.off
+}
 
 // Offset returns the number of bytes read so far.
 func (r *Reader) Offset() int { return r.off }

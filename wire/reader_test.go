@@ -201,3 +201,18 @@ func TestReaderCount(t *testing.T) {
 		})
 	}
 }
+
+// TestLenAfterError pins that a failed Reader reports nothing left, so
+// element loops terminate (a loop on Len once spun on a bad certificate).
+func TestLenAfterError(t *testing.T) {
+	r := wire.NewReader([]byte{0, 0, 0, 9, 'a', 'b'})
+	for n := 0; r.Len() > 0; n++ {
+		if n > 10 {
+			t.Fatal("loop on Len did not end after a failed read")
+		}
+		_ = r.StringBytes()
+	}
+	if !errors.Is(r.Err(), wire.ErrTruncated) {
+		t.Fatalf("Err() = %v, want ErrTruncated", r.Err())
+	}
+}
