@@ -217,10 +217,14 @@ func (ch *Channel) Stderr() *Stderr { return &ch.stderr }
 // Stderr is the extended data stream of a Channel; see Channel.Stderr.
 type Stderr struct{ ch *Channel }
 
+// Read reads stderr data the peer sent (CHANNEL_EXTENDED_DATA of type 1),
+// with the semantics of Channel.Read.
 func (s *Stderr) Read(p []byte) (int, error) {
 	return s.ch.read(context.Background(), &s.ch.ext, p)
 }
 
+// Write sends p as CHANNEL_EXTENDED_DATA of type 1, with the semantics
+// of Channel.Write.
 func (s *Stderr) Write(p []byte) (int, error) {
 	return s.ch.write(context.Background(), &s.ch.ext, true, p)
 }

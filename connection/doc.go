@@ -17,6 +17,12 @@
 // the Run goroutine one at a time so that replies go out in order. No
 // method hands out a Go channel that must be drained.
 //
+// Every call that waits for the peer takes a ctx (Accept, Open,
+// SendRequest, ReadContext, WriteContext, Wait, Run). Calls that only
+// send (NewChannel.Accept and Reject, CloseWrite, Channel.Close) take
+// none: like every send, they can block only while the transport applies
+// back-pressure, and Conn.Close ends that.
+//
 // # Channels
 //
 // A Channel is an io.ReadWriteCloser with CloseWrite (CHANNEL_EOF), a
