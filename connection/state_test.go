@@ -96,74 +96,84 @@ var stateTable = []struct {
 
 func TestStateMachine(t *testing.T) {
 	for _, tt := range stateTable {
-		t.Run(tt.name, func(t *testing.T) {
-			c, p := rawPair(t, nil)
-			ch := openFromPeer(t, c, p, 1<<20, 1<<15, nil)
-			id := ch.LocalID()
-			for i, s := range tt.steps {
-				last := i == len(tt.steps)-1
-				switch s.ev {
-				case "eof>":
-					if err := ch.CloseWrite(); err != nil {
-						t.Fatalf("step %d CloseWrite: %v", i, err)
-					}
-				case "close>":
-					if err := ch.Close(); err != nil {
-						t.Fatalf("step %d Close: %v", i, err)
-					}
-				case "data>":
-					if _, err := ch.Write([]byte("x")); err != nil {
-						t.Fatalf("step %d Write: %v", i, err)
-					}
-				case "<eof":
-					p.send(&wire.ChannelEOF{Recipient: id})
-				case "<close":
-					p.send(&wire.ChannelClose{Recipient: id})
-				case "<data":
-					p.send(&wire.ChannelData{Recipient: id, Data: []byte("d")})
-				case "<stderr":
-					p.send(&wire.ChannelExtendedData{Recipient: id, DataType: 1, Data: []byte("e")})
-				case "<adjust":
-					p.send(&wire.ChannelWindowAdjust{Recipient: id, Bytes: 10})
-				case "<exit":
-					p.send(&wire.ChannelRequest{Recipient: id, Type: wire.RequestExitStatus, Extra: (&wire.ExitStatus{Status: 1}).Append(nil)})
-				case "<confirm":
-					p.send(&wire.ChannelOpenConfirmation{Recipient: id, Sender: peerID, InitialWindow: 1, MaxPacket: 1})
-				case "<openfail":
-					p.send(&wire.ChannelOpenFailure{Recipient: id, Reason: wire.ConnectFailed})
-				case "<success":
-					p.send(&wire.ChannelSuccess{Recipient: id})
-				default:
-					t.Fatalf("unknown event %q", s.ev)
+		for _, dir := range []string{"incoming", "outgoing"} {
+			t.Run(tt.name+"/"+dir, func(t *testing.T) {
+				c, p := rawPair(t, nil)
+				open := openFromPeer
+				if dir == "outgoing" {
+					open = openToPeer
 				}
-				if last && tt.fatal != nil {
-					p.expectDisconnect()
-					err := c.result(t)
-					if !errors.Is(err, tt.fatal) {
-						t.Fatalf("Run = %v, want %v", err, tt.fatal)
-					}
-					return
-				}
-				if s.out != 0 {
-					p.expect(s.out)
-				}
-				// A global request's reply proves that nothing else was
-				// sent and that the step was processed.
-				p.send(&wire.GlobalRequest{Name: "sync@example.com", WantReply: true})
-				p.expect(wire.MsgRequestFailure)
-				if got := ch.State(); got != s.state {
-					t.Fatalf("step %d %s: state %v, want %v", i, s.ev, got, s.state)
-				}
+				runSteps(t, c, p, open(t, c, p, 1<<20, 1<<15, nil), tt.steps, tt.fatal)
+			})
+		}
+	}
+}
+
+// runSteps plays steps on ch and checks the state and output after each.
+func runSteps(t *testing.T, c *running, p *peer, ch *Channel, steps []step, fatal error) {
+	id := ch.LocalID()
+	for i, s := range steps {
+		last := i == len(steps)-1
+		switch s.ev {
+		case "eof>":
+			if err := ch.CloseWrite(); err != nil {
+				t.Fatalf("step %d CloseWrite: %v", i, err)
 			}
-			if ch.State() == StateClosed {
-				if err := ch.Wait(testCtx(t)); err != nil {
-					t.Errorf("Wait: %v", err)
-				}
-				if n := c.channels(); n != 0 {
-					t.Errorf("%d channel ids still allocated", n)
-				}
+		case "close>":
+			if err := ch.Close(); err != nil {
+				t.Fatalf("step %d Close: %v", i, err)
 			}
-		})
+		case "data>":
+			if _, err := ch.Write([]byte("x")); err != nil {
+				t.Fatalf("step %d Write: %v", i, err)
+			}
+		case "<eof":
+			p.send(&wire.ChannelEOF{Recipient: id})
+		case "<close":
+			p.send(&wire.ChannelClose{Recipient: id})
+		case "<data":
+			p.send(&wire.ChannelData{Recipient: id, Data: []byte("d")})
+		case "<stderr":
+			p.send(&wire.ChannelExtendedData{Recipient: id, DataType: 1, Data: []byte("e")})
+		case "<adjust":
+			p.send(&wire.ChannelWindowAdjust{Recipient: id, Bytes: 10})
+		case "<exit":
+			p.send(&wire.ChannelRequest{Recipient: id, Type: wire.RequestExitStatus, Extra: (&wire.ExitStatus{Status: 1}).Append(nil)})
+		case "<confirm":
+			p.send(&wire.ChannelOpenConfirmation{Recipient: id, Sender: peerID, InitialWindow: 1, MaxPacket: 1})
+		case "<openfail":
+			p.send(&wire.ChannelOpenFailure{Recipient: id, Reason: wire.ConnectFailed})
+		case "<success":
+			p.send(&wire.ChannelSuccess{Recipient: id})
+		default:
+			t.Fatalf("unknown event %q", s.ev)
+		}
+		if last && fatal != nil {
+			p.expectDisconnect()
+			err := c.result(t)
+			if !errors.Is(err, fatal) {
+				t.Fatalf("Run = %v, want %v", err, fatal)
+			}
+			return
+		}
+		if s.out != 0 {
+			p.expect(s.out)
+		}
+		// A global request's reply proves that nothing else was
+		// sent and that the step was processed.
+		p.send(&wire.GlobalRequest{Name: "sync@example.com", WantReply: true})
+		p.expect(wire.MsgRequestFailure)
+		if got := ch.State(); got != s.state {
+			t.Fatalf("step %d %s: state %v, want %v", i, s.ev, got, s.state)
+		}
+	}
+	if ch.State() == StateClosed {
+		if err := ch.Wait(testCtx(t)); err != nil {
+			t.Errorf("Wait: %v", err)
+		}
+		if n := c.channels(); n != 0 {
+			t.Errorf("%d channel ids still allocated", n)
+		}
 	}
 }
 
