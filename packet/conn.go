@@ -54,6 +54,12 @@ type Config struct {
 	// must send its identification string first thing, while a client
 	// accepts up to 1024 other lines before the server's.
 	Server bool
+
+	// Trace, if set, receives every payload sent and received, described
+	// by wire.Describe with secrets redacted (see wire.TraceDescriber).
+	// It runs on the reading goroutine for received packets and under
+	// the write lock for sent ones, so it must not call into the Conn.
+	Trace wire.Tracer
 }
 
 // Counters are the traffic of one direction of a Conn, for rekeying
@@ -109,6 +115,10 @@ type Conn struct {
 	// goroutine never waits for a write in progress.
 	afterAuth      atomic.Bool
 	deflatePending atomic.Bool
+
+	// trace and describer are set once by NewConn, or nil.
+	trace     wire.Tracer
+	describer *wire.TraceDescriber
 }
 
 var _ wire.Transport = (*Conn)(nil)
@@ -147,6 +157,10 @@ func NewConn(nc net.Conn, cfg *Config) *Conn {
 			c.rand = cfg.Rand
 		}
 		c.server = cfg.Server
+		if cfg.Trace != nil {
+			c.trace = cfg.Trace
+			c.describer = wire.NewTraceDescriber(cfg.Server)
+		}
 	}
 	c.padPos = len(c.padPool)
 	c.rd.reset()
@@ -306,6 +320,7 @@ func (c *Conn) writeLocked(payload []byte) error {
 	if len(payload) == 0 {
 		return ErrPayloadSize
 	}
+	plain, seq := payload, c.wr.seq
 	if c.deflatePending.Load() {
 		c.deflatePending.Store(false)
 		if c.deflate.method == CompressionDelayed && !c.deflate.on {
@@ -376,6 +391,9 @@ func (c *Conn) writeLocked(payload []byte) error {
 	if err := c.advance(w, total); err != nil {
 		return c.fail(err)
 	}
+	if c.trace != nil {
+		c.traceEvent(wire.DirSend, seq, plain)
+	}
 	return nil
 }
 
@@ -404,9 +422,13 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
+	seq := c.rd.seq
 	p, err := c.readPacket()
 	if err != nil {
 		return nil, c.fail(err)
+	}
+	if c.trace != nil {
+		c.traceEvent(wire.DirRecv, seq, p)
 	}
 	return p, nil
 }
