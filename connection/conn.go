@@ -89,33 +89,38 @@ func (c *Conn) Run(ctx context.Context) error {
 		defer close(stopped)
 		c.t.Close()
 	})
-	err := c.loop()
+	readErr, err := c.loop()
 	if !stop() {
 		<-stopped
 	}
-	if ctx.Err() != nil {
-		err = ctx.Err()
+	if readErr { // the transport ended: say who ended it
+		c.mu.Lock()
+		closing := c.closing
+		c.mu.Unlock()
+		switch {
+		case closing:
+			err = ErrClosed
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		}
 	}
-	c.mu.Lock()
-	if c.closing {
-		err = ErrClosed
-	}
-	c.mu.Unlock()
 	return c.shutdown(err)
 }
 
-func (c *Conn) loop() error {
+// loop reads and dispatches until an error; readErr reports whether the
+// transport failed (rather than the peer breaking the protocol).
+func (c *Conn) loop() (readErr bool, err error) {
 	for {
 		p, err := c.t.ReadPacket()
 		if err != nil {
-			return fmt.Errorf("connection: reading: %w", err)
+			return true, fmt.Errorf("connection: reading: %w", err)
 		}
 		if err := c.dispatch(p); err != nil {
 			var de *wire.DisconnectError
 			if !errors.As(err, &de) {
 				c.disconnect(wire.ProtocolError, err.Error())
 			}
-			return err
+			return false, err
 		}
 	}
 }

@@ -278,6 +278,9 @@ func (c *Conn) admit(m wire.ChannelOpen) (wire.OpenFailureReason, string) {
 	ch.incomingSession = session
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.err != nil {
+		return wire.ConnectFailed, "connection closing"
+	}
 	if len(c.acceptQ) >= MaxPendingOpens || !c.allocate(ch) {
 		return wire.ResourceShortage, "too many channels"
 	}
