@@ -1,0 +1,46 @@
+// Package gsskex implements GSS-API authenticated key exchange for SSH
+// (RFC 4462, Section 2; RFC 8732) as kex.Method plug-ins, with the pure-Go
+// Kerberos V5 mechanism of package gssapi.
+//
+// # Methods
+//
+// A method name is a family prefix followed by the base64 of the MD5 of
+// the DER-encoded mechanism OID (RFC 4462, Section 2.1); for Kerberos V5
+// the suffix is "toWM5Slw5Ew8Mqkay+al2g==" (KerberosSuffix). The families
+// are
+//
+//   - gss-curve25519-sha256-, gss-nistp256-sha256-, gss-group14-sha256-
+//     and gss-group16-sha512- (RFC 8732), the default (DefaultFamilies);
+//   - gss-group14-sha1-, gss-group1-sha1- and gss-gex-sha1- (RFC 4462),
+//     off by default (LegacyFamilies).
+//
+// New returns the method of one family for a Config; Methods returns
+// several. They are not registered in the kex registry: credentials and
+// the callback live on the Config, so each configuration (and, on a
+// server that needs the context for gssapi-keyex, each connection) gets
+// its own values in kex.Config.Methods.
+//
+// # The exchange
+//
+// The client builds the target "host@" + kex.Params.ServerName (or
+// Config.ServerIdentity), creates an initiator context with mutual
+// authentication and integrity, and sends KEXGSS_INIT with its first
+// token and ephemeral value; KEXGSS_CONTINUE goes back and forth until
+// the server's context is established; the server then sends
+// KEXGSS_COMPLETE with its ephemeral value, a MIC over the exchange hash
+// H and its last token. The client checks the MIC over the H it computed
+// itself, on the first exchange and on every rekey (each exchange has its
+// own context and its own H; the session identifier is never the MIC's
+// data, SECURITY.md G8). KEXGSS_HOSTKEY carries the server's host key
+// when the negotiated host key algorithm is not "null" (the methods
+// implement kex.HostKeyOptional); it enters H but is not signed, as in
+// OpenSSH. KEXGSS_ERROR from the peer ends the exchange with a
+// *KexError. Ephemeral values are validated as package kex does:
+// X25519 keys of 32 bytes with a non-zero secret, uncompressed P-256
+// points on the curve, DH values in [2, p-2]; failures wrap
+// kex.ErrInvalidPublicValue.
+//
+// Config.Established receives the context of every completed exchange;
+// a ContextHolder keeps the first, which is what gssapi-keyex user
+// authentication (package userauth) signs with, as OpenSSH does.
+package gsskex
