@@ -18,13 +18,11 @@ import (
 )
 
 // ed25519Key is a minimal ssh-ed25519 host key for transport tests
-// (RFC 8709): a HostKeySigner, and a HostKeyVerifier that accepts any
-// well-formed ssh-ed25519 key whose signature verifies (or only trusted,
-// when set).
+// (RFC 8709), a HostKeySigner; edVerifier is the matching
+// HostKeyVerifier.
 type ed25519Key struct {
-	priv    ed25519.PrivateKey
-	blob    []byte
-	trusted []byte
+	priv ed25519.PrivateKey
+	blob []byte
 }
 
 func newEd25519Key(t testing.TB) *ed25519Key {
@@ -43,6 +41,8 @@ func (k *ed25519Key) Sign(_ io.Reader, alg string, data []byte) ([]byte, error) 
 
 var errUntrusted = errors.New("test: host key not trusted")
 
+// edVerifier accepts any well-formed ssh-ed25519 key whose signature
+// verifies, or only trusted when it is set.
 type edVerifier struct{ trusted []byte }
 
 func (v edVerifier) VerifyHostKey(alg string, blob, data, sig []byte) error {
