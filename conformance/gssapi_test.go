@@ -23,7 +23,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sshstack/sshstack/conformance/krb5test"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/gssapi"
 )
 

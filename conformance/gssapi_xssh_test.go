@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/sshstack/sshstack/conformance/krb5test"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/gssapi/xsshgss"

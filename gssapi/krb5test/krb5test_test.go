@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sshstack/sshstack/conformance/krb5test"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
