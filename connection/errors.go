@@ -50,7 +50,7 @@ var (
 
 	// ErrRequestDenied is returned by the typed request helpers when the
 	// peer answered with a failure.
-	ErrRequestDenied = errors.New("connection: request denied by peer")
+	ErrRequestDenied = errors.New("connection: request denied")
 
 	// ErrInvalidArgument is returned when a caller passes a value that
 	// cannot be encoded or is out of range.

@@ -190,7 +190,7 @@ func (c *Conn) callGlobal(ctx context.Context, name string, payload []byte) ([]b
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("connection: %s: %w", name, ErrRequestDenied)
+		return nil, fmt.Errorf("%w: %s", ErrRequestDenied, name)
 	}
 	return data, nil
 }

@@ -183,7 +183,7 @@ func (ch *Channel) call(ctx context.Context, name string, payload []byte) error 
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("connection: %s: %w", name, ErrRequestDenied)
+		return fmt.Errorf("%w: %s", ErrRequestDenied, name)
 	}
 	return nil
 }
