@@ -109,6 +109,15 @@ type Config struct {
 	StrictAcceptorCheck bool
 	Hostname            string
 
+	// SendHostKey makes the server send its host key in KEXGSS_HOSTKEY
+	// when a host key algorithm other than "null" was negotiated, so
+	// that K_S enters H (RFC 4462, Section 2.1 makes the message
+	// optional). Off by default: OpenSSH 9.2's ssh (Debian's GSS key
+	// exchange patch) fails with "buffer is read-only" on the message,
+	// and paramiko 2.12 expects a signature after the key; without it
+	// K_S is the empty string in H, as both expect.
+	SendHostKey bool
+
 	// Config is the Kerberos configuration; nil means KRB5_CONFIG.
 	Config *gssapi.Config
 
@@ -546,7 +555,7 @@ func (m *Method) server(ctx context.Context, c kex.Conn, p *kex.Params) (*kex.Re
 		return nil, err
 	}
 	var hostKey []byte
-	if p.HostKey != nil && p.HostKeyAlgorithm != kex.NullHostKey {
+	if p.HostKey != nil && p.HostKeyAlgorithm != kex.NullHostKey && m.cfg.SendHostKey {
 		hostKey = p.HostKey.PublicKey()
 		if err := c.WritePacket(ctx, (&wire.KexGSSHostKey{HostKey: hostKey}).Append(nil)); err != nil {
 			return nil, err

@@ -12,7 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sshstack/sshstack/conformance/krb5test"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
@@ -76,7 +76,7 @@ func newSides(t *testing.T, family string, hostKey bool, tweak func(*Method)) (c
 	c = &side{holder: &ContextHolder{}}
 	c.cfg = &Config{Established: c.holder.Keep}
 	s = &side{holder: &ContextHolder{}}
-	s.cfg = &Config{Established: s.holder.Keep, StrictAcceptorCheck: true, Hostname: "localhost"}
+	s.cfg = &Config{Established: s.holder.Keep, StrictAcceptorCheck: true, Hostname: "localhost", SendHostKey: hostKey}
 	cm, err := New(family, c.cfg)
 	if err != nil {
 		t.Fatal(err)
