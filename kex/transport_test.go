@@ -270,3 +270,38 @@ func TestRekeyUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestRekeyByTime: with a 1 ms RekeyInterval, traffic after the interval
+// starts a new exchange (RFC 4253, Section 9: "after each hour").
+func TestRekeyByTime(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	ccfg.RekeyInterval = time.Millisecond
+	scfg.RekeyInterval = time.Hour
+	c, s := pair(t, ccfg, scfg)
+	for range 5 {
+		time.Sleep(2 * time.Millisecond)
+		transfer(t, c, s, 3, nil)
+	}
+	// Every write after the interval found the keys expired; at least a
+	// few exchanges have completed by now on the client.
+	transfer(t, s, c, 3, nil)
+	if n := kex.KexCount(c); n < 2 {
+		t.Fatalf("client completed %d exchanges, want several", n)
+	}
+}
+
+// TestRekeyCounts: RekeyBytes triggers exchanges in proportion to the
+// data sent.
+func TestRekeyCounts(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	ccfg.RekeyBytes = 256 << 10
+	c, s := pair(t, ccfg, scfg)
+	transfer(t, c, s, 2000, nil) // about 2 MB
+	transfer(t, s, c, 10, nil)   // let the last exchange finish
+	if n := kex.KexCount(c); n < 4 {
+		t.Fatalf("client completed %d exchanges for 2 MB at 256 KiB, want at least 4", n)
+	}
+	if kex.KexCount(c) != kex.KexCount(s) {
+		t.Logf("client %d, server %d exchanges (one may be in flight)", kex.KexCount(c), kex.KexCount(s))
+	}
+}
