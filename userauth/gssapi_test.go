@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sshstack/sshstack/conformance/krb5test"
 	"github.com/sshstack/sshstack/gssapi"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )

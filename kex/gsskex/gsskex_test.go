@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/gssapi"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/packet/packettest"
