@@ -8,7 +8,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -633,4 +636,62 @@ func TestSimultaneousRekey(t *testing.T) {
 	transfer(t, c, s, 3000, nil)
 	<-errc
 	<-done
+}
+
+// stallConn is a net.Conn whose writes block, once stalled, until Close.
+type stallConn struct {
+	net.Conn
+	stalled atomic.Bool
+	once    sync.Once
+	closed  chan struct{}
+}
+
+func (s *stallConn) Write(b []byte) (int, error) {
+	if s.stalled.Load() {
+		<-s.closed
+		return 0, net.ErrClosed
+	}
+	return s.Conn.Write(b)
+}
+
+func (s *stallConn) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return s.Conn.Close()
+}
+
+// TestCloseWithStalledWriter: Close returns, and releases the writer,
+// while a writer is blocked on a peer that reads nothing.
+func TestCloseWithStalledWriter(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	a, b := packettest.Pipe()
+	sc := &stallConn{Conn: a, closed: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var s *kex.Transport
+	var serr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s, serr = kex.ServerHandshake(ctx, packet.NewConn(b, &packet.Config{Server: true}), scfg)
+	}()
+	c, err := kex.ClientHandshake(ctx, packet.NewConn(sc, nil), ccfg)
+	<-done
+	if err != nil || serr != nil {
+		t.Fatal(err, serr)
+	}
+	defer s.Close()
+	sc.stalled.Store(true)
+	werr := make(chan error, 1)
+	go func() { werr <- c.WritePacket(channelData(1, 10)) }()
+	time.Sleep(10 * time.Millisecond) // let the writer block on the network
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return while a writer was stalled")
+	}
+	if err := <-werr; err == nil {
+		t.Fatal("stalled write reported success")
+	}
 }

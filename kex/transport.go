@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshstack/sshstack/cipher"
@@ -191,7 +192,8 @@ type Transport struct {
 	rekeyBytes   [2]uint64     // write, read; guarded by mu
 	peerExt      []wire.Extension
 	closeOnce    sync.Once
-	disconnected bool // DISCONNECT sent; guarded by mu
+	closing      atomic.Bool // Close has started
+	disconnected bool        // DISCONNECT sent; guarded by mu
 }
 
 // extState tracks where EXT_INFO may appear (RFC 8308, Section 2.4).
@@ -963,14 +965,17 @@ func (t *Transport) ServerSigAlgs() []string {
 func (t *Transport) Close() error {
 	var err error
 	t.closeOnce.Do(func() {
+		t.closing.Store(true)
+		t.cancel()
+		// Close the connection before taking mu: a writer may hold mu
+		// while blocked on the network, and this releases it.
+		err = t.pc.Close()
 		t.mu.Lock()
 		if t.err == nil {
 			t.err = ErrClosed
 		}
 		t.cond.Broadcast()
 		t.mu.Unlock()
-		t.cancel()
-		err = t.pc.Close()
 		t.wg.Wait()
 	})
 	return err
@@ -995,7 +1000,14 @@ func (t *Transport) errOr(def error) error {
 // the peer disconnected or the connection is gone, and closes the
 // packet layer.
 func (t *Transport) fail(err error) {
+	if t.closing.Load() {
+		err = ErrClosed
+	}
+	// A writer may hold mu while blocked on a peer that does not read;
+	// do not wait for it for long.
+	stall := time.AfterFunc(time.Second, func() { t.pc.Close() })
 	t.mu.Lock()
+	stall.Stop()
 	if t.err != nil {
 		t.mu.Unlock()
 		return
