@@ -555,3 +555,93 @@ func TestGSSAPIKeyex(t *testing.T) {
 		}
 	})
 }
+
+// TestG5SameAnswers: a GSS-API attempt for an account that does not
+// exist and for one the principal may not use end in byte-identical
+// answers, each only after the whole exchange and a verified MIC
+// (SECURITY.md G5, A7; OpenSSH 5d04ca6af: no early failure for invalid
+// users).
+func TestG5SameAnswers(t *testing.T) {
+	gssFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv := gssServer(t)
+	srv.HomeDir = func(u string) (string, error) {
+		if u == "bob" {
+			return t.TempDir(), nil
+		}
+		return "", errors.New("no such user")
+	}
+	var answers [][]byte
+	for _, user := range []string{"bob", "nosuchuser"} {
+		rc := startServer(t, srv.NewSession(nil).Install(fastServer()))
+		rc.serviceOK()
+		req := gssRequest(gssapi.MechKerberos5.DER())
+		req.User = user
+		rc.send(req)
+		expectResponse(t, rc)
+		gc, tok := initToken(t, ctx)
+		rc.send(&wire.UserauthGSSAPIToken{Token: tok})
+		m, err := wire.ParseUserauthGSSAPIToken(rc.recv())
+		if err != nil {
+			t.Fatalf("%s: the exchange ended early: %v", user, err)
+		}
+		if _, err := gc.Step(ctx, m.Token); err != nil {
+			t.Fatal(err)
+		}
+		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, user, wire.ServiceConnection))
+		rc.send(&wire.UserauthGSSAPIMIC{MIC: mic})
+		answers = append(answers, slices.Clone(rc.recv()))
+		rc.finish()
+	}
+	if _, err := wire.ParseUserauthFailure(answers[0]); err != nil || !slices.Equal(answers[0], answers[1]) {
+		t.Errorf("answers differ or are not FAILURE: %x vs %x", answers[0], answers[1])
+	}
+}
+
+// BenchmarkGSSAPIWithMIC measures one whole gssapi-with-mic login over an
+// in-memory transport, including the client's TGS exchange with the KDC
+// (the default credential is read from the ccache on every login).
+func BenchmarkGSSAPIWithMIC(b *testing.B) {
+	f := krb5test.NewFixture(b, "host/localhost")
+	f.Setenv(b)
+	srv := &userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost",
+		HomeDir: func(string) (string, error) { return "", errors.New("none") }}
+	ccfg := &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}}
+	for b.Loop() {
+		if o := run(b, ccfg, srv.NewSession(nil).Install(fastServer())); o.cerr != nil || o.serr != nil {
+			b.Fatal(o.cerr, o.serr)
+		}
+	}
+}
+
+// FuzzGSSServer feeds arbitrary method messages to the gssapi-with-mic
+// server after a valid request: it must never panic or authenticate.
+// Input: messages, each a one-byte length-prefix count of bytes.
+func FuzzGSSServer(f *testing.F) {
+	fx := krb5test.NewFixture(f, "host/localhost")
+	fx.Setenv(f)
+	f.Add([]byte{5, 61, 0, 0, 0, 1, 1, 66})
+	f.Add([]byte{1, 63})
+	f.Add([]byte{5, 64, 0, 0, 0, 0})
+	srv := &userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost"}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rc := startServer(t, srv.NewSession(nil).Install(fastServer()))
+		rc.serviceOK()
+		rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+		for len(in) > 0 {
+			n := int(in[0])
+			in = in[1:]
+			if n > len(in) {
+				n = len(in)
+			}
+			if n > 0 && rc.tr.WritePacket(in[:n]) != nil {
+				break
+			}
+			in = in[n:]
+		}
+		if res, _ := rc.finish(); res != nil {
+			t.Fatal("authenticated")
+		}
+	})
+}

@@ -410,3 +410,31 @@ func FuzzServerInit(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkHandshake measures a whole gss-curve25519-sha256 handshake
+// over an in-memory pipe, the client's TGS exchange with the KDC
+// included (the default credential is read on every exchange).
+func BenchmarkHandshake(b *testing.B) {
+	f := krb5test.NewFixture(b, "host/localhost")
+	f.Setenv(b)
+	cm, _ := New(Curve25519SHA256, &Config{})
+	sm, _ := New(Curve25519SHA256, &Config{StrictAcceptorCheck: true, Hostname: "localhost"})
+	ccfg := &kex.Config{Methods: []kex.Method{cm}, HostKeyVerifier: trustAll, ServerName: "localhost", HostKeyAlgorithms: []string{kex.NullHostKey}}
+	scfg := &kex.Config{Methods: []kex.Method{sm}}
+	for b.Loop() {
+		a, p := packettest.Pipe()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var s *kex.Transport
+		var serr error
+		var wg sync.WaitGroup
+		wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(p, &packet.Config{Server: true}), scfg) })
+		c, cerr := kex.ClientHandshake(ctx, packet.NewConn(a, nil), ccfg)
+		wg.Wait()
+		cancel()
+		if cerr != nil || serr != nil {
+			b.Fatal(cerr, serr)
+		}
+		c.Close()
+		s.Close()
+	}
+}
