@@ -6,3 +6,11 @@ func KexCount(t *Transport) int {
 	defer t.mu.Unlock()
 	return t.kexCount
 }
+
+// SetPacketLimit lowers the per-key packet limit for a test and returns a
+// function that restores it.
+func SetPacketLimit(n uint64) (restore func()) {
+	old := packetLimit
+	packetLimit = n
+	return func() { packetLimit = old }
+}

@@ -416,6 +416,9 @@ func (t *Transport) sendInitLocked() error {
 
 var randReader = crand.Reader
 
+// packetLimit is MaxPacketsPerKey; tests lower it.
+var packetLimit uint64 = MaxPacketsPerKey
+
 func (t *Transport) rand() io.Reader {
 	if t.cfg.Rand != nil {
 		return t.cfg.Rand
@@ -655,7 +658,7 @@ func (t *Transport) needRekeyLocked() bool {
 		interval = DefaultRekeyInterval
 	}
 	return w.KeyBytes >= t.rekeyBytes[0] || r.KeyBytes >= t.rekeyBytes[1] ||
-		w.KeyPackets >= MaxPacketsPerKey || r.KeyPackets >= MaxPacketsPerKey ||
+		w.KeyPackets >= packetLimit || r.KeyPackets >= packetLimit ||
 		time.Since(t.lastKex) >= interval
 }
 

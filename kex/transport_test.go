@@ -305,3 +305,16 @@ func TestRekeyCounts(t *testing.T) {
 		t.Logf("client %d, server %d exchanges (one may be in flight)", kex.KexCount(c), kex.KexCount(s))
 	}
 }
+
+// TestRekeyByPacketCount: the per-key packet limit (2^31 in production,
+// lowered here) forces exchanges (RFC 4344, Section 3.1).
+func TestRekeyByPacketCount(t *testing.T) {
+	t.Cleanup(kex.SetPacketLimit(100)) // runs after the Transports close
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	c, s := pair(t, ccfg, scfg)
+	transfer(t, c, s, 1000, nil)
+	transfer(t, s, c, 10, nil)
+	if n := kex.KexCount(c); n < 5 {
+		t.Fatalf("client completed %d exchanges for 1000 packets at 100 per key", n)
+	}
+}
