@@ -136,3 +136,19 @@ func TestGexServerRejectsRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestGexClientRejectsF: f outside [2, p-2] from a group-exchange server
+// is refused (SECURITY.md K8).
+func TestGexClientRejectsF(t *testing.T) {
+	m, _ := Lookup(DHGroupExchangeSHA256)
+	for _, v := range badDHValues(group14.P) {
+		cp, _ := testParams(newTestHostKey(t))
+		cp.Verifier = &acceptAll{}
+		group := (&wire.KexDHGexGroup{P: group14.P.Bytes(), G: []byte{2}}).Append(nil)
+		reply := (&wire.KexDHGexReply{HostKey: []byte("k"), F: v.Bytes(), Signature: []byte("s")}).Append(nil)
+		_, err := m.Run(context.Background(), &scriptConn{replies: [][]byte{group, reply}}, cp)
+		if !errors.Is(err, ErrInvalidPublicValue) {
+			t.Errorf("f=%s...: %v", short(v), err)
+		}
+	}
+}
