@@ -76,6 +76,7 @@ type gssServed struct {
 	ccache   string // delegated credential stored for the session
 	ccGone   bool   // the ccache was removed at disconnect
 	commands []string
+	gssKex   int // completed GSS key exchanges, rekeys included
 }
 
 // serveGSS accepts one connection on l and runs our server stack on it:
@@ -126,6 +127,7 @@ func serveGSS(t *testing.T, ctx context.Context, l net.Listener, hk *hostkey.Cry
 		t.Error(err)
 	}
 	out.commands = serveExec(ctx, s, o.krb5Config, out.ccache)
+	out.gssKex = holder.Exchanges()
 	return out
 }
 
@@ -199,11 +201,16 @@ func serveExec(ctx context.Context, t wire.Transport, krb5Config, ccache string)
 
 // gssSSH runs OpenSSH's ssh against port as alice@localhost.
 func gssSSH(ctx context.Context, port int, args ...string) (sshdtest.SSHResult, error) {
+	return gssSSHCommand(ctx, port, "klist -s && echo TGT-OK; echo done", args...)
+}
+
+// gssSSHCommand is gssSSH with another remote command.
+func gssSSHCommand(ctx context.Context, port int, command string, args ...string) (sshdtest.SSHResult, error) {
 	base := []string{"-vvv", "-p", itoa(port), "-o", "AddressFamily=inet",
 		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=no",
 		"-o", "KbdInteractiveAuthentication=no", "-o", "GSSAPIAuthentication=yes"}
-	return sshdtest.RunSSH(ctx, nil, append(append(base, args...), "alice@localhost", "klist -s && echo TGT-OK; echo done")...)
+	return sshdtest.RunSSH(ctx, nil, append(append(base, args...), "alice@localhost", command)...)
 }
 
 // gssListen listens on loopback.
@@ -298,6 +305,42 @@ func TestGSSSSHToOurServer(t *testing.T) {
 			}
 			if got.ccache != "" && !got.ccGone {
 				t.Error("delegated ccache left behind after disconnect (G7)")
+			}
+		})
+	}
+}
+
+// TestGSSSSHRekey: ssh with RekeyLimit=16K rekeys while our server sends
+// 350 KB; the rekey is a new GSS key exchange whose MIC ssh checks over
+// that exchange's H (SECURITY.md G8 against OpenSSH).
+func TestGSSSSHRekey(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	f := gssKDC(t)
+	hk := uaKey(t, hostkey.ED25519)
+	for _, fam := range []string{gsskex.Curve25519SHA256, gsskex.Group14SHA256} {
+		t.Run(fam, func(t *testing.T) {
+			l, port := gssListen(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			var res sshdtest.SSHResult
+			var sshErr error
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				res, sshErr = gssSSHCommand(ctx, port, "head -c 262144 /dev/zero | base64; echo done",
+					"-o", "GSSAPIKeyExchange=yes", "-o", "GSSAPIKexAlgorithms="+fam, "-o", "RekeyLimit=16K")
+			})
+			got := serveGSS(t, ctx, l, hk, gssServerOpts{families: gssAllFamilies, strict: true, krb5Config: f.KDC.ConfigPath})
+			wg.Wait()
+			if sshErr != nil || got.err != nil {
+				t.Fatalf("ssh %v, server %v\n%s", sshErr, got.err, tail(string(res.Stderr)))
+			}
+			if res.ExitCode != 0 || !bytes.Contains(res.Stdout, []byte("done")) {
+				t.Fatalf("ssh exit %d, stdout %q\n%s", res.ExitCode, res.Stdout, tail(string(res.Stderr)))
+			}
+			if got.gssKex < 2 {
+				t.Errorf("%d GSS key exchanges, want the first and at least one rekey\n%s", got.gssKex,
+					grepLines(string(res.Stderr), "kex: algorithm", "rekey", "KEXINIT sent"))
 			}
 		})
 	}
@@ -469,7 +512,10 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 			if c.family != "" && k.Algorithms().Kex != c.family+gsskex.KerberosSuffix {
 				t.Fatalf("kex %q", k.Algorithms().Kex)
 			}
-			t.Logf("kex %s, host key algorithm %s, KEXGSS_HOSTKEY received: %v", k.Algorithms().Kex, k.Algorithms().HostKey, k.HostKey() != nil)
+			if c.family != "" {
+				// Debian's sshd sends no KEXGSS_HOSTKEY.
+				t.Logf("kex %s, host key algorithm %s, KEXGSS_HOSTKEY received: %v", k.Algorithms().Kex, k.Algorithms().HostKey, k.HostKey() != nil)
+			}
 			res, err := userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: u.Username, Sources: []userauth.Method{
 				&userauth.GSSAPIKeyex{Context: holder.Context},
 				&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: c.deleg},
@@ -485,9 +531,19 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 			wg.Go(func() { conn.Run(ctx) })
 			defer wg.Wait()
 			defer conn.Close()
+			if c.family != "" {
+				// A rekey after authentication: a new GSS context, and
+				// sshd's MIC over the new H (SECURITY.md G8).
+				if err := k.Rekey(ctx); err != nil {
+					t.Fatalf("rekey: %v\n%s", err, tail(srv.Log()))
+				}
+			}
 			ch, err := conn.OpenSession(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if c.family != "" && holder.Exchanges() != 2 {
+				t.Errorf("%d GSS key exchanges after the rekey, want 2", holder.Exchanges())
 			}
 			if err := ch.Exec(ctx, `echo "cache=$KRB5CCNAME"; klist -s && echo TGT-OK; echo done`); err != nil {
 				t.Fatal(err)
@@ -606,4 +662,18 @@ func TestGSSParamikoToOurServer(t *testing.T) {
 			t.Logf("paramiko: %s", bytes.TrimSpace(out))
 		})
 	}
+}
+
+// grepLines returns the lines of s that contain any of words.
+func grepLines(s string, words ...string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		for _, w := range words {
+			if strings.Contains(l, w) {
+				b.WriteString(l + "\n")
+				break
+			}
+		}
+	}
+	return b.String()
 }
