@@ -361,3 +361,155 @@ func tail(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestKexServerTransferWithSSH: OpenSSH's ssh runs "cat" on our server
+// transport (the test plays a minimal connection layer that echoes the
+// session's data) and pipes 1 MiB through it, while ssh rekeys every
+// 64 KiB (RekeyLimit) and we rekey on demand in the middle. Every byte
+// must come back.
+func TestKexServerTransferWithSSH(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	knownHosts := filepath.Join(dir, "known_hosts")
+	input := make([]byte, 1<<20)
+	rand.Read(input)
+
+	for _, name := range []string{kex.SNTRUP761X25519SHA512OpenSSH, kex.Curve25519SHA256, kex.ECDHSHA2NISTP256, kex.DHGroup14SHA256} {
+		t.Run(name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			port := l.Addr().(*net.TCPAddr).Port
+			line := "[127.0.0.1]:" + itoa(port) + " " + string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
+			if err := os.WriteFile(knownHosts, []byte(line), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			var res sshdtest.SSHResult
+			var sshErr error
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			wg.Go(func() {
+				res, sshErr = sshdtest.RunSSH(ctx, input, "-v", "-T", "-p", itoa(port),
+					"-o", "KexAlgorithms="+name,
+					"-o", "HostKeyAlgorithms=ssh-ed25519",
+					"-o", "UserKnownHostsFile="+knownHosts,
+					"-o", "StrictHostKeyChecking=yes",
+					"-o", "BatchMode=yes",
+					"-o", "RekeyLimit=64K",
+					"-o", "PreferredAuthentications=none",
+					"nobody@127.0.0.1", "cat")
+			})
+			nc, err := l.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := &kex.Config{
+				Methods:  kexMethod(t, name),
+				HostKeys: []kex.HostKey{{Signer: xsshHostKey{signer}, Algorithms: []string{"ssh-ed25519"}}},
+			}
+			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}), cfg)
+			if err != nil {
+				t.Fatalf("handshake: %v", err)
+			}
+			defer s.Close()
+			echoServer(ctx, t, s, len(input))
+			s.Close()
+			wg.Wait()
+			if sshErr != nil || res.ExitCode != 0 {
+				t.Fatalf("ssh: exit %d, %v\n%s", res.ExitCode, sshErr, tail(string(res.Stderr)))
+			}
+			if !bytes.Equal(res.Stdout, input) {
+				t.Fatalf("echoed %d bytes, want %d identical", len(res.Stdout), len(input))
+			}
+			n := bytes.Count(res.Stderr, []byte("SSH2_MSG_NEWKEYS received"))
+			t.Logf("%s: ssh completed %d key exchanges", name, n)
+			if n < 4 {
+				t.Errorf("ssh completed only %d key exchanges", n)
+			}
+		})
+	}
+}
+
+// echoServer is just enough of RFC 4252 and RFC 4254 for "ssh host cat":
+// it grants "none", confirms one session channel, accepts exec, echoes
+// CHANNEL_DATA, rekeys once half way, and closes with exit status 0 after
+// the client's EOF.
+func echoServer(ctx context.Context, t *testing.T, s *kex.Transport, total int) {
+	t.Helper()
+	var peer uint32
+	echoed, rekeyed, closing := 0, false, false
+	send := func(m wire.Message) {
+		if err := s.WritePacket(m.Append(nil)); err != nil {
+			t.Fatalf("write %v: %v", m.Num(), err)
+		}
+	}
+	for {
+		p, err := s.ReadPacket()
+		var de *wire.DisconnectError
+		if closing && errors.As(err, &de) && de.Reason == wire.ByApplication {
+			return // ssh may hang up instead of answering our CLOSE
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", echoed, err)
+		}
+		switch wire.MsgNum(p[0]) {
+		case wire.MsgServiceRequest:
+			send(&wire.ServiceAccept{Service: wire.ServiceUserauth})
+		case wire.MsgUserauthRequest:
+			send(&wire.UserauthSuccess{})
+		case wire.MsgGlobalRequest:
+			if g, err := wire.ParseGlobalRequest(p); err == nil && g.WantReply {
+				send(&wire.RequestFailure{})
+			}
+		case wire.MsgChannelOpen:
+			o, err := wire.ParseChannelOpen(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			peer = o.Sender
+			send(&wire.ChannelOpenConfirmation{Recipient: peer, Sender: 0, InitialWindow: 16 << 20, MaxPacket: 32 << 10})
+		case wire.MsgChannelRequest:
+			r, err := wire.ParseChannelRequest(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.WantReply {
+				if r.Type == "exec" {
+					send(&wire.ChannelSuccess{Recipient: peer})
+				} else {
+					send(&wire.ChannelFailure{Recipient: peer})
+				}
+			}
+		case wire.MsgChannelData:
+			d, err := wire.ParseChannelData(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			send(&wire.ChannelData{Recipient: peer, Data: d.Data})
+			echoed += len(d.Data)
+			if !rekeyed && echoed >= total/2 {
+				rekeyed = true
+				if err := s.Rekey(ctx); err != nil {
+					t.Fatalf("rekey: %v", err)
+				}
+			}
+		case wire.MsgChannelEOF:
+			send(&wire.ChannelEOF{Recipient: peer})
+			send(&wire.ChannelRequest{Recipient: peer, Type: "exit-status", Extra: wire.AppendUint32(nil, 0)})
+			send(&wire.ChannelClose{Recipient: peer})
+			closing = true
+		case wire.MsgChannelClose:
+			return
+		}
+	}
+}
