@@ -677,3 +677,90 @@ func grepLines(s string, words ...string) string {
 	}
 	return b.String()
 }
+
+// TestGSSOurClientToSSHDFailures: the cases of OpenSSH's
+// regress/gss-auth.sh with our client against sshd: only the valid setup
+// logs in, with gssapi-with-mic and with GSS key exchange.
+func TestGSSOurClientToSSHDFailures(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := gssKDC(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
+	sshd := func(keytab string, strict bool) *sshdtest.Server {
+		return sshdtest.Start(t, sshdtest.Options{
+			Config: []string{
+				"GSSAPIAuthentication yes",
+				"GSSAPIKeyExchange yes",
+				"GSSAPIStrictAcceptorCheck " + map[bool]string{true: "yes", false: "no"}[strict],
+				"PubkeyAuthentication no",
+				"PasswordAuthentication no",
+				"KbdInteractiveAuthentication no",
+			},
+			Env: []string{"KRB5_KTNAME=FILE:" + keytab},
+		})
+	}
+	good := sshd(f.Keytab, false)
+	noEntry := sshd(f.KDC.Keytab(t), false) // an empty keytab
+	// Strict: sshd accepts only host/<its hostname>, which is not in the
+	// keytab (host/localhost is).
+	strict := sshd(f.Keytab, true)
+	cases := []struct {
+		name     string
+		srv      *sshdtest.Server
+		env      func(t *testing.T)
+		identity string
+		ok       bool
+	}{
+		{"valid", good, nil, "", true},
+		{"no keytab entry", noEntry, nil, "", false},
+		{"no TGT", good, func(t *testing.T) { t.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(t.TempDir(), "none")) }, "", false},
+		{"server host/principal mismatch", strict, nil, "", false},
+		{"client host/principal mismatch", good, nil, "otherhost", false},
+	}
+	for _, c := range cases {
+		for _, keyex := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s keyex=%v", c.name, keyex), func(t *testing.T) {
+				if h, _ := os.Hostname(); c.srv == strict && h == "localhost" {
+					t.Skip("the host is called localhost: no mismatch to test")
+				}
+				if c.env != nil {
+					c.env(t)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", c.srv.Addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				holder := &gsskex.ContextHolder{}
+				kcfg := &kex.Config{HostKeyAlgorithms: []string{hostkey.ED25519, kex.NullHostKey},
+					HostKeyVerifier: uaVerifier{authorizedBlob(t, c.srv.HostPublicKey(t, "ed25519"))}, ServerName: "localhost"}
+				if keyex {
+					kcfg.Methods, err = gsskex.Methods(&gsskex.Config{Established: holder.Keep, ServerIdentity: c.identity})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				k, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), kcfg)
+				if err != nil {
+					nc.Close()
+					if c.ok {
+						t.Fatalf("handshake: %v\n%s", err, tail(c.srv.Log()))
+					}
+					return // the GSS key exchange itself failed: not logged in
+				}
+				defer k.Close()
+				_, err = userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: u.Username, Sources: []userauth.Method{
+					&userauth.GSSAPIKeyex{Context: holder.Context},
+					&userauth.GSSAPIWithMIC{Host: "localhost", ServerIdentity: c.identity},
+				}})
+				if (err == nil) != c.ok {
+					t.Fatalf("authenticate: %v (want success %v)\n%s", err, c.ok, tail(c.srv.Log()))
+				}
+			})
+		}
+	}
+}
