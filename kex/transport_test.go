@@ -200,6 +200,17 @@ func TestExtInfo(t *testing.T) {
 	if s.PeerExtensions() != nil {
 		t.Error("client sent EXT_INFO without extensions configured")
 	}
+
+	// A client with extensions sends them; the server listed ext-info-s.
+	ccfg.Extensions = []wire.Extension{{Name: "test@example.com", Value: []byte("v")}}
+	c2, s2 := pair(t, ccfg, scfg)
+	c2.WritePacket((&wire.ServiceRequest{Service: "ssh-userauth"}).Append(nil))
+	if _, err := s2.ReadPacket(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.PeerExtensions(); len(got) != 1 || got[0].Name != "test@example.com" {
+		t.Errorf("server got extensions %v", got)
+	}
 }
 
 // TestRekeyByVolume: a small RekeyBytes makes both sides rekey
