@@ -645,3 +645,70 @@ func FuzzGSSServer(f *testing.F) {
 		}
 	})
 }
+
+// TestGSSClientHostileServer: the gssapi-with-mic client against servers
+// that select a mechanism it did not offer, report errors, or send
+// messages out of place.
+func TestGSSClientHostileServer(t *testing.T) {
+	gssFixture(t)
+	spnego := []byte{0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02}
+	tests := []struct {
+		name    string
+		handler func(ctx context.Context, c *userauth.ServerConn) error
+		want    error
+	}{
+		{"foreign mechanism", func(ctx context.Context, c *userauth.ServerConn) error {
+			return c.Write(&wire.UserauthGSSAPIResponse{Mechanism: spnego})
+		}, userauth.ErrGSSMechanism},
+		{"MIC instead of RESPONSE", func(ctx context.Context, c *userauth.ServerConn) error {
+			return c.Write(&wire.UserauthGSSAPIMIC{MIC: []byte("x")})
+		}, wire.ErrUnexpectedMessage},
+		{"ERRTOK and ERROR, then FAILURE", func(ctx context.Context, c *userauth.ServerConn) error {
+			if err := c.Write(&wire.UserauthGSSAPIResponse{Mechanism: gssapi.MechKerberos5.DER()}); err != nil {
+				return err
+			}
+			if _, err := c.Next(ctx); err != nil { // the AP-REQ
+				return err
+			}
+			if err := c.Write(&wire.UserauthGSSAPIError{Major: 1, Message: "no"}); err != nil {
+				return err
+			}
+			return c.Write(&wire.UserauthGSSAPIErrtok{Token: []byte("krb-error")})
+		}, userauth.ErrDenied},
+		{"garbage token", func(ctx context.Context, c *userauth.ServerConn) error {
+			if err := c.Write(&wire.UserauthGSSAPIResponse{Mechanism: gssapi.MechKerberos5.DER()}); err != nil {
+				return err
+			}
+			if _, err := c.Next(ctx); err != nil {
+				return err
+			}
+			if err := c.Write(&wire.UserauthGSSAPIToken{Token: []byte("not an AP-REP")}); err != nil {
+				return err
+			}
+			p, err := c.Next(ctx) // the client's ERRTOK
+			if err == nil && wire.MsgNum(p[0]) != wire.MsgUserauthGSSAPIErrtok {
+				return errors.New("no ERRTOK")
+			}
+			return err
+		}, userauth.ErrDenied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			scfg := fastServer()
+			scfg.Handlers = map[string]userauth.Handler{wire.MethodGSSAPIWithMIC: userauth.HandlerFunc(
+				func(ctx context.Context, c *userauth.ServerConn, _ *wire.UserauthRequest) (*userauth.Permissions, error) {
+					if err := tt.handler(ctx, c); err != nil {
+						return nil, err
+					}
+					return nil, errors.New("hostile server denies")
+				})}
+			o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}}, scfg)
+			if !errors.Is(o.cerr, tt.want) {
+				t.Fatalf("client error %v, want %v", o.cerr, tt.want)
+			}
+			if o.cres != nil && o.cres.Authenticated() {
+				t.Fatal("authenticated")
+			}
+		})
+	}
+}
