@@ -62,6 +62,18 @@
 // server Handler answers tokens with Write until the context completes,
 // then reads the MIC, and returns the Permissions or an error.
 //
+// # GSS-API
+//
+// GSSAPIWithMIC and GSSAPIKeyex are the client Methods of
+// "gssapi-with-mic" and "gssapi-keyex" (RFC 4462, Sections 3 and 4) with
+// package gssapi's Kerberos V5 mechanism. On the server a GSSAPIServer
+// holds the policy (acceptor credential, strict acceptor check, the
+// principal-to-user mapping, K5LoginUserOK by default) and gives each
+// connection a GSSAPISession, whose Install adds both Handlers to a copy
+// of the ServerConfig, and whose StoreDelegated and Cleanup write and
+// remove the delegated credential once authentication has succeeded
+// (see docs/gssapi-ssh.md).
+//
 // # Goroutines and contexts
 //
 // Neither side starts goroutines: Authenticate and Serve run in the
