@@ -712,3 +712,28 @@ func TestGSSClientHostileServer(t *testing.T) {
 		})
 	}
 }
+
+// TestG7CleanupAfterPanic: a connection goroutine that defers Cleanup
+// removes the stored credential even when it panics and is recovered
+// (SECURITY.md G7).
+func TestG7CleanupAfterPanic(t *testing.T) {
+	gssFixture(t)
+	sess := gssServer(t).NewSession(nil)
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: true}}},
+		sess.Install(fastServer()))
+	if o.serr != nil {
+		t.Fatal(o.serr)
+	}
+	path := filepath.Join(t.TempDir(), "cc")
+	func() {
+		defer func() { recover() }()
+		defer sess.Cleanup()
+		if _, err := sess.StoreDelegated(o.sres, path); err != nil {
+			t.Fatal(err)
+		}
+		panic("session handler crashed")
+	}()
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ccache survived the panic: %v", err)
+	}
+}
