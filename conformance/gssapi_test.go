@@ -867,3 +867,25 @@ func TestGSSBothCredential(t *testing.T) {
 	ic, p := initToMITWith(t, r, &gssapi.InitOptions{Cred: cred})
 	exchangeMessages(t, ic, p)
 }
+
+// TestGSSCredentialReuseAfterDelete runs two contexts to the same service
+// on one Credential, deleting the first before the second. Delete clears
+// the context's keys; it must not clear the service ticket's session key
+// that the Credential caches for the next context (found by the GSS-in-SSH
+// work, where a client reuses its Credential across connections and
+// rekeys).
+func TestGSSCredentialReuseAfterDelete(t *testing.T) {
+	noLeaks(t)
+	r := newGSSRealm(t)
+	cred, err := gssapi.AcquireCredential(testCtx(t), gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		ic, p := initToMITWith(t, r, &gssapi.InitOptions{Cred: cred, Flags: gssapi.FlagMutual | gssapi.FlagInteg})
+		exchangeMessages(t, ic, p)
+		if err := ic.Delete(); err != nil {
+			t.Fatalf("context %d: Delete: %v", i, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package gssapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -261,7 +262,10 @@ func (c *Context) sendAPReq(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The context owns a copy: Delete clears it, and the ticket (with its
+	// key) stays cached in the Credential for the next context.
 	c.sessionKey = st.key
+	c.sessionKey.KeyValue = bytes.Clone(st.key.KeyValue)
 	c.expiry = st.end
 	if !till.IsZero() && till.Before(c.expiry) {
 		c.expiry = till
