@@ -33,6 +33,23 @@ var (
 	group18 = mustGroup(modp8192)
 )
 
+// Group1, Group14, Group16 and Group18 return the built-in groups: Oakley
+// Group 2 (RFC 2409, Section 6.2; "group1" in RFC 4253, Section 8.1) and
+// the 2048-, 4096- and 8192-bit MODP groups of RFC 3526, all with
+// generator 2. Plug-in methods such as the GSS-API key exchange use them.
+// The result is shared: callers must not modify it.
+func Group1() *Group  { return group1 }
+func Group14() *Group { return group14 } // See Group1.
+func Group16() *Group { return group16 } // See Group1.
+func Group18() *Group { return group18 } // See Group1.
+
+// GenerateKey returns a random private exponent x and the public value
+// g^x mod p for a method whose hash is h: x has twice the bits of h's
+// output, at least 512 and fewer than p's.
+func (g *Group) GenerateKey(rand io.Reader, h crypto.Hash) (x, pub *big.Int, err error) {
+	return g.generate(rand, exponentBits(g, h))
+}
+
 // exponentBits is the size of our private exponent: twice the security
 // level the method's hash offers, at least 512 bits (OpenSSH's dh_gen_key
 // uses twice the cipher's key bits, at least 512).
@@ -65,9 +82,10 @@ func (g *Group) generate(rand io.Reader, bits int) (x, pub *big.Int, err error) 
 	return x, pub, nil
 }
 
-// checkPublic enforces 2 <= v <= p-2 (RFC 4253, Section 8, and a bit more:
-// 1 and p-1 only generate the subgroup of order 2; SECURITY.md K8).
-func (g *Group) checkPublic(v *big.Int) error {
+// CheckPublic reports an error wrapping ErrInvalidPublicValue unless
+// 2 <= v <= p-2 (RFC 4253, Section 8, and a bit more: 1 and p-1 only
+// generate the subgroup of order 2; SECURITY.md K8).
+func (g *Group) CheckPublic(v *big.Int) error {
 	pm2 := new(big.Int).Sub(g.P, big.NewInt(2))
 	if v.Cmp(big.NewInt(2)) < 0 || v.Cmp(pm2) > 0 {
 		return fmt.Errorf("%w: DH value outside [2, p-2]", ErrInvalidPublicValue)
@@ -75,9 +93,10 @@ func (g *Group) checkPublic(v *big.Int) error {
 	return nil
 }
 
-// shared computes K = peer^x mod p after checking peer.
-func (g *Group) shared(peer, x *big.Int) (*big.Int, error) {
-	if err := g.checkPublic(peer); err != nil {
+// SharedSecret computes K = peer^x mod p after checking peer with
+// CheckPublic, and refuses a degenerate K.
+func (g *Group) SharedSecret(peer, x *big.Int) (*big.Int, error) {
+	if err := g.CheckPublic(peer); err != nil {
 		return nil, err
 	}
 	k := new(big.Int).Exp(peer, x, g.P)
@@ -119,7 +138,7 @@ func (m *dhGroup) Run(ctx context.Context, c Conn, p *Params) (*Result, error) {
 			return nil, err
 		}
 		f := new(big.Int).SetBytes(reply.F)
-		k, err := m.group.shared(f, x)
+		k, err := m.group.SharedSecret(f, x)
 		if err != nil {
 			return nil, fmt.Errorf("kex: %s: %w", m.name, err)
 		}
@@ -144,7 +163,7 @@ func (m *dhGroup) Run(ctx context.Context, c Conn, p *Params) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := m.group.shared(e, y)
+	k, err := m.group.SharedSecret(e, y)
 	if err != nil {
 		return nil, fmt.Errorf("kex: %s: %w", m.name, err)
 	}

@@ -92,7 +92,7 @@ func (m *GroupExchange) client(ctx context.Context, c Conn, p *Params) (*Result,
 	if bits := g.P.BitLen(); bits < min || bits > max || g.P.Bit(0) == 0 {
 		return nil, fmt.Errorf("%w: %d-bit modulus, asked for %d..%d", ErrInvalidGroup, bits, min, max)
 	}
-	if err := g.checkPublic(g.G); err != nil {
+	if err := g.CheckPublic(g.G); err != nil {
 		return nil, fmt.Errorf("%w: generator outside [2, p-2]", ErrInvalidGroup)
 	}
 	x, e, err := g.generate(p.rand(), exponentBits(g, m.Hash))
@@ -112,7 +112,7 @@ func (m *GroupExchange) client(ctx context.Context, c Conn, p *Params) (*Result,
 		return nil, err
 	}
 	f := new(big.Int).SetBytes(reply.F)
-	k, err := g.shared(f, x)
+	k, err := g.SharedSecret(f, x)
 	if err != nil {
 		return nil, fmt.Errorf("kex: %s: %w", m.MethodName, err)
 	}
@@ -159,7 +159,7 @@ func (m *GroupExchange) server(ctx context.Context, c Conn, p *Params) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	k, err := g.shared(e, y)
+	k, err := g.SharedSecret(e, y)
 	if err != nil {
 		return nil, fmt.Errorf("kex: %s: %w", m.MethodName, err)
 	}

@@ -143,7 +143,7 @@ func TestX25519KAT(t *testing.T) {
 		t.Fatal(err)
 	}
 	bobPub := hexBytes("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
-	secret, err := ecdhShared(ecdh.X25519(), alice, bobPub)
+	secret, err := ECDHSharedSecret(ecdh.X25519(), alice, bobPub)
 	if err != nil {
 		t.Fatal(err)
 	}

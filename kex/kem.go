@@ -141,7 +141,7 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 				return nil, nil, err
 			}
 			decap := func(qs []byte) ([]byte, error) {
-				secret, err := ecdhShared(curve, priv, qs)
+				secret, err := ECDHSharedSecret(curve, priv, qs)
 				if err != nil {
 					return nil, err
 				}
@@ -154,7 +154,7 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 			if err != nil {
 				return nil, nil, err
 			}
-			secret, err := ecdhShared(curve, priv, qc)
+			secret, err := ECDHSharedSecret(curve, priv, qc)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -163,12 +163,13 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 	}
 }
 
-// ecdhShared validates the peer's public value and computes the shared
-// secret. crypto/ecdh accepts only the uncompressed encoding of a point on
-// the curve, never the point at infinity (RFC 5656, Section 4; SECURITY.md
-// K6), and for X25519 exactly 32 bytes, failing on an all-zero result from
-// a low-order point (RFC 8731, Section 3; K7).
-func ecdhShared(curve ecdh.Curve, priv *ecdh.PrivateKey, peer []byte) ([]byte, error) {
+// ECDHSharedSecret validates the peer's public value and computes the
+// shared secret; a failure wraps ErrInvalidPublicValue. crypto/ecdh
+// accepts only the uncompressed encoding of a point on the curve, never
+// the point at infinity (RFC 5656, Section 4; SECURITY.md K6), and for
+// X25519 exactly 32 bytes, failing on an all-zero result from a low-order
+// point (RFC 8731, Section 3; K7).
+func ECDHSharedSecret(curve ecdh.Curve, priv *ecdh.PrivateKey, peer []byte) ([]byte, error) {
 	pub, err := curve.NewPublicKey(peer)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
@@ -232,7 +233,7 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 				if err != nil {
 					return nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
 				}
-				xSecret, err := ecdhShared(x, priv, qs[pq.ctSize:])
+				xSecret, err := ECDHSharedSecret(x, priv, qs[pq.ctSize:])
 				if err != nil {
 					return nil, err
 				}
@@ -252,7 +253,7 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 			if err != nil {
 				return nil, nil, err
 			}
-			xSecret, err := ecdhShared(x, priv, qc[pq.pkSize:])
+			xSecret, err := ECDHSharedSecret(x, priv, qc[pq.pkSize:])
 			if err != nil {
 				return nil, nil, err
 			}

@@ -148,13 +148,13 @@ func New(family string, cfg *Config) (*Method, error) {
 	case NISTP256SHA256:
 		m.hash, m.curve = crypto.SHA256, ecdh.P256()
 	case Group14SHA256:
-		m.hash, m.group = crypto.SHA256, mustGroup(modp2048)
+		m.hash, m.group = crypto.SHA256, kex.Group14()
 	case Group16SHA512:
-		m.hash, m.group = crypto.SHA512, mustGroup(modp4096)
+		m.hash, m.group = crypto.SHA512, kex.Group16()
 	case Group14SHA1:
-		m.hash, m.group = crypto.SHA1, mustGroup(modp2048)
+		m.hash, m.group = crypto.SHA1, kex.Group14()
 	case Group1SHA1:
-		m.hash, m.group = crypto.SHA1, mustGroup(oakleyGroup2)
+		m.hash, m.group = crypto.SHA1, kex.Group1()
 	case GexSHA1:
 		m.hash, m.gex = crypto.SHA1, true
 	default:
@@ -244,20 +244,11 @@ func (m *Method) newEphemeral(rnd io.Reader, g *kex.Group) (*ephemeral, error) {
 		e.priv, e.pub = priv, priv.PublicKey().Bytes()
 		return e, nil
 	}
-	bits := 2 * 8 * m.hash.Size()
-	bits = max(bits, 512)
-	bits = min(bits, g.P.BitLen()-1)
-	buf := make([]byte, (bits+7)/8)
-	for {
-		if _, err := io.ReadFull(rnd, buf); err != nil {
-			return nil, err
-		}
-		buf[0] &= byte(0xff >> (8*len(buf) - bits))
-		if e.x = new(big.Int).SetBytes(buf); e.x.BitLen() > 1 {
-			break
-		}
+	x, y, err := g.GenerateKey(rnd, m.hash)
+	if err != nil {
+		return nil, err
 	}
-	y := new(big.Int).Exp(g.G, e.x, g.P)
+	e.x = x
 	e.pub = wire.AppendMPInt(nil, y)[4:]
 	return e, nil
 }
@@ -265,20 +256,9 @@ func (m *Method) newEphemeral(rnd io.Reader, g *kex.Group) (*ephemeral, error) {
 // shared validates the peer's value and returns K, encoded as an mpint.
 func (e *ephemeral) shared(peer []byte) ([]byte, error) {
 	if e.priv != nil {
-		pub, err := e.m.curve.NewPublicKey(peer)
+		secret, err := kex.ECDHSharedSecret(e.m.curve, e.priv, peer)
 		if err != nil {
-			return nil, fmt.Errorf("gsskex: %w: %v", kex.ErrInvalidPublicValue, err)
-		}
-		secret, err := e.priv.ECDH(pub)
-		if err != nil {
-			return nil, fmt.Errorf("gsskex: %w: %v", kex.ErrInvalidPublicValue, err)
-		}
-		var acc byte
-		for _, b := range secret {
-			acc |= b
-		}
-		if acc == 0 {
-			return nil, fmt.Errorf("gsskex: %w: all-zero shared secret", kex.ErrInvalidPublicValue)
+			return nil, fmt.Errorf("gsskex: %w", err)
 		}
 		return wire.AppendMPIntBytes(nil, secret), nil
 	}
@@ -286,9 +266,9 @@ func (e *ephemeral) shared(peer []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := new(big.Int).Exp(v, e.x, e.group.P)
-	if k.Cmp(big.NewInt(1)) <= 0 {
-		return nil, fmt.Errorf("gsskex: %w: degenerate shared secret", kex.ErrInvalidPublicValue)
+	k, err := e.group.SharedSecret(v, e.x)
+	if err != nil {
+		return nil, fmt.Errorf("gsskex: %w", err)
 	}
 	return wire.AppendMPInt(nil, k), nil
 }
@@ -303,9 +283,8 @@ func (e *ephemeral) peerInt(b []byte) (*big.Int, error) {
 		return nil, fmt.Errorf("gsskex: %w: DH value too long", kex.ErrInvalidPublicValue)
 	}
 	v := new(big.Int).SetBytes(b)
-	pm2 := new(big.Int).Sub(e.group.P, big.NewInt(2))
-	if v.Cmp(big.NewInt(2)) < 0 || v.Cmp(pm2) > 0 {
-		return nil, fmt.Errorf("gsskex: %w: DH value outside [2, p-2]", kex.ErrInvalidPublicValue)
+	if err := e.group.CheckPublic(v); err != nil {
+		return nil, fmt.Errorf("gsskex: %w", err)
 	}
 	return v, nil
 }
@@ -501,7 +480,7 @@ func (m *Method) serverGroup(ctx context.Context, c kex.Conn) (*kex.Group, []byt
 	}
 	groups := m.cfg.GexGroups
 	if groups == nil {
-		groups = []*kex.Group{mustGroup(modp2048), mustGroup(modp4096)}
+		groups = []*kex.Group{kex.Group14(), kex.Group16()}
 	}
 	lo, n, hi := int(req.Min), int(req.N), int(req.Max)
 	var best *kex.Group
@@ -685,14 +664,6 @@ func parseAs[T any](pl []byte, want wire.MsgNum, parse func([]byte) (T, error)) 
 		return zero, fmt.Errorf("gsskex: %w", err)
 	}
 	return v, nil
-}
-
-func mustGroup(hexP string) *kex.Group {
-	p, ok := new(big.Int).SetString(hexP, 16)
-	if !ok {
-		panic("gsskex: bad built-in prime")
-	}
-	return &kex.Group{P: p, G: big.NewInt(2)}
 }
 
 // A ContextHolder keeps the context of a connection's first GSS-API key

@@ -359,7 +359,7 @@ func TestInvalidPublicValues(t *testing.T) {
 		{Group14SHA256, nil},
 		{Group14SHA256, []byte{1}},
 		{Group14SHA256, []byte{0x80}},
-		{Group14SHA256, wire.AppendMPInt(nil, mustGroup(modp2048).P)[4:]},
+		{Group14SHA256, wire.AppendMPInt(nil, kex.Group14().P)[4:]},
 		{Group1SHA1, bytes.Repeat([]byte{0xff}, 200)},
 	}
 	for _, tt := range tests {
@@ -374,7 +374,7 @@ func TestInvalidPublicValues(t *testing.T) {
 	}
 	t.Run("gex group outside the request", func(t *testing.T) {
 		m, _ := New(GexSHA1, &Config{})
-		g := mustGroup(oakleyGroup2) // 1024 bits < GexMinBits
+		g := kex.Group1() // 1024 bits < GexMinBits
 		c := &scriptConn{in: [][]byte{(&wire.KexGSSGroup{P: g.P.Bytes(), G: g.G.Bytes()}).Append(nil)}}
 		_, err := m.Run(context.Background(), c, &kex.Params{Role: kex.Client, ServerName: "localhost"})
 		if !errors.Is(err, kex.ErrInvalidGroup) {
