@@ -52,17 +52,6 @@ const MaxGSSTokens = 8
 // gssMechs are the mechanisms this package speaks (Kerberos V5 only).
 var gssMechs = []gssapi.OID{gssapi.MechKerberos5}
 
-// AppendGSSAPIKeyexMICData appends the data that the MIC of gssapi-keyex
-// covers (RFC 4462, Section 4): the RFC 4462, Section 3.5 structure with
-// the method name "gssapi-keyex".
-func AppendGSSAPIKeyexMICData(b []byte, sessionID []byte, user, service string) []byte {
-	b = wire.AppendString(b, sessionID)
-	b = append(b, byte(wire.MsgUserauthRequest))
-	b = wire.AppendString(b, []byte(user))
-	b = wire.AppendString(b, []byte(service))
-	return wire.AppendString(b, []byte(wire.MethodGSSAPIKeyex))
-}
-
 // GSSAPIWithMIC is the client side of "gssapi-with-mic" (RFC 4462,
 // Section 3) with the Kerberos V5 mechanism of package gssapi. The zero
 // value of every field but Host is usable.
@@ -180,7 +169,7 @@ func (m *GSSAPIWithMIC) Authenticate(ctx context.Context, c *ClientConn) error {
 			return err
 		}
 	} else {
-		mic, err := gc.GetMIC(wire.AppendGSSAPIMICData(nil, c.SessionID(), c.User(), c.Service()))
+		mic, err := gc.GetMIC(wire.AppendGSSAPIMICData(nil, c.SessionID(), c.User(), c.Service(), wire.MethodGSSAPIWithMIC))
 		if err != nil {
 			return m.abandon(ctx, c, nil, err)
 		}
@@ -285,7 +274,7 @@ func (m *GSSAPIKeyex) Authenticate(ctx context.Context, c *ClientConn) error {
 	if gc == nil || !gc.Established() {
 		return ErrGSSNoContext
 	}
-	mic, err := gc.GetMIC(AppendGSSAPIKeyexMICData(nil, c.SessionID(), c.User(), c.Service()))
+	mic, err := gc.GetMIC(wire.AppendGSSAPIMICData(nil, c.SessionID(), c.User(), c.Service(), wire.MethodGSSAPIKeyex))
 	if err != nil {
 		return fmt.Errorf("userauth: gssapi-keyex: %w", err)
 	}
@@ -547,7 +536,7 @@ func (ss *GSSAPISession) withMIC(ctx context.Context, c *ServerConn, req *wire.U
 		if err != nil {
 			return nil, c.Fail(err)
 		}
-		if err := gc.VerifyMIC(wire.AppendGSSAPIMICData(nil, m.SessionID, m.User, m.Service), mic.MIC); err != nil {
+		if err := gc.VerifyMIC(wire.AppendGSSAPIMICData(nil, m.SessionID, m.User, m.Service, wire.MethodGSSAPIWithMIC), mic.MIC); err != nil {
 			return nil, fmt.Errorf("userauth: gssapi-with-mic: %w", err)
 		}
 	case wire.MsgUserauthGSSAPIExchangeComplete:
@@ -575,7 +564,7 @@ func (ss *GSSAPISession) keyex(ctx context.Context, c *ServerConn, req *wire.Use
 		return nil, ErrGSSNoContext
 	}
 	m := c.Meta()
-	if err := gc.VerifyMIC(AppendGSSAPIKeyexMICData(nil, m.SessionID, m.User, m.Service), req.MIC); err != nil {
+	if err := gc.VerifyMIC(wire.AppendGSSAPIMICData(nil, m.SessionID, m.User, m.Service, wire.MethodGSSAPIKeyex), req.MIC); err != nil {
 		return nil, fmt.Errorf("userauth: gssapi-keyex: %w", err)
 	}
 	return ss.authorize(ctx, m, gc)

@@ -341,7 +341,7 @@ func TestG3MICRequired(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	micOver := func(gc *gssapi.Context, sid []byte, user string) []byte {
-		mic, err := gc.GetMIC(wire.AppendGSSAPIMICData(nil, sid, user, wire.ServiceConnection))
+		mic, err := gc.GetMIC(wire.AppendGSSAPIMICData(nil, sid, user, wire.ServiceConnection, wire.MethodGSSAPIWithMIC))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,7 +433,7 @@ func TestG4ErrorTokens(t *testing.T) {
 		if _, err := gc.Step(ctx, m.Token); err != nil {
 			t.Fatal(err)
 		}
-		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, "alice", wire.ServiceConnection))
+		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, "alice", wire.ServiceConnection, wire.MethodGSSAPIWithMIC))
 		rc.send(&wire.UserauthGSSAPIMIC{MIC: mic})
 		if p := rc.recv(); wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
 			t.Fatalf("got %x, want SUCCESS", p)
@@ -523,11 +523,11 @@ func TestGSSAPIKeyex(t *testing.T) {
 		mic  func() []byte
 	}{
 		{"MIC over another session id", func() []byte {
-			m, _ := ic.GetMIC(userauth.AppendGSSAPIKeyexMICData(nil, []byte("other"), "alice", wire.ServiceConnection))
+			m, _ := ic.GetMIC(wire.AppendGSSAPIMICData(nil, []byte("other"), "alice", wire.ServiceConnection, wire.MethodGSSAPIKeyex))
 			return m
 		}},
 		{"gssapi-with-mic MIC data", func() []byte {
-			m, _ := ic.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, "alice", wire.ServiceConnection))
+			m, _ := ic.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, "alice", wire.ServiceConnection, wire.MethodGSSAPIWithMIC))
 			return m
 		}},
 		{"empty MIC", func() []byte { return nil }},
@@ -589,7 +589,7 @@ func TestG5SameAnswers(t *testing.T) {
 		if _, err := gc.Step(ctx, m.Token); err != nil {
 			t.Fatal(err)
 		}
-		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, user, wire.ServiceConnection))
+		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, user, wire.ServiceConnection, wire.MethodGSSAPIWithMIC))
 		rc.send(&wire.UserauthGSSAPIMIC{MIC: mic})
 		answers = append(answers, slices.Clone(rc.recv()))
 		rc.finish()

@@ -194,16 +194,17 @@ func AppendPublicKeySignedData(b, sessionID []byte, req *UserauthRequest) []byte
 	return AppendString(b, req.PublicKey)
 }
 
-// AppendGSSAPIMICData appends the data that the MIC of gssapi-with-mic
-// covers (RFC 4462, Section 3.5): session identifier, the
-// SSH_MSG_USERAUTH_REQUEST byte, user name, service and
-// "gssapi-with-mic".
-func AppendGSSAPIMICData(b []byte, sessionID []byte, user, service string) []byte {
+// AppendGSSAPIMICData appends the data that a GSS-API MIC in user
+// authentication covers (RFC 4462, Section 3.5): session identifier, the
+// SSH_MSG_USERAUTH_REQUEST byte, user name, service and method, where
+// method is MethodGSSAPIWithMIC or, for the MIC of a gssapi-keyex request
+// (Section 4), MethodGSSAPIKeyex.
+func AppendGSSAPIMICData(b []byte, sessionID []byte, user, service, method string) []byte {
 	b = AppendString(b, sessionID)
 	b = append(b, byte(MsgUserauthRequest))
 	b = AppendString(b, user)
 	b = AppendString(b, service)
-	return AppendString(b, MethodGSSAPIWithMIC)
+	return AppendString(b, method)
 }
 
 // UserauthFailure is SSH_MSG_USERAUTH_FAILURE (RFC 4252, Section 5.1).

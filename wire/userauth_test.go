@@ -175,7 +175,7 @@ func TestSignedData(t *testing.T) {
 		t.Errorf("hostbased:\n got %x\nwant %x", got, want)
 	}
 	want = cat(str("\xaa\xbb"), []byte{50}, str("alice"), str("ssh-connection"), str("gssapi-with-mic"))
-	if got := wire.AppendGSSAPIMICData(nil, sid, "alice", "ssh-connection"); !bytes.Equal(got, want) {
+	if got := wire.AppendGSSAPIMICData(nil, sid, "alice", "ssh-connection", wire.MethodGSSAPIWithMIC); !bytes.Equal(got, want) {
 		t.Errorf("gssapi MIC data:\n got %x\nwant %x", got, want)
 	}
 }
