@@ -461,10 +461,7 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 	}
 	// sshd maps alice@SSHSTACK.TEST to the user running the test.
 	f := gssKDC(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
-	var fams []string
-	for _, fam := range gssAllFamilies {
-		fams = append(fams, fam)
-	}
+	fams := slices.Clone(gssAllFamilies)
 	srv := sshdtest.Start(t, sshdtest.Options{
 		Config: []string{
 			"GSSAPIAuthentication yes",

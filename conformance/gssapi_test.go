@@ -23,8 +23,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/gssapi"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 )
 
 // gssRealm is a realm with host/localhost (keytab) and alice (TGT in a

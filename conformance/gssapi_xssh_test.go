@@ -15,9 +15,9 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/gssapi"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/gssapi/xsshgss"
 )
 

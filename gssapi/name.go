@@ -327,12 +327,6 @@ func importExportedName(b []byte) (*Name, error) {
 	return principalName(pn, realm), nil
 }
 
-// principalOf returns the Kerberos principal and realm of a mechanism
-// name.
-func (n *Name) principalOf() (types.PrincipalName, string) {
-	return n.principal, n.realm
-}
-
 // sameMN reports whether two mechanism names are the same principal.
 func sameMN(a *Name, pn types.PrincipalName, realm string) bool {
 	return a.realm == realm && a.principal.Equal(pn)
