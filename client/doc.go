@@ -1,4 +1,26 @@
-// Package client will be the thin client facade that composes the packet,
-// kex, userauth and connection layers (Dial, sessions, forwarding), and
-// will hold the gossh command. Not implemented yet.
+// Package client is the SSH client facade: it composes the packet
+// (RFC 4253, Section 6), kex (RFC 4253, Sections 7-9), userauth (RFC 4252)
+// and connection (RFC 4254) layers into a Client.
+//
+// Dial connects and authenticates; NewClientConn does the same over an
+// existing net.Conn (a proxy command, a jump host's channel, a pipe). The
+// server's host key is checked against known_hosts by default
+// (Config.StrictHostKeyChecking decides what happens to unknown hosts; a
+// changed key is always refused), including @cert-authority host
+// certificates.
+//
+// A Client opens sessions (NewSession: Run, Output, CombinedOutput,
+// Start/Wait with *ExitError, Shell, RequestPty, WindowChange, Setenv,
+// Signal, Subsystem), forwards connections (Dial for direct-tcpip and
+// direct-streamlocal, Listen for tcpip-forward and streamlocal-forward,
+// ServeSOCKS for a SOCKS5 dynamic forwarder, agent forwarding), and
+// carries another Client for jump hosts (DialClient), with
+// ServeLocalForward and ServeRemoteForward doing what ssh -L and -R do.
+//
+// Every call that blocks takes a context; cancelling it aborts the
+// handshake, authentication, a channel open or a request. Dial and
+// NewClientConn start the Client's goroutines; Close stops them and
+// returns after they have exited. Config.Trace receives every message of
+// the connection as a wire.TraceEvent with secrets redacted, and
+// Config.Logger the debug records of every layer.
 package client

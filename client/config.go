@@ -1,0 +1,216 @@
+package client
+
+import (
+	"log/slog"
+	"net"
+	"slices"
+	"time"
+
+	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Defaults of Config.
+const (
+	// DefaultKeepaliveCountMax is OpenSSH's ServerAliveCountMax default.
+	DefaultKeepaliveCountMax = 3
+	// DefaultPort is the SSH port (RFC 4253, Section 4.1).
+	DefaultPort = 22
+)
+
+// A HostKeyCallback decides whether to trust the server's host key. host
+// is the address dialled ("host:port"), remote the peer's network
+// address. Only a nil return trusts; it is called after the server has
+// proved it holds the key (its signature over the exchange hash).
+type HostKeyCallback func(host string, remote net.Addr, key hostkey.PublicKey) error
+
+// Config configures a Client. The zero value with User and Auth set is a
+// client that verifies host keys against ~/.ssh/known_hosts and
+// /etc/ssh/ssh_known_hosts and refuses unknown hosts.
+type Config struct {
+	// User is the user name to authenticate as (RFC 4252, Section 5).
+	User string
+
+	// Auth are the auth sources, tried in order (paramiko's
+	// AuthStrategy); see package userauth. nil tries "none" only.
+	Auth []userauth.Method
+
+	// HostKeyCallback, if set, replaces known_hosts verification.
+	HostKeyCallback HostKeyCallback
+
+	// StrictHostKeyChecking is the known_hosts policy when
+	// HostKeyCallback is nil (OpenSSH's StrictHostKeyChecking).
+	StrictHostKeyChecking Strictness
+
+	// UserKnownHostsFiles and GlobalKnownHostsFiles are the known_hosts
+	// files; nil means OpenSSH's defaults (~/.ssh/known_hosts,
+	// ~/.ssh/known_hosts2; /etc/ssh/ssh_known_hosts,
+	// /etc/ssh/ssh_known_hosts2). New keys are added to the first user
+	// file.
+	UserKnownHostsFiles, GlobalKnownHostsFiles []string
+
+	// HashKnownHosts hashes host names of entries added to known_hosts.
+	HashKnownHosts bool
+
+	// HostKeyAlias, if set, is the name looked up in known_hosts instead
+	// of the dialled host (OpenSSH's HostKeyAlias).
+	HostKeyAlias string
+
+	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs are the
+	// algorithm preferences; nil means the layer defaults (with
+	// HostKeyAlgorithms, known key types of the host first, as ssh
+	// does). Use ApplyModifiers for OpenSSH's +, - and ^ forms.
+	KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs []string
+
+	// DisabledAlgorithms removes algorithms from the lists above or
+	// their defaults, as paramiko's disabled_algorithms: keys are
+	// "kex", "keys" (host key algorithms), "ciphers" and "macs".
+	DisabledAlgorithms map[string][]string
+
+	// DisableStrictKex leaves out the strict key exchange markers
+	// (Terrapin countermeasure, OpenSSH PROTOCOL, Section 1.9). Only
+	// for tests.
+	DisableStrictKex bool
+
+	// RekeyBytes and RekeyInterval bound the traffic and time per key
+	// (OpenSSH's RekeyLimit); zero means the kex defaults.
+	RekeyBytes    uint64
+	RekeyInterval time.Duration
+
+	// KeepaliveInterval, if positive, sends keepalive@openssh.com global
+	// requests at this interval; after KeepaliveCountMax unanswered ones
+	// (zero means DefaultKeepaliveCountMax) the connection is closed with
+	// ErrKeepaliveTimeout (OpenSSH's ServerAliveInterval and
+	// ServerAliveCountMax).
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+
+	// Banner receives the server's USERAUTH_BANNER text (RFC 4252,
+	// Section 5.4), already sanitised for a terminal.
+	Banner func(message string)
+
+	// ForwardAgent requests agent forwarding on every session and serves
+	// the server's "auth-agent@openssh.com" channels from the agent at
+	// AgentSocket ($SSH_AUTH_SOCK when empty).
+	ForwardAgent bool
+	AgentSocket  string
+
+	// Version is our identification string (RFC 4253, Section 4.2);
+	// empty means packet.DefaultVersion.
+	Version string
+
+	// Timeout bounds the connection setup (TCP connect, key exchange and
+	// authentication) in addition to the ctx of Dial; zero means none
+	// (OpenSSH's ConnectTimeout).
+	Timeout time.Duration
+
+	// Logger receives debug records of every layer; nil discards them.
+	Logger *slog.Logger
+
+	// Trace, if set, receives every message sent and received, with its
+	// layer and sequence number, described with secrets redacted (see
+	// wire.TraceEvent).
+	Trace wire.Tracer
+
+	// Window is the receive window per channel; zero means the
+	// connection layer's default.
+	Window uint32
+}
+
+// Algorithm list names of Config.DisabledAlgorithms, as paramiko's.
+const (
+	AlgKex     = "kex"
+	AlgKeys    = "keys"
+	AlgCiphers = "ciphers"
+	AlgMACs    = "macs"
+)
+
+// ApplyModifiers applies an OpenSSH algorithm list specification to a
+// list of kind AlgKex, AlgKeys, AlgCiphers or AlgMACs: "+a,b" appends,
+// "-a,b" removes, "^a,b" prepends and anything else replaces; names may
+// hold * and ? wildcards (ssh_config(5), KexAlgorithms). base nil means
+// the defaults of that kind.
+func ApplyModifiers(kind string, base []string, spec string) ([]string, error) {
+	defaults, all := algorithmSets(kind)
+	if base == nil {
+		base = defaults
+	}
+	return cipher.ApplyModifiersFrom(base, all, spec)
+}
+
+// DefaultAlgorithms returns the default preference list of kind
+// (AlgKex, AlgKeys, AlgCiphers, AlgMACs).
+func DefaultAlgorithms(kind string) []string {
+	d, _ := algorithmSets(kind)
+	return d
+}
+
+// SupportedAlgorithms returns every algorithm of kind that can be
+// selected, defaults first (as ssh -Q lists them).
+func SupportedAlgorithms(kind string) []string {
+	_, all := algorithmSets(kind)
+	return all
+}
+
+func algorithmSets(kind string) (defaults, all []string) {
+	switch kind {
+	case AlgKex:
+		defaults = kex.DefaultMethods()
+		all = slices.Concat(defaults, kex.LegacyMethods(), kex.Methods())
+	case AlgKeys:
+		defaults = kex.DefaultHostKeyAlgorithms()
+		var certs []string
+		for _, a := range defaults {
+			certs = append(certs, hostkey.CertAlgorithm(a))
+		}
+		all = slices.Concat(certs, defaults, hostkey.Algorithms())
+		defaults = slices.Concat(certs, defaults)
+	case AlgCiphers:
+		defaults = cipher.DefaultCiphers()
+		all = slices.Concat(defaults, cipher.Ciphers())
+	case AlgMACs:
+		defaults = cipher.DefaultMACs()
+		all = slices.Concat(defaults, cipher.MACs())
+	}
+	return defaults, dedup(all)
+}
+
+func dedup(l []string) []string {
+	var out []string
+	for _, s := range l {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// algorithms returns the effective list of kind: the configured one or
+// the defaults, minus DisabledAlgorithms.
+func (c *Config) algorithms(kind string, configured []string) []string {
+	l := configured
+	if l == nil {
+		l = DefaultAlgorithms(kind)
+	}
+	if dis := c.DisabledAlgorithms[kind]; len(dis) > 0 {
+		l = slices.DeleteFunc(slices.Clone(l), func(s string) bool { return slices.Contains(dis, s) })
+	}
+	return l
+}
+
+func (c *Config) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Logger
+}
+
+func (c *Config) keepaliveCountMax() int {
+	if c.KeepaliveCountMax <= 0 {
+		return DefaultKeepaliveCountMax
+	}
+	return c.KeepaliveCountMax
+}

@@ -1,0 +1,499 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// maxQueued bounds the server-opened channels waiting in one listener's
+// (or AcceptChannel's) queue; more are refused with RESOURCE_SHORTAGE.
+const maxQueued = 64
+
+// forwards routes server-opened channels (RFC 4254, Section 7.2; OpenSSH
+// PROTOCOL, Sections 2.4 and PROTOCOL.agent) to their listeners.
+type forwards struct {
+	mu     sync.Mutex
+	tcp    map[uint32]*Listener // by bound port; guarded by mu
+	unix   map[string]*Listener // by socket path; guarded by mu
+	agent  string               // agent socket to serve, "" for none; guarded by mu
+	other  *Listener            // channels of other types for AcceptChannel; guarded by mu
+	closed bool                 // guarded by mu
+}
+
+func (f *forwards) init() {
+	f.tcp = map[uint32]*Listener{}
+	f.unix = map[string]*Listener{}
+	f.other = newListener(nil, nil)
+}
+
+func (f *forwards) closeAll() {
+	f.mu.Lock()
+	f.closed = true
+	ls := []*Listener{f.other}
+	for _, l := range f.tcp {
+		ls = append(ls, l)
+	}
+	for _, l := range f.unix {
+		ls = append(ls, l)
+	}
+	f.mu.Unlock()
+	for _, l := range ls {
+		l.shut()
+	}
+}
+
+// dispatch accepts the channels the server opens and routes them.
+func (c *Client) dispatch() {
+	for {
+		nc, err := c.conn.Accept(c.ctx)
+		if err != nil {
+			return
+		}
+		c.route(nc)
+	}
+}
+
+func (c *Client) route(nc *connection.NewChannel) {
+	f := &c.fwd
+	var l *Listener
+	switch nc.Type() {
+	case wire.ChannelTypeForwardedTCPIP:
+		d, err := nc.ForwardedTCPIP()
+		if err != nil {
+			nc.Reject(wire.ConnectFailed, "malformed forwarded-tcpip")
+			return
+		}
+		f.mu.Lock()
+		l = f.tcp[d.Port]
+		f.mu.Unlock()
+	case wire.ChannelTypeForwardedStreamLocal:
+		d, err := nc.ForwardedStreamLocal()
+		if err != nil {
+			nc.Reject(wire.ConnectFailed, "malformed forwarded-streamlocal")
+			return
+		}
+		f.mu.Lock()
+		l = f.unix[d.SocketPath]
+		f.mu.Unlock()
+	case wire.ChannelTypeAuthAgent:
+		f.mu.Lock()
+		sock := f.agent
+		f.mu.Unlock()
+		if sock == "" {
+			nc.Reject(wire.AdministrativelyProhibited, "agent forwarding not enabled")
+			return
+		}
+		ch, err := nc.Accept(nil)
+		if err != nil {
+			return
+		}
+		c.wg.Go(func() { c.serveAgent(ch, sock) })
+		return
+	default:
+		f.mu.Lock()
+		l = f.other
+		f.mu.Unlock()
+	}
+	if l == nil || !l.offer(nc) {
+		nc.Reject(wire.AdministrativelyProhibited, "no listener")
+	}
+}
+
+// serveAgent connects one forwarded agent channel to the local agent.
+func (c *Client) serveAgent(ch *connection.Channel, sock string) {
+	defer ch.Close()
+	var d net.Dialer
+	ac, err := d.DialContext(c.ctx, "unix", sock)
+	if err != nil {
+		c.log.Debug("agent forwarding: connecting to the agent", "err", err)
+		return
+	}
+	defer ac.Close()
+	stop := context.AfterFunc(c.ctx, func() { ac.Close() })
+	defer stop()
+	pipe(ch, ac)
+}
+
+// EnableAgentForwarding makes the Client answer the server's
+// "auth-agent@openssh.com" channels with the agent at socket
+// ($SSH_AUTH_SOCK when empty). Request forwarding per session with
+// Session.RequestAgentForwarding, or set Config.ForwardAgent.
+func (c *Client) EnableAgentForwarding(socket string) error {
+	if socket == "" {
+		socket = os.Getenv("SSH_AUTH_SOCK")
+	}
+	if socket == "" {
+		return errors.New("client: agent forwarding: SSH_AUTH_SOCK not set")
+	}
+	c.fwd.mu.Lock()
+	c.fwd.agent = socket
+	c.fwd.mu.Unlock()
+	return nil
+}
+
+// pipe copies both ways between a channel and a local connection and
+// returns when both directions are done.
+func pipe(ch *connection.Channel, nc net.Conn) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		io.Copy(ch, nc)
+		ch.CloseWrite()
+	})
+	io.Copy(nc, ch)
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		nc.Close()
+	}
+	wg.Wait()
+}
+
+// AcceptChannel waits for a channel the server opened that no listener
+// or agent forwarding claims, for example "x11" (paramiko's accept). The
+// caller must Accept or Reject it.
+func (c *Client) AcceptChannel(ctx context.Context) (*connection.NewChannel, error) {
+	c.fwd.mu.Lock()
+	l := c.fwd.other
+	c.fwd.mu.Unlock()
+	return l.next(ctx)
+}
+
+// Dial opens a connection from the server to addr (RFC 4254, Section
+// 7.2 "direct-tcpip" for "tcp", "tcp4" and "tcp6"; OpenSSH's
+// "direct-streamlocal@openssh.com" for "unix", addr being the socket
+// path). The net.Conn's deadlines work as for a TCP connection.
+func (c *Client) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var ch *connection.Channel
+	var err error
+	var remote net.Addr
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+		host, portStr, serr := net.SplitHostPort(addr)
+		if serr != nil {
+			return nil, fmt.Errorf("client: dial %s: %w", addr, serr)
+		}
+		port, perr := strconv.ParseUint(portStr, 10, 16)
+		if perr != nil {
+			return nil, fmt.Errorf("client: dial %s: bad port", addr)
+		}
+		ch, err = c.conn.OpenDirectTCPIP(ctx, wire.DirectTCPIP{Host: host, Port: uint32(port), OriginatorAddress: "127.0.0.1", OriginatorPort: 0})
+		remote = tcpAddr(host, int(port))
+	case "unix":
+		ch, err = c.conn.OpenDirectStreamLocal(ctx, wire.DirectStreamLocal{SocketPath: addr})
+		remote = &net.UnixAddr{Name: addr, Net: "unix"}
+	default:
+		return nil, fmt.Errorf("client: dial: network %q not supported", network)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("client: dial %s %s through %s: %w", network, addr, c.addr, err)
+	}
+	return newChanConn(ch, c.nc.LocalAddr(), remote), nil
+}
+
+// DialContext is Dial; it lets a Client serve as a dialer for
+// http.Transport and proxies.
+func (c *Client) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return c.Dial(ctx, network, addr)
+}
+
+func tcpAddr(host string, port int) net.Addr {
+	if ip := net.ParseIP(host); ip != nil {
+		return &net.TCPAddr{IP: ip, Port: port}
+	}
+	return &hostAddr{net.JoinHostPort(host, strconv.Itoa(port))}
+}
+
+type hostAddr struct{ s string }
+
+func (a *hostAddr) Network() string { return "tcp" }
+func (a *hostAddr) String() string  { return a.s }
+
+// Listen asks the server to listen on addr and returns a listener of the
+// connections it forwards: "tcp" sends "tcpip-forward" (RFC 4254,
+// Section 7.1), where port 0 lets the server choose (Addr reports it);
+// "unix" sends "streamlocal-forward@openssh.com" for a socket path
+// (paramiko's request_port_forward). Closing the listener cancels the
+// forwarding (cancel_port_forward).
+func (c *Client) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+		host, portStr, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("client: listen %s: %w", addr, err)
+		}
+		port, err := strconv.ParseUint(portStr, 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("client: listen %s: bad port", addr)
+		}
+		bound, err := c.conn.ForwardTCPIP(ctx, host, uint32(port))
+		if err != nil {
+			return nil, fmt.Errorf("client: remote listen on %s: %w", addr, err)
+		}
+		l := newListener(tcpAddr(host, int(bound)), func() error {
+			ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+			defer cancel()
+			return c.conn.CancelForwardTCPIP(ctx, host, bound)
+		})
+		c.fwd.mu.Lock()
+		defer c.fwd.mu.Unlock()
+		if c.fwd.closed {
+			return nil, ErrClosed
+		}
+		c.fwd.tcp[bound] = l
+		l.unregister = func() {
+			c.fwd.mu.Lock()
+			delete(c.fwd.tcp, bound)
+			c.fwd.mu.Unlock()
+		}
+		return l, nil
+	case "unix":
+		if err := c.conn.ForwardStreamLocal(ctx, addr); err != nil {
+			return nil, fmt.Errorf("client: remote listen on %s: %w", addr, err)
+		}
+		l := newListener(&net.UnixAddr{Name: addr, Net: "unix"}, func() error {
+			ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+			defer cancel()
+			return c.conn.CancelForwardStreamLocal(ctx, addr)
+		})
+		c.fwd.mu.Lock()
+		defer c.fwd.mu.Unlock()
+		if c.fwd.closed {
+			return nil, ErrClosed
+		}
+		c.fwd.unix[addr] = l
+		l.unregister = func() {
+			c.fwd.mu.Lock()
+			delete(c.fwd.unix, addr)
+			c.fwd.mu.Unlock()
+		}
+		return l, nil
+	}
+	return nil, fmt.Errorf("client: listen: network %q not supported", network)
+}
+
+// A Listener receives the connections the server forwards for one
+// Listen. It implements net.Listener; AcceptContext takes a ctx.
+type Listener struct {
+	addr       net.Addr
+	cancel     func() error // cancels the forwarding at the server
+	unregister func()
+
+	mu     sync.Mutex
+	queue  []*connection.NewChannel // guarded by mu
+	ready  chan struct{}            // closed and replaced when queue grows; guarded by mu
+	closed bool                     // guarded by mu
+	once   sync.Once
+}
+
+var _ net.Listener = (*Listener)(nil)
+
+func newListener(addr net.Addr, cancel func() error) *Listener {
+	return &Listener{addr: addr, cancel: cancel, ready: make(chan struct{})}
+}
+
+// offer queues nc; false if the listener is closed or full.
+func (l *Listener) offer(nc *connection.NewChannel) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || len(l.queue) >= maxQueued {
+		return false
+	}
+	l.queue = append(l.queue, nc)
+	close(l.ready)
+	l.ready = make(chan struct{})
+	return true
+}
+
+func (l *Listener) next(ctx context.Context) (*connection.NewChannel, error) {
+	for {
+		l.mu.Lock()
+		if len(l.queue) > 0 {
+			nc := l.queue[0]
+			l.queue = l.queue[1:]
+			l.mu.Unlock()
+			return nc, nil
+		}
+		if l.closed {
+			l.mu.Unlock()
+			return nil, net.ErrClosed
+		}
+		ready := l.ready
+		l.mu.Unlock()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Accept waits for the next forwarded connection.
+func (l *Listener) Accept() (net.Conn, error) { return l.AcceptContext(context.Background()) }
+
+// AcceptContext waits for the next forwarded connection or for ctx.
+func (l *Listener) AcceptContext(ctx context.Context) (net.Conn, error) {
+	nc, err := l.next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var remote net.Addr = l.addr
+	if d, err := nc.ForwardedTCPIP(); err == nil {
+		remote = tcpAddr(d.OriginatorAddress, int(d.OriginatorPort))
+	}
+	ch, err := nc.Accept(nil)
+	if err != nil {
+		return nil, err
+	}
+	return newChanConn(ch, l.addr, remote), nil
+}
+
+// shut closes the listener without telling the server.
+func (l *Listener) shut() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	q := l.queue
+	l.queue = nil
+	close(l.ready)
+	l.ready = make(chan struct{})
+	l.mu.Unlock()
+	for _, nc := range q {
+		nc.Reject(wire.ConnectFailed, "listener closed")
+	}
+}
+
+// Close cancels the forwarding at the server and ends Accept.
+func (l *Listener) Close() error {
+	var err error
+	l.once.Do(func() {
+		l.shut()
+		if l.unregister != nil {
+			l.unregister()
+		}
+		if l.cancel != nil {
+			err = l.cancel()
+		}
+	})
+	return err
+}
+
+// Addr returns the address the server listens on, with the port it chose.
+func (l *Listener) Addr() net.Addr { return l.addr }
+
+// chanConn is a channel as a net.Conn.
+type chanConn struct {
+	ch            *connection.Channel
+	local, remote net.Addr
+
+	mu   sync.Mutex
+	r, w deadline // guarded by mu
+}
+
+// A deadline is a ctx that ends at the deadline, or with errReplaced
+// when a new deadline is set.
+type deadline struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+var errReplaced = errors.New("client: deadline replaced")
+
+func newDeadline(t time.Time) deadline {
+	if t.IsZero() {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		return deadline{ctx, cancel}
+	}
+	ctx, cancel := context.WithDeadlineCause(context.Background(), t, os.ErrDeadlineExceeded)
+	ctx, cancel2 := context.WithCancelCause(ctx)
+	return deadline{ctx, func(err error) { cancel2(err); cancel() }}
+}
+
+func newChanConn(ch *connection.Channel, local, remote net.Addr) *chanConn {
+	return &chanConn{ch: ch, local: local, remote: remote, r: newDeadline(time.Time{}), w: newDeadline(time.Time{})}
+}
+
+func (cc *chanConn) current(read bool) context.Context {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if read {
+		return cc.r.ctx
+	}
+	return cc.w.ctx
+}
+
+// io runs op under the current deadline, again if the deadline was
+// replaced before anything moved.
+func (cc *chanConn) io(read bool, op func(ctx context.Context) (int, error)) (int, error) {
+	for {
+		ctx := cc.current(read)
+		n, err := op(ctx)
+		if err == nil || ctx.Err() == nil {
+			return n, err
+		}
+		if context.Cause(ctx) == errReplaced && n == 0 {
+			continue
+		}
+		return n, os.ErrDeadlineExceeded
+	}
+}
+
+func (cc *chanConn) Read(p []byte) (int, error) {
+	return cc.io(true, func(ctx context.Context) (int, error) { return cc.ch.ReadContext(ctx, p) })
+}
+
+func (cc *chanConn) Write(p []byte) (int, error) {
+	written := 0
+	return cc.io(false, func(ctx context.Context) (int, error) {
+		n, err := cc.ch.WriteContext(ctx, p[written:])
+		written += n
+		return written, err
+	})
+}
+
+func (cc *chanConn) Close() error {
+	cc.mu.Lock()
+	cc.r.cancel(net.ErrClosed)
+	cc.w.cancel(net.ErrClosed)
+	cc.mu.Unlock()
+	return cc.ch.Close()
+}
+
+func (cc *chanConn) CloseWrite() error    { return cc.ch.CloseWrite() }
+func (cc *chanConn) LocalAddr() net.Addr  { return cc.local }
+func (cc *chanConn) RemoteAddr() net.Addr { return cc.remote }
+
+func (cc *chanConn) SetDeadline(t time.Time) error {
+	cc.SetReadDeadline(t)
+	return cc.SetWriteDeadline(t)
+}
+
+func (cc *chanConn) SetReadDeadline(t time.Time) error {
+	cc.mu.Lock()
+	old := cc.r
+	cc.r = newDeadline(t)
+	cc.mu.Unlock()
+	old.cancel(errReplaced)
+	return nil
+}
+
+func (cc *chanConn) SetWriteDeadline(t time.Time) error {
+	cc.mu.Lock()
+	old := cc.w
+	cc.w = newDeadline(t)
+	cc.mu.Unlock()
+	old.cancel(errReplaced)
+	return nil
+}

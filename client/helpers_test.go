@@ -1,0 +1,247 @@
+package client_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/userauth"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// xServer is an in-process x/crypto/ssh server: password "secret" for
+// any user, "session" channels running a tiny command language, and
+// "direct-tcpip" to loopback.
+type xServer struct {
+	addr    string
+	hostKey ssh.Signer
+	pub     hostkey.PublicKey
+	l       net.Listener
+	wg      sync.WaitGroup
+	stall   atomic.Bool // when set, the server's answers are dropped
+	conns   sync.Map
+}
+
+func startXServer(t *testing.T) *xServer {
+	t.Helper()
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := hostkey.ParsePublicKey(signer.PublicKey().Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &xServer{addr: l.Addr().String(), hostKey: signer, pub: pub, l: l}
+	cfg := &ssh.ServerConfig{
+		PasswordCallback: func(c ssh.ConnMetadata, p []byte) (*ssh.Permissions, error) {
+			if string(p) == "secret" {
+				return nil, nil
+			}
+			return nil, errors.New("wrong password")
+		},
+		BannerCallback: func(ssh.ConnMetadata) string { return "welcome\x1b[31m\n" },
+	}
+	cfg.AddHostKey(signer)
+	s.wg.Go(func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s.conns.Store(nc, true)
+			s.wg.Go(func() {
+				defer nc.Close()
+				s.serve(&stallConn{Conn: nc, stall: &s.stall}, cfg)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		l.Close()
+		s.conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
+		s.wg.Wait()
+	})
+	return s
+}
+
+// stallConn drops everything the server writes once stall is set: the
+// server goes on reading but never answers.
+type stallConn struct {
+	net.Conn
+	stall *atomic.Bool
+}
+
+func (c *stallConn) Write(p []byte) (int, error) {
+	if c.stall.Load() {
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (s *xServer) serve(nc net.Conn, cfg *ssh.ServerConfig) {
+	conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		for r := range reqs {
+			r.Reply(r.Type == "keepalive@openssh.com", nil)
+		}
+	})
+	for nch := range chans {
+		switch nch.ChannelType() {
+		case "session":
+			ch, creqs, err := nch.Accept()
+			if err != nil {
+				continue
+			}
+			wg.Go(func() { s.session(ch, creqs) })
+		case "direct-tcpip":
+			var d struct {
+				Host       string
+				Port       uint32
+				OHost      string
+				OPort      uint32
+			}
+			if err := ssh.Unmarshal(nch.ExtraData(), &d); err != nil {
+				nch.Reject(ssh.ConnectionFailed, "bad data")
+				continue
+			}
+			tc, err := net.Dial("tcp", net.JoinHostPort(d.Host, fmt.Sprint(d.Port)))
+			if err != nil {
+				nch.Reject(ssh.ConnectionFailed, err.Error())
+				continue
+			}
+			ch, creqs, err := nch.Accept()
+			if err != nil {
+				tc.Close()
+				continue
+			}
+			go ssh.DiscardRequests(creqs)
+			wg.Go(func() {
+				defer ch.Close()
+				defer tc.Close()
+				done := make(chan struct{})
+				go func() { io.Copy(tc, ch); tc.(*net.TCPConn).CloseWrite(); close(done) }()
+				io.Copy(ch, tc)
+				ch.CloseWrite()
+				<-done
+			})
+		default:
+			nch.Reject(ssh.UnknownChannelType, "no")
+		}
+	}
+}
+
+// session runs "exec" commands: "echo" copies stdin to stdout, "exit N"
+// exits with N, "stderr TEXT" writes TEXT to stderr, "signal" ends with
+// SIGTERM, "env NAME" prints a variable set by "env", "sleep" waits for
+// the channel to close.
+func (s *xServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
+	defer ch.Close()
+	env := map[string]string{}
+	for r := range reqs {
+		switch r.Type {
+		case "env":
+			var e struct{ Name, Value string }
+			ssh.Unmarshal(r.Payload, &e)
+			env[e.Name] = e.Value
+			r.Reply(true, nil)
+		case "pty-req", "window-change":
+			r.Reply(true, nil)
+		case "exec":
+			var e struct{ Cmd string }
+			ssh.Unmarshal(r.Payload, &e)
+			r.Reply(true, nil)
+			status := runCmd(ch, e.Cmd, env)
+			if status < 0 {
+				ch.SendRequest("exit-signal", false, ssh.Marshal(struct {
+					Sig  string
+					Core bool
+					Msg  string
+					Lang string
+				}{"TERM", false, "terminated", ""}))
+				return
+			}
+			ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, uint32(status)))
+			return
+		default:
+			r.Reply(false, nil)
+		}
+	}
+}
+
+func runCmd(ch ssh.Channel, cmd string, env map[string]string) int {
+	verb, arg, _ := strings.Cut(cmd, " ")
+	switch verb {
+	case "echo":
+		io.Copy(ch, ch)
+		return 0
+	case "exit":
+		var n int
+		fmt.Sscan(arg, &n)
+		return n
+	case "stderr":
+		io.WriteString(ch.Stderr(), arg)
+		io.WriteString(ch, "out")
+		return 0
+	case "signal":
+		return -1
+	case "env":
+		io.WriteString(ch, env[arg])
+		return 0
+	case "sleep":
+		io.Copy(io.Discard, ch)
+		return 0
+	}
+	io.WriteString(ch.Stderr(), "unknown command\n")
+	return 127
+}
+
+// knownHosts writes a known_hosts file with the server's key.
+func (s *xServer) knownHosts(t *testing.T) string {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(s.addr)
+	var p int
+	fmt.Sscan(port, &p)
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	line := hostkey.MarshalKnownHost([]string{client.KnownHostsAddress(host, p)}, s.pub, false)
+	if err := os.WriteFile(path, line, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// config returns a client config that trusts s through known_hosts.
+func (s *xServer) config(t *testing.T) *client.Config {
+	return &client.Config{
+		User:                  "alice",
+		Auth:                  []userauth.Method{userauth.StaticPassword("secret")},
+		UserKnownHostsFiles:   []string{s.knownHosts(t)},
+		GlobalKnownHostsFiles: []string{},
+	}
+}

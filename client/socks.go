@@ -1,0 +1,188 @@
+package client
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// DialClient connects to the SSH server at addr through c (a jump host,
+// as ssh -J): the TCP connection is a direct-tcpip channel of c, and the
+// new Client runs its own key exchange and authentication inside it.
+// Closing the new Client does not close c.
+func (c *Client) DialClient(ctx context.Context, addr string, cfg *Config) (*Client, error) {
+	addr = withDefaultPort(addr)
+	nc, err := c.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return NewClientConn(ctx, nc, addr, cfg)
+}
+
+// SOCKS5 (RFC 1928) constants.
+const (
+	socksVersion     = 5
+	socksNoAuth      = 0
+	socksNoMethods   = 0xff
+	socksConnect     = 1
+	socksIPv4        = 1
+	socksDomain      = 3
+	socksIPv6        = 4
+	socksSucceeded   = 0
+	socksFailure     = 1
+	socksCmdNotSupp  = 7
+	socksAddrNotSupp = 8
+	socksHandshakeTO = 30 * time.Second
+)
+
+// ErrSOCKS wraps the errors of a SOCKS request that cannot be served.
+var ErrSOCKS = errors.New("client: socks")
+
+// ServeSOCKS serves SOCKS5 (RFC 1928, CONNECT without authentication;
+// SOCKS4 is not served) on l, opening each requested connection as a
+// direct-tcpip channel of c: the dynamic forwarding of ssh -D. It returns
+// when ctx ends or l fails, after closing l and every connection it
+// serves.
+func (c *Client) ServeSOCKS(ctx context.Context, l net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		wg.Go(func() {
+			defer conn.Close()
+			stop := context.AfterFunc(ctx, func() { conn.Close() })
+			defer stop()
+			if err := c.serveSOCKS(ctx, conn); err != nil {
+				c.log.Debug("socks", "client", conn.RemoteAddr(), "err", err)
+			}
+		})
+	}
+}
+
+func (c *Client) serveSOCKS(ctx context.Context, conn net.Conn) error {
+	conn.SetDeadline(time.Now().Add(socksHandshakeTO))
+	target, err := socksHandshake(conn)
+	if err != nil {
+		return err
+	}
+	ch, err := c.Dial(ctx, "tcp", target)
+	if err != nil {
+		socksReply(conn, socksFailure)
+		return err
+	}
+	defer ch.Close()
+	if err := socksReply(conn, socksSucceeded); err != nil {
+		return err
+	}
+	conn.SetDeadline(time.Time{})
+	proxy(conn, ch)
+	return nil
+}
+
+// socksHandshake reads the method negotiation and the request, and
+// returns the target "host:port".
+func socksHandshake(conn net.Conn) (string, error) {
+	var hdr [2]byte
+	if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+		return "", err
+	}
+	if hdr[0] != socksVersion {
+		return "", fmt.Errorf("%w: version %d", ErrSOCKS, hdr[0])
+	}
+	methods := make([]byte, hdr[1])
+	if _, err := io.ReadFull(conn, methods); err != nil {
+		return "", err
+	}
+	ok := false
+	for _, m := range methods {
+		ok = ok || m == socksNoAuth
+	}
+	if !ok {
+		conn.Write([]byte{socksVersion, socksNoMethods})
+		return "", fmt.Errorf("%w: no acceptable method", ErrSOCKS)
+	}
+	if _, err := conn.Write([]byte{socksVersion, socksNoAuth}); err != nil {
+		return "", err
+	}
+	var req [4]byte
+	if _, err := io.ReadFull(conn, req[:]); err != nil {
+		return "", err
+	}
+	if req[0] != socksVersion {
+		return "", fmt.Errorf("%w: version %d", ErrSOCKS, req[0])
+	}
+	if req[1] != socksConnect {
+		socksReply(conn, socksCmdNotSupp)
+		return "", fmt.Errorf("%w: command %d", ErrSOCKS, req[1])
+	}
+	var host string
+	switch req[3] {
+	case socksIPv4, socksIPv6:
+		ip := make(net.IP, 4)
+		if req[3] == socksIPv6 {
+			ip = make(net.IP, 16)
+		}
+		if _, err := io.ReadFull(conn, ip); err != nil {
+			return "", err
+		}
+		host = ip.String()
+	case socksDomain:
+		var n [1]byte
+		if _, err := io.ReadFull(conn, n[:]); err != nil {
+			return "", err
+		}
+		name := make([]byte, n[0])
+		if _, err := io.ReadFull(conn, name); err != nil {
+			return "", err
+		}
+		host = string(name)
+	default:
+		socksReply(conn, socksAddrNotSupp)
+		return "", fmt.Errorf("%w: address type %d", ErrSOCKS, req[3])
+	}
+	var port [2]byte
+	if _, err := io.ReadFull(conn, port[:]); err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port[:])))), nil
+}
+
+// socksReply answers a request; the bound address is reported as
+// 0.0.0.0:0, as OpenSSH does.
+func socksReply(conn net.Conn, code byte) error {
+	_, err := conn.Write([]byte{socksVersion, code, 0, socksIPv4, 0, 0, 0, 0, 0, 0})
+	return err
+}
+
+// proxy copies both ways between two connections, half-closing each
+// direction at its end, and returns when both are done.
+func proxy(a, b net.Conn) {
+	var wg sync.WaitGroup
+	half := func(dst, src net.Conn) {
+		io.Copy(dst, src)
+		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		} else {
+			dst.Close()
+		}
+	}
+	wg.Go(func() { half(a, b) })
+	half(b, a)
+	wg.Wait()
+}
