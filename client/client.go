@@ -141,6 +141,9 @@ func (c *Client) handshake(ctx context.Context) error {
 	algs := t.Algorithms()
 	c.log.Debug("kex done", "kex", algs.Kex, "hostkey", algs.HostKey,
 		"c2s", algs.ClientToServer, "s2c", algs.ServerToClient, "strict", t.Strict())
+	if c.cfg.KexDone != nil {
+		c.cfg.KexDone(algs, c.HostKey())
+	}
 	sources := c.cfg.Auth
 	if sources == nil {
 		sources = []userauth.Method{userauth.NoneAuth{}}

@@ -343,7 +343,9 @@ func TestAlgorithms(t *testing.T) {
 			func(c *client.Client) bool { return c.Algorithms().ClientToServer.Cipher == "aes128-ctr" }},
 		{"disabled chacha", func(c *client.Config) {
 			c.DisabledAlgorithms = map[string][]string{client.AlgCiphers: {"chacha20-poly1305@openssh.com"}}
-		}, false, func(c *client.Client) bool { return c.Algorithms().ClientToServer.Cipher != "chacha20-poly1305@openssh.com" }},
+		}, false, func(c *client.Client) bool {
+			return c.Algorithms().ClientToServer.Cipher != "chacha20-poly1305@openssh.com"
+		}},
 		{"kex", func(c *client.Config) { c.KexAlgorithms = []string{"diffie-hellman-group14-sha256"} }, false,
 			func(c *client.Client) bool { return c.Algorithms().Kex == "diffie-hellman-group14-sha256" }},
 		{"unknown kex", func(c *client.Config) { c.KexAlgorithms = []string{"nope"} }, true, nil},
@@ -484,5 +486,24 @@ func TestTrace(t *testing.T) {
 		if !strings.Contains(all.String(), want) {
 			t.Errorf("trace lacks %q:\n%s", want, all.String())
 		}
+	}
+}
+
+func TestSignalSent(t *testing.T) {
+	s := startXServer(t)
+	c := dial(t, s, s.config(t))
+	ctx := context.Background()
+	sess, _ := c.NewSession(ctx)
+	defer sess.Close()
+	in, _ := sess.StdinPipe()
+	if err := sess.Start(ctx, "sleep"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Signal(ctx, wire.SignalINT); err != nil {
+		t.Error(err)
+	}
+	in.Close()
+	if err := sess.Wait(ctx); err != nil {
+		t.Error(err)
 	}
 }

@@ -88,6 +88,11 @@ type Config struct {
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 
+	// KexDone, if set, is called after the initial key exchange, before
+	// authentication, with the negotiated algorithms and the server's
+	// verified host key (ssh -v reports them at this point).
+	KexDone func(algs kex.Algorithms, key hostkey.PublicKey)
+
 	// Banner receives the server's USERAUTH_BANNER text (RFC 4252,
 	// Section 5.4), already sanitised for a terminal.
 	Banner func(message string)

@@ -122,10 +122,10 @@ func (s *xServer) serve(nc net.Conn, cfg *ssh.ServerConfig) {
 			wg.Go(func() { s.session(ch, creqs) })
 		case "direct-tcpip":
 			var d struct {
-				Host       string
-				Port       uint32
-				OHost      string
-				OPort      uint32
+				Host  string
+				Port  uint32
+				OHost string
+				OPort uint32
 			}
 			if err := ssh.Unmarshal(nch.ExtraData(), &d); err != nil {
 				nch.Reject(ssh.ConnectionFailed, "bad data")

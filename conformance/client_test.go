@@ -1,0 +1,597 @@
+package conformance_test
+
+// Interop of the client facade with OpenSSH 9.2's sshd: sessions (exit
+// status, signals, stderr, a 1 MiB echo, pty), known_hosts refusal, every
+// algorithm both sides implement (one dimension at a time: each kex with
+// the default ciphers, each cipher, each MAC under a non-AEAD cipher, each
+// host key algorithm), forwarding (-L, -R, unix sockets, -D, -J through a
+// second sshd, agent forwarding) and cancellation.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/userauth"
+)
+
+// clHostKeyTypes are the host key types the client tests' sshd holds.
+var clHostKeyTypes = []string{"ed25519", "ecdsa", "ecdsa-384", "ecdsa-521", "rsa"}
+
+// clEnv is a running sshd with a user key authorized and a known_hosts
+// file that lists every host key.
+type clEnv struct {
+	srv        *sshdtest.Server
+	key        *hostkey.CryptoSigner
+	knownHosts string
+	user       string
+}
+
+// clQuery returns what OpenSSH's ssh -Q lists for kind.
+func clQuery(t *testing.T, kind string) []string {
+	t.Helper()
+	out, err := exec.Command(sshdtest.SSH, "-Q", kind).Output()
+	if err != nil {
+		t.Fatalf("ssh -Q %s: %v", kind, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// clShared returns the names both OpenSSH (ssh -Q) and we implement.
+func clShared(t *testing.T, ours []string, sshKind string) []string {
+	theirs := clQuery(t, sshKind)
+	var out []string
+	for _, a := range ours {
+		if slices.Contains(theirs, a) && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func clStart(t *testing.T, extra ...string) *clEnv {
+	t.Helper()
+	key, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := append([]string{
+		// Offer everything sshd implements, so the client's choice decides.
+		"KexAlgorithms " + strings.Join(clQuery(t, "kex"), ","),
+		"Ciphers " + strings.Join(clQuery(t, "cipher"), ","),
+		"MACs " + strings.Join(clQuery(t, "mac"), ","),
+		"HostKeyAlgorithms " + strings.Join(clQuery(t, "HostKeyAlgorithms"), ","),
+		"AllowTcpForwarding yes", "AllowStreamLocalForwarding yes", "AllowAgentForwarding yes",
+		"GatewayPorts no",
+	}, extra...)
+	srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: clHostKeyTypes, Config: cfg,
+		AuthorizedKeys: hostkey.MarshalAuthorizedKey(key.PublicKey(), "client-test")})
+	var kh bytes.Buffer
+	for _, typ := range clHostKeyTypes {
+		kh.WriteString(srv.KnownHostsLine(t, typ) + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(path, kh.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &clEnv{srv: srv, key: key, knownHosts: path, user: u.Username}
+}
+
+func (e *clEnv) config() *client.Config {
+	return &client.Config{
+		User:                  e.user,
+		Auth:                  []userauth.Method{userauth.InMemoryPrivateKey(e.key)},
+		UserKnownHostsFiles:   []string{e.knownHosts},
+		GlobalKnownHostsFiles: []string{},
+	}
+}
+
+func (e *clEnv) dial(t *testing.T, cfg *client.Config) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if cfg == nil {
+		cfg = e.config()
+	}
+	c, err := client.Dial(ctx, "tcp", e.srv.Addr, cfg)
+	if err != nil {
+		t.Fatalf("dial: %v\n%s", err, tail(e.srv.Log()))
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func clRun(t *testing.T, c *client.Client, cmd string, stdin []byte) (stdout, stderr []byte, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var o, e bytes.Buffer
+	s.Stdout, s.Stderr = &o, &e
+	if stdin != nil {
+		s.Stdin = bytes.NewReader(stdin)
+	}
+	err = s.Run(ctx, cmd)
+	return o.Bytes(), e.Bytes(), err
+}
+
+func TestClientSessionsAgainstSSHD(t *testing.T) {
+	e := clStart(t)
+	c := e.dial(t, nil)
+	if c.AuthMethod() != "publickey" || !c.StrictKex() {
+		t.Errorf("auth method %q, strict kex %v", c.AuthMethod(), c.StrictKex())
+	}
+	ctx := context.Background()
+
+	t.Run("exit status", func(t *testing.T) {
+		for _, st := range []int{0, 1, 7, 255} {
+			_, _, err := clRun(t, c, "exit "+strconv.Itoa(st), nil)
+			var ee *client.ExitError
+			if st == 0 && err != nil || st != 0 && (!errors.As(err, &ee) || ee.Status != st) {
+				t.Errorf("exit %d: %v", st, err)
+			}
+		}
+	})
+	t.Run("exit signal", func(t *testing.T) {
+		_, _, err := clRun(t, c, "kill -TERM $$", nil)
+		var ee *client.ExitError
+		if !errors.As(err, &ee) || ee.Signal != "TERM" || ee.ExitCode() != 143 {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("stderr", func(t *testing.T) {
+		out, errOut, err := clRun(t, c, "echo out; echo err >&2", nil)
+		if err != nil || string(out) != "out\n" || string(errOut) != "err\n" {
+			t.Errorf("stdout %q stderr %q err %v", out, errOut, err)
+		}
+	})
+	t.Run("1MiB stdin to stdout", func(t *testing.T) {
+		data := make([]byte, 1<<20)
+		rand.Read(data)
+		out, _, err := clRun(t, c, "cat", data)
+		if err != nil || !bytes.Equal(out, data) {
+			t.Errorf("cat: %d bytes back, err %v", len(out), err)
+		}
+	})
+	t.Run("pty", func(t *testing.T) {
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.RequestPty(ctx, "xterm", 40, 132, nil); err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.Output(ctx, "tty; stty size")
+		if err != nil || !strings.HasPrefix(string(out), "/dev/pts/") || !strings.Contains(string(out), "40 132") {
+			t.Errorf("pty: %q %v", out, err)
+		}
+	})
+	t.Run("setenv refused", func(t *testing.T) {
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Setenv(ctx, "NOT_ACCEPTED", "x"); err == nil {
+			t.Error("sshd accepted an env variable it does not AcceptEnv")
+		}
+	})
+	t.Run("signal", func(t *testing.T) {
+		// sshd as the harness runs it refuses "signal" ("session
+		// signalling requires privilege separation"); the request wants
+		// no reply, so this checks it is sent and that the session then
+		// still ends on CloseWrite.
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		in, _ := s.StdinPipe()
+		if err := s.Start(ctx, "cat >/dev/null"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Signal(ctx, "TERM"); err != nil {
+			t.Fatal(err)
+		}
+		in.Close()
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := s.Wait(wctx); err != nil {
+			t.Errorf("after signal: %v", err)
+		}
+	})
+	t.Run("cancel wait", func(t *testing.T) {
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Start(ctx, "sleep 30"); err != nil {
+			t.Fatal(err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		if err := s.Wait(wctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Wait: %v", err)
+		}
+	})
+	t.Run("rekey", func(t *testing.T) {
+		if err := c.Rekey(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if out, _, err := clRun(t, c, "echo after", nil); err != nil || string(out) != "after\n" {
+			t.Errorf("after rekey: %q %v", out, err)
+		}
+	})
+	t.Run("sftp subsystem", func(t *testing.T) {
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		in, _ := s.StdinPipe()
+		out, _ := s.StdoutPipe()
+		if err := s.Subsystem(ctx, "sftp"); err != nil {
+			t.Fatal(err)
+		}
+		// SSH_FXP_INIT version 3 (draft-ietf-secsh-filexfer-02, Section 4).
+		in.Write([]byte{0, 0, 0, 5, 1, 0, 0, 0, 3})
+		var hdr [5]byte
+		if _, err := io.ReadFull(out, hdr[:]); err != nil || hdr[4] != 2 {
+			t.Errorf("SSH_FXP_VERSION: %x %v", hdr, err)
+		}
+		in.Close()
+	})
+}
+
+func TestClientKnownHostsAgainstSSHD(t *testing.T) {
+	e := clStart(t)
+	ctx := context.Background()
+	other, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	bad := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(bad, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", e.srv.Port)}, other.PublicKey(), false), 0o600)
+	for _, mode := range []client.Strictness{client.StrictYes, client.StrictAcceptNew, client.StrictNo} {
+		cfg := e.config()
+		cfg.UserKnownHostsFiles = []string{bad}
+		cfg.HostKeyAlgorithms = []string{hostkey.ED25519}
+		cfg.StrictHostKeyChecking = mode
+		_, err := client.Dial(ctx, "tcp", e.srv.Addr, cfg)
+		var changed *hostkey.KeyChangedError
+		if !errors.Is(err, client.ErrHostKeyRefused) || !errors.As(err, &changed) {
+			t.Errorf("%v: mismatching key: %v", mode, err)
+		}
+	}
+	// Unknown under "yes": refused; accept-new records it.
+	empty := filepath.Join(t.TempDir(), "known_hosts")
+	cfg := e.config()
+	cfg.UserKnownHostsFiles = []string{empty}
+	if _, err := client.Dial(ctx, "tcp", e.srv.Addr, cfg); !errors.Is(err, hostkey.ErrHostKeyUnknown) {
+		t.Errorf("unknown host: %v", err)
+	}
+	cfg.StrictHostKeyChecking = client.StrictAcceptNew
+	c, err := client.Dial(ctx, "tcp", e.srv.Addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	cfg.StrictHostKeyChecking = client.StrictYes
+	c, err = client.Dial(ctx, "tcp", e.srv.Addr, cfg)
+	if err != nil {
+		t.Fatalf("after accept-new: %v", err)
+	}
+	c.Close()
+}
+
+// TestClientHostCertificateAgainstSSHD trusts sshd's host certificate
+// through a @cert-authority line only.
+func TestClientHostCertificateAgainstSSHD(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca")
+	sshdtest.GenerateKey(t, "ed25519", ca, "")
+	// Sign a host key first, then hand it to sshd with HostCertificate.
+	hk := filepath.Join(dir, "host")
+	sshdtest.GenerateKey(t, "ed25519", hk, "")
+	if out, err := exec.Command(sshdtest.SSHKeygen, "-q", "-s", ca, "-I", "host", "-h", "-n", "127.0.0.1", hk+".pub").CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen -s: %v: %s", err, out)
+	}
+	e := clStart(t, "HostKey "+hk, "HostCertificate "+hk+"-cert.pub")
+	caPub, _ := os.ReadFile(ca + ".pub")
+	kh := filepath.Join(dir, "known_hosts")
+	os.WriteFile(kh, []byte("@cert-authority "+client.KnownHostsAddress("127.0.0.1", e.srv.Port)+" "+string(caPub)), 0o600)
+	cfg := e.config()
+	cfg.UserKnownHostsFiles = []string{kh}
+	c := e.dial(t, cfg)
+	if got := c.Algorithms().HostKey; got != "ssh-ed25519-cert-v01@openssh.com" {
+		t.Errorf("host key algorithm %q", got)
+	}
+}
+
+func TestClientAlgorithmsAgainstSSHD(t *testing.T) {
+	e := clStart(t)
+	data := make([]byte, 64<<10)
+	rand.Read(data)
+	try := func(t *testing.T, set func(*client.Config), check func(*client.Client) string) {
+		t.Helper()
+		cfg := e.config()
+		set(cfg)
+		c := e.dial(t, cfg)
+		if got := check(c); got != "" {
+			t.Errorf("negotiated %s", got)
+		}
+		out, _, err := clRun(t, c, "cat", data)
+		if err != nil || !bytes.Equal(out, data) {
+			t.Errorf("cat: %d bytes, %v", len(out), err)
+		}
+		c.Close()
+	}
+	kexes := clShared(t, client.SupportedAlgorithms(client.AlgKex), "kex")
+	ciphers := clShared(t, client.SupportedAlgorithms(client.AlgCiphers), "cipher")
+	macs := clShared(t, client.SupportedAlgorithms(client.AlgMACs), "mac")
+	var keys []string
+	for _, k := range clShared(t, client.SupportedAlgorithms(client.AlgKeys), "HostKeyAlgorithms") {
+		if !hostkey.IsCertAlgorithm(k) && !strings.HasPrefix(k, "sk-") && k != "ssh-rsa" {
+			keys = append(keys, k)
+		}
+	}
+	t.Logf("shared: %d kex %v, %d ciphers %v, %d MACs %v, %d host key algorithms %v",
+		len(kexes), kexes, len(ciphers), ciphers, len(macs), macs, len(keys), keys)
+	if len(kexes) < 8 || len(ciphers) < 6 || len(macs) < 4 || len(keys) < 6 {
+		t.Fatal("fewer shared algorithms than expected")
+	}
+	for _, k := range kexes {
+		t.Run("kex="+k, func(t *testing.T) {
+			try(t, func(c *client.Config) { c.KexAlgorithms = []string{k} },
+				func(c *client.Client) string {
+					if c.Algorithms().Kex != k {
+						return c.Algorithms().Kex
+					}
+					return ""
+				})
+		})
+	}
+	for _, ci := range ciphers {
+		t.Run("cipher="+ci, func(t *testing.T) {
+			try(t, func(c *client.Config) { c.Ciphers = []string{ci} },
+				func(c *client.Client) string {
+					a := c.Algorithms()
+					if a.ClientToServer.Cipher != ci || a.ServerToClient.Cipher != ci {
+						return a.ClientToServer.Cipher
+					}
+					return ""
+				})
+		})
+	}
+	for _, m := range macs {
+		t.Run("mac="+m, func(t *testing.T) {
+			try(t, func(c *client.Config) { c.Ciphers = []string{"aes128-ctr"}; c.MACs = []string{m} },
+				func(c *client.Client) string {
+					a := c.Algorithms()
+					if a.ClientToServer.MAC != m || a.ServerToClient.MAC != m {
+						return a.ClientToServer.MAC
+					}
+					return ""
+				})
+		})
+	}
+	for _, k := range keys {
+		t.Run("hostkey="+k, func(t *testing.T) {
+			try(t, func(c *client.Config) { c.HostKeyAlgorithms = []string{k} },
+				func(c *client.Client) string {
+					if c.Algorithms().HostKey != k {
+						return c.Algorithms().HostKey
+					}
+					return ""
+				})
+		})
+	}
+}
+
+// clEcho runs a loopback TCP echo server until the test ends.
+func clEcho(t *testing.T, network, addr string) net.Listener {
+	t.Helper()
+	l, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { io.Copy(c, c); c.Close() })
+		}
+	})
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	return l
+}
+
+func clPing(t *testing.T, c net.Conn, msg string) {
+	t.Helper()
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, msg); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != msg {
+		t.Errorf("echo: %q %v", buf, err)
+	}
+}
+
+func TestClientForwardingAgainstSSHD(t *testing.T) {
+	e := clStart(t)
+	c := e.dial(t, nil)
+	ctx := context.Background()
+	echo := clEcho(t, "tcp", "127.0.0.1:0")
+
+	t.Run("direct-tcpip (-L)", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { c.ServeLocalForward(sctx, l, "tcp", echo.Addr().String()) })
+		conn, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clPing(t, conn, "through -L")
+		cancel()
+		wg.Wait()
+	})
+	t.Run("tcpip-forward (-R)", func(t *testing.T) {
+		rl, err := c.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rl.Addr().(*net.TCPAddr).Port == 0 {
+			t.Fatalf("bound port not reported: %v", rl.Addr())
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { c.ServeRemoteForward(sctx, rl, "tcp", echo.Addr().String()) })
+		conn, err := net.Dial("tcp", rl.Addr().String()) // sshd listens on loopback here
+		if err != nil {
+			t.Fatal(err)
+		}
+		clPing(t, conn, "through -R")
+		cancel()
+		wg.Wait()
+		// The forwarding is cancelled: the port is closed again.
+		time.Sleep(100 * time.Millisecond)
+		if conn, err := net.Dial("tcp", rl.Addr().String()); err == nil {
+			conn.Close()
+			t.Error("port still forwarded after Close")
+		}
+	})
+	t.Run("streamlocal both ways", func(t *testing.T) {
+		dir := t.TempDir()
+		uecho := clEcho(t, "unix", filepath.Join(dir, "echo.sock"))
+		conn, err := c.Dial(ctx, "unix", uecho.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clPing(t, conn, "direct-streamlocal")
+		path := filepath.Join(dir, "remote.sock")
+		rl, err := c.Listen(ctx, "unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { c.ServeRemoteForward(sctx, rl, "tcp", echo.Addr().String()) })
+		uc, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clPing(t, uc, "forwarded-streamlocal")
+		cancel()
+		wg.Wait()
+	})
+	t.Run("SOCKS5 (-D)", func(t *testing.T) {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		sctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { c.ServeSOCKS(sctx, l) })
+		conn, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := echo.Addr().(*net.TCPAddr).Port
+		req := []byte{5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1}
+		req = binary.BigEndian.AppendUint16(req, uint16(port))
+		conn.Write(req)
+		reply := make([]byte, 12)
+		if _, err := io.ReadFull(conn, reply); err != nil || reply[1] != 0 || reply[3] != 0 {
+			t.Fatalf("socks: %x %v", reply, err)
+		}
+		clPing(t, conn, "through -D")
+		cancel()
+		wg.Wait()
+	})
+	t.Run("jump host (-J)", func(t *testing.T) {
+		e2 := clStart(t)
+		cfg := e2.config()
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		inner, err := c.DialClient(ctx, e2.srv.Addr, cfg)
+		if err != nil {
+			t.Fatalf("through the jump host: %v\n%s", err, tail(e2.srv.Log()))
+		}
+		defer inner.Close()
+		out, _, err := clRun(t, inner, "echo $SSH_CONNECTION", nil)
+		// The second sshd sees the connection come from the first one.
+		if err != nil || !strings.HasPrefix(string(out), "127.0.0.1 ") {
+			t.Errorf("inner session: %q %v", out, err)
+		}
+	})
+}
+
+func TestClientAgentForwardingAgainstSSHD(t *testing.T) {
+	e := clStart(t)
+	agentKey, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	stop := uaAgent(t, sock, agentKey)
+	defer stop()
+	cfg := e.config()
+	cfg.ForwardAgent = true
+	cfg.AgentSocket = sock
+	c := e.dial(t, cfg)
+	if err := c.EnableAgentForwarding(sock); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := clRun(t, c, "ssh-add -L", nil)
+	if err != nil || !strings.Contains(string(out), strings.TrimSpace(string(hostkey.MarshalAuthorizedKey(agentKey.PublicKey(), "")))) {
+		t.Errorf("ssh-add -L on the server: %q %q %v", out, errOut, err)
+	}
+	c.Close()
+}
+
+// TestClientCancelAgainstSSHD cancels Dial during authentication (a
+// password prompt that never returns) and a channel open.
+func TestClientCancelAgainstSSHD(t *testing.T) {
+	e := clStart(t, "PasswordAuthentication yes")
+	cfg := e.config()
+	cfg.Auth = []userauth.Method{&userauth.Password{Get: func(ctx context.Context) (string, error) {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := client.Dial(ctx, "tcp", e.srv.Addr, cfg); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Dial: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Dial took %v after cancellation", d)
+	}
+}
