@@ -1,4 +1,42 @@
-// Package server will be the thin server facade that composes the layers
-// for the server role (Serve, auth policy, channel handlers, limits), and
-// will hold the gosshd command. Not implemented yet.
+// Package server is the thin server facade of sshstack: it composes the
+// layers for the server role. A Server accepts TCP connections, runs the
+// version exchange and key exchange (packages packet and kex) with its
+// host keys, authenticates the user under a userauth.ServerConfig
+// (package userauth), and then serves the connection protocol (package
+// connection, RFC 4254): session channels go to a SessionHandler or a
+// subsystem handler, and the forwarding policies decide direct-tcpip,
+// tcpip-forward, stream-local and agent forwarding.
+//
+// # Goroutines and shutdown
+//
+// Serve runs one goroutine per connection and waits for all of them
+// before it returns; each connection waits for its own goroutines
+// (channel handlers, forwarding listeners, keepalives). Shutdown stops
+// accepting and waits for the connections to end; if its context ends
+// first it closes them. No goroutine outlives Serve.
+//
+// # Limits
+//
+// The defaults are OpenSSH's (SECURITY.md Part 2): LoginGraceTime 120 s
+// as a context deadline that closes the socket (never a signal handler;
+// SECURITY.md R2, R6), MaxStartups 10:30:100 and 10 unauthenticated
+// connections per source (R1), per-source penalties as OpenSSH 9.8's
+// PerSourcePenalties for failed, missing or timed-out authentication
+// (R8), MaxAuthTries 6 (userauth), MaxSessions 10 and 1024 channels per
+// connection (connection), and optional keepalives (ClientAliveInterval,
+// ClientAliveCountMax). The server never answers PING with PONG: no
+// layer does (CVE-2025-26466, SECURITY.md R5).
+//
+// # Logging
+//
+// Records go to Server.Logger with the sshd log line as the message, so
+// that tools that read sshd logs (fail2ban) work on them: "Accepted
+// publickey for alice from 127.0.0.1 port 50000 ssh2: ED25519 SHA256:...",
+// "Failed password for alice from ...", "Invalid user bob from ...", and
+// at debug level "debug1: kex: algorithm: curve25519-sha256" and the
+// cipher, MAC and compression of each direction. An auth callback returns
+// ErrInvalidUser for unknown users to get the "invalid user" forms.
+//
+// The gosshd command in server/cmd/gosshd runs a Server from an
+// sshd_config-style file.
 package server

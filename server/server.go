@@ -1,0 +1,649 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Defaults, as OpenSSH's sshd_config(5) (SECURITY.md Part 2).
+const (
+	// DefaultLoginGraceTime is how long a client has from the TCP
+	// connection to the end of user authentication (LoginGraceTime).
+	DefaultLoginGraceTime = 120 * time.Second
+	// DefaultClientAliveCountMax is how many unanswered keepalives end an
+	// authenticated connection (ClientAliveCountMax).
+	DefaultClientAliveCountMax = 3
+	// DefaultPerSourceMaxStartups caps the unauthenticated connections
+	// of one source address (SECURITY.md R1).
+	DefaultPerSourceMaxStartups = 10
+)
+
+var (
+	// ErrServerClosed is returned by Serve and ListenAndServe after
+	// Shutdown or Close.
+	ErrServerClosed = errors.New("server: closed")
+
+	// ErrInvalidUser is what an auth callback returns (wrapped or not)
+	// for a user that does not exist; the server then logs
+	// "Invalid user" and "Failed ... for invalid user" as sshd does. The
+	// client sees the same answer as for a wrong password (SECURITY.md
+	// A7).
+	ErrInvalidUser = errors.New("server: invalid user")
+
+	// ErrNoHostKey means the Server has no host key.
+	ErrNoHostKey = errors.New("server: no host key")
+)
+
+// A Server accepts SSH connections (RFC 4253, 4252, 4254) and composes
+// the layers for the server role: packet and kex for the transport,
+// userauth for the policy in Auth, connection for channels, which it
+// hands to Handler, Subsystems and the forwarding policies.
+//
+// Configure the exported fields before the first Serve and do not change
+// them afterwards. The zero value of every limit is OpenSSH's default.
+type Server struct {
+	// Addr is the address ListenAndServe listens on; empty means ":22".
+	Addr string
+
+	// HostKeys are the server's host keys, at most one per type. Only
+	// their algorithms are offered (SECURITY.md K10b).
+	HostKeys []hostkey.Signer
+	// AllowSHA1HostKey also offers ssh-rsa (SHA-1) signatures for RSA
+	// host keys.
+	AllowSHA1HostKey bool
+
+	// Auth is the user authentication policy (package userauth). Its
+	// callbacks may return ErrInvalidUser for unknown users.
+	Auth *userauth.ServerConfig
+
+	// KexAlgorithms, Ciphers, MACs and HostKeyAlgorithms restrict or
+	// reorder the algorithms; nil means the layers' defaults.
+	// HostKeyAlgorithms filters the algorithms of HostKeys.
+	KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms []string
+	// RekeyBytes and RekeyInterval are kex.Config's (OpenSSH RekeyLimit).
+	RekeyBytes    uint64
+	RekeyInterval time.Duration
+	// Version is the identification string; empty means packet's.
+	Version string
+
+	// LoginGraceTime bounds the time from accept to the end of user
+	// authentication; 0 means DefaultLoginGraceTime, negative none. It
+	// is a context deadline, never a signal (SECURITY.md R2, R6).
+	LoginGraceTime time.Duration
+	// MaxStartups bounds unauthenticated connections (OpenSSH
+	// MaxStartups); the zero value means 10:30:100.
+	MaxStartups Startups
+	// PerSourceMaxStartups caps the unauthenticated connections of one
+	// address; 0 means DefaultPerSourceMaxStartups, negative none.
+	PerSourceMaxStartups int
+	// Penalties configures per-source penalties (OpenSSH
+	// PerSourcePenalties); nil means DefaultPenalties.
+	Penalties *Penalties
+
+	// MaxSessions caps the session channels per connection; 0 means
+	// 10 (connection.DefaultMaxSessions).
+	MaxSessions int
+	// MaxChannels caps the channels per connection; 0 means
+	// connection.DefaultMaxChannels.
+	MaxChannels int
+	// ClientAliveInterval, if positive, sends keepalive@openssh.com
+	// requests that often on authenticated connections, and ends a
+	// connection after ClientAliveCountMax (0 means 3) go unanswered.
+	ClientAliveInterval time.Duration
+	ClientAliveCountMax int
+
+	// Handler serves a session channel once the client asks for a
+	// shell or a command ("shell", "exec"; RFC 4254, Section 6.5). nil
+	// refuses them.
+	Handler SessionHandler
+	// Subsystems serve "subsystem" requests by name (paramiko's
+	// set_subsystem_handler), e.g. "sftp".
+	Subsystems map[string]SessionHandler
+
+	// PermitOpen decides direct-tcpip channels (RFC 4254, Section 7.2,
+	// "ssh -L"); nil refuses them. The user's Permissions (no-port-
+	// forwarding, permitopen) are checked first. The server dials.
+	PermitOpen func(c *Conn, host string, port uint32) bool
+	// PermitListen decides tcpip-forward requests (Section 7.1, "ssh
+	// -R"); nil refuses them. The server listens.
+	PermitListen func(c *Conn, host string, port uint32) bool
+	// GatewayPorts lets remote forwardings listen on other addresses
+	// than loopback (OpenSSH GatewayPorts yes).
+	GatewayPorts bool
+	// PermitStreamLocal decides Unix-socket forwardings both ways
+	// (OpenSSH PROTOCOL, Section 2.4); nil refuses them.
+	PermitStreamLocal func(c *Conn, path string) bool
+	// AgentForwarding decides auth-agent-req@openssh.com; nil refuses.
+	// When allowed, Session.AgentSocket is a Unix socket whose
+	// connections are forwarded to the client's agent.
+	AgentForwarding func(c *Conn) bool
+	// AgentSocketOwner, if set, gives the owner of the forwarded agent
+	// socket and its directory (the user, when the server runs as root).
+	AgentSocketOwner func(c *Conn) (uid, gid int, ok bool)
+	// AcceptEnv decides which "env" requests (RFC 4254, Section 6.4) a
+	// session keeps (OpenSSH AcceptEnv); nil keeps them all.
+	AcceptEnv func(name, value string) bool
+	// X11Request decides x11-req (RFC 4254, Section 6.3.1); nil refuses.
+	// The hook owns the display; it opens "x11" channels with
+	// c.Mux().OpenX11.
+	X11Request func(s *Session, req wire.X11Request) bool
+	// GlobalRequest answers global requests that are not forwarding
+	// ones; nil refuses them (keepalive@openssh.com included, which
+	// OpenSSH clients accept).
+	GlobalRequest func(c *Conn, req *connection.GlobalRequest) (ok bool, reply []byte)
+
+	// Logger receives sshd-style records (the message is the sshd log
+	// line); nil discards them.
+	Logger *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{} // guarded by mu
+	conns     map[*serverConn]struct{}  // guarded by mu
+	closed    bool                      // guarded by mu
+	limits    *limiter
+	wg        sync.WaitGroup
+	initOnce  sync.Once
+	initErr   error
+	kexCfg    kex.Config
+}
+
+// A SessionHandler serves one session channel in a goroutine of its own
+// (RFC 4254, Section 6). It sends the exit status with s.Exit; when it
+// returns, the server closes the channel. ctx ends when the channel or
+// the connection closes.
+type SessionHandler func(ctx context.Context, s *Session)
+
+func (s *Server) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) init() error {
+	s.initOnce.Do(func() {
+		if len(s.HostKeys) == 0 {
+			s.initErr = ErrNoHostKey
+			return
+		}
+		cfg := kex.Config{
+			Version:       s.Version,
+			Ciphers:       s.Ciphers,
+			MACs:          s.MACs,
+			RekeyBytes:    s.RekeyBytes,
+			RekeyInterval: s.RekeyInterval,
+			Logger:        s.Logger,
+		}
+		for _, name := range s.KexAlgorithms {
+			m, ok := kex.Lookup(name)
+			if !ok {
+				s.initErr = fmt.Errorf("server: unknown key exchange method %q", name)
+				return
+			}
+			cfg.Methods = append(cfg.Methods, m)
+		}
+		for _, k := range s.HostKeys {
+			hk := kex.NewHostKey(k, s.AllowSHA1HostKey)
+			if s.HostKeyAlgorithms != nil {
+				var algs []string
+				for _, a := range hk.Algorithms {
+					for _, want := range s.HostKeyAlgorithms {
+						if a == want {
+							algs = append(algs, a)
+						}
+					}
+				}
+				hk.Algorithms = algs
+			}
+			if len(hk.Algorithms) > 0 {
+				cfg.HostKeys = append(cfg.HostKeys, hk)
+			}
+		}
+		if len(cfg.HostKeys) == 0 {
+			s.initErr = fmt.Errorf("%w for the allowed host key algorithms", ErrNoHostKey)
+			return
+		}
+		s.kexCfg = cfg
+		s.limits = newLimiter(s.MaxStartups, s.PerSourceMaxStartups, s.Penalties)
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*serverConn]struct{}{}
+	})
+	return s.initErr
+}
+
+// ListenAndServe listens on s.Addr (":22" if empty) and calls Serve.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	addr := s.Addr
+	if addr == "" {
+		addr = ":22"
+	}
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return s.Serve(ctx, l)
+}
+
+// Serve accepts connections on l until ctx ends, Shutdown or Close is
+// called, or Accept fails, serving each in a goroutine of its own. It
+// closes l, waits for the connections it accepted to end (ctx ending
+// closes them) and returns ErrServerClosed after Shutdown or Close, ctx's
+// error, or Accept's error.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if err := s.init(); err != nil {
+		l.Close()
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.wg.Add(1) // Serve itself, so that Shutdown waits for it
+	s.mu.Unlock()
+	defer s.wg.Done()
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	defer stop()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+	var connWG sync.WaitGroup
+	defer connWG.Wait()
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			switch {
+			case closed:
+				return ErrServerClosed
+			case ctx.Err() != nil:
+				return ctx.Err()
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return fmt.Errorf("server: accept: %w", err)
+		}
+		connWG.Go(func() { s.handle(ctx, nc) })
+	}
+}
+
+// Shutdown stops accepting connections and waits until every connection
+// has ended. If ctx ends first, it closes the remaining connections,
+// waits for their goroutines and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.closeConns()
+	<-done
+	return ctx.Err()
+}
+
+// Close closes the listeners and every connection at once and waits for
+// their goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+	s.closeConns()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.cancel()
+	}
+}
+
+// track registers c; it fails when the server is closing.
+func (s *Server) track(c *serverConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c *serverConn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// addrPort splits a net.Addr for sshd-style log lines.
+func addrPort(a net.Addr) (string, int) {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String(), ta.Port
+	}
+	if a == nil {
+		return "UNKNOWN", 0
+	}
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), 0
+	}
+	var p int
+	fmt.Sscan(port, &p)
+	return host, p
+}
+
+// handle serves one TCP connection: limits, key exchange, user
+// authentication under the grace deadline, then the connection protocol.
+func (s *Server) handle(ctx context.Context, nc net.Conn) {
+	raddr, rport := addrPort(nc.RemoteAddr())
+	laddr, lport := addrPort(nc.LocalAddr())
+	lg := s.log()
+	src := sourceKey(nc.RemoteAddr())
+	if why := s.limits.admit(src); why != "" {
+		lg.Info(fmt.Sprintf("drop connection #%d from [%s]:%d on [%s]:%d %s", s.limits.unauthenticated(), raddr, rport, laddr, lport, why),
+			"remote", nc.RemoteAddr().String(), "reason", why)
+		nc.Close()
+		return
+	}
+	authed := false
+	defer func() {
+		if !authed {
+			s.limits.release(src)
+		}
+	}()
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sc := &serverConn{cancel: cancel}
+	if !s.track(sc) {
+		nc.Close()
+		return
+	}
+	defer s.untrack(sc)
+	closeNC := context.AfterFunc(cctx, func() { nc.Close() })
+	defer closeNC()
+	defer nc.Close()
+	lg.Info(fmt.Sprintf("Connection from %s port %d on %s port %d", raddr, rport, laddr, lport), "remote", nc.RemoteAddr().String())
+
+	grace := s.LoginGraceTime
+	if grace == 0 {
+		grace = DefaultLoginGraceTime
+	}
+	actx, acancel := cctx, context.CancelFunc(func() {})
+	if grace > 0 {
+		actx, acancel = context.WithTimeout(cctx, grace)
+	}
+	// The grace deadline closes the socket, which ends any blocked read
+	// (SECURITY.md R2, R6): a timer and a context, no signal handler.
+	stopGrace := context.AfterFunc(actx, func() {
+		if !sc.authDone() {
+			nc.Close()
+		}
+	})
+	result, t, err := s.authenticate(actx, nc, sc)
+	stopGrace()
+	// The packet layer may apply the deadline to the socket itself, whose
+	// timer can fire just before the context's.
+	timedOut := !sc.authDone() && (actx.Err() == context.DeadlineExceeded ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded))
+	acancel()
+	if err != nil {
+		switch {
+		case timedOut:
+			lg.Info(fmt.Sprintf("Timeout before authentication for %s port %d", raddr, rport), "remote", nc.RemoteAddr().String())
+			s.limits.penalize(src, penaltyGrace)
+		case errors.Is(err, userauth.ErrMaxAuthTries):
+			lg.Info(fmt.Sprintf("Disconnecting authenticating user %s %s port %d: Too many authentication failures [preauth]", sc.user, raddr, rport))
+			s.limits.penalize(src, penaltyAuthFail)
+		case sc.user == "":
+			lg.Debug(fmt.Sprintf("Connection closed by %s port %d [preauth]", raddr, rport), "err", err)
+			s.limits.penalize(src, penaltyNoAuth)
+		default:
+			lg.Info(fmt.Sprintf("Connection closed by authenticating user %s %s port %d [preauth]", sc.user, raddr, rport), "err", err)
+			if sc.failures > 0 {
+				s.limits.penalize(src, penaltyAuthFail)
+			} else {
+				s.limits.penalize(src, penaltyNoAuth)
+			}
+		}
+		if t != nil {
+			t.Close()
+		}
+		return
+	}
+	authed = true
+	s.limits.release(src)
+	s.serveConn(cctx, nc, t, result)
+	lg.Info(fmt.Sprintf("Disconnected from user %s %s port %d", result.User, raddr, rport))
+}
+
+// serverConn is the per-connection state the Server tracks.
+type serverConn struct {
+	cancel   context.CancelFunc
+	mu       sync.Mutex
+	authed   bool   // guarded by mu
+	user     string // written by the handle goroutine only
+	failures int    // written by the auth callbacks (handle goroutine)
+}
+
+func (c *serverConn) authDone() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.authed
+}
+
+// authenticate runs the key exchange and user authentication.
+func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) (*userauth.Result, *kex.Transport, error) {
+	lg := s.log()
+	raddr, rport := addrPort(nc.RemoteAddr())
+	pc := packet.NewConn(nc, &packet.Config{Server: true})
+	kcfg := s.kexCfg
+	t, err := kex.ServerHandshake(ctx, pc, &kcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := t.Algorithms()
+	lg.Debug("debug1: kex: algorithm: " + a.Kex)
+	lg.Debug("debug1: kex: host key algorithm: " + a.HostKey)
+	lg.Debug(fmt.Sprintf("debug1: kex: client->server cipher: %s MAC: %s compression: %s", a.ClientToServer.Cipher, macName(a.ClientToServer.MAC), compName(a.ClientToServer.Compression)))
+	lg.Debug(fmt.Sprintf("debug1: kex: server->client cipher: %s MAC: %s compression: %s", a.ServerToClient.Cipher, macName(a.ServerToClient.MAC), compName(a.ServerToClient.Compression)))
+	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
+
+	cfg := s.authConfig(sc, raddr, rport)
+	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
+	if err != nil {
+		return nil, t, err
+	}
+	sc.mu.Lock()
+	sc.authed = true
+	sc.mu.Unlock()
+	for i, m := range res.Methods {
+		verb := "Accepted"
+		if i < len(res.Methods)-1 {
+			verb = "Partial"
+		}
+		line := fmt.Sprintf("%s %s for %s from %s port %d ssh2", verb, m, wire.Sanitize(res.User), raddr, rport)
+		if m == wire.MethodPublicKey || m == userauth.MethodPublicKeyHostbound {
+			if k := keyForFactor(res, i); k != nil {
+				line += ": " + keyDesc(k)
+			}
+		}
+		lg.Info(line, "user", res.User, "method", m, "remote", nc.RemoteAddr().String())
+	}
+	return res, t, nil
+}
+
+// keyForFactor returns the verified key of the i-th factor, counting
+// only the publickey and hostbased factors, which Result.Keys lists.
+func keyForFactor(res *userauth.Result, i int) hostkey.PublicKey {
+	n := 0
+	for j, m := range res.Methods {
+		if m != wire.MethodPublicKey && m != userauth.MethodPublicKeyHostbound && m != "hostbased" {
+			continue
+		}
+		if j == i {
+			if n < len(res.Keys) {
+				return res.Keys[n]
+			}
+			return nil
+		}
+		n++
+	}
+	return nil
+}
+
+// keyDesc describes a key as sshd's log lines do: "ED25519 SHA256:...".
+func keyDesc(k hostkey.PublicKey) string {
+	if c, ok := k.(*hostkey.Certificate); ok {
+		return fmt.Sprintf("%s-CERT %s ID %s (serial %d) CA %s", keyType(c.Key), hostkey.FingerprintSHA256(c.Key),
+			wire.Sanitize(c.KeyID), c.Serial, keyDesc(c.SignatureKey))
+	}
+	return keyType(k) + " " + hostkey.FingerprintSHA256(k)
+}
+
+func keyType(k hostkey.PublicKey) string {
+	switch typ := k.Type(); {
+	case typ == hostkey.ED25519:
+		return "ED25519"
+	case typ == hostkey.RSA:
+		return "RSA"
+	case strings.HasPrefix(typ, "ecdsa-"):
+		return "ECDSA"
+	case strings.HasPrefix(typ, "sk-"):
+		return "SK"
+	default:
+		return typ
+	}
+}
+
+func macName(m string) string {
+	if m == "" {
+		return "<implicit>"
+	}
+	return m
+}
+
+func compName(c string) string {
+	if c == "" {
+		return "none"
+	}
+	return c
+}
+
+// authConfig copies s.Auth and wraps the callbacks to log as sshd does
+// and to count failures for the penalties.
+func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.ServerConfig {
+	var cfg userauth.ServerConfig
+	if s.Auth != nil {
+		cfg = *s.Auth
+	}
+	lg := s.log()
+	invalidLogged := map[string]bool{}
+	failed := func(method, user string, err error) {
+		sc.failures++
+		inv := ""
+		if errors.Is(err, ErrInvalidUser) {
+			inv = "invalid user "
+			if !invalidLogged[user] {
+				invalidLogged[user] = true
+				lg.Info(fmt.Sprintf("Invalid user %s from %s port %d", wire.Sanitize(user), raddr, rport), "user", user)
+			}
+		}
+		lg.Info(fmt.Sprintf("Failed %s for %s%s from %s port %d ssh2", method, inv, wire.Sanitize(user), raddr, rport), "user", user, "method", method)
+	}
+	if f := cfg.PasswordCallback; f != nil {
+		cfg.PasswordCallback = func(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+			sc.user = m.User
+			p, err := f(ctx, m, pw)
+			if err != nil {
+				var ce *userauth.ChangePasswordError
+				if !errors.As(err, &ce) {
+					failed("password", m.User, err)
+				}
+			}
+			return p, err
+		}
+	}
+	if f := cfg.KeyboardInteractiveCallback; f != nil {
+		cfg.KeyboardInteractiveCallback = func(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+			sc.user = m.User
+			p, err := f(ctx, m, ask)
+			if err != nil {
+				failed("keyboard-interactive/pam", m.User, err)
+			}
+			return p, err
+		}
+	}
+	if f := cfg.PublicKeyCallback; f != nil {
+		cfg.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+			sc.user = m.User
+			p, err := f(ctx, m, key)
+			if err != nil && errors.Is(err, ErrInvalidUser) && !invalidLogged[m.User] {
+				invalidLogged[m.User] = true
+				lg.Info(fmt.Sprintf("Invalid user %s from %s port %d", wire.Sanitize(m.User), raddr, rport), "user", m.User)
+			}
+			return p, err
+		}
+	}
+	if f := cfg.NoneCallback; f != nil {
+		cfg.NoneCallback = func(ctx context.Context, m userauth.ConnMeta) (*userauth.Permissions, error) {
+			sc.user = m.User
+			return f(ctx, m)
+		}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = s.Logger
+	}
+	return &cfg
+}
+
+// serveConn runs the connection protocol on an authenticated transport.
+func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, res *userauth.Result) {
+	c := &Conn{
+		srv:    s,
+		t:      t,
+		nc:     nc,
+		result: res,
+	}
+	c.run(ctx)
+}

@@ -1,0 +1,600 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/userauth"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var (
+	hostKey = mustKey(hostkey.ED25519)
+	userKey = mustKey(hostkey.ED25519)
+)
+
+func mustKey(typ string) *hostkey.CryptoSigner {
+	k, err := hostkey.GenerateKey(rand.Reader, typ, 0)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// syncBuf is a goroutine-safe log sink.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// authPolicy accepts userKey and the password "secret" for alice; other
+// users are invalid.
+func authPolicy() *userauth.ServerConfig {
+	return &userauth.ServerConfig{
+		FailureDelay: -1,
+		PublicKeyCallback: func(_ context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+			if m.User != "alice" {
+				return nil, server.ErrInvalidUser
+			}
+			if !hostkey.Equal(k, userKey.PublicKey()) {
+				return nil, errors.New("unknown key")
+			}
+			return nil, nil
+		},
+		PasswordCallback: func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+			if m.User != "alice" {
+				return nil, server.ErrInvalidUser
+			}
+			if pw != "secret" {
+				return nil, errors.New("wrong password")
+			}
+			return nil, nil
+		},
+	}
+}
+
+// start runs srv on a loopback listener and shuts it down when the test
+// ends.
+func start(t *testing.T, srv *server.Server) string {
+	t.Helper()
+	if srv.HostKeys == nil {
+		srv.HostKeys = []hostkey.Signer{hostKey}
+	}
+	if srv.Auth == nil {
+		srv.Auth = authPolicy()
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), l) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want ErrServerClosed", err)
+		}
+	})
+	return l.Addr().String()
+}
+
+func xSigner(t testing.TB) ssh.Signer {
+	s, err := ssh.NewSignerFromSigner(userKey.Crypto())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func dial(t testing.TB, addr string, auth ...ssh.AuthMethod) *ssh.Client {
+	t.Helper()
+	c, err := dialErr(addr, "alice", auth...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func dialErr(addr, user string, auth ...ssh.AuthMethod) (*ssh.Client, error) {
+	return ssh.Dial("tcp", addr, &ssh.ClientConfig{
+		User:            user,
+		Auth:            auth,
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		Timeout:         10 * time.Second,
+	})
+}
+
+// echoHandler runs "exit N" (status N, "bye" on stderr), "echo" (copies
+// input to output) and anything else (prints the command).
+func echoHandler(ctx context.Context, s *server.Session) {
+	cmd := s.Command()
+	switch {
+	case strings.HasPrefix(cmd, "exit "):
+		var n uint32
+		fmt.Sscan(cmd[5:], &n)
+		io.WriteString(s.Stderr(), "bye\n")
+		s.Exit(n)
+	case cmd == "echo":
+		io.Copy(s, s)
+		s.Exit(0)
+	case cmd == "env":
+		io.WriteString(s, strings.Join(s.Environ(), "\n"))
+		s.Exit(0)
+	default:
+		io.WriteString(s, "ran "+cmd+" as "+s.User()+"\n")
+		s.Exit(0)
+	}
+}
+
+func TestExecExitStatusStderr(t *testing.T) {
+	var logs syncBuf
+	addr := start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	err = sess.Run("exit 42")
+	var ee *ssh.ExitError
+	if !errors.As(err, &ee) || ee.ExitStatus() != 42 {
+		t.Fatalf("Run = %v, want exit status 42", err)
+	}
+	if stderr.String() != "bye\n" {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	sess, err = c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.Output("uname")
+	if err != nil || string(out) != "ran uname as alice\n" {
+		t.Fatalf("Output = %q, %v", out, err)
+	}
+	c.Close()
+	waitLog(t, &logs, "Accepted publickey for alice from 127.0.0.1 port ", " ssh2: ED25519 SHA256:", "debug1: kex: algorithm: ",
+		"debug1: kex: host key algorithm: ssh-ed25519", "debug1: kex: client->server cipher: ")
+}
+
+func TestEcho1MiB(t *testing.T) {
+	addr := start(t, &server.Server{Handler: echoHandler})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]byte, 1<<20)
+	rand.Read(in)
+	sess.Stdin = bytes.NewReader(in)
+	out, err := sess.Output("echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, in) {
+		t.Fatalf("echo returned %d bytes, different from the %d sent", len(out), len(in))
+	}
+}
+
+func TestAuthLogLines(t *testing.T) {
+	var logs syncBuf
+	addr := start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if _, err := dialErr(addr, "alice", ssh.Password("wrong")); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	if _, err := dialErr(addr, "bob", ssh.Password("secret")); err == nil {
+		t.Fatal("invalid user accepted")
+	}
+	c := dial(t, addr, ssh.Password("secret"))
+	c.Close()
+	waitLog(t, &logs, "Failed password for alice from 127.0.0.1 port ", "Invalid user bob from 127.0.0.1 port ",
+		"Failed password for invalid user bob from 127.0.0.1 port ", "Accepted password for alice from 127.0.0.1 port ")
+}
+
+// waitLog waits up to 5 s for every line to appear in the log: the
+// server logs after it has answered the client.
+func waitLog(t *testing.T, logs *syncBuf, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, w := range want {
+		for !strings.Contains(logs.String(), w) {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Errorf("log lacks %q:\n%s\n%s", w, logs.String(), buf)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestMultiFactorForceCommand(t *testing.T) {
+	auth := authPolicy()
+	auth.AuthenticationMethods = [][]string{{"publickey", "password"}}
+	pk := auth.PublicKeyCallback
+	auth.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+		if _, err := pk(ctx, m, k); err != nil {
+			return nil, err
+		}
+		return &userauth.Permissions{ForceCommand: "forced", Environment: []string{"FROM_KEY=1"}}, nil
+	}
+	addr := start(t, &server.Server{Handler: echoHandler, Auth: auth})
+	if _, err := dialErr(addr, "alice", ssh.PublicKeys(xSigner(t))); err == nil {
+		t.Fatal("one factor of two accepted")
+	}
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)), ssh.Password("secret"))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.Output("uname")
+	if err != nil || string(out) != "ran forced as alice\n" {
+		t.Fatalf("forced command: %q, %v", out, err)
+	}
+}
+
+func TestMaxSessions(t *testing.T) {
+	addr := start(t, &server.Server{Handler: echoHandler, MaxSessions: 3})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	for i := range 3 {
+		if _, err := c.NewSession(); err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+	}
+	var oe *ssh.OpenChannelError
+	if _, err := c.NewSession(); !errors.As(err, &oe) || oe.Reason != ssh.ResourceShortage {
+		t.Fatalf("4th session: %v, want RESOURCE_SHORTAGE", err)
+	}
+}
+
+func TestForwarding(t *testing.T) {
+	// A TCP echo target for -L.
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var twg sync.WaitGroup
+	defer func() { target.Close(); twg.Wait() }()
+	twg.Go(func() {
+		for {
+			tc, err := target.Accept()
+			if err != nil {
+				return
+			}
+			twg.Go(func() { io.Copy(tc, tc); tc.Close() })
+		}
+	})
+	addr := start(t, &server.Server{
+		Handler:      echoHandler,
+		PermitOpen:   func(_ *server.Conn, host string, port uint32) bool { return host == "127.0.0.1" },
+		PermitListen: func(*server.Conn, string, uint32) bool { return true },
+	})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+
+	// direct-tcpip (ssh -L)
+	fc, err := c.Dial("tcp", target.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(fc, "ping")
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(fc, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("direct-tcpip echo: %q, %v", buf, err)
+	}
+	fc.Close()
+	if _, err := c.Dial("tcp", "localhost:1"); err == nil {
+		t.Error("direct-tcpip to a refused destination succeeded")
+	}
+
+	// tcpip-forward (ssh -R)
+	rl, err := c.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	var rwg sync.WaitGroup
+	defer rwg.Wait()
+	rwg.Go(func() {
+		cc, err := rl.Accept()
+		if err != nil {
+			return
+		}
+		io.Copy(cc, cc)
+		cc.Close()
+	})
+	tc, err := net.Dial("tcp", rl.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(tc, "pong")
+	if _, err := io.ReadFull(tc, buf); err != nil || string(buf) != "pong" {
+		t.Fatalf("tcpip-forward echo: %q, %v", buf, err)
+	}
+	tc.Close()
+}
+
+func TestShutdownDrains(t *testing.T) {
+	srv := &server.Server{HostKeys: []hostkey.Signer{hostKey}, Auth: authPolicy(), Handler: echoHandler}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), l) }()
+	c, err := dialErr(l.Addr().String(), "alice", ssh.PublicKeys(xSigner(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Shutdown waits for the live connection; its context ending closes it.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown with a live connection = %v, want DeadlineExceeded", err)
+	}
+	if err := <-done; !errors.Is(err, server.ErrServerClosed) {
+		t.Errorf("Serve = %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+		t.Error("listener still accepting after Shutdown")
+	}
+	c.Wait()
+	c.Close()
+}
+
+// rawConn dials from a given loopback source address.
+func rawConn(t testing.TB, addr, src string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if src != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
+	}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc
+}
+
+// dropped reports whether the server closed nc without sending its
+// version line, as it does for connections it refuses at once.
+func dropped(nc net.Conn) bool {
+	nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	b := make([]byte, 4)
+	_, err := io.ReadFull(nc, b)
+	return err != nil
+}
+
+// TestR1MaxStartups holds idle unauthenticated connections (version line
+// never sent) and checks MaxStartups and the per-source cap (SECURITY.md
+// R1): 100 from one source keep at most 10; 300 more from 30 sources
+// keep at most 100 in all. A legitimate client from a fresh source gets
+// in once the idle ones hit LoginGraceTime.
+func TestR1MaxStartups(t *testing.T) {
+	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 3 * time.Second,
+		Penalties: &server.Penalties{Disabled: true}})
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	held := 0
+	for range 100 {
+		nc := rawConn(t, addr, "127.0.0.1")
+		if !dropped(nc) {
+			held++
+			conns = append(conns, nc)
+		} else {
+			nc.Close()
+		}
+	}
+	if held > 10 {
+		t.Errorf("one source holds %d unauthenticated connections, want <= 10", held)
+	}
+	for i := range 300 {
+		nc := rawConn(t, addr, fmt.Sprintf("127.0.1.%d", 1+i/10))
+		if !dropped(nc) {
+			held++
+			conns = append(conns, nc)
+		} else {
+			nc.Close()
+		}
+	}
+	if held > 100 {
+		t.Errorf("%d unauthenticated connections held, want <= 100", held)
+	}
+	t.Logf("held %d of 400 idle connections", held)
+	for _, c := range conns {
+		c.Close()
+	}
+	conns = nil
+	// Legitimate client: within 3 tries (the held ones are gone now).
+	var err error
+	for range 3 {
+		var c *ssh.Client
+		if c, err = dialErr(addr, "alice", ssh.PublicKeys(xSigner(t))); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("legitimate client refused 3 times: %v", err)
+	}
+}
+
+// TestR2LoginGraceTime: a client that trickles its version line, and one
+// that sends nothing, are closed at the grace deadline (SECURITY.md R2).
+func TestR2LoginGraceTime(t *testing.T) {
+	var logs syncBuf
+	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 500 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for _, trickle := range []bool{false, true} {
+		nc := rawConn(t, addr, "")
+		begin := time.Now()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		if trickle {
+			wg.Go(func() {
+				for _, b := range []byte("SSH-2.0-slow") {
+					select {
+					case <-stop:
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					if _, err := nc.Write([]byte{b}); err != nil {
+						return
+					}
+				}
+			})
+		}
+		nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err := io.Copy(io.Discard, nc)
+		close(stop)
+		wg.Wait()
+		nc.Close()
+		var ne net.Error
+		if (errors.As(err, &ne) && ne.Timeout()) || time.Since(begin) > 8*time.Second {
+			t.Errorf("trickle=%v: connection not closed by the grace deadline (%v after %v)", trickle, err, time.Since(begin))
+		}
+	}
+	waitLog(t, &logs, "Timeout before authentication for 127.0.0.1 port ")
+}
+
+// TestR6ManyDeadlines: 1000 connections whose grace deadlines fire
+// together are all closed, under -race, without deadlock (SECURITY.md R6).
+func TestR6ManyDeadlines(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 200
+	}
+	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second,
+		MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1, Penalties: &server.Penalties{Disabled: true}})
+	conns := make([]net.Conn, 0, n)
+	for i := range n {
+		conns = append(conns, rawConn(t, addr, fmt.Sprintf("127.0.%d.%d", 2+i/250, 1+i%250)))
+	}
+	var closed atomic.Int32
+	var wg sync.WaitGroup
+	for _, nc := range conns {
+		wg.Go(func() {
+			nc.SetReadDeadline(time.Now().Add(30 * time.Second))
+			if _, err := io.Copy(io.Discard, nc); err == nil {
+				closed.Add(1)
+			}
+			nc.Close()
+		})
+	}
+	wg.Wait()
+	if int(closed.Load()) != n {
+		t.Fatalf("%d of %d connections closed by the server at the deadline", closed.Load(), n)
+	}
+}
+
+// TestR8Penalties: a source that fails authentication too often is
+// refused at once afterwards; other sources are not (SECURITY.md R8).
+func TestR8Penalties(t *testing.T) {
+	auth := authPolicy()
+	auth.MaxAuthTries = 2
+	addr := start(t, &server.Server{Handler: echoHandler, Auth: auth,
+		Penalties: &server.Penalties{AuthFail: time.Minute, Min: time.Second, Max: 10 * time.Minute}})
+	bad := func(src string) error {
+		nc := rawConn(t, addr, src)
+		defer nc.Close()
+		c, ch, reqs, err := ssh.NewClientConn(nc, addr, &ssh.ClientConfig{User: "alice",
+			Auth:            []ssh.AuthMethod{ssh.RetryableAuthMethod(ssh.Password("nope"), 5)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+		if err == nil {
+			ssh.NewClient(c, ch, reqs).Close()
+		}
+		return err
+	}
+	if err := bad("127.0.3.1"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	nc := rawConn(t, addr, "127.0.3.1")
+	if !dropped(nc) {
+		t.Error("penalized source still served")
+	}
+	nc.Close()
+	nc = rawConn(t, addr, "127.0.3.2")
+	if dropped(nc) {
+		t.Error("another source refused")
+	}
+	nc.Close()
+}
+
+// TestR5NoPong: a PING before and during key exchange never gets a PONG
+// (SECURITY.md R5, CVE-2025-26466).
+func TestR5NoPong(t *testing.T) {
+	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second})
+	nc := rawConn(t, addr, "")
+	defer nc.Close()
+	io.WriteString(nc, "SSH-2.0-pinger\r\n")
+	ping := []byte{192, 0, 0, 0, 4, 'p', 'i', 'n', 'g'}
+	// Plaintext binary packet: length, padding length, payload, padding.
+	pad := 8 - (5+len(ping))%8
+	if pad < 4 {
+		pad += 8
+	}
+	pkt := binary.BigEndian.AppendUint32(nil, uint32(1+len(ping)+pad))
+	pkt = append(pkt, byte(pad))
+	pkt = append(pkt, ping...)
+	pkt = append(pkt, make([]byte, pad)...)
+	for range 100 {
+		nc.Write(pkt)
+	}
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	all, _ := io.ReadAll(nc)
+	// After the version line every packet is plaintext; look for a
+	// payload starting with PONG (193).
+	i := bytes.Index(all, []byte("\r\n"))
+	if i < 0 {
+		t.Fatalf("no version line: %q", all)
+	}
+	for p := all[i+2:]; len(p) >= 6; {
+		n := int(binary.BigEndian.Uint32(p))
+		if n+4 > len(p) || n < 2 {
+			break
+		}
+		if p[5] == 193 {
+			t.Fatal("server answered PING with PONG before authentication")
+		}
+		p = p[4+n:]
+	}
+}

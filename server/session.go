@@ -1,0 +1,343 @@
+package server
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// Kinds of session, the request that started it (RFC 4254, Section 6.5).
+const (
+	KindShell     = wire.RequestShell
+	KindExec      = wire.RequestExec
+	KindSubsystem = wire.RequestSubsystem
+)
+
+// MaxPendingSignals caps the "signal" requests a session keeps while no
+// signal handler is set; more are dropped.
+const MaxPendingSignals = 16
+
+// A Pty is the pseudo-terminal a client asked for with "pty-req" (RFC
+// 4254, Section 6.2).
+type Pty struct {
+	Term   string
+	Window wire.WindowChange // the latest size, updated by "window-change"
+	Modes  []wire.TerminalMode
+}
+
+// A Session is a "session" channel (RFC 4254, Section 6) whose client
+// asked for a shell, a command or a subsystem. It is an io.ReadWriter
+// over the channel's data; Stderr writes extended data. Its methods are
+// safe for concurrent use.
+type Session struct {
+	c      *Conn
+	ch     *connection.Channel
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu          sync.Mutex
+	started     bool                    // guarded by mu
+	kind        string                  // guarded by mu
+	command     string                  // guarded by mu
+	rawCommand  string                  // guarded by mu
+	subsystem   string                  // guarded by mu
+	env         []string                // guarded by mu
+	pty         *Pty                    // guarded by mu
+	agent       string                  // guarded by mu
+	x11         *wire.X11Request        // guarded by mu
+	onWindow    func(wire.WindowChange) // guarded by mu
+	onSignal    func(string)            // guarded by mu
+	pendingSigs []string                // guarded by mu
+	exited      bool                    // guarded by mu
+}
+
+// Conn returns the connection the session belongs to.
+func (s *Session) Conn() *Conn { return s.c }
+
+// User returns the authenticated user.
+func (s *Session) User() string { return s.c.User() }
+
+// Channel returns the underlying channel.
+func (s *Session) Channel() *connection.Channel { return s.ch }
+
+// Read reads the client's input (CHANNEL_DATA); io.EOF after its EOF.
+func (s *Session) Read(p []byte) (int, error) { return s.ch.Read(p) }
+
+// Write sends output as CHANNEL_DATA.
+func (s *Session) Write(p []byte) (int, error) { return s.ch.Write(p) }
+
+// Stderr returns the extended data stream of type 1 (RFC 4254, Section
+// 5.2).
+func (s *Session) Stderr() io.ReadWriter { return s.ch.Stderr() }
+
+// CloseWrite sends CHANNEL_EOF.
+func (s *Session) CloseWrite() error { return s.ch.CloseWrite() }
+
+// Kind returns KindShell, KindExec or KindSubsystem.
+func (s *Session) Kind() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kind
+}
+
+// Command returns the command to run: the forced command if the
+// Permissions carry one, else the client's "exec" command; empty for a
+// shell.
+func (s *Session) Command() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.command
+}
+
+// RawCommand returns what the client asked for ("exec" command or
+// subsystem name) when a forced command replaced it
+// (SSH_ORIGINAL_COMMAND), else "".
+func (s *Session) RawCommand() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rawCommand
+}
+
+// Subsystem returns the subsystem name of a KindSubsystem session.
+func (s *Session) Subsystem() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.subsystem
+}
+
+// Environ returns the environment the client set with "env" requests
+// that AcceptEnv kept, after the Permissions' environment= entries, as
+// NAME=value.
+func (s *Session) Environ() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]string(nil), s.c.Permissions().Environment...)
+	return append(out, s.env...)
+}
+
+// Pty returns the terminal the client asked for, if any, with its
+// current size.
+func (s *Session) Pty() (Pty, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pty == nil {
+		return Pty{}, false
+	}
+	return *s.pty, true
+}
+
+// AgentSocket returns the path of the forwarded agent socket, or "" if
+// the client did not ask for agent forwarding or it was refused.
+func (s *Session) AgentSocket() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.agent
+}
+
+// X11 returns the client's accepted "x11-req", if any.
+func (s *Session) X11() (wire.X11Request, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.x11 == nil {
+		return wire.X11Request{}, false
+	}
+	return *s.x11, true
+}
+
+// NotifyWindowChange sets f to receive "window-change" requests (RFC
+// 4254, Section 6.7). f runs on the connection's reader and must not
+// block.
+func (s *Session) NotifyWindowChange(f func(wire.WindowChange)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onWindow = f
+}
+
+// NotifySignal sets f to receive "signal" requests (RFC 4254, Section
+// 6.9) by name without "SIG"; signals that came before are delivered
+// first. f runs on the connection's reader (or here, for earlier ones)
+// and must not block.
+func (s *Session) NotifySignal(f func(name string)) {
+	s.mu.Lock()
+	pending := s.pendingSigs
+	s.pendingSigs = nil
+	s.onSignal = f
+	s.mu.Unlock()
+	for _, sig := range pending {
+		f(sig)
+	}
+}
+
+// Exit sends "exit-status" (RFC 4254, Section 6.10) once; later calls and
+// ExitSignal after it do nothing.
+func (s *Session) Exit(status uint32) error {
+	if !s.markExited() {
+		return nil
+	}
+	return s.ch.SendExitStatus(s.ctx, status)
+}
+
+// ExitSignal sends "exit-signal" (RFC 4254, Section 6.10) once, for a
+// command killed by signal (name without "SIG").
+func (s *Session) ExitSignal(signal string, coreDumped bool, message string) error {
+	if !s.markExited() {
+		return nil
+	}
+	return s.ch.SendExitSignal(s.ctx, wire.ExitSignal{Signal: signal, CoreDumped: coreDumped, Message: message})
+}
+
+func (s *Session) markExited() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.exited {
+		return false
+	}
+	s.exited = true
+	return true
+}
+
+// handleRequest answers the channel requests of a session. It runs on
+// the connection's reader goroutine.
+func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request) bool {
+	srv := s.c.srv
+	perms := s.c.Permissions()
+	switch req.Type {
+	case wire.RequestPtyReq:
+		p, modes, err := req.PtyRequest()
+		if err != nil || perms.NoPTY {
+			return false
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.started {
+			return false
+		}
+		s.pty = &Pty{Term: p.Term, Window: wire.WindowChange{Columns: p.Columns, Rows: p.Rows, WidthPixels: p.WidthPixels, HeightPixels: p.HeightPixels}, Modes: modes}
+		return true
+	case wire.RequestEnv:
+		e, err := req.Env()
+		if err != nil || (srv.AcceptEnv != nil && !srv.AcceptEnv(e.Name, e.Value)) {
+			return false
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.started {
+			return false
+		}
+		s.env = append(s.env, e.Name+"="+e.Value)
+		return true
+	case wire.RequestWindowChange:
+		w, err := req.WindowChange()
+		if err != nil {
+			return false
+		}
+		s.mu.Lock()
+		if s.pty != nil {
+			s.pty.Window = w
+		}
+		f := s.onWindow
+		s.mu.Unlock()
+		if f != nil {
+			f(w)
+		}
+		return true
+	case wire.RequestSignal:
+		sig, err := req.Signal()
+		if err != nil {
+			return false
+		}
+		s.mu.Lock()
+		f := s.onSignal
+		if f == nil && len(s.pendingSigs) < MaxPendingSignals {
+			s.pendingSigs = append(s.pendingSigs, sig.Signal)
+		}
+		s.mu.Unlock()
+		if f != nil {
+			f(sig.Signal)
+		}
+		return true
+	case wire.RequestAuthAgent:
+		if perms.NoAgentForwarding || srv.AgentForwarding == nil || !srv.AgentForwarding(s.c) {
+			return false
+		}
+		path, err := s.c.agentSocket()
+		if err != nil {
+			return false
+		}
+		s.mu.Lock()
+		s.agent = path
+		s.mu.Unlock()
+		return true
+	case wire.RequestX11Req:
+		x, err := req.X11Request()
+		if err != nil || perms.NoX11Forwarding || srv.X11Request == nil || !srv.X11Request(s, x) {
+			return false
+		}
+		s.mu.Lock()
+		s.x11 = &x
+		s.mu.Unlock()
+		return true
+	case wire.RequestShell, wire.RequestExec, wire.RequestSubsystem:
+		return s.start(req)
+	}
+	return false
+}
+
+// start begins the session's handler for "shell", "exec" or "subsystem".
+func (s *Session) start(req *connection.Request) bool {
+	srv := s.c.srv
+	force := s.c.Permissions().ForceCommand
+	h := srv.Handler
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return false
+	}
+	s.kind = req.Type
+	switch req.Type {
+	case wire.RequestExec:
+		e, err := req.Exec()
+		if err != nil {
+			s.mu.Unlock()
+			return false
+		}
+		s.command = e.Command
+	case wire.RequestSubsystem:
+		sub, err := req.Subsystem()
+		if err != nil {
+			s.mu.Unlock()
+			return false
+		}
+		s.subsystem = sub.Name
+		if force == "" {
+			h = srv.Subsystems[sub.Name]
+		}
+	}
+	if force != "" {
+		// A forced command replaces whatever the client asked for, as
+		// sshd's ForceCommand and command= do.
+		s.rawCommand = s.command
+		if s.kind == KindSubsystem {
+			s.rawCommand = s.subsystem
+		}
+		s.command = force
+		s.kind = KindExec
+		h = srv.Handler
+	}
+	if h == nil {
+		s.mu.Unlock()
+		return false
+	}
+	s.started = true
+	s.mu.Unlock()
+	s.c.wg.Go(func() {
+		defer s.cancel()
+		h(s.ctx, s)
+		s.ch.CloseWrite()
+		s.ch.Close()
+	})
+	return true
+}
