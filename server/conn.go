@@ -162,14 +162,15 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 	perms := c.Permissions()
 	switch nch.Type() {
 	case wire.ChannelTypeSession:
-		ss := &Session{c: c}
+		sctx, scancel := context.WithCancel(ctx)
+		// ss.ch is set by the first request: it may arrive before Accept
+		// returns here.
+		ss := &Session{c: c, ctx: sctx, cancel: scancel}
 		ch, err := nch.Accept(ss.handleRequest)
 		if err != nil {
+			scancel()
 			return
 		}
-		ss.ch = ch
-		sctx, scancel := context.WithCancel(ctx)
-		ss.ctx, ss.cancel = sctx, scancel
 		c.wg.Go(func() {
 			ch.Wait(sctx)
 			scancel()

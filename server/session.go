@@ -34,7 +34,7 @@ type Pty struct {
 // safe for concurrent use.
 type Session struct {
 	c      *Conn
-	ch     *connection.Channel
+	ch     *connection.Channel // set by the first request, before the handler starts
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -204,6 +204,9 @@ func (s *Session) markExited() bool {
 func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request) bool {
 	srv := s.c.srv
 	perms := s.c.Permissions()
+	if s.ch == nil {
+		s.ch = ch // only this goroutine writes it, before any handler starts
+	}
 	switch req.Type {
 	case wire.RequestPtyReq:
 		p, modes, err := req.PtyRequest()
