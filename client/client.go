@@ -247,6 +247,11 @@ func hostOnly(addr string) string {
 func (c *Client) start() {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.fwd.init()
+	if c.cfg.ForwardAgent {
+		if err := c.EnableAgentForwarding(c.cfg.AgentSocket); err != nil {
+			c.log.Debug("agent forwarding not possible", "err", err)
+		}
+	}
 	c.conn = connection.New(c.t, &connection.Config{
 		Window:       c.cfg.Window,
 		Logger:       c.cfg.Logger,

@@ -52,6 +52,11 @@ type Config struct {
 	// file.
 	UserKnownHostsFiles, GlobalKnownHostsFiles []string
 
+	// AskHostKey answers for StrictAsk whether to trust and record the
+	// key of a host known_hosts has no entry for; name is the
+	// known_hosts name. It may prompt the user.
+	AskHostKey func(name string, key hostkey.PublicKey) bool
+
 	// HashKnownHosts hashes host names of entries added to known_hosts.
 	HashKnownHosts bool
 

@@ -12,6 +12,7 @@ require (
 	github.com/sshstack/sshstack/wire v0.0.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/term v0.47.0
 )
 
 require (

@@ -32,9 +32,12 @@ const (
 	// StrictOff trusts any host key without looking at known_hosts. Only
 	// for tests against throwaway servers.
 	StrictOff
+	// StrictAsk asks Config.AskHostKey about a host that is not
+	// recorded, and records the key if it says yes ("ask").
+	StrictAsk
 )
 
-var strictNames = [...]string{StrictYes: "yes", StrictAcceptNew: "accept-new", StrictNo: "no", StrictOff: "off"}
+var strictNames = [...]string{StrictYes: "yes", StrictAcceptNew: "accept-new", StrictNo: "no", StrictOff: "off", StrictAsk: "ask"}
 
 func (s Strictness) String() string {
 	if int(s) < len(strictNames) {
@@ -80,6 +83,7 @@ type knownHosts struct {
 	userFiles  []string
 	hash       bool
 	alias      string
+	ask        func(name string, key hostkey.PublicKey) bool
 	mu         sync.Mutex
 	kh         *hostkey.KnownHosts // nil until loaded; guarded by mu
 	loadErr    error
@@ -96,7 +100,7 @@ func newKnownHosts(c *Config) *knownHosts {
 		global = DefaultGlobalKnownHostsFiles()
 	}
 	return &knownHosts{strict: c.StrictHostKeyChecking, userFiles: user, hash: c.HashKnownHosts,
-		alias: c.HostKeyAlias, allFiles: slices.Concat(user, global)}
+		alias: c.HostKeyAlias, ask: c.AskHostKey, allFiles: slices.Concat(user, global)}
 }
 
 // load reads the known_hosts files once. A line that does not parse is
@@ -163,7 +167,12 @@ func (k *knownHosts) check(addr string, _ net.Addr, key hostkey.PublicKey) error
 		return nil
 	}
 	var unknown *hostkey.KeyUnknownError
-	if errors.As(err, &unknown) && (k.strict == StrictNo || k.strict == StrictAcceptNew && len(unknown.Others) == 0) {
+	isUnknown := errors.As(err, &unknown)
+	accept := isUnknown && (k.strict == StrictNo || k.strict == StrictAcceptNew && len(unknown.Others) == 0)
+	if isUnknown && k.strict == StrictAsk && k.ask != nil {
+		accept = k.ask(name, key)
+	}
+	if accept {
 		if _, isCert := key.(*hostkey.Certificate); isCert {
 			return fmt.Errorf("%w: %w", ErrHostKeyRefused, err)
 		}

@@ -566,9 +566,6 @@ func TestClientAgentForwardingAgainstSSHD(t *testing.T) {
 	cfg.ForwardAgent = true
 	cfg.AgentSocket = sock
 	c := e.dial(t, cfg)
-	if err := c.EnableAgentForwarding(sock); err != nil {
-		t.Fatal(err)
-	}
 	out, errOut, err := clRun(t, c, "ssh-add -L", nil)
 	if err != nil || !strings.Contains(string(out), strings.TrimSpace(string(hostkey.MarshalAuthorizedKey(agentKey.PublicKey(), "")))) {
 		t.Errorf("ssh-add -L on the server: %q %q %v", out, errOut, err)
@@ -593,5 +590,262 @@ func TestClientCancelAgainstSSHD(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Dial took %v after cancellation", d)
+	}
+}
+
+// clBuildGossh builds client/cmd/gossh into a temporary directory.
+func clBuildGossh(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gossh")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/sshstack/sshstack/client/cmd/gossh")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build gossh: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type clResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// clGossh runs gossh with args, stdin and extra environment.
+func clGossh(t *testing.T, bin string, stdin []byte, env []string, args ...string) clResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	cmd.Env = append(os.Environ(), env...)
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("gossh: %v", err)
+	}
+	return clResult{o.String(), e.String(), code}
+}
+
+// clKeyFile writes e's user key as an OpenSSH private key file.
+func (e *clEnv) keyFile(t *testing.T) string {
+	t.Helper()
+	pem, err := hostkey.MarshalPrivateKey(e.key.Crypto(), "gossh", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(path, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func (e *clEnv) gosshArgs(t *testing.T, key string, extra ...string) []string {
+	return append([]string{"-F", "none", "-i", key, "-o", "UserKnownHostsFile=" + e.knownHosts,
+		"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port)}, extra...)
+}
+
+func TestGosshAgainstSSHD(t *testing.T) {
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	dest := e.user + "@127.0.0.1"
+
+	t.Run("exit status and stderr", func(t *testing.T) {
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, dest, "echo out; echo err >&2; exit 7")...)
+		if r.code != 7 || r.stdout != "out\n" || !strings.Contains(r.stderr, "err\n") {
+			t.Errorf("got %+v", r)
+		}
+	})
+	t.Run("1MiB stdin to stdout", func(t *testing.T) {
+		data := make([]byte, 1<<20)
+		rand.Read(data)
+		r := clGossh(t, bin, data, nil, e.gosshArgs(t, key, dest, "cat")...)
+		if r.code != 0 || r.stdout != string(data) {
+			t.Errorf("exit %d, %d bytes back, stderr %q", r.code, len(r.stdout), r.stderr)
+		}
+	})
+	t.Run("-v debug lines", func(t *testing.T) {
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-v", "-o", "Ciphers=aes256-ctr", "-o", "MACs=hmac-sha2-512-etm@openssh.com",
+			"-o", "KexAlgorithms=curve25519-sha256", "-o", "HostKeyAlgorithms=ssh-ed25519", dest, "true")...)
+		for _, want := range []string{
+			"debug1: kex: algorithm: curve25519-sha256\r\n",
+			"debug1: kex: host key algorithm: ssh-ed25519\r\n",
+			"debug1: kex: client->server cipher: aes256-ctr MAC: hmac-sha2-512-etm@openssh.com compression: none\r\n",
+			"debug1: kex: server->client cipher: aes256-ctr MAC: hmac-sha2-512-etm@openssh.com compression: none\r\n",
+			"debug1: Authenticated to 127.0.0.1 ([127.0.0.1]:" + strconv.Itoa(e.srv.Port) + ") using \"publickey\".\r\n",
+		} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+			}
+		}
+		// The same lines as OpenSSH's ssh prints for the same choices.
+		res, err := sshdtest.RunSSH(context.Background(), nil, "-v", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+			"-o", "Ciphers=aes256-ctr", "-o", "MACs=hmac-sha2-512-etm@openssh.com", "-o", "KexAlgorithms=curve25519-sha256",
+			"-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), dest, "true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(res.Stderr), "\n") {
+			l = strings.TrimRight(l, "\r")
+			if strings.HasPrefix(l, "debug1: kex: ") && !strings.Contains(l, "proposal") || strings.HasPrefix(l, "debug1: Authenticated to") {
+				if !strings.Contains(r.stderr, l+"\r\n") {
+					t.Errorf("ssh prints %q, gossh does not", l)
+				}
+			}
+		}
+	})
+	t.Run("known_hosts mismatch", func(t *testing.T) {
+		other, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+		bad := filepath.Join(t.TempDir(), "kh")
+		os.WriteFile(bad, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", e.srv.Port)}, other.PublicKey(), false), 0o600)
+		// The first UserKnownHostsFile wins, as in ssh.
+		args := []string{"-F", "none", "-i", key, "-o", "UserKnownHostsFile=" + bad, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-o", "HostKeyAlgorithms=ssh-ed25519", "-p", strconv.Itoa(e.srv.Port), dest, "true"}
+		r := clGossh(t, bin, nil, nil, args...)
+		if r.code != 255 || !strings.Contains(r.stderr, "REMOTE HOST IDENTIFICATION HAS CHANGED") || !strings.Contains(r.stderr, "Host key verification failed.") {
+			t.Errorf("got %+v", r)
+		}
+	})
+	t.Run("unknown and unsupported keywords", func(t *testing.T) {
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "NoSuchKeyword=1", dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Bad configuration option: nosuchkeyword") {
+			t.Errorf("unknown: %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ForwardX11=yes", dest, "true")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "forwardx11 is not supported by gossh yet") {
+			t.Errorf("unsupported: %+v", r)
+		}
+	})
+	t.Run("-G", func(t *testing.T) {
+		cfgFile := filepath.Join(t.TempDir(), "config")
+		os.WriteFile(cfgFile, []byte("Host alias\n  HostName 127.0.0.1\n  Port 2200\n  User first\nHost *\n  User second\n  Ciphers -chacha20*\nMatch originalhost alias\n  IdentityFile /k2\n"), 0o600)
+		r := clGossh(t, bin, nil, nil, "-F", cfgFile, "-G", "-o", "Port=2300", "alias")
+		for _, want := range []string{"host alias\n", "hostname 127.0.0.1\n", "port 2300\n", "user first\n", "identityfile /k2\n"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("-G lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		if strings.Contains(r.stdout, "chacha20") {
+			t.Errorf("Ciphers -chacha20* not applied:\n%s", r.stdout)
+		}
+	})
+	t.Run("-L -R -D", func(t *testing.T) {
+		echo := clEcho(t, "tcp", "127.0.0.1:0")
+		lport, _ := sshdtest.FreePort()
+		rport, _ := sshdtest.FreePort()
+		dport, _ := sshdtest.FreePort()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, e.gosshArgs(t, key, "-N",
+			"-L", strconv.Itoa(lport)+":"+echo.Addr().String(),
+			"-R", "127.0.0.1:"+strconv.Itoa(rport)+":"+echo.Addr().String(),
+			"-D", "127.0.0.1:"+strconv.Itoa(dport), dest)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		dialRetry := func(addr string) net.Conn {
+			for range 100 {
+				if c, err := net.Dial("tcp", addr); err == nil {
+					return c
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Fatalf("%s never listened; gossh: %s", addr, stderr.String())
+			return nil
+		}
+		clPing(t, dialRetry("127.0.0.1:"+strconv.Itoa(lport)), "gossh -L")
+		clPing(t, dialRetry("127.0.0.1:"+strconv.Itoa(rport)), "gossh -R")
+		sc := dialRetry("127.0.0.1:" + strconv.Itoa(dport))
+		req := []byte{5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1}
+		req = binary.BigEndian.AppendUint16(req, uint16(echo.Addr().(*net.TCPAddr).Port))
+		sc.Write(req)
+		reply := make([]byte, 12)
+		if _, err := io.ReadFull(sc, reply); err != nil || reply[1] != 0 {
+			t.Fatalf("socks %x %v", reply, err)
+		}
+		clPing(t, sc, "gossh -D")
+	})
+	t.Run("-J through a second sshd", func(t *testing.T) {
+		e2 := clStart(t)
+		// e2 authorizes e's key too, and one known_hosts lists both.
+		both := filepath.Join(t.TempDir(), "kh")
+		a, _ := os.ReadFile(e.knownHosts)
+		b, _ := os.ReadFile(e2.knownHosts)
+		os.WriteFile(both, append(a, b...), 0o600)
+		os.WriteFile(filepath.Join(e2.srv.Dir, "authorized_keys"), hostkey.MarshalAuthorizedKey(e.key.PublicKey(), ""), 0o600)
+		cfgFile := filepath.Join(t.TempDir(), "config")
+		os.WriteFile(cfgFile, []byte("Host *\n  IdentityFile "+key+"\n  UserKnownHostsFile "+both+"\n  GlobalKnownHostsFile none\n  BatchMode yes\n"), 0o600)
+		r := clGossh(t, bin, nil, nil, "-F", cfgFile, "-J", e.user+"@127.0.0.1:"+strconv.Itoa(e.srv.Port),
+			"-p", strconv.Itoa(e2.srv.Port), dest, "echo $SSH_CONNECTION")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "127.0.0.1 ") {
+			t.Errorf("got %+v\n%s", r, tail(e2.srv.Log()))
+		}
+	})
+	t.Run("agent", func(t *testing.T) {
+		sock := filepath.Join(t.TempDir(), "agent.sock")
+		stop := uaAgent(t, sock, e.key)
+		defer stop()
+		args := []string{"-F", "none", "-o", "UserKnownHostsFile=" + e.knownHosts, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), "-A", dest, "ssh-add -l >/dev/null && echo agent-ok"}
+		r := clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK=" + sock}, args...)
+		if r.code != 0 || r.stdout != "agent-ok\n" {
+			t.Errorf("got %+v", r)
+		}
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		port, _ := sshdtest.FreePort()
+		r := clGossh(t, bin, nil, nil, "-F", "none", "-p", strconv.Itoa(port), "127.0.0.1", "true")
+		if r.code != 255 || !strings.Contains(r.stderr, "Connection refused") {
+			t.Errorf("got %+v", r)
+		}
+	})
+}
+
+// TestGosshPasswordAgainstSSHD answers the password and keyboard-
+// interactive prompts through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force)
+// for a throwaway local account, and checks the prompt texts.
+func TestGosshPasswordAgainstSSHD(t *testing.T) {
+	const password = "Corr3ct-Horse-Battery"
+	name := uaLocalUser(t, password)
+	bin := clBuildGossh(t)
+	dir := t.TempDir()
+	promptLog := filepath.Join(dir, "prompts")
+	askpass := filepath.Join(dir, "askpass")
+	os.WriteFile(askpass, []byte("#!/bin/sh\necho \"$1\" >> "+promptLog+"\necho '"+password+"'\n"), 0o700)
+	env := []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0", "SSH_AUTH_SOCK="}
+	for _, tc := range []struct {
+		name   string
+		config []string
+		prompt string
+	}{
+		{"password", []string{"PasswordAuthentication yes", "KbdInteractiveAuthentication no", "PubkeyAuthentication no"}, name + "@127.0.0.1's password: "},
+		{"keyboard-interactive", []string{"UsePAM yes", "KbdInteractiveAuthentication yes", "PasswordAuthentication no", "PubkeyAuthentication no"}, "(" + name + "@127.0.0.1) Password: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "keyboard-interactive" {
+				if _, err := os.Stat("/etc/pam.d/sshd"); err != nil {
+					t.Skip("no PAM configuration for sshd")
+				}
+			}
+			os.Remove(promptLog)
+			e := clStart(t, tc.config...)
+			r := clGossh(t, bin, nil, env, "-F", "none", "-o", "UserKnownHostsFile="+e.knownHosts, "-o", "GlobalKnownHostsFile=none",
+				"-p", strconv.Itoa(e.srv.Port), name+"@127.0.0.1", "echo logged-in")
+			prompts, _ := os.ReadFile(promptLog)
+			if r.code != 0 || r.stdout != "logged-in\n" {
+				t.Fatalf("got %+v\n%s", r, tail(e.srv.Log()))
+			}
+			if strings.TrimRight(string(prompts), "\n") != tc.prompt {
+				t.Errorf("prompts %q, want %q", prompts, tc.prompt)
+			}
+		})
 	}
 }

@@ -1,0 +1,760 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// logger writes OpenSSH-style "debugN: " lines at the LogLevel.
+type logger struct {
+	w     io.Writer
+	level int // 0 quiet, 1 fatal/error, 2 info, 3 verbose, 4.. debug1..3
+}
+
+func newLogger(o *options, file string) (*logger, error) {
+	lv := map[string]int{"QUIET": 0, "FATAL": 1, "ERROR": 1, "INFO": 2, "VERBOSE": 3,
+		"DEBUG": 4, "DEBUG1": 4, "DEBUG2": 5, "DEBUG3": 6}
+	level, ok := lv[strings.ToUpper(o.get("loglevel"))]
+	if !ok {
+		return nil, fmt.Errorf("unsupported LogLevel %q", o.get("loglevel"))
+	}
+	l := &logger{w: os.Stderr, level: level}
+	if file != "" {
+		fh, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		l.w = fh
+	}
+	return l, nil
+}
+
+func (l *logger) debug(n int, format string, args ...any) {
+	if l.level >= 3+n {
+		fmt.Fprintf(l.w, "debug%d: "+format+"\r\n", append([]any{n}, args...)...)
+	}
+}
+
+func (l *logger) info(format string, args ...any) {
+	if l.level >= 2 {
+		fmt.Fprintf(l.w, format+"\r\n", args...)
+	}
+}
+
+func (l *logger) errorf(format string, args ...any) {
+	if l.level >= 1 {
+		fmt.Fprintf(l.w, format+"\r\n", args...)
+	}
+}
+
+// slogHandler passes the layers' debug records to debug3.
+func (l *logger) slog() *slog.Logger {
+	if l.level < 6 {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(l.w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// clientConfig turns options into a client.Config for user@hostname.
+func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Config, io.Closer, error) {
+	cfg := &client.Config{
+		User:              o.get("user"),
+		KexAlgorithms:     splitList(o.get("kexalgorithms")),
+		Ciphers:           splitList(o.get("ciphers")),
+		MACs:              splitList(o.get("macs")),
+		HostKeyAlgorithms: splitList(o.get("hostkeyalgorithms")),
+		HostKeyAlias:      o.get("hostkeyalias"),
+		HashKnownHosts:    o.yes("hashknownhosts", false),
+		Logger:            lg.slog(),
+		ForwardAgent:      o.yes("forwardagent", false),
+		AgentSocket:       expandTilde(o.get("identityagent")),
+	}
+	for _, k := range []string{"kexalgorithms", "ciphers", "macs", "hostkeyalgorithms"} {
+		if strings.HasPrefix(o.get(k), "") && o.get(k) == "" {
+			return nil, nil, fmt.Errorf("empty %s", k)
+		}
+	}
+	var err error
+	if cfg.Timeout, err = duration(o.get("connecttimeout")); err != nil {
+		return nil, nil, err
+	}
+	if cfg.KeepaliveInterval, err = duration(o.get("serveraliveinterval")); err != nil {
+		return nil, nil, err
+	}
+	cfg.KeepaliveCountMax, _ = strconv.Atoi(o.get("serveralivecountmax"))
+	if rl := strings.Fields(o.get("rekeylimit")); len(rl) > 0 {
+		if cfg.RekeyBytes, err = size(rl[0]); err != nil {
+			return nil, nil, err
+		}
+		if len(rl) > 1 {
+			if cfg.RekeyInterval, err = duration(rl[1]); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	switch strings.ToLower(o.get("stricthostkeychecking")) {
+	case "yes", "true":
+		cfg.StrictHostKeyChecking = client.StrictYes
+	case "accept-new":
+		cfg.StrictHostKeyChecking = client.StrictAcceptNew
+	case "no", "off", "false":
+		cfg.StrictHostKeyChecking = client.StrictNo
+	case "ask":
+		cfg.StrictHostKeyChecking = client.StrictAsk
+		cfg.AskHostKey = func(name string, key hostkey.PublicKey) bool {
+			if o.yes("batchmode", false) {
+				return false
+			}
+			return p.confirmHostKey(name, key)
+		}
+	default:
+		return nil, nil, fmt.Errorf("unsupported StrictHostKeyChecking %q", o.get("stricthostkeychecking"))
+	}
+	cfg.UserKnownHostsFiles = expandFiles(o.get("userknownhostsfile"))
+	cfg.GlobalKnownHostsFiles = expandFiles(o.get("globalknownhostsfile"))
+	cfg.KexDone = func(a kex.Algorithms, key hostkey.PublicKey) {
+		lg.debug(1, "kex: algorithm: %s", a.Kex)
+		lg.debug(1, "kex: host key algorithm: %s", a.HostKey)
+		for _, d := range []struct {
+			name string
+			d    kex.DirectionAlgorithms
+		}{{"server->client", a.ServerToClient}, {"client->server", a.ClientToServer}} {
+			mac := d.d.MAC
+			if mac == "" {
+				mac = "<implicit>"
+			}
+			lg.debug(1, "kex: %s cipher: %s MAC: %s compression: %s", d.name, d.d.Cipher, mac, orNone(d.d.Compression))
+		}
+		if key != nil {
+			lg.debug(1, "Server host key: %s %s", key.Type(), hostkey.FingerprintSHA256(key))
+		}
+	}
+	if lg.level >= 2 {
+		cfg.Banner = func(m string) { fmt.Fprint(os.Stderr, m) }
+	}
+	auth, closer, err := authSources(o, lg, p, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Auth = auth
+	return cfg, closer, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func expandFiles(s string) []string {
+	var out []string
+	for _, f := range strings.Fields(s) {
+		if f != "none" {
+			out = append(out, expandTilde(f))
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// authSources builds the auth sources in PreferredAuthentications order.
+func authSources(o *options, lg *logger, p *prompter, host string) ([]userauth.Method, io.Closer, error) {
+	var out []userauth.Method
+	var closer io.Closer
+	batch := o.yes("batchmode", false)
+	user := o.get("user")
+	for _, m := range strings.Split(o.get("preferredauthentications"), ",") {
+		switch m {
+		case "publickey":
+			if !o.yes("pubkeyauthentication", true) {
+				continue
+			}
+			sock := expandTilde(o.get("identityagent"))
+			if sock == "" {
+				sock = os.Getenv("SSH_AUTH_SOCK")
+			}
+			if sock != "" && sock != "none" && !o.yes("identitiesonly", false) {
+				srcs, c, err := userauth.AgentSources(context.Background(), sock)
+				if err == nil {
+					out = append(out, srcs...)
+					closer = c
+				} else {
+					lg.debug(1, "get_agent_identities: ssh_get_authentication_socket: %v", err)
+				}
+			}
+			explicit := len(o.srcs) > 0
+			_ = explicit
+			for _, id := range o.all("identityfile") {
+				path := expandTilde(strings.ReplaceAll(id, "%d", homeDir()))
+				if _, err := os.Stat(path); err != nil {
+					lg.debug(1, "identity file %s type -1", path)
+					continue
+				}
+				lg.debug(1, "identity file %s", path)
+				cert := ""
+				if _, err := os.Stat(path + "-cert.pub"); err == nil {
+					cert = path + "-cert.pub"
+				}
+				var pass func(context.Context, string) ([]byte, error)
+				if !batch {
+					pass = func(ctx context.Context, path string) ([]byte, error) {
+						s, err := p.ask(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
+						return []byte(s), err
+					}
+				}
+				src := userauth.OnDiskPrivateKey(path, cert, pass)
+				src.Label = path
+				out = append(out, src)
+			}
+		case "keyboard-interactive":
+			if batch || !o.yes("kbdinteractiveauthentication", true) {
+				continue
+			}
+			out = append(out, &userauth.KeyboardInteractive{Respond: func(ctx context.Context, ch userauth.Challenge) ([]string, error) {
+				if ch.Name != "" {
+					p.show(wire.Sanitize(ch.Name))
+				}
+				if ch.Instruction != "" {
+					p.show(wire.Sanitize(ch.Instruction))
+				}
+				answers := make([]string, len(ch.Prompts))
+				for i, pr := range ch.Prompts {
+					a, err := p.ask(fmt.Sprintf("(%s@%s) %s", user, host, wire.Sanitize(pr.Text)), pr.Echo)
+					if err != nil {
+						return nil, err
+					}
+					answers[i] = a
+				}
+				return answers, nil
+			}})
+		case "password":
+			if batch || !o.yes("passwordauthentication", true) {
+				continue
+			}
+			n, _ := strconv.Atoi(o.get("numberofpasswordprompts"))
+			for range max(n, 1) {
+				out = append(out, &userauth.Password{Get: func(ctx context.Context) (string, error) {
+					return p.ask(fmt.Sprintf("%s@%s's password: ", user, host), false)
+				}})
+			}
+		case "gssapi-with-mic", "hostbased", "gssapi-keyex":
+			lg.debug(1, "authentication method %s is not supported by gossh yet; skipped", m)
+		case "none":
+			out = append(out, userauth.NoneAuth{})
+		default:
+			lg.debug(1, "unknown authentication method %s; skipped", m)
+		}
+	}
+	if len(out) == 0 {
+		out = []userauth.Method{userauth.NoneAuth{}}
+	}
+	return out, closer, nil
+}
+
+// dial connects to the destination: directly, through ProxyJump hosts,
+// or through ProxyCommand's stdio.
+func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger, p *prompter) (*client.Client, []*client.Client, error) {
+	hostname, port := o.get("hostname"), o.get("port")
+	addr := net.JoinHostPort(hostname, port)
+	cfg, closer, err := clientConfig(o, lg, p, hostname)
+	if err != nil {
+		return nil, nil, err
+	}
+	if closer != nil {
+		defer closer.Close()
+	}
+	network := map[string]string{"inet": "tcp4", "inet6": "tcp6"}[o.get("addressfamily")]
+	if network == "" {
+		network = "tcp"
+	}
+	var jumps []*client.Client
+	if j := o.get("proxyjump"); j != "" && j != "none" {
+		var prev *client.Client
+		for _, hop := range strings.Split(j, ",") {
+			u, h, pt := parseDestination(hop)
+			if hh, pp, err := net.SplitHostPort(h); err == nil {
+				h, pt = hh, pp
+			}
+			jf := &flags{configFile: f.configFile, destination: hop}
+			jo, _, err := resolve(jf, u, h, pt)
+			if err != nil {
+				return nil, jumps, err
+			}
+			jo.vals["proxyjump"] = []string{"none"}
+			jcfg, jcloser, err := clientConfig(jo, lg, p, jo.get("hostname"))
+			if err != nil {
+				return nil, jumps, err
+			}
+			jaddr := net.JoinHostPort(jo.get("hostname"), jo.get("port"))
+			lg.debug(1, "Connecting to %s [%s] port %s.", h, jo.get("hostname"), jo.get("port"))
+			var jc *client.Client
+			if prev == nil {
+				jc, err = client.Dial(ctx, network, jaddr, jcfg)
+			} else {
+				jc, err = prev.DialClient(ctx, jaddr, jcfg)
+			}
+			if jcloser != nil {
+				jcloser.Close()
+			}
+			if err != nil {
+				return nil, jumps, err
+			}
+			lg.debug(1, "Authenticated to %s ([%s]:%s) using %q.", jo.get("hostname"), remoteIP(jc), jo.get("port"), jc.AuthMethod())
+			jumps = append(jumps, jc)
+			prev = jc
+		}
+		c, err := prev.DialClient(ctx, addr, cfg)
+		return c, jumps, err
+	}
+	if pc := o.get("proxycommand"); pc != "" && pc != "none" {
+		nc, err := proxyCommand(expandTokens(pc, o, mc))
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := client.NewClientConn(ctx, nc, addr, cfg)
+		return c, nil, err
+	}
+	lg.debug(1, "Connecting to %s [%s] port %s.", mc.originalHost, hostname, port)
+	c, err := client.Dial(ctx, network, addr, cfg)
+	return c, nil, err
+}
+
+func remoteIP(c *client.Client) string {
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	h, _, err := net.SplitHostPort(c.Addr())
+	if err != nil {
+		return c.Addr()
+	}
+	return h
+}
+
+// cmdConn is a ProxyCommand's stdin and stdout as a net.Conn.
+type cmdConn struct {
+	net.Conn // nil; deadlines are not supported
+	cmd      *exec.Cmd
+	r        io.ReadCloser
+	w        io.WriteCloser
+	once     sync.Once
+}
+
+func proxyCommand(command string) (net.Conn, error) {
+	cmd := exec.Command("/bin/sh", "-c", "exec "+command)
+	cmd.Stderr = os.Stderr
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	r, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &cmdConn{cmd: cmd, r: r, w: w}, nil
+}
+
+func (c *cmdConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
+func (c *cmdConn) Write(p []byte) (int, error) { return c.w.Write(p) }
+func (c *cmdConn) Close() error {
+	c.once.Do(func() {
+		c.w.Close()
+		c.r.Close()
+		c.cmd.Process.Kill()
+		c.cmd.Wait()
+	})
+	return nil
+}
+func (c *cmdConn) LocalAddr() net.Addr  { return pipeAddr{} }
+func (c *cmdConn) RemoteAddr() net.Addr { return pipeAddr{} }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "proxycommand" }
+
+// connect runs the session and returns the exit status.
+func connect(f *flags, o *options, mc matchContext) int {
+	lg, err := newLogger(o, f.logFile)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gossh: %v\n", err)
+		return 255
+	}
+	for _, w := range o.warnings {
+		if strings.HasPrefix(w, "command-line") {
+			lg.errorf("gossh: %s", w)
+		} else {
+			lg.debug(1, "%s", w)
+		}
+	}
+	p := newPrompter(o)
+	defer p.close()
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer cancel()
+
+	c, jumps, err := dial(ctx, f, o, mc, lg, p)
+	defer func() {
+		for i := len(jumps) - 1; i >= 0; i-- {
+			jumps[i].Close()
+		}
+	}()
+	if err != nil {
+		reportDialError(lg, err, o, mc)
+		return 255
+	}
+	defer c.Close()
+	lg.debug(1, "Authenticated to %s ([%s]:%s) using %q.", o.get("hostname"), remoteIP(c), o.get("port"), c.AuthMethod())
+
+	// Forwardings.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	fctx, fcancel := context.WithCancel(ctx)
+	defer fcancel()
+	exitOnFail := o.yes("exitonforwardfailure", false)
+	for _, spec := range o.all("localforward") {
+		if err := startLocalForward(fctx, &wg, c, spec, lg); err != nil {
+			lg.errorf("%v", err)
+			if exitOnFail {
+				return 255
+			}
+		}
+	}
+	for _, spec := range o.all("remoteforward") {
+		if err := startRemoteForward(fctx, &wg, c, spec, lg); err != nil {
+			lg.errorf("Warning: remote port forwarding failed for listen port %s", spec)
+			lg.debug(1, "%v", err)
+			if exitOnFail {
+				return 255
+			}
+		}
+	}
+	for _, spec := range o.all("dynamicforward") {
+		l, err := listenSpec(spec)
+		if err != nil {
+			lg.errorf("%v", err)
+			if exitOnFail {
+				return 255
+			}
+			continue
+		}
+		lg.debug(1, "Local connections to %s forwarded to remote address socks:0", l.Addr())
+		wg.Go(func() { c.ServeSOCKS(fctx, l) })
+	}
+
+	if f.stdio != "" {
+		conn, err := c.Dial(ctx, "tcp", f.stdio)
+		if err != nil {
+			lg.errorf("stdio forwarding failed: %v", err)
+			return 255
+		}
+		done := make(chan struct{})
+		go func() {
+			io.Copy(conn, os.Stdin)
+			if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+				cw.CloseWrite()
+			}
+		}()
+		go func() { io.Copy(os.Stdout, conn); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		conn.Close()
+		return 0
+	}
+	if f.noCommand || strings.EqualFold(o.get("sessiontype"), "none") {
+		c.Wait(ctx)
+		return 0
+	}
+	return runSession(ctx, c, f, o, lg)
+}
+
+func reportDialError(lg *logger, err error, o *options, mc matchContext) {
+	var changed *hostkey.KeyChangedError
+	var af *userauth.AuthFailure
+	switch {
+	case errors.As(err, &changed):
+		lg.errorf("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
+			"@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n" +
+			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@")
+		lg.errorf("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!")
+		if changed.Got != nil {
+			lg.errorf("The fingerprint for the %s key sent by the remote host is\n%s.", changed.Got.Type(), hostkey.FingerprintSHA256(changed.Got))
+		}
+		lg.errorf("Offending key in %s:%d", changed.File, changed.Line)
+		lg.errorf("Host key verification failed.")
+	case errors.Is(err, client.ErrHostKeyRefused):
+		if errors.Is(err, hostkey.ErrHostKeyUnknown) {
+			lg.errorf("No %s host key is known for %s and you have requested strict checking.", "matching", mc.originalHost)
+		}
+		lg.errorf("Host key verification failed.")
+	case errors.As(err, &af):
+		lg.errorf("%s@%s: Permission denied (%s).", o.get("user"), o.get("hostname"), deniedMethods(af))
+	default:
+		var ne *net.OpError
+		if errors.As(err, &ne) && ne.Op == "dial" {
+			lg.errorf("ssh: connect to host %s port %s: %s", o.get("hostname"), o.get("port"), syscallText(ne))
+			return
+		}
+		lg.errorf("gossh: %v", err)
+	}
+}
+
+func syscallText(ne *net.OpError) string {
+	var se *os.SyscallError
+	if errors.As(ne, &se) {
+		s := se.Err.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return ne.Err.Error()
+}
+
+func deniedMethods(af *userauth.AuthFailure) string {
+	if af.Result != nil {
+		for i := len(af.Result.Results) - 1; i >= 0; i-- {
+			if m := af.Result.Results[i].Methods; len(m) > 0 {
+				return strings.Join(m, ",")
+			}
+		}
+	}
+	return "none"
+}
+
+// runSession runs the remote command or shell.
+func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger) int {
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		lg.errorf("gossh: %v", err)
+		return 255
+	}
+	defer s.Close()
+	cmd := strings.Join(f.command, " ")
+	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
+	wantTTY := false
+	switch strings.ToLower(o.get("requesttty")) {
+	case "force":
+		wantTTY = true
+	case "yes":
+		wantTTY = stdinTTY
+		if !stdinTTY {
+			lg.errorf("Pseudo-terminal will not be allocated because stdin is not a terminal.")
+		}
+	case "auto":
+		wantTTY = cmd == "" && stdinTTY
+	}
+	for _, pat := range o.all("sendenv") {
+		for _, kv := range os.Environ() {
+			name, val, _ := strings.Cut(kv, "=")
+			if ok, _ := filepath.Match(pat, name); ok {
+				if err := s.Setenv(ctx, name, val); err != nil {
+					lg.debug(2, "env %s refused", name)
+				}
+			}
+		}
+	}
+	for _, kv := range o.all("setenv") {
+		name, val, _ := strings.Cut(kv, "=")
+		if err := s.Setenv(ctx, name, val); err != nil {
+			lg.debug(2, "setenv %s refused", name)
+		}
+	}
+	var restore func()
+	if wantTTY {
+		cols, rows := 80, 24
+		if w, h, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			cols, rows = w, h
+		}
+		tname := os.Getenv("TERM")
+		if tname == "" {
+			tname = "dumb"
+		}
+		if err := s.RequestPty(ctx, tname, rows, cols, nil); err != nil {
+			lg.errorf("PTY allocation request failed on channel 0")
+		} else if stdinTTY {
+			if st, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
+				restore = func() { term.Restore(int(os.Stdin.Fd()), st) }
+				defer restore()
+			}
+			winch := make(chan os.Signal, 1)
+			signal.Notify(winch, syscall.SIGWINCH)
+			defer signal.Stop(winch)
+			go func() {
+				for range winch {
+					if w, h, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+						s.WindowChange(ctx, h, w)
+					}
+				}
+			}()
+		}
+	}
+	s.Stdout, s.Stderr = os.Stdout, os.Stderr
+	if !o.yes("stdinnull", false) {
+		s.Stdin = os.Stdin
+	}
+	if cmd == "" {
+		err = s.Shell(ctx)
+	} else {
+		err = s.Start(ctx, cmd)
+	}
+	if err != nil {
+		lg.errorf("gossh: %v", err)
+		return 255
+	}
+	err = s.Wait(ctx)
+	if restore != nil {
+		restore()
+	}
+	var ee *client.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ee.Signal != "" {
+			lg.errorf("Remote command killed by signal %s", ee.Signal)
+		}
+		return ee.ExitCode()
+	case errors.Is(err, client.ErrExitMissing):
+		return 255
+	}
+	lg.errorf("gossh: %v", err)
+	return 255
+}
+
+// forward specs: [bind_address:]port:host:hostport, or socket paths.
+func splitForward(spec string) (listen, target string, err error) {
+	parts := splitColons(spec)
+	switch len(parts) {
+	case 2: // port:unixpath? or path:path
+		return parts[0], parts[1], nil
+	case 3:
+		return parts[0], net.JoinHostPort(parts[1], parts[2]), nil
+	case 4:
+		return net.JoinHostPort(parts[0], parts[1]), net.JoinHostPort(parts[2], parts[3]), nil
+	}
+	return "", "", fmt.Errorf("Bad forwarding specification '%s'", spec)
+}
+
+// splitColons splits on ':' outside [brackets]; "a b" (config form) too.
+func splitColons(s string) []string {
+	s = strings.Join(strings.Fields(s), ":")
+	var out []string
+	var cur strings.Builder
+	depth := 0
+	for _, ch := range s {
+		switch {
+		case ch == '[':
+			depth++
+		case ch == ']':
+			depth--
+		case ch == ':' && depth == 0:
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		}
+		if ch != '[' && ch != ']' {
+			cur.WriteRune(ch)
+		}
+	}
+	return append(out, cur.String())
+}
+
+func isPath(s string) bool { return strings.Contains(s, "/") }
+
+func listenSpec(spec string) (net.Listener, error) {
+	if isPath(spec) {
+		return net.Listen("unix", spec)
+	}
+	if _, err := strconv.Atoi(spec); err == nil {
+		return net.Listen("tcp", net.JoinHostPort("127.0.0.1", spec))
+	}
+	h, p, err := net.SplitHostPort(spec)
+	if err != nil {
+		return nil, err
+	}
+	if h == "" || h == "localhost" {
+		h = "127.0.0.1"
+	} else if h == "*" {
+		h = ""
+	}
+	return net.Listen("tcp", net.JoinHostPort(h, p))
+}
+
+func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger) error {
+	listen, target, err := splitForward(spec)
+	if err != nil {
+		return err
+	}
+	l, err := listenSpec(listen)
+	if err != nil {
+		return fmt.Errorf("bind [%s]: %v", listen, err)
+	}
+	network := "tcp"
+	if isPath(target) {
+		network = "unix"
+	}
+	lg.debug(1, "Local connections to %s forwarded to remote address %s", l.Addr(), target)
+	wg.Go(func() { c.ServeLocalForward(ctx, l, network, target) })
+	return nil
+}
+
+func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger) error {
+	listen, target, err := splitForward(spec)
+	if err != nil {
+		return err
+	}
+	network, addr := "tcp", listen
+	switch {
+	case isPath(listen):
+		network = "unix"
+	default:
+		if _, err := strconv.Atoi(listen); err == nil {
+			addr = net.JoinHostPort("localhost", listen)
+		}
+	}
+	rl, err := c.Listen(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	tnet := "tcp"
+	if isPath(target) {
+		tnet = "unix"
+	}
+	if ta, ok := rl.Addr().(*net.TCPAddr); ok && strings.HasSuffix(addr, ":0") {
+		lg.info("Allocated port %d for remote forward to %s", ta.Port, target)
+	}
+	lg.debug(1, "Remote connections from %s forwarded to local address %s", rl.Addr(), target)
+	wg.Go(func() { c.ServeRemoteForward(ctx, rl, tnet, target) })
+	return nil
+}

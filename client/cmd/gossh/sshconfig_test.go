@@ -1,0 +1,125 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigFirstValueWins(t *testing.T) {
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "inc.conf")
+	os.WriteFile(inc, []byte("Host other\n  Port 1\nHost *\n  User included\n"), 0o600)
+	conf := `# comment
+Port=2022
+Host web !web.bad *.example
+  HostName "10.0.0.1"
+  User web
+  IdentityFile ~/.ssh/a
+Host *
+  User fallback
+  IdentityFile ~/.ssh/b
+  LocalForward 8080 localhost:80
+Include ` + inc + `
+Match originalhost web user web
+  ServerAliveInterval 5
+Match exec "false"
+  ConnectTimeout 9
+Match !host nothing
+  Ciphers -chacha20*
+`
+	cf, err := parseConfig(strings.NewReader(conf), "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		host string
+		want map[string]string
+	}{
+		{"web", map[string]string{"port": "2022", "hostname": "10.0.0.1", "user": "web", "serveraliveinterval": "5", "connecttimeout": "", "ciphers": "-chacha20*"}},
+		{"web.bad", map[string]string{"hostname": "", "user": "fallback", "serveraliveinterval": ""}},
+		{"x.example", map[string]string{"hostname": "10.0.0.1", "user": "web"}},
+		{"other", map[string]string{"port": "2022", "user": "fallback"}},
+	} {
+		o := newOptions()
+		if err := cf.apply(o, matchContext{host: tt.host, originalHost: tt.host}); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tt.want {
+			if got := o.get(k); got != v {
+				t.Errorf("%s: %s = %q, want %q", tt.host, k, got, v)
+			}
+		}
+		if tt.host == "web" && strings.Join(o.all("identityfile"), " ") != "~/.ssh/a ~/.ssh/b" {
+			t.Errorf("identityfile accumulates: %v", o.all("identityfile"))
+		}
+	}
+	// The command line is applied first and wins.
+	o := newOptions()
+	if err := o.setOption("User=cli"); err != nil {
+		t.Fatal(err)
+	}
+	cf.apply(o, matchContext{host: "web", originalHost: "web"})
+	if o.get("user") != "cli" {
+		t.Errorf("user = %q", o.get("user"))
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	if _, err := parseConfig(strings.NewReader("User \"unbalanced\n"), "t", 0); err == nil {
+		t.Error("unbalanced quotes accepted")
+	}
+	cf, _ := parseConfig(strings.NewReader("Bogus yes\n"), "t", 0)
+	var bad *badOptionError
+	if err := cf.apply(newOptions(), matchContext{host: "h"}); err == nil || !errors.As(err, &bad) || bad.key != "bogus" {
+		t.Errorf("unknown keyword: %v", err)
+	}
+	o := newOptions()
+	if err := o.setOption("GSSAPIAuthentication yes"); err != nil || len(o.warnings) != 1 {
+		t.Errorf("unsupported keyword: %v %v", err, o.warnings)
+	}
+	if err := o.setOption("Compression no"); err != nil || len(o.warnings) != 1 {
+		t.Errorf("harmless value warned: %v", o.warnings)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	f, err := parseFlags([]string{"-vvv", "-p2222", "-L", "1:h:2", "-o", "User=x", "-tt", "u@h", "ls", "-l"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.verbose != 3 || f.port != "2222" || len(f.local) != 1 || f.opts[0] != "User=x" || f.tty != 2 || f.destination != "u@h" || strings.Join(f.command, " ") != "ls -l" {
+		t.Errorf("%+v", f)
+	}
+	if _, err := parseFlags([]string{"-Z", "h"}); err == nil {
+		t.Error("unknown flag accepted")
+	}
+	for _, tt := range [][4]string{
+		{"u@h", "u", "h", ""}, {"h", "", "h", ""}, {"ssh://u@h:2", "u", "h", "2"}, {"ssh://[::1]:2", "", "::1", "2"},
+	} {
+		u, h, p := parseDestination(tt[0])
+		if u != tt[1] || h != tt[2] || p != tt[3] {
+			t.Errorf("parseDestination(%q) = %q %q %q", tt[0], u, h, p)
+		}
+	}
+}
+
+func TestDurationsAndForwards(t *testing.T) {
+	if d, err := duration("1h30m"); err != nil || d.Minutes() != 90 {
+		t.Errorf("duration %v %v", d, err)
+	}
+	if n, err := size("1G"); err != nil || n != 1<<30 {
+		t.Errorf("size %v %v", n, err)
+	}
+	l, tgt, err := splitForward("127.0.0.1:8080:[::1]:80")
+	if err != nil || l != "127.0.0.1:8080" || tgt != "[::1]:80" {
+		t.Errorf("splitForward %q %q %v", l, tgt, err)
+	}
+	l, tgt, _ = splitForward("8080 localhost:80")
+	if l != "8080" || tgt != "localhost:80" {
+		t.Errorf("config form %q %q", l, tgt)
+	}
+}
+
