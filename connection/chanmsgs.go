@@ -40,11 +40,15 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 	}
 	ch.recvWin -= uint32(n)
 	if ext && code != wire.ExtendedDataStderr {
+		// Debited and dropped (SECURITY.md C6): count it as read.
 		ch.adjust += uint32(n)
-		due := ch.adjustDue()
+		var p ctlPacket
+		if ch.adjustDue() {
+			p = ctlPacket{b: ch.takeAdjust(nil), ch: ch}
+		}
 		ch.mu.Unlock()
-		if due {
-			ch.sendAdjust()
+		if p.b != nil {
+			return c.enqueue(p)
 		}
 		return nil
 	}
@@ -134,13 +138,11 @@ func (c *Conn) handleClose(id uint32) error {
 	ch.markClosed()
 	rid := ch.remoteID
 	ch.mu.Unlock()
+	c.free(ch)
 	if st != StateCloseSent {
 		m := wire.ChannelClose{Recipient: rid}
-		if err := c.write(&m); err != nil {
-			return err
-		}
+		return c.enqueue(ctlPacket{b: m.Append(nil), ch: ch, close: true})
 	}
-	c.free(ch)
 	return nil
 }
 
@@ -191,33 +193,46 @@ func (c *Conn) handleRequest(m wire.ChannelRequest) error {
 	if !st.open() {
 		return unexpected(num, st)
 	}
-	req := Request{Type: m.Type, WantReply: m.WantReply, Payload: m.Extra}
-	ok := ch.checkRequest(&req)
+	req := &Request{Type: m.Type, WantReply: m.WantReply, Payload: m.Extra, ch: ch}
+	ok := ch.checkRequest(req)
 	if ok {
 		switch {
 		case h != nil:
-			ok = h(ch, &req)
+			ok = h(ch, req)
 		default:
 			ok = req.Type == wire.RequestExitStatus || req.Type == wire.RequestExitSignal
 		}
 	}
-	if !m.WantReply {
+	return req.Reply(ok)
+}
+
+// Reply answers the request with CHANNEL_SUCCESS (ok) or CHANNEL_FAILURE
+// (RFC 4254, Section 5.4) at once, if the peer wants a reply and none was
+// sent yet; the handler's result is then ignored. Call it only from the
+// RequestHandler, before starting work that sends on the channel (output,
+// EOF, exit-status, CLOSE), so that the reply goes out first: otherwise
+// the reply, sent when the handler returns, may follow that work, and is
+// dropped altogether if the work already closed the channel. Reply
+// queues the packet for the Conn's writer and returns at once.
+func (r *Request) Reply(ok bool) error {
+	if !r.WantReply || r.replied || r.ch == nil {
 		return nil
 	}
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
+	r.replied = true
+	ch := r.ch
 	ch.mu.Lock()
 	open := ch.state.open()
 	rid := ch.remoteID
 	ch.mu.Unlock()
-	if !open { // closed by the handler: nothing may follow our CLOSE
+	if !open { // closed meanwhile: nothing may follow our CLOSE
 		return nil
 	}
-	b := c.wbuf[:0]
+	b := make([]byte, 0, 5)
 	if ok {
 		b = append(b, byte(wire.MsgChannelSuccess))
 	} else {
 		b = append(b, byte(wire.MsgChannelFailure))
 	}
-	return c.writeLocked(wire.AppendUint32(b, rid))
+	// Queued: the writer drops it if our CLOSE goes out first.
+	return ch.c.enqueue(ctlPacket{b: wire.AppendUint32(b, rid), ch: ch})
 }

@@ -13,10 +13,12 @@ import (
 // at a time in arrival order, so the replies go out in order. Run reads
 // nothing while a handler runs, so a handler must return promptly and must
 // not call a blocking method of this Conn or its channels (Read, Write,
-// SendRequest, Open): start a goroutine for such work. Channel.Close and
-// CloseWrite are fine. Its result
+// SendRequest, Open): start a goroutine for such work, after calling
+// req.Reply so that the reply precedes what the work sends. Channel.Close
+// and CloseWrite are fine. Its result
 // is sent as CHANNEL_SUCCESS or CHANNEL_FAILURE when the peer wants a
-// reply. req.Payload is valid only during the call.
+// reply, unless the handler already called req.Reply. req.Payload is
+// valid only during the call.
 //
 // The Conn checks the request-specific data of the request types it knows
 // (Section 6 and RFC 4335) before calling the handler: malformed data,
@@ -32,6 +34,9 @@ type Request struct {
 	Type      string // e.g. wire.RequestExec
 	WantReply bool
 	Payload   []byte // request-specific data; aliases the packet
+
+	ch      *Channel // owned by the Run goroutine
+	replied bool     // owned by the Run goroutine
 }
 
 // A stream is one direction-pair of a channel's data: the normal data or
@@ -91,6 +96,7 @@ type Channel struct {
 	replies       []*replyWaiter // guarded by mu; our requests, FIFO
 	deadClosed    bool           // guarded by mu
 	closedClosed  bool           // guarded by mu
+	closeWritten  bool           // guarded by Conn.writeMu; our CLOSE was written
 
 	out, ext stream
 	stderr   Stderr
@@ -303,19 +309,24 @@ func (ch *Channel) sendAdjust() {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	ch.mu.Lock()
-	n := ch.adjust
-	if n == 0 || !ch.state.canReceive() {
+	if ch.adjust == 0 || !ch.state.canReceive() {
 		ch.mu.Unlock()
 		return
 	}
+	b := ch.takeAdjust(c.wbuf[:0])
+	ch.mu.Unlock()
+	_ = c.writeLocked(b) // a write error ends the Conn; Run reports it
+}
+
+// takeAdjust moves the pending adjustment into the window and appends
+// the CHANNEL_WINDOW_ADJUST that announces it to b; ch.mu held.
+func (ch *Channel) takeAdjust(b []byte) []byte {
+	n := ch.adjust
 	ch.adjust = 0
 	ch.recvWin += n
-	rid := ch.remoteID
-	ch.mu.Unlock()
-	b := append(c.wbuf[:0], byte(wire.MsgChannelWindowAdjust))
-	b = wire.AppendUint32(b, rid)
-	b = wire.AppendUint32(b, n)
-	_ = c.writeLocked(b) // a write error ends the Conn; Run reports it
+	b = append(b, byte(wire.MsgChannelWindowAdjust))
+	b = wire.AppendUint32(b, ch.remoteID)
+	return wire.AppendUint32(b, n)
 }
 
 // sendErr says why no data may be sent now, or nil. ch.mu held.
@@ -445,7 +456,9 @@ func (ch *Channel) Close() error {
 	rid := ch.remoteID
 	ch.mu.Unlock()
 	m := wire.ChannelClose{Recipient: rid}
-	return c.writeLocked(m.Append(c.wbuf[:0]))
+	err := c.writeLocked(m.Append(c.wbuf[:0]))
+	ch.closeWritten = true
+	return err
 }
 
 // Wait blocks until the channel is closed in both directions (state

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sshstack/sshstack/wire"
 )
@@ -34,6 +35,16 @@ type Conn struct {
 	writeMu sync.Mutex
 	wbuf    []byte // guarded by writeMu; grows to the largest packet sent
 
+	// The control queue: packets the Run goroutine sends (writer.go).
+	ctlMu      sync.Mutex
+	ctlQ       []ctlPacket   // guarded by ctlMu
+	ctlErr     error         // guarded by ctlMu; a write failed
+	ctlLen     atomic.Int32  // len(ctlQ), read on the data path without ctlMu
+	ctlPending atomic.Int32  // queued and not yet written
+	ctlSig     chan struct{} // capacity 1: packets were queued
+	ctlSpace   chan struct{} // capacity 1: the queue was emptied
+	ctlDrained chan struct{} // capacity 1: ctlPending reached 0
+
 	mu         sync.Mutex
 	chans      []*Channel     // guarded by mu; index is the local id, nil is free
 	nChans     int            // guarded by mu; allocated ids
@@ -55,12 +66,15 @@ type Conn struct {
 func New(t wire.Transport, cfg *Config) *Conn {
 	d := cfg.withDefaults()
 	return &Conn{
-		t:         t,
-		cfg:       d,
-		log:       d.Logger,
-		dead:      make(chan struct{}),
-		acceptSig: make(chan struct{}, 1),
-		runDone:   make(chan struct{}),
+		t:          t,
+		cfg:        d,
+		log:        d.Logger,
+		dead:       make(chan struct{}),
+		acceptSig:  make(chan struct{}, 1),
+		runDone:    make(chan struct{}),
+		ctlSig:     make(chan struct{}, 1),
+		ctlSpace:   make(chan struct{}, 1),
+		ctlDrained: make(chan struct{}, 1),
 	}
 }
 
@@ -89,6 +103,11 @@ func (c *Conn) Run(ctx context.Context) error {
 		defer close(stopped)
 		c.t.Close()
 	})
+	var wg sync.WaitGroup
+	stopWriter := make(chan struct{})
+	wg.Go(func() { c.writer(stopWriter) })
+	defer wg.Wait()
+	defer close(stopWriter)
 	readErr, err := c.loop()
 	if !stop() {
 		<-stopped
@@ -123,16 +142,6 @@ func (c *Conn) loop() (readErr bool, err error) {
 			return false, err
 		}
 	}
-}
-
-// disconnect sends DISCONNECT, best effort.
-func (c *Conn) disconnect(reason wire.DisconnectReason, msg string) {
-	c.log.Debug("connection: disconnecting", "reason", reason, "err", msg)
-	m := wire.Disconnect{Reason: reason, Description: msg}
-	c.writeMu.Lock()
-	c.wbuf = m.Append(c.wbuf[:0])
-	_ = c.t.WritePacket(c.wbuf)
-	c.writeMu.Unlock()
 }
 
 // shutdown records err as the Conn's error if it is the first, wakes every
@@ -199,21 +208,20 @@ func (c *Conn) failed() error {
 	return c.err
 }
 
-// writePacket writes one packet built by build into the shared buffer.
-// It is used for control messages; the data path builds in place.
+// writeLocked writes b, built in the shared buffer c.wbuf, after the
+// queued control packets; c.writeMu held. It is for writers other than the
+// Run goroutine, which queues instead (writer.go).
 func (c *Conn) writeLocked(b []byte) error {
 	c.wbuf = b
-	if err := c.t.WritePacket(b); err != nil {
+	if err := c.flushLocked(); err != nil {
 		return fmt.Errorf("connection: writing: %w", err)
 	}
+	if err := c.t.WritePacket(b); err != nil {
+		err = fmt.Errorf("connection: writing: %w", err)
+		c.ctlFailed(err)
+		return err
+	}
 	return nil
-}
-
-// write encodes m and writes it.
-func (c *Conn) write(m wire.Message) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	return c.writeLocked(m.Append(c.wbuf[:0]))
 }
 
 // dispatch handles one packet from the peer. It runs on the Run

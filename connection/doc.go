@@ -14,8 +14,11 @@
 // Run to return. Every other method may be called from any goroutine.
 // Incoming channels are taken with Accept(ctx); incoming global and
 // channel requests go to hooks (Config) and RequestHandlers, which run on
-// the Run goroutine one at a time so that replies go out in order. No
-// method hands out a Go channel that must be drained.
+// the Run goroutine one at a time so that replies go out in order; a
+// handler that hands work to a goroutine calls Request.Reply first. Run
+// also starts one writer goroutine, which sends what the Run goroutine
+// queues (MaxControlQueue), so reading never waits for a full transport.
+// No method hands out a Go channel that must be drained.
 //
 // Every call that waits for the peer takes a ctx (Accept, Open,
 // SendRequest, ReadContext, WriteContext, Wait, Run). Calls that only

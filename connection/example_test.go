@@ -44,6 +44,7 @@ func Example() {
 			if err != nil {
 				return false
 			}
+			req.Reply(true) // before the work below sends output and CLOSE
 			commands <- e.Command
 			return true
 		})

@@ -19,24 +19,22 @@ type GlobalRequest struct {
 }
 
 // handleGlobalRequest answers one global request. Requests are handled
-// one at a time on the Run goroutine and each reply is written before
-// the next packet is read, so replies go out in order and a flood is
-// slowed by the transport's write back-pressure instead of being queued
+// one at a time on the Run goroutine and each reply joins the bounded
+// control queue (MaxControlQueue) in order, so replies go out in order and
+// a flood is stopped by back-pressure once the peer stops reading
 // (SECURITY.md C7).
 func (c *Conn) handleGlobalRequest(m wire.GlobalRequest) error {
 	ok, reply := c.globalRequest(m)
 	if !m.WantReply {
 		return nil
 	}
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	b := c.wbuf[:0]
+	var b []byte
 	if ok {
-		b = append(append(b, byte(wire.MsgRequestSuccess)), reply...)
+		b = append([]byte{byte(wire.MsgRequestSuccess)}, reply...)
 	} else {
-		b = append(b, byte(wire.MsgRequestFailure))
+		b = []byte{byte(wire.MsgRequestFailure)}
 	}
-	return c.writeLocked(b)
+	return c.enqueue(ctlPacket{b: b})
 }
 
 func (c *Conn) globalRequest(m wire.GlobalRequest) (bool, []byte) {

@@ -220,11 +220,13 @@ func TestGlobalRequestFlood(t *testing.T) {
 				sent.Add(1)
 			}
 		}()
-		// Our 64 replies fill the pipe towards the peer, the Run goroutine
-		// blocks writing reply 65, and the peer's 64 requests fill the
-		// other direction.
-		const bound = 2*64 + 1
-		waitFor(t, func() bool { return sent.Load() >= bound })
+		// Our replies fill the pipe towards the peer (64), the writer
+		// holds at most one taken queue (MaxControlQueue) and the queue
+		// refills (MaxControlQueue); then the Run goroutine blocks with
+		// one request in hand and the peer's requests fill the other
+		// pipe (64).
+		const bound = 2*64 + 2*MaxControlQueue + 1
+		waitFor(t, func() bool { return sent.Load() >= 2*64+MaxControlQueue })
 		time.Sleep(50 * time.Millisecond)
 		if s := sent.Load(); s > bound {
 			t.Errorf("peer sent %d requests without reading a reply; want at most %d", s, bound)

@@ -235,8 +235,7 @@ func checkOpenData(typ string, b []byte) error {
 func (c *Conn) handleOpen(m wire.ChannelOpen) error {
 	reason, msg := c.admit(m)
 	if reason != 0 {
-		f := wire.ChannelOpenFailure{Recipient: m.Sender, Reason: reason, Description: msg}
-		return c.write(&f)
+		return c.send(&wire.ChannelOpenFailure{Recipient: m.Sender, Reason: reason, Description: msg})
 	}
 	return nil
 }
@@ -314,12 +313,17 @@ func (c *Conn) handleOpenConfirmation(m wire.ChannelOpenConfirmation) error {
 	ch.sendMax = min(m.MaxPacket, c.cfg.MaxPacket)
 	ch.state = StateOpen
 	close(ch.openDone)
-	abandoned := ch.abandoned
-	ch.mu.Unlock()
-	if abandoned {
-		return ch.Close()
+	if !ch.abandoned {
+		ch.mu.Unlock()
+		return nil
 	}
-	return nil
+	// Open gave up: close it at once.
+	ch.state = StateCloseSent
+	ch.localClosed = true
+	ch.markDead()
+	ch.mu.Unlock()
+	cl := wire.ChannelClose{Recipient: m.Sender}
+	return c.enqueue(ctlPacket{b: cl.Append(nil), ch: ch, close: true})
 }
 
 // handleOpenFailure handles CHANNEL_OPEN_FAILURE for a channel in state

@@ -245,3 +245,28 @@ func TestRequestRepliesInOrder(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestReplyBeforeWork: a handler that replies with req.Reply before
+// handing the work to a goroutine gets its reply out before that work's
+// CLOSE, and its return value is then ignored.
+func TestReplyBeforeWork(t *testing.T) {
+	c, p := rawPair(t, nil)
+	ch := openFromPeer(t, c, p, 1<<20, 1<<15, func(ch *Channel, req *Request) bool {
+		if err := req.Reply(true); err != nil {
+			t.Error(err)
+		}
+		req.Reply(false) // no second reply
+		go func() {
+			ch.Write([]byte("out"))
+			ch.Close()
+		}()
+		return false
+	})
+	p.send(&wire.ChannelRequest{Recipient: ch.LocalID(), Type: wire.RequestShell, WantReply: true})
+	p.expect(wire.MsgChannelSuccess)
+	p.expect(wire.MsgChannelData)
+	p.expect(wire.MsgChannelClose)
+	p.send(&wire.ChannelClose{Recipient: ch.LocalID()})
+	p.send(&wire.GlobalRequest{Name: "sync", WantReply: true})
+	p.expect(wire.MsgRequestFailure)
+}
