@@ -122,4 +122,3 @@ func TestDurationsAndForwards(t *testing.T) {
 		t.Errorf("config form %q %q", l, tgt)
 	}
 }
-
