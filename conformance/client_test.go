@@ -249,6 +249,39 @@ func TestClientSessionsAgainstSSHD(t *testing.T) {
 			t.Errorf("after rekey: %q %v", out, err)
 		}
 	})
+	t.Run("SFTP via pkg/sftp", func(t *testing.T) {
+		sc, err := c.SFTP(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sc.Close()
+		path := filepath.Join(t.TempDir(), "file")
+		data := make([]byte, 300<<10)
+		rand.Read(data)
+		f, err := sc.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("written through sftp: %d bytes, %v", len(got), err)
+		}
+		f, err = sc.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(f)
+		f.Close()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("read through sftp: %d bytes, %v", len(got), err)
+		}
+		if fi, err := sc.Stat(path); err != nil || fi.Size() != int64(len(data)) {
+			t.Errorf("stat: %v %v", fi, err)
+		}
+	})
 	t.Run("sftp subsystem", func(t *testing.T) {
 		s, err := c.NewSession(ctx)
 		if err != nil {
