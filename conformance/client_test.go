@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/hostkey"
@@ -881,4 +883,216 @@ func TestGosshPasswordAgainstSSHD(t *testing.T) {
 			}
 		})
 	}
+}
+
+// clXServer is an in-process x/crypto/ssh server for the benchmarks: the
+// given user key, "exec" of any command discards stdin and exits 0.
+func clXServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, hostPub []byte) {
+	hk, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	signer, err := ssh.NewSignerFromSigner(hk.Crypto())
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := userKey.PublicKey().Marshal()
+	cfg := &ssh.ServerConfig{PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
+		if bytes.Equal(k.Marshal(), want) {
+			return nil, nil
+		}
+		return nil, errors.New("unknown key")
+	}}
+	cfg.AddHostKey(signer)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer nc.Close()
+				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
+				if err != nil {
+					return
+				}
+				defer conn.Close()
+				go ssh.DiscardRequests(reqs)
+				for nch := range chans {
+					ch, creqs, err := nch.Accept()
+					if err != nil {
+						continue
+					}
+					go func() {
+						defer ch.Close()
+						for r := range creqs {
+							r.Reply(r.Type == "exec", nil)
+							if r.Type == "exec" {
+								io.Copy(io.Discard, ch)
+								ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
+								return
+							}
+						}
+					}()
+				}
+			})
+		}
+	})
+	b.Cleanup(func() { l.Close(); wg.Wait() })
+	return l.Addr().String(), hk.PublicKey().Marshal()
+}
+
+// clBench is one peer of the client benchmarks.
+type clBench struct {
+	name, addr, user string
+	hostKey          []byte // trusted host key blob
+}
+
+func clBenchPeers(b *testing.B, key *hostkey.CryptoSigner) []clBench {
+	u, _ := user.Current()
+	srv := sshdtest.Start(b, sshdtest.Options{HostKeyTypes: []string{"ed25519"},
+		AuthorizedKeys: hostkey.MarshalAuthorizedKey(key.PublicKey(), ""), Config: []string{"LogLevel ERROR"}})
+	xaddr, xhost := clXServer(b, key)
+	return []clBench{
+		{"sshd", srv.Addr, u.Username, clAuthorizedBlob(b, srv.HostPublicKey(b, "ed25519"))},
+		{"xserver", xaddr, u.Username, xhost},
+	}
+}
+
+// Both clients use the same algorithms: curve25519-sha256, ssh-ed25519,
+// aes128-gcm@openssh.com.
+func (p clBench) ours(ctx context.Context, key *hostkey.CryptoSigner) (*client.Client, error) {
+	return client.Dial(ctx, "tcp", p.addr, &client.Config{
+		User: p.user, Auth: []userauth.Method{userauth.InMemoryPrivateKey(key)},
+		KexAlgorithms: []string{"curve25519-sha256"}, HostKeyAlgorithms: []string{"ssh-ed25519"},
+		Ciphers: []string{"aes128-gcm@openssh.com"},
+		HostKeyCallback: func(_ string, _ net.Addr, k hostkey.PublicKey) error {
+			if !bytes.Equal(k.Marshal(), p.hostKey) {
+				return errors.New("bench: unexpected host key")
+			}
+			return nil
+		},
+	})
+}
+
+func (p clBench) theirs(key *hostkey.CryptoSigner) (*ssh.Client, error) {
+	signer, err := ssh.NewSignerFromSigner(key.Crypto())
+	if err != nil {
+		return nil, err
+	}
+	hk, err := ssh.ParsePublicKey(p.hostKey)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &ssh.ClientConfig{User: p.user, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.FixedHostKey(hk), HostKeyAlgorithms: []string{"ssh-ed25519"},
+		Config: ssh.Config{KeyExchanges: []string{"curve25519-sha256"}, Ciphers: []string{"aes128-gcm@openssh.com"}}}
+	return ssh.Dial("tcp", p.addr, cfg)
+}
+
+// BenchmarkClientConnectExec measures a full connect, key exchange,
+// publickey authentication, "exec true" and close, for our client and
+// x/crypto/ssh's against sshd and an in-process x/crypto/ssh server.
+func BenchmarkClientConnectExec(b *testing.B) {
+	key, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	for _, p := range clBenchPeers(b, key) {
+		b.Run("ours-"+p.name, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				c, err := p.ours(ctx, key)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := c.NewSession(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Run(ctx, "true"); err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+		})
+		b.Run("xcrypto-"+p.name, func(b *testing.B) {
+			for b.Loop() {
+				c, err := p.theirs(key)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := c.NewSession()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Run("true"); err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkClientBulk measures stdin throughput of one session into
+// "cat >/dev/null" (sshd) or a discarding server, 4 MiB per operation.
+func BenchmarkClientBulk(b *testing.B) {
+	key, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	chunk := make([]byte, 32<<10)
+	const perOp = 4 << 20
+	for _, p := range clBenchPeers(b, key) {
+		b.Run("ours-"+p.name, func(b *testing.B) {
+			ctx := context.Background()
+			c, err := p.ours(ctx, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			s, _ := c.NewSession(ctx)
+			in, _ := s.StdinPipe()
+			if err := s.Start(ctx, "cat >/dev/null"); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(perOp)
+			for b.Loop() {
+				for n := 0; n < perOp; n += len(chunk) {
+					if _, err := in.Write(chunk); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			in.Close()
+			s.Wait(ctx)
+		})
+		b.Run("xcrypto-"+p.name, func(b *testing.B) {
+			c, err := p.theirs(key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			s, _ := c.NewSession()
+			in, _ := s.StdinPipe()
+			if err := s.Start("cat >/dev/null"); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(perOp)
+			for b.Loop() {
+				for n := 0; n < perOp; n += len(chunk) {
+					if _, err := in.Write(chunk); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			in.Close()
+			s.Wait()
+		})
+	}
+}
+
+func clAuthorizedBlob(b testing.TB, pubFile []byte) []byte {
+	k, _, err := hostkey.ParsePublicKeyFile(pubFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k.Marshal()
 }
