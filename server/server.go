@@ -146,6 +146,12 @@ type Server struct {
 	// OpenSSH clients accept).
 	GlobalRequest func(c *Conn, req *connection.GlobalRequest) (ok bool, reply []byte)
 
+	// Trace, if set, is asked once per connection for a hook that then
+	// receives every message sent and received on it, described with
+	// secrets redacted (wire.TraceEvent; the client's Config.Trace is the
+	// same hook).
+	Trace func(remote net.Addr) wire.Tracer
+
 	// Logger receives sshd-style records (the message is the sshd log
 	// line); nil discards them.
 	Logger *slog.Logger
@@ -476,7 +482,11 @@ func (c *serverConn) authDone() bool {
 func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) (*userauth.Result, *kex.Transport, error) {
 	lg := s.log()
 	raddr, rport := addrPort(nc.RemoteAddr())
-	pc := packet.NewConn(nc, &packet.Config{Server: true})
+	pcfg := &packet.Config{Server: true}
+	if s.Trace != nil {
+		pcfg.Trace = s.Trace(nc.RemoteAddr())
+	}
+	pc := packet.NewConn(nc, pcfg)
 	kcfg := s.kexCfg
 	t, err := kex.ServerHandshake(ctx, pc, &kcfg)
 	if err != nil {

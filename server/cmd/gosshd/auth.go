@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/msteinert/pam/v2"
+
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// account is a local user as the session needs it.
+type account struct {
+	Name     string
+	UID, GID uint32
+	Groups   []uint32
+	Home     string
+	Shell    string
+}
+
+// lookupAccount finds a user in the system database; the shell comes
+// from /etc/passwd (os/user does not report it).
+func lookupAccount(name string) (*account, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, server.ErrInvalidUser
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	a := &account{Name: u.Username, UID: uint32(uid), GID: uint32(gid), Home: u.HomeDir, Shell: "/bin/sh"}
+	if ids, err := u.GroupIds(); err == nil {
+		for _, g := range ids {
+			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+				a.Groups = append(a.Groups, uint32(n))
+			}
+		}
+	}
+	if f, err := os.Open("/etc/passwd"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Split(sc.Text(), ":")
+			if len(fields) == 7 && fields[0] == name && fields[6] != "" {
+				a.Shell = fields[6]
+			}
+		}
+		f.Close()
+	}
+	return a, nil
+}
+
+// policy holds what the auth callbacks need.
+type policy struct {
+	cfg    *config
+	self   *account // the user gosshd runs as when not root
+	root   bool
+	cas    []hostkey.PublicKey
+	banner string
+}
+
+// userAllowed applies the account checks of sshd: running as an
+// ordinary user serves only that user; AllowUsers, DenyUsers.
+func (p *policy) userAllowed(name string) (*account, error) {
+	if !p.root && (p.self == nil || name != p.self.Name) {
+		return nil, server.ErrInvalidUser
+	}
+	a, err := lookupAccount(name)
+	if err != nil {
+		return nil, err
+	}
+	match := func(list []string) bool {
+		for _, pat := range list {
+			u, _, _ := strings.Cut(pat, "@")
+			if ok, _ := path.Match(u, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if match(p.cfg.DenyUsers) || (len(p.cfg.AllowUsers) > 0 && !match(p.cfg.AllowUsers)) {
+		return nil, fmt.Errorf("user %s not allowed by AllowUsers/DenyUsers", name)
+	}
+	if a.UID == 0 && p.cfg.PermitRootLogin == "no" {
+		return nil, errors.New("root login refused")
+	}
+	return a, nil
+}
+
+// expandTokens replaces %h, %u, %U and %% in AuthorizedKeysFile.
+func expandTokens(s string, a *account) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'h':
+			b.WriteString(a.Home)
+		case 'u':
+			b.WriteString(a.Name)
+		case 'U':
+			b.WriteString(strconv.Itoa(int(a.UID)))
+		case '%':
+			b.WriteByte('%')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(s[i])
+		}
+	}
+	out := b.String()
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(a.Home, out)
+	}
+	return out
+}
+
+func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {
+	if p.cfg.PubkeyAcceptedAlgorithms == nil {
+		return true
+	}
+	typ := k.Type()
+	for _, alg := range p.cfg.PubkeyAcceptedAlgorithms {
+		if alg == typ || hostkey.KeyTypeForAlgorithm(alg) == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+	a, err := p.userAllowed(m.User)
+	if err != nil {
+		return nil, err
+	}
+	if !p.keyTypeAllowed(key) {
+		return nil, errors.New("key type not in PubkeyAcceptedAlgorithms")
+	}
+	var entries []*hostkey.AuthorizedKey
+	for _, f := range p.cfg.AuthorizedKeysFiles {
+		if f == "none" {
+			continue
+		}
+		data, err := os.ReadFile(expandTokens(f, a))
+		if err != nil {
+			continue
+		}
+		e, _ := hostkey.ParseAuthorizedKeys(bytes.NewReader(data), f)
+		entries = append(entries, e...)
+	}
+	var ip net.IP
+	if ta, ok := m.RemoteAddr.(*net.TCPAddr); ok {
+		ip = ta.IP
+	}
+	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: m.User, Key: key, RemoteIP: ip}, nil)
+	if err != nil {
+		return nil, err
+	}
+	perms := userauth.PermissionsFromRestrictions(r)
+	if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" && perms.ForceCommand == "" {
+		return nil, errors.New("root login needs a forced command")
+	}
+	return perms, nil
+}
+
+// pamConv answers PAM's questions for one authentication.
+func pamAuthenticate(service, user string, conv func(style pam.Style, msg string) (string, error)) error {
+	t, err := pam.StartFunc(service, user, conv)
+	if err != nil {
+		return fmt.Errorf("pam: start: %w", err)
+	}
+	defer t.End()
+	if err := t.Authenticate(pam.DisallowNullAuthtok); err != nil {
+		return fmt.Errorf("pam: %w", err)
+	}
+	if err := t.AcctMgmt(pam.DisallowNullAuthtok); err != nil {
+		return fmt.Errorf("pam: account: %w", err)
+	}
+	return nil
+}
+
+func (p *policy) rootPasswordAllowed(a *account) bool {
+	return a.UID != 0 || p.cfg.PermitRootLogin == "yes"
+}
+
+func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+	a, err := p.userAllowed(m.User)
+	if err != nil {
+		// Run PAM anyway for an equal answer time (SECURITY.md A7).
+		pamAuthenticate(p.cfg.PamServiceName, "\x01invalid", func(pam.Style, string) (string, error) { return pw, nil })
+		return nil, err
+	}
+	if !p.rootPasswordAllowed(a) {
+		return nil, errors.New("root password login refused")
+	}
+	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(style pam.Style, msg string) (string, error) {
+		switch style {
+		case pam.PromptEchoOff, pam.PromptEchoOn:
+			return pw, nil
+		}
+		return "", nil
+	})
+	return nil, err
+}
+
+func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+	a, err := p.userAllowed(m.User)
+	if err != nil {
+		// Ask the same prompt for unknown users (SECURITY.md A7).
+		ask(ctx, userauth.Challenge{Prompts: []wire.Prompt{{Text: "Password: "}}})
+		return nil, err
+	}
+	if !p.rootPasswordAllowed(a) {
+		return nil, errors.New("root password login refused")
+	}
+	var info strings.Builder
+	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(style pam.Style, msg string) (string, error) {
+		switch style {
+		case pam.PromptEchoOff, pam.PromptEchoOn:
+			ans, err := ask(ctx, userauth.Challenge{Instruction: info.String(), Prompts: []wire.Prompt{{Text: msg, Echo: style == pam.PromptEchoOn}}})
+			info.Reset()
+			if err != nil {
+				return "", err
+			}
+			if len(ans) != 1 {
+				return "", errors.New("wrong number of answers")
+			}
+			return ans[0], nil
+		case pam.ErrorMsg, pam.TextInfo:
+			info.WriteString(msg + "\n")
+		}
+		return "", nil
+	})
+	return nil, err
+}
+
+// authConfig builds the userauth policy from the configuration.
+func (p *policy) authConfig() (*userauth.ServerConfig, error) {
+	cfg := &userauth.ServerConfig{MaxAuthTries: p.cfg.MaxAuthTries}
+	if p.cfg.PubkeyAuthentication {
+		cfg.PublicKeyCallback = p.publicKey
+		if len(p.cas) > 0 {
+			cfg.CertChecker = &hostkey.CertChecker{
+				IsUserAuthority: func(k hostkey.PublicKey) bool {
+					for _, ca := range p.cas {
+						if hostkey.Equal(ca, k) {
+							return true
+						}
+					}
+					return false
+				},
+			}
+		}
+		if p.cfg.PubkeyAcceptedAlgorithms != nil {
+			for _, a := range p.cfg.PubkeyAcceptedAlgorithms {
+				if a == hostkey.RSA {
+					cfg.KeyPolicy = &hostkey.Policy{AllowSHA1: true}
+				}
+			}
+		}
+	}
+	if p.cfg.PasswordAuthentication {
+		cfg.PasswordCallback = p.password
+	}
+	if p.cfg.KbdInteractiveAuth {
+		cfg.KeyboardInteractiveCallback = p.keyboardInteractive
+	}
+	if p.cfg.AuthenticationMethods != "" {
+		chains, err := userauth.ParseAuthenticationMethods(p.cfg.AuthenticationMethods)
+		if err != nil {
+			return nil, err
+		}
+		cfg.AuthenticationMethods = chains
+	}
+	if p.banner != "" {
+		cfg.Banner = func(userauth.ConnMeta) string { return p.banner }
+	}
+	return cfg, nil
+}
+
+// loadCAs reads TrustedUserCAKeys.
+func loadCAs(file string) ([]hostkey.PublicKey, error) {
+	if file == "" || file == "none" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []hostkey.PublicKey
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		k, _, err := hostkey.ParsePublicKeyFile(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}

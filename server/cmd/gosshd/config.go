@@ -1,0 +1,637 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/userauth"
+)
+
+// errUnsupported marks keywords gosshd knows but does not implement.
+var errUnsupported = errors.New("not supported by gosshd")
+
+// config is the effective sshd_config (sshd_config(5)). For single-value
+// keywords the first value wins, as in sshd; -o options come first.
+type config struct {
+	set map[string]bool // keywords seen, lower case
+
+	Ports                    []int
+	ListenAddresses          []string
+	HostKeys                 []string
+	AuthorizedKeysFiles      []string
+	AuthorizedPrincipalsFile string
+	TrustedUserCAKeys        string
+	PubkeyAuthentication     bool
+	PasswordAuthentication   bool
+	KbdInteractiveAuth       bool
+	AuthenticationMethods    string
+	UsePAM                   bool
+	PermitRootLogin          string
+	AllowUsers, DenyUsers    []string
+	KexAlgorithms            []string
+	Ciphers, MACs            []string
+	HostKeyAlgorithms        []string
+	PubkeyAcceptedAlgorithms []string
+	GSSAPIAuthentication     bool
+	GSSAPIKeyExchange        bool
+	GSSAPIStrictAcceptor     bool
+	GSSAPICleanupCreds       bool
+	AllowTCPForwarding       string // yes, no, local, remote, all
+	AllowStreamLocal         string
+	AllowAgentForwarding     bool
+	X11Forwarding            bool
+	PermitOpen               []string // "any" or host:port entries, "none"
+	PermitListen             []string
+	GatewayPorts             string
+	Subsystems               map[string]string
+	SubsystemOrder           []string
+	ForceCommand             string
+	Banner                   string
+	LoginGraceTime           time.Duration
+	MaxAuthTries             int
+	MaxSessions              int
+	MaxStartups              server.Startups
+	PerSourceMaxStartups     int
+	ClientAliveInterval      time.Duration
+	ClientAliveCountMax      int
+	RekeyBytes               uint64
+	RekeyInterval            time.Duration
+	SetEnv                   []string
+	AcceptEnv                []string
+	LogLevel                 string
+	PidFile                  string
+	PamServiceName           string
+	Warnings                 []string
+}
+
+func defaultConfig() *config {
+	return &config{
+		set:                  map[string]bool{},
+		PubkeyAuthentication: true,
+		// sshd's own default is yes; without UsePAM gosshd cannot check
+		// passwords (no crypt(3)), so the default follows UsePAM.
+		PasswordAuthentication: true,
+		KbdInteractiveAuth:     true,
+		PermitRootLogin:        "prohibit-password",
+		AllowTCPForwarding:     "yes",
+		AllowStreamLocal:       "yes",
+		AllowAgentForwarding:   true,
+		GatewayPorts:           "no",
+		GSSAPIStrictAcceptor:   true,
+		GSSAPICleanupCreds:     true,
+		Subsystems:             map[string]string{},
+		LoginGraceTime:         server.DefaultLoginGraceTime,
+		MaxAuthTries:           userauth.DefaultMaxAuthTries,
+		MaxSessions:            10,
+		MaxStartups:            server.DefaultStartups,
+		PerSourceMaxStartups:   server.DefaultPerSourceMaxStartups,
+		ClientAliveCountMax:    3,
+		LogLevel:               "INFO",
+		PidFile:                "/run/gosshd.pid",
+		PamServiceName:         "sshd",
+	}
+}
+
+// unsupported are sshd_config keywords gosshd refuses: ignoring them
+// would silently weaken or change the policy an admin wrote.
+var unsupported = map[string]bool{
+	"match": true, "chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
+	"permituserenvironment": true, "permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
+	"authorizedkeyscommand": true, "authorizedkeyscommanduser": true, "authorizedprincipalscommand": true,
+	"authorizedprincipalscommanduser": true, "hostbasedauthentication": true, "kerberosauthentication": true,
+	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
+	"persourcepenalties": true, "persourcepenaltyexemptlist": true, "requiredrsasize": true, "casignaturealgorithms": true,
+	"securitykeyprovider": true, "channeltimeout": true, "unusedconnectiontimeout": true,
+}
+
+// ignored are keywords that gosshd accepts and ignores, with a warning.
+var ignored = map[string]bool{
+	"printmotd": true, "printlastlog": true, "syslogfacility": true, "tcpkeepalive": true, "usedns": true,
+	"compression": true, "strictmodes": true, "xauthlocation": true, "x11displayoffset": true, "x11uselocalhost": true,
+	"permituserrc": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
+	"streamlocalbindunlink": true, "modulifile": true, "fingerprinthash": true, "kerberosorlocalpasswd": true,
+	"kerberosticketcleanup": true, "ignorerhosts": true, "ignoreuserknownhosts": true, "maxstartupsdelay": true,
+}
+
+// loadConfig reads file (if not empty) after the -o options.
+func loadConfig(file string, opts []string) (*config, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		kw, val, ok := strings.Cut(o, "=")
+		if !ok {
+			kw, val, _ = strings.Cut(strings.TrimSpace(o), " ")
+		}
+		if err := c.apply(strings.TrimSpace(kw), strings.TrimSpace(val), "command line", 0); err != nil {
+			return nil, err
+		}
+	}
+	if file != "" {
+		if err := c.readFile(file, 0); err != nil {
+			return nil, err
+		}
+	}
+	return c, c.finish()
+}
+
+func (c *config) readFile(file string, depth int) error {
+	if depth > 8 {
+		return fmt.Errorf("%s: Include nested too deeply", file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return c.read(f, file, depth)
+}
+
+func (c *config) read(r io.Reader, file string, depth int) error {
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		kw, val, _ := strings.Cut(s, " ")
+		if i := strings.IndexAny(kw, "=\t"); i >= 0 {
+			kw, val = s[:i], s[i+1:]
+		}
+		val = strings.TrimLeft(strings.TrimSpace(val), "= \t")
+		if strings.EqualFold(kw, "Include") {
+			for _, pat := range strings.Fields(val) {
+				if !filepath.IsAbs(pat) {
+					pat = filepath.Join("/etc/ssh", pat)
+				}
+				matches, _ := filepath.Glob(pat)
+				for _, m := range matches {
+					if err := c.readFile(m, depth+1); err != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
+		if err := c.apply(kw, val, file, line); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func yesNo(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "yes", "true":
+		return true, nil
+	case "no", "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("bad yes/no value %q", v)
+}
+
+// parseTime reads sshd's time format: 90, 90s, 2m, 1h30m, 1w.
+func parseTime(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	var total time.Duration
+	num := ""
+	for _, r := range strings.ToLower(v) {
+		if r >= '0' && r <= '9' {
+			num += string(r)
+			continue
+		}
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return 0, fmt.Errorf("bad time value %q", v)
+		}
+		unit := map[rune]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[r]
+		if unit == 0 {
+			return 0, fmt.Errorf("bad time value %q", v)
+		}
+		total += time.Duration(n) * unit
+		num = ""
+	}
+	if num != "" {
+		n, _ := strconv.Atoi(num)
+		total += time.Duration(n) * time.Second
+	}
+	return total, nil
+}
+
+func parseSize(v string) (uint64, error) {
+	mult := uint64(1)
+	switch {
+	case strings.HasSuffix(v, "K"):
+		mult, v = 1<<10, v[:len(v)-1]
+	case strings.HasSuffix(v, "M"):
+		mult, v = 1<<20, v[:len(v)-1]
+	case strings.HasSuffix(v, "G"):
+		mult, v = 1<<30, v[:len(v)-1]
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bad size %q", v)
+	}
+	return n * mult, nil
+}
+
+// modifyList applies OpenSSH's +, - and ^ list modifiers (sshd_config(5)
+// KexAlgorithms) to defaults, choosing new names from all.
+func modifyList(defaults, all []string, spec string) ([]string, error) {
+	match := func(pat string, names []string) []string {
+		var out []string
+		for _, n := range names {
+			if ok, _ := path.Match(pat, n); ok {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	var out []string
+	add := func(names ...string) {
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	if spec == "" {
+		return defaults, nil
+	}
+	pats := strings.Split(spec[min(1, len(spec)):], ",")
+	switch spec[0] {
+	case '+':
+		add(defaults...)
+		for _, p := range pats {
+			add(match(p, all)...)
+		}
+	case '-':
+		for _, d := range defaults {
+			if !slices.ContainsFunc(pats, func(p string) bool { ok, _ := path.Match(p, d); return ok }) {
+				add(d)
+			}
+		}
+	case '^':
+		for _, p := range pats {
+			add(match(p, all)...)
+		}
+		add(defaults...)
+	default:
+		for _, p := range strings.Split(spec, ",") {
+			m := match(p, all)
+			if len(m) == 0 && !strings.ContainsAny(p, "*?") {
+				return nil, fmt.Errorf("unsupported algorithm %q", p)
+			}
+			add(m...)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty algorithm list from %q", spec)
+	}
+	return out, nil
+}
+
+// apply sets one keyword.
+func (c *config) apply(kw, val, file string, line int) (err error) {
+	lk := strings.ToLower(kw)
+	where := file
+	if line > 0 {
+		where = fmt.Sprintf("%s line %d", file, line)
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%s: %s: %w", where, kw, err)
+		}
+	}()
+	if unsupported[lk] {
+		return errUnsupported
+	}
+	if ignored[lk] {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s is not supported by gosshd and is ignored", where, kw))
+		return nil
+	}
+	multi := map[string]bool{"port": true, "listenaddress": true, "hostkey": true, "subsystem": true, "setenv": true,
+		"acceptenv": true, "allowusers": true, "denyusers": true}
+	if c.set[lk] && !multi[lk] {
+		return nil // first value wins
+	}
+	if val == "" {
+		return errors.New("missing argument")
+	}
+	c.set[lk] = true
+	b := func(dst *bool) error { v, err := yesNo(val); *dst = v; return err }
+	i := func(dst *int) error { v, err := strconv.Atoi(val); *dst = v; return err }
+	d := func(dst *time.Duration) error { v, err := parseTime(val); *dst = v; return err }
+	switch lk {
+	case "port":
+		p, err := strconv.Atoi(val)
+		if err != nil || p <= 0 || p > 65535 {
+			return fmt.Errorf("bad port %q", val)
+		}
+		c.Ports = append(c.Ports, p)
+	case "listenaddress":
+		c.ListenAddresses = append(c.ListenAddresses, strings.Fields(val)[0])
+	case "hostkey":
+		c.HostKeys = append(c.HostKeys, val)
+	case "authorizedkeysfile":
+		c.AuthorizedKeysFiles = strings.Fields(val)
+	case "authorizedprincipalsfile":
+		c.AuthorizedPrincipalsFile = val
+	case "trustedusercakeys":
+		c.TrustedUserCAKeys = val
+	case "pubkeyauthentication":
+		return b(&c.PubkeyAuthentication)
+	case "passwordauthentication":
+		return b(&c.PasswordAuthentication)
+	case "kbdinteractiveauthentication", "challengeresponseauthentication":
+		return b(&c.KbdInteractiveAuth)
+	case "authenticationmethods":
+		if val != "any" {
+			if _, err := userauth.ParseAuthenticationMethods(val); err != nil {
+				return err
+			}
+		}
+		c.AuthenticationMethods = val
+	case "usepam":
+		return b(&c.UsePAM)
+	case "pamservicename":
+		c.PamServiceName = val
+	case "permitrootlogin":
+		switch val {
+		case "yes", "no", "prohibit-password", "forced-commands-only":
+		case "without-password":
+			val = "prohibit-password"
+		default:
+			return fmt.Errorf("bad value %q", val)
+		}
+		c.PermitRootLogin = val
+	case "allowusers":
+		c.AllowUsers = append(c.AllowUsers, strings.Fields(val)...)
+	case "denyusers":
+		c.DenyUsers = append(c.DenyUsers, strings.Fields(val)...)
+	case "kexalgorithms":
+		c.KexAlgorithms, err = modifyList(kex.DefaultMethods(), kex.Methods(), val)
+	case "ciphers":
+		c.Ciphers, err = cipher.ApplyModifiers(cipher.DefaultCiphers(), val)
+	case "macs":
+		c.MACs, err = cipher.ApplyModifiers(cipher.DefaultMACs(), val)
+	case "hostkeyalgorithms":
+		c.HostKeyAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), hostkey.Algorithms(), val)
+	case "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes":
+		c.PubkeyAcceptedAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), hostkey.Algorithms(), val)
+	case "gssapiauthentication":
+		if err := b(&c.GSSAPIAuthentication); err != nil || !c.GSSAPIAuthentication {
+			return err
+		}
+		return fmt.Errorf("yes: %w (GSS-API is issue #11)", errUnsupported)
+	case "gssapikeyexchange":
+		if err := b(&c.GSSAPIKeyExchange); err != nil || !c.GSSAPIKeyExchange {
+			return err
+		}
+		return fmt.Errorf("yes: %w (GSS-API is issue #11)", errUnsupported)
+	case "gssapistrictacceptorcheck":
+		return b(&c.GSSAPIStrictAcceptor)
+	case "gssapicleanupcredentials":
+		return b(&c.GSSAPICleanupCreds)
+	case "allowtcpforwarding", "allowstreamlocalforwarding":
+		switch val {
+		case "yes", "all", "no", "local", "remote":
+		default:
+			return fmt.Errorf("bad value %q", val)
+		}
+		if val == "all" {
+			val = "yes"
+		}
+		if lk == "allowtcpforwarding" {
+			c.AllowTCPForwarding = val
+		} else {
+			c.AllowStreamLocal = val
+		}
+	case "allowagentforwarding":
+		return b(&c.AllowAgentForwarding)
+	case "x11forwarding":
+		if err := b(&c.X11Forwarding); err != nil || !c.X11Forwarding {
+			return err
+		}
+		c.Warnings = append(c.Warnings, where+": X11Forwarding yes: gosshd has no X11 display proxy yet; x11-req is refused")
+	case "permitopen":
+		c.PermitOpen = strings.Fields(val)
+	case "permitlisten":
+		c.PermitListen = strings.Fields(val)
+	case "gatewayports":
+		switch val {
+		case "yes", "no", "clientspecified":
+		default:
+			return fmt.Errorf("bad value %q", val)
+		}
+		c.GatewayPorts = val
+	case "subsystem":
+		name, cmd, _ := strings.Cut(val, " ")
+		cmd = strings.TrimSpace(cmd)
+		if cmd == "" {
+			return errors.New("missing command")
+		}
+		if _, dup := c.Subsystems[name]; !dup {
+			c.Subsystems[name] = cmd
+			c.SubsystemOrder = append(c.SubsystemOrder, name)
+		}
+	case "forcecommand":
+		c.ForceCommand = val
+	case "banner":
+		if val != "none" {
+			c.Banner = val
+		}
+	case "logingracetime":
+		return d(&c.LoginGraceTime)
+	case "maxauthtries":
+		return i(&c.MaxAuthTries)
+	case "maxsessions":
+		return i(&c.MaxSessions)
+	case "maxstartups":
+		var st server.Startups
+		parts := strings.Split(val, ":")
+		nums := make([]int, len(parts))
+		for k, p := range parts {
+			if nums[k], err = strconv.Atoi(p); err != nil {
+				return fmt.Errorf("bad value %q", val)
+			}
+		}
+		switch len(nums) {
+		case 1:
+			st = server.Startups{Start: nums[0], Rate: 100, Full: nums[0]}
+		case 3:
+			st = server.Startups{Start: nums[0], Rate: nums[1], Full: nums[2]}
+		default:
+			return fmt.Errorf("bad value %q", val)
+		}
+		c.MaxStartups = st
+	case "persourcemaxstartups":
+		if val == "none" {
+			c.PerSourceMaxStartups = -1
+			return nil
+		}
+		return i(&c.PerSourceMaxStartups)
+	case "clientaliveinterval":
+		return d(&c.ClientAliveInterval)
+	case "clientalivecountmax":
+		return i(&c.ClientAliveCountMax)
+	case "rekeylimit":
+		f := strings.Fields(val)
+		if f[0] != "default" && f[0] != "none" {
+			if c.RekeyBytes, err = parseSize(f[0]); err != nil {
+				return err
+			}
+		}
+		if len(f) > 1 && f[1] != "none" && f[1] != "default" {
+			c.RekeyInterval, err = parseTime(f[1])
+		}
+	case "setenv":
+		c.SetEnv = append(c.SetEnv, strings.Fields(val)...)
+	case "acceptenv":
+		c.AcceptEnv = append(c.AcceptEnv, strings.Fields(val)...)
+	case "loglevel":
+		switch strings.ToUpper(val) {
+		case "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3":
+			c.LogLevel = strings.ToUpper(val)
+		default:
+			return fmt.Errorf("bad value %q", val)
+		}
+	case "pidfile":
+		c.PidFile = val
+	default:
+		return errors.New("unknown keyword")
+	}
+	return err
+}
+
+// finish fills defaults that depend on other keywords.
+func (c *config) finish() error {
+	if len(c.Ports) == 0 {
+		c.Ports = []int{22}
+	}
+	if len(c.HostKeys) == 0 {
+		c.HostKeys = []string{"/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key"}
+	}
+	if len(c.AuthorizedKeysFiles) == 0 {
+		c.AuthorizedKeysFiles = []string{".ssh/authorized_keys", ".ssh/authorized_keys2"}
+	}
+	if !c.set["passwordauthentication"] && !c.UsePAM {
+		c.PasswordAuthentication = false
+	}
+	if !c.set["kbdinteractiveauthentication"] && !c.set["challengeresponseauthentication"] && !c.UsePAM {
+		c.KbdInteractiveAuth = false
+	}
+	if (c.PasswordAuthentication || c.KbdInteractiveAuth) && !c.UsePAM {
+		return errors.New("PasswordAuthentication and KbdInteractiveAuthentication need UsePAM yes in gosshd (it has no crypt(3) of its own)")
+	}
+	return nil
+}
+
+// dump writes the effective configuration as sshd -T does: lower-case
+// keywords, one per line.
+func (c *config) dump(w io.Writer) {
+	yn := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	p := func(k string, v any) { fmt.Fprintf(w, "%s %v\n", k, v) }
+	for _, port := range c.Ports {
+		p("port", port)
+	}
+	for _, a := range c.ListenAddresses {
+		p("listenaddress", a)
+	}
+	for _, h := range c.HostKeys {
+		p("hostkey", h)
+	}
+	p("authorizedkeysfile", strings.Join(c.AuthorizedKeysFiles, " "))
+	p("authorizedprincipalsfile", orNone(c.AuthorizedPrincipalsFile))
+	p("trustedusercakeys", orNone(c.TrustedUserCAKeys))
+	p("pubkeyauthentication", yn(c.PubkeyAuthentication))
+	p("passwordauthentication", yn(c.PasswordAuthentication))
+	p("kbdinteractiveauthentication", yn(c.KbdInteractiveAuth))
+	p("authenticationmethods", orAny(c.AuthenticationMethods))
+	p("usepam", yn(c.UsePAM))
+	p("permitrootlogin", c.PermitRootLogin)
+	if len(c.AllowUsers) > 0 {
+		p("allowusers", strings.Join(c.AllowUsers, " "))
+	}
+	if len(c.DenyUsers) > 0 {
+		p("denyusers", strings.Join(c.DenyUsers, " "))
+	}
+	p("kexalgorithms", strings.Join(orList(c.KexAlgorithms, kex.DefaultMethods()), ","))
+	p("ciphers", strings.Join(orList(c.Ciphers, cipher.DefaultCiphers()), ","))
+	p("macs", strings.Join(orList(c.MACs, cipher.DefaultMACs()), ","))
+	p("hostkeyalgorithms", strings.Join(orList(c.HostKeyAlgorithms, hostkey.DefaultAlgorithms()), ","))
+	p("pubkeyacceptedalgorithms", strings.Join(orList(c.PubkeyAcceptedAlgorithms, hostkey.DefaultAlgorithms()), ","))
+	p("gssapiauthentication", yn(c.GSSAPIAuthentication))
+	p("gssapikeyexchange", yn(c.GSSAPIKeyExchange))
+	p("gssapistrictacceptorcheck", yn(c.GSSAPIStrictAcceptor))
+	p("gssapicleanupcredentials", yn(c.GSSAPICleanupCreds))
+	p("allowtcpforwarding", c.AllowTCPForwarding)
+	p("allowstreamlocalforwarding", c.AllowStreamLocal)
+	p("allowagentforwarding", yn(c.AllowAgentForwarding))
+	p("x11forwarding", yn(c.X11Forwarding))
+	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
+	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))
+	p("gatewayports", c.GatewayPorts)
+	for _, n := range c.SubsystemOrder {
+		p("subsystem", n+" "+c.Subsystems[n])
+	}
+	if c.ForceCommand != "" {
+		p("forcecommand", c.ForceCommand)
+	}
+	p("banner", orNone(c.Banner))
+	p("logingracetime", int(c.LoginGraceTime/time.Second))
+	p("maxauthtries", c.MaxAuthTries)
+	p("maxsessions", c.MaxSessions)
+	p("maxstartups", fmt.Sprintf("%d:%d:%d", c.MaxStartups.Start, c.MaxStartups.Rate, c.MaxStartups.Full))
+	p("persourcemaxstartups", c.PerSourceMaxStartups)
+	p("clientaliveinterval", int(c.ClientAliveInterval/time.Second))
+	p("clientalivecountmax", c.ClientAliveCountMax)
+	p("rekeylimit", fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second)))
+	for _, e := range c.SetEnv {
+		p("setenv", e)
+	}
+	for _, e := range c.AcceptEnv {
+		p("acceptenv", e)
+	}
+	p("loglevel", c.LogLevel)
+	p("pidfile", c.PidFile)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
+}
+
+func orList(l, def []string) []string {
+	if l == nil {
+		return def
+	}
+	return l
+}

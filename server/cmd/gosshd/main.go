@@ -1,0 +1,390 @@
+// Command gosshd is an SSH server that reads an sshd_config-style file,
+// built on package server. Its flags are sshd(8)'s:
+//
+//	gosshd [-DdeTt] [-f config_file] [-h host_key_file] [-o option] [-p port]
+//
+// See docs/gosshd.md for the keywords it supports and how it differs
+// from sshd.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"log/syslog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pkg/sftp"
+
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server"
+)
+
+// multiFlag collects repeated flags (-o, -p, -h).
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gosshd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var opts, ports, hostKeys multiFlag
+	noDetach := fs.Bool("D", false, "do not detach (gosshd never detaches)")
+	debug := fs.Bool("d", false, "debug mode: LogLevel DEBUG1, log to stderr")
+	toStderr := fs.Bool("e", false, "log to stderr instead of syslog")
+	file := fs.String("f", "/etc/ssh/sshd_config", "configuration file")
+	test := fs.Bool("t", false, "check the configuration and host keys, then exit")
+	dump := fs.Bool("T", false, "print the effective configuration, then exit")
+	internalSFTP := fs.Bool("internal-sftp", false, "(internal) serve SFTP on stdin/stdout")
+	fs.Var(&opts, "o", "Keyword=value, as in the configuration file")
+	fs.Var(&ports, "p", "port to listen on (repeatable)")
+	fs.Var(&hostKeys, "h", "host key file (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return 255
+	}
+	_ = noDetach
+	if *internalSFTP {
+		return serveSFTP()
+	}
+	for _, p := range ports {
+		opts = append(opts, "Port="+p)
+	}
+	for _, h := range hostKeys {
+		opts = append(opts, "HostKey="+h)
+	}
+	if *debug {
+		opts = append(opts, "LogLevel=DEBUG1")
+		*toStderr = true
+	}
+	cfg, err := loadConfig(*file, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "gosshd: %v\n", err)
+		return 255
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "gosshd: %s\n", w)
+	}
+	keys, err := loadHostKeys(cfg.HostKeys, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "gosshd: %v\n", err)
+		return 1
+	}
+	if *dump {
+		cfg.dump(stdout)
+		return 0
+	}
+	srv, err := newServer(cfg, keys, logger(cfg.LogLevel, *toStderr, stderr))
+	if err != nil {
+		fmt.Fprintf(stderr, "gosshd: %v\n", err)
+		return 1
+	}
+	if *test {
+		return 0
+	}
+	return serve(srv, cfg, stderr)
+}
+
+// loadHostKeys reads the HostKey files; like sshd it skips unreadable
+// ones and fails only when none is usable.
+func loadHostKeys(files []string, stderr io.Writer) ([]hostkey.Signer, error) {
+	var keys []hostkey.Signer
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: Unable to load host key: %s\n", f)
+			continue
+		}
+		k, err := hostkey.ParsePrivateKey(data, nil)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: Unable to load host key %s: %v\n", f, err)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no hostkeys available -- exiting")
+	}
+	return keys, nil
+}
+
+// newServer builds the server.Server for cfg.
+func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Server, error) {
+	root := os.Geteuid() == 0
+	pol := &policy{cfg: cfg, root: root}
+	if !root {
+		if u, err := lookupAccount(currentUser()); err == nil {
+			pol.self = u
+		}
+	}
+	cas, err := loadCAs(cfg.TrustedUserCAKeys)
+	if err != nil {
+		return nil, err
+	}
+	pol.cas = cas
+	if cfg.Banner != "" {
+		b, err := os.ReadFile(cfg.Banner)
+		if err != nil {
+			return nil, err
+		}
+		pol.banner = string(b)
+	}
+	auth, err := pol.authConfig()
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	ss := &sessions{cfg: cfg, root: root, self: self}
+	srv := &server.Server{
+		HostKeys:             keys,
+		Auth:                 auth,
+		KexAlgorithms:        cfg.KexAlgorithms,
+		Ciphers:              cfg.Ciphers,
+		MACs:                 cfg.MACs,
+		HostKeyAlgorithms:    cfg.HostKeyAlgorithms,
+		RekeyBytes:           cfg.RekeyBytes,
+		RekeyInterval:        cfg.RekeyInterval,
+		LoginGraceTime:       cfg.LoginGraceTime,
+		MaxStartups:          cfg.MaxStartups,
+		PerSourceMaxStartups: cfg.PerSourceMaxStartups,
+		MaxSessions:          cfg.MaxSessions,
+		ClientAliveInterval:  cfg.ClientAliveInterval,
+		ClientAliveCountMax:  cfg.ClientAliveCountMax,
+		Handler:              ss.serve,
+		Subsystems:           map[string]server.SessionHandler{},
+		GatewayPorts:         cfg.GatewayPorts == "yes",
+		AcceptEnv:            ss.acceptEnv,
+		Logger:               log,
+	}
+	if cfg.LoginGraceTime == 0 {
+		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd
+	}
+	for name := range cfg.Subsystems {
+		srv.Subsystems[name] = ss.serve
+	}
+	if cfg.AllowTCPForwarding == "yes" || cfg.AllowTCPForwarding == "local" {
+		srv.PermitOpen = func(_ *server.Conn, host string, port uint32) bool {
+			return permitted(cfg.PermitOpen, host, port, true)
+		}
+	}
+	if cfg.AllowTCPForwarding == "yes" || cfg.AllowTCPForwarding == "remote" {
+		srv.PermitListen = func(_ *server.Conn, host string, port uint32) bool {
+			if port != 0 && port < 1024 && !root {
+				return false
+			}
+			return permitted(cfg.PermitListen, host, port, false)
+		}
+	}
+	if cfg.AllowStreamLocal == "yes" || cfg.AllowStreamLocal == "local" || cfg.AllowStreamLocal == "remote" {
+		srv.PermitStreamLocal = func(*server.Conn, string) bool { return !root }
+	}
+	if cfg.AllowAgentForwarding {
+		srv.AgentForwarding = func(*server.Conn) bool { return true }
+		srv.AgentSocketOwner = func(c *server.Conn) (int, int, bool) {
+			a, err := lookupAccount(c.User())
+			if err != nil || !root {
+				return 0, 0, false
+			}
+			return int(a.UID), int(a.GID), true
+		}
+	}
+	srv.GlobalRequest = func(*server.Conn, *connection.GlobalRequest) (bool, []byte) { return false, nil }
+	return srv, nil
+}
+
+// permitted applies PermitOpen / PermitListen entries ("any", "none",
+// host:port with * wildcards; for PermitListen also a bare port).
+func permitted(entries []string, host string, port uint32, open bool) bool {
+	if len(entries) == 0 {
+		return true
+	}
+	for _, e := range entries {
+		switch e {
+		case "any":
+			return true
+		case "none":
+			return false
+		}
+		h, p, err := net.SplitHostPort(e)
+		if err != nil {
+			if open {
+				continue
+			}
+			h, p = "*", e
+		}
+		if (h == "*" || h == host || (!open && h == "localhost" && (host == "" || host == "localhost" || host == "127.0.0.1"))) &&
+			(p == "*" || p == strconv.Itoa(int(port))) {
+			return true
+		}
+	}
+	return false
+}
+
+func currentUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		if a, err := lookupAccount(u); err == nil && int(a.UID) == os.Geteuid() {
+			return u
+		}
+	}
+	f, err := os.ReadFile("/etc/passwd")
+	if err == nil {
+		for _, line := range strings.Split(string(f), "\n") {
+			fields := strings.Split(line, ":")
+			if len(fields) > 2 && fields[2] == strconv.Itoa(os.Geteuid()) {
+				return fields[0]
+			}
+		}
+	}
+	return ""
+}
+
+// serve listens on every ListenAddress × Port and runs until SIGTERM or
+// SIGINT, then shuts down, giving live connections 10 s.
+func serve(srv *server.Server, cfg *config, stderr io.Writer) int {
+	var addrs []string
+	if len(cfg.ListenAddresses) == 0 {
+		for _, p := range cfg.Ports {
+			addrs = append(addrs, net.JoinHostPort("", strconv.Itoa(p)))
+		}
+	} else {
+		for _, a := range cfg.ListenAddresses {
+			if _, _, err := net.SplitHostPort(a); err == nil {
+				addrs = append(addrs, a)
+				continue
+			}
+			for _, p := range cfg.Ports {
+				addrs = append(addrs, net.JoinHostPort(strings.Trim(a, "[]"), strconv.Itoa(p)))
+			}
+		}
+	}
+	var ls []net.Listener
+	for _, a := range addrs {
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: Bind to %s failed: %v\n", a, err)
+			continue
+		}
+		srv.Logger.Info(fmt.Sprintf("Server listening on %s.", l.Addr()))
+		ls = append(ls, l)
+	}
+	if len(ls) == 0 {
+		fmt.Fprintln(stderr, "gosshd: Cannot bind any address.")
+		return 255
+	}
+	if cfg.PidFile != "" && cfg.PidFile != "none" {
+		if err := os.WriteFile(cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err == nil {
+			defer os.Remove(cfg.PidFile)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	var wg sync.WaitGroup
+	for _, l := range ls {
+		wg.Go(func() { srv.Serve(context.Background(), l) })
+	}
+	<-ctx.Done()
+	srv.Logger.Info("Received signal; terminating.")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	wg.Wait()
+	return 0
+}
+
+// serveSFTP is internal-sftp: an SFTP server (pkg/sftp) on stdin and
+// stdout, run by a session as the user.
+func serveSFTP() int {
+	rw := struct {
+		io.Reader
+		io.WriteCloser
+	}{os.Stdin, os.Stdout}
+	wd, _ := os.Getwd()
+	s, err := sftp.NewServer(rw, sftp.WithServerWorkingDirectory(wd))
+	if err != nil {
+		return 1
+	}
+	if err := s.Serve(); err != nil && !errors.Is(err, io.EOF) {
+		return 1
+	}
+	return 0
+}
+
+// sshdHandler writes records the way sshd logs: the message is the log
+// line; debug records of the layers are shown at DEBUG2 and DEBUG3.
+type sshdHandler struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	syslog *syslog.Writer
+	level  string
+}
+
+func logger(level string, toStderr bool, stderr io.Writer) *slog.Logger {
+	h := &sshdHandler{mu: &sync.Mutex{}, w: stderr, level: level}
+	if !toStderr {
+		if w, err := syslog.New(syslog.LOG_AUTH|syslog.LOG_INFO, "gosshd"); err == nil {
+			h.syslog = w
+		}
+	}
+	return slog.New(h)
+}
+
+func (h *sshdHandler) Enabled(_ context.Context, l slog.Level) bool {
+	switch h.level {
+	case "QUIET", "FATAL":
+		return false
+	case "ERROR":
+		return l >= slog.LevelError
+	case "INFO", "VERBOSE":
+		return l >= slog.LevelInfo
+	}
+	return true
+}
+
+func (h *sshdHandler) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	if r.Level < slog.LevelInfo {
+		if !strings.HasPrefix(msg, "debug1: ") {
+			if h.level != "DEBUG2" && h.level != "DEBUG3" {
+				return nil
+			}
+			var b strings.Builder
+			b.WriteString("debug2: " + msg)
+			r.Attrs(func(a slog.Attr) bool {
+				fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+				return true
+			})
+			msg = b.String()
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.syslog != nil {
+		if r.Level < slog.LevelInfo {
+			return h.syslog.Debug(msg)
+		}
+		return h.syslog.Info(msg)
+	}
+	_, err := fmt.Fprintln(h.w, msg)
+	return err
+}
+
+func (h *sshdHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *sshdHandler) WithGroup(string) slog.Handler      { return h }

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/creack/pty"
+
+	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/wire"
+)
+
+var signalsByName = map[string]syscall.Signal{
+	wire.SignalABRT: syscall.SIGABRT, wire.SignalALRM: syscall.SIGALRM, wire.SignalFPE: syscall.SIGFPE,
+	wire.SignalHUP: syscall.SIGHUP, wire.SignalILL: syscall.SIGILL, wire.SignalINT: syscall.SIGINT,
+	wire.SignalKILL: syscall.SIGKILL, wire.SignalPIPE: syscall.SIGPIPE, wire.SignalQUIT: syscall.SIGQUIT,
+	wire.SignalSEGV: syscall.SIGSEGV, wire.SignalTERM: syscall.SIGTERM, wire.SignalUSR1: syscall.SIGUSR1,
+	wire.SignalUSR2: syscall.SIGUSR2,
+}
+
+func signalName(sig syscall.Signal) string {
+	for n, s := range signalsByName {
+		if s == sig {
+			return n
+		}
+	}
+	return fmt.Sprintf("SIG%d", int(sig))
+}
+
+// sessions runs session channels as the authenticated user.
+type sessions struct {
+	cfg  *config
+	root bool
+	self string // os.Executable, for internal-sftp
+}
+
+func (ss *sessions) acceptEnv(name, _ string) bool {
+	for _, pat := range ss.cfg.AcceptEnv {
+		if ok, _ := path.Match(pat, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// environ builds the session's environment as sshd does.
+func (ss *sessions) environ(s *server.Session, a *account, tty string) []string {
+	raddr, rport := splitAddr(s.Conn().RemoteAddr())
+	laddr, lport := splitAddr(s.Conn().LocalAddr())
+	pathVar := "/usr/local/bin:/usr/bin:/bin:/usr/games"
+	if a.UID == 0 {
+		pathVar = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	env := []string{
+		"HOME=" + a.Home, "USER=" + a.Name, "LOGNAME=" + a.Name, "SHELL=" + a.Shell, "PATH=" + pathVar,
+		"MAIL=/var/mail/" + a.Name,
+		fmt.Sprintf("SSH_CLIENT=%s %d %d", raddr, rport, lport),
+		fmt.Sprintf("SSH_CONNECTION=%s %d %s %d", raddr, rport, laddr, lport),
+	}
+	if tty != "" {
+		env = append(env, "SSH_TTY="+tty)
+	}
+	if p, ok := s.Pty(); ok {
+		env = append(env, "TERM="+p.Term)
+	}
+	if raw := s.RawCommand(); raw != "" {
+		env = append(env, "SSH_ORIGINAL_COMMAND="+raw)
+	}
+	if sock := s.AgentSocket(); sock != "" {
+		env = append(env, "SSH_AUTH_SOCK="+sock)
+	}
+	env = append(env, ss.cfg.SetEnv...)
+	return append(env, s.Environ()...)
+}
+
+func splitAddr(a net.Addr) (string, int) {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String(), ta.Port
+	}
+	return a.String(), 0
+}
+
+// command picks what to run: a subsystem's program (internal-sftp is
+// this binary in its sftp mode), the command through the user's shell,
+// or the login shell.
+func (ss *sessions) command(s *server.Session, a *account) (*exec.Cmd, error) {
+	switch s.Kind() {
+	case server.KindSubsystem:
+		prog, ok := ss.cfg.Subsystems[s.Subsystem()]
+		if !ok {
+			return nil, fmt.Errorf("subsystem %q not configured", s.Subsystem())
+		}
+		if prog == "internal-sftp" || strings.HasPrefix(prog, "internal-sftp ") {
+			return exec.Command(ss.self, "-internal-sftp"), nil
+		}
+		return exec.Command(a.Shell, "-c", prog), nil
+	case server.KindExec:
+		cmd := s.Command()
+		if name, ok := ss.cfg.Subsystems["sftp"]; ok && cmd == "internal-sftp" && name == "internal-sftp" {
+			return exec.Command(ss.self, "-internal-sftp"), nil
+		}
+		return exec.Command(a.Shell, "-c", cmd), nil
+	}
+	c := exec.Command(a.Shell)
+	c.Args[0] = "-" + filepath.Base(a.Shell) // a login shell
+	return c, nil
+}
+
+// serve is the server.SessionHandler.
+func (ss *sessions) serve(ctx context.Context, s *server.Session) {
+	a, err := lookupAccount(s.User())
+	if err != nil {
+		io.WriteString(s.Stderr(), "gosshd: no such user\n")
+		s.Exit(1)
+		return
+	}
+	cmd, err := ss.command(s, a)
+	if err != nil {
+		io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
+		s.Exit(1)
+		return
+	}
+	var extraEnv []string
+	if ss.cfg.ForceCommand != "" {
+		// sshd_config ForceCommand wins over authorized_keys command=,
+		// as in sshd.
+		orig := s.Command()
+		if s.Kind() == server.KindSubsystem {
+			orig = s.Subsystem()
+		}
+		if s.RawCommand() != "" {
+			orig = s.RawCommand()
+		}
+		if orig != "" {
+			extraEnv = append(extraEnv, "SSH_ORIGINAL_COMMAND="+orig)
+		}
+		cmd = exec.Command(a.Shell, "-c", ss.cfg.ForceCommand)
+		if ss.cfg.ForceCommand == "internal-sftp" {
+			cmd = exec.Command(ss.self, "-internal-sftp")
+		}
+	}
+	cmd.Dir = a.Home
+	if _, err := os.Stat(a.Home); err != nil {
+		cmd.Dir = "/"
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if ss.root && a.UID != 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: a.UID, Gid: a.GID, Groups: a.Groups}
+	}
+	if _, ok := s.Pty(); ok && s.Kind() != server.KindSubsystem {
+		ss.runPty(ctx, s, a, cmd, extraEnv)
+		return
+	}
+	cmd.Env = append(ss.environ(s, a, ""), extraEnv...)
+	ss.runPipes(ctx, s, cmd)
+}
+
+func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.Cmd) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		s.Exit(1)
+		return
+	}
+	cmd.Stdout = s
+	cmd.Stderr = s.Stderr()
+	if err := cmd.Start(); err != nil {
+		io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
+		s.Exit(127)
+		return
+	}
+	s.NotifySignal(func(name string) {
+		if sig, ok := signalsByName[name]; ok {
+			cmd.Process.Signal(sig)
+		}
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		io.Copy(stdin, s)
+		stdin.Close()
+	})
+	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
+	err = cmd.Wait()
+	stop()
+	ss.exit(s, cmd, err)
+	s.Channel().Close() // ends the stdin copy
+	wg.Wait()
+}
+
+func (ss *sessions) exit(s *server.Session, cmd *exec.Cmd, err error) {
+	st := cmd.ProcessState
+	if st == nil {
+		s.Exit(255)
+		return
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		s.ExitSignal(signalName(ws.Signal()), ws.CoreDump(), "")
+		return
+	}
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		s.Exit(255)
+		return
+	}
+	s.Exit(uint32(st.ExitCode()))
+}
+
+func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, cmd *exec.Cmd, extraEnv []string) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		io.WriteString(s.Stderr(), "gosshd: no pty: "+err.Error()+"\n")
+		s.Exit(1)
+		return
+	}
+	defer ptmx.Close()
+	if ss.root {
+		os.Chown(tty.Name(), int(a.UID), int(a.GID))
+		os.Chmod(tty.Name(), 0o620)
+	}
+	p, _ := s.Pty()
+	setSize := func(w wire.WindowChange) {
+		pty.Setsize(ptmx, &pty.Winsize{Rows: uint16(w.Rows), Cols: uint16(w.Columns), X: uint16(w.WidthPixels), Y: uint16(w.HeightPixels)})
+	}
+	setSize(p.Window)
+	s.NotifyWindowChange(setSize)
+	cmd.Env = append(ss.environ(s, a, tty.Name()), extraEnv...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	// The tty becomes the controlling terminal of the new session
+	// (Setsid + Setctty on the child's fd 0).
+	cmd.SysProcAttr.Setctty = true
+	cmd.SysProcAttr.Ctty = 0
+	if err := cmd.Start(); err != nil {
+		tty.Close()
+		io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
+		s.Exit(127)
+		return
+	}
+	tty.Close()
+	s.NotifySignal(func(name string) {
+		if sig, ok := signalsByName[name]; ok {
+			cmd.Process.Signal(sig)
+		}
+	})
+	var wg sync.WaitGroup
+	wg.Go(func() { io.Copy(ptmx, s) })
+	out := make(chan struct{})
+	go func() { io.Copy(s, ptmx); close(out) }()
+	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
+	err = cmd.Wait()
+	stop()
+	<-out // the pty reports EIO once the last holder of the tty is gone
+	ss.exit(s, cmd, err)
+	s.Channel().Close()
+	wg.Wait()
+}
