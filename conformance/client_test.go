@@ -1096,3 +1096,112 @@ func clAuthorizedBlob(b testing.TB, pubFile []byte) []byte {
 	}
 	return k.Marshal()
 }
+
+// TestClientAgainstParamiko runs the client facade against paramiko
+// 2.12's server (testdata/client/paramiko_server.py): password auth,
+// exit status, stderr, a 1 MiB echo, direct-tcpip, tcpip-forward with a
+// forwarded channel, keepalive, IGNORE and a rekey.
+func TestClientAgainstParamiko(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
+		t.Skipf("paramiko not available: %v", err)
+	}
+	dir := t.TempDir()
+	hostKeyPath := filepath.Join(dir, "host_ed25519")
+	sshdtest.GenerateKey(t, "ed25519", hostKeyPath, "")
+	hostPub, _ := os.ReadFile(hostKeyPath + ".pub")
+	port, err := sshdtest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, "testdata/client/paramiko_server.py", strconv.Itoa(port), hostKeyPath)
+	cmd.WaitDelay = 2 * time.Second
+	var serr bytes.Buffer
+	cmd.Stderr = &serr
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	line := make([]byte, len("listening\n"))
+	if _, err := io.ReadFull(stdout, line); err != nil {
+		t.Fatalf("paramiko server did not start: %v\n%s", err, serr.String())
+	}
+	kh := filepath.Join(dir, "known_hosts")
+	k, _, _ := hostkey.ParsePublicKeyFile(hostPub)
+	os.WriteFile(kh, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", port)}, k, false), 0o600)
+	c, err := client.Dial(ctx, "tcp", "127.0.0.1:"+strconv.Itoa(port), &client.Config{
+		User: "alice", Auth: []userauth.Method{userauth.StaticPassword("secret")},
+		UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, serr.String())
+	}
+	defer c.Close()
+	if !strings.Contains(c.ServerVersion(), "paramiko") {
+		t.Errorf("server version %q", c.ServerVersion())
+	}
+	t.Run("exec", func(t *testing.T) {
+		if _, _, err := clRun(t, c, "exit 0", nil); err != nil {
+			t.Error(err)
+		}
+		_, _, err := clRun(t, c, "exit 9", nil)
+		var ee *client.ExitError
+		if !errors.As(err, &ee) || ee.Status != 9 {
+			t.Errorf("exit 9: %v", err)
+		}
+		out, errOut, err := clRun(t, c, "stderr oops", nil)
+		if err != nil || string(out) != "out" || string(errOut) != "oops" {
+			t.Errorf("stderr: %q %q %v", out, errOut, err)
+		}
+		data := make([]byte, 1<<20)
+		rand.Read(data)
+		out, _, err = clRun(t, c, "echo", data)
+		if err != nil || !bytes.Equal(out, data) {
+			t.Errorf("echo: %d bytes, %v", len(out), err)
+		}
+	})
+	t.Run("direct-tcpip", func(t *testing.T) {
+		echo := clEcho(t, "tcp", "127.0.0.1:0")
+		conn, err := c.Dial(ctx, "tcp", echo.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		clPing(t, conn, "via paramiko")
+	})
+	t.Run("tcpip-forward", func(t *testing.T) {
+		l, err := c.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		if l.Addr().String() != "127.0.0.1:4242" {
+			t.Errorf("bound %v", l.Addr())
+		}
+		conn, err := l.(*client.Listener).AcceptContext(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(conn)
+		conn.Close()
+		if string(got) != "hello-forward" {
+			t.Errorf("forwarded channel said %q", got)
+		}
+	})
+	t.Run("transport", func(t *testing.T) {
+		if err := c.SendIgnore(8); err != nil {
+			t.Error(err)
+		}
+		if err := c.Keepalive(ctx); err != nil {
+			t.Error(err)
+		}
+		if err := c.Rekey(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := clRun(t, c, "exit 0", nil); err != nil {
+			t.Errorf("after rekey: %v", err)
+		}
+	})
+}
