@@ -507,3 +507,52 @@ func TestSignalSent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCancelEverything covers the remaining blocking calls: each waits
+// for an answer the server (whose answers are dropped) never sends, and
+// must return ctx's error.
+func TestCancelEverything(t *testing.T) {
+	s := startXServer(t)
+	c := dial(t, s, s.config(t))
+	bg := context.Background()
+	sess, err := c.NewSession(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	s.stall.Store(true)
+	calls := map[string]func(ctx context.Context) error{
+		"Dial":        func(ctx context.Context) error { _, err := c.Dial(ctx, "tcp", l.Addr().String()); return err },
+		"Listen":      func(ctx context.Context) error { _, err := c.Listen(ctx, "tcp", "127.0.0.1:0"); return err },
+		"Listen unix": func(ctx context.Context) error { _, err := c.Listen(ctx, "unix", "/tmp/x.sock"); return err },
+		"Keepalive":   c.Keepalive,
+		"Rekey":       c.Rekey,
+		"SFTP":        func(ctx context.Context) error { _, err := c.SFTP(ctx); return err },
+		"DialClient": func(ctx context.Context) error {
+			_, err := c.DialClient(ctx, l.Addr().String(), &client.Config{StrictHostKeyChecking: client.StrictOff})
+			return err
+		},
+		"RequestPty": func(ctx context.Context) error { return sess.RequestPty(ctx, "xterm", 24, 80, nil) },
+		"Setenv":     func(ctx context.Context) error { return sess.Setenv(ctx, "A", "b") },
+		"Start":      func(ctx context.Context) error { return sess.Start(ctx, "exit 0") },
+		"AcceptChannel": func(ctx context.Context) error {
+			_, err := c.AcceptChannel(ctx)
+			return err
+		},
+		"Wait": c.Wait,
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(bg, 50*time.Millisecond)
+			defer cancel()
+			if err := call(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("got %v", err)
+			}
+		})
+	}
+}
