@@ -515,11 +515,16 @@ func TestCancelEverything(t *testing.T) {
 	s := startXServer(t)
 	c := dial(t, s, s.config(t))
 	bg := context.Background()
-	sess, err := c.NewSession(bg)
-	if err != nil {
-		t.Fatal(err)
+	// One session per session call: a cancelled Start closes its channel.
+	var sessions [3]*client.Session
+	for i := range sessions {
+		s, err := c.NewSession(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		sessions[i] = s
 	}
-	defer sess.Close()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -537,9 +542,9 @@ func TestCancelEverything(t *testing.T) {
 			_, err := c.DialClient(ctx, l.Addr().String(), &client.Config{StrictHostKeyChecking: client.StrictOff})
 			return err
 		},
-		"RequestPty": func(ctx context.Context) error { return sess.RequestPty(ctx, "xterm", 24, 80, nil) },
-		"Setenv":     func(ctx context.Context) error { return sess.Setenv(ctx, "A", "b") },
-		"Start":      func(ctx context.Context) error { return sess.Start(ctx, "exit 0") },
+		"RequestPty": func(ctx context.Context) error { return sessions[0].RequestPty(ctx, "xterm", 24, 80, nil) },
+		"Setenv":     func(ctx context.Context) error { return sessions[1].Setenv(ctx, "A", "b") },
+		"Start":      func(ctx context.Context) error { return sessions[2].Start(ctx, "exit 0") },
 		"AcceptChannel": func(ctx context.Context) error {
 			_, err := c.AcceptChannel(ctx)
 			return err
