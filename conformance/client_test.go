@@ -1205,3 +1205,32 @@ func TestClientAgainstParamiko(t *testing.T) {
 		}
 	})
 }
+
+// TestGosshPtyAgainstSSHD runs gossh without a command inside script(1),
+// which gives it a terminal: gossh must allocate a pty (RequestTTY auto),
+// return the shell's exit status and restore the local terminal modes.
+func TestGosshPtyAgainstSSHD(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) not installed")
+	}
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	dir := t.TempDir()
+	args := strings.Join(e.gosshArgs(t, key, e.user+"@127.0.0.1"), " ")
+	wrapper := filepath.Join(dir, "run.sh")
+	os.WriteFile(wrapper, []byte("#!/bin/sh\nstty -g > "+dir+"/before\n"+bin+" "+args+"\nrc=$?\nstty -g > "+dir+"/after\n"+
+		"cmp -s "+dir+"/before "+dir+"/after && echo TERMINAL-RESTORED\nexit $rc\n"), 0o700)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "script", "-qec", wrapper, "/dev/null")
+	cmd.Stdin = strings.NewReader("tty\nexit 3\n")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Errorf("exit: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "/dev/pts/") || !strings.Contains(string(out), "TERMINAL-RESTORED") {
+		t.Errorf("output:\n%s", out)
+	}
+}
