@@ -441,6 +441,15 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		case errors.Is(err, userauth.ErrMaxAuthTries):
 			lg.Info(fmt.Sprintf("Disconnecting authenticating user %s %s port %d: Too many authentication failures [preauth]", sc.user, raddr, rport))
 			s.limits.penalize(src, penaltyAuthFail)
+		case t == nil:
+			var ne *kex.NegotiationError
+			if errors.As(err, &ne) {
+				lg.Info(fmt.Sprintf("Unable to negotiate with %s port %d: no matching %s found. Their offer: %s [preauth]",
+					raddr, rport, ne.Category, wire.Sanitize(strings.Join(ne.Client, ","))), "err", err)
+			} else {
+				lg.Info(fmt.Sprintf("Connection closed by %s port %d [preauth]", raddr, rport), "err", err)
+			}
+			s.limits.penalize(src, penaltyNoAuth)
 		case sc.user == "":
 			lg.Debug(fmt.Sprintf("Connection closed by %s port %d [preauth]", raddr, rport), "err", err)
 			s.limits.penalize(src, penaltyNoAuth)

@@ -304,6 +304,20 @@ func modifyList(defaults, all []string, spec string) ([]string, error) {
 	return out, nil
 }
 
+// allKeyAlgorithms lists every public key algorithm name hostkey knows:
+// the key types, the RSA SHA-2 signature algorithms and the certificate
+// forms of each.
+func allKeyAlgorithms() []string {
+	base := append(hostkey.Algorithms(), hostkey.RSASHA256, hostkey.RSASHA512)
+	out := slices.Clone(base)
+	for _, a := range base {
+		if c := hostkey.CertAlgorithm(a); c != "" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // apply sets one keyword.
 func (c *config) apply(kw, val, file string, line int) (err error) {
 	lk := strings.ToLower(kw)
@@ -389,9 +403,9 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "macs":
 		c.MACs, err = cipher.ApplyModifiers(cipher.DefaultMACs(), val)
 	case "hostkeyalgorithms":
-		c.HostKeyAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), hostkey.Algorithms(), val)
+		c.HostKeyAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes":
-		c.PubkeyAcceptedAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), hostkey.Algorithms(), val)
+		c.PubkeyAcceptedAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "gssapiauthentication":
 		if err := b(&c.GSSAPIAuthentication); err != nil || !c.GSSAPIAuthentication {
 			return err

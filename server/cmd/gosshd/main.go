@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,6 +161,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		Ciphers:              cfg.Ciphers,
 		MACs:                 cfg.MACs,
 		HostKeyAlgorithms:    cfg.HostKeyAlgorithms,
+		AllowSHA1HostKey:     slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA),
 		RekeyBytes:           cfg.RekeyBytes,
 		RekeyInterval:        cfg.RekeyInterval,
 		LoginGraceTime:       cfg.LoginGraceTime,
@@ -173,6 +175,11 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		GatewayPorts:         cfg.GatewayPorts == "yes",
 		AcceptEnv:            ss.acceptEnv,
 		Logger:               log,
+	}
+	for _, k := range keys {
+		if cs, ok := k.(*hostkey.CryptoSigner); ok {
+			cs.AllowSHA1 = srv.AllowSHA1HostKey
+		}
 	}
 	if cfg.LoginGraceTime == 0 {
 		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd
