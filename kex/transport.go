@@ -92,6 +92,14 @@ type Config struct {
 	// means cipher.DefaultCiphers and cipher.DefaultMACs.
 	Ciphers, MACs []string
 
+	// Compression is the compression preference for both directions
+	// (RFC 4253, Section 6.2); nil means "none" only. packet implements
+	// "zlib" and "zlib@openssh.com"; the latter starts after user
+	// authentication on its own (packet.Conn.EnableDelayedCompression).
+	// OpenSSH's Compression=yes corresponds to
+	// {"zlib@openssh.com", "zlib", "none"} on a client.
+	Compression []string
+
 	// HostKeys are the server's host keys.
 	HostKeys []HostKey
 
@@ -387,8 +395,11 @@ func (t *Transport) buildInit() (*wire.KexInit, error) {
 	}
 	m.CiphersClientServer, m.CiphersServerClient = ciphers, ciphers
 	m.MACsClientServer, m.MACsServerClient = macs, macs
-	none := []string{"none"}
-	m.CompressionClientServer, m.CompressionServerClient = none, none
+	comp := t.cfg.Compression
+	if comp == nil {
+		comp = []string{packet.CompressionNone}
+	}
+	m.CompressionClientServer, m.CompressionServerClient = comp, comp
 	return m, nil
 }
 

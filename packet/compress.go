@@ -110,19 +110,38 @@ func (f *inflater) decompress(p []byte, limit int) ([]byte, error) {
 	return out, nil
 }
 
-// EnableDelayedCompression starts zlib@openssh.com compression in both
-// directions where it was negotiated, and makes later key changes start it
-// at once (OpenSSH PROTOCOL, Section 1.2). The server calls it right after
-// writing SSH_MSG_USERAUTH_SUCCESS, the client right after reading it; no
-// other packet may be written in between. The receive side switches at
-// once, the send side with the next packet written. It must be called from
-// the reading goroutine, between reads; it never waits for a write.
+// EnableDelayedCompression marks user authentication as done, which
+// starts zlib@openssh.com compression where it was negotiated and makes
+// later key changes start it at once (OpenSSH PROTOCOL, Section 1.2): the
+// receive side with the next packet the reading goroutine decodes, the
+// send side with the next packet written. It may be called from any
+// goroutine and is idempotent.
+//
+// A Conn calls it itself at the point the protocol defines, so a caller
+// rarely needs to: a client Conn as it decodes SSH_MSG_USERAUTH_SUCCESS,
+// and a server Conn around writing it (see writeAuthSuccessLocked). Doing
+// it here rather than in an upper layer matters because a layer above may
+// read ahead: only the Conn knows which packet comes first after SUCCESS.
 func (c *Conn) EnableDelayedCompression() {
 	if c.afterAuth.Swap(true) {
 		return
 	}
-	if c.inflate.method == CompressionDelayed && !c.inflate.on {
-		c.inflate.start()
+	c.inflatePending.Store(true)
+	c.deflatePending.Store(true)
+}
+
+// writeAuthSuccessLocked writes the server's SSH_MSG_USERAUTH_SUCCESS and
+// starts delayed compression around it: the receive side is armed before
+// the write, since the client compresses everything it sends after reading
+// SUCCESS and may answer before this goroutine runs again; the send side
+// starts after it, since SUCCESS itself goes out uncompressed. The caller
+// holds wmu.
+func (c *Conn) writeAuthSuccessLocked(payload []byte) error {
+	c.afterAuth.Store(true)
+	c.inflatePending.Store(true)
+	if err := c.writeLocked(payload); err != nil {
+		return err
 	}
 	c.deflatePending.Store(true)
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/packet/packettest"
+	"github.com/sshstack/sshstack/wire"
 )
 
 type zlibVectors struct {
@@ -308,5 +309,69 @@ func TestDeflateReadByZlib(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("python zlib: %v\n%s", err, out)
+	}
+}
+
+// TestDelayedCompressionAroundSuccess runs zlib@openssh.com the way a
+// layered stack does: the server's reader is already blocked in ReadPacket
+// (a layer above reads ahead) when another goroutine writes
+// SSH_MSG_USERAUTH_SUCCESS, and the client answers with compressed data as
+// soon as it decodes SUCCESS. Neither side calls EnableDelayedCompression:
+// the Conns switch at the points OpenSSH PROTOCOL, Section 1.2 defines.
+func TestDelayedCompressionAroundSuccess(t *testing.T) {
+	a, b := packettest.Pipe()
+	c, s := packet.NewConn(a, nil), packet.NewConn(b, &packet.Config{Server: true})
+	defer c.Close()
+	defer s.Close()
+	k := mustKeys(t, suite{cipher.AES128GCM, ""}, "compress")
+	k.Compression = packet.CompressionDelayed
+	for _, set := range []func(packet.Keys) error{c.SetWriteKeys, c.SetReadKeys, s.SetWriteKeys, s.SetReadKeys} {
+		if err := set(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	payload := append([]byte{94}, bytes.Repeat([]byte("compress me "), 2000)...)
+
+	// The server's reader waits for the client's first packet after auth.
+	type result struct {
+		p   []byte
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		p, err := s.ReadPacket()
+		got <- result{bytes.Clone(p), err}
+	}()
+	before := s.WriteCounters().Bytes
+	if err := s.WritePacket([]byte{byte(wire.MsgUserauthSuccess)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.WriteCounters().Bytes - before; n < 16 {
+		t.Fatalf("SUCCESS took %d wire bytes", n)
+	}
+	if p, err := c.ReadPacket(); err != nil || wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
+		t.Fatalf("client read %v, %v; want USERAUTH_SUCCESS", p, err)
+	}
+	cBefore := c.WriteCounters().Bytes
+	if err := c.WritePacket(payload); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.WriteCounters().Bytes - cBefore; n > uint64(len(payload))/10 {
+		t.Errorf("client did not compress after SUCCESS: %d wire bytes for %d", n, len(payload))
+	}
+	r := <-got
+	if r.err != nil || !bytes.Equal(r.p, payload) {
+		t.Fatalf("server read %d bytes, %v", len(r.p), r.err)
+	}
+	// And the server compresses what it sends after SUCCESS.
+	sBefore := s.WriteCounters().Bytes
+	if err := s.WritePacket(payload); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.WriteCounters().Bytes - sBefore; n > uint64(len(payload))/10 {
+		t.Errorf("server did not compress after SUCCESS: %d wire bytes for %d", n, len(payload))
+	}
+	if p, err := c.ReadPacket(); err != nil || !bytes.Equal(p, payload) {
+		t.Fatalf("client read %d bytes, %v", len(p), err)
 	}
 }

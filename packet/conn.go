@@ -110,10 +110,12 @@ type Conn struct {
 	padPos  int
 	deflate deflater
 
-	// afterAuth is set by EnableDelayedCompression; deflatePending asks
-	// the next write to start delayed compression, so that the reading
-	// goroutine never waits for a write in progress.
+	// afterAuth is set once user authentication has succeeded (see
+	// EnableDelayedCompression). inflatePending and deflatePending ask the
+	// reading goroutine's next packet and the next write to start delayed
+	// compression, so that neither side waits for the other.
 	afterAuth      atomic.Bool
+	inflatePending atomic.Bool
 	deflatePending atomic.Bool
 
 	// trace and describer are set once by NewConn, or nil.
@@ -320,6 +322,9 @@ func (c *Conn) writeLocked(payload []byte) error {
 	if len(payload) == 0 {
 		return ErrPayloadSize
 	}
+	if c.server && wire.MsgNum(payload[0]) == wire.MsgUserauthSuccess && !c.afterAuth.Load() {
+		return c.writeAuthSuccessLocked(payload)
+	}
 	plain, seq := payload, c.wr.seq
 	if c.deflatePending.Load() {
 		c.deflatePending.Store(false)
@@ -427,6 +432,9 @@ func (c *Conn) ReadPacket() ([]byte, error) {
 	if err != nil {
 		return nil, c.fail(err)
 	}
+	if !c.server && wire.MsgNum(p[0]) == wire.MsgUserauthSuccess {
+		c.EnableDelayedCompression()
+	}
 	if c.trace != nil {
 		c.traceEvent(wire.DirRecv, seq, p)
 	}
@@ -494,6 +502,12 @@ func (c *Conn) readPacket() ([]byte, error) {
 	c.rpos += total
 	if err := c.advance(r, total); err != nil {
 		return nil, err
+	}
+	if c.inflatePending.Load() {
+		c.inflatePending.Store(false)
+		if c.inflate.method == CompressionDelayed && !c.inflate.on {
+			c.inflate.start()
+		}
 	}
 	if c.inflate.on {
 		return c.inflate.decompress(payload, c.maxPacket)

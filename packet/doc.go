@@ -52,8 +52,10 @@
 //
 // Keys.Compression selects "zlib" (RFC 4253, Section 6.2), which starts
 // with the keys, or "zlib@openssh.com" (OpenSSH PROTOCOL, Section 1.2),
-// which starts when [Conn.EnableDelayedCompression] is called after user
-// authentication. Each packet's compressed payload ends with a sync flush;
+// which starts after user authentication: a client Conn switches as it
+// decodes SSH_MSG_USERAUTH_SUCCESS, a server Conn arms its inflater before
+// writing SUCCESS and compresses from the packet after it, so no layer
+// above needs to call [Conn.EnableDelayedCompression]. Each packet's compressed payload ends with a sync flush;
 // incoming packets are inflated by a streaming decoder that also accepts
 // the partial flushes OpenSSH sends, and a payload that inflates past the
 // maximum packet size is [ErrCompression]. As in OpenSSH, both streams
