@@ -14,6 +14,7 @@ import (
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
@@ -45,7 +46,8 @@ type Client struct {
 	t    *kex.Transport
 	conn *connection.Conn
 	auth *userauth.AuthResult
-	kh   *knownHosts // nil with a HostKeyCallback
+	kh   *knownHosts           // nil with a HostKeyCallback
+	gss  *gsskex.ContextHolder // the GSS-API key exchange's context, or nil
 	log  *slog.Logger
 
 	ctx    context.Context // cancelled by Close
@@ -148,6 +150,16 @@ func (c *Client) handshake(ctx context.Context) error {
 	if sources == nil {
 		sources = []userauth.Method{userauth.NoneAuth{}}
 	}
+	if g := c.cfg.GSSAPI; g != nil {
+		var first []userauth.Method
+		if c.gss != nil && c.gss.Context() != nil {
+			first = append(first, &userauth.GSSAPIKeyex{Context: c.gss.Context})
+		}
+		if g.Authentication {
+			first = append(first, &userauth.GSSAPIWithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})
+		}
+		sources = append(first, sources...)
+	}
 	res, err := userauth.Authenticate(ctx, t, &userauth.ClientConfig{
 		User:    c.cfg.User,
 		Sources: sources,
@@ -197,6 +209,18 @@ func (c *Client) kexConfig() (*kex.Config, error) {
 	if len(kcfg.Methods) == 0 {
 		return nil, fmt.Errorf("%w: no key exchange method left", ErrUnknownAlgorithm)
 	}
+	if g := cfg.GSSAPI; g != nil && g.KeyExchange {
+		fams := g.KexFamilies
+		if fams == nil {
+			fams = gsskex.DefaultFamilies()
+		}
+		c.gss = &gsskex.ContextHolder{}
+		ms, err := gsskex.Methods(&gsskex.Config{ServerIdentity: g.ServerIdentity, Delegate: g.Delegate, Established: c.gss.Keep}, fams...)
+		if err != nil {
+			return nil, fmt.Errorf("client: GSS-API key exchange: %w", err)
+		}
+		kcfg.Methods = append(ms, kcfg.Methods...)
+	}
 	check := cfg.HostKeyCallback
 	hk := cfg.algorithms(AlgKeys, cfg.HostKeyAlgorithms)
 	if check == nil {
@@ -205,6 +229,9 @@ func (c *Client) kexConfig() (*kex.Config, error) {
 		if cfg.HostKeyAlgorithms == nil {
 			hk = preferKnown(hk, c.kh.algorithms(c.addr))
 		}
+	}
+	if c.gss != nil {
+		hk = append(slices.Clone(hk), kex.NullHostKey)
 	}
 	kcfg.HostKeyAlgorithms = hk
 	remote := c.nc.RemoteAddr()

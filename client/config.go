@@ -125,6 +125,11 @@ type Config struct {
 	// wire.TraceEvent).
 	Trace wire.Tracer
 
+	// GSSAPI, if set, enables GSS-API (Kerberos V5) key exchange and
+	// authentication (RFC 4462) with the user's default credential
+	// (KRB5CCNAME).
+	GSSAPI *GSSAPI
+
 	// Window is the receive window per channel; zero means the
 	// connection layer's default.
 	Window uint32
@@ -223,4 +228,26 @@ func (c *Config) keepaliveCountMax() int {
 		return DefaultKeepaliveCountMax
 	}
 	return c.KeepaliveCountMax
+}
+
+// GSSAPI configures GSS-API key exchange and user authentication
+// (RFC 4462; OpenSSH's GSSAPI* options). The target is "host@" plus the
+// host dialled, or ServerIdentity.
+type GSSAPI struct {
+	// KeyExchange offers the gss-* key exchange methods first
+	// (GSSAPIKeyExchange); after such an exchange "gssapi-keyex" is tried
+	// before Config.Auth. The host key algorithm "null" is offered too:
+	// the GSS-API context, not a host key, then authenticates the server.
+	KeyExchange bool
+	// KexFamilies are the gss-* family prefixes (GSSAPIKexAlgorithms);
+	// nil means gsskex.DefaultFamilies.
+	KexFamilies []string
+	// Authentication tries "gssapi-with-mic" before Config.Auth
+	// (GSSAPIAuthentication).
+	Authentication bool
+	// Delegate forwards the user's TGT (GSSAPIDelegateCredentials).
+	Delegate bool
+	// ServerIdentity replaces the host name in the target
+	// (GSSAPIServerIdentity).
+	ServerIdentity string
 }

@@ -31,7 +31,6 @@ require (
 
 replace (
 	github.com/sshstack/sshstack/cipher => ../cipher
-	github.com/sshstack/sshstack/conformance => ../conformance
 	github.com/sshstack/sshstack/connection => ../connection
 	github.com/sshstack/sshstack/gssapi => ../gssapi
 	github.com/sshstack/sshstack/hostkey => ../hostkey

@@ -30,6 +30,7 @@ import (
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
 )
@@ -1232,5 +1233,54 @@ func TestGosshPtyAgainstSSHD(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "/dev/pts/") || !strings.Contains(string(out), "TERMINAL-RESTORED") {
 		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestGosshGSSAPIAgainstSSHD logs in with Kerberos through gossh against
+// sshd: gssapi-with-mic after an ordinary key exchange, and gss-* key
+// exchange followed by gssapi-keyex (GSSAPIKeyExchange), with a TGT from
+// a throwaway MIT KDC.
+func TestGosshGSSAPIAgainstSSHD(t *testing.T) {
+	if _, err := exec.LookPath("krb5kdc"); err != nil {
+		if _, err := os.Stat("/usr/sbin/krb5kdc"); err != nil {
+			t.Skip("MIT krb5kdc not installed")
+		}
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kdc := krb5test.Start(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
+	kdc.AddService(t, "host/localhost")
+	kdc.AddUser(t, "alice", "alicepw")
+	f := &krb5test.Fixture{KDC: kdc, Keytab: kdc.Keytab(t, "host/localhost"), CCache: kdc.Kinit(t, "alice", "alicepw")}
+	kdc.Setenv(t) // sshd maps alice@SSHSTACK.TEST to the test's user with this krb5.conf
+	bin := clBuildGossh(t)
+	srv := sshdtest.Start(t, sshdtest.Options{
+		HostKeyTypes: []string{"ed25519"},
+		Config: []string{"GSSAPIAuthentication yes", "GSSAPIKeyExchange yes", "GSSAPIStrictAcceptorCheck no",
+			"PubkeyAuthentication no", "PasswordAuthentication no", "KbdInteractiveAuthentication no"},
+		Env: []string{"KRB5_KTNAME=FILE:" + f.Keytab},
+	})
+	kh := filepath.Join(t.TempDir(), "kh")
+	os.WriteFile(kh, []byte(srv.KnownHostsLine(t, "ed25519")+"\n"), 0o600)
+	env := append(f.Env(), "SSH_AUTH_SOCK=")
+	for _, tc := range []struct {
+		name, kexOpt, wantKex, wantAuth string
+	}{
+		{"gssapi-with-mic", "GSSAPIKeyExchange=no", "", "gssapi-with-mic"},
+		{"gss key exchange", "GSSAPIKeyExchange=yes", "gss-curve25519-sha256-", "gssapi-keyex"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := clGossh(t, bin, nil, env, "-F", "none", "-v", "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=none",
+				"-o", "BatchMode=yes", "-o", "GSSAPIAuthentication=yes", "-o", tc.kexOpt, "-o", "GSSAPIServerIdentity=localhost",
+				"-p", strconv.Itoa(srv.Port), u.Username+"@127.0.0.1", "echo kerberos")
+			if r.code != 0 || r.stdout != "kerberos\n" {
+				t.Fatalf("got %+v\n%s", r, tail(srv.Log()))
+			}
+			if tc.wantKex != "" && !strings.Contains(r.stderr, "debug1: kex: algorithm: "+tc.wantKex) || !strings.Contains(r.stderr, "using \""+tc.wantAuth+"\".") {
+				t.Errorf("stderr:\n%s", r.stderr)
+			}
+		})
 	}
 }

@@ -159,6 +159,20 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	if lg.level >= 2 {
 		cfg.Banner = func(m string) { fmt.Fprint(os.Stderr, m) }
 	}
+	if o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false) {
+		g := &client.GSSAPI{
+			KeyExchange:    o.yes("gssapikeyexchange", false),
+			Delegate:       o.yes("gssapidelegatecredentials", false),
+			ServerIdentity: o.get("gssapiserveridentity"),
+		}
+		if fams := o.get("gssapikexalgorithms"); fams != "" {
+			for _, name := range splitList(fams) {
+				// OpenSSH lists families as "gss-curve25519-sha256-".
+				g.KexFamilies = append(g.KexFamilies, name)
+			}
+		}
+		cfg.GSSAPI = g
+	}
 	auth, closer, err := authSources(o, lg, p, host)
 	if err != nil {
 		return nil, nil, err
@@ -267,7 +281,12 @@ func authSources(o *options, lg *logger, p *prompter, host string) ([]userauth.M
 					return p.ask(fmt.Sprintf("%s@%s's password: ", user, host), false)
 				}})
 			}
-		case "gssapi-with-mic", "hostbased", "gssapi-keyex":
+		case "gssapi-with-mic":
+			if o.yes("gssapiauthentication", false) {
+				out = append(out, &userauth.GSSAPIWithMIC{Host: host, ServerIdentity: o.get("gssapiserveridentity"),
+					Delegate: o.yes("gssapidelegatecredentials", false)})
+			}
+		case "hostbased", "gssapi-keyex":
 			lg.debug(1, "authentication method %s is not supported by gossh yet; skipped", m)
 		case "none":
 			out = append(out, userauth.NoneAuth{})

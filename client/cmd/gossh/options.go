@@ -44,11 +44,11 @@ var keywords = map[string]int{
 
 	// Known to OpenSSH, not implemented by gossh yet.
 	"compression":                 kUnsupported,
-	"gssapiauthentication":        kUnsupported,
-	"gssapikeyexchange":           kUnsupported,
-	"gssapidelegatecredentials":   kUnsupported,
-	"gssapikexalgorithms":         kUnsupported,
-	"gssapiserveridentity":        kUnsupported,
+	"gssapiauthentication":        kSingle,
+	"gssapikeyexchange":           kSingle,
+	"gssapidelegatecredentials":   kSingle,
+	"gssapikexalgorithms":         kSingle,
+	"gssapiserveridentity":        kSingle,
 	"gssapiclientidentity":        kUnsupported,
 	"gssapirenewalforcesrekey":    kUnsupported,
 	"gssapitrustdns":              kUnsupported,
@@ -76,8 +76,7 @@ var keywords = map[string]int{
 // harmless lists values of unsupported keywords that match what gossh
 // does anyway, so they are not reported.
 var harmless = map[string][]string{
-	"compression": {"no"}, "gssapiauthentication": {"no"}, "gssapikeyexchange": {"no"},
-	"gssapidelegatecredentials": {"no"}, "hostbasedauthentication": {"no"}, "forwardx11": {"no"},
+	"compression": {"no"}, "hostbasedauthentication": {"no"}, "forwardx11": {"no"},
 	"forwardx11trusted": {"no"}, "controlmaster": {"no"}, "controlpath": {"none"},
 	"canonicalizehostname": {"no"}, "addkeystoagent": {"no"}, "updatehostkeys": {"no"},
 	"verifyhostkeydns": {"no"}, "visualhostkey": {"no"}, "tcpkeepalive": {"yes"},
@@ -236,8 +235,9 @@ func (o *options) fillDefaults(host string) error {
 		"addressfamily": "any", "batchmode": "no", "compression": "no", "connecttimeout": "none",
 		"forwardagent": "no", "identitiesonly": "no", "kbdinteractiveauthentication": "yes",
 		"loglevel": "INFO", "passwordauthentication": "yes", "pubkeyauthentication": "true",
-		"preferredauthentications": "publickey,keyboard-interactive,password",
-		"requesttty":               "auto", "serveralivecountmax": "3", "serveraliveinterval": "0",
+		"preferredauthentications": "gssapi-with-mic,publickey,keyboard-interactive,password",
+		"gssapiauthentication":     "no", "gssapikeyexchange": "no", "gssapidelegatecredentials": "no",
+		"requesttty": "auto", "serveralivecountmax": "3", "serveraliveinterval": "0",
 		"stricthostkeychecking": "ask", "hashknownhosts": "no", "exitonforwardfailure": "no",
 		"userknownhostsfile":   "~/.ssh/known_hosts ~/.ssh/known_hosts2",
 		"globalknownhostsfile": "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2",
