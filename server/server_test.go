@@ -531,8 +531,9 @@ func TestR6ManyDeadlines(t *testing.T) {
 func TestR8Penalties(t *testing.T) {
 	auth := authPolicy()
 	auth.MaxAuthTries = 2
-	addr := start(t, &server.Server{Handler: echoHandler, Auth: auth,
-		Penalties: &server.Penalties{AuthFail: time.Minute, Min: time.Second, Max: 10 * time.Minute}})
+	srv := &server.Server{Handler: echoHandler, Auth: auth,
+		Penalties: &server.Penalties{AuthFail: time.Minute, Min: time.Second, Max: 10 * time.Minute}}
+	addr := start(t, srv)
 	bad := func(src string) error {
 		nc := rawConn(t, addr, src)
 		defer nc.Close()
@@ -546,6 +547,16 @@ func TestR8Penalties(t *testing.T) {
 	}
 	if err := bad("127.0.3.1"); err == nil {
 		t.Fatal("wrong password accepted")
+	}
+	// The server records the penalty after the client has given up.
+	for i := 0; !srv.Penalized(&net.TCPAddr{IP: net.ParseIP("127.0.3.1")}); i++ {
+		if i == 500 {
+			t.Fatal("no penalty recorded after MaxAuthTries")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if srv.Penalized(&net.TCPAddr{IP: net.ParseIP("127.0.3.2")}) {
+		t.Error("another source penalized")
 	}
 	nc := rawConn(t, addr, "127.0.3.1")
 	if !dropped(nc) {

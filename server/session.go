@@ -336,6 +336,9 @@ func (s *Session) start(req *connection.Request) bool {
 	}
 	s.started = true
 	s.mu.Unlock()
+	// Answer before the handler sends anything: its output, exit status
+	// or CLOSE must follow the reply (RFC 4254, Section 5.4).
+	req.Reply(true)
 	s.c.wg.Go(func() {
 		defer s.cancel()
 		h(s.ctx, s)
