@@ -561,3 +561,51 @@ func TestCancelEverything(t *testing.T) {
 		})
 	}
 }
+
+// TestHostKeyFailClosed covers SECURITY.md H1 for the client's part:
+// every failure on the way to "verified" refuses the connection — an
+// unreadable known_hosts file, a callback error, a revoked key, and a
+// known_hosts file of garbage (nothing known).
+func TestHostKeyFailClosed(t *testing.T) {
+	s := startXServer(t)
+	ctx := context.Background()
+	auth := []userauth.Method{userauth.StaticPassword("secret")}
+	dir := t.TempDir()
+	host, port, _ := net.SplitHostPort(s.addr)
+	var p int
+	for _, ch := range port {
+		p = p*10 + int(ch-'0')
+	}
+	name := client.KnownHostsAddress(host, p)
+	revoked := filepath.Join(dir, "revoked")
+	line := hostkey.MarshalKnownHost([]string{name}, s.pub, false)
+	os.WriteFile(revoked, append([]byte("@revoked * "+strings.SplitN(string(line), " ", 2)[1]), line...), 0o600)
+	garbage := filepath.Join(dir, "garbage")
+	os.WriteFile(garbage, []byte("not a known_hosts line\n\x00\xff\n"), 0o600)
+	unreadable := filepath.Join(dir, "a-directory")
+	os.Mkdir(unreadable, 0o700)
+	errCallback := errors.New("callback says no")
+	for _, tt := range []struct {
+		name string
+		cfg  client.Config
+		want error
+	}{
+		{"unreadable file", client.Config{UserKnownHostsFiles: []string{unreadable}, StrictHostKeyChecking: client.StrictNo}, nil},
+		{"revoked", client.Config{UserKnownHostsFiles: []string{revoked}, StrictHostKeyChecking: client.StrictNo}, hostkey.ErrHostKeyRevoked},
+		{"garbage", client.Config{UserKnownHostsFiles: []string{garbage}}, hostkey.ErrHostKeyUnknown},
+		{"callback error", client.Config{HostKeyCallback: func(string, net.Addr, hostkey.PublicKey) error { return errCallback }}, errCallback},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.User, cfg.Auth, cfg.GlobalKnownHostsFiles = "a", auth, []string{}
+			c, err := client.Dial(ctx, "tcp", s.addr, &cfg)
+			if err == nil {
+				c.Close()
+				t.Fatal("connected")
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
