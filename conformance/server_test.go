@@ -454,3 +454,113 @@ func svRoundTrip(t *testing.T, addr string) {
 	}
 	t.Fatalf("no echo through %s", addr)
 }
+
+// TestGosshdPAM logs in as a throwaway local account through PAM:
+// password and keyboard-interactive (answered by ssh through
+// SSH_ASKPASS), and AuthenticationMethods publickey,keyboard-interactive.
+// The session runs as that user (id -un), which needs gosshd as root.
+func TestGosshdPAM(t *testing.T) {
+	const password = "Gosshd-Test-Passw0rd"
+	name := uaLocalUser(t, password)
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	dir := t.TempDir()
+	askpass := uaWrite(t, filepath.Join(dir, "askpass"), []byte("#!/bin/sh\necho '"+password+"'\n"), 0o755)
+	t.Setenv("SSH_ASKPASS", askpass)
+	t.Setenv("SSH_ASKPASS_REQUIRE", "force")
+	run := func(t *testing.T, s *svServer, user string, args ...string) sshdtest.SSHResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		base := []string{"-p", s.port, "-o", "UserKnownHostsFile=" + s.knownHosts, "-o", "StrictHostKeyChecking=yes",
+			"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "NumberOfPasswordPrompts=1", "-l", user}
+		res, err := sshdtest.RunSSH(ctx, nil, append(append(base, args...), "127.0.0.1", "id -un; echo $HOME $SHELL")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	t.Run("password and keyboard-interactive", func(t *testing.T) {
+		s := svStart(t, []string{"ed25519"}, "UsePAM yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication yes")
+		for _, method := range []string{"password", "keyboard-interactive"} {
+			res := run(t, s, name, "-o", "PreferredAuthentications="+method, "-o", "PubkeyAuthentication=no")
+			if res.ExitCode != 0 || !bytes.HasPrefix(res.Stdout, []byte(name+"\n")) {
+				t.Errorf("%s: exit %d stdout %q\n%s\n%s", method, res.ExitCode, res.Stdout, tail(string(res.Stderr)), tail(s.logText()))
+			}
+		}
+		// A wrong password and an unknown user, for the log lines.
+		wrong := uaWrite(t, filepath.Join(dir, "wrong"), []byte("#!/bin/sh\necho wrong\n"), 0o755)
+		t.Setenv("SSH_ASKPASS", wrong)
+		if res := run(t, s, name, "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no"); res.ExitCode == 0 {
+			t.Error("wrong password accepted")
+		}
+		if res := run(t, s, "nosuchuser"+name, "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no"); res.ExitCode == 0 {
+			t.Error("unknown user accepted")
+		}
+		t.Setenv("SSH_ASKPASS", askpass)
+		time.Sleep(200 * time.Millisecond)
+		for _, want := range []string{"Accepted password for " + name + " from 127.0.0.1 port ", "Accepted keyboard-interactive for " + name,
+			"Failed password for " + name + " from 127.0.0.1 port ", "Invalid user nosuchuser" + name + " from 127.0.0.1 port ",
+			"Failed password for invalid user nosuchuser" + name} {
+			if !strings.Contains(s.logText(), want) {
+				t.Errorf("gosshd log lacks %q:\n%s", want, tail(s.logText()))
+			}
+		}
+	})
+	t.Run("publickey,keyboard-interactive", func(t *testing.T) {
+		s := svStart(t, []string{"ed25519"}, "UsePAM yes", "PasswordAuthentication no", "KbdInteractiveAuthentication yes",
+			"AuthenticationMethods publickey,keyboard-interactive")
+		pub, _ := os.ReadFile(s.userKey + ".pub")
+		uaWrite(t, filepath.Join(s.dir, name+".keys"), pub, 0o644)
+		res := run(t, s, name, "-i", s.userKey, "-o", "PreferredAuthentications=publickey,keyboard-interactive")
+		if res.ExitCode != 0 || !bytes.HasPrefix(res.Stdout, []byte(name+"\n")) {
+			t.Fatalf("exit %d stdout %q\n%s\n%s", res.ExitCode, res.Stdout, tail(string(res.Stderr)), tail(s.logText()))
+		}
+		if !bytes.Contains(res.Stderr, []byte("partial success")) && !strings.Contains(s.logText(), "Partial publickey for "+name) {
+			t.Errorf("no partial success seen:\n%s", tail(s.logText()))
+		}
+	})
+}
+
+// svParamiko runs one command with paramiko's client (auth_publickey)
+// and prints its output and exit status.
+const svParamiko = `
+import sys, paramiko
+port, user, key, known = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+c = paramiko.SSHClient()
+c.load_host_keys(known)
+c.set_missing_host_key_policy(paramiko.RejectPolicy())
+c.connect("127.0.0.1", port=port, username=user, key_filename=key, look_for_keys=False, allow_agent=False, timeout=20)
+stdin, stdout, stderr = c.exec_command("echo from-paramiko; echo err >&2; exit 5")
+out, err = stdout.read().decode(), stderr.read().decode()
+print("out=%r err=%r status=%d" % (out, err, stdout.channel.recv_exit_status()))
+sftp = c.open_sftp()
+print("sftp=%s" % sorted(sftp.listdir("/"))[:1])
+c.close()
+`
+
+// TestGosshdParamiko runs paramiko's SSHClient against gosshd: publickey
+// auth, exec with stdout, stderr and exit status, and SFTP.
+func TestGosshdParamiko(t *testing.T) {
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
+		t.Skipf("paramiko not available: %v", err)
+	}
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	s := svStart(t, []string{"ed25519"}, "Subsystem sftp internal-sftp")
+	// paramiko reads known_hosts with [host]:port names, as written.
+	script := uaWrite(t, filepath.Join(s.dir, "client.py"), []byte(svParamiko), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, script, s.port, "root", s.userKey, s.knownHosts)
+	cmd.WaitDelay = 2 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("paramiko: %v\n%s\n%s", err, out, tail(s.logText()))
+	}
+	for _, want := range []string{`out='from-paramiko\n'`, `err='err\n'`, "status=5", "sftp=['"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("paramiko output lacks %q:\n%s", want, out)
+		}
+	}
+}
