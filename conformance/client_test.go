@@ -1284,3 +1284,63 @@ func TestGosshGSSAPIAgainstSSHD(t *testing.T) {
 		})
 	}
 }
+
+// TestClientPublicKeyTypesAgainstSSHD logs in with each user key type,
+// through the library (keys in memory) and through gossh (key files
+// written by ssh-keygen, one of them encrypted: its passphrase is asked
+// through SSH_ASKPASS with OpenSSH's prompt).
+func TestClientPublicKeyTypesAgainstSSHD(t *testing.T) {
+	dir := t.TempDir()
+	types := []string{"ed25519", "ecdsa", "ecdsa-384", "rsa"}
+	var authorized bytes.Buffer
+	files := map[string]string{}
+	for _, typ := range types {
+		path := filepath.Join(dir, "id_"+typ)
+		pass := ""
+		if typ == "ecdsa" {
+			pass = "s3cret-phrase"
+		}
+		sshdtest.GenerateKey(t, typ, path, pass)
+		pub, _ := os.ReadFile(path + ".pub")
+		authorized.Write(pub)
+		files[typ] = path
+	}
+	e := clStart(t)
+	os.WriteFile(filepath.Join(e.srv.Dir, "authorized_keys"), authorized.Bytes(), 0o600)
+	for _, typ := range types {
+		t.Run("library "+typ, func(t *testing.T) {
+			cfg := e.config()
+			cfg.Auth = []userauth.Method{userauth.OnDiskPrivateKey(files[typ], "", func(context.Context, string) ([]byte, error) {
+				return []byte("s3cret-phrase"), nil
+			})}
+			c := e.dial(t, cfg)
+			if out, _, err := clRun(t, c, "echo ok", nil); err != nil || string(out) != "ok\n" {
+				t.Errorf("%q %v", out, err)
+			}
+		})
+	}
+	bin := clBuildGossh(t)
+	promptLog := filepath.Join(dir, "prompts")
+	askpass := filepath.Join(dir, "askpass")
+	os.WriteFile(askpass, []byte("#!/bin/sh\necho \"$1\" >> "+promptLog+"\necho s3cret-phrase\n"), 0o700)
+	for _, typ := range types {
+		t.Run("gossh "+typ, func(t *testing.T) {
+			os.Remove(promptLog)
+			r := clGossh(t, bin, nil, []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "SSH_AUTH_SOCK="},
+				"-F", "none", "-i", files[typ], "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile="+e.knownHosts,
+				"-o", "GlobalKnownHostsFile=none", "-o", "PreferredAuthentications=publickey",
+				"-p", strconv.Itoa(e.srv.Port), e.user+"@127.0.0.1", "echo ok")
+			if r.code != 0 || r.stdout != "ok\n" {
+				t.Fatalf("got %+v", r)
+			}
+			prompts, _ := os.ReadFile(promptLog)
+			want := ""
+			if typ == "ecdsa" {
+				want = "Enter passphrase for key '" + files[typ] + "': \n"
+			}
+			if string(prompts) != want {
+				t.Errorf("prompts %q, want %q", prompts, want)
+			}
+		})
+	}
+}
