@@ -88,7 +88,10 @@ type Config struct {
 
 	// TCPIPForward handles "tcpip-forward" (RFC 4254, Section 7.1) and
 	// returns the port bound, which is sent back when the request asked
-	// for port 0.
+	// for port 0. The reply is queued right after the hook returns; a
+	// "forwarded-tcpip" open made by another goroutine in between could
+	// overtake it, so an accept loop started here should not open
+	// channels before the hook has returned.
 	TCPIPForward func(f wire.TCPIPForward) (port uint32, err error)
 	// CancelTCPIPForward handles "cancel-tcpip-forward".
 	CancelTCPIPForward func(f wire.TCPIPForward) error
