@@ -26,7 +26,8 @@ var errUnsupported = errors.New("not supported by gosshd")
 // config is the effective sshd_config (sshd_config(5)). For single-value
 // keywords the first value wins, as in sshd; -o options come first.
 type config struct {
-	set map[string]bool // keywords seen, lower case
+	set         map[string]bool // keywords seen, lower case
+	cmdlinePort bool            // Port came from -p or -o
 
 	Ports                    []int
 	ListenAddresses          []string
@@ -351,6 +352,12 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	d := func(dst *time.Duration) error { v, err := parseTime(val); *dst = v; return err }
 	switch lk {
 	case "port":
+		if c.cmdlinePort && file != "command line" {
+			return nil // -p replaces the file's Port lines, as in sshd
+		}
+		if file == "command line" {
+			c.cmdlinePort = true
+		}
 		p, err := strconv.Atoi(val)
 		if err != nil || p <= 0 || p > 65535 {
 			return fmt.Errorf("bad port %q", val)

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/server"
+)
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "sshd_config")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+		unsupported      bool
+	}{
+		{"unknown keyword", "Port 22\nFrobnicate yes\n", "line 2: Frobnicate: unknown keyword", false},
+		{"known unsupported", "# comment\n\nMatch User bob\n", "line 3: Match: not supported by gosshd", true},
+		{"gssapi", "GSSAPIAuthentication yes\n", "line 1: GSSAPIAuthentication: yes: not supported by gosshd", true},
+		{"bad yes/no", "PubkeyAuthentication maybe\n", "line 1: PubkeyAuthentication: bad yes/no", false},
+		{"bad port", "Port 99999\n", "line 1: Port: bad port", false},
+		{"bad algorithm", "KexAlgorithms nosuch-kex\n", "line 1: KexAlgorithms: unsupported algorithm", false},
+		{"password without PAM", "PasswordAuthentication yes\n", "need UsePAM yes", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := writeConfig(t, tt.text)
+			_, err := loadConfig(f, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("loadConfig = %v, want an error containing %q", err, tt.want)
+			}
+			if errors.Is(err, errUnsupported) != tt.unsupported {
+				t.Errorf("errors.Is(err, errUnsupported) = %v", !tt.unsupported)
+			}
+			if tt.name == "unknown keyword" && !strings.Contains(err.Error(), f) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestConfigValues(t *testing.T) {
+	f := writeConfig(t, `Port 2222
+Port 2223
+LoginGraceTime 1m30s
+MaxStartups 5:50:20
+Ciphers -aes128-ctr,aes128-gcm@openssh.com
+KexAlgorithms ^curve25519-sha256
+MACs +hmac-sha1
+PubkeyAcceptedAlgorithms -ssh-ed25519*
+AuthorizedKeysFile .ssh/authorized_keys /etc/keys/%u %h/extra%%
+MaxAuthTries 3
+MaxAuthTries 9
+PrintMotd no
+Subsystem sftp internal-sftp
+RekeyLimit 1G 1h
+`)
+	c, err := loadConfig(f, []string{"MaxAuthTries=4", "LogLevel DEBUG1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Ports, []int{2222, 2223}) {
+		t.Errorf("Ports %v", c.Ports)
+	}
+	if c.LoginGraceTime != 90*time.Second {
+		t.Errorf("LoginGraceTime %v", c.LoginGraceTime)
+	}
+	if c.MaxStartups != (server.Startups{Start: 5, Rate: 50, Full: 20}) {
+		t.Errorf("MaxStartups %+v", c.MaxStartups)
+	}
+	if slices.Contains(c.Ciphers, "aes128-ctr") || slices.Contains(c.Ciphers, "aes128-gcm@openssh.com") || len(c.Ciphers) == 0 {
+		t.Errorf("Ciphers %v", c.Ciphers)
+	}
+	if c.KexAlgorithms[0] != "curve25519-sha256" {
+		t.Errorf("KexAlgorithms %v", c.KexAlgorithms)
+	}
+	if !slices.Contains(c.MACs, "hmac-sha1") {
+		t.Errorf("MACs %v", c.MACs)
+	}
+	if slices.ContainsFunc(c.PubkeyAcceptedAlgorithms, func(a string) bool { return strings.HasPrefix(a, "ssh-ed25519") }) {
+		t.Errorf("PubkeyAcceptedAlgorithms %v", c.PubkeyAcceptedAlgorithms)
+	}
+	if c.MaxAuthTries != 4 {
+		t.Errorf("MaxAuthTries %d: -o must win over the file, and the first value in the file over later ones", c.MaxAuthTries)
+	}
+	if c.LogLevel != "DEBUG1" || c.Subsystems["sftp"] != "internal-sftp" {
+		t.Errorf("LogLevel %q Subsystems %v", c.LogLevel, c.Subsystems)
+	}
+	if c.RekeyBytes != 1<<30 || c.RekeyInterval != time.Hour {
+		t.Errorf("RekeyLimit %d %v", c.RekeyBytes, c.RekeyInterval)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "PrintMotd") {
+		t.Errorf("Warnings %v", c.Warnings)
+	}
+	a := &account{Name: "alice", Home: "/home/alice", UID: 1000}
+	var got []string
+	for _, p := range c.AuthorizedKeysFiles {
+		got = append(got, expandTokens(p, a))
+	}
+	want := []string{"/home/alice/.ssh/authorized_keys", "/etc/keys/alice", "/home/alice/extra%"}
+	if !slices.Equal(got, want) {
+		t.Errorf("AuthorizedKeysFile expands to %v, want %v", got, want)
+	}
+}
+
+func TestPermitted(t *testing.T) {
+	tests := []struct {
+		entries []string
+		host    string
+		port    uint32
+		open    bool
+		want    bool
+	}{
+		{nil, "example.com", 80, true, true},
+		{[]string{"any"}, "example.com", 80, true, true},
+		{[]string{"none"}, "example.com", 80, true, false},
+		{[]string{"localhost:8080"}, "localhost", 8080, true, true},
+		{[]string{"localhost:8080"}, "localhost", 8081, true, false},
+		{[]string{"*:443"}, "x", 443, true, true},
+		{[]string{"8080"}, "", 8080, false, true},
+		{[]string{"localhost:8080"}, "127.0.0.1", 8080, false, true},
+		{[]string{"localhost:8080"}, "0.0.0.0", 8080, false, false},
+	}
+	for _, tt := range tests {
+		if got := permitted(tt.entries, tt.host, tt.port, tt.open); got != tt.want {
+			t.Errorf("permitted(%v, %q, %d, open=%v) = %v", tt.entries, tt.host, tt.port, tt.open, got)
+		}
+	}
+}
+
+// TestCheckAndDump runs gosshd -t and -T on a configuration with a host
+// key written by our own key code.
+func TestCheckAndDump(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "host")
+	pem := genKeyFile(t)
+	os.WriteFile(key, pem, 0o600)
+	f := writeConfig(t, "HostKey "+key+"\nPort 2022\nPidFile none\n")
+	var out, errb bytes.Buffer
+	if rc := run([]string{"-t", "-f", f}, &out, &errb); rc != 0 {
+		t.Fatalf("-t exited %d: %s", rc, errb.String())
+	}
+	if rc := run([]string{"-T", "-f", f, "-p", "2024"}, &out, &errb); rc != 0 {
+		t.Fatalf("-T exited %d: %s", rc, errb.String())
+	}
+	for _, want := range []string{"port 2024\nhostkey", "hostkey " + key, "maxstartups 10:30:100", "logingracetime 120", "maxauthtries 6"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-T output lacks %q:\n%s", want, out.String())
+		}
+	}
+	errb.Reset()
+	if rc := run([]string{"-t", "-f", writeConfig(t, "HostKey "+filepath.Join(dir, "missing")+"\n")}, &out, &errb); rc == 0 {
+		t.Error("-t accepted a configuration without a loadable host key")
+	}
+}
