@@ -32,6 +32,7 @@ import (
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -951,14 +952,45 @@ type clBench struct {
 	hostKey          []byte // trusted host key blob
 }
 
+// clOurServer runs package server in process: the given user key,
+// "exec" discards stdin and exits 0 (like clXServer).
+func clOurServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, hostPub []byte) {
+	hk, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	want := userKey.PublicKey().Marshal()
+	srv := &server.Server{
+		HostKeys: []hostkey.Signer{hk},
+		Auth: &userauth.ServerConfig{PublicKeyCallback: func(_ context.Context, _ userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+			if bytes.Equal(k.Marshal(), want) {
+				return &userauth.Permissions{}, nil
+			}
+			return nil, errors.New("unknown key")
+		}},
+		Handler: func(_ context.Context, s *server.Session) {
+			io.Copy(io.Discard, s)
+			s.Exit(0)
+		},
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Serve(ctx, l) })
+	b.Cleanup(func() { cancel(); l.Close(); wg.Wait() })
+	return l.Addr().String(), hk.PublicKey().Marshal()
+}
+
 func clBenchPeers(b *testing.B, key *hostkey.CryptoSigner) []clBench {
 	u, _ := user.Current()
 	srv := sshdtest.Start(b, sshdtest.Options{HostKeyTypes: []string{"ed25519"},
 		AuthorizedKeys: hostkey.MarshalAuthorizedKey(key.PublicKey(), ""), Config: []string{"LogLevel ERROR"}})
 	xaddr, xhost := clXServer(b, key)
+	oaddr, ohost := clOurServer(b, key)
 	return []clBench{
 		{"sshd", srv.Addr, u.Username, clAuthorizedBlob(b, srv.HostPublicKey(b, "ed25519"))},
 		{"xserver", xaddr, u.Username, xhost},
+		{"ourserver", oaddr, u.Username, ohost},
 	}
 }
 
@@ -1342,5 +1374,32 @@ func TestClientPublicKeyTypesAgainstSSHD(t *testing.T) {
 				t.Errorf("prompts %q, want %q", prompts, want)
 			}
 		})
+	}
+}
+
+// TestClientAgainstOurServer runs the client facade against package
+// server in process (the peers the benchmarks use), so that a broken
+// pairing fails a test rather than only a benchmark.
+func TestClientAgainstOurServer(t *testing.T) {
+	key, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	addr, host := clOurServer(t, key)
+	p := clBench{"ourserver", addr, "alice", host}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := p.ours(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	data := make([]byte, 1<<20)
+	rand.Read(data)
+	if _, _, err := clRun(t, c, "anything", data); err != nil {
+		t.Errorf("exec with 1 MiB stdin: %v", err)
+	}
+	if err := c.Rekey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := clRun(t, c, "again", nil); err != nil {
+		t.Errorf("after rekey: %v", err)
 	}
 }
