@@ -67,7 +67,7 @@ type Channel struct {
 	typ   string
 	extra []byte
 
-	// Fixed when the channel is made.
+	// Fixed before the peer learns our id (ChannelConfig), read-only after.
 	localWin        uint32 // initial window we grant
 	localMax        uint32 // largest data packet we accept
 	incomingSession bool   // peer-opened "session": counts against MaxSessions
@@ -84,6 +84,7 @@ type Channel struct {
 	eofRecv       bool           // guarded by mu
 	closeRecv     bool           // guarded by mu
 	remoteID      uint32         // guarded by mu; set at confirmation
+	peerMax       uint32         // guarded by mu; the peer's maximum packet size
 	sendMax       uint32         // guarded by mu; min(peer's max packet, ours)
 	remoteWin     uint32         // guarded by mu; bytes we may send
 	recvWin       uint32         // guarded by mu; bytes the peer may send

@@ -304,3 +304,55 @@ func TestChannelCloseUnblocks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPerChannelWindow: ChannelConfig overrides the Conn's window and
+// maximum packet size for one channel, on either side; the buffered
+// bytes respect each channel's own window.
+func TestPerChannelWindow(t *testing.T) {
+	a, b := pair(t, nil, nil)
+	ctx := testCtx(t)
+	got := make(chan *Channel, 1)
+	go func() {
+		nc, err := b.Accept(ctx)
+		if err != nil {
+			t.Error(err)
+			got <- nil
+			return
+		}
+		ch, err := nc.AcceptChannel(&ChannelConfig{Window: 8 << 10, MaxPacket: 1 << 10})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- ch
+	}()
+	ca, err := a.OpenChannel(ctx, wire.ChannelTypeSession, nil, &ChannelConfig{Window: 16 << 10, MaxPacket: 2 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := <-got
+	if cb == nil {
+		t.FailNow()
+	}
+	for _, tc := range []struct {
+		from, to *Channel
+		window   int
+	}{{ca, cb, 8 << 10}, {cb, ca, 16 << 10}} {
+		wctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		n, err := tc.from.WriteContext(wctx, make([]byte, 1<<20))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || n != tc.window {
+			t.Errorf("wrote %d, %v; want the window %d", n, err, tc.window)
+		}
+		waitFor(t, func() bool { return tc.to.Buffered() == tc.window })
+	}
+	// b accepts at most 1 KiB per packet, a sends at most 2 KiB.
+	cb.mu.Lock()
+	sendB := cb.sendMax
+	cb.mu.Unlock()
+	ca.mu.Lock()
+	sendA := ca.sendMax
+	ca.mu.Unlock()
+	if sendA != 1<<10 || sendB != 1<<10 {
+		t.Errorf("send sizes %d, %d; want 1024, 1024", sendA, sendB)
+	}
+}

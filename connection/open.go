@@ -49,9 +49,42 @@ func (nc *NewChannel) ForwardedStreamLocal() (wire.ForwardedStreamLocal, error) 
 	return wire.ParseForwardedStreamLocal(nc.ch.extra)
 }
 
+// A ChannelConfig sets one channel's receive window, maximum packet size
+// and request handler, overriding the Conn's Config.
+type ChannelConfig struct {
+	Window    uint32         // 0 takes Config.Window
+	MaxPacket uint32         // 0 takes Config.MaxPacket; at most MaxPacketLimit
+	Requests  RequestHandler // may be nil
+}
+
+// apply sets cc's window and maximum packet size on ch, which is not yet
+// visible to the peer.
+func (ch *Channel) apply(cc *ChannelConfig) {
+	if cc == nil {
+		cc = &ChannelConfig{}
+	}
+	if cc.Window != 0 {
+		ch.localWin, ch.recvWin = cc.Window, cc.Window
+		ch.out.buf.limit, ch.ext.buf.limit = int(cc.Window), int(cc.Window)
+	}
+	if cc.MaxPacket != 0 {
+		ch.localMax = min(cc.MaxPacket, MaxPacketLimit)
+		if ch.peerMax != 0 { // incoming: the peer's limit is known
+			ch.sendMax = min(ch.peerMax, ch.localMax)
+		}
+	}
+	ch.handler = cc.Requests
+}
+
 // Accept confirms the open with CHANNEL_OPEN_CONFIRMATION and returns the
 // channel. h answers the peer's channel requests; it may be nil.
 func (nc *NewChannel) Accept(h RequestHandler) (*Channel, error) {
+	return nc.AcceptChannel(&ChannelConfig{Requests: h})
+}
+
+// AcceptChannel is Accept with a per-channel window and maximum packet
+// size.
+func (nc *NewChannel) AcceptChannel(cc *ChannelConfig) (*Channel, error) {
 	ch := nc.ch
 	c := ch.c
 	c.writeMu.Lock()
@@ -65,7 +98,7 @@ func (nc *NewChannel) Accept(h RequestHandler) (*Channel, error) {
 		}
 		return nil, fmt.Errorf("connection: accepting a channel in state %v: %w", st, ErrInvalidArgument)
 	}
-	ch.handler = h
+	ch.apply(cc)
 	ch.state = StateOpen
 	m := wire.ChannelOpenConfirmation{
 		Recipient:     ch.remoteID,
@@ -112,12 +145,17 @@ func (nc *NewChannel) Reject(reason wire.OpenFailureReason, message string) erro
 // If ctx ends first Open returns its error, and a confirmation that comes
 // later is answered with CHANNEL_CLOSE.
 func (c *Conn) Open(ctx context.Context, typ string, extra []byte, h RequestHandler) (*Channel, error) {
+	return c.OpenChannel(ctx, typ, extra, &ChannelConfig{Requests: h})
+}
+
+// OpenChannel is Open with a per-channel window and maximum packet size.
+func (c *Conn) OpenChannel(ctx context.Context, typ string, extra []byte, cc *ChannelConfig) (*Channel, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	ch := c.newChannel(typ, slices.Clone(extra))
 	ch.state = StateOpening
-	ch.handler = h
+	ch.apply(cc)
 	ch.openDone = make(chan struct{})
 	// Holding writeMu while allocating orders a reused id's OPEN after
 	// the CLOSE of its previous owner.
@@ -273,6 +311,7 @@ func (c *Conn) admit(m wire.ChannelOpen) (wire.OpenFailureReason, string) {
 	ch.state = StatePending
 	ch.remoteID = m.Sender
 	ch.remoteWin = m.InitialWindow
+	ch.peerMax = m.MaxPacket
 	ch.sendMax = min(m.MaxPacket, c.cfg.MaxPacket)
 	ch.incomingSession = session
 	c.mu.Lock()
@@ -310,7 +349,8 @@ func (c *Conn) handleOpenConfirmation(m wire.ChannelOpenConfirmation) error {
 	}
 	ch.remoteID = m.Sender
 	ch.remoteWin = m.InitialWindow
-	ch.sendMax = min(m.MaxPacket, c.cfg.MaxPacket)
+	ch.peerMax = m.MaxPacket
+	ch.sendMax = min(m.MaxPacket, ch.localMax)
 	ch.state = StateOpen
 	close(ch.openDone)
 	if !ch.abandoned {
