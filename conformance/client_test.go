@@ -826,6 +826,15 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			t.Errorf("got %+v\n%s", r, tail(e2.srv.Log()))
 		}
 	})
+	t.Run("ProxyCommand through gossh -W", func(t *testing.T) {
+		// The proxy is gossh itself: -W connects its stdio to the target
+		// through the same sshd, and ProxyCommand expands %h and %p.
+		proxy := bin + " " + strings.Join(e.gosshArgs(t, key), " ") + " -W %h:%p " + dest
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ProxyCommand="+proxy, dest, "echo proxied")...)
+		if r.code != 0 || r.stdout != "proxied\n" {
+			t.Errorf("got %+v", r)
+		}
+	})
 	t.Run("agent", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "agent.sock")
 		stop := uaAgent(t, sock, e.key)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -379,30 +380,37 @@ func remoteIP(c *client.Client) string {
 	return h
 }
 
-// cmdConn is a ProxyCommand's stdin and stdout as a net.Conn.
+// cmdConn is a ProxyCommand's stdin and stdout as a net.Conn. Both ends
+// are os.Pipe files, which support deadlines.
 type cmdConn struct {
-	net.Conn // nil; deadlines are not supported
-	cmd      *exec.Cmd
-	r        io.ReadCloser
-	w        io.WriteCloser
-	once     sync.Once
+	cmd  *exec.Cmd
+	r, w *os.File // our ends: read the command's stdout, write its stdin
+	once sync.Once
 }
 
 func proxyCommand(command string) (net.Conn, error) {
 	cmd := exec.Command("/bin/sh", "-c", "exec "+command)
 	cmd.Stderr = os.Stderr
-	w, err := cmd.StdinPipe()
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	r, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
+		inR.Close()
+		inW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdin, cmd.Stdout = inR, outW
+	err = cmd.Start()
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
 		return nil, err
 	}
-	return &cmdConn{cmd: cmd, r: r, w: w}, nil
+	return &cmdConn{cmd: cmd, r: outR, w: inW}, nil
 }
 
 func (c *cmdConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
@@ -418,6 +426,12 @@ func (c *cmdConn) Close() error {
 }
 func (c *cmdConn) LocalAddr() net.Addr  { return pipeAddr{} }
 func (c *cmdConn) RemoteAddr() net.Addr { return pipeAddr{} }
+func (c *cmdConn) SetDeadline(t time.Time) error {
+	c.r.SetReadDeadline(t)
+	return c.w.SetWriteDeadline(t)
+}
+func (c *cmdConn) SetReadDeadline(t time.Time) error  { return c.r.SetReadDeadline(t) }
+func (c *cmdConn) SetWriteDeadline(t time.Time) error { return c.w.SetWriteDeadline(t) }
 
 type pipeAddr struct{}
 
