@@ -142,3 +142,33 @@ func BenchmarkIdleConnections(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHeldPreauth measures the heap one idle unauthenticated
+// connection costs (version line sent, then silence; SECURITY.md R1 asks
+// for at most 32 KiB).
+func BenchmarkHeldPreauth(b *testing.B) {
+	const n = 100
+	ours, _ := benchServers(b)
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		conns := make([]net.Conn, 0, n)
+		for i := range n {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 5, byte(1+i))}}
+			nc, err := d.Dial("tcp", ours)
+			if err != nil {
+				b.Fatal(err)
+			}
+			nc.Write([]byte("SSH-2.0-idle\r\n"))
+			conns = append(conns, nc)
+		}
+		time.Sleep(300 * time.Millisecond)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/n, "heapB/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -607,5 +608,90 @@ func TestR5NoPong(t *testing.T) {
 			t.Fatal("server answered PING with PONG before authentication")
 		}
 		p = p[4+n:]
+	}
+}
+
+// TestKeepalive: a client that answers keepalive@openssh.com stays; one
+// whose answers are black-holed (a proxy stops forwarding to it) is
+// disconnected after ClientAliveCountMax intervals.
+func TestKeepalive(t *testing.T) {
+	var logs syncBuf
+	addr := start(t, &server.Server{Handler: echoHandler, ClientAliveInterval: 100 * time.Millisecond, ClientAliveCountMax: 2,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	time.Sleep(600 * time.Millisecond)
+	if _, err := c.NewSession(); err != nil {
+		t.Fatalf("answering client dropped: %v", err)
+	}
+	c.Close()
+
+	// The proxy forwards until the client is authenticated, then drops
+	// everything the server sends.
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pl.Close()
+	var blackhole atomic.Bool
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		cc, err := pl.Accept()
+		if err != nil {
+			return
+		}
+		defer cc.Close()
+		sc, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		defer sc.Close()
+		wg.Go(func() { io.Copy(sc, cc); sc.Close() })
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := sc.Read(buf)
+			if err != nil {
+				cc.Close()
+				return
+			}
+			if !blackhole.Load() {
+				cc.Write(buf[:n])
+			}
+		}
+	})
+	c2 := dial(t, pl.Addr().String(), ssh.PublicKeys(xSigner(t)))
+	blackhole.Store(true)
+	waitLog(t, &logs, "Timeout, client not responding from user alice 127.0.0.1 port ")
+	c2.Close()
+}
+
+// TestTrace: the per-connection trace hook sees the key exchange and
+// authentication, described with secrets redacted.
+func TestTrace(t *testing.T) {
+	var mu sync.Mutex
+	var events []wire.TraceEvent
+	addr := start(t, &server.Server{Handler: echoHandler, Trace: func(net.Addr) wire.Tracer {
+		return func(e wire.TraceEvent) {
+			mu.Lock()
+			events = append(events, e)
+			mu.Unlock()
+		}
+	}})
+	c := dial(t, addr, ssh.Password("secret"))
+	c.Close()
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	var all strings.Builder
+	for _, e := range events {
+		all.WriteString(e.String() + "\n")
+	}
+	for _, want := range []string{"KEXINIT", "NEWKEYS", "USERAUTH_REQUEST", "USERAUTH_SUCCESS"} {
+		if !strings.Contains(all.String(), want) {
+			t.Errorf("trace lacks %s:\n%s", want, all.String())
+		}
+	}
+	if strings.Contains(all.String(), "secret") {
+		t.Errorf("trace shows the password:\n%s", all.String())
 	}
 }
