@@ -1384,6 +1384,14 @@ func TestClientPublicKeyTypesAgainstSSHD(t *testing.T) {
 			}
 		})
 	}
+	t.Run("gossh PubkeyAcceptedAlgorithms", func(t *testing.T) {
+		r := clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK="}, "-F", "none", "-i", files["ed25519"],
+			"-o", "PubkeyAcceptedAlgorithms=-ssh-ed25519*", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile="+e.knownHosts,
+			"-o", "GlobalKnownHostsFile=none", "-p", strconv.Itoa(e.srv.Port), e.user+"@127.0.0.1", "echo ok")
+		if r.code != 255 || !strings.Contains(r.stderr, "Permission denied") {
+			t.Errorf("an ed25519 key was used although not accepted: %+v", r)
+		}
+	})
 }
 
 // TestClientAgainstOurServer runs the client facade against package

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -236,6 +237,10 @@ func authSources(o *options, lg *logger, p *prompter, host string) ([]userauth.M
 					continue
 				}
 				lg.debug(1, "identity file %s", path)
+				if !keyAccepted(path, splitList(o.get("pubkeyacceptedalgorithms"))) {
+					lg.debug(1, "Skipping %s: its key type is not in PubkeyAcceptedAlgorithms", path)
+					continue
+				}
 				cert := ""
 				if _, err := os.Stat(path + "-cert.pub"); err == nil {
 					cert = path + "-cert.pub"
@@ -790,4 +795,24 @@ func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Clien
 	lg.debug(1, "Remote connections from %s forwarded to local address %s", rl.Addr(), target)
 	wg.Go(func() { c.ServeRemoteForward(ctx, rl, tnet, target) })
 	return nil
+}
+
+// keyAccepted reports whether the key in path (judged by its .pub file)
+// can sign with one of the accepted algorithms. Without a readable .pub
+// file the key is tried.
+func keyAccepted(path string, accepted []string) bool {
+	data, err := os.ReadFile(path + ".pub")
+	if err != nil || len(accepted) == 0 {
+		return true
+	}
+	pub, _, err := hostkey.ParsePublicKeyFile(data)
+	if err != nil {
+		return true
+	}
+	for _, a := range hostkey.SignatureAlgorithms(pub) {
+		if slices.Contains(accepted, a) {
+			return true
+		}
+	}
+	return false
 }
