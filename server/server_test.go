@@ -21,6 +21,8 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
@@ -693,5 +695,56 @@ func TestTrace(t *testing.T) {
 	}
 	if strings.Contains(all.String(), "secret") {
 		t.Errorf("trace shows the password:\n%s", all.String())
+	}
+}
+
+// TestA2NothingBeforeAuth: connection-protocol messages sent after key
+// exchange but before USERAUTH_SUCCESS (a session open, an exec on a
+// guessed channel, a global request) end the connection and never reach
+// a handler (SECURITY.md A2, CVE-2025-32433).
+func TestA2NothingBeforeAuth(t *testing.T) {
+	msgs := map[string]wire.Message{
+		"CHANNEL_OPEN session": &wire.ChannelOpen{Type: wire.ChannelTypeSession, Sender: 0, InitialWindow: 1 << 20, MaxPacket: 32 << 10},
+		"CHANNEL_REQUEST exec": &wire.ChannelRequest{Recipient: 0, Type: wire.RequestExec, WantReply: true,
+			Extra: (&wire.ExecRequest{Command: "id"}).Append(nil)},
+		"GLOBAL_REQUEST tcpip-forward": &wire.GlobalRequest{Name: wire.GlobalTCPIPForward, WantReply: true,
+			Data: (&wire.TCPIPForward{BindAddress: "127.0.0.1", BindPort: 0}).Append(nil)},
+	}
+	var calls atomic.Int32
+	addr := start(t, &server.Server{
+		Handler:      func(context.Context, *server.Session) { calls.Add(1) },
+		PermitListen: func(*server.Conn, string, uint32) bool { calls.Add(1); return true },
+	})
+	for name, m := range msgs {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			nc := rawConn(t, addr, "")
+			kt, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{
+				HostKeyVerifier: kex.NewHostKeyVerifier(func(hostkey.PublicKey) error { return nil })})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer kt.Close()
+			if _, err := userauth.RequestService(ctx, kt, wire.ServiceUserauth); err != nil {
+				t.Fatal(err)
+			}
+			if err := kt.WritePacket(m.Append(nil)); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				p, err := kt.ReadPacket()
+				if err != nil {
+					break // the server disconnected
+				}
+				if len(p) > 0 && (p[0] == byte(wire.MsgChannelOpenConfirmation) || p[0] == byte(wire.MsgRequestSuccess) ||
+					p[0] == byte(wire.MsgChannelSuccess)) {
+					t.Fatalf("server answered %v before authentication", wire.MsgNum(p[0]))
+				}
+			}
+		})
+	}
+	if calls.Load() != 0 {
+		t.Fatalf("%d handler calls before authentication", calls.Load())
 	}
 }
