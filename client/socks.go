@@ -151,6 +151,10 @@ func socksHandshake(conn net.Conn) (string, error) {
 		if _, err := io.ReadFull(conn, name); err != nil {
 			return "", err
 		}
+		if !validDomain(name) {
+			socksReply(conn, socksAddrNotSupp)
+			return "", fmt.Errorf("%w: bad domain name %q", ErrSOCKS, name)
+		}
 		host = string(name)
 	default:
 		socksReply(conn, socksAddrNotSupp)
@@ -161,6 +165,22 @@ func socksHandshake(conn net.Conn) (string, error) {
 		return "", err
 	}
 	return net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port[:])))), nil
+}
+
+// validDomain accepts host names of letters, digits, '-', '_' and '.',
+// so that a peer cannot smuggle ':' or brackets into the target address.
+func validDomain(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // socksReply answers a request; the bound address is reported as

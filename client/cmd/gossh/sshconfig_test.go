@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -120,5 +121,43 @@ func TestDurationsAndForwards(t *testing.T) {
 	l, tgt, _ = splitForward("8080 localhost:80")
 	if l != "8080" || tgt != "localhost:80" {
 		t.Errorf("config form %q %q", l, tgt)
+	}
+}
+
+// FuzzParseConfig checks that no ssh_config text panics the parser or
+// the evaluation, and that every accepted line round-trips through
+// splitConfigLine.
+func FuzzParseConfig(f *testing.F) {
+	f.Add("Host a b !c\n  User x\nMatch host a,b exec \"true\"\n  Port=22\n")
+	f.Add("Ciphers \"aes128-ctr\" # comment\nInclude /nonexistent/*\n")
+	f.Add("Match !all user")
+	f.Fuzz(func(t *testing.T, text string) {
+		cf, err := parseConfig(strings.NewReader(text), "fuzz", maxIncludeDepth) // no Include reads
+		if err != nil {
+			return
+		}
+		for _, l := range cf.lines {
+			if l.key == "match" && slices.Contains(l.args, "exec") {
+				return // do not run commands from fuzz input
+			}
+		}
+		cf.apply(newOptions(), matchContext{host: "h", originalHost: "h"})
+	})
+}
+
+// TestConfigCutEveryByte cuts a file at every byte: a cut keyword is an
+// unknown one (an error), a cut value a different value; a cut never
+// yields the full file's result and never panics.
+func TestConfigCutEveryByte(t *testing.T) {
+	text := "Host web\n  HostName \"10.0.0.1\"\n  Port 2222\n"
+	for i := range len(text) - 1 {
+		cf, err := parseConfig(strings.NewReader(text[:i]), "cut", 0)
+		if err != nil {
+			continue // an unbalanced quote
+		}
+		o := newOptions()
+		if err := cf.apply(o, matchContext{host: "web"}); err == nil && o.get("hostname") == "10.0.0.1" && o.get("port") == "2222" {
+			t.Errorf("cut at %d gives the whole file's result", i)
+		}
 	}
 }

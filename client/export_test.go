@@ -1,0 +1,4 @@
+package client
+
+// SOCKSHandshake exposes the SOCKS5 request parser to the tests.
+var SOCKSHandshake = socksHandshake
