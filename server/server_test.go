@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -747,4 +748,167 @@ func TestA2NothingBeforeAuth(t *testing.T) {
 	if calls.Load() != 0 {
 		t.Fatalf("%d handler calls before authentication", calls.Load())
 	}
+}
+
+// TestSessionRequests: pty-req, env, window-change and signal reach the
+// session; "exit-signal" reaches the client.
+func TestSessionRequests(t *testing.T) {
+	type seen struct {
+		pty    server.Pty
+		env    []string
+		window wire.WindowChange
+		signal string
+	}
+	got := make(chan seen, 1)
+	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		var mu sync.Mutex
+		var v seen
+		v.pty, _ = s.Pty()
+		v.env = s.Environ()
+		winCh := make(chan struct{}, 1)
+		s.NotifyWindowChange(func(w wire.WindowChange) {
+			mu.Lock()
+			v.window = w
+			mu.Unlock()
+			select {
+			case winCh <- struct{}{}:
+			default:
+			}
+		})
+		sigCh := make(chan string, 1)
+		s.NotifySignal(func(name string) {
+			select {
+			case sigCh <- name:
+			default:
+			}
+		})
+		io.WriteString(s, "ready\n")
+		select {
+		case <-winCh:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case sig := <-sigCh:
+			mu.Lock()
+			v.signal = sig
+			mu.Unlock()
+		case <-ctx.Done():
+			return
+		}
+		mu.Lock()
+		got <- v
+		mu.Unlock()
+		s.ExitSignal(v.signal, false, "stopped")
+	}, AcceptEnv: func(name, _ string) bool { return name == "LC_OK" }})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Setenv("LC_OK", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Setenv("LD_PRELOAD", "x"); err == nil {
+		t.Error("env not in AcceptEnv accepted")
+	}
+	if err := sess.RequestPty("xterm-256color", 24, 80, ssh.TerminalModes{ssh.ECHO: 0}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(out, buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.WindowChange(50, 132); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Signal(ssh.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	v := <-got
+	err = sess.Wait()
+	var ee *ssh.ExitError
+	if !errors.As(err, &ee) || ee.Signal() != "USR1" {
+		t.Errorf("Wait = %v, want exit signal USR1", err)
+	}
+	if v.pty.Term != "xterm-256color" || v.pty.Window.Columns != 80 || v.pty.Window.Rows != 24 || len(v.pty.Modes) == 0 {
+		t.Errorf("pty %+v", v.pty)
+	}
+	if strings.Join(v.env, ",") != "LC_OK=1" {
+		t.Errorf("env %v", v.env)
+	}
+	if v.window.Columns != 132 || v.window.Rows != 50 {
+		t.Errorf("window %+v", v.window)
+	}
+	if v.signal != "USR1" {
+		t.Errorf("signal %q", v.signal)
+	}
+}
+
+// TestStreamLocalForwarding: direct-streamlocal and streamlocal-forward
+// (OpenSSH PROTOCOL, Section 2.4) under PermitStreamLocal.
+func TestStreamLocalForwarding(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.sock")
+	tl, err := net.Listen("unix", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer func() { tl.Close(); wg.Wait() }()
+	wg.Go(func() {
+		for {
+			c, err := tl.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { io.Copy(c, c); c.Close() })
+		}
+	})
+	addr := start(t, &server.Server{Handler: echoHandler,
+		PermitStreamLocal: func(_ *server.Conn, path string) bool { return strings.HasPrefix(path, dir) }})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	fc, err := c.Dial("unix", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(fc, "unix")
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(fc, buf); err != nil || string(buf) != "unix" {
+		t.Fatalf("direct-streamlocal echo %q %v", buf, err)
+	}
+	fc.Close()
+	if _, err := c.Dial("unix", "/tmp/elsewhere.sock"); err == nil {
+		t.Error("direct-streamlocal outside the permitted directory succeeded")
+	}
+	remote := filepath.Join(dir, "remote.sock")
+	rl, err := c.ListenUnix(remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rl.Close()
+	wg.Go(func() {
+		cc, err := rl.Accept()
+		if err != nil {
+			return
+		}
+		io.Copy(cc, cc)
+		cc.Close()
+	})
+	uc, err := net.Dial("unix", remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(uc, "back")
+	if _, err := io.ReadFull(uc, buf); err != nil || string(buf) != "back" {
+		t.Fatalf("streamlocal-forward echo %q %v", buf, err)
+	}
+	uc.Close()
 }
