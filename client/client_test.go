@@ -21,7 +21,9 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-func dial(t *testing.T, s *xServer, cfg *client.Config) *client.Client {
+func dial(t *testing.T, s *xServer, cfg *client.Config) *client.Client { return dialTB(t, s, cfg) }
+
+func dialTB(t testing.TB, s *xServer, cfg *client.Config) *client.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -38,7 +38,9 @@ type xServer struct {
 	conns   sync.Map
 }
 
-func startXServer(t *testing.T) *xServer {
+func startXServer(t *testing.T) *xServer { return startXServerTB(t) }
+
+func startXServerTB(t testing.TB) *xServer {
 	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := ssh.NewSignerFromKey(priv)
@@ -223,7 +225,7 @@ func runCmd(ch ssh.Channel, cmd string, env map[string]string) int {
 }
 
 // knownHosts writes a known_hosts file with the server's key.
-func (s *xServer) knownHosts(t *testing.T) string {
+func (s *xServer) knownHosts(t testing.TB) string {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(s.addr)
 	var p int
@@ -237,7 +239,9 @@ func (s *xServer) knownHosts(t *testing.T) string {
 }
 
 // config returns a client config that trusts s through known_hosts.
-func (s *xServer) config(t *testing.T) *client.Config {
+func (s *xServer) config(t *testing.T) *client.Config { return s.configTB(t) }
+
+func (s *xServer) configTB(t testing.TB) *client.Config {
 	return &client.Config{
 		User:                  "alice",
 		Auth:                  []userauth.Method{userauth.StaticPassword("secret")},
