@@ -611,3 +611,34 @@ func TestHostKeyFailClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestRekeyLimit sets a 64 KiB RekeyBytes and moves 1 MiB: the trace must
+// show several key exchanges, and the data must arrive intact.
+func TestRekeyLimit(t *testing.T) {
+	s := startXServer(t)
+	cfg := s.config(t)
+	cfg.RekeyBytes = 64 << 10
+	var mu sync.Mutex
+	kexinits := 0
+	cfg.Trace = func(e wire.TraceEvent) {
+		if e.Dir == wire.DirSend && e.Description.Num == wire.MsgKexInit {
+			mu.Lock()
+			kexinits++
+			mu.Unlock()
+		}
+	}
+	c := dial(t, s, cfg)
+	data := make([]byte, 1<<20)
+	rand.Read(data)
+	sess, _ := c.NewSession(context.Background())
+	sess.Stdin = bytes.NewReader(data)
+	out, err := sess.Output(context.Background(), "echo")
+	if err != nil || !bytes.Equal(out, data) {
+		t.Fatalf("echo under rekeying: %d bytes, %v", len(out), err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if kexinits < 4 {
+		t.Errorf("%d KEXINITs sent for 2 MiB at a 64 KiB limit", kexinits)
+	}
+}

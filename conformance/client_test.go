@@ -846,6 +846,16 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			t.Errorf("got %+v", r)
 		}
 	})
+	t.Run("SendEnv and SetEnv", func(t *testing.T) {
+		e2 := clStart(t, "AcceptEnv LC_GOSSH GOSSH_*")
+		os.WriteFile(filepath.Join(e2.srv.Dir, "authorized_keys"), hostkey.MarshalAuthorizedKey(e.key.PublicKey(), ""), 0o600)
+		r := clGossh(t, bin, nil, []string{"LC_GOSSH=sent"}, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e2.knownHosts,
+			"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-o", "SendEnv=LC_*", "-o", "SetEnv=GOSSH_SET=set",
+			"-p", strconv.Itoa(e2.srv.Port), dest, "echo $LC_GOSSH $GOSSH_SET")
+		if r.code != 0 || r.stdout != "sent set\n" {
+			t.Errorf("got %+v", r)
+		}
+	})
 	t.Run("connection refused", func(t *testing.T) {
 		port, _ := sshdtest.FreePort()
 		r := clGossh(t, bin, nil, nil, "-F", "none", "-p", strconv.Itoa(port), "127.0.0.1", "true")
