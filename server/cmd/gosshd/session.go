@@ -231,6 +231,7 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		pty.Setsize(ptmx, &pty.Winsize{Rows: uint16(w.Rows), Cols: uint16(w.Columns), X: uint16(w.WidthPixels), Y: uint16(w.HeightPixels)})
 	}
 	setSize(p.Window)
+	applyModes(tty, p.Modes)
 	s.NotifyWindowChange(setSize)
 	cmd.Env = append(ss.environ(s, a, tty.Name()), extraEnv...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
