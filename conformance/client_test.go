@@ -1430,3 +1430,48 @@ func TestClientAgainstOurServer(t *testing.T) {
 		t.Errorf("after rekey: %v", err)
 	}
 }
+
+// TestGosshAlgorithmsAgainstSSHD runs gossh once per algorithm it shares
+// with OpenSSH 9.2 (each kex, cipher, MAC under aes128-ctr, and host key
+// algorithm), moving 64 KiB through "cat", and checks the -v kex lines
+// name the algorithm.
+func TestGosshAlgorithmsAgainstSSHD(t *testing.T) {
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	dest := e.user + "@127.0.0.1"
+	data := make([]byte, 64<<10)
+	rand.Read(data)
+	var keys []string
+	for _, k := range clShared(t, client.SupportedAlgorithms(client.AlgKeys), "HostKeyAlgorithms") {
+		if !hostkey.IsCertAlgorithm(k) && !strings.HasPrefix(k, "sk-") && k != "ssh-rsa" {
+			keys = append(keys, k)
+		}
+	}
+	type run struct {
+		name, want string
+		opts       []string
+	}
+	var runs []run
+	for _, k := range clShared(t, client.SupportedAlgorithms(client.AlgKex), "kex") {
+		runs = append(runs, run{"kex=" + k, "debug1: kex: algorithm: " + k + "\r\n", []string{"-o", "KexAlgorithms=" + k}})
+	}
+	for _, c := range clShared(t, client.SupportedAlgorithms(client.AlgCiphers), "cipher") {
+		runs = append(runs, run{"cipher=" + c, "client->server cipher: " + c + " ", []string{"-o", "Ciphers=" + c}})
+	}
+	for _, m := range clShared(t, client.SupportedAlgorithms(client.AlgMACs), "mac") {
+		runs = append(runs, run{"mac=" + m, "MAC: " + m + " compression", []string{"-o", "Ciphers=aes128-ctr", "-o", "MACs=" + m}})
+	}
+	for _, k := range keys {
+		runs = append(runs, run{"hostkey=" + k, "debug1: kex: host key algorithm: " + k + "\r\n", []string{"-o", "HostKeyAlgorithms=" + k}})
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			args := append(e.gosshArgs(t, key, "-v"), r.opts...)
+			res := clGossh(t, bin, data, nil, append(args, dest, "cat")...)
+			if res.code != 0 || res.stdout != string(data) || !strings.Contains(res.stderr, r.want) {
+				t.Errorf("exit %d, %d bytes back, want %q in:\n%s", res.code, len(res.stdout), r.want, res.stderr)
+			}
+		})
+	}
+}
