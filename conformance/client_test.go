@@ -856,6 +856,51 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			t.Errorf("got %+v", r)
 		}
 	})
+	t.Run("StrictHostKeyChecking", func(t *testing.T) {
+		kh := filepath.Join(t.TempDir(), "kh")
+		base := []string{"-F", "none", "-i", key, "-o", "UserKnownHostsFile=" + kh, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port)}
+		r := clGossh(t, bin, nil, nil, append(base, "-o", "StrictHostKeyChecking=yes", dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Host key verification failed.") {
+			t.Errorf("yes, unknown host: %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, append(base, "-o", "StrictHostKeyChecking=accept-new", dest, "true")...)
+		if r.code != 0 {
+			t.Errorf("accept-new: %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, append(base, "-o", "StrictHostKeyChecking=yes", dest, "true")...)
+		if r.code != 0 {
+			t.Errorf("yes after accept-new recorded the key: %+v", r)
+		}
+		// ssh itself accepts the line gossh wrote.
+		res, err := sshdtest.RunSSH(context.Background(), nil, "-i", key, "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=/dev/null",
+			"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), dest, "true")
+		if err != nil || res.ExitCode != 0 {
+			t.Errorf("ssh with gossh's known_hosts: %v %d %s", err, res.ExitCode, res.Stderr)
+		}
+	})
+	t.Run("ConnectTimeout", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer l.Close()
+		wg.Go(func() { // accept and say nothing
+			c, err := l.Accept()
+			if err == nil {
+				io.Copy(io.Discard, c)
+				c.Close()
+			}
+		})
+		start := time.Now()
+		r := clGossh(t, bin, nil, nil, "-F", "none", "-o", "ConnectTimeout=1", "-p", strconv.Itoa(l.Addr().(*net.TCPAddr).Port), "127.0.0.1", "true")
+		if r.code != 255 || time.Since(start) > 15*time.Second {
+			t.Errorf("got %+v after %v", r, time.Since(start))
+		}
+		l.Close()
+	})
 	t.Run("connection refused", func(t *testing.T) {
 		port, _ := sshdtest.FreePort()
 		r := clGossh(t, bin, nil, nil, "-F", "none", "-p", strconv.Itoa(port), "127.0.0.1", "true")
