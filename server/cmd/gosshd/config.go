@@ -460,8 +460,11 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		}
 		c.GatewayPorts = val
 	case "subsystem":
-		name, cmd, _ := strings.Cut(val, " ")
-		cmd = strings.TrimSpace(cmd)
+		f := strings.Fields(val)
+		if len(f) < 2 {
+			return errors.New("missing command")
+		}
+		name, cmd := f[0], strings.Join(f[1:], " ")
 		if cmd == "" {
 			return errors.New("missing command")
 		}

@@ -65,7 +65,8 @@ AuthorizedKeysFile .ssh/authorized_keys /etc/keys/%u %h/extra%%
 MaxAuthTries 3
 MaxAuthTries 9
 PrintMotd no
-Subsystem sftp internal-sftp
+Subsystem	sftp	internal-sftp
+Subsystem	netconf  /usr/bin/netconf -x
 RekeyLimit 1G 1h
 `)
 	c, err := loadConfig(f, []string{"MaxAuthTries=4", "LogLevel DEBUG1"})
@@ -96,7 +97,7 @@ RekeyLimit 1G 1h
 	if c.MaxAuthTries != 4 {
 		t.Errorf("MaxAuthTries %d: -o must win over the file, and the first value in the file over later ones", c.MaxAuthTries)
 	}
-	if c.LogLevel != "DEBUG1" || c.Subsystems["sftp"] != "internal-sftp" {
+	if c.LogLevel != "DEBUG1" || c.Subsystems["sftp"] != "internal-sftp" || c.Subsystems["netconf"] != "/usr/bin/netconf -x" {
 		t.Errorf("LogLevel %q Subsystems %v", c.LogLevel, c.Subsystems)
 	}
 	if c.RekeyBytes != 1<<30 || c.RekeyInterval != time.Hour {
