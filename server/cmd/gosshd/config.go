@@ -170,7 +170,7 @@ func (c *config) read(r io.Reader, file string, depth int) error {
 		if i := strings.IndexAny(kw, "=\t"); i >= 0 {
 			kw, val = s[:i], s[i+1:]
 		}
-		val = strings.TrimLeft(strings.TrimSpace(val), "= \t")
+		val = strings.ReplaceAll(strings.TrimLeft(strings.TrimSpace(val), "= \t"), "\t", " ")
 		if strings.EqualFold(kw, "Include") {
 			for _, pat := range strings.Fields(val) {
 				if !filepath.IsAbs(pat) {

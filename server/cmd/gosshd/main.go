@@ -193,8 +193,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		}
 	}
 	if cfg.AllowTCPForwarding == "yes" || cfg.AllowTCPForwarding == "remote" {
-		srv.PermitListen = func(_ *server.Conn, host string, port uint32) bool {
-			if port != 0 && port < 1024 && !root {
+		srv.PermitListen = func(c *server.Conn, host string, port uint32) bool {
+			// Privileged ports only for root logins, as sshd.
+			if a, err := lookupAccount(c.User()); port != 0 && port < 1024 && (!root || err != nil || a.UID != 0) {
 				return false
 			}
 			return permitted(cfg.PermitListen, host, port, false)
