@@ -198,6 +198,7 @@ func (c *Client) kexConfig() (*kex.Config, error) {
 		Logger:           cfg.Logger,
 		Ciphers:          cfg.algorithms(AlgCiphers, cfg.Ciphers),
 		MACs:             cfg.algorithms(AlgMACs, cfg.MACs),
+		Compression:      cfg.Compression,
 	}
 	for _, name := range cfg.algorithms(AlgKex, cfg.KexAlgorithms) {
 		m, ok := kex.Lookup(name)

@@ -70,6 +70,11 @@ type Config struct {
 	// does). Use ApplyModifiers for OpenSSH's +, - and ^ forms.
 	KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs []string
 
+	// Compression is the compression preference for both directions
+	// (RFC 4253, Section 6.2); nil means "none" only. CompressionYes is
+	// what OpenSSH's Compression=yes (ssh -C) asks for.
+	Compression []string
+
 	// DisabledAlgorithms removes algorithms from the lists above or
 	// their defaults, as paramiko's disabled_algorithms: keys are
 	// "kex", "keys" (host key algorithms), "ciphers" and "macs".
@@ -134,6 +139,10 @@ type Config struct {
 	// connection layer's default.
 	Window uint32
 }
+
+// CompressionYes is the client's compression preference for OpenSSH's
+// Compression=yes: delayed zlib (OpenSSH PROTOCOL, Section 1.2) first.
+var CompressionYes = []string{"zlib@openssh.com", "zlib", "none"}
 
 // Algorithm list names of Config.DisabledAlgorithms, as paramiko's.
 const (

@@ -253,6 +253,20 @@ func TestClientSessionsAgainstSSHD(t *testing.T) {
 			t.Errorf("after rekey: %q %v", out, err)
 		}
 	})
+	t.Run("compression", func(t *testing.T) {
+		cfg := e.config()
+		cfg.Compression = client.CompressionYes
+		cc := e.dial(t, cfg)
+		a := cc.Algorithms()
+		if a.ClientToServer.Compression != "zlib@openssh.com" || a.ServerToClient.Compression != "zlib@openssh.com" {
+			t.Errorf("compression %+v", a)
+		}
+		data := bytes.Repeat([]byte("compressible "), 100000) // 1.3 MB
+		out, _, err := clRun(t, cc, "cat", data)
+		if err != nil || !bytes.Equal(out, data) {
+			t.Errorf("cat under zlib@openssh.com: %d bytes, %v", len(out), err)
+		}
+	})
 	t.Run("SFTP via pkg/sftp", func(t *testing.T) {
 		sc, err := c.SFTP(ctx)
 		if err != nil {
@@ -734,6 +748,19 @@ func TestGosshAgainstSSHD(t *testing.T) {
 					t.Errorf("ssh prints %q, gossh does not", l)
 				}
 			}
+		}
+	})
+	t.Run("-C", func(t *testing.T) {
+		data := bytes.Repeat([]byte("zzz"), 200000)
+		r := clGossh(t, bin, data, nil, e.gosshArgs(t, key, "-C", "-v", "-o", "Ciphers=aes128-ctr", "-o", "MACs=hmac-sha2-256", dest, "cat")...)
+		want := "debug1: kex: client->server cipher: aes128-ctr MAC: hmac-sha2-256 compression: zlib@openssh.com\r\n"
+		if r.code != 0 || r.stdout != string(data) || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, %d bytes, stderr:\n%s", r.code, len(r.stdout), r.stderr)
+		}
+		res, err := sshdtest.RunSSH(context.Background(), nil, "-C", "-v", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+			"-o", "Ciphers=aes128-ctr", "-o", "MACs=hmac-sha2-256", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), dest, "true")
+		if err != nil || !strings.Contains(string(res.Stderr), strings.TrimSuffix(want, "\r\n")) {
+			t.Errorf("ssh -C prints something else: %v\n%s", err, res.Stderr)
 		}
 	})
 	t.Run("known_hosts mismatch", func(t *testing.T) {

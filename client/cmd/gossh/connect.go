@@ -103,6 +103,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 			return nil, nil, fmt.Errorf("empty %s", k)
 		}
 	}
+	if o.yes("compression", false) {
+		cfg.Compression = client.CompressionYes
+	}
 	var err error
 	if cfg.Timeout, err = duration(o.get("connecttimeout")); err != nil {
 		return nil, nil, err

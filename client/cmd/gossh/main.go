@@ -210,7 +210,7 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		set("requesttty", "no")
 	}
 	if f.compress {
-		o.set("compression", []string{"yes"}, "command-line (-C)")
+		set("compression", "yes")
 	}
 	switch f.family {
 	case "4":

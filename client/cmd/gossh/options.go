@@ -35,7 +35,7 @@ var keywords = map[string]int{
 	"challengeresponseauthentication": kSingle, "pubkeyauthentication": kSingle,
 	"numberofpasswordprompts": kSingle,
 	"connecttimeout":          kSingle, "serveraliveinterval": kSingle, "serveralivecountmax": kSingle,
-	"rekeylimit": kSingle, "proxyjump": kSingle, "proxycommand": kSingle,
+	"rekeylimit": kSingle, "compression": kSingle, "proxyjump": kSingle, "proxycommand": kSingle,
 	"localforward": kMulti, "remoteforward": kMulti, "dynamicforward": kMulti,
 	"forwardagent": kSingle, "sendenv": kMulti, "setenv": kMulti, "requesttty": kSingle,
 	"loglevel": kSingle, "addressfamily": kSingle, "exitonforwardfailure": kSingle,
@@ -43,7 +43,6 @@ var keywords = map[string]int{
 	"checkhostip": kSingle, "connectionattempts": kSingle,
 
 	// Known to OpenSSH, not implemented by gossh yet.
-	"compression":                 kUnsupported,
 	"gssapiauthentication":        kSingle,
 	"gssapikeyexchange":           kSingle,
 	"gssapidelegatecredentials":   kSingle,
@@ -76,7 +75,7 @@ var keywords = map[string]int{
 // harmless lists values of unsupported keywords that match what gossh
 // does anyway, so they are not reported.
 var harmless = map[string][]string{
-	"compression": {"no"}, "hostbasedauthentication": {"no"}, "forwardx11": {"no"},
+	"hostbasedauthentication": {"no"}, "forwardx11": {"no"},
 	"forwardx11trusted": {"no"}, "controlmaster": {"no"}, "controlpath": {"none"},
 	"canonicalizehostname": {"no"}, "addkeystoagent": {"no"}, "updatehostkeys": {"no"},
 	"verifyhostkeydns": {"no"}, "visualhostkey": {"no"}, "tcpkeepalive": {"yes"},
