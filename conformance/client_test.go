@@ -1314,6 +1314,21 @@ func TestClientAgainstParamiko(t *testing.T) {
 			t.Errorf("forwarded channel said %q", got)
 		}
 	})
+	t.Run("gossh", func(t *testing.T) {
+		bin := clBuildGossh(t)
+		askpass := filepath.Join(t.TempDir(), "askpass")
+		os.WriteFile(askpass, []byte("#!/bin/sh\necho secret\n"), 0o700)
+		r := clGossh(t, bin, []byte("via gossh"), []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "SSH_AUTH_SOCK="},
+			"-F", "none", "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=none", "-p", strconv.Itoa(port), "alice@127.0.0.1", "echo")
+		if r.code != 0 || r.stdout != "via gossh" {
+			t.Errorf("echo: %+v", r)
+		}
+		r = clGossh(t, bin, nil, []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "SSH_AUTH_SOCK="},
+			"-F", "none", "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=none", "-p", strconv.Itoa(port), "alice@127.0.0.1", "exit 9")
+		if r.code != 9 {
+			t.Errorf("exit 9: %+v", r)
+		}
+	})
 	t.Run("transport", func(t *testing.T) {
 		if err := c.SendIgnore(8); err != nil {
 			t.Error(err)
@@ -1543,6 +1558,42 @@ func TestGosshAlgorithmsAgainstSSHD(t *testing.T) {
 			res := clGossh(t, bin, data, nil, append(args, dest, "cat")...)
 			if res.code != 0 || res.stdout != string(data) || !strings.Contains(res.stderr, r.want) {
 				t.Errorf("exit %d, %d bytes back, want %q in:\n%s", res.code, len(res.stdout), r.want, res.stderr)
+			}
+		})
+	}
+}
+
+// TestGosshAgainstInProcessServers runs gossh against x/crypto/ssh's
+// server and our package server, both in process, with a key file.
+func TestGosshAgainstInProcessServers(t *testing.T) {
+	bin := clBuildGossh(t)
+	key, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	pem, err := hostkey.MarshalPrivateKey(key.Crypto(), "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "id")
+	os.WriteFile(keyFile, pem, 0o600)
+	for _, peer := range []string{"x/crypto", "ours"} {
+		t.Run(peer, func(t *testing.T) {
+			var addr string
+			var host []byte
+			if peer == "ours" {
+				addr, host = clOurServer(t, key)
+			} else {
+				addr, host = clXServer(t, key)
+			}
+			_, portStr, _ := net.SplitHostPort(addr)
+			port, _ := strconv.Atoi(portStr)
+			pub, _ := hostkey.ParsePublicKey(host)
+			kh := filepath.Join(t.TempDir(), "kh")
+			os.WriteFile(kh, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", port)}, pub, false), 0o600)
+			data := make([]byte, 256<<10)
+			rand.Read(data)
+			r := clGossh(t, bin, data, []string{"SSH_AUTH_SOCK="}, "-F", "none", "-i", keyFile, "-o", "UserKnownHostsFile="+kh,
+				"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-v", "-p", portStr, "alice@127.0.0.1", "discard")
+			if r.code != 0 || !strings.Contains(r.stderr, "using \"publickey\".") {
+				t.Errorf("got %+v", r)
 			}
 		})
 	}
