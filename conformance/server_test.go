@@ -98,9 +98,15 @@ func svStart(t *testing.T, hostTypes []string, extra ...string) *svServer {
 	sshdtest.GenerateKey(t, "ed25519", s.userKey, "")
 	pub, _ := os.ReadFile(s.userKey + ".pub")
 	uaWrite(t, filepath.Join(dir, "authorized_keys"), pub, 0o644)
+	// Lines from the first Match on go last, after the harness's.
+	var match []string
+	if i := slices.IndexFunc(extra, func(l string) bool { return strings.HasPrefix(l, "Match ") }); i >= 0 {
+		extra, match = extra[:i:i], extra[i:]
+	}
 	cfg = append(extra, cfg...)
 	cfg = append(cfg, "ListenAddress 127.0.0.1", "Port "+s.port, "AuthorizedKeysFile "+filepath.Join(dir, "authorized_keys")+" "+dir+"/%u.keys",
 		"PidFile none", "LogLevel DEBUG1")
+	cfg = append(cfg, match...)
 	conf := uaWrite(t, filepath.Join(dir, "sshd_config"), []byte(strings.Join(cfg, "\n")+"\n"), 0o644)
 	logf, err := os.Create(s.log)
 	if err != nil {
@@ -239,7 +245,9 @@ func TestGosshdSessions(t *testing.T) {
 	dir := t.TempDir()
 	caFile := uaWrite(t, filepath.Join(dir, "ca.pub"), hostkey.MarshalAuthorizedKey(caKey.PublicKey(), "ca"), 0o644)
 	s := svStart(t, []string{"ed25519"}, "Subsystem sftp internal-sftp", "TrustedUserCAKeys "+caFile, "AcceptEnv LC_DEMO",
-		"SetEnv FROM_CONFIG=yes")
+		"SetEnv FROM_CONFIG=yes",
+		// Clients from 127.0.0.2 get a forced command.
+		"Match Address 127.0.0.2", "\tForceCommand echo matched $SSH_ORIGINAL_COMMAND")
 
 	t.Run("exit status and stderr", func(t *testing.T) {
 		res := s.ssh(t, nil, "root", "127.0.0.1", "echo out; echo err >&2; exit 7")
@@ -251,6 +259,15 @@ func TestGosshdSessions(t *testing.T) {
 		res := s.ssh(t, nil, "root", "127.0.0.1", "kill -TERM $$")
 		if res.ExitCode != 255 && res.ExitCode != 143 {
 			t.Fatalf("exit %d, want ssh's code for a signal", res.ExitCode)
+		}
+	})
+	t.Run("Match Address", func(t *testing.T) {
+		res := s.ssh(t, nil, "root", "-b", "127.0.0.2", "127.0.0.1", "uname")
+		if res.ExitCode != 0 || string(res.Stdout) != "matched uname\n" {
+			t.Fatalf("from 127.0.0.2: exit %d stdout %q\n%s", res.ExitCode, res.Stdout, tail(string(res.Stderr)))
+		}
+		if res := s.ssh(t, nil, "root", "127.0.0.1", "uname"); bytes.Contains(res.Stdout, []byte("matched")) {
+			t.Errorf("Match applied to 127.0.0.1: %q", res.Stdout)
 		}
 	})
 	t.Run("1 MiB echo", func(t *testing.T) {

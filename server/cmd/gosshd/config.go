@@ -28,6 +28,8 @@ var errUnsupported = errors.New("not supported by gosshd")
 type config struct {
 	set         map[string]bool // keywords seen, lower case
 	cmdlinePort bool            // Port came from -p or -o
+	matches     []*matchBlock   // Match sections, in order
+	inMatch     *matchBlock     // the section being read
 
 	Ports                    []int
 	ListenAddresses          []string
@@ -109,7 +111,7 @@ func defaultConfig() *config {
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
-	"match": true, "chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
+	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
 	"permituserenvironment": true, "permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
 	"authorizedkeyscommand": true, "authorizedkeyscommanduser": true, "authorizedprincipalscommand": true,
 	"authorizedprincipalscommanduser": true, "hostbasedauthentication": true, "kerberosauthentication": true,
@@ -185,10 +187,37 @@ func (c *config) read(r io.Reader, file string, depth int) error {
 			}
 			continue
 		}
+		where := fmt.Sprintf("%s line %d", file, line)
+		if strings.EqualFold(kw, "Match") {
+			m, err := parseMatch(val, where)
+			if err != nil {
+				return fmt.Errorf("%s: Match: %w", where, err)
+			}
+			c.matches = append(c.matches, m)
+			c.inMatch = m
+			continue
+		}
+		if c.inMatch != nil {
+			lk := strings.ToLower(kw)
+			if !matchKeywords[lk] {
+				if unsupported[lk] || ignored[lk] || isKnown(lk) {
+					return fmt.Errorf("%s: %s: inside Match: %w", where, kw, errUnsupported)
+				}
+				return fmt.Errorf("%s: %s: unknown keyword", where, kw)
+			}
+			// Check the value now, on a scratch copy.
+			scratch := defaultConfig()
+			if err := scratch.apply(kw, val, file, line); err != nil {
+				return err
+			}
+			c.inMatch.lines = append(c.inMatch.lines, matchLine{kw, val, file, line})
+			continue
+		}
 		if err := c.apply(kw, val, file, line); err != nil {
 			return err
 		}
 	}
+	c.inMatch = nil
 	return sc.Err()
 }
 
@@ -317,6 +346,12 @@ func allKeyAlgorithms() []string {
 		}
 	}
 	return out
+}
+
+// isKnown reports whether apply knows the keyword.
+func isKnown(lk string) bool {
+	err := defaultConfig().apply(lk, "x", "", 0)
+	return err == nil || !strings.HasSuffix(err.Error(), "unknown keyword")
 }
 
 // apply sets one keyword.

@@ -28,7 +28,7 @@ func TestConfigErrors(t *testing.T) {
 		unsupported      bool
 	}{
 		{"unknown keyword", "Port 22\nFrobnicate yes\n", "line 2: Frobnicate: unknown keyword", false},
-		{"known unsupported", "# comment\n\nMatch User bob\n", "line 3: Match: not supported by gosshd", true},
+		{"known unsupported", "# comment\n\nChrootDirectory /srv\n", "line 3: ChrootDirectory: not supported by gosshd", true},
 		{"gssapi", "GSSAPIAuthentication yes\n", "line 1: GSSAPIAuthentication: yes: not supported by gosshd", true},
 		{"bad yes/no", "PubkeyAuthentication maybe\n", "line 1: PubkeyAuthentication: bad yes/no", false},
 		{"bad port", "Port 99999\n", "line 1: Port: bad port", false},
@@ -165,5 +165,53 @@ func TestCheckAndDump(t *testing.T) {
 	errb.Reset()
 	if rc := run([]string{"-t", "-f", writeConfig(t, "HostKey "+filepath.Join(dir, "missing")+"\n")}, &out, &errb); rc == 0 {
 		t.Error("-t accepted a configuration without a loadable host key")
+	}
+}
+
+func TestMatch(t *testing.T) {
+	f := writeConfig(t, `AllowTcpForwarding yes
+SetEnv A=global
+Match User bob,!bobby Address 10.0.0.0/8
+	ForceCommand /bin/bob-only
+	AllowTcpForwarding no
+	SetEnv B=bob
+Match LocalPort 2222
+	AllowTcpForwarding local
+	ForceCommand /bin/second
+Match all
+	PermitOpen localhost:80
+`)
+	c, err := loadConfig(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ci      connInfo
+		force   string
+		forward string
+		env     []string
+	}{
+		{connInfo{user: "bob", raddr: "10.1.2.3", lport: "22"}, "/bin/bob-only", "no", []string{"A=global", "B=bob"}},
+		{connInfo{user: "bob", raddr: "10.1.2.3", lport: "2222"}, "/bin/bob-only", "no", []string{"A=global", "B=bob"}},
+		{connInfo{user: "bob", raddr: "192.0.2.1", lport: "2222"}, "/bin/second", "local", []string{"A=global"}},
+		{connInfo{user: "bobby", raddr: "10.1.2.3", lport: "22"}, "", "yes", []string{"A=global"}},
+	}
+	for _, tt := range tests {
+		e := c.forConn(tt.ci)
+		if e.ForceCommand != tt.force || e.AllowTCPForwarding != tt.forward || !slices.Equal(e.SetEnv, tt.env) ||
+			!slices.Equal(e.PermitOpen, []string{"localhost:80"}) {
+			t.Errorf("%+v: ForceCommand %q AllowTcpForwarding %q SetEnv %v PermitOpen %v", tt.ci, e.ForceCommand, e.AllowTCPForwarding, e.SetEnv, e.PermitOpen)
+		}
+	}
+	if c.ForceCommand != "" || c.AllowTCPForwarding != "yes" {
+		t.Error("Match sections changed the global configuration")
+	}
+	for _, bad := range []string{"Match User bob\nPasswordAuthentication yes\n", "Match Frob x\n", "Match User bob\nNoSuchKeyword 1\n"} {
+		if _, err := loadConfig(writeConfig(t, bad), nil); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+	if _, err := loadConfig(writeConfig(t, "Match User bob\nPasswordAuthentication yes\n"), nil); !errors.Is(err, errUnsupported) {
+		t.Errorf("auth keyword inside Match: %v, want errUnsupported", err)
 	}
 }

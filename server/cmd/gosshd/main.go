@@ -187,32 +187,35 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	for name := range cfg.Subsystems {
 		srv.Subsystems[name] = ss.serve
 	}
-	if cfg.AllowTCPForwarding == "yes" || cfg.AllowTCPForwarding == "local" {
-		srv.PermitOpen = func(_ *server.Conn, host string, port uint32) bool {
-			return permitted(cfg.PermitOpen, host, port, true)
-		}
+	// The forwarding policies are evaluated per connection: Match
+	// sections may change them for a user or an address.
+	eff := func(c *server.Conn) *config { return cfg.forConn(connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr())) }
+	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {
+		ec := eff(c)
+		return (ec.AllowTCPForwarding == "yes" || ec.AllowTCPForwarding == "local") && permitted(ec.PermitOpen, host, port, true)
 	}
-	if cfg.AllowTCPForwarding == "yes" || cfg.AllowTCPForwarding == "remote" {
-		srv.PermitListen = func(c *server.Conn, host string, port uint32) bool {
-			// Privileged ports only for root logins, as sshd.
-			if a, err := lookupAccount(c.User()); port != 0 && port < 1024 && (!root || err != nil || a.UID != 0) {
-				return false
-			}
-			return permitted(cfg.PermitListen, host, port, false)
+	srv.PermitListen = func(c *server.Conn, host string, port uint32) bool {
+		ec := eff(c)
+		if ec.AllowTCPForwarding != "yes" && ec.AllowTCPForwarding != "remote" {
+			return false
 		}
-	}
-	if cfg.AllowStreamLocal == "yes" || cfg.AllowStreamLocal == "local" || cfg.AllowStreamLocal == "remote" {
-		srv.PermitStreamLocal = func(*server.Conn, string) bool { return !root }
-	}
-	if cfg.AllowAgentForwarding {
-		srv.AgentForwarding = func(*server.Conn) bool { return true }
-		srv.AgentSocketOwner = func(c *server.Conn) (int, int, bool) {
-			a, err := lookupAccount(c.User())
-			if err != nil || !root {
-				return 0, 0, false
-			}
-			return int(a.UID), int(a.GID), true
+		// Privileged ports only for root logins, as sshd.
+		if a, err := lookupAccount(c.User()); port != 0 && port < 1024 && (!root || err != nil || a.UID != 0) {
+			return false
 		}
+		return permitted(ec.PermitListen, host, port, false)
+	}
+	srv.PermitStreamLocal = func(c *server.Conn, _ string) bool {
+		// As root the daemon would connect and bind as root: refused.
+		return !root && eff(c).AllowStreamLocal != "no"
+	}
+	srv.AgentForwarding = func(c *server.Conn) bool { return eff(c).AllowAgentForwarding }
+	srv.AgentSocketOwner = func(c *server.Conn) (int, int, bool) {
+		a, err := lookupAccount(c.User())
+		if err != nil || !root {
+			return 0, 0, false
+		}
+		return int(a.UID), int(a.GID), true
 	}
 	srv.GlobalRequest = func(*server.Conn, *connection.GlobalRequest) (bool, []byte) { return false, nil }
 	return srv, nil

@@ -79,7 +79,7 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 	if sock := s.AgentSocket(); sock != "" {
 		env = append(env, "SSH_AUTH_SOCK="+sock)
 	}
-	env = append(env, ss.cfg.SetEnv...)
+	env = append(env, ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
 	return append(env, s.Environ()...)
 }
 
@@ -130,8 +130,9 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		s.Exit(1)
 		return
 	}
+	ec := ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
 	var extraEnv []string
-	if ss.cfg.ForceCommand != "" {
+	if ec.ForceCommand != "" {
 		// sshd_config ForceCommand wins over authorized_keys command=,
 		// as in sshd.
 		orig := s.Command()
@@ -144,8 +145,8 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		if orig != "" {
 			extraEnv = append(extraEnv, "SSH_ORIGINAL_COMMAND="+orig)
 		}
-		cmd = exec.Command(a.Shell, "-c", ss.cfg.ForceCommand)
-		if ss.cfg.ForceCommand == "internal-sftp" {
+		cmd = exec.Command(a.Shell, "-c", ec.ForceCommand)
+		if ec.ForceCommand == "internal-sftp" {
 			cmd = exec.Command(ss.self, "-internal-sftp")
 		}
 	}
