@@ -225,8 +225,6 @@ func (s *Server) init() error {
 		}
 		s.kexCfg = cfg
 		s.limits = newLimiter(s.MaxStartups, s.PerSourceMaxStartups, s.Penalties)
-		s.listeners = map[net.Listener]struct{}{}
-		s.conns = map[*serverConn]struct{}{}
 	})
 	return s.initErr
 }
@@ -259,6 +257,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		s.mu.Unlock()
 		l.Close()
 		return ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = map[net.Listener]struct{}{}
 	}
 	s.listeners[l] = struct{}{}
 	s.wg.Add(1) // Serve itself, so that Shutdown waits for it
@@ -351,6 +352,9 @@ func (s *Server) track(c *serverConn) bool {
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
+	}
+	if s.conns == nil {
+		s.conns = map[*serverConn]struct{}{}
 	}
 	s.conns[c] = struct{}{}
 	return true
