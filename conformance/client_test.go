@@ -1360,17 +1360,31 @@ func TestGosshPtyAgainstSSHD(t *testing.T) {
 	wrapper := filepath.Join(dir, "run.sh")
 	os.WriteFile(wrapper, []byte("#!/bin/sh\nstty -g > "+dir+"/before\n"+bin+" "+args+"\nrc=$?\nstty -g > "+dir+"/after\n"+
 		"cmp -s "+dir+"/before "+dir+"/after && echo TERMINAL-RESTORED\nexit $rc\n"), 0o700)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "script", "-qec", wrapper, "/dev/null")
-	cmd.Stdin = strings.NewReader("tty\nexit 3\n")
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
-		t.Errorf("exit: %v\n%s", err, out)
+	run := func(input string) (string, int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "script", "-qec", wrapper, "/dev/null")
+		cmd.Stdin = strings.NewReader(input)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		code := 0
+		if ee != nil {
+			code = ee.ExitCode()
+		}
+		return string(out), code
 	}
-	if !strings.Contains(string(out), "/dev/pts/") || !strings.Contains(string(out), "TERMINAL-RESTORED") {
-		t.Errorf("output:\n%s", out)
+	out, code := run("tty\nexit 3\n")
+	if code != 3 || !strings.Contains(out, "/dev/pts/") || !strings.Contains(out, "TERMINAL-RESTORED") {
+		t.Errorf("exit %d, output:\n%s", code, out)
+	}
+	// "~." after a newline ends the connection as in ssh: exit 255, the
+	// terminal restored, the shell never sees "after".
+	out, code = run("echo before\n~.echo after\n")
+	if code != 255 || !strings.Contains(out, "Connection to 127.0.0.1 closed.") || !strings.Contains(out, "TERMINAL-RESTORED") {
+		t.Errorf("~.: exit %d, output:\n%s", code, out)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -595,6 +596,7 @@ func deniedMethods(af *userauth.AuthFailure) string {
 
 // runSession runs the remote command or shell.
 func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger) int {
+	var disconnected atomic.Bool
 	s, err := c.NewSession(ctx)
 	if err != nil {
 		lg.errorf("gossh: %v", err)
@@ -663,6 +665,13 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 	s.Stdout, s.Stderr = os.Stdout, os.Stderr
 	if !o.yes("stdinnull", false) {
 		s.Stdin = os.Stdin
+		if esc := o.get("escapechar"); wantTTY && esc != "none" && len(esc) == 1 {
+			s.Stdin = newEscapeReader(os.Stdin, esc[0], func() {
+				fmt.Fprintf(os.Stderr, "Connection to %s closed.\r\n", o.get("hostname"))
+				disconnected.Store(true)
+				c.Close()
+			}, func(msg string) { fmt.Fprint(os.Stderr, msg) })
+		}
 	}
 	if cmd == "" {
 		err = s.Shell(ctx)
@@ -676,6 +685,9 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 	err = s.Wait(ctx)
 	if restore != nil {
 		restore()
+	}
+	if disconnected.Load() {
+		return 255
 	}
 	var ee *client.ExitError
 	switch {
