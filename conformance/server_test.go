@@ -318,6 +318,14 @@ func TestGosshdSessions(t *testing.T) {
 			}
 		}
 	})
+	t.Run("pty session ends with its shell", func(t *testing.T) {
+		// A background job holding the pty does not keep the session open.
+		begin := time.Now()
+		res := s.ssh(t, nil, "root", "-tt", "127.0.0.1", "setsid sleep 20 & echo bg-started")
+		if res.ExitCode != 0 || !bytes.Contains(res.Stdout, []byte("bg-started")) || time.Since(begin) > 10*time.Second {
+			t.Fatalf("exit %d stdout %q after %v", res.ExitCode, res.Stdout, time.Since(begin))
+		}
+	})
 	t.Run("local forward -L", func(t *testing.T) {
 		target := svEchoServer(t)
 		lport, _ := sshdtest.FreePort()

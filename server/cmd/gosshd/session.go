@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/creack/pty"
 
@@ -259,7 +260,15 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
 	err = cmd.Wait()
 	stop()
-	<-out // the pty reports EIO once the last holder of the tty is gone
+	// The pty reports EIO once the last holder of the tty is gone; a
+	// background job that keeps it open does not keep the session alive
+	// (sshd closes the pty when the shell exits).
+	select {
+	case <-out:
+	case <-time.After(500 * time.Millisecond):
+		ptmx.Close()
+		<-out
+	}
 	ss.exit(s, cmd, err)
 	s.Channel().Close()
 	wg.Wait()
