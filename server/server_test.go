@@ -912,3 +912,22 @@ func TestStreamLocalForwarding(t *testing.T) {
 	}
 	uc.Close()
 }
+
+// TestR3HugeLength: a packet length claim of 100 MB after the version
+// line closes the connection at once, without waiting for the data
+// (SECURITY.md R3).
+func TestR3HugeLength(t *testing.T) {
+	addr := start(t, &server.Server{Handler: echoHandler})
+	nc := rawConn(t, addr, "")
+	defer nc.Close()
+	io.WriteString(nc, "SSH-2.0-liar\r\n")
+	nc.Write(binary.BigEndian.AppendUint32(nil, 100<<20))
+	nc.Write([]byte{4, 20}) // a trickle of the claimed packet
+	begin := time.Now()
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := io.Copy(io.Discard, nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open %v after a 100 MB length claim", time.Since(begin))
+	}
+}
