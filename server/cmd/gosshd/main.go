@@ -47,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var opts, ports, hostKeys multiFlag
 	noDetach := fs.Bool("D", false, "do not detach (gosshd never detaches)")
-	debug := fs.Bool("d", false, "debug mode: LogLevel DEBUG1, log to stderr")
+	debug := fs.Bool("d", false, "debug mode: LogLevel DEBUG1, log to stderr, serve one connection and exit")
 	toStderr := fs.Bool("e", false, "log to stderr instead of syslog")
 	file := fs.String("f", "/etc/ssh/sshd_config", "configuration file")
 	test := fs.Bool("t", false, "check the configuration and host keys, then exit")
@@ -98,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *test {
 		return 0
 	}
-	return serve(srv, cfg, stderr)
+	return serve(srv, cfg, *debug, stderr)
 }
 
 // loadHostKeys reads the HostKey files; like sshd it skips unreadable
@@ -269,7 +269,7 @@ func currentUser() string {
 
 // serve listens on every ListenAddress × Port and runs until SIGTERM or
 // SIGINT, then shuts down, giving live connections 10 s.
-func serve(srv *server.Server, cfg *config, stderr io.Writer) int {
+func serve(srv *server.Server, cfg *config, once bool, stderr io.Writer) int {
 	var addrs []string
 	if len(cfg.ListenAddresses) == 0 {
 		for _, p := range cfg.Ports {
@@ -308,16 +308,62 @@ func serve(srv *server.Server, cfg *config, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	var wg sync.WaitGroup
+	served := make(chan struct{})
+	var servedOnce sync.Once
 	for _, l := range ls {
+		if once {
+			// sshd -d: serve one connection, then exit.
+			l = &oneListener{Listener: l, done: func() { servedOnce.Do(func() { close(served) }) }}
+		}
 		wg.Go(func() { srv.Serve(context.Background(), l) })
 	}
-	<-ctx.Done()
+	if once {
+		wg.Go(func() {
+			<-served
+			for _, l := range ls {
+				l.Close()
+			}
+		})
+	}
+	select {
+	case <-ctx.Done():
+	case <-served:
+		wg.Wait()
+		return 0
+	}
 	srv.Logger.Info("Received signal; terminating.")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
 	wg.Wait()
 	return 0
+}
+
+// oneListener accepts one connection, then reports net.ErrClosed, so
+// that Serve waits for that connection and returns (sshd -d).
+type oneListener struct {
+	net.Listener
+	mu   sync.Mutex
+	used bool
+	done func()
+}
+
+func (l *oneListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	used := l.used
+	l.mu.Unlock()
+	if used {
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.used = true
+	l.mu.Unlock()
+	l.done()
+	return c, nil
 }
 
 // serveSFTP is internal-sftp: an SFTP server (pkg/sftp) on stdin and
