@@ -295,7 +295,7 @@ func TestGosshdSessions(t *testing.T) {
 		out := filepath.Join(dir, "pty.out")
 		sock := filepath.Join(dir, "tmux.sock")
 		script := uaWrite(t, filepath.Join(dir, "pty.sh"), []byte(fmt.Sprintf(
-			"#!/bin/sh\nstty -echoctl intr ^B\nssh -F none -p %s -o UserKnownHostsFile=%s -o IdentitiesOnly=yes -o BatchMode=yes -o IdentityAgent=none -i %s -t root@127.0.0.1 'tty; stty size; stty -a; echo TERM=$TERM; echo SSH_TTY=$SSH_TTY' > %s 2>&1\n",
+			"#!/bin/sh\nstty -echoctl intr ^B\nssh -F none -p %s -o UserKnownHostsFile=%s -o IdentitiesOnly=yes -o BatchMode=yes -o IdentityAgent=none -i %s -t root@127.0.0.1 'tty; stty size; stty -a; echo TERM=$TERM; (: < /dev/tty) && echo CTTY=$(ps -o tty= -p $$); echo SSH_TTY=$SSH_TTY' > %s 2>&1\n",
 			s.port, s.knownHosts, s.userKey, out)), 0o755)
 		cmd := exec.Command("tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "123", "-y", "45", script)
 		if b, err := cmd.CombinedOutput(); err != nil {
@@ -312,7 +312,7 @@ func TestGosshdSessions(t *testing.T) {
 		}
 		// The local terminal's modes (set by stty above) reach the remote
 		// pty through pty-req (RFC 4254, Section 8).
-		for _, want := range []string{"/dev/pts/", "45 123", "TERM=", "SSH_TTY=/dev/pts/", "intr = ^B", "-echoctl"} {
+		for _, want := range []string{"/dev/pts/", "45 123", "TERM=", "SSH_TTY=/dev/pts/", "intr = ^B", "-echoctl", "CTTY=pts/"} {
 			if !bytes.Contains(got, []byte(want)) {
 				t.Errorf("pty session output lacks %q:\n%s", want, got)
 			}
