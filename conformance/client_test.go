@@ -750,6 +750,26 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			}
 		}
 	})
+	t.Run("-vvv packet lines", func(t *testing.T) {
+		r := clGossh(t, bin, []byte("data"), nil, e.gosshArgs(t, key, "-vvv", dest, "cat")...)
+		for _, want := range []string{"debug3: send packet: type 20\r\n", "debug3: receive packet: type 31\r\n",
+			"debug3: receive packet: type 52\r\n", "debug3: trace: send userauth #"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("-vvv lacks %q", want)
+			}
+		}
+		if strings.Contains(r.stderr, "packet: type 94") {
+			t.Error("channel data is logged")
+		}
+		// ssh -vvv prints the same packet lines.
+		res, _ := sshdtest.RunSSH(context.Background(), nil, "-vvv", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+			"-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), dest, "true")
+		for _, l := range []string{"debug3: send packet: type 20", "debug3: receive packet: type 52"} {
+			if !strings.Contains(string(res.Stderr), l) {
+				t.Errorf("ssh -vvv does not print %q", l)
+			}
+		}
+	})
 	t.Run("-C", func(t *testing.T) {
 		data := bytes.Repeat([]byte("zzz"), 200000)
 		r := clGossh(t, bin, data, nil, e.gosshArgs(t, key, "-C", "-v", "-o", "Ciphers=aes128-ctr", "-o", "MACs=hmac-sha2-256", dest, "cat")...)

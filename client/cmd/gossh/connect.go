@@ -30,6 +30,7 @@ import (
 
 // logger writes OpenSSH-style "debugN: " lines at the LogLevel.
 type logger struct {
+	mu    sync.Mutex // serialises trace lines from the read and write sides
 	w     io.Writer
 	level int // 0 quiet, 1 fatal/error, 2 info, 3 verbose, 4.. debug1..3
 }
@@ -68,6 +69,25 @@ func (l *logger) errorf(format string, args ...any) {
 	if l.level >= 1 {
 		fmt.Fprintf(l.w, format+"\r\n", args...)
 	}
+}
+
+// trace writes ssh's "debug3: send packet: type N" and "debug3: receive
+// packet: type N" lines (not for channel data and window adjustments,
+// as ssh's ssh_packet_log_type), each followed by our description of the
+// message with secrets redacted.
+func (l *logger) trace(e wire.TraceEvent) {
+	switch e.Description.Num {
+	case wire.MsgChannelData, wire.MsgChannelExtendedData, wire.MsgChannelWindowAdjust:
+		return
+	}
+	verb := "send"
+	if e.Dir == wire.DirRecv {
+		verb = "receive"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "debug3: %s packet: type %d\r\n", verb, e.Description.Num)
+	fmt.Fprintf(l.w, "debug3: trace: %s\r\n", e)
 }
 
 // slogHandler passes the layers' debug records to debug3.
@@ -164,6 +184,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	}
 	if lg.level >= 2 {
 		cfg.Banner = func(m string) { fmt.Fprint(os.Stderr, m) }
+	}
+	if lg.level >= 6 {
+		cfg.Trace = lg.trace
 	}
 	if o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false) {
 		g := &client.GSSAPI{
