@@ -770,6 +770,31 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			}
 		}
 	})
+	t.Run("flags -l -E -q -4 -T -t and ~/.ssh/config", func(t *testing.T) {
+		logFile := filepath.Join(t.TempDir(), "log")
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-v", "-E", logFile, "-4", "-T", "-l", e.user, "127.0.0.1", "echo ok")...)
+		logged, _ := os.ReadFile(logFile)
+		if r.code != 0 || r.stdout != "ok\n" || strings.Contains(r.stderr, "debug1:") || !strings.Contains(string(logged), "debug1: Authenticated to") {
+			t.Errorf("-E: %+v\nlog:\n%s", r, logged)
+		}
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-t", dest, "echo ok")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "Pseudo-terminal will not be allocated because stdin is not a terminal.") {
+			t.Errorf("-t without a terminal: %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-q", "-t", dest, "echo ok")...)
+		if r.code != 0 || r.stderr != "" {
+			t.Errorf("-q: %+v", r)
+		}
+		// The user's config file is read from $HOME/.ssh/config.
+		home := t.TempDir()
+		os.Mkdir(filepath.Join(home, ".ssh"), 0o700)
+		os.WriteFile(filepath.Join(home, ".ssh", "config"), []byte("Host viaconfig\n  HostName 127.0.0.1\n  Port "+strconv.Itoa(e.srv.Port)+
+			"\n  User "+e.user+"\n  IdentityFile "+key+"\n  UserKnownHostsFile "+e.knownHosts+"\n  BatchMode yes\n"), 0o600)
+		r = clGossh(t, bin, nil, []string{"HOME=" + home}, "viaconfig", "echo from-config")
+		if r.code != 0 || r.stdout != "from-config\n" {
+			t.Errorf("~/.ssh/config: %+v", r)
+		}
+	})
 	t.Run("-C", func(t *testing.T) {
 		data := bytes.Repeat([]byte("zzz"), 200000)
 		r := clGossh(t, bin, data, nil, e.gosshArgs(t, key, "-C", "-v", "-o", "Ciphers=aes128-ctr", "-o", "MACs=hmac-sha2-256", dest, "cat")...)
