@@ -195,10 +195,8 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 			ServerIdentity: o.get("gssapiserveridentity"),
 		}
 		if fams := o.get("gssapikexalgorithms"); fams != "" {
-			for _, name := range splitList(fams) {
-				// OpenSSH lists families as "gss-curve25519-sha256-".
-				g.KexFamilies = append(g.KexFamilies, name)
-			}
+			// OpenSSH lists families as "gss-curve25519-sha256-".
+			g.KexFamilies = append(g.KexFamilies, splitList(fams)...)
 		}
 		cfg.GSSAPI = g
 	}
@@ -739,7 +737,7 @@ func splitForward(spec string) (listen, target string, err error) {
 	case 4:
 		return net.JoinHostPort(parts[0], parts[1]), net.JoinHostPort(parts[2], parts[3]), nil
 	}
-	return "", "", fmt.Errorf("Bad forwarding specification '%s'", spec)
+	return "", "", fmt.Errorf("bad forwarding specification '%s'", spec)
 }
 
 // splitColons splits on ':' outside [brackets]; "a b" (config form) too.

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"os/user"
 	"slices"
 	"sort"
@@ -200,7 +199,7 @@ func (o *options) fillDefaults(host string) error {
 		o.vals["port"] = []string{"22"}
 	}
 	if _, err := strconv.ParseUint(o.get("port"), 10, 16); err != nil {
-		return fmt.Errorf("Bad port '%s'", o.get("port"))
+		return fmt.Errorf("bad port '%s'", o.get("port"))
 	}
 	if len(o.all("identityfile")) == 0 {
 		o.vals["identityfile"] = []string{"~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk",
@@ -358,8 +357,4 @@ func expandTokens(s string, o *options, mc matchContext) string {
 		}
 	}
 	return b.String()
-}
-
-func warnf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
