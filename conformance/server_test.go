@@ -500,7 +500,7 @@ func TestGosshdPAM(t *testing.T) {
 		defer cancel()
 		base := []string{"-p", s.port, "-o", "UserKnownHostsFile=" + s.knownHosts, "-o", "StrictHostKeyChecking=yes",
 			"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "NumberOfPasswordPrompts=1", "-l", user}
-		res, err := sshdtest.RunSSH(ctx, nil, append(append(base, args...), "127.0.0.1", "id -un; echo $HOME $SHELL")...)
+		res, err := sshdtest.RunSSH(ctx, nil, append(append(base, args...), "127.0.0.1", "id -un; echo $HOME $SHELL; echo loginuid=$(cat /proc/self/loginuid) uid=$(id -u)")...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -512,6 +512,20 @@ func TestGosshdPAM(t *testing.T) {
 			res := run(t, s, name, "-o", "PreferredAuthentications="+method, "-o", "PubkeyAuthentication=no")
 			if res.ExitCode != 0 || !bytes.HasPrefix(res.Stdout, []byte(name+"\n")) {
 				t.Errorf("%s: exit %d stdout %q\n%s\n%s", method, res.ExitCode, res.Stdout, tail(string(res.Stderr)), tail(s.logText()))
+			}
+			// The PAM session phase ran for the session (pam_loginuid in
+			// Debian's sshd stack sets the login uid to the user's).
+			var loginuid, uid string
+			for _, f := range strings.Fields(string(res.Stdout)) {
+				if v, ok := strings.CutPrefix(f, "loginuid="); ok {
+					loginuid = v
+				}
+				if v, ok := strings.CutPrefix(f, "uid="); ok {
+					uid = v
+				}
+			}
+			if loginuid != uid {
+				t.Errorf("%s: loginuid %q, want the user's uid %q (PAM session not opened?)", method, loginuid, uid)
 			}
 		}
 		// A wrong password and an unknown user, for the log lines.

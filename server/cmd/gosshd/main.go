@@ -53,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	test := fs.Bool("t", false, "check the configuration and host keys, then exit")
 	dump := fs.Bool("T", false, "print the effective configuration, then exit")
 	internalSFTP := fs.Bool("internal-sftp", false, "(internal) serve SFTP on stdin/stdout")
+	pamSess := fs.Bool("pam-session", false, "(internal) run a command inside a PAM session")
 	fs.Var(&opts, "o", "Keyword=value, as in the configuration file")
 	fs.Var(&ports, "p", "port to listen on (repeatable)")
 	fs.Var(&hostKeys, "h", "host key file (repeatable)")
@@ -62,6 +63,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	_ = noDetach
 	if *internalSFTP {
 		return serveSFTP()
+	}
+	if *pamSess {
+		return pamSession(fs.Args())
 	}
 	for _, p := range ports {
 		opts = append(opts, "Port="+p)

@@ -117,6 +117,15 @@ func (ss *sessions) command(s *server.Session, a *account) (*exec.Cmd, error) {
 	return c, nil
 }
 
+// pamWrap puts cmd inside a PAM session (UsePAM yes, gosshd as root).
+func (ss *sessions) pamWrap(s *server.Session, tty string, cmd *exec.Cmd) *exec.Cmd {
+	if !ss.cfg.UsePAM || !ss.root {
+		return cmd
+	}
+	raddr, _ := splitAddr(s.Conn().RemoteAddr())
+	return wrapPAMSession(ss.self, ss.cfg.PamServiceName, s.User(), raddr, tty, cmd)
+}
+
 // serve is the server.SessionHandler.
 func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 	a, err := lookupAccount(s.User())
@@ -164,7 +173,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		return
 	}
 	cmd.Env = append(ss.environ(s, a, ""), extraEnv...)
-	ss.runPipes(ctx, s, cmd)
+	ss.runPipes(ctx, s, ss.pamWrap(s, "", cmd))
 }
 
 func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.Cmd) {
@@ -241,6 +250,7 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	// (Setsid + Setctty on the child's fd 0).
 	cmd.SysProcAttr.Setctty = true
 	cmd.SysProcAttr.Ctty = 0
+	cmd = ss.pamWrap(s, tty.Name(), cmd)
 	if err := cmd.Start(); err != nil {
 		tty.Close()
 		io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
