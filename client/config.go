@@ -57,6 +57,10 @@ type Config struct {
 	// known_hosts name. It may prompt the user.
 	AskHostKey func(name string, key hostkey.PublicKey) bool
 
+	// HostKeyAdded, if set, is told about every key recorded in the
+	// user's known_hosts file (ssh prints "Warning: Permanently added").
+	HostKeyAdded func(name string, key hostkey.PublicKey)
+
 	// HashKnownHosts hashes host names of entries added to known_hosts.
 	HashKnownHosts bool
 

@@ -84,6 +84,7 @@ type knownHosts struct {
 	hash       bool
 	alias      string
 	ask        func(name string, key hostkey.PublicKey) bool
+	added      func(name string, key hostkey.PublicKey)
 	mu         sync.Mutex
 	kh         *hostkey.KnownHosts // nil until loaded; guarded by mu
 	loadErr    error
@@ -100,7 +101,7 @@ func newKnownHosts(c *Config) *knownHosts {
 		global = DefaultGlobalKnownHostsFiles()
 	}
 	return &knownHosts{strict: c.StrictHostKeyChecking, userFiles: user, hash: c.HashKnownHosts,
-		alias: c.HostKeyAlias, ask: c.AskHostKey, allFiles: slices.Concat(user, global)}
+		alias: c.HostKeyAlias, ask: c.AskHostKey, added: c.HostKeyAdded, allFiles: slices.Concat(user, global)}
 }
 
 // load reads the known_hosts files once. A line that does not parse is
@@ -185,6 +186,9 @@ func (k *knownHosts) check(addr string, _ net.Addr, key hostkey.PublicKey) error
 		}
 		if err := kh.AddKnownHost(file, []string{name}, key, k.hash); err != nil {
 			return fmt.Errorf("%w: recording the key: %w", ErrHostKeyRefused, err)
+		}
+		if k.added != nil {
+			k.added(name, key)
 		}
 		return nil
 	}

@@ -937,7 +937,8 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			t.Errorf("yes, unknown host: %+v", r)
 		}
 		r = clGossh(t, bin, nil, nil, append(base, "-o", "StrictHostKeyChecking=accept-new", dest, "true")...)
-		if r.code != 0 {
+		added := "Warning: Permanently added '[127.0.0.1]:" + strconv.Itoa(e.srv.Port) + "' (ED25519) to the list of known hosts.\r\n"
+		if r.code != 0 || r.stderr != added {
 			t.Errorf("accept-new: %+v", r)
 		}
 		r = clGossh(t, bin, nil, nil, append(base, "-o", "StrictHostKeyChecking=yes", dest, "true")...)

@@ -163,6 +163,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	default:
 		return nil, nil, fmt.Errorf("unsupported StrictHostKeyChecking %q", o.get("stricthostkeychecking"))
 	}
+	cfg.HostKeyAdded = func(name string, key hostkey.PublicKey) {
+		lg.info("Warning: Permanently added '%s' (%s) to the list of known hosts.", name, keyName(key))
+	}
 	cfg.UserKnownHostsFiles = expandFiles(o.get("userknownhostsfile"))
 	cfg.GlobalKnownHostsFiles = expandFiles(o.get("globalknownhostsfile"))
 	cfg.KexDone = func(a kex.Algorithms, key hostkey.PublicKey) {

@@ -107,7 +107,6 @@ func (p *prompter) confirmHostKey(name string, key hostkey.PublicKey) bool {
 		}
 		switch strings.ToLower(strings.TrimSpace(a)) {
 		case "yes":
-			fmt.Fprintf(os.Stderr, "Warning: Permanently added '%s' (%s) to the list of known hosts.\n", name, keyName(key))
 			return true
 		case "no":
 			return false
