@@ -945,6 +945,20 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		if r.code != 0 {
 			t.Errorf("yes after accept-new recorded the key: %+v", r)
 		}
+		// ask: the question goes to SSH_ASKPASS, "yes" records the key.
+		kh2 := filepath.Join(t.TempDir(), "kh2")
+		promptLog := filepath.Join(t.TempDir(), "prompt")
+		askpass := filepath.Join(t.TempDir(), "askpass")
+		os.WriteFile(askpass, []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+promptLog+"\necho yes\n"), 0o700)
+		r = clGossh(t, bin, nil, []string{"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force"}, "-F", "none", "-i", key,
+			"-o", "UserKnownHostsFile="+kh2, "-o", "GlobalKnownHostsFile=none", "-o", "StrictHostKeyChecking=ask",
+			"-p", strconv.Itoa(e.srv.Port), dest, "true")
+		prompt, _ := os.ReadFile(promptLog)
+		recorded, _ := os.ReadFile(kh2)
+		if r.code != 0 || !strings.HasPrefix(string(prompt), "The authenticity of host '[127.0.0.1]:"+strconv.Itoa(e.srv.Port)+"' can't be established.") ||
+			!strings.Contains(string(prompt), "Are you sure you want to continue connecting (yes/no/[fingerprint])? ") || len(recorded) == 0 {
+			t.Errorf("ask: %+v\nprompt %q\nrecorded %q", r, prompt, recorded)
+		}
 		// ssh itself accepts the line gossh wrote.
 		res, err := sshdtest.RunSSH(context.Background(), nil, "-i", key, "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=/dev/null",
 			"-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), dest, "true")
