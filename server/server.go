@@ -170,7 +170,9 @@ type Server struct {
 // A SessionHandler serves one session channel in a goroutine of its own
 // (RFC 4254, Section 6). It sends the exit status with s.Exit; when it
 // returns, the server closes the channel. ctx ends when the channel or
-// the connection closes.
+// the connection closes, and when Shutdown gives up waiting or Close is
+// called; Serve, Shutdown and Close wait for the handler, so it must
+// return once ctx ends.
 type SessionHandler func(ctx context.Context, s *Session)
 
 func (s *Server) log() *slog.Logger {
