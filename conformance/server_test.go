@@ -605,3 +605,104 @@ func TestGosshdParamiko(t *testing.T) {
 		}
 	}
 }
+
+// TestGosshdAsOrdinaryUser runs gosshd as a throwaway unprivileged
+// account: it serves that account and no other (root is an invalid user
+// to it), as sshd does when not started as root.
+func TestGosshdAsOrdinaryUser(t *testing.T) {
+	name := uaLocalUser(t, "Unused-Passw0rd")
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	u, err := lookupIDs(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Everything gosshd reads must be readable by the account.
+	dir, err := os.MkdirTemp("", "gosshd-user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "gosshd")
+	data, err := os.ReadFile(svGosshd(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uaWrite(t, bin, data, 0o755)
+	hk := filepath.Join(dir, "host")
+	sshdtest.GenerateKey(t, "ed25519", hk, "")
+	key := filepath.Join(dir, "id")
+	sshdtest.GenerateKey(t, "ed25519", key, "")
+	pub, _ := os.ReadFile(key + ".pub")
+	hpub, _ := os.ReadFile(hk + ".pub")
+	uaWrite(t, filepath.Join(dir, "authorized_keys"), pub, 0o644)
+	port, err := sshdtest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := uaWrite(t, filepath.Join(dir, "known_hosts"), append([]byte(fmt.Sprintf("[127.0.0.1]:%d ", port)), hpub...), 0o644)
+	conf := uaWrite(t, filepath.Join(dir, "sshd_config"), []byte(fmt.Sprintf(
+		"ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n", port, hk, filepath.Join(dir, "authorized_keys"))), 0o644)
+	filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, int(u[0]), int(u[1])) })
+	logPath := filepath.Join(dir, "log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "-D", "-e", "-f", conf)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "USER=" + name}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u[0], Gid: u[1]}}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	logText := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	for i := 0; !strings.Contains(logText(), "Server listening"); i++ {
+		if i == 100 {
+			t.Fatalf("gosshd did not start:\n%s", logText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	run := func(user string) sshdtest.SSHResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := sshdtest.RunSSH(ctx, nil, "-p", itoa(port), "-o", "UserKnownHostsFile="+known, "-o", "IdentitiesOnly=yes",
+			"-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-i", key, "-l", user, "127.0.0.1", "id -un")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := run(name); res.ExitCode != 0 || string(res.Stdout) != name+"\n" {
+		t.Fatalf("as %s: exit %d stdout %q\n%s\n%s", name, res.ExitCode, res.Stdout, tail(string(res.Stderr)), tail(logText()))
+	}
+	if res := run("root"); res.ExitCode == 0 {
+		t.Fatalf("an unprivileged gosshd logged someone in as root: %q", res.Stdout)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if !strings.Contains(logText(), "Invalid user root from 127.0.0.1") {
+		t.Errorf("no Invalid user line for root:\n%s", tail(logText()))
+	}
+}
+
+// lookupIDs returns the uid and gid of a local account.
+func lookupIDs(name string) ([2]uint32, error) {
+	out, err := exec.Command("id", "-u", name).Output()
+	if err != nil {
+		return [2]uint32{}, err
+	}
+	gout, err := exec.Command("id", "-g", name).Output()
+	if err != nil {
+		return [2]uint32{}, err
+	}
+	var ids [2]uint32
+	fmt.Sscan(string(out), &ids[0])
+	fmt.Sscan(string(gout), &ids[1])
+	return ids, nil
+}
