@@ -27,10 +27,13 @@ const (
 	// with: every implementation MUST handle packets of 35000 bytes.
 	MinMaxPacketSize = 35000
 
-	// initialReadBuffer is the read buffer a Conn starts with: one
-	// 32 KiB channel packet plus overhead fits, and a hostile length
-	// costs no more than this before it is rejected (SECURITY.md P1).
-	initialReadBuffer = 40 << 10
+	// initialReadBuffer is the read buffer a Conn starts with. It holds
+	// the packets of a key exchange and user authentication; the buffer
+	// grows to four packets of the largest validated length once bulk data
+	// flows. Keeping it small keeps a connection held before
+	// authentication cheap (SECURITY.md R1: at most 32 KiB each), and a
+	// hostile length costs no more than this before it is rejected (P1).
+	initialReadBuffer = 4 << 10
 
 	// maxMACSize bounds the MAC scratch space of a direction.
 	maxMACSize = 64
