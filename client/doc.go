@@ -6,21 +6,27 @@
 // existing net.Conn (a proxy command, a jump host's channel, a pipe). The
 // server's host key is checked against known_hosts by default
 // (Config.StrictHostKeyChecking decides what happens to unknown hosts; a
-// changed key is always refused), including @cert-authority host
-// certificates.
+// changed or revoked key is always refused), including @cert-authority
+// host certificates. Config also carries the auth sources (package
+// userauth, tried in order as paramiko's AuthStrategy), algorithm
+// preferences and paramiko-style disabled algorithms, compression, rekey
+// limits, keepalives, GSS-API (Kerberos) key exchange and authentication,
+// a banner callback, a *slog.Logger and a trace hook.
 //
 // A Client opens sessions (NewSession: Run, Output, CombinedOutput,
 // Start/Wait with *ExitError, Shell, RequestPty, WindowChange, Setenv,
 // Signal, Subsystem), forwards connections (Dial for direct-tcpip and
 // direct-streamlocal, Listen for tcpip-forward and streamlocal-forward,
-// ServeSOCKS for a SOCKS5 dynamic forwarder, agent forwarding), and
-// carries another Client for jump hosts (DialClient), with
-// ServeLocalForward and ServeRemoteForward doing what ssh -L and -R do.
+// ServeLocalForward and ServeRemoteForward for what ssh -L and -R do,
+// ServeSOCKS for a SOCKS5 dynamic forwarder, agent forwarding), carries
+// another Client for jump hosts (DialClient) and speaks SFTP through
+// github.com/pkg/sftp (SFTP). docs/client.md maps paramiko's Transport
+// methods to these.
 //
 // Every call that blocks takes a context; cancelling it aborts the
 // handshake, authentication, a channel open or a request. Dial and
 // NewClientConn start the Client's goroutines; Close stops them and
 // returns after they have exited. Config.Trace receives every message of
-// the connection as a wire.TraceEvent with secrets redacted, and
-// Config.Logger the debug records of every layer.
+// the connection as a wire.TraceEvent (direction, layer, sequence number,
+// the wire describer's fields) with secrets redacted.
 package client
