@@ -64,8 +64,9 @@ type Config struct {
 	// HashKnownHosts hashes host names of entries added to known_hosts.
 	HashKnownHosts bool
 
-	// HostKeyAlias, if set, is the name looked up in known_hosts instead
-	// of the dialled host (OpenSSH's HostKeyAlias).
+	// HostKeyAlias, if set, is the name looked up in and recorded to
+	// known_hosts instead of the dialled host and port, used as is
+	// (OpenSSH's HostKeyAlias).
 	HostKeyAlias string
 
 	// KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs are the

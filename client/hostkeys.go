@@ -130,7 +130,7 @@ func (k *knownHosts) name(addr string) string {
 		host, portStr = addr, ""
 	}
 	if k.alias != "" {
-		host = k.alias
+		return k.alias // used as is, as ssh does (no port added)
 	}
 	port, _ := strconv.Atoi(portStr)
 	return KnownHostsAddress(host, port)

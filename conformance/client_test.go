@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -987,6 +988,65 @@ func TestGosshAgainstSSHD(t *testing.T) {
 			t.Errorf("got %+v after %v", r, time.Since(start))
 		}
 		l.Close()
+	})
+	t.Run("ServerAliveInterval", func(t *testing.T) {
+		// A loopback proxy to sshd that stops passing bytes on demand.
+		pl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stalled atomic.Bool
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer pl.Close()
+		wg.Go(func() {
+			in, err := pl.Accept()
+			if err != nil {
+				return
+			}
+			defer in.Close()
+			out, err := net.Dial("tcp", e.srv.Addr)
+			if err != nil {
+				return
+			}
+			defer out.Close()
+			pass := func(dst, src net.Conn) {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := src.Read(buf)
+					if err != nil {
+						dst.Close()
+						return
+					}
+					if !stalled.Load() {
+						dst.Write(buf[:n])
+					}
+				}
+			}
+			var inner sync.WaitGroup
+			inner.Go(func() { pass(out, in) })
+			pass(in, out)
+			inner.Wait()
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+			"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-o", "HostKeyAlias=[127.0.0.1]:"+strconv.Itoa(e.srv.Port),
+			"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2", "-N",
+			"-p", strconv.Itoa(pl.Addr().(*net.TCPAddr).Port), dest)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond) // connected and a keepalive answered
+		stalled.Store(true)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(stderr.String(), "Timeout, server 127.0.0.1 not responding.") {
+			t.Errorf("%v\n%s", err, stderr.String())
+		}
+		pl.Close()
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		port, _ := sshdtest.FreePort()

@@ -561,10 +561,19 @@ func connect(f *flags, o *options, mc matchContext) int {
 		return 0
 	}
 	if f.noCommand || strings.EqualFold(o.get("sessiontype"), "none") {
-		c.Wait(ctx)
+		err := c.Wait(ctx)
+		if errors.Is(err, client.ErrKeepaliveTimeout) {
+			lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
+			return 255
+		}
 		return 0
 	}
-	return runSession(ctx, c, f, o, lg)
+	code := runSession(ctx, c, f, o, lg)
+	if errors.Is(c.Err(), client.ErrKeepaliveTimeout) {
+		lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
+		return 255
+	}
+	return code
 }
 
 func reportDialError(lg *logger, err error, o *options, mc matchContext) {
