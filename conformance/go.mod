@@ -16,10 +16,14 @@ replace (
 )
 
 require (
+	github.com/sshstack/sshstack/cipher v0.0.0
+	github.com/sshstack/sshstack/client v0.0.0
+	github.com/sshstack/sshstack/connection v0.0.0
 	github.com/sshstack/sshstack/gssapi v0.0.0
 	github.com/sshstack/sshstack/hostkey v0.0.0
 	github.com/sshstack/sshstack/kex v0.0.0
 	github.com/sshstack/sshstack/packet v0.0.0
+	github.com/sshstack/sshstack/server v0.0.0
 	github.com/sshstack/sshstack/userauth v0.0.0
 	github.com/sshstack/sshstack/wire v0.0.0
 	go.uber.org/goleak v1.3.0
@@ -33,7 +37,8 @@ require (
 	github.com/jcmturner/gofork v1.7.6 // indirect
 	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
 	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
-	github.com/sshstack/sshstack/cipher v0.0.0 // indirect
+	github.com/kr/fs v0.1.0 // indirect
+	github.com/pkg/sftp v1.13.12 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )
