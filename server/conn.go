@@ -25,6 +25,7 @@ type Conn struct {
 	t      *kex.Transport
 	nc     net.Conn
 	result *userauth.Result
+	ccache string // delegated GSS-API credential cache, or ""
 	mux    *connection.Conn
 	ctx    context.Context // ends with the connection
 	wg     sync.WaitGroup  // every goroutine of this connection
@@ -63,6 +64,12 @@ func (c *Conn) Algorithms() kex.Algorithms { return c.t.Algorithms() }
 // Mux returns the channel multiplexer, for hooks that open channels of
 // their own (x11, say).
 func (c *Conn) Mux() *connection.Conn { return c.mux }
+
+// GSSCredentialCache returns the path of the ccache that holds the
+// credential the client delegated in GSS-API authentication, or "".
+// Session.Environ names it in KRB5CCNAME. The server removes it when the
+// connection ends unless GSSKeepCredentials is set.
+func (c *Conn) GSSCredentialCache() string { return c.ccache }
 
 // Context returns a context that ends with the connection.
 func (c *Conn) Context() context.Context { return c.ctx }

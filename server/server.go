@@ -14,6 +14,7 @@ import (
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
@@ -69,6 +70,39 @@ type Server struct {
 	// Auth is the user authentication policy (package userauth). Its
 	// callbacks may return ErrInvalidUser for unknown users.
 	Auth *userauth.ServerConfig
+
+	// GSSAPI, if set, enables Kerberos single sign-on (RFC 4462; OpenSSH
+	// GSSAPIAuthentication yes): "gssapi-with-mic" under this policy,
+	// and "gssapi-keyex" when GSSKeyExchange is set. Its Cred should be
+	// nil (the keytab of KRB5_KTNAME, read per attempt). A credential the
+	// client delegates is stored, once authentication has succeeded with
+	// a GSS-API factor, in a mode 0600 ccache named by KRB5CCNAME in the
+	// connection's session environments (Session.Environ), and removed
+	// when the connection ends (SECURITY.md G7).
+	GSSAPI *userauth.GSSAPIServer
+	// GSSKeyExchange offers the GSS-API key exchange methods of
+	// GSSKexFamilies before the other key exchange methods (RFC 4462,
+	// Section 2; RFC 8732; OpenSSH GSSAPIKeyExchange). It needs GSSAPI,
+	// whose StrictAcceptorCheck, Hostname, Cred and Config the methods
+	// share. With GSSKeyExchange, HostKeys may be empty: the server then
+	// offers only the "null" host key algorithm.
+	GSSKeyExchange bool
+	// GSSKexFamilies are the gsskex families offered (OpenSSH
+	// GSSAPIKexAlgorithms without the mechanism suffix); nil means
+	// gsskex.DefaultFamilies().
+	GSSKexFamilies []string
+	// GSSKeepCredentials keeps the delegated credential's ccache after
+	// the connection ends (OpenSSH GSSAPICleanupCredentials no); by
+	// default it is removed.
+	GSSKeepCredentials bool
+	// GSSCCacheDir is the directory of the delegated credential caches,
+	// named krb5cc_<uid>_<random> as sshd names them; "" means
+	// os.TempDir().
+	GSSCCacheDir string
+	// GSSCCacheOwner, if set, gives the owner of a user's delegated
+	// ccache (the user, when the server runs as root and the sessions
+	// as the user); the file is chowned to it.
+	GSSCCacheOwner func(user string) (uid, gid int, ok bool)
 
 	// KexAlgorithms, Ciphers, MACs and HostKeyAlgorithms restrict or
 	// reorder the algorithms; nil means the layers' defaults.
@@ -165,6 +199,7 @@ type Server struct {
 	initOnce  sync.Once
 	initErr   error
 	kexCfg    kex.Config
+	kexBase   []kex.Method // the non-GSS methods, listed, for GSS kex
 }
 
 // A SessionHandler serves one session channel in a goroutine of its own
@@ -184,7 +219,17 @@ func (s *Server) log() *slog.Logger {
 
 func (s *Server) init() error {
 	s.initOnce.Do(func() {
-		if len(s.HostKeys) == 0 {
+		if s.GSSKeyExchange && s.GSSAPI == nil {
+			s.initErr = errors.New("server: GSSKeyExchange needs GSSAPI")
+			return
+		}
+		if s.GSSKeyExchange {
+			if _, err := gsskex.Methods(&gsskex.Config{}, s.gssFamilies()...); err != nil {
+				s.initErr = fmt.Errorf("server: %w", err)
+				return
+			}
+		}
+		if len(s.HostKeys) == 0 && !s.GSSKeyExchange {
 			s.initErr = ErrNoHostKey
 			return
 		}
@@ -221,9 +266,19 @@ func (s *Server) init() error {
 				cfg.HostKeys = append(cfg.HostKeys, hk)
 			}
 		}
-		if len(cfg.HostKeys) == 0 {
+		if len(cfg.HostKeys) == 0 && !s.GSSKeyExchange {
 			s.initErr = fmt.Errorf("%w for the allowed host key algorithms", ErrNoHostKey)
 			return
+		}
+		s.kexBase = cfg.Methods
+		if s.GSSKeyExchange && s.kexBase == nil {
+			// kex.Config.Methods nil means the defaults; with GSS
+			// methods in front they must be listed.
+			for _, name := range kex.DefaultMethods() {
+				if m, ok := kex.Lookup(name); ok {
+					s.kexBase = append(s.kexBase, m)
+				}
+			}
 		}
 		s.kexCfg = cfg
 		s.limits = newLimiter(s.MaxStartups, s.PerSourceMaxStartups, s.Penalties)
@@ -412,6 +467,12 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		return
 	}
 	defer s.untrack(sc)
+	if s.GSSAPI != nil {
+		// Deferred, so that the ccache goes even when a panic unwinds
+		// this goroutine (GSSAPICleanupCredentials).
+		sc.gssStart(s)
+		defer sc.gssEnd(s)
+	}
 	closeNC := context.AfterFunc(cctx, func() { nc.Close() })
 	defer closeNC()
 	defer nc.Close()
@@ -474,7 +535,11 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	}
 	authed = true
 	s.limits.release(src)
-	s.serveConn(cctx, nc, t, result)
+	ccache := ""
+	if sc.gss != nil {
+		ccache = s.gssStore(sc, result)
+	}
+	s.serveConn(cctx, nc, t, result, ccache)
 	lg.Info(fmt.Sprintf("Disconnected from user %s %s port %d", result.User, raddr, rport))
 }
 
@@ -485,6 +550,11 @@ type serverConn struct {
 	authed   bool   // guarded by mu
 	user     string // written by the handle goroutine only
 	failures int    // written by the auth callbacks (handle goroutine)
+
+	// GSS-API state of the connection, when Server.GSSAPI is set; used
+	// by the handle goroutine only.
+	gssHolder *gsskex.ContextHolder
+	gss       *userauth.GSSAPISession
 }
 
 func (c *serverConn) authDone() bool {
@@ -503,6 +573,19 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	}
 	pc := packet.NewConn(nc, pcfg)
 	kcfg := s.kexCfg
+	if sc.gssHolder != nil && s.GSSKeyExchange {
+		ms, err := gsskex.Methods(&gsskex.Config{
+			AcceptorCred:        s.GSSAPI.Cred,
+			Config:              s.GSSAPI.Config,
+			StrictAcceptorCheck: s.GSSAPI.StrictAcceptorCheck,
+			Hostname:            s.GSSAPI.Hostname,
+			Established:         sc.gssHolder.Keep,
+		}, s.gssFamilies()...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("server: %w", err)
+		}
+		kcfg.Methods = append(ms, s.kexBase...)
+	}
 	t, err := kex.ServerHandshake(ctx, pc, &kcfg)
 	if err != nil {
 		return nil, nil, err
@@ -515,6 +598,9 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
 
 	cfg := s.authConfig(sc, raddr, rport)
+	if sc.gss != nil {
+		cfg = sc.gss.Install(cfg)
+	}
 	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
 	if err != nil {
 		return nil, t, err
@@ -663,12 +749,13 @@ func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.S
 }
 
 // serveConn runs the connection protocol on an authenticated transport.
-func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, res *userauth.Result) {
+func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, res *userauth.Result, ccache string) {
 	c := &Conn{
 		srv:    s,
 		t:      t,
 		nc:     nc,
 		result: res,
+		ccache: ccache,
 	}
 	c.run(ctx)
 }

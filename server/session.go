@@ -110,12 +110,17 @@ func (s *Session) Subsystem() string {
 
 // Environ returns the environment the client set with "env" requests
 // that AcceptEnv kept, after the Permissions' environment= entries, as
-// NAME=value.
+// NAME=value, and last, when the client delegated a GSS-API credential,
+// KRB5CCNAME=FILE:<ccache> (Conn.GSSCredentialCache).
 func (s *Session) Environ() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := append([]string(nil), s.c.Permissions().Environment...)
-	return append(out, s.env...)
+	out = append(out, s.env...)
+	if cc := s.c.ccache; cc != "" {
+		out = append(out, "KRB5CCNAME=FILE:"+cc)
+	}
+	return out
 }
 
 // Pty returns the terminal the client asked for, if any, with its

@@ -1,0 +1,282 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/gssapi/krb5test"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/kex/gsskex"
+	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// gssVerifier accepts hostKey's signatures only.
+type gssVerifier struct{}
+
+func (gssVerifier) VerifyHostKey(alg string, blob, data, sig []byte) error {
+	if !bytes.Equal(blob, hostKey.PublicKey().Marshal()) {
+		return errors.New("unexpected host key")
+	}
+	s, err := hostkey.ParseSignature(sig)
+	if err != nil {
+		return err
+	}
+	return (*hostkey.Policy)(nil).Verify(hostKey.PublicKey(), alg, data, s)
+}
+
+// gssSessionSeen is what the session handler saw: its KRB5CCNAME and the
+// exit status of klist -s run with the session's environment.
+type gssSessionSeen struct {
+	ccname string
+	klist  int
+	mode   os.FileMode
+	uid    int
+}
+
+// gssServer returns a Server with GSS-API authentication for alice
+// (host/localhost, strict acceptor check) whose handler reports through
+// seen.
+func gssServer(t *testing.T, f *krb5test.Fixture, seen chan<- gssSessionSeen) *server.Server {
+	home := t.TempDir() // no ~/.k5login: alice@REALM is alice
+	return &server.Server{
+		Auth: &userauth.ServerConfig{FailureDelay: -1},
+		GSSAPI: &userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost",
+			HomeDir: func(string) (string, error) { return home, nil }},
+		GSSCCacheDir: t.TempDir(),
+		Handler: func(ctx context.Context, s *server.Session) {
+			var got gssSessionSeen
+			env := []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "KRB5_CONFIG=" + f.KDC.ConfigPath}
+			for _, kv := range s.Environ() {
+				if v, ok := strings.CutPrefix(kv, "KRB5CCNAME="); ok {
+					got.ccname = v
+				}
+			}
+			env = append(env, s.Environ()...)
+			if got.ccname == "" {
+				env = append(env, "KRB5CCNAME=FILE:/nonexistent")
+			} else if fi, err := os.Stat(strings.TrimPrefix(got.ccname, "FILE:")); err == nil {
+				got.mode = fi.Mode().Perm()
+				got.uid = int(fi.Sys().(*syscall.Stat_t).Uid)
+			}
+			cmd := exec.CommandContext(ctx, "klist", "-s")
+			cmd.Env = env
+			err := cmd.Run()
+			got.klist = cmd.ProcessState.ExitCode()
+			if err != nil && got.klist == 0 {
+				got.klist = -1
+			}
+			seen <- got
+			s.Exit(0)
+		},
+	}
+}
+
+// gssLogin connects to addr as alice with GSS-API: gssapi-keyex after
+// family when family is set, else gssapi-with-mic; it runs one session
+// and returns the method that succeeded.
+func gssLogin(t *testing.T, addr, family string, delegate bool) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := &gsskex.ContextHolder{}
+	kcfg := &kex.Config{HostKeyAlgorithms: []string{hostkey.ED25519, kex.NullHostKey}, HostKeyVerifier: gssVerifier{}, ServerName: "localhost"}
+	if family != "" {
+		ms, err := gsskex.Methods(&gsskex.Config{Established: holder.Keep, Delegate: delegate}, family)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kcfg.Methods = ms
+	}
+	k, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), kcfg)
+	if err != nil {
+		nc.Close()
+		t.Fatalf("handshake: %v", err)
+	}
+	defer k.Close()
+	if family != "" && k.Algorithms().Kex != family+gsskex.KerberosSuffix {
+		t.Fatalf("kex %q, want %s", k.Algorithms().Kex, family)
+	}
+	res, err := userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
+		&userauth.GSSAPIKeyex{Context: holder.Context},
+		&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: delegate},
+	}})
+	if err != nil {
+		t.Fatalf("authenticate: %v", err)
+	}
+	last := res.Results[len(res.Results)-1]
+	conn := connection.New(k, nil)
+	var wg sync.WaitGroup
+	wg.Go(func() { conn.Run(ctx) })
+	defer wg.Wait()
+	defer conn.Close()
+	ch, err := conn.OpenSession(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Exec(ctx, "klist"); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, ch)
+	ch.Wait(ctx)
+	return last.Source.Name()
+}
+
+// TestGSSAPI: gssapi-with-mic and gssapi-keyex (after each default
+// family) against the Server with a real KDC; a delegated TGT is in a
+// mode 0600 ccache named by KRB5CCNAME in the session, which klist -s
+// finds, and the ccache is gone after disconnect (SECURITY.md G7); with
+// GSSKeepCredentials it stays; GSSCCacheOwner chowns it.
+func TestGSSAPI(t *testing.T) {
+	f := krb5test.NewFixture(t, "host/localhost")
+	f.Setenv(t)
+	type tc struct {
+		name     string
+		family   string
+		delegate bool
+		keep     bool
+		owner    int // -1: no GSSCCacheOwner
+	}
+	cases := []tc{
+		{"with-mic", "", false, false, -1},
+		{"with-mic delegation", "", true, false, -1},
+		{"with-mic delegation keep", "", true, true, -1},
+		{"with-mic delegation owner", "", true, false, 65534},
+	}
+	for _, fam := range gsskex.DefaultFamilies() {
+		cases = append(cases, tc{"keyex " + fam, fam, fam == gsskex.Curve25519SHA256, false, -1})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.owner >= 0 && os.Getuid() != 0 {
+				t.Skip("chown needs root")
+			}
+			seen := make(chan gssSessionSeen, 1)
+			srv := gssServer(t, f, seen)
+			srv.GSSKeepCredentials = c.keep
+			if c.family != "" {
+				srv.GSSKeyExchange = true
+				srv.GSSKexFamilies = gsskex.DefaultFamilies()
+			}
+			if c.owner >= 0 {
+				srv.GSSCCacheOwner = func(user string) (int, int, bool) { return c.owner, c.owner, user == "alice" }
+			}
+			addr := start(t, srv)
+			want := wire.MethodGSSAPIWithMIC
+			if c.family != "" {
+				want = wire.MethodGSSAPIKeyex
+			}
+			if got := gssLogin(t, addr, c.family, c.delegate); got != want {
+				t.Fatalf("logged in with %s, want %s", got, want)
+			}
+			got := <-seen
+			// The connection ends once Shutdown has returned.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			if (got.ccname != "") != c.delegate || (got.klist == 0) != c.delegate {
+				t.Fatalf("delegate %v: KRB5CCNAME %q, klist -s status %d", c.delegate, got.ccname, got.klist)
+			}
+			if !c.delegate {
+				return
+			}
+			path := strings.TrimPrefix(got.ccname, "FILE:")
+			if got.mode != 0o600 {
+				t.Errorf("ccache mode %v, want 0600", got.mode)
+			}
+			if wantUID := os.Getuid(); c.owner >= 0 && got.uid != c.owner || c.owner < 0 && got.uid != wantUID {
+				t.Errorf("ccache owner %d", got.uid)
+			}
+			_, err := os.Stat(path)
+			if gone := errors.Is(err, os.ErrNotExist); gone == c.keep {
+				t.Errorf("GSSKeepCredentials %v: ccache removed %v after disconnect", c.keep, gone)
+			}
+		})
+	}
+}
+
+// TestGSSAPIFailures: without a keytab entry for host/localhost, or for
+// another host name under the strict acceptor check, no GSS-API method
+// logs in, and a password factor stores no delegated credential.
+func TestGSSAPIFailures(t *testing.T) {
+	f := krb5test.NewFixture(t, "host/localhost")
+	f.Setenv(t)
+	f.KDC.AddService(t, "host/otherhost")
+	other := f.KDC.Keytab(t, "host/otherhost")
+	for _, c := range []struct {
+		name, keytab, hostname string
+	}{
+		{"no keytab entry", other, "localhost"},
+		{"strict acceptor for another host", f.Keytab, "otherhost"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("KRB5_KTNAME", "FILE:"+c.keytab)
+			seen := make(chan gssSessionSeen, 1)
+			srv := gssServer(t, f, seen)
+			srv.GSSAPI.Hostname = c.hostname
+			srv.Auth = authPolicy()
+			addr := start(t, srv)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{HostKeyVerifier: gssVerifier{}})
+			if err != nil {
+				nc.Close()
+				t.Fatal(err)
+			}
+			defer k.Close()
+			res, err := userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
+				&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: true},
+				userauth.StaticPassword("secret"),
+			}})
+			if err != nil {
+				t.Fatalf("authenticate: %v", err)
+			}
+			if last := res.Results[len(res.Results)-1]; last.Source.Name() != wire.MethodPassword {
+				t.Fatalf("result:\n%s", res)
+			}
+			for _, r := range res.Results {
+				if r.Source.Name() == wire.MethodGSSAPIWithMIC && r.Outcome == userauth.Success {
+					t.Fatalf("gssapi-with-mic succeeded:\n%s", res)
+				}
+			}
+			conn := connection.New(k, nil)
+			var wg sync.WaitGroup
+			wg.Go(func() { conn.Run(ctx) })
+			defer wg.Wait()
+			defer conn.Close()
+			ch, err := conn.OpenSession(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ch.Exec(ctx, "klist"); err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, ch)
+			if got := <-seen; got.ccname != "" {
+				t.Errorf("password login got KRB5CCNAME %q", got.ccname)
+			}
+		})
+	}
+}
