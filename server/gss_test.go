@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -179,6 +180,8 @@ func TestGSSAPI(t *testing.T) {
 			if c.owner >= 0 {
 				srv.GSSCCacheOwner = func(user string) (int, int, bool) { return c.owner, c.owner, user == "alice" }
 			}
+			var logs syncBuf
+			srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			addr := start(t, srv)
 			want := wire.MethodGSSAPIWithMIC
 			if c.family != "" {
@@ -188,6 +191,7 @@ func TestGSSAPI(t *testing.T) {
 				t.Fatalf("logged in with %s, want %s", got, want)
 			}
 			got := <-seen
+			waitLog(t, &logs, "Accepted "+want+" for alice from 127.0.0.1")
 			// The connection ends once Shutdown has returned.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -233,6 +237,8 @@ func TestGSSAPIFailures(t *testing.T) {
 			srv := gssServer(t, f, seen)
 			srv.GSSAPI.Hostname = c.hostname
 			srv.Auth = authPolicy()
+			var logs syncBuf
+			srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			addr := start(t, srv)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -277,6 +283,8 @@ func TestGSSAPIFailures(t *testing.T) {
 			if got := <-seen; got.ccname != "" {
 				t.Errorf("password login got KRB5CCNAME %q", got.ccname)
 			}
+			// The failure is logged and counted as sshd does (G4).
+			waitLog(t, &logs, "Failed gssapi-with-mic for alice from 127.0.0.1", "Accepted password for alice")
 		})
 	}
 }

@@ -598,9 +598,6 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
 
 	cfg := s.authConfig(sc, raddr, rport)
-	if sc.gss != nil {
-		cfg = sc.gss.Install(cfg)
-	}
 	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
 	if err != nil {
 		return nil, t, err
@@ -745,7 +742,27 @@ func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.S
 	if cfg.Logger == nil {
 		cfg.Logger = s.Logger
 	}
-	return &cfg
+	if sc.gss == nil {
+		return &cfg
+	}
+	// GSS-API failures are logged and counted for the penalties like
+	// the others (SECURITY.md G4).
+	gcfg := sc.gss.Install(&cfg)
+	for _, m := range []string{wire.MethodGSSAPIWithMIC, wire.MethodGSSAPIKeyex} {
+		h, ok := gcfg.Handlers[m]
+		if !ok {
+			continue
+		}
+		gcfg.Handlers[m] = userauth.HandlerFunc(func(ctx context.Context, c *userauth.ServerConn, req *wire.UserauthRequest) (*userauth.Permissions, error) {
+			sc.user = req.User
+			p, err := h.Authenticate(ctx, c, req)
+			if err != nil && !errors.Is(err, userauth.ErrPostponed) {
+				failed(m, req.User, err)
+			}
+			return p, err
+		})
+	}
+	return gcfg
 }
 
 // serveConn runs the connection protocol on an authenticated transport.
