@@ -217,6 +217,42 @@ func TestGSSAPI(t *testing.T) {
 	}
 }
 
+// TestGSSNoAuthentication: with GSSNoAuthentication the GSS key
+// exchange completes but neither GSS-API method is offered.
+func TestGSSNoAuthentication(t *testing.T) {
+	f := krb5test.NewFixture(t, "host/localhost")
+	f.Setenv(t)
+	srv := gssServer(t, f, make(chan gssSessionSeen, 1))
+	srv.GSSKeyExchange = true
+	srv.GSSNoAuthentication = true
+	addr := start(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := &gsskex.ContextHolder{}
+	ms, err := gsskex.Methods(&gsskex.Config{Established: holder.Keep}, gsskex.Curve25519SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{Methods: ms,
+		HostKeyAlgorithms: []string{hostkey.ED25519, kex.NullHostKey}, HostKeyVerifier: gssVerifier{}, ServerName: "localhost"})
+	if err != nil {
+		nc.Close()
+		t.Fatal(err)
+	}
+	defer k.Close()
+	_, err = userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
+		&userauth.GSSAPIKeyex{Context: holder.Context},
+		&userauth.GSSAPIWithMIC{Host: "localhost"},
+	}})
+	if err == nil {
+		t.Fatal("logged in with GSS-API methods turned off")
+	}
+}
+
 // TestGSSAPIFailures: without a keytab entry for host/localhost, or for
 // another host name under the strict acceptor check, no GSS-API method
 // logs in, and a password factor stores no delegated credential.

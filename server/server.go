@@ -87,6 +87,11 @@ type Server struct {
 	// share. With GSSKeyExchange, HostKeys may be empty: the server then
 	// offers only the "null" host key algorithm.
 	GSSKeyExchange bool
+	// GSSNoAuthentication leaves out the GSS-API user authentication
+	// methods ("gssapi-with-mic", "gssapi-keyex") and keeps only the key
+	// exchange: sshd's GSSAPIKeyExchange yes with GSSAPIAuthentication
+	// no.
+	GSSNoAuthentication bool
 	// GSSKexFamilies are the gsskex families offered (OpenSSH
 	// GSSAPIKexAlgorithms without the mechanism suffix); nil means
 	// gsskex.DefaultFamilies().
@@ -742,7 +747,7 @@ func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.S
 	if cfg.Logger == nil {
 		cfg.Logger = s.Logger
 	}
-	if sc.gss == nil {
+	if sc.gss == nil || s.GSSNoAuthentication {
 		return &cfg
 	}
 	// GSS-API failures are logged and counted for the penalties like

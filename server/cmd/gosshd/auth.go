@@ -291,6 +291,26 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 	return cfg, nil
 }
 
+// gssServer is the GSS-API policy (GSSAPIAuthentication): the account
+// checks of userAllowed, no GSS-API login for root under PermitRootLogin
+// forced-commands-only (sshd allows only publickey with a forced command
+// there), then ~/.k5login or user@default_realm as krb5_kuserok.
+func (p *policy) gssServer() *userauth.GSSAPIServer {
+	return &userauth.GSSAPIServer{
+		StrictAcceptorCheck: p.cfg.GSSAPIStrictAcceptor,
+		UserOK: func(_ context.Context, m userauth.ConnMeta, principal string) (*userauth.Permissions, error) {
+			a, err := p.userAllowed(m.User)
+			if err != nil {
+				return nil, err
+			}
+			if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" {
+				return nil, errors.New("root login refused")
+			}
+			return userauth.K5LoginUserOK(nil, func(string) (string, error) { return a.Home, nil }, m.User, principal)
+		},
+	}
+}
+
 // loadCAs reads TrustedUserCAKeys.
 func loadCAs(file string) ([]hostkey.PublicKey, error) {
 	if file == "" || file == "none" {

@@ -16,6 +16,7 @@ import (
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
 )
@@ -52,7 +53,8 @@ type config struct {
 	GSSAPIKeyExchange        bool
 	GSSAPIStrictAcceptor     bool
 	GSSAPICleanupCreds       bool
-	AllowTCPForwarding       string // yes, no, local, remote, all
+	GSSAPIKexAlgorithms      []string // gsskex families, sshd's default when nil
+	AllowTCPForwarding       string   // yes, no, local, remote, all
 	AllowStreamLocal         string
 	AllowAgentForwarding     bool
 	X11Forwarding            bool
@@ -127,6 +129,18 @@ var ignored = map[string]bool{
 	"permituserrc": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
 	"streamlocalbindunlink": true, "modulifile": true, "fingerprinthash": true, "kerberosorlocalpasswd": true,
 	"kerberosticketcleanup": true, "ignorerhosts": true, "ignoreuserknownhosts": true, "maxstartupsdelay": true,
+}
+
+// defaultGSSKexAlgorithms is Debian sshd's default GSSAPIKexAlgorithms
+// (sshd -T), which includes two of the SHA-1 families.
+func defaultGSSKexAlgorithms() []string {
+	return []string{gsskex.Group14SHA256, gsskex.Group16SHA512, gsskex.NISTP256SHA256, gsskex.Curve25519SHA256,
+		gsskex.Group14SHA1, gsskex.GexSHA1}
+}
+
+// gssAllFamilies are the families GSSAPIKexAlgorithms may name.
+func gssAllFamilies() []string {
+	return append(gsskex.DefaultFamilies(), gsskex.LegacyFamilies()...)
 }
 
 // loadConfig reads file (if not empty) after the -o options.
@@ -449,15 +463,26 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes":
 		c.PubkeyAcceptedAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "gssapiauthentication":
-		if err := b(&c.GSSAPIAuthentication); err != nil || !c.GSSAPIAuthentication {
-			return err
-		}
-		return fmt.Errorf("yes: %w (GSS-API is issue #11)", errUnsupported)
+		return b(&c.GSSAPIAuthentication)
 	case "gssapikeyexchange":
-		if err := b(&c.GSSAPIKeyExchange); err != nil || !c.GSSAPIKeyExchange {
+		return b(&c.GSSAPIKeyExchange)
+	case "gssapikexalgorithms":
+		// A plain comma-separated list of families, as Debian's sshd
+		// takes it (no +, -, ^ modifiers).
+		var fams []string
+		for _, f := range strings.Split(val, ",") {
+			if !slices.Contains(gssAllFamilies(), f) {
+				return fmt.Errorf("unsupported GSS-API key exchange algorithm %q", f)
+			}
+			fams = append(fams, f)
+		}
+		c.GSSAPIKexAlgorithms = fams
+	case "gssapistorecredentialsonrekey":
+		var v bool
+		if err := b(&v); err != nil || !v {
 			return err
 		}
-		return fmt.Errorf("yes: %w (GSS-API is issue #11)", errUnsupported)
+		return fmt.Errorf("yes: %w", errUnsupported)
 	case "gssapistrictacceptorcheck":
 		return b(&c.GSSAPIStrictAcceptor)
 	case "gssapicleanupcredentials":
@@ -642,6 +667,8 @@ func (c *config) dump(w io.Writer) {
 	p("gssapikeyexchange", yn(c.GSSAPIKeyExchange))
 	p("gssapistrictacceptorcheck", yn(c.GSSAPIStrictAcceptor))
 	p("gssapicleanupcredentials", yn(c.GSSAPICleanupCreds))
+	p("gssapistorecredentialsonrekey", "no")
+	p("gssapikexalgorithms", strings.Join(orList(c.GSSAPIKexAlgorithms, defaultGSSKexAlgorithms()), ","))
 	p("allowtcpforwarding", c.AllowTCPForwarding)
 	p("allowstreamlocalforwarding", c.AllowStreamLocal)
 	p("allowagentforwarding", yn(c.AllowAgentForwarding))

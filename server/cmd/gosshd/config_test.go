@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/server"
 )
 
@@ -29,7 +31,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown keyword", "Port 22\nFrobnicate yes\n", "line 2: Frobnicate: unknown keyword", false},
 		{"known unsupported", "# comment\n\nChrootDirectory /srv\n", "line 3: ChrootDirectory: not supported by gosshd", true},
-		{"gssapi", "GSSAPIAuthentication yes\n", "line 1: GSSAPIAuthentication: yes: not supported by gosshd", true},
+		{"gss store on rekey", "GSSAPIStoreCredentialsOnRekey yes\n", "line 1: GSSAPIStoreCredentialsOnRekey: yes: not supported by gosshd", true},
+		{"bad gss kex", "GSSAPIKexAlgorithms gss-curve25519-sha256-,nosuch-\n", "line 1: GSSAPIKexAlgorithms: unsupported GSS-API key exchange algorithm", false},
 		{"bad yes/no", "PubkeyAuthentication maybe\n", "line 1: PubkeyAuthentication: bad yes/no", false},
 		{"bad port", "Port 99999\n", "line 1: Port: bad port", false},
 		{"bad algorithm", "KexAlgorithms nosuch-kex\n", "line 1: KexAlgorithms: unsupported algorithm", false},
@@ -213,5 +216,51 @@ Match all
 	}
 	if _, err := loadConfig(writeConfig(t, "Match User bob\nPasswordAuthentication yes\n"), nil); !errors.Is(err, errUnsupported) {
 		t.Errorf("auth keyword inside Match: %v, want errUnsupported", err)
+	}
+}
+
+// TestGSSConfig: the GSS-API keywords print as Debian's sshd -T prints
+// its defaults, and "yes" turns the Server's GSS-API fields on.
+func TestGSSConfig(t *testing.T) {
+	c, err := loadConfig(writeConfig(t, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	c.dump(&out)
+	for _, want := range []string{ // sshd -T of OpenSSH 9.2p1 Debian
+		"gssapiauthentication no\n", "gssapicleanupcredentials yes\n", "gssapikeyexchange no\n",
+		"gssapistrictacceptorcheck yes\n", "gssapistorecredentialsonrekey no\n",
+		"gssapikexalgorithms gss-group14-sha256-,gss-group16-sha512-,gss-nistp256-sha256-,gss-curve25519-sha256-,gss-group14-sha1-,gss-gex-sha1-\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-T output lacks %q", want)
+		}
+	}
+	c, err = loadConfig(writeConfig(t, "GSSAPIAuthentication yes\nGSSAPIKeyExchange yes\nGSSAPIStrictAcceptorCheck no\nGSSAPICleanupCredentials no\nGSSAPIKexAlgorithms gss-curve25519-sha256-,gss-gex-sha1-\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := hostkey.ParsePrivateKey(genKeyFile(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(c, []hostkey.Signer{k}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.GSSAPI == nil || srv.GSSAPI.StrictAcceptorCheck || !srv.GSSKeyExchange || srv.GSSNoAuthentication || !srv.GSSKeepCredentials ||
+		!slices.Equal(srv.GSSKexFamilies, []string{gsskex.Curve25519SHA256, gsskex.GexSHA1}) || srv.GSSCCacheOwner == nil {
+		t.Errorf("server GSS fields: GSSAPI %+v, kex %v %v, no auth %v, keep %v", srv.GSSAPI, srv.GSSKeyExchange, srv.GSSKexFamilies, srv.GSSNoAuthentication, srv.GSSKeepCredentials)
+	}
+	c, err = loadConfig(writeConfig(t, "GSSAPIKeyExchange yes\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv, err = newServer(c, []hostkey.Signer{k}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if srv.GSSAPI == nil || !srv.GSSAPI.StrictAcceptorCheck || !srv.GSSNoAuthentication || srv.GSSKeepCredentials {
+		t.Errorf("GSSAPIKeyExchange alone: GSSAPI %+v, no auth %v, keep %v", srv.GSSAPI, srv.GSSNoAuthentication, srv.GSSKeepCredentials)
 	}
 }

@@ -222,6 +222,23 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		return int(a.UID), int(a.GID), true
 	}
 	srv.GlobalRequest = func(*server.Conn, *connection.GlobalRequest) (bool, []byte) { return false, nil }
+	if cfg.GSSAPIAuthentication || cfg.GSSAPIKeyExchange {
+		// The keytab comes from KRB5_KTNAME (or krb5.conf's default), read
+		// per attempt, as sshd's; the host name of the strict acceptor
+		// check is the system's.
+		srv.GSSAPI = pol.gssServer()
+		srv.GSSNoAuthentication = !cfg.GSSAPIAuthentication
+		srv.GSSKeyExchange = cfg.GSSAPIKeyExchange
+		srv.GSSKexFamilies = orList(cfg.GSSAPIKexAlgorithms, defaultGSSKexAlgorithms())
+		srv.GSSKeepCredentials = !cfg.GSSAPICleanupCreds
+		srv.GSSCCacheOwner = func(name string) (int, int, bool) {
+			a, err := lookupAccount(name)
+			if err != nil || !root {
+				return 0, 0, false
+			}
+			return int(a.UID), int(a.GID), true
+		}
+	}
 	return srv, nil
 }
 
