@@ -191,11 +191,18 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	if lg.level >= 6 {
 		cfg.Trace = lg.trace
 	}
+	gssID := o.get("gssapiserveridentity")
+	if gssID == "" && o.yes("gssapitrustdns", false) && (o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false)) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		gssID = gssCanonicalHost(ctx, host)
+		cancel()
+		lg.debug(1, "GSSAPITrustDns: target host@%s", gssID)
+	}
 	if o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false) {
 		g := &client.GSSAPI{
 			KeyExchange:    o.yes("gssapikeyexchange", false),
 			Delegate:       o.yes("gssapidelegatecredentials", false),
-			ServerIdentity: o.get("gssapiserveridentity"),
+			ServerIdentity: gssID,
 		}
 		if fams := o.get("gssapikexalgorithms"); fams != "" {
 			// OpenSSH lists families as "gss-curve25519-sha256-".
@@ -203,12 +210,35 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		}
 		cfg.GSSAPI = g
 	}
-	auth, closer, err := authSources(o, lg, p, host)
+	auth, closer, err := authSources(o, lg, p, host, gssID)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg.Auth = auth
 	return cfg, closer, nil
+}
+
+// gssCanonicalHost is GSSAPITrustDns: the name of host's address in
+// reverse DNS, if it resolves back to that address, as OpenSSH takes the
+// remote host's canonical name for the target host@<name>; host itself
+// when any lookup fails. Without GSSAPITrustDns (the default) the name
+// given is used, so DNS cannot redirect the ticket request.
+func gssCanonicalHost(ctx context.Context, host string) string {
+	r := net.DefaultResolver
+	addrs, err := r.LookupHost(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		return host
+	}
+	names, err := r.LookupAddr(ctx, addrs[0])
+	if err != nil || len(names) == 0 {
+		return host
+	}
+	name := strings.ToLower(strings.TrimSuffix(names[0], "."))
+	back, err := r.LookupHost(ctx, name)
+	if err != nil || !slices.Contains(back, addrs[0]) {
+		return host
+	}
+	return name
 }
 
 func orNone(s string) string {
@@ -232,7 +262,7 @@ func expandFiles(s string) []string {
 }
 
 // authSources builds the auth sources in PreferredAuthentications order.
-func authSources(o *options, lg *logger, p *prompter, host string) ([]userauth.Method, io.Closer, error) {
+func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]userauth.Method, io.Closer, error) {
 	var out []userauth.Method
 	var closer io.Closer
 	batch := o.yes("batchmode", false)
@@ -317,7 +347,7 @@ func authSources(o *options, lg *logger, p *prompter, host string) ([]userauth.M
 			}
 		case "gssapi-with-mic":
 			if o.yes("gssapiauthentication", false) {
-				out = append(out, &userauth.GSSAPIWithMIC{Host: host, ServerIdentity: o.get("gssapiserveridentity"),
+				out = append(out, &userauth.GSSAPIWithMIC{Host: host, ServerIdentity: gssID,
 					Delegate: o.yes("gssapidelegatecredentials", false)})
 			}
 		case "hostbased", "gssapi-keyex":
