@@ -41,6 +41,7 @@ type gdRealm struct {
 	keytab     string // host/localhost
 	hostKeytab string // host/<hostname>
 	otherTab   string // host/otherhost
+	krb5Conf   string // KRB5_CONFIG for the sessions; "" means kdc.ConfigPath
 }
 
 func gdStartRealm(t *testing.T) *gdRealm {
@@ -49,6 +50,12 @@ func gdStartRealm(t *testing.T) *gdRealm {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return gdStartRealmFor(t, u.Username)
+}
+
+// gdStartRealmFor is gdStartRealm with the TGT for local user name.
+func gdStartRealmFor(t *testing.T, name string) *gdRealm {
+	t.Helper()
 	h, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
@@ -56,13 +63,13 @@ func gdStartRealm(t *testing.T) *gdRealm {
 	k := krb5test.Start(t)
 	k.AddService(t, "host/localhost")
 	k.AddService(t, "host/otherhost")
-	r := &gdRealm{kdc: k, user: u.Username, hostname: h, keytab: k.Keytab(t, "host/localhost"), otherTab: k.Keytab(t, "host/otherhost")}
+	r := &gdRealm{kdc: k, user: name, hostname: h, keytab: k.Keytab(t, "host/localhost"), otherTab: k.Keytab(t, "host/otherhost")}
 	if h != "localhost" {
 		k.AddService(t, "host/"+h)
 		r.hostKeytab = k.Keytab(t, "host/"+h)
 	}
-	k.AddUser(t, u.Username, "userpw")
-	ccache := k.Kinit(t, u.Username, "userpw")
+	k.AddUser(t, name, "userpw")
+	ccache := k.Kinit(t, name, "userpw")
 	k.Setenv(t)
 	t.Setenv("KRB5_KTNAME", "FILE:"+r.keytab)
 	t.Setenv("KRB5CCNAME", "FILE:"+ccache)
@@ -75,9 +82,13 @@ func gdStartRealm(t *testing.T) *gdRealm {
 func (r *gdRealm) gdStart(t *testing.T, extra ...string) *svServer {
 	t.Helper()
 	cfg := append([]string{}, extra...)
+	conf := r.krb5Conf
+	if conf == "" {
+		conf = r.kdc.ConfigPath
+	}
 	cfg = append(cfg, "GSSAPIAuthentication yes", "GSSAPIKeyExchange yes",
 		"GSSAPIKexAlgorithms "+strings.Join(gssAllFamilies, ","), "GSSAPIStrictAcceptorCheck no",
-		"PubkeyAuthentication no", "KbdInteractiveAuthentication no", "SetEnv KRB5_CONFIG="+r.kdc.ConfigPath)
+		"PubkeyAuthentication no", "KbdInteractiveAuthentication no", "SetEnv KRB5_CONFIG="+conf)
 	return svStart(t, []string{"ed25519"}, cfg...)
 }
 
@@ -209,6 +220,58 @@ func TestGSSSSHToGosshd(t *testing.T) {
 		gdWaitLog(t, strict, fmt.Sprintf("Accepted %s for %s", wire.MethodGSSAPIWithMIC, r.user))
 		gdWaitLog(t, strict, fmt.Sprintf("Accepted %s for %s", wire.MethodGSSAPIKeyex, r.user))
 	})
+}
+
+// TestGSSSSHToGosshdAsUser: gosshd as root logs a throwaway local
+// account in with gssapi-with-mic and gssapi-keyex, delegating; the
+// session runs as that account, which owns the 0600 ccache and finds its
+// TGT with klist -s; the ccache is gone after disconnect.
+func TestGSSSSHToGosshdAsUser(t *testing.T) {
+	name := uaLocalUser(t, "Gss-Test-Passw0rd")
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	r := gdStartRealmFor(t, name)
+	// The realm's directory is root's (0700): the account reads a copy
+	// of krb5.conf, as it would read /etc/krb5.conf.
+	conf, err := os.ReadFile(r.kdc.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "gss-krb5conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.krb5Conf = uaWrite(t, filepath.Join(dir, "krb5.conf"), conf, 0o644)
+	s := r.gdStart(t)
+	for _, keyex := range []string{"no", "yes"} {
+		t.Run("keyex="+keyex, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "AddressFamily=inet",
+				"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+				"-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no",
+				"-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIKeyExchange="+keyex, "-o", "GSSAPIDelegateCredentials=yes",
+				name+"@localhost", `echo "user=$(id -un)"; stat -c "owner=%U mode=%a" "${KRB5CCNAME#FILE:}"; `+gdCommand)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != 0 {
+				t.Fatalf("ssh exit %d:\n%s\ngosshd:\n%s", res.ExitCode, tail(string(res.Stderr)), tail(s.logText()))
+			}
+			for _, want := range []string{"user=" + name + "\n", "owner=" + name + " mode=600\n"} {
+				if !bytes.Contains(res.Stdout, []byte(want)) {
+					t.Errorf("session output lacks %q: %q", want, res.Stdout)
+				}
+			}
+			gdCheckSession(t, s, res.Stdout, true)
+		})
+	}
+	gdWaitLog(t, s, fmt.Sprintf("Accepted %s for %s", wire.MethodGSSAPIWithMIC, name))
+	gdWaitLog(t, s, fmt.Sprintf("Accepted %s for %s", wire.MethodGSSAPIKeyex, name))
 }
 
 // TestGSSSSHToGosshdFailures: the cases of OpenSSH's regress/gss-auth.sh
