@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +56,11 @@ type gssSessionSeen struct {
 // (host/localhost, strict acceptor check) whose handler reports through
 // seen.
 func gssServer(t *testing.T, f *krb5test.Fixture, seen chan<- gssSessionSeen) *server.Server {
+	return gssServerConf(t, f.KDC.ConfigPath, seen)
+}
+
+// gssServerConf is gssServer with the krb5.conf path for the sessions.
+func gssServerConf(t *testing.T, krb5Conf string, seen chan<- gssSessionSeen) *server.Server {
 	home := t.TempDir() // no ~/.k5login: alice@REALM is alice
 	return &server.Server{
 		Auth: &userauth.ServerConfig{FailureDelay: -1},
@@ -61,7 +69,7 @@ func gssServer(t *testing.T, f *krb5test.Fixture, seen chan<- gssSessionSeen) *s
 		GSSCCacheDir: t.TempDir(),
 		Handler: func(ctx context.Context, s *server.Session) {
 			var got gssSessionSeen
-			env := []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "KRB5_CONFIG=" + f.KDC.ConfigPath}
+			env := []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "KRB5_CONFIG=" + krb5Conf}
 			for _, kv := range s.Environ() {
 				if v, ok := strings.CutPrefix(kv, "KRB5CCNAME="); ok {
 					got.ccname = v
@@ -89,8 +97,9 @@ func gssServer(t *testing.T, f *krb5test.Fixture, seen chan<- gssSessionSeen) *s
 
 // gssLogin connects to addr as alice with GSS-API: gssapi-keyex after
 // family when family is set, else gssapi-with-mic; it runs one session
-// and returns the method that succeeded.
-func gssLogin(t *testing.T, addr, family string, delegate bool) string {
+// and returns the method that succeeded. after, if set, runs once the
+// session has ended, before the connection closes.
+func gssLogin(t *testing.T, addr, family string, delegate bool, after func(context.Context, *connection.Conn)) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -138,6 +147,9 @@ func gssLogin(t *testing.T, addr, family string, delegate bool) string {
 	}
 	io.Copy(io.Discard, ch)
 	ch.Wait(ctx)
+	if after != nil {
+		after(ctx, conn)
+	}
 	return last.Source.Name()
 }
 
@@ -187,7 +199,7 @@ func TestGSSAPI(t *testing.T) {
 			if c.family != "" {
 				want = wire.MethodGSSAPIKeyex
 			}
-			if got := gssLogin(t, addr, c.family, c.delegate); got != want {
+			if got := gssLogin(t, addr, c.family, c.delegate, nil); got != want {
 				t.Fatalf("logged in with %s, want %s", got, want)
 			}
 			got := <-seen
@@ -215,6 +227,54 @@ func TestGSSAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGSSCleanupOnPanic: a panic in a hook that runs on the connection
+// goroutine (PermitOpen) unwinds it past the deferred cleanup, so the
+// delegated ccache is removed even though the process then dies; the
+// server runs in a child process (TestGSSCleanupOnPanicChild).
+func TestGSSCleanupOnPanic(t *testing.T) {
+	f := krb5test.NewFixture(t, "host/localhost")
+	f.Setenv(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestGSSCleanupOnPanicChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SSHSTACK_GSS_PANIC_DIR="+dir, "KRB5_CONFIG="+f.KDC.ConfigPath)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !bytes.Contains(out, []byte("panic: gss test: hook panics")) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`CCACHE=FILE:(\S+)`).FindSubmatch(out)
+	if m == nil || filepath.Dir(string(m[1])) != dir {
+		t.Fatalf("no delegated ccache in %s reported:\n%s", dir, out)
+	}
+	if _, err := os.Stat(string(m[1])); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ccache %s left behind after the panic: %v", m[1], err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+		t.Errorf("files left in the ccache directory: %v", left)
+	}
+}
+
+// TestGSSCleanupOnPanicChild is TestGSSCleanupOnPanic's child process.
+func TestGSSCleanupOnPanicChild(t *testing.T) {
+	dir := os.Getenv("SSHSTACK_GSS_PANIC_DIR")
+	if dir == "" {
+		t.Skip("helper process of TestGSSCleanupOnPanic")
+	}
+	seen := make(chan gssSessionSeen, 1)
+	srv := gssServerConf(t, os.Getenv("KRB5_CONFIG"), seen)
+	srv.GSSCCacheDir = dir
+	srv.PermitOpen = func(*server.Conn, string, uint32) bool { panic("gss test: hook panics") }
+	addr := start(t, srv)
+	gssLogin(t, addr, "", true, func(ctx context.Context, conn *connection.Conn) {
+		got := <-seen
+		fmt.Printf("CCACHE=%s\n", got.ccname)
+		conn.OpenDirectTCPIP(ctx, wire.DirectTCPIP{Host: "127.0.0.1", Port: 1, OriginatorAddress: "127.0.0.1", OriginatorPort: 1})
+		time.Sleep(5 * time.Second) // the server's panic ends the process
+	})
+	t.Fatal("the PermitOpen hook did not panic")
 }
 
 // TestGSSNoAuthentication: with GSSNoAuthentication the GSS key
