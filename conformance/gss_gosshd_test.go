@@ -405,3 +405,31 @@ func TestGSSParamikoToGosshd(t *testing.T) {
 		})
 	}
 }
+
+// TestGSSSSHToGosshdRekey: ssh with RekeyLimit=16K rekeys during a
+// 350 KB transfer from gosshd; each rekey is a new GSS key exchange of the
+// same family whose MIC ssh checks over that exchange's H (SECURITY.md G8).
+func TestGSSSSHToGosshdRekey(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	r := gdStartRealm(t)
+	s := r.gdStart(t)
+	fam := gsskex.Curve25519SHA256
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	res, err := sshdtest.RunSSH(ctx, nil, "-vvv", "-p", s.port, "-o", "AddressFamily=inet",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+		"-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no",
+		"-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIKeyExchange=yes", "-o", "GSSAPIKexAlgorithms="+fam,
+		"-o", "RekeyLimit=16K", r.user+"@localhost", "head -c 262144 /dev/zero | base64; echo done")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || !bytes.Contains(res.Stdout, []byte("done")) {
+		t.Fatalf("ssh exit %d, stdout %d bytes\n%s\ngosshd:\n%s", res.ExitCode, len(res.Stdout), tail(string(res.Stderr)), tail(s.logText()))
+	}
+	if n := strings.Count(string(res.Stderr), "kex: algorithm: "+fam+gsskex.KerberosSuffix); n < 2 {
+		t.Errorf("ssh saw %d GSS key exchanges, want the first and at least one rekey\n%s", n,
+			grepLines(string(res.Stderr), "kex: algorithm", "rekey", "KEXINIT sent"))
+	}
+}
