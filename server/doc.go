@@ -37,6 +37,16 @@
 // cipher, MAC and compression of each direction. An auth callback returns
 // ErrInvalidUser for unknown users to get the "invalid user" forms.
 //
+// # Kerberos
+//
+// Server.GSSAPI enables GSS-API user authentication (RFC 4462, Section 3)
+// and, with GSSKeyExchange, the gss-* key exchange methods (RFC 4462,
+// Section 2; RFC 8732) with "gssapi-keyex" (Section 4). A credential the
+// client delegates is written to a mode 0600 ccache only after an
+// authentication with a GSS-API factor has succeeded, named by KRB5CCNAME
+// in Session.Environ, and removed when the connection ends, also while a
+// panic unwinds the connection goroutine (SECURITY.md G7).
+//
 // The gosshd command in server/cmd/gosshd runs a Server from an
 // sshd_config-style file.
 package server

@@ -166,17 +166,19 @@ func TestGSSAPI(t *testing.T) {
 		family   string
 		delegate bool
 		keep     bool
-		owner    int // -1: no GSSCCacheOwner
+		owner    int  // -1: no GSSCCacheOwner
+		noHK     bool // no host key: "null" (RFC 4462, Section 5)
 	}
 	cases := []tc{
-		{"with-mic", "", false, false, -1},
-		{"with-mic delegation", "", true, false, -1},
-		{"with-mic delegation keep", "", true, true, -1},
-		{"with-mic delegation owner", "", true, false, 65534},
+		{"with-mic", "", false, false, -1, false},
+		{"with-mic delegation", "", true, false, -1, false},
+		{"with-mic delegation keep", "", true, true, -1, false},
+		{"with-mic delegation owner", "", true, false, 65534, false},
 	}
 	for _, fam := range gsskex.DefaultFamilies() {
-		cases = append(cases, tc{"keyex " + fam, fam, fam == gsskex.Curve25519SHA256, false, -1})
+		cases = append(cases, tc{"keyex " + fam, fam, fam == gsskex.Curve25519SHA256, false, -1, false})
 	}
+	cases = append(cases, tc{"keyex null host key", gsskex.Curve25519SHA256, false, false, -1, true})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if c.owner >= 0 && os.Getuid() != 0 {
@@ -188,6 +190,9 @@ func TestGSSAPI(t *testing.T) {
 			if c.family != "" {
 				srv.GSSKeyExchange = true
 				srv.GSSKexFamilies = gsskex.DefaultFamilies()
+			}
+			if c.noHK {
+				srv.HostKeys = []hostkey.Signer{}
 			}
 			if c.owner >= 0 {
 				srv.GSSCCacheOwner = func(user string) (int, int, bool) { return c.owner, c.owner, user == "alice" }

@@ -85,7 +85,8 @@ type Server struct {
 	// Section 2; RFC 8732; OpenSSH GSSAPIKeyExchange). It needs GSSAPI,
 	// whose StrictAcceptorCheck, Hostname, Cred and Config the methods
 	// share. With GSSKeyExchange, HostKeys may be empty: the server then
-	// offers only the "null" host key algorithm.
+	// offers only the GSS methods and the "null" host key algorithm
+	// (RFC 4462, Section 5).
 	GSSKeyExchange bool
 	// GSSNoAuthentication leaves out the GSS-API user authentication
 	// methods ("gssapi-with-mic", "gssapi-keyex") and keeps only the key
@@ -589,7 +590,10 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 		if err != nil {
 			return nil, nil, fmt.Errorf("server: %w", err)
 		}
-		kcfg.Methods = append(ms, s.kexBase...)
+		if len(kcfg.HostKeys) > 0 {
+			ms = append(ms, s.kexBase...)
+		}
+		kcfg.Methods = ms
 	}
 	t, err := kex.ServerHandshake(ctx, pc, &kcfg)
 	if err != nil {
