@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -431,5 +432,55 @@ func TestGSSSSHToGosshdRekey(t *testing.T) {
 	if n := strings.Count(string(res.Stderr), "kex: algorithm: "+fam+gsskex.KerberosSuffix); n < 2 {
 		t.Errorf("ssh saw %d GSS key exchanges, want the first and at least one rekey\n%s", n,
 			grepLines(string(res.Stderr), "kex: algorithm", "rekey", "KEXINIT sent"))
+	}
+}
+
+// TestGosshToGosshdGSSAPI: gossh against gosshd at 127.0.0.1 with
+// gssapi-with-mic and GSS key exchange, delegating (klist -s in the
+// session). With GSSAPITrustDns yes the target is host@<reverse name of
+// 127.0.0.1>, "localhost", which the keytab holds; with the default (no)
+// it is host@127.0.0.1, which the KDC does not know, so GSS-API fails.
+func TestGosshToGosshdGSSAPI(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	names, err := net.DefaultResolver.LookupAddr(ctx, "127.0.0.1")
+	cancel()
+	if err != nil || len(names) == 0 || strings.TrimSuffix(names[0], ".") != "localhost" {
+		t.Skipf("127.0.0.1 does not reverse-resolve to localhost first: %v %v", names, err)
+	}
+	r := gdStartRealm(t)
+	s := r.gdStart(t)
+	bin := clBuildGossh(t)
+	for _, c := range []struct {
+		name, kex, trust string
+		ok               bool
+		method           string
+	}{
+		{"gssapi-with-mic trustdns", "no", "yes", true, wire.MethodGSSAPIWithMIC},
+		{"gssapi-keyex trustdns", "yes", "yes", true, wire.MethodGSSAPIKeyex},
+		{"gssapi-with-mic no trustdns", "no", "no", false, ""},
+		{"gssapi-keyex no trustdns", "yes", "no", false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := clGossh(t, bin, nil, nil, "-F", "none", "-v", "-o", "UserKnownHostsFile="+s.knownHosts, "-o", "GlobalKnownHostsFile=none",
+				"-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no", "-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIKeyExchange="+c.kex,
+				"-o", "GSSAPIDelegateCredentials=yes", "-o", "GSSAPITrustDns="+c.trust, "-p", s.port, r.user+"@127.0.0.1", gdCommand)
+			if !c.ok {
+				if res.code == 0 || strings.Contains(res.stdout, "done") {
+					t.Fatalf("logged in without the host@localhost target: %+v", res)
+				}
+				t.Logf("gossh: %s", grepLines(res.stderr, "gss", "GSS", "Permission denied", "rror"))
+				return
+			}
+			if res.code != 0 {
+				t.Fatalf("gossh exit %d:\n%s\ngosshd:\n%s", res.code, tail(res.stderr), tail(s.logText()))
+			}
+			if !strings.Contains(res.stderr, "GSSAPITrustDns: target host@localhost") {
+				t.Errorf("gossh -v lacks the GSSAPITrustDns target:\n%s", tail(res.stderr))
+			}
+			gdWaitLog(t, s, fmt.Sprintf("Accepted %s for %s from 127.0.0.1", c.method, r.user))
+			gdCheckSession(t, s, []byte(res.stdout), true)
+		})
 	}
 }
