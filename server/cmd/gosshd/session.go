@@ -237,9 +237,17 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		os.Chown(tty.Name(), int(a.UID), int(a.GID))
 		os.Chmod(tty.Name(), 0o620)
 	}
+	pm, err := pollable(ptmx)
+	if err != nil {
+		tty.Close()
+		io.WriteString(s.Stderr(), "gosshd: pty: "+err.Error()+"\n")
+		s.Exit(1)
+		return
+	}
+	defer pm.Close()
 	p, _ := s.Pty()
 	setSize := func(w wire.WindowChange) {
-		pty.Setsize(ptmx, &pty.Winsize{Rows: uint16(w.Rows), Cols: uint16(w.Columns), X: uint16(w.WidthPixels), Y: uint16(w.HeightPixels)})
+		setWinsize(pm, &pty.Winsize{Rows: uint16(w.Rows), Cols: uint16(w.Columns), X: uint16(w.WidthPixels), Y: uint16(w.HeightPixels)})
 	}
 	setSize(p.Window)
 	applyModes(tty, p.Modes)
@@ -264,21 +272,18 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		}
 	})
 	var wg sync.WaitGroup
-	wg.Go(func() { io.Copy(ptmx, s) })
+	wg.Go(func() { io.Copy(pm, s) })
 	out := make(chan struct{})
-	go func() { io.Copy(s, ptmx); close(out) }()
+	go func() { io.Copy(s, pm); close(out) }()
 	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
 	err = cmd.Wait()
 	stop()
-	// The pty reports EIO once the last holder of the tty is gone; a
+	// The pty reports EIO once the last holder of the tty is gone. A
 	// background job that keeps it open does not keep the session alive
-	// (sshd closes the pty when the shell exits).
-	select {
-	case <-out:
-	case <-time.After(500 * time.Millisecond):
-		ptmx.Close()
-		<-out
-	}
+	// (sshd closes the pty when the shell exits): what the shell wrote is
+	// drained for at most 500 ms, then the deadline ends the read.
+	pm.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	<-out
 	ss.exit(s, cmd, err)
 	s.Channel().Close()
 	wg.Wait()
