@@ -326,6 +326,23 @@ func TestGosshdSessions(t *testing.T) {
 			t.Fatalf("exit %d stdout %q after %v", res.ExitCode, res.Stdout, time.Since(begin))
 		}
 	})
+	t.Run("compression", func(t *testing.T) {
+		// gosshd offers zlib@openssh.com by default, as sshd does; ssh -C
+		// asks for it, and it starts after authentication.
+		data := bytes.Repeat([]byte("gosshd compresses this line well.\n"), (1<<20)/34)
+		res := s.ssh(t, data, "root", "-C", "-v", "127.0.0.1", "cat")
+		if res.ExitCode != 0 || !bytes.Equal(res.Stdout, data) {
+			t.Fatalf("exit %d, echoed %d of %d bytes\n%s", res.ExitCode, len(res.Stdout), len(data), tail(string(res.Stderr)))
+		}
+		for _, dir := range []string{"client->server", "server->client"} {
+			if !bytes.Contains(res.Stderr, []byte("debug1: kex: "+dir+" cipher: ")) || !bytes.Contains(res.Stderr, []byte("compression: zlib@openssh.com")) {
+				t.Errorf("ssh -v does not show zlib@openssh.com for %s", dir)
+			}
+		}
+		if !bytes.Contains(res.Stderr, []byte("compress outgoing: raw data")) {
+			t.Errorf("ssh -v reports no compression statistics")
+		}
+	})
 	t.Run("local forward -L", func(t *testing.T) {
 		target := svEchoServer(t)
 		lport, _ := sshdtest.FreePort()

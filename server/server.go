@@ -114,6 +114,10 @@ type Server struct {
 	// reorder the algorithms; nil means the layers' defaults.
 	// HostKeyAlgorithms filters the algorithms of HostKeys.
 	KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms []string
+	// Compression is kex.Config's: nil offers "none" only. sshd's
+	// default, Compression yes, is {"zlib@openssh.com", "none"}:
+	// compression starts after user authentication.
+	Compression []string
 	// RekeyBytes and RekeyInterval are kex.Config's (OpenSSH RekeyLimit).
 	RekeyBytes    uint64
 	RekeyInterval time.Duration
@@ -243,6 +247,7 @@ func (s *Server) init() error {
 			Version:       s.Version,
 			Ciphers:       s.Ciphers,
 			MACs:          s.MACs,
+			Compression:   s.Compression,
 			RekeyBytes:    s.RekeyBytes,
 			RekeyInterval: s.RekeyInterval,
 			Logger:        s.Logger,

@@ -58,6 +58,7 @@ type config struct {
 	AllowStreamLocal         string
 	AllowAgentForwarding     bool
 	X11Forwarding            bool
+	Compression              bool     // zlib@openssh.com after authentication
 	PermitOpen               []string // "any" or host:port entries, "none"
 	PermitListen             []string
 	GatewayPorts             string
@@ -94,6 +95,7 @@ func defaultConfig() *config {
 		AllowTCPForwarding:     "yes",
 		AllowStreamLocal:       "yes",
 		AllowAgentForwarding:   true,
+		Compression:            true, // sshd's default
 		GatewayPorts:           "no",
 		GSSAPIStrictAcceptor:   true,
 		GSSAPICleanupCreds:     true,
@@ -125,7 +127,7 @@ var unsupported = map[string]bool{
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{
 	"printmotd": true, "printlastlog": true, "syslogfacility": true, "tcpkeepalive": true, "usedns": true,
-	"compression": true, "strictmodes": true, "xauthlocation": true, "x11displayoffset": true, "x11uselocalhost": true,
+	"strictmodes": true, "xauthlocation": true, "x11displayoffset": true, "x11uselocalhost": true,
 	"permituserrc": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
 	"streamlocalbindunlink": true, "modulifile": true, "fingerprinthash": true, "kerberosorlocalpasswd": true,
 	"kerberosticketcleanup": true, "ignorerhosts": true, "ignoreuserknownhosts": true, "maxstartupsdelay": true,
@@ -503,6 +505,17 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		}
 	case "allowagentforwarding":
 		return b(&c.AllowAgentForwarding)
+	case "compression":
+		// sshd accepts "delayed" as a synonym of yes (zlib@openssh.com
+		// only, after authentication).
+		switch val {
+		case "yes", "delayed":
+			c.Compression = true
+		case "no":
+			c.Compression = false
+		default:
+			return fmt.Errorf("bad value %q", val)
+		}
 	case "x11forwarding":
 		if err := b(&c.X11Forwarding); err != nil || !c.X11Forwarding {
 			return err
@@ -672,6 +685,7 @@ func (c *config) dump(w io.Writer) {
 	p("allowtcpforwarding", c.AllowTCPForwarding)
 	p("allowstreamlocalforwarding", c.AllowStreamLocal)
 	p("allowagentforwarding", yn(c.AllowAgentForwarding))
+	p("compression", yn(c.Compression))
 	p("x11forwarding", yn(c.X11Forwarding))
 	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
 	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))

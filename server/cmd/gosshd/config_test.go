@@ -264,3 +264,24 @@ func TestGSSConfig(t *testing.T) {
 		t.Errorf("GSSAPIKeyExchange alone: GSSAPI %+v, no auth %v, keep %v", srv.GSSAPI, srv.GSSNoAuthentication, srv.GSSKeepCredentials)
 	}
 }
+
+// TestCompressionKeyword checks Compression as sshd reads it: yes (the
+// default) and its synonym delayed mean zlib@openssh.com after
+// authentication, no turns it off, anything else is an error.
+func TestCompressionKeyword(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{{"", true}, {"Compression yes", true}, {"Compression delayed", true}, {"Compression no", false}} {
+		c, err := loadConfig(writeConfig(t, tc.line+"\n"), nil)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if c.Compression != tc.want {
+			t.Errorf("%q: Compression %v, want %v", tc.line, c.Compression, tc.want)
+		}
+	}
+	if _, err := loadConfig(writeConfig(t, "Compression zlib\n"), nil); err == nil {
+		t.Error("Compression zlib accepted")
+	}
+}

@@ -214,6 +214,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		return !root && eff(c).AllowStreamLocal != "no"
 	}
 	srv.AgentForwarding = func(c *server.Conn) bool { return eff(c).AllowAgentForwarding }
+	if cfg.Compression {
+		srv.Compression = []string{"zlib@openssh.com", "none"}
+	}
 	srv.AgentSocketOwner = func(c *server.Conn) (int, int, bool) {
 		a, err := lookupAccount(c.User())
 		if err != nil || !root {
