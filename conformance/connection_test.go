@@ -111,6 +111,9 @@ func TestConnectionAgainstSSHD(t *testing.T) {
 	go func() { errOut, _ = io.ReadAll(ch.Stderr()); close(done) }()
 	out, err := io.ReadAll(ch)
 	<-done
+	if err != nil {
+		t.Fatalf("reading stdout: %v", err)
+	}
 	if err := ch.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
