@@ -50,29 +50,11 @@ var ErrSOCKS = errors.New("client: socks")
 // when ctx ends or l fails, after closing l and every connection it
 // serves.
 func (c *Client) ServeSOCKS(ctx context.Context, l net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { l.Close() })
-	defer stop()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return err
+	return serveEach(ctx, l, func(ctx context.Context, conn net.Conn) {
+		if err := c.serveSOCKS(ctx, conn); err != nil {
+			c.log.Debug("socks", "client", conn.RemoteAddr(), "err", err)
 		}
-		wg.Go(func() {
-			defer conn.Close()
-			stop := context.AfterFunc(ctx, func() { conn.Close() })
-			defer stop()
-			if err := c.serveSOCKS(ctx, conn); err != nil {
-				c.log.Debug("socks", "client", conn.RemoteAddr(), "err", err)
-			}
-		})
-	}
+	})
 }
 
 func (c *Client) serveSOCKS(ctx context.Context, conn net.Conn) error {
