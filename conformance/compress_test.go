@@ -63,7 +63,7 @@ func TestDelayedCompressionAgainstSSHD(t *testing.T) {
 	wc := &wireCounter{Conn: nc}
 	tr, err := kex.ClientHandshake(ctx, packet.NewConn(wc, nil), &kex.Config{
 		HostKeyAlgorithms: []string{hostkey.ED25519},
-		HostKeyVerifier:   uaVerifier{authorizedBlob(t, srv.HostPublicKey(t, "ed25519"))},
+		HostKeyVerifier:   trustOnly(authorizedBlob(t, srv.HostPublicKey(t, "ed25519"))),
 		Compression:       []string{packet.CompressionDelayed, packet.CompressionNone},
 	})
 	if err != nil {

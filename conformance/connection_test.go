@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"io"
 	"net"
 	"os/user"
@@ -20,23 +19,6 @@ import (
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
-
-type connVerifier struct{ trusted []byte }
-
-func (v connVerifier) VerifyHostKey(alg string, blob, data, sig []byte) error {
-	if !bytes.Equal(blob, v.trusted) {
-		return errors.New("unexpected host key")
-	}
-	pub, err := hostkey.ParsePublicKey(blob)
-	if err != nil {
-		return err
-	}
-	s, err := hostkey.ParseSignature(sig)
-	if err != nil {
-		return err
-	}
-	return (*hostkey.Policy)(nil).Verify(pub, alg, data, s)
-}
 
 func TestConnectionAgainstSSHD(t *testing.T) {
 	me, _ := user.Current()
@@ -61,7 +43,7 @@ func TestConnectionAgainstSSHD(t *testing.T) {
 	pk := ak.Key
 	tr, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{
 		HostKeyAlgorithms: []string{hostkey.ED25519},
-		HostKeyVerifier:   connVerifier{pk.Marshal()},
+		HostKeyVerifier:   trustOnly(pk.Marshal()),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func serveGSS(t *testing.T, ctx context.Context, l net.Listener, hk *hostkey.Cry
 		host = "localhost"
 	}
 	holder := &gsskex.ContextHolder{}
-	kcfg := &kex.Config{HostKeys: []kex.HostKey{{Signer: uaHostKey{hk}, Algorithms: []string{hostkey.ED25519}}}}
+	kcfg := &kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}}
 	if o.families != nil {
 		kcfg.Methods = gssKexMethods(t, &gsskex.Config{Established: holder.Keep, StrictAcceptorCheck: o.strict, Hostname: host, SendHostKey: o.sendHostKey}, o.families...)
 	}
@@ -496,7 +496,7 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 			}
 			holder := &gsskex.ContextHolder{}
 			kcfg := &kex.Config{HostKeyAlgorithms: []string{hostkey.ED25519, kex.NullHostKey},
-				HostKeyVerifier: uaVerifier{hkBlob}, ServerName: "localhost"}
+				HostKeyVerifier: trustOnly(hkBlob), ServerName: "localhost"}
 			if c.family != "" {
 				kcfg.Methods = gssKexMethods(t, &gsskex.Config{Established: holder.Keep, Delegate: c.deleg}, c.family)
 			}
@@ -734,7 +734,7 @@ func TestGSSOurClientToSSHDFailures(t *testing.T) {
 				}
 				holder := &gsskex.ContextHolder{}
 				kcfg := &kex.Config{HostKeyAlgorithms: []string{hostkey.ED25519, kex.NullHostKey},
-					HostKeyVerifier: uaVerifier{authorizedBlob(t, c.srv.HostPublicKey(t, "ed25519"))}, ServerName: "localhost"}
+					HostKeyVerifier: trustOnly(authorizedBlob(t, c.srv.HostPublicKey(t, "ed25519"))), ServerName: "localhost"}
 				if keyex {
 					kcfg.Methods, err = gsskex.Methods(&gsskex.Config{Established: holder.Keep, ServerIdentity: c.identity})
 					if err != nil {

@@ -38,36 +38,15 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// uaHostKey adapts a hostkey signer to kex.HostKeySigner.
-type uaHostKey struct{ s *hostkey.CryptoSigner }
-
-func (k uaHostKey) PublicKey() []byte { return k.s.PublicKey().Marshal() }
-
-func (k uaHostKey) Sign(r io.Reader, alg string, data []byte) ([]byte, error) {
-	sig, err := k.s.SignWithAlgorithm(r, data, alg)
-	if err != nil {
-		return nil, err
-	}
-	return sig.Marshal(), nil
-}
-
-// uaVerifier trusts exactly one host key and checks signatures with
-// hostkey.
-type uaVerifier struct{ trusted []byte }
-
-func (v uaVerifier) VerifyHostKey(alg string, blob, data, sig []byte) error {
-	if !bytes.Equal(blob, v.trusted) {
-		return errors.New("conformance: unexpected host key")
-	}
-	pub, err := hostkey.ParsePublicKey(blob)
-	if err != nil {
-		return err
-	}
-	s, err := hostkey.ParseSignature(sig)
-	if err != nil {
-		return err
-	}
-	return (*hostkey.Policy)(nil).Verify(pub, alg, data, s)
+// trustOnly returns kex's host key verifier (which also runs the
+// SECURITY.md H2 checks) trusting exactly the key blob trusted.
+func trustOnly(trusted []byte) kex.HostKeyVerifier {
+	return kex.NewHostKeyVerifier(func(k hostkey.PublicKey) error {
+		if !bytes.Equal(k.Marshal(), trusted) {
+			return errors.New("conformance: unexpected host key")
+		}
+		return nil
+	})
 }
 
 func uaKey(t *testing.T, typ string) *hostkey.CryptoSigner {
@@ -96,7 +75,7 @@ func uaDial(t *testing.T, ctx context.Context, srv *sshdtest.Server) *kex.Transp
 	}
 	cfg := &kex.Config{
 		HostKeyAlgorithms: []string{hostkey.ED25519},
-		HostKeyVerifier:   uaVerifier{authorizedBlob(t, srv.HostPublicKey(t, "ed25519"))},
+		HostKeyVerifier:   trustOnly(authorizedBlob(t, srv.HostPublicKey(t, "ed25519"))),
 	}
 	c, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), cfg)
 	if err != nil {
@@ -467,7 +446,7 @@ func TestUserauthServerAgainstSSH(t *testing.T) {
 				t.Fatal(err)
 			}
 			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
-				&kex.Config{HostKeys: []kex.HostKey{{Signer: uaHostKey{hk}, Algorithms: []string{hostkey.ED25519}}}})
+				&kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
 			if err != nil {
 				t.Fatalf("handshake: %v", err)
 			}
@@ -634,7 +613,7 @@ func TestUserauthServerAgainstParamiko(t *testing.T) {
 				t.Fatal(err)
 			}
 			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
-				&kex.Config{HostKeys: []kex.HostKey{{Signer: uaHostKey{hk}, Algorithms: []string{hostkey.ED25519}}}})
+				&kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
 			if err != nil {
 				wg.Wait()
 				t.Fatalf("handshake: %v\n%s", err, out)
@@ -904,7 +883,7 @@ func TestUserauthClientAgainstParamiko(t *testing.T) {
 			}
 			c, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{
 				HostKeyAlgorithms: []string{hostkey.ED25519},
-				HostKeyVerifier:   uaVerifier{authorizedBlob(t, hostPub)},
+				HostKeyVerifier:   trustOnly(authorizedBlob(t, hostPub)),
 			})
 			if err != nil {
 				t.Fatalf("handshake: %v\n%s", err, out.String())
