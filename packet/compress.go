@@ -78,7 +78,7 @@ func (d *deflater) compress(p []byte) ([]byte, error) {
 type inflater struct {
 	method string
 	on     bool
-	z      inflate
+	z      *inflate // allocated when compression starts: 1.4 KB an idle Conn without it does not hold
 }
 
 func (f *inflater) set(method string, afterAuth bool) error {
@@ -94,6 +94,9 @@ func (f *inflater) set(method string, afterAuth bool) error {
 }
 
 func (f *inflater) start() {
+	if f.z == nil {
+		f.z = new(inflate)
+	}
 	f.z.reset()
 	f.on = true
 }
