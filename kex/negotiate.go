@@ -2,6 +2,8 @@ package kex
 
 import (
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/wire"
@@ -22,6 +24,32 @@ type DirectionAlgorithms struct {
 	Cipher      string
 	MAC         string
 	Compression string
+}
+
+// algNames holds one copy of each negotiated algorithm name, so that a
+// connection's Algorithms do not pin the name-lists of the KEXINITs they
+// were parsed from. Names must be on our own list to be negotiated, so
+// the set is bounded by what the process offers.
+var algNames sync.Map
+
+func internName(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := algNames.Load(s); ok {
+		return v.(string)
+	}
+	c := strings.Clone(s)
+	v, _ := algNames.LoadOrStore(c, c)
+	return v.(string)
+}
+
+func (a *Algorithms) intern() {
+	for _, p := range []*string{&a.Kex, &a.HostKey,
+		&a.ClientToServer.Cipher, &a.ClientToServer.MAC, &a.ClientToServer.Compression,
+		&a.ServerToClient.Cipher, &a.ServerToClient.MAC, &a.ServerToClient.Compression} {
+		*p = internName(*p)
+	}
 }
 
 // Negotiate picks the algorithms for a key exchange from the client's and

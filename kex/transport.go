@@ -470,6 +470,7 @@ func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error 
 	if err != nil {
 		return err
 	}
+	algs.intern()
 	method, _ := t.lookup(algs.Kex)
 	skip := peerInit.FirstKexPacketFollows && !GuessMatches(clientInit, serverInit)
 	kc := &kexConn{t: t, skipGuess: skip, strict: t.strict && first}
@@ -552,6 +553,7 @@ func (t *Transport) switchKeys(kc *kexConn, algs Algorithms, res *Result, ci, si
 		}
 	}
 	t.pending = nil
+	t.localInit = nil // an idle connection need not hold it
 	t.inKex = false
 	t.algs = algs
 	if res.HostKey != nil {
