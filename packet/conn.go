@@ -11,6 +11,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sshstack/sshstack/cipher"
@@ -101,7 +102,8 @@ type Conn struct {
 
 	// Read side, owned by the reading goroutine.
 	rd         direction
-	rbuf       []byte // buffered input; rbuf[rpos:rend] not yet consumed
+	rbuf       []byte          // buffered input; rbuf[rpos:rend] not yet consumed
+	raw        syscall.RawConn // nc's, for idle reads without a buffer; or nil
 	rpos, rend int
 	inflate    inflater
 
@@ -168,6 +170,7 @@ func NewConn(nc net.Conn, cfg *Config) *Conn {
 		}
 	}
 	c.padPos = len(c.padPool)
+	c.raw = rawConn(nc)
 	c.rd.reset()
 	c.wr.reset()
 	return c
@@ -523,6 +526,11 @@ func (c *Conn) readPacket() ([]byte, error) {
 func (c *Conn) fill(n int) error {
 	if c.rpos == c.rend {
 		c.rpos, c.rend = 0, 0
+		if c.raw != nil && len(c.rbuf) <= initialReadBuffer {
+			if err := c.readIdle(); err != nil {
+				return fmt.Errorf("packet: reading: %w", err)
+			}
+		}
 	}
 	for c.rend-c.rpos < n {
 		if c.rpos+n > len(c.rbuf) {
@@ -532,6 +540,9 @@ func (c *Conn) fill(n int) error {
 			if want := min(4*n, 2*(4+c.maxPacket+maxMACSize)); want > len(c.rbuf) {
 				nb := make([]byte, max(want, initialReadBuffer))
 				c.rend = copy(nb, c.rbuf[c.rpos:c.rend])
+				if len(c.rbuf) == initialReadBuffer {
+					readPool.Put((*[initialReadBuffer]byte)(c.rbuf))
+				}
 				c.rbuf = nb
 			} else {
 				c.rend = copy(c.rbuf, c.rbuf[c.rpos:c.rend])
