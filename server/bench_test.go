@@ -1,9 +1,14 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
 	"sync"
 	"testing"
@@ -43,6 +48,11 @@ func benchServers(b *testing.B) (ours, xc string) {
 	want := xSigner(b).PublicKey().Marshal()
 	cfg := &ssh.ServerConfig{PublicKeyCallback: func(m ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
 		if m.User() == "alice" && string(k.Marshal()) == string(want) {
+			return nil, nil
+		}
+		return nil, errors.New("denied")
+	}, PasswordCallback: func(m ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+		if m.User() == "alice" && string(pw) == "secret" {
 			return nil, nil
 		}
 		return nil, errors.New("denied")
@@ -108,39 +118,99 @@ func BenchmarkHandshake(b *testing.B) {
 }
 
 // BenchmarkIdleConnections holds 1000 idle authenticated connections to
-// each server and reports the heap and goroutines they cost. Client and
-// server share the process; the client side (x/crypto/ssh) is the same
-// for both servers, so the difference between the two is the servers'.
+// each server and reports the heap and goroutines each server spends on
+// one. The x/crypto/ssh clients run in a child process (holdIdle), so the
+// figures are the server's alone.
 func BenchmarkIdleConnections(b *testing.B) {
 	const n = 1000
 	ours, xc := benchServers(b)
 	for _, tc := range []struct{ name, addr string }{{"sshstack", ours}, {"xcrypto", xc}} {
 		b.Run(tc.name, func(b *testing.B) {
-			cfg := benchClientConfig(b)
 			for range b.N {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
 				g0 := runtime.NumGoroutine()
-				clients := make([]*ssh.Client, 0, n)
-				for range n {
-					c, err := ssh.Dial("tcp", tc.addr, cfg)
-					if err != nil {
-						b.Fatal(err)
-					}
-					clients = append(clients, c)
-				}
+				release := idleClients(b, tc.addr, n)
 				time.Sleep(200 * time.Millisecond)
 				runtime.GC()
 				runtime.ReadMemStats(&after)
-				b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heapB/conn")
+				b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/n, "heapB/conn")
+				b.ReportMetric(float64(int64(after.StackInuse)-int64(before.StackInuse))/n, "stackB/conn")
 				b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/conn")
-				for _, c := range clients {
-					c.Close()
-				}
+				release()
 			}
 		})
 	}
+}
+
+// idleClientEnv, set in the environment of a child test binary, makes it
+// hold idle connections (holdIdle) instead of running tests.
+const idleClientEnv = "SSHSTACK_BENCH_IDLE_CLIENT"
+
+// idleClients starts a child process holding n authenticated connections
+// to addr, returns once they are all up, and returns a function that
+// closes them and waits for the child.
+func idleClients(b *testing.B, addr string, n int) (release func()) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", idleClientEnv, addr, n))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		in.Close()
+		cmd.Wait()
+		b.Fatalf("idle client: %q, %v", line, err)
+	}
+	return func() {
+		in.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Errorf("idle client: %v", err)
+		}
+	}
+}
+
+// holdIdle is the child side of idleClients: it dials n connections with
+// password authentication, says "ready", and holds them until its stdin
+// closes.
+func holdIdle(spec string) int {
+	var addr string
+	var n int
+	if _, err := fmt.Sscan(spec, &addr, &n); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	cfg := &ssh.ClientConfig{
+		User: "alice", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second,
+		Config: ssh.Config{KeyExchanges: []string{"curve25519-sha256"}},
+	}
+	clients := make([]*ssh.Client, 0, n)
+	for range n {
+		c, err := ssh.Dial("tcp", addr, cfg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		clients = append(clients, c)
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	for _, c := range clients {
+		c.Close()
+	}
+	return 0
 }
 
 // BenchmarkHeldPreauth measures the heap one idle unauthenticated

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -29,7 +30,12 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(idleClientEnv); spec != "" {
+		os.Exit(holdIdle(spec))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 var (
 	hostKey = mustKey(hostkey.ED25519)
