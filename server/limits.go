@@ -3,6 +3,7 @@ package server
 import (
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -56,9 +57,16 @@ type limiter struct {
 	pen       Penalties
 
 	mu       sync.Mutex
-	unauth   int                  // guarded by mu
-	bySource map[string]int       // guarded by mu
-	penalty  map[string]time.Time // source -> penalty expiry; guarded by mu
+	unauth   int                   // guarded by mu
+	bySource map[string][]*startup // held startups per source, oldest first; guarded by mu
+	penalty  map[string]time.Time  // source -> penalty expiry; guarded by mu
+}
+
+// startup is one admitted connection not yet authenticated.
+type startup struct {
+	src      string
+	evict    func() // closes the connection
+	released bool   // guarded by limiter.mu
 }
 
 func newLimiter(st Startups, perSource int, pen *Penalties) *limiter {
@@ -68,7 +76,7 @@ func newLimiter(st Startups, perSource int, pen *Penalties) *limiter {
 	if perSource == 0 {
 		perSource = DefaultPerSourceMaxStartups
 	}
-	l := &limiter{startups: st, perSource: perSource, bySource: map[string]int{}, penalty: map[string]time.Time{}}
+	l := &limiter{startups: st, perSource: perSource, bySource: map[string][]*startup{}, penalty: map[string]time.Time{}}
 	if pen == nil {
 		l.pen = DefaultPenalties
 	} else {
@@ -96,9 +104,17 @@ func sourceKey(a net.Addr) string {
 	return ta.IP.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
-// admit decides on a new connection; it returns "" to admit (counting it
-// as unauthenticated until release) or why it is dropped.
-func (l *limiter) admit(src string) string {
+// admit decides on a new connection from src whose evict function closes
+// it. It returns the admitted startup (counted as unauthenticated until
+// release), or nil and why the connection is dropped.
+//
+// Where MaxStartups would drop the connection, a source holding at least
+// two fewer startups than the busiest source gets in by evicting that
+// source's oldest startup instead (fair share; OpenSSH has no such rule).
+// A flood from a few sources then cannot lock a legitimate client out
+// (SECURITY.md R1), and the busiest source pays for it: the evicted
+// connection ends unauthenticated and earns its penalty.
+func (l *limiter) admit(src string, evict func()) (*startup, string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.pen.Disabled {
@@ -107,40 +123,76 @@ func (l *limiter) admit(src string) string {
 			if !now.Before(exp) {
 				delete(l.penalty, src)
 			} else if exp.Sub(now) >= l.pen.Min || l.pen.Min == 0 {
-				return "penalty: connections without attempting authentication or failed authentication"
+				return nil, "penalty: connections without attempting authentication or failed authentication"
 			}
 		}
 	}
-	if l.perSource > 0 && l.bySource[src] >= l.perSource {
-		return "past PerSourceMaxStartups"
+	held := len(l.bySource[src])
+	if l.perSource > 0 && held >= l.perSource {
+		return nil, "past PerSourceMaxStartups"
 	}
-	if st := l.startups; st.Start >= 0 {
-		if l.unauth >= st.Full {
-			return "past MaxStartups"
-		}
-		if l.unauth >= st.Start {
-			p := st.Rate
-			if st.Full > st.Start {
-				p += (100 - st.Rate) * (l.unauth - st.Start) / (st.Full - st.Start)
-			}
-			if rand.IntN(100) < p {
-				return "past MaxStartups"
+	if l.startupsFull() {
+		busiest := ""
+		for s, list := range l.bySource {
+			if busiest == "" || len(list) > len(l.bySource[busiest]) {
+				busiest = s
 			}
 		}
+		if busiest == "" || len(l.bySource[busiest]) < held+2 {
+			return nil, "past MaxStartups"
+		}
+		old := l.bySource[busiest][0]
+		l.releaseLocked(old)
+		old.evict()
 	}
+	st := &startup{src: src, evict: evict}
 	l.unauth++
-	l.bySource[src]++
-	return ""
+	l.bySource[src] = append(l.bySource[src], st)
+	return st, ""
+}
+
+// startupsFull applies MaxStartups start:rate:full to one more
+// connection: true if it is to be dropped.
+func (l *limiter) startupsFull() bool {
+	st := l.startups
+	if st.Start < 0 {
+		return false
+	}
+	if l.unauth >= st.Full {
+		return true
+	}
+	if l.unauth < st.Start {
+		return false
+	}
+	p := st.Rate
+	if st.Full > st.Start {
+		p += (100 - st.Rate) * (l.unauth - st.Start) / (st.Full - st.Start)
+	}
+	return rand.IntN(100) < p
 }
 
 // release ends the unauthenticated phase of an admitted connection. It
-// must be called exactly once per admitted connection.
-func (l *limiter) release(src string) {
+// may be called more than once; an evicted startup is already released.
+func (l *limiter) release(st *startup) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.releaseLocked(st)
+}
+
+func (l *limiter) releaseLocked(st *startup) {
+	if st.released {
+		return
+	}
+	st.released = true
 	l.unauth--
-	if l.bySource[src]--; l.bySource[src] <= 0 {
-		delete(l.bySource, src)
+	list := l.bySource[st.src]
+	if i := slices.Index(list, st); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(l.bySource, st.src)
+	} else {
+		l.bySource[st.src] = list
 	}
 }
 

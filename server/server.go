@@ -458,20 +458,21 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	laddr, lport := addrPort(nc.LocalAddr())
 	lg := s.log()
 	src := sourceKey(nc.RemoteAddr())
-	if why := s.limits.admit(src); why != "" {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	evict := func() {
+		lg.Info(fmt.Sprintf("Evicting unauthenticated connection from %s port %d for a less busy source (MaxStartups)", raddr, rport),
+			"remote", nc.RemoteAddr().String())
+		cancel()
+	}
+	st, why := s.limits.admit(src, evict)
+	if st == nil {
 		lg.Info(fmt.Sprintf("drop connection #%d from [%s]:%d on [%s]:%d %s", s.limits.unauthenticated(), raddr, rport, laddr, lport, why),
 			"remote", nc.RemoteAddr().String(), "reason", why)
 		nc.Close()
 		return
 	}
-	authed := false
-	defer func() {
-		if !authed {
-			s.limits.release(src)
-		}
-	}()
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	defer s.limits.release(st)
 	sc := &serverConn{cancel: cancel}
 	if !s.track(sc) {
 		nc.Close()
@@ -544,8 +545,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		}
 		return
 	}
-	authed = true
-	s.limits.release(src)
+	s.limits.release(st)
 	ccache := ""
 	if sc.gss != nil {
 		ccache = s.gssStore(sc, result)

@@ -409,63 +409,115 @@ func dropped(nc net.Conn) bool {
 	return err != nil
 }
 
-// TestR1MaxStartups holds idle unauthenticated connections (version line
-// never sent) and checks MaxStartups and the per-source cap (SECURITY.md
-// R1): 100 from one source keep at most 10; 300 more from 30 sources
-// keep at most 100 in all. A legitimate client from a fresh source gets
-// in once the idle ones hit LoginGraceTime.
+// stillOpen reports whether the server still holds nc, which has had
+// its version line and nothing else: reading until a short deadline
+// times out on an open connection and ends in EOF on a closed one.
+func stillOpen(nc net.Conn) bool {
+	nc.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	_, err := io.Copy(io.Discard, nc)
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TestR1MaxStartups floods the server with idle unauthenticated
+// connections (version line never sent) and checks MaxStartups and the
+// per-source cap (SECURITY.md R1): 1000 from one source keep at most 10;
+// 1000 more from 50 sources keep at most 100 in all. While they are
+// held, a legitimate client from a fresh source gets in within 3 tries,
+// by the fair-share rule: the busiest source loses its oldest startup.
 func TestR1MaxStartups(t *testing.T) {
-	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 3 * time.Second,
-		Penalties: &server.Penalties{Disabled: true}})
+	var logs syncBuf
+	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Minute,
+		Penalties: &server.Penalties{Disabled: true}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	var conns []net.Conn
 	defer func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	}()
-	held := 0
-	for range 100 {
-		nc := rawConn(t, addr, "127.0.0.1")
-		if !dropped(nc) {
-			held++
-			conns = append(conns, nc)
-		} else {
-			nc.Close()
+	flood := func(n int, src func(i int) string) {
+		for i := range n {
+			nc := rawConn(t, addr, src(i))
+			if dropped(nc) {
+				nc.Close()
+			} else {
+				conns = append(conns, nc)
+			}
 		}
 	}
-	if held > 10 {
-		t.Errorf("one source holds %d unauthenticated connections, want <= 10", held)
-	}
-	for i := range 300 {
-		nc := rawConn(t, addr, fmt.Sprintf("127.0.1.%d", 1+i/10))
-		if !dropped(nc) {
-			held++
-			conns = append(conns, nc)
-		} else {
-			nc.Close()
+	held := func() int {
+		open := make([]bool, len(conns))
+		var wg sync.WaitGroup
+		for i, c := range conns {
+			wg.Go(func() { open[i] = stillOpen(c) })
 		}
+		wg.Wait()
+		kept := conns[:0]
+		for i, c := range conns {
+			if open[i] {
+				kept = append(kept, c)
+			} else {
+				c.Close()
+			}
+		}
+		conns = kept
+		return len(conns)
 	}
-	if held > 100 {
-		t.Errorf("%d unauthenticated connections held, want <= 100", held)
+	flood(1000, func(int) string { return "127.0.0.1" })
+	if n := held(); n > 10 {
+		t.Errorf("one source holds %d unauthenticated connections, want <= 10", n)
 	}
-	t.Logf("held %d of 400 idle connections", held)
-	for _, c := range conns {
-		c.Close()
+	flood(1000, func(i int) string { return fmt.Sprintf("127.0.1.%d", 1+i%50) })
+	n := held()
+	if n > 100 {
+		t.Errorf("%d unauthenticated connections held, want <= 100", n)
 	}
-	conns = nil
-	// Legitimate client: within 3 tries (the held ones are gone now).
+	if n < 90 {
+		t.Errorf("only %d unauthenticated connections held: the flood should fill MaxStartups", n)
+	}
+	t.Logf("held %d of 2000 idle connections", n)
+
+	// A legitimate client from a fresh source, while the flood holds.
 	var err error
-	for range 3 {
-		var c *ssh.Client
-		if c, err = dialErr(addr, "alice", ssh.PublicKeys(xSigner(t))); err == nil {
-			c.Close()
+	tries := 0
+	for tries < 3 {
+		tries++
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.2.1")}}
+		var nc net.Conn
+		if nc, err = d.Dial("tcp", addr); err != nil {
+			continue
+		}
+		var c ssh.Conn
+		var chans <-chan ssh.NewChannel
+		var reqs <-chan *ssh.Request
+		c, chans, reqs, err = ssh.NewClientConn(nc, addr, &ssh.ClientConfig{User: "alice",
+			Auth: []ssh.AuthMethod{ssh.PublicKeys(xSigner(t))}, HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+		if err != nil {
+			nc.Close()
+			continue
+		}
+		cl := ssh.NewClient(c, chans, reqs)
+		var sess *ssh.Session
+		if sess, err = cl.NewSession(); err == nil {
+			var out []byte
+			out, err = sess.Output("hello")
+			if err == nil && string(out) != "ran hello as alice\n" {
+				err = fmt.Errorf("output %q", out)
+			}
+		}
+		cl.Close()
+		if err == nil {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
 	if err != nil {
-		t.Fatalf("legitimate client refused 3 times: %v", err)
+		t.Fatalf("legitimate client refused %d times during the flood: %v", tries, err)
 	}
+	t.Logf("legitimate client in after %d tries", tries)
+	if n := held(); n > 100 {
+		t.Errorf("%d unauthenticated connections held after the legitimate login, want <= 100", n)
+	}
+	waitLog(t, &logs, "for a less busy source (MaxStartups)")
 }
 
 // TestR2LoginGraceTime: a client that trickles its version line, and one
