@@ -182,8 +182,12 @@ type Server struct {
 	// session keeps (OpenSSH AcceptEnv); nil keeps them all.
 	AcceptEnv func(name, value string) bool
 	// X11Request decides x11-req (RFC 4254, Section 6.3.1); nil refuses.
-	// The hook owns the display; it opens "x11" channels with
-	// c.Mux().OpenX11.
+	// (&X11Forwarding{}).Request is sshd's display proxy (X11Forwarding
+	// yes); a hook of one's own owns the display and opens "x11"
+	// channels with s.Conn().Mux().OpenX11. The server calls it only
+	// for a well-formed request the user's Permissions allow
+	// (no-X11-forwarding), before the session's shell or command and
+	// once per session, as sshd; Session.X11 then returns the request.
 	X11Request func(s *Session, req wire.X11Request) bool
 	// GlobalRequest answers global requests that are not forwarding
 	// ones; nil refuses them (keepalive@openssh.com included, which

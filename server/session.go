@@ -48,6 +48,7 @@ type Session struct {
 	pty         *Pty                    // guarded by mu
 	agent       string                  // guarded by mu
 	x11         *wire.X11Request        // guarded by mu
+	x11Display  *X11Display             // guarded by mu; set by X11Forwarding
 	onWindow    func(wire.WindowChange) // guarded by mu
 	onSignal    func(string)            // guarded by mu
 	pendingSigs []string                // guarded by mu
@@ -281,7 +282,14 @@ func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request)
 		return true
 	case wire.RequestX11Req:
 		x, err := req.X11Request()
-		if err != nil || perms.NoX11Forwarding || srv.X11Request == nil || !srv.X11Request(s, x) {
+		if err != nil || perms.NoX11Forwarding || srv.X11Request == nil {
+			return false
+		}
+		// As sshd: only before the shell or command, and only once.
+		s.mu.Lock()
+		refuse := s.started || s.x11 != nil
+		s.mu.Unlock()
+		if refuse || !srv.X11Request(s, x) {
 			return false
 		}
 		s.mu.Lock()

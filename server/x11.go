@@ -1,0 +1,231 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/sshstack/sshstack/wire"
+)
+
+// X11 display numbers, as sshd's.
+const (
+	// DefaultX11DisplayOffset is the first display number an
+	// X11Forwarding tries (sshd's X11DisplayOffset default), so that the
+	// forwarded displays stay clear of the local X server's :0.
+	DefaultX11DisplayOffset = 10
+	// MaxX11Displays bounds the display numbers tried: display N listens
+	// on TCP port 6000+N, and N stays below MaxX11Displays (sshd's
+	// MAX_DISPLAYS).
+	MaxX11Displays = 1000
+	// X11BasePort is the TCP port of display 0.
+	X11BasePort = 6000
+)
+
+// ErrNoX11Display means an X11Forwarding found no free display number
+// from its offset up to MaxX11Displays.
+var ErrNoX11Display = errors.New("server: no free X11 display")
+
+// An X11Forwarding is the X11 display proxy sshd runs under
+// "X11Forwarding yes" (RFC 4254, Section 6.3). Its Request method is a
+// Server.X11Request hook:
+//
+//	srv.X11Request = (&server.X11Forwarding{}).Request
+//
+// For an accepted "x11-req" it listens on TCP port 6000+N, N being the
+// first display number from DisplayOffset up whose port is free: on
+// 127.0.0.1 and, when the host has IPv6, ::1 (sshd's X11UseLocalhost
+// yes), or on every address with AnyAddress. Each connection to the
+// display becomes an "x11" channel to the client that names the
+// connection's originator address and port (Section 6.3.2), and the
+// bytes are copied both ways; the client checks and replaces the
+// authentication cookie. The listeners close when the session ends, or
+// after the first connection when the client asked for a single
+// connection. Connections already forwarded last until either end closes
+// them or the connection ends, as in sshd.
+//
+// Session.X11Display gives the session handler the DISPLAY value and the
+// cookie, which the handler stores in the user's Xauthority before it
+// starts the command (sshd runs "xauth -q -" as the user).
+//
+// The zero value listens on loopback from display DefaultX11DisplayOffset
+// up. An X11Forwarding holds no state and may serve any number of
+// sessions at once.
+type X11Forwarding struct {
+	// DisplayOffset is the first display number tried (sshd's
+	// X11DisplayOffset); 0 means DefaultX11DisplayOffset, and a negative
+	// value starts at display 0.
+	DisplayOffset int
+	// AnyAddress listens on every address instead of loopback only
+	// (sshd's X11UseLocalhost no, for old X clients that refuse a
+	// display named "localhost"). DISPLAY then names Hostname.
+	AnyAddress bool
+	// Hostname names the host in DISPLAY under AnyAddress; "" means
+	// os.Hostname.
+	Hostname string
+}
+
+// An X11Display is the forwarded display of a session (Session.X11Display).
+type X11Display struct {
+	// Number is the display number N: the display listens on TCP port
+	// X11BasePort+N.
+	Number int
+	// Screen is the screen number the client asked for.
+	Screen uint32
+	// Display is the session's DISPLAY value, as sshd sets it:
+	// "localhost:N.S" on loopback, "HOST:N.S" under AnyAddress.
+	Display string
+	// AuthDisplay is the display name under which the cookie goes in the
+	// user's Xauthority: "unix:N.S" for a loopback display (xauth files
+	// it under the local host name, which is what X clients look up for
+	// "localhost:N"), else Display. sshd feeds "remove AuthDisplay" and
+	// "add AuthDisplay AuthProtocol AuthCookie" to "xauth -q -".
+	AuthDisplay string
+	// AuthProtocol and AuthCookie come from the "x11-req": the protocol
+	// ("MIT-MAGIC-COOKIE-1") and the hexadecimal cookie. OpenSSH clients
+	// send a fake cookie and put the real one in place when the
+	// connection comes back; the cookie is still a secret.
+	AuthProtocol string
+	AuthCookie   string
+	// Addrs are the addresses the display listens on.
+	Addrs []net.Addr
+}
+
+// X11Display returns the display of the session's accepted X11
+// forwarding (X11Forwarding), if it has one. It is set before the
+// handler starts.
+func (s *Session) X11Display() (X11Display, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.x11Display == nil {
+		return X11Display{}, false
+	}
+	d := *s.x11Display
+	d.Addrs = append([]net.Addr(nil), d.Addrs...)
+	return d, true
+}
+
+// Request is a Server.X11Request hook: it opens a display for s
+// and reports whether it could. The server calls it only for a
+// well-formed "x11-req" (RFC 4254, Section 6.3.1) that the user's
+// Permissions allow (no no-X11-forwarding), on a session that has
+// neither started a shell or command nor a display yet. It runs on the
+// connection's reader; the listeners are served by goroutines of the
+// connection, which it waits for.
+func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
+	c := s.c
+	ls, n, err := f.listen(s.ctx)
+	if err != nil {
+		c.srv.log().Error("Failed to allocate internet-domain X11 display socket.", "err", err)
+		return false
+	}
+	host := "localhost"
+	if f.AnyAddress {
+		host = f.Hostname
+		if host == "" {
+			host, _ = os.Hostname()
+		}
+	}
+	d := &X11Display{
+		Number:       n,
+		Screen:       req.Screen,
+		Display:      fmt.Sprintf("%s:%d.%d", host, n, req.Screen),
+		AuthProtocol: req.AuthProtocol,
+		AuthCookie:   req.AuthCookie,
+	}
+	d.AuthDisplay = d.Display
+	if !f.AnyAddress {
+		d.AuthDisplay = fmt.Sprintf("unix:%d.%d", n, req.Screen)
+	}
+	for _, l := range ls {
+		d.Addrs = append(d.Addrs, l.Addr())
+	}
+	s.mu.Lock()
+	s.x11Display = d
+	s.mu.Unlock()
+
+	var once sync.Once
+	closeAll := func() {
+		once.Do(func() {
+			for _, l := range ls {
+				l.Close()
+			}
+		})
+	}
+	c.wg.Go(func() {
+		<-s.ctx.Done()
+		closeAll()
+	})
+	for _, l := range ls {
+		c.wg.Go(func() {
+			for {
+				xc, err := l.Accept()
+				if err != nil {
+					return
+				}
+				if req.SingleConnection {
+					closeAll()
+				}
+				c.wg.Go(func() { c.forwardX11(xc) })
+			}
+		})
+	}
+	c.srv.log().Debug("x11 display", "display", d.Display, "user", c.User())
+	return true
+}
+
+// listen opens the listeners of the first free display.
+func (f *X11Forwarding) listen(ctx context.Context) ([]net.Listener, int, error) {
+	first := f.DisplayOffset
+	switch {
+	case first == 0:
+		first = DefaultX11DisplayOffset
+	case first < 0:
+		first = 0
+	}
+	var lc net.ListenConfig
+	for n := first; n < MaxX11Displays; n++ {
+		port := strconv.Itoa(X11BasePort + n)
+		if f.AnyAddress {
+			l, err := lc.Listen(ctx, "tcp", ":"+port)
+			if err != nil {
+				continue
+			}
+			return []net.Listener{l}, n, nil
+		}
+		l4, err := lc.Listen(ctx, "tcp4", "127.0.0.1:"+port)
+		if err != nil {
+			continue
+		}
+		l6, err := lc.Listen(ctx, "tcp6", "[::1]:"+port)
+		switch {
+		case err == nil:
+			return []net.Listener{l4, l6}, n, nil
+		case errors.Is(err, syscall.EADDRINUSE):
+			// Another display owns the port on ::1: clients that try
+			// ::1 first would reach it, so this number is taken.
+			l4.Close()
+			continue
+		}
+		// No IPv6 loopback here: 127.0.0.1 alone.
+		return []net.Listener{l4}, n, nil
+	}
+	return nil, 0, ErrNoX11Display
+}
+
+// forwardX11 opens an "x11" channel for a connection to a session's
+// display (RFC 4254, Section 6.3.2) and copies both ways.
+func (c *Conn) forwardX11(xc net.Conn) {
+	oa, op := addrPort(xc.RemoteAddr())
+	ch, err := c.mux.OpenX11(c.ctx, wire.X11Open{OriginatorAddress: oa, OriginatorPort: uint32(op)})
+	if err != nil {
+		xc.Close()
+		return
+	}
+	proxy(c.ctx, ch, xc)
+}
