@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
+	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -116,9 +119,14 @@ func (s *Session) X11Display() (X11Display, bool) {
 // Permissions allow (no no-X11-forwarding), on a session that has
 // neither started a shell or command nor a display yet. It runs on the
 // connection's reader; the listeners are served by goroutines of the
-// connection, which it waits for.
+// connection, which it waits for. A protocol name other than letters,
+// digits and ".:/-_" is refused, as sshd refuses it (CVE-2016-3115: the
+// name goes into the commands fed to xauth).
 func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
 	c := s.c
+	if !xauthSafe(req.AuthProtocol) || !xauthSafe(req.AuthCookie) {
+		return false
+	}
 	ls, n, err := f.listen(s.ctx)
 	if err != nil {
 		c.srv.log().Error("Failed to allocate internet-domain X11 display socket.", "err", err)
@@ -179,6 +187,21 @@ func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
 	return true
 }
 
+// xauthSafe reports whether v may go on an xauth command line: not
+// empty, and only letters, digits and ".:/-_".
+func xauthSafe(v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, r := range v {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".:/-_", r)
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // listen opens the listeners of the first free display.
 func (f *X11Forwarding) listen(ctx context.Context) ([]net.Listener, int, error) {
 	first := f.DisplayOffset
@@ -227,5 +250,39 @@ func (c *Conn) forwardX11(xc net.Conn) {
 		xc.Close()
 		return
 	}
-	proxy(c.ctx, ch, xc)
+	spliceX11(c.ctx, ch, xc)
+}
+
+// spliceX11 copies between an "x11" channel and the X client's
+// connection both ways, passing half-closes on, until both directions
+// are done or ctx ends. A CLOSE from the peer stops only the reading of
+// xc: what the channel still holds is written to xc first (Channel.Read
+// drains the buffer before it reports io.EOF), so a reply followed at
+// once by EOF and CLOSE is not lost.
+func spliceX11(ctx context.Context, ch *connection.Channel, xc net.Conn) {
+	stop := context.AfterFunc(ctx, func() { xc.Close(); ch.Close() })
+	defer stop()
+	var up, watch sync.WaitGroup
+	up.Go(func() {
+		io.Copy(ch, xc)
+		ch.CloseWrite()
+	})
+	watch.Go(func() {
+		ch.Wait(ctx)
+		if cr, ok := xc.(interface{ CloseRead() error }); ok {
+			cr.CloseRead()
+		} else {
+			xc.Close()
+		}
+	})
+	_, err := io.Copy(xc, ch)
+	if cw, ok := xc.(interface{ CloseWrite() error }); ok && err == nil {
+		cw.CloseWrite()
+	} else {
+		xc.Close()
+	}
+	up.Wait()
+	ch.Close()
+	xc.Close()
+	watch.Wait()
 }

@@ -370,6 +370,22 @@ func TestX11Refused(t *testing.T) {
 			t.Errorf("display %+v without x11-req", v.display)
 		}
 	})
+	t.Run("protocol name unsafe for xauth", func(t *testing.T) {
+		c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, proto := range []string{"MIT-MAGIC-COOKIE-1\nadd evil", "MIT MAGIC", ""} {
+			bad := ssh.Marshal(&x11Req{false, proto, testCookie, 0})
+			if ok, err := sess.SendRequest("x11-req", true, bad); ok || err != nil {
+				t.Errorf("x11-req with protocol %q: %v, %v", proto, ok, err)
+			}
+		}
+		if v := run(t, sess); v.ok {
+			t.Errorf("display %+v", v.display)
+		}
+	})
 	t.Run("no hook", func(t *testing.T) {
 		addr := start(t, &server.Server{Handler: handler})
 		c := dial(t, addr, ssh.PublicKeys(xSigner(t)))

@@ -58,6 +58,9 @@ type config struct {
 	AllowStreamLocal         string
 	AllowAgentForwarding     bool
 	X11Forwarding            bool
+	X11DisplayOffset         int
+	X11UseLocalhost          bool
+	XAuthLocation            string
 	Compression              bool     // zlib@openssh.com after authentication
 	PermitOpen               []string // "any" or host:port entries, "none"
 	PermitListen             []string
@@ -95,6 +98,9 @@ func defaultConfig() *config {
 		AllowTCPForwarding:     "yes",
 		AllowStreamLocal:       "yes",
 		AllowAgentForwarding:   true,
+		X11DisplayOffset:       server.DefaultX11DisplayOffset,
+		X11UseLocalhost:        true,
+		XAuthLocation:          "/usr/bin/xauth",
 		Compression:            true, // sshd's default
 		GatewayPorts:           "no",
 		GSSAPIStrictAcceptor:   true,
@@ -127,8 +133,7 @@ var unsupported = map[string]bool{
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{
 	"printmotd": true, "printlastlog": true, "syslogfacility": true, "tcpkeepalive": true, "usedns": true,
-	"strictmodes": true, "xauthlocation": true, "x11displayoffset": true, "x11uselocalhost": true,
-	"permituserrc": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
+	"strictmodes": true, "permituserrc": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
 	"streamlocalbindunlink": true, "modulifile": true, "fingerprinthash": true, "kerberosorlocalpasswd": true,
 	"kerberosticketcleanup": true, "ignorerhosts": true, "ignoreuserknownhosts": true, "maxstartupsdelay": true,
 }
@@ -517,10 +522,17 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 			return fmt.Errorf("bad value %q", val)
 		}
 	case "x11forwarding":
-		if err := b(&c.X11Forwarding); err != nil || !c.X11Forwarding {
-			return err
+		return b(&c.X11Forwarding)
+	case "x11displayoffset":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 || n >= server.MaxX11Displays {
+			return fmt.Errorf("bad value %q", val)
 		}
-		c.Warnings = append(c.Warnings, where+": X11Forwarding yes: gosshd has no X11 display proxy yet; x11-req is refused")
+		c.X11DisplayOffset = n
+	case "x11uselocalhost":
+		return b(&c.X11UseLocalhost)
+	case "xauthlocation":
+		c.XAuthLocation = val
 	case "permitopen":
 		c.PermitOpen = strings.Fields(val)
 	case "permitlisten":
@@ -687,6 +699,9 @@ func (c *config) dump(w io.Writer) {
 	p("allowagentforwarding", yn(c.AllowAgentForwarding))
 	p("compression", yn(c.Compression))
 	p("x11forwarding", yn(c.X11Forwarding))
+	p("x11displayoffset", c.X11DisplayOffset)
+	p("x11uselocalhost", yn(c.X11UseLocalhost))
+	p("xauthlocation", c.XAuthLocation)
 	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
 	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))
 	p("gatewayports", c.GatewayPorts)

@@ -285,3 +285,51 @@ func TestCompressionKeyword(t *testing.T) {
 		t.Error("Compression zlib accepted")
 	}
 }
+
+// TestX11Config: the X11 keywords print as OpenSSH 9.2's sshd -T prints
+// them, are read without a warning, and may appear inside Match.
+func TestX11Config(t *testing.T) {
+	c, err := loadConfig(writeConfig(t, ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	c.dump(&out)
+	for _, want := range []string{ // sshd -T -f /dev/null of OpenSSH 9.2p1 Debian
+		"x11forwarding no\n", "x11displayoffset 10\n", "x11uselocalhost yes\n", "xauthlocation /usr/bin/xauth\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-T output lacks %q", want)
+		}
+	}
+	c, err = loadConfig(writeConfig(t, "X11Forwarding yes\nX11DisplayOffset 20\nX11UseLocalhost no\nXAuthLocation /opt/bin/xauth\n"+
+		"Match User bob\n\tX11Forwarding no\n\tX11DisplayOffset 30\n\tX11UseLocalhost yes\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+	if !c.X11Forwarding || c.X11DisplayOffset != 20 || c.X11UseLocalhost || c.XAuthLocation != "/opt/bin/xauth" {
+		t.Errorf("X11Forwarding %v X11DisplayOffset %d X11UseLocalhost %v XAuthLocation %q", c.X11Forwarding, c.X11DisplayOffset, c.X11UseLocalhost, c.XAuthLocation)
+	}
+	if e := c.forConn(connInfo{user: "bob"}); e.X11Forwarding || e.X11DisplayOffset != 30 || !e.X11UseLocalhost {
+		t.Errorf("Match User bob: X11Forwarding %v X11DisplayOffset %d X11UseLocalhost %v", e.X11Forwarding, e.X11DisplayOffset, e.X11UseLocalhost)
+	}
+	for _, bad := range []string{"X11DisplayOffset -1\n", "X11DisplayOffset 1000\n", "X11DisplayOffset ten\n", "X11UseLocalhost maybe\n"} {
+		if _, err := loadConfig(writeConfig(t, bad), nil); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+	k, err := hostkey.ParsePrivateKey(genKeyFile(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(c, []hostkey.Signer{k}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.X11Request == nil {
+		t.Error("no X11Request hook")
+	}
+}

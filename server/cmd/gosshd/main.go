@@ -30,6 +30,7 @@ import (
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // multiFlag collects repeated flags (-o, -p, -h).
@@ -214,6 +215,25 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		return !root && eff(c).AllowStreamLocal != "no"
 	}
 	srv.AgentForwarding = func(c *server.Conn) bool { return eff(c).AllowAgentForwarding }
+	srv.X11Request = func(s *server.Session, req wire.X11Request) bool {
+		ec := eff(s.Conn())
+		if !ec.X11Forwarding {
+			return false
+		}
+		// As sshd: no display without the xauth that would store its
+		// cookie.
+		if _, err := os.Stat(ec.XAuthLocation); err != nil {
+			if log != nil {
+				log.Debug("debug1: No xauth program; cannot forward X11.")
+			}
+			return false
+		}
+		fw := &server.X11Forwarding{DisplayOffset: ec.X11DisplayOffset, AnyAddress: !ec.X11UseLocalhost}
+		if fw.DisplayOffset == 0 {
+			fw.DisplayOffset = -1 // X11DisplayOffset 0: display :0 first
+		}
+		return fw.Request(s, req)
+	}
 	if cfg.Compression {
 		srv.Compression = []string{"zlib@openssh.com", "none"}
 	}

@@ -28,7 +28,7 @@ type matchLine struct {
 // inside Match are refused (the auth policy is per server).
 var matchKeywords = map[string]bool{
 	"forcecommand": true, "allowtcpforwarding": true, "allowstreamlocalforwarding": true, "allowagentforwarding": true,
-	"x11forwarding": true, "permitopen": true, "permitlisten": true, "setenv": true,
+	"x11forwarding": true, "x11displayoffset": true, "x11uselocalhost": true, "permitopen": true, "permitlisten": true, "setenv": true,
 }
 
 // parseMatch reads the criteria of a Match line.

@@ -80,6 +80,9 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 	if sock := s.AgentSocket(); sock != "" {
 		env = append(env, "SSH_AUTH_SOCK="+sock)
 	}
+	if d, ok := s.X11Display(); ok {
+		env = append(env, "DISPLAY="+d.Display)
+	}
 	env = append(env, ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
 	return append(env, s.Environ()...)
 }
@@ -168,12 +171,41 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 	if ss.root && a.UID != 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: a.UID, Gid: a.GID, Groups: a.Groups}
 	}
+	ss.xauth(ctx, s, ec, cmd, append(ss.environ(s, a, ""), extraEnv...))
 	if _, ok := s.Pty(); ok && s.Kind() != server.KindSubsystem {
 		ss.runPty(ctx, s, a, cmd, extraEnv)
 		return
 	}
 	cmd.Env = append(ss.environ(s, a, ""), extraEnv...)
 	ss.runPipes(ctx, s, ss.pamWrap(s, "", cmd))
+}
+
+// xauth stores the cookie of the session's X11 display in the user's
+// Xauthority before the command runs, as sshd's session child does: it
+// runs "XAuthLocation -q -" as the user, with the session's environment
+// and working directory (so HOME, or XAUTHORITY from SetEnv, picks the
+// file), and feeds it "remove DISPLAY" and "add DISPLAY PROTO COOKIE".
+// Like sshd it does not stop the session when xauth fails; what xauth
+// prints goes to the session's stderr. ~/.ssh/rc, which sshd would run
+// instead, is not supported.
+func (ss *sessions) xauth(ctx context.Context, s *server.Session, ec *config, cmd *exec.Cmd, env []string) {
+	d, ok := s.X11Display()
+	if !ok {
+		return
+	}
+	xctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	x := exec.CommandContext(xctx, ec.XAuthLocation, "-q", "-")
+	x.Env, x.Dir = env, cmd.Dir
+	x.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cmd.SysProcAttr.Credential}
+	x.Stdin = strings.NewReader(fmt.Sprintf("remove %s\nadd %s %s %s\n", d.AuthDisplay, d.AuthDisplay, d.AuthProtocol, d.AuthCookie))
+	x.Stdout, x.Stderr = s.Stderr(), s.Stderr()
+	x.WaitDelay = time.Second
+	if err := x.Start(); err != nil {
+		fmt.Fprintf(s.Stderr(), "Could not run %s -q -\n", ec.XAuthLocation)
+		return
+	}
+	x.Wait()
 }
 
 func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.Cmd) {
