@@ -30,9 +30,9 @@ const (
 	X11BasePort = 6000
 )
 
-// ErrNoX11Display means an X11Forwarding found no free display number
+// errNoX11Display means an X11Forwarding found no free display number
 // from its offset up to MaxX11Displays.
-var ErrNoX11Display = errors.New("server: no free X11 display")
+var errNoX11Display = errors.New("server: no free X11 display")
 
 // An X11Forwarding is the X11 display proxy sshd runs under
 // "X11Forwarding yes" (RFC 4254, Section 6.3). Its Request method is a
@@ -238,7 +238,7 @@ func (f *X11Forwarding) listen(ctx context.Context) ([]net.Listener, int, error)
 		// No IPv6 loopback here: 127.0.0.1 alone.
 		return []net.Listener{l4}, n, nil
 	}
-	return nil, 0, ErrNoX11Display
+	return nil, 0, errNoX11Display
 }
 
 // forwardX11 opens an "x11" channel for a connection to a session's
