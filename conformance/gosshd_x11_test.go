@@ -181,6 +181,13 @@ func TestGosshdX11(t *testing.T) {
 			t.Errorf("XAUTHORITY from SetEnv not written by xauth: %v", err)
 		}
 	})
+	t.Run("ssh -Y with a pty", func(t *testing.T) {
+		// xauth runs before the shell in a pty session too.
+		res := s.ssh(t, nil, "root", "-Y", "-tt", "127.0.0.1", "echo DISPLAY=$DISPLAY; xauth list $DISPLAY")
+		if res.ExitCode != 0 || !regexp.MustCompile(`DISPLAY=localhost:\d+\.0\r?\n\S+:\d+\s+MIT-MAGIC-COOKIE-1\s+[0-9a-f]{32}`).Match(res.Stdout) {
+			t.Fatalf("exit %d stdout %q\n%s", res.ExitCode, res.Stdout, tail(string(res.Stderr)))
+		}
+	})
 	t.Run("X11Forwarding no", func(t *testing.T) {
 		res := s.ssh(t, nil, "root", "-Y", "-b", "127.0.0.2", "127.0.0.1", "echo DISPLAY=$DISPLAY")
 		if res.ExitCode != 0 || string(res.Stdout) != "DISPLAY=\n" {
