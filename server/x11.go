@@ -118,10 +118,11 @@ func (s *Session) X11Display() (X11Display, bool) {
 // well-formed "x11-req" (RFC 4254, Section 6.3.1) that the user's
 // Permissions allow (no no-X11-forwarding), on a session that has
 // neither started a shell or command nor a display yet. It runs on the
-// connection's reader; the listeners are served by goroutines of the
-// connection, which it waits for. A protocol name other than letters,
-// digits and ".:/-_" is refused, as sshd refuses it (CVE-2016-3115: the
-// name goes into the commands fed to xauth).
+// connection's reader and does not block; the listeners and the copies
+// run in goroutines of the connection, which Serve waits for. A protocol
+// name other than letters, digits and ".:/-_" is refused, as sshd
+// refuses it (CVE-2016-3115: the name goes into the commands fed to
+// xauth).
 func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
 	c := s.c
 	if !xauthSafe(req.AuthProtocol) || !xauthSafe(req.AuthCookie) {
