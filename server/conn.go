@@ -394,7 +394,10 @@ func (c *Conn) agentSocket() (string, error) {
 
 // proxy copies between a channel and a local connection both ways,
 // passing half-closes on, until both directions are done, the channel
-// is closed, or ctx ends.
+// is closed, or ctx ends. A CLOSE from the peer stops only the reading
+// of nc: what the channel still holds is written to nc first
+// (Channel.Read drains its buffer before it reports io.EOF), so data
+// followed at once by EOF and CLOSE is not lost.
 func proxy(ctx context.Context, ch *connection.Channel, nc net.Conn) {
 	stop := context.AfterFunc(ctx, func() { nc.Close(); ch.Close() })
 	defer stop()
@@ -404,9 +407,12 @@ func proxy(ctx context.Context, ch *connection.Channel, nc net.Conn) {
 		ch.CloseWrite()
 	})
 	watch.Go(func() {
-		// A CLOSE from the peer ends the local side too.
 		ch.Wait(ctx)
-		nc.Close()
+		if cr, ok := nc.(interface{ CloseRead() error }); ok {
+			cr.CloseRead()
+		} else {
+			nc.Close()
+		}
 	})
 	_, err := io.Copy(nc, ch)
 	if cw, ok := nc.(interface{ CloseWrite() error }); ok && err == nil {

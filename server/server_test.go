@@ -292,6 +292,57 @@ func TestMaxSessions(t *testing.T) {
 	}
 }
 
+// TestForwardingDeliversBeforeClose: data the client sends on a
+// direct-tcpip channel just before closing it all reaches the local
+// service. The server used to close the local socket as soon as CLOSE
+// arrived, dropping what the channel still held.
+func TestForwardingDeliversBeforeClose(t *testing.T) {
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int64, 1)
+	var twg sync.WaitGroup
+	defer func() { target.Close(); twg.Wait() }()
+	twg.Go(func() {
+		for {
+			tc, err := target.Accept()
+			if err != nil {
+				return
+			}
+			twg.Go(func() {
+				n, _ := io.Copy(io.Discard, tc)
+				tc.Close()
+				got <- n
+			})
+		}
+	})
+	addr := start(t, &server.Server{
+		Handler:    echoHandler,
+		PermitOpen: func(_ *server.Conn, host string, port uint32) bool { return host == "127.0.0.1" },
+	})
+	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	const size = 1 << 20
+	for i := range 5 {
+		fc, err := c.Dial("tcp", target.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fc.Write(make([]byte, size)); err != nil {
+			t.Fatal(err)
+		}
+		fc.Close()
+		select {
+		case n := <-got:
+			if n != size {
+				t.Fatalf("round %d: the local service got %d of %d bytes", i, n, size)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: the local service saw no EOF", i)
+		}
+	}
+}
+
 func TestForwarding(t *testing.T) {
 	// A TCP echo target for -L.
 	target, err := net.Listen("tcp", "127.0.0.1:0")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -251,39 +249,5 @@ func (c *Conn) forwardX11(xc net.Conn) {
 		xc.Close()
 		return
 	}
-	spliceX11(c.ctx, ch, xc)
-}
-
-// spliceX11 copies between an "x11" channel and the X client's
-// connection both ways, passing half-closes on, until both directions
-// are done or ctx ends. A CLOSE from the peer stops only the reading of
-// xc: what the channel still holds is written to xc first (Channel.Read
-// drains the buffer before it reports io.EOF), so a reply followed at
-// once by EOF and CLOSE is not lost.
-func spliceX11(ctx context.Context, ch *connection.Channel, xc net.Conn) {
-	stop := context.AfterFunc(ctx, func() { xc.Close(); ch.Close() })
-	defer stop()
-	var up, watch sync.WaitGroup
-	up.Go(func() {
-		io.Copy(ch, xc)
-		ch.CloseWrite()
-	})
-	watch.Go(func() {
-		ch.Wait(ctx)
-		if cr, ok := xc.(interface{ CloseRead() error }); ok {
-			cr.CloseRead()
-		} else {
-			xc.Close()
-		}
-	})
-	_, err := io.Copy(xc, ch)
-	if cw, ok := xc.(interface{ CloseWrite() error }); ok && err == nil {
-		cw.CloseWrite()
-	} else {
-		xc.Close()
-	}
-	up.Wait()
-	ch.Close()
-	xc.Close()
-	watch.Wait()
+	proxy(c.ctx, ch, xc)
 }
