@@ -104,6 +104,9 @@ type Conn struct {
 	rd         direction
 	rbuf       []byte          // buffered input; rbuf[rpos:rend] not yet consumed
 	raw        syscall.RawConn // nc's, for idle reads without a buffer; or nil
+	rawRead    func(fd uintptr) bool
+	rawN       int
+	rawErr     error
 	rpos, rend int
 	inflate    inflater
 

@@ -41,28 +41,14 @@ func rawConn(nc net.Conn) syscall.RawConn {
 // and the goroutine waits for readability holding none; deadlines and
 // Close end the wait as they end a Read.
 func (c *Conn) readIdle() error {
-	var m int
-	var rerr error
-	err := c.raw.Read(func(fd uintptr) bool {
-		if c.rbuf == nil {
-			c.rbuf = readPool.Get().(*[initialReadBuffer]byte)[:]
-		}
-		for {
-			m, rerr = syscall.Read(int(fd), c.rbuf)
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		if rerr == syscall.EAGAIN {
-			readPool.Put((*[initialReadBuffer]byte)(c.rbuf))
-			c.rbuf = nil
-			return false
-		}
-		return true
-	})
-	if err != nil {
+	if c.rawRead == nil {
+		c.rawRead = c.rawReadOnce // one method value per Conn, not one closure per read
+	}
+	if err := c.raw.Read(c.rawRead); err != nil {
 		return err
 	}
+	m, rerr := c.rawN, c.rawErr
+	c.rawErr = nil
 	switch {
 	case rerr != nil:
 		return os.NewSyscallError("read", rerr)
@@ -71,4 +57,25 @@ func (c *Conn) readIdle() error {
 	}
 	c.rend = m
 	return nil
+}
+
+// rawReadOnce is readIdle's syscall.RawConn.Read callback: one read(2)
+// into the buffer, which goes back to the pool if there is nothing to
+// read (false: wait for readability and call again).
+func (c *Conn) rawReadOnce(fd uintptr) bool {
+	if c.rbuf == nil {
+		c.rbuf = readPool.Get().(*[initialReadBuffer]byte)[:]
+	}
+	for {
+		c.rawN, c.rawErr = syscall.Read(int(fd), c.rbuf)
+		if c.rawErr != syscall.EINTR {
+			break
+		}
+	}
+	if c.rawErr == syscall.EAGAIN {
+		readPool.Put((*[initialReadBuffer]byte)(c.rbuf))
+		c.rbuf = nil
+		return false
+	}
+	return true
 }

@@ -149,3 +149,28 @@ func TestIdleReadReleasesBuffer(t *testing.T) {
 		}
 	})
 }
+
+// TestTCPSteadyStateAllocs: the TCP read path (readIdle) costs no
+// allocation per packet, as the in-memory one does.
+func TestTCPSteadyStateAllocs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts need a build without -race")
+	}
+	a, b := tcpPair(t)
+	w, r := packettest.Switch(t, a, b, "chacha20-poly1305@openssh.com", "")
+	payload := bytes.Repeat([]byte{94}, 200)
+	step := func() {
+		if err := w.WritePacket(payload); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadPacket(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		step()
+	}
+	if n := testing.AllocsPerRun(200, step); n != 0 {
+		t.Errorf("write+read over TCP: %v allocations, want 0", n)
+	}
+}
