@@ -918,6 +918,13 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		if r.code != 0 || r.stdout != "agent-ok\n" {
 			t.Errorf("got %+v", r)
 		}
+		// PubkeyAcceptedAlgorithms applies to agent keys too, as in ssh:
+		// the agent's Ed25519 key is not offered when only RSA is accepted.
+		r = clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK=" + sock},
+			append([]string{"-o", "PubkeyAcceptedAlgorithms=rsa-sha2-512", "-o", "IdentityFile=none"}, args...)...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Permission denied") {
+			t.Errorf("agent Ed25519 key with only rsa-sha2-512 accepted: %+v", r)
+		}
 	})
 	t.Run("SendEnv and SetEnv", func(t *testing.T) {
 		e2 := clStart(t, "AcceptEnv LC_GOSSH GOSSH_*")

@@ -25,6 +25,11 @@ var (
 	// attempt; the engine, not the Method, records the outcome.
 	ErrAnswered = errors.New("userauth: request answered")
 
+	// ErrAlgorithmNotAccepted means a publickey source skipped its key
+	// because none of the key's algorithms is in its Algorithms list
+	// (OpenSSH's PubkeyAcceptedAlgorithms).
+	ErrAlgorithmNotAccepted = errors.New("userauth: key algorithm not accepted by the configuration")
+
 	// ErrNoAnswer means a Method returned without an error and without
 	// the server having answered its request.
 	ErrNoAnswer = errors.New("userauth: method ended without an answer")

@@ -33,6 +33,12 @@ type PrivateKey struct {
 	// Label names the source in an AuthResult, for example the file.
 	Label string
 
+	// Algorithms, if not nil, are the public-key algorithms the source
+	// may use (OpenSSH's PubkeyAcceptedAlgorithms, certificate
+	// algorithms included). A key none of whose algorithms is listed is
+	// not offered: the attempt ends with ErrAlgorithmNotAccepted.
+	Algorithms []string
+
 	signer hostkey.Signer
 	// load returns the public key and a function that returns the
 	// signer, for keys loaded lazily; nil if signer is set.
@@ -160,7 +166,10 @@ func (k *PrivateKey) Authenticate(ctx context.Context, c *ClientConn) error {
 	default:
 		return errors.New("userauth: publickey source without a key")
 	}
-	alg := chooseAlgorithm(pub, c.ServerSigAlgs())
+	alg := chooseAlgorithm(pub, c.ServerSigAlgs(), k.Algorithms)
+	if alg == "" {
+		return fmt.Errorf("userauth: %s key: %w", pub.Type(), ErrAlgorithmNotAccepted)
+	}
 	pk := pkRequest{method: wire.MethodPublicKey, alg: alg, blob: pub.Marshal()}
 	if c.Hostbound() && c.HostKey() != nil {
 		pk.method, pk.hostKey = MethodPublicKeyHostbound, c.HostKey()
@@ -202,9 +211,16 @@ func (k *PrivateKey) Authenticate(ctx context.Context, c *ClientConn) error {
 // the first of rsa-sha2-512 and rsa-sha2-256 in the server's
 // server-sig-algs (RFC 8332, Section 3.2), rsa-sha2-512 when the server
 // sent none, and ssh-rsa only when the server lists nothing better; for
-// other keys their one algorithm.
-func chooseAlgorithm(pub hostkey.PublicKey, serverAlgs []string) string {
+// other keys their one algorithm. With accepted not nil, only algorithms
+// on it are candidates; "" means none is.
+func chooseAlgorithm(pub hostkey.PublicKey, serverAlgs, accepted []string) string {
 	algs := hostkey.SignatureAlgorithms(pub)
+	if accepted != nil {
+		algs = slices.DeleteFunc(slices.Clone(algs), func(a string) bool { return !slices.Contains(accepted, a) })
+		if len(algs) == 0 {
+			return ""
+		}
+	}
 	if len(algs) == 1 || serverAlgs == nil {
 		return algs[0]
 	}
@@ -319,7 +335,7 @@ func (h *Hostbased) Authenticate(ctx context.Context, c *ClientConn) error {
 	}
 	pub := h.Signer.PublicKey()
 	req := &wire.UserauthRequest{User: c.User(), Service: c.Service(), Method: wire.MethodHostbased,
-		Algorithm: chooseAlgorithm(pub, c.ServerSigAlgs()), PublicKey: pub.Marshal(), ClientHost: h.ClientHost, ClientUser: h.ClientUser}
+		Algorithm: chooseAlgorithm(pub, c.ServerSigAlgs(), nil), PublicKey: pub.Marshal(), ClientHost: h.ClientHost, ClientUser: h.ClientUser}
 	sig, err := signWith(c, h.Signer, req.Algorithm, wire.AppendPublicKeySignedData(nil, c.SessionID(), req))
 	if err != nil {
 		return err

@@ -73,6 +73,37 @@ func (ks *keyServer) config(keys ...hostkey.PublicKey) *userauth.ServerConfig {
 	return scfg
 }
 
+// TestPublicKeyAcceptedAlgorithms: PrivateKey.Algorithms (OpenSSH's
+// PubkeyAcceptedAlgorithms) narrows the algorithm chosen from
+// server-sig-algs, and a key with no accepted algorithm is not offered.
+func TestPublicKeyAcceptedAlgorithms(t *testing.T) {
+	var ks keyServer
+	scfg := ks.config(keyEd25519().PublicKey(), keyRSA().PublicKey())
+	rsa := userauth.InMemoryPrivateKey(keyRSA())
+	rsa.Algorithms = []string{hostkey.RSASHA256}
+	var reqs []wire.UserauthRequest
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{rsa},
+		ServerSigAlgs: []string{"rsa-sha2-512", "rsa-sha2-256"}}, scfg, sniffRequests(&reqs))
+	if o.cerr != nil || len(reqs) != 1 || reqs[0].Algorithm != hostkey.RSASHA256 {
+		t.Fatalf("accepted rsa-sha2-256 only: %v, requests %+v", o.cerr, reqs)
+	}
+
+	ed := userauth.InMemoryPrivateKey(keyEd25519())
+	ed.Algorithms = []string{hostkey.RSASHA256, hostkey.RSASHA512}
+	reqs = nil
+	ks = keyServer{}
+	scfg = ks.config(keyEd25519().PublicKey())
+	o = run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{ed}}, scfg, sniffRequests(&reqs))
+	if !errors.Is(o.cerr, userauth.ErrAlgorithmNotAccepted) {
+		t.Errorf("ed25519 key with only RSA accepted: %v, want ErrAlgorithmNotAccepted", o.cerr)
+	}
+	for _, r := range reqs {
+		if r.Method == wire.MethodPublicKey {
+			t.Errorf("the key was offered: %+v", r)
+		}
+	}
+}
+
 func TestPublicKey(t *testing.T) {
 	all := []hostkey.PublicKey{keyEd25519().PublicKey(), keyECDSA().PublicKey(), keyRSA().PublicKey()}
 	tests := []struct {

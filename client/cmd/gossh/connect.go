@@ -273,6 +273,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 			if !o.yes("pubkeyauthentication", true) {
 				continue
 			}
+			accepted := splitList(o.get("pubkeyacceptedalgorithms"))
 			sock := expandTilde(o.get("identityagent"))
 			if sock == "" {
 				sock = os.Getenv("SSH_AUTH_SOCK")
@@ -280,14 +281,17 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 			if sock != "" && sock != "none" && !o.yes("identitiesonly", false) {
 				srcs, c, err := userauth.AgentSources(context.Background(), sock)
 				if err == nil {
+					for _, s := range srcs {
+						if pk, ok := s.(*userauth.PrivateKey); ok {
+							pk.Algorithms = accepted
+						}
+					}
 					out = append(out, srcs...)
 					closer = c
 				} else {
 					lg.debug(1, "get_agent_identities: ssh_get_authentication_socket: %v", err)
 				}
 			}
-			explicit := len(o.srcs) > 0
-			_ = explicit
 			for _, id := range o.all("identityfile") {
 				path := expandTilde(strings.ReplaceAll(id, "%d", homeDir()))
 				if _, err := os.Stat(path); err != nil {
@@ -295,7 +299,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 					continue
 				}
 				lg.debug(1, "identity file %s", path)
-				if !keyAccepted(path, splitList(o.get("pubkeyacceptedalgorithms"))) {
+				if !keyAccepted(path, accepted) {
 					lg.debug(1, "Skipping %s: its key type is not in PubkeyAcceptedAlgorithms", path)
 					continue
 				}
@@ -312,6 +316,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				}
 				src := userauth.OnDiskPrivateKey(path, cert, pass)
 				src.Label = path
+				src.Algorithms = accepted
 				out = append(out, src)
 			}
 		case "keyboard-interactive":
