@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/kex/gsskex"
@@ -130,7 +131,7 @@ func NewClientConn(ctx context.Context, nc net.Conn, addr string, cfg *Config) (
 
 // handshake runs key exchange and authentication.
 func (c *Client) handshake(ctx context.Context) error {
-	kcfg, err := c.kexConfig()
+	kcfg, err := c.kexConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,13 @@ func (c *Client) handshake(ctx context.Context) error {
 		if g.Authentication {
 			first = append(first, &userauth.GSSAPIWithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})
 		}
-		sources = append(first, sources...)
+		// A leading "none" (ssh's probe for the methods that can
+		// continue) stays first.
+		var lead []userauth.Method
+		if len(sources) > 0 && sources[0] == (userauth.Method)(userauth.NoneAuth{}) {
+			lead, sources = sources[:1], sources[1:]
+		}
+		sources = append(append(lead, first...), sources...)
 	}
 	res, err := userauth.Authenticate(ctx, t, &userauth.ClientConfig{
 		User:    c.cfg.User,
@@ -187,7 +194,7 @@ func (c *Client) onBanner(message, _ string) {
 }
 
 // kexConfig translates the Config into the kex layer's.
-func (c *Client) kexConfig() (*kex.Config, error) {
+func (c *Client) kexConfig(ctx context.Context) (*kex.Config, error) {
 	cfg := &c.cfg
 	kcfg := &kex.Config{
 		Version:          cfg.Version,
@@ -215,12 +222,19 @@ func (c *Client) kexConfig() (*kex.Config, error) {
 		if fams == nil {
 			fams = gsskex.DefaultFamilies()
 		}
-		c.gss = &gsskex.ContextHolder{}
-		ms, err := gsskex.Methods(&gsskex.Config{ServerIdentity: g.ServerIdentity, Delegate: g.Delegate, Established: c.gss.Keep}, fams...)
-		if err != nil {
-			return nil, fmt.Errorf("client: GSS-API key exchange: %w", err)
+		if cred, err := gssKexCredential(ctx, g, kcfg.ServerName); err != nil {
+			// As ssh: without a usable credential for the target, the
+			// gss-* methods are not offered and the ordinary key
+			// exchange runs.
+			c.log.Debug("GSS-API key exchange not offered", "err", err)
+		} else {
+			c.gss = &gsskex.ContextHolder{}
+			ms, err := gsskex.Methods(&gsskex.Config{Cred: cred, ServerIdentity: g.ServerIdentity, Delegate: g.Delegate, Established: c.gss.Keep}, fams...)
+			if err != nil {
+				return nil, fmt.Errorf("client: GSS-API key exchange: %w", err)
+			}
+			kcfg.Methods = append(ms, kcfg.Methods...)
 		}
-		kcfg.Methods = append(ms, kcfg.Methods...)
 	}
 	check := cfg.HostKeyCallback
 	hk := cfg.algorithms(AlgKeys, cfg.HostKeyAlgorithms)
@@ -240,6 +254,32 @@ func (c *Client) kexConfig() (*kex.Config, error) {
 		return check(c.addr, remote, key)
 	})
 	return kcfg, nil
+}
+
+// gssKexCredential acquires the initiator credential (KRB5CCNAME) and
+// checks that it yields a first context token for "host@" the server's
+// name (or ServerIdentity), as ssh checks each mechanism before it
+// offers GSS-API key exchange (Debian's GSS patch,
+// ssh_gssapi_client_mechanisms). The service ticket this fetches stays
+// in the credential for the exchange itself.
+func gssKexCredential(ctx context.Context, g *GSSAPI, serverName string) (*gssapi.Credential, error) {
+	cred, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
+	if err != nil {
+		return nil, err
+	}
+	host := serverName
+	if g.ServerIdentity != "" {
+		host = g.ServerIdentity
+	}
+	gc, err := gssapi.NewInitContext(gssapi.HostbasedService("host", host), &gssapi.InitOptions{Cred: cred, Flags: gssapi.FlagMutual | gssapi.FlagInteg})
+	if err != nil {
+		return nil, err
+	}
+	defer gc.Delete()
+	if _, err := gc.Step(ctx, nil); err != nil {
+		return nil, err
+	}
+	return cred, nil
 }
 
 // preferKnown moves the algorithms of keys known for the host to the

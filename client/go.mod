@@ -6,6 +6,7 @@ require (
 	github.com/pkg/sftp v1.13.12
 	github.com/sshstack/sshstack/cipher v0.0.0
 	github.com/sshstack/sshstack/connection v0.0.0
+	github.com/sshstack/sshstack/gssapi v0.0.0
 	github.com/sshstack/sshstack/hostkey v0.0.0
 	github.com/sshstack/sshstack/kex v0.0.0
 	github.com/sshstack/sshstack/packet v0.0.0
@@ -24,7 +25,6 @@ require (
 	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
 	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
 	github.com/kr/fs v0.1.0 // indirect
-	github.com/sshstack/sshstack/gssapi v0.0.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

@@ -1562,6 +1562,27 @@ func TestGosshGSSAPIAgainstSSHD(t *testing.T) {
 			}
 		})
 	}
+	// As ssh: with GSSAPIKeyExchange on but no ticket, or no service
+	// principal for the target, the gss-* methods are not offered, so the
+	// ordinary key exchange runs and authentication is what fails.
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"keyex without a ticket", []string{"KRB5CCNAME=FILE:" + filepath.Join(t.TempDir(), "none")}, []string{"-o", "GSSAPIServerIdentity=localhost"}},
+		{"keyex without a service principal", nil, []string{"-o", "GSSAPIServerIdentity=otherhost"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"-F", "none", "-v", "-o", "UserKnownHostsFile=" + kh, "-o", "GlobalKnownHostsFile=none",
+				"-o", "BatchMode=yes", "-o", "GSSAPIAuthentication=yes", "-o", "GSSAPIKeyExchange=yes"}, tc.args...)
+			r := clGossh(t, bin, nil, append(slices.Clone(env), tc.env...), append(args, "-p", strconv.Itoa(srv.Port), u.Username+"@127.0.0.1", "true")...)
+			if r.code != 255 || !strings.Contains(r.stderr, "debug1: kex: algorithm: ") || strings.Contains(r.stderr, "debug1: kex: algorithm: gss-") ||
+				!strings.Contains(r.stderr, "Permission denied (gssapi-keyex,gssapi-with-mic)") {
+				t.Errorf("got %+v", r)
+			}
+		})
+	}
 }
 
 // TestClientPublicKeyTypesAgainstSSHD logs in with each user key type,

@@ -363,8 +363,10 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 			lg.debug(1, "unknown authentication method %s; skipped", m)
 		}
 	}
-	if len(out) == 0 {
-		out = []userauth.Method{userauth.NoneAuth{}}
+	// ssh always asks "none" first, which learns the methods that can
+	// continue (and logs in where the server needs nothing more).
+	if len(out) == 0 || out[0] != (userauth.NoneAuth{}) {
+		out = append([]userauth.Method{userauth.NoneAuth{}}, out...)
 	}
 	return out, closer, nil
 }
