@@ -129,6 +129,7 @@ func (c *Conn) Run(ctx context.Context) error {
 // loop reads and dispatches until an error; readErr reports whether the
 // transport failed (rather than the peer breaking the protocol).
 func (c *Conn) loop() (readErr bool, err error) {
+	rel, _ := c.t.(wire.PacketReleaser)
 	for {
 		p, err := c.t.ReadPacket()
 		if err != nil {
@@ -140,6 +141,11 @@ func (c *Conn) loop() (readErr bool, err error) {
 				c.disconnect(wire.ProtocolError, err.Error())
 			}
 			return false, err
+		}
+		// Channel data has been copied into its channel's buffer (or
+		// dropped); nothing else holds the payload.
+		if rel != nil && (p[0] == byte(wire.MsgChannelData) || p[0] == byte(wire.MsgChannelExtendedData)) {
+			rel.ReleasePacket(p)
 		}
 	}
 }

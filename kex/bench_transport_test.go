@@ -103,9 +103,11 @@ func BenchmarkTransportThroughput(b *testing.B) {
 	go func() {
 		defer close(done)
 		for range n {
-			if _, err := s.ReadPacket(); err != nil {
+			p, err := s.ReadPacket()
+			if err != nil {
 				return
 			}
+			s.ReleasePacket(p) // as connection does with channel data
 		}
 	}()
 	for range n {

@@ -213,7 +213,10 @@ const (
 	extBeforeAuth                 // client: one more EXT_INFO may precede USERAUTH_SUCCESS
 )
 
-var _ wire.Transport = (*Transport)(nil)
+var (
+	_ wire.Transport      = (*Transport)(nil)
+	_ wire.PacketReleaser = (*Transport)(nil)
+)
 
 // ClientHandshake runs the version exchange and the initial key exchange as the
 // client on pc and returns the secure Transport. On failure it sends
@@ -844,7 +847,7 @@ func (t *Transport) dispatch(p []byte) error {
 		t.extInfoState = extNone
 	}
 	select {
-	case t.incoming <- clone(p):
+	case t.incoming <- deliverCopy(p):
 		return nil
 	case <-t.ctx.Done():
 		return ErrClosed
@@ -863,7 +866,8 @@ func (t *Transport) peerRekey(p []byte) error {
 }
 
 // ReadPacket returns the next message that is not part of the transport
-// layer's own business. The payload is the caller's to keep.
+// layer's own business. The payload is the caller's to keep; a caller done
+// with it may hand it back with ReleasePacket.
 func (t *Transport) ReadPacket() ([]byte, error) {
 	p, ok := <-t.incoming
 	if !ok {

@@ -329,3 +329,31 @@ func TestRekeyByPacketCount(t *testing.T) {
 		t.Fatalf("client completed %d exchanges for 1000 packets at 100 per key", n)
 	}
 }
+
+// TestReleasedPayloadAllocs: channel data handed back with ReleasePacket
+// is reused, so a steady stream costs no allocation per packet (the read
+// loop's copy comes from the pool).
+func TestReleasedPayloadAllocs(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("allocation counts need a build without -race")
+	}
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	c, s := pair(t, ccfg, scfg)
+	payload := (&wire.ChannelData{Recipient: 1, Data: make([]byte, 32<<10)}).Append(nil)
+	step := func() {
+		if err := c.WritePacket(payload); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.ReadPacket()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.ReleasePacket(p)
+	}
+	for range 10 {
+		step()
+	}
+	if n := testing.AllocsPerRun(200, step); n >= 1 {
+		t.Errorf("%v allocations per released 32 KiB packet, want 0", n)
+	}
+}

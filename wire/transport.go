@@ -15,3 +15,12 @@ type Transport interface {
 	SessionID() []byte
 	Close() error
 }
+
+// A PacketReleaser is a Transport that can reuse the memory of the
+// payloads its ReadPacket returns. ReleasePacket hands one back once the
+// caller is done with it; neither the caller nor anything it passed the
+// payload to may touch it afterwards. Releasing is optional: payloads not
+// handed back are left to the garbage collector.
+type PacketReleaser interface {
+	ReleasePacket(payload []byte)
+}
