@@ -1,0 +1,143 @@
+"""AsyncSSH 2.10.1 as a test client of sshstack's server.
+
+Used by conformance/asyncssh_test.go. Reads one JSON document from stdin:
+
+    {"port": 2222, "user": "alice", "known_hosts": "/path", "cases": [CASE, ...]}
+
+and runs the cases one after another, printing one JSON line per case:
+
+    {"name": ..., "ok": true|false, "error": "...", "info": {...}}
+
+A CASE names the algorithms to force ("kex", "enc", "mac", "hostkey",
+"cmp": lists, absent means asyncssh's defaults), the authentication
+("key": private key file, "cert": its certificate, "sig": signature
+algorithms, "password", "kbdint": the answer to every prompt) and the
+operations to run ("ops"):
+
+    exec     "exit 7" style command: checks stdout, stderr and exit status
+    echo     "data" bytes of random data through the command "echo"
+    forward  a -L style forward_local_port to "forward" (host:port)
+    sftp     put "sftp_dir"/up then get it back, through the sftp subsystem
+"""
+
+import asyncio
+import json
+import os
+import sys
+
+import asyncssh
+
+
+class KbdintClient(asyncssh.SSHClient):
+    def __init__(self, answer):
+        self._answer = answer
+
+    def kbdint_auth_requested(self):
+        return ''
+
+    def kbdint_challenge_received(self, name, instructions, lang, prompts):
+        return [self._answer for _ in prompts]
+
+
+def options(doc, case):
+    opts = dict(username=doc['user'], known_hosts=doc['known_hosts'],
+                config=None, agent_path=None, client_keys=None,
+                connect_timeout=20, login_timeout=20)
+    for key, opt in (('kex', 'kex_algs'), ('enc', 'encryption_algs'),
+                     ('mac', 'mac_algs'), ('hostkey', 'server_host_key_algs'),
+                     ('cmp', 'compression_algs'), ('sig', 'signature_algs')):
+        if key in case:
+            opts[opt] = case[key]
+    if 'key' in case:
+        key = asyncssh.read_private_key(case['key'])
+        if 'cert' in case:
+            opts['client_keys'] = [(key, asyncssh.read_certificate(case['cert']))]
+        else:
+            opts['client_keys'] = [key]
+        opts['preferred_auth'] = 'publickey'
+    elif 'password' in case:
+        opts['password'] = case['password']
+        opts['preferred_auth'] = 'password'
+    elif 'kbdint' in case:
+        answer = case['kbdint']
+        opts['client_factory'] = lambda: KbdintClient(answer)
+        opts['preferred_auth'] = 'keyboard-interactive'
+    return opts
+
+
+async def op_exec(conn, case, info):
+    r = await conn.run(case.get('command', 'exit 7'), check=False)
+    info['exit_status'] = r.exit_status
+    info['stdout'] = r.stdout
+    info['stderr'] = r.stderr
+
+
+async def op_echo(conn, case, info):
+    data = os.urandom(case.get('data', 1 << 20))
+    r = await conn.run(case.get('echo_command', 'echo'), input=data,
+                       encoding=None, check=False)
+    if r.stdout != data:
+        raise Exception('echo returned %d of %d bytes' % (len(r.stdout), len(data)))
+    info['echoed'] = len(r.stdout)
+    info['echo_status'] = r.exit_status
+
+
+async def op_forward(conn, case, info):
+    host, port = case['forward'].rsplit(':', 1)
+    listener = await conn.forward_local_port('127.0.0.1', 0, host, int(port))
+    try:
+        reader, writer = await asyncio.open_connection('127.0.0.1', listener.get_port())
+        writer.write(b'through asyncssh -L')
+        got = await asyncio.wait_for(reader.readexactly(19), 10)
+        writer.close()
+        if got != b'through asyncssh -L':
+            raise Exception('forward echoed %r' % got)
+        info['forwarded'] = got.decode()
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+async def op_sftp(conn, case, info):
+    d = case['sftp_dir']
+    up, remote, down = os.path.join(d, 'up'), os.path.join(d, 'remote'), os.path.join(d, 'down')
+    data = os.urandom(100000)
+    with open(up, 'wb') as f:
+        f.write(data)
+    async with conn.start_sftp_client() as sftp:
+        await sftp.put(up, remote)
+        await sftp.get(remote, down)
+        info['sftp_listdir'] = sorted(await sftp.listdir(d))
+    with open(down, 'rb') as f:
+        if f.read() != data:
+            raise Exception('sftp round trip differs')
+    info['sftp'] = len(data)
+
+
+OPS = {'exec': op_exec, 'echo': op_echo, 'forward': op_forward, 'sftp': op_sftp}
+
+
+async def run_case(doc, case):
+    info = {}
+    try:
+        conn = await asyncssh.connect('127.0.0.1', doc['port'], **options(doc, case))
+        async with conn:
+            for key in ('send_cipher', 'send_mac', 'send_compression',
+                        'recv_cipher', 'recv_mac', 'recv_compression', 'server_version'):
+                info[key] = conn.get_extra_info(key)
+            for op in case.get('ops', ['exec']):
+                await OPS[op](conn, case, info)
+        await conn.wait_closed()
+        return {'name': case['name'], 'ok': True, 'info': info}
+    except Exception as exc:
+        return {'name': case['name'], 'ok': False, 'info': info,
+                'error': '%s: %s' % (type(exc).__name__, exc)}
+
+
+async def main():
+    doc = json.load(sys.stdin)
+    for case in doc['cases']:
+        print(json.dumps(await run_case(doc, case)), flush=True)
+
+
+asyncio.run(main())
