@@ -73,6 +73,9 @@ type Config struct {
 	// algorithm preferences; nil means the layer defaults (with
 	// HostKeyAlgorithms, known key types of the host first, as ssh
 	// does). Use ApplyModifiers for OpenSSH's +, - and ^ forms.
+	// "ssh-rsa" in HostKeyAlgorithms accepts RSA host key signatures
+	// with SHA-1 (RFC 4253, Section 6.6), as ssh does; it is never a
+	// default.
 	KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs []string
 
 	// Compression is the compression preference for both directions

@@ -6,11 +6,12 @@ package conformance_test
 // cipher, MAC and host key algorithm both implement (asked of asyncssh at
 // run time, one dimension at a time), authenticates with each key type,
 // a user certificate, password and keyboard-interactive, and runs exec
-// with exit status and stderr, a 1 MiB echo, a -L forward and
+// with exit status and stderr, a 1 MiB echo, -L and -R forwards and
 // zlib@openssh.com; against gosshd it also uses internal-sftp. As a
-// server (testdata/asyncssh/server.py) it serves the client facade
-// through the same matrix, publickey, password and keyboard-interactive,
-// exec, a 1 MiB echo, both forwarding directions and SFTP.
+// server (testdata/asyncssh/server.py) it serves the client facade (and
+// gossh) through the same matrix, publickey, password and
+// keyboard-interactive, exec, a 1 MiB echo, both forwarding directions,
+// SFTP and zlib@openssh.com.
 
 import (
 	"bufio"
@@ -140,12 +141,15 @@ type asResult struct {
 		Stderr          string `json:"stderr"`
 		Echoed          int    `json:"echoed"`
 		Forwarded       string `json:"forwarded"`
+		RForwarded      string `json:"rforwarded"`
 		SFTP            int    `json:"sftp"`
 	} `json:"info"`
 }
 
 // asRunClient runs client.py once for all cases against 127.0.0.1:port
-// and returns its results by case name.
+// and returns its results by case name. If a case failed, it logs
+// client.py's stderr, where ASYNCSSH_DEBUG=1 (to 3) in the environment
+// has asyncssh log its side.
 func asRunClient(t *testing.T, port int, user, knownHosts string, cases []asCase) map[string]asResult {
 	t.Helper()
 	doc, err := json.Marshal(map[string]any{"port": port, "user": user, "known_hosts": knownHosts, "cases": cases})
@@ -164,6 +168,7 @@ func asRunClient(t *testing.T, port int, user, knownHosts string, cases []asCase
 		t.Fatalf("client.py: %v\n%s\n%s", err, out, tail(stderr.String()))
 	}
 	res := map[string]asResult{}
+	failed := false
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -172,8 +177,44 @@ func asRunClient(t *testing.T, port int, user, knownHosts string, cases []asCase
 			t.Fatalf("client.py printed %q: %v", sc.Text(), err)
 		}
 		res[r.Name] = r
+		if !r.OK {
+			failed = true
+		}
+	}
+	if failed {
+		t.Logf("client.py stderr:\n%s", tail(stderr.String()))
 	}
 	return res
+}
+
+// asKeyTypes are the types of the host and user keys on both sides.
+var asKeyTypes = []string{hostkey.ED25519, hostkey.ECDSAP256, hostkey.ECDSAP384, hostkey.ECDSAP521, hostkey.RSA}
+
+// asGenerate makes a key of typ; RSA keys have 2048 bits, which is quick.
+func asGenerate(t *testing.T, typ string) *hostkey.CryptoSigner {
+	t.Helper()
+	bits := 0
+	if typ == hostkey.RSA {
+		bits = 2048
+	}
+	k, err := hostkey.GenerateKey(rand.Reader, typ, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// asCert certifies key for principal, valid from an hour ago to an hour
+// from now.
+func asCert(t *testing.T, key hostkey.PublicKey, ca hostkey.Signer, certType uint32, principal string) *hostkey.Certificate {
+	t.Helper()
+	now := time.Now()
+	cert := &hostkey.Certificate{Key: key, CertType: certType, KeyID: "asyncssh-test", ValidPrincipals: []string{principal},
+		ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix())}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
 
 // asKeyFile writes k as an OpenSSH private key file in dir.
@@ -250,15 +291,8 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 	dir := t.TempDir()
 	var hostKeys []hostkey.Signer
 	var known []byte
-	for _, typ := range []string{hostkey.ED25519, hostkey.ECDSAP256, hostkey.ECDSAP384, hostkey.ECDSAP521, hostkey.RSA} {
-		bits := 0
-		if typ == hostkey.RSA {
-			bits = 2048
-		}
-		k, err := hostkey.GenerateKey(rand.Reader, typ, bits)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, typ := range asKeyTypes {
+		k := asGenerate(t, typ)
 		// Server.AllowSHA1HostKey offers ssh-rsa but does not let the
 		// signer sign with it; without this the handshake fails with
 		// hostkey.ErrAlgorithmDisabled (gosshd sets it the same way).
@@ -268,13 +302,8 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 	// Each key also as a host certificate, trusted through
 	// @cert-authority.
 	hostCA := uaKey(t, hostkey.ED25519)
-	now := time.Now()
-	for _, k := range hostKeys[:len(hostKeys):len(hostKeys)] {
-		cert := &hostkey.Certificate{Key: k.PublicKey(), CertType: hostkey.HostCert, KeyID: "asyncssh-host",
-			ValidPrincipals: []string{"127.0.0.1"}, ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix())}
-		if err := cert.SignCert(rand.Reader, hostCA); err != nil {
-			t.Fatal(err)
-		}
+	for _, k := range hostKeys {
+		cert := asCert(t, k.PublicKey(), hostCA, hostkey.HostCert, "127.0.0.1")
 		cs, err := hostkey.NewCertSigner(cert, k)
 		if err != nil {
 			t.Fatal(err)
@@ -285,6 +314,8 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 	s.kexes = asShared(kex.Methods(), algs.Kex)
 	s.ciphers = asShared(cipher.Ciphers(), algs.Enc)
 	s.macs = asShared(cipher.MACs(), algs.MAC)
+	// The client's list names every host key algorithm we implement,
+	// certificates included.
 	for _, a := range asShared(client.SupportedAlgorithms(client.AlgKeys), append(algs.PublicKey, algs.Cert...)) {
 		if !strings.HasPrefix(a, "sk-") {
 			s.hostAlgs = append(s.hostAlgs, a)
@@ -338,7 +369,8 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 				return &userauth.Permissions{}, nil
 			},
 		},
-		PermitOpen: func(_ *server.Conn, host string, _ uint32) bool { return host == "127.0.0.1" },
+		PermitOpen:   func(_ *server.Conn, host string, _ uint32) bool { return host == "127.0.0.1" },
+		PermitListen: func(_ *server.Conn, host string, _ uint32) bool { return host == "127.0.0.1" },
 		Handler: func(_ context.Context, ss *server.Session) {
 			f := strings.Fields(ss.Command())
 			if len(f) == 0 {
@@ -369,12 +401,13 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 
 // TestAsyncSSHClientToOurServer runs asyncssh's client against package
 // server: every shared kex, cipher, MAC (under aes128-ctr) and host key
-// algorithm, each forced alone on asyncssh's side with 64 KiB through
-// "echo"; then publickey with each key type (RSA with rsa-sha2-256 and
-// rsa-sha2-512), a user certificate, password and keyboard-interactive;
-// exec with exit status and stderr, a 1 MiB echo, a -L forward and
-// zlib@openssh.com. The server's view of each connection (negotiated
-// algorithms, auth methods) is checked too.
+// algorithm (host certificates included), each forced alone on
+// asyncssh's side with 64 KiB through "echo"; then publickey with each
+// key type (RSA with rsa-sha2-256 and rsa-sha2-512), a user certificate,
+// password and keyboard-interactive, each with exec exit status and
+// stderr; a 1 MiB echo, -L and -R forwards, and zlib@openssh.com. The
+// server's view of each connection (negotiated algorithms, auth methods)
+// is checked too.
 func TestAsyncSSHClientToOurServer(t *testing.T) {
 	algs := asNeed(t)
 	opt := goleak.IgnoreCurrent()
@@ -382,27 +415,15 @@ func TestAsyncSSHClientToOurServer(t *testing.T) {
 	dir := t.TempDir()
 	keys := map[string]string{}
 	var users []hostkey.PublicKey
-	for _, typ := range []string{hostkey.ED25519, hostkey.ECDSAP256, hostkey.ECDSAP384, hostkey.ECDSAP521, hostkey.RSA} {
-		bits := 0
-		if typ == hostkey.RSA {
-			bits = 2048
-		}
-		k, err := hostkey.GenerateKey(rand.Reader, typ, bits)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, typ := range asKeyTypes {
+		k := asGenerate(t, typ)
 		keys[typ] = asKeyFile(t, dir, "id_"+typ, k)
 		users = append(users, k.PublicKey())
 	}
 	ca := uaKey(t, hostkey.ED25519)
 	certKey := uaKey(t, hostkey.ED25519)
 	certFile := asKeyFile(t, dir, "id_cert", certKey)
-	now := time.Now()
-	cert := &hostkey.Certificate{Key: certKey.PublicKey(), CertType: hostkey.UserCert, KeyID: "asyncssh-test",
-		ValidPrincipals: []string{"alice"}, ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix())}
-	if err := cert.SignCert(rand.Reader, ca); err != nil {
-		t.Fatal(err)
-	}
+	cert := asCert(t, certKey.PublicKey(), ca, hostkey.UserCert, "alice")
 	uaWrite(t, certFile+"-cert.pub", hostkey.MarshalAuthorizedKey(cert, ""), 0o644)
 	s := asStartOurServer(t, algs, users, ca.PublicKey())
 	echo := clEcho(t, "tcp", "127.0.0.1:0")
@@ -473,7 +494,7 @@ func TestAsyncSSHClientToOurServer(t *testing.T) {
 	auth("password", asCase{Password: asPassword}, "password")
 	auth("keyboard-interactive", asCase{Kbdint: asPassword}, "keyboard-interactive")
 	const session = "session"
-	cases = append(cases, tc{asCase{Name: session, Key: keys[hostkey.ED25519], Ops: []string{"exec", "echo", "forward"},
+	cases = append(cases, tc{asCase{Name: session, Key: keys[hostkey.ED25519], Ops: []string{"exec", "echo", "forward", "rforward"},
 		Command: "status 7 " + session, Echo: "echo " + session, Data: 1 << 20, Forward: echo.Addr().String()}, nil})
 	const compression = "compression=zlib@openssh.com"
 	cases = append(cases, tc{asCase{Name: compression, Key: keys[hostkey.ED25519], Cmp: []string{packet.CompressionDelayed},
@@ -508,7 +529,10 @@ func TestAsyncSSHClientToOurServer(t *testing.T) {
 				t.Errorf("echoed %d bytes of %d", r.Info.Echoed, c.c.Data)
 			}
 			if slices.Contains(c.c.Ops, "forward") && r.Info.Forwarded == "" {
-				t.Error("no echo through the forward")
+				t.Error("no echo through the -L forward")
+			}
+			if slices.Contains(c.c.Ops, "rforward") && r.Info.RForwarded == "" {
+				t.Error("no echo through the -R forward")
 			}
 			for _, want := range c.c.Enc {
 				if r.Info.SendCipher != want || r.Info.RecvCipher != want {
@@ -539,6 +563,15 @@ func TestAsyncSSHClientToOurServer(t *testing.T) {
 			}
 		})
 	}
+	t.Run("rekey started by asyncssh mid-transfer", func(t *testing.T) {
+		// With rekey_bytes 128 KiB and a 1 MiB echo, asyncssh 2.10.1 sends
+		// its KEXINIT and then goes on sending CHANNEL_DATA (at least the
+		// packet that crossed the limit) before NEWKEYS, which RFC 4253,
+		// Section 7.1 forbids; our kex layer ends the connection with
+		// kex.ErrUnexpectedMessage. Later asyncssh defers such packets
+		// until the exchange completes. OpenSSH 9.2's sshd tolerates them.
+		t.Skip("known: asyncssh 2.10.1 sends CHANNEL_DATA between its KEXINIT and NEWKEYS when it rekeys (RFC 4253, Section 7.1)")
+	})
 	t.Logf("asyncssh client -> package server: %d of %d cases passed", passed, len(cases))
 }
 
@@ -610,24 +643,12 @@ func asStartTheirServer(t *testing.T, authorized []byte) *asTheirServer {
 	t.Helper()
 	dir := t.TempDir()
 	hostCA := uaKey(t, hostkey.ED25519)
-	now := time.Now()
 	var keyFiles, certFiles []string
 	var known []byte
-	for _, typ := range []string{hostkey.ED25519, hostkey.ECDSAP256, hostkey.ECDSAP384, hostkey.ECDSAP521, hostkey.RSA} {
-		bits := 0
-		if typ == hostkey.RSA {
-			bits = 2048
-		}
-		k, err := hostkey.GenerateKey(rand.Reader, typ, bits)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, typ := range asKeyTypes {
+		k := asGenerate(t, typ)
 		p := asKeyFile(t, dir, "host_"+typ, k)
-		cert := &hostkey.Certificate{Key: k.PublicKey(), CertType: hostkey.HostCert, KeyID: "asyncssh-host",
-			ValidPrincipals: []string{"127.0.0.1"}, ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix())}
-		if err := cert.SignCert(rand.Reader, hostCA); err != nil {
-			t.Fatal(err)
-		}
+		cert := asCert(t, k.PublicKey(), hostCA, hostkey.HostCert, "127.0.0.1")
 		keyFiles = append(keyFiles, p)
 		certFiles = append(certFiles, uaWrite(t, p+"-cert.pub", hostkey.MarshalAuthorizedKey(cert, ""), 0o644))
 		known = append(known, hostkey.MarshalAuthorizedKey(k.PublicKey(), "")...)
@@ -707,15 +728,8 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	users := map[string]*hostkey.CryptoSigner{}
 	var authorized []byte
-	for _, typ := range []string{hostkey.ED25519, hostkey.ECDSAP256, hostkey.ECDSAP384, hostkey.ECDSAP521, hostkey.RSA} {
-		bits := 0
-		if typ == hostkey.RSA {
-			bits = 2048
-		}
-		k, err := hostkey.GenerateKey(rand.Reader, typ, bits)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, typ := range asKeyTypes {
+		k := asGenerate(t, typ)
 		users[typ] = k
 		authorized = append(authorized, hostkey.MarshalAuthorizedKey(k.PublicKey(), typ)...)
 	}
@@ -723,12 +737,7 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 	authorized = append(authorized, "cert-authority "...)
 	authorized = append(authorized, hostkey.MarshalAuthorizedKey(ca.PublicKey(), "user CA")...)
 	certKey := uaKey(t, hostkey.ED25519)
-	now := time.Now()
-	cert := &hostkey.Certificate{Key: certKey.PublicKey(), CertType: hostkey.UserCert, KeyID: "sshstack-client",
-		ValidPrincipals: []string{"alice"}, ValidAfter: uint64(now.Add(-time.Hour).Unix()), ValidBefore: uint64(now.Add(time.Hour).Unix())}
-	if err := cert.SignCert(rand.Reader, ca); err != nil {
-		t.Fatal(err)
-	}
+	cert := asCert(t, certKey.PublicKey(), ca, hostkey.UserCert, "alice")
 	certSigner, err := hostkey.NewCertSigner(cert, certKey)
 	if err != nil {
 		t.Fatal(err)
@@ -967,6 +976,12 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 				t.Errorf("read back %d of %d bytes: %v", len(got), len(payload), err)
 			}
 		})
+		t.Run("rekey started by asyncssh mid-transfer", func(t *testing.T) {
+			// The server side of the same asyncssh 2.10.1 bug: with
+			// rekey_bytes set, its CHANNEL_DATA after its KEXINIT ends our
+			// client's connection ("kex: CHANNEL_DATA during key exchange").
+			t.Skip("known: asyncssh 2.10.1 sends CHANNEL_DATA between its KEXINIT and NEWKEYS when it rekeys (RFC 4253, Section 7.1)")
+		})
 		t.Run("keepalive and rekey", func(t *testing.T) {
 			if err := c.Keepalive(ctx); err != nil {
 				t.Error(err)
@@ -978,6 +993,28 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 				t.Errorf("after rekey: %v", err)
 			}
 		})
+	})
+	t.Run("gossh", func(t *testing.T) {
+		count(t)
+		bin := clBuildGossh(t)
+		pem, err := hostkey.MarshalPrivateKey(users[hostkey.ED25519].Crypto(), "gossh", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := uaWrite(t, filepath.Join(t.TempDir(), "id_ed25519"), pem, 0o600)
+		args := []string{"-F", "none", "-i", key, "-o", "UserKnownHostsFile=" + s.knownHosts, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-p", strconv.Itoa(s.port)}
+		r := clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK="}, append(args, "alice@127.0.0.1", "status 7")...)
+		if r.code != 7 || r.stdout != "out\n" || r.stderr != "err\n" {
+			t.Errorf("status 7: %+v", r)
+		}
+		// HostKeyAlgorithms=ssh-rsa asks for RSA with SHA-1, as ssh does.
+		data := make([]byte, 256<<10)
+		rand.Read(data)
+		r = clGossh(t, bin, data, []string{"SSH_AUTH_SOCK="}, append(args, "-v", "-o", "HostKeyAlgorithms=ssh-rsa", "alice@127.0.0.1", "echo")...)
+		if r.code != 0 || r.stdout != string(data) || !strings.Contains(r.stderr, "host key algorithm: ssh-rsa") {
+			t.Errorf("ssh-rsa: exit %d, %d bytes back\n%s", r.code, len(r.stdout), r.stderr)
+		}
 	})
 	t.Run("compression=zlib@openssh.com", func(t *testing.T) {
 		count(t)

@@ -17,11 +17,14 @@ operations to run ("ops"):
     exec     "exit 7" style command: checks stdout, stderr and exit status
     echo     "data" bytes of random data through the command "echo"
     forward  a -L style forward_local_port to "forward" (host:port)
+    rforward a -R style forward_remote_port (port 0, the server picks) to
+             "forward", dialled on the port the server reports
     sftp     put "sftp_dir"/up then get it back, through the sftp subsystem
 """
 
 import asyncio
 import json
+import logging
 import os
 import sys
 
@@ -114,7 +117,24 @@ async def op_sftp(conn, case, info):
     info['sftp'] = len(data)
 
 
-OPS = {'exec': op_exec, 'echo': op_echo, 'forward': op_forward, 'sftp': op_sftp}
+async def op_rforward(conn, case, info):
+    host, port = case['forward'].rsplit(':', 1)
+    listener = await conn.forward_remote_port('127.0.0.1', 0, host, int(port))
+    try:
+        reader, writer = await asyncio.open_connection('127.0.0.1', listener.get_port())
+        writer.write(b'through asyncssh -R')
+        got = await asyncio.wait_for(reader.readexactly(19), 10)
+        writer.close()
+        if got != b'through asyncssh -R':
+            raise Exception('remote forward echoed %r' % got)
+        info['rforwarded'] = got.decode()
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+OPS = {'exec': op_exec, 'echo': op_echo, 'forward': op_forward,
+       'rforward': op_rforward, 'sftp': op_sftp}
 
 
 async def run_case(doc, case):
@@ -135,6 +155,10 @@ async def run_case(doc, case):
 
 
 async def main():
+    if os.environ.get('ASYNCSSH_DEBUG'):
+        # ASYNCSSH_DEBUG=1..3 logs asyncssh's view to stderr.
+        logging.basicConfig(level=logging.DEBUG)
+        asyncssh.set_debug_level(int(os.environ['ASYNCSSH_DEBUG']))
     doc = json.load(sys.stdin)
     for case in doc['cases']:
         print(json.dumps(await run_case(doc, case)), flush=True)
