@@ -18,12 +18,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -121,6 +123,8 @@ type asCase struct {
 	Data     int      `json:"data,omitempty"`
 	Forward  string   `json:"forward,omitempty"`
 	SFTPDir  string   `json:"sftp_dir,omitempty"`
+	User     string   `json:"user,omitempty"`
+	Agent    string   `json:"agent,omitempty"`
 }
 
 // asResult is client.py's line for one case.
@@ -143,6 +147,10 @@ type asResult struct {
 		Forwarded       string `json:"forwarded"`
 		RForwarded      string `json:"rforwarded"`
 		SFTP            int    `json:"sftp"`
+		Pty             string `json:"pty"`
+		Env             string `json:"env"`
+		ExitSignal      string `json:"exit_signal"`
+		Agent           string `json:"agent"`
 	} `json:"info"`
 }
 
@@ -576,46 +584,112 @@ func TestAsyncSSHClientToOurServer(t *testing.T) {
 }
 
 // TestAsyncSSHClientToGosshd runs asyncssh's client against the gosshd
-// binary: publickey, exec through the user's shell with exit status and
+// binary: publickey; exec through the user's shell with exit status and
 // stderr, a 1 MiB echo through cat, a -L forward, SFTP put and get through
-// internal-sftp, and zlib@openssh.com.
+// internal-sftp; a pty, an accepted environment variable and an exit
+// signal; agent forwarding; zlib@openssh.com; and, as root, password and
+// keyboard-interactive through PAM for a throwaway account.
 func TestAsyncSSHClientToGosshd(t *testing.T) {
 	asNeed(t)
+	const password = "Asyncssh-Test-Passw0rd"
+	var pamUser string
+	if os.Geteuid() == 0 {
+		pamUser = uaLocalUser(t, password)
+	}
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
-	s := svStart(t, []string{"ed25519"}, "Subsystem sftp internal-sftp", "Compression yes")
+	s := svStart(t, []string{"ed25519"}, "Subsystem sftp internal-sftp", "Compression yes", "AcceptEnv LC_*",
+		"UsePAM yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication yes")
 	echo := svEchoServer(t)
-	sftpDir := t.TempDir()
-	cases := []asCase{
-		{Name: "session", Key: s.userKey, Ops: []string{"exec", "echo", "forward", "sftp"}, Command: "echo out; echo err >&2; exit 7",
-			Echo: "cat", Data: 1 << 20, Forward: echo, SFTPDir: sftpDir},
-		{Name: "compression=zlib@openssh.com", Key: s.userKey, Cmp: []string{packet.CompressionDelayed}, Ops: []string{"echo"},
-			Echo: "cat", Data: 1 << 20},
+	agentKey := uaKey(t, hostkey.ED25519)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	stop := uaAgent(t, sock, agentKey)
+	defer stop()
+	agentPub := string(bytes.Fields(hostkey.MarshalAuthorizedKey(agentKey.PublicKey(), ""))[1])
+
+	type tc struct {
+		c     asCase
+		check func(r asResult) string // what is wrong
 	}
-	results := asRunClient(t, atoiPort(t, s.port), "root", s.knownHosts, cases)
-	r := results["session"]
-	if !r.OK {
-		t.Fatalf("asyncssh: %s\n%s", r.Error, tail(s.logText()))
+	cases := []tc{
+		{asCase{Name: "session", Key: s.userKey, Ops: []string{"exec", "echo", "forward", "sftp"}, Command: "echo out; echo err >&2; exit 7",
+			Echo: "cat", Data: 1 << 20, Forward: echo, SFTPDir: t.TempDir()}, func(r asResult) string {
+			if r.Info.ExitStatus == nil || *r.Info.ExitStatus != 7 || r.Info.Stdout != "out\n" || r.Info.Stderr != "err\n" {
+				return fmt.Sprintf("exec: status %v stdout %q stderr %q", r.Info.ExitStatus, r.Info.Stdout, r.Info.Stderr)
+			}
+			if r.Info.Echoed != 1<<20 || r.Info.Forwarded == "" || r.Info.SFTP == 0 {
+				return fmt.Sprintf("echoed %d bytes, forwarded %q, sftp %d bytes", r.Info.Echoed, r.Info.Forwarded, r.Info.SFTP)
+			}
+			return ""
+		}},
+		{asCase{Name: "pty, env and exit signal", Key: s.userKey, Ops: []string{"pty", "env", "signal"}}, func(r asResult) string {
+			if !strings.Contains(r.Info.Pty, "/dev/pts/") || !strings.Contains(r.Info.Pty, "30 100") || r.Info.Env != "sent\n" ||
+				r.Info.ExitSignal != "TERM" {
+				return fmt.Sprintf("pty %q, env %q, exit signal %q", r.Info.Pty, r.Info.Env, r.Info.ExitSignal)
+			}
+			return ""
+		}},
+		{asCase{Name: "agent forwarding", Key: s.userKey, Ops: []string{"agent"}, Agent: sock}, func(r asResult) string {
+			if !strings.Contains(r.Info.Agent, agentPub) {
+				return fmt.Sprintf("ssh-add -L through the forwarded agent: %q", r.Info.Agent)
+			}
+			return ""
+		}},
+		{asCase{Name: "compression=zlib@openssh.com", Key: s.userKey, Cmp: []string{packet.CompressionDelayed}, Ops: []string{"echo"},
+			Echo: "cat", Data: 1 << 20}, func(r asResult) string {
+			if r.Info.SendCompression != packet.CompressionDelayed || r.Info.RecvCompression != packet.CompressionDelayed || r.Info.Echoed != 1<<20 {
+				return fmt.Sprintf("compression %q and %q, echoed %d", r.Info.SendCompression, r.Info.RecvCompression, r.Info.Echoed)
+			}
+			return ""
+		}},
 	}
-	if r.Info.ExitStatus == nil || *r.Info.ExitStatus != 7 || r.Info.Stdout != "out\n" || r.Info.Stderr != "err\n" {
-		t.Errorf("exec: status %v stdout %q stderr %q", r.Info.ExitStatus, r.Info.Stdout, r.Info.Stderr)
+	if pamUser != "" {
+		whoami := func(r asResult) string {
+			if r.Info.Stdout != pamUser+"\n" {
+				return fmt.Sprintf("id -un printed %q", r.Info.Stdout)
+			}
+			return ""
+		}
+		cases = append(cases,
+			tc{asCase{Name: "PAM password", User: pamUser, Password: password, Ops: []string{"exec"}, Command: "id -un"}, whoami},
+			tc{asCase{Name: "PAM keyboard-interactive", User: pamUser, Kbdint: password, Ops: []string{"exec"}, Command: "id -un"}, whoami})
 	}
-	if r.Info.Echoed != 1<<20 || r.Info.Forwarded == "" || r.Info.SFTP == 0 {
-		t.Errorf("echoed %d bytes, forwarded %q, sftp %d bytes", r.Info.Echoed, r.Info.Forwarded, r.Info.SFTP)
+	var run []asCase
+	for _, c := range cases {
+		run = append(run, c.c)
 	}
-	if !strings.HasPrefix(r.Info.ServerVersion, "SSH-2.0-") {
-		t.Errorf("server version %q", r.Info.ServerVersion)
+	results := asRunClient(t, atoiPort(t, s.port), "root", s.knownHosts, run)
+	passed := 0
+	for _, c := range cases {
+		t.Run(c.c.Name, func(t *testing.T) {
+			r := results[c.c.Name]
+			if !r.OK {
+				t.Fatalf("asyncssh: %q\n%s", r.Error, tail(s.logText()))
+			}
+			if !strings.HasPrefix(r.Info.ServerVersion, "SSH-2.0-") {
+				t.Errorf("server version %q", r.Info.ServerVersion)
+			}
+			if got := c.check(r); got != "" {
+				t.Error(got)
+			} else {
+				passed++
+			}
+		})
 	}
-	r = results["compression=zlib@openssh.com"]
-	if !r.OK || r.Info.SendCompression != packet.CompressionDelayed || r.Info.RecvCompression != packet.CompressionDelayed {
-		t.Errorf("compression: ok %v %s, asyncssh reports %q and %q", r.OK, r.Error, r.Info.SendCompression, r.Info.RecvCompression)
+	if pamUser == "" {
+		t.Run("PAM", func(t *testing.T) { t.Skip("a throwaway account for PAM needs root") })
 	}
 	time.Sleep(100 * time.Millisecond)
-	for _, want := range []string{"Accepted publickey for root from 127.0.0.1 port ", "compression: zlib@openssh.com"} {
-		if !strings.Contains(s.logText(), want) {
-			t.Errorf("gosshd log lacks %q", want)
+	want := []string{"Accepted publickey for root from 127.0.0.1 port ", "compression: zlib@openssh.com"}
+	if pamUser != "" {
+		want = append(want, "Accepted password for "+pamUser, "Accepted keyboard-interactive for "+pamUser)
+	}
+	for _, w := range want {
+		if !strings.Contains(s.logText(), w) {
+			t.Errorf("gosshd log lacks %q", w)
 		}
 	}
+	t.Logf("asyncssh client -> gosshd: %d of %d cases passed", passed, len(cases))
 }
 
 func atoiPort(t *testing.T, s string) int {
@@ -981,6 +1055,53 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 			// rekey_bytes set, its CHANNEL_DATA after its KEXINIT ends our
 			// client's connection ("kex: CHANNEL_DATA during key exchange").
 			t.Skip("known: asyncssh 2.10.1 sends CHANNEL_DATA between its KEXINIT and NEWKEYS when it rekeys (RFC 4253, Section 7.1)")
+		})
+		t.Run("pty, env and exit signal", func(t *testing.T) {
+			sess, err := c.NewSession(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			if err := sess.RequestPty(ctx, "xterm", 30, 100, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.Setenv(ctx, "LC_SSHSTACK", "sent"); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			sess.Stdout = &out
+			if err := sess.Run(ctx, "info"); err != nil || !strings.Contains(out.String(), "term=xterm size=100x30 env=sent") {
+				t.Errorf("info: %v, %q", err, out.String())
+			}
+			_, _, err = clRun(t, c, "signal", nil)
+			var ee *client.ExitError
+			if !errors.As(err, &ee) || ee.Signal != "TERM" || ee.Message != "terminated" {
+				t.Errorf("signal: %v", err)
+			}
+		})
+		t.Run("agent forwarding", func(t *testing.T) {
+			agentKey := uaKey(t, hostkey.ED25519)
+			sock := filepath.Join(t.TempDir(), "agent.sock")
+			stop := uaAgent(t, sock, agentKey)
+			defer stop()
+			if err := c.EnableAgentForwarding(sock); err != nil {
+				t.Fatal(err)
+			}
+			sess, err := c.NewSession(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Close()
+			if err := sess.RequestAgentForwarding(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			sess.Stdout, sess.Stderr = &out, &errOut
+			err = sess.Run(ctx, "agent")
+			want := base64.StdEncoding.EncodeToString(agentKey.PublicKey().Marshal())
+			if err != nil || out.String() != want+"\n" {
+				t.Errorf("keys through the forwarded agent: %v, %q, stderr %q", err, out.String(), errOut.String())
+			}
 		})
 		t.Run("keepalive and rekey", func(t *testing.T) {
 			if err := c.Keepalive(ctx); err != nil {

@@ -8,7 +8,7 @@ and runs the cases one after another, printing one JSON line per case:
 
     {"name": ..., "ok": true|false, "error": "...", "info": {...}}
 
-A CASE names the algorithms to force ("kex", "enc", "mac", "hostkey",
+A CASE may name its own "user". It names the algorithms to force ("kex", "enc", "mac", "hostkey",
 "cmp": lists, absent means asyncssh's defaults), the authentication
 ("key": private key file, "cert": its certificate, "sig": signature
 algorithms, "password", "kbdint": the answer to every prompt) and the
@@ -20,6 +20,10 @@ operations to run ("ops"):
     rforward a -R style forward_remote_port (port 0, the server picks) to
              "forward", dialled on the port the server reports
     sftp     put "sftp_dir"/up then get it back, through the sftp subsystem
+    pty      "tty; stty size" with a pty of 100x30
+    env      "echo $LC_ASYNCSSH" with that variable sent
+    signal   "kill -TERM $$": reports the exit signal
+    agent    "ssh-add -L" with agent forwarding from the agent at "agent"
 """
 
 import asyncio
@@ -43,8 +47,10 @@ class KbdintClient(asyncssh.SSHClient):
 
 
 def options(doc, case):
-    opts = dict(username=doc['user'], known_hosts=doc['known_hosts'],
-                config=None, agent_path=None, client_keys=None,
+    opts = dict(username=case.get('user', doc['user']),
+                known_hosts=doc['known_hosts'], config=None,
+                agent_path=case.get('agent'), client_keys=None,
+                agent_forwarding='agent' in case,
                 connect_timeout=20, login_timeout=20)
     for key, opt in (('kex', 'kex_algs'), ('enc', 'encryption_algs'),
                      ('mac', 'mac_algs'), ('hostkey', 'server_host_key_algs'),
@@ -133,7 +139,28 @@ async def op_rforward(conn, case, info):
         await listener.wait_closed()
 
 
-OPS = {'exec': op_exec, 'echo': op_echo, 'forward': op_forward,
+async def op_pty(conn, case, info):
+    r = await conn.run('tty; stty size', term_type='xterm', term_size=(100, 30), check=False)
+    info['pty'] = r.stdout
+
+
+async def op_env(conn, case, info):
+    r = await conn.run('echo $LC_ASYNCSSH', env={'LC_ASYNCSSH': 'sent'}, check=False)
+    info['env'] = r.stdout
+
+
+async def op_signal(conn, case, info):
+    r = await conn.run('kill -TERM $$', check=False)
+    info['exit_signal'] = r.exit_signal[0] if r.exit_signal else ''
+
+
+async def op_agent(conn, case, info):
+    r = await conn.run('ssh-add -L', check=False)
+    info['agent'] = r.stdout
+
+
+OPS = {'exec': op_exec, 'pty': op_pty, 'env': op_env, 'signal': op_signal,
+       'agent': op_agent, 'echo': op_echo, 'forward': op_forward,
        'rforward': op_rforward, 'sftp': op_sftp}
 
 

@@ -15,12 +15,16 @@ the answer to both prompts. Commands:
 
     status N   "out" on stdout, "err" on stderr, exit status N
     echo       input back as output until EOF, exit status 0
+    agent      the keys of the forwarded agent, base64, one per line
+    signal     exit signal TERM
+    info       the terminal type and size and $LC_SSHSTACK
 
-Forwarding is allowed both ways, and the sftp subsystem serves the local
-file system.
+Forwarding is allowed both ways, agent forwarding too, and the sftp
+subsystem serves the local file system.
 """
 
 import asyncio
+import base64
 import json
 import sys
 
@@ -71,6 +75,26 @@ async def handle(process):
                 break
             process.stdout.write(data)
             await process.stdout.drain()
+        process.exit(0)
+    elif f == ['signal']:
+        process.exit_with_signal('TERM', False, 'terminated')
+    elif f == ['info']:
+        width, height, _, _ = process.get_terminal_size()
+        process.stdout.write(('term=%s size=%dx%d env=%s\n' % (
+            process.get_terminal_type(), width, height,
+            process.env.get('LC_SSHSTACK'))).encode())
+        process.exit(0)
+    elif f == ['agent']:
+        path = process.channel.get_agent_path()
+        if not path:
+            process.stderr.write(b'no agent forwarding\n')
+            process.exit(1)
+            return
+        agent = await asyncssh.connect_agent(path)
+        for key in await agent.get_keys():
+            process.stdout.write(base64.b64encode(key.public_data) + b'\n')
+        agent.close()
+        await agent.wait_closed()
         process.exit(0)
     else:
         process.stderr.write(b'unknown command\n')
