@@ -1136,6 +1136,11 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 		if r.code != 0 || r.stdout != string(data) || !strings.Contains(r.stderr, "host key algorithm: ssh-rsa") {
 			t.Errorf("ssh-rsa: exit %d, %d bytes back\n%s", r.code, len(r.stdout), r.stderr)
 		}
+		// +ssh-rsa keeps the defaults first: a host certificate here.
+		r = clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK="}, append(args, "-v", "-o", "HostKeyAlgorithms=+ssh-rsa", "alice@127.0.0.1", "status 0")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "host key algorithm: ssh-ed25519-cert-v01@openssh.com") {
+			t.Errorf("+ssh-rsa: exit %d\n%s", r.code, r.stderr)
+		}
 	})
 	t.Run("compression=zlib@openssh.com", func(t *testing.T) {
 		count(t)
