@@ -718,14 +718,14 @@ func asStartTheirServer(t *testing.T, authorized []byte) *asTheirServer {
 	dir := t.TempDir()
 	hostCA := uaKey(t, hostkey.ED25519)
 	var keyFiles, certFiles []string
-	var known []byte
+	var pubs []hostkey.PublicKey
 	for _, typ := range asKeyTypes {
 		k := asGenerate(t, typ)
 		p := asKeyFile(t, dir, "host_"+typ, k)
 		cert := asCert(t, k.PublicKey(), hostCA, hostkey.HostCert, "127.0.0.1")
 		keyFiles = append(keyFiles, p)
 		certFiles = append(certFiles, uaWrite(t, p+"-cert.pub", hostkey.MarshalAuthorizedKey(cert, ""), 0o644))
-		known = append(known, hostkey.MarshalAuthorizedKey(k.PublicKey(), "")...)
+		pubs = append(pubs, k.PublicKey())
 	}
 	conf, err := json.Marshal(map[string]any{"host_keys": keyFiles, "host_certs": certFiles, "user": "alice", "password": asPassword,
 		"authorized_keys": uaWrite(t, filepath.Join(dir, "authorized_keys"), authorized, 0o644)})
@@ -775,11 +775,7 @@ func asStartTheirServer(t *testing.T, authorized []byte) *asTheirServer {
 	// known_hosts: every plain key, and the host CA for the certificates.
 	var kh []byte
 	name := client.KnownHostsAddress("127.0.0.1", s.port)
-	for _, l := range bytes.Split(bytes.TrimSpace(known), []byte("\n")) {
-		k, _, err := hostkey.ParsePublicKeyFile(l)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, k := range pubs {
 		kh = append(kh, hostkey.MarshalKnownHost([]string{name}, k, false)...)
 	}
 	kh = append(kh, "@cert-authority "...)
@@ -794,8 +790,9 @@ func asStartTheirServer(t *testing.T, authorized []byte) *asTheirServer {
 // KiB through "echo"; publickey with each key type and a user
 // certificate (cert-authority in authorized_keys), password and
 // keyboard-interactive; exec with exit status and stderr, a 1 MiB echo,
-// direct-tcpip, tcpip-forward, SFTP, zlib@openssh.com, a keepalive and a
-// rekey.
+// direct-tcpip, tcpip-forward, SFTP, pty-req and env, an exit signal,
+// agent forwarding, a keepalive and a rekey we start, zlib@openssh.com,
+// and gossh (including -o HostKeyAlgorithms=ssh-rsa).
 func TestOurClientAgainstAsyncSSH(t *testing.T) {
 	algs := asNeed(t)
 	opt := goleak.IgnoreCurrent()
