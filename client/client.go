@@ -255,7 +255,7 @@ func (c *Client) kexConfig(ctx context.Context) (*kex.Config, error) {
 	if slices.Contains(hk, hostkey.RSA) {
 		// ssh-rsa is never a default: listing it asks for RSA with
 		// SHA-1, as ssh's HostKeyAlgorithms=+ssh-rsa does.
-		kcfg.HostKeyVerifier = sha1HostKeyVerifier{trust}
+		kcfg.HostKeyVerifier = kex.NewHostKeyVerifierPolicy(trust, &hostkey.Policy{AllowSHA1: true})
 	}
 	return kcfg, nil
 }
@@ -284,31 +284,6 @@ func gssKexCredential(ctx context.Context, g *GSSAPI, serverName string) (*gssap
 		return nil, err
 	}
 	return cred, nil
-}
-
-// sha1HostKeyVerifier checks the server's signature over the exchange
-// hash as kex.NewHostKeyVerifier does, under a policy that also accepts
-// "ssh-rsa" (RSA with SHA-1; RFC 4253, Section 6.6).
-type sha1HostKeyVerifier struct{ trust kex.HostKeyCallback }
-
-var sha1Policy = &hostkey.Policy{AllowSHA1: true}
-
-func (v sha1HostKeyVerifier) VerifyHostKey(algorithm string, blob, data, sigBlob []byte) error {
-	pub, err := hostkey.ParsePublicKey(blob)
-	if err != nil {
-		return err
-	}
-	sig, err := hostkey.ParseSignature(sigBlob)
-	if err != nil {
-		return err
-	}
-	if hostkey.KeyTypeForAlgorithm(algorithm) != pub.Type() || sig.Format != hostkey.SignatureFormat(algorithm) {
-		return fmt.Errorf("%w: %s key and %s signature for %s", kex.ErrHostKeyMismatch, pub.Type(), sig.Format, algorithm)
-	}
-	if err := sha1Policy.Verify(pub, algorithm, data, sig); err != nil {
-		return err
-	}
-	return v.trust(pub)
 }
 
 // preferKnown moves the algorithms of keys known for the host to the

@@ -300,12 +300,9 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 	var hostKeys []hostkey.Signer
 	var known []byte
 	for _, typ := range asKeyTypes {
-		k := asGenerate(t, typ)
-		// Server.AllowSHA1HostKey offers ssh-rsa but does not let the
-		// signer sign with it; without this the handshake fails with
-		// hostkey.ErrAlgorithmDisabled (gosshd sets it the same way).
-		k.AllowSHA1 = true
-		hostKeys = append(hostKeys, k)
+		// Server.AllowSHA1HostKey below makes even these signers,
+		// which refuse SHA-1 by themselves, sign with ssh-rsa.
+		hostKeys = append(hostKeys, asGenerate(t, typ))
 	}
 	// Each key also as a host certificate, trusted through
 	// @cert-authority.

@@ -16,6 +16,13 @@ import (
 // needs a hostkey.AlgorithmSigner.
 func NewHostKey(s hostkey.Signer, allowSHA1 bool) HostKey {
 	algs := hostkey.SignatureAlgorithms(s.PublicKey())
+	if cs, ok := s.(*hostkey.CryptoSigner); ok && allowSHA1 && !cs.AllowSHA1 {
+		// The caller asked for ssh-rsa: a copy that may sign with it,
+		// leaving the caller's signer as it was.
+		c := *cs
+		c.AllowSHA1 = true
+		s = &c
+	}
 	if !allowSHA1 {
 		algs = slices.DeleteFunc(algs, func(a string) bool {
 			return hostkey.SignatureFormat(a) == hostkey.RSA
@@ -62,10 +69,21 @@ var ErrHostKeyMismatch = errors.New("kex: host key does not match the negotiated
 // over the exchange hash, and finally asks trust. trust must not be nil:
 // there is no "accept anything" default (SECURITY.md H1).
 func NewHostKeyVerifier(trust HostKeyCallback) HostKeyVerifier {
-	return hostVerifier{trust}
+	return hostVerifier{trust: trust}
 }
 
-type hostVerifier struct{ trust HostKeyCallback }
+// NewHostKeyVerifierPolicy is NewHostKeyVerifier with the signature
+// checked under policy: for example hostkey.Policy{AllowSHA1: true}
+// accepts "ssh-rsa" (RSA with SHA-1), which a client offers only when
+// asked to (ssh's HostKeyAlgorithms=+ssh-rsa).
+func NewHostKeyVerifierPolicy(trust HostKeyCallback, policy *hostkey.Policy) HostKeyVerifier {
+	return hostVerifier{trust: trust, policy: policy}
+}
+
+type hostVerifier struct {
+	trust  HostKeyCallback
+	policy *hostkey.Policy // nil: PublicKey.Verify's defaults
+}
 
 func (v hostVerifier) VerifyHostKey(algorithm string, blob, data, sigBlob []byte) error {
 	if v.trust == nil {
@@ -85,7 +103,12 @@ func (v hostVerifier) VerifyHostKey(algorithm string, blob, data, sigBlob []byte
 	if sig.Format != hostkey.SignatureFormat(algorithm) {
 		return fmt.Errorf("%w: %s signature for %s", ErrHostKeyMismatch, sig.Format, algorithm)
 	}
-	if err := pub.Verify(data, sig); err != nil {
+	if v.policy != nil {
+		err = v.policy.Verify(pub, algorithm, data, sig)
+	} else {
+		err = pub.Verify(data, sig)
+	}
+	if err != nil {
 		return err
 	}
 	return v.trust(pub)

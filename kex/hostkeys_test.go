@@ -59,6 +59,48 @@ func TestHostKeyTypes(t *testing.T) {
 	}
 }
 
+// TestSSHRSAHostKeyOptIn: with allowSHA1, NewHostKey offers ssh-rsa and
+// signs with it even for a CryptoSigner that refuses SHA-1 by itself
+// (the caller's signer stays as it was); a client verifies it only under
+// NewHostKeyVerifierPolicy with AllowSHA1, and refuses it by default.
+func TestSSHRSAHostKeyOptIn(t *testing.T) {
+	s, err := hostkey.GenerateKey(rand.Reader, hostkey.RSA, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		policy *hostkey.Policy
+		ok     bool
+	}{{"default verifier", nil, false}, {"AllowSHA1 verifier", &hostkey.Policy{AllowSHA1: true}, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ccfg, scfg := configs(t, kex.Curve25519SHA256)
+			scfg.HostKeys = []kex.HostKey{kex.NewHostKey(s, true)}
+			ccfg.HostKeyAlgorithms = []string{hostkey.RSA}
+			ccfg.HostKeyVerifier = kex.NewHostKeyVerifier(trustKey(s.PublicKey()))
+			if tc.policy != nil {
+				ccfg.HostKeyVerifier = kex.NewHostKeyVerifierPolicy(trustKey(s.PublicKey()), tc.policy)
+			}
+			c, sc, err := tryPair(t, ccfg, scfg)
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("handshake: %v", err)
+				}
+				if got := c.Algorithms().HostKey; got != hostkey.RSA {
+					t.Errorf("host key algorithm %s", got)
+				}
+				c.Close()
+				sc.Close()
+			} else if !errors.Is(err, hostkey.ErrAlgorithmDisabled) {
+				t.Errorf("default verifier on ssh-rsa: %v, want ErrAlgorithmDisabled", err)
+			}
+		})
+	}
+	if s.AllowSHA1 {
+		t.Error("NewHostKey changed the caller's signer")
+	}
+}
+
 // TestHostKeyVerifierH2 covers SECURITY.md H2 for the verifier: wrong
 // key, a signature labelled with another algorithm, a blob type that
 // differs from the negotiated algorithm, and a signature over another H.

@@ -104,6 +104,37 @@ func pair(t testing.TB, ccfg, scfg *kex.Config) (c, s *kex.Transport) {
 	return c, s
 }
 
+// tryPair is pair for handshakes that may fail: it returns the client's
+// error (or the server's) instead of failing the test.
+func tryPair(t testing.TB, ccfg, scfg *kex.Config) (c, s *kex.Transport, err error) {
+	t.Helper()
+	a, b := packettest.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var serr error
+	var wg sync.WaitGroup
+	wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(b, &packet.Config{Server: true}), scfg) })
+	c, cerr := kex.ClientHandshake(ctx, packet.NewConn(a, nil), ccfg)
+	if cerr != nil {
+		a.Close()
+		b.Close()
+	}
+	wg.Wait()
+	if cerr != nil || serr != nil {
+		if c != nil {
+			c.Close()
+		}
+		if s != nil {
+			s.Close()
+		}
+		if cerr == nil {
+			cerr = serr
+		}
+		return nil, nil, cerr
+	}
+	return c, s, nil
+}
+
 func channelData(i int, n int) []byte {
 	d := make([]byte, n)
 	for j := range d {

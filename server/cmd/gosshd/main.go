@@ -181,11 +181,6 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		AcceptEnv:            ss.acceptEnv,
 		Logger:               log,
 	}
-	for _, k := range keys {
-		if cs, ok := k.(*hostkey.CryptoSigner); ok {
-			cs.AllowSHA1 = srv.AllowSHA1HostKey
-		}
-	}
 	if cfg.LoginGraceTime == 0 {
 		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd
 	}
