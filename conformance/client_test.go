@@ -407,7 +407,7 @@ func TestClientAlgorithmsAgainstSSHD(t *testing.T) {
 	macs := clShared(t, client.SupportedAlgorithms(client.AlgMACs), "mac")
 	var keys []string
 	for _, k := range clShared(t, client.SupportedAlgorithms(client.AlgKeys), "HostKeyAlgorithms") {
-		if !hostkey.IsCertAlgorithm(k) && !strings.HasPrefix(k, "sk-") && k != "ssh-rsa" {
+		if !hostkey.IsCertAlgorithm(k) && !strings.HasPrefix(k, "sk-") {
 			keys = append(keys, k)
 		}
 	}
@@ -1693,7 +1693,7 @@ func TestGosshAlgorithmsAgainstSSHD(t *testing.T) {
 	rand.Read(data)
 	var keys []string
 	for _, k := range clShared(t, client.SupportedAlgorithms(client.AlgKeys), "HostKeyAlgorithms") {
-		if !hostkey.IsCertAlgorithm(k) && !strings.HasPrefix(k, "sk-") && k != "ssh-rsa" {
+		if !hostkey.IsCertAlgorithm(k) && !strings.HasPrefix(k, "sk-") {
 			keys = append(keys, k)
 		}
 	}
