@@ -109,3 +109,102 @@ func TestAuthorize(t *testing.T) {
 		t.Fatal("Authorize returned the entry's own Restrictions")
 	}
 }
+
+// TestAuthorizePrincipalsOnPlainLine: sshd refuses a plain key whose
+// line has principals= without cert-authority, and goes on to the next.
+func TestAuthorizePrincipalsOnPlainLine(t *testing.T) {
+	k := signerFor(t, hostkey.ED25519).PublicKey()
+	kt := strings.TrimSpace(string(hostkey.MarshalAuthorizedKey(k, "")))
+	for _, tt := range []struct {
+		name     string
+		file     string
+		wantLine int
+	}{
+		{"only line", `principals="alice" ` + kt, 0},
+		{"next line", `principals="alice" ` + kt + "\ncommand=\"x\" " + kt, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			entries, err := hostkey.ParseAuthorizedKeys(strings.NewReader(tt.file), "authorized_keys")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: "alice", Key: k}, nil)
+			if tt.wantLine == 0 {
+				if !errors.Is(err, hostkey.ErrNotAuthorized) {
+					t.Fatalf("Authorize = %v, want ErrNotAuthorized", err)
+				}
+				return
+			}
+			if err != nil || e.Line != tt.wantLine {
+				t.Fatalf("Authorize = line %v, %v; want line %d", e, err, tt.wantLine)
+			}
+		})
+	}
+}
+
+// TestParseAuthorizedPrincipals covers the AuthorizedPrincipalsFile
+// format as sshd reads it (auth2-pubkeyfile.c): comments anywhere,
+// options before the principal, bad options skip the line.
+func TestParseAuthorizedPrincipals(t *testing.T) {
+	file := strings.Join([]string{
+		"# a comment",
+		"   alice   ",
+		"bob # trailing comment",
+		`command="echo hi there",no-pty ops`,
+		"restrict\tdev",
+		"",
+		"nonsense-option carol",
+		`from="10.0.0.0/8" net`,
+		`cert-authority ca`,
+		`command="echo #1" hash`,
+	}, "\n")
+	got, err := hostkey.ParseAuthorizedPrincipals(strings.NewReader(file), "principals")
+	var le *hostkey.LineError
+	if !errors.As(err, &le) || !errors.Is(err, hostkey.ErrBadOption) {
+		t.Fatalf("err %v, want a LineError wrapping ErrBadOption", err)
+	}
+	var names []string
+	for _, p := range got {
+		names = append(names, p.Name)
+	}
+	// As in sshd, the "#" cuts the last line to one word, the principal.
+	want := []string{"alice", "bob", "ops", "dev", "net", "ca", `command="echo`}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Fatalf("principals %v, want %v", names, want)
+	}
+	if r := got[2].Restrictions; !r.HasCommand || r.Command != "echo hi there" || r.PTY || got[2].Line != 4 {
+		t.Errorf("ops line: %+v line %d", r, got[2].Line)
+	}
+	if r := got[3].Restrictions; !r.Restrict || r.PTY {
+		t.Errorf("dev line: %+v", r)
+	}
+	now := time.Now()
+	for _, tt := range []struct {
+		i    int
+		ip   string
+		want error
+	}{
+		{0, "192.0.2.1", nil},
+		{4, "10.1.1.1", nil},
+		{4, "192.0.2.1", hostkey.ErrNotAuthorized},
+		{5, "192.0.2.1", hostkey.ErrNotAuthorized},
+	} {
+		if err := hostkey.CheckPrincipalLine(got[tt.i], now, net.ParseIP(tt.ip), ""); !errors.Is(err, tt.want) {
+			t.Errorf("CheckPrincipalLine(%s, %s) = %v, want %v", got[tt.i].Name, tt.ip, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseAuthorizedPrincipals(f *testing.F) {
+	f.Add("alice\n# c\n" + `command="x y",from="10.0.0.0/8" bob` + "\nrestrict\tcarol # d")
+	f.Add(`principals="a",cert-authority,expiry-time="20300101Z" x`)
+	f.Fuzz(func(t *testing.T, file string) {
+		ps, _ := hostkey.ParseAuthorizedPrincipals(strings.NewReader(file), "f")
+		for _, p := range ps {
+			if p.Name == "" || strings.ContainsAny(p.Name, " #") { // a tab can stay, as in sshd
+				t.Fatalf("principal %q", p.Name)
+			}
+			hostkey.CheckPrincipalLine(p, time.Now(), nil, "h")
+		}
+	})
+}

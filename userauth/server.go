@@ -74,6 +74,11 @@ type ConnMeta struct {
 	Method     string // method of the request
 	SessionID  []byte // session identifier (RFC 4253, Section 7.2); do not modify
 	RemoteAddr net.Addr
+
+	// Signed is true when a PublicKeyCallback is asked about a request
+	// whose signature verified, false for a query without a signature
+	// (RFC 4252, Section 7); sshd logs only the former with the key.
+	Signed bool
 }
 
 // A Handler is the server side of one authentication method, the plug-in
@@ -120,7 +125,8 @@ type ServerConfig struct {
 
 	// PublicKeyCallback decides the "publickey" method (RFC 4252,
 	// Section 7) for a plain key; certificates are CertChecker's
-	// business and never reach it. It is called for a query (no signature) to decide on
+	// business and reach it only with PublicKeyCallbackCerts. It is
+	// called for a query (no signature) to decide on
 	// USERAUTH_PK_OK, and for a signed request only after the signature
 	// verified, with the key that signed: only that call's Permissions
 	// are used, so authorization is bound to the verified key
@@ -134,6 +140,16 @@ type ServerConfig struct {
 	// (CheckHostCert with the client host name). nil refuses every
 	// certificate (SECURITY.md A10).
 	CertChecker *hostkey.CertChecker
+
+	// PublicKeyCallbackCerts sends user certificates offered with
+	// publickey to PublicKeyCallback instead of CertChecker. The
+	// callback must then validate them itself (hostkey.Authorize or
+	// CertChecker.CheckCert: type, validity, principals, critical
+	// options, the authority's signature), as sshd decides a
+	// certificate from TrustedUserCAKeys, AuthorizedPrincipalsFile and
+	// the user's cert-authority lines together. The login signature is
+	// verified with the certified key either way.
+	PublicKeyCallbackCerts bool
 
 	// HostbasedCallback decides the "hostbased" method (RFC 4252,
 	// Section 9), called only after the client host's signature

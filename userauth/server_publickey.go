@@ -38,6 +38,9 @@ func (s *server) publicKey(ctx context.Context, c *ServerConn, req *wire.Useraut
 	}
 	var certPerms *Permissions
 	cert, isCert := key.(*hostkey.Certificate)
+	if isCert && cfg.PublicKeyCallbackCerts {
+		isCert = false // the callback decides it, as a plain key
+	}
 	if isCert {
 		if cfg.CertChecker == nil {
 			return nil, errNoCA
@@ -53,16 +56,18 @@ func (s *server) publicKey(ctx context.Context, c *ServerConn, req *wire.Useraut
 	} else if cfg.PublicKeyCallback == nil {
 		return nil, errNoCallback
 	}
-	decide := func(key hostkey.PublicKey) (*Permissions, error) {
+	decide := func(key hostkey.PublicKey, signed bool) (*Permissions, error) {
 		if isCert {
 			return certPerms, nil // authorized by its authority
 		}
-		return cfg.PublicKeyCallback(ctx, c.meta, key)
+		m := c.meta
+		m.Signed = signed
+		return cfg.PublicKeyCallback(ctx, m, key)
 	}
 	if !pk.hasSig {
 		// A query (RFC 4252, Section 7): PK_OK if the key would do. The
 		// Permissions of this call are dropped (SECURITY.md A5).
-		if _, err := decide(key); err != nil {
+		if _, err := decide(key, false); err != nil {
 			return nil, err
 		}
 		if err := c.Write(&wire.UserauthPKOK{Algorithm: pk.alg, PublicKey: pk.blob}); err != nil {
@@ -78,7 +83,7 @@ func (s *server) publicKey(ctx context.Context, c *ServerConn, req *wire.Useraut
 	if err := cfg.KeyPolicy.Verify(key, pk.alg, data, sig); err != nil {
 		return nil, err
 	}
-	perms, err := decide(key)
+	perms, err := decide(key, true)
 	if err != nil {
 		return nil, err
 	}

@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/user"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/msteinert/pam/v2"
 
@@ -68,6 +71,7 @@ type policy struct {
 	root   bool
 	cas    []hostkey.PublicKey
 	banner string
+	log    *slog.Logger // for "Failed publickey" lines; nil logs nothing
 }
 
 // userAllowed applies the account checks of sshd: running as an
@@ -141,17 +145,60 @@ func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {
 	return false
 }
 
+// publicKey decides a publickey request as sshd's user_key_allowed
+// (auth2-pubkey.c) does: first the AuthorizedKeysFile entries, where a
+// plain key needs a line of its own and a certificate a cert-authority
+// line for its authority; then, for a certificate,
+// TrustedUserCAKeys with AuthorizedPrincipalsFile (trustedCert). A
+// signed attempt that fails for an existing user is logged as sshd logs
+// it at LogLevel VERBOSE.
 func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
 		return nil, err
 	}
+	perms, err := p.keyAllowed(a, remoteIP(m.RemoteAddr), key)
+	if err != nil && m.Signed && p.log != nil {
+		addr, port := addrPort(m.RemoteAddr)
+		p.log.Info(fmt.Sprintf("Failed publickey for %s from %s port %d ssh2: %s", wire.Sanitize(m.User), addr, port, keyDesc(key)),
+			"user", m.User, "method", m.Method, "err", err)
+	}
+	return perms, err
+}
+
+// keyAllowed is the decision of publicKey for the account a and a
+// client at ip.
+func (p *policy) keyAllowed(a *account, ip net.IP, key hostkey.PublicKey) (*userauth.Permissions, error) {
 	if !p.keyTypeAllowed(key) {
 		return nil, errors.New("key type not in PubkeyAcceptedAlgorithms")
 	}
+	r, err := p.authorizedKeys(a, ip, key)
+	if cert, ok := key.(*hostkey.Certificate); ok && err != nil {
+		tr, terr := p.trustedCert(a, ip, cert)
+		if terr != nil {
+			return nil, errors.Join(err, terr)
+		}
+		r, err = tr, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	perms := userauth.PermissionsFromRestrictions(r)
+	if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" && perms.ForceCommand == "" {
+		return nil, errors.New("root login needs a forced command")
+	}
+	return perms, nil
+}
+
+// authorizedKeys checks the AuthorizedKeysFile entries (hostkey.Authorize).
+// A certificate through a cert-authority line without principals=
+// needs the user name among its principals, or no principals at all:
+// sshd does not require a principal list there (it does for
+// TrustedUserCAKeys).
+func (p *policy) authorizedKeys(a *account, ip net.IP, key hostkey.PublicKey) (*hostkey.Restrictions, error) {
 	var entries []*hostkey.AuthorizedKey
 	for _, f := range p.cfg.AuthorizedKeysFiles {
-		if f == "none" {
+		if strings.EqualFold(f, "none") {
 			continue
 		}
 		data, err := os.ReadFile(expandTokens(f, a))
@@ -161,19 +208,102 @@ func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.P
 		e, _ := hostkey.ParseAuthorizedKeys(bytes.NewReader(data), f)
 		entries = append(entries, e...)
 	}
-	var ip net.IP
-	if ta, ok := m.RemoteAddr.(*net.TCPAddr); ok {
-		ip = ta.IP
+	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: a.Name, Key: key, RemoteIP: ip},
+		&hostkey.CertChecker{AllowEmptyPrincipals: true})
+	return r, err
+}
+
+// errNoPrincipal means no line of the AuthorizedPrincipalsFile names a
+// principal of the certificate.
+var errNoPrincipal = errors.New("certificate does not contain an authorized principal")
+
+// trustedCert decides a certificate signed by a TrustedUserCAKeys
+// authority, as sshd's user_cert_trusted_ca: a user certificate, valid
+// now, with no unknown critical option, whose source-address admits the
+// client, and either (without AuthorizedPrincipalsFile) listing the user
+// name as a principal, or listing a principal named by the first
+// matching line of the AuthorizedPrincipalsFile, whose options are then
+// checked and merged with the certificate's (hostkey.Restrictions.Merge).
+func (p *policy) trustedCert(a *account, ip net.IP, cert *hostkey.Certificate) (*hostkey.Restrictions, error) {
+	if !slices.ContainsFunc(p.cas, func(ca hostkey.PublicKey) bool { return hostkey.Equal(ca, cert.SignatureKey) }) {
+		return nil, hostkey.ErrCertUntrusted
 	}
-	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: m.User, Key: key, RemoteIP: ip}, nil)
+	if cert.CertType != hostkey.UserCert {
+		return nil, fmt.Errorf("%w: want a user certificate", hostkey.ErrCertType)
+	}
+	principal := a.Name
+	var line *hostkey.AuthorizedPrincipal
+	if f := p.cfg.AuthorizedPrincipalsFile; f != "" && !strings.EqualFold(f, "none") {
+		data, _ := os.ReadFile(expandTokens(f, a)) // a missing file lists nobody
+		lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(data), f)
+		i := slices.IndexFunc(lines, func(l *hostkey.AuthorizedPrincipal) bool { return slices.Contains(cert.ValidPrincipals, l.Name) })
+		if i < 0 {
+			return nil, errNoPrincipal
+		}
+		line, principal = lines[i], lines[i].Name
+	}
+	if err := (&hostkey.CertChecker{}).CheckCert(principal, cert); err != nil {
+		return nil, err
+	}
+	cr, err := cert.Restrictions()
 	if err != nil {
 		return nil, err
 	}
-	perms := userauth.PermissionsFromRestrictions(r)
-	if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" && perms.ForceCommand == "" {
-		return nil, errors.New("root login needs a forced command")
+	if !cr.AllowsFrom(ip, "") {
+		return nil, fmt.Errorf("%w: client address not in source-address", hostkey.ErrCertCriticalOption)
 	}
-	return perms, nil
+	if line == nil {
+		return cr, nil
+	}
+	if err := hostkey.CheckPrincipalLine(line, time.Now(), ip, ""); err != nil {
+		return nil, err
+	}
+	return line.Restrictions.Merge(cr)
+}
+
+func remoteIP(a net.Addr) net.IP {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP
+	}
+	return nil
+}
+
+// addrPort splits a client address for sshd-style log lines.
+func addrPort(a net.Addr) (string, int) {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String(), ta.Port
+	}
+	if a == nil {
+		return "UNKNOWN", 0
+	}
+	return a.String(), 0
+}
+
+// keyDesc describes a key as sshd's log lines do (and as package
+// server's "Accepted publickey" lines): "ED25519 SHA256:...", or for a
+// certificate "ED25519-CERT SHA256:... ID id (serial n) CA ED25519
+// SHA256:...".
+func keyDesc(k hostkey.PublicKey) string {
+	if c, ok := k.(*hostkey.Certificate); ok {
+		return fmt.Sprintf("%s-CERT %s ID %s (serial %d) CA %s", keyTypeName(c.Key), hostkey.FingerprintSHA256(c.Key),
+			wire.Sanitize(c.KeyID), c.Serial, keyDesc(c.SignatureKey))
+	}
+	return keyTypeName(k) + " " + hostkey.FingerprintSHA256(k)
+}
+
+func keyTypeName(k hostkey.PublicKey) string {
+	switch typ := k.Type(); {
+	case typ == hostkey.ED25519:
+		return "ED25519"
+	case typ == hostkey.RSA:
+		return "RSA"
+	case strings.HasPrefix(typ, "ecdsa-"):
+		return "ECDSA"
+	case strings.HasPrefix(typ, "sk-"):
+		return "SK"
+	default:
+		return typ
+	}
 }
 
 // pamConv answers PAM's questions for one authentication.
@@ -251,19 +381,10 @@ func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, a
 func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 	cfg := &userauth.ServerConfig{MaxAuthTries: p.cfg.MaxAuthTries}
 	if p.cfg.PubkeyAuthentication {
+		// Certificates come to publicKey too, which decides them from
+		// TrustedUserCAKeys and the user's cert-authority lines together.
 		cfg.PublicKeyCallback = p.publicKey
-		if len(p.cas) > 0 {
-			cfg.CertChecker = &hostkey.CertChecker{
-				IsUserAuthority: func(k hostkey.PublicKey) bool {
-					for _, ca := range p.cas {
-						if hostkey.Equal(ca, k) {
-							return true
-						}
-					}
-					return false
-				},
-			}
-		}
+		cfg.PublicKeyCallbackCerts = true
 		if p.cfg.PubkeyAcceptedAlgorithms != nil {
 			for _, a := range p.cfg.PubkeyAcceptedAlgorithms {
 				if a == hostkey.RSA {

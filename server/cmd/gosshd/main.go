@@ -132,7 +132,7 @@ func loadHostKeys(files []string, stderr io.Writer) ([]hostkey.Signer, error) {
 // newServer builds the server.Server for cfg.
 func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Server, error) {
 	root := os.Geteuid() == 0
-	pol := &policy{cfg: cfg, root: root}
+	pol := &policy{cfg: cfg, root: root, log: log}
 	if !root {
 		if u, err := lookupAccount(currentUser()); err == nil {
 			pol.self = u
