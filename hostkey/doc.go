@@ -99,7 +99,9 @@
 // factors) into the stricter of both, or fails with
 // ErrRestrictionConflict. Authorize makes sshd's publickey decision for
 // a user, key or certificate and client address against parsed entries
-// and returns the restrictions to enforce.
+// and returns the restrictions to enforce. ParseAuthorizedPrincipals
+// reads an AuthorizedPrincipalsFile (options, then a principal) and
+// CheckPrincipalLine makes sshd's checks of a matching line.
 //
 // # known_hosts
 //

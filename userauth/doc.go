@@ -38,7 +38,9 @@
 // ServerConfig: per-method callbacks (none; password with the
 // password-change flow; keyboard-interactive challenges; publickey,
 // called with the key that actually signed; hostbased), a CertChecker for
-// user and host certificates, Handlers for further methods, required
+// user and host certificates (or, with PublicKeyCallbackCerts, user
+// certificates decided by PublicKeyCallback, as sshd decides them from
+// several sources), Handlers for further methods, required
 // method chains like OpenSSH's AuthenticationMethods, MaxAuthTries
 // ("none" not counted), a minimum delay before every failure answer,
 // answers that are the same whether or not the user exists, a password

@@ -183,6 +183,12 @@ func (p *policy) keyAllowed(a *account, ip net.IP, key hostkey.PublicKey) (*user
 	if err != nil {
 		return nil, err
 	}
+	if r.VerifyRequired && isSecurityKey(key) {
+		// The signature was verified before this callback under the
+		// server-wide policy, which cannot see this line's
+		// verify-required: refuse rather than skip the check.
+		return nil, errors.New("verify-required cannot be enforced for this login")
+	}
 	perms := userauth.PermissionsFromRestrictions(r)
 	if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" && perms.ForceCommand == "" {
 		return nil, errors.New("root login needs a forced command")
@@ -259,6 +265,16 @@ func (p *policy) trustedCert(a *account, ip net.IP, cert *hostkey.Certificate) (
 		return nil, err
 	}
 	return line.Restrictions.Merge(cr)
+}
+
+// isSecurityKey reports whether k, or the key k certifies, is a FIDO
+// security key (sk-*), whose signatures carry user-presence and
+// user-verification flags.
+func isSecurityKey(k hostkey.PublicKey) bool {
+	if c, ok := k.(*hostkey.Certificate); ok {
+		k = c.Key
+	}
+	return k != nil && strings.HasPrefix(k.Type(), "sk-")
 }
 
 func remoteIP(a net.Addr) net.IP {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // certAuthFixture holds the keys of the publickey decision tests.
@@ -276,5 +277,29 @@ func TestPublicKeyFailedLog(t *testing.T) {
 		if !regexp.MustCompile(regexp.QuoteMeta(`msg="`) + w).MatchString(lines[i]) {
 			t.Errorf("log line %q, want %s", lines[i], w)
 		}
+	}
+}
+
+// TestPublicKeyVerifyRequired: verify-required on a security key's line
+// cannot be checked against the signature's flags here, so the login is
+// refused (sshd would check the flag); on other keys it means nothing.
+func TestPublicKeyVerifyRequired(t *testing.T) {
+	blob := wire.AppendString(nil, []byte("sk-ssh-ed25519@openssh.com"))
+	blob = wire.AppendString(blob, make([]byte, 32))
+	blob = wire.AppendString(blob, []byte("ssh:"))
+	sk, err := hostkey.ParsePublicKey(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := newCertAuthFixture(t).user.PublicKey()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "keys"), []byte("verify-required "+akLine(sk)+"\nverify-required "+akLine(plain)+"\n"), 0o600)
+	p := &policy{cfg: &config{AuthorizedKeysFiles: []string{filepath.Join(dir, "keys")}}, root: true}
+	a := &account{Name: "alice", Home: dir}
+	if _, err := p.keyAllowed(a, nil, sk); err == nil {
+		t.Error("security key with verify-required admitted")
+	}
+	if _, err := p.keyAllowed(a, nil, plain); err != nil {
+		t.Errorf("plain key with verify-required: %v", err)
 	}
 }
