@@ -33,7 +33,9 @@ type AuthorizeRequest struct {
 // then be a valid user certificate (cc checks validity, critical
 // options, revocation and the authority's signature; its
 // IsUserAuthority is ignored) whose principals include the user, or, if
-// the entry has principals=, one of those. The entry's from= and expiry
+// the entry has principals=, one of those. sshd also accepts a
+// certificate without principals through an entry without principals=;
+// a cc with AllowEmptyPrincipals does the same. The entry's from= and expiry
 // and the certificate's source-address must admit the client; the
 // entry's and certificate's restrictions are merged (Restrictions.Merge).
 // An entry that matches the key but refuses it is skipped and the next
