@@ -217,7 +217,7 @@ func holdIdle(spec string) int {
 // connection costs (version line sent, then silence; SECURITY.md R1 asks
 // for at most 32 KiB).
 func BenchmarkHeldPreauth(b *testing.B) {
-	const n = 100
+	const n = 1000
 	ours, _ := benchServers(b)
 	for range b.N {
 		var before, after runtime.MemStats
@@ -225,7 +225,7 @@ func BenchmarkHeldPreauth(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		conns := make([]net.Conn, 0, n)
 		for i := range n {
-			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 5, byte(1+i))}}
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, byte(5+i/250), byte(1+i%250))}}
 			nc, err := d.Dial("tcp", ours)
 			if err != nil {
 				b.Fatal(err)
