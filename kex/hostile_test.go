@@ -695,3 +695,76 @@ func TestCloseWithStalledWriter(t *testing.T) {
 		t.Fatal("stalled write reported success")
 	}
 }
+
+// TestDataDuringPeerRekey: a peer that sends channel data after its
+// KEXINIT of a rekey, before its NEWKEYS, as AsyncSSH 2.10 does (RFC 4253,
+// Section 7.1 forbids it; OpenSSH accepts it). Our Transport delivers the
+// data in order, more than its incoming queue holds while nobody reads,
+// and the exchange completes; during the initial exchange the same is
+// still an error (TestStrictKexDuringKex, TestNonStrictPeer).
+func TestDataDuringPeerRekey(t *testing.T) {
+	r, ch := startServer(t, serverCfg(t))
+	r.sendInit(r.initMsg(strictClientKex, false))
+	r.readInit()
+	r.strict = true
+	r.exchange(kex.Curve25519SHA256)
+	o := wait(t, ch)
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	const n = 100 // well past the incoming queue
+	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256}, false))
+	for i := range n {
+		r.send(channelData(i, 1000))
+	}
+	r.awaitInitInto() // past our EXT_INFO
+	r.exchange(kex.Curve25519SHA256)
+	for i := range n {
+		p, err := o.tr.ReadPacket()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if !bytes.Equal(p, channelData(i, 1000)) {
+			t.Fatalf("packet %d differs", i)
+		}
+	}
+	// The keys changed: a message after the rekey still gets through.
+	r.send(channelData(n, 10))
+	if p, err := o.tr.ReadPacket(); err != nil || !bytes.Equal(p, channelData(n, 10)) {
+		t.Fatalf("after the rekey: %v", err)
+	}
+}
+
+// TestDataDuringPeerRekeyBounded: what waits beyond the incoming queue
+// during a rekey is bounded (MaxHeldDuringRekey); past it the connection
+// ends with ErrHeldTooMuch instead of holding more.
+func TestDataDuringPeerRekeyBounded(t *testing.T) {
+	r, ch := startServer(t, serverCfg(t))
+	r.sendInit(r.initMsg(strictClientKex, false))
+	r.readInit()
+	r.strict = true
+	r.exchange(kex.Curve25519SHA256)
+	o := wait(t, ch)
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256}, false))
+	go func() {
+		big := channelData(0, 32<<10)
+		for range kex.MaxHeldDuringRekey/len(big) + 64 {
+			if r.pc.WritePacket(big) != nil {
+				return
+			}
+		}
+	}()
+	var err error
+	for err == nil {
+		_, err = o.tr.ReadPacket() // the queued ones, then the end
+		if err == nil {
+			time.Sleep(time.Millisecond) // a slow consumer: let the held data pile up
+		}
+	}
+	if !errors.Is(err, kex.ErrHeldTooMuch) {
+		t.Fatalf("ReadPacket: %v, want ErrHeldTooMuch", err)
+	}
+}

@@ -33,6 +33,12 @@ const (
 
 	// incomingQueue is how many delivered packets may wait for ReadPacket.
 	incomingQueue = 16
+
+	// MaxHeldDuringRekey bounds the bytes of connection-layer messages
+	// the peer sends during a rekey that wait for the consumer beyond
+	// the incoming queue (see Transport.holdDuringRekey): as much as
+	// MaxPendingPackets of the largest packets, the bound on our side.
+	MaxHeldDuringRekey = MaxPendingPackets * packet.DefaultMaxPacketSize
 )
 
 // More errors of the transport.
@@ -50,6 +56,11 @@ var (
 
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("kex: transport closed")
+
+	// ErrHeldTooMuch means the peer sent more than MaxHeldDuringRekey
+	// bytes of messages for the layers above during a rekey while they
+	// were not being read.
+	ErrHeldTooMuch = errors.New("kex: too much data during key re-exchange")
 )
 
 // A HostKey is one of the server's host keys with the public-key
@@ -184,6 +195,8 @@ type Transport struct {
 	kexCount      int
 	extInfoState  extState
 	pendingExtEnd bool // client: an EXT_INFO was accepted that must precede USERAUTH_SUCCESS
+	held          [][]byte // delivered during a rekey, waiting for room in incoming
+	heldBytes     int
 
 	mu           sync.Mutex
 	cond         sync.Cond     // signalled when inKex ends or err is set
@@ -476,7 +489,7 @@ func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error 
 	algs.intern()
 	method, _ := t.lookup(algs.Kex)
 	skip := peerInit.FirstKexPacketFollows && !GuessMatches(clientInit, serverInit)
-	kc := &kexConn{t: t, skipGuess: skip, strict: t.strict && first}
+	kc := &kexConn{t: t, skipGuess: skip, strict: t.strict && first, rekey: !first}
 
 	params := &Params{
 		Role:             t.role,
@@ -684,6 +697,7 @@ type kexConn struct {
 	t         *Transport
 	skipGuess bool // discard the peer's wrongly guessed first method packet (RFC 4253, Section 7)
 	strict    bool // initial exchange under strict kex: nothing but kex messages
+	rekey     bool // not the initial exchange: messages of the layers above are delivered
 }
 
 func (c *kexConn) WritePacket(_ context.Context, p []byte) error {
@@ -730,6 +744,12 @@ func (c *kexConn) next() ([]byte, error) {
 			return nil, remoteDisconnect(p)
 		case wire.MsgKexInit:
 			return nil, fmt.Errorf("kex: second KEXINIT during key exchange: %w", ErrUnexpectedMessage)
+		}
+		if c.rekey && wire.MsgNum(p[0]) >= 50 {
+			if err := c.t.holdDuringRekey(p); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		return p, nil
 	}
@@ -862,7 +882,51 @@ func (t *Transport) peerRekey(p []byte) error {
 	if err != nil {
 		return err
 	}
-	return t.exchange(t.ctx, clone(p))
+	if err := t.exchange(t.ctx, clone(p)); err != nil {
+		return err
+	}
+	return t.flushHeld()
+}
+
+// holdDuringRekey delivers a message for the layers above (50 and up)
+// that the peer sent between its KEXINIT and its NEWKEYS of a rekey.
+// RFC 4253, Section 7.1 forbids sending them, but OpenSSH accepts them
+// (only transport messages are errors during its kex) and AsyncSSH 2.10
+// sends channel data there; we interoperate (docs/deviations.md). The
+// initial exchange still refuses them. Delivery must not block while the
+// exchange runs, since the consumer may be waiting for the exchange to
+// end (its writes are queued meanwhile): what does not fit the incoming
+// queue is held, up to MaxHeldDuringRekey bytes, until the exchange
+// ends.
+func (t *Transport) holdDuringRekey(p []byte) error {
+	q := deliverCopy(p)
+	if len(t.held) == 0 {
+		select {
+		case t.incoming <- q:
+			return nil
+		default:
+		}
+	}
+	if t.heldBytes += len(q); t.heldBytes > MaxHeldDuringRekey {
+		return fmt.Errorf("%w: more than %d bytes", ErrHeldTooMuch, MaxHeldDuringRekey)
+	}
+	t.held = append(t.held, q)
+	return nil
+}
+
+// flushHeld delivers what holdDuringRekey held, once the exchange is
+// over and the consumer's writes flow again.
+func (t *Transport) flushHeld() error {
+	for i, q := range t.held {
+		select {
+		case t.incoming <- q:
+			t.held[i] = nil
+		case <-t.ctx.Done():
+			return ErrClosed
+		}
+	}
+	t.held, t.heldBytes = nil, 0
+	return nil
 }
 
 // ReadPacket returns the next message that is not part of the transport

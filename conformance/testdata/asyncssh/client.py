@@ -8,7 +8,7 @@ and runs the cases one after another, printing one JSON line per case:
 
     {"name": ..., "ok": true|false, "error": "...", "info": {...}}
 
-A CASE may name its own "user". It names the algorithms to force ("kex", "enc", "mac", "hostkey",
+A CASE may name its own "user" and "rekey_bytes" (rekey after that many bytes). It names the algorithms to force ("kex", "enc", "mac", "hostkey",
 "cmp": lists, absent means asyncssh's defaults), the authentication
 ("key": private key file, "cert": its certificate, "sig": signature
 algorithms, "password", "kbdint": the answer to every prompt) and the
@@ -57,6 +57,8 @@ def options(doc, case):
                      ('cmp', 'compression_algs'), ('sig', 'signature_algs')):
         if key in case:
             opts[opt] = case[key]
+    if 'rekey_bytes' in case:
+        opts['rekey_bytes'] = case['rekey_bytes']
     if 'key' in case:
         key = asyncssh.read_private_key(case['key'])
         if 'cert' in case:

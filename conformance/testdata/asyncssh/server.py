@@ -3,7 +3,8 @@
 Used by conformance/asyncssh_test.go. argv[1] is a JSON file:
 
     {"host_keys": [private key files], "host_certs": [their certificates],
-     "authorized_keys": "/path", "user": "alice", "password": "..."}
+     "authorized_keys": "/path", "user": "alice", "password": "...",
+     "rekey_bytes": N (optional: rekey after N bytes)}
 
 It listens on a free loopback port, prints "hostkeys ALG,..." (the host
 key algorithms it offers) and "port N" on stdout, and serves until its
@@ -117,7 +118,8 @@ async def main():
         compression_algs=n(compression.get_compression_algs()),
         signature_algs=n(public_key.get_public_key_algs()),
         process_factory=handle, encoding=None, sftp_factory=True,
-        allow_scp=False, login_timeout=30)
+        allow_scp=False, login_timeout=30,
+        rekey_bytes=conf.get('rekey_bytes') or 1 << 30)
     server = await asyncssh.listen('127.0.0.1', 0, config=None, options=options)
     print('hostkeys', ','.join(n(options.server_host_keys.keys())), flush=True)
     print('port', server.sockets[0].getsockname()[1], flush=True)
