@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sshstack/sshstack/connection"
@@ -74,7 +75,7 @@ func (c *Conn) GSSCredentialCache() string { return c.ccache }
 // Context returns a context that ends with the connection.
 func (c *Conn) Context() context.Context { return c.ctx }
 
-func (c *Conn) run(parent context.Context) {
+func (c *Conn) run(parent context.Context) error {
 	s := c.srv
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
@@ -97,8 +98,9 @@ func (c *Conn) run(parent context.Context) {
 		cfg.GlobalRequest = func(r *connection.GlobalRequest) (bool, []byte) { return s.GlobalRequest(c, r) }
 	}
 	c.mux = connection.New(c.t, cfg)
+	var runErr error
 	c.wg.Go(func() {
-		c.mux.Run(ctx)
+		runErr = c.mux.Run(ctx)
 		cancel()
 	})
 	if s.ClientAliveInterval > 0 {
@@ -125,6 +127,27 @@ func (c *Conn) run(parent context.Context) {
 		os.RemoveAll(c.agentDir)
 	}
 	c.mu.Unlock()
+	return runErr
+}
+
+// logEnd logs why an authenticated connection ended, as sshd does before
+// "Disconnected from user": the peer's DISCONNECT, the peer closing the
+// socket, or a fatal error. Ends we chose (Shutdown, keepalive timeout,
+// a DISCONNECT we sent) were logged where they were decided.
+func (c *Conn) logEnd(err error) {
+	raddr, rport := addrPort(c.RemoteAddr())
+	lg := c.srv.log()
+	var de *wire.DisconnectError
+	switch {
+	case err == nil, errors.Is(err, connection.ErrClosed), errors.Is(err, context.Canceled):
+	case errors.As(err, &de) && !de.Remote:
+	case errors.As(err, &de):
+		lg.Info(fmt.Sprintf("Received disconnect from %s port %d:%d: %s", raddr, rport, de.Reason, wire.Sanitize(de.Message)))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		lg.Info(fmt.Sprintf("Connection closed by %s port %d", raddr, rport))
+	default:
+		lg.Info(fmt.Sprintf("ssh_dispatch_run_fatal: Connection from user %s %s port %d: %v", c.User(), raddr, rport, err), "err", err)
+	}
 }
 
 // keepalive sends keepalive@openssh.com every ClientAliveInterval and

@@ -792,5 +792,5 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, r
 		result: res,
 		ccache: ccache,
 	}
-	c.run(ctx)
+	c.logEnd(c.run(ctx))
 }

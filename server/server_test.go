@@ -232,7 +232,42 @@ func TestAuthLogLines(t *testing.T) {
 	c := dial(t, addr, ssh.Password("secret"))
 	c.Close()
 	waitLog(t, &logs, "Failed password for alice from 127.0.0.1 port ", "Invalid user bob from 127.0.0.1 port ",
-		"Failed password for invalid user bob from 127.0.0.1 port ", "Accepted password for alice from 127.0.0.1 port ")
+		"Failed password for invalid user bob from 127.0.0.1 port ", "Accepted password for alice from 127.0.0.1 port ",
+		"Connection closed by 127.0.0.1 port ", "Disconnected from user alice 127.0.0.1 port ")
+
+	// How an authenticated connection ended, as sshd logs it: the
+	// client's DISCONNECT, or a protocol error.
+	for _, tc := range []struct {
+		name string
+		msg  wire.Message
+		want string
+	}{
+		{"disconnect", &wire.Disconnect{Reason: wire.ByApplication, Description: "bye\x1b[2J"}, "Received disconnect from 127.0.0.1 port "},
+		{"protocol error", &wire.ChannelData{Recipient: 99, Data: []byte("x")}, "ssh_dispatch_run_fatal: Connection from user alice 127.0.0.1 port "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			kt, err := kex.ClientHandshake(ctx, packet.NewConn(rawConn(t, addr, ""), nil), &kex.Config{
+				HostKeyVerifier: kex.NewHostKeyVerifier(func(hostkey.PublicKey) error { return nil })})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer kt.Close()
+			if _, err := userauth.Authenticate(ctx, kt, &userauth.ClientConfig{User: "alice",
+				Sources: []userauth.Method{userauth.StaticPassword("secret")}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := kt.WritePacket(tc.msg.Append(nil)); err != nil {
+				t.Fatal(err)
+			}
+			waitLog(t, &logs, tc.want)
+		})
+	}
+	waitLog(t, &logs, ":11: bye")
+	if strings.Contains(logs.String(), "\x1b") {
+		t.Error("the peer's escape sequence reached the log")
+	}
 }
 
 // waitLog waits up to 5 s for every line to appear in the log: the
