@@ -631,7 +631,7 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 		line := fmt.Sprintf("%s %s for %s from %s port %d ssh2", verb, m, wire.Sanitize(res.User), raddr, rport)
 		if m == wire.MethodPublicKey || m == userauth.MethodPublicKeyHostbound {
 			if k := keyForFactor(res, i); k != nil {
-				line += ": " + keyDesc(k)
+				line += ": " + KeyDescription(k)
 			}
 		}
 		lg.Info(line, "user", res.User, "method", m, "remote", nc.RemoteAddr().String())
@@ -658,11 +658,14 @@ func keyForFactor(res *userauth.Result, i int) hostkey.PublicKey {
 	return nil
 }
 
-// keyDesc describes a key as sshd's log lines do: "ED25519 SHA256:...".
-func keyDesc(k hostkey.PublicKey) string {
+// KeyDescription describes a key as sshd's log lines do (the
+// "Accepted publickey" and "Failed publickey" lines): "ED25519
+// SHA256:...", or for a certificate "ED25519-CERT SHA256:... ID id
+// (serial n) CA ED25519 SHA256:...", the key ID sanitised.
+func KeyDescription(k hostkey.PublicKey) string {
 	if c, ok := k.(*hostkey.Certificate); ok {
 		return fmt.Sprintf("%s-CERT %s ID %s (serial %d) CA %s", keyType(c.Key), hostkey.FingerprintSHA256(c.Key),
-			wire.Sanitize(c.KeyID), c.Serial, keyDesc(c.SignatureKey))
+			wire.Sanitize(c.KeyID), c.Serial, KeyDescription(c.SignatureKey))
 	}
 	return keyType(k) + " " + hostkey.FingerprintSHA256(k)
 }

@@ -160,7 +160,7 @@ func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.P
 	perms, err := p.keyAllowed(a, remoteIP(m.RemoteAddr), key)
 	if err != nil && m.Signed && p.log != nil {
 		addr, port := addrPort(m.RemoteAddr)
-		p.log.Info(fmt.Sprintf("Failed publickey for %s from %s port %d ssh2: %s", wire.Sanitize(m.User), addr, port, keyDesc(key)),
+		p.log.Info(fmt.Sprintf("Failed publickey for %s from %s port %d ssh2: %s", wire.Sanitize(m.User), addr, port, server.KeyDescription(key)),
 			"user", m.User, "method", m.Method, "err", err)
 	}
 	return perms, err
@@ -293,33 +293,6 @@ func addrPort(a net.Addr) (string, int) {
 		return "UNKNOWN", 0
 	}
 	return a.String(), 0
-}
-
-// keyDesc describes a key as sshd's log lines do (and as package
-// server's "Accepted publickey" lines): "ED25519 SHA256:...", or for a
-// certificate "ED25519-CERT SHA256:... ID id (serial n) CA ED25519
-// SHA256:...".
-func keyDesc(k hostkey.PublicKey) string {
-	if c, ok := k.(*hostkey.Certificate); ok {
-		return fmt.Sprintf("%s-CERT %s ID %s (serial %d) CA %s", keyTypeName(c.Key), hostkey.FingerprintSHA256(c.Key),
-			wire.Sanitize(c.KeyID), c.Serial, keyDesc(c.SignatureKey))
-	}
-	return keyTypeName(k) + " " + hostkey.FingerprintSHA256(k)
-}
-
-func keyTypeName(k hostkey.PublicKey) string {
-	switch typ := k.Type(); {
-	case typ == hostkey.ED25519:
-		return "ED25519"
-	case typ == hostkey.RSA:
-		return "RSA"
-	case strings.HasPrefix(typ, "ecdsa-"):
-		return "ECDSA"
-	case strings.HasPrefix(typ, "sk-"):
-		return "SK"
-	default:
-		return typ
-	}
 }
 
 // pamConv answers PAM's questions for one authentication.
