@@ -292,6 +292,22 @@ func serverCfg(t *testing.T) *kex.Config {
 	return s
 }
 
+// establishedServer runs our server's initial exchange (strict kex,
+// curve25519) against a raw client and returns both.
+func establishedServer(t *testing.T) (*rawPeer, outcome) {
+	t.Helper()
+	r, ch := startServer(t, serverCfg(t))
+	r.sendInit(r.initMsg(strictClientKex, false))
+	r.readInit()
+	r.strict = true
+	r.exchange(kex.Curve25519SHA256)
+	o := wait(t, ch)
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	return r, o
+}
+
 // TestStrictKexBeforeKexInit: a peer that announced strict kex but sent
 // IGNORE, DEBUG or UNIMPLEMENTED before its KEXINIT is disconnected with
 // PROTOCOL_ERROR (SECURITY.md K1).
@@ -380,15 +396,7 @@ func (r *rawPeer) awaitInitInto() { r.peerInit = r.awaitInit() }
 // the second, arriving during the exchange the first started, is fatal
 // (K5).
 func TestKexInitFlood(t *testing.T) {
-	r, ch := startServer(t, serverCfg(t))
-	r.sendInit(r.initMsg(strictClientKex, false))
-	r.readInit()
-	r.strict = true
-	r.exchange(kex.Curve25519SHA256)
-	o := wait(t, ch)
-	if o.err != nil {
-		t.Fatal(o.err)
-	}
+	r, o := establishedServer(t)
 	init := r.initMsg([]string{kex.Curve25519SHA256}, false).Append(nil)
 	r.send(init)
 	r.send(init) // arrives while the first one's exchange runs
@@ -584,15 +592,7 @@ func TestHostKeyRejectedDisconnects(t *testing.T) {
 // answers, 64 writes are queued and the 65th blocks until Close
 // (SECURITY.md R4, CVE-2025-22869).
 func TestPendingWritesBounded(t *testing.T) {
-	r, ch := startServer(t, serverCfg(t))
-	r.sendInit(r.initMsg(strictClientKex, false))
-	r.readInit()
-	r.strict = true
-	r.exchange(kex.Curve25519SHA256)
-	o := wait(t, ch)
-	if o.err != nil {
-		t.Fatal(o.err)
-	}
+	_, o := establishedServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := o.tr.Rekey(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -703,15 +703,7 @@ func TestCloseWithStalledWriter(t *testing.T) {
 // and the exchange completes; during the initial exchange the same is
 // still an error (TestStrictKexDuringKex, TestNonStrictPeer).
 func TestDataDuringPeerRekey(t *testing.T) {
-	r, ch := startServer(t, serverCfg(t))
-	r.sendInit(r.initMsg(strictClientKex, false))
-	r.readInit()
-	r.strict = true
-	r.exchange(kex.Curve25519SHA256)
-	o := wait(t, ch)
-	if o.err != nil {
-		t.Fatal(o.err)
-	}
+	r, o := establishedServer(t)
 	const n = 100 // well past the incoming queue
 	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256}, false))
 	for i := range n {
@@ -739,15 +731,7 @@ func TestDataDuringPeerRekey(t *testing.T) {
 // during a rekey is bounded (MaxHeldDuringRekey); past it the connection
 // ends with ErrHeldTooMuch instead of holding more.
 func TestDataDuringPeerRekeyBounded(t *testing.T) {
-	r, ch := startServer(t, serverCfg(t))
-	r.sendInit(r.initMsg(strictClientKex, false))
-	r.readInit()
-	r.strict = true
-	r.exchange(kex.Curve25519SHA256)
-	o := wait(t, ch)
-	if o.err != nil {
-		t.Fatal(o.err)
-	}
+	r, o := establishedServer(t)
 	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256}, false))
 	go func() {
 		big := channelData(0, 32<<10)
