@@ -61,6 +61,7 @@ type config struct {
 	X11DisplayOffset         int
 	X11UseLocalhost          bool
 	XAuthLocation            string
+	PermitUserRC             bool     // run ~/.ssh/rc before the session's command
 	Compression              bool     // zlib@openssh.com after authentication
 	PermitOpen               []string // "any" or host:port entries, "none"
 	PermitListen             []string
@@ -101,6 +102,7 @@ func defaultConfig() *config {
 		X11DisplayOffset:       server.DefaultX11DisplayOffset,
 		X11UseLocalhost:        true,
 		XAuthLocation:          "/usr/bin/xauth",
+		PermitUserRC:           true,
 		Compression:            true, // sshd's default
 		GatewayPorts:           "no",
 		GSSAPIStrictAcceptor:   true,
@@ -133,7 +135,7 @@ var unsupported = map[string]bool{
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{
 	"printmotd": true, "printlastlog": true, "syslogfacility": true, "tcpkeepalive": true, "usedns": true,
-	"strictmodes": true, "permituserrc": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
+	"strictmodes": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
 	"streamlocalbindunlink": true, "modulifile": true, "fingerprinthash": true, "kerberosorlocalpasswd": true,
 	"kerberosticketcleanup": true, "ignorerhosts": true, "ignoreuserknownhosts": true, "maxstartupsdelay": true,
 }
@@ -533,6 +535,8 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		return b(&c.X11UseLocalhost)
 	case "xauthlocation":
 		c.XAuthLocation = val
+	case "permituserrc":
+		return b(&c.PermitUserRC)
 	case "permitopen":
 		c.PermitOpen = strings.Fields(val)
 	case "permitlisten":
@@ -702,6 +706,7 @@ func (c *config) dump(w io.Writer) {
 	p("x11displayoffset", c.X11DisplayOffset)
 	p("x11uselocalhost", yn(c.X11UseLocalhost))
 	p("xauthlocation", c.XAuthLocation)
+	p("permituserrc", yn(c.PermitUserRC))
 	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
 	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))
 	p("gatewayports", c.GatewayPorts)

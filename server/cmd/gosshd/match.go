@@ -29,6 +29,7 @@ type matchLine struct {
 var matchKeywords = map[string]bool{
 	"forcecommand": true, "allowtcpforwarding": true, "allowstreamlocalforwarding": true, "allowagentforwarding": true,
 	"x11forwarding": true, "x11displayoffset": true, "x11uselocalhost": true, "permitopen": true, "permitlisten": true, "setenv": true,
+	"permituserrc": true,
 }
 
 // parseMatch reads the criteria of a Match line.

@@ -171,7 +171,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 	if ss.root && a.UID != 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: a.UID, Gid: a.GID, Groups: a.Groups}
 	}
-	ss.xauth(ctx, s, ec, cmd, append(ss.environ(s, a, ""), extraEnv...))
+	ss.rcFiles(ctx, s, ec, a, cmd, append(ss.environ(s, a, ""), extraEnv...))
 	if _, ok := s.Pty(); ok && s.Kind() != server.KindSubsystem {
 		ss.runPty(ctx, s, a, cmd, extraEnv)
 		return
@@ -180,32 +180,62 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 	ss.runPipes(ctx, s, ss.pamWrap(s, "", cmd))
 }
 
-// xauth stores the cookie of the session's X11 display in the user's
-// Xauthority before the command runs, as sshd's session child does: it
-// runs "XAuthLocation -q -" as the user, with the session's environment
-// and working directory (so HOME, or XAUTHORITY from SetEnv, picks the
-// file), and feeds it "remove DISPLAY" and "add DISPLAY PROTO COOKIE".
-// Like sshd it does not stop the session when xauth fails; what xauth
-// prints goes to the session's stderr. ~/.ssh/rc, which sshd would run
-// instead, is not supported.
-func (ss *sessions) xauth(ctx context.Context, s *server.Session, ec *config, cmd *exec.Cmd, env []string) {
-	d, ok := s.X11Display()
-	if !ok {
-		return
-	}
+// systemRC is sshd's _PATH_SSH_SYSTEM_RC.
+const systemRC = "/etc/ssh/sshrc"
+
+// rcFiles runs, before the session's command, the first of these that
+// applies, as sshd's session child does (sshd(8), SSHRC):
+//   - ~/.ssh/rc, through the user's shell as "/bin/sh ~/.ssh/rc", unless
+//     the session is a subsystem, sshd_config has a ForceCommand, the key's
+//     options say no-user-rc, or PermitUserRC is no;
+//   - /etc/ssh/sshrc, as "/bin/sh /etc/ssh/sshrc";
+//   - with an X11 display, "XAuthLocation -q -" fed "remove DISPLAY" and
+//     "add DISPLAY PROTO COOKIE", storing the cookie in the user's
+//     Xauthority.
+//
+// The rc files get "PROTO COOKIE" on stdin when there is a display and
+// are then responsible for xauth themselves. They run as the user, with
+// the session's environment, in the home directory; their output goes to
+// the session's stdout and stderr, and a failure does not stop the
+// session.
+func (ss *sessions) rcFiles(ctx context.Context, s *server.Session, ec *config, a *account, cmd *exec.Cmd, env []string) {
+	d, display := s.X11Display()
+	var rc *exec.Cmd
+	userRC := filepath.Join(a.Home, ".ssh", "rc")
 	xctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	x := exec.CommandContext(xctx, ec.XAuthLocation, "-q", "-")
-	x.Env, x.Dir = env, cmd.Dir
-	x.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cmd.SysProcAttr.Credential}
-	x.Stdin = strings.NewReader(fmt.Sprintf("remove %s\nadd %s %s %s\n", d.AuthDisplay, d.AuthDisplay, d.AuthProtocol, d.AuthCookie))
-	x.Stdout, x.Stderr = s.Stderr(), s.Stderr()
-	x.WaitDelay = time.Second
-	if err := x.Start(); err != nil {
-		fmt.Fprintf(s.Stderr(), "Could not run %s -q -\n", ec.XAuthLocation)
+	switch {
+	case s.Kind() != server.KindSubsystem && ec.ForceCommand == "" && !s.Conn().Permissions().NoUserRC &&
+		ec.PermitUserRC && fileExists(userRC):
+		rc = exec.CommandContext(xctx, a.Shell, "-c", "/bin/sh "+userRC)
+		if display {
+			rc.Stdin = strings.NewReader(d.AuthProtocol + " " + d.AuthCookie + "\n")
+		}
+	case fileExists(systemRC):
+		rc = exec.CommandContext(xctx, "/bin/sh", systemRC)
+		if display {
+			rc.Stdin = strings.NewReader(d.AuthProtocol + " " + d.AuthCookie + "\n")
+		}
+	case display:
+		rc = exec.CommandContext(xctx, ec.XAuthLocation, "-q", "-")
+		rc.Stdin = strings.NewReader(fmt.Sprintf("remove %s\nadd %s %s %s\n", d.AuthDisplay, d.AuthDisplay, d.AuthProtocol, d.AuthCookie))
+	default:
 		return
 	}
-	x.Wait()
+	rc.Env, rc.Dir = env, cmd.Dir
+	rc.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cmd.SysProcAttr.Credential}
+	rc.Stdout, rc.Stderr = s, s.Stderr()
+	rc.WaitDelay = time.Second
+	if err := rc.Start(); err != nil {
+		fmt.Fprintf(s.Stderr(), "Could not run %s\n", strings.Join(rc.Args, " "))
+		return
+	}
+	rc.Wait()
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.Cmd) {
