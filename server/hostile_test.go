@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -242,4 +244,75 @@ func TestR7CompressionBomb(t *testing.T) {
 	if !errors.As(err, &de) || de.Reason != wire.CompressionError {
 		t.Fatalf("after 300 KiB inflated: %v, want DISCONNECT COMPRESSION_ERROR", err)
 	}
+}
+
+// TestL3SequentialConnections: many full connections one after another
+// (kex, publickey, an exec session, close) leave nothing behind: within
+// 5 s the goroutines and open descriptors are back to their baseline
+// (±2), and the heap within 10 MB of it (SECURITY.md L3: 10k; 2000 under
+// -race, which is several times slower).
+func TestL3SequentialConnections(t *testing.T) {
+	n := 10000
+	if raceEnabled || testing.Short() {
+		n = 2000
+	}
+	addr := start(t, &server.Server{Handler: echoHandler, MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1,
+		Penalties: &server.Penalties{Disabled: true}})
+	cfg := &ssh.ClientConfig{User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(xSigner(t))},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
+		Config: ssh.Config{KeyExchanges: []string{"curve25519-sha256"}}}
+	once := func() {
+		c, err := ssh.Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.Output("l3"); err != nil || string(out) != "ran l3 as alice\n" {
+			t.Fatalf("exec: %q %v", out, err)
+		}
+		c.Close()
+	}
+	once() // warm up: pools, the first connection's one-time allocations
+	settle := func() (g, fds int, heap uint64) {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return runtime.NumGoroutine(), openFDs(t), ms.HeapInuse
+	}
+	time.Sleep(100 * time.Millisecond)
+	g0, fd0, h0 := settle()
+	for range n {
+		once()
+	}
+	var g, fds int
+	var heap uint64
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		g, fds, heap = settle()
+		if (g <= g0+2 && fds <= fd0+2) || time.Now().After(deadline) {
+			break
+		}
+	}
+	t.Logf("after %d connections: goroutines %d -> %d, fds %d -> %d, heap %.1f -> %.1f MB", n, g0, g, fd0, fds, float64(h0)/1e6, float64(heap)/1e6)
+	if g > g0+2 {
+		t.Errorf("goroutines %d, baseline %d", g, g0)
+	}
+	if fds > fd0+2 {
+		t.Errorf("open descriptors %d, baseline %d", fds, fd0)
+	}
+	if heap > h0+10<<20 {
+		t.Errorf("heap in use %d bytes, baseline %d: more than 10 MB grown", heap, h0)
+	}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
 }
