@@ -194,7 +194,7 @@ type Transport struct {
 	sessionID     []byte
 	kexCount      int
 	extInfoState  extState
-	pendingExtEnd bool // client: an EXT_INFO was accepted that must precede USERAUTH_SUCCESS
+	pendingExtEnd bool     // client: an EXT_INFO was accepted that must precede USERAUTH_SUCCESS
 	held          [][]byte // delivered during a rekey, waiting for room in incoming
 	heldBytes     int
 
