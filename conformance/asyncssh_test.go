@@ -1007,12 +1007,43 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 			clPing(t, conn, "via asyncssh -R")
 		})
 		t.Run("tcpip-forward port 0", func(t *testing.T) {
-			// asyncssh's server opens forwarded-tcpip channels for a
-			// port it allocated with "port that was connected" 0, the
+			// asyncssh 2.10.1's server opens forwarded-tcpip channels for
+			// a port it allocated with "port that was connected" 0, the
 			// port asked for, not the one it bound (RFC 4254, Section
-			// 7.2), so no listener matches; OpenSSH's ssh refuses them
-			// the same way ("unknown listen_port 0").
-			t.Skip("known: asyncssh 2.10.1 server sends port 0 in forwarded-tcpip for a dynamically allocated port (ronf/asyncssh#511)")
+			// 7.2; ronf/asyncssh#511), so no listener matches. As
+			// OpenSSH's ssh ("unknown listen_port 0"), the client refuses
+			// the channel: the TCP connection to the allocated port is
+			// closed, nothing reaches our listener, and the SSH
+			// connection goes on working.
+			l, err := c.Listen(ctx, "tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			got := make(chan net.Conn, 1)
+			go func() {
+				if conn, err := l.Accept(); err == nil {
+					got <- conn
+				}
+			}()
+			tc, err := net.Dial("tcp", l.Addr().String())
+			if err != nil {
+				t.Fatalf("dial the allocated port %s: %v", l.Addr(), err)
+			}
+			defer tc.Close()
+			tc.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.Copy(io.Discard, tc); err != nil {
+				t.Errorf("the refused forward's TCP connection was not closed: %v", err)
+			}
+			select {
+			case conn := <-got:
+				conn.Close()
+				t.Error("a forwarded-tcpip channel for port 0 reached the listener of another port")
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, _, err := clRun(t, c, "status 0", nil); err != nil {
+				t.Errorf("the connection after the refused channel: %v", err)
+			}
 		})
 		t.Run("sftp", func(t *testing.T) {
 			sc, err := c.SFTP(ctx)
