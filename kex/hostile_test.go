@@ -470,15 +470,7 @@ func TestKexMessagesOutsideKex(t *testing.T) {
 		"EXT_INFO late":  (&wire.ExtInfo{}).Append(nil),
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, ch := startServer(t, serverCfg(t))
-			r.sendInit(r.initMsg(strictClientKex, false))
-			r.readInit()
-			r.strict = true
-			r.exchange(kex.Curve25519SHA256)
-			o := wait(t, ch)
-			if o.err != nil {
-				t.Fatal(o.err)
-			}
+			r, o := establishedServer(t)
 			r.send((&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil))
 			r.send(msg)
 			if _, err := o.tr.ReadPacket(); err != nil {
