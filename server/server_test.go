@@ -327,30 +327,37 @@ func TestMaxSessions(t *testing.T) {
 	}
 }
 
+// tcpService listens on loopback and runs serve for each connection,
+// closing it afterwards; it stops and waits for them when the test ends.
+func tcpService(t *testing.T, serve func(net.Conn)) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { serve(c); c.Close() })
+		}
+	})
+	return l
+}
+
 // TestForwardingDeliversBeforeClose: data the client sends on a
 // direct-tcpip channel just before closing it all reaches the local
 // service. The server used to close the local socket as soon as CLOSE
 // arrived, dropping what the channel still held.
 func TestForwardingDeliversBeforeClose(t *testing.T) {
-	target, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan int64, 1)
-	var twg sync.WaitGroup
-	defer func() { target.Close(); twg.Wait() }()
-	twg.Go(func() {
-		for {
-			tc, err := target.Accept()
-			if err != nil {
-				return
-			}
-			twg.Go(func() {
-				n, _ := io.Copy(io.Discard, tc)
-				tc.Close()
-				got <- n
-			})
-		}
+	target := tcpService(t, func(tc net.Conn) {
+		n, _ := io.Copy(io.Discard, tc)
+		got <- n
 	})
 	addr := start(t, &server.Server{
 		Handler:    echoHandler,
@@ -380,21 +387,7 @@ func TestForwardingDeliversBeforeClose(t *testing.T) {
 
 func TestForwarding(t *testing.T) {
 	// A TCP echo target for -L.
-	target, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var twg sync.WaitGroup
-	defer func() { target.Close(); twg.Wait() }()
-	twg.Go(func() {
-		for {
-			tc, err := target.Accept()
-			if err != nil {
-				return
-			}
-			twg.Go(func() { io.Copy(tc, tc); tc.Close() })
-		}
-	})
+	target := tcpService(t, func(tc net.Conn) { io.Copy(tc, tc) })
 	addr := start(t, &server.Server{
 		Handler:      echoHandler,
 		PermitOpen:   func(_ *server.Conn, host string, port uint32) bool { return host == "127.0.0.1" },
