@@ -355,6 +355,20 @@ func TestRegisterReplace(t *testing.T) {
 	cipher.RegisterAlgorithm(&cipher.Algorithm{Name: "broken"})
 }
 
+// TestCheckNames: explicit unknown names are refused in "+", "^" and
+// replacing lists; patterns and "-" lists are not checked.
+func TestCheckNames(t *testing.T) {
+	all := []string{"aes128-ctr", "aes256-ctr", "chacha20-poly1305@openssh.com"}
+	for spec, ok := range map[string]bool{
+		"": true, "aes128-ctr": true, "+aes256-ctr": true, "^chacha20-poly1305@openssh.com,aes128-ctr": true,
+		"aes*": true, "-nonesuch": true, "+foo-cbc": false, "aes128-ctr,foo": false, "^bar": false,
+	} {
+		if err := cipher.CheckNames(all, spec); (err == nil) != ok || (err != nil && !errors.Is(err, cipher.ErrModifier)) {
+			t.Errorf("CheckNames(%q) = %v, want ok %v", spec, err, ok)
+		}
+	}
+}
+
 func TestApplyModifiers(t *testing.T) {
 	def := cipher.DefaultCiphers()
 	tests := []struct {

@@ -83,6 +83,27 @@ func ApplyModifiersFrom(defaults, all []string, spec string) ([]string, error) {
 	return out, nil
 }
 
+// CheckNames reports, as ErrModifier, the first name in spec (a list as
+// ApplyModifiers takes it) that is not among all, as ssh and sshd refuse
+// a configuration naming an algorithm they do not have ("Bad SSH2 cipher
+// spec"); ApplyModifiers itself ignores such names, as OpenSSH's
+// kex_assemble_names does. Patterns with '*' or '?' are not checked, nor
+// are the names of a "-" list, which may remove what is not there.
+func CheckNames(all []string, spec string) error {
+	if spec == "" || spec[0] == '-' {
+		return nil
+	}
+	if spec[0] == '+' || spec[0] == '^' {
+		spec = spec[1:]
+	}
+	for _, n := range strings.Split(spec, ",") {
+		if !strings.ContainsAny(n, "*?") && !slices.Contains(all, n) {
+			return fmt.Errorf("%w: unsupported algorithm %q", ErrModifier, n)
+		}
+	}
+	return nil
+}
+
 func patterns(s string) ([]string, error) {
 	pats := strings.Split(s, ",")
 	for _, p := range pats {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/client"
 )
 
@@ -216,14 +217,12 @@ func (o *options) fillDefaults(host string) error {
 		if spec == "" {
 			list = client.DefaultAlgorithms(a.kind)
 		} else {
+			if err := cipher.CheckNames(client.SupportedAlgorithms(a.kind), spec); err != nil {
+				return fmt.Errorf("%s: Bad SSH2 %s spec '%s': %w", o.srcs[a.key], a.key, spec, err)
+			}
 			l, err := client.ApplyModifiers(a.kind, nil, spec)
 			if err != nil {
-				return fmt.Errorf("%s: Bad SSH2 %s spec '%s': %v", o.srcs[a.key], a.key, spec, err)
-			}
-			for _, name := range strings.Split(strings.TrimLeft(spec, "+-^"), ",") {
-				if !strings.ContainsAny(name, "*?") && !slices.Contains(client.SupportedAlgorithms(a.kind), name) && spec[0] != '-' {
-					return fmt.Errorf("%s: Bad SSH2 %s spec '%s': unsupported algorithm %s", o.srcs[a.key], a.key, spec, name)
-				}
+				return fmt.Errorf("%s: Bad SSH2 %s spec '%s': %w", o.srcs[a.key], a.key, spec, err)
 			}
 			list = l
 		}

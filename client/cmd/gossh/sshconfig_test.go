@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sshstack/sshstack/cipher"
 )
 
 func TestConfigFirstValueWins(t *testing.T) {
@@ -83,6 +85,17 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if err := o.setOption("Compression no"); err != nil || len(o.warnings) != 1 {
 		t.Errorf("harmless value warned: %v", o.warnings)
+	}
+	// An algorithm gossh does not have is an error, as in ssh; a pattern
+	// or a removal is not.
+	for spec, ok := range map[string]bool{"aes128-ctr,nosuch-cbc": false, "+nosuch-cbc": false, "aes*": true, "-nosuch-cbc": true} {
+		o := newOptions()
+		if err := o.setOption("Ciphers " + spec); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.fillDefaults("h"); (err == nil) != ok || (err != nil && !errors.Is(err, cipher.ErrModifier)) {
+			t.Errorf("Ciphers %s: %v, want ok %v", spec, err, ok)
+		}
 	}
 }
 

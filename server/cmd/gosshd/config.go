@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -301,60 +300,15 @@ func parseSize(v string) (uint64, error) {
 	return n * mult, nil
 }
 
-// modifyList applies OpenSSH's +, - and ^ list modifiers (sshd_config(5)
-// KexAlgorithms) to defaults, choosing new names from all.
-func modifyList(defaults, all []string, spec string) ([]string, error) {
-	match := func(pat string, names []string) []string {
-		var out []string
-		for _, n := range names {
-			if ok, _ := path.Match(pat, n); ok {
-				out = append(out, n)
-			}
-		}
-		return out
+// algorithmList applies OpenSSH's +, - and ^ list modifiers
+// (sshd_config(5) KexAlgorithms) to defaults, choosing new names from
+// defaults and all; like sshd it refuses a name it does not know.
+func algorithmList(defaults, all []string, spec string) ([]string, error) {
+	all = slices.Concat(defaults, all)
+	if err := cipher.CheckNames(all, spec); err != nil {
+		return nil, err
 	}
-	var out []string
-	add := func(names ...string) {
-		for _, n := range names {
-			if !slices.Contains(out, n) {
-				out = append(out, n)
-			}
-		}
-	}
-	if spec == "" {
-		return defaults, nil
-	}
-	pats := strings.Split(spec[min(1, len(spec)):], ",")
-	switch spec[0] {
-	case '+':
-		add(defaults...)
-		for _, p := range pats {
-			add(match(p, all)...)
-		}
-	case '-':
-		for _, d := range defaults {
-			if !slices.ContainsFunc(pats, func(p string) bool { ok, _ := path.Match(p, d); return ok }) {
-				add(d)
-			}
-		}
-	case '^':
-		for _, p := range pats {
-			add(match(p, all)...)
-		}
-		add(defaults...)
-	default:
-		for _, p := range strings.Split(spec, ",") {
-			m := match(p, all)
-			if len(m) == 0 && !strings.ContainsAny(p, "*?") {
-				return nil, fmt.Errorf("unsupported algorithm %q", p)
-			}
-			add(m...)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("empty algorithm list from %q", spec)
-	}
-	return out, nil
+	return cipher.ApplyModifiersFrom(defaults, all, spec)
 }
 
 // allKeyAlgorithms lists every public key algorithm name hostkey knows:
@@ -462,15 +416,15 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "denyusers":
 		c.DenyUsers = append(c.DenyUsers, strings.Fields(val)...)
 	case "kexalgorithms":
-		c.KexAlgorithms, err = modifyList(kex.DefaultMethods(), kex.Methods(), val)
+		c.KexAlgorithms, err = algorithmList(kex.DefaultMethods(), kex.Methods(), val)
 	case "ciphers":
-		c.Ciphers, err = cipher.ApplyModifiers(cipher.DefaultCiphers(), val)
+		c.Ciphers, err = algorithmList(cipher.DefaultCiphers(), cipher.Ciphers(), val)
 	case "macs":
-		c.MACs, err = cipher.ApplyModifiers(cipher.DefaultMACs(), val)
+		c.MACs, err = algorithmList(cipher.DefaultMACs(), cipher.MACs(), val)
 	case "hostkeyalgorithms":
-		c.HostKeyAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
+		c.HostKeyAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes":
-		c.PubkeyAcceptedAlgorithms, err = modifyList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
+		c.PubkeyAcceptedAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "gssapiauthentication":
 		return b(&c.GSSAPIAuthentication)
 	case "gssapikeyexchange":

@@ -35,7 +35,9 @@ func TestConfigErrors(t *testing.T) {
 		{"bad gss kex", "GSSAPIKexAlgorithms gss-curve25519-sha256-,nosuch-\n", "line 1: GSSAPIKexAlgorithms: unsupported GSS-API key exchange algorithm", false},
 		{"bad yes/no", "PubkeyAuthentication maybe\n", "line 1: PubkeyAuthentication: bad yes/no", false},
 		{"bad port", "Port 99999\n", "line 1: Port: bad port", false},
-		{"bad algorithm", "KexAlgorithms nosuch-kex\n", "line 1: KexAlgorithms: unsupported algorithm", false},
+		{"bad cipher", "Ciphers aes128-ctr,nosuch-cbc\n", `line 1: Ciphers: cipher: bad algorithm list: unsupported algorithm "nosuch-cbc"`, false},
+		{"bad host key algorithm", "HostKeyAlgorithms +nosuch-key\n", `unsupported algorithm "nosuch-key"`, false},
+		{"bad algorithm", "KexAlgorithms nosuch-kex\n", `line 1: KexAlgorithms: cipher: bad algorithm list: unsupported algorithm "nosuch-kex"`, false},
 		{"password without PAM", "PasswordAuthentication yes\n", "need UsePAM yes", false},
 	}
 	for _, tt := range tests {
