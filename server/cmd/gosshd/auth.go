@@ -69,7 +69,7 @@ type policy struct {
 	cfg    *config
 	self   *account // the user gosshd runs as when not root
 	root   bool
-	cas    []hostkey.PublicKey
+	cas    []hostkey.PublicKey // fixed user CAs (tests); else read from cfg.TrustedUserCAKeys per login
 	banner string
 	log    *slog.Logger // for "Failed publickey" lines; nil logs nothing
 }
@@ -231,7 +231,16 @@ var errNoPrincipal = errors.New("certificate does not contain an authorized prin
 // matching line of the AuthorizedPrincipalsFile, whose options are then
 // checked and merged with the certificate's (hostkey.Restrictions.Merge).
 func (p *policy) trustedCert(a *account, ip net.IP, cert *hostkey.Certificate) (*hostkey.Restrictions, error) {
-	if !slices.ContainsFunc(p.cas, func(ca hostkey.PublicKey) bool { return hostkey.Equal(ca, cert.SignatureKey) }) {
+	cas := p.cas
+	if cas == nil {
+		// As sshd, the file is read for each login, so a CA added or
+		// revoked takes effect without a restart.
+		var err error
+		if cas, err = loadCAs(p.cfg.TrustedUserCAKeys); err != nil {
+			return nil, fmt.Errorf("TrustedUserCAKeys: %w", err)
+		}
+	}
+	if !slices.ContainsFunc(cas, func(ca hostkey.PublicKey) bool { return hostkey.Equal(ca, cert.SignatureKey) }) {
 		return nil, hostkey.ErrCertUntrusted
 	}
 	if cert.CertType != hostkey.UserCert {

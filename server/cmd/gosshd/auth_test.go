@@ -303,3 +303,27 @@ func TestPublicKeyVerifyRequired(t *testing.T) {
 		t.Errorf("plain key with verify-required: %v", err)
 	}
 }
+
+// TestTrustedUserCAKeysReadPerLogin: as sshd, TrustedUserCAKeys is read
+// for each login, so a CA added to the file is trusted without a restart.
+func TestTrustedUserCAKeysReadPerLogin(t *testing.T) {
+	f := newCertAuthFixture(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ca.pub")
+	if err := os.WriteFile(file, hostkey.MarshalAuthorizedKey(f.otherCA.PublicKey(), "old CA"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &policy{cfg: &config{TrustedUserCAKeys: file}, root: true}
+	a := &account{Name: "alice", Home: dir}
+	c := f.cert(t, f.ca, []string{"alice"}, nil)
+	if _, err := p.keyAllowed(a, net.ParseIP("127.0.0.1"), c); err == nil {
+		t.Fatal("a certificate from a CA not in the file was accepted")
+	}
+	ca := hostkey.MarshalAuthorizedKey(f.ca.PublicKey(), "new CA")
+	if err := os.WriteFile(file, append(hostkey.MarshalAuthorizedKey(f.otherCA.PublicKey(), "old CA"), ca...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.keyAllowed(a, net.ParseIP("127.0.0.1"), c); err != nil {
+		t.Fatalf("after adding its CA to the file: %v", err)
+	}
+}

@@ -138,11 +138,11 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 			pol.self = u
 		}
 	}
-	cas, err := loadCAs(cfg.TrustedUserCAKeys)
-	if err != nil {
+	// Checked here so that a malformed file stops gosshd (and -t); the
+	// policy reads it again for each login, as sshd does.
+	if _, err := loadCAs(cfg.TrustedUserCAKeys); err != nil {
 		return nil, err
 	}
-	pol.cas = cas
 	if cfg.Banner != "" {
 		b, err := os.ReadFile(cfg.Banner)
 		if err != nil {
