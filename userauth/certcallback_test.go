@@ -69,3 +69,32 @@ func TestPublicKeyCallbackCerts(t *testing.T) {
 		})
 	}
 }
+
+// TestConnMetaFailures: callbacks see how many attempts of the
+// connection have failed before the request ("none" not counted).
+func TestConnMetaFailures(t *testing.T) {
+	scfg := fastServer()
+	var mu sync.Mutex
+	var seen []int
+	scfg.PasswordCallback = func(_ context.Context, m userauth.ConnMeta, _ string) (*userauth.Permissions, error) {
+		mu.Lock()
+		seen = append(seen, m.Failures)
+		mu.Unlock()
+		return nil, errors.New("wrong")
+	}
+	scfg.PublicKeyCallback = func(_ context.Context, m userauth.ConnMeta, _ hostkey.PublicKey) (*userauth.Permissions, error) {
+		mu.Lock()
+		seen = append(seen, m.Failures)
+		mu.Unlock()
+		return nil, nil
+	}
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
+		userauth.NoneAuth{}, userauth.StaticPassword("a"), userauth.StaticPassword("b"), userauth.InMemoryPrivateKey(keyEd25519()),
+	}}, scfg)
+	if o.serr != nil {
+		t.Fatal(o.serr)
+	}
+	if !slices.Equal(seen, []int{0, 1, 2}) {
+		t.Errorf("Failures seen by the callbacks %v, want [0 1 2]", seen)
+	}
+}

@@ -79,6 +79,11 @@ type ConnMeta struct {
 	// whose signature verified, false for a query without a signature
 	// (RFC 4252, Section 7); sshd logs only the former with the key.
 	Signed bool
+
+	// Failures counts the failed attempts of this connection before
+	// this request ("none" not counted), as MaxAuthTries counts them;
+	// sshd logs a failure at INFO only from MaxAuthTries/2 on.
+	Failures int
 }
 
 // A Handler is the server side of one authentication method, the plug-in
@@ -439,7 +444,7 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 		return nil, nil, s.l.disconnect(wire.ServiceNotAvailable, "service not available",
 			fmt.Errorf("userauth: request for service %q: %w", wire.Sanitize(service), wire.ErrUnexpectedMessage))
 	}
-	meta := ConnMeta{User: user, Service: service, Method: method, SessionID: s.l.t.SessionID(), RemoteAddr: s.remote}
+	meta := ConnMeta{User: user, Service: service, Method: method, SessionID: s.l.t.SessionID(), RemoteAddr: s.remote, Failures: s.failures}
 	if !s.bannerSent {
 		s.bannerSent = true
 		if s.cfg.Banner != nil {

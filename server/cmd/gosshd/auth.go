@@ -151,7 +151,7 @@ func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {
 // line for its authority; then, for a certificate,
 // TrustedUserCAKeys with AuthorizedPrincipalsFile (trustedCert). A
 // signed attempt that fails for an existing user is logged as sshd logs
-// it at LogLevel VERBOSE.
+// it: at VERBOSE, or at INFO from MaxAuthTries/2 failures on.
 func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
@@ -159,8 +159,14 @@ func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.P
 	}
 	perms, err := p.keyAllowed(a, remoteIP(m.RemoteAddr), key)
 	if err != nil && m.Signed && p.log != nil {
+		// As sshd's auth_log: VERBOSE, or INFO once half of
+		// MaxAuthTries has failed.
+		level := levelVerbose
+		if max := p.cfg.MaxAuthTries; max <= 0 || m.Failures >= max/2 {
+			level = slog.LevelInfo
+		}
 		addr, port := addrPort(m.RemoteAddr)
-		p.log.Info(fmt.Sprintf("Failed publickey for %s from %s port %d ssh2: %s", wire.Sanitize(m.User), addr, port, server.KeyDescription(key)),
+		p.log.Log(context.Background(), level, fmt.Sprintf("Failed publickey for %s from %s port %d ssh2: %s", wire.Sanitize(m.User), addr, port, server.KeyDescription(key)),
 			"user", m.User, "method", m.Method, "err", err)
 	}
 	return perms, err

@@ -327,3 +327,38 @@ func TestTrustedUserCAKeysReadPerLogin(t *testing.T) {
 		t.Fatalf("after adding its CA to the file: %v", err)
 	}
 }
+
+// TestPublicKeyFailedLogLevel: as sshd's auth_log, a failed signed
+// publickey attempt is logged at VERBOSE until half of MaxAuthTries have
+// failed, then at INFO.
+func TestPublicKeyFailedLogLevel(t *testing.T) {
+	self, err := lookupAccount(currentUser())
+	if err != nil {
+		t.Skip("current user not in the system database")
+	}
+	f := newCertAuthFixture(t)
+	for _, tc := range []struct {
+		failures int
+		want     slog.Level
+	}{{0, levelVerbose}, {2, levelVerbose}, {3, slog.LevelInfo}, {5, slog.LevelInfo}} {
+		var got []slog.Level
+		p := &policy{cfg: &config{MaxAuthTries: 6}, self: self, log: slog.New(levelRecorder{&got})}
+		m := userauth.ConnMeta{User: self.Name, Method: "publickey", Signed: true, Failures: tc.failures,
+			RemoteAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50022}}
+		p.publicKey(context.Background(), m, f.other.PublicKey())
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("after %d failures: levels %v, want [%v]", tc.failures, got, tc.want)
+		}
+	}
+}
+
+// levelRecorder is a slog.Handler that records the level of each record.
+type levelRecorder struct{ levels *[]slog.Level }
+
+func (h levelRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (h levelRecorder) Handle(_ context.Context, r slog.Record) error {
+	*h.levels = append(*h.levels, r.Level)
+	return nil
+}
+func (h levelRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h levelRecorder) WithGroup(string) slog.Handler      { return h }

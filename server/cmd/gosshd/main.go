@@ -448,15 +448,21 @@ func (h *sshdHandler) Enabled(_ context.Context, l slog.Level) bool {
 		return false
 	case "ERROR":
 		return l >= slog.LevelError
-	case "INFO", "VERBOSE":
+	case "INFO":
 		return l >= slog.LevelInfo
+	case "VERBOSE":
+		return l >= levelVerbose
 	}
 	return true
 }
 
+// levelVerbose is sshd's VERBOSE: logged at LogLevel VERBOSE and the
+// DEBUG levels, and at priority INFO.
+const levelVerbose = slog.LevelInfo - 1
+
 func (h *sshdHandler) Handle(_ context.Context, r slog.Record) error {
 	msg := r.Message
-	if r.Level < slog.LevelInfo {
+	if r.Level < levelVerbose {
 		if !strings.HasPrefix(msg, "debug1: ") {
 			if h.level != "DEBUG2" && h.level != "DEBUG3" {
 				return nil
@@ -473,7 +479,7 @@ func (h *sshdHandler) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.syslog != nil {
-		if r.Level < slog.LevelInfo {
+		if r.Level < levelVerbose {
 			return h.syslog.Debug(msg)
 		}
 		return h.syslog.Info(msg)
