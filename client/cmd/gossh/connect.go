@@ -135,14 +135,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		return nil, nil, err
 	}
 	cfg.KeepaliveCountMax, _ = strconv.Atoi(o.get("serveralivecountmax"))
-	if rl := strings.Fields(o.get("rekeylimit")); len(rl) > 0 {
-		if cfg.RekeyBytes, err = size(rl[0]); err != nil {
+	if rl := o.get("rekeylimit"); rl != "" {
+		if cfg.RekeyBytes, cfg.RekeyInterval, err = kex.ParseRekeyLimit(rl); err != nil {
 			return nil, nil, err
-		}
-		if len(rl) > 1 {
-			if cfg.RekeyInterval, err = duration(rl[1]); err != nil {
-				return nil, nil, err
-			}
 		}
 	}
 	switch strings.ToLower(o.get("stricthostkeychecking")) {

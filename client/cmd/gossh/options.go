@@ -12,6 +12,7 @@ import (
 
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/kex"
 )
 
 // keyword kinds.
@@ -275,53 +276,13 @@ func (o *options) printG(w io.Writer, host string) {
 	}
 }
 
-// duration parses an ssh_config time value: seconds, or with s/m/h/d/w
-// suffixes ("1h30m"); "none" and "0" are zero.
+// duration reads ssh's time values: "none" or empty is zero, else
+// OpenSSH's TIME FORMAT (kex.ParseTime).
 func duration(s string) (time.Duration, error) {
-	if s == "" || s == "none" || s == "0" {
+	if s == "" || s == "none" {
 		return 0, nil
 	}
-	var total time.Duration
-	num := ""
-	for _, ch := range strings.ToLower(s) {
-		if ch >= '0' && ch <= '9' {
-			num += string(ch)
-			continue
-		}
-		unit := map[rune]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[ch]
-		if unit == 0 || num == "" {
-			return 0, fmt.Errorf("invalid time value %q", s)
-		}
-		n, _ := strconv.Atoi(num)
-		total += time.Duration(n) * unit
-		num = ""
-	}
-	if num != "" {
-		n, _ := strconv.Atoi(num)
-		total += time.Duration(n) * time.Second
-	}
-	return total, nil
-}
-
-// size parses a RekeyLimit data size: bytes with optional K, M or G.
-func size(s string) (uint64, error) {
-	if s == "" || s == "default" || s == "0" {
-		return 0, nil
-	}
-	mult := uint64(1)
-	switch strings.ToUpper(s[len(s)-1:]) {
-	case "K":
-		mult, s = 1<<10, s[:len(s)-1]
-	case "M":
-		mult, s = 1<<20, s[:len(s)-1]
-	case "G":
-		mult, s = 1<<30, s[:len(s)-1]
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	return n * mult, nil
+	return kex.ParseTime(s)
 }
 
 // expandTokens substitutes the % tokens of ssh_config(5) that gossh

@@ -124,9 +124,6 @@ func TestDurationsAndForwards(t *testing.T) {
 	if d, err := duration("1h30m"); err != nil || d.Minutes() != 90 {
 		t.Errorf("duration %v %v", d, err)
 	}
-	if n, err := size("1G"); err != nil || n != 1<<30 {
-		t.Errorf("size %v %v", n, err)
-	}
 	l, tgt, err := splitForward("127.0.0.1:8080:[::1]:80")
 	if err != nil || l != "127.0.0.1:8080" || tgt != "[::1]:80" {
 		t.Errorf("splitForward %q %q %v", l, tgt, err)

@@ -253,53 +253,6 @@ func yesNo(v string) (bool, error) {
 	return false, fmt.Errorf("bad yes/no value %q", v)
 }
 
-// parseTime reads sshd's time format: 90, 90s, 2m, 1h30m, 1w.
-func parseTime(v string) (time.Duration, error) {
-	if n, err := strconv.Atoi(v); err == nil {
-		return time.Duration(n) * time.Second, nil
-	}
-	var total time.Duration
-	num := ""
-	for _, r := range strings.ToLower(v) {
-		if r >= '0' && r <= '9' {
-			num += string(r)
-			continue
-		}
-		n, err := strconv.Atoi(num)
-		if err != nil {
-			return 0, fmt.Errorf("bad time value %q", v)
-		}
-		unit := map[rune]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[r]
-		if unit == 0 {
-			return 0, fmt.Errorf("bad time value %q", v)
-		}
-		total += time.Duration(n) * unit
-		num = ""
-	}
-	if num != "" {
-		n, _ := strconv.Atoi(num)
-		total += time.Duration(n) * time.Second
-	}
-	return total, nil
-}
-
-func parseSize(v string) (uint64, error) {
-	mult := uint64(1)
-	switch {
-	case strings.HasSuffix(v, "K"):
-		mult, v = 1<<10, v[:len(v)-1]
-	case strings.HasSuffix(v, "M"):
-		mult, v = 1<<20, v[:len(v)-1]
-	case strings.HasSuffix(v, "G"):
-		mult, v = 1<<30, v[:len(v)-1]
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("bad size %q", v)
-	}
-	return n * mult, nil
-}
-
 // algorithmList applies OpenSSH's +, - and ^ list modifiers
 // (sshd_config(5) KexAlgorithms) to defaults, choosing new names from
 // defaults and all; like sshd it refuses a name it does not know.
@@ -361,7 +314,7 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	c.set[lk] = true
 	b := func(dst *bool) error { v, err := yesNo(val); *dst = v; return err }
 	i := func(dst *int) error { v, err := strconv.Atoi(val); *dst = v; return err }
-	d := func(dst *time.Duration) error { v, err := parseTime(val); *dst = v; return err }
+	d := func(dst *time.Duration) error { v, err := kex.ParseTime(val); *dst = v; return err }
 	switch lk {
 	case "port":
 		if c.cmdlinePort && file != "command line" {
@@ -556,15 +509,7 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "clientalivecountmax":
 		return i(&c.ClientAliveCountMax)
 	case "rekeylimit":
-		f := strings.Fields(val)
-		if f[0] != "default" && f[0] != "none" {
-			if c.RekeyBytes, err = parseSize(f[0]); err != nil {
-				return err
-			}
-		}
-		if len(f) > 1 && f[1] != "none" && f[1] != "default" {
-			c.RekeyInterval, err = parseTime(f[1])
-		}
+		c.RekeyBytes, c.RekeyInterval, err = kex.ParseRekeyLimit(val)
 	case "setenv":
 		c.SetEnv = append(c.SetEnv, strings.Fields(val)...)
 	case "acceptenv":
