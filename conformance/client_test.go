@@ -1513,6 +1513,20 @@ func TestGosshPtyAgainstSSHD(t *testing.T) {
 	if code != 255 || !strings.Contains(out, "Connection to 127.0.0.1 closed.") || !strings.Contains(out, "TERMINAL-RESTORED") {
 		t.Errorf("~.: exit %d, output:\n%s", code, out)
 	}
+	// "~R" asks for a rekey and "~B" sends a BREAK; sshd's log shows both
+	// (its KEXINIT lines after authentication lack "[preauth]").
+	before := len(e.srv.Log())
+	out, code = run("~R\nsleep 1\n~B\nsleep 1; exit 0\n")
+	if code != 0 {
+		t.Errorf("~R ~B: exit %d, output:\n%s", code, out)
+	}
+	log := strings.ReplaceAll(e.srv.Log()[before:], "\r", "")
+	if !strings.Contains(log, "debug1: SSH2_MSG_KEXINIT received\n") {
+		t.Errorf("~R: sshd saw no rekey\n%s", tail(log))
+	}
+	if !strings.Contains(log, "request break") {
+		t.Errorf("~B: sshd got no break request\n%s", tail(log))
+	}
 }
 
 // TestGosshGSSAPIAgainstSSHD logs in with Kerberos through gossh against

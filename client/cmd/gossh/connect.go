@@ -731,11 +731,22 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 	if !o.yes("stdinnull", false) {
 		s.Stdin = os.Stdin
 		if esc := o.get("escapechar"); wantTTY && esc != "none" && len(esc) == 1 {
-			s.Stdin = newEscapeReader(os.Stdin, esc[0], func() {
-				fmt.Fprintf(os.Stderr, "Connection to %s closed.\r\n", o.get("hostname"))
-				disconnected.Store(true)
-				c.Close()
-			}, func(msg string) { fmt.Fprint(os.Stderr, msg) })
+			s.Stdin = newEscapeReader(os.Stdin, esc[0], escapeActions{
+				disconnect: func() {
+					fmt.Fprintf(os.Stderr, "Connection to %s closed.\r\n", o.get("hostname"))
+					disconnected.Store(true)
+					c.Close()
+				},
+				brk: func() { go s.Channel().Break(ctx, 1000) }, // ssh's break length
+				rekey: func() {
+					go func() {
+						if err := c.Rekey(ctx); err != nil {
+							lg.debug(1, "rekey: %v", err)
+						}
+					}()
+				},
+				help: func(msg string) { fmt.Fprint(os.Stderr, msg) },
+			})
 		}
 	}
 	if cmd == "" {

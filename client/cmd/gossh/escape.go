@@ -7,24 +7,35 @@ import (
 // escapeReader implements ssh(1)'s escape sequences on the local input
 // of a pty session: the escape character (EscapeChar, '~' by default) is
 // recognised only right after a newline (or at the start). "~." ends the
-// connection, "~~" sends one '~', "~?" lists the escapes; any other
-// character after '~' is sent with the '~'.
+// connection, "~B" sends a BREAK, "~R" asks for a rekey, "~~" sends one
+// '~', "~?" lists the escapes; any other character after '~' is sent
+// with the '~'.
 type escapeReader struct {
 	r           io.Reader
 	esc         byte
 	atLineStart bool
 	pending     bool // saw esc at a line start
-	disconnect  func()
+	act         escapeActions
 	done        bool // "~." was typed: no more input
-	help        func(string)
 	buf         []byte
 }
 
-func newEscapeReader(r io.Reader, esc byte, disconnect func(), help func(string)) *escapeReader {
-	return &escapeReader{r: r, esc: esc, atLineStart: true, disconnect: disconnect, help: help}
+// escapeActions are what the escapes do; each must return at once.
+type escapeActions struct {
+	disconnect func()       // ~.
+	brk        func()       // ~B
+	rekey      func()       // ~R
+	help       func(string) // ~?
 }
 
-const escapeHelp = "Supported escape sequences:\r\n ~.   - terminate connection\r\n ~?   - this message\r\n ~~   - send the escape character by typing it twice\r\n(Note that escapes are only recognized immediately after newline.)\r\n"
+func newEscapeReader(r io.Reader, esc byte, act escapeActions) *escapeReader {
+	return &escapeReader{r: r, esc: esc, atLineStart: true, act: act}
+}
+
+// escapeHelp is ssh's list, less the escapes gossh does not have.
+const escapeHelp = "Supported escape sequences:\r\n ~.   - terminate connection\r\n ~B   - send a BREAK to the remote system\r\n" +
+	" ~R   - request rekey\r\n ~?   - this message\r\n ~~   - send the escape character by typing it twice\r\n" +
+	"(Note that escapes are only recognized immediately after newline.)\r\n"
 
 func (e *escapeReader) Read(p []byte) (int, error) {
 	for {
@@ -58,10 +69,16 @@ func (e *escapeReader) filter(b []byte) []byte {
 			switch c {
 			case '.':
 				e.done = true
-				e.disconnect()
+				e.act.disconnect()
 				return out
+			case 'B':
+				e.act.brk()
+				continue
+			case 'R':
+				e.act.rekey()
+				continue
 			case '?':
-				e.help(escapeHelp)
+				e.act.help(escapeHelp)
 				continue
 			case e.esc:
 				out = append(out, e.esc)
