@@ -17,9 +17,11 @@ import (
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
-// rcUser creates a throwaway account whose home directory is a fresh
-// temporary directory it owns, and removes both when the test ends.
-func rcUser(t *testing.T) (name, home string) {
+// homeUser creates a throwaway account whose home directory is a fresh
+// temporary directory, and removes both when the test ends. Its password
+// is "*": no password logs in, but the account is not locked, which sshd
+// without PAM would take for an invalid user.
+func homeUser(t *testing.T) (name, home string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("creating a local account needs root")
@@ -32,7 +34,7 @@ func rcUser(t *testing.T) (name, home string) {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	name = "ssrc" + hex.EncodeToString(rnd[:])
-	if out, err := exec.Command("/usr/sbin/useradd", "-M", "-N", "-d", home, "-s", "/bin/sh", "-c", "sshstack rc test", name).CombinedOutput(); err != nil {
+	if out, err := exec.Command("/usr/sbin/useradd", "-M", "-N", "-d", home, "-s", "/bin/sh", "-p", "*", "-c", "sshstack test", name).CombinedOutput(); err != nil {
 		t.Skipf("useradd: %v: %s", err, out)
 	}
 	t.Cleanup(func() {
@@ -52,7 +54,7 @@ func rcUser(t *testing.T) (name, home string) {
 func TestGosshdUserRC(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
-	name, home := rcUser(t)
+	name, home := homeUser(t)
 	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
 	uaWrite(t, filepath.Join(home, ".ssh", "rc"), []byte("read proto cookie\necho \"rc: user=$(id -un) proto=$proto cookie=${#cookie}\"\n"), 0o644)
 	if out, err := exec.Command("chown", "-R", name, home).CombinedOutput(); err != nil {
