@@ -258,6 +258,24 @@ func TestDirectTCPIP(t *testing.T) {
 		t.Errorf("through socks %q %v", got, err)
 	}
 	sc.Close()
+	// SOCKS 4A, with a user ID and the host name after it, as ssh -D
+	// serves it too.
+	sc4, err := net.Dial("tcp", sl.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req4 := append([]byte{4, 1, byte(p >> 8), byte(p), 0, 0, 0, 1}, "someone\x00"...)
+	sc4.Write(append(append(req4, host...), 0))
+	reply4 := make([]byte, 8)
+	if _, err := io.ReadFull(sc4, reply4); err != nil || reply4[0] != 0 || reply4[1] != 90 {
+		t.Fatalf("socks4a reply %x %v", reply4, err)
+	}
+	sc4.Write([]byte("four"))
+	got4 := make([]byte, 4)
+	if _, err := io.ReadFull(sc4, got4); err != nil || string(got4) != "four" {
+		t.Errorf("through socks4a %q %v", got4, err)
+	}
+	sc4.Close()
 	cancel()
 	swg.Wait()
 	if !errors.Is(serr, context.Canceled) {

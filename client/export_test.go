@@ -1,4 +1,4 @@
 package client
 
-// SOCKSHandshake exposes the SOCKS5 request parser to the tests.
+// SOCKSHandshake exposes the SOCKS4/4A/5 request parser to the tests.
 var SOCKSHandshake = socksHandshake

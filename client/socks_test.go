@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func socksRun(in []byte) (string, error) {
 	var err error
 	go func() {
 		defer close(done)
-		target, err = client.SOCKSHandshake(&eofConn{Conn: a, data: in})
+		target, _, err = client.SOCKSHandshake(&eofConn{Conn: a, data: in})
 	}()
 	<-done
 	return target, err
@@ -61,6 +62,8 @@ func TestSOCKSRequests(t *testing.T) {
 		{"ipv4", []byte{5, 1, 0, 5, 1, 0, 1, 10, 0, 0, 1, 0, 80}, "10.0.0.1:80"},
 		{"domain", append(append([]byte{5, 2, 2, 0, 5, 1, 0, 3, 11}, "example.com"...), 1, 187), "example.com:443"},
 		{"ipv6", append(append([]byte{5, 1, 0, 5, 1, 0, 4}, net.ParseIP("::1")...), 0, 22), "[::1]:22"},
+		{"socks4", append([]byte{4, 1, 0, 80, 10, 0, 0, 1}, "user\x00"...), "10.0.0.1:80"},
+		{"socks4a", append([]byte{4, 1, 1, 187, 0, 0, 0, 1}, "\x00example.com\x00"...), "example.com:443"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +80,10 @@ func TestSOCKSRequests(t *testing.T) {
 		})
 	}
 	for _, bad := range [][]byte{
-		{4, 1, 0},                   // SOCKS4
+		{4, 2, 0, 80, 10, 0, 0, 1, 0}, // SOCKS4 BIND
+		append(append([]byte{4, 1, 0, 80, 10, 0, 0, 1}, strings.Repeat("u", 300)...), 0), // user ID too long
+		append([]byte{4, 1, 0, 80, 0, 0, 0, 1, 0}, "a:b\x00"...),                         // 4A host name with ':'
+		{3, 1, 0},                   // SOCKS3
 		{5, 1, 2},                   // no acceptable method
 		{5, 1, 0, 5, 2, 0, 1},       // BIND
 		{5, 1, 0, 5, 1, 0, 9, 1, 2}, // address type 9
@@ -92,6 +98,7 @@ func TestSOCKSRequests(t *testing.T) {
 func FuzzSOCKSHandshake(f *testing.F) {
 	f.Add([]byte{5, 1, 0, 5, 1, 0, 1, 10, 0, 0, 1, 0, 80})
 	f.Add(append(append([]byte{5, 1, 0, 5, 1, 0, 3, 3}, "a.b"...), 0, 1))
+	f.Add(append([]byte{4, 1, 1, 187, 0, 0, 0, 1}, "\x00example.com\x00"...))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		target, err := socksRun(in)
 		if err == nil {
