@@ -324,11 +324,15 @@ func (c *Client) start() {
 			c.log.Debug("agent forwarding not possible", "err", err)
 		}
 	}
-	c.conn = connection.New(c.t, &connection.Config{
+	ccfg := &connection.Config{
 		Window:       c.cfg.Window,
 		Logger:       c.cfg.Logger,
 		ChannelTypes: []string{wire.ChannelTypeForwardedTCPIP, wire.ChannelTypeForwardedStreamLocal, wire.ChannelTypeAuthAgent, wire.ChannelTypeX11},
-	})
+	}
+	if c.cfg.UpdateHostKeys && c.kh != nil {
+		ccfg.HostKeys = c.onHostKeys
+	}
+	c.conn = connection.New(c.t, ccfg)
 	c.wg.Go(func() {
 		err := c.conn.Run(c.ctx)
 		c.setErr(err)

@@ -64,6 +64,17 @@ type Config struct {
 	// HashKnownHosts hashes host names of entries added to known_hosts.
 	HashKnownHosts bool
 
+	// UpdateHostKeys learns the server's other host keys after
+	// authentication, as ssh's UpdateHostKeys yes (OpenSSH PROTOCOL,
+	// Section 2.5): when the server lists its keys
+	// ("hostkeys-00@openssh.com") and the key of this connection was
+	// accepted from a user known_hosts file, the keys not recorded for
+	// the host are proved by the server ("hostkeys-prove-00") and added
+	// to the first user file. HostKeyLearned is told of each. Keys the
+	// server no longer offers are not removed (ssh removes them).
+	UpdateHostKeys bool
+	HostKeyLearned func(name string, key hostkey.PublicKey)
+
 	// HostKeyAlias, if set, is the name looked up in and recorded to
 	// known_hosts instead of the dialled host and port, used as is
 	// (OpenSSH's HostKeyAlias).

@@ -1,0 +1,100 @@
+package conformance_test
+
+import (
+	"context"
+	"crypto/rand"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/userauth"
+)
+
+// TestClientUpdateHostKeysAgainstSSHD: with only sshd's Ed25519 key in
+// known_hosts and UpdateHostKeys on, the client learns sshd's ECDSA and
+// RSA keys from "hostkeys-00@openssh.com" once sshd has proved them
+// ("hostkeys-prove-00"), and a second connection needs no more; with
+// UpdateHostKeys off, nothing is added.
+func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
+	key, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519", "ecdsa", "rsa"},
+		AuthorizedKeys: hostkey.MarshalAuthorizedKey(key.PublicKey(), "")})
+	run := func(t *testing.T, update bool) (string, []string) {
+		t.Helper()
+		kh := filepath.Join(t.TempDir(), "known_hosts")
+		uaWrite(t, kh, []byte(srv.KnownHostsLine(t, "ed25519")+"\n"), 0o600)
+		var mu sync.Mutex
+		var learned []string
+		cfg := &client.Config{User: u.Username, Auth: []userauth.Method{userauth.InMemoryPrivateKey(key)}, UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
+			HostKeyAlgorithms: []string{hostkey.ED25519, "ecdsa-sha2-nistp256", hostkey.RSASHA512, hostkey.RSASHA256},
+			UpdateHostKeys:    update,
+			HostKeyLearned: func(name string, k hostkey.PublicKey) {
+				mu.Lock()
+				learned = append(learned, k.Type())
+				mu.Unlock()
+			}}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, "tcp", srv.Addr, cfg)
+		if err != nil {
+			t.Fatalf("dial: %v\n%s", err, tail(srv.Log()))
+		}
+		// sshd sends hostkeys-00 right after authentication; a session
+		// round trip gives the exchange time to finish.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			mu.Lock()
+			n := len(learned)
+			mu.Unlock()
+			if n >= 2 || !update {
+				break
+			}
+		}
+		if _, _, err := clRun(t, c, "true", nil); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		b, _ := os.ReadFile(kh)
+		mu.Lock()
+		defer mu.Unlock()
+		return string(b), learned
+	}
+	t.Run("on", func(t *testing.T) {
+		khText, learned := run(t, true)
+		for _, typ := range []string{"ecdsa-sha2-nistp256", "ssh-rsa"} {
+			if !containsLineOfType(khText, typ) {
+				t.Errorf("known_hosts lacks the %s key:\n%s\n%s", typ, khText, tail(srv.Log()))
+			}
+		}
+		if len(learned) != 2 {
+			t.Errorf("HostKeyLearned told of %v, want the ECDSA and RSA keys", learned)
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		khText, learned := run(t, false)
+		if containsLineOfType(khText, "ssh-rsa") || len(learned) != 0 {
+			t.Errorf("keys learned with UpdateHostKeys off: %v\n%s", learned, khText)
+		}
+	})
+}
+
+// containsLineOfType reports whether a known_hosts text has an entry
+// with a key of type typ.
+func containsLineOfType(text, typ string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[1] == typ {
+			return true
+		}
+	}
+	return false
+}
