@@ -98,3 +98,69 @@ func containsLineOfType(text, typ string) bool {
 	}
 	return false
 }
+
+// TestUpdateHostKeysWithGosshd: gosshd sends hostkeys-00 after
+// authentication and proves its keys as sshd does. OpenSSH's ssh with
+// UpdateHostKeys=yes and only gosshd's Ed25519 key in known_hosts learns
+// the ECDSA and RSA keys, and so does our client.
+func TestUpdateHostKeysWithGosshd(t *testing.T) {
+	s := svStart(t, []string{"ed25519", "ecdsa", "rsa"})
+	onlyEd25519 := func(t *testing.T) string {
+		t.Helper()
+		b, err := os.ReadFile(s.hostKeys["ed25519"] + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return uaWrite(t, filepath.Join(t.TempDir(), "known_hosts"), append([]byte("[127.0.0.1]:"+s.port+" "), b...), 0o600)
+	}
+	t.Run("OpenSSH ssh", func(t *testing.T) {
+		kh := onlyEd25519(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=none",
+			"-o", "StrictHostKeyChecking=yes", "-o", "UpdateHostKeys=yes", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+			"-o", "IdentityAgent=none", "-i", s.userKey, "-l", "root", "127.0.0.1", "sleep 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(kh)
+		if res.ExitCode != 0 || !containsLineOfType(string(b), "ecdsa-sha2-nistp256") || !containsLineOfType(string(b), "ssh-rsa") {
+			t.Errorf("exit %d, known_hosts:\n%s\nssh: %s\n%s", res.ExitCode, b, res.Stderr, tail(s.logText()))
+		}
+	})
+	t.Run("our client", func(t *testing.T) {
+		kh := onlyEd25519(t)
+		u, err := user.Current()
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := hostkey.ParsePrivateKey(mustRead(t, s.userKey), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		learned := make(chan string, 4)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, "tcp", "127.0.0.1:"+s.port, &client.Config{User: u.Username,
+			Auth: []userauth.Method{userauth.InMemoryPrivateKey(signer)}, UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
+			HostKeyAlgorithms: []string{hostkey.ED25519, "ecdsa-sha2-nistp256", hostkey.RSASHA512, hostkey.RSASHA256},
+			UpdateHostKeys:    true, HostKeyLearned: func(_ string, k hostkey.PublicKey) { learned <- k.Type() }})
+		if err != nil {
+			t.Fatalf("dial: %v\n%s", err, tail(s.logText()))
+		}
+		defer c.Close()
+		got := map[string]bool{}
+		for len(got) < 2 {
+			select {
+			case typ := <-learned:
+				got[typ] = true
+			case <-time.After(10 * time.Second):
+				t.Fatalf("learned only %v", got)
+			}
+		}
+		b, _ := os.ReadFile(kh)
+		if !containsLineOfType(string(b), "ecdsa-sha2-nistp256") || !containsLineOfType(string(b), "ssh-rsa") {
+			t.Errorf("known_hosts:\n%s", b)
+		}
+	})
+}

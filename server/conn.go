@@ -97,12 +97,14 @@ func (c *Conn) run(parent context.Context) error {
 	if s.GlobalRequest != nil {
 		cfg.GlobalRequest = func(r *connection.GlobalRequest) (bool, []byte) { return s.GlobalRequest(c, r) }
 	}
+	cfg.ProveHostKeys = c.proveHostKeys
 	c.mux = connection.New(c.t, cfg)
 	var runErr error
 	c.wg.Go(func() {
 		runErr = c.mux.Run(ctx)
 		cancel()
 	})
+	c.notifyHostKeys(ctx)
 	if s.ClientAliveInterval > 0 {
 		c.wg.Go(func() { c.keepalive(ctx) })
 	}
