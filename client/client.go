@@ -59,6 +59,7 @@ type Client struct {
 	banner   strings.Builder // guarded by bannerMu
 
 	fwd forwards // listeners for server-opened channels
+	x11 x11Forward
 
 	closeOnce sync.Once
 	errMu     sync.Mutex

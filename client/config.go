@@ -132,6 +132,11 @@ type Config struct {
 	ForwardAgent bool
 	AgentSocket  string
 
+	// ForwardX11, if set, requests X11 forwarding on every session (see
+	// Session.RequestX11Forwarding; OpenSSH's ForwardX11). A failure to
+	// find the cookie or a refusal is logged, not returned.
+	ForwardX11 *X11
+
 	// Version is our identification string (RFC 4253, Section 4.2);
 	// empty means packet.DefaultVersion.
 	Version string

@@ -2,3 +2,14 @@ package client
 
 // SOCKSHandshake exposes the SOCKS4/4A/5 request parser to the tests.
 var SOCKSHandshake = socksHandshake
+
+// X11 internals for x11_test.go.
+var (
+	ParseX11Setup = func(b []byte) (proto, data []byte, err error) {
+		s, err := parseX11Setup(b)
+		return s.Protocol, s.Data, err
+	}
+	X11Addr          = x11Addr
+	X11Screen        = x11Screen
+	ErrX11SetupShort = errX11Short
+)

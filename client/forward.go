@@ -99,6 +99,9 @@ func (c *Client) route(nc *connection.NewChannel) {
 		}
 		c.wg.Go(func() { c.serveAgent(ch, sock) })
 		return
+	case wire.ChannelTypeX11:
+		c.serveX11(nc)
+		return
 	default:
 		f.mu.Lock()
 		l = f.other
@@ -158,8 +161,8 @@ func pipe(ch *connection.Channel, nc net.Conn) {
 	wg.Wait()
 }
 
-// AcceptChannel waits for a channel the server opened that no listener
-// or agent forwarding claims, for example "x11" (paramiko's accept). The
+// AcceptChannel waits for a channel the server opened that no listener,
+// agent forwarding or X11 forwarding claims (paramiko's accept). The
 // caller must Accept or Reject it.
 func (c *Client) AcceptChannel(ctx context.Context) (*connection.NewChannel, error) {
 	c.fwd.mu.Lock()

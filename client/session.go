@@ -83,8 +83,8 @@ type Session struct {
 }
 
 // NewSession opens a session channel (RFC 4254, Section 6.1; paramiko's
-// open_session). If the Config asks for agent forwarding, it is requested
-// on the channel.
+// open_session). If the Config asks for agent or X11 forwarding, it is
+// requested on the channel.
 func (c *Client) NewSession(ctx context.Context) (*Session, error) {
 	ch, err := c.conn.OpenSession(ctx, nil)
 	if err != nil {
@@ -94,6 +94,11 @@ func (c *Client) NewSession(ctx context.Context) (*Session, error) {
 	if c.cfg.ForwardAgent {
 		if err := ch.RequestAgentForwarding(ctx); err != nil {
 			c.log.Debug("agent forwarding refused", "err", err)
+		}
+	}
+	if c.cfg.ForwardX11 != nil {
+		if err := s.requestConfigX11(ctx); err != nil {
+			c.log.Debug("X11 forwarding not requested or refused", "err", err)
 		}
 	}
 	return s, nil
