@@ -668,6 +668,9 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 		return 255
 	}
 	defer s.Close()
+	if o.yes("forwardx11", false) {
+		requestX11(ctx, s, o, lg)
+	}
 	cmd := strings.Join(f.command, " ")
 	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
 	wantTTY := false
@@ -779,6 +782,57 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 	}
 	lg.errorf("gossh: %v", err)
 	return 255
+}
+
+// requestX11 asks for X11 forwarding on the session with the lines ssh
+// prints for it (ssh.c's ssh_session2_setup, clientloop.c's
+// client_x11_get_proto). A failure is reported and the session goes on,
+// as in ssh.
+func requestX11(ctx context.Context, s *client.Session, o *options, lg *logger) {
+	display := os.Getenv("DISPLAY")
+	if display == "" {
+		lg.debug(1, "X11 forwarding requested but DISPLAY not set")
+		return
+	}
+	x := &client.X11{Display: display, Trusted: o.yes("forwardx11trusted", false), XAuthLocation: o.get("xauthlocation")}
+	if d, err := duration(o.get("forwardx11timeout")); err == nil {
+		x.Timeout = d
+		if d == 0 {
+			x.Timeout = -1 // ForwardX11Timeout 0: no timeout
+		}
+	}
+	if _, err := os.Stat(x.XAuthLocation); err == nil && x.Trusted {
+		name := display
+		if rest, ok := strings.CutPrefix(display, "localhost:"); ok {
+			name = "unix:" + rest
+		}
+		lg.debug(2, "x11_get_proto: %s  list %s 2>/dev/null", x.XAuthLocation, name)
+	}
+	a, err := x.Authorization(ctx)
+	switch {
+	case errors.Is(err, client.ErrX11Display):
+		lg.info("DISPLAY \"%s\" invalid; disabling X11 forwarding", display)
+		return
+	case errors.Is(err, client.ErrX11Untrusted):
+		lg.errorf("Warning: untrusted X11 forwarding setup failed: xauth key data not generated")
+		return
+	case err != nil:
+		lg.errorf("gossh: %v", err)
+		return
+	}
+	if a.NoXAuth {
+		lg.debug(1, "No xauth program.")
+	}
+	if a.MadeUp {
+		lg.info("Warning: No xauth data; using fake authentication data for X11 forwarding.")
+	}
+	lg.debug(1, "Requesting X11 forwarding with authentication spoofing.")
+	id := s.Channel().LocalID()
+	if err := s.RequestX11Forwarding(ctx, a); err != nil {
+		lg.errorf("X11 forwarding request failed on channel %d", id)
+		return
+	}
+	lg.debug(2, "X11 forwarding request accepted on channel %d", id)
 }
 
 // forward specs: [bind_address:]port:host:hostport, or socket paths.

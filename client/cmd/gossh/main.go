@@ -25,6 +25,8 @@ type flags struct {
 	tty         int      // -t count
 	noTTY       bool     // -T
 	agent       int      // 1 for -A, -1 for -a
+	x11         int      // the last of -X (1), -Y (2) and -x (-1); 0 for none
+	x11Trusted  bool     // -Y was given
 	verbose     int      // -v count
 	quiet       bool     // -q
 	compress    bool     // -C
@@ -35,7 +37,7 @@ type flags struct {
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCGNqTtv] [-D [bind_address:]port] [-E log_file]
+const usage = `usage: gossh [-46AaCGNqTtvXxY] [-D [bind_address:]port] [-E log_file]
              [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-o option] [-p port]
              [-R address] [-W host:port] destination [command [argument ...]]`
@@ -90,6 +92,12 @@ func parseFlags(args []string) (*flags, error) {
 				f.agent = -1
 			case 'C':
 				f.compress = true
+			case 'X':
+				f.x11 = 1
+			case 'x':
+				f.x11 = -1
+			case 'Y':
+				f.x11, f.x11Trusted = 2, true
 			case 'G':
 				f.printG = true
 			case 'N':
@@ -202,6 +210,17 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		set("forwardagent", "yes")
 	case -1:
 		set("forwardagent", "no")
+	}
+	// As ssh: -X and -Y turn ForwardX11 on, -x off, the last one winning;
+	// -Y also makes it trusted.
+	switch f.x11 {
+	case 1, 2:
+		set("forwardx11", "yes")
+	case -1:
+		set("forwardx11", "no")
+	}
+	if f.x11Trusted {
+		set("forwardx11trusted", "yes")
 	}
 	switch {
 	case f.tty > 0:

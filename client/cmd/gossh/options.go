@@ -42,6 +42,7 @@ var keywords = map[string]int{
 	"loglevel": kSingle, "addressfamily": kSingle, "exitonforwardfailure": kSingle,
 	"sessiontype": kSingle, "stdinnull": kSingle, "escapechar": kSingle,
 	"checkhostip": kSingle, "connectionattempts": kSingle,
+	"forwardx11": kSingle, "forwardx11trusted": kSingle, "forwardx11timeout": kSingle, "xauthlocation": kSingle,
 
 	// Known to OpenSSH, not implemented by gossh yet.
 	"gssapiauthentication":        kSingle,
@@ -54,8 +55,7 @@ var keywords = map[string]int{
 	"gssapitrustdns":              kSingle,
 	"hostbasedauthentication":     kUnsupported,
 	"hostbasedacceptedalgorithms": kUnsupported,
-	"forwardx11":                  kUnsupported, "forwardx11trusted": kUnsupported, "forwardx11timeout": kUnsupported,
-	"xauthlocation": kUnsupported, "controlmaster": kUnsupported, "controlpath": kUnsupported,
+	"controlmaster":               kUnsupported, "controlpath": kUnsupported,
 	"controlpersist": kUnsupported, "canonicalizehostname": kUnsupported, "canonicaldomains": kUnsupported,
 	"canonicalizefallbacklocal": kUnsupported, "canonicalizemaxdots": kUnsupported,
 	"canonicalizepermittedcnames": kUnsupported, "addkeystoagent": kUnsupported, "bindaddress": kUnsupported,
@@ -76,8 +76,7 @@ var keywords = map[string]int{
 // harmless lists values of unsupported keywords that match what gossh
 // does anyway, so they are not reported.
 var harmless = map[string][]string{
-	"hostbasedauthentication": {"no"}, "forwardx11": {"no"},
-	"forwardx11trusted": {"no"}, "controlmaster": {"no"}, "controlpath": {"none"},
+	"hostbasedauthentication": {"no"}, "controlmaster": {"no"}, "controlpath": {"none"},
 	"canonicalizehostname": {"no"}, "addkeystoagent": {"no"}, "updatehostkeys": {"no"},
 	"verifyhostkeydns": {"no"}, "visualhostkey": {"no"}, "tcpkeepalive": {"yes"},
 	"clearallforwardings": {"no"}, "gatewayports": {"no"}, "hashknownhosts": {"no"},
@@ -241,12 +240,21 @@ func (o *options) fillDefaults(host string) error {
 		"globalknownhostsfile": "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2",
 		"rekeylimit":           "0 0", "sessiontype": "default", "stdinnull": "no", "escapechar": "~",
 		"connectionattempts": "1", "numberofpasswordprompts": "3", "checkhostip": "no",
+		// OpenSSH's defaults; Debian's ssh builds ForwardX11Trusted yes.
+		"forwardx11": "no", "forwardx11trusted": "no", "forwardx11timeout": "1200",
+		"xauthlocation": client.DefaultXAuthLocation,
 	}
 	for k, v := range defaults {
 		if o.get(k) == "" {
 			o.vals[k] = []string{v}
 		}
 	}
+	// ssh -G prints ForwardX11Timeout in seconds.
+	d, err := duration(o.get("forwardx11timeout"))
+	if err != nil {
+		return fmt.Errorf("%s: invalid time value", o.srcs["forwardx11timeout"])
+	}
+	o.vals["forwardx11timeout"] = []string{strconv.FormatInt(int64(d/time.Second), 10)}
 	return nil
 }
 

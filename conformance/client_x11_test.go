@@ -1,0 +1,207 @@
+package conformance_test
+
+// X11 forwarding of gossh (ssh -X, -Y, -x; ForwardX11, ForwardX11Trusted)
+// against OpenSSH 9.2's sshd and against gosshd, each with X11Forwarding
+// yes: the remote X client (x11Client of gosshd_x11_test.go) connects to
+// the forwarded display with the fake cookie the server stored with
+// xauth, and the fake X server (fakeXServer) on the client's side must
+// receive the REAL cookie, which only gossh knows, and its answer must
+// flow back.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+)
+
+// x11Env is the client side of an X11 test: a fake X server and an
+// Xauthority file holding its real cookie.
+type x11Env struct {
+	display string // DISPLAY, 127.0.0.1:N
+	real    []byte
+	setups  <-chan x11Setup
+	env     []string // DISPLAY and XAUTHORITY for gossh
+}
+
+func startX11Env(t *testing.T) *x11Env {
+	t.Helper()
+	xauth, err := exec.LookPath("xauth")
+	if err != nil {
+		t.Skip("xauth not installed")
+	}
+	n, setups := fakeXServer(t)
+	e := &x11Env{display: fmt.Sprintf("127.0.0.1:%d", n), real: make([]byte, 16), setups: setups}
+	rand.Read(e.real)
+	file := filepath.Join(t.TempDir(), "client.xauth")
+	if out, err := exec.Command(xauth, "-f", file, "add", e.display, "MIT-MAGIC-COOKIE-1", hex.EncodeToString(e.real)).CombinedOutput(); err != nil {
+		t.Fatalf("xauth add: %v\n%s", err, out)
+	}
+	e.env = []string{"DISPLAY=" + e.display, "XAUTHORITY=" + file}
+	return e
+}
+
+// check verifies a run of x11Client through forwarding: DISPLAY is a
+// forwarded display, the remote Xauthority holds a fake cookie, the X
+// server got the real one and its reply came back.
+func (e *x11Env) check(t *testing.T, r clResult) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, tail(r.stderr))
+	}
+	dm := regexp.MustCompile(`(?m)^DISPLAY=localhost:(\d+)\.0$`).FindStringSubmatch(r.stdout)
+	if dm == nil {
+		t.Fatalf("DISPLAY is not localhost:N.0:\n%s\n%s", r.stdout, tail(r.stderr))
+	}
+	xm := regexp.MustCompile(`(?m)^XAUTH=\S*:` + dm[1] + `\s+MIT-MAGIC-COOKIE-1\s+([0-9a-f]{32})$`).FindStringSubmatch(r.stdout)
+	if xm == nil {
+		t.Fatalf("the remote xauth has no MIT-MAGIC-COOKIE-1 entry for display %s:\n%s", dm[1], r.stdout)
+	}
+	if xm[1] == hex.EncodeToString(e.real) {
+		t.Error("the remote xauth holds the real cookie, not gossh's fake one")
+	}
+	if !strings.Contains(r.stdout, "REPLY=FAKEX-OK\n") {
+		t.Errorf("no reply from the X server through the x11 channel:\n%s\n%s", r.stdout, tail(r.stderr))
+	}
+	select {
+	case su := <-e.setups:
+		if su.proto != "MIT-MAGIC-COOKIE-1" || !bytes.Equal(su.data, e.real) {
+			t.Errorf("the X server got %q %x, want MIT-MAGIC-COOKIE-1 with the real cookie %x", su.proto, su.data, e.real)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the X server got no connection")
+	}
+}
+
+// TestGosshX11AgainstSSHD: gossh -Y through OpenSSH's sshd reaches the
+// local X server with the real cookie; -v prints ssh's line for the
+// request, as ssh -v does; -x and ForwardX11=no send no x11-req; -X
+// (untrusted) against an X server without the SECURITY extension (here:
+// none at all) fails to generate a cookie, prints ssh's warning and sends
+// no x11-req, as ssh -X does.
+func TestGosshX11AgainstSSHD(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	x := startX11Env(t)
+	xauth, _ := exec.LookPath("xauth")
+	bin := clBuildGossh(t)
+	remoteAuth := filepath.Join(t.TempDir(), "remote.xauth")
+	e := clStart(t, "X11Forwarding yes", "XAuthLocation "+xauth, "SetEnv XAUTHORITY="+remoteAuth)
+	key := e.keyFile(t)
+	dest := e.user + "@127.0.0.1"
+	x11Reqs := func() int { return strings.Count(e.srv.Log(), "request x11-req") }
+
+	t.Run("gossh -Y", func(t *testing.T) {
+		before := x11Reqs()
+		r := clGossh(t, bin, []byte(x11Client), x.env, e.gosshArgs(t, key, "-Y", "-vv", dest, "/usr/bin/python3 -")...)
+		x.check(t, r)
+		for _, want := range []string{
+			"debug1: Requesting X11 forwarding with authentication spoofing.\r\n",
+			"debug2: X11 forwarding request accepted on channel 0\r\n",
+			"debug2: x11_get_proto: " + xauth + "  list " + x.display + " 2>/dev/null\r\n",
+		} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("gossh -vv lacks %q", want)
+			}
+		}
+		if n := x11Reqs() - before; n != 1 {
+			t.Errorf("sshd logged %d x11-req, want 1", n)
+		}
+		// OpenSSH's ssh prints the same lines.
+		cmd := exec.Command(sshdtest.SSH, append([]string{"-vv", "-Y"}, e.gosshArgs(t, key, dest, "true")...)...)
+		cmd.Env = append(cmd.Environ(), x.env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ssh -Y: %v\n%s", err, out)
+		}
+		for _, want := range []string{"debug1: Requesting X11 forwarding with authentication spoofing.\r\n",
+			"debug2: X11 forwarding request accepted on channel 0\r\n", "debug2: x11_get_proto: " + xauth + "  list " + x.display + " 2>/dev/null\r\n"} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("ssh -vv does not print %q either", want)
+			}
+		}
+	})
+	t.Run("ForwardX11 trusted from the config keywords", func(t *testing.T) {
+		r := clGossh(t, bin, []byte(x11Client), x.env, e.gosshArgs(t, key, "-o", "ForwardX11=yes", "-o", "ForwardX11Trusted=yes",
+			"-o", "XAuthLocation="+xauth, dest, "/usr/bin/python3 -")...)
+		x.check(t, r)
+	})
+	for _, args := range [][]string{{"-x"}, {"-Y", "-x"}, {"-o", "ForwardX11=no"}} {
+		t.Run("gossh "+strings.Join(args, " "), func(t *testing.T) {
+			before := x11Reqs()
+			r := clGossh(t, bin, nil, x.env, e.gosshArgs(t, key, append(args, dest, "echo DISPLAY=$DISPLAY")...)...)
+			if r.code != 0 || r.stdout != "DISPLAY=\n" {
+				t.Errorf("got %+v", r)
+			}
+			if n := x11Reqs() - before; n != 0 {
+				t.Errorf("sshd logged %d x11-req", n)
+			}
+		})
+	}
+	t.Run("gossh -X without an X server", func(t *testing.T) {
+		port, _ := sshdtest.FreePort()
+		if port < 6000 || port >= 6000+65535 {
+			t.Skip("no display number for a free port")
+		}
+		env := []string{"DISPLAY=127.0.0.1:" + strconv.Itoa(port-6000), x.env[1]}
+		const warning = "Warning: untrusted X11 forwarding setup failed: xauth key data not generated"
+		before := x11Reqs()
+		r := clGossh(t, bin, nil, env, e.gosshArgs(t, key, "-X", dest, "echo DISPLAY=$DISPLAY")...)
+		if r.code != 0 || r.stdout != "DISPLAY=\n" || !strings.Contains(r.stderr, warning+"\r\n") {
+			t.Errorf("got %+v", r)
+		}
+		if n := x11Reqs() - before; n != 0 {
+			t.Errorf("sshd logged %d x11-req", n)
+		}
+		cmd := exec.Command(sshdtest.SSH, append([]string{"-X", "-o", "ForwardX11Trusted=no"}, e.gosshArgs(t, key, dest, "echo DISPLAY=$DISPLAY")...)...)
+		cmd.Env = append(cmd.Environ(), env...)
+		out, _ := cmd.CombinedOutput()
+		if !bytes.Contains(out, []byte(warning)) {
+			t.Errorf("ssh -X does not print the warning either:\n%s", out)
+		}
+	})
+}
+
+// TestGosshX11AgainstGosshd: gossh -Y through gosshd (package server's
+// X11Forwarding) reaches the local X server with the real cookie; where
+// gosshd refuses the x11-req (a Match section), gossh prints ssh's
+// "X11 forwarding request failed on channel 0" and runs the command
+// without a DISPLAY.
+func TestGosshX11AgainstGosshd(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	x := startX11Env(t)
+	bin := clBuildGossh(t)
+	remoteAuth := filepath.Join(t.TempDir(), "remote.xauth")
+	s := svStart(t, []string{"ed25519"}, "X11Forwarding yes", "SetEnv XAUTHORITY="+remoteAuth, "ListenAddress 127.0.0.2",
+		"Match LocalAddress 127.0.0.2", "\tX11Forwarding no")
+	args := func(host string, extra ...string) []string {
+		return append([]string{"-F", "none", "-i", s.userKey, "-o", "UserKnownHostsFile=" + s.knownHosts, "-o", "GlobalKnownHostsFile=none",
+			"-o", "HostKeyAlias=[127.0.0.1]:" + s.port, "-o", "BatchMode=yes", "-p", s.port, "-l", "root", host}, extra...)
+	}
+
+	t.Run("gossh -Y", func(t *testing.T) {
+		r := clGossh(t, bin, []byte(x11Client), x.env, args("127.0.0.1", "-Y", "/usr/bin/python3 -")...)
+		x.check(t, r)
+	})
+	t.Run("X11Forwarding no", func(t *testing.T) {
+		r := clGossh(t, bin, nil, x.env, args("127.0.0.2", "-Y", "echo DISPLAY=$DISPLAY")...)
+		if r.code != 0 || r.stdout != "DISPLAY=\n" {
+			t.Fatalf("got %+v\n%s", r, tail(s.logText()))
+		}
+		if !strings.Contains(r.stderr, "X11 forwarding request failed on channel 0\r\n") {
+			t.Errorf("gossh did not report the refusal:\n%s", r.stderr)
+		}
+	})
+}
