@@ -18,7 +18,8 @@
 // Signal, Subsystem), forwards connections (Dial for direct-tcpip and
 // direct-streamlocal, Listen for tcpip-forward and streamlocal-forward,
 // ServeLocalForward and ServeRemoteForward for what ssh -L and -R do,
-// ServeSOCKS for a SOCKS5 dynamic forwarder, agent forwarding), carries
+// ServeSOCKS for a SOCKS5 dynamic forwarder, agent forwarding, X11
+// forwarding with authentication spoofing as ssh -X/-Y), carries
 // another Client for jump hosts (DialClient) and speaks SFTP through
 // github.com/pkg/sftp (SFTP). docs/client.md maps paramiko's Transport
 // methods to these.
