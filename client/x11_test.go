@@ -232,6 +232,18 @@ type fakeX struct {
 	conns   chan struct{} // one value per accepted connection
 }
 
+// next returns the next setup the X server received.
+func (x *fakeX) next(t *testing.T) [2]string {
+	t.Helper()
+	select {
+	case su := <-x.setups:
+		return su
+	case <-time.After(10 * time.Second):
+		t.Fatal("no setup reached the X server")
+		return [2]string{}
+	}
+}
+
 func startFakeX(t *testing.T, network string) *fakeX {
 	t.Helper()
 	x := &fakeX{setups: make(chan [2]string, 8), conns: make(chan struct{}, 8)}
@@ -327,13 +339,8 @@ func TestX11Forwarding(t *testing.T) {
 			if out != "REPLY=FAKEX-OK\n" {
 				t.Errorf("remote X client got %q", out)
 			}
-			select {
-			case su := <-x.setups:
-				if su != [2]string{client.X11AuthProtocol, hex.EncodeToString(real)} {
-					t.Errorf("X server got %q %s, want the real cookie %x", su[0], su[1], real)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("no setup reached the X server")
+			if su := x.next(t); su != [2]string{client.X11AuthProtocol, hex.EncodeToString(real)} {
+				t.Errorf("X server got %q %s, want the real cookie %x", su[0], su[1], real)
 			}
 			reqs := s.requests()
 			if len(reqs) != 1 {
@@ -352,7 +359,7 @@ func TestX11Forwarding(t *testing.T) {
 			if out, err := run(t, c, a, "x11 fake"); err != nil || out != "REPLY=FAKEX-OK\n" {
 				t.Errorf("second session: %q %v", out, err)
 			}
-			<-x.setups
+			x.next(t)
 			if reqs := s.requests(); len(reqs) != 2 || reqs[1].Cookie != r.Cookie {
 				t.Errorf("second x11-req %+v", reqs)
 			}
@@ -413,7 +420,7 @@ func TestX11Uninvited(t *testing.T) {
 		c := startX11Server(t, false).dial(t)
 		a, _ := (&client.X11{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
 		run(t, c, a, "x11 fake")
-		<-x.setups
+		x.next(t)
 		b := *a
 		b.Display = ":8"
 		if _, err := run(t, c, &b, "x11 fake"); !errors.Is(err, client.ErrX11OtherDisplay) {
@@ -452,7 +459,7 @@ func TestX11ConfigForward(t *testing.T) {
 		if out, _ := run(t, c, nil, "x11 fake"); out != "REPLY=FAKEX-OK\n" {
 			t.Errorf("got %q", out)
 		}
-		if su := <-x.setups; su[1] != "00112233445566778899aabbccddeeff" {
+		if su := x.next(t); su[1] != "00112233445566778899aabbccddeeff" {
 			t.Errorf("X server got %v", su)
 		}
 	}

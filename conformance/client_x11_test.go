@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -171,6 +172,36 @@ func TestGosshX11AgainstSSHD(t *testing.T) {
 			t.Errorf("ssh -X does not print the warning either:\n%s", out)
 		}
 	})
+}
+
+// TestGosshX11ConfigLikeSSH: gossh -G prints the X11 keywords as ssh -G
+// does for -X, -Y, -x and the keywords. ForwardX11Trusted is compared
+// where it is set: Debian builds ssh with a default of yes, gossh keeps
+// upstream's no.
+func TestGosshX11ConfigLikeSSH(t *testing.T) {
+	bin := clBuildGossh(t)
+	for _, args := range [][]string{nil, {"-X"}, {"-Y"}, {"-Y", "-x"}, {"-x", "-X"},
+		{"-o", "ForwardX11=yes", "-o", "ForwardX11Trusted=no", "-o", "ForwardX11Timeout=1h30m", "-o", "XAuthLocation=/opt/xauth"},
+		{"-o", "ForwardX11Timeout=0"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			argv := append(append([]string{"-F", "none", "-G"}, args...), "example.org")
+			out, err := exec.Command(sshdtest.SSH, argv...).Output()
+			if err != nil {
+				t.Fatalf("ssh -G: %v", err)
+			}
+			r := clGossh(t, bin, nil, nil, argv...)
+			keys := []string{"forwardx11", "forwardx11timeout", "xauthlocation"}
+			if slices.Contains(args, "-Y") || slices.Contains(args, "ForwardX11Trusted=no") {
+				keys = append(keys, "forwardx11trusted")
+			}
+			for _, k := range keys {
+				want := regexp.MustCompile(`(?m)^` + k + ` .*$`).FindString(string(out))
+				if got := regexp.MustCompile(`(?m)^` + k + ` .*$`).FindString(r.stdout); got != want || want == "" {
+					t.Errorf("gossh -G prints %q, ssh -G %q", got, want)
+				}
+			}
+		})
+	}
 }
 
 // TestGosshX11AgainstGosshd: gossh -Y through gosshd (package server's
