@@ -298,8 +298,12 @@ type x11Forward struct {
 // channel with any other protocol or cookie is closed. A refusal is
 // connection.ErrRequestDenied, after which (if no earlier request was
 // accepted) x11 channels are refused again. A Client forwards one
-// display: another one is ErrX11OtherDisplay.
+// display: another one is ErrX11OtherDisplay. a comes from
+// X11.Authorization; the Client keeps its own copy.
 func (s *Session) RequestX11Forwarding(ctx context.Context, a *X11Auth) error {
+	if a == nil || len(a.Cookie) == 0 || a.Protocol == "" {
+		return errors.New("client: X11 forwarding: no authorisation (use X11.Authorization)")
+	}
 	f := &s.c.x11
 	f.mu.Lock()
 	st := f.state

@@ -45,7 +45,7 @@ type x11Req struct {
 }
 
 // x11Server is an x/crypto/ssh server whose sessions answer x11-req
-// (refused when refuse is set) and run "x11 fake|wrong|proto": open an
+// (refused when refuse is set) and run "x11 fake|wrong|proto|garbage": open an
 // "x11" channel, send a setup with that cookie, print "REPLY=" and what
 // came back, or "OPENFAIL" if the client refused the channel.
 type x11Server struct {
@@ -136,6 +136,8 @@ func (s *x11Server) session(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *s
 				rand.Read(cookie)
 			case "proto":
 				proto = "XDM-AUTHORIZATION-1"
+			case "garbage": // a bad byte-order byte
+				proto = ""
 			}
 			if cookie == nil {
 				cookie = make([]byte, 16)
@@ -160,7 +162,11 @@ func x11RemoteClient(conn *ssh.ServerConn, proto string, cookie []byte) string {
 	}
 	go ssh.DiscardRequests(xreqs)
 	defer xch.Close()
-	xch.Write(x11SetupRequest(proto, cookie))
+	if proto == "" {
+		xch.Write([]byte("GARBAGE-SETUP"))
+	} else {
+		xch.Write(x11SetupRequest(proto, cookie))
+	}
 	reply, _ := io.ReadAll(xch)
 	return "REPLY=" + string(reply) + "\n"
 }
@@ -312,8 +318,9 @@ func xauthScript(t *testing.T, body string) (path, log string) {
 // channel, to a unix-socket display and a TCP one: the x11-req carries
 // MIT-MAGIC-COOKIE-1, not a single connection, a fake cookie of the real
 // one's length and the display's screen; the X server receives the REAL
-// cookie and its answer comes back. A wrong cookie or a wrong protocol
-// closes the channel before anything reaches the X server.
+// cookie and its answer comes back. A wrong cookie, a wrong protocol or
+// a bad byte-order byte closes the channel before anything reaches the X
+// server.
 func TestX11Forwarding(t *testing.T) {
 	for _, network := range []string{"unix", "tcp"} {
 		t.Run(network, func(t *testing.T) {
@@ -364,7 +371,7 @@ func TestX11Forwarding(t *testing.T) {
 				t.Errorf("second x11-req %+v", reqs)
 			}
 
-			for _, cmd := range []string{"x11 wrong", "x11 proto"} {
+			for _, cmd := range []string{"x11 wrong", "x11 proto", "x11 garbage"} {
 				if out, err := run(t, c, nil, cmd); err != nil || out != "REPLY=\n" {
 					t.Errorf("%s: remote X client got %q %v, want the channel closed", cmd, out, err)
 				}
