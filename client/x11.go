@@ -373,12 +373,13 @@ func (c *Client) serveX11(nc *connection.NewChannel) {
 	if st == nil {
 		// A server that opens x11 channels uninvited gets nowhere near
 		// the X server.
-		c.log.Warn("ssh server tried X11 forwarding; this is probably a break-in attempt by a malicious server")
+		c.log.Warn("Warning: ssh server tried X11 forwarding.")
+		c.log.Warn("Warning: this is probably a break-in attempt by a malicious server.")
 		nc.Reject(wire.AdministrativelyProhibited, "X11 forwarding not requested")
 		return
 	}
 	if !st.auth.Deadline.IsZero() && !time.Now().Before(st.auth.Deadline) {
-		c.log.Info("Rejected X11 connection after ForwardX11Timeout expired")
+		c.log.Debug("Rejected X11 connection after ForwardX11Timeout expired")
 		nc.Reject(wire.AdministrativelyProhibited, "X11 forwarding timed out")
 		return
 	}
@@ -397,7 +398,7 @@ func (c *Client) serveX11(nc *connection.NewChannel) {
 			cancel()
 		}
 		if err != nil {
-			c.log.Info("X11 forwarding: connecting to the local display", "display", st.auth.Display, "err", err)
+			c.log.Warn(x11ConnectError(network, addr, err), "display", st.auth.Display)
 			nc.Reject(wire.ConnectFailed, "cannot connect to the X server")
 			return
 		}
@@ -415,6 +416,26 @@ func (c *Client) serveX11(nc *connection.NewChannel) {
 		}
 		pipe(ch, xc)
 	})
+}
+
+// x11ConnectError words a failed connection to the display as ssh's
+// x11_connect_display: "connect PATH: REASON" or "connect HOST port
+// PORT: REASON".
+func x11ConnectError(network, addr string, err error) string {
+	reason := err.Error()
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		reason = se.Err.Error()
+		reason = strings.ToUpper(reason[:1]) + reason[1:]
+	}
+	switch network {
+	case "":
+		return reason // DISPLAY did not parse
+	case "unix":
+		return fmt.Sprintf("connect %s: %s", addr, reason)
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	return fmt.Sprintf("connect %s port %s: %s", host, port, reason)
 }
 
 // x11Spoof reads the X11 connection setup from ch, checks it against

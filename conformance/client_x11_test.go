@@ -13,18 +13,25 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
 
+	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/hostkey"
 )
 
 // x11Env is the client side of an X11 test: a fake X server and an
@@ -233,6 +240,149 @@ func TestGosshX11AgainstGosshd(t *testing.T) {
 		}
 		if !strings.Contains(r.stderr, "X11 forwarding request failed on channel 0\r\n") {
 			t.Errorf("gossh did not report the refusal:\n%s", r.stderr)
+		}
+	})
+}
+
+// x11HostileServer is an x/crypto/ssh server (any user, no
+// authentication) whose "exec" opens an x11 channel back to the client:
+// "uninvited" whether or not X11 forwarding was requested (printing
+// OPENFAIL when the client refuses), "wrong" with a setup carrying a
+// wrong cookie (printing REPLY= and what came back).
+func x11HostileServer(t *testing.T) (port string, knownHosts string) {
+	t.Helper()
+	hk, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	signer, err := ssh.NewSignerFromSigner(hk.Crypto())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &ssh.ServerConfig{NoClientAuth: true}
+	cfg.AddHostKey(signer)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer nc.Close()
+				nc.SetDeadline(time.Now().Add(20 * time.Second))
+				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
+				if err != nil {
+					return
+				}
+				defer conn.Close()
+				go ssh.DiscardRequests(reqs)
+				for nch := range chans {
+					ch, creqs, err := nch.Accept()
+					if err != nil {
+						continue
+					}
+					for r := range creqs {
+						if r.Type != "exec" {
+							r.Reply(r.Type == "x11-req" || r.Type == "env", nil)
+							continue
+						}
+						var e struct{ Cmd string }
+						ssh.Unmarshal(r.Payload, &e)
+						r.Reply(true, nil)
+						ch.Write([]byte(x11HostileOpen(conn, e.Cmd)))
+						ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
+						break
+					}
+					ch.Close()
+				}
+			})
+		}
+	})
+	_, port, _ = net.SplitHostPort(l.Addr().String())
+	p, _ := strconv.Atoi(port)
+	knownHosts = filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(knownHosts, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", p)}, hk.PublicKey(), false), 0o600)
+	return port, knownHosts
+}
+
+func x11HostileOpen(conn *ssh.ServerConn, cmd string) string {
+	xch, xreqs, err := conn.OpenChannel("x11", ssh.Marshal(struct {
+		Addr string
+		Port uint32
+	}{"127.0.0.1", 43210}))
+	if err != nil {
+		return "OPENFAIL\n"
+	}
+	defer xch.Close()
+	go ssh.DiscardRequests(xreqs)
+	if cmd != "wrong" {
+		return "OPENED\n"
+	}
+	wrong := make([]byte, 16)
+	rand.Read(wrong)
+	setup := []byte{'l', 0, 11, 0, 0, 0, 18, 0, 16, 0, 0, 0}
+	setup = append(append(setup, "MIT-MAGIC-COOKIE-1\x00\x00"...), wrong...)
+	xch.Write(setup)
+	reply, _ := io.ReadAll(xch)
+	return "REPLY=" + string(reply) + "\n"
+}
+
+// TestGosshX11HostileServer: a server that opens an x11 channel without
+// an x11-req is refused, and gossh prints ssh's two warnings; one that
+// sends the wrong cookie after -Y is cut off before the X server sees a
+// setup, and gossh prints ssh's "X11 connection rejected because of
+// wrong authentication." OpenSSH's ssh prints the same lines against the
+// same server.
+func TestGosshX11HostileServer(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+	x := startX11Env(t)
+	bin := clBuildGossh(t)
+	port, kh := x11HostileServer(t)
+	args := func(extra ...string) []string {
+		return append([]string{"-F", "none", "-o", "UserKnownHostsFile=" + kh, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-p", port, "-l", "alice"}, extra...)
+	}
+	runSSH := func(t *testing.T, a []string) (string, string) {
+		cmd := exec.Command(sshdtest.SSH, a...)
+		cmd.Env = append(cmd.Environ(), x.env...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		cmd.Run()
+		return o.String(), e.String()
+	}
+	t.Run("uninvited", func(t *testing.T) {
+		r := clGossh(t, bin, nil, x.env, args("127.0.0.1", "uninvited")...)
+		so, se := runSSH(t, args("127.0.0.1", "uninvited"))
+		for _, out := range []struct{ who, stdout, stderr string }{{"gossh", r.stdout, r.stderr}, {"ssh", so, se}} {
+			if out.stdout != "OPENFAIL\n" {
+				t.Errorf("%s: the x11 channel was not refused: %q\n%s", out.who, out.stdout, out.stderr)
+			}
+			for _, want := range []string{"Warning: ssh server tried X11 forwarding.\r\n", "Warning: this is probably a break-in attempt by a malicious server.\r\n"} {
+				if !strings.Contains(out.stderr, want) {
+					t.Errorf("%s does not print %q:\n%s", out.who, want, out.stderr)
+				}
+			}
+		}
+	})
+	t.Run("wrong cookie", func(t *testing.T) {
+		r := clGossh(t, bin, nil, x.env, args("-Y", "127.0.0.1", "wrong")...)
+		so, se := runSSH(t, args("-Y", "127.0.0.1", "wrong"))
+		for _, out := range []struct{ who, stdout, stderr string }{{"gossh", r.stdout, r.stderr}, {"ssh", so, se}} {
+			if out.stdout != "REPLY=\n" {
+				t.Errorf("%s: the spoofed channel got %q\n%s", out.who, out.stdout, out.stderr)
+			}
+			if !strings.Contains(out.stderr, "X11 connection rejected because of wrong authentication.\r\n") {
+				t.Errorf("%s does not report the rejection:\n%s", out.who, out.stderr)
+			}
+		}
+		select {
+		case su := <-x.setups:
+			t.Errorf("the X server got a setup %q %x", su.proto, su.data)
+		case <-time.After(200 * time.Millisecond):
 		}
 	})
 }

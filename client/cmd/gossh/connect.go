@@ -90,12 +90,55 @@ func (l *logger) trace(e wire.TraceEvent) {
 	fmt.Fprintf(l.w, "debug3: trace: %s\r\n", e)
 }
 
-// slogHandler passes the layers' debug records to debug3.
+// slog returns the layers' logger: their debug records go out as text at
+// debug3; a warning or an info record (the client's X11 forwarding logs
+// ssh's lines at those levels) is printed as ssh prints an error or an
+// info line, its message alone.
 func (l *logger) slog() *slog.Logger {
-	if l.level < 6 {
-		return nil
+	h := &sshHandler{l: l}
+	if l.level >= 6 {
+		h.text = slog.NewTextHandler(l.w, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
-	return slog.New(slog.NewTextHandler(l.w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(h)
+}
+
+// sshHandler is the slog.Handler of slog.
+type sshHandler struct {
+	l    *logger
+	text slog.Handler // at -vvv; else nil
+}
+
+func (h *sshHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelInfo || h.text != nil
+}
+
+func (h *sshHandler) Handle(ctx context.Context, r slog.Record) error {
+	switch {
+	case r.Level >= slog.LevelWarn:
+		h.l.errorf("%s", r.Message)
+	case r.Level >= slog.LevelInfo:
+		h.l.info("%s", r.Message)
+	}
+	if h.text != nil {
+		return h.text.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (h *sshHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *h
+	if h.text != nil {
+		c.text = h.text.WithAttrs(as)
+	}
+	return &c
+}
+
+func (h *sshHandler) WithGroup(name string) slog.Handler {
+	c := *h
+	if h.text != nil {
+		c.text = h.text.WithGroup(name)
+	}
+	return &c
 }
 
 func splitList(s string) []string {
