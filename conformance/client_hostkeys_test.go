@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +80,54 @@ func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
 		}
 		if len(learned) != 2 {
 			t.Errorf("HostKeyLearned told of %v, want the ECDSA and RSA keys", learned)
+		}
+	})
+	t.Run("gossh and ssh", func(t *testing.T) {
+		// The same "Learned new hostkey" lines (VERBOSE, so -v) and
+		// known_hosts additions from gossh as from ssh.
+		pem, err := hostkey.MarshalPrivateKey(key.Crypto(), "", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyFile := uaWrite(t, filepath.Join(t.TempDir(), "id"), pem, 0o600)
+		learnedLines := func(stderr string) []string {
+			var out []string
+			for _, l := range strings.Split(strings.ReplaceAll(stderr, "\r", ""), "\n") {
+				if strings.HasPrefix(l, "Learned new hostkey: ") {
+					out = append(out, l)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		args := func(kh string) []string {
+			return []string{"-v", "-F", "none", "-p", strconv.Itoa(srv.Port), "-o", "UserKnownHostsFile=" + kh,
+				"-o", "GlobalKnownHostsFile=none", "-o", "StrictHostKeyChecking=yes", "-o", "UpdateHostKeys=yes",
+				"-o", "HostKeyAlgorithms=ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256",
+				"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", keyFile,
+				u.Username + "@127.0.0.1", "sleep 1"}
+		}
+		khOurs := uaWrite(t, filepath.Join(t.TempDir(), "kh"), []byte(srv.KnownHostsLine(t, "ed25519")+"\n"), 0o600)
+		ours := clGossh(t, clBuildGossh(t), nil, nil, args(khOurs)...)
+		khTheirs := uaWrite(t, filepath.Join(t.TempDir(), "kh"), []byte(srv.KnownHostsLine(t, "ed25519")+"\n"), 0o600)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		theirs, err := sshdtest.RunSSH(ctx, nil, args(khTheirs)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours.code != 0 || theirs.ExitCode != 0 {
+			t.Fatalf("gossh exit %d, ssh exit %d\n%s", ours.code, theirs.ExitCode, ours.stderr)
+		}
+		a, b := learnedLines(ours.stderr), learnedLines(string(theirs.Stderr))
+		if len(a) != 2 || !slices.Equal(a, b) {
+			t.Errorf("gossh: %q\nssh:   %q", a, b)
+		}
+		for _, kh := range []string{khOurs, khTheirs} {
+			text := string(mustRead(t, kh))
+			if !containsLineOfType(text, "ecdsa-sha2-nistp256") || !containsLineOfType(text, "ssh-rsa") {
+				t.Errorf("%s:\n%s", kh, text)
+			}
 		}
 	})
 	t.Run("off", func(t *testing.T) {

@@ -65,6 +65,12 @@ func (l *logger) info(format string, args ...any) {
 	}
 }
 
+func (l *logger) verbose(format string, args ...any) {
+	if l.level >= 3 {
+		fmt.Fprintf(l.w, format+"\r\n", args...)
+	}
+}
+
 func (l *logger) errorf(format string, args ...any) {
 	if l.level >= 1 {
 		fmt.Fprintf(l.w, format+"\r\n", args...)
@@ -203,6 +209,15 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	}
 	cfg.HostKeyAdded = func(name string, key hostkey.PublicKey) {
 		lg.info("Warning: Permanently added '%s' (%s) to the list of known hosts.", name, keyName(key))
+	}
+	switch o.get("updatehostkeys") {
+	case "true":
+		cfg.UpdateHostKeys = true
+		cfg.HostKeyLearned = func(_ string, key hostkey.PublicKey) {
+			lg.verbose("Learned new hostkey: %s %s", keyName(key), hostkey.FingerprintSHA256(key))
+		}
+	case "ask":
+		lg.info("UpdateHostKeys ask is not supported by gossh; host keys are not updated")
 	}
 	cfg.UserKnownHostsFiles = expandFiles(o.get("userknownhostsfile"))
 	cfg.GlobalKnownHostsFiles = expandFiles(o.get("globalknownhostsfile"))

@@ -68,7 +68,7 @@ var keywords = map[string]int{
 	"remotecommand": kUnsupported, "requiredrsasize": kUnsupported, "revokedhostkeys": kUnsupported,
 	"securitykeyprovider": kUnsupported, "streamlocalbindmask": kUnsupported,
 	"streamlocalbindunlink": kUnsupported, "syslogfacility": kUnsupported, "tcpkeepalive": kUnsupported,
-	"tunnel": kUnsupported, "tunneldevice": kUnsupported, "updatehostkeys": kUnsupported,
+	"tunnel": kUnsupported, "tunneldevice": kUnsupported, "updatehostkeys": kSingle,
 	"verifyhostkeydns": kUnsupported, "visualhostkey": kUnsupported, "logverbose": kUnsupported,
 	"obscurekeystroketiming": kUnsupported, "channeltimeout": kUnsupported, "tag": kUnsupported,
 }
@@ -77,7 +77,7 @@ var keywords = map[string]int{
 // does anyway, so they are not reported.
 var harmless = map[string][]string{
 	"hostbasedauthentication": {"no"}, "controlmaster": {"no"}, "controlpath": {"none"},
-	"canonicalizehostname": {"no"}, "addkeystoagent": {"no"}, "updatehostkeys": {"no"},
+	"canonicalizehostname": {"no"}, "addkeystoagent": {"no"},
 	"verifyhostkeydns": {"no"}, "visualhostkey": {"no"}, "tcpkeepalive": {"yes"},
 	"clearallforwardings": {"no"}, "gatewayports": {"no"}, "hashknownhosts": {"no"},
 }
@@ -195,6 +195,24 @@ func (o *options) fillDefaults(host string) error {
 			return err
 		}
 		o.vals["user"] = []string{u.Username}
+	}
+	// UpdateHostKeys: ssh's default is on unless UserKnownHostsFile names
+	// other files or VerifyHostKeyDNS is on; -G prints true/false/ask.
+	switch v := strings.ToLower(o.get("updatehostkeys")); v {
+	case "":
+		uk := o.get("userknownhostsfile")
+		def := "false"
+		if (uk == "" || uk == "~/.ssh/known_hosts") && !o.yes("verifyhostkeydns", false) {
+			def = "true"
+		}
+		o.vals["updatehostkeys"] = []string{def}
+	case "yes", "true":
+		o.vals["updatehostkeys"] = []string{"true"}
+	case "no", "false":
+		o.vals["updatehostkeys"] = []string{"false"}
+	case "ask":
+	default:
+		return fmt.Errorf("unsupported UpdateHostKeys %q", v)
 	}
 	if o.get("port") == "" {
 		o.vals["port"] = []string{"22"}
