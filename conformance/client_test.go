@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -1512,6 +1513,35 @@ func TestGosshPtyAgainstSSHD(t *testing.T) {
 	out, code = run("echo before\n~.echo after\n")
 	if code != 255 || !strings.Contains(out, "Connection to 127.0.0.1 closed.") || !strings.Contains(out, "TERMINAL-RESTORED") {
 		t.Errorf("~.: exit %d, output:\n%s", code, out)
+	}
+	// "~C" opens ssh's command line: a -L added there forwards while the
+	// session runs.
+	echo := clEcho(t, "tcp", "127.0.0.1:0")
+	lport, err := sshdtest.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		out  string
+		code int
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, code := run(fmt.Sprintf("~C-L %d:%s\rsleep 3; exit 0\n", lport, echo.Addr()))
+		done <- result{out, code}
+	}()
+	var fc net.Conn
+	for deadline := time.Now().Add(10 * time.Second); fc == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		fc, _ = net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(lport)))
+	}
+	if fc == nil {
+		t.Error("~C -L: the forwarded port never listened")
+	} else {
+		clPing(t, fc, "via ~C -L")
+		fc.Close()
+	}
+	if r := <-done; r.code != 0 || !strings.Contains(r.out, "ssh> -L ") || !strings.Contains(r.out, "Forwarding port.") {
+		t.Errorf("~C: exit %d, output:\n%s", r.code, r.out)
 	}
 	// "~R" asks for a rekey and "~B" sends a BREAK; sshd's log shows both
 	// (its KEXINIT lines after authentication lack "[preauth]").

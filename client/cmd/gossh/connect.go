@@ -616,17 +616,32 @@ func connect(f *flags, o *options, mc matchContext) int {
 			}
 		}
 	}
-	for _, spec := range o.all("dynamicforward") {
+	dynamic := func(spec string) error {
 		l, err := listenSpec(spec)
 		if err != nil {
+			return err
+		}
+		lg.debug(1, "Local connections to %s forwarded to remote address socks:0", l.Addr())
+		wg.Go(func() { c.ServeSOCKS(fctx, l) })
+		return nil
+	}
+	for _, spec := range o.all("dynamicforward") {
+		if err := dynamic(spec); err != nil {
 			lg.errorf("%v", err)
 			if exitOnFail {
 				return 255
 			}
-			continue
 		}
-		lg.debug(1, "Local connections to %s forwarded to remote address socks:0", l.Addr())
-		wg.Go(func() { c.ServeSOCKS(fctx, l) })
+	}
+	// addForward serves the "~C" command line's -L, -R and -D.
+	addForward := func(kind, spec string) error {
+		switch kind {
+		case "L":
+			return startLocalForward(fctx, &wg, c, spec, lg)
+		case "R":
+			return startRemoteForward(fctx, &wg, c, spec, lg)
+		}
+		return dynamic(spec)
 	}
 
 	if f.stdio != "" {
@@ -658,7 +673,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 		return 0
 	}
-	code := runSession(ctx, c, f, o, lg)
+	code := runSession(ctx, c, f, o, lg, addForward)
 	if errors.Is(c.Err(), client.ErrKeepaliveTimeout) {
 		lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
 		return 255
@@ -718,7 +733,7 @@ func deniedMethods(af *userauth.AuthFailure) string {
 }
 
 // runSession runs the remote command or shell.
-func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger) int {
+func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, addForward func(kind, spec string) error) int {
 	var disconnected atomic.Bool
 	s, err := c.NewSession(ctx)
 	if err != nil {
@@ -806,7 +821,9 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 						}
 					}()
 				},
-				help: func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				help:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				echo:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				command: func(line string) string { return runCmdline(line, addForward) },
 			})
 		}
 	}

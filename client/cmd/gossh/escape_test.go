@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,5 +43,51 @@ func TestEscapeReader(t *testing.T) {
 			t.Errorf("%q: sent %q closed %v help %v break %d rekey %d, want %q %v %v %d %d", tt.in, out, closed, help, brk, rekeyed,
 				tt.out, tt.closed, tt.helpSeen, tt.brk, tt.rekeyed)
 		}
+	}
+}
+
+// TestEscapeCommandLine: "~C" opens ssh's command line: what is typed is
+// echoed, backspace erases, the line runs at Enter and is not sent; ^C
+// gives up.
+func TestEscapeCommandLine(t *testing.T) {
+	var echoed strings.Builder
+	var lines []string
+	r := newEscapeReader(strings.NewReader("ls\n~C-L 80x\b:h:22\rpwd\n~Cjunk\x03\n"), '~', escapeActions{
+		disconnect: func() {}, help: func(string) {}, brk: func() {}, rekey: func() {},
+		echo:    func(s string) { echoed.WriteString(s) },
+		command: func(line string) string { lines = append(lines, line); return "Forwarding port.\r\n" },
+	})
+	out, _ := io.ReadAll(r)
+	if string(out) != "ls\npwd\n\n" {
+		t.Errorf("sent %q, want the command lines left out", out)
+	}
+	if len(lines) != 1 || lines[0] != "-L 80:h:22" {
+		t.Errorf("command lines %q, want [\"-L 80:h:22\"]", lines)
+	}
+	if want := "\r\nssh> -L 80x\b \b:h:22\r\nForwarding port.\r\n\r\nssh> junk\r\n"; echoed.String() != want {
+		t.Errorf("echoed %q, want %q", echoed.String(), want)
+	}
+}
+
+func TestRunCmdline(t *testing.T) {
+	var got []string
+	add := func(kind, spec string) error {
+		if spec == "bad" {
+			return io.ErrUnexpectedEOF
+		}
+		got = append(got, kind+" "+spec)
+		return nil
+	}
+	for line, want := range map[string]string{
+		"-L 8080:localhost:80": "Forwarding port.\r\n", "-R8022:localhost:22": "Forwarding port.\r\n", "-D 1080": "Forwarding port.\r\n",
+		"?": cmdlineHelp, "": "", "-X": "Invalid command.\r\n", "!ls": "Invalid command.\r\n", "-L bad": "Bad forwarding specification.\r\n",
+	} {
+		if out := runCmdline(line, add); out != want {
+			t.Errorf("runCmdline(%q) = %q, want %q", line, out, want)
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"D 1080", "L 8080:localhost:80", "R 8022:localhost:22"}; !slices.Equal(got, want) {
+		t.Errorf("forwards %q, want %q", got, want)
 	}
 }
