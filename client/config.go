@@ -70,10 +70,13 @@ type Config struct {
 	// ("hostkeys-00@openssh.com") and the key of this connection was
 	// accepted from a user known_hosts file, the keys not recorded for
 	// the host are proved by the server ("hostkeys-prove-00") and added
-	// to the first user file. HostKeyLearned is told of each. Keys the
-	// server no longer offers are not removed (ssh removes them).
-	UpdateHostKeys bool
-	HostKeyLearned func(name string, key hostkey.PublicKey)
+	// to the first user file. HostKeyLearned is told of each. Keys
+	// recorded for the host in that file that the server no longer lists
+	// are removed, unless an entry names the host among others or by a
+	// pattern; HostKeyDeprecated is told of each.
+	UpdateHostKeys    bool
+	HostKeyLearned    func(name string, key hostkey.PublicKey)
+	HostKeyDeprecated func(name string, key hostkey.PublicKey)
 
 	// HostKeyAlias, if set, is the name looked up in and recorded to
 	// known_hosts instead of the dialled host and port, used as is

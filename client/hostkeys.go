@@ -160,11 +160,13 @@ func (k *knownHosts) check(addr string, _ net.Addr, key hostkey.PublicKey) error
 		return err
 	}
 	name := k.name(addr)
+	// kh.Lines may change under UpdateHostKeys while a rekey checks
+	// the key again.
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	v, err := kh.Verify(name, key)
 	if err == nil && v != nil {
-		k.mu.Lock()
 		k.verifiedBy = v
-		k.mu.Unlock()
 		return nil
 	}
 	var unknown *hostkey.KeyUnknownError

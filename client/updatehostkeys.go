@@ -1,9 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/wire"
@@ -42,10 +44,15 @@ func (c *Client) learnHostKeys(blobs [][]byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if !slices.ContainsFunc(blobs, func(b []byte) bool { return bytes.Equal(b, v.Key.Marshal()) }) {
+		return 0, fmt.Errorf("%w: the server did not list the key of this connection", errNoUpdate)
+	}
 	name := k.name(c.addr)
 	allowed := c.cfg.algorithms(AlgKeys, c.cfg.HostKeyAlgorithms)
 	var keys []hostkey.PublicKey
 	var unknown [][]byte
+	k.mu.Lock()
+	defer k.mu.Unlock() // kh.Lines: see knownHosts.check; released around the request below
 	for _, b := range blobs {
 		key, err := hostkey.ParsePublicKey(b)
 		if err != nil {
@@ -66,9 +73,11 @@ func (c *Client) learnHostKeys(blobs [][]byte) (int, error) {
 		unknown = append(unknown, b)
 	}
 	if len(keys) == 0 {
-		return 0, nil
+		return 0, c.removeObsolete(kh, name, blobs)
 	}
+	k.mu.Unlock()
 	ok, reply, err := c.conn.SendRequest(c.ctx, wire.GlobalHostKeysProve, true, (&wire.HostKeys{Keys: unknown}).Append(nil))
+	k.mu.Lock()
 	if err != nil {
 		return 0, err
 	}
@@ -103,5 +112,42 @@ func (c *Client) learnHostKeys(blobs [][]byte) (int, error) {
 			c.cfg.HostKeyLearned(name, key)
 		}
 	}
-	return len(keys), nil
+	return len(keys), c.removeObsolete(kh, name, blobs)
+}
+
+// removeObsolete removes from the first user known_hosts file the plain
+// keys recorded for name that the server no longer lists (blobs), as ssh
+// does. Entries for several hosts or with patterns are never rewritten:
+// if the host has any there, nothing is removed.
+func (c *Client) removeObsolete(kh *hostkey.KnownHosts, name string, blobs [][]byte) error {
+	file := c.kh.userFiles[0]
+	var obsolete []*hostkey.KnownHostsLine
+	for _, l := range kh.Lines {
+		if l.File != file || l.Marker != "" || l.Key == nil || !l.Matches(name) {
+			continue
+		}
+		if len(l.Hosts) != 1 || !(strings.HasPrefix(l.Hosts[0], "|1|") || strings.EqualFold(l.Hosts[0], hostkey.Normalize(name))) {
+			return fmt.Errorf("%w: %s:%d names the host among others or by a pattern", errNoUpdate, l.File, l.Line)
+		}
+		if !slices.ContainsFunc(blobs, func(b []byte) bool { return bytes.Equal(b, l.Key.Marshal()) }) {
+			obsolete = append(obsolete, l)
+		}
+	}
+	if len(obsolete) == 0 {
+		return nil
+	}
+	lines := make([]int, len(obsolete))
+	for i, l := range obsolete {
+		lines[i] = l.Line
+	}
+	if err := hostkey.RemoveKnownHostsLines(file, lines); err != nil {
+		return err
+	}
+	kh.Lines = slices.DeleteFunc(kh.Lines, func(l *hostkey.KnownHostsLine) bool { return slices.Contains(obsolete, l) })
+	for _, l := range obsolete {
+		if c.cfg.HostKeyDeprecated != nil {
+			c.cfg.HostKeyDeprecated(name, l.Key)
+		}
+	}
+	return nil
 }

@@ -93,7 +93,7 @@ func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
 		learnedLines := func(stderr string) []string {
 			var out []string
 			for _, l := range strings.Split(strings.ReplaceAll(stderr, "\r", ""), "\n") {
-				if strings.HasPrefix(l, "Learned new hostkey: ") {
+				if strings.HasPrefix(l, "Learned new hostkey: ") || strings.Contains(l, "obsolete hostkey") {
 					out = append(out, l)
 				}
 			}
@@ -107,9 +107,14 @@ func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
 				"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", keyFile,
 				u.Username + "@127.0.0.1", "sleep 1"}
 		}
-		khOurs := uaWrite(t, filepath.Join(t.TempDir(), "kh"), []byte(srv.KnownHostsLine(t, "ed25519")+"\n"), 0o600)
+		// An old key the server no longer has is recorded too: both
+		// clients remove it.
+		old, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+		oldLine := hostkey.MarshalKnownHost([]string{"[127.0.0.1]:" + strconv.Itoa(srv.Port)}, old.PublicKey(), false)
+		initial := append([]byte(srv.KnownHostsLine(t, "ed25519")+"\n"), oldLine...)
+		khOurs := uaWrite(t, filepath.Join(t.TempDir(), "kh"), initial, 0o600)
 		ours := clGossh(t, clBuildGossh(t), nil, nil, args(khOurs)...)
-		khTheirs := uaWrite(t, filepath.Join(t.TempDir(), "kh"), []byte(srv.KnownHostsLine(t, "ed25519")+"\n"), 0o600)
+		khTheirs := uaWrite(t, filepath.Join(t.TempDir(), "kh"), initial, 0o600)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		theirs, err := sshdtest.RunSSH(ctx, nil, args(khTheirs)...)
@@ -120,12 +125,13 @@ func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
 			t.Fatalf("gossh exit %d, ssh exit %d\n%s", ours.code, theirs.ExitCode, ours.stderr)
 		}
 		a, b := learnedLines(ours.stderr), learnedLines(string(theirs.Stderr))
-		if len(a) != 2 || !slices.Equal(a, b) {
+		if len(a) != 3 || !slices.Equal(a, b) {
 			t.Errorf("gossh: %q\nssh:   %q", a, b)
 		}
+		oldB64 := strings.Fields(string(oldLine))[2]
 		for _, kh := range []string{khOurs, khTheirs} {
 			text := string(mustRead(t, kh))
-			if !containsLineOfType(text, "ecdsa-sha2-nistp256") || !containsLineOfType(text, "ssh-rsa") {
+			if !containsLineOfType(text, "ecdsa-sha2-nistp256") || !containsLineOfType(text, "ssh-rsa") || strings.Contains(text, oldB64) {
 				t.Errorf("%s:\n%s", kh, text)
 			}
 		}
@@ -176,6 +182,42 @@ func TestUpdateHostKeysWithGosshd(t *testing.T) {
 		b, _ := os.ReadFile(kh)
 		if res.ExitCode != 0 || !containsLineOfType(string(b), "ecdsa-sha2-nistp256") || !containsLineOfType(string(b), "ssh-rsa") {
 			t.Errorf("exit %d, known_hosts:\n%s\nssh: %s\n%s", res.ExitCode, b, res.Stderr, tail(s.logText()))
+		}
+	})
+	t.Run("our client keeps entries naming other hosts", func(t *testing.T) {
+		// The Ed25519 key on a line that also names another host, and an
+		// old key of the host: keys are learned, nothing is removed.
+		pub := mustRead(t, s.hostKeys["ed25519"]+".pub")
+		old, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+		oldLine := hostkey.MarshalKnownHost([]string{"[127.0.0.1]:" + s.port}, old.PublicKey(), false)
+		kh := uaWrite(t, filepath.Join(t.TempDir(), "known_hosts"),
+			append(append([]byte("[127.0.0.1]:"+s.port+",otherhost "), pub...), oldLine...), 0o600)
+		u, _ := user.Current()
+		signer, err := hostkey.ParsePrivateKey(mustRead(t, s.userKey), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		learned := make(chan string, 4)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, "tcp", "127.0.0.1:"+s.port, &client.Config{User: u.Username,
+			Auth: []userauth.Method{userauth.InMemoryPrivateKey(signer)}, UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
+			HostKeyAlgorithms: []string{hostkey.ED25519, "ecdsa-sha2-nistp256", hostkey.RSASHA512, hostkey.RSASHA256},
+			UpdateHostKeys:    true, HostKeyLearned: func(_ string, k hostkey.PublicKey) { learned <- k.Type() },
+			HostKeyDeprecated: func(_ string, k hostkey.PublicKey) { t.Errorf("deprecated %s", k.Type()) }})
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		for range 2 {
+			select {
+			case <-learned:
+			case <-time.After(10 * time.Second):
+				t.Fatal("keys not learned")
+			}
+		}
+		c.Close()
+		if text := string(mustRead(t, kh)); !strings.Contains(text, strings.Fields(string(oldLine))[2]) {
+			t.Errorf("the old key was removed although the host has an entry naming another host:\n%s", text)
 		}
 	})
 	t.Run("our client", func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -554,6 +555,50 @@ func (k *KnownHosts) AddKnownHost(file string, addresses []string, key PublicKey
 				k.Lines = append(k.Lines, e)
 			}
 		}
+	}
+	return nil
+}
+
+// RemoveKnownHostsLines rewrites the known_hosts file without the given
+// lines (1-based, as KnownHostsLine.Line counts them), keeping every
+// other byte and the file's mode; the new file replaces the old one
+// atomically.
+func RemoveKnownHostsLines(file string, lines []int) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("hostkey: removing known hosts: %w", err)
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		return fmt.Errorf("hostkey: removing known hosts: %w", err)
+	}
+	var out []byte
+	n := 0
+	for l := range bytes.Lines(data) {
+		n++
+		if !slices.Contains(lines, n) {
+			out = append(out, l...)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".known_hosts-*")
+	if err != nil {
+		return fmt.Errorf("hostkey: removing known hosts: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(out); err == nil {
+		err = tmp.Chmod(st.Mode().Perm())
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), file)
+	}
+	if err != nil {
+		return fmt.Errorf("hostkey: removing known hosts: %w", err)
 	}
 	return nil
 }

@@ -257,3 +257,26 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoveKnownHostsLines: the named lines go, every other byte and the
+// file mode stay.
+func TestRemoveKnownHostsLines(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "known_hosts")
+	in := "# comment\nhost1 ssh-ed25519 AAAA\n\nhost2 ssh-ed25519 BBBB\nhost3 ssh-rsa CCCC" // no final newline
+	if err := os.WriteFile(file, []byte(in), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := hostkey.RemoveKnownHostsLines(file, []int{2, 5}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(file)
+	if want := "# comment\n\nhost2 ssh-ed25519 BBBB\n"; string(got) != want {
+		t.Errorf("file %q, want %q", got, want)
+	}
+	if st, _ := os.Stat(file); st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640", st.Mode().Perm())
+	}
+	if err := hostkey.RemoveKnownHostsLines(filepath.Join(t.TempDir(), "missing"), []int{1}); err == nil {
+		t.Error("a missing file was not an error")
+	}
+}

@@ -216,6 +216,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		cfg.HostKeyLearned = func(_ string, key hostkey.PublicKey) {
 			lg.verbose("Learned new hostkey: %s %s", keyName(key), hostkey.FingerprintSHA256(key))
 		}
+		cfg.HostKeyDeprecated = func(_ string, key hostkey.PublicKey) {
+			lg.verbose("Deprecating obsolete hostkey: %s %s", keyName(key), hostkey.FingerprintSHA256(key))
+		}
 	case "ask":
 		lg.info("UpdateHostKeys ask is not supported by gossh; host keys are not updated")
 	}
