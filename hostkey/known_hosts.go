@@ -588,7 +588,8 @@ func RemoveKnownHostsLines(file string, lines []int) error {
 		return fmt.Errorf("hostkey: removing known hosts: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(out); err == nil {
+	_, err = tmp.Write(out)
+	if err == nil {
 		err = tmp.Chmod(st.Mode().Perm())
 	}
 	if cerr := tmp.Close(); err == nil {
