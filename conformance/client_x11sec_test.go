@@ -18,7 +18,6 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,32 +47,8 @@ var x11Little = binary.LittleEndian
 
 func startSecurityXServer(t *testing.T, trusted []byte) *securityXServer {
 	t.Helper()
-	var l net.Listener
 	s := &securityXServer{trusted: trusted, setups: make(chan x11Setup, 8)}
-	for s.n = 60; s.n < 1000; s.n++ {
-		var err error
-		if l, err = net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(6000+s.n)); err == nil {
-			break
-		}
-	}
-	if l == nil {
-		t.Fatal("no free X11 port for the fake X server")
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(20 * time.Second))
-				s.serve(c)
-			})
-		}
-	})
+	s.n = serveFakeDisplay(t, 60, s.serve)
 	return s
 }
 

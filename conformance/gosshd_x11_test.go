@@ -34,14 +34,14 @@ type x11Setup struct {
 	data  []byte
 }
 
-// fakeXServer listens on 127.0.0.1:6000+N for a free display N and
-// answers each connection's setup request with "FAKEX-OK", then closes
-// it. It returns N and the setups it receives.
-func fakeXServer(t *testing.T) (int, <-chan x11Setup) {
+// serveFakeDisplay listens on 127.0.0.1:6000+N for the first free
+// display N from first up and runs serve for each connection (with a
+// 20 s deadline, closed afterwards) until the test ends.
+func serveFakeDisplay(t *testing.T, first int, serve func(net.Conn)) int {
 	t.Helper()
 	var l net.Listener
-	n := 0
-	for n = 50; n < 1000; n++ {
+	n := first
+	for ; n < 1000; n++ {
 		var err error
 		if l, err = net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(6000+n)); err == nil {
 			break
@@ -50,7 +50,6 @@ func fakeXServer(t *testing.T) (int, <-chan x11Setup) {
 	if l == nil {
 		t.Fatal("no free X11 port for the fake X server")
 	}
-	setups := make(chan x11Setup, 4)
 	var wg sync.WaitGroup
 	t.Cleanup(func() { l.Close(); wg.Wait() })
 	wg.Go(func() {
@@ -62,26 +61,38 @@ func fakeXServer(t *testing.T) (int, <-chan x11Setup) {
 			wg.Go(func() {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(20 * time.Second))
-				// X Window System Protocol, "Connection Setup": byte
-				// order, unused, major, minor, name length, data length,
-				// unused, then name and data, each padded to 4.
-				var h [12]byte
-				if _, err := io.ReadFull(c, h[:]); err != nil {
-					return
-				}
-				var bo binary.ByteOrder = binary.LittleEndian
-				if h[0] == 'B' {
-					bo = binary.BigEndian
-				}
-				nl, dl := int(bo.Uint16(h[6:])), int(bo.Uint16(h[8:]))
-				rest := make([]byte, (nl+3)&^3+(dl+3)&^3)
-				if _, err := io.ReadFull(c, rest); err != nil {
-					return
-				}
-				setups <- x11Setup{string(rest[:nl]), rest[(nl+3)&^3 : (nl+3)&^3+dl]}
-				io.WriteString(c, "FAKEX-OK")
+				serve(c)
 			})
 		}
+	})
+	return n
+}
+
+// fakeXServer listens on 127.0.0.1:6000+N for a free display N and
+// answers each connection's setup request with "FAKEX-OK", then closes
+// it. It returns N and the setups it receives.
+func fakeXServer(t *testing.T) (int, <-chan x11Setup) {
+	t.Helper()
+	setups := make(chan x11Setup, 4)
+	n := serveFakeDisplay(t, 50, func(c net.Conn) {
+		// X Window System Protocol, "Connection Setup": byte order,
+		// unused, major, minor, name length, data length, unused, then
+		// name and data, each padded to 4.
+		var h [12]byte
+		if _, err := io.ReadFull(c, h[:]); err != nil {
+			return
+		}
+		var bo binary.ByteOrder = binary.LittleEndian
+		if h[0] == 'B' {
+			bo = binary.BigEndian
+		}
+		nl, dl := int(bo.Uint16(h[6:])), int(bo.Uint16(h[8:]))
+		rest := make([]byte, (nl+3)&^3+(dl+3)&^3)
+		if _, err := io.ReadFull(c, rest); err != nil {
+			return
+		}
+		setups <- x11Setup{string(rest[:nl]), rest[(nl+3)&^3 : (nl+3)&^3+dl]}
+		io.WriteString(c, "FAKEX-OK")
 	})
 	return n, setups
 }
