@@ -602,8 +602,9 @@ func connect(f *flags, o *options, mc matchContext) int {
 	fctx, fcancel := context.WithCancel(ctx)
 	defer fcancel()
 	exitOnFail := o.yes("exitonforwardfailure", false)
+	var fs forwardSet
 	for _, spec := range o.all("localforward") {
-		if err := startLocalForward(fctx, &wg, c, spec, lg); err != nil {
+		if err := startLocalForward(fctx, &wg, c, spec, lg, &fs); err != nil {
 			lg.errorf("%v", err)
 			if exitOnFail {
 				return 255
@@ -611,7 +612,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 	}
 	for _, spec := range o.all("remoteforward") {
-		if err := startRemoteForward(fctx, &wg, c, spec, lg); err != nil {
+		if err := startRemoteForward(fctx, &wg, c, spec, lg, &fs); err != nil {
 			lg.errorf("Warning: remote port forwarding failed for listen port %s", spec)
 			lg.debug(1, "%v", err)
 			if exitOnFail {
@@ -620,10 +621,15 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 	}
 	dynamic := func(spec string) error {
-		l, err := listenSpec(spec)
+		network, addr, err := listenAddr(spec)
 		if err != nil {
 			return err
 		}
+		l, err := net.Listen(network, addr)
+		if err != nil {
+			return err
+		}
+		fs.add("D", network, addr, l)
 		lg.debug(1, "Local connections to %s forwarded to remote address socks:0", l.Addr())
 		wg.Go(func() { c.ServeSOCKS(fctx, l) })
 		return nil
@@ -636,15 +642,19 @@ func connect(f *flags, o *options, mc matchContext) int {
 			}
 		}
 	}
-	// addForward serves the "~C" command line's -L, -R and -D.
-	addForward := func(kind, spec string) error {
-		switch kind {
-		case "L":
-			return startLocalForward(fctx, &wg, c, spec, lg)
-		case "R":
-			return startRemoteForward(fctx, &wg, c, spec, lg)
-		}
-		return dynamic(spec)
+	// forward serves the "~C" command line: -L, -R and -D add a forward,
+	// -KL, -KR and -KD cancel one.
+	forward := cmdlineForwards{
+		add: func(kind, spec string) error {
+			switch kind {
+			case "L":
+				return startLocalForward(fctx, &wg, c, spec, lg, &fs)
+			case "R":
+				return startRemoteForward(fctx, &wg, c, spec, lg, &fs)
+			}
+			return dynamic(spec)
+		},
+		cancel: fs.cancel,
 	}
 
 	if f.stdio != "" {
@@ -676,7 +686,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 		return 0
 	}
-	code := runSession(ctx, c, f, o, lg, addForward)
+	code := runSession(ctx, c, f, o, lg, forward)
 	if errors.Is(c.Err(), client.ErrKeepaliveTimeout) {
 		lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
 		return 255
@@ -736,7 +746,7 @@ func deniedMethods(af *userauth.AuthFailure) string {
 }
 
 // runSession runs the remote command or shell.
-func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, addForward func(kind, spec string) error) int {
+func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, forward cmdlineForwards) int {
 	var disconnected atomic.Bool
 	s, err := c.NewSession(ctx)
 	if err != nil {
@@ -826,7 +836,7 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 				},
 				help:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
 				echo:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
-				command: func(line string) string { return runCmdline(line, addForward) },
+				command: func(line string) string { return runCmdline(line, forward) },
 			})
 		}
 	}
@@ -954,33 +964,98 @@ func splitColons(s string) []string {
 func isPath(s string) bool { return strings.Contains(s, "/") }
 
 func listenSpec(spec string) (net.Listener, error) {
+	network, addr, err := listenAddr(spec)
+	if err != nil {
+		return nil, err
+	}
+	return net.Listen(network, addr)
+}
+
+// listenAddr is where a local or dynamic forward's listen spec listens:
+// a Unix socket path, a port on 127.0.0.1, or [bind:]port with "*" for
+// every address.
+func listenAddr(spec string) (network, addr string, err error) {
 	if isPath(spec) {
-		return net.Listen("unix", spec)
+		return "unix", spec, nil
 	}
 	if _, err := strconv.Atoi(spec); err == nil {
-		return net.Listen("tcp", net.JoinHostPort("127.0.0.1", spec))
+		return "tcp", net.JoinHostPort("127.0.0.1", spec), nil
 	}
 	h, p, err := net.SplitHostPort(spec)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	if h == "" || h == "localhost" {
 		h = "127.0.0.1"
 	} else if h == "*" {
 		h = ""
 	}
-	return net.Listen("tcp", net.JoinHostPort(h, p))
+	return "tcp", net.JoinHostPort(h, p), nil
 }
 
-func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger) error {
+// remoteListenAddr is where a remote forward's listen spec asks the
+// server to listen.
+func remoteListenAddr(listen string) (network, addr string) {
+	if isPath(listen) {
+		return "unix", listen
+	}
+	if _, err := strconv.Atoi(listen); err == nil {
+		return "tcp", net.JoinHostPort("localhost", listen)
+	}
+	return "tcp", listen
+}
+
+// forwardSet remembers the forwards by kind ("L", "R", "D") and listen
+// address, so that the "~C" command line can cancel them.
+type forwardSet struct {
+	mu sync.Mutex
+	m  map[string]io.Closer
+}
+
+func (f *forwardSet) add(kind, network, addr string, c io.Closer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]io.Closer{}
+	}
+	f.m[kind+" "+network+" "+addr] = c
+}
+
+// cancel closes the forward of kind listening where spec says.
+func (f *forwardSet) cancel(kind, spec string) error {
+	network, addr := remoteListenAddr(spec)
+	if kind != "R" {
+		var err error
+		if network, addr, err = listenAddr(spec); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	c, ok := f.m[kind+" "+network+" "+addr]
+	delete(f.m, kind+" "+network+" "+addr)
+	f.mu.Unlock()
+	if !ok {
+		return errUnknownForward
+	}
+	return c.Close()
+}
+
+var errUnknownForward = errors.New("unknown port forwarding")
+
+func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
 	listen, target, err := splitForward(spec)
 	if err != nil {
 		return err
 	}
-	l, err := listenSpec(listen)
+	lnet, laddr, err := listenAddr(listen)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen(lnet, laddr)
 	if err != nil {
 		return fmt.Errorf("bind [%s]: %v", listen, err)
 	}
+	fs.add("L", lnet, laddr, l)
 	network := "tcp"
 	if isPath(target) {
 		network = "unix"
@@ -990,24 +1065,17 @@ func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client
 	return nil
 }
 
-func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger) error {
+func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
 	listen, target, err := splitForward(spec)
 	if err != nil {
 		return err
 	}
-	network, addr := "tcp", listen
-	switch {
-	case isPath(listen):
-		network = "unix"
-	default:
-		if _, err := strconv.Atoi(listen); err == nil {
-			addr = net.JoinHostPort("localhost", listen)
-		}
-	}
+	network, addr := remoteListenAddr(listen)
 	rl, err := c.Listen(ctx, network, addr)
 	if err != nil {
 		return err
 	}
+	fs.add("R", network, addr, rl)
 	tnet := "tcp"
 	if isPath(target) {
 		tnet = "unix"

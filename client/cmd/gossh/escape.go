@@ -146,22 +146,38 @@ func (e *escapeReader) cmdlineByte(c byte) {
 const cmdlineHelp = "Commands:\r\n" +
 	"      -L[bind_address:]port:host:hostport    Request local forward\r\n" +
 	"      -R[bind_address:]port:host:hostport    Request remote forward\r\n" +
-	"      -D[bind_address:]port                  Request dynamic forward\r\n"
+	"      -D[bind_address:]port                  Request dynamic forward\r\n" +
+	"      -KL[bind_address:]port                 Cancel local forward\r\n" +
+	"      -KR[bind_address:]port                 Cancel remote forward\r\n" +
+	"      -KD[bind_address:]port                 Cancel dynamic forward\r\n"
+
+// cmdlineForwards are what the "~C" command line does: add a forward of
+// kind "L", "R" or "D" from its spec, or cancel the one listening where
+// a spec says.
+type cmdlineForwards struct {
+	add, cancel func(kind, spec string) error
+}
 
 // runCmdline runs a "~C" command line as ssh's process_cmdline: "-L",
-// "-R" or "-D" and a forwarding spec ask add for a forward; "?" or
-// "help" lists the commands. It returns what to print.
-func runCmdline(line string, add func(kind, spec string) error) string {
+// "-R" or "-D" and a forwarding spec add a forward, "-KL", "-KR" or
+// "-KD" and a listen spec cancel one; "?" or "help" lists the commands.
+// It returns what to print.
+func runCmdline(line string, f cmdlineForwards) string {
 	line = strings.TrimSpace(line)
 	switch {
 	case line == "":
 		return ""
 	case line == "?" || line == "-h" || line == "help":
 		return cmdlineHelp
+	case len(line) >= 3 && line[:2] == "-K" && strings.ContainsRune("LRD", rune(line[2])):
+		if err := f.cancel(line[2:3], strings.TrimSpace(line[3:])); err != nil {
+			return "Unknown port forwarding.\r\n"
+		}
+		return "Canceled forwarding.\r\n"
 	case len(line) < 2 || line[0] != '-' || !strings.ContainsRune("LRD", rune(line[1])):
 		return "Invalid command.\r\n"
 	}
-	if err := add(line[1:2], strings.TrimSpace(line[2:])); err != nil {
+	if err := f.add(line[1:2], strings.TrimSpace(line[2:])); err != nil {
 		return "Bad forwarding specification.\r\n"
 	}
 	return "Forwarding port.\r\n"

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"io"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,16 +81,50 @@ func TestRunCmdline(t *testing.T) {
 		got = append(got, kind+" "+spec)
 		return nil
 	}
+	cancel := func(kind, spec string) error {
+		if spec != "8080" {
+			return errUnknownForward
+		}
+		got = append(got, "K"+kind+" "+spec)
+		return nil
+	}
+	f := cmdlineForwards{add: add, cancel: cancel}
 	for line, want := range map[string]string{
 		"-L 8080:localhost:80": "Forwarding port.\r\n", "-R8022:localhost:22": "Forwarding port.\r\n", "-D 1080": "Forwarding port.\r\n",
 		"?": cmdlineHelp, "": "", "-X": "Invalid command.\r\n", "!ls": "Invalid command.\r\n", "-L bad": "Bad forwarding specification.\r\n",
+		"-KL 8080": "Canceled forwarding.\r\n", "-KR 9999": "Unknown port forwarding.\r\n", "-KX 1": "Invalid command.\r\n",
 	} {
-		if out := runCmdline(line, add); out != want {
+		if out := runCmdline(line, f); out != want {
 			t.Errorf("runCmdline(%q) = %q, want %q", line, out, want)
 		}
 	}
 	slices.Sort(got)
-	if want := []string{"D 1080", "L 8080:localhost:80", "R 8022:localhost:22"}; !slices.Equal(got, want) {
+	if want := []string{"D 1080", "KL 8080", "L 8080:localhost:80", "R 8022:localhost:22"}; !slices.Equal(got, want) {
 		t.Errorf("forwards %q, want %q", got, want)
+	}
+}
+
+// TestForwardSetCancel: a forward is cancelled by the listen spec it was
+// made with, in any of its spellings, once.
+func TestForwardSetCancel(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	var fs forwardSet
+	network, addr, _ := listenAddr(port)
+	fs.add("L", network, addr, l)
+	if err := fs.cancel("R", port); !errors.Is(err, errUnknownForward) {
+		t.Errorf("cancel R: %v, want errUnknownForward", err)
+	}
+	if err := fs.cancel("L", "localhost:"+port); err != nil {
+		t.Fatalf("cancel L localhost:%s: %v", port, err)
+	}
+	if _, err := l.Accept(); err == nil {
+		t.Error("the listener still accepts")
+	}
+	if err := fs.cancel("L", port); !errors.Is(err, errUnknownForward) {
+		t.Errorf("second cancel: %v, want errUnknownForward", err)
 	}
 }
