@@ -152,12 +152,12 @@ func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {
 // TrustedUserCAKeys with AuthorizedPrincipalsFile (trustedCert). A
 // signed attempt that fails for an existing user is logged as sshd logs
 // it: at VERBOSE, or at INFO from MaxAuthTries/2 failures on.
-func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+func (p *policy) publicKey(ctx context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
 		return nil, err
 	}
-	perms, err := p.keyAllowed(a, remoteIP(m.RemoteAddr), key)
+	perms, err := p.keyAllowed(ctx, a, remoteIP(m.RemoteAddr), key)
 	if err != nil && m.Signed && p.log != nil {
 		// As sshd's auth_log: VERBOSE, or INFO once half of
 		// MaxAuthTries has failed.
@@ -174,11 +174,11 @@ func (p *policy) publicKey(_ context.Context, m userauth.ConnMeta, key hostkey.P
 
 // keyAllowed is the decision of publicKey for the account a and a
 // client at ip.
-func (p *policy) keyAllowed(a *account, ip net.IP, key hostkey.PublicKey) (*userauth.Permissions, error) {
+func (p *policy) keyAllowed(ctx context.Context, a *account, ip net.IP, key hostkey.PublicKey) (*userauth.Permissions, error) {
 	if !p.keyTypeAllowed(key) {
 		return nil, errors.New("key type not in PubkeyAcceptedAlgorithms")
 	}
-	r, err := p.authorizedKeys(a, ip, key)
+	r, err := p.authorizedKeys(ctx, a, ip, key)
 	if cert, ok := key.(*hostkey.Certificate); ok && err != nil {
 		tr, terr := p.trustedCert(a, ip, cert)
 		if terr != nil {
@@ -207,8 +207,13 @@ func (p *policy) keyAllowed(a *account, ip net.IP, key hostkey.PublicKey) (*user
 // needs the user name among its principals, or no principals at all:
 // sshd does not require a principal list there (it does for
 // TrustedUserCAKeys).
-func (p *policy) authorizedKeys(a *account, ip net.IP, key hostkey.PublicKey) (*hostkey.Restrictions, error) {
-	var entries []*hostkey.AuthorizedKey
+func (p *policy) authorizedKeys(ctx context.Context, a *account, ip net.IP, key hostkey.PublicKey) (*hostkey.Restrictions, error) {
+	// As sshd's user_key_allowed: the AuthorizedKeysCommand's lines
+	// first, then the files.
+	entries, err := p.commandKeys(ctx, a, key)
+	if err != nil && p.log != nil {
+		p.log.Error(fmt.Sprintf("AuthorizedKeysCommand %s: %v", p.cfg.AuthorizedKeysCommand, err))
+	}
 	for _, f := range p.cfg.AuthorizedKeysFiles {
 		if strings.EqualFold(f, "none") {
 			continue

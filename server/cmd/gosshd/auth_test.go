@@ -189,7 +189,7 @@ func TestPublicKeyDecision(t *testing.T) {
 			if tt.setup.trusted {
 				p.cas = []hostkey.PublicKey{ca}
 			}
-			perms, err := p.keyAllowed(a, net.ParseIP(tt.ip), tt.key())
+			perms, err := p.keyAllowed(context.Background(), a, net.ParseIP(tt.ip), tt.key())
 			if (err == nil) != tt.ok {
 				t.Fatalf("keyAllowed: %v, want success %v", err, tt.ok)
 			}
@@ -210,7 +210,7 @@ func TestPublicKeyCertRestrictions(t *testing.T) {
 	c := f.cert(t, f.ca, []string{"ops"}, func(c *hostkey.Certificate) {
 		c.Extensions = map[string]string{hostkey.ExtPermitPTY: "", hostkey.ExtPermitAgentForwarding: ""}
 	})
-	perms, err := p.keyAllowed(&account{Name: "alice", Home: dir}, net.ParseIP("127.0.0.1"), c)
+	perms, err := p.keyAllowed(context.Background(), &account{Name: "alice", Home: dir}, net.ParseIP("127.0.0.1"), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,10 +229,10 @@ func TestPublicKeyRootForcedCommandsOnly(t *testing.T) {
 	p := &policy{cfg: &config{AuthorizedPrincipalsFile: filepath.Join(dir, "principals"), PermitRootLogin: "forced-commands-only"},
 		root: true, cas: []hostkey.PublicKey{f.ca.PublicKey()}}
 	root := &account{Name: "root", Home: dir}
-	if _, err := p.keyAllowed(root, nil, f.cert(t, f.ca, []string{"root"}, nil)); err == nil {
+	if _, err := p.keyAllowed(context.Background(), root, nil, f.cert(t, f.ca, []string{"root"}, nil)); err == nil {
 		t.Error("root without a forced command admitted")
 	}
-	perms, err := p.keyAllowed(root, nil, f.cert(t, f.ca, []string{"admin"}, nil))
+	perms, err := p.keyAllowed(context.Background(), root, nil, f.cert(t, f.ca, []string{"admin"}, nil))
 	if err != nil || perms.ForceCommand != "id" {
 		t.Errorf("root with command= from the principals file: %v, %+v", err, perms)
 	}
@@ -296,10 +296,10 @@ func TestPublicKeyVerifyRequired(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "keys"), []byte("verify-required "+akLine(sk)+"\nverify-required "+akLine(plain)+"\n"), 0o600)
 	p := &policy{cfg: &config{AuthorizedKeysFiles: []string{filepath.Join(dir, "keys")}}, root: true}
 	a := &account{Name: "alice", Home: dir}
-	if _, err := p.keyAllowed(a, nil, sk); err == nil {
+	if _, err := p.keyAllowed(context.Background(), a, nil, sk); err == nil {
 		t.Error("security key with verify-required admitted")
 	}
-	if _, err := p.keyAllowed(a, nil, plain); err != nil {
+	if _, err := p.keyAllowed(context.Background(), a, nil, plain); err != nil {
 		t.Errorf("plain key with verify-required: %v", err)
 	}
 }
@@ -316,14 +316,14 @@ func TestTrustedUserCAKeysReadPerLogin(t *testing.T) {
 	p := &policy{cfg: &config{TrustedUserCAKeys: file}, root: true}
 	a := &account{Name: "alice", Home: dir}
 	c := f.cert(t, f.ca, []string{"alice"}, nil)
-	if _, err := p.keyAllowed(a, net.ParseIP("127.0.0.1"), c); err == nil {
+	if _, err := p.keyAllowed(context.Background(), a, net.ParseIP("127.0.0.1"), c); err == nil {
 		t.Fatal("a certificate from a CA not in the file was accepted")
 	}
 	ca := hostkey.MarshalAuthorizedKey(f.ca.PublicKey(), "new CA")
 	if err := os.WriteFile(file, append(hostkey.MarshalAuthorizedKey(f.otherCA.PublicKey(), "old CA"), ca...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.keyAllowed(a, net.ParseIP("127.0.0.1"), c); err != nil {
+	if _, err := p.keyAllowed(context.Background(), a, net.ParseIP("127.0.0.1"), c); err != nil {
 		t.Fatalf("after adding its CA to the file: %v", err)
 	}
 }

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sshstack/sshstack/hostkey"
+)
+
+// Limits of AuthorizedKeysCommand.
+const (
+	keysCommandTimeout = 30 * time.Second // sshd has LoginGraceTime only
+	keysCommandOutput  = 1 << 20          // bytes of output read
+)
+
+// commandKeys runs AuthorizedKeysCommand for a and key as sshd's
+// user_key_command_allowed2 does and returns the authorized_keys lines it
+// prints. The command must be an absolute path owned by root and not
+// writable by group or others, nor its directories (sshd's safe_path); it
+// runs as AuthorizedKeysCommandUser (without one it is skipped, as sshd
+// skips it), with an empty environment, and its arguments take the
+// tokens %% %f %h %k %t %U %u. With no arguments it gets the user name.
+// A command that fails gives no keys.
+func (p *policy) commandKeys(ctx context.Context, a *account, key hostkey.PublicKey) ([]*hostkey.AuthorizedKey, error) {
+	line := p.cfg.AuthorizedKeysCommand
+	if line == "" || strings.EqualFold(line, "none") {
+		return nil, nil
+	}
+	if p.cfg.AuthorizedKeysCommandUser == "" || strings.EqualFold(p.cfg.AuthorizedKeysCommandUser, "none") {
+		return nil, errors.New("no AuthorizedKeysCommandUser, skipping")
+	}
+	runAs, err := lookupAccount(expandCommandTokens(p.cfg.AuthorizedKeysCommandUser, a, key))
+	if err != nil {
+		return nil, fmt.Errorf("AuthorizedKeysCommandUser %q: %w", p.cfg.AuthorizedKeysCommandUser, err)
+	}
+	args, err := splitCommand(line)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 1 {
+		args = append(args, a.Name)
+	} else {
+		for i := 1; i < len(args); i++ {
+			args[i] = expandCommandTokens(args[i], a, key)
+		}
+	}
+	if !filepath.IsAbs(args[0]) {
+		return nil, fmt.Errorf("%q is not an absolute path", args[0])
+	}
+	if err := rootOwnedPath(args[0]); err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, keysCommandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, args[0], args[1:]...)
+	cmd.Env, cmd.Dir = []string{}, "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if p.root {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: runAs.UID, Gid: runAs.GID, Groups: runAs.Groups}
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &limitedWriter{w: &out, n: keysCommandOutput}
+	cmd.WaitDelay = time.Second
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s: %w", args[0], err)
+	}
+	entries, _ := hostkey.ParseAuthorizedKeys(&out, "AuthorizedKeysCommand")
+	return entries, nil
+}
+
+// expandCommandTokens replaces AuthorizedKeysCommand's tokens: %% %f
+// (fingerprint) %h (home) %k (base64 key) %t (key type) %U (uid) %u
+// (user). Others are left as written.
+func expandCommandTokens(s string, a *account, key hostkey.PublicKey) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case '%':
+			b.WriteByte('%')
+		case 'f':
+			b.WriteString(hostkey.FingerprintSHA256(key))
+		case 'h':
+			b.WriteString(a.Home)
+		case 'k':
+			k := hostkey.MarshalAuthorizedKey(key, "")
+			if f := strings.Fields(string(k)); len(f) >= 2 {
+				b.WriteString(f[1])
+			}
+		case 't':
+			b.WriteString(key.Type())
+		case 'U':
+			b.WriteString(strconv.FormatUint(uint64(a.UID), 10))
+		case 'u':
+			b.WriteString(a.Name)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// splitCommand splits a command line into words as sshd's argv_split:
+// blanks separate words, double or single quotes group them, a backslash
+// escapes the next character.
+func splitCommand(s string) ([]string, error) {
+	var args []string
+	var cur strings.Builder
+	in, quote, escaped := false, byte(0), false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case escaped:
+			cur.WriteByte(c)
+			escaped, in = false, true
+		case c == '\\':
+			escaped = true
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '"' || c == '\'':
+			quote, in = c, true
+		case c == ' ' || c == '\t':
+			if in {
+				args = append(args, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if quote != 0 || escaped {
+		return nil, fmt.Errorf("unterminated quote or escape in %q", s)
+	}
+	if in {
+		args = append(args, cur.String())
+	}
+	if len(args) == 0 {
+		return nil, errors.New("empty command")
+	}
+	return args, nil
+}
+
+// rootOwnedPath checks, as sshd's safe_path for uid 0, that path (with
+// symbolic links resolved) and every directory above it are owned by
+// root and not writable by group or others.
+func rootOwnedPath(path string) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	for p := real; ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		if !ok || sys.Uid != 0 || st.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("bad ownership or modes for %s", p)
+		}
+		if p == "/" {
+			return nil
+		}
+	}
+}
+
+// limitedWriter keeps the first n bytes written and discards the rest.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
