@@ -963,14 +963,6 @@ func splitColons(s string) []string {
 
 func isPath(s string) bool { return strings.Contains(s, "/") }
 
-func listenSpec(spec string) (net.Listener, error) {
-	network, addr, err := listenAddr(spec)
-	if err != nil {
-		return nil, err
-	}
-	return net.Listen(network, addr)
-}
-
 // listenAddr is where a local or dynamic forward's listen spec listens:
 // a Unix socket path, a port on 127.0.0.1, or [bind:]port with "*" for
 // every address.
