@@ -180,7 +180,7 @@ func (p *policy) keyAllowed(ctx context.Context, a *account, ip net.IP, key host
 	}
 	r, err := p.authorizedKeys(ctx, a, ip, key)
 	if cert, ok := key.(*hostkey.Certificate); ok && err != nil {
-		tr, terr := p.trustedCert(a, ip, cert)
+		tr, terr := p.trustedCert(ctx, a, ip, cert)
 		if terr != nil {
 			return nil, errors.Join(err, terr)
 		}
@@ -241,7 +241,7 @@ var errNoPrincipal = errors.New("certificate does not contain an authorized prin
 // name as a principal, or listing a principal named by the first
 // matching line of the AuthorizedPrincipalsFile, whose options are then
 // checked and merged with the certificate's (hostkey.Restrictions.Merge).
-func (p *policy) trustedCert(a *account, ip net.IP, cert *hostkey.Certificate) (*hostkey.Restrictions, error) {
+func (p *policy) trustedCert(ctx context.Context, a *account, ip net.IP, cert *hostkey.Certificate) (*hostkey.Restrictions, error) {
 	cas := p.cas
 	if cas == nil {
 		// As sshd, the file is read for each login, so a CA added or
@@ -257,16 +257,36 @@ func (p *policy) trustedCert(a *account, ip net.IP, cert *hostkey.Certificate) (
 	if cert.CertType != hostkey.UserCert {
 		return nil, fmt.Errorf("%w: want a user certificate", hostkey.ErrCertType)
 	}
+	// As sshd's user_cert_trusted_ca: the AuthorizedPrincipalsFile, then
+	// the AuthorizedPrincipalsCommand; with either configured, one of the
+	// certificate's principals must be on a line (the user name no
+	// longer counts).
 	principal := a.Name
 	var line *hostkey.AuthorizedPrincipal
-	if f := p.cfg.AuthorizedPrincipalsFile; f != "" && !strings.EqualFold(f, "none") {
-		data, _ := os.ReadFile(expandTokens(f, a)) // a missing file lists nobody
-		lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(data), f)
+	match := func(lines []*hostkey.AuthorizedPrincipal) bool {
 		i := slices.IndexFunc(lines, func(l *hostkey.AuthorizedPrincipal) bool { return slices.Contains(cert.ValidPrincipals, l.Name) })
-		if i < 0 {
-			return nil, errNoPrincipal
+		if i >= 0 {
+			line, principal = lines[i], lines[i].Name
 		}
-		line, principal = lines[i], lines[i].Name
+		return i >= 0
+	}
+	useFile := p.cfg.AuthorizedPrincipalsFile != "" && !strings.EqualFold(p.cfg.AuthorizedPrincipalsFile, "none")
+	useCommand := p.cfg.AuthorizedPrincipalsCommand != "" && !strings.EqualFold(p.cfg.AuthorizedPrincipalsCommand, "none")
+	found := false
+	if useFile {
+		data, _ := os.ReadFile(expandTokens(p.cfg.AuthorizedPrincipalsFile, a)) // a missing file lists nobody
+		lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(data), p.cfg.AuthorizedPrincipalsFile)
+		found = match(lines)
+	}
+	if !found && useCommand {
+		lines, err := p.commandPrincipals(ctx, a, cert)
+		if err != nil && p.log != nil {
+			p.log.Error(fmt.Sprintf("AuthorizedPrincipalsCommand %s: %v", p.cfg.AuthorizedPrincipalsCommand, err))
+		}
+		found = match(lines)
+	}
+	if (useFile || useCommand) && !found {
+		return nil, errNoPrincipal
 	}
 	if err := (&hostkey.CertChecker{}).CheckCert(principal, cert); err != nil {
 		return nil, err

@@ -31,61 +31,63 @@ type config struct {
 	matches     []*matchBlock   // Match sections, in order
 	inMatch     *matchBlock     // the section being read
 
-	Ports                     []int
-	ListenAddresses           []string
-	HostKeys                  []string
-	AuthorizedKeysFiles       []string
-	AuthorizedPrincipalsFile  string
-	AuthorizedKeysCommand     string // "" or "none": no command
-	AuthorizedKeysCommandUser string
-	TrustedUserCAKeys         string
-	PubkeyAuthentication      bool
-	PasswordAuthentication    bool
-	KbdInteractiveAuth        bool
-	AuthenticationMethods     string
-	UsePAM                    bool
-	PermitRootLogin           string
-	AllowUsers, DenyUsers     []string
-	KexAlgorithms             []string
-	Ciphers, MACs             []string
-	HostKeyAlgorithms         []string
-	PubkeyAcceptedAlgorithms  []string
-	GSSAPIAuthentication      bool
-	GSSAPIKeyExchange         bool
-	GSSAPIStrictAcceptor      bool
-	GSSAPICleanupCreds        bool
-	GSSAPIKexAlgorithms       []string // gsskex families, sshd's default when nil
-	AllowTCPForwarding        string   // yes, no, local, remote, all
-	AllowStreamLocal          string
-	AllowAgentForwarding      bool
-	X11Forwarding             bool
-	X11DisplayOffset          int
-	X11UseLocalhost           bool
-	XAuthLocation             string
-	PermitUserRC              bool     // run ~/.ssh/rc before the session's command
-	Compression               bool     // zlib@openssh.com after authentication
-	PermitOpen                []string // "any" or host:port entries, "none"
-	PermitListen              []string
-	GatewayPorts              string
-	Subsystems                map[string]string
-	SubsystemOrder            []string
-	ForceCommand              string
-	Banner                    string
-	LoginGraceTime            time.Duration
-	MaxAuthTries              int
-	MaxSessions               int
-	MaxStartups               server.Startups
-	PerSourceMaxStartups      int
-	ClientAliveInterval       time.Duration
-	ClientAliveCountMax       int
-	RekeyBytes                uint64
-	RekeyInterval             time.Duration
-	SetEnv                    []string
-	AcceptEnv                 []string
-	LogLevel                  string
-	PidFile                   string
-	PamServiceName            string
-	Warnings                  []string
+	Ports                           []int
+	ListenAddresses                 []string
+	HostKeys                        []string
+	AuthorizedKeysFiles             []string
+	AuthorizedPrincipalsFile        string
+	AuthorizedKeysCommand           string // "" or "none": no command
+	AuthorizedKeysCommandUser       string
+	AuthorizedPrincipalsCommand     string
+	AuthorizedPrincipalsCommandUser string
+	TrustedUserCAKeys               string
+	PubkeyAuthentication            bool
+	PasswordAuthentication          bool
+	KbdInteractiveAuth              bool
+	AuthenticationMethods           string
+	UsePAM                          bool
+	PermitRootLogin                 string
+	AllowUsers, DenyUsers           []string
+	KexAlgorithms                   []string
+	Ciphers, MACs                   []string
+	HostKeyAlgorithms               []string
+	PubkeyAcceptedAlgorithms        []string
+	GSSAPIAuthentication            bool
+	GSSAPIKeyExchange               bool
+	GSSAPIStrictAcceptor            bool
+	GSSAPICleanupCreds              bool
+	GSSAPIKexAlgorithms             []string // gsskex families, sshd's default when nil
+	AllowTCPForwarding              string   // yes, no, local, remote, all
+	AllowStreamLocal                string
+	AllowAgentForwarding            bool
+	X11Forwarding                   bool
+	X11DisplayOffset                int
+	X11UseLocalhost                 bool
+	XAuthLocation                   string
+	PermitUserRC                    bool     // run ~/.ssh/rc before the session's command
+	Compression                     bool     // zlib@openssh.com after authentication
+	PermitOpen                      []string // "any" or host:port entries, "none"
+	PermitListen                    []string
+	GatewayPorts                    string
+	Subsystems                      map[string]string
+	SubsystemOrder                  []string
+	ForceCommand                    string
+	Banner                          string
+	LoginGraceTime                  time.Duration
+	MaxAuthTries                    int
+	MaxSessions                     int
+	MaxStartups                     server.Startups
+	PerSourceMaxStartups            int
+	ClientAliveInterval             time.Duration
+	ClientAliveCountMax             int
+	RekeyBytes                      uint64
+	RekeyInterval                   time.Duration
+	SetEnv                          []string
+	AcceptEnv                       []string
+	LogLevel                        string
+	PidFile                         string
+	PamServiceName                  string
+	Warnings                        []string
 }
 
 func defaultConfig() *config {
@@ -126,8 +128,7 @@ func defaultConfig() *config {
 var unsupported = map[string]bool{
 	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
 	"permituserenvironment": true, "permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
-	"authorizedprincipalscommand":     true,
-	"authorizedprincipalscommanduser": true, "hostbasedauthentication": true, "kerberosauthentication": true,
+	"hostbasedauthentication": true, "kerberosauthentication": true,
 	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
 	"persourcepenalties": true, "persourcepenaltyexemptlist": true, "requiredrsasize": true, "casignaturealgorithms": true,
 	"securitykeyprovider": true, "channeltimeout": true, "unusedconnectiontimeout": true,
@@ -342,6 +343,10 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		c.AuthorizedKeysCommand = val
 	case "authorizedkeyscommanduser":
 		c.AuthorizedKeysCommandUser = val
+	case "authorizedprincipalscommand":
+		c.AuthorizedPrincipalsCommand = val
+	case "authorizedprincipalscommanduser":
+		c.AuthorizedPrincipalsCommandUser = val
 	case "trustedusercakeys":
 		c.TrustedUserCAKeys = val
 	case "pubkeyauthentication":
@@ -556,6 +561,10 @@ func (c *config) finish() error {
 		(c.AuthorizedKeysCommandUser == "" || strings.EqualFold(c.AuthorizedKeysCommandUser, "none")) {
 		return errors.New("AuthorizedKeysCommand set without AuthorizedKeysCommandUser") // sshd's words
 	}
+	if c.AuthorizedPrincipalsCommand != "" && !strings.EqualFold(c.AuthorizedPrincipalsCommand, "none") &&
+		(c.AuthorizedPrincipalsCommandUser == "" || strings.EqualFold(c.AuthorizedPrincipalsCommandUser, "none")) {
+		return errors.New("AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser")
+	}
 	if (c.PasswordAuthentication || c.KbdInteractiveAuth) && !c.UsePAM {
 		return errors.New("PasswordAuthentication and KbdInteractiveAuthentication need UsePAM yes in gosshd (it has no crypt(3) of its own)")
 	}
@@ -585,6 +594,8 @@ func (c *config) dump(w io.Writer) {
 	p("authorizedprincipalsfile", orNone(c.AuthorizedPrincipalsFile))
 	p("authorizedkeyscommand", orNone(c.AuthorizedKeysCommand))
 	p("authorizedkeyscommanduser", orNone(c.AuthorizedKeysCommandUser))
+	p("authorizedprincipalscommand", orNone(c.AuthorizedPrincipalsCommand))
+	p("authorizedprincipalscommanduser", orNone(c.AuthorizedPrincipalsCommandUser))
 	p("trustedusercakeys", orNone(c.TrustedUserCAKeys))
 	p("pubkeyauthentication", yn(c.PubkeyAuthentication))
 	p("passwordauthentication", yn(c.PasswordAuthentication))

@@ -37,6 +37,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad port", "Port 99999\n", "line 1: Port: bad port", false},
 		{"bad cipher", "Ciphers aes128-ctr,nosuch-cbc\n", `line 1: Ciphers: cipher: bad algorithm list: unsupported algorithm "nosuch-cbc"`, false},
 		{"bad host key algorithm", "HostKeyAlgorithms +nosuch-key\n", `unsupported algorithm "nosuch-key"`, false},
+		{"principals command without user", "AuthorizedPrincipalsCommand /bin/cat\n", "AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser", false},
 		{"keys command without user", "AuthorizedKeysCommand /bin/cat\n", "AuthorizedKeysCommand set without AuthorizedKeysCommandUser", false},
 		{"bad algorithm", "KexAlgorithms nosuch-kex\n", `line 1: KexAlgorithms: cipher: bad algorithm list: unsupported algorithm "nosuch-kex"`, false},
 		{"password without PAM", "PasswordAuthentication yes\n", "need UsePAM yes", false},

@@ -17,31 +17,57 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 )
 
-// Limits of AuthorizedKeysCommand.
+// Limits of AuthorizedKeysCommand and AuthorizedPrincipalsCommand.
 const (
 	keysCommandTimeout = 30 * time.Second // sshd has LoginGraceTime only
 	keysCommandOutput  = 1 << 20          // bytes of output read
 )
 
 // commandKeys runs AuthorizedKeysCommand for a and key as sshd's
-// user_key_command_allowed2 does and returns the authorized_keys lines it
-// prints. The command must be an absolute path owned by root and not
-// writable by group or others, nor its directories (sshd's safe_path); it
-// runs as AuthorizedKeysCommandUser (without one it is skipped, as sshd
-// skips it), with an empty environment, and its arguments take the
-// tokens %% %f %h %k %t %U %u. With no arguments it gets the user name.
-// A command that fails gives no keys.
+// user_key_command_allowed2 does (runAuthCommand) and returns the
+// authorized_keys lines it prints. With no arguments the command gets
+// the user name.
 func (p *policy) commandKeys(ctx context.Context, a *account, key hostkey.PublicKey) ([]*hostkey.AuthorizedKey, error) {
-	line := p.cfg.AuthorizedKeysCommand
+	out, err := p.runAuthCommand(ctx, p.cfg.AuthorizedKeysCommand, p.cfg.AuthorizedKeysCommandUser, a,
+		func(s string) string { return expandCommandTokens(s, a, key) })
+	if out == nil || err != nil {
+		return nil, err
+	}
+	entries, _ := hostkey.ParseAuthorizedKeys(bytes.NewReader(out), "AuthorizedKeysCommand")
+	return entries, nil
+}
+
+// commandPrincipals runs AuthorizedPrincipalsCommand for a and cert as
+// sshd's match_principals_command does and returns the principals lines
+// it prints. Its tokens add the certificate's: %F (CA fingerprint), %i
+// (key ID), %K (CA key, base64), %s (serial), %T (CA key type).
+func (p *policy) commandPrincipals(ctx context.Context, a *account, cert *hostkey.Certificate) ([]*hostkey.AuthorizedPrincipal, error) {
+	out, err := p.runAuthCommand(ctx, p.cfg.AuthorizedPrincipalsCommand, p.cfg.AuthorizedPrincipalsCommandUser, a,
+		func(s string) string { return expandCertTokens(s, a, cert) })
+	if out == nil || err != nil {
+		return nil, err
+	}
+	lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(out), "AuthorizedPrincipalsCommand")
+	return lines, nil
+}
+
+// runAuthCommand runs an sshd authorization command line as sshd's
+// subprocess does and returns its output; nil and no error if none is
+// configured. The command must be an absolute path owned by root and not
+// writable by group or others, nor its directories (sshd's safe_path); it
+// runs as user (required), with an empty environment, and expand
+// replaces the tokens of its arguments. With no arguments it gets the
+// user name. A command that fails gives nothing.
+func (p *policy) runAuthCommand(ctx context.Context, line, user string, a *account, expand func(string) string) ([]byte, error) {
 	if line == "" || strings.EqualFold(line, "none") {
 		return nil, nil
 	}
-	if p.cfg.AuthorizedKeysCommandUser == "" || strings.EqualFold(p.cfg.AuthorizedKeysCommandUser, "none") {
-		return nil, errors.New("no AuthorizedKeysCommandUser, skipping")
+	if user == "" || strings.EqualFold(user, "none") {
+		return nil, errors.New("no command user, skipping")
 	}
-	runAs, err := lookupAccount(expandCommandTokens(p.cfg.AuthorizedKeysCommandUser, a, key))
+	runAs, err := lookupAccount(expand(user))
 	if err != nil {
-		return nil, fmt.Errorf("AuthorizedKeysCommandUser %q: %w", p.cfg.AuthorizedKeysCommandUser, err)
+		return nil, fmt.Errorf("command user %q: %w", user, err)
 	}
 	args, err := splitCommand(line)
 	if err != nil {
@@ -51,7 +77,7 @@ func (p *policy) commandKeys(ctx context.Context, a *account, key hostkey.Public
 		args = append(args, a.Name)
 	} else {
 		for i := 1; i < len(args); i++ {
-			args[i] = expandCommandTokens(args[i], a, key)
+			args[i] = expand(args[i])
 		}
 	}
 	if !filepath.IsAbs(args[0]) {
@@ -74,8 +100,44 @@ func (p *policy) commandKeys(ctx context.Context, a *account, key hostkey.Public
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%s: %w", args[0], err)
 	}
-	entries, _ := hostkey.ParseAuthorizedKeys(&out, "AuthorizedKeysCommand")
-	return entries, nil
+	return out.Bytes(), nil
+}
+
+// expandCertTokens is expandCommandTokens for a certificate, with the
+// tokens of AuthorizedPrincipalsCommand: %F %i %K %s %T besides the key's
+// own (of the certificate's key).
+func expandCertTokens(s string, a *account, cert *hostkey.Certificate) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		switch s[i+1] {
+		case 'F':
+			b.WriteString(hostkey.FingerprintSHA256(cert.SignatureKey))
+		case 'i':
+			b.WriteString(cert.KeyID)
+		case 'K':
+			b.WriteString(keyBase64(cert.SignatureKey))
+		case 's':
+			b.WriteString(strconv.FormatUint(cert.Serial, 10))
+		case 'T':
+			b.WriteString(cert.SignatureKey.Type())
+		default:
+			b.WriteString(expandCommandTokens(s[i:i+2], a, cert))
+		}
+		i++
+	}
+	return b.String()
+}
+
+// keyBase64 is the base64 part of a key's authorized_keys form.
+func keyBase64(k hostkey.PublicKey) string {
+	if f := strings.Fields(string(hostkey.MarshalAuthorizedKey(k, ""))); len(f) >= 2 {
+		return f[1]
+	}
+	return ""
 }
 
 // expandCommandTokens replaces AuthorizedKeysCommand's tokens: %% %f
@@ -97,10 +159,7 @@ func expandCommandTokens(s string, a *account, key hostkey.PublicKey) string {
 		case 'h':
 			b.WriteString(a.Home)
 		case 'k':
-			k := hostkey.MarshalAuthorizedKey(key, "")
-			if f := strings.Fields(string(k)); len(f) >= 2 {
-				b.WriteString(f[1])
-			}
+			b.WriteString(keyBase64(key))
 		case 't':
 			b.WriteString(key.Type())
 		case 'U':
