@@ -54,23 +54,7 @@ func TestGosshdAuthorizedKeysCommandMatchesSSHD(t *testing.T) {
 			srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"},
 				Config: append(cfg, "PasswordAuthentication no", "KbdInteractiveAuthentication no")})
 			g := svStart(t, []string{"ed25519"}, cfg...)
-			for _, s := range []struct {
-				name string
-				port string
-				log  func() string
-			}{{"sshd", strconv.Itoa(srv.Port), srv.Log}, {"gosshd", g.port, g.logText}} {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-					"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-i", key, "-l", "root", "127.0.0.1", "echo ran")
-				cancel()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ok := res.ExitCode == 0; ok != tc.want || (ok && string(res.Stdout) != tc.wantOut) {
-					t.Errorf("%s: exit %d stdout %q, want success %v with %q\n%s", s.name, res.ExitCode, res.Stdout, tc.want, tc.wantOut,
-						tail(strings.ReplaceAll(s.log(), "\r", "")))
-				}
-			}
+			sameDecision(t, srv, g, key, tc.want, tc.wantOut)
 		})
 	}
 }
@@ -113,23 +97,31 @@ func TestGosshdAuthorizedPrincipalsCommandMatchesSSHD(t *testing.T) {
 			srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"},
 				Config: append(cfg, "PasswordAuthentication no", "KbdInteractiveAuthentication no")})
 			g := svStart(t, []string{"ed25519"}, cfg...)
-			for _, s := range []struct {
-				name string
-				port string
-				log  func() string
-			}{{"sshd", strconv.Itoa(srv.Port), srv.Log}, {"gosshd", g.port, g.logText}} {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-					"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-i", key, "-l", "root", "127.0.0.1", "echo ran")
-				cancel()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ok := res.ExitCode == 0; ok != tc.want || (ok && string(res.Stdout) != tc.wantOut) {
-					t.Errorf("%s: exit %d stdout %q, want success %v with %q\n%s", s.name, res.ExitCode, res.Stdout, tc.want, tc.wantOut,
-						tail(strings.ReplaceAll(s.log(), "\r", "")))
-				}
-			}
+			sameDecision(t, srv, g, key, tc.want, tc.wantOut)
 		})
+	}
+}
+
+// sameDecision logs in as root with key to sshd and to gosshd, running
+// "echo ran", and checks that each accepts (with wantOut as the output)
+// or refuses as want says.
+func sameDecision(t *testing.T, srv *sshdtest.Server, g *svServer, key string, want bool, wantOut string) {
+	t.Helper()
+	for _, s := range []struct {
+		name string
+		port string
+		log  func() string
+	}{{"sshd", strconv.Itoa(srv.Port), srv.Log}, {"gosshd", g.port, g.logText}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+			"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-i", key, "-l", "root", "127.0.0.1", "echo ran")
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok := res.ExitCode == 0; ok != want || (ok && string(res.Stdout) != wantOut) {
+			t.Errorf("%s: exit %d stdout %q, want success %v with %q\n%s", s.name, res.ExitCode, res.Stdout, want, wantOut,
+				tail(strings.ReplaceAll(s.log(), "\r", "")))
+		}
 	}
 }
