@@ -105,7 +105,7 @@ func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
 				"-o", "GlobalKnownHostsFile=none", "-o", "StrictHostKeyChecking=yes", "-o", "UpdateHostKeys=yes",
 				"-o", "HostKeyAlgorithms=ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256",
 				"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-i", keyFile,
-				u.Username + "@127.0.0.1", "sleep 1"}
+				u.Username + "@127.0.0.1", "sleep 2"}
 		}
 		// An old key the server no longer has is recorded too: both
 		// clients remove it.
@@ -175,7 +175,7 @@ func TestUpdateHostKeysWithGosshd(t *testing.T) {
 		defer cancel()
 		res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "UserKnownHostsFile="+kh, "-o", "GlobalKnownHostsFile=none",
 			"-o", "StrictHostKeyChecking=yes", "-o", "UpdateHostKeys=yes", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-			"-o", "IdentityAgent=none", "-i", s.userKey, "-l", "root", "127.0.0.1", "sleep 1")
+			"-o", "IdentityAgent=none", "-i", s.userKey, "-l", "root", "127.0.0.1", "sleep 2")
 		if err != nil {
 			t.Fatal(err)
 		}
