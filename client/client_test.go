@@ -582,7 +582,7 @@ func TestCancelEverything(t *testing.T) {
 	}
 }
 
-// TestHostKeyFailClosed covers SECURITY.md H1 for the client's part:
+// TestHostKeyFailClosed covers docs/security.md#h1 for the client's part:
 // every failure on the way to "verified" refuses the connection — an
 // unreadable known_hosts file, a callback error, a revoked key, and a
 // known_hosts file of garbage (nothing known).

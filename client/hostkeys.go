@@ -150,7 +150,7 @@ func (k *knownHosts) algorithms(addr string) []string {
 }
 
 // check decides on key for addr. Every path that is not an explicit
-// success returns an error (SECURITY.md H1).
+// success returns an error (docs/security.md#h1).
 func (k *knownHosts) check(addr string, _ net.Addr, key hostkey.PublicKey) error {
 	if k.strict == StrictOff {
 		return nil

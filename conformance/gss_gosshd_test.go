@@ -409,7 +409,7 @@ func TestGSSParamikoToGosshd(t *testing.T) {
 
 // TestGSSSSHToGosshdRekey: ssh with RekeyLimit=16K rekeys during a
 // 350 KB transfer from gosshd; each rekey is a new GSS key exchange of the
-// same family whose MIC ssh checks over that exchange's H (SECURITY.md G8).
+// same family whose MIC ssh checks over that exchange's H (docs/security.md#g8).
 func TestGSSSSHToGosshdRekey(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })

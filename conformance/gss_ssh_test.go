@@ -83,7 +83,7 @@ type gssServed struct {
 // kex with the GSS methods, userauth with gssapi-with-mic and
 // gssapi-keyex (principal alice@REALM may log in as alice), and a
 // connection layer that runs exec requests with sh, with KRB5CCNAME set
-// to the stored delegated credential (SECURITY.md G7).
+// to the stored delegated credential (docs/security.md#g7).
 func serveGSS(t *testing.T, ctx context.Context, l net.Listener, hk *hostkey.CryptoSigner, o gssServerOpts) (out gssServed) {
 	t.Helper()
 	nc, err := l.Accept()
@@ -312,7 +312,7 @@ func TestGSSSSHToOurServer(t *testing.T) {
 
 // TestGSSSSHRekey: ssh with RekeyLimit=16K rekeys while our server sends
 // 350 KB; the rekey is a new GSS key exchange whose MIC ssh checks over
-// that exchange's H (SECURITY.md G8 against OpenSSH).
+// that exchange's H (docs/security.md#g8 against OpenSSH).
 func TestGSSSSHRekey(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
@@ -530,7 +530,7 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 			defer conn.Close()
 			if c.family != "" {
 				// A rekey after authentication: a new GSS context, and
-				// sshd's MIC over the new H (SECURITY.md G8).
+				// sshd's MIC over the new H (docs/security.md#g8).
 				if err := k.Rekey(ctx); err != nil {
 					t.Fatalf("rekey: %v\n%s", err, tail(srv.Log()))
 				}

@@ -516,7 +516,7 @@ func wantGSSError(t *testing.T, what string, err error, sentinel error, krbCode 
 	}
 }
 
-// The failure cases of OpenSSH's gss-auth regression (SECURITY.md G6):
+// The failure cases of OpenSSH's gss-auth regression (docs/security.md#g6):
 // no keytab entry, no TGT, wrong principal on either side.
 func TestGSSFailures(t *testing.T) {
 	noLeaks(t)

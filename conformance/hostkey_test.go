@@ -299,7 +299,7 @@ func TestHostkeyWrittenKeysLoad(t *testing.T) {
 
 // TestHostkeyKeygenCerts: certificates made with ssh-keygen -s verify
 // with a CertChecker, and the wrong principal, expired, not-yet-valid and
-// unknown-critical-option cases are refused (SECURITY.md A10). Our own
+// unknown-critical-option cases are refused (docs/security.md#a10). Our own
 // certificates are read by ssh-keygen -L.
 func TestHostkeyKeygenCerts(t *testing.T) {
 	needKeygen(t)

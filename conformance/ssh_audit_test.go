@@ -12,7 +12,7 @@ import (
 )
 
 // TestSSHAuditGosshd audits gosshd with ssh-audit (Debian's 2.5.0) as an
-// admin would (SECURITY.md L5): with an Ed25519 and an RSA host key and
+// admin would (docs/security.md#l5): with an Ed25519 and an RSA host key and
 // the default algorithms, no [fail] finding, and the pinned policy
 // testdata/ssh-audit/gosshd.policy (exact kex, cipher, MAC and host key
 // lists, RSA size, group-exchange modulus) passes. ssh-audit 2.5.0

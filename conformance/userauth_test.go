@@ -39,7 +39,7 @@ import (
 )
 
 // trustOnly returns kex's host key verifier (which also runs the
-// SECURITY.md H2 checks) trusting exactly the key blob trusted.
+// docs/security.md#h2 checks) trusting exactly the key blob trusted.
 func trustOnly(trusted []byte) kex.HostKeyVerifier {
 	return kex.NewHostKeyVerifier(func(k hostkey.PublicKey) error {
 		if !bytes.Equal(k.Marshal(), trusted) {

@@ -12,7 +12,7 @@ import (
 
 // handleData handles CHANNEL_DATA and CHANNEL_EXTENDED_DATA. It checks
 // the size against our maximum packet and the window before buffering
-// (SECURITY.md C1), debits the window for extended data of an unknown
+// (docs/security.md#c1), debits the window for extended data of an unknown
 // type and drops it (C6), and drops data that races with our CLOSE.
 func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, data []byte) error {
 	ch, err := c.lookup(num, id)
@@ -40,7 +40,7 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 	}
 	ch.recvWin -= uint32(n)
 	if ext && code != wire.ExtendedDataStderr {
-		// Debited and dropped (SECURITY.md C6): count it as read.
+		// Debited and dropped (docs/security.md#c6): count it as read.
 		ch.adjust += uint32(n)
 		var p ctlPacket
 		if ch.adjustDue() {
@@ -63,7 +63,7 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 }
 
 // handleWindowAdjust handles CHANNEL_WINDOW_ADJUST; a window past
-// 2^32-1 is an error, never a wrap (SECURITY.md C2).
+// 2^32-1 is an error, never a wrap (docs/security.md#c2).
 func (c *Conn) handleWindowAdjust(m wire.ChannelWindowAdjust) error {
 	const num = wire.MsgChannelWindowAdjust
 	ch, err := c.lookup(num, m.Recipient)

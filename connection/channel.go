@@ -24,7 +24,7 @@ import (
 // (Section 6 and RFC 4335) before calling the handler: malformed data,
 // terminal modes, oversized dimensions or values, and more than
 // MaxEnvPerChannel "env" requests are refused without calling it
-// (SECURITY.md C5). "exit-status" and "exit-signal" are also recorded
+// (docs/security.md#c5). "exit-status" and "exit-signal" are also recorded
 // (ExitStatus, ExitSignal) before the handler runs; with a nil handler
 // they are accepted and every other request is refused.
 type RequestHandler func(ch *Channel, req *Request) bool
@@ -151,7 +151,7 @@ func (ch *Channel) State() State {
 }
 
 // Buffered returns the bytes received and not yet read, data and stderr
-// together. It never exceeds the window (SECURITY.md C1).
+// together. It never exceeds the window (docs/security.md#c1).
 func (ch *Channel) Buffered() int {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()

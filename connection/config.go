@@ -6,7 +6,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// Defaults and hard limits (SECURITY.md C1, C4).
+// Defaults and hard limits (docs/security.md#c1, #c4).
 const (
 	// DefaultWindow is the receive window granted to the peer on each
 	// channel: 2 MiB, as OpenSSH and x/crypto/ssh. One channel then moves
@@ -41,7 +41,7 @@ const (
 	MaxPendingOpens = 64
 
 	// MaxEnvPerChannel caps the "env" requests accepted on one channel;
-	// more are refused (SECURITY.md C5).
+	// more are refused (docs/security.md#c5).
 	MaxEnvPerChannel = 1024
 )
 

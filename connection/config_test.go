@@ -6,8 +6,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestConfigDefaults checks the defaults and hard caps (SECURITY.md C1,
-// C4): OpenSSH's window and packet sizes, 1024 channels capped at 16384,
+// TestConfigDefaults checks the defaults and hard caps (docs/security.md#c1,
+// #c4): OpenSSH's window and packet sizes, 1024 channels capped at 16384,
 // 10 sessions.
 func TestConfigDefaults(t *testing.T) {
 	type limits struct {

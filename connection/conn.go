@@ -15,7 +15,7 @@ import (
 // A Conn multiplexes channels over a wire.Transport (RFC 4254). It works
 // the same on the client and the server side and knows nothing of how the
 // transport was secured or authenticated; the caller runs it only after
-// user authentication has succeeded (SECURITY.md A2).
+// user authentication has succeeded (docs/security.md#a2).
 //
 // New makes a Conn; Run reads from the transport and owns the protocol
 // state until the connection ends. Other goroutines use the Conn through

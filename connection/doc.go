@@ -36,7 +36,7 @@
 //
 // # Limits
 //
-// Every count and queue has a cap (SECURITY.md C1-C8): data past the
+// Every count and queue has a cap (docs/security.md#c1 to #c8): data past the
 // window or our maximum packet, window adjustments past 2^32-1, messages
 // for unknown channels or in the wrong state end the Conn with a
 // DISCONNECT (PROTOCOL_ERROR); channel opens past MaxChannels,

@@ -24,7 +24,7 @@ var (
 	ErrEOFSent = errors.New("connection: write after CloseWrite")
 
 	// ErrWindowExceeded means the peer sent more data than the window we
-	// granted it (RFC 4254, Section 5.2; SECURITY.md C1).
+	// granted it (RFC 4254, Section 5.2; docs/security.md#c1).
 	ErrWindowExceeded = errors.New("connection: peer exceeded the channel window")
 
 	// ErrPacketTooLarge means the peer sent a data packet larger than
@@ -32,11 +32,11 @@ var (
 	ErrPacketTooLarge = errors.New("connection: data packet larger than our maximum packet size")
 
 	// ErrWindowOverflow means a CHANNEL_WINDOW_ADJUST would take the
-	// window past 2^32-1 (RFC 4254, Section 5.2; SECURITY.md C2).
+	// window past 2^32-1 (RFC 4254, Section 5.2; docs/security.md#c2).
 	ErrWindowOverflow = errors.New("connection: window adjust past 2^32-1")
 
 	// ErrUnknownChannel means the peer named a channel id that is not
-	// allocated (never was, or was freed after CLOSE) (SECURITY.md C3).
+	// allocated (never was, or was freed after CLOSE) (docs/security.md#c3).
 	ErrUnknownChannel = errors.New("connection: message for unknown channel")
 
 	// ErrUnexpectedReply means the peer sent a reply (CHANNEL_SUCCESS,
@@ -68,8 +68,9 @@ func (e *OpenError) Error() string {
 	return fmt.Sprintf("connection: channel open failed (%v): %s", e.Reason, wire.Sanitize(e.Message))
 }
 
-// unexpected reports a message that the channel's state does not allow
-// (STYLE.md section 6).
+// unexpected reports a message that the channel's state does not allow;
+// the error names both the message and the state
+// (docs/architecture.md#state-machines).
 func unexpected(num wire.MsgNum, st State) error {
 	return fmt.Errorf("connection: %v in state %v: %w", num, st, wire.ErrUnexpectedMessage)
 }

@@ -68,7 +68,7 @@ func fuzzConn() *Conn {
 }
 
 // checkInvariants fails if any channel holds more than its window
-// (SECURITY.md C1).
+// (docs/security.md#c1).
 func checkInvariants(t *testing.T, c *Conn) {
 	for _, ch := range c.chans {
 		if ch == nil {

@@ -22,7 +22,7 @@ type GlobalRequest struct {
 // one at a time on the Run goroutine and each reply joins the bounded
 // control queue (MaxControlQueue) in order, so replies go out in order and
 // a flood is stopped by back-pressure once the peer stops reading
-// (SECURITY.md C7).
+// (docs/security.md#c7).
 func (c *Conn) handleGlobalRequest(m wire.GlobalRequest) error {
 	ok, reply := c.globalRequest(m)
 	if !m.WantReply {

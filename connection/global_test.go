@@ -136,7 +136,7 @@ func TestNoMoreSessions(t *testing.T) {
 	openPair(t, a, b, wire.ChannelTypeAuthAgent, nil, nil, nil)
 }
 
-// TestChannelCaps is SECURITY.md C4: opens past MaxChannels and
+// TestChannelCaps is docs/security.md#c4: opens past MaxChannels and
 // MaxSessions (or refused by AllowSession) get RESOURCE_SHORTAGE, and the
 // caps free up when channels close.
 func TestChannelCaps(t *testing.T) {
@@ -165,7 +165,7 @@ func TestChannelCaps(t *testing.T) {
 	}
 }
 
-// TestChannelFlood is SECURITY.md C4 at scale: 20k opens from a raw peer
+// TestChannelFlood is docs/security.md#c4 at scale: 20k opens from a raw peer
 // that never reads; past the cap every one is refused, memory is bounded
 // by the cap.
 func TestChannelFlood(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// TestWindowExceeded is SECURITY.md C1: data past the window by one byte,
+// TestWindowExceeded is docs/security.md#c1: data past the window by one byte,
 // 16 MiB past it, and larger than our maximum packet, as data and as
 // stderr. Each ends the Conn with DISCONNECT, and the bytes buffered
 // never exceed the window.
@@ -70,7 +70,7 @@ func data(id uint32, ext bool, b []byte) wire.Message {
 	return &wire.ChannelData{Recipient: id, Data: b}
 }
 
-// TestWindowOverflow is SECURITY.md C2: a WINDOW_ADJUST taking the window
+// TestWindowOverflow is docs/security.md#c2: a WINDOW_ADJUST taking the window
 // past 2^32-1, in one adjust or in many small ones, ends the Conn; the
 // window never wraps.
 func TestWindowOverflow(t *testing.T) {
@@ -111,7 +111,7 @@ func TestWindowOverflow(t *testing.T) {
 	})
 }
 
-// TestUnknownChannel is SECURITY.md C3: every channel message for an id
+// TestUnknownChannel is docs/security.md#c3: every channel message for an id
 // that was never allocated ends the Conn.
 func TestUnknownChannel(t *testing.T) {
 	const id = 4242
@@ -138,7 +138,7 @@ func TestUnknownChannel(t *testing.T) {
 	}
 }
 
-// TestUnknownExtendedData is SECURITY.md C6: extended data of an unknown
+// TestUnknownExtendedData is docs/security.md#c6: extended data of an unknown
 // type is debited from the window but never delivered as stderr.
 func TestUnknownExtendedData(t *testing.T) {
 	const window = 4096
@@ -162,7 +162,7 @@ func TestUnknownExtendedData(t *testing.T) {
 	wantErr(t, "Run", c.result(t), ErrWindowExceeded)
 }
 
-// TestGlobalRequestFlood is SECURITY.md C7: 100k global requests with
+// TestGlobalRequestFlood is docs/security.md#c7: 100k global requests with
 // want-reply are answered in order (REQUEST_FAILURE for unknown names)
 // and nothing queues up: a peer that stops reading replies is stopped
 // by back-pressure after the transport's fixed queues fill.

@@ -331,7 +331,7 @@ func (c *Conn) admit(m wire.ChannelOpen) (wire.OpenFailureReason, string) {
 }
 
 // handleOpenConfirmation handles CHANNEL_OPEN_CONFIRMATION; only a
-// channel in state Opening expects one (SECURITY.md C3).
+// channel in state Opening expects one (docs/security.md#c3).
 func (c *Conn) handleOpenConfirmation(m wire.ChannelOpenConfirmation) error {
 	ch, err := c.lookup(wire.MsgChannelOpenConfirmation, m.Recipient)
 	if err != nil {

@@ -2,7 +2,7 @@ package connection
 
 // A ring is a byte FIFO that grows on demand. Its size never exceeds the
 // bytes written and not yet read, rounded up; the channel window bounds
-// that (SECURITY.md C1). It is guarded by its channel's mutex.
+// that (docs/security.md#c1). It is guarded by its channel's mutex.
 type ring struct {
 	limit int // capacity cap: the channel's window
 	b     []byte

@@ -8,7 +8,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// Limits on session request data (SECURITY.md C5). A request past them
+// Limits on session request data (docs/security.md#c5). A request past them
 // is refused before it reaches the RequestHandler.
 const (
 	// MaxTermLen caps the TERM value of "pty-req".

@@ -135,7 +135,7 @@ func TestSessionRequests(t *testing.T) {
 	}
 }
 
-// TestMalformedSessionRequests is SECURITY.md C5: malformed or oversized
+// TestMalformedSessionRequests is docs/security.md#c5: malformed or oversized
 // request data is refused without reaching the handler, and the channel
 // stays usable.
 func TestMalformedSessionRequests(t *testing.T) {
@@ -204,7 +204,7 @@ func TestMalformedSessionRequests(t *testing.T) {
 	}
 }
 
-// TestEnvCap is SECURITY.md C5 "env with 100k vars": past
+// TestEnvCap is docs/security.md#c5 "env with 100k vars": past
 // MaxEnvPerChannel the requests are refused.
 func TestEnvCap(t *testing.T) {
 	rec := &recorder{answer: true}

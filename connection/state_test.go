@@ -27,8 +27,8 @@ type step struct {
 }
 
 // stateTable is the EOF/CLOSE state machine of RFC 4254, Section 5.3 as a
-// table of event orders, including the hostile ones of SECURITY.md C3
-// and C8. fatal, when set, is the error the last step ends the Conn with.
+// table of event orders, including the hostile ones of docs/security.md#c3
+// and #c8. fatal, when set, is the error the last step ends the Conn with.
 var stateTable = []struct {
 	name  string
 	steps []step
@@ -178,7 +178,7 @@ func runSteps(t *testing.T, c *running, p *peer, ch *Channel, steps []step, fata
 }
 
 // TestUnexpectedInOpening sends every channel message to a channel that
-// is still opening (we sent CHANNEL_OPEN, no answer yet) (SECURITY.md C3).
+// is still opening (we sent CHANNEL_OPEN, no answer yet) (docs/security.md#c3).
 func TestUnexpectedInOpening(t *testing.T) {
 	msgs := map[string]func(id uint32) wire.Message{
 		"data":    func(id uint32) wire.Message { return &wire.ChannelData{Recipient: id, Data: []byte("x")} },

@@ -14,7 +14,7 @@ import (
 // transport space; this is what keeps two Conns that both send bulk data
 // from deadlocking. Past this cap the Run goroutine stops reading until
 // the peer reads our replies: back-pressure for request floods
-// (SECURITY.md C7).
+// (docs/security.md#c7).
 const MaxControlQueue = 256
 
 // A ctlPacket is one queued packet.

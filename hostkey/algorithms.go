@@ -130,7 +130,7 @@ func IsCertAlgorithm(name string) bool { return strings.HasSuffix(name, certSuff
 // "rsa-sha2-512-cert-v01@openssh.com", and the name itself for
 // "ssh-ed25519". It returns "" for an unknown algorithm. kex and userauth
 // use it to check that a key blob matches the negotiated or requested
-// algorithm (RFC 8332, Section 3; SECURITY.md H2, A3).
+// algorithm (RFC 8332, Section 3; docs/security.md#h2, #a3).
 func KeyTypeForAlgorithm(algorithm string) string {
 	base, cert := cutCert(algorithm)
 	registry.RLock()
@@ -204,7 +204,7 @@ func init() {
 // preference, for host keys and user keys alike: Ed25519 and RSA/SHA-2,
 // certificates first, security keys after plain keys. It leaves out
 // ssh-rsa (SHA-1) and the NIST-curve ECDSA algorithms, which ssh-audit
-// fails (SECURITY.md L5); callers who need to reach such hosts add them,
+// fails (docs/security.md#l5); callers who need to reach such hosts add them,
 // or use OpenSSHAlgorithms. The caller owns the returned slice.
 func DefaultAlgorithms() []string {
 	return []string{

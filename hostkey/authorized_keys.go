@@ -85,7 +85,7 @@ var ErrRestrictionConflict = errors.New("hostkey: conflicting restrictions")
 // Merge returns restrictions that enforce both r and o, as sshd merges a
 // certificate's options with those of the authorized_keys line that
 // trusted its authority, and as a server must combine the restrictions
-// of several authentication factors (SECURITY.md A9). Permissions are
+// of several authentication factors (docs/security.md#a9). Permissions are
 // granted only if both grant them, verify-required if either requires
 // it, no-touch-required only if both allow it, and the earlier expiry
 // wins; lists and commands must agree or be set on one side only, and

@@ -171,7 +171,7 @@ func TestPublicKeyFile(t *testing.T) {
 
 // TestRestrictionsMerge: restrictions from a certificate and its
 // cert-authority line, or from two factors, combine to the stricter of
-// both, or fail where they cannot (SECURITY.md A9).
+// both, or fail where they cannot (docs/security.md#a9).
 func TestRestrictionsMerge(t *testing.T) {
 	parse := func(opts string) *hostkey.Restrictions {
 		ak, err := hostkey.ParseAuthorizedKey([]byte(opts + " " + keyText(t, hostkey.ED25519)))

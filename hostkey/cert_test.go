@@ -93,7 +93,7 @@ func TestCertRoundTrip(t *testing.T) {
 	}
 }
 
-// TestA10 covers SECURITY.md A10 and the checks of PROTOCOL.certkeys.
+// TestA10 covers docs/security.md#a10 and the checks of PROTOCOL.certkeys.
 func TestA10CertChecker(t *testing.T) {
 	ca := signerFor(t, hostkey.ECDSAP256)
 	other := signerFor(t, hostkey.ECDSAP384)

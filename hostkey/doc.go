@@ -49,7 +49,7 @@
 // field. NewCertSigner pairs a Certificate with the signer of its key.
 // GenerateKey makes new keys (RSA: 3072 bits by default, never under
 // 2048). ECDSA and Ed25519 signing is the standard library's: hedged
-// ECDSA nonces and RFC 8032 deterministic Ed25519 (SECURITY.md H4).
+// ECDSA nonces and RFC 8032 deterministic Ed25519 (docs/security.md#h4).
 //
 // # Registry
 //
@@ -114,7 +114,7 @@
 // is the decision kex should use: a non-nil *Verified only on success,
 // otherwise a *KeyUnknownError, *KeyChangedError (naming the file and
 // line of the recorded key) or *KeyRevokedError, so "verified" is
-// reachable only through an explicit success value (SECURITY.md H1).
+// reachable only through an explicit success value (docs/security.md#h1).
 // MarshalKnownHost and KnownHosts.AddKnownHost record new hosts;
 // HostKeyAlgorithms lists the algorithms to prefer for a host.
 //

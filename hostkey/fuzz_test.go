@@ -12,7 +12,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 )
 
-// Every parser here must return an error, never panic (SECURITY.md W8),
+// Every parser here must return an error, never panic (docs/security.md#w8),
 // and what parses must re-encode to the same bytes and parse again.
 
 func seedKeys(f *testing.F) {

@@ -14,7 +14,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// h4Samples is the number of signatures per curve (SECURITY.md H4):
+// h4Samples is the number of signatures per curve (docs/security.md#h4):
 // 10k, or 1000 under the race detector (see race_test.go).
 const h4Samples = h4SamplesRace
 

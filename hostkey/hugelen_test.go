@@ -27,7 +27,7 @@ func maxAlloc(n int) uint64 { return uint64(32*n + 64<<10) }
 // TestHugeLengths writes a length of remaining+1, 0x7fffffff and
 // 0xffffffff at every offset of valid encodings: every parser must fail
 // or succeed without panicking or allocating past the input
-// (SECURITY.md W1, W7: certificate principals and options included).
+// (docs/security.md#w1, #w7: certificate principals and options included).
 func TestHugeLengths(t *testing.T) {
 	ca := signerFor(t, hostkey.ED25519)
 	type enc struct {

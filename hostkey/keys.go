@@ -74,7 +74,7 @@ func readECPoint(r *wire.Reader, typ string) (*ecdsa.PublicKey, error) {
 	}
 	// ParseUncompressedPublicKey rejects points that are not on the
 	// curve, the point at infinity and compressed forms (RFC 5656,
-	// Section 3.1; SECURITY.md K6).
+	// Section 3.1; docs/security.md#k6).
 	k, err := ecdsa.ParseUncompressedPublicKey(curve, q)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)

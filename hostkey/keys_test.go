@@ -125,7 +125,7 @@ func TestDefaultSignAlgorithm(t *testing.T) {
 	}
 }
 
-// TestH2 covers SECURITY.md H2 and A3: a signature must match the key,
+// TestH2 covers docs/security.md#h2 and #a3: a signature must match the key,
 // the negotiated algorithm and the hash its label names (RFC 8332,
 // Section 3; RFC 4252, Section 7).
 func TestH2AlgorithmMismatch(t *testing.T) {
@@ -178,7 +178,7 @@ func TestH2AlgorithmMismatch(t *testing.T) {
 	}
 }
 
-// TestA3SmallRSA: keys under 1024 bits never verify (SECURITY.md A3).
+// TestA3SmallRSA: keys under 1024 bits never verify (docs/security.md#a3).
 func TestA3SmallRSA(t *testing.T) {
 	n := new(big.Int).Lsh(big.NewInt(1), 1022) // 1023 bits: one short
 	n.Add(n, big.NewInt(12345))
@@ -199,7 +199,7 @@ func TestA3SmallRSA(t *testing.T) {
 }
 
 // TestMalformedKeys: wrong lengths and invalid points are errors, never
-// panics (CVE-2020-9283; SECURITY.md K6).
+// panics (CVE-2020-9283; docs/security.md#k6).
 func TestMalformedKeys(t *testing.T) {
 	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	q, _ := p256.PublicKey.Bytes()

@@ -367,7 +367,7 @@ func (k *KnownHosts) Lookup(address string, key PublicKey) LookupResult {
 
 // A Verified is the proof that a host key was accepted. Verify returns a
 // non-nil *Verified only on success, so code that holds one has passed
-// every check (SECURITY.md H1); callers treat a nil *Verified as failure
+// every check (docs/security.md#h1); callers treat a nil *Verified as failure
 // whatever the error says.
 type Verified struct {
 	Host        string    // the normalized host name

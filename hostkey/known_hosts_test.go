@@ -173,7 +173,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 	return copy(p, "host ssh-ed25519 AAAA\n"), nil
 }
 
-// TestH1FailClosed: no error path yields a verified host (SECURITY.md H1).
+// TestH1FailClosed: no error path yields a verified host (docs/security.md#h1).
 func TestH1FailClosed(t *testing.T) {
 	ed := signerFor(t, hostkey.ED25519).PublicKey()
 	if _, err := hostkey.ParseKnownHosts(&failingReader{n: 1}, "kh"); err == nil {

@@ -84,7 +84,7 @@ func (g *Group) generate(rand io.Reader, bits int) (x, pub *big.Int, err error) 
 
 // CheckPublic reports an error wrapping ErrInvalidPublicValue unless
 // 2 <= v <= p-2 (RFC 4253, Section 8, and a bit more: 1 and p-1 only
-// generate the subgroup of order 2; SECURITY.md K8).
+// generate the subgroup of order 2; docs/security.md#k8).
 func (g *Group) CheckPublic(v *big.Int) error {
 	pm2 := new(big.Int).Sub(g.P, big.NewInt(2))
 	if v.Cmp(big.NewInt(2)) < 0 || v.Cmp(pm2) > 0 {

@@ -50,7 +50,7 @@
 // (an empty K_S string). Credentials and the target name belong on the
 // method value (Params.ServerName gives the dialled host); the MIC must
 // be over the H of the current exchange on every rekey, never the session
-// identifier (SECURITY.md G8).
+// identifier (docs/security.md#g8).
 //
 // # Negotiation and keys
 //

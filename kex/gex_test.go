@@ -110,7 +110,7 @@ func TestGexClientRejectsGroup(t *testing.T) {
 }
 
 // TestGexServerRejectsRequest: inconsistent requests and the old request
-// message are refused; e outside [2, p-2] is refused (SECURITY.md K8).
+// message are refused; e outside [2, p-2] is refused (docs/security.md#k8).
 func TestGexServerRejectsRequest(t *testing.T) {
 	for _, req := range []wire.KexDHGexRequest{
 		{Min: 4096, N: 3072, Max: 8192},
@@ -138,7 +138,7 @@ func TestGexServerRejectsRequest(t *testing.T) {
 }
 
 // TestGexClientRejectsF: f outside [2, p-2] from a group-exchange server
-// is refused (SECURITY.md K8).
+// is refused (docs/security.md#k8).
 func TestGexClientRejectsF(t *testing.T) {
 	m, _ := Lookup(DHGroupExchangeSHA256)
 	for _, v := range badDHValues(group14.P) {

@@ -1,7 +1,7 @@
 package kex_test
 
-// The hostile-peer cases of SECURITY.md for the key exchange (K1-K11,
-// P9, P10, H3, R4), driven by a scripted peer built from a bare
+// The hostile-peer cases of docs/security.md for the key exchange (#k1 to #k11,
+// #p9, #p10, #h3, #r4), driven by a scripted peer built from a bare
 // packet.Conn and this package's exported pieces, against our Transport.
 
 import (
@@ -310,7 +310,7 @@ func establishedServer(t *testing.T) (*rawPeer, outcome) {
 
 // TestStrictKexBeforeKexInit: a peer that announced strict kex but sent
 // IGNORE, DEBUG or UNIMPLEMENTED before its KEXINIT is disconnected with
-// PROTOCOL_ERROR (SECURITY.md K1).
+// PROTOCOL_ERROR (docs/security.md#k1).
 func TestStrictKexBeforeKexInit(t *testing.T) {
 	for name, msg := range map[string]wire.Message{
 		"IGNORE":        &wire.Ignore{Data: []byte("x")},
@@ -500,7 +500,7 @@ func rawServerKex(t *testing.T) (*rawPeer, outcome) {
 
 // TestClientExtInfoPositions: the client accepts EXT_INFO as the first
 // packet after NEWKEYS and once more right before USERAUTH_SUCCESS, and
-// nowhere else (RFC 8308, Section 2.4; SECURITY.md H3).
+// nowhere else (RFC 8308, Section 2.4; docs/security.md#h3).
 func TestClientExtInfoPositions(t *testing.T) {
 	ext := func(alg string) []byte {
 		return (&wire.ExtInfo{Extensions: []wire.Extension{{Name: wire.ExtServerSigAlgs, Value: []byte(alg)}}}).Append(nil)
@@ -582,7 +582,7 @@ func TestHostKeyRejectedDisconnects(t *testing.T) {
 
 // TestPendingWritesBounded: while our rekey waits for a peer that never
 // answers, 64 writes are queued and the 65th blocks until Close
-// (SECURITY.md R4, CVE-2025-22869).
+// (docs/security.md#r4, CVE-2025-22869).
 func TestPendingWritesBounded(t *testing.T) {
 	_, o := establishedServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -58,16 +58,16 @@ func (h hostSigner) Sign(rand io.Reader, algorithm string, data []byte) ([]byte,
 type HostKeyCallback func(key hostkey.PublicKey) error
 
 // ErrHostKeyMismatch means the host key blob, the signature format and the
-// negotiated host key algorithm do not agree (SECURITY.md H2).
+// negotiated host key algorithm do not agree (docs/security.md#h2).
 var ErrHostKeyMismatch = errors.New("kex: host key does not match the negotiated algorithm")
 
 // NewHostKeyVerifier returns a HostKeyVerifier that parses the server's
 // host key with package hostkey, checks that its type and the signature
 // format fit the negotiated algorithm (an rsa-sha2-256 label on an
 // rsa-sha2-512 signature, or an ssh-ed25519 blob under ecdsa-sha2-*, is
-// refused: RFC 8332, Section 3; SECURITY.md H2), verifies the signature
+// refused: RFC 8332, Section 3; docs/security.md#h2), verifies the signature
 // over the exchange hash, and finally asks trust. trust must not be nil:
-// there is no "accept anything" default (SECURITY.md H1).
+// there is no "accept anything" default (docs/security.md#h1).
 func NewHostKeyVerifier(trust HostKeyCallback) HostKeyVerifier {
 	return hostVerifier{trust: trust}
 }

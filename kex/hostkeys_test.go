@@ -101,7 +101,7 @@ func TestSSHRSAHostKeyOptIn(t *testing.T) {
 	}
 }
 
-// TestHostKeyVerifierH2 covers SECURITY.md H2 for the verifier: wrong
+// TestHostKeyVerifierH2 covers docs/security.md#h2 for the verifier: wrong
 // key, a signature labelled with another algorithm, a blob type that
 // differs from the negotiated algorithm, and a signature over another H.
 func TestHostKeyVerifierH2(t *testing.T) {

@@ -53,13 +53,13 @@ func IsMarker(name string) bool {
 var (
 	// ErrNoCommonAlgorithm means the two KEXINITs share no algorithm in
 	// some category (RFC 4253, Section 7.1). It is sent to the peer as
-	// DISCONNECT KEY_EXCHANGE_FAILED (SECURITY.md K10a).
+	// DISCONNECT KEY_EXCHANGE_FAILED (docs/security.md#k10a).
 	ErrNoCommonAlgorithm = errors.New("kex: no common algorithm")
 
 	// ErrInvalidPublicValue means the peer's ephemeral public value is
 	// not acceptable: a DH value outside [2, p-2], a point not on the
 	// curve, a low-order X25519 point giving an all-zero secret, or a
-	// public key or ciphertext of the wrong length (SECURITY.md K6-K8).
+	// public key or ciphertext of the wrong length (docs/security.md#k6 to #k8).
 	ErrInvalidPublicValue = errors.New("kex: invalid public value")
 
 	// ErrInvalidGroup means a group-exchange server offered a group

@@ -169,7 +169,7 @@ var x25519LowOrder = [][]byte{
 	hexBytes("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), // p+1
 }
 
-// TestCurve25519Hostile covers SECURITY.md K7: low-order points (all-zero
+// TestCurve25519Hostile covers docs/security.md#k7: low-order points (all-zero
 // shared secret) and 31/33-byte keys, on both sides.
 func TestCurve25519Hostile(t *testing.T) {
 	bad := append([][]byte{make([]byte, 31), make([]byte, 33), nil}, x25519LowOrder...)
@@ -185,7 +185,7 @@ func TestCurve25519Hostile(t *testing.T) {
 	}
 }
 
-// TestECDHHostile covers SECURITY.md K6: a point not on the curve, the
+// TestECDHHostile covers docs/security.md#k6: a point not on the curve, the
 // point at infinity, the compressed form, and wrong lengths.
 func TestECDHHostile(t *testing.T) {
 	for _, tc := range []struct {
@@ -224,7 +224,7 @@ func TestECDHHostile(t *testing.T) {
 
 // TestHybridHostile: wrong lengths of the KEM public key and ciphertext,
 // and a low-order X25519 share inside a well-sized hybrid value
-// (SECURITY.md K7).
+// (docs/security.md#k7).
 func TestHybridHostile(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
@@ -257,7 +257,7 @@ func TestHybridHostile(t *testing.T) {
 	}
 }
 
-// TestDHHostile covers SECURITY.md K8 on both sides of every fixed group
+// TestDHHostile covers docs/security.md#k8 on both sides of every fixed group
 // and of group exchange: 0, 1, p-1, p, p+1 and a value above 2^bits.
 func TestDHHostile(t *testing.T) {
 	for _, name := range []string{DHGroup14SHA256, DHGroup16SHA512, DHGroup14SHA1, DHGroup1SHA1} {

@@ -130,7 +130,7 @@ func IsAEAD(name string) bool {
 
 // firstCommon returns the first name of client that server also lists
 // and ok accepts (nil accepts all), or "". It hashes server's list, so
-// the cost is linear in the lengths (SECURITY.md W2).
+// the cost is linear in the lengths (docs/security.md#w2).
 func firstCommon(client, server []string, ok func(string) bool) string {
 	set := make(map[string]struct{}, len(server))
 	for _, s := range server {
@@ -148,7 +148,7 @@ func firstCommon(client, server []string, ok func(string) bool) string {
 // the sender's first kex and host key algorithms is right: both sides
 // list the same first kex algorithm and the same first host key
 // algorithm (RFC 4253, Section 7). When it is wrong the guessed packet
-// must be ignored (SECURITY.md K9).
+// must be ignored (docs/security.md#k9).
 func GuessMatches(client, server *wire.KexInit) bool {
 	first := func(l []string) string {
 		for _, s := range l {

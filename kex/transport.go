@@ -21,7 +21,7 @@ import (
 const (
 	// MaxPendingPackets is how many application packets WritePacket
 	// queues while a key exchange is in progress; further writers block
-	// until it ends (SECURITY.md R4, CVE-2025-22869).
+	// until it ends (docs/security.md#r4, CVE-2025-22869).
 	MaxPendingPackets = 64
 
 	// DefaultRekeyInterval is how long one set of keys is used at most.
@@ -46,7 +46,7 @@ var (
 	// ErrStrictKex means the peer broke strict key exchange (OpenSSH
 	// PROTOCOL, Section 1.9): its KEXINIT was not its first packet, or it
 	// sent something other than a key exchange message during the
-	// initial exchange (SECURITY.md K1, K2).
+	// initial exchange (docs/security.md#k1, #k2).
 	ErrStrictKex = errors.New("kex: strict key exchange violation")
 
 	// ErrRekeyRefused means the peer answered our KEXINIT with
@@ -96,7 +96,7 @@ type Config struct {
 
 	// HostKeyAlgorithms is the client's host key algorithm preference;
 	// nil means DefaultHostKeyAlgorithms. The server offers exactly the
-	// algorithms of its HostKeys (SECURITY.md K10b).
+	// algorithms of its HostKeys (docs/security.md#k10b).
 	HostKeyAlgorithms []string
 
 	// Ciphers and MACs are the preference lists for both directions; nil
@@ -341,7 +341,7 @@ func (t *Transport) ctxErr(ctx context.Context, err error) error {
 }
 
 // readPeerInit reads the peer's first KEXINIT. A non-strict peer may send
-// IGNORE, DEBUG and UNIMPLEMENTED first (SECURITY.md K4); whether the peer
+// IGNORE, DEBUG and UNIMPLEMENTED first (docs/security.md#k4); whether the peer
 // is strict is known only from its KEXINIT, so exchange checks afterwards
 // that a strict peer's KEXINIT had sequence number 0 (K1).
 func (t *Transport) readPeerInit() ([]byte, error) {
@@ -727,7 +727,7 @@ func (c *kexConn) ReadPacket(ctx context.Context) ([]byte, error) {
 
 // next reads the next packet that is not IGNORE or DEBUG (those are
 // dropped, except under strict kex during the initial exchange, where
-// they, like UNIMPLEMENTED, are fatal: SECURITY.md K1).
+// they, like UNIMPLEMENTED, are fatal: docs/security.md#k1).
 func (c *kexConn) next() ([]byte, error) {
 	for {
 		p, err := c.t.pc.ReadPacket()
@@ -779,7 +779,7 @@ func remoteDisconnect(p []byte) error {
 
 // readLoop owns the read side after the initial exchange: it runs key
 // exchanges the peer starts, drops IGNORE and DEBUG, enforces where
-// EXT_INFO and kex messages may appear (SECURITY.md P9, P10, H3), and
+// EXT_INFO and kex messages may appear (docs/security.md#p9, #p10, #h3), and
 // queues everything else for ReadPacket.
 func (t *Transport) readLoop() {
 	defer t.wg.Done()

@@ -245,7 +245,7 @@ func TestExtInfo(t *testing.T) {
 }
 
 // TestRekeyByVolume: a small RekeyBytes makes both sides rekey
-// repeatedly during a transfer, transparently (SECURITY.md K11, in
+// repeatedly during a transfer, transparently (docs/security.md#k11, in
 // small).
 func TestRekeyByVolume(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
@@ -260,7 +260,7 @@ func TestRekeyByVolume(t *testing.T) {
 // TestRekeyUnderLoad transfers 1 GiB each way (32 MiB under -race or
 // -short) over one Transport pair with RekeyBytes = 1 MiB, so that both
 // sides start dozens of exchanges in the middle of the stream, and checks
-// that every byte arrives in order (SECURITY.md K11).
+// that every byte arrives in order (docs/security.md#k11).
 func TestRekeyUnderLoad(t *testing.T) {
 	total := 1 << 30
 	if raceEnabled || testing.Short() {

@@ -101,7 +101,7 @@ func (f *inflater) start() {
 	f.on = true
 }
 
-// decompress inflates p, refusing output past limit (SECURITY.md R7).
+// decompress inflates p, refusing output past limit (docs/security.md#r7).
 func (f *inflater) decompress(p []byte, limit int) ([]byte, error) {
 	out, err := f.z.decompress(p, limit)
 	if err != nil {

@@ -108,7 +108,7 @@ func TestInflateArbitraryChunks(t *testing.T) {
 	}
 }
 
-// TestInflateLimit is SECURITY.md R7: a payload that inflates past the
+// TestInflateLimit is docs/security.md#r7: a payload that inflates past the
 // maximum packet size is an error.
 func TestInflateLimit(t *testing.T) {
 	var comp bytes.Buffer
@@ -204,7 +204,7 @@ func TestCompressionConn(t *testing.T) {
 }
 
 // TestCompressionBomb sends, through a Conn, a compressed payload that
-// inflates past the maximum packet size (SECURITY.md R7).
+// inflates past the maximum packet size (docs/security.md#r7).
 func TestCompressionBomb(t *testing.T) {
 	k := mustKeys(t, suite{cipher.ChaCha20Poly1305, ""}, "bomb")
 	k.Compression = packet.CompressionZlib

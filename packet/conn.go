@@ -32,7 +32,7 @@ const (
 	// the packets of a key exchange and user authentication; the buffer
 	// grows to four packets of the largest validated length once bulk data
 	// flows. Keeping it small keeps a connection held before
-	// authentication cheap (SECURITY.md R1: at most 32 KiB each), and a
+	// authentication cheap (docs/security.md#r1: at most 32 KiB each), and a
 	// hostile length costs no more than this before it is rejected (P1).
 	initialReadBuffer = 4 << 10
 
@@ -466,7 +466,7 @@ func (c *Conn) readPacket() ([]byte, error) {
 	default:
 		plen = binary.BigEndian.Uint32(hdr)
 	}
-	// SECURITY.md P1, P2: bound and align the length before buffering.
+	// docs/security.md#p1, #p2: bound and align the length before buffering.
 	aligned := uint64(plen)
 	if r.aead == nil && !r.etm {
 		aligned += 4
@@ -501,7 +501,7 @@ func (c *Conn) readPacket() ([]byte, error) {
 			return nil, ErrMAC
 		}
 	}
-	// SECURITY.md P3, P4: at least 4 bytes of padding and a non-empty
+	// docs/security.md#p3, #p4: at least 4 bytes of padding and a non-empty
 	// payload; plen >= 5 was checked above, so body[4] exists.
 	padLen := int(body[4])
 	if padLen < 4 || padLen+1 >= int(plen) {
@@ -539,7 +539,7 @@ func (c *Conn) fill(n int) error {
 		if c.rpos+n > len(c.rbuf) {
 			// Room for four packets of this (validated) size, so that
 			// bulk transfers rarely move a partial packet to the front;
-			// at most twice the largest packet (SECURITY.md Part 4).
+			// at most twice the largest packet (docs/security.md#e0).
 			if want := min(4*n, 2*(4+c.maxPacket+maxMACSize)); want > len(c.rbuf) {
 				nb := make([]byte, max(want, initialReadBuffer))
 				c.rend = copy(nb, c.rbuf[c.rpos:c.rend])

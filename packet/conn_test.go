@@ -121,7 +121,7 @@ func TestStickyError(t *testing.T) {
 
 // TestMACErrorDisconnect checks that a MAC failure sends DISCONNECT with
 // MAC_ERROR (reason 5) under the current send keys before closing
-// (SECURITY.md P5).
+// (docs/security.md#p5).
 func TestMACErrorDisconnect(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
 		if s.cipher == cipher.None {
@@ -165,7 +165,7 @@ func TestMACErrorDisconnect(t *testing.T) {
 	}
 }
 
-// TestLengthLimits is SECURITY.md P1: valid lengths up to the maximum are
+// TestLengthLimits is docs/security.md#p1: valid lengths up to the maximum are
 // accepted; larger ones are rejected right after the length is read, with
 // the read buffer still at its initial size (<= 64 KiB).
 func TestLengthLimits(t *testing.T) {
@@ -269,7 +269,7 @@ func chachaLength(t *testing.T, k packet.Keys, plen uint32) []byte {
 	return append(out, make([]byte, 64)...)
 }
 
-// TestMisaligned is SECURITY.md P2: packet_length (+4 outside EtM and
+// TestMisaligned is docs/security.md#p2: packet_length (+4 outside EtM and
 // AEAD) not a multiple of the block size is rejected.
 func TestMisaligned(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
@@ -298,7 +298,7 @@ func TestMisaligned(t *testing.T) {
 	}
 }
 
-// TestPadding is SECURITY.md P3 and P4: padding_length below 4 or leaving
+// TestPadding is docs/security.md#p3 and #p4: padding_length below 4 or leaving
 // no payload, and AEAD or EtM packets whose authenticated plaintext is
 // empty or shorter than 1+padding, are errors, never index panics. The
 // packets carry valid MACs, so the padding check itself is exercised.
@@ -337,7 +337,7 @@ func TestPadding(t *testing.T) {
 	}
 }
 
-// TestBitFlipMatrix is SECURITY.md P5 (OpenSSH regress/integrity.sh): for
+// TestBitFlipMatrix is docs/security.md#p5 (OpenSSH regress/integrity.sh): for
 // every cipher x MAC, three packets are protected; flipping one byte at any
 // offset must make the read fail with ErrMAC or a length error (or a
 // truncated stream, when a corrupted length claims more bytes than
@@ -394,7 +394,7 @@ func TestBitFlipMatrix(t *testing.T) {
 	}
 }
 
-// TestSequenceWrap is SECURITY.md P7: outside the initial kex the sequence
+// TestSequenceWrap is docs/security.md#p7: outside the initial kex the sequence
 // number wraps silently from 2^32-1 to 0 (the MAC or nonce then uses 0);
 // during it, wrapping is fatal in either direction.
 func TestSequenceWrap(t *testing.T) {
@@ -437,7 +437,7 @@ func TestSequenceWrap(t *testing.T) {
 }
 
 // TestStrictReset checks the strict-kex reset (OpenSSH PROTOCOL 1.9,
-// SECURITY.md P7): Keys.ResetSeq and ResetReadSeq/ResetWriteSeq restart
+// docs/security.md#p7): Keys.ResetSeq and ResetReadSeq/ResetWriteSeq restart
 // the numbers at 0; a reader that does not reset fails the MAC.
 func TestStrictReset(t *testing.T) {
 	for _, s := range []suite{{cipher.ChaCha20Poly1305, ""}, {cipher.AES256CTR, cipher.HMACSHA512}} {

@@ -37,7 +37,7 @@ var (
 	ErrPayloadSize = errors.New("packet: payload empty or too large")
 
 	// ErrCompression means a compressed payload was malformed or inflated
-	// past the maximum packet size (SECURITY.md R7).
+	// past the maximum packet size (docs/security.md#r7).
 	ErrCompression = errors.New("packet: decompression failed")
 
 	// ErrAlgorithm means SetReadKeys or SetWriteKeys was given an unknown

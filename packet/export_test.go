@@ -1,6 +1,6 @@
 package packet
 
-// SetSeqForTest injects sequence numbers (SECURITY.md P7).
+// SetSeqForTest injects sequence numbers (docs/security.md#p7).
 func SetSeqForTest(c *Conn, read, write uint32) {
 	c.rd.seq = read
 	c.wmu.Lock()

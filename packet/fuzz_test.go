@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzReadPacket feeds random bytes to a reader under each protection mode
-// (SECURITY.md W8, P1-P6): no panic, errors stick, and every payload
+// (docs/security.md#w8, #p1 to #p6): no panic, errors stick, and every payload
 // delivered is non-empty. Under "none" the fuzzer reaches the framing and
 // padding checks; under the protected modes, the length and MAC checks.
 func FuzzReadPacket(f *testing.F) {

@@ -169,7 +169,7 @@ func (z *inflate) outLen(start int) int { return len(z.win) - start }
 
 // decompress inflates one packet's payload p and returns the output, which
 // aliases z's window and is valid until the next call. The output may not
-// exceed limit bytes (SECURITY.md R7).
+// exceed limit bytes (docs/security.md#r7).
 func (z *inflate) decompress(p []byte, limit int) ([]byte, error) {
 	if len(z.win) > windowSize {
 		z.win = z.win[:copy(z.win, z.win[len(z.win)-windowSize:])]

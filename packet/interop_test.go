@@ -23,7 +23,7 @@ import (
 // SERVICE_REQUEST and three password attempts carrying up to 40 KB, while
 // the server sends a 21 KB banner. Every packet after NEWKEYS is thus
 // produced or checked by x/crypto, in both directions, including the
-// strict-kex sequence reset (SECURITY.md P7).
+// strict-kex sequence reset (docs/security.md#p7).
 func TestInteropXCrypto(t *testing.T) {
 	xciphers := []string{cipher.ChaCha20Poly1305, cipher.AES128GCM, cipher.AES256GCM,
 		cipher.AES128CTR, cipher.AES192CTR, cipher.AES256CTR, cipher.AES128CBC, cipher.TripleDESCBC}

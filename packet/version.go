@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Version exchange limits (RFC 4253, Section 4.2; SECURITY.md W9).
+// Version exchange limits (RFC 4253, Section 4.2; docs/security.md#w9).
 const (
 	// DefaultVersion is the identification string ExchangeVersions sends
 	// when given none.

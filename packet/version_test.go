@@ -29,7 +29,7 @@ func exchange(t *testing.T, server bool, input string) (string, *packet.Conn, er
 	return got, c, err
 }
 
-// TestVersionExchange is SECURITY.md W9 and RFC 4253, Section 4.2.
+// TestVersionExchange is docs/security.md#w9 and RFC 4253, Section 4.2.
 func TestVersionExchange(t *testing.T) {
 	long := "SSH-2.0-" + strings.Repeat("x", 255-8-2) // 255 with CR LF
 	tests := []struct {
@@ -136,7 +136,7 @@ func TestVersionBothOverNetPipe(t *testing.T) {
 }
 
 // TestVersionContext checks that the context's deadline and cancellation
-// end a stalled exchange (SECURITY.md R2).
+// end a stalled exchange (docs/security.md#r2).
 func TestVersionContext(t *testing.T) {
 	for _, cancelNow := range []bool{false, true} {
 		a, b := packettest.Pipe()

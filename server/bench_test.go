@@ -22,8 +22,8 @@ import (
 )
 
 // benchServers starts our server and an x/crypto/ssh server with the same
-// Ed25519 host key and publickey policy, without startup limits (SECURITY.md
-// L1 measures raw handshakes), and returns their addresses.
+// Ed25519 host key and publickey policy, without startup limits (docs/security.md#l1
+// measures raw handshakes), and returns their addresses.
 func benchServers(b *testing.B) (ours, xc string) {
 	b.Helper()
 	srv := &server.Server{
@@ -95,7 +95,7 @@ func benchClientConfig(b *testing.B) *ssh.ClientConfig {
 // BenchmarkHandshake measures full connections (TCP, curve25519-sha256,
 // Ed25519 host key, publickey authentication, close) per second at
 // concurrency 32, x/crypto/ssh's client against our server and against
-// x/crypto/ssh's server in the same run (SECURITY.md L1).
+// x/crypto/ssh's server in the same run (docs/security.md#l1).
 func BenchmarkHandshake(b *testing.B) {
 	ours, xc := benchServers(b)
 	for _, tc := range []struct{ name, addr string }{{"sshstack", ours}, {"xcrypto", xc}} {
@@ -118,7 +118,7 @@ func BenchmarkHandshake(b *testing.B) {
 	}
 }
 
-// BenchmarkConcurrentHandshakes is SECURITY.md L2: 200 clients at once,
+// BenchmarkConcurrentHandshakes is docs/security.md#l2: 200 clients at once,
 // 3000 full handshakes in all (curve25519, Ed25519 host key, publickey,
 // close) against each server without startup limits; it reports the
 // failures and the 99th-percentile latency (the target is 0 and under
@@ -268,7 +268,7 @@ func holdIdle(spec string) int {
 }
 
 // BenchmarkHeldPreauth measures the heap one idle unauthenticated
-// connection costs (version line sent, then silence; SECURITY.md R1 asks
+// connection costs (version line sent, then silence; docs/security.md#r1 asks
 // for at most 32 KiB).
 func BenchmarkHeldPreauth(b *testing.B) {
 	const n = 1000

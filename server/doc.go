@@ -17,15 +17,15 @@
 //
 // # Limits
 //
-// The defaults are OpenSSH's (SECURITY.md Part 2): LoginGraceTime 120 s
+// The defaults are OpenSSH's (docs/security.md#limits): LoginGraceTime 120 s
 // as a context deadline that closes the socket (never a signal handler;
-// SECURITY.md R2, R6), MaxStartups 10:30:100 and 10 unauthenticated
+// docs/security.md#r2, #r6), MaxStartups 10:30:100 and 10 unauthenticated
 // connections per source (R1), per-source penalties as OpenSSH 9.8's
 // PerSourcePenalties for failed, missing or timed-out authentication
 // (R8), MaxAuthTries 6 (userauth), MaxSessions 10 and 1024 channels per
 // connection (connection), and optional keepalives (ClientAliveInterval,
 // ClientAliveCountMax). The server never answers PING with PONG: no
-// layer does (CVE-2025-26466, SECURITY.md R5).
+// layer does (CVE-2025-26466, docs/security.md#r5).
 //
 // # Logging
 //
@@ -45,7 +45,7 @@
 // client delegates is written to a mode 0600 ccache only after an
 // authentication with a GSS-API factor has succeeded, named by KRB5CCNAME
 // in Session.Environ, and removed when the connection ends, also while a
-// panic unwinds the connection goroutine (SECURITY.md G7).
+// panic unwinds the connection goroutine (docs/security.md#g7).
 //
 // The gosshd command in server/cmd/gosshd runs a Server from an
 // sshd_config-style file.

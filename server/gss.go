@@ -43,8 +43,7 @@ func (c *serverConn) gssEnd(s *Server) {
 
 // gssStore writes the credential the client delegated, if a GSS-API
 // method was a factor of res, to a new krb5cc_<uid>_<random> file of
-// mode 0600 owned by the user, and returns its path or "" (SECURITY.md
-// G7).
+// mode 0600 owned by the user, and returns its path or "" (docs/security.md#g7).
 func (s *Server) gssStore(c *serverConn, res *userauth.Result) string {
 	if c.gss.Delegated() == nil {
 		return ""

@@ -156,7 +156,7 @@ func gssLogin(t *testing.T, addr, family string, delegate bool, after func(conte
 // TestGSSAPI: gssapi-with-mic and gssapi-keyex (after each default
 // family) against the Server with a real KDC; a delegated TGT is in a
 // mode 0600 ccache named by KRB5CCNAME in the session, which klist -s
-// finds, and the ccache is gone after disconnect (SECURITY.md G7); with
+// finds, and the ccache is gone after disconnect (docs/security.md#g7); with
 // GSSKeepCredentials it stays; GSSCCacheOwner chowns it.
 func TestGSSAPI(t *testing.T) {
 	f := krb5test.NewFixture(t, "host/localhost")

@@ -87,7 +87,7 @@ func (p *freezeProxy) close() {
 
 // TestR4StalledRekey: sessions stream data while the server's rekey
 // never completes, because the client's side of the connection goes
-// silent (SECURITY.md R4, CVE-2025-22869). The handlers' writes must
+// silent (docs/security.md#r4, CVE-2025-22869). The handlers' writes must
 // block once the transport has queued its 64 packets, instead of
 // buffering the 100 MB the clients' windows would allow; another
 // client is served meanwhile, and closing the stalled connection frees
@@ -185,7 +185,7 @@ func TestR4StalledRekey(t *testing.T) {
 // the first NEWKEYS) is refused; after authentication, a payload that
 // inflates to less than the 256 KiB packet limit is fine, and one that
 // inflates past it ends the connection with DISCONNECT
-// COMPRESSION_ERROR (SECURITY.md R7).
+// COMPRESSION_ERROR (docs/security.md#r7).
 func TestR7CompressionBomb(t *testing.T) {
 	addr := start(t, &server.Server{Handler: echoHandler, Compression: []string{"zlib@openssh.com", "none"}})
 	trust := kex.NewHostKeyVerifier(func(hostkey.PublicKey) error { return nil })
@@ -249,7 +249,7 @@ func TestR7CompressionBomb(t *testing.T) {
 // TestL3SequentialConnections: many full connections one after another
 // (kex, publickey, an exec session, close) leave nothing behind: within
 // 5 s the goroutines and open descriptors are back to their baseline
-// (±2), and the heap within 10 MB of it (SECURITY.md L3: 10k; 2000 under
+// (±2), and the heap within 10 MB of it (docs/security.md#l3: 10k; 2000 under
 // -race, which is several times slower).
 func TestL3SequentialConnections(t *testing.T) {
 	n := 10000

@@ -112,7 +112,7 @@ func sourceKey(a net.Addr) string {
 // two fewer startups than the busiest source gets in by evicting that
 // source's oldest startup instead (fair share; OpenSSH has no such rule).
 // A flood from a few sources then cannot lock a legitimate client out
-// (SECURITY.md R1), and the busiest source pays for it: the evicted
+// (docs/security.md#r1), and the busiest source pays for it: the evicted
 // connection ends unauthenticated and earns its penalty.
 func (l *limiter) admit(src string, evict func()) (*startup, string) {
 	l.mu.Lock()
@@ -202,7 +202,7 @@ func (l *limiter) unauthenticated() int {
 	return l.unauth
 }
 
-// penalize records an event against src (SECURITY.md R8).
+// penalize records an event against src (docs/security.md#r8).
 func (l *limiter) penalize(src string, k penaltyKind) {
 	if l.pen.Disabled {
 		return

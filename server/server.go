@@ -20,7 +20,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// Defaults, as OpenSSH's sshd_config(5) (SECURITY.md Part 2).
+// Defaults, as OpenSSH's sshd_config(5) (docs/security.md#limits).
 const (
 	// DefaultLoginGraceTime is how long a client has from the TCP
 	// connection to the end of user authentication (LoginGraceTime).
@@ -29,7 +29,7 @@ const (
 	// authenticated connection (ClientAliveCountMax).
 	DefaultClientAliveCountMax = 3
 	// DefaultPerSourceMaxStartups caps the unauthenticated connections
-	// of one source address (SECURITY.md R1).
+	// of one source address (docs/security.md#r1).
 	DefaultPerSourceMaxStartups = 10
 )
 
@@ -41,8 +41,7 @@ var (
 	// ErrInvalidUser is what an auth callback returns (wrapped or not)
 	// for a user that does not exist; the server then logs
 	// "Invalid user" and "Failed ... for invalid user" as sshd does. The
-	// client sees the same answer as for a wrong password (SECURITY.md
-	// A7).
+	// client sees the same answer as for a wrong password (docs/security.md#a7).
 	ErrInvalidUser = errors.New("server: invalid user")
 
 	// ErrNoHostKey means the Server has no host key.
@@ -61,7 +60,7 @@ type Server struct {
 	Addr string
 
 	// HostKeys are the server's host keys, at most one per type. Only
-	// their algorithms are offered (SECURITY.md K10b).
+	// their algorithms are offered (docs/security.md#k10b).
 	HostKeys []hostkey.Signer
 	// AllowSHA1HostKey also offers ssh-rsa (SHA-1) signatures for RSA
 	// host keys.
@@ -78,7 +77,7 @@ type Server struct {
 	// client delegates is stored, once authentication has succeeded with
 	// a GSS-API factor, in a mode 0600 ccache named by KRB5CCNAME in the
 	// connection's session environments (Session.Environ), and removed
-	// when the connection ends (SECURITY.md G7).
+	// when the connection ends (docs/security.md#g7).
 	GSSAPI *userauth.GSSAPIServer
 	// GSSKeyExchange offers the GSS-API key exchange methods of
 	// GSSKexFamilies before the other key exchange methods (RFC 4462,
@@ -126,7 +125,7 @@ type Server struct {
 
 	// LoginGraceTime bounds the time from accept to the end of user
 	// authentication; 0 means DefaultLoginGraceTime, negative none. It
-	// is a context deadline, never a signal (SECURITY.md R2, R6).
+	// is a context deadline, never a signal (docs/security.md#r2, #r6).
 	LoginGraceTime time.Duration
 	// MaxStartups bounds unauthenticated connections (OpenSSH
 	// MaxStartups); the zero value means 10:30:100.
@@ -503,7 +502,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		actx, acancel = context.WithTimeout(cctx, grace)
 	}
 	// The grace deadline closes the socket, which ends any blocked read
-	// (SECURITY.md R2, R6): a timer and a context, no signal handler.
+	// (docs/security.md#r2, #r6): a timer and a context, no signal handler.
 	stopGrace := context.AfterFunc(actx, func() {
 		if !sc.authDone() {
 			nc.Close()
@@ -767,7 +766,7 @@ func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.S
 		return &cfg
 	}
 	// GSS-API failures are logged and counted for the penalties like
-	// the others (SECURITY.md G4).
+	// the others (docs/security.md#g4).
 	gcfg := sc.gss.Install(&cfg)
 	for _, m := range []string{wire.MethodGSSAPIWithMIC, wire.MethodGSSAPIKeyex} {
 		h, ok := gcfg.Handlers[m]

@@ -500,7 +500,7 @@ func stillOpen(nc net.Conn) bool {
 
 // TestR1MaxStartups floods the server with idle unauthenticated
 // connections (version line never sent) and checks MaxStartups and the
-// per-source cap (SECURITY.md R1): 1000 from one source keep at most 10;
+// per-source cap (docs/security.md#r1): 1000 from one source keep at most 10;
 // 1000 more from 50 sources keep at most 100 in all. While they are
 // held, a legitimate client from a fresh source gets in within 3 tries,
 // by the fair-share rule: the busiest source loses its oldest startup.
@@ -600,7 +600,7 @@ func TestR1MaxStartups(t *testing.T) {
 }
 
 // TestR2LoginGraceTime: a client that trickles its version line, and one
-// that sends nothing, are closed at the grace deadline (SECURITY.md R2).
+// that sends nothing, are closed at the grace deadline (docs/security.md#r2).
 func TestR2LoginGraceTime(t *testing.T) {
 	var logs syncBuf
 	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 500 * time.Millisecond,
@@ -638,7 +638,7 @@ func TestR2LoginGraceTime(t *testing.T) {
 }
 
 // TestR6ManyDeadlines: 1000 connections whose grace deadlines fire
-// together are all closed, under -race, without deadlock (SECURITY.md R6).
+// together are all closed, under -race, without deadlock (docs/security.md#r6).
 func TestR6ManyDeadlines(t *testing.T) {
 	n := 1000
 	if testing.Short() {
@@ -668,7 +668,7 @@ func TestR6ManyDeadlines(t *testing.T) {
 }
 
 // TestR8Penalties: a source that fails authentication too often is
-// refused at once afterwards; other sources are not (SECURITY.md R8).
+// refused at once afterwards; other sources are not (docs/security.md#r8).
 func TestR8Penalties(t *testing.T) {
 	auth := authPolicy()
 	auth.MaxAuthTries = 2
@@ -712,7 +712,7 @@ func TestR8Penalties(t *testing.T) {
 }
 
 // TestR5NoPong: a PING before and during key exchange never gets a PONG
-// (SECURITY.md R5, CVE-2025-26466).
+// (docs/security.md#r5, CVE-2025-26466).
 func TestR5NoPong(t *testing.T) {
 	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second})
 	nc := rawConn(t, addr, "")
@@ -839,7 +839,7 @@ func TestTrace(t *testing.T) {
 // TestA2NothingBeforeAuth: connection-protocol messages sent after key
 // exchange but before USERAUTH_SUCCESS (a session open, an exec on a
 // guessed channel, a global request) end the connection and never reach
-// a handler (SECURITY.md A2, CVE-2025-32433).
+// a handler (docs/security.md#a2, CVE-2025-32433).
 func TestA2NothingBeforeAuth(t *testing.T) {
 	msgs := map[string]wire.Message{
 		"CHANNEL_OPEN session": &wire.ChannelOpen{Type: wire.ChannelTypeSession, Sender: 0, InitialWindow: 1 << 20, MaxPacket: 32 << 10},
@@ -1052,7 +1052,7 @@ func TestStreamLocalForwarding(t *testing.T) {
 
 // TestR3HugeLength: a packet length claim of 100 MB after the version
 // line closes the connection at once, without waiting for the data
-// (SECURITY.md R3).
+// (docs/security.md#r3).
 func TestR3HugeLength(t *testing.T) {
 	addr := start(t, &server.Server{Handler: echoHandler})
 	nc := rawConn(t, addr, "")

@@ -68,7 +68,7 @@ func BenchmarkPublicKeyAuth(b *testing.B) {
 
 // BenchmarkA7FailureLatency reports the median time to a password
 // FAILURE for an existing and a missing user under the default failure
-// delay (SECURITY.md A7 asks for a difference under 5 ms). It measures;
+// delay (docs/security.md#a7 asks for a difference under 5 ms). It measures;
 // TestA7Enumeration asserts.
 func BenchmarkA7FailureLatency(b *testing.B) {
 	scfg := &userauth.ServerConfig{PasswordCallback: func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {

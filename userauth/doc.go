@@ -30,7 +30,7 @@
 // through its ClientConn, which reads method-specific messages (60-79)
 // only while a request is outstanding, and the client counts as
 // authenticated only on a USERAUTH_SUCCESS that answers its own request
-// (SECURITY.md H3).
+// (docs/security.md#h3).
 //
 // # Server
 //
@@ -45,9 +45,9 @@
 // ("none" not counted), a minimum delay before every failure answer,
 // answers that are the same whether or not the user exists, a password
 // length cap and a banner. Every factor's Permissions are merged
-// explicitly into the Result (SECURITY.md A9). Serve returns only after
+// explicitly into the Result (docs/security.md#a9). Serve returns only after
 // sending USERAUTH_SUCCESS; before that no message of the connection
-// protocol is ever accepted (SECURITY.md A1, A2), and a SERVICE_REQUEST
+// protocol is ever accepted (docs/security.md#a1, #a2), and a SERVICE_REQUEST
 // for anything but "ssh-userauth" is answered with DISCONNECT
 // SERVICE_NOT_AVAILABLE (A11).
 //

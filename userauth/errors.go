@@ -46,16 +46,16 @@ var (
 	ErrAborted = errors.New("userauth: request aborted by a new request")
 
 	// ErrMaxAuthTries means the server disconnected a client after
-	// MaxAuthTries failed attempts (SECURITY.md A6).
+	// MaxAuthTries failed attempts (docs/security.md#a6).
 	ErrMaxAuthTries = errors.New("userauth: too many authentication failures")
 
 	// ErrConflict means two factors of one authentication returned
 	// Permissions that cannot be merged, for example two different
-	// forced commands (SECURITY.md A9).
+	// forced commands (docs/security.md#a9).
 	ErrConflict = errors.New("userauth: conflicting permissions")
 
 	// ErrPasswordTooLong means a password or keyboard-interactive
-	// response is longer than MaxPasswordLen (SECURITY.md A8).
+	// response is longer than MaxPasswordLen (docs/security.md#a8).
 	ErrPasswordTooLong = errors.New("userauth: password too long")
 
 	// ErrConfig means a ServerConfig cannot work, for example a chain

@@ -20,7 +20,7 @@ var (
 	// ErrGSSNoIntegrity means the security context offers no integrity
 	// protection, so no MIC can be made, and policy does not allow
 	// SSH_MSG_USERAUTH_GSSAPI_EXCHANGE_COMPLETE in its place
-	// (RFC 4462, Section 3.5; SECURITY.md G3).
+	// (RFC 4462, Section 3.5; docs/security.md#g3).
 	ErrGSSNoIntegrity = errors.New("userauth: gss-api context without integrity")
 
 	// ErrGSSMechanism means the server selected a mechanism the client
@@ -32,7 +32,7 @@ var (
 	ErrGSSErrorToken = errors.New("userauth: peer sent a gss-api error token")
 
 	// ErrGSSTooManyTokens means a context needed more token round trips
-	// than MaxGSSTokens allows (SECURITY.md G4).
+	// than MaxGSSTokens allows (docs/security.md#g4).
 	ErrGSSTooManyTokens = errors.New("userauth: too many gss-api tokens")
 
 	// ErrGSSNoContext means gssapi-keyex was tried on a connection whose
@@ -45,7 +45,7 @@ var (
 )
 
 // MaxGSSTokens caps the context tokens a server accepts in one
-// gssapi-with-mic attempt and a client answers (SECURITY.md G4). Kerberos
+// gssapi-with-mic attempt and a client answers (docs/security.md#g4). Kerberos
 // needs one.
 const MaxGSSTokens = 8
 
@@ -73,7 +73,7 @@ type GSSAPIWithMIC struct {
 	Config *gssapi.Config
 
 	// Delegate forwards the user's TGT to the server (OpenSSH's
-	// GSSAPIDelegateCredentials). Off by default (SECURITY.md G7).
+	// GSSAPIDelegateCredentials). Off by default (docs/security.md#g7).
 	Delegate bool
 
 	// AllowNoIntegrity sends SSH_MSG_USERAUTH_GSSAPI_EXCHANGE_COMPLETE
@@ -320,14 +320,14 @@ type GSSAPIServer struct {
 	// AllowNoIntegrity accepts SSH_MSG_USERAUTH_GSSAPI_EXCHANGE_COMPLETE
 	// from a client whose context offers no integrity (RFC 4462,
 	// Section 3.6). It never replaces a MIC when the context offers
-	// integrity (SECURITY.md G3). Kerberos always offers integrity.
+	// integrity (docs/security.md#g3). Kerberos always offers integrity.
 	AllowNoIntegrity bool
 }
 
 // A GSSAPISession is one connection's GSS-API state on the server: its
 // Handlers, and the credential a client delegated, which is written to
 // disk only after authentication has succeeded (StoreDelegated) and
-// removed by Cleanup (SECURITY.md G7). Its methods are called from the
+// removed by Cleanup (docs/security.md#g7). Its methods are called from the
 // goroutine that runs Serve, then from the one that ends the connection.
 type GSSAPISession struct {
 	srv        *GSSAPIServer
@@ -439,7 +439,7 @@ func (s *GSSAPIServer) acceptorCred(ctx context.Context) (*gssapi.Credential, er
 // withMIC is the server side of gssapi-with-mic (RFC 4462, Section 3).
 // The only way to success runs through a verified MIC (or, with
 // AllowNoIntegrity, EXCHANGE_COMPLETE on a context without integrity)
-// and then the user check (SECURITY.md G3).
+// and then the user check (docs/security.md#g3).
 func (ss *GSSAPISession) withMIC(ctx context.Context, c *ServerConn, req *wire.UserauthRequest) (*Permissions, error) {
 	if ss == nil || ss.srv == nil {
 		return nil, ErrGSSMechanism // G2: not configured
@@ -505,7 +505,7 @@ func (ss *GSSAPISession) withMIC(ctx context.Context, c *ServerConn, req *wire.U
 			}
 		case wire.MsgUserauthGSSAPIErrtok:
 			// The client's initiator failed. The token is never fed to
-			// the acceptor (SECURITY.md G4, OpenSSH 5d04ca6af).
+			// the acceptor (docs/security.md#g4, OpenSSH 5d04ca6af).
 			if _, err := wire.ParseUserauthGSSAPIErrtok(p); err != nil {
 				return nil, c.Fail(err)
 			}
@@ -516,7 +516,7 @@ func (ss *GSSAPISession) withMIC(ctx context.Context, c *ServerConn, req *wire.U
 			}
 			return nil, ErrGSSErrorToken
 		case wire.MsgUserauthGSSAPIMIC, wire.MsgUserauthGSSAPIExchangeComplete:
-			// Before the context is complete (SECURITY.md G3).
+			// Before the context is complete (docs/security.md#g3).
 			return nil, fmt.Errorf("userauth: gssapi-with-mic: %v before the context is established: %w",
 				wire.MsgNum(p[0]).Name(wire.ContextAuthGSSAPI), ErrGSSNoContext)
 		default:

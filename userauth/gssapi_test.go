@@ -274,7 +274,7 @@ func establish(t *testing.T, ctx context.Context, rc *rawClient) *gssapi.Context
 }
 
 // TestG1G2Mechanisms: bounded, validated mechanism lists and GSS not
-// configured (SECURITY.md G1, G2).
+// configured (docs/security.md#g1, #g2).
 func TestG1G2Mechanisms(t *testing.T) {
 	gssFixture(t)
 	krb := gssapi.MechKerberos5.DER()
@@ -335,7 +335,7 @@ func TestG1G2Mechanisms(t *testing.T) {
 }
 
 // TestG3MICRequired: success only after a verified MIC over this
-// session's data (SECURITY.md G3, openssh-portable#690).
+// session's data (docs/security.md#g3, openssh-portable#690).
 func TestG3MICRequired(t *testing.T) {
 	gssFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -408,7 +408,7 @@ func TestG3MICRequired(t *testing.T) {
 
 // TestG4ErrorTokens: ERRTOK is never fed to the acceptor, oversized and
 // garbage tokens end the attempt at once, and every attempt counts
-// (SECURITY.md G4, G5).
+// (docs/security.md#g4, #g5).
 func TestG4ErrorTokens(t *testing.T) {
 	gssFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -559,7 +559,7 @@ func TestGSSAPIKeyex(t *testing.T) {
 // TestG5SameAnswers: a GSS-API attempt for an account that does not
 // exist and for one the principal may not use end in byte-identical
 // answers, each only after the whole exchange and a verified MIC
-// (SECURITY.md G5, A7; OpenSSH 5d04ca6af: no early failure for invalid
+// (docs/security.md#g5, #a7; OpenSSH 5d04ca6af: no early failure for invalid
 // users).
 func TestG5SameAnswers(t *testing.T) {
 	gssFixture(t)
@@ -715,7 +715,7 @@ func TestGSSClientHostileServer(t *testing.T) {
 
 // TestG7CleanupAfterPanic: a connection goroutine that defers Cleanup
 // removes the stored credential even when it panics and is recovered
-// (SECURITY.md G7).
+// (docs/security.md#g7).
 func TestG7CleanupAfterPanic(t *testing.T) {
 	gssFixture(t)
 	sess := gssServer(t).NewSession(nil)

@@ -51,7 +51,7 @@ func fakeServer(t *testing.T, script [][][]byte, sources ...userauth.Method) (*u
 // TestClientHostileServer: a client is authenticated only by a
 // USERAUTH_SUCCESS answering its own request, and a server message that
 // does not fit the phase ends authentication with a protocol error
-// (SECURITY.md H3, P9).
+// (docs/security.md#h3, #p9).
 func TestClientHostileServer(t *testing.T) {
 	success := (&wire.UserauthSuccess{}).Append(nil)
 	failure := (&wire.UserauthFailure{Methods: []string{"password"}}).Append(nil)

@@ -123,7 +123,7 @@ func (c *ClientConn) Write(m wire.Message) error {
 // request is outstanding. Banners go to the configured
 // callback. When the server answers the request with USERAUTH_SUCCESS or
 // USERAUTH_FAILURE, Next returns ErrAnswered. A message that is not
-// allowed now (SECURITY.md H3: a SUCCESS without a request, anything of
+// allowed now (docs/security.md#h3: a SUCCESS without a request, anything of
 // the connection protocol) makes Next send DISCONNECT and return an
 // error that wraps wire.ErrUnexpectedMessage; every later call returns
 // it too.

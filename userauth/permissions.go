@@ -15,7 +15,7 @@ import (
 // or a certificate's critical options and extensions) and, merged, those
 // of a whole authentication (Result.Permissions).
 //
-// Merging is explicit and restrictive (SECURITY.md A9, CVE-2026-39828): a
+// Merging is explicit and restrictive (docs/security.md#a9, CVE-2026-39828): a
 // permission is off if any factor turned it off, every list restriction
 // of every factor stays and must be met, the earliest expiry wins, and
 // two different forced commands are a conflict that fails the factor.

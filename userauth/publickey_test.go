@@ -183,7 +183,7 @@ func sniffRequests(reqs *[]wire.UserauthRequest) runOption {
 
 // TestA5BoundToVerifiedKey: the client offers key B (query only), then
 // signs with key A. Authorization, Keys and Permissions belong to A
-// (SECURITY.md A5, CVE-2024-45337).
+// (docs/security.md#a5, CVE-2024-45337).
 func TestA5BoundToVerifiedKey(t *testing.T) {
 	a, b := keyEd25519(), keyECDSA()
 	var ks keyServer
@@ -240,7 +240,7 @@ func expectFailure(t *testing.T, rc *rawClient, p []byte) {
 
 // TestA3A4BadSignatures: mismatched algorithms, disabled or weak keys and
 // signatures over the wrong data all give FAILURE without a callback
-// (SECURITY.md A3, A4).
+// (docs/security.md#a3, #a4).
 func TestA3A4BadSignatures(t *testing.T) {
 	ed, rsaKey, small := keyEd25519(), keyRSA(), keyRSA1024()
 	resign := func(p []byte, mutate func(*wire.UserauthRequest)) []byte {
@@ -355,7 +355,7 @@ func certChecker() *hostkey.CertChecker {
 // TestA10Certificates: a certificate as user key succeeds with its
 // restrictions in the Permissions; without a CA, or expired, not yet
 // valid, for another principal or with an unknown critical option, it
-// fails without a panic (SECURITY.md A10).
+// fails without a panic (docs/security.md#a10).
 func TestA10Certificates(t *testing.T) {
 	hour := time.Hour
 	tests := []struct {

@@ -40,7 +40,7 @@ func spyServer(ran *[]string) *userauth.ServerConfig {
 // TestA1ClientSentServerMessages: USERAUTH_SUCCESS, FAILURE, BANNER and
 // PK_OK sent by a client never authenticate it: DISCONNECT
 // PROTOCOL_ERROR and an error, whether sent before any request or in the
-// middle of a keyboard-interactive conversation (SECURITY.md A1).
+// middle of a keyboard-interactive conversation (docs/security.md#a1).
 func TestA1ClientSentServerMessages(t *testing.T) {
 	msgs := map[string][]byte{
 		"SUCCESS": (&wire.UserauthSuccess{}).Append(nil),
@@ -76,7 +76,7 @@ func TestA1ClientSentServerMessages(t *testing.T) {
 // TestA2NoConnectionLayerBeforeAuth sends every message number that is
 // not a USERAUTH_REQUEST or a transport-generic message, in three phases
 // before success. Serve must never return a Result, so a connection
-// layer run after it (the spy) is never reached (SECURITY.md A2, P9).
+// layer run after it (the spy) is never reached (docs/security.md#a2, #p9).
 func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
 	phases := []string{"before request", "during keyboard-interactive", "after partial success"}
 	for _, phase := range phases {
@@ -143,7 +143,7 @@ func TestA6MaxAuthTries(t *testing.T) {
 	var ks keyServer
 	scfg.PublicKeyCallback = ks.config(keyEd25519().PublicKey()).PublicKeyCallback
 	// A stand-in for the gssapi-with-mic Handler of issue #11: its
-	// failures count like any other (SECURITY.md A6, G5).
+	// failures count like any other (docs/security.md#a6, #g5).
 	scfg.Handlers = map[string]userauth.Handler{wire.MethodGSSAPIWithMIC: userauth.HandlerFunc(
 		func(context.Context, *userauth.ServerConn, *wire.UserauthRequest) (*userauth.Permissions, error) {
 			return nil, errors.New("no credentials")
@@ -204,7 +204,7 @@ func TestMaxAuthTriesConfigurable(t *testing.T) {
 
 // TestA7Enumeration: for a valid and an invalid user the server's
 // answers are byte-identical for every method, and no failure is
-// answered before the minimum delay (SECURITY.md A7).
+// answered before the minimum delay (docs/security.md#a7).
 func TestA7Enumeration(t *testing.T) {
 	const delay = 20 * time.Millisecond
 	newCfg := func() *userauth.ServerConfig {
@@ -294,7 +294,7 @@ func TestA7Enumeration(t *testing.T) {
 }
 
 // TestA8PasswordCap: passwords over 1024 bytes and passwords that are not
-// UTF-8 fail without running the verifier (SECURITY.md A8).
+// UTF-8 fail without running the verifier (docs/security.md#a8).
 func TestA8PasswordCap(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -337,7 +337,7 @@ func TestA8PasswordCap(t *testing.T) {
 
 // TestA9MultiFactorPermissions: restrictions of every factor reach the
 // Result; conflicting forced commands and a source address the client
-// does not match fail the factor (SECURITY.md A9, CVE-2026-39828).
+// does not match fail the factor (docs/security.md#a9, CVE-2026-39828).
 func TestA9MultiFactorPermissions(t *testing.T) {
 	first := &userauth.Permissions{
 		ForceCommand:  "/usr/bin/backup",
@@ -389,7 +389,7 @@ func TestA9MultiFactorPermissions(t *testing.T) {
 // TestA11ServiceRequests: any service before "ssh-userauth", a
 // SERVICE_REQUEST for another service during authentication, or a
 // request naming another service is DISCONNECT SERVICE_NOT_AVAILABLE
-// (SECURITY.md A11).
+// (docs/security.md#a11).
 func TestA11ServiceRequests(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -515,7 +515,7 @@ func TestConfigChainNotEnabled(t *testing.T) {
 // TestG2GSSNotConfigured: a gssapi-with-mic request to a server without a
 // GSS Handler is a FAILURE, and GSS tokens or a MIC without a request are
 // a protocol error; nothing dereferences a missing configuration
-// (SECURITY.md G2, CVE-2020-29652).
+// (docs/security.md#g2, CVE-2020-29652).
 func TestG2GSSNotConfigured(t *testing.T) {
 	for _, tt := range []struct {
 		name string

@@ -17,15 +17,15 @@ import (
 // Server defaults and caps.
 const (
 	// DefaultMaxAuthTries is the number of failed attempts after which
-	// the server disconnects, as OpenSSH's MaxAuthTries (SECURITY.md A6).
+	// the server disconnects, as OpenSSH's MaxAuthTries (docs/security.md#a6).
 	DefaultMaxAuthTries = 6
 
 	// DefaultFailureDelay is the minimum time between a failed request
-	// and its answer, as OpenSSH's per-failure delay (SECURITY.md A7).
+	// and its answer, as OpenSSH's per-failure delay (docs/security.md#a7).
 	DefaultFailureDelay = 10 * time.Millisecond
 
 	// MaxPasswordLen caps passwords and keyboard-interactive responses;
-	// longer ones fail without reaching a callback (SECURITY.md A8,
+	// longer ones fail without reaching a callback (docs/security.md#a8,
 	// CVE-2016-6515).
 	MaxPasswordLen = 1024
 
@@ -124,7 +124,7 @@ type ServerConfig struct {
 
 	// KeyboardInteractiveCallback runs RFC 4256 challenges through ask,
 	// which sends one INFO_REQUEST and returns the client's responses.
-	// To keep users from being enumerated (SECURITY.md A7) it must ask
+	// To keep users from being enumerated (docs/security.md#a7) it must ask
 	// the same prompts whether or not the user exists.
 	KeyboardInteractiveCallback func(ctx context.Context, m ConnMeta, ask func(ctx context.Context, ch Challenge) ([]string, error)) (*Permissions, error)
 
@@ -135,7 +135,7 @@ type ServerConfig struct {
 	// USERAUTH_PK_OK, and for a signed request only after the signature
 	// verified, with the key that signed: only that call's Permissions
 	// are used, so authorization is bound to the verified key
-	// (SECURITY.md A5, CVE-2024-45337). Certificates work without it.
+	// (docs/security.md#a5, CVE-2024-45337). Certificates work without it.
 	PublicKeyCallback func(ctx context.Context, m ConnMeta, key hostkey.PublicKey) (*Permissions, error)
 
 	// CertChecker validates user certificates (CheckUserCert with the
@@ -143,7 +143,7 @@ type ServerConfig struct {
 	// TrustedUserCAKeys do, with the certificate's restrictions as the
 	// factor's Permissions; and client host certificates for hostbased
 	// (CheckHostCert with the client host name). nil refuses every
-	// certificate (SECURITY.md A10).
+	// certificate (docs/security.md#a10).
 	CertChecker *hostkey.CertChecker
 
 	// PublicKeyCallbackCerts sends user certificates offered with
@@ -240,7 +240,7 @@ func (c *ServerConn) Write(m wire.Message) error {
 // 60-79), valid until the next call. If the client sends a new
 // USERAUTH_REQUEST instead, Next returns ErrAborted. Any other message
 // (USERAUTH_SUCCESS from a client, anything of the connection protocol:
-// SECURITY.md A1, A2) makes Next send DISCONNECT PROTOCOL_ERROR and
+// docs/security.md#a1, #a2) makes Next send DISCONNECT PROTOCOL_ERROR and
 // return an error wrapping wire.ErrUnexpectedMessage.
 func (c *ServerConn) Next(ctx context.Context) ([]byte, error) {
 	if c.fatal != nil {
@@ -303,7 +303,7 @@ type server struct {
 // Serve runs the server side of user authentication over t: it accepts
 // the "ssh-userauth" service request (RFC 4253, Section 10; any other
 // service, before or during authentication, is DISCONNECT
-// SERVICE_NOT_AVAILABLE, SECURITY.md A11; "ssh-userauth" again is
+// SERVICE_NOT_AVAILABLE, docs/security.md#a11; "ssh-userauth" again is
 // accepted again, as OpenSSH does and paramiko needs), then
 // answers USERAUTH_REQUESTs (RFC 4252, Section 5) under cfg until one of
 // the required chains is complete, and returns the authenticated user and
@@ -314,7 +314,7 @@ type server struct {
 // Serve returns only after USERAUTH_SUCCESS has been sent. Before that,
 // nothing but the methods' callbacks runs: any message of the connection
 // protocol (80 and up), or a message only a server sends, is a protocol
-// error (SECURITY.md A1, A2). On failure Serve has sent DISCONNECT where
+// error (docs/security.md#a1, #a2). On failure Serve has sent DISCONNECT where
 // the protocol calls for one (reason PROTOCOL_ERROR, SERVICE_NOT_AVAILABLE
 // or NO_MORE_AUTH_METHODS_AVAILABLE, the last joined with
 // ErrMaxAuthTries) and returns an error; closing t is left to the caller,
@@ -371,7 +371,7 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnIn
 // sends "ssh-userauth" again before each auth_* call, and OpenSSH accepts
 // it, so it is answered with SERVICE_ACCEPT (it changes nothing; it
 // counts against the request cap). Any other service is DISCONNECT
-// SERVICE_NOT_AVAILABLE (SECURITY.md A11).
+// SERVICE_NOT_AVAILABLE (docs/security.md#a11).
 func (s *server) serviceAgain(p []byte) error {
 	m, err := wire.ParseServiceRequest(p)
 	if err != nil {
@@ -461,7 +461,7 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 	if err != nil {
 		// The method's fields are malformed (has-signature false with a
 		// signature, a password that is not UTF-8, ...): a failure, the
-		// same for every user (SECURITY.md A4, A7).
+		// same for every user (docs/security.md#a4, #a7).
 		s.debug(ctx, "malformed request", meta, err)
 		return nil, nil, s.fail(ctx, start, counted)
 	}
@@ -545,7 +545,7 @@ func (s *server) count(ctx context.Context, start time.Time, counted bool) error
 
 // delay waits until the failure delay has passed since start, so that
 // every failure takes at least as long whichever check failed
-// (SECURITY.md A7).
+// (docs/security.md#a7).
 func (s *server) delay(ctx context.Context, start time.Time) error {
 	d := s.cfg.FailureDelay
 	if d == 0 {

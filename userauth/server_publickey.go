@@ -66,7 +66,7 @@ func (s *server) publicKey(ctx context.Context, c *ServerConn, req *wire.Useraut
 	}
 	if !pk.hasSig {
 		// A query (RFC 4252, Section 7): PK_OK if the key would do. The
-		// Permissions of this call are dropped (SECURITY.md A5).
+		// Permissions of this call are dropped (docs/security.md#a5).
 		if _, err := decide(key, false); err != nil {
 			return nil, err
 		}
@@ -92,7 +92,7 @@ func (s *server) publicKey(ctx context.Context, c *ServerConn, req *wire.Useraut
 }
 
 // checkKey parses a key blob and checks it against the request's
-// algorithm and the key policy (SECURITY.md A3) and against the keys that
+// algorithm and the key policy (docs/security.md#a3) and against the keys that
 // already completed a factor.
 func (s *server) checkKey(alg string, blob []byte) (hostkey.PublicKey, error) {
 	key, err := hostkey.ParsePublicKey(blob)
@@ -131,7 +131,7 @@ func (s *server) hostbased(ctx context.Context, c *ServerConn, req *wire.Useraut
 	if err != nil {
 		return nil, err
 	}
-	// The verifier's own session identifier (SECURITY.md A4).
+	// The verifier's own session identifier (docs/security.md#a4).
 	if err := cfg.KeyPolicy.Verify(key, req.Algorithm, wire.AppendPublicKeySignedData(nil, c.meta.SessionID, req), sig); err != nil {
 		return nil, err
 	}

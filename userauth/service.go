@@ -69,7 +69,7 @@ func copyExtInfo(m *wire.ExtInfo) *wire.ExtInfo {
 // "ssh-userauth" and answers SSH_MSG_SERVICE_ACCEPT (RFC 4253,
 // Section 10). A request for any other service, "ssh-connection"
 // included, is answered with DISCONNECT SERVICE_NOT_AVAILABLE
-// (SECURITY.md A11); any other message with DISCONNECT PROTOCOL_ERROR.
+// (docs/security.md#a11); any other message with DISCONNECT PROTOCOL_ERROR.
 func acceptService(ctx context.Context, l *link) error {
 	p, err := l.read(ctx)
 	if err != nil {

@@ -107,7 +107,7 @@ func (m *ChannelOpenFailure) Append(b []byte) []byte {
 
 // ChannelWindowAdjust is SSH_MSG_CHANNEL_WINDOW_ADJUST (RFC 4254,
 // Section 5.2). The receiver must check that the window does not pass
-// 2^32-1 (SECURITY.md C2).
+// 2^32-1 (docs/security.md#c2).
 type ChannelWindowAdjust struct {
 	Recipient uint32
 	Bytes     uint32
@@ -158,7 +158,7 @@ func (m *ChannelData) Append(b []byte) []byte {
 
 // ChannelExtendedData is SSH_MSG_CHANNEL_EXTENDED_DATA (RFC 4254,
 // Section 5.2). DataType is ExtendedDataStderr or a code the receiver does
-// not know (SECURITY.md C6).
+// not know (docs/security.md#c6).
 type ChannelExtendedData struct {
 	Recipient uint32
 	DataType  uint32

@@ -193,7 +193,7 @@ func TestHostKeys(t *testing.T) {
 	for _, bad := range [][]byte{
 		enc[:len(enc)-1],                   // cut in the first key
 		append(enc[:len(enc):len(enc)], 0), // a stray byte
-		{0xff, 0xff, 0xff, 0xff, 'a'},      // length past end (SECURITY.md W1)
+		{0xff, 0xff, 0xff, 0xff, 'a'},      // length past end (docs/security.md#w1)
 	} {
 		if _, err := wire.ParseHostKeys(bad); !errors.Is(err, wire.ErrTruncated) {
 			t.Errorf("%x: err = %v, want ErrTruncated", bad, err)
@@ -218,7 +218,7 @@ func TestTerminalModes(t *testing.T) {
 	mode := func(op byte, v uint32) []byte { return wire.AppendUint32([]byte{op}, v) }
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	many := bytes.Repeat(mode(wire.VINTR, 3), wire.MaxTerminalModes)
-	tests := []struct { // RFC 4254, Section 8; SECURITY.md C5
+	tests := []struct { // RFC 4254, Section 8; docs/security.md#c5
 		name    string
 		in      []byte
 		want    []wire.TerminalMode

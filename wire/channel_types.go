@@ -174,7 +174,7 @@ func (m *ForwardedStreamLocal) Append(b []byte) []byte {
 
 // PtyRequest is the data of "pty-req" (RFC 4254, Section 6.2). Modes is
 // the encoded terminal modes blob (see ParseTerminalModes); it aliases the
-// data. Dimensions are not range-checked here (SECURITY.md C5).
+// data. Dimensions are not range-checked here (docs/security.md#c5).
 type PtyRequest struct {
 	Term         string // TERM environment variable value, e.g. "vt100"
 	Columns      uint32 // terminal width, characters

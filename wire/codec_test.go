@@ -182,7 +182,7 @@ func TestCodecRoundTrip(t *testing.T) {
 }
 
 // TestCodecTruncation cuts every valid encoding at every byte and expects
-// a typed error, never a panic (STYLE.md section 9; SECURITY.md W1).
+// a typed error, never a panic (docs/architecture.md#tests; docs/security.md#w1).
 func TestCodecTruncation(t *testing.T) {
 	for _, tc := range codecCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,7 +199,7 @@ func TestCodecTruncation(t *testing.T) {
 }
 
 // TestCodecTrailing appends a byte to every encoding: closed messages must
-// reject it (SECURITY.md W6).
+// reject it (docs/security.md#w6).
 func TestCodecTrailing(t *testing.T) {
 	for _, tc := range codecCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -108,7 +108,7 @@ const ExtendedDataStderr uint32 = 1
 // newline, DEL, C1) and invalid UTF-8 replaced by escapes, so that
 // peer-supplied text such as a DISCONNECT message or a banner can be shown
 // on a terminal or written to a log without injecting escape sequences
-// (SECURITY.md W4).
+// (docs/security.md#w4).
 func Sanitize(s string) string {
 	i := 0
 	for i < len(s) {

@@ -91,7 +91,7 @@ func TestParseMessageErrors(t *testing.T) {
 }
 
 // TestDescribeAll describes every message: no error, the RFC name, and no
-// secret in any field (SECURITY.md W4; the secret test strings contain
+// secret in any field (docs/security.md#w4; the secret test strings contain
 // "hunter2").
 func TestDescribeAll(t *testing.T) {
 	for _, tc := range codecCases {
@@ -278,7 +278,7 @@ func sha4(b []byte) string {
 // TestDescribeClips: hostile-size peer text is cut in a description, and
 // odd extension names do not break the name=value layout.
 func TestDescribeClips(t *testing.T) {
-	term := strings.Repeat("x", 200<<10) // SECURITY.md C5: TERM of 200 KiB
+	term := strings.Repeat("x", 200<<10) // docs/security.md#c5: TERM of 200 KiB
 	req := &wire.ChannelRequest{Type: wire.RequestPtyReq, Extra: (&wire.PtyRequest{Term: term}).Append(nil)}
 	d := wire.Describe(req.Append(nil), wire.ContextNone)
 	if d.Err != nil {

@@ -16,7 +16,7 @@ const (
 // number, publickey-hostbound@openssh.com and ping@openssh.com.
 const ExtVersion0 = "0"
 
-// MaxExtensions caps nr-extensions in EXT_INFO (SECURITY.md W7,
+// MaxExtensions caps nr-extensions in EXT_INFO (docs/security.md#w7,
 // CVE-2026-55199).
 const MaxExtensions = 256
 

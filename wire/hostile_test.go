@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestCodecHugeLengths covers SECURITY.md W1 for every field of every
+// TestCodecHugeLengths covers docs/security.md#w1 for every field of every
 // message: at every offset of every valid encoding, four bytes are
 // replaced by a length of remaining+1, 0x7fffffff and 0xffffffff. Parsing
 // must not panic and must not allocate more than a small multiple of the

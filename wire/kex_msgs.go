@@ -12,7 +12,7 @@ type KexDHInit struct {
 
 // ParseKexDHInit decodes SSH_MSG_KEXDH_INIT. e must be a non-negative,
 // minimally encoded mpint of at most MaxMPIntBits; the kex layer checks
-// that it lies in [2, p-2] (SECURITY.md K8).
+// that it lies in [2, p-2] (docs/security.md#k8).
 func ParseKexDHInit(p []byte) (KexDHInit, error) {
 	var m KexDHInit
 	r := Reader{b: p}

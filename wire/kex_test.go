@@ -24,7 +24,7 @@ func FuzzParseKexGSSError(f *testing.F)        { fuzzCase(f, "KEXGSS_ERROR") }
 func FuzzParseKexGSSGroupReq(f *testing.F)     { fuzzCase(f, "KEXGSS_GROUPREQ") }
 func FuzzParseKexGSSGroup(f *testing.F)        { fuzzCase(f, "KEXGSS_GROUP") }
 
-// TestKexDHInitMPInt covers SECURITY.md W3 for e: negative, non-minimal
+// TestKexDHInitMPInt covers docs/security.md#w3 for e: negative, non-minimal
 // and oversized values are rejected by the codec; range checks against p
 // are left to kex.
 func TestKexDHInitMPInt(t *testing.T) {

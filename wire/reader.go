@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Hard caps on wire-supplied sizes (SECURITY.md W1, W2, W3, W7).
+// Hard caps on wire-supplied sizes (docs/security.md#w1, #w2, #w3, #w7).
 const (
 	// MaxNameListLen caps the encoded length of one name-list.
 	MaxNameListLen = 64 << 10
@@ -292,7 +292,7 @@ func (r *Reader) End(msg string) error {
 // allocates or loops: count*minSize must not exceed the bytes that remain
 // (ErrTruncated), and count must not exceed max (ErrTooLarge). minSize is
 // the smallest encoding of one element, at least 1. what names the field
-// in the error. After an error Count returns 0 (SECURITY.md W7).
+// in the error. After an error Count returns 0 (docs/security.md#w7).
 func (r *Reader) Count(minSize, max int, what string) int {
 	start := r.off
 	n := r.Uint32()

@@ -12,7 +12,7 @@ import (
 )
 
 func TestNameList(t *testing.T) {
-	tests := []struct { // RFC 4251, Section 5 examples, then edge cases (SECURITY.md W2)
+	tests := []struct { // RFC 4251, Section 5 examples, then edge cases (docs/security.md#w2)
 		name    string
 		in      []byte
 		want    []string
@@ -91,7 +91,7 @@ func TestMPInt(t *testing.T) {
 }
 
 func TestMPIntReject(t *testing.T) {
-	tests := []struct { // SECURITY.md W3
+	tests := []struct { // docs/security.md#w3
 		name    string
 		enc     []byte
 		wantErr error
@@ -121,7 +121,7 @@ func TestMPIntReject(t *testing.T) {
 }
 
 func TestBool(t *testing.T) {
-	// RFC 4251, Section 5: any non-zero value is TRUE (SECURITY.md W5).
+	// RFC 4251, Section 5: any non-zero value is TRUE (docs/security.md#w5).
 	for v := 0; v < 256; v++ {
 		r := wire.NewReader([]byte{byte(v)})
 		if got := r.Bool(); got != (v != 0) {
@@ -166,7 +166,7 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
-// TestReaderCount covers SECURITY.md W7: a count is checked against the
+// TestReaderCount covers docs/security.md#w7: a count is checked against the
 // remaining bytes (ErrTruncated) and then against the cap (ErrTooLarge).
 func TestReaderCount(t *testing.T) {
 	tests := []struct {

@@ -66,7 +66,7 @@ const (
 )
 
 // MaxTerminalModes caps the number of modes ParseTerminalModes returns
-// (SECURITY.md C5).
+// (docs/security.md#c5).
 const MaxTerminalModes = 256
 
 // A TerminalMode is one opcode and its argument from the encoded terminal
@@ -81,7 +81,7 @@ type TerminalMode struct {
 // to 255, whose argument format is undefined (RFC 4254, Section 8); the
 // modes before that point are returned. An opcode whose uint32 argument is
 // cut off is an ErrTruncated, and more than MaxTerminalModes modes an
-// ErrTooLarge (SECURITY.md C5).
+// ErrTooLarge (docs/security.md#c5).
 func ParseTerminalModes(b []byte) ([]TerminalMode, error) {
 	r := Reader{b: b}
 	// Count first so that the result is allocated once.

@@ -11,7 +11,7 @@ type Disconnect struct {
 
 // ParseDisconnect decodes SSH_MSG_DISCONNECT. The description is not
 // checked for UTF-8, so that a peer's disconnect is always recognised as
-// one (SECURITY.md W4: display text is sanitised, not rejected).
+// one (docs/security.md#w4: display text is sanitised, not rejected).
 func ParseDisconnect(p []byte) (Disconnect, error) {
 	var m Disconnect
 	r := Reader{b: p}
@@ -214,7 +214,7 @@ func (m *NewKeys) Append(b []byte) []byte { return append(b, byte(MsgNewKeys)) }
 
 // Ping is SSH2_MSG_PING (OpenSSH PROTOCOL, Section 1.9 "transport: ping
 // facility"). The receiver answers with a Pong carrying the same data, but
-// not before authentication or during key exchange (SECURITY.md R5).
+// not before authentication or during key exchange (docs/security.md#r5).
 type Ping struct {
 	Data []byte // aliases the payload
 }

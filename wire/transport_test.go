@@ -34,7 +34,7 @@ func FuzzParseNameListValue(f *testing.F) {
 	})
 }
 
-// TestExtInfoCount covers SECURITY.md W7 / CVE-2026-55199: nr-extensions
+// TestExtInfoCount covers docs/security.md#w7 / CVE-2026-55199: nr-extensions
 // is checked against the payload before any loop, and capped.
 func TestExtInfoCount(t *testing.T) {
 	ext := func(n uint32, pairs int) []byte {
@@ -101,7 +101,7 @@ func TestExtInfoValues(t *testing.T) {
 
 // TestDisconnectHostileText: a DISCONNECT whose description is not UTF-8
 // or carries terminal escapes still decodes (the connection ends with the
-// peer's reason code), and what is shown is sanitised (SECURITY.md W4).
+// peer's reason code), and what is shown is sanitised (docs/security.md#w4).
 func TestDisconnectHostileText(t *testing.T) {
 	enc := (&wire.Disconnect{Reason: wire.ByApplication, Description: "bye\x1b[2J\xff"}).Append(nil)
 	m, err := wire.ParseDisconnect(enc)

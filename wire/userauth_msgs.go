@@ -16,7 +16,7 @@ const (
 )
 
 // Caps on wire-supplied counts in user authentication messages
-// (SECURITY.md W7, G1).
+// (docs/security.md#w7, #g1).
 const (
 	// MaxGSSMechanisms caps the mechanism OIDs of a gssapi-with-mic
 	// request, as x/crypto/ssh does since CVE-2025-58181.
@@ -31,7 +31,7 @@ const (
 // flat struct. ParseUserauthRequest reads the fields of Method and leaves
 // the others zero; Append writes the fields of Method. User, Password and
 // NewPassword must be valid UTF-8 (RFC 4252, Sections 5 and 8;
-// SECURITY.md W4). Byte slices alias the payload.
+// docs/security.md#w4). Byte slices alias the payload.
 type UserauthRequest struct {
 	User    string // UTF-8
 	Service string // e.g. ServiceConnection
@@ -41,7 +41,7 @@ type UserauthRequest struct {
 	// HasSignature is the publickey boolean; for hostbased, which always
 	// carries a signature, the parser sets it to true and Append ignores
 	// it. With HasSignature false the request ends after PublicKey
-	// (SECURITY.md A4).
+	// (docs/security.md#a4).
 	HasSignature bool
 	Algorithm    string // public key algorithm name
 	PublicKey    []byte // public key blob (or certificate)
@@ -75,7 +75,7 @@ type UserauthRequest struct {
 // except for unknown methods, whose fields are returned in Rest. For
 // gssapi-with-mic the mechanism count is checked against the bytes that
 // remain before anything is allocated and capped at MaxGSSMechanisms
-// (ErrTooLarge; SECURITY.md G1, W7).
+// (ErrTooLarge; docs/security.md#g1, #w7).
 func ParseUserauthRequest(p []byte) (UserauthRequest, error) {
 	var m UserauthRequest
 	r := Reader{b: p}
@@ -175,7 +175,7 @@ func (m *UserauthRequest) Append(b []byte) []byte {
 // the request up to and without the signature, with has-signature TRUE.
 // If req.Method is MethodHostbased it appends the hostbased signed data of
 // RFC 4252, Section 9 instead. The verifier must build this from its own
-// session identifier, never from data in the request (SECURITY.md A4).
+// session identifier, never from data in the request (docs/security.md#a4).
 func AppendPublicKeySignedData(b, sessionID []byte, req *UserauthRequest) []byte {
 	b = AppendString(b, sessionID)
 	b = append(b, byte(MsgUserauthRequest))
@@ -231,7 +231,7 @@ func (m *UserauthFailure) Append(b []byte) []byte {
 }
 
 // UserauthSuccess is SSH_MSG_USERAUTH_SUCCESS (RFC 4252, Section 5.1).
-// Only a server sends it (SECURITY.md A1).
+// Only a server sends it (docs/security.md#a1).
 type UserauthSuccess struct{}
 
 // ParseUserauthSuccess decodes SSH_MSG_USERAUTH_SUCCESS.
@@ -247,7 +247,7 @@ func (m *UserauthSuccess) Append(b []byte) []byte { return append(b, byte(MsgUse
 
 // UserauthBanner is SSH_MSG_USERAUTH_BANNER (RFC 4252, Section 5.4).
 type UserauthBanner struct {
-	Message  string // peer text, not checked; sanitise before display (SECURITY.md W4)
+	Message  string // peer text, not checked; sanitise before display (docs/security.md#w4)
 	Language string
 }
 
@@ -448,7 +448,7 @@ func (m *UserauthGSSAPIToken) Append(b []byte) []byte {
 // UserauthGSSAPIExchangeComplete is
 // SSH_MSG_USERAUTH_GSSAPI_EXCHANGE_COMPLETE (RFC 4462, Section 3.6). A
 // server must not accept it in place of a MIC when the context offers
-// integrity (SECURITY.md G3).
+// integrity (docs/security.md#g3).
 type UserauthGSSAPIExchangeComplete struct{}
 
 // ParseUserauthGSSAPIExchangeComplete decodes
@@ -495,7 +495,7 @@ func (m *UserauthGSSAPIError) Append(b []byte) []byte {
 }
 
 // UserauthGSSAPIErrtok is SSH_MSG_USERAUTH_GSSAPI_ERRTOK (RFC 4462,
-// Section 3.9). A server does not feed it to the acceptor (SECURITY.md G4).
+// Section 3.9). A server does not feed it to the acceptor (docs/security.md#g4).
 type UserauthGSSAPIErrtok struct {
 	Token []byte // a secret
 }

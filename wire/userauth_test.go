@@ -43,7 +43,7 @@ func authHeader(user, method string) []byte {
 }
 
 // TestUserauthRequestHostile covers the hostile-peer cases of
-// SECURITY.md G1, W4, W6, W7 and A4 for USERAUTH_REQUEST.
+// docs/security.md#g1, #w4, #w6, #w7 and #a4 for USERAUTH_REQUEST.
 func TestUserauthRequestHostile(t *testing.T) {
 	gss := func(n uint32, oids int) []byte {
 		b := wire.AppendUint32(authHeader("alice", wire.MethodGSSAPIWithMIC), n)
@@ -91,7 +91,7 @@ func TestUserauthRequestHostile(t *testing.T) {
 }
 
 // TestUserauthRequestBoolean: a boolean byte 2..255 reads as true and
-// re-encodes as 1 (SECURITY.md W5).
+// re-encodes as 1 (docs/security.md#w5).
 func TestUserauthRequestBoolean(t *testing.T) {
 	b := wire.AppendBool(authHeader("alice", wire.MethodPublicKey), true)
 	b[len(b)-1] = 7

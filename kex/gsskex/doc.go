@@ -31,7 +31,7 @@
 // H and its last token. The client checks the MIC over the H it computed
 // itself, on the first exchange and on every rekey (each exchange has its
 // own context and its own H; the session identifier is never the MIC's
-// data, SECURITY.md G8). The methods implement kex.HostKeyOptional, so
+// data, docs/security.md#g8). The methods implement kex.HostKeyOptional, so
 // "null" may be the negotiated host key algorithm. A server sends
 // KEXGSS_HOSTKEY only with Config.SendHostKey (OpenSSH 9.2's ssh and
 // paramiko 2.12 fail on it); a client accepts it, hashes it into H as

@@ -43,7 +43,7 @@ const MaxTokens = 16
 // Errors of the GSS-API key exchange.
 var (
 	// ErrMIC means the server's MIC over the exchange hash did not
-	// verify (SECURITY.md G8). It maps to HOST_KEY_NOT_VERIFIABLE via
+	// verify (docs/security.md#g8). It maps to HOST_KEY_NOT_VERIFIABLE via
 	// kex.ErrHostKey.
 	ErrMIC = fmt.Errorf("gsskex: MIC over the exchange hash: %w", kex.ErrHostKey)
 
@@ -274,7 +274,7 @@ func (e *ephemeral) shared(peer []byte) ([]byte, error) {
 }
 
 // peerInt decodes a DH value (the body of an mpint) and checks
-// 2 <= v <= p-2 (RFC 4253, Section 8; SECURITY.md K8).
+// 2 <= v <= p-2 (RFC 4253, Section 8; docs/security.md#k8).
 func (e *ephemeral) peerInt(b []byte) (*big.Int, error) {
 	if len(b) > 0 && b[0]&0x80 != 0 {
 		return nil, fmt.Errorf("gsskex: %w: negative DH value", kex.ErrInvalidPublicValue)
@@ -411,7 +411,7 @@ func (m *Method) client(ctx context.Context, c kex.Conn, p *kex.Params) (*kex.Re
 		return nil, err
 	}
 	h := p.ExchangeHash(m.hash, hostKey, eph.fields(eph.pub, done.F), k)
-	// SECURITY.md G8: the MIC is over this exchange's H, never the
+	// docs/security.md#g8: the MIC is over this exchange's H, never the
 	// session identifier.
 	if err := gc.VerifyMIC(h, done.MIC); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMIC, err)

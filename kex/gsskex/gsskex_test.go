@@ -221,7 +221,7 @@ func TestEveryFamily(t *testing.T) {
 }
 
 // TestG8WrongH: a MIC over anything but the current exchange hash is
-// rejected, on the first exchange and on a rekey (SECURITY.md G8,
+// rejected, on the first exchange and on a rekey (docs/security.md#g8,
 // paramiko PR #1065).
 func TestG8WrongH(t *testing.T) {
 	setup(t)
@@ -343,7 +343,7 @@ func (c *scriptConn) WritePacket(_ context.Context, p []byte) error {
 }
 
 // TestInvalidPublicValues: the server refuses bad ephemeral values in
-// KEXGSS_INIT before any GSS-API work (SECURITY.md K6-K8).
+// KEXGSS_INIT before any GSS-API work (docs/security.md#k6 to #k8).
 func TestInvalidPublicValues(t *testing.T) {
 	p256 := make([]byte, 65)
 	p256[0] = 4

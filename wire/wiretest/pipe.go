@@ -12,7 +12,7 @@ import (
 
 // DefaultQueue is the number of payloads Pipe buffers per direction
 // before WritePacket blocks, the same bound the packet layer puts on
-// writes queued during key exchange (SECURITY.md R4).
+// writes queued during key exchange (docs/security.md#r4).
 const DefaultQueue = 64
 
 // A Transport is one end of an in-memory pipe made by Pipe. It is safe

@@ -358,7 +358,7 @@ func (p *policy) rootPasswordAllowed(a *account) bool {
 func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
-		// Run PAM anyway for an equal answer time (SECURITY.md A7).
+		// Run PAM anyway for an equal answer time (docs/security.md#a7).
 		pamAuthenticate(p.cfg.PamServiceName, "\x01invalid", func(pam.Style, string) (string, error) { return pw, nil })
 		return nil, err
 	}
@@ -378,7 +378,7 @@ func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*u
 func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
-		// Ask the same prompt for unknown users (SECURITY.md A7).
+		// Ask the same prompt for unknown users (docs/security.md#a7).
 		ask(ctx, userauth.Challenge{Prompts: []wire.Prompt{{Text: "Password: "}}})
 		return nil, err
 	}
