@@ -198,10 +198,10 @@ func TestDocsAnchorsExist(t *testing.T) {
 	}
 }
 
-// TestSecurityRequirementAnchors checks that docs/security.md has an
+// TestDocsSecurityRequirementAnchors checks that docs/security.md has an
 // anchor for every requirement of its battery, so that a citation by id
 // always resolves.
-func TestSecurityRequirementAnchors(t *testing.T) {
+func TestDocsSecurityRequirementAnchors(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(repoRoot, "docs/security.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // handleData handles CHANNEL_DATA and CHANNEL_EXTENDED_DATA. It checks
 // the size against our maximum packet and the window before buffering
 // (docs/security.md#c1), debits the window for extended data of an unknown
-// type and drops it (C6), and drops data that races with our CLOSE.
+// type and drops it (docs/security.md#c6), and drops data that races with our CLOSE.
 func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, data []byte) error {
 	ch, err := c.lookup(num, id)
 	if err != nil {

@@ -36,10 +36,10 @@
 //
 // # Limits
 //
-// Every count and queue has a cap (docs/security.md#c1 to #c8): data past the
-// window or our maximum packet, window adjustments past 2^32-1, messages
-// for unknown channels or in the wrong state end the Conn with a
-// DISCONNECT (PROTOCOL_ERROR); channel opens past MaxChannels,
-// MaxSessions or MaxPendingOpens are refused with RESOURCE_SHORTAGE;
-// malformed session requests are refused and the channel stays usable.
+// Every count and queue has a cap (docs/security.md#c1 to #c8): data past
+// the window or our maximum packet, window adjustments past 2^32-1,
+// messages for unknown channels or in the wrong state end the Conn with a
+// DISCONNECT (PROTOCOL_ERROR); channel opens past MaxChannels, MaxSessions
+// or MaxPendingOpens are refused with RESOURCE_SHORTAGE; malformed session
+// requests are refused and the channel stays usable.
 package connection

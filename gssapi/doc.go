@@ -41,10 +41,10 @@
 // Lifetime and DelegatedCredential describe the context, and GetMIC,
 // VerifyMIC, Wrap, Unwrap, Encrypt, Decrypt and WrapSizeLimit protect
 // messages with RFC 4121 tokens; Export and ImportContext move an
-// established context to another process. Replay and sequence problems of authentic tokens are
-// reported as *Error values with only supplementary status bits
-// (ErrDuplicateToken, ErrOldToken, ErrUnseqToken, ErrGapToken); the
-// message is still returned.
+// established context to another process. Replay and sequence problems of
+// authentic tokens are reported as *Error values with only supplementary
+// status bits (ErrDuplicateToken, ErrOldToken, ErrUnseqToken, ErrGapToken);
+// the message is still returned.
 //
 // # Errors
 //

@@ -76,15 +76,16 @@
 //
 // # Files
 //
-// ParsePrivateKey and ParseRawPrivateKey read "OPENSSH PRIVATE KEY"
-// files (unencrypted, or bcrypt-pbkdf with aes-ctr, aes-cbc or
+// ParsePrivateKey and ParseRawPrivateKey read "OPENSSH PRIVATE KEY" files
+// (unencrypted, or bcrypt-pbkdf with aes-ctr, aes-cbc or
 // aes-gcm@openssh.com) and PKCS#1, PKCS#8 and SEC1 PEM, also encrypted
 // (legacy Proc-Type PEM; PBES2 PKCS#8). An encrypted file without a
 // passphrase gives a *PassphraseMissingError, carrying the public key for
-// openssh-key-v1 files; a wrong one gives ErrWrongPassphrase. MarshalPrivateKey writes openssh-key-v1 files that
-// ssh-keygen reads. BcryptPBKDF is OpenBSD's bcrypt_pbkdf(3).
-// ParsePublicKeyFile and MarshalAuthorizedKey handle *.pub lines;
-// FingerprintSHA256 and FingerprintMD5 print as ssh-keygen -l does.
+// openssh-key-v1 files; a wrong one gives ErrWrongPassphrase.
+// MarshalPrivateKey writes openssh-key-v1 files that ssh-keygen reads.
+// BcryptPBKDF is OpenBSD's bcrypt_pbkdf(3). ParsePublicKeyFile and
+// MarshalAuthorizedKey handle *.pub lines; FingerprintSHA256 and
+// FingerprintMD5 print as ssh-keygen -l does.
 //
 // # authorized_keys
 //

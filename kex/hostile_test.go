@@ -332,7 +332,7 @@ func TestStrictKexBeforeKexInit(t *testing.T) {
 
 // TestStrictKexDuringKex: under strict kex, IGNORE between KEXINIT and
 // the method messages, a second KEXINIT, or EXT_INFO and SERVICE_REQUEST
-// before NEWKEYS end the connection with PROTOCOL_ERROR (K1, K2).
+// before NEWKEYS end the connection with PROTOCOL_ERROR (docs/security.md#k1, #k2).
 func TestStrictKexDuringKex(t *testing.T) {
 	for name, msg := range map[string][]byte{
 		"IGNORE":          (&wire.Ignore{}).Append(nil),
@@ -355,8 +355,8 @@ func TestStrictKexDuringKex(t *testing.T) {
 }
 
 // TestNonStrictPeer: a peer without the marker may send IGNORE before
-// KEXINIT and during kex (K4); a marker first seen in a later KEXINIT does
-// not switch strict kex on (K3): the rekey completes with sequence
+// KEXINIT and during kex (docs/security.md#k4); a marker first seen in a later KEXINIT does
+// not switch strict kex on (docs/security.md#k3): the rekey completes with sequence
 // numbers continuing.
 func TestNonStrictPeer(t *testing.T) {
 	r, ch := startServer(t, serverCfg(t))
@@ -376,7 +376,7 @@ func TestNonStrictPeer(t *testing.T) {
 	if err != nil || wire.MsgNum(p[0]) != wire.MsgExtInfo {
 		t.Fatalf("want EXT_INFO: %x %v", p, err)
 	}
-	// Rekey, now with the strict marker: ignored (K3).
+	// Rekey, now with the strict marker: ignored (docs/security.md#k3).
 	r.sendInit(r.initMsg(strictClientKex, false))
 	r.awaitInitInto()
 	r.exchange(kex.Curve25519SHA256)
@@ -394,7 +394,7 @@ func (r *rawPeer) awaitInitInto() { r.peerInit = r.awaitInit() }
 
 // TestKexInitFlood: after the initial exchange, two KEXINITs in a row:
 // the second, arriving during the exchange the first started, is fatal
-// (K5).
+// (docs/security.md#k5).
 func TestKexInitFlood(t *testing.T) {
 	r, o := establishedServer(t)
 	init := r.initMsg([]string{kex.Curve25519SHA256}, false).Append(nil)
@@ -407,7 +407,7 @@ func TestKexInitFlood(t *testing.T) {
 }
 
 // TestFirstKexPacketFollows: a wrong guess is discarded silently, a right
-// one is used, under strict kex in both cases (K9).
+// one is used, under strict kex in both cases (docs/security.md#k9).
 func TestFirstKexPacketFollows(t *testing.T) {
 	t.Run("wrong guess", func(t *testing.T) {
 		r, ch := startServer(t, serverCfg(t)) // server prefers curve25519
@@ -436,7 +436,7 @@ func TestFirstKexPacketFollows(t *testing.T) {
 }
 
 // TestNoCommonKex: no common algorithm means DISCONNECT
-// KEY_EXCHANGE_FAILED and ErrNoCommonAlgorithm (K10a).
+// KEY_EXCHANGE_FAILED and ErrNoCommonAlgorithm (docs/security.md#k10a).
 func TestNoCommonKex(t *testing.T) {
 	r, ch := startServer(t, serverCfg(t))
 	r.sendInit(r.initMsg([]string{kex.DHGroup1SHA1, kex.StrictClient}, false))
@@ -448,7 +448,7 @@ func TestNoCommonKex(t *testing.T) {
 }
 
 // TestServerOffersOnlyItsKeys: the server's KEXINIT lists exactly the
-// algorithms of its host keys (K10b).
+// algorithms of its host keys (docs/security.md#k10b).
 func TestServerOffersOnlyItsKeys(t *testing.T) {
 	r, _ := startServer(t, serverCfg(t))
 	m := r.readInit()
@@ -461,7 +461,7 @@ func TestServerOffersOnlyItsKeys(t *testing.T) {
 }
 
 // TestKexMessagesOutsideKex: NEWKEYS, method messages and a misplaced
-// EXT_INFO after the exchange are fatal (P9, P10, H3).
+// EXT_INFO after the exchange are fatal (docs/security.md#p9, #p10, #h3).
 func TestKexMessagesOutsideKex(t *testing.T) {
 	for name, msg := range map[string][]byte{
 		"NEWKEYS":        (&wire.NewKeys{}).Append(nil),
@@ -543,7 +543,7 @@ func TestClientExtInfoPositions(t *testing.T) {
 }
 
 // TestNewKeysBeforeReply: NEWKEYS where the client expects the method's
-// reply is fatal (P10).
+// reply is fatal (docs/security.md#p10).
 func TestNewKeysBeforeReply(t *testing.T) {
 	hk := newEd25519Key(t)
 	c, _ := configs(t, kex.Curve25519SHA256)
@@ -609,7 +609,7 @@ func TestPendingWritesBounded(t *testing.T) {
 }
 
 // TestSimultaneousRekey: both sides rekey at once, repeatedly, during
-// transfers both ways; nothing is lost (K11 in small).
+// transfers both ways; nothing is lost (docs/security.md#k11 in small).
 func TestSimultaneousRekey(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
 	c, s := pair(t, ccfg, scfg)

@@ -168,7 +168,7 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 // accepts only the uncompressed encoding of a point on the curve, never
 // the point at infinity (RFC 5656, Section 4; docs/security.md#k6), and for
 // X25519 exactly 32 bytes, failing on an all-zero result from a low-order
-// point (RFC 8731, Section 3; K7).
+// point (RFC 8731, Section 3; docs/security.md#k7).
 func ECDHSharedSecret(curve ecdh.Curve, priv *ecdh.PrivateKey, peer []byte) ([]byte, error) {
 	pub, err := curve.NewPublicKey(peer)
 	if err != nil {

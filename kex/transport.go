@@ -343,7 +343,7 @@ func (t *Transport) ctxErr(ctx context.Context, err error) error {
 // readPeerInit reads the peer's first KEXINIT. A non-strict peer may send
 // IGNORE, DEBUG and UNIMPLEMENTED first (docs/security.md#k4); whether the peer
 // is strict is known only from its KEXINIT, so exchange checks afterwards
-// that a strict peer's KEXINIT had sequence number 0 (K1).
+// that a strict peer's KEXINIT had sequence number 0 (docs/security.md#k1).
 func (t *Transport) readPeerInit() ([]byte, error) {
 	for {
 		p, err := t.pc.ReadPacket()
@@ -476,7 +476,7 @@ func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error 
 	}
 	if first {
 		// Strict kex holds only if both first KEXINITs carry the
-		// markers; later KEXINITs cannot turn it on or off (K3).
+		// markers; later KEXINITs cannot turn it on or off (docs/security.md#k3).
 		t.strict = !t.cfg.DisableStrictKex && HasMarker(clientInit, StrictClient) && HasMarker(serverInit, StrictServer)
 		if t.strict && t.pc.ReadSeq() != 1 {
 			return fmt.Errorf("%w: KEXINIT was not the first packet", ErrStrictKex)

@@ -33,7 +33,7 @@ const (
 	// grows to four packets of the largest validated length once bulk data
 	// flows. Keeping it small keeps a connection held before
 	// authentication cheap (docs/security.md#r1: at most 32 KiB each), and a
-	// hostile length costs no more than this before it is rejected (P1).
+	// hostile length costs no more than this before it is rejected (docs/security.md#p1).
 	initialReadBuffer = 4 << 10
 
 	// maxMACSize bounds the MAC scratch space of a direction.

@@ -42,7 +42,10 @@
 // # Performance
 //
 // Reads are buffered so that a packet usually arrives in one read, and
-// each packet is written with one write. In steady state WritePacket and
+// each packet is written with one write. While a TCP connection waits for
+// its next packet the Conn holds no read buffer (it waits on the socket
+// itself), so connections that sit idle before authentication stay small
+// (docs/security.md#r1). In steady state WritePacket and
 // ReadPacket allocate nothing: the Conn owns its buffers, and the payload
 // ReadPacket returns is valid only until the next call. No goroutine is
 // started per packet; ExchangeVersions alone runs its write concurrently
@@ -55,10 +58,10 @@
 // which starts after user authentication: a client Conn switches as it
 // decodes SSH_MSG_USERAUTH_SUCCESS, a server Conn arms its inflater before
 // writing SUCCESS and compresses from the packet after it, so no layer
-// above needs to call [Conn.EnableDelayedCompression]. Each packet's compressed payload ends with a sync flush;
-// incoming packets are inflated by a streaming decoder that also accepts
-// the partial flushes OpenSSH sends, and a payload that inflates past the
-// maximum packet size is [ErrCompression]. As in OpenSSH, both streams
-// restart at every key change. Compression allocates, unlike the
-// uncompressed hot path.
+// above needs to call [Conn.EnableDelayedCompression]. Each packet's
+// compressed payload ends with a sync flush; incoming packets are inflated
+// by a streaming decoder that also accepts the partial flushes OpenSSH
+// sends, and a payload that inflates past the maximum packet size is
+// [ErrCompression]. As in OpenSSH, both streams restart at every key
+// change. Compression allocates, unlike the uncompressed hot path.
 package packet

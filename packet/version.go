@@ -120,7 +120,7 @@ func (c *Conn) readVersion() (string, error) {
 			return parseVersion(line)
 		}
 		if c.server {
-			return "", versionError(ErrVersion, line) // W9: no lines before the client's
+			return "", versionError(ErrVersion, line) // docs/security.md#w9: no lines before the client's
 		}
 		if lines+1 > MaxPreVersionLines || budget <= 0 {
 			return "", versionError(ErrVersion, []byte("too many lines before the identification string"))

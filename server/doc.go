@@ -17,15 +17,16 @@
 //
 // # Limits
 //
-// The defaults are OpenSSH's (docs/security.md#limits): LoginGraceTime 120 s
-// as a context deadline that closes the socket (never a signal handler;
+// The defaults are OpenSSH's (docs/security.md#limits): LoginGraceTime
+// 120 s as a context deadline that closes the socket (never a signal handler;
 // docs/security.md#r2, #r6), MaxStartups 10:30:100 and 10 unauthenticated
-// connections per source (R1), per-source penalties as OpenSSH 9.8's
-// PerSourcePenalties for failed, missing or timed-out authentication
-// (R8), MaxAuthTries 6 (userauth), MaxSessions 10 and 1024 channels per
-// connection (connection), and optional keepalives (ClientAliveInterval,
-// ClientAliveCountMax). The server never answers PING with PONG: no
-// layer does (CVE-2025-26466, docs/security.md#r5).
+// connections per source (docs/security.md#r1), per-source penalties as
+// OpenSSH 9.8's PerSourcePenalties for failed, missing or timed-out
+// authentication (docs/security.md#r8), MaxAuthTries 6 (userauth),
+// MaxSessions 10 and 1024 channels per connection (connection), and
+// optional keepalives (ClientAliveInterval, ClientAliveCountMax). The
+// server never answers PING with PONG: no layer does (CVE-2025-26466,
+// docs/security.md#r5).
 //
 // # Logging
 //

@@ -384,7 +384,7 @@ func TestGSSAPIFailures(t *testing.T) {
 			if got := <-seen; got.ccname != "" {
 				t.Errorf("password login got KRB5CCNAME %q", got.ccname)
 			}
-			// The failure is logged and counted as sshd does (G4).
+			// The failure is logged and counted as sshd does (docs/security.md#g4).
 			waitLog(t, &logs, "Failed gssapi-with-mic for alice from 127.0.0.1", "Accepted password for alice")
 		})
 	}

@@ -36,20 +36,19 @@
 //
 // Serve accepts the service request and answers requests under a
 // ServerConfig: per-method callbacks (none; password with the
-// password-change flow; keyboard-interactive challenges; publickey,
-// called with the key that actually signed; hostbased), a CertChecker for
-// user and host certificates (or, with PublicKeyCallbackCerts, user
-// certificates decided by PublicKeyCallback, as sshd decides them from
-// several sources), Handlers for further methods, required
-// method chains like OpenSSH's AuthenticationMethods, MaxAuthTries
-// ("none" not counted), a minimum delay before every failure answer,
-// answers that are the same whether or not the user exists, a password
-// length cap and a banner. Every factor's Permissions are merged
-// explicitly into the Result (docs/security.md#a9). Serve returns only after
-// sending USERAUTH_SUCCESS; before that no message of the connection
-// protocol is ever accepted (docs/security.md#a1, #a2), and a SERVICE_REQUEST
-// for anything but "ssh-userauth" is answered with DISCONNECT
-// SERVICE_NOT_AVAILABLE (A11).
+// password-change flow; keyboard-interactive challenges; publickey, called
+// with the key that actually signed; hostbased), a CertChecker for user and
+// host certificates (or, with PublicKeyCallbackCerts, user certificates
+// decided by PublicKeyCallback, as sshd decides them from several sources),
+// Handlers for further methods, required method chains like OpenSSH's
+// AuthenticationMethods, MaxAuthTries ("none" not counted), a minimum delay
+// before every failure answer, answers that are the same whether or not the
+// user exists, a password length cap and a banner. Every factor's
+// Permissions are merged explicitly into the Result (docs/security.md#a9).
+// Serve returns only after sending USERAUTH_SUCCESS; before that no message
+// of the connection protocol is ever accepted (docs/security.md#a1, #a2),
+// and a SERVICE_REQUEST for anything but "ssh-userauth" is answered with
+// DISCONNECT SERVICE_NOT_AVAILABLE (docs/security.md#a11).
 //
 // # Plug-in methods
 //

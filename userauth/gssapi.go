@@ -442,11 +442,11 @@ func (s *GSSAPIServer) acceptorCred(ctx context.Context) (*gssapi.Credential, er
 // and then the user check (docs/security.md#g3).
 func (ss *GSSAPISession) withMIC(ctx context.Context, c *ServerConn, req *wire.UserauthRequest) (*Permissions, error) {
 	if ss == nil || ss.srv == nil {
-		return nil, ErrGSSMechanism // G2: not configured
+		return nil, ErrGSSMechanism // docs/security.md#g2: not configured
 	}
 	s := ss.srv
 	// Section 3.2: the first mechanism we support, from at most
-	// wire.MaxGSSMechanisms (G1; the decoder enforces the cap).
+	// wire.MaxGSSMechanisms (docs/security.md#g1; the decoder enforces the cap).
 	var chosen []byte
 	for _, der := range req.Mechanisms {
 		oid, n, err := gssapi.OIDFromDER(der)
@@ -481,7 +481,7 @@ func (ss *GSSAPISession) withMIC(ctx context.Context, c *ServerConn, req *wire.U
 		switch wire.MsgNum(p[0]) {
 		case wire.MsgUserauthGSSAPIToken:
 			if tokens++; tokens > MaxGSSTokens {
-				return nil, ErrGSSTooManyTokens // G4
+				return nil, ErrGSSTooManyTokens // docs/security.md#g4
 			}
 			tok, err := wire.ParseUserauthGSSAPIToken(p)
 			if err != nil {

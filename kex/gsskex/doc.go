@@ -24,22 +24,22 @@
 //
 // The client builds the target "host@" + kex.Params.ServerName (or
 // Config.ServerIdentity), creates an initiator context with mutual
-// authentication and integrity, and sends KEXGSS_INIT with its first
-// token and ephemeral value; KEXGSS_CONTINUE goes back and forth until
-// the server's context is established; the server then sends
-// KEXGSS_COMPLETE with its ephemeral value, a MIC over the exchange hash
-// H and its last token. The client checks the MIC over the H it computed
-// itself, on the first exchange and on every rekey (each exchange has its
-// own context and its own H; the session identifier is never the MIC's
-// data, docs/security.md#g8). The methods implement kex.HostKeyOptional, so
+// authentication and integrity, and sends KEXGSS_INIT with its first token
+// and ephemeral value; KEXGSS_CONTINUE goes back and forth until the
+// server's context is established; the server then sends KEXGSS_COMPLETE
+// with its ephemeral value, a MIC over the exchange hash H and its last
+// token. The client checks the MIC over the H it computed itself, on the
+// first exchange and on every rekey (each exchange has its own context and
+// its own H; the session identifier is never the MIC's data,
+// docs/security.md#g8). The methods implement kex.HostKeyOptional, so
 // "null" may be the negotiated host key algorithm. A server sends
 // KEXGSS_HOSTKEY only with Config.SendHostKey (OpenSSH 9.2's ssh and
-// paramiko 2.12 fail on it); a client accepts it, hashes it into H as
-// K_S and reports it as kex.Result.HostKey, but does not check it: the
-// MIC authenticates the server. KEXGSS_ERROR from the peer ends the exchange with a
-// *KexError. Ephemeral values are validated as package kex does:
-// X25519 keys of 32 bytes with a non-zero secret, uncompressed P-256
-// points on the curve, DH values in [2, p-2]; failures wrap
+// paramiko 2.12 fail on it); a client accepts it, hashes it into H as K_S
+// and reports it as kex.Result.HostKey, but does not check it: the MIC
+// authenticates the server. KEXGSS_ERROR from the peer ends the exchange
+// with a *KexError. Ephemeral values are validated as package kex does:
+// X25519 keys of 32 bytes with a non-zero secret, uncompressed P-256 points
+// on the curve, DH values in [2, p-2]; failures wrap
 // kex.ErrInvalidPublicValue.
 //
 // Config.Established receives the context of every completed exchange;

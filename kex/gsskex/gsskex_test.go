@@ -157,7 +157,7 @@ func transfer(t *testing.T, w, r *kex.Transport, n int, rekey func()) {
 
 // TestEveryFamily: our client against our server for every family, with
 // the "null" host key and with KEXGSS_HOSTKEY, and a rekey started by
-// each side; every exchange's MIC is over its own H (G8).
+// each side; every exchange's MIC is over its own H (docs/security.md#g8).
 func TestEveryFamily(t *testing.T) {
 	f := setup(t)
 	for _, fam := range append(DefaultFamilies(), LegacyFamilies()...) {
