@@ -9,9 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
+	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
 )
@@ -24,7 +28,13 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	authorized := userKey.PublicKey() // e.g. from hostkey.ParseAuthorizedKeys
+	// Alice's public key; in real use it comes from her authorized_keys
+	// file (hostkey.ParseAuthorizedKeys).
+	aliceKey, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		panic(err)
+	}
+	authorized := aliceKey.PublicKey()
 	srv := &server.Server{
 		HostKeys: []hostkey.Signer{hk},
 		Auth: &userauth.ServerConfig{
@@ -61,4 +71,93 @@ func Example() {
 	cancel()
 	fmt.Println(errors.Is(<-done, server.ErrServerClosed))
 	// Output: true
+}
+
+// A Server on loopback TCP runs one command for a client built from the
+// layers themselves (packet, kex, userauth and connection; package client
+// wraps the same steps as client.Dial).
+func ExampleServer_Serve() {
+	ctx := context.Background()
+	hk, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		panic(err)
+	}
+	aliceKey, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		panic(err)
+	}
+	srv := &server.Server{
+		HostKeys: []hostkey.Signer{hk},
+		Auth: &userauth.ServerConfig{
+			PublicKeyCallback: func(_ context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+				if m.User == "alice" && hostkey.Equal(k, aliceKey.PublicKey()) {
+					return nil, nil
+				}
+				return nil, server.ErrInvalidUser
+			},
+		},
+		Handler: func(ctx context.Context, s *server.Session) {
+			fmt.Fprintf(s, "%s ran %q\n", s.User(), s.Command())
+			s.Exit(3)
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	defer func() {
+		srv.Close()
+		<-done
+	}()
+
+	// The client side.
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	t, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{
+		HostKeyVerifier: kex.NewHostKeyVerifier(func(k hostkey.PublicKey) error {
+			if !hostkey.Equal(k, hk.PublicKey()) { // known_hosts in real use
+				return errors.New("host key not known")
+			}
+			return nil
+		}),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer t.Close()
+	if _, err := userauth.Authenticate(ctx, t, &userauth.ClientConfig{
+		User:    "alice",
+		Sources: []userauth.Method{userauth.InMemoryPrivateKey(aliceKey)},
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	conn := connection.New(t, nil)
+	var wg sync.WaitGroup
+	wg.Go(func() { conn.Run(ctx) })
+	defer wg.Wait()
+	defer conn.Close()
+
+	ch, err := conn.OpenSession(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := ch.Exec(ctx, "uptime"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, _ := io.ReadAll(ch)
+	ch.Wait(ctx)
+	status, _ := ch.ExitStatus()
+	fmt.Printf("%sexit status %d\n", out, status)
+	// Output:
+	// alice ran "uptime"
+	// exit status 3
 }
