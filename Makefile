@@ -8,7 +8,7 @@ FUZZTIME  ?= 10s
 TESTFLAGS ?= -race -timeout 25m
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all test lint vet staticcheck fuzz bench demo build
+.PHONY: all test test-module lint vet staticcheck fuzz bench demo build
 
 all: lint test
 
@@ -21,6 +21,13 @@ build:
 test:
 	$(GO) test -count=1 -run 'Alloc|Memory' $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
+
+# One module's tests: make test-module M=wire [RUN=regexp]. The module is
+# named by import path, which works from the workspace root.
+test-module:
+	@test -n "$(M)" || { echo "usage: make test-module M=<module dir> [RUN=<regexp>]"; exit 2; }
+	@test -f "$(M)/go.mod" || { echo "$(M) is not a module of this workspace"; exit 2; }
+	$(GO) test -count=1 $(TESTFLAGS) $(if $(RUN),-run '$(RUN)') github.com/sshstack/sshstack/$(M)/...
 
 vet:
 	$(GO) vet $(PKGS)
