@@ -18,6 +18,7 @@ import (
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -155,10 +156,10 @@ func (c *Client) handshake(ctx context.Context) error {
 	if g := c.cfg.GSSAPI; g != nil {
 		var first []userauth.Method
 		if c.gss != nil && c.gss.Context() != nil {
-			first = append(first, &userauth.GSSAPIKeyex{Context: c.gss.Context})
+			first = append(first, &gssauth.Keyex{Context: c.gss.Context})
 		}
 		if g.Authentication {
-			first = append(first, &userauth.GSSAPIWithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})
+			first = append(first, &gssauth.WithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})
 		}
 		// A leading "none" (ssh's probe for the methods that can
 		// continue) stays first.

@@ -17,6 +17,7 @@ import (
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -79,7 +80,7 @@ type Server struct {
 	// a GSS-API factor, in a mode 0600 ccache named by KRB5CCNAME in the
 	// connection's session environments (Session.Environ), and removed
 	// when the connection ends (SECURITY.md G7).
-	GSSAPI *userauth.GSSAPIServer
+	GSSAPI *gssauth.Server
 	// GSSKeyExchange offers the GSS-API key exchange methods of
 	// GSSKexFamilies before the other key exchange methods (RFC 4462,
 	// Section 2; RFC 8732; OpenSSH GSSAPIKeyExchange). It needs GSSAPI,
@@ -569,7 +570,7 @@ type serverConn struct {
 	// GSS-API state of the connection, when Server.GSSAPI is set; used
 	// by the handle goroutine only.
 	gssHolder *gsskex.ContextHolder
-	gss       *userauth.GSSAPISession
+	gss       *gssauth.Session
 }
 
 func (c *serverConn) authDone() bool {
