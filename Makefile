@@ -8,7 +8,7 @@ FUZZTIME  ?= 10s
 TESTFLAGS ?= -race -timeout 25m
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all test test-module lint vet staticcheck fuzz bench demo build
+.PHONY: all test test-module lint vet staticcheck fuzz bench demo build release
 
 all: lint test
 
@@ -53,3 +53,14 @@ bench:
 # The main job: gosshd and gossh talking over loopback (demo/demo.sh).
 demo:
 	@GO="$(GO)" bash demo/demo.sh
+
+# Checks a release before any tag exists (docs/releasing.md): every
+# released module, alone with GOWORK=off, built, vetted and tested against
+# its siblings served at VERSION from a file-system module proxy made from
+# the working tree; then prints the tags to push in dependency order.
+# RELEASE_TESTFLAGS go to go test (-short, or -run=^$ to compile only);
+# RELEASE_WRITE=1 also rewrites go.mod and go.sum for the release commit.
+RELEASE_TESTFLAGS ?=
+release:
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=vX.Y.Z [RELEASE_TESTFLAGS=-short] [RELEASE_WRITE=1]"; exit 2; }
+	cd release && $(GO) run ./cmd/release -root .. -version "$(VERSION)" -test "$(RELEASE_TESTFLAGS)" $(if $(RELEASE_WRITE),-write)

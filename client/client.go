@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -62,6 +64,7 @@ type Client struct {
 	x11 x11Forward
 
 	closeOnce sync.Once
+	closeErr  error // what failed in shutdown; written once under closeOnce
 	errMu     sync.Mutex
 	err       error // why the connection ended; guarded by errMu
 }
@@ -155,10 +158,10 @@ func (c *Client) handshake(ctx context.Context) error {
 	if g := c.cfg.GSSAPI; g != nil {
 		var first []userauth.Method
 		if c.gss != nil && c.gss.Context() != nil {
-			first = append(first, &userauth.GSSAPIKeyex{Context: c.gss.Context})
+			first = append(first, &gssauth.Keyex{Context: c.gss.Context})
 		}
 		if g.Authentication {
-			first = append(first, &userauth.GSSAPIWithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})
+			first = append(first, &gssauth.WithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})
 		}
 		// A leading "none" (ssh's probe for the methods that can
 		// continue) stays first.
@@ -379,7 +382,7 @@ func (c *Client) keepalive() {
 			c.log.Debug("keepalive unanswered", "missed", missed)
 			if missed >= limit {
 				c.setErr(fmt.Errorf("%w: %d keepalives to %s", ErrKeepaliveTimeout, missed, c.addr))
-				go c.Close() // Close waits for this goroutine
+				c.shutdown() // not Close: that waits for this goroutine
 				return
 			}
 		default:
@@ -390,18 +393,46 @@ func (c *Client) keepalive() {
 
 // Close sends DISCONNECT (BY_APPLICATION), closes the connection and
 // waits for the Client's goroutines. Open channels, listeners and
-// forwarders end. Close is idempotent.
+// forwarders end. It returns what failed while closing the layers
+// (errors.Join of the transport's, the connection layer's and the
+// socket's Close errors; a layer that was closed already, for example
+// because the server disconnected first, is not a failure), nil if
+// nothing did. Close is idempotent: every call returns the same result.
 func (c *Client) Close() error {
+	c.shutdown()
+	c.wg.Wait()
+	return c.closeErr
+}
+
+// shutdown closes every layer once, without waiting for the goroutines,
+// and records what failed in closeErr. Goroutines of c that end the
+// connection (keepalive) call it instead of Close.
+func (c *Client) shutdown() {
 	c.closeOnce.Do(func() {
 		c.setErr(ErrClosed)
 		c.fwd.closeAll()
-		c.t.Disconnect(wire.ByApplication, "disconnected by user")
-		c.conn.Close()
+		errs := []error{
+			c.t.Disconnect(wire.ByApplication, "disconnected by user"),
+			c.conn.Close(),
+		}
 		c.cancel()
-		c.nc.Close()
+		errs = append(errs, c.nc.Close())
+		for i, err := range errs {
+			if alreadyClosed(err) {
+				errs[i] = nil
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			c.closeErr = fmt.Errorf("client: closing: %w", err)
+		}
 	})
-	c.wg.Wait()
-	return nil
+}
+
+// alreadyClosed reports whether err is a Close error that only says the
+// layer was closed before.
+func alreadyClosed(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, kex.ErrClosed) || errors.Is(err, connection.ErrClosed)
 }
 
 // Wait blocks until the connection ends, or ctx does, and returns why

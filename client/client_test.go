@@ -663,3 +663,59 @@ func TestRekeyLimit(t *testing.T) {
 		t.Errorf("%d KEXINITs sent for 2 MiB at a 64 KiB limit", kexinits)
 	}
 }
+
+// closeFailConn is a net.Conn whose first Close fails with errCloseFail.
+type closeFailConn struct {
+	net.Conn
+	once sync.Once
+}
+
+var errCloseFail = errors.New("close failed")
+
+func (c *closeFailConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { err = errCloseFail })
+	return err
+}
+
+// TestCloseReportsError: Close returns the error of a layer's Close, on
+// every call, and nil when the only errors say "closed already".
+func TestCloseReportsError(t *testing.T) {
+	s := startXServer(t)
+	t.Run("socket close fails", func(t *testing.T) {
+		nc, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := client.NewClientConn(ctx, &closeFailConn{Conn: nc}, s.addr, s.config(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); !errors.Is(err, errCloseFail) {
+			t.Errorf("Close: %v, want %v", err, errCloseFail)
+		}
+		if err := c.Close(); !errors.Is(err, errCloseFail) {
+			t.Errorf("second Close: %v, want %v", err, errCloseFail)
+		}
+	})
+	t.Run("healthy", func(t *testing.T) {
+		c := dial(t, s, s.config(t))
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	t.Run("server closed first", func(t *testing.T) {
+		c := dial(t, s, s.config(t))
+		s.conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Wait(ctx); err == nil || errors.Is(err, client.ErrClosed) {
+			t.Fatalf("Wait: %v, want the connection's end", err)
+		}
+		if err := c.Close(); err != nil {
+			t.Errorf("Close after the server closed: %v", err)
+		}
+	})
+}

@@ -9,9 +9,11 @@ replace (
 	github.com/sshstack/sshstack/gssapi => ../gssapi
 	github.com/sshstack/sshstack/hostkey => ../hostkey
 	github.com/sshstack/sshstack/kex => ../kex
+	github.com/sshstack/sshstack/kex/gsskex => ../kex/gsskex
 	github.com/sshstack/sshstack/packet => ../packet
 	github.com/sshstack/sshstack/server => ../server
 	github.com/sshstack/sshstack/userauth => ../userauth
+	github.com/sshstack/sshstack/userauth/gssauth => ../userauth/gssauth
 	github.com/sshstack/sshstack/wire => ../wire
 )
 
@@ -22,9 +24,11 @@ require (
 	github.com/sshstack/sshstack/gssapi v0.0.0
 	github.com/sshstack/sshstack/hostkey v0.0.0
 	github.com/sshstack/sshstack/kex v0.0.0
+	github.com/sshstack/sshstack/kex/gsskex v0.0.0
 	github.com/sshstack/sshstack/packet v0.0.0
 	github.com/sshstack/sshstack/server v0.0.0
 	github.com/sshstack/sshstack/userauth v0.0.0
+	github.com/sshstack/sshstack/userauth/gssauth v0.0.0
 	github.com/sshstack/sshstack/wire v0.0.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.58.0

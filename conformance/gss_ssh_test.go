@@ -35,6 +35,7 @@ import (
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -109,7 +110,7 @@ func serveGSS(t *testing.T, ctx context.Context, l net.Listener, hk *hostkey.Cry
 	defer s.Close()
 	out.kexAlg = s.Algorithms().Kex
 	home := t.TempDir() // no ~/.k5login: alice@REALM is user alice
-	srv := &userauth.GSSAPIServer{StrictAcceptorCheck: o.strict, Hostname: host,
+	srv := &gssauth.Server{StrictAcceptorCheck: o.strict, Hostname: host,
 		HomeDir: func(string) (string, error) { return home, nil }}
 	sess := srv.NewSession(holder.Context)
 	defer func() {
@@ -376,7 +377,7 @@ func TestGSSSSHToOurServerNullHostKey(t *testing.T) {
 	if a := s.Algorithms(); a.HostKey != kex.NullHostKey {
 		t.Errorf("host key algorithm %q", a.HostKey)
 	}
-	sess := (&userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost",
+	sess := (&gssauth.Server{StrictAcceptorCheck: true, Hostname: "localhost",
 		HomeDir: func(string) (string, error) { return t.TempDir(), nil }}).NewSession(holder.Context)
 	r, err := userauth.Serve(ctx, s, sess.Install(&userauth.ServerConfig{FailureDelay: -1}), userauth.ConnInfo{})
 	if err == nil {
@@ -514,8 +515,8 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 				t.Logf("kex %s, host key algorithm %s, KEXGSS_HOSTKEY received: %v", k.Algorithms().Kex, k.Algorithms().HostKey, k.HostKey() != nil)
 			}
 			res, err := userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: u.Username, Sources: []userauth.Method{
-				&userauth.GSSAPIKeyex{Context: holder.Context},
-				&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: c.deleg},
+				&gssauth.Keyex{Context: holder.Context},
+				&gssauth.WithMIC{Host: "localhost", Delegate: c.deleg},
 			}})
 			if err != nil {
 				t.Fatalf("authenticate: %v\n%s", err, tail(srv.Log()))
@@ -751,8 +752,8 @@ func TestGSSOurClientToSSHDFailures(t *testing.T) {
 				}
 				defer k.Close()
 				_, err = userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: u.Username, Sources: []userauth.Method{
-					&userauth.GSSAPIKeyex{Context: holder.Context},
-					&userauth.GSSAPIWithMIC{Host: "localhost", ServerIdentity: c.identity},
+					&gssauth.Keyex{Context: holder.Context},
+					&gssauth.WithMIC{Host: "localhost", ServerIdentity: c.identity},
 				}})
 				if (err == nil) != c.ok {
 					t.Fatalf("authenticate: %v (want success %v)\n%s", err, c.ok, tail(c.srv.Log()))

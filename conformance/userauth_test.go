@@ -35,6 +35,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/agentauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -181,7 +182,7 @@ func TestUserauthClientAgainstSSHD(t *testing.T) {
 			})}
 		}, ""},
 		{"agent", func(t *testing.T) []userauth.Method {
-			src, closer, err := userauth.AgentSources(context.Background(), agentSock)
+			src, closer, err := agentauth.Sources(context.Background(), agentSock)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ go 1.26.0
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/sshstack/sshstack/cipher v0.0.0
-	github.com/sshstack/sshstack/gssapi v0.0.0
 	github.com/sshstack/sshstack/hostkey v0.0.0
 	github.com/sshstack/sshstack/packet v0.0.0
 	github.com/sshstack/sshstack/wire v0.0.0
@@ -13,16 +12,7 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require (
-	github.com/hashicorp/go-uuid v1.0.3 // indirect
-	github.com/jcmturner/aescts/v2 v2.0.0 // indirect
-	github.com/jcmturner/dnsutils/v2 v2.0.0 // indirect
-	github.com/jcmturner/gofork v1.7.6 // indirect
-	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
-	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
-	golang.org/x/net v0.60.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
-)
+require golang.org/x/sys v0.49.0 // indirect
 
 replace (
 	github.com/sshstack/sshstack/cipher => ../cipher
@@ -30,5 +20,3 @@ replace (
 	github.com/sshstack/sshstack/packet => ../packet
 	github.com/sshstack/sshstack/wire => ../wire
 )
-
-replace github.com/sshstack/sshstack/gssapi => ../gssapi

@@ -213,6 +213,7 @@ type Transport struct {
 	rekeyBytes   [2]uint64     // write, read; guarded by mu
 	peerExt      []wire.Extension
 	closeOnce    sync.Once
+	closeErr     error       // of closing pc; written once under closeOnce
 	closing      atomic.Bool // Close has started
 	disconnected bool        // DISCONNECT sent; guarded by mu
 }
@@ -1045,15 +1046,17 @@ func (t *Transport) ServerSigAlgs() []string {
 }
 
 // Close sends nothing, closes the connection and waits for the read loop
-// to end. It is idempotent.
+// to end. It is idempotent: every call returns the error of closing the
+// connection, so that a caller whose Close was not the first one (the
+// connection layer may have closed the Transport when the peer went away)
+// still learns what failed.
 func (t *Transport) Close() error {
-	var err error
 	t.closeOnce.Do(func() {
 		t.closing.Store(true)
 		t.cancel()
 		// Close the connection before taking mu: a writer may hold mu
 		// while blocked on the network, and this releases it.
-		err = t.pc.Close()
+		t.closeErr = t.pc.Close()
 		t.mu.Lock()
 		if t.err == nil {
 			t.err = ErrClosed
@@ -1062,7 +1065,7 @@ func (t *Transport) Close() error {
 		t.mu.Unlock()
 		t.wg.Wait()
 	})
-	return err
+	return t.closeErr
 }
 
 // Disconnect sends DISCONNECT with reason and message, then closes.

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -386,5 +387,44 @@ func TestReleasedPayloadAllocs(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(200, step); n >= 1 {
 		t.Errorf("%v allocations per released 32 KiB packet, want 0", n)
+	}
+}
+
+// closeFailConn is a net.Conn whose first Close fails with errCloseFail.
+type closeFailConn struct {
+	net.Conn
+	once sync.Once
+}
+
+var errCloseFail = errors.New("close failed")
+
+func (c *closeFailConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { err = errCloseFail })
+	return err
+}
+
+// TestCloseErrorEveryCall: every Close returns the error of closing the
+// connection, not only the first, so that a caller that closes after
+// another layer did still learns it.
+func TestCloseErrorEveryCall(t *testing.T) {
+	ccfg, scfg := configs(t)
+	a, b := packettest.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var s *kex.Transport
+	var serr error
+	var wg sync.WaitGroup
+	wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(b, &packet.Config{Server: true}), scfg) })
+	c, cerr := kex.ClientHandshake(ctx, packet.NewConn(&closeFailConn{Conn: a}, nil), ccfg)
+	wg.Wait()
+	if cerr != nil || serr != nil {
+		t.Fatalf("client: %v; server: %v", cerr, serr)
+	}
+	defer s.Close()
+	for i := range 2 {
+		if err := c.Close(); !errors.Is(err, errCloseFail) {
+			t.Errorf("Close #%d: %v, want %v", i+1, err, errCloseFail)
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -64,7 +65,7 @@ func gssServerConf(t *testing.T, krb5Conf string, seen chan<- gssSessionSeen) *s
 	home := t.TempDir() // no ~/.k5login: alice@REALM is alice
 	return &server.Server{
 		Auth: &userauth.ServerConfig{FailureDelay: -1},
-		GSSAPI: &userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost",
+		GSSAPI: &gssauth.Server{StrictAcceptorCheck: true, Hostname: "localhost",
 			HomeDir: func(string) (string, error) { return home, nil }},
 		GSSCCacheDir: t.TempDir(),
 		Handler: func(ctx context.Context, s *server.Session) {
@@ -126,8 +127,8 @@ func gssLogin(t *testing.T, addr, family string, delegate bool, after func(conte
 		t.Fatalf("kex %q, want %s", k.Algorithms().Kex, family)
 	}
 	res, err := userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
-		&userauth.GSSAPIKeyex{Context: holder.Context},
-		&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: delegate},
+		&gssauth.Keyex{Context: holder.Context},
+		&gssauth.WithMIC{Host: "localhost", Delegate: delegate},
 	}})
 	if err != nil {
 		t.Fatalf("authenticate: %v", err)
@@ -310,8 +311,8 @@ func TestGSSNoAuthentication(t *testing.T) {
 	}
 	defer k.Close()
 	_, err = userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
-		&userauth.GSSAPIKeyex{Context: holder.Context},
-		&userauth.GSSAPIWithMIC{Host: "localhost"},
+		&gssauth.Keyex{Context: holder.Context},
+		&gssauth.WithMIC{Host: "localhost"},
 	}})
 	if err == nil {
 		t.Fatal("logged in with GSS-API methods turned off")
@@ -354,7 +355,7 @@ func TestGSSAPIFailures(t *testing.T) {
 			}
 			defer k.Close()
 			res, err := userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
-				&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: true},
+				&gssauth.WithMIC{Host: "localhost", Delegate: true},
 				userauth.StaticPassword("secret"),
 			}})
 			if err != nil {

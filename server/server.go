@@ -17,10 +17,11 @@ import (
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
-// Defaults, as OpenSSH's sshd_config(5) (docs/security.md#limits).
+// Defaults, as OpenSSH's sshd_config(5) (docs/security.md Part 2).
 const (
 	// DefaultLoginGraceTime is how long a client has from the TCP
 	// connection to the end of user authentication (LoginGraceTime).
@@ -41,7 +42,8 @@ var (
 	// ErrInvalidUser is what an auth callback returns (wrapped or not)
 	// for a user that does not exist; the server then logs
 	// "Invalid user" and "Failed ... for invalid user" as sshd does. The
-	// client sees the same answer as for a wrong password (docs/security.md#a7).
+	// client sees the same answer as for a wrong password (docs/security.md
+	// A7).
 	ErrInvalidUser = errors.New("server: invalid user")
 
 	// ErrNoHostKey means the Server has no host key.
@@ -78,7 +80,7 @@ type Server struct {
 	// a GSS-API factor, in a mode 0600 ccache named by KRB5CCNAME in the
 	// connection's session environments (Session.Environ), and removed
 	// when the connection ends (docs/security.md#g7).
-	GSSAPI *userauth.GSSAPIServer
+	GSSAPI *gssauth.Server
 	// GSSKeyExchange offers the GSS-API key exchange methods of
 	// GSSKexFamilies before the other key exchange methods (RFC 4462,
 	// Section 2; RFC 8732; OpenSSH GSSAPIKeyExchange). It needs GSSAPI,
@@ -568,7 +570,7 @@ type serverConn struct {
 	// GSS-API state of the connection, when Server.GSSAPI is set; used
 	// by the handle goroutine only.
 	gssHolder *gsskex.ContextHolder
-	gss       *userauth.GSSAPISession
+	gss       *gssauth.Session
 }
 
 func (c *serverConn) authDone() bool {

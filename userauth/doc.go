@@ -11,8 +11,8 @@
 // password-change callback), KeyboardInteractive (a responder that sees
 // each prompt's echo flag), PrivateKey (InMemoryPrivateKey for a
 // hostkey.Signer or a certificate signer, OnDiskPrivateKey for a key file
-// whose passphrase is asked only after the server accepts the key,
-// AgentSources for the keys of the user's ssh-agent), Hostbased, or a
+// whose passphrase is asked only after the server accepts the key;
+// package agentauth makes them for the keys of an ssh-agent), Hostbased, or a
 // user-written Method. PrivateKey picks rsa-sha2-512 or rsa-sha2-256 from
 // the server's server-sig-algs, offers expensive keys with a query first
 // (Query) and binds its signature to the server's host key when the
@@ -63,17 +63,13 @@
 // server Handler answers tokens with Write until the context completes,
 // then reads the MIC, and returns the Permissions or an error.
 //
-// # GSS-API
+// # Optional methods
 //
-// GSSAPIWithMIC and GSSAPIKeyex are the client Methods of
-// "gssapi-with-mic" and "gssapi-keyex" (RFC 4462, Sections 3 and 4) with
-// package gssapi's Kerberos V5 mechanism. On the server a GSSAPIServer
-// holds the policy (acceptor credential, strict acceptor check, the
-// principal-to-user mapping, K5LoginUserOK by default) and gives each
-// connection a GSSAPISession, whose Install adds both Handlers to a copy
-// of the ServerConfig, and whose StoreDelegated and Cleanup write and
-// remove the delegated credential once authentication has succeeded
-// (see docs/gssapi-ssh.md).
+// Methods that need more than this module's dependencies live in their
+// own packages and plug in through Method and Handler: package gssauth
+// (GSS-API, RFC 4462) and package agentauth (keys of an ssh-agent), so
+// that a program that imports only userauth compiles neither gokrb5 nor
+// golang.org/x/crypto/ssh.
 //
 // # Goroutines and contexts
 //

@@ -10,24 +10,9 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require (
-	github.com/hashicorp/go-uuid v1.0.3 // indirect
-	github.com/jcmturner/aescts/v2 v2.0.0 // indirect
-	github.com/jcmturner/dnsutils/v2 v2.0.0 // indirect
-	github.com/jcmturner/gofork v1.7.6 // indirect
-	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
-	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
-	golang.org/x/net v0.60.0 // indirect
-)
-
-require (
-	github.com/sshstack/sshstack/gssapi v0.0.0
-	golang.org/x/sys v0.49.0 // indirect
-)
+require golang.org/x/sys v0.49.0 // indirect
 
 replace (
 	github.com/sshstack/sshstack/hostkey => ../hostkey
 	github.com/sshstack/sshstack/wire => ../wire
 )
-
-replace github.com/sshstack/sshstack/gssapi => ../gssapi

@@ -186,6 +186,17 @@ func (c *ClientConn) Next(ctx context.Context) ([]byte, error) {
 	}
 }
 
+// Fail ends authentication with DISCONNECT PROTOCOL_ERROR, for a Method
+// that received a malformed method-specific message; it returns the
+// error, which every later call and the engine also return.
+func (c *ClientConn) Fail(err error) error { return c.malformed(fmt.Errorf("%s: %w", c.method, err)) }
+
+// Unexpected ends authentication with DISCONNECT PROTOCOL_ERROR, for a
+// Method that received a method-specific message p it does not expect
+// now; the error it returns names the message and wraps
+// wire.ErrUnexpectedMessage.
+func (c *ClientConn) Unexpected(p []byte) error { return c.protocol(p, c.method) }
+
 func (c *ClientConn) protocol(p []byte, phase string) error {
 	c.fatal = c.l.disconnect(wire.ProtocolError, "unexpected message", protocolError(p, c.ctx, phase))
 	return c.fatal

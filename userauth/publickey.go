@@ -22,7 +22,7 @@ const MethodPublicKeyHostbound = "publickey-hostbound-v00@openssh.com"
 // PrivateKey is the "publickey" method with one key (RFC 4252,
 // Section 7): paramiko's PrivateKey, InMemoryPrivateKey and
 // OnDiskPrivateKey in one type, made by InMemoryPrivateKey,
-// OnDiskPrivateKey and AgentSources. With Query set, or when the signer
+// OnDiskPrivateKey and agentauth.Sources. With Query set, or when the signer
 // is not loaded yet (an encrypted key file), the key is first offered
 // without a signature and signed only after USERAUTH_PK_OK.
 type PrivateKey struct {

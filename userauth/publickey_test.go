@@ -19,6 +19,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/agentauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -531,7 +532,7 @@ func TestAgent(t *testing.T) {
 
 	t.Setenv("SSH_AUTH_SOCK", sock)
 	ctx := context.Background()
-	sources, closer, err := userauth.AgentSources(ctx, "")
+	sources, closer, err := agentauth.Sources(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,11 +558,11 @@ func TestAgent(t *testing.T) {
 	if len(reqs) != 3 || reqs[0].HasSignature || reqs[1].HasSignature || !reqs[2].HasSignature || reqs[2].Algorithm != hostkey.RSASHA256 {
 		t.Errorf("requests %+v", reqs)
 	}
-	if _, _, err := userauth.AgentSources(ctx, filepath.Join(dir, "none")); err == nil {
-		t.Error("AgentSources on a missing socket succeeded")
+	if _, _, err := agentauth.Sources(ctx, filepath.Join(dir, "none")); err == nil {
+		t.Error("Sources on a missing socket succeeded")
 	}
 	t.Setenv("SSH_AUTH_SOCK", "")
-	if _, _, err := userauth.AgentSources(ctx, ""); !errors.Is(err, userauth.ErrNoAgent) {
+	if _, _, err := agentauth.Sources(ctx, ""); !errors.Is(err, agentauth.ErrNoAgent) {
 		t.Errorf("without SSH_AUTH_SOCK: %v, want ErrNoAgent", err)
 	}
 }

@@ -274,6 +274,12 @@ func (c *ServerConn) Fail(err error) error {
 	return c.fatal
 }
 
+// Unexpected ends authentication with DISCONNECT PROTOCOL_ERROR, for a
+// Handler that received a method-specific message p it does not expect
+// now; the error it returns names the message and wraps
+// wire.ErrUnexpectedMessage.
+func (c *ServerConn) Unexpected(p []byte) error { return c.protocol(p) }
+
 func (c *ServerConn) protocol(p []byte) error {
 	if c.fatal == nil {
 		c.fatal = c.l.disconnect(wire.ProtocolError, "unexpected message", protocolError(p, c.ctx, c.meta.Method))

@@ -25,6 +25,8 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/agentauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -335,7 +337,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				sock = os.Getenv("SSH_AUTH_SOCK")
 			}
 			if sock != "" && sock != "none" && !o.yes("identitiesonly", false) {
-				srcs, c, err := userauth.AgentSources(context.Background(), sock)
+				srcs, c, err := agentauth.Sources(context.Background(), sock)
 				if err == nil {
 					for _, s := range srcs {
 						if pk, ok := s.(*userauth.PrivateKey); ok {
@@ -408,7 +410,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 			}
 		case "gssapi-with-mic":
 			if o.yes("gssapiauthentication", false) {
-				out = append(out, &userauth.GSSAPIWithMIC{Host: host, ServerIdentity: gssID,
+				out = append(out, &gssauth.WithMIC{Host: host, ServerIdentity: gssID,
 					Delegate: o.yes("gssapidelegatecredentials", false)})
 			}
 		case "hostbased", "gssapi-keyex":

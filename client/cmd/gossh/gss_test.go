@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 )
 
 // TestGSSAPITrustDns: the keyword is accepted and printed by -G with
@@ -81,7 +81,7 @@ func TestGSSAPITrustDns(t *testing.T) {
 		}
 		var mic string
 		for _, m := range cfg.Auth {
-			if g, ok := m.(*userauth.GSSAPIWithMIC); ok {
+			if g, ok := m.(*gssauth.WithMIC); ok {
 				mic = g.ServerIdentity
 			}
 		}

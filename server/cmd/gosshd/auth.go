@@ -22,6 +22,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -445,8 +446,8 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 // checks of userAllowed, no GSS-API login for root under PermitRootLogin
 // forced-commands-only (sshd allows only publickey with a forced command
 // there), then ~/.k5login or user@default_realm as krb5_kuserok.
-func (p *policy) gssServer() *userauth.GSSAPIServer {
-	return &userauth.GSSAPIServer{
+func (p *policy) gssServer() *gssauth.Server {
+	return &gssauth.Server{
 		StrictAcceptorCheck: p.cfg.GSSAPIStrictAcceptor,
 		UserOK: func(_ context.Context, m userauth.ConnMeta, principal string) (*userauth.Permissions, error) {
 			a, err := p.userAllowed(m.User)
@@ -456,7 +457,7 @@ func (p *policy) gssServer() *userauth.GSSAPIServer {
 			if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" {
 				return nil, errors.New("root login refused")
 			}
-			return userauth.K5LoginUserOK(nil, func(string) (string, error) { return a.Home, nil }, m.User, principal)
+			return gssauth.K5LoginUserOK(nil, func(string) (string, error) { return a.Home, nil }, m.User, principal)
 		},
 	}
 }

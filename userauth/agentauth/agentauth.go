@@ -1,4 +1,12 @@
-package userauth
+// Package agentauth makes userauth sources of the keys an ssh-agent
+// holds (draft-miller-ssh-agent), spoken through
+// golang.org/x/crypto/ssh/agent. It is apart from userauth so that a
+// program that does not use an agent does not compile
+// golang.org/x/crypto/ssh.
+//
+// The package starts no goroutines; the agent connection belongs to the
+// caller through the io.Closer that Sources returns.
+package agentauth
 
 import (
 	"context"
@@ -12,17 +20,18 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/userauth"
 )
 
 // ErrNoAgent means SSH_AUTH_SOCK is not set.
-var ErrNoAgent = errors.New("userauth: no ssh-agent (SSH_AUTH_SOCK not set)")
+var ErrNoAgent = errors.New("agentauth: no ssh-agent (SSH_AUTH_SOCK not set)")
 
-// AgentSources connects to the user's ssh-agent at socket (the
+// Sources connects to the user's ssh-agent at socket (the
 // SSH_AUTH_SOCK environment variable when socket is empty) and returns
 // one query-first PrivateKey source per key the agent holds, in the
 // agent's order. The caller closes the returned Closer after
 // authentication; the sources are unusable after that.
-func AgentSources(ctx context.Context, socket string) ([]Method, io.Closer, error) {
+func Sources(ctx context.Context, socket string) ([]userauth.Method, io.Closer, error) {
 	if socket == "" {
 		socket = os.Getenv("SSH_AUTH_SOCK")
 		if socket == "" {
@@ -32,64 +41,66 @@ func AgentSources(ctx context.Context, socket string) ([]Method, io.Closer, erro
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", socket)
 	if err != nil {
-		return nil, nil, fmt.Errorf("userauth: connecting to ssh-agent: %w", err)
+		return nil, nil, fmt.Errorf("agentauth: connecting to ssh-agent: %w", err)
 	}
-	signers, err := AgentSigners(agent.NewClient(conn))
+	signers, err := Signers(agent.NewClient(conn))
 	if err != nil {
 		conn.Close()
 		return nil, nil, err
 	}
-	var out []Method
+	var out []userauth.Method
 	for _, s := range signers {
-		out = append(out, &PrivateKey{Query: true, Label: "agent " + s.comment, signer: s})
+		pk := userauth.InMemoryPrivateKey(s)
+		pk.Query, pk.Label = true, "agent "+s.comment
+		out = append(out, pk)
 	}
 	return out, conn, nil
 }
 
-// AgentSigners adapts every key of an ssh-agent (spoken through
+// Signers adapts every key of an ssh-agent (spoken through
 // golang.org/x/crypto/ssh/agent) to a hostkey.AlgorithmSigner. Keys of
 // types hostkey does not know are skipped.
-func AgentSigners(ag agent.ExtendedAgent) ([]*AgentSigner, error) {
+func Signers(ag agent.ExtendedAgent) ([]*Signer, error) {
 	keys, err := ag.List()
 	if err != nil {
-		return nil, fmt.Errorf("userauth: listing agent keys: %w", err)
+		return nil, fmt.Errorf("agentauth: listing agent keys: %w", err)
 	}
-	var out []*AgentSigner
+	var out []*Signer
 	for _, k := range keys {
 		pub, err := hostkey.ParsePublicKey(k.Blob)
 		if err != nil {
 			continue
 		}
-		out = append(out, &AgentSigner{ag: ag, key: k, pub: pub, comment: k.Comment})
+		out = append(out, &Signer{ag: ag, key: k, pub: pub, comment: k.Comment})
 	}
 	return out, nil
 }
 
-// An AgentSigner signs with a key held by an ssh-agent. It implements
+// An Signer signs with a key held by an ssh-agent. It implements
 // hostkey.AlgorithmSigner; rsa-sha2-256 and rsa-sha2-512 are asked for
 // with the agent's signature flags (draft-miller-ssh-agent, Section 4.5.1).
-type AgentSigner struct {
+type Signer struct {
 	ag      agent.ExtendedAgent
 	key     *agent.Key
 	pub     hostkey.PublicKey
 	comment string
 }
 
-var _ hostkey.AlgorithmSigner = (*AgentSigner)(nil)
+var _ hostkey.AlgorithmSigner = (*Signer)(nil)
 
 // PublicKey returns the agent key (or certificate).
-func (s *AgentSigner) PublicKey() hostkey.PublicKey { return s.pub }
+func (s *Signer) PublicKey() hostkey.PublicKey { return s.pub }
 
 // Comment returns the key's comment in the agent.
-func (s *AgentSigner) Comment() string { return s.comment }
+func (s *Signer) Comment() string { return s.comment }
 
 // Sign signs with the key's preferred algorithm.
-func (s *AgentSigner) Sign(rand io.Reader, data []byte) (*hostkey.Signature, error) {
+func (s *Signer) Sign(rand io.Reader, data []byte) (*hostkey.Signature, error) {
 	return s.SignWithAlgorithm(rand, data, hostkey.SignatureAlgorithms(s.pub)[0])
 }
 
 // SignWithAlgorithm asks the agent to sign data with algorithm.
-func (s *AgentSigner) SignWithAlgorithm(_ io.Reader, data []byte, algorithm string) (*hostkey.Signature, error) {
+func (s *Signer) SignWithAlgorithm(_ io.Reader, data []byte, algorithm string) (*hostkey.Signature, error) {
 	var flags agent.SignatureFlags
 	switch hostkey.SignatureFormat(algorithm) {
 	case hostkey.RSASHA256:
@@ -105,10 +116,10 @@ func (s *AgentSigner) SignWithAlgorithm(_ io.Reader, data []byte, algorithm stri
 		sig, err = s.ag.Sign(s.key, data)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("userauth: agent signing: %w", err)
+		return nil, fmt.Errorf("agentauth: agent signing: %w", err)
 	}
 	if sig.Format != hostkey.SignatureFormat(algorithm) {
-		return nil, fmt.Errorf("userauth: agent signed with %q, not %s: %w", sig.Format, algorithm, hostkey.ErrAlgorithmMismatch)
+		return nil, fmt.Errorf("agentauth: agent signed with %q, not %s: %w", sig.Format, algorithm, hostkey.ErrAlgorithmMismatch)
 	}
 	return &hostkey.Signature{Format: sig.Format, Blob: sig.Blob, Rest: sig.Rest}, nil
 }

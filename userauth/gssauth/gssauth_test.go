@@ -1,4 +1,4 @@
-package userauth_test
+package gssauth_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -28,8 +29,8 @@ func gssFixture(t *testing.T) *krb5test.Fixture {
 
 // gssServer is the server policy of the tests: strict acceptor for
 // host/localhost, the default user mapping with no ~/.k5login.
-func gssServer(t *testing.T) *userauth.GSSAPIServer {
-	return &userauth.GSSAPIServer{
+func gssServer(t *testing.T) *gssauth.Server {
+	return &gssauth.Server{
 		StrictAcceptorCheck: true,
 		Hostname:            "localhost",
 		HomeDir:             func(string) (string, error) { return t.TempDir(), nil },
@@ -40,7 +41,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	f := gssFixture(t)
 	t.Run("success", func(t *testing.T) {
 		sess := gssServer(t).NewSession(nil)
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			sess.Install(fastServer()))
 		if o.cerr != nil || o.serr != nil {
 			t.Fatalf("client %v, server %v\n%s", o.cerr, o.serr, f.KDC.Log())
@@ -57,7 +58,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	})
 	t.Run("server identity", func(t *testing.T) {
 		sess := gssServer(t).NewSession(nil)
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "127.0.0.1", ServerIdentity: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "127.0.0.1", ServerIdentity: "localhost"}}},
 			sess.Install(fastServer()))
 		if o.cerr != nil || o.serr != nil {
 			t.Fatalf("client %v, server %v", o.cerr, o.serr)
@@ -65,7 +66,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	})
 	t.Run("wrong user", func(t *testing.T) {
 		sess := gssServer(t).NewSession(nil)
-		o := run(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: true}}},
+		o := run(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost", Delegate: true}}},
 			sess.Install(fastServer()))
 		if !errors.Is(o.cerr, userauth.ErrDenied) {
 			t.Fatalf("client error %v, want ErrDenied", o.cerr)
@@ -81,7 +82,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 		}
 		srv := gssServer(t)
 		srv.HomeDir = func(string) (string, error) { return home, nil }
-		o := run(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			srv.NewSession(nil).Install(fastServer()))
 		if o.cerr != nil || o.serr != nil {
 			t.Fatalf("bob with alice in ~bob/.k5login: client %v, server %v", o.cerr, o.serr)
@@ -91,7 +92,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(home, ".k5login"), []byte("carol@OTHER.REALM\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		o = run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o = run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			srv.NewSession(nil).Install(fastServer()))
 		if !errors.Is(o.cerr, userauth.ErrDenied) {
 			t.Fatalf("client error %v, want ErrDenied", o.cerr)
@@ -107,7 +108,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 			}
 			return nil, errors.New("no")
 		}
-		o := run(t, &userauth.ClientConfig{User: "svc", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "svc", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			srv.NewSession(nil).Install(fastServer()))
 		if o.cerr != nil || o.serr != nil {
 			t.Fatalf("client %v, server %v", o.cerr, o.serr)
@@ -119,7 +120,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	t.Run("no TGT", func(t *testing.T) {
 		t.Setenv("KRB5CCNAME", "FILE:"+filepath.Join(t.TempDir(), "none"))
 		sess := gssServer(t).NewSession(nil)
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			sess.Install(fastServer()))
 		if o.cerr == nil || o.serr == nil {
 			t.Fatal("authenticated without a TGT")
@@ -130,7 +131,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	})
 	t.Run("host mismatch client side", func(t *testing.T) {
 		sess := gssServer(t).NewSession(nil)
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "nosuchhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "nosuchhost"}}},
 			sess.Install(fastServer()))
 		if o.cerr == nil || o.serr == nil {
 			t.Fatal("authenticated to a host principal that does not exist")
@@ -139,13 +140,13 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	t.Run("strict acceptor mismatch", func(t *testing.T) {
 		srv := gssServer(t)
 		srv.Hostname = "otherhost" // host/otherhost is not in the keytab
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			srv.NewSession(nil).Install(fastServer()))
 		if !errors.Is(o.cerr, userauth.ErrDenied) {
 			t.Fatalf("client error %v, want ErrDenied", o.cerr)
 		}
 		srv.StrictAcceptorCheck = false // any keytab principal
-		o = run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o = run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			srv.NewSession(nil).Install(fastServer()))
 		if o.cerr != nil {
 			t.Fatalf("relaxed acceptor: %v", o.cerr)
@@ -153,7 +154,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 	})
 	t.Run("no keytab", func(t *testing.T) {
 		t.Setenv("KRB5_KTNAME", "FILE:"+filepath.Join(t.TempDir(), "none.keytab"))
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}},
 			gssServer(t).NewSession(nil).Install(fastServer()))
 		if !errors.Is(o.cerr, userauth.ErrDenied) {
 			t.Fatalf("client error %v, want ErrDenied", o.cerr)
@@ -167,7 +168,7 @@ func TestGSSAPIWithMIC(t *testing.T) {
 func TestG7Delegation(t *testing.T) {
 	f := gssFixture(t)
 	sess := gssServer(t).NewSession(nil)
-	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: true}}},
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost", Delegate: true}}},
 		sess.Install(fastServer()))
 	if o.cerr != nil || o.serr != nil {
 		t.Fatalf("client %v, server %v", o.cerr, o.serr)
@@ -471,7 +472,7 @@ func TestG4ErrorTokens(t *testing.T) {
 		cfg.MaxAuthTries = 2
 		var srcs []userauth.Method
 		for range 3 {
-			srcs = append(srcs, &userauth.GSSAPIWithMIC{Host: "localhost"})
+			srcs = append(srcs, &gssauth.WithMIC{Host: "localhost"})
 		}
 		o := run(t, &userauth.ClientConfig{User: "mallory", Sources: srcs}, gssServer(t).NewSession(nil).Install(cfg))
 		if !errors.Is(o.serr, userauth.ErrMaxAuthTries) || o.sres != nil {
@@ -501,7 +502,7 @@ func TestGSSAPIKeyex(t *testing.T) {
 	srv := gssServer(t)
 	t.Run("success", func(t *testing.T) {
 		sess := srv.NewSession(func() *gssapi.Context { return ac })
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIKeyex{Context: func() *gssapi.Context { return ic }}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.Keyex{Context: func() *gssapi.Context { return ic }}}},
 			sess.Install(fastServer()))
 		if o.cerr != nil || o.serr != nil {
 			t.Fatalf("client %v, server %v", o.cerr, o.serr)
@@ -512,7 +513,7 @@ func TestGSSAPIKeyex(t *testing.T) {
 	})
 	t.Run("wrong user", func(t *testing.T) {
 		sess := srv.NewSession(func() *gssapi.Context { return ac })
-		o := run(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&userauth.GSSAPIKeyex{Context: func() *gssapi.Context { return ic }}}},
+		o := run(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&gssauth.Keyex{Context: func() *gssapi.Context { return ic }}}},
 			sess.Install(fastServer()))
 		if !errors.Is(o.cerr, userauth.ErrDenied) {
 			t.Fatalf("client %v", o.cerr)
@@ -548,9 +549,9 @@ func TestGSSAPIKeyex(t *testing.T) {
 		})
 	}
 	t.Run("client without a kex context", func(t *testing.T) {
-		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIKeyex{}}},
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.Keyex{}}},
 			srv.NewSession(func() *gssapi.Context { return ac }).Install(fastServer()))
-		if !errors.Is(o.cerr, userauth.ErrGSSNoContext) {
+		if !errors.Is(o.cerr, gssauth.ErrNoContext) {
 			t.Fatalf("client %v", o.cerr)
 		}
 	})
@@ -605,9 +606,9 @@ func TestG5SameAnswers(t *testing.T) {
 func BenchmarkGSSAPIWithMIC(b *testing.B) {
 	f := krb5test.NewFixture(b, "host/localhost")
 	f.Setenv(b)
-	srv := &userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost",
+	srv := &gssauth.Server{StrictAcceptorCheck: true, Hostname: "localhost",
 		HomeDir: func(string) (string, error) { return "", errors.New("none") }}
-	ccfg := &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}}
+	ccfg := &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}}
 	for b.Loop() {
 		if o := run(b, ccfg, srv.NewSession(nil).Install(fastServer())); o.cerr != nil || o.serr != nil {
 			b.Fatal(o.cerr, o.serr)
@@ -624,7 +625,7 @@ func FuzzGSSServer(f *testing.F) {
 	f.Add([]byte{5, 61, 0, 0, 0, 1, 1, 66})
 	f.Add([]byte{1, 63})
 	f.Add([]byte{5, 64, 0, 0, 0, 0})
-	srv := &userauth.GSSAPIServer{StrictAcceptorCheck: true, Hostname: "localhost"}
+	srv := &gssauth.Server{StrictAcceptorCheck: true, Hostname: "localhost"}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rc := startServer(t, srv.NewSession(nil).Install(fastServer()))
 		rc.serviceOK()
@@ -659,7 +660,7 @@ func TestGSSClientHostileServer(t *testing.T) {
 	}{
 		{"foreign mechanism", func(ctx context.Context, c *userauth.ServerConn) error {
 			return c.Write(&wire.UserauthGSSAPIResponse{Mechanism: spnego})
-		}, userauth.ErrGSSMechanism},
+		}, gssauth.ErrMechanism},
 		{"MIC instead of RESPONSE", func(ctx context.Context, c *userauth.ServerConn) error {
 			return c.Write(&wire.UserauthGSSAPIMIC{MIC: []byte("x")})
 		}, wire.ErrUnexpectedMessage},
@@ -702,7 +703,7 @@ func TestGSSClientHostileServer(t *testing.T) {
 					}
 					return nil, errors.New("hostile server denies")
 				})}
-			o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost"}}}, scfg)
+			o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}}, scfg)
 			if !errors.Is(o.cerr, tt.want) {
 				t.Fatalf("client error %v, want %v", o.cerr, tt.want)
 			}
@@ -719,7 +720,7 @@ func TestGSSClientHostileServer(t *testing.T) {
 func TestG7CleanupAfterPanic(t *testing.T) {
 	gssFixture(t)
 	sess := gssServer(t).NewSession(nil)
-	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&userauth.GSSAPIWithMIC{Host: "localhost", Delegate: true}}},
+	o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost", Delegate: true}}},
 		sess.Install(fastServer()))
 	if o.serr != nil {
 		t.Fatal(o.serr)

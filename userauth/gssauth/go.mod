@@ -1,0 +1,29 @@
+module github.com/sshstack/sshstack/userauth/gssauth
+
+go 1.26.0
+
+require (
+	github.com/sshstack/sshstack/gssapi v0.0.0
+	github.com/sshstack/sshstack/userauth v0.0.0
+	github.com/sshstack/sshstack/wire v0.0.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/hashicorp/go-uuid v1.0.3 // indirect
+	github.com/jcmturner/aescts/v2 v2.0.0 // indirect
+	github.com/jcmturner/dnsutils/v2 v2.0.0 // indirect
+	github.com/jcmturner/gofork v1.7.6 // indirect
+	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
+	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
+	github.com/sshstack/sshstack/hostkey v0.0.0 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+)
+
+replace (
+	github.com/sshstack/sshstack/gssapi => ../../gssapi
+	github.com/sshstack/sshstack/hostkey => ../../hostkey
+	github.com/sshstack/sshstack/userauth => ..
+	github.com/sshstack/sshstack/wire => ../../wire
+)
