@@ -1,0 +1,131 @@
+package conformance_test
+
+// RFC 4253, Section 11.4 against gosshd and, for comparison, OpenSSH's
+// sshd on the same steps: a message number nobody implements (150), sent
+// before and after user authentication, is answered with
+// SSH_MSG_UNIMPLEMENTED carrying its sequence number, and the connection
+// goes on to authenticate and run a command.
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/wire"
+)
+
+// sendUnrecognized writes message 150 and reads until the UNIMPLEMENTED
+// for it, skipping the messages a server may send unasked after
+// authentication (hostkeys-00@openssh.com, IGNORE); it fails the test if
+// the seq number is wrong or the connection ends.
+func sendUnrecognized(t *testing.T, pc *packet.Conn, tr *kex.Transport) {
+	t.Helper()
+	seq := pc.WriteSeq()
+	if err := tr.WritePacket([]byte{150, 'x'}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := tr.ReadPacket()
+		if err != nil {
+			t.Fatalf("waiting for UNIMPLEMENTED: %v", err)
+		}
+		switch wire.MsgNum(p[0]) {
+		case wire.MsgGlobalRequest, wire.MsgIgnore, wire.MsgDebug:
+			continue
+		case wire.MsgUnimplemented:
+			m, err := wire.ParseUnimplemented(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.SeqNum != seq {
+				t.Fatalf("UNIMPLEMENTED for seq %d, want %d", m.SeqNum, seq)
+			}
+			return
+		}
+		t.Fatalf("got %v, want UNIMPLEMENTED", wire.Describe(p, wire.ContextNone))
+	}
+}
+
+// unimplementedSession runs the steps against addr as user with key.
+func unimplementedSession(t *testing.T, addr string, hostPub []byte, userName string, key hostkey.Signer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ak, err := hostkey.ParseAuthorizedKey(hostPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := packet.NewConn(nc, nil)
+	tr, err := kex.ClientHandshake(ctx, pc, &kex.Config{
+		HostKeyAlgorithms: []string{hostkey.ED25519},
+		HostKeyVerifier:   trustOnly(ak.Key.Marshal()),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	sendUnrecognized(t, pc, tr) // before SERVICE_REQUEST
+	res, err := userauth.Authenticate(ctx, tr, &userauth.ClientConfig{User: userName, Sources: []userauth.Method{userauth.InMemoryPrivateKey(key)}})
+	if err != nil || !res.Authenticated() {
+		t.Fatalf("auth after an unrecognized message: %v %v", res, err)
+	}
+	sendUnrecognized(t, pc, tr) // after USERAUTH_SUCCESS
+	c := connection.New(tr, nil)
+	runErr := make(chan error, 1)
+	go func() { runErr <- c.Run(ctx) }()
+	defer func() { c.Close(); <-runErr }()
+	ch, err := c.OpenSession(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Exec(ctx, "echo still here"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(ch)
+	if err != nil || string(out) != "still here\n" {
+		t.Fatalf("exec: %q %v", out, err)
+	}
+}
+
+func TestUnimplementedMessage(t *testing.T) {
+	k, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorized := hostkey.MarshalAuthorizedKey(k.PublicKey(), "")
+	t.Run("gosshd", func(t *testing.T) {
+		s := svStart(t, []string{"ed25519"})
+		uaWrite(t, filepath.Join(s.dir, "root.keys"), authorized, 0o644)
+		pub, err := os.ReadFile(s.hostKeys["ed25519"] + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		unimplementedSession(t, "127.0.0.1:"+s.port, pub, "root", k)
+		if t.Failed() {
+			t.Log(s.logText())
+		}
+	})
+	t.Run("sshd", func(t *testing.T) {
+		me, _ := user.Current()
+		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: authorized})
+		unimplementedSession(t, srv.Addr, srv.HostPublicKey(t, "ed25519"), me.Username, k)
+		if t.Failed() {
+			t.Log(srv.Log())
+		}
+	})
+}
