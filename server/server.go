@@ -181,6 +181,13 @@ type Server struct {
 	// AcceptEnv decides which "env" requests (RFC 4254, Section 6.4) a
 	// session keeps (OpenSSH AcceptEnv); nil keeps them all.
 	AcceptEnv func(name, value string) bool
+	// PermitUserEnvironment decides, by name, which environment=
+	// entries of the user's Permissions (authorized_keys options,
+	// userauth.Permissions.Environment) a session gets in
+	// Session.Environ, as sshd's PermitUserEnvironment; nil drops them
+	// all, which is sshd's default: a key restricted by command= must not
+	// set LD_PRELOAD (docs/security.md#a9).
+	PermitUserEnvironment func(name string) bool
 	// X11Request decides x11-req (RFC 4254, Section 6.3.1); nil refuses.
 	// (&X11Forwarding{}).Request is sshd's display proxy (X11Forwarding
 	// yes); a hook of one's own owns the display and opens "x11"

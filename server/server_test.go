@@ -1068,3 +1068,38 @@ func TestR3HugeLength(t *testing.T) {
 		t.Fatalf("connection still open %v after a 100 MB length claim", time.Since(begin))
 	}
 }
+
+// TestPermitUserEnvironment: environment= entries of the Permissions
+// reach the session only where PermitUserEnvironment allows them; by
+// default none does, as sshd's PermitUserEnvironment no.
+func TestPermitUserEnvironment(t *testing.T) {
+	auth := authPolicy()
+	pk := auth.PublicKeyCallback
+	auth.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+		if _, err := pk(ctx, m, k); err != nil {
+			return nil, err
+		}
+		return &userauth.Permissions{Environment: []string{"LD_PRELOAD=/tmp/evil.so", "FOO=bar"}}, nil
+	}
+	for name, tt := range map[string]struct {
+		permit func(string) bool
+		want   string
+	}{
+		"default": {nil, ""},
+		"yes":     {func(string) bool { return true }, "LD_PRELOAD=/tmp/evil.so\nFOO=bar"},
+		"FOO":     {func(n string) bool { return n == "FOO" }, "FOO=bar"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr := start(t, &server.Server{Handler: echoHandler, Auth: auth, PermitUserEnvironment: tt.permit})
+			c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+			sess, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := sess.Output("env")
+			if err != nil || string(out) != tt.want {
+				t.Fatalf("env: %q, %v; want %q", out, err, tt.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/sshstack/sshstack/connection"
@@ -110,13 +111,21 @@ func (s *Session) Subsystem() string {
 }
 
 // Environ returns the environment the client set with "env" requests
-// that AcceptEnv kept, after the Permissions' environment= entries, as
-// NAME=value, and last, when the client delegated a GSS-API credential,
+// that AcceptEnv kept, after the Permissions' environment= entries that
+// Server.PermitUserEnvironment allows (none by default), as NAME=value,
+// and last, when the client delegated a GSS-API credential,
 // KRB5CCNAME=FILE:<ccache> (Conn.GSSCredentialCache).
 func (s *Session) Environ() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := append([]string(nil), s.c.Permissions().Environment...)
+	var out []string
+	if permit := s.c.srv.PermitUserEnvironment; permit != nil {
+		for _, kv := range s.c.Permissions().Environment {
+			if name, _, _ := strings.Cut(kv, "="); permit(name) {
+				out = append(out, kv)
+			}
+		}
+	}
 	out = append(out, s.env...)
 	if cc := s.c.ccache; cc != "" {
 		out = append(out, "KRB5CCNAME=FILE:"+cc)

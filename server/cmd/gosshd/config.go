@@ -65,6 +65,7 @@ type config struct {
 	X11UseLocalhost                 bool
 	XAuthLocation                   string
 	PermitUserRC                    bool     // run ~/.ssh/rc before the session's command
+	PermitUserEnvironment           string   // "no", "yes" or a pattern list of names
 	Compression                     bool     // zlib@openssh.com after authentication
 	PermitOpen                      []string // "any" or host:port entries, "none"
 	PermitListen                    []string
@@ -106,6 +107,7 @@ func defaultConfig() *config {
 		X11UseLocalhost:        true,
 		XAuthLocation:          "/usr/bin/xauth",
 		PermitUserRC:           true,
+		PermitUserEnvironment:  "no",
 		Compression:            true, // sshd's default
 		GatewayPorts:           "no",
 		GSSAPIStrictAcceptor:   true,
@@ -127,7 +129,7 @@ func defaultConfig() *config {
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
 	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
-	"permituserenvironment": true, "permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
+	"permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
 	"hostbasedauthentication": true, "kerberosauthentication": true,
 	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
 	"persourcepenalties": true, "persourcepenaltyexemptlist": true, "requiredrsasize": true, "casignaturealgorithms": true,
@@ -521,6 +523,11 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		return i(&c.ClientAliveCountMax)
 	case "rekeylimit":
 		c.RekeyBytes, c.RekeyInterval, err = kex.ParseRekeyLimit(val)
+	case "permituserenvironment":
+		if v, err := yesNo(val); err == nil {
+			val = map[bool]string{true: "yes", false: "no"}[v]
+		}
+		c.PermitUserEnvironment = val
 	case "setenv":
 		c.SetEnv = append(c.SetEnv, strings.Fields(val)...)
 	case "acceptenv":
@@ -629,6 +636,7 @@ func (c *config) dump(w io.Writer) {
 	p("x11uselocalhost", yn(c.X11UseLocalhost))
 	p("xauthlocation", c.XAuthLocation)
 	p("permituserrc", yn(c.PermitUserRC))
+	p("permituserenvironment", c.PermitUserEnvironment)
 	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
 	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))
 	p("gatewayports", c.GatewayPorts)
@@ -676,4 +684,17 @@ func orList(l, def []string) []string {
 		return def
 	}
 	return l
+}
+
+// userEnvironment returns the PermitUserEnvironment decision for a
+// variable name: nil for "no", which is sshd's default.
+func (c *config) userEnvironment() func(name string) bool {
+	switch c.PermitUserEnvironment {
+	case "no", "":
+		return nil
+	case "yes":
+		return func(string) bool { return true }
+	}
+	list := c.PermitUserEnvironment
+	return func(name string) bool { return matchList(list, name, globMatch) }
 }

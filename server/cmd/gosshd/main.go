@@ -179,7 +179,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		Subsystems:           map[string]server.SessionHandler{},
 		GatewayPorts:         cfg.GatewayPorts == "yes",
 		AcceptEnv:            ss.acceptEnv,
-		Logger:               log,
+		// environment= options, and ~/.ssh/environment (sessions.environ).
+		PermitUserEnvironment: cfg.userEnvironment(),
+		Logger:                log,
 	}
 	if cfg.LoginGraceTime == 0 {
 		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd
