@@ -1103,3 +1103,54 @@ func TestPermitUserEnvironment(t *testing.T) {
 		})
 	}
 }
+
+// TestPenaltiesConfigurable: a burst of 50 half-open pre-auth connections
+// from 127.0.0.1 locks that source out under the default penalties, but
+// not with penalties off (PerSourcePenalties no) nor when 127.0.0.1 is on
+// the exempt list (PerSourcePenaltyExemptList); then a normal login
+// succeeds. Every connection of the burst is waited for through the log,
+// so nothing depends on timing.
+func TestPenaltiesConfigurable(t *testing.T) {
+	exempt := server.DefaultPenalties
+	exempt.Exempt = func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) }
+	for name, tt := range map[string]struct {
+		pen        *server.Penalties
+		penalized  bool
+		wantLogins bool
+	}{
+		"default": {nil, true, false},
+		"no":      {&server.Penalties{Disabled: true}, false, true},
+		"exempt":  {&exempt, false, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logs syncBuf
+			srv := &server.Server{Handler: echoHandler, Penalties: tt.pen, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			addr := start(t, srv)
+			const burst = 50
+			for range burst {
+				rawConn(t, addr, "127.0.0.1").Close()
+			}
+			for i := 0; ; i++ {
+				s := logs.String()
+				if strings.Count(s, "Connection closed by 127.0.0.1")+strings.Count(s, "drop connection #") >= burst {
+					break
+				}
+				if i == 1000 {
+					t.Fatalf("the burst was not handled:\n%s", s)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			lo := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
+			if got := srv.Penalized(lo); got != tt.penalized {
+				t.Fatalf("Penalized = %v, want %v", got, tt.penalized)
+			}
+			c, err := dialErr(addr, "alice", ssh.Password("secret"))
+			if (err == nil) != tt.wantLogins {
+				t.Fatalf("login after the burst: %v, want success %v", err, tt.wantLogins)
+			}
+			if c != nil {
+				c.Close()
+			}
+		})
+	}
+}

@@ -79,6 +79,9 @@ type config struct {
 	MaxSessions                     int
 	MaxStartups                     server.Startups
 	PerSourceMaxStartups            int
+	PerSourcePenalties              penalties
+	PerSourcePenaltyExemptList      string // pattern list of addresses and CIDR blocks; "" for none
+	PerSourceNetBlockSize           server.NetBlockSize
 	ClientAliveInterval             time.Duration
 	ClientAliveCountMax             int
 	RekeyBytes                      uint64
@@ -118,6 +121,8 @@ func defaultConfig() *config {
 		MaxSessions:            10,
 		MaxStartups:            server.DefaultStartups,
 		PerSourceMaxStartups:   server.DefaultPerSourceMaxStartups,
+		PerSourcePenalties:     defaultPenalties(),
+		PerSourceNetBlockSize:  server.NetBlockSize{IPv4: 32, IPv6: 128}, // sshd's 32:128
 		ClientAliveCountMax:    3,
 		LogLevel:               "INFO",
 		PidFile:                "/run/gosshd.pid",
@@ -132,7 +137,7 @@ var unsupported = map[string]bool{
 	"permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
 	"hostbasedauthentication": true, "kerberosauthentication": true,
 	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
-	"persourcepenalties": true, "persourcepenaltyexemptlist": true, "requiredrsasize": true, "casignaturealgorithms": true,
+	"requiredrsasize": true, "casignaturealgorithms": true,
 	"securitykeyprovider": true, "channeltimeout": true, "unusedconnectiontimeout": true,
 }
 
@@ -517,6 +522,24 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 			return nil
 		}
 		return i(&c.PerSourceMaxStartups)
+	case "persourcepenalties":
+		return c.PerSourcePenalties.parse(val)
+	case "persourcepenaltyexemptlist":
+		if strings.EqualFold(val, "none") {
+			val = ""
+		}
+		c.PerSourcePenaltyExemptList = val
+	case "persourcenetblocksize":
+		v4, v6, ok := strings.Cut(val, ":")
+		n4, err4 := strconv.Atoi(v4)
+		n6, err6 := 128, error(nil)
+		if ok {
+			n6, err6 = strconv.Atoi(v6)
+		}
+		if err4 != nil || err6 != nil || n4 < 0 || n4 > 32 || n6 < 0 || n6 > 128 {
+			return fmt.Errorf("bad value %q", val)
+		}
+		c.PerSourceNetBlockSize = server.NetBlockSize{IPv4: n4, IPv6: n6}
 	case "clientaliveinterval":
 		return d(&c.ClientAliveInterval)
 	case "clientalivecountmax":
@@ -651,7 +674,14 @@ func (c *config) dump(w io.Writer) {
 	p("maxauthtries", c.MaxAuthTries)
 	p("maxsessions", c.MaxSessions)
 	p("maxstartups", fmt.Sprintf("%d:%d:%d", c.MaxStartups.Start, c.MaxStartups.Rate, c.MaxStartups.Full))
-	p("persourcemaxstartups", c.PerSourceMaxStartups)
+	if c.PerSourceMaxStartups < 0 {
+		p("persourcemaxstartups", "none")
+	} else {
+		p("persourcemaxstartups", c.PerSourceMaxStartups)
+	}
+	p("persourcepenalties", c.PerSourcePenalties.String())
+	p("persourcepenaltyexemptlist", orNone(c.PerSourcePenaltyExemptList))
+	p("persourcenetblocksize", fmt.Sprintf("%d:%d", c.PerSourceNetBlockSize.IPv4, c.PerSourceNetBlockSize.IPv6))
 	p("clientaliveinterval", int(c.ClientAliveInterval/time.Second))
 	p("clientalivecountmax", c.ClientAliveCountMax)
 	p("rekeylimit", fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second)))
