@@ -7,8 +7,10 @@ package conformance_test
 // goes on to authenticate and run a command.
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
@@ -127,5 +130,62 @@ func TestUnimplementedMessage(t *testing.T) {
 		if t.Failed() {
 			t.Log(srv.Log())
 		}
+	})
+}
+
+// TestClientPing: our client's Ping gets a PONG from gosshd, which
+// advertises ping@openssh.com; OpenSSH 9.2's sshd does not (ping came
+// with OpenSSH 9.5), so Ping refuses to send (kex.ErrPingUnsupported)
+// and the connection still runs a command.
+func TestClientPing(t *testing.T) {
+	k, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorized := hostkey.MarshalAuthorizedKey(k.PublicKey(), "")
+	ping := func(t *testing.T, addr, userName string, hostPub []byte, want error) {
+		ak, err := hostkey.ParseAuthorizedKey(hostPub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, "tcp", addr, &client.Config{User: userName, Auth: []userauth.Method{userauth.InMemoryPrivateKey(k)},
+			HostKeyCallback: func(_ string, _ net.Addr, key hostkey.PublicKey) error {
+				if !bytes.Equal(key.Marshal(), ak.Key.Marshal()) {
+					return errors.New("conformance: unexpected host key")
+				}
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for i := range 3 {
+			if err := c.Ping(ctx, []byte{byte(i)}); !errors.Is(err, want) {
+				t.Fatalf("Ping: %v, want %v", err, want)
+			}
+		}
+		s, err := c.NewSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.Output(ctx, "echo after ping"); err != nil || string(out) != "after ping\n" {
+			t.Fatalf("after Ping: %q %v", out, err)
+		}
+	}
+	t.Run("gosshd", func(t *testing.T) {
+		s := svStart(t, []string{"ed25519"})
+		uaWrite(t, filepath.Join(s.dir, "root.keys"), authorized, 0o644)
+		pub, err := os.ReadFile(s.hostKeys["ed25519"] + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ping(t, "127.0.0.1:"+s.port, "root", pub, nil)
+	})
+	t.Run("sshd 9.2", func(t *testing.T) {
+		me, _ := user.Current()
+		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: authorized})
+		ping(t, srv.Addr, me.Username, srv.HostPublicKey(t, "ed25519"), kex.ErrPingUnsupported)
 	})
 }

@@ -1154,3 +1154,47 @@ func TestPenaltiesConfigurable(t *testing.T) {
 		})
 	}
 }
+
+// TestBreak: "break" (RFC 4335) reaches a session that asked for it with
+// its length, and the handler's answer is the reply; a session that did
+// not is refused, as sshd refuses a break without a terminal.
+func TestBreak(t *testing.T) {
+	got := make(chan uint32, 1)
+	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		if s.Command() == "with-break" {
+			s.NotifyBreak(func(ms uint32) bool { got <- ms; return true })
+		}
+		io.WriteString(s, "ready\n")
+		io.Copy(io.Discard, s)
+		s.Exit(0)
+	}})
+	c := dial(t, addr, ssh.Password("secret"))
+	for _, tt := range []struct {
+		cmd  string
+		want bool
+	}{{"with-break", true}, {"without", false}} {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := sess.StdoutPipe()
+		in, _ := sess.StdinPipe()
+		if err := sess.Start(tt.cmd); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(out, make([]byte, 6)); err != nil { // "ready\n": NotifyBreak is set
+			t.Fatal(err)
+		}
+		ok, err := sess.SendRequest("break", true, (&wire.BreakRequest{Length: 300}).Append(nil))
+		if err != nil || ok != tt.want {
+			t.Errorf("%s: break reply %v %v, want %v", tt.cmd, ok, err, tt.want)
+		}
+		if tt.want {
+			if ms := <-got; ms != 300 {
+				t.Errorf("break of %d ms delivered, want 300", ms)
+			}
+		}
+		in.Close()
+		sess.Wait()
+	}
+}

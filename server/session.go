@@ -51,6 +51,7 @@ type Session struct {
 	x11         *wire.X11Request        // guarded by mu
 	x11Display  *X11Display             // guarded by mu; set by X11Forwarding
 	onWindow    func(wire.WindowChange) // guarded by mu
+	onBreak     func(ms uint32) bool    // guarded by mu
 	onSignal    func(string)            // guarded by mu
 	pendingSigs []string                // guarded by mu
 	exited      bool                    // guarded by mu
@@ -169,6 +170,16 @@ func (s *Session) NotifyWindowChange(f func(wire.WindowChange)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onWindow = f
+}
+
+// NotifyBreak sets f to receive "break" requests (RFC 4335) with their
+// length in milliseconds; f's result is the reply. Without f a break is
+// refused, as sshd refuses it for a session without a terminal. f runs
+// on the connection's reader goroutine and must not block.
+func (s *Session) NotifyBreak(f func(ms uint32) bool) {
+	s.mu.Lock()
+	s.onBreak = f
+	s.mu.Unlock()
 }
 
 // NotifySignal sets f to receive "signal" requests (RFC 4254, Section
@@ -305,6 +316,15 @@ func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request)
 		s.x11 = &x
 		s.mu.Unlock()
 		return true
+	case wire.RequestBreak:
+		b, err := req.Break()
+		if err != nil {
+			return false
+		}
+		s.mu.Lock()
+		f := s.onBreak
+		s.mu.Unlock()
+		return f != nil && f(b.Length)
 	case wire.RequestShell, wire.RequestExec, wire.RequestSubsystem:
 		return s.start(req)
 	}

@@ -158,7 +158,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	if err != nil {
 		return nil, err
 	}
-	ss := &sessions{cfg: cfg, root: root, self: self}
+	ss := &sessions{cfg: cfg, root: root, self: self, log: log}
 	srv := &server.Server{
 		HostKeys:              keys,
 		Auth:                  auth,

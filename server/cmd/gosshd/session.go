@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -42,7 +43,8 @@ func signalName(sig syscall.Signal) string {
 type sessions struct {
 	cfg  *config
 	root bool
-	self string // os.Executable, for internal-sftp
+	self string       // os.Executable, for internal-sftp
+	log  *slog.Logger // may be nil
 }
 
 func (ss *sessions) acceptEnv(name, _ string) bool {
@@ -360,6 +362,13 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	setSize(p.Window)
 	applyModes(tty, p.Modes)
 	s.NotifyWindowChange(setSize)
+	s.NotifyBreak(func(ms uint32) bool {
+		err := sendBreak(pm)
+		if ss.log != nil {
+			ss.log.Debug(fmt.Sprintf("session_break_req: break of %d ms requested", ms), "err", err)
+		}
+		return err == nil
+	})
 	cmd.Env = append(ss.environ(s, a, tty.Name()), extraEnv...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	// The tty becomes the controlling terminal of the new session
