@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,17 +151,7 @@ func TestClientPing(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c, err := client.Dial(ctx, "tcp", addr, &client.Config{User: userName, Auth: []userauth.Method{userauth.InMemoryPrivateKey(k)},
-			HostKeyCallback: func(_ string, _ net.Addr, key hostkey.PublicKey) error {
-				if !bytes.Equal(key.Marshal(), ak.Key.Marshal()) {
-					return errors.New("conformance: unexpected host key")
-				}
-				return nil
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := dialOurs(ctx, t, addr, userName, ak.Key.Marshal(), k)
 		for i := range 3 {
 			if err := c.Ping(ctx, []byte{byte(i)}); !errors.Is(err, want) {
 				t.Fatalf("Ping: %v, want %v", err, want)
@@ -187,5 +178,93 @@ func TestClientPing(t *testing.T) {
 		me, _ := user.Current()
 		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: authorized})
 		ping(t, srv.Addr, me.Username, srv.HostPublicKey(t, "ed25519"), kex.ErrPingUnsupported)
+	})
+}
+
+// dialOurs connects our client to addr as userName with key, trusting
+// only hostKey.
+func dialOurs(ctx context.Context, t *testing.T, addr, userName string, hostKey []byte, key hostkey.Signer) *client.Client {
+	t.Helper()
+	c, err := client.Dial(ctx, "tcp", addr, &client.Config{User: userName, Auth: []userauth.Method{userauth.InMemoryPrivateKey(key)},
+		HostKeyCallback: func(_ string, _ net.Addr, k hostkey.PublicKey) error {
+			if !bytes.Equal(k.Marshal(), hostKey) {
+				return errors.New("conformance: unexpected host key")
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestBreakMatchesSSHD: our client's SendBreak (RFC 4335) on a session
+// with a pty succeeds and on one without is refused, by gosshd as by
+// sshd 9.2 (session_break_req: tcsendbreak on the pty master, failure
+// without one); OpenSSH's ssh ~B escape reaches gosshd's pty.
+func TestBreakMatchesSSHD(t *testing.T) {
+	k, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorized := hostkey.MarshalAuthorizedKey(k.PublicKey(), "")
+	check := func(t *testing.T, addr, userName string, hostPub []byte) {
+		ak, err := hostkey.ParseAuthorizedKey(hostPub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := dialOurs(ctx, t, addr, userName, ak.Key.Marshal(), k)
+		for _, withPty := range []bool{true, false} {
+			s, err := c.NewSession(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if withPty {
+				if err := s.RequestPty(ctx, "xterm", 24, 80, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			in, err := s.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Start(ctx, "cat"); err != nil {
+				t.Fatal(err)
+			}
+			err = s.SendBreak(ctx, 300)
+			if withPty && err != nil {
+				t.Errorf("break with a pty: %v", err)
+			}
+			if !withPty && !errors.Is(err, connection.ErrRequestDenied) {
+				t.Errorf("break without a pty: %v, want ErrRequestDenied", err)
+			}
+			in.Close()
+			s.Close()
+		}
+	}
+	t.Run("gosshd", func(t *testing.T) {
+		s := svStart(t, []string{"ed25519"})
+		uaWrite(t, filepath.Join(s.dir, "root.keys"), authorized, 0o644)
+		pub, err := os.ReadFile(s.hostKeys["ed25519"] + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, "127.0.0.1:"+s.port, "root", pub)
+		// ssh's ~B: a break of 1000 ms, without want-reply.
+		res := s.ssh(t, []byte("\n~B\n"), "root", "-tt", "127.0.0.1", "sleep 2")
+		if res.ExitCode != 0 {
+			t.Errorf("ssh ~B: exit %d: %s", res.ExitCode, res.Stderr)
+		}
+		if !strings.Contains(s.logText(), "session_break_req: break of 1000 ms requested") {
+			t.Errorf("gosshd did not log the break:\n%s", s.logText())
+		}
+	})
+	t.Run("sshd 9.2", func(t *testing.T) {
+		me, _ := user.Current()
+		srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: authorized})
+		check(t, srv.Addr, me.Username, srv.HostPublicKey(t, "ed25519"))
 	})
 }

@@ -1157,7 +1157,9 @@ func TestPenaltiesConfigurable(t *testing.T) {
 
 // TestBreak: "break" (RFC 4335) reaches a session that asked for it with
 // its length, and the handler's answer is the reply; a session that did
-// not is refused, as sshd refuses a break without a terminal.
+// not is refused, as sshd refuses a break without a terminal. A break
+// that comes, on a session with a pty, before the handler asked for
+// breaks is answered with success and handed over when it asks.
 func TestBreak(t *testing.T) {
 	got := make(chan uint32, 1)
 	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
@@ -1197,4 +1199,34 @@ func TestBreak(t *testing.T) {
 		in.Close()
 		sess.Wait()
 	}
+}
+
+func TestBreakBeforeNotify(t *testing.T) {
+	got := make(chan uint32, 1)
+	release := make(chan struct{})
+	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		<-release
+		s.NotifyBreak(func(ms uint32) bool { got <- ms; return true })
+		s.Exit(0)
+	}})
+	c := dial(t, addr, ssh.Password("secret"))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start("x"); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := sess.SendRequest("break", true, (&wire.BreakRequest{Length: 700}).Append(nil))
+	if err != nil || !ok {
+		t.Fatalf("break before NotifyBreak: %v %v, want success", ok, err)
+	}
+	close(release)
+	if ms := <-got; ms != 700 {
+		t.Errorf("held break of %d ms, want 700", ms)
+	}
+	sess.Wait()
 }

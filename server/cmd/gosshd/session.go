@@ -365,7 +365,11 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	s.NotifyBreak(func(ms uint32) bool {
 		err := sendBreak(pm)
 		if ss.log != nil {
-			ss.log.Debug(fmt.Sprintf("session_break_req: break of %d ms requested", ms), "err", err)
+			msg := fmt.Sprintf("debug1: session_break_req: break of %d ms requested", ms)
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			ss.log.Debug(msg)
 		}
 		return err == nil
 	})
