@@ -268,3 +268,130 @@ func TestBreakMatchesSSHD(t *testing.T) {
 		check(t, srv.Addr, me.Username, srv.HostPublicKey(t, "ed25519"))
 	})
 }
+
+// unimplSpy records the sequence numbers of the UNIMPLEMENTED messages
+// that pass up through it and passes everything on.
+type unimplSpy struct {
+	wire.Transport
+	got chan<- uint32
+}
+
+func (s *unimplSpy) ReadPacket() ([]byte, error) {
+	p, err := s.Transport.ReadPacket()
+	if err == nil && wire.MsgNum(p[0]) == wire.MsgUnimplemented {
+		if m, err := wire.ParseUnimplemented(p); err == nil {
+			s.got <- m.SeqNum
+		}
+	}
+	return p, err
+}
+
+// TestClientUnimplemented: our client facade, against a server built
+// from our layers that sends message 150 right after key exchange and
+// right after USERAUTH_SUCCESS, answers each with UNIMPLEMENTED carrying
+// its sequence number and then runs a command on the same connection.
+func TestClientUnimplemented(t *testing.T) {
+	hk, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uk, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sent, got := make(chan uint32, 4), make(chan uint32, 4)
+	srvDone := make(chan error, 1)
+	go func() {
+		srvDone <- func() error {
+			nc, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			defer nc.Close()
+			pc := packet.NewConn(nc, &packet.Config{Server: true})
+			tr, err := kex.ServerHandshake(ctx, pc, &kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
+			if err != nil {
+				return err
+			}
+			defer tr.Close()
+			spy := &unimplSpy{Transport: tr, got: got}
+			send150 := func() error { sent <- pc.WriteSeq(); return tr.WritePacket([]byte{150, 'x'}) }
+			if err := send150(); err != nil {
+				return err
+			}
+			_, err = userauth.Serve(ctx, spy, &userauth.ServerConfig{
+				PublicKeyCallback: func(_ context.Context, _ userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+					if !bytes.Equal(k.Marshal(), uk.PublicKey().Marshal()) {
+						return nil, errors.New("conformance: unknown key")
+					}
+					return &userauth.Permissions{}, nil
+				}}, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr(), HostKey: tr.HostKey()})
+			if err != nil {
+				return err
+			}
+			if err := send150(); err != nil {
+				return err
+			}
+			mux := connection.New(spy, &connection.Config{ChannelTypes: []string{wire.ChannelTypeSession}})
+			runErr := make(chan error, 1)
+			go func() { runErr <- mux.Run(ctx) }()
+			defer func() { mux.Close(); <-runErr }() // Run's result is read here only
+			nch, err := mux.Accept(ctx)
+			if err != nil {
+				return err
+			}
+			done := make(chan struct{})
+			_, err = nch.Accept(func(ch *connection.Channel, req *connection.Request) bool {
+				if req.Type != wire.RequestExec {
+					return false
+				}
+				go func() {
+					defer close(done)
+					io.WriteString(ch, "ok\n")
+					ch.SendExitStatus(ctx, 0)
+					ch.Close()
+				}()
+				return true
+			})
+			if err != nil {
+				return err
+			}
+			select {
+			case <-done:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}()
+	}()
+	c := dialOurs(ctx, t, ln.Addr().String(), "alice", hk.PublicKey().Marshal(), uk)
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.Output(ctx, "anything"); err != nil || string(out) != "ok\n" {
+		t.Fatalf("exec after the unrecognized messages: %q %v", out, err)
+	}
+	for i, when := range []string{"before authentication", "after authentication"} {
+		want := <-sent
+		select {
+		case seq := <-got:
+			if seq != want {
+				t.Errorf("%s: UNIMPLEMENTED for seq %d, want %d", when, seq, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%s (%d): no UNIMPLEMENTED from the client", when, i)
+		}
+	}
+	c.Close()
+	if err := <-srvDone; err != nil {
+		t.Logf("server: %v", err)
+	}
+}
