@@ -39,13 +39,16 @@ type pingWaiter struct {
 // ErrPingUnsupported or ErrPingBeforeAuth without sending anything.
 // Replies come in order, so a PONG for a later PING means the peer
 // dropped this one (ErrPingDropped). If ctx is done first, Ping returns
-// ctx's error; the PONG, when it comes, is discarded.
+// ctx's error and forgets the PING; its PONG, if it comes, is ignored.
 func (t *Transport) Ping(ctx context.Context, data []byte) error {
 	if !slices.ContainsFunc(t.PeerExtensions(), func(e wire.Extension) bool { return e.Name == wire.ExtPing }) {
 		return ErrPingUnsupported
 	}
 	if !t.pc.Authenticated() {
 		return ErrPingBeforeAuth
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	w := &pingWaiter{data: bytes.Clone(data), done: make(chan error, 1)}
 	t.pingSend.Lock()
@@ -61,6 +64,11 @@ func (t *Transport) Ping(ctx context.Context, data []byte) error {
 	case err := <-w.done:
 		return err
 	case <-ctx.Done():
+		t.pingMu.Lock()
+		if i := slices.Index(t.pings, w); i >= 0 {
+			t.pings = slices.Delete(t.pings, i, i+1)
+		}
+		t.pingMu.Unlock()
 		return ctx.Err()
 	case <-t.ctx.Done():
 		return t.errOr(ErrClosed)

@@ -202,8 +202,16 @@ func TestPingCancelled(t *testing.T) {
 	}
 	cpc.EnableDelayedCompression() // the server is not authenticated: it drops PING
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+	go func() {
+		for kex.PendingPings(c) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel() // the PING is out and will never be answered
+	}()
 	if err := c.Ping(ctx, []byte("x")); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Ping: %v, want context.Canceled", err)
+	}
+	if n := kex.PendingPings(c); n != 0 {
+		t.Fatalf("%d Pings still waiting after cancellation", n)
 	}
 }
