@@ -529,6 +529,12 @@ func (c *Client) AuthMethod() string {
 	return c.auth.Results[len(c.auth.Results)-1].Source.Name()
 }
 
+// Ping sends SSH_MSG_PING with data and waits for the server's PONG
+// (OpenSSH PROTOCOL, "transport: ping facility"; kex.Transport.Ping). A
+// server that did not advertise ping@openssh.com, as OpenSSH before 9.5,
+// gets nothing: Ping returns kex.ErrPingUnsupported.
+func (c *Client) Ping(ctx context.Context, data []byte) error { return c.t.Ping(ctx, data) }
+
 // Transport returns the secure transport, for callers that need the kex
 // layer directly.
 func (c *Client) Transport() *kex.Transport { return c.t }

@@ -133,6 +133,13 @@ func (s *Session) Signal(ctx context.Context, name string) error {
 	return s.ch.Signal(ctx, name)
 }
 
+// SendBreak sends "break" of ms milliseconds (RFC 4335, Section 3), as
+// ssh's ~B escape does; a server without a terminal for the session
+// refuses it (connection.ErrRequestDenied), as sshd does.
+func (s *Session) SendBreak(ctx context.Context, ms uint32) error {
+	return s.ch.Break(ctx, ms)
+}
+
 // RequestAgentForwarding asks for agent forwarding on this session
 // (OpenSSH PROTOCOL.agent); the Client serves the agent channels when
 // Config.ForwardAgent is set or EnableAgentForwarding was called.

@@ -107,6 +107,12 @@ func TestGosshdAuthorizedPrincipalsCommandMatchesSSHD(t *testing.T) {
 // or refuses as want says.
 func sameDecision(t *testing.T, srv *sshdtest.Server, g *svServer, key string, want bool, wantOut string) {
 	t.Helper()
+	sameDecisionAs(t, srv, g, key, "root", "echo ran", want, wantOut)
+}
+
+// sameDecisionAs is sameDecision for another user and command.
+func sameDecisionAs(t *testing.T, srv *sshdtest.Server, g *svServer, key, user, command string, want bool, wantOut string) {
+	t.Helper()
 	for _, s := range []struct {
 		name string
 		port string
@@ -114,7 +120,7 @@ func sameDecision(t *testing.T, srv *sshdtest.Server, g *svServer, key string, w
 	}{{"sshd", strconv.Itoa(srv.Port), srv.Log}, {"gosshd", g.port, g.logText}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-			"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-i", key, "-l", "root", "127.0.0.1", "echo ran")
+			"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-i", key, "-l", user, "127.0.0.1", command)
 		cancel()
 		if err != nil {
 			t.Fatal(err)

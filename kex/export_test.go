@@ -14,3 +14,10 @@ func SetPacketLimit(n uint64) (restore func()) {
 	packetLimit = n
 	return func() { packetLimit = old }
 }
+
+// PendingPings is how many Ping calls wait for a PONG.
+func PendingPings(t *Transport) int {
+	t.pingMu.Lock()
+	defer t.pingMu.Unlock()
+	return len(t.pings)
+}

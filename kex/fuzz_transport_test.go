@@ -21,6 +21,9 @@ func FuzzTransportPacket(f *testing.F) {
 	f.Add(uint8(2), []byte{byte(wire.MsgNewKeys)})
 	f.Add(uint8(4), (&wire.KexECDHReply{HostKey: []byte("k"), ServerPublic: make([]byte, 32), Signature: []byte("s")}).Append(nil))
 	f.Add(uint8(5), (&wire.ExtInfo{Extensions: []wire.Extension{{Name: wire.ExtServerSigAlgs, Value: []byte("ssh-ed25519")}}}).Append(nil))
+	f.Add(uint8(2), []byte{150, 1})
+	f.Add(uint8(2), (&wire.Ping{Data: []byte("p")}).Append(nil))
+	f.Add(uint8(5), (&wire.Pong{Data: []byte("p")}).Append(nil))
 	f.Fuzz(func(t *testing.T, phase uint8, payload []byte) {
 		if len(payload) == 0 || len(payload) > 32<<10 {
 			return
@@ -55,8 +58,8 @@ func FuzzTransportPacket(f *testing.F) {
 			if err != nil {
 				break
 			}
-			if wire.MsgNum(p[0]).IsKex() {
-				t.Fatalf("ReadPacket returned %v", wire.MsgNum(p[0]))
+			if n := wire.MsgNum(p[0]); n.IsKex() || !n.Recognized() || n == wire.MsgPing || n == wire.MsgPong {
+				t.Fatalf("ReadPacket returned %v", n)
 			}
 		}
 		o.tr.Close()
@@ -94,7 +97,7 @@ func fuzzClient(t *testing.T, phase uint8, payload []byte) {
 		if err != nil {
 			break
 		}
-		if wire.MsgNum(p[0]).IsKex() {
+		if n := wire.MsgNum(p[0]); n.IsKex() || !n.Recognized() || n == wire.MsgPing || n == wire.MsgPong {
 			t.Fatalf("ReadPacket returned %v", wire.MsgNum(p[0]))
 		}
 	}

@@ -216,6 +216,10 @@ type Transport struct {
 	closeErr     error       // of closing pc; written once under closeOnce
 	closing      atomic.Bool // Close has started
 	disconnected bool        // DISCONNECT sent; guarded by mu
+
+	pingSend sync.Mutex    // orders Ping's PINGs on the wire with their waiters
+	pingMu   sync.Mutex    // guards pings
+	pings    []*pingWaiter // our PINGs not yet answered, oldest first; guarded by pingMu
 }
 
 // extState tracks where EXT_INFO may appear (RFC 8308, Section 2.4).
@@ -715,7 +719,7 @@ func (c *kexConn) ReadPacket(ctx context.Context) ([]byte, error) {
 			return nil, err
 		}
 		num := wire.MsgNum(p[0])
-		if num >= 30 && num <= 49 {
+		if num.IsKexMethod() {
 			if c.skipGuess {
 				c.skipGuess = false
 				continue
@@ -735,7 +739,8 @@ func (c *kexConn) next() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch num := wire.MsgNum(p[0]); num {
+		num := wire.MsgNum(p[0])
+		switch num {
 		case wire.MsgIgnore, wire.MsgDebug, wire.MsgUnimplemented:
 			if c.strict {
 				return nil, fmt.Errorf("%w: %v during the initial key exchange", ErrStrictKex, num)
@@ -746,7 +751,16 @@ func (c *kexConn) next() ([]byte, error) {
 		case wire.MsgKexInit:
 			return nil, fmt.Errorf("kex: second KEXINIT during key exchange: %w", ErrUnexpectedMessage)
 		}
-		if c.rekey && wire.MsgNum(p[0]) >= 50 {
+		if !num.Recognized() && !c.strict {
+			// RFC 4253, Section 11.4; UNIMPLEMENTED is a transport
+			// generic message, allowed during kex (Section 7.1). Under
+			// strict kex the initial exchange admits nothing else (K1).
+			if err := c.t.answerUnrecognized(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if c.rekey && num >= 50 {
 			if err := c.t.holdDuringRekey(p); err != nil {
 				return nil, err
 			}
@@ -825,13 +839,17 @@ func (t *Transport) dispatch(p []byte) error {
 	switch {
 	case num == wire.MsgKexInit:
 		return t.peerRekey(p)
-	case num == wire.MsgNewKeys || (num >= 30 && num <= 49):
+	case num == wire.MsgNewKeys || num.IsKexMethod():
 		return fmt.Errorf("kex: %v outside key exchange: %w", num, ErrUnexpectedMessage)
-	case num.IsKex():
-		// 22-29: reserved for algorithm negotiation, unknown to us
-		// (RFC 4253, Section 11.4). Never handed to the layers above.
-		u := wire.Unimplemented{SeqNum: t.pc.ReadSeq() - 1}
-		return t.WritePacket(u.Append(nil))
+	case !num.Recognized():
+		// RFC 4253, Section 11.4, for every layer: a number no layer of
+		// sshstack implements never reaches the layers above
+		// (docs/decisions/0010-unimplemented-in-kex.md).
+		return t.answerUnrecognized()
+	case num == wire.MsgPing:
+		return t.answerPing(p)
+	case num == wire.MsgPong:
+		return t.gotPong(p)
 	case num == wire.MsgIgnore || num == wire.MsgDebug:
 		return nil
 	case num == wire.MsgDisconnect:

@@ -133,6 +133,12 @@ func (c *Conn) EnableDelayedCompression() {
 	c.deflatePending.Store(true)
 }
 
+// Authenticated reports whether user authentication has succeeded on
+// this Conn: a client Conn has decoded SSH_MSG_USERAUTH_SUCCESS, a server
+// Conn has written it (or EnableDelayedCompression was called). It may be
+// called from any goroutine.
+func (c *Conn) Authenticated() bool { return c.afterAuth.Load() }
+
 // writeAuthSuccessLocked writes the server's SSH_MSG_USERAUTH_SUCCESS and
 // starts delayed compression around it: the receive side is armed before
 // the write, since the client compresses everything it sends after reading

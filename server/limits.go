@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -29,8 +30,19 @@ type Penalties struct {
 	GraceExceeded time.Duration // LoginGraceTime ran out
 	Max, Min      time.Duration
 	Disabled      bool
+	// Exempt, if set, names sources that are never penalised (sshd's
+	// PerSourcePenaltyExemptList); they still count against
+	// PerSourceMaxStartups and MaxStartups.
+	Exempt func(ip net.IP) bool
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+}
+
+// A NetBlockSize is sshd's PerSourceNetBlockSize: the prefix lengths
+// that group addresses into one source for PerSourceMaxStartups and the
+// penalties. Zero fields mean 32 and 64.
+type NetBlockSize struct {
+	IPv4, IPv6 int
 }
 
 // DefaultPenalties are OpenSSH 9.8's: authfail:5s noauth:1s
@@ -55,6 +67,7 @@ type limiter struct {
 	startups  Startups
 	perSource int
 	pen       Penalties
+	block     NetBlockSize
 
 	mu       sync.Mutex
 	unauth   int                   // guarded by mu
@@ -69,14 +82,20 @@ type startup struct {
 	released bool   // guarded by limiter.mu
 }
 
-func newLimiter(st Startups, perSource int, pen *Penalties) *limiter {
+func newLimiter(st Startups, perSource int, pen *Penalties, block NetBlockSize) *limiter {
 	if st == (Startups{}) {
 		st = DefaultStartups
 	}
 	if perSource == 0 {
 		perSource = DefaultPerSourceMaxStartups
 	}
-	l := &limiter{startups: st, perSource: perSource, bySource: map[string][]*startup{}, penalty: map[string]time.Time{}}
+	if block.IPv4 <= 0 || block.IPv4 > 32 {
+		block.IPv4 = 32
+	}
+	if block.IPv6 <= 0 || block.IPv6 > 128 {
+		block.IPv6 = 64
+	}
+	l := &limiter{startups: st, perSource: perSource, block: block, bySource: map[string][]*startup{}, penalty: map[string]time.Time{}}
 	if pen == nil {
 		l.pen = DefaultPenalties
 	} else {
@@ -92,16 +111,26 @@ func (l *limiter) now() time.Time {
 	return time.Now()
 }
 
-// sourceKey names the penalty and per-source bucket of an address.
-func sourceKey(a net.Addr) string {
+// sourceKey names the penalty and per-source bucket of an address: its
+// net block (PerSourceNetBlockSize).
+func (l *limiter) sourceKey(a net.Addr) string {
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
 		return a.String()
 	}
 	if ip4 := ta.IP.To4(); ip4 != nil {
-		return ip4.String()
+		if l.block.IPv4 == 32 {
+			return ip4.String()
+		}
+		return ip4.Mask(net.CIDRMask(l.block.IPv4, 32)).String() + "/" + strconv.Itoa(l.block.IPv4)
 	}
-	return ta.IP.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	return ta.IP.Mask(net.CIDRMask(l.block.IPv6, 128)).String() + "/" + strconv.Itoa(l.block.IPv6)
+}
+
+// exempt reports whether a's source is on the penalty exempt list.
+func (l *limiter) exempt(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && l.pen.Exempt != nil && l.pen.Exempt(ta.IP)
 }
 
 // admit decides on a new connection from src whose evict function closes
@@ -114,10 +143,10 @@ func sourceKey(a net.Addr) string {
 // A flood from a few sources then cannot lock a legitimate client out
 // (docs/security.md#r1), and the busiest source pays for it: the evicted
 // connection ends unauthenticated and earns its penalty.
-func (l *limiter) admit(src string, evict func()) (*startup, string) {
+func (l *limiter) admit(src string, exempt bool, evict func()) (*startup, string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.pen.Disabled {
+	if !l.pen.Disabled && !exempt {
 		if exp, ok := l.penalty[src]; ok {
 			now := l.now()
 			if !now.Before(exp) {
@@ -250,7 +279,10 @@ func (s *Server) Penalized(addr net.Addr) bool {
 		return false
 	}
 	l := s.limits
-	src := sourceKey(addr)
+	if l.exempt(addr) {
+		return false
+	}
+	src := l.sourceKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	exp, ok := l.penalty[src]

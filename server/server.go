@@ -136,8 +136,12 @@ type Server struct {
 	// address; 0 means DefaultPerSourceMaxStartups, negative none.
 	PerSourceMaxStartups int
 	// Penalties configures per-source penalties (OpenSSH
-	// PerSourcePenalties); nil means DefaultPenalties.
+	// PerSourcePenalties); nil means DefaultPenalties, and
+	// Penalties.Disabled turns them off (PerSourcePenalties no).
 	Penalties *Penalties
+	// PerSourceNetBlockSize groups addresses into sources for
+	// PerSourceMaxStartups and Penalties; zero means /32 and /64.
+	PerSourceNetBlockSize NetBlockSize
 
 	// MaxSessions caps the session channels per connection; 0 means
 	// 10 (connection.DefaultMaxSessions).
@@ -182,6 +186,13 @@ type Server struct {
 	// AcceptEnv decides which "env" requests (RFC 4254, Section 6.4) a
 	// session keeps (OpenSSH AcceptEnv); nil keeps them all.
 	AcceptEnv func(name, value string) bool
+	// PermitUserEnvironment decides, by name, which environment=
+	// entries of the user's Permissions (authorized_keys options,
+	// userauth.Permissions.Environment) a session gets in
+	// Session.Environ, as sshd's PermitUserEnvironment; nil drops them
+	// all, which is sshd's default: a key restricted by command= must not
+	// set LD_PRELOAD (docs/security.md#a9).
+	PermitUserEnvironment func(name string) bool
 	// X11Request decides x11-req (RFC 4254, Section 6.3.1); nil refuses.
 	// (&X11Forwarding{}).Request is sshd's display proxy (X11Forwarding
 	// yes); a hook of one's own owns the display and opens "x11"
@@ -297,7 +308,7 @@ func (s *Server) init() error {
 			}
 		}
 		s.kexCfg = cfg
-		s.limits = newLimiter(s.MaxStartups, s.PerSourceMaxStartups, s.Penalties)
+		s.limits = newLimiter(s.MaxStartups, s.PerSourceMaxStartups, s.Penalties, s.PerSourceNetBlockSize)
 	})
 	return s.initErr
 }
@@ -462,7 +473,12 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	raddr, rport := addrPort(nc.RemoteAddr())
 	laddr, lport := addrPort(nc.LocalAddr())
 	lg := s.log()
-	src := sourceKey(nc.RemoteAddr())
+	src, exempt := s.limits.sourceKey(nc.RemoteAddr()), s.limits.exempt(nc.RemoteAddr())
+	penalize := func(k penaltyKind) {
+		if !exempt {
+			s.limits.penalize(src, k)
+		}
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	evict := func() {
@@ -470,7 +486,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 			"remote", nc.RemoteAddr().String())
 		cancel()
 	}
-	st, why := s.limits.admit(src, evict)
+	st, why := s.limits.admit(src, exempt, evict)
 	if st == nil {
 		lg.Info(fmt.Sprintf("drop connection #%d from [%s]:%d on [%s]:%d %s", s.limits.unauthenticated(), raddr, rport, laddr, lport, why),
 			"remote", nc.RemoteAddr().String(), "reason", why)
@@ -521,10 +537,10 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		switch {
 		case timedOut:
 			lg.Info(fmt.Sprintf("Timeout before authentication for %s port %d", raddr, rport), "remote", nc.RemoteAddr().String())
-			s.limits.penalize(src, penaltyGrace)
+			penalize(penaltyGrace)
 		case errors.Is(err, userauth.ErrMaxAuthTries):
 			lg.Info(fmt.Sprintf("Disconnecting authenticating user %s %s port %d: Too many authentication failures [preauth]", sc.user, raddr, rport))
-			s.limits.penalize(src, penaltyAuthFail)
+			penalize(penaltyAuthFail)
 		case t == nil:
 			var ne *kex.NegotiationError
 			if errors.As(err, &ne) {
@@ -533,16 +549,16 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 			} else {
 				lg.Info(fmt.Sprintf("Connection closed by %s port %d [preauth]", raddr, rport), "err", err)
 			}
-			s.limits.penalize(src, penaltyNoAuth)
+			penalize(penaltyNoAuth)
 		case sc.user == "":
 			lg.Debug(fmt.Sprintf("Connection closed by %s port %d [preauth]", raddr, rport), "err", err)
-			s.limits.penalize(src, penaltyNoAuth)
+			penalize(penaltyNoAuth)
 		default:
 			lg.Info(fmt.Sprintf("Connection closed by authenticating user %s %s port %d [preauth]", sc.user, raddr, rport), "err", err)
 			if sc.failures > 0 {
-				s.limits.penalize(src, penaltyAuthFail)
+				penalize(penaltyAuthFail)
 			} else {
-				s.limits.penalize(src, penaltyNoAuth)
+				penalize(penaltyNoAuth)
 			}
 		}
 		if t != nil {

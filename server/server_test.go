@@ -1068,3 +1068,165 @@ func TestR3HugeLength(t *testing.T) {
 		t.Fatalf("connection still open %v after a 100 MB length claim", time.Since(begin))
 	}
 }
+
+// TestPermitUserEnvironment: environment= entries of the Permissions
+// reach the session only where PermitUserEnvironment allows them; by
+// default none does, as sshd's PermitUserEnvironment no.
+func TestPermitUserEnvironment(t *testing.T) {
+	auth := authPolicy()
+	pk := auth.PublicKeyCallback
+	auth.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
+		if _, err := pk(ctx, m, k); err != nil {
+			return nil, err
+		}
+		return &userauth.Permissions{Environment: []string{"LD_PRELOAD=/tmp/evil.so", "FOO=bar"}}, nil
+	}
+	for name, tt := range map[string]struct {
+		permit func(string) bool
+		want   string
+	}{
+		"default": {nil, ""},
+		"yes":     {func(string) bool { return true }, "LD_PRELOAD=/tmp/evil.so\nFOO=bar"},
+		"FOO":     {func(n string) bool { return n == "FOO" }, "FOO=bar"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr := start(t, &server.Server{Handler: echoHandler, Auth: auth, PermitUserEnvironment: tt.permit})
+			c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+			sess, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := sess.Output("env")
+			if err != nil || string(out) != tt.want {
+				t.Fatalf("env: %q, %v; want %q", out, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestPenaltiesConfigurable: a burst of 50 half-open pre-auth connections
+// from 127.0.0.1 locks that source out under the default penalties, but
+// not with penalties off (PerSourcePenalties no) nor when 127.0.0.1 is on
+// the exempt list (PerSourcePenaltyExemptList); then a normal login
+// succeeds. Every connection of the burst is waited for through the log,
+// so nothing depends on timing.
+func TestPenaltiesConfigurable(t *testing.T) {
+	exempt := server.DefaultPenalties
+	exempt.Exempt = func(ip net.IP) bool { return ip.Equal(net.IPv4(127, 0, 0, 1)) }
+	for name, tt := range map[string]struct {
+		pen        *server.Penalties
+		penalized  bool
+		wantLogins bool
+	}{
+		"default": {nil, true, false},
+		"no":      {&server.Penalties{Disabled: true}, false, true},
+		"exempt":  {&exempt, false, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logs syncBuf
+			srv := &server.Server{Handler: echoHandler, Penalties: tt.pen, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			addr := start(t, srv)
+			const burst = 50
+			for range burst {
+				rawConn(t, addr, "127.0.0.1").Close()
+			}
+			for i := 0; ; i++ {
+				s := logs.String()
+				if strings.Count(s, "Connection closed by 127.0.0.1")+strings.Count(s, "drop connection #") >= burst {
+					break
+				}
+				if i == 1000 {
+					t.Fatalf("the burst was not handled:\n%s", s)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			lo := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
+			if got := srv.Penalized(lo); got != tt.penalized {
+				t.Fatalf("Penalized = %v, want %v", got, tt.penalized)
+			}
+			c, err := dialErr(addr, "alice", ssh.Password("secret"))
+			if (err == nil) != tt.wantLogins {
+				t.Fatalf("login after the burst: %v, want success %v", err, tt.wantLogins)
+			}
+			if c != nil {
+				c.Close()
+			}
+		})
+	}
+}
+
+// TestBreak: "break" (RFC 4335) reaches a session that asked for it with
+// its length, and the handler's answer is the reply; a session that did
+// not is refused, as sshd refuses a break without a terminal. A break
+// that comes, on a session with a pty, before the handler asked for
+// breaks is answered with success and handed over when it asks.
+func TestBreak(t *testing.T) {
+	got := make(chan uint32, 1)
+	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		if s.Command() == "with-break" {
+			s.NotifyBreak(func(ms uint32) bool { got <- ms; return true })
+		}
+		io.WriteString(s, "ready\n")
+		io.Copy(io.Discard, s)
+		s.Exit(0)
+	}})
+	c := dial(t, addr, ssh.Password("secret"))
+	for _, tt := range []struct {
+		cmd  string
+		want bool
+	}{{"with-break", true}, {"without", false}} {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := sess.StdoutPipe()
+		in, _ := sess.StdinPipe()
+		if err := sess.Start(tt.cmd); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(out, make([]byte, 6)); err != nil { // "ready\n": NotifyBreak is set
+			t.Fatal(err)
+		}
+		ok, err := sess.SendRequest("break", true, (&wire.BreakRequest{Length: 300}).Append(nil))
+		if err != nil || ok != tt.want {
+			t.Errorf("%s: break reply %v %v, want %v", tt.cmd, ok, err, tt.want)
+		}
+		if tt.want {
+			if ms := <-got; ms != 300 {
+				t.Errorf("break of %d ms delivered, want 300", ms)
+			}
+		}
+		in.Close()
+		sess.Wait()
+	}
+}
+
+func TestBreakBeforeNotify(t *testing.T) {
+	got := make(chan uint32, 1)
+	release := make(chan struct{})
+	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		<-release
+		s.NotifyBreak(func(ms uint32) bool { got <- ms; return true })
+		s.Exit(0)
+	}})
+	c := dial(t, addr, ssh.Password("secret"))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start("x"); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := sess.SendRequest("break", true, (&wire.BreakRequest{Length: 700}).Append(nil))
+	if err != nil || !ok {
+		t.Fatalf("break before NotifyBreak: %v %v, want success", ok, err)
+	}
+	close(release)
+	if ms := <-got; ms != 700 {
+		t.Errorf("held break of %d ms, want 700", ms)
+	}
+	sess.Wait()
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/sshstack/sshstack/connection"
@@ -38,21 +39,23 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu          sync.Mutex
-	started     bool                    // guarded by mu
-	kind        string                  // guarded by mu
-	command     string                  // guarded by mu
-	rawCommand  string                  // guarded by mu
-	subsystem   string                  // guarded by mu
-	env         []string                // guarded by mu
-	pty         *Pty                    // guarded by mu
-	agent       string                  // guarded by mu
-	x11         *wire.X11Request        // guarded by mu
-	x11Display  *X11Display             // guarded by mu; set by X11Forwarding
-	onWindow    func(wire.WindowChange) // guarded by mu
-	onSignal    func(string)            // guarded by mu
-	pendingSigs []string                // guarded by mu
-	exited      bool                    // guarded by mu
+	mu           sync.Mutex
+	started      bool                    // guarded by mu
+	kind         string                  // guarded by mu
+	command      string                  // guarded by mu
+	rawCommand   string                  // guarded by mu
+	subsystem    string                  // guarded by mu
+	env          []string                // guarded by mu
+	pty          *Pty                    // guarded by mu
+	agent        string                  // guarded by mu
+	x11          *wire.X11Request        // guarded by mu
+	x11Display   *X11Display             // guarded by mu; set by X11Forwarding
+	onWindow     func(wire.WindowChange) // guarded by mu
+	onBreak      func(ms uint32) bool    // guarded by mu
+	pendingBreak *uint32                 // a break that came before onBreak was set; guarded by mu
+	onSignal     func(string)            // guarded by mu
+	pendingSigs  []string                // guarded by mu
+	exited       bool                    // guarded by mu
 }
 
 // Conn returns the connection the session belongs to.
@@ -110,13 +113,21 @@ func (s *Session) Subsystem() string {
 }
 
 // Environ returns the environment the client set with "env" requests
-// that AcceptEnv kept, after the Permissions' environment= entries, as
-// NAME=value, and last, when the client delegated a GSS-API credential,
+// that AcceptEnv kept, after the Permissions' environment= entries that
+// Server.PermitUserEnvironment allows (none by default), as NAME=value,
+// and last, when the client delegated a GSS-API credential,
 // KRB5CCNAME=FILE:<ccache> (Conn.GSSCredentialCache).
 func (s *Session) Environ() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := append([]string(nil), s.c.Permissions().Environment...)
+	var out []string
+	if permit := s.c.srv.PermitUserEnvironment; permit != nil {
+		for _, kv := range s.c.Permissions().Environment {
+			if name, _, _ := strings.Cut(kv, "="); permit(name) {
+				out = append(out, kv)
+			}
+		}
+	}
 	out = append(out, s.env...)
 	if cc := s.c.ccache; cc != "" {
 		out = append(out, "KRB5CCNAME=FILE:"+cc)
@@ -160,6 +171,26 @@ func (s *Session) NotifyWindowChange(f func(wire.WindowChange)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onWindow = f
+}
+
+// NotifyBreak sets f to receive "break" requests (RFC 4335) with their
+// length in milliseconds; f's result is the reply. f runs on the
+// connection's reader goroutine and must not block. Until f is set, a
+// break on a session with a pty is answered with success and kept (the
+// last one), then handed to f here, on the caller's goroutine, as sshd
+// breaks its pty from pty-req on; a break on a session without a pty and
+// without f is refused, as sshd refuses it.
+func (s *Session) NotifyBreak(f func(ms uint32) bool) {
+	s.mu.Lock()
+	s.onBreak = f
+	pending := s.pendingBreak
+	if f != nil {
+		s.pendingBreak = nil
+	}
+	s.mu.Unlock()
+	if f != nil && pending != nil {
+		f(*pending)
+	}
 }
 
 // NotifySignal sets f to receive "signal" requests (RFC 4254, Section
@@ -296,6 +327,25 @@ func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request)
 		s.x11 = &x
 		s.mu.Unlock()
 		return true
+	case wire.RequestBreak:
+		b, err := req.Break()
+		if err != nil {
+			return false
+		}
+		s.mu.Lock()
+		f := s.onBreak
+		if f == nil && s.pty != nil {
+			// The handler has not set f yet (it runs once the shell
+			// or command starts): keep the break for it, and answer
+			// as sshd, whose pty exists from pty-req on.
+			s.pendingBreak = &b.Length
+		}
+		held := s.pendingBreak != nil
+		s.mu.Unlock()
+		if f == nil {
+			return held
+		}
+		return f(b.Length)
 	case wire.RequestShell, wire.RequestExec, wire.RequestSubsystem:
 		return s.start(req)
 	}

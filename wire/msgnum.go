@@ -197,9 +197,40 @@ func (n MsgNum) IsTransport() bool { return n >= 1 && n <= 49 }
 // exchange method (20-49).
 func (n MsgNum) IsKex() bool { return n >= 20 && n <= 49 }
 
+// IsKexMethod reports whether n belongs to a key exchange method
+// (30-49, RFC 4250, Section 4.1.2), whose meaning the negotiated method
+// decides.
+func (n MsgNum) IsKexMethod() bool { return n >= 30 && n <= 49 }
+
 // IsUserauth reports whether n belongs to user authentication (50-79).
 func (n MsgNum) IsUserauth() bool { return n >= 50 && n <= 79 }
 
 // IsConnection reports whether n belongs to the connection protocol
 // (80-127).
 func (n MsgNum) IsConnection() bool { return n >= 80 && n <= 127 }
+
+// Recognized reports whether some layer of sshstack acts on n, in the
+// sense of RFC 4253, Section 11.4: a peer's message whose number is not
+// recognized is answered with SSH_MSG_UNIMPLEMENTED and otherwise
+// ignored. The recognized numbers are those of RFC 4250, Section 4.1
+// that sshstack implements (1-7, 20-21, 50-53, 80-82, 90-100), OpenSSH's
+// PING and PONG (192-193), and the two method-specific ranges (30-49 and
+// 60-79), since a plug-in kex or userauth method may use any number in
+// them. Everything else is unrecognized: the unassigned numbers of each
+// layer's range (9-19, 22-29, 54-59, 83-89, 101-127), SSH_MSG_NEWCOMPRESS
+// (8; sshstack does not negotiate RFC 8308's delay-compression), the
+// range reserved for client protocols (128-191) and every other local
+// extension (194-255). A recognized number can still be wrong for the
+// state it arrives in; that is a protocol error, not unimplemented.
+func (n MsgNum) Recognized() bool {
+	switch {
+	case n >= MsgDisconnect && n <= MsgExtInfo,
+		n == MsgKexInit, n == MsgNewKeys, n.IsKexMethod(),
+		n >= MsgUserauthRequest && n <= MsgUserauthBanner, n >= 60 && n <= 79,
+		n >= MsgGlobalRequest && n <= MsgRequestFailure,
+		n >= MsgChannelOpen && n <= MsgChannelFailure,
+		n == MsgPing, n == MsgPong:
+		return true
+	}
+	return false
+}

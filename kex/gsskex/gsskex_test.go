@@ -134,7 +134,7 @@ func transfer(t *testing.T, w, r *kex.Transport, n int, rekey func()) {
 			if i == n/2 && rekey != nil {
 				rekey()
 			}
-			if err := w.WritePacket(append([]byte{byte(wire.MsgIgnore + 100)}, byte(i))); err != nil {
+			if err := w.WritePacket(append([]byte{byte(wire.MsgChannelData)}, byte(i))); err != nil {
 				errc <- err
 				return
 			}

@@ -65,6 +65,7 @@ type config struct {
 	X11UseLocalhost                 bool
 	XAuthLocation                   string
 	PermitUserRC                    bool     // run ~/.ssh/rc before the session's command
+	PermitUserEnvironment           string   // "no", "yes" or a pattern list of names
 	Compression                     bool     // zlib@openssh.com after authentication
 	PermitOpen                      []string // "any" or host:port entries, "none"
 	PermitListen                    []string
@@ -78,6 +79,9 @@ type config struct {
 	MaxSessions                     int
 	MaxStartups                     server.Startups
 	PerSourceMaxStartups            int
+	PerSourcePenalties              penalties
+	PerSourcePenaltyExemptList      string // pattern list of addresses and CIDR blocks; "" for none
+	PerSourceNetBlockSize           server.NetBlockSize
 	ClientAliveInterval             time.Duration
 	ClientAliveCountMax             int
 	RekeyBytes                      uint64
@@ -106,6 +110,7 @@ func defaultConfig() *config {
 		X11UseLocalhost:        true,
 		XAuthLocation:          "/usr/bin/xauth",
 		PermitUserRC:           true,
+		PermitUserEnvironment:  "no",
 		Compression:            true, // sshd's default
 		GatewayPorts:           "no",
 		GSSAPIStrictAcceptor:   true,
@@ -116,6 +121,8 @@ func defaultConfig() *config {
 		MaxSessions:            10,
 		MaxStartups:            server.DefaultStartups,
 		PerSourceMaxStartups:   server.DefaultPerSourceMaxStartups,
+		PerSourcePenalties:     defaultPenalties(),
+		PerSourceNetBlockSize:  server.NetBlockSize{IPv4: 32, IPv6: 128}, // sshd's 32:128
 		ClientAliveCountMax:    3,
 		LogLevel:               "INFO",
 		PidFile:                "/run/gosshd.pid",
@@ -127,10 +134,10 @@ func defaultConfig() *config {
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
 	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
-	"permituserenvironment": true, "permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
+	"permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
 	"hostbasedauthentication": true, "kerberosauthentication": true,
 	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
-	"persourcepenalties": true, "persourcepenaltyexemptlist": true, "requiredrsasize": true, "casignaturealgorithms": true,
+	"requiredrsasize": true, "casignaturealgorithms": true,
 	"securitykeyprovider": true, "channeltimeout": true, "unusedconnectiontimeout": true,
 }
 
@@ -515,12 +522,35 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 			return nil
 		}
 		return i(&c.PerSourceMaxStartups)
+	case "persourcepenalties":
+		return c.PerSourcePenalties.parse(val)
+	case "persourcepenaltyexemptlist":
+		if strings.EqualFold(val, "none") {
+			val = ""
+		}
+		c.PerSourcePenaltyExemptList = val
+	case "persourcenetblocksize":
+		v4, v6, ok := strings.Cut(val, ":")
+		n4, err4 := strconv.Atoi(v4)
+		n6, err6 := 128, error(nil)
+		if ok {
+			n6, err6 = strconv.Atoi(v6)
+		}
+		if err4 != nil || err6 != nil || n4 < 0 || n4 > 32 || n6 < 0 || n6 > 128 {
+			return fmt.Errorf("bad value %q", val)
+		}
+		c.PerSourceNetBlockSize = server.NetBlockSize{IPv4: n4, IPv6: n6}
 	case "clientaliveinterval":
 		return d(&c.ClientAliveInterval)
 	case "clientalivecountmax":
 		return i(&c.ClientAliveCountMax)
 	case "rekeylimit":
 		c.RekeyBytes, c.RekeyInterval, err = kex.ParseRekeyLimit(val)
+	case "permituserenvironment":
+		if v, err := yesNo(val); err == nil {
+			val = map[bool]string{true: "yes", false: "no"}[v]
+		}
+		c.PermitUserEnvironment = val
 	case "setenv":
 		c.SetEnv = append(c.SetEnv, strings.Fields(val)...)
 	case "acceptenv":
@@ -629,6 +659,7 @@ func (c *config) dump(w io.Writer) {
 	p("x11uselocalhost", yn(c.X11UseLocalhost))
 	p("xauthlocation", c.XAuthLocation)
 	p("permituserrc", yn(c.PermitUserRC))
+	p("permituserenvironment", c.PermitUserEnvironment)
 	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
 	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))
 	p("gatewayports", c.GatewayPorts)
@@ -643,7 +674,14 @@ func (c *config) dump(w io.Writer) {
 	p("maxauthtries", c.MaxAuthTries)
 	p("maxsessions", c.MaxSessions)
 	p("maxstartups", fmt.Sprintf("%d:%d:%d", c.MaxStartups.Start, c.MaxStartups.Rate, c.MaxStartups.Full))
-	p("persourcemaxstartups", c.PerSourceMaxStartups)
+	if c.PerSourceMaxStartups < 0 {
+		p("persourcemaxstartups", "none")
+	} else {
+		p("persourcemaxstartups", c.PerSourceMaxStartups)
+	}
+	p("persourcepenalties", c.PerSourcePenalties.String())
+	p("persourcepenaltyexemptlist", orNone(c.PerSourcePenaltyExemptList))
+	p("persourcenetblocksize", fmt.Sprintf("%d:%d", c.PerSourceNetBlockSize.IPv4, c.PerSourceNetBlockSize.IPv6))
 	p("clientaliveinterval", int(c.ClientAliveInterval/time.Second))
 	p("clientalivecountmax", c.ClientAliveCountMax)
 	p("rekeylimit", fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second)))
@@ -676,4 +714,17 @@ func orList(l, def []string) []string {
 		return def
 	}
 	return l
+}
+
+// userEnvironment returns the PermitUserEnvironment decision for a
+// variable name: nil for "no", which is sshd's default.
+func (c *config) userEnvironment() func(name string) bool {
+	switch c.PermitUserEnvironment {
+	case "no", "":
+		return nil
+	case "yes":
+		return func(string) bool { return true }
+	}
+	list := c.PermitUserEnvironment
+	return func(name string) bool { return matchList(list, name, globMatch) }
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -335,5 +336,77 @@ func TestX11Config(t *testing.T) {
 	}
 	if srv.X11Request == nil {
 		t.Error("no X11Request hook")
+	}
+}
+
+// TestPenaltyAndUserEnvironmentKeywords: PerSourcePenalties,
+// PerSourcePenaltyExemptList, PerSourceNetBlockSize and
+// PermitUserEnvironment are read with sshd's defaults and syntax, shown
+// by -T, and handed to the server.
+func TestPenaltyAndUserEnvironmentKeywords(t *testing.T) {
+	k, err := hostkey.ParsePrivateKey(genKeyFile(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := net.IPv4(127, 0, 0, 1)
+	for _, tt := range []struct {
+		name, config string
+		dump         []string
+		check        func(t *testing.T, srv *server.Server)
+	}{
+		{"defaults", "", []string{
+			"persourcepenalties crash:90s authfail:5s noauth:1s grace-exceeded:10s max:600s min:15s max-sources4:65536 max-sources6:65536 overflow:permissive overflow6:permissive\n",
+			"persourcepenaltyexemptlist none\n", "persourcenetblocksize 32:128\n", "permituserenvironment no\n"},
+			func(t *testing.T, srv *server.Server) {
+				if srv.Penalties.Disabled || srv.Penalties.Exempt != nil || srv.Penalties.AuthFail != 5*time.Second ||
+					srv.PermitUserEnvironment != nil || srv.PerSourceNetBlockSize != (server.NetBlockSize{IPv4: 32, IPv6: 128}) {
+					t.Errorf("server: %+v, PermitUserEnvironment set %v", srv.Penalties, srv.PermitUserEnvironment != nil)
+				}
+			}},
+		{"off", "PerSourcePenalties no\nPermitUserEnvironment yes\n", []string{"persourcepenalties no\n", "permituserenvironment yes\n"},
+			func(t *testing.T, srv *server.Server) {
+				if !srv.Penalties.Disabled || srv.PermitUserEnvironment == nil || !srv.PermitUserEnvironment("LD_PRELOAD") {
+					t.Errorf("server: %+v", srv.Penalties)
+				}
+			}},
+		{"settings", "PerSourcePenalties authfail:1m noauth:2 min:5s\nPerSourcePenaltyExemptList 10.0.0.0/8,127.0.0.1\n" +
+			"PerSourceNetBlockSize 24:56\nPermitUserEnvironment LANG,LC_*\n", []string{
+			"persourcepenalties crash:90s authfail:60s noauth:2s grace-exceeded:10s max:600s min:5s max-sources4:65536 max-sources6:65536 overflow:permissive overflow6:permissive\n",
+			"persourcepenaltyexemptlist 10.0.0.0/8,127.0.0.1\n", "persourcenetblocksize 24:56\n", "permituserenvironment LANG,LC_*\n"},
+			func(t *testing.T, srv *server.Server) {
+				p := srv.Penalties
+				if p.Disabled || p.AuthFail != time.Minute || p.NoAuth != 2*time.Second || p.Min != 5*time.Second ||
+					!p.Exempt(lo) || !p.Exempt(net.IPv4(10, 1, 2, 3)) || p.Exempt(net.IPv4(192, 168, 0, 1)) {
+					t.Errorf("server penalties: %+v", p)
+				}
+				if e := srv.PermitUserEnvironment; !e("LC_ALL") || !e("LANG") || e("LD_PRELOAD") {
+					t.Error("PermitUserEnvironment pattern list")
+				}
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfig(writeConfig(t, tt.config), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			c.dump(&out)
+			for _, want := range tt.dump {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("-T output lacks %q", want)
+				}
+			}
+			srv, err := newServer(c, []hostkey.Signer{k}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, srv)
+		})
+	}
+	for _, bad := range []string{"PerSourcePenalties authfail", "PerSourcePenalties bogus:1s", "PerSourcePenalties overflow:drop",
+		"PerSourceNetBlockSize 33", "PerSourceNetBlockSize 24:129"} {
+		if _, err := loadConfig(writeConfig(t, bad+"\n"), nil); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

@@ -158,28 +158,32 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	if err != nil {
 		return nil, err
 	}
-	ss := &sessions{cfg: cfg, root: root, self: self}
+	ss := &sessions{cfg: cfg, root: root, self: self, log: log}
 	srv := &server.Server{
-		HostKeys:             keys,
-		Auth:                 auth,
-		KexAlgorithms:        cfg.KexAlgorithms,
-		Ciphers:              cfg.Ciphers,
-		MACs:                 cfg.MACs,
-		HostKeyAlgorithms:    cfg.HostKeyAlgorithms,
-		AllowSHA1HostKey:     slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA),
-		RekeyBytes:           cfg.RekeyBytes,
-		RekeyInterval:        cfg.RekeyInterval,
-		LoginGraceTime:       cfg.LoginGraceTime,
-		MaxStartups:          cfg.MaxStartups,
-		PerSourceMaxStartups: cfg.PerSourceMaxStartups,
-		MaxSessions:          cfg.MaxSessions,
-		ClientAliveInterval:  cfg.ClientAliveInterval,
-		ClientAliveCountMax:  cfg.ClientAliveCountMax,
-		Handler:              ss.serve,
-		Subsystems:           map[string]server.SessionHandler{},
-		GatewayPorts:         cfg.GatewayPorts == "yes",
-		AcceptEnv:            ss.acceptEnv,
-		Logger:               log,
+		HostKeys:              keys,
+		Auth:                  auth,
+		KexAlgorithms:         cfg.KexAlgorithms,
+		Ciphers:               cfg.Ciphers,
+		MACs:                  cfg.MACs,
+		HostKeyAlgorithms:     cfg.HostKeyAlgorithms,
+		AllowSHA1HostKey:      slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA),
+		RekeyBytes:            cfg.RekeyBytes,
+		RekeyInterval:         cfg.RekeyInterval,
+		LoginGraceTime:        cfg.LoginGraceTime,
+		MaxStartups:           cfg.MaxStartups,
+		PerSourceMaxStartups:  cfg.PerSourceMaxStartups,
+		Penalties:             cfg.serverPenalties(),
+		PerSourceNetBlockSize: cfg.PerSourceNetBlockSize,
+		MaxSessions:           cfg.MaxSessions,
+		ClientAliveInterval:   cfg.ClientAliveInterval,
+		ClientAliveCountMax:   cfg.ClientAliveCountMax,
+		Handler:               ss.serve,
+		Subsystems:            map[string]server.SessionHandler{},
+		GatewayPorts:          cfg.GatewayPorts == "yes",
+		AcceptEnv:             ss.acceptEnv,
+		// environment= options, and ~/.ssh/environment (sessions.environ).
+		PermitUserEnvironment: cfg.userEnvironment(),
+		Logger:                log,
 	}
 	if cfg.LoginGraceTime == 0 {
 		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -42,7 +43,8 @@ func signalName(sig syscall.Signal) string {
 type sessions struct {
 	cfg  *config
 	root bool
-	self string // os.Executable, for internal-sftp
+	self string       // os.Executable, for internal-sftp
+	log  *slog.Logger // may be nil
 }
 
 func (ss *sessions) acceptEnv(name, _ string) bool {
@@ -84,7 +86,53 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 		env = append(env, "DISPLAY="+d.Display)
 	}
 	env = append(env, ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
-	return append(env, s.Environ()...)
+	env = append(env, s.Environ()...)
+	if permit := ss.cfg.userEnvironment(); permit != nil {
+		env = append(env, userEnvironmentFile(filepath.Join(a.Home, ".ssh", "environment"), a.UID, permit)...)
+	}
+	return env
+}
+
+// maxEnvironmentFile caps the ~/.ssh/environment gosshd reads.
+const maxEnvironmentFile = 64 << 10
+
+// userEnvironmentFile reads ~/.ssh/environment as sshd's
+// read_environment_file does when PermitUserEnvironment allows it: one
+// NAME=value per line, blank lines and lines starting with # (after
+// leading blanks) skipped, lines without = ignored, names filtered by
+// permit. sshd reads it after dropping privileges; gosshd reads it as
+// root, so it takes only a regular file that is not a symlink and that
+// the user owns (a link to a file the user cannot read is refused).
+func userEnvironmentFile(file string, uid uint32, permit func(string) bool) []string {
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Uid != uid {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxEnvironmentFile))
+	if err != nil {
+		return nil
+	}
+	var env []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, _, ok := strings.Cut(line, "=")
+		if !ok || name == "" || !permit(name) {
+			continue
+		}
+		env = append(env, line)
+	}
+	return env
 }
 
 func splitAddr(a net.Addr) (string, int) {
@@ -314,6 +362,17 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	setSize(p.Window)
 	applyModes(tty, p.Modes)
 	s.NotifyWindowChange(setSize)
+	s.NotifyBreak(func(ms uint32) bool {
+		err := sendBreak(pm)
+		if ss.log != nil {
+			msg := fmt.Sprintf("debug1: session_break_req: break of %d ms requested", ms)
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			ss.log.Debug(msg)
+		}
+		return err == nil
+	})
 	cmd.Env = append(ss.environ(s, a, tty.Name()), extraEnv...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	// The tty becomes the controlling terminal of the new session

@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -73,6 +75,27 @@ func applyModes(tty *os.File, modes []wire.TerminalMode) error {
 	}
 	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TCSETS, uintptr(unsafe.Pointer(&t))); e != 0 {
 		return e
+	}
+	return nil
+}
+
+// sendBreak sends a break on the pty master as sshd's session_break_req
+// does: tcsendbreak(fd, 0), the system's default length, whatever the
+// client asked for (RFC 4335 lets the server choose). Linux's pty driver
+// has no line to break, so the call succeeds without effect there.
+func sendBreak(f *os.File) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var errno syscall.Errno
+	if err := sc.Control(func(fd uintptr) {
+		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, unix.TCSBRK, 0)
+	}); err != nil {
+		return err
+	}
+	if errno != 0 {
+		return errno
 	}
 	return nil
 }

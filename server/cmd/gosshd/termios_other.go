@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/sshstack/sshstack/wire"
@@ -11,3 +12,6 @@ import (
 // applyModes is not implemented outside Linux: the pty keeps its default
 // modes.
 func applyModes(*os.File, []wire.TerminalMode) error { return nil }
+
+// sendBreak is not implemented outside Linux: a break is refused.
+func sendBreak(*os.File) error { return errors.ErrUnsupported }
