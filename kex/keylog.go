@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 )
 
 // KeyLogLines returns the key log lines for one key exchange, in the
@@ -69,4 +70,23 @@ func parseCookie(kexInit []byte) ([]byte, error) {
 		return nil, fmt.Errorf("kex: KEXINIT of %d bytes has no cookie", len(kexInit))
 	}
 	return kexInit[1:17], nil
+}
+
+// OpenKeyLogFile opens path for Config.KeyLog, as the gossh and gosshd
+// commands do for $SSHKEYLOGFILE: created with mode 0600 if it does not
+// exist, always appended to (O_APPEND, so that processes sharing the file
+// write whole lines), never truncated. An existing file keeps its mode;
+// insecure reports whether it is readable by anyone but its owner, for
+// the caller to warn about.
+func OpenKeyLogFile(path string) (f *os.File, insecure bool, err error) {
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("kex: opening key log: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("kex: opening key log: %w", err)
+	}
+	return f, fi.Mode().Perm()&0o077 != 0, nil
 }

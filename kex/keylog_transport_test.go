@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -150,5 +152,39 @@ func TestTransportKeyLogWriteFails(t *testing.T) {
 	_, _, err := tryPair(t, ccfg, scfg)
 	if !errors.Is(err, errDiskFull) {
 		t.Fatalf("handshake error %v, want the key log's", err)
+	}
+}
+
+// TestOpenKeyLogFile: a new file is created 0600 whatever the umask
+// allows; an existing one is appended to, never truncated, and reported
+// when others can read it.
+func TestOpenKeyLogFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys")
+	f, insecure, err := kex.OpenKeyLogFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("one\n")
+	f.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 || insecure {
+		t.Fatalf("new key log: %v, mode %v, insecure %v", err, fi.Mode(), insecure)
+	}
+	f, _, err = kex.OpenKeyLogFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("two\n")
+	f.Close()
+	if b, _ := os.ReadFile(path); string(b) != "one\ntwo\n" {
+		t.Fatalf("after reopening: %q", b)
+	}
+	os.Chmod(path, 0o644)
+	f, insecure, err = kex.OpenKeyLogFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if !insecure {
+		t.Error("a world-readable key log is not reported")
 	}
 }
