@@ -154,6 +154,35 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
+var keyLogOnce struct {
+	sync.Once
+	w   io.Writer
+	err error
+}
+
+// keyLog opens $SSHKEYLOGFILE once per process, for every connection
+// (jump hosts included): each key exchange appends the lines Wireshark
+// needs to decrypt the session (kex.KeyLogLines). Unset means none.
+func keyLog(lg *logger) (io.Writer, error) {
+	keyLogOnce.Do(func() {
+		path := os.Getenv("SSHKEYLOGFILE")
+		if path == "" {
+			return
+		}
+		f, insecure, err := kex.OpenKeyLogFile(path)
+		if err != nil {
+			keyLogOnce.err = err
+			return
+		}
+		keyLogOnce.w = f // written unbuffered; closed when gossh exits
+		lg.verbose("SSHKEYLOGFILE is set: session keys are written to %s; anyone who reads it can decrypt the session", path)
+		if insecure {
+			lg.info("Warning: key log %s is readable by others", path)
+		}
+	})
+	return keyLogOnce.w, keyLogOnce.err
+}
+
 // clientConfig turns options into a client.Config for user@hostname.
 func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Config, io.Closer, error) {
 	cfg := &client.Config{
@@ -221,6 +250,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		}
 	case "ask":
 		lg.info("UpdateHostKeys ask is not supported by gossh; host keys are not updated")
+	}
+	if cfg.KeyLog, err = keyLog(lg); err != nil {
+		return nil, nil, err
 	}
 	cfg.UserKnownHostsFiles = expandFiles(o.get("userknownhostsfile"))
 	cfg.GlobalKnownHostsFiles = expandFiles(o.get("globalknownhostsfile"))

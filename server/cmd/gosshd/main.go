@@ -29,6 +29,7 @@ import (
 
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -102,6 +103,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *test {
 		return 0
+	}
+	if path := os.Getenv("SSHKEYLOGFILE"); path != "" {
+		f, insecure, err := kex.OpenKeyLogFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		srv.KeyLog = f
+		srv.Logger.Warn(fmt.Sprintf("SSHKEYLOGFILE is set: the session keys of every connection are written to %s; anyone who reads it can decrypt those sessions, passwords included.", path))
+		if insecure {
+			srv.Logger.Warn(fmt.Sprintf("Key log %s is readable by others.", path))
+		}
 	}
 	return serve(srv, cfg, *debug, stderr)
 }
