@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/wire"
 )
 
 const tshark = "/usr/bin/tshark"
@@ -198,10 +199,10 @@ func keyLogPeers(t *testing.T) []keyLogPeer {
 
 // keyLogRun runs gossh through a recording proxy to p with $SSHKEYLOGFILE
 // and the extra options, then writes the capture. It returns the capture,
-// gossh's key log and the proxy's port.
-func keyLogRun(t *testing.T, bin string, p keyLogPeer, stdin []byte, command string, opts ...string) (capture, keyLog string, port uint16) {
+// gossh's key log and the proxy.
+func keyLogRun(t *testing.T, bin string, p keyLogPeer, stdin []byte, command string, opts ...string) (capture, keyLog string, proxy *pcapProxy) {
 	t.Helper()
-	proxy := startPcapProxy(t, p.addr)
+	proxy = startPcapProxy(t, p.addr)
 	dir := t.TempDir()
 	keyLog = filepath.Join(dir, "gossh-keys.log")
 	args := append([]string{"-F", "none", "-p", fmt.Sprint(proxy.port), "-o", "UserKnownHostsFile=" + p.knownHosts(proxy.port),
@@ -227,14 +228,16 @@ func keyLogRun(t *testing.T, bin string, p keyLogPeer, stdin []byte, command str
 	}
 	capture = filepath.Join(dir, "session.pcap")
 	proxy.writePcap(t, capture)
-	return capture, keyLog, proxy.port
+	return capture, keyLog, proxy
 }
 
 // TestKeyLogWireshark: tshark decrypts gossh's sessions with sshd and
 // with gosshd from gossh's key log alone, and those with gosshd from
 // gosshd's key log alone, for each cipher and MAC that tshark 4.0.17
-// (Debian 12) can decrypt; and with a rekey, every key exchange is in
-// both key logs with the same secret.
+// (Debian 12) can decrypt; and across rekeys (3 MiB at RekeyLimit 1M),
+// where tshark 4.0.17 stops at the first one, every key exchange is in
+// both key logs with the same secret and keyLogReplay decrypts every
+// byte of the session from gossh's key log and the capture alone.
 //
 // What tshark 4.0.17 cannot do, checked in its dissector's source and
 // here by hand: read SHARED_SECRET lines (it reads the older
@@ -260,7 +263,8 @@ func TestKeyLogWireshark(t *testing.T) {
 					_, s := keyLogSecrets(t, p.serverLog)
 					before = len(s)
 				}
-				capture, keyLog, port := keyLogRun(t, bin, p, []byte("hello, wireshark\n"), "cat", opts...)
+				capture, keyLog, proxy := keyLogRun(t, bin, p, []byte("hello, wireshark\n"), "cat", opts...)
+				port := proxy.port
 				dbg := filepath.Join(t.TempDir(), "debug")
 				if os.Getenv("KEYLOG_DEBUG") != "" {
 					dbg = os.Getenv("KEYLOG_DEBUG")
@@ -293,10 +297,33 @@ func TestKeyLogWireshark(t *testing.T) {
 			}
 			data := make([]byte, 3<<20)
 			rand.Read(data)
-			capture, keyLog, port := keyLogRun(t, bin, p, data, "wc -c", "Ciphers=aes128-gcm@openssh.com", "RekeyLimit=1M")
-			_, secrets := keyLogSecrets(t, keyLog)
+			capture, keyLog, proxy := keyLogRun(t, bin, p, data, "wc -c", "Ciphers=aes128-gcm@openssh.com", "RekeyLimit=1M")
+			port := proxy.port
+			byCookie, secrets := keyLogSecrets(t, keyLog)
 			if len(secrets) < 3 {
 				t.Fatalf("gossh logged %d key exchanges for 3 MiB at RekeyLimit 1M, want at least 3", len(secrets))
+			}
+			// Every key exchange decrypts from the key log: all 3 MiB
+			// of stdin, and wc's answer after the last rekey.
+			c2s, s2c := proxy.streams(t)
+			client, server, n := keyLogReplay(t, c2s, s2c, byCookie, "aes128-gcm@openssh.com", "")
+			t.Logf("replay: %d exchanges, %d+%d data bytes, codes c2s %d s2c %d", n, client.data, server.data, len(client.codes), len(server.codes))
+			if n != len(secrets) {
+				t.Errorf("replay followed %d key exchanges, the key log has %d", n, len(secrets))
+			}
+			if client.data != len(data) || server.data != len("3145728\n") {
+				t.Errorf("replay decrypted %d bytes of CHANNEL_DATA from the client, %d from the server; want %d and %d",
+					client.data, server.data, len(data), len("3145728\n"))
+			}
+			for _, m := range []wire.MsgNum{wire.MsgServiceRequest, wire.MsgUserauthRequest, wire.MsgChannelOpen, wire.MsgChannelRequest, wire.MsgChannelEOF} {
+				if !slices.Contains(client.codes, m) {
+					t.Errorf("replay: no %v from the client", m)
+				}
+			}
+			for _, m := range []wire.MsgNum{wire.MsgUserauthSuccess, wire.MsgChannelOpenConfirmation, wire.MsgChannelClose} {
+				if !slices.Contains(server.codes, m) {
+					t.Errorf("replay: no %v from the server", m)
+				}
 			}
 			// tshark 4.0.17 follows the first keys only: authentication
 			// and the channel open decrypt, the rest after the first
@@ -307,8 +334,8 @@ func TestKeyLogWireshark(t *testing.T) {
 			if p.serverLog == "" {
 				return
 			}
-			_, server := keyLogSecrets(t, p.serverLog)
-			if got := server[before:]; !slices.Equal(got, secrets) {
+			_, serverSecrets := keyLogSecrets(t, p.serverLog)
+			if got := serverSecrets[before:]; !slices.Equal(got, secrets) {
 				t.Errorf("gosshd logged %d secrets, gossh %d; they differ", len(got), len(secrets))
 			}
 		})
