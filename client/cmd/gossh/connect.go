@@ -183,6 +183,41 @@ func keyLog(lg *logger) (io.Writer, error) {
 	return keyLogOnce.w, keyLogOnce.err
 }
 
+var traceOnce struct {
+	sync.Once
+	w     io.Writer
+	err   error
+	mu    sync.Mutex
+	conns int
+}
+
+// traceFile returns a tracer that appends every message of the
+// connection to host, at every layer, to the trace file as JSON lines
+// (wire.NewJSONTracer): -o TraceFile=path, else $GOSSH_TRACE; nil if
+// neither is set. The file is opened once per process, created 0600 and
+// appended to; each connection (jump hosts included) gets the id
+// "pid.n:host". The records carry no secret.
+func traceFile(o *options, host string) (wire.Tracer, error) {
+	path := expandTilde(o.get("tracefile"))
+	if path == "" {
+		path = os.Getenv("GOSSH_TRACE")
+	}
+	if path == "" || path == "none" {
+		return nil, nil
+	}
+	traceOnce.Do(func() {
+		traceOnce.w, traceOnce.err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	})
+	if traceOnce.err != nil {
+		return nil, fmt.Errorf("trace file: %w", traceOnce.err)
+	}
+	traceOnce.mu.Lock()
+	traceOnce.conns++
+	id := fmt.Sprintf("%d.%d:%s", os.Getpid(), traceOnce.conns, host)
+	traceOnce.mu.Unlock()
+	return wire.NewJSONTracer(traceOnce.w, id), nil
+}
+
 // clientConfig turns options into a client.Config for user@hostname.
 func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Config, io.Closer, error) {
 	cfg := &client.Config{
@@ -278,6 +313,15 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	}
 	if lg.level >= 6 {
 		cfg.Trace = lg.trace
+	}
+	if tr, err := traceFile(o, host); err != nil {
+		return nil, nil, err
+	} else if tr != nil {
+		if prev := cfg.Trace; prev != nil {
+			cfg.Trace = func(e wire.TraceEvent) { prev(e); tr(e) }
+		} else {
+			cfg.Trace = tr
+		}
 	}
 	gssID := o.get("gssapiserveridentity")
 	if gssID == "" && o.yes("gssapitrustdns", false) && (o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false)) {
