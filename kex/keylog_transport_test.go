@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -186,5 +187,30 @@ func TestOpenKeyLogFile(t *testing.T) {
 	f.Close()
 	if !insecure {
 		t.Error("a world-readable key log is not reported")
+	}
+}
+
+// BenchmarkHandshakeKeyLog is BenchmarkHandshake for curve25519-sha256
+// without and with a key log on both sides (to io.Discard), in one run,
+// so the two are comparable: the key log adds two lines per side per
+// exchange.
+func BenchmarkHandshakeKeyLog(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			ccfg, scfg := configs(b, kex.Curve25519SHA256)
+			if on {
+				ccfg.KeyLog, scfg.KeyLog = io.Discard, io.Discard
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				c, s := benchPair(b, ccfg, scfg)
+				c.Close()
+				s.Close()
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -84,4 +85,26 @@ func TestJSONTracerConcurrent(t *testing.T) {
 	if n != 400 {
 		t.Fatalf("%d lines, want 400", n)
 	}
+}
+
+// BenchmarkJSONTracer measures tracing one USERAUTH_REQUEST: "describe"
+// is the TraceDescriber alone (what every tracer pays, the baseline),
+// "json" adds NewJSONTracer's encoding and write (to io.Discard).
+func BenchmarkJSONTracer(b *testing.B) {
+	req := (&wire.UserauthRequest{User: "alice", Service: "ssh-connection", Method: "publickey",
+		Algorithm: "ssh-ed25519", PublicKey: make([]byte, 51)}).Append(nil)
+	d := wire.NewTraceDescriber(false)
+	b.Run("describe", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = d.Event(wire.DirSend, 1, req)
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		tr := wire.NewJSONTracer(io.Discard, "c")
+		b.ReportAllocs()
+		for b.Loop() {
+			tr(d.Event(wire.DirSend, 1, req))
+		}
+	})
 }
