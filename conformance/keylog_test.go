@@ -289,6 +289,12 @@ func TestKeyLogWireshark(t *testing.T) {
 				}
 			})
 		}
+		if p.serverLog != "" {
+			// gosshd's own environment stays out of the sessions it runs.
+			t.Run(p.name+"/not in sessions", func(t *testing.T) {
+				_, _, _ = keyLogRun(t, bin, p, nil, "test -z \"$SSHKEYLOGFILE\"")
+			})
+		}
 		t.Run(p.name+"/rekey", func(t *testing.T) {
 			before := 0
 			if p.serverLog != "" {
