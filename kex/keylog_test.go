@@ -275,3 +275,49 @@ func TestKeyLogOffByDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyLogLinesVector pins the exact lines for known values. The
+// curve25519 case is RFC 7748, Section 6.1: Alice's private key, and the
+// shared secret she computes with Bob's public key, which RFC 8731,
+// Section 3.1 encodes as an mpint; its top bit is clear, so the logged
+// value is the 32 bytes. An mpint whose top bit is set keeps its zero
+// byte; a hybrid's string K is logged as its bytes, zero byte or not.
+func TestKeyLogLinesVector(t *testing.T) {
+	mustHex := func(s string) []byte {
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	cookie := mustHex("00112233445566778899aabbccddeeff")
+	alice := mustHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+	shared := mustHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")
+	high := mustHex("ff00000000000000000000000000000000000000000000000000000000000001")
+	tests := []struct {
+		name string
+		res  Result
+		want string
+	}{
+		{"curve25519 RFC 7748", Result{K: wire.AppendMPIntBytes(nil, shared), PrivateKey: alice},
+			"00112233445566778899aabbccddeeff 77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a\n" +
+				"00112233445566778899aabbccddeeff SHARED_SECRET 4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742\n"},
+		{"mpint with the top bit set", Result{K: wire.AppendMPIntBytes(nil, high)},
+			"00112233445566778899aabbccddeeff SHARED_SECRET 00ff00000000000000000000000000000000000000000000000000000000000001\n"},
+		{"hybrid string K", Result{K: wire.AppendString(nil, high)},
+			"00112233445566778899aabbccddeeff SHARED_SECRET ff00000000000000000000000000000000000000000000000000000000000001\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(KeyLogLines(cookie, &tt.res)); got != tt.want {
+				t.Errorf("KeyLogLines:\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+	// The vector itself: Alice's key and Bob's public key give shared.
+	a, _ := ecdh.X25519().NewPrivateKey(alice)
+	bob, _ := ecdh.X25519().NewPublicKey(mustHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"))
+	if s, err := a.ECDH(bob); err != nil || !bytes.Equal(s, shared) {
+		t.Fatalf("RFC 7748 vector: %x, %v", s, err)
+	}
+}
