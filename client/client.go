@@ -207,6 +207,7 @@ func (c *Client) kexConfig(ctx context.Context) (*kex.Config, error) {
 		RekeyInterval:    cfg.RekeyInterval,
 		DisableStrictKex: cfg.DisableStrictKex,
 		Logger:           cfg.Logger,
+		KeyLog:           cfg.KeyLog,
 		Ciphers:          cfg.algorithms(AlgCiphers, cfg.Ciphers),
 		MACs:             cfg.algorithms(AlgMACs, cfg.MACs),
 		Compression:      cfg.Compression,

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"io"
 	"log/slog"
 	"net"
 	"slices"
@@ -151,6 +152,14 @@ type Config struct {
 
 	// Logger receives debug records of every layer; nil discards them.
 	Logger *slog.Logger
+
+	// KeyLog, if set, receives the secrets of every key exchange, the
+	// first and each rekey, in the key log format Wireshark's SSH
+	// dissector reads (kex.KeyLogLines; crypto/tls's KeyLogWriter).
+	// Anyone who reads it can decrypt the whole session, passwords and
+	// everything typed included. Only for debugging; gossh sets it from
+	// $SSHKEYLOGFILE.
+	KeyLog io.Writer
 
 	// Trace, if set, receives every message sent and received, with its
 	// layer and sequence number, described with secrets redacted (see

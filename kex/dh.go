@@ -147,7 +147,7 @@ func (m *dhGroup) Run(ctx context.Context, c Conn, p *Params) (*Result, error) {
 		if err := p.verifyH(reply.HostKey, h, reply.Signature); err != nil {
 			return nil, err
 		}
-		return &Result{K: kEnc, H: h, Hash: m.hash, HostKey: clone(reply.HostKey)}, nil
+		return withPrivateKey(&Result{K: kEnc, H: h, Hash: m.hash, HostKey: clone(reply.HostKey)}, p, x), nil
 	}
 
 	payload, err := c.ReadPacket(ctx)
@@ -181,7 +181,16 @@ func (m *dhGroup) Run(ctx context.Context, c Conn, p *Params) (*Result, error) {
 	if err := c.WritePacket(ctx, reply.Append(nil)); err != nil {
 		return nil, err
 	}
-	return &Result{K: kEnc, H: h, Hash: m.hash, HostKey: clone(hostKey)}, nil
+	return withPrivateKey(&Result{K: kEnc, H: h, Hash: m.hash, HostKey: clone(hostKey)}, p, y), nil
+}
+
+// withPrivateKey sets res.PrivateKey to the DH exponent when the
+// transport keeps a key log.
+func withPrivateKey(res *Result, p *Params, x *big.Int) *Result {
+	if p.KeyLog {
+		res.PrivateKey = x.Bytes()
+	}
+	return res
 }
 
 func dhFields(b []byte, e, f *big.Int) []byte {

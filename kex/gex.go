@@ -121,7 +121,7 @@ func (m *GroupExchange) client(ctx context.Context, c Conn, p *Params) (*Result,
 	if err := p.verifyH(reply.HostKey, h, reply.Signature); err != nil {
 		return nil, err
 	}
-	return &Result{K: kEnc, H: h, Hash: m.Hash, HostKey: clone(reply.HostKey)}, nil
+	return withPrivateKey(&Result{K: kEnc, H: h, Hash: m.Hash, HostKey: clone(reply.HostKey)}, p, x), nil
 }
 
 func (m *GroupExchange) server(ctx context.Context, c Conn, p *Params) (*Result, error) {
@@ -177,7 +177,7 @@ func (m *GroupExchange) server(ctx context.Context, c Conn, p *Params) (*Result,
 	if err := c.WritePacket(ctx, reply.Append(nil)); err != nil {
 		return nil, err
 	}
-	return &Result{K: kEnc, H: h, Hash: m.Hash, HostKey: clone(hostKey)}, nil
+	return withPrivateKey(&Result{K: kEnc, H: h, Hash: m.Hash, HostKey: clone(hostKey)}, p, y), nil
 }
 
 func gexFields(req wire.KexDHGexRequest, g *Group, e, f *big.Int) []byte {

@@ -30,9 +30,12 @@ type kem struct {
 	hash crypto.Hash
 	// generate makes the client's ephemeral key; decap turns the
 	// server's Q_S into the encoded shared secret K.
-	generate func(rand io.Reader) (qc []byte, decap func(qs []byte) ([]byte, error), err error)
+	generate func(rand io.Reader) (qc, priv []byte, decap func(qs []byte) ([]byte, error), err error)
 	// encap answers Q_C with Q_S and the encoded K.
-	encap func(rand io.Reader, qc []byte) (qs, k []byte, err error)
+	encap func(rand io.Reader, qc []byte) (qs, k, priv []byte, err error)
+	// Both also return the ephemeral private key, priv, for a key log
+	// (Result.PrivateKey), or nil where the key log does not carry it
+	// (see KeyLogLines).
 }
 
 func (m *kem) Name() string { return m.name }
@@ -45,7 +48,7 @@ func (m *kem) Run(ctx context.Context, c Conn, p *Params) (*Result, error) {
 }
 
 func (m *kem) client(ctx context.Context, c Conn, p *Params) (*Result, error) {
-	qc, decap, err := m.generate(p.rand())
+	qc, priv, decap, err := m.generate(p.rand())
 	if err != nil {
 		return nil, fmt.Errorf("kex: %s: generating key: %w", m.name, err)
 	}
@@ -69,7 +72,11 @@ func (m *kem) client(ctx context.Context, c Conn, p *Params) (*Result, error) {
 	if err := p.verifyH(reply.HostKey, h, reply.Signature); err != nil {
 		return nil, err
 	}
-	return &Result{K: k, H: h, Hash: m.hash, HostKey: clone(reply.HostKey)}, nil
+	res := &Result{K: k, H: h, Hash: m.hash, HostKey: clone(reply.HostKey)}
+	if p.KeyLog {
+		res.PrivateKey = priv
+	}
+	return res, nil
 }
 
 func (m *kem) server(ctx context.Context, c Conn, p *Params) (*Result, error) {
@@ -82,7 +89,7 @@ func (m *kem) server(ctx context.Context, c Conn, p *Params) (*Result, error) {
 		return nil, err
 	}
 	qc := clone(init.ClientPublic)
-	qs, k, err := m.encap(p.rand(), qc)
+	qs, k, priv, err := m.encap(p.rand(), qc)
 	if err != nil {
 		return nil, fmt.Errorf("kex: %s: %w", m.name, err)
 	}
@@ -99,7 +106,11 @@ func (m *kem) server(ctx context.Context, c Conn, p *Params) (*Result, error) {
 	if err := c.WritePacket(ctx, reply.Append(nil)); err != nil {
 		return nil, err
 	}
-	return &Result{K: k, H: h, Hash: m.hash, HostKey: clone(hostKey)}, nil
+	res := &Result{K: k, H: h, Hash: m.hash, HostKey: clone(hostKey)}
+	if p.KeyLog {
+		res.PrivateKey = priv
+	}
+	return res, nil
 }
 
 func ecdhFields(qc, qs []byte) []byte {
@@ -132,13 +143,21 @@ func clone(b []byte) []byte { return append([]byte(nil), b...) }
 // (the x coordinate for the NIST curves, the X25519 output for
 // curve25519) encoded as an mpint.
 func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
+	// Wireshark recomputes K from the X25519 scalar only; the NIST
+	// curves' private keys stay out of the key log.
+	private := func(priv *ecdh.PrivateKey) []byte {
+		if curve != ecdh.X25519() {
+			return nil
+		}
+		return priv.Bytes()
+	}
 	return &kem{
 		name: name,
 		hash: h,
-		generate: func(rand io.Reader) ([]byte, func([]byte) ([]byte, error), error) {
+		generate: func(rand io.Reader) ([]byte, []byte, func([]byte) ([]byte, error), error) {
 			priv, err := curve.GenerateKey(rand)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			decap := func(qs []byte) ([]byte, error) {
 				secret, err := ECDHSharedSecret(curve, priv, qs)
@@ -147,18 +166,18 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 				}
 				return wire.AppendMPIntBytes(nil, secret), nil
 			}
-			return priv.PublicKey().Bytes(), decap, nil
+			return priv.PublicKey().Bytes(), private(priv), decap, nil
 		},
-		encap: func(rand io.Reader, qc []byte) ([]byte, []byte, error) {
+		encap: func(rand io.Reader, qc []byte) ([]byte, []byte, []byte, error) {
 			priv, err := curve.GenerateKey(rand)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			secret, err := ECDHSharedSecret(curve, priv, qc)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
-			return priv.PublicKey().Bytes(), wire.AppendMPIntBytes(nil, secret), nil
+			return priv.PublicKey().Bytes(), wire.AppendMPIntBytes(nil, secret), private(priv), nil
 		},
 	}
 }
@@ -215,14 +234,14 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 	return &kem{
 		name: name,
 		hash: h,
-		generate: func(rand io.Reader) ([]byte, func([]byte) ([]byte, error), error) {
+		generate: func(rand io.Reader) ([]byte, []byte, func([]byte) ([]byte, error), error) {
 			pk, pqDecap, err := pq.keygen(rand)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			priv, err := x.GenerateKey(rand)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			qc := append(pk, priv.PublicKey().Bytes()...)
 			decap := func(qs []byte) ([]byte, error) {
@@ -239,26 +258,26 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 				}
 				return combine(pqSecret, xSecret), nil
 			}
-			return qc, decap, nil
+			return qc, nil, decap, nil
 		},
-		encap: func(rand io.Reader, qc []byte) ([]byte, []byte, error) {
+		encap: func(rand io.Reader, qc []byte) ([]byte, []byte, []byte, error) {
 			if len(qc) != pq.pkSize+xlen {
-				return nil, nil, fmt.Errorf("%w: init of %d bytes, want %d", ErrInvalidPublicValue, len(qc), pq.pkSize+xlen)
+				return nil, nil, nil, fmt.Errorf("%w: init of %d bytes, want %d", ErrInvalidPublicValue, len(qc), pq.pkSize+xlen)
 			}
 			ct, pqSecret, err := pq.encap(rand, qc[:pq.pkSize])
 			if err != nil {
-				return nil, nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
+				return nil, nil, nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
 			}
 			priv, err := x.GenerateKey(rand)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			xSecret, err := ECDHSharedSecret(x, priv, qc[pq.pkSize:])
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			qs := append(ct, priv.PublicKey().Bytes()...)
-			return qs, combine(pqSecret, xSecret), nil
+			return qs, combine(pqSecret, xSecret), nil, nil
 		},
 	}
 }

@@ -171,6 +171,11 @@ type Params struct {
 	// host-based service name "host@ServerName" from it). Empty on the
 	// server.
 	ServerName string
+
+	// KeyLog says the transport keeps a key log (Config.KeyLog): a
+	// method that can should then return its ephemeral private key in
+	// Result.PrivateKey. Otherwise no method returns it.
+	KeyLog bool
 }
 
 // Result is what a Method returns.
@@ -187,6 +192,12 @@ type Result struct {
 	// authenticated the server otherwise (GSS-API with the "null" host
 	// key algorithm).
 	HostKey []byte
+	// PrivateKey is this side's ephemeral private key, returned only
+	// when Params.KeyLog is set and only by the methods whose K an older
+	// Wireshark recomputes from it (see KeyLogLines): the X25519 scalar
+	// for curve25519, the exponent as unsigned big-endian bytes for the
+	// DH groups and group exchange. nil otherwise.
+	PrivateKey []byte
 }
 
 // A Method is one key exchange method (RFC 4253, Section 7.1

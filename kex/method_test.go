@@ -246,7 +246,7 @@ func TestHybridHostile(t *testing.T) {
 		}
 		// A valid KEM part with an all-zero X25519 share.
 		m, _ := Lookup(tc.name)
-		qc, _, err := m.(*kem).generate(rand.Reader)
+		qc, _, _, err := m.(*kem).generate(rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -147,6 +147,14 @@ type Config struct {
 
 	// Logger receives debug messages; nil discards them.
 	Logger *slog.Logger
+
+	// KeyLog, if not nil, receives the secrets of every key exchange on
+	// the connection, the first and each rekey, in the key log format
+	// Wireshark's SSH dissector reads (see KeyLogLines), like
+	// crypto/tls's Config.KeyLogWriter. Anyone who reads it can decrypt
+	// the whole session, passwords included: use it only to debug. A
+	// failed Write fails the key exchange.
+	KeyLog io.Writer
 }
 
 // DefaultServerExtensions returns the EXT_INFO a server sends by
@@ -504,6 +512,7 @@ func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error 
 		Rand:             t.cfg.Rand,
 		SessionID:        t.sessionID,
 		ServerName:       t.cfg.ServerName,
+		KeyLog:           t.cfg.KeyLog != nil,
 	}
 	if t.role == Client {
 		params.ClientVersion, params.ServerVersion = []byte(t.local), []byte(t.remote)
@@ -515,6 +524,11 @@ func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error 
 	res, err := method.Run(ctx, kc, params)
 	if err != nil {
 		return err
+	}
+	if t.cfg.KeyLog != nil {
+		if err := t.writeKeyLog(t.cfg.KeyLog, localPayload, res); err != nil {
+			return err
+		}
 	}
 	if first {
 		t.sessionID = clone(res.H)

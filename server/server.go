@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -122,6 +123,12 @@ type Server struct {
 	// RekeyBytes and RekeyInterval are kex.Config's (OpenSSH RekeyLimit).
 	RekeyBytes    uint64
 	RekeyInterval time.Duration
+	// KeyLog, if set, receives the secrets of every key exchange of
+	// every connection in the key log format Wireshark's SSH dissector
+	// reads (kex.Config.KeyLog, kex.KeyLogLines). Anyone who reads it
+	// can decrypt every session, passwords included. Only for
+	// debugging; gosshd sets it from $SSHKEYLOGFILE.
+	KeyLog io.Writer
 	// Version is the identification string; empty means packet's.
 	Version string
 
@@ -267,6 +274,7 @@ func (s *Server) init() error {
 			RekeyBytes:    s.RekeyBytes,
 			RekeyInterval: s.RekeyInterval,
 			Logger:        s.Logger,
+			KeyLog:        s.KeyLog,
 		}
 		for _, name := range s.KexAlgorithms {
 			m, ok := kex.Lookup(name)

@@ -156,6 +156,70 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
+var keyLogOnce struct {
+	sync.Once
+	w   io.Writer
+	err error
+}
+
+// keyLog opens $SSHKEYLOGFILE once per process, for every connection
+// (jump hosts included): each key exchange appends the lines Wireshark
+// needs to decrypt the session (kex.KeyLogLines). Unset means none.
+func keyLog(lg *logger) (io.Writer, error) {
+	keyLogOnce.Do(func() {
+		path := os.Getenv("SSHKEYLOGFILE")
+		if path == "" {
+			return
+		}
+		f, insecure, err := kex.OpenKeyLogFile(path)
+		if err != nil {
+			keyLogOnce.err = err
+			return
+		}
+		keyLogOnce.w = f // written unbuffered; closed when gossh exits
+		lg.verbose("SSHKEYLOGFILE is set: session keys are written to %s; anyone who reads it can decrypt the session", path)
+		if insecure {
+			lg.info("Warning: key log %s is readable by others", path)
+		}
+	})
+	return keyLogOnce.w, keyLogOnce.err
+}
+
+var traceOnce struct {
+	sync.Once
+	w     io.Writer
+	err   error
+	mu    sync.Mutex
+	conns int
+}
+
+// traceFile returns a tracer that appends every message of the
+// connection to host, at every layer, to the trace file as JSON lines
+// (wire.NewJSONTracer): -o TraceFile=path, else $GOSSH_TRACE; nil if
+// neither is set. The file is opened once per process, created 0600 and
+// appended to; each connection (jump hosts included) gets the id
+// "pid.n:host". The records carry no secret.
+func traceFile(o *options, host string) (wire.Tracer, error) {
+	path := expandTilde(o.get("tracefile"))
+	if path == "" {
+		path = os.Getenv("GOSSH_TRACE")
+	}
+	if path == "" || path == "none" {
+		return nil, nil
+	}
+	traceOnce.Do(func() {
+		traceOnce.w, traceOnce.err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	})
+	if traceOnce.err != nil {
+		return nil, fmt.Errorf("trace file: %w", traceOnce.err)
+	}
+	traceOnce.mu.Lock()
+	traceOnce.conns++
+	id := fmt.Sprintf("%d.%d:%s", os.Getpid(), traceOnce.conns, host)
+	traceOnce.mu.Unlock()
+	return wire.NewJSONTracer(traceOnce.w, id), nil
+}
+
 // clientConfig turns options into a client.Config for user@hostname.
 func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Config, io.Closer, error) {
 	cfg := &client.Config{
@@ -224,6 +288,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	case "ask":
 		lg.info("UpdateHostKeys ask is not supported by gossh; host keys are not updated")
 	}
+	if cfg.KeyLog, err = keyLog(lg); err != nil {
+		return nil, nil, err
+	}
 	cfg.UserKnownHostsFiles = expandFiles(o.get("userknownhostsfile"))
 	cfg.GlobalKnownHostsFiles = expandFiles(o.get("globalknownhostsfile"))
 	cfg.KexDone = func(a kex.Algorithms, key hostkey.PublicKey) {
@@ -248,6 +315,15 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	}
 	if lg.level >= 6 {
 		cfg.Trace = lg.trace
+	}
+	if tr, err := traceFile(o, host); err != nil {
+		return nil, nil, err
+	} else if tr != nil {
+		if prev := cfg.Trace; prev != nil {
+			cfg.Trace = func(e wire.TraceEvent) { prev(e); tr(e) }
+		} else {
+			cfg.Trace = tr
+		}
 	}
 	gssID := o.get("gssapiserveridentity")
 	if gssID == "" && o.yes("gssapitrustdns", false) && (o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false)) {

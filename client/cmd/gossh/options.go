@@ -43,6 +43,7 @@ var keywords = map[string]int{
 	"sessiontype": kSingle, "stdinnull": kSingle, "escapechar": kSingle,
 	"checkhostip": kSingle, "connectionattempts": kSingle,
 	"forwardx11": kSingle, "forwardx11trusted": kSingle, "forwardx11timeout": kSingle, "xauthlocation": kSingle,
+	"tracefile": kSingle, // gossh's own: the JSON-lines trace file (see traceFile)
 
 	// Known to OpenSSH, not implemented by gossh yet.
 	"gssapiauthentication":        kSingle,

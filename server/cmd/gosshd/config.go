@@ -74,6 +74,7 @@ type config struct {
 	SubsystemOrder                  []string
 	ForceCommand                    string
 	Banner                          string
+	TraceDir                        string // gosshd's own: where the JSON-lines trace goes
 	LoginGraceTime                  time.Duration
 	MaxAuthTries                    int
 	MaxSessions                     int
@@ -492,6 +493,10 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		if val != "none" {
 			c.Banner = val
 		}
+	case "tracedir":
+		if val != "none" {
+			c.TraceDir = val
+		}
 	case "logingracetime":
 		return d(&c.LoginGraceTime)
 	case "maxauthtries":
@@ -670,6 +675,9 @@ func (c *config) dump(w io.Writer) {
 		p("forcecommand", c.ForceCommand)
 	}
 	p("banner", orNone(c.Banner))
+	if c.TraceDir != "" {
+		p("tracedir", c.TraceDir)
+	}
 	p("logingracetime", int(c.LoginGraceTime/time.Second))
 	p("maxauthtries", c.MaxAuthTries)
 	p("maxsessions", c.MaxSessions)

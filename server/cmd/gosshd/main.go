@@ -18,10 +18,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,6 +31,7 @@ import (
 
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -103,7 +106,47 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *test {
 		return 0
 	}
+	if path := os.Getenv("SSHKEYLOGFILE"); path != "" {
+		f, insecure, err := kex.OpenKeyLogFile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		srv.KeyLog = f
+		srv.Logger.Warn(fmt.Sprintf("SSHKEYLOGFILE is set: the session keys of every connection are written to %s; anyone who reads it can decrypt those sessions, passwords included.", path))
+		if insecure {
+			srv.Logger.Warn(fmt.Sprintf("Key log %s is readable by others.", path))
+		}
+	}
+	if cfg.TraceDir != "" {
+		f, err := openTrace(srv, cfg.TraceDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+	}
 	return serve(srv, cfg, *debug, stderr)
+}
+
+// openTrace makes srv trace every connection, at every layer, as JSON
+// lines (wire.NewJSONTracer) into one file per gosshd run in dir,
+// trace-<UTC start time>-<pid>.jsonl, created 0600. Each connection's
+// records carry the id "n:address:port", n counting connections from 1.
+// They hold no secret (wire.Describe redacts passwords and the like).
+func openTrace(srv *server.Server, dir string) (*os.File, error) {
+	name := filepath.Join(dir, fmt.Sprintf("trace-%s-%d.jsonl", time.Now().UTC().Format("20060102T150405Z"), os.Getpid()))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("TraceDir: %w", err)
+	}
+	var n atomic.Int64
+	srv.Trace = func(remote net.Addr) wire.Tracer {
+		return wire.NewJSONTracer(f, fmt.Sprintf("%d:%v", n.Add(1), remote))
+	}
+	srv.Logger.Info(fmt.Sprintf("Tracing every connection to %s.", name))
+	return f, nil
 }
 
 // loadHostKeys reads the HostKey files; like sshd it skips unreadable
