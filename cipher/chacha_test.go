@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -274,6 +275,82 @@ func BenchmarkChaCha(b *testing.B) {
 			for b.Loop() {
 				a.Seal(pkt[4:4], nonce, pkt[4:4+n], nil)
 			}
+		})
+	}
+}
+
+// BenchmarkChaChaVs runs every variant of BenchmarkChaCha round-robin
+// within each iteration, timing each, so that all of them see the same
+// machine load (the benchmark machine is shared). It reports each
+// variant's MB/s and the fast and portable paths' speed relative to the
+// reference (x-ref) and to the bare AEAD (x-aead).
+func BenchmarkChaChaVs(b *testing.B) {
+	key := make([]byte, 64)
+	for _, n := range []int{64, 1 << 10, 32 << 10} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			pkt := make([]byte, 4+n+16)
+			binary.BigEndian.PutUint32(pkt, uint32(n))
+			impls := chachaImpls(b, key)
+			impls["ref"] = newRefChaCha(key)
+			type op struct {
+				name string
+				f    func()
+			}
+			var ops []op
+			for _, name := range []string{"ref", "portable", "fast"} {
+				c, ok := impls[name]
+				if !ok {
+					continue
+				}
+				var seq uint32
+				ops = append(ops, op{name + "-seal", func() { c.Seal(seq, pkt); seq++ }})
+				sealed := bytes.Clone(pkt)
+				c.Seal(7, sealed)
+				ops = append(ops, op{name + "-open", func() {
+					copy(pkt, sealed)
+					c.PacketLength(7, pkt)
+					if err := c.Open(7, pkt); err != nil {
+						b.Fatal(err)
+					}
+				}})
+			}
+			nonce := make([]byte, 12)
+			var tag [16]byte
+			var pk [32]byte
+			ops = append(ops, op{"raw", func() {
+				s, _ := chacha20.NewUnauthenticatedCipher(key[:32], nonce)
+				s.SetCounter(1)
+				s.XORKeyStream(pkt[4:4+n], pkt[4:4+n])
+				poly1305.Sum(&tag, pkt[:4+n], &pk)
+			}})
+			ops = append(ops, op{"poly1305", func() { poly1305.Sum(&tag, pkt[:4+n], &pk) }})
+			a, _ := chacha20poly1305.New(key[:32])
+			ops = append(ops, op{"aead", func() { a.Seal(pkt[4:4], nonce, pkt[4:4+n], nil) }})
+			reps := max(1, (16<<10)/n) // about 16 KiB per timed batch
+			spent := make([]time.Duration, len(ops))
+			for b.Loop() {
+				for i, o := range ops {
+					t0 := time.Now()
+					for range reps {
+						o.f()
+					}
+					spent[i] += time.Since(t0)
+				}
+			}
+			mbs := map[string]float64{}
+			for i, o := range ops {
+				mbs[o.name] = float64(b.N*reps*n) / 1e6 / spent[i].Seconds()
+				b.ReportMetric(mbs[o.name], o.name+"-MB/s")
+			}
+			for _, p := range []string{"portable", "fast"} {
+				for _, d := range []string{"seal", "open"} {
+					if v, ok := mbs[p+"-"+d]; ok {
+						b.ReportMetric(v/mbs["ref-"+d], p+"-"+d+"-x-ref")
+						b.ReportMetric(v/mbs["aead"], p+"-"+d+"-x-aead")
+					}
+				}
+			}
+			b.ReportMetric(0, "ns/op")
 		})
 	}
 }
