@@ -2,7 +2,12 @@
 
 package cipher
 
-// chachaFast is false where x/crypto's ChaCha20-Poly1305 has no assembly
-// of its own (it is then x/crypto/chacha20 plus Poly1305, so the fast path
-// would only add a Poly1305 pass) and under the purego build tag.
-const chachaFast = false
+// chachaBest is chachaPortable where this package has no assembly, or
+// under the purego build tag.
+const chachaBest = chachaPortable
+
+func chachaHave(p chachaPath) bool { return p != chachaAVX2 }
+
+func xorBlocks(dst, src *byte, n int, state *[16]uint32) {
+	panic("cipher: chacha20 assembly not built") // chachaHave(chachaAVX2) is false
+}

@@ -17,8 +17,8 @@ import (
 )
 
 // chachaImpls are the implementations compared against refChaCha: the
-// registered one, and each path built explicitly. The fast path is
-// skipped where this build or CPU lacks it.
+// registered one, each keystream path that this build and CPU have, built
+// explicitly, and the rejected ietfChaCha.
 func chachaImpls(t testing.TB, key []byte) map[string]cipher.AEAD {
 	t.Helper()
 	a, _ := cipher.LookupAlgorithm(cipher.ChaCha20Poly1305)
@@ -26,10 +26,9 @@ func chachaImpls(t testing.TB, key []byte) map[string]cipher.AEAD {
 	if err != nil {
 		t.Fatal(err)
 	}
-	portable, _ := cipher.NewChaChaPath(key, false)
-	impls := map[string]cipher.AEAD{"registered": reg, "portable": portable}
-	if fast, ok := cipher.NewChaChaPath(key, true); ok {
-		impls["fast"] = fast
+	impls := map[string]cipher.AEAD{"registered": reg, "ietf": newIETFChaCha(key)}
+	for name, p := range cipher.ChaChaPaths {
+		impls[name] = cipher.NewChaChaPath(key, p)
 	}
 	return impls
 }
@@ -154,9 +153,7 @@ func TestChaChaEqualsReference(t *testing.T) {
 	for i := range key {
 		key[i] = byte(i*7 + 1)
 	}
-	if _, ok := cipher.NewChaChaPath(key, true); !ok {
-		t.Log("fast path unavailable in this build or on this CPU; comparing the portable path only")
-	}
+	t.Logf("keystream paths in this build on this CPU: %v", cipher.ChaChaPaths)
 	lens := append([]int{}, chachaLens...)
 	for n := range 1025 {
 		lens = append(lens, n)
@@ -164,7 +161,7 @@ func TestChaChaEqualsReference(t *testing.T) {
 	for i, n := range lens {
 		seq := chachaSeqs[i%len(chachaSeqs)]
 		t.Run(fmt.Sprintf("len=%d/seq=%d", n, seq), func(t *testing.T) {
-			checkChaCha(t, key, seq, n, uint64(i), uint32(i*2654435761))
+			checkChaCha(t, key, seq, n, uint64(i), uint32(i)*2654435761)
 		})
 	}
 }
@@ -193,6 +190,9 @@ func TestChaChaAllocs(t *testing.T) {
 	}
 	key := make([]byte, 64)
 	for name, c := range chachaImpls(t, key) {
+		if name == "ietf" {
+			continue // a test reference, built on refChaCha, which allocates
+		}
 		for _, n := range []int{0, 60, 1020, 32 << 10} {
 			p := make([]byte, 4+n+16)
 			var seq uint32
@@ -226,7 +226,7 @@ func BenchmarkChaCha(b *testing.B) {
 		binary.BigEndian.PutUint32(pkt, uint32(n))
 		impls := chachaImpls(b, key)
 		impls["ref"] = newRefChaCha(key)
-		for _, name := range []string{"ref", "portable", "fast"} {
+		for _, name := range []string{"ref", "portable", "ietf", "avx2"} {
 			c, ok := impls[name]
 			if !ok {
 				continue
@@ -297,7 +297,7 @@ func BenchmarkChaChaVs(b *testing.B) {
 				f    func()
 			}
 			var ops []op
-			for _, name := range []string{"ref", "portable", "fast"} {
+			for _, name := range []string{"ref", "portable", "ietf", "avx2"} {
 				c, ok := impls[name]
 				if !ok {
 					continue
@@ -323,6 +323,14 @@ func BenchmarkChaChaVs(b *testing.B) {
 				s.XORKeyStream(pkt[4:4+n], pkt[4:4+n])
 				poly1305.Sum(&tag, pkt[:4+n], &pk)
 			}})
+			if _, ok := cipher.ChaChaPaths["avx2"]; ok {
+				var st [16]uint32
+				ops = append(ops, op{"ks-avx2", func() {
+					if m := n &^ 127; m > 0 {
+						cipher.XORBlocks(&pkt[4], &pkt[4], m, &st)
+					}
+				}})
+			}
 			ops = append(ops, op{"poly1305", func() { poly1305.Sum(&tag, pkt[:4+n], &pk) }})
 			a, _ := chacha20poly1305.New(key[:32])
 			ops = append(ops, op{"aead", func() { a.Seal(pkt[4:4], nonce, pkt[4:4+n], nil) }})
@@ -342,7 +350,7 @@ func BenchmarkChaChaVs(b *testing.B) {
 				mbs[o.name] = float64(b.N*reps*n) / 1e6 / spent[i].Seconds()
 				b.ReportMetric(mbs[o.name], o.name+"-MB/s")
 			}
-			for _, p := range []string{"portable", "fast"} {
+			for _, p := range []string{"portable", "ietf", "avx2"} {
 				for _, d := range []string{"seal", "open"} {
 					if v, ok := mbs[p+"-"+d]; ok {
 						b.ReportMetric(v/mbs["ref-"+d], p+"-"+d+"-x-ref")

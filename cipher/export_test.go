@@ -1,12 +1,26 @@
 package cipher
 
-// NewChaChaPath builds chacha20-poly1305@openssh.com on the fast path if
-// fast is set and this build and CPU have it, else on the portable path.
-// It reports whether the fast path was taken.
-func NewChaChaPath(key []byte, fast bool) (AEAD, bool) {
-	c, err := newChaChaPath(key, nil, fast && chachaFast)
+// ChaChaPaths names the keystream sources of chacha20-poly1305@openssh.com
+// that can run in this build on this CPU, and NewChaChaPath builds the
+// AEAD on one of them.
+var ChaChaPaths = func() map[string]chachaPath {
+	m := map[string]chachaPath{}
+	for name, p := range map[string]chachaPath{"portable": chachaPortable, "avx2": chachaAVX2} {
+		if chachaHave(p) {
+			m[name] = p
+		}
+	}
+	return m
+}()
+
+func NewChaChaPath(key []byte, p chachaPath) AEAD {
+	c, err := newChaChaPath(key, nil, p)
 	if err != nil {
 		panic(err)
 	}
-	return c, c.ietf != nil
+	return c
 }
+
+// XORBlocks is the assembly keystream, for benchmarks; it panics where
+// ChaChaPaths has no "avx2".
+var XORBlocks = xorBlocks
