@@ -120,8 +120,16 @@ func (c *chachaAEAD) PacketLength(seq uint32, hdr []byte) uint32 {
 	return binary.BigEndian.Uint32(b[:])
 }
 
+// chachaMaxPayload is the most payload bytes a 32-bit block counter
+// starting at 1 can encrypt (2^32-1 blocks). Beyond it the IETF counter
+// would wrap where OpenSSH's 64-bit one carries on, reusing keystream.
+const chachaMaxPayload = (1<<32 - 1) * 64
+
 func (c *chachaAEAD) Seal(seq uint32, pkt []byte) {
 	n := len(pkt) - poly1305.TagSize
+	if uint64(n-4) > chachaMaxPayload {
+		panic("cipher: chacha20-poly1305 packet too large") // the packet layer bounds it long before
+	}
 	key := &c.key
 	if c.path == chachaAVX2 {
 		_, ks := block0(&c.s1, seq)
@@ -150,7 +158,7 @@ func (c *chachaAEAD) Seal(seq uint32, pkt []byte) {
 
 func (c *chachaAEAD) Open(seq uint32, pkt []byte) error {
 	n := len(pkt) - poly1305.TagSize
-	if n < 4 {
+	if n < 4 || uint64(n-4) > chachaMaxPayload {
 		return ErrAuth
 	}
 	key := &c.key
