@@ -42,6 +42,13 @@
 // disabled_algorithms; [ApplyModifiersFrom] does the same for any list,
 // such as key exchange methods.
 //
+// # Implementation
+//
+// chacha20-poly1305@openssh.com takes its ChaCha20 keystream from this
+// package's AVX2 assembly on amd64 CPUs with AVX2, and from
+// golang.org/x/crypto/chacha20 elsewhere; the purego build tag selects the
+// latter everywhere. Both give the same bytes.
+//
 // # Users' own algorithms
 //
 // [RegisterAlgorithm] and [RegisterMAC] add or replace an algorithm. The
