@@ -271,7 +271,10 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stop := startCPUProfile()
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 func run(args []string) int {
