@@ -45,7 +45,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 # ssh/sshd, gossh/gosshd and the libraries side by side, in one run
-# (docs/performance.md); about 5 minutes with the defaults. Bigger runs:
+# (docs/performance.md); 5-10 minutes with the defaults on 2 cores. Bigger runs:
 # make bench-compare BENCHCOMPAREFLAGS='-size 1024 -n 5 -idle 10000'
 BENCHCOMPAREFLAGS ?=
 bench-compare:
