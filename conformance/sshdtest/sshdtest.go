@@ -6,7 +6,9 @@
 // daemon runs in the foreground (-D) as a child of the test and is stopped
 // by PID when the test ends. Nothing outside the temporary directory is
 // touched, except that sshd running as root needs its privilege separation
-// directory (/run/sshd), which is created if it is missing.
+// directory (/run/sshd), which is created if it is missing. Programs that
+// are not tests (the benchmark harness, conformance/cmd/benchcompare) use
+// Launch and Stop with a directory of their own.
 package sshdtest
 
 import (
