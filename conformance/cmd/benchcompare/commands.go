@@ -188,10 +188,11 @@ func waitListening(logPath string, done <-chan struct{}) error {
 // A sample is one measured run: wall time and CPU time of client and
 // server together.
 type sample struct {
-	wall, cpu time.Duration
+	wall, cpu           time.Duration
+	lowerWall, lowerCPU bool // netOf could not subtract the setup run
 }
 
-func (s sample) sub(t sample) sample { return sample{s.wall - t.wall, s.cpu - t.cpu} }
+func (s sample) sub(t sample) sample { return sample{wall: s.wall - t.wall, cpu: s.cpu - t.cpu} }
 
 // runCommand runs client (ssh or gossh) against d with the cipher and
 // MAC, the remote command cmd, stdin from the file in (empty: /dev/null)

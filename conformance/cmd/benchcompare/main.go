@@ -26,6 +26,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,10 +106,10 @@ type report struct {
 }
 
 type bulkRow struct {
-	dir, cipher, pair string
-	mbps, mbPerCPU    float64 // medians; NaN if not measured
-	lower             bool    // a run was too short to subtract setup: the figure is a lower bound
-	ratio, cpuRatio   float64 // to ssh -> sshd, same cipher and direction
+	dir, cipher, pair   string
+	mbps, mbPerCPU      float64 // medians; NaN if not measured
+	lowerRate, lowerCPU bool    // the median run could not subtract its setup run: a lower bound
+	ratio, cpuRatio     float64 // to ssh -> sshd, same cipher and direction
 }
 
 type hsRow struct {
@@ -260,7 +261,6 @@ func (rep *report) commands(ctx context.Context, o options, dir, key string) err
 	for _, dirn := range o.directions() {
 		for _, c := range ciphers {
 			samples := make([][]sample, len(pairs))
-			lower := make([]bool, len(pairs))
 			// Round-robin over the pairs, so that a change in the
 			// machine's load falls on all of them alike.
 			for r := range o.runs {
@@ -278,13 +278,15 @@ func (rep *report) commands(ctx context.Context, o options, dir, key string) err
 					if err != nil {
 						return err
 					}
-					s, lb := netOf(bulk, setup)
-					lower[i] = lower[i] || lb
+					s := netOf(bulk, setup)
+					if s.lowerWall || s.lowerCPU {
+						o.logf("  bulk run %v not distinguishable from setup run %v", bulk, setup)
+					}
 					samples[i] = append(samples[i], s)
 				}
 			}
 			for i, p := range pairs {
-				rep.bulk = append(rep.bulk, bulkFrom(dirn, c.name, p.name, o.size, samples[i], lower[i]))
+				rep.bulk = append(rep.bulk, bulkFrom(dirn, c.name, p.name, o.size, samples[i]))
 			}
 		}
 	}
@@ -298,29 +300,54 @@ func (o options) directions() []string {
 	return []string{"upload"}
 }
 
-// netOf subtracts the setup run from the bulk run. A bulk run too short to
-// tell from its setup (tiny sizes, as in the smoke test) keeps its whole
-// time, and the figure is marked as a lower bound.
-func netOf(bulk, setup sample) (s sample, lower bool) {
-	s = bulk.sub(setup)
+// netOf subtracts the setup run from the bulk run. A bulk run that
+// cannot be told from its setup run (tiny sizes, as in the smoke test, or
+// a setup run stalled by other load) keeps its whole time, and is marked
+// as giving a lower bound.
+func netOf(bulk, setup sample) sample {
+	s := bulk.sub(setup)
 	if s.wall <= 0 {
-		s.wall, lower = bulk.wall, true
+		s.wall, s.lowerWall = bulk.wall, true
 	}
 	if s.cpu <= 0 {
-		s.cpu, lower = bulk.cpu, true
+		s.cpu, s.lowerCPU = bulk.cpu, true
 	}
-	return s, lower
+	return s
 }
 
 const mb = 1e6 // MB in every figure is 10^6 bytes
 
-func bulkFrom(dirn, cipherName, pair string, size int64, samples []sample, lower bool) bulkRow {
-	var rates, eff []float64
+func bulkFrom(dirn, cipherName, pair string, size int64, samples []sample) bulkRow {
+	var rates, eff []flagged
 	for _, s := range samples {
-		rates = append(rates, float64(size)/mb/s.wall.Seconds())
-		eff = append(eff, float64(size)/mb/s.cpu.Seconds())
+		rates = append(rates, flagged{float64(size) / mb / s.wall.Seconds(), s.lowerWall})
+		eff = append(eff, flagged{float64(size) / mb / s.cpu.Seconds(), s.lowerCPU})
 	}
-	return bulkRow{dir: dirn, cipher: cipherName, pair: pair, mbps: median(rates), mbPerCPU: median(eff), lower: lower}
+	r := bulkRow{dir: dirn, cipher: cipherName, pair: pair}
+	r.mbps, r.lowerRate = medianFlagged(rates)
+	r.mbPerCPU, r.lowerCPU = medianFlagged(eff)
+	return r
+}
+
+// A flagged figure may be a lower bound.
+type flagged struct {
+	v     float64
+	lower bool
+}
+
+// medianFlagged is the median of v, and whether a value it is made of is
+// a lower bound.
+func medianFlagged(v []flagged) (float64, bool) {
+	if len(v) == 0 {
+		return math.NaN(), false
+	}
+	v = slices.Clone(v)
+	slices.SortFunc(v, func(a, b flagged) int { return cmp.Compare(a.v, b.v) })
+	if len(v)%2 == 1 {
+		return v[len(v)/2].v, v[len(v)/2].lower
+	}
+	a, b := v[len(v)/2-1], v[len(v)/2]
+	return (a.v + b.v) / 2, a.lower || b.lower
 }
 
 func median(v []float64) float64 {
@@ -486,7 +513,6 @@ func (rep *report) library(ctx context.Context, o options, key string) error {
 	for _, dirn := range o.directions() {
 		for _, c := range ciphers {
 			samples := make([][]sample, len(pairs))
-			lower := make([]bool, len(pairs))
 			for r := range o.runs {
 				for i, p := range pairs {
 					o.logf("%s %s %s run %d", dirn, c.name, p.name, r+1)
@@ -504,13 +530,12 @@ func (rep *report) library(ctx context.Context, o options, key string) error {
 					if err != nil {
 						return err
 					}
-					s, lb := netOf(sample{bulk.Wall, bulk.CPU}, sample{setup.Wall, setup.CPU})
-					lower[i] = lower[i] || lb
+					s := netOf(sample{wall: bulk.Wall, cpu: bulk.CPU}, sample{wall: setup.Wall, cpu: setup.CPU})
 					samples[i] = append(samples[i], s)
 				}
 			}
 			for i, p := range pairs {
-				rep.bulk = append(rep.bulk, bulkFrom(dirn, c.name, p.name, o.size, samples[i], lower[i]))
+				rep.bulk = append(rep.bulk, bulkFrom(dirn, c.name, p.name, o.size, samples[i]))
 			}
 		}
 	}
@@ -712,12 +737,14 @@ func (rep *report) markdown(w io.Writer) {
 		fmt.Fprintln(w, "| direction | cipher | pair | MB/s | ratio | MB/CPU-s | ratio |")
 		fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|")
 		for _, r := range rep.bulk {
-			lb := ""
-			if r.lower {
-				lb = ">= "
+			lb := func(lower bool) string {
+				if lower {
+					return ">= "
+				}
+				return ""
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s%s | %s | %s%s | %s |\n", map[string]string{"upload": "client -> server", "download": "server -> client"}[r.dir],
-				r.cipher, r.pair, lb, num(r.mbps, 0), ratio(r.ratio), lb, num(r.mbPerCPU, 0), ratio(r.cpuRatio))
+				r.cipher, r.pair, lb(r.lowerRate), num(r.mbps, 0), ratio(r.ratio), lb(r.lowerCPU), num(r.mbPerCPU, 0), ratio(r.cpuRatio))
 		}
 		fmt.Fprintln(w)
 	}
