@@ -8,7 +8,7 @@ FUZZTIME  ?= 10s
 TESTFLAGS ?= -race -timeout 25m
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all test test-module lint vet staticcheck fuzz bench demo build release
+.PHONY: all test test-module lint vet staticcheck fuzz bench bench-compare demo build release
 
 all: lint test
 
@@ -17,9 +17,10 @@ build:
 
 # The race detector changes allocation counts, so the zero-allocation and
 # bounded-memory tests skip under -race; the first run checks them without
-# it, the second runs everything with it.
+# it, the second runs everything with it. The bench-compare smoke test
+# skips under -race too (it would take minutes) and runs in the first.
 test:
-	$(GO) test -count=1 -run 'Alloc|Memory' $(PKGS)
+	$(GO) test -count=1 -run 'Alloc|Memory|BenchCompareSmoke' $(PKGS)
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
 # One module's tests: make test-module M=wire [RUN=regexp]. The module is
@@ -49,6 +50,13 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# ssh/sshd, gossh/gosshd and the libraries side by side, in one run
+# (docs/performance.md); 5-10 minutes with the defaults on 2 cores. Bigger runs:
+# make bench-compare BENCHCOMPAREFLAGS='-size 1024 -n 5 -idle 10000'
+BENCHCOMPAREFLAGS ?=
+bench-compare:
+	$(GO) run github.com/sshstack/sshstack/conformance/cmd/benchcompare $(BENCHCOMPAREFLAGS)
 
 # The main job: gosshd and gossh talking over loopback (demo/demo.sh).
 demo:

@@ -198,3 +198,55 @@ func BenchmarkBulk(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkChannelData measures one channel's data path between two
+// Conns over an in-memory wiretest pair, with the default window and
+// maximum packet: 32 KiB Writes on one end, 32 KiB Reads on the other.
+// "open-to-accept" sends from the end that opened the channel (a
+// client's session stdin), "accept-to-open" from the other (its stdout),
+// "both" in both directions at once (MB/s is the sum).
+func BenchmarkChannelData(b *testing.B) {
+	const chunk = 32 << 10
+	for _, dir := range []string{"open-to-accept", "accept-to-open", "both"} {
+		b.Run(dir, func(b *testing.B) {
+			a, c := pair(b, nil, nil)
+			opener, acceptor := openPair(b, a, c, wire.ChannelTypeSession, nil, nil, nil)
+			flows := map[string][][2]*Channel{
+				"open-to-accept": {{opener, acceptor}},
+				"accept-to-open": {{acceptor, opener}},
+				"both":           {{opener, acceptor}, {acceptor, opener}},
+			}[dir]
+			b.SetBytes(int64(chunk * len(flows)))
+			b.ReportAllocs()
+			iters := b.N
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for _, f := range flows {
+				wg.Go(func() {
+					buf := make([]byte, chunk)
+					for range iters {
+						if _, err := f[0].Write(buf); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+					f[0].CloseWrite()
+				})
+				wg.Go(func() {
+					buf := make([]byte, chunk)
+					for {
+						_, err := f[1].Read(buf)
+						if err == io.EOF {
+							return
+						}
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}

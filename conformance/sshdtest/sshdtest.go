@@ -6,7 +6,9 @@
 // daemon runs in the foreground (-D) as a child of the test and is stopped
 // by PID when the test ends. Nothing outside the temporary directory is
 // touched, except that sshd running as root needs its privilege separation
-// directory (/run/sshd), which is created if it is missing.
+// directory (/run/sshd), which is created if it is missing. Programs that
+// are not tests (the benchmark harness, conformance/cmd/benchcompare) use
+// Launch and Stop with a directory of their own.
 package sshdtest
 
 import (
@@ -60,8 +62,9 @@ type Server struct {
 	HostKeys map[string]string // ssh-keygen type -> private key path
 	LogPath  string            // sshd's log (-E)
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	cmd      *exec.Cmd
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 // Start generates host keys, writes a configuration and starts sshd. It
@@ -69,17 +72,29 @@ type Server struct {
 // The server is stopped when the test ends.
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
+	s, err := Launch(t.TempDir(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Launch is Start for programs that are not tests (the benchmark
+// harness): it keeps every file in dir, which the caller owns and
+// removes, and returns an error instead of failing a test. The caller
+// must call Stop.
+func Launch(dir string, opt Options) (*Server, error) {
 	for _, bin := range []string{SSHD, SSHKeygen} {
 		if _, err := os.Stat(bin); err != nil {
-			t.Fatalf("sshdtest: %s missing (install openssh-server / openssh-client): %v", bin, err)
+			return nil, fmt.Errorf("sshdtest: %s missing (install openssh-server / openssh-client): %w", bin, err)
 		}
 	}
 	if os.Geteuid() == 0 {
 		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-			t.Fatalf("sshdtest: privilege separation directory: %v", err)
+			return nil, fmt.Errorf("sshdtest: privilege separation directory: %w", err)
 		}
 	}
-	dir := t.TempDir()
 	s := &Server{Dir: dir, HostKeys: map[string]string{}, LogPath: filepath.Join(dir, "sshd.log")}
 	types := opt.HostKeyTypes
 	if types == nil {
@@ -87,12 +102,14 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	for _, typ := range types {
 		path := filepath.Join(dir, "ssh_host_"+typ+"_key")
-		GenerateKey(t, typ, path, "")
+		if err := WriteKey(typ, path, ""); err != nil {
+			return nil, err
+		}
 		s.HostKeys[typ] = path
 	}
 	authKeys := filepath.Join(dir, "authorized_keys")
 	if err := os.WriteFile(authKeys, opt.AuthorizedKeys, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("sshdtest: %w", err)
 	}
 
 	// Try a few ports: another process may take the free port between our
@@ -101,22 +118,20 @@ func Start(t testing.TB, opt Options) *Server {
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := FreePort()
 		if err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("sshdtest: %w", err)
 		}
 		s.Port = port
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		cfg := filepath.Join(dir, "sshd_config")
 		if err := os.WriteFile(cfg, s.config(opt, types, authKeys), 0o600); err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("sshdtest: %w", err)
 		}
 		if lastErr = s.start(cfg, opt.Env); lastErr == nil {
-			t.Cleanup(s.stop)
-			return s
+			return s, nil
 		}
 	}
 	log, _ := os.ReadFile(s.LogPath)
-	t.Fatalf("sshdtest: sshd did not start: %v\n%s", lastErr, log)
-	return nil
+	return nil, fmt.Errorf("sshdtest: sshd did not start: %v\n%s", lastErr, log)
 }
 
 func (s *Server) config(opt Options, types []string, authKeys string) []byte {
@@ -170,18 +185,25 @@ func (s *Server) start(cfg string, env []string) error {
 	return errors.New("sshd did not accept connections within 10s")
 }
 
-// stop ends the sshd this Server started (by PID) and waits for it.
-func (s *Server) stop() {
+// PID is the process ID of the listening sshd (-D: a child of this
+// process). Each connection is served by a child of it.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Stop ends the sshd this Server started (by PID) and waits for it.
+// Start arranges it for tests; it is idempotent.
+func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.done:
-	case <-time.After(3 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
+	s.stopOnce.Do(func() {
+		s.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-s.done:
+		case <-time.After(3 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
 }
 
 // Log returns sshd's log so far.
@@ -227,6 +249,14 @@ var keygenMu sync.Mutex
 // passphrase may be empty.
 func GenerateKey(t testing.TB, typ, path, passphrase string) {
 	t.Helper()
+	if err := WriteKey(typ, path, passphrase); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WriteKey is GenerateKey for programs that are not tests: it returns
+// ssh-keygen's failure as an error.
+func WriteKey(typ, path, passphrase string) error {
 	args := []string{"-q", "-N", passphrase, "-C", "sshdtest", "-f", path}
 	name, bits, _ := strings.Cut(typ, "-")
 	args = append(args, "-t", name)
@@ -236,8 +266,9 @@ func GenerateKey(t testing.TB, typ, path, passphrase string) {
 	keygenMu.Lock()
 	defer keygenMu.Unlock()
 	if out, err := exec.Command(SSHKeygen, args...).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen %v: %v\n%s", args, err, out)
+		return fmt.Errorf("sshdtest: ssh-keygen %v: %w\n%s", args, err, out)
 	}
+	return nil
 }
 
 // SSHResult is the outcome of one run of the ssh client.

@@ -38,8 +38,8 @@ type flags struct {
 }
 
 const usage = `usage: gossh [-46AaCGNqTtvXxY] [-D [bind_address:]port] [-E log_file]
-             [-F configfile] [-i identity_file] [-J destination]
-             [-L address] [-l login_name] [-o option] [-p port]
+             [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
+             [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
              [-R address] [-W host:port] destination [command [argument ...]]`
 
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
@@ -126,6 +126,12 @@ func parseFlags(args []string) (*flags, error) {
 				f.login = val
 			case 'o':
 				f.opts = append(f.opts, val)
+			case 'c':
+				// ssh(1): -c cipher_spec is Ciphers, -m mac_spec MACs;
+				// like -o they come before any configuration file.
+				f.opts = append(f.opts, "Ciphers="+val)
+			case 'm':
+				f.opts = append(f.opts, "MACs="+val)
 			case 'p':
 				f.port = val
 			case 'R':
@@ -271,7 +277,10 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stop := startCPUProfile()
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 func run(args []string) int {

@@ -107,6 +107,14 @@ func TestParseFlags(t *testing.T) {
 	if f.verbose != 3 || f.port != "2222" || len(f.local) != 1 || f.opts[0] != "User=x" || f.tty != 2 || f.destination != "u@h" || strings.Join(f.command, " ") != "ls -l" {
 		t.Errorf("%+v", f)
 	}
+	// -c and -m are ssh's shorthand for Ciphers and MACs.
+	f, err = parseFlags([]string{"-c", "aes128-ctr", "-mhmac-sha2-256-etm@openssh.com", "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Ciphers=aes128-ctr", "MACs=hmac-sha2-256-etm@openssh.com"}; !slices.Equal(f.opts, want) {
+		t.Errorf("-c, -m: opts %q, want %q", f.opts, want)
+	}
 	if _, err := parseFlags([]string{"-Z", "h"}); err == nil {
 		t.Error("unknown flag accepted")
 	}
