@@ -858,7 +858,7 @@ func (t *Transport) dispatch(p []byte) error {
 	case !num.Recognized():
 		// RFC 4253, Section 11.4, for every layer: a number no layer of
 		// sshstack implements never reaches the layers above
-		// (docs/decisions/0010-unimplemented-in-kex.md).
+		// (docs/decisions/0013-unimplemented-in-kex.md).
 		return t.answerUnrecognized()
 	case num == wire.MsgPing:
 		return t.answerPing(p)

@@ -12,7 +12,7 @@
 // (see docs/gssapi-ssh.md).
 //
 // The package is apart from userauth so that a program that does not
-// use GSS-API does not compile gokrb5; docs/decisions/0010-optional-parts.md
+// use GSS-API does not compile gokrb5; docs/decisions/0012-optional-parts.md
 // says why.
 //
 // # Goroutines and contexts
