@@ -3,8 +3,8 @@ package conformance_test
 // A loopback TCP proxy that records both directions of each connection
 // it relays and writes them as a pcap file (libpcap format, link type
 // Ethernet) with synthesized Ethernet, IPv4 and TCP headers: a three-way
-// handshake, every chunk read as one segment with the right sequence and
-// acknowledgement numbers, and FINs at the end. tshark reassembles the
+// handshake, each run of reads in one direction as one segment with the
+// right sequence and acknowledgement numbers, and FINs at the end. tshark reassembles the
 // stream from it as it would from dumpcap on lo, without root,
 // capabilities or an interface.
 
@@ -45,10 +45,24 @@ type pcapSeg struct {
 	fin      bool
 }
 
+// maxSegment keeps a merged segment within an IPv4 packet.
+const maxSegment = 60000
+
+// add records data read in one direction. A read that follows one of the
+// same direction joins its segment (up to maxSegment): a loaded machine
+// splits the sender's writes into reads at arbitrary points, and tshark
+// cannot decrypt an SSH packet cut across segments.
 func (f *pcapFlow) add(toServer bool, data []byte, fin bool) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.segs); n > 0 && !fin {
+		last := &f.segs[n-1]
+		if last.toServer == toServer && !last.fin && len(last.data)+len(data) <= maxSegment {
+			last.data = append(last.data, data...)
+			return
+		}
+	}
 	f.segs = append(f.segs, pcapSeg{time.Now(), toServer, bytes.Clone(data), fin})
-	f.mu.Unlock()
 }
 
 // startPcapProxy listens on a free loopback port and relays to target
