@@ -249,6 +249,9 @@ func (s *Stderr) WriteContext(ctx context.Context, p []byte) (int, error) {
 var (
 	_ io.ReadWriteCloser = (*Channel)(nil)
 	_ io.ReadWriter      = (*Stderr)(nil)
+	_ io.WriterTo        = (*Channel)(nil)
+	_ io.ReaderFrom      = (*Channel)(nil)
+	_ io.WriterTo        = (*Stderr)(nil)
 )
 
 func (ch *Channel) read(ctx context.Context, s *stream, p []byte) (int, error) {
@@ -292,6 +295,106 @@ func (ch *Channel) read(ctx context.Context, s *stream, p []byte) (int, error) {
 		case <-ch.dead:
 		case <-ctx.Done():
 			return 0, ctx.Err()
+		}
+	}
+}
+
+// maxWriteTo caps one write of WriteTo: large enough that a pipe or
+// socket takes many packets per system call, small enough that window
+// adjustments keep flowing while a slow writer drains.
+const maxWriteTo = 256 << 10
+
+// WriteTo writes the channel's data to w until the peer's EOF or CLOSE
+// (io.WriterTo), straight from the channel's buffer in runs of up to
+// 256 KiB, so io.Copy from a Channel copies nothing itself and needs far
+// fewer writes than 32 KiB packets would. Errors are those of Read, and
+// w's.
+func (ch *Channel) WriteTo(w io.Writer) (int64, error) { return ch.writeTo(&ch.out, w) }
+
+// WriteTo writes the stderr data to w, with the semantics of
+// Channel.WriteTo.
+func (s *Stderr) WriteTo(w io.Writer) (int64, error) { return s.ch.writeTo(&s.ch.ext, w) }
+
+func (ch *Channel) writeTo(s *stream, w io.Writer) (int64, error) {
+	s.rsem <- struct{}{}
+	defer func() { <-s.rsem }()
+	var total int64
+	for {
+		ch.mu.Lock()
+		if ch.localClosed {
+			ch.mu.Unlock()
+			return total, ErrChannelClosed
+		}
+		if b := s.buf.peek(maxWriteTo); len(b) > 0 {
+			// b stays valid without the lock: we are the only reader
+			// (rsem), and the Run goroutine only appends.
+			ch.mu.Unlock()
+			n, err := w.Write(b)
+			ch.mu.Lock()
+			if !ch.localClosed { // Close dropped the buffer meanwhile
+				s.buf.discard(n)
+				ch.adjust += uint32(n)
+			}
+			due := ch.adjustDue()
+			ch.mu.Unlock()
+			total += int64(n)
+			if due {
+				ch.sendAdjust()
+			}
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		if ch.eofRecv || ch.closeRecv {
+			ch.mu.Unlock()
+			return total, nil
+		}
+		if ch.err != nil {
+			err := ch.err
+			ch.mu.Unlock()
+			return total, err
+		}
+		ch.mu.Unlock()
+		select {
+		case <-s.sig:
+		case <-ch.dead:
+		}
+	}
+}
+
+// The buffer of ReadFrom starts at one packet and grows to eight while
+// reads fill it, so a bulk stream takes one read for eight packets and an
+// interactive one keeps a small buffer.
+const (
+	minReadFrom = 32 << 10
+	maxReadFrom = 256 << 10
+)
+
+// ReadFrom sends what it reads from r as channel data until r's EOF
+// (io.ReaderFrom). Reads that fill its buffer double it, up to 256 KiB,
+// so io.Copy into a Channel takes one read of r for several packets. It
+// does not send EOF.
+func (ch *Channel) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, minReadFrom)
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			m, werr := ch.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if n == len(buf) && len(buf) < maxReadFrom {
+			buf = make([]byte, 2*len(buf))
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
 		}
 	}
 }

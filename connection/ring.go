@@ -45,6 +45,26 @@ func (q *ring) read(p []byte) int {
 	return n
 }
 
+// peek returns the first contiguous run of buffered bytes, at most max,
+// without consuming it. The bytes stay in place until discard: write
+// only fills the free part of the buffer, and grow copies into a new one.
+func (q *ring) peek(max int) []byte {
+	end := min(q.r+q.n, len(q.b), q.r+max)
+	return q.b[q.r:end]
+}
+
+// discard consumes the first n buffered bytes (at most what is buffered).
+func (q *ring) discard(n int) {
+	n = min(n, q.n)
+	q.n -= n
+	if q.r += n; q.r >= len(q.b) {
+		q.r -= len(q.b)
+	}
+	if q.n == 0 {
+		q.r = 0
+	}
+}
+
 func (q *ring) grow(need int) {
 	size := max(2*len(q.b), 4096)
 	for size < need {

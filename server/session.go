@@ -73,6 +73,14 @@ func (s *Session) Read(p []byte) (int, error) { return s.ch.Read(p) }
 // Write sends output as CHANNEL_DATA.
 func (s *Session) Write(p []byte) (int, error) { return s.ch.Write(p) }
 
+// WriteTo writes the session's stdin data to w until EOF, straight from
+// the channel's buffer (io.WriterTo; see connection.Channel.WriteTo).
+func (s *Session) WriteTo(w io.Writer) (int64, error) { return s.ch.WriteTo(w) }
+
+// ReadFrom sends what it reads from r as the session's stdout until r's
+// EOF (io.ReaderFrom; see connection.Channel.ReadFrom).
+func (s *Session) ReadFrom(r io.Reader) (int64, error) { return s.ch.ReadFrom(r) }
+
 // Stderr returns the extended data stream of type 1 (RFC 4254, Section
 // 5.2).
 func (s *Session) Stderr() io.ReadWriter { return s.ch.Stderr() }
