@@ -287,14 +287,22 @@ func fileExists(path string) bool {
 }
 
 func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.Cmd) {
-	stdin, err := cmd.StdinPipe()
+	// Our own pipe rather than cmd.StdinPipe, so that it can be widened
+	// (growPipe): with the default 64 KiB, bulk stdin switches to the
+	// child every two packets.
+	stdinR, stdin, err := os.Pipe()
 	if err != nil {
 		s.Exit(1)
 		return
 	}
+	growPipe(stdin)
+	cmd.Stdin = stdinR
 	cmd.Stdout = s
 	cmd.Stderr = s.Stderr()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	stdinR.Close()
+	if err != nil {
+		stdin.Close()
 		io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
 		s.Exit(127)
 		return

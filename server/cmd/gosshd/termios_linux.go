@@ -99,3 +99,18 @@ func sendBreak(f *os.File) error {
 	}
 	return nil
 }
+
+// stdinPipeSize is what growPipe asks for: the channel's 2 MiB window
+// then crosses into the child in a few large writes instead of many
+// 64 KiB ones. 1 MiB is Linux's default /proc/sys/fs/pipe-max-size, so
+// an unprivileged gosshd gets it too.
+const stdinPipeSize = 1 << 20
+
+// growPipe widens the pipe of f (F_SETPIPE_SZ); a refusal leaves the
+// default size, which only costs speed. It goes through SyscallConn,
+// not Fd, which would switch f to blocking mode.
+func growPipe(f *os.File) {
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, stdinPipeSize) })
+	}
+}

@@ -15,3 +15,6 @@ func applyModes(*os.File, []wire.TerminalMode) error { return nil }
 
 // sendBreak is not implemented outside Linux: a break is refused.
 func sendBreak(*os.File) error { return errors.ErrUnsupported }
+
+// growPipe leaves the pipe as it is outside Linux.
+func growPipe(*os.File) {}
