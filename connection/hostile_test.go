@@ -249,6 +249,7 @@ func TestGlobalRequestFlood(t *testing.T) {
 // TestTransportMessages: IGNORE, DEBUG and UNIMPLEMENTED pass through
 // harmlessly; DISCONNECT ends the Conn with a remote *wire.DisconnectError;
 // anything else outside 80-127 is a protocol error.
+// Requirement: 4253-11.1-disconnect-process, 4253-11.2-ignore, 4253-11.3-debug
 func TestTransportMessages(t *testing.T) {
 	c, p := rawPair(t, nil)
 	p.send(&wire.Ignore{Data: []byte("x")})

@@ -259,6 +259,7 @@ func TestHybridHostile(t *testing.T) {
 
 // TestDHHostile covers docs/security.md#k8 on both sides of every fixed group
 // and of group exchange: 0, 1, p-1, p, p+1 and a value above 2^bits.
+// Requirement: 4253-8-e-f-range
 func TestDHHostile(t *testing.T) {
 	for _, name := range []string{DHGroup14SHA256, DHGroup16SHA512, DHGroup14SHA1, DHGroup1SHA1} {
 		m, _ := Lookup(name)

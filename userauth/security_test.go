@@ -390,6 +390,7 @@ func TestA9MultiFactorPermissions(t *testing.T) {
 // SERVICE_REQUEST for another service during authentication, or a
 // request naming another service is DISCONNECT SERVICE_NOT_AVAILABLE
 // (docs/security.md#a11).
+// Requirement: 4253-10-service-reject
 func TestA11ServiceRequests(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -454,6 +455,7 @@ func TestServiceRequestAgain(t *testing.T) {
 
 // TestUserChange: changing the user name mid-authentication is refused,
 // so state from one user never helps another (RFC 4252, Section 5).
+// Requirement: 4252-5-user-change
 func TestUserChange(t *testing.T) {
 	scfg := fastServer()
 	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}

@@ -282,6 +282,7 @@ Deviations from the RFCs are in [deviations.md](deviations.md).
 		}
 		by[r.RFC] = append(by[r.RFC], r)
 	}
+	slices.Sort(rfcs) // RFC numbers have four digits: text order is number order
 	b.WriteString("| RFC | rows | MUST-level | MUST-level ✔ | ✔ | ✘ | skipped | untested |\n|---|---|---|---|---|---|---|---|\n")
 	for _, rfc := range append(rfcs, "all") {
 		c := map[string]int{}
