@@ -73,6 +73,7 @@ func data(id uint32, ext bool, b []byte) wire.Message {
 // TestWindowOverflow is docs/security.md#c2: a WINDOW_ADJUST taking the window
 // past 2^32-1, in one adjust or in many small ones, ends the Conn; the
 // window never wraps.
+// Requirement: 4254-5.2-window-max
 func TestWindowOverflow(t *testing.T) {
 	t.Run("one big", func(t *testing.T) {
 		c, p := rawPair(t, nil)

@@ -21,6 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestMethodsAgree runs client and server of every registered method
 // against each other and checks that both derive the same K and H and
 // that the client saw the server's host key.
+// Requirement: 4253-8.1-group1, 4253-8.2-group14
 func TestMethodsAgree(t *testing.T) {
 	hk := newTestHostKey(t)
 	for _, name := range Methods() {

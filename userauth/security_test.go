@@ -131,6 +131,7 @@ func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
 // TestA6MaxAuthTries: failures across password and keyboard-interactive
 // lead to DISCONNECT NO_MORE_AUTH_METHODS_AVAILABLE after the sixth;
 // "none" requests are not counted.
+// Requirement: 4252-5-attempts
 func TestA6MaxAuthTries(t *testing.T) {
 	scfg := fastServer()
 	var calls int
