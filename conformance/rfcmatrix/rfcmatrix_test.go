@@ -157,3 +157,39 @@ func FuzzParseRequirements(f *testing.F) {
 		}
 	})
 }
+
+// TestMatrixFileCurrent: docs/rfc-matrix.md has one row per requirement
+// and, in each, the tests that name it now. Statuses need the tests run
+// (make rfc-matrix), but a row or a "Requirement:" line added without
+// regenerating fails here.
+func TestMatrixFileCurrent(t *testing.T) {
+	reqs := loadReqs(t)
+	named, err := Scan(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := Rows(reqs, named, nil)
+	want := map[string]string{}
+	for _, r := range rows {
+		var ts []string
+		for _, tt := range r.Tests {
+			ts = append(ts, "`"+strings.TrimPrefix(tt.Package, "github.com/sshstack/sshstack/")+"."+tt.Name+"`")
+		}
+		want[r.ID] = strings.Join(ts, ", ")
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "rfc-matrix.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "| `") {
+			continue
+		}
+		f := strings.Split(strings.Trim(l, "|"), " | ")
+		got[strings.Trim(strings.TrimSpace(f[0]), "`")] = strings.TrimSpace(f[len(f)-1])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("docs/rfc-matrix.md is stale; run make rfc-matrix (-want +got):\n%s", diff)
+	}
+}
