@@ -8,7 +8,7 @@ FUZZTIME  ?= 10s
 TESTFLAGS ?= -race -timeout 25m
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all test test-module lint vet staticcheck fuzz bench bench-compare demo build release
+.PHONY: all test test-module lint vet staticcheck fuzz bench bench-compare demo build release rfc-matrix
 
 all: lint test
 
@@ -72,3 +72,11 @@ RELEASE_TESTFLAGS ?=
 release:
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=vX.Y.Z [RELEASE_TESTFLAGS=-short] [RELEASE_WRITE=1]"; exit 2; }
 	cd release && $(GO) run ./cmd/release -root .. -version "$(VERSION)" -test "$(RELEASE_TESTFLAGS)" $(if $(RELEASE_WRITE),-write)
+
+# docs/rfc-matrix.md from conformance/testdata/requirements.tsv and the
+# tests that name requirement ids ("// Requirement: id" in their doc
+# comment); runs only those tests (go test -json). RFCMATRIXFLAGS, e.g.
+# -results saved.json, to draw from saved results instead.
+RFCMATRIXFLAGS ?=
+rfc-matrix:
+	$(GO) run github.com/sshstack/sshstack/conformance/cmd/rfcmatrix -root . $(RFCMATRIXFLAGS)

@@ -30,6 +30,7 @@ const sp80038aPlain = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac4
 // TestStreamKnownAnswers checks the non-AEAD algorithms against public
 // vectors. Encryption is split over two calls to show that state carries
 // across packets (RFC 4253, Section 6.3).
+// Requirement: 4253-6.3-3des-cbc
 func TestStreamKnownAnswers(t *testing.T) {
 	tests := []struct {
 		alg, key, iv, plain, want string
@@ -90,6 +91,7 @@ func TestStreamKnownAnswers(t *testing.T) {
 
 // TestMACKnownAnswers uses RFC 4231 test case 2 (HMAC-SHA-256/512) and
 // RFC 2202 test case 2 (HMAC-SHA-1).
+// Requirement: 4253-6.4-hmac-sha1
 func TestMACKnownAnswers(t *testing.T) {
 	const (
 		sha256TC2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

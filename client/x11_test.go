@@ -388,6 +388,7 @@ func TestX11Forwarding(t *testing.T) {
 // TestX11Uninvited: x11 channels are refused, and the X server never
 // connected, when no x11-req was made, when the server refused the
 // x11-req, and after an untrusted forwarding's timeout.
+// Requirement: 4254-6.3.2-x11-reject
 func TestX11Uninvited(t *testing.T) {
 	x := startFakeX(t, "unix")
 	xauth, _ := xauthScript(t, `case "$3" in generate) : > "$2";; list) echo "h/unix:7  MIT-MAGIC-COOKIE-1  00112233445566778899aabbccddeeff";; esac`)

@@ -73,6 +73,7 @@ func data(id uint32, ext bool, b []byte) wire.Message {
 // TestWindowOverflow is docs/security.md#c2: a WINDOW_ADJUST taking the window
 // past 2^32-1, in one adjust or in many small ones, ends the Conn; the
 // window never wraps.
+// Requirement: 4254-5.2-window-max
 func TestWindowOverflow(t *testing.T) {
 	t.Run("one big", func(t *testing.T) {
 		c, p := rawPair(t, nil)
@@ -249,6 +250,7 @@ func TestGlobalRequestFlood(t *testing.T) {
 // TestTransportMessages: IGNORE, DEBUG and UNIMPLEMENTED pass through
 // harmlessly; DISCONNECT ends the Conn with a remote *wire.DisconnectError;
 // anything else outside 80-127 is a protocol error.
+// Requirement: 4253-11.1-disconnect-process, 4253-11.2-ignore, 4253-11.3-debug
 func TestTransportMessages(t *testing.T) {
 	c, p := rawPair(t, nil)
 	p.send(&wire.Ignore{Data: []byte("x")})

@@ -94,6 +94,7 @@ var stateTable = []struct {
 		{"<success", 0, StateOpen}}, ErrUnexpectedReply},
 }
 
+// Requirement: 4254-5.3-close-reply, 4254-4-global-respond
 func TestStateMachine(t *testing.T) {
 	for _, tt := range stateTable {
 		for _, dir := range []string{"incoming", "outgoing"} {

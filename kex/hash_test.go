@@ -31,6 +31,7 @@ func TestExchangeHash(t *testing.T) {
 	}
 }
 
+// Requirement: 4253-7.2-derive
 func TestDeriveKey(t *testing.T) {
 	k := wire.AppendMPIntBytes(nil, append([]byte{0x80}, seq(1, 31)...))
 	h := hexBytes("e66d7622f450e66ad8650180f83eb00a1362cf55a3591eef791f7c9b474c7c4b")

@@ -408,6 +408,7 @@ func TestKexInitFlood(t *testing.T) {
 
 // TestFirstKexPacketFollows: a wrong guess is discarded silently, a right
 // one is used, under strict kex in both cases (docs/security.md#k9).
+// Requirement: 4253-7.1-wrong-guess-ignore
 func TestFirstKexPacketFollows(t *testing.T) {
 	t.Run("wrong guess", func(t *testing.T) {
 		r, ch := startServer(t, serverCfg(t)) // server prefers curve25519

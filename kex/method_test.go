@@ -21,6 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestMethodsAgree runs client and server of every registered method
 // against each other and checks that both derive the same K and H and
 // that the client saw the server's host key.
+// Requirement: 4253-8.1-group1, 4253-8.2-group14
 func TestMethodsAgree(t *testing.T) {
 	hk := newTestHostKey(t)
 	for _, name := range Methods() {
@@ -259,6 +260,7 @@ func TestHybridHostile(t *testing.T) {
 
 // TestDHHostile covers docs/security.md#k8 on both sides of every fixed group
 // and of group exchange: 0, 1, p-1, p, p+1 and a value above 2^bits.
+// Requirement: 4253-8-e-f-range
 func TestDHHostile(t *testing.T) {
 	for _, name := range []string{DHGroup14SHA256, DHGroup16SHA512, DHGroup14SHA1, DHGroup1SHA1} {
 		m, _ := Lookup(name)

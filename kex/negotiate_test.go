@@ -47,6 +47,7 @@ func lookupWithGSS(name string) (Method, bool) {
 	return Lookup(name)
 }
 
+// Requirement: 4253-7.1-negotiate-client-first
 func TestNegotiate(t *testing.T) {
 	aead := "chacha20-poly1305@openssh.com"
 	tests := []struct {

@@ -46,6 +46,7 @@ func (r *rawPeer) readUnimplemented() uint32 {
 // no layer implements is answered with UNIMPLEMENTED carrying its
 // sequence number, is not delivered, and the connection goes on
 // (RFC 4253, Section 11.4; docs/security.md#p8).
+// Requirement: 4253-11.4-unimplemented
 func TestUnrecognizedAfterKex(t *testing.T) {
 	r, o := establishedServer(t)
 	for _, n := range unrecognized {
@@ -64,6 +65,7 @@ func TestUnrecognizedAfterKex(t *testing.T) {
 
 // TestClientUnrecognized: the client role answers the same way, before
 // and after USERAUTH_SUCCESS.
+// Requirement: 4253-11.4-unimplemented
 func TestClientUnrecognized(t *testing.T) {
 	r, o := rawServerKex(t)
 	if o.err != nil {

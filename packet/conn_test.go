@@ -68,6 +68,7 @@ func TestRoundTrip(t *testing.T) {
 // TestPlaintextFraming checks the wire layout of an unprotected packet
 // against RFC 4253, Section 6: length, padding length, payload, at least
 // 4 bytes of padding, total a multiple of 8.
+// Requirement: 4253-6-padding-min, 4253-6-align
 func TestPlaintextFraming(t *testing.T) {
 	a, b := packettest.Pipe()
 	c := packet.NewConn(a, nil)
@@ -168,6 +169,7 @@ func TestMACErrorDisconnect(t *testing.T) {
 // TestLengthLimits is docs/security.md#p1: valid lengths up to the maximum are
 // accepted; larger ones are rejected right after the length is read, with
 // the read buffer still at its initial size (<= 64 KiB).
+// Requirement: 4253-6.1-35000, 4253-6.1-length-check
 func TestLengthLimits(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
 		t.Run(s.String(), func(t *testing.T) {

@@ -30,6 +30,7 @@ func exchange(t *testing.T, server bool, input string) (string, *packet.Conn, er
 }
 
 // TestVersionExchange is docs/security.md#w9 and RFC 4253, Section 4.2.
+// Requirement: 4253-4.2-ident-crlf, 4253-4.2-prelines-client
 func TestVersionExchange(t *testing.T) {
 	long := "SSH-2.0-" + strings.Repeat("x", 255-8-2) // 255 with CR LF
 	tests := []struct {

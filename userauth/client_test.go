@@ -212,6 +212,7 @@ func TestNothingCanContinue(t *testing.T) {
 	}
 }
 
+// Requirement: 4252-8-passwd-changereq
 func TestPasswordChange(t *testing.T) {
 	newScfg := func(changed *string) *userauth.ServerConfig {
 		scfg := fastServer()

@@ -105,6 +105,7 @@ func TestPublicKeyAcceptedAlgorithms(t *testing.T) {
 	}
 }
 
+// Requirement: 4252-7-publickey, 4252-7-pk-ok-or-failure
 func TestPublicKey(t *testing.T) {
 	all := []hostkey.PublicKey{keyEd25519().PublicKey(), keyECDSA().PublicKey(), keyRSA().PublicKey()}
 	tests := []struct {
@@ -242,6 +243,7 @@ func expectFailure(t *testing.T, rc *rawClient, p []byte) {
 // TestA3A4BadSignatures: mismatched algorithms, disabled or weak keys and
 // signatures over the wrong data all give FAILURE without a callback
 // (docs/security.md#a3, #a4).
+// Requirement: 4252-7-check-key-and-sig
 func TestA3A4BadSignatures(t *testing.T) {
 	ed, rsaKey, small := keyEd25519(), keyRSA(), keyRSA1024()
 	resign := func(p []byte, mutate func(*wire.UserauthRequest)) []byte {

@@ -131,6 +131,7 @@ func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
 // TestA6MaxAuthTries: failures across password and keyboard-interactive
 // lead to DISCONNECT NO_MORE_AUTH_METHODS_AVAILABLE after the sixth;
 // "none" requests are not counted.
+// Requirement: 4252-5-attempts
 func TestA6MaxAuthTries(t *testing.T) {
 	scfg := fastServer()
 	var calls int
@@ -390,6 +391,7 @@ func TestA9MultiFactorPermissions(t *testing.T) {
 // SERVICE_REQUEST for another service during authentication, or a
 // request naming another service is DISCONNECT SERVICE_NOT_AVAILABLE
 // (docs/security.md#a11).
+// Requirement: 4253-10-service-reject
 func TestA11ServiceRequests(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -454,6 +456,7 @@ func TestServiceRequestAgain(t *testing.T) {
 
 // TestUserChange: changing the user name mid-authentication is refused,
 // so state from one user never helps another (RFC 4252, Section 5).
+// Requirement: 4252-5-user-change
 func TestUserChange(t *testing.T) {
 	scfg := fastServer()
 	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}

@@ -11,6 +11,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
+// Requirement: 4251-5-namelist-names
 func TestNameList(t *testing.T) {
 	tests := []struct { // RFC 4251, Section 5 examples, then edge cases (docs/security.md#w2)
 		name    string
@@ -90,6 +91,7 @@ func TestMPInt(t *testing.T) {
 	}
 }
 
+// Requirement: 4251-5-mpint-minimal
 func TestMPIntReject(t *testing.T) {
 	tests := []struct { // docs/security.md#w3
 		name    string
@@ -120,6 +122,7 @@ func TestMPIntReject(t *testing.T) {
 	}
 }
 
+// Requirement: 4251-5-boolean
 func TestBool(t *testing.T) {
 	// RFC 4251, Section 5: any non-zero value is TRUE (docs/security.md#w5).
 	for v := 0; v < 256; v++ {
@@ -150,6 +153,7 @@ func TestUTF8(t *testing.T) {
 	}
 }
 
+// Requirement: 4251-9.2-control-chars
 func TestSanitize(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain text\tand\nlines", "plain text\tand\nlines"},
