@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"time"
 
@@ -46,26 +45,4 @@ func ExampleDial() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%s", out)
-}
-
-// Reach a host behind a jump host, as ssh -J does, and forward a local
-// port to a service there, as ssh -L does.
-func ExampleClient_DialClient() {
-	ctx := context.Background()
-	cfg := &client.Config{User: "alice", Auth: []userauth.Method{userauth.StaticPassword("pw")}}
-	jump, err := client.Dial(ctx, "tcp", "bastion.example:22", cfg)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer jump.Close()
-	inner, err := jump.DialClient(ctx, "10.0.0.5:22", cfg)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer inner.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:8080")
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(inner.ServeLocalForward(ctx, l, "tcp", "localhost:80"))
 }

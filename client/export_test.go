@@ -1,8 +1,5 @@
 package client
 
-// SOCKSHandshake exposes the SOCKS4/4A/5 request parser to the tests.
-var SOCKSHandshake = socksHandshake
-
 // X11 internals for x11_test.go.
 var (
 	ParseX11Setup = func(b []byte) (proto, data []byte, err error) {

@@ -209,6 +209,19 @@ func (c *Client) DialContext(ctx context.Context, network, addr string) (net.Con
 	return c.Dial(ctx, network, addr)
 }
 
+// DialClient connects to the SSH server at addr through c (a jump host,
+// as ssh -J): the TCP connection is a direct-tcpip channel of c, and the
+// new Client runs its own key exchange and authentication inside it.
+// Closing the new Client does not close c.
+func (c *Client) DialClient(ctx context.Context, addr string, cfg *Config) (*Client, error) {
+	addr = withDefaultPort(addr)
+	nc, err := c.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return NewClientConn(ctx, nc, addr, cfg)
+}
+
 func tcpAddr(host string, port int) net.Addr {
 	if ip := net.ParseIP(host); ip != nil {
 		return &net.TCPAddr{IP: ip, Port: port}

@@ -31,6 +31,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/forward"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/hostkey"
@@ -512,7 +513,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeLocalForward(sctx, l, "tcp", echo.Addr().String()) })
+		wg.Go(func() { forward.Local(sctx, c, l, "tcp", echo.Addr().String()) })
 		conn, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -531,7 +532,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeRemoteForward(sctx, rl, "tcp", echo.Addr().String()) })
+		wg.Go(func() { forward.Remote(sctx, c, rl, "tcp", echo.Addr().String()) })
 		conn, err := net.Dial("tcp", rl.Addr().String()) // sshd listens on loopback here
 		if err != nil {
 			t.Fatal(err)
@@ -561,7 +562,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeRemoteForward(sctx, rl, "tcp", echo.Addr().String()) })
+		wg.Go(func() { forward.Remote(sctx, c, rl, "tcp", echo.Addr().String()) })
 		uc, err := net.Dial("unix", path)
 		if err != nil {
 			t.Fatal(err)
@@ -574,7 +575,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeSOCKS(sctx, l) })
+		wg.Go(func() { forward.SOCKS(sctx, c, l) })
 		conn, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)

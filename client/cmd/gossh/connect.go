@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/forward"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/userauth"
@@ -709,7 +710,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 		fs.add("D", network, addr, l)
 		lg.debug(1, "Local connections to %s forwarded to remote address socks:0", l.Addr())
-		wg.Go(func() { c.ServeSOCKS(fctx, l) })
+		wg.Go(func() { forward.SOCKS(fctx, c, l) })
 		return nil
 	}
 	for _, spec := range o.all("dynamicforward") {
@@ -1131,7 +1132,7 @@ func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client
 		network = "unix"
 	}
 	lg.debug(1, "Local connections to %s forwarded to remote address %s", l.Addr(), target)
-	wg.Go(func() { c.ServeLocalForward(ctx, l, network, target) })
+	wg.Go(func() { forward.Local(ctx, c, l, network, target) })
 	return nil
 }
 
@@ -1154,7 +1155,7 @@ func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Clien
 		lg.info("Allocated port %d for remote forward to %s", ta.Port, target)
 	}
 	lg.debug(1, "Remote connections from %s forwarded to local address %s", rl.Addr(), target)
-	wg.Go(func() { c.ServeRemoteForward(ctx, rl, tnet, target) })
+	wg.Go(func() { forward.Remote(ctx, c, rl, tnet, target) })
 	return nil
 }
 
