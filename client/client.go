@@ -61,7 +61,6 @@ type Client struct {
 	banner   strings.Builder // guarded by bannerMu
 
 	fwd forwards // listeners for server-opened channels
-	x11 x11Forward
 
 	closeOnce sync.Once
 	closeErr  error // what failed in shutdown; written once under closeOnce

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/x11"
 )
 
 // runSession runs the remote command or shell.
@@ -153,7 +154,7 @@ func requestX11(ctx context.Context, s *client.Session, o *options, lg *logger) 
 		lg.debug(1, "X11 forwarding requested but DISPLAY not set")
 		return
 	}
-	x := &client.X11{Display: display, Trusted: o.yes("forwardx11trusted", false), XAuthLocation: o.get("xauthlocation")}
+	x := &x11.Config{Display: display, Trusted: o.yes("forwardx11trusted", false), XAuthLocation: o.get("xauthlocation")}
 	if d, err := duration(o.get("forwardx11timeout")); err == nil {
 		x.Timeout = d
 		if d == 0 {
@@ -169,10 +170,10 @@ func requestX11(ctx context.Context, s *client.Session, o *options, lg *logger) 
 	}
 	a, err := x.Authorization(ctx)
 	switch {
-	case errors.Is(err, client.ErrX11Display):
+	case errors.Is(err, x11.ErrDisplay):
 		lg.info("DISPLAY \"%s\" invalid; disabling X11 forwarding", display)
 		return
-	case errors.Is(err, client.ErrX11Untrusted):
+	case errors.Is(err, x11.ErrUntrusted):
 		lg.errorf("Warning: untrusted X11 forwarding setup failed: xauth key data not generated")
 		return
 	case err != nil:
@@ -187,7 +188,7 @@ func requestX11(ctx context.Context, s *client.Session, o *options, lg *logger) 
 	}
 	lg.debug(1, "Requesting X11 forwarding with authentication spoofing.")
 	id := s.Channel().LocalID()
-	if err := s.RequestX11Forwarding(ctx, a); err != nil {
+	if err := x11.Request(ctx, s, a); err != nil {
 		lg.errorf("X11 forwarding request failed on channel %d", id)
 		return
 	}

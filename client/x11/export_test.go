@@ -1,6 +1,6 @@
-package client
+package x11
 
-// X11 internals for x11_test.go.
+// Internals for x11_test.go.
 var (
 	ParseX11Setup = func(b []byte) (proto, data []byte, err error) {
 		s, err := parseX11Setup(b)
