@@ -36,6 +36,7 @@ import (
 	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -1190,15 +1191,7 @@ func clOurServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, host
 			s.Exit(0)
 		},
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { srv.Serve(ctx, l) })
-	b.Cleanup(func() { cancel(); l.Close(); wg.Wait() })
-	return l.Addr().String(), hk.PublicKey().Marshal()
+	return servertest.Start(b, srv), hk.PublicKey().Marshal()
 }
 
 func clBenchPeers(b *testing.B, key *hostkey.CryptoSigner) []clBench {
