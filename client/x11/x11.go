@@ -367,8 +367,12 @@ func (f *forwarder) request(ctx context.Context, s *client.Session, a *Auth) err
 // Request requests X11 forwarding on s with x's authorisation, which is
 // found once per Client (Config.Authorization). It makes *Config a
 // client.SessionRequester: set as client.Config.ForwardX11, every new
-// session requests X11 forwarding (OpenSSH's ForwardX11).
+// session requests X11 forwarding (OpenSSH's ForwardX11). A nil *Config
+// requests nothing and returns an error.
 func (x *Config) Request(ctx context.Context, s *client.Session) error {
+	if x == nil {
+		return errors.New("x11: no Config")
+	}
 	f, err := forwarderOf(s.Client())
 	if err != nil {
 		return err

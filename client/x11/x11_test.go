@@ -629,3 +629,24 @@ func FuzzParseX11Setup(f *testing.F) {
 
 	})
 }
+
+// TestX11ConfigNil: a nil *Config (as a typed nil in
+// client.Config.ForwardX11 would be) requests nothing and returns an
+// error instead of panicking.
+func TestX11ConfigNil(t *testing.T) {
+	srv := startX11Server(t, false)
+	c := srv.dial(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := (*x11.Config)(nil).Request(ctx, s); err == nil {
+		t.Error("nil Config: Request succeeded")
+	}
+	if reqs := srv.requests(); len(reqs) != 0 {
+		t.Errorf("x11-req sent: %+v", reqs)
+	}
+}
