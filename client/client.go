@@ -61,7 +61,6 @@ type Client struct {
 	banner   strings.Builder // guarded by bannerMu
 
 	fwd forwards // listeners for server-opened channels
-	x11 x11Forward
 
 	closeOnce sync.Once
 	closeErr  error // what failed in shutdown; written once under closeOnce
@@ -474,6 +473,10 @@ func (c *Client) User() string { return c.cfg.User }
 
 // Addr returns the address dialled, "host:port".
 func (c *Client) Addr() string { return c.addr }
+
+// Logger returns Config.Logger, or a logger that discards if it was nil,
+// for code that serves the Client's channels (package client/forward).
+func (c *Client) Logger() *slog.Logger { return c.log }
 
 // RemoteAddr returns the peer's network address (paramiko's getpeername).
 func (c *Client) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/forward"
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
@@ -234,7 +235,7 @@ func TestDirectTCPIP(t *testing.T) {
 	sctx, cancel := context.WithCancel(ctx)
 	var serr error
 	var swg sync.WaitGroup
-	swg.Go(func() { serr = c.ServeSOCKS(sctx, sl) })
+	swg.Go(func() { serr = forward.SOCKS(sctx, c, sl) })
 	sc, err := net.Dial("tcp", sl.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +280,7 @@ func TestDirectTCPIP(t *testing.T) {
 	cancel()
 	swg.Wait()
 	if !errors.Is(serr, context.Canceled) {
-		t.Errorf("ServeSOCKS: %v", serr)
+		t.Errorf("forward.SOCKS: %v", serr)
 	}
 }
 

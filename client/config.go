@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -136,10 +137,10 @@ type Config struct {
 	ForwardAgent bool
 	AgentSocket  string
 
-	// ForwardX11, if set, requests X11 forwarding on every session (see
-	// Session.RequestX11Forwarding; OpenSSH's ForwardX11). A failure to
-	// find the cookie or a refusal is logged, not returned.
-	ForwardX11 *X11
+	// ForwardX11, if set, requests X11 forwarding on every new session
+	// (OpenSSH's ForwardX11): a *x11.Config of package client/x11. A
+	// failure to find the cookie or a refusal is logged, not returned.
+	ForwardX11 SessionRequester
 
 	// Version is our identification string (RFC 4253, Section 4.2);
 	// empty means packet.DefaultVersion.
@@ -174,6 +175,12 @@ type Config struct {
 	// Window is the receive window per channel; zero means the
 	// connection layer's default.
 	Window uint32
+}
+
+// A SessionRequester makes a request on every new session of a Client
+// (Config.ForwardX11).
+type SessionRequester interface {
+	Request(ctx context.Context, s *Session) error
 }
 
 // CompressionYes is the client's compression preference for OpenSSH's

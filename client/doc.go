@@ -17,12 +17,12 @@
 // Start/Wait with *ExitError, Shell, RequestPty, WindowChange, Setenv,
 // Signal, Subsystem), forwards connections (Dial for direct-tcpip and
 // direct-streamlocal, Listen for tcpip-forward and streamlocal-forward,
-// ServeLocalForward and ServeRemoteForward for what ssh -L and -R do,
-// ServeSOCKS for a SOCKS5 dynamic forwarder, agent forwarding, X11
-// forwarding with authentication spoofing as ssh -X/-Y), carries
-// another Client for jump hosts (DialClient) and speaks SFTP through
-// github.com/pkg/sftp (SFTP). docs/client.md maps paramiko's Transport
-// methods to these.
+// agent forwarding; HandleChannelType for other server-opened
+// channels), carries another Client for jump hosts (DialClient) and
+// speaks SFTP through github.com/pkg/sftp (SFTP). docs/client.md maps
+// paramiko's Transport methods to these. What ssh -L, -R and -D do on
+// top of Dial and Listen is in package client/forward; X11 forwarding
+// with authentication spoofing (ssh -X, -Y) is in package client/x11.
 //
 // Every call that blocks takes a context; cancelling it aborts the
 // handshake, authentication, a channel open or a request. Dial and

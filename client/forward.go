@@ -22,18 +22,21 @@ const maxQueued = 64
 // forwards routes server-opened channels (RFC 4254, Section 7.2; OpenSSH
 // PROTOCOL, Sections 2.4 and PROTOCOL.agent) to their listeners.
 type forwards struct {
-	mu     sync.Mutex
-	tcp    map[uint32]*Listener // by bound port; guarded by mu
-	unix   map[string]*Listener // by socket path; guarded by mu
-	agent  string               // agent socket to serve, "" for none; guarded by mu
-	other  *Listener            // channels of other types for AcceptChannel; guarded by mu
-	closed bool                 // guarded by mu
+	mu    sync.Mutex
+	tcp   map[uint32]*Listener // by bound port; guarded by mu
+	unix  map[string]*Listener // by socket path; guarded by mu
+	agent string               // agent socket to serve, "" for none; guarded by mu
+	other *Listener            // channels of other types for AcceptChannel; guarded by mu
+	// handlers answer channels by type (HandleChannelType); guarded by mu
+	handlers map[string]ChannelHandler
+	closed   bool // guarded by mu
 }
 
 func (f *forwards) init() {
 	f.tcp = map[uint32]*Listener{}
 	f.unix = map[string]*Listener{}
 	f.other = newListener(nil, nil)
+	f.handlers = map[string]ChannelHandler{}
 }
 
 func (f *forwards) closeAll() {
@@ -65,6 +68,13 @@ func (c *Client) dispatch() {
 
 func (c *Client) route(nc *connection.NewChannel) {
 	f := &c.fwd
+	f.mu.Lock()
+	h := f.handlers[nc.Type()]
+	f.mu.Unlock()
+	if h != nil {
+		c.wg.Go(func() { h.HandleChannel(c.ctx, nc) })
+		return
+	}
 	var l *Listener
 	switch nc.Type() {
 	case wire.ChannelTypeForwardedTCPIP:
@@ -100,7 +110,12 @@ func (c *Client) route(nc *connection.NewChannel) {
 		c.wg.Go(func() { c.serveAgent(ch, sock) })
 		return
 	case wire.ChannelTypeX11:
-		c.serveX11(nc)
+		// No X11 forwarding was requested (package client/x11 handles
+		// the x11 channels once it is): a server that opens x11
+		// channels uninvited gets nowhere near the X server.
+		c.log.Warn("Warning: ssh server tried X11 forwarding.")
+		c.log.Warn("Warning: this is probably a break-in attempt by a malicious server.")
+		nc.Reject(wire.AdministrativelyProhibited, "X11 forwarding not requested")
 		return
 	default:
 		f.mu.Lock()
@@ -110,6 +125,32 @@ func (c *Client) route(nc *connection.NewChannel) {
 	if l == nil || !l.offer(nc) {
 		nc.Reject(wire.AdministrativelyProhibited, "no listener")
 	}
+}
+
+// A ChannelHandler answers the server-opened channels of one type for a
+// Client (package client/x11 is one, for "x11" channels).
+type ChannelHandler interface {
+	// HandleChannel accepts or rejects nc and serves it. It runs in a
+	// goroutine of the Client, which Close waits for; ctx ends when the
+	// Client closes.
+	HandleChannel(ctx context.Context, nc *connection.NewChannel)
+}
+
+// HandleChannelType makes h answer the channels of type typ the server
+// opens, unless a handler for typ is registered already, and returns
+// the handler in force: h, or the one registered before. Only the types
+// a Client accepts reach a handler (x11, forwarded-tcpip,
+// forwarded-streamlocal@openssh.com, auth-agent@openssh.com); a handler
+// takes the channels of its type from Listen's listeners and agent
+// forwarding.
+func (c *Client) HandleChannelType(typ string, h ChannelHandler) ChannelHandler {
+	c.fwd.mu.Lock()
+	defer c.fwd.mu.Unlock()
+	if old, ok := c.fwd.handlers[typ]; ok {
+		return old
+	}
+	c.fwd.handlers[typ] = h
+	return h
 }
 
 // serveAgent connects one forwarded agent channel to the local agent.
@@ -207,6 +248,19 @@ func (c *Client) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 // http.Transport and proxies.
 func (c *Client) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	return c.Dial(ctx, network, addr)
+}
+
+// DialClient connects to the SSH server at addr through c (a jump host,
+// as ssh -J): the TCP connection is a direct-tcpip channel of c, and the
+// new Client runs its own key exchange and authentication inside it.
+// Closing the new Client does not close c.
+func (c *Client) DialClient(ctx context.Context, addr string, cfg *Config) (*Client, error) {
+	addr = withDefaultPort(addr)
+	nc, err := c.Dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return NewClientConn(ctx, nc, addr, cfg)
 }
 
 func tcpAddr(host string, port int) net.Addr {

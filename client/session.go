@@ -97,12 +97,15 @@ func (c *Client) NewSession(ctx context.Context) (*Session, error) {
 		}
 	}
 	if c.cfg.ForwardX11 != nil {
-		if err := s.requestConfigX11(ctx); err != nil {
+		if err := c.cfg.ForwardX11.Request(ctx, s); err != nil {
 			c.log.Debug("X11 forwarding not requested or refused", "err", err)
 		}
 	}
 	return s, nil
 }
+
+// Client returns the Client the session belongs to.
+func (s *Session) Client() *Client { return s.c }
 
 // Channel returns the session's channel.
 func (s *Session) Channel() *connection.Channel { return s.ch }

@@ -44,6 +44,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -399,10 +400,7 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 			}
 		},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { srv.Serve(ctx, l) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	servertest.Serve(t, srv, l)
 	return s
 }
 

@@ -31,10 +31,12 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/forward"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -512,7 +514,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeLocalForward(sctx, l, "tcp", echo.Addr().String()) })
+		wg.Go(func() { forward.Local(sctx, c, l, "tcp", echo.Addr().String()) })
 		conn, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -531,7 +533,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeRemoteForward(sctx, rl, "tcp", echo.Addr().String()) })
+		wg.Go(func() { forward.Remote(sctx, c, rl, "tcp", echo.Addr().String()) })
 		conn, err := net.Dial("tcp", rl.Addr().String()) // sshd listens on loopback here
 		if err != nil {
 			t.Fatal(err)
@@ -561,7 +563,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		}
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeRemoteForward(sctx, rl, "tcp", echo.Addr().String()) })
+		wg.Go(func() { forward.Remote(sctx, c, rl, "tcp", echo.Addr().String()) })
 		uc, err := net.Dial("unix", path)
 		if err != nil {
 			t.Fatal(err)
@@ -574,7 +576,7 @@ func TestClientForwardingAgainstSSHD(t *testing.T) {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		sctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		wg.Go(func() { c.ServeSOCKS(sctx, l) })
+		wg.Go(func() { forward.SOCKS(sctx, c, l) })
 		conn, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -1189,15 +1191,7 @@ func clOurServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, host
 			s.Exit(0)
 		},
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { srv.Serve(ctx, l) })
-	b.Cleanup(func() { cancel(); l.Close(); wg.Wait() })
-	return l.Addr().String(), hk.PublicKey().Marshal()
+	return servertest.Start(b, srv), hk.PublicKey().Marshal()
 }
 
 func clBenchPeers(b *testing.B, key *hostkey.CryptoSigner) []clBench {

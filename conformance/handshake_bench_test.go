@@ -14,6 +14,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/packet/packettest"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -84,9 +85,7 @@ func BenchmarkFullHandshake(b *testing.B) {
 				MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1,
 				Penalties: &server.Penalties{Disabled: true},
 			}
-			var wg sync.WaitGroup
-			wg.Go(func() { srv.Serve(context.Background(), l) })
-			defer func() { srv.Close(); wg.Wait() }()
+			servertest.Serve(b, srv, l)
 			cfg := &client.Config{
 				User: "bench", Auth: []userauth.Method{userauth.InMemoryPrivateKey(uk)},
 				HostKeyCallback:   func(string, net.Addr, hostkey.PublicKey) error { return nil },

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 // benchServers starts our server and an x/crypto/ssh server with the same
@@ -30,13 +30,7 @@ func benchServers(b *testing.B) (ours, xc string) {
 		HostKeys: []hostkey.Signer{hostKey}, Auth: authPolicy(), Handler: echoHandler,
 		MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1, Penalties: &server.Penalties{Disabled: true},
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(context.Background(), l) }()
-	b.Cleanup(func() { srv.Close(); <-done })
+	ours = servertest.Start(b, srv)
 
 	xl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -81,7 +75,7 @@ func benchServers(b *testing.B) (ours, xc string) {
 		}
 	})
 	b.Cleanup(func() { xl.Close(); wg.Wait() })
-	return l.Addr().String(), xl.Addr().String()
+	return ours, xl.Addr().String()
 }
 
 func benchClientConfig(b *testing.B) *ssh.ClientConfig {

@@ -26,6 +26,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -94,8 +95,9 @@ func authPolicy() *userauth.ServerConfig {
 	}
 }
 
-// start runs srv on a loopback listener and shuts it down when the test
-// ends.
+// start runs srv, with the test's host key and authPolicy unless it has
+// its own, on a loopback listener and shuts it down when the test ends
+// (servertest.Start).
 func start(t *testing.T, srv *server.Server) string {
 	t.Helper()
 	if srv.HostKeys == nil {
@@ -104,21 +106,7 @@ func start(t *testing.T, srv *server.Server) string {
 	if srv.Auth == nil {
 		srv.Auth = authPolicy()
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(context.Background(), l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		if err := <-done; !errors.Is(err, server.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want ErrServerClosed", err)
-		}
-	})
-	return l.Addr().String()
+	return servertest.Start(t, srv)
 }
 
 func xSigner(t testing.TB) ssh.Signer {

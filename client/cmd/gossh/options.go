@@ -12,6 +12,7 @@ import (
 
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/x11"
 	"github.com/sshstack/sshstack/kex"
 )
 
@@ -261,7 +262,7 @@ func (o *options) fillDefaults(host string) error {
 		"connectionattempts": "1", "numberofpasswordprompts": "3", "checkhostip": "no",
 		// OpenSSH's defaults; Debian's ssh builds ForwardX11Trusted yes.
 		"forwardx11": "no", "forwardx11trusted": "no", "forwardx11timeout": "1200",
-		"xauthlocation": client.DefaultXAuthLocation,
+		"xauthlocation": x11.DefaultXAuthLocation,
 	}
 	for k, v := range defaults {
 		if o.get(k) == "" {

@@ -1,9 +1,6 @@
-package client
+package x11
 
-// SOCKSHandshake exposes the SOCKS4/4A/5 request parser to the tests.
-var SOCKSHandshake = socksHandshake
-
-// X11 internals for x11_test.go.
+// Internals for x11_test.go.
 var (
 	ParseX11Setup = func(b []byte) (proto, data []byte, err error) {
 		s, err := parseX11Setup(b)

@@ -1,4 +1,10 @@
-package client
+// Package x11 is X11 forwarding (RFC 4254, Section 6.3) for a
+// client.Client, as ssh -X and -Y do it: Config.Authorization finds the
+// real cookie with xauth, Request sends "x11-req" on a session with a fake
+// cookie, and the Client's "x11" channels are answered by connecting to
+// the local display and replacing the fake cookie with the real one in
+// the X11 connection setup. The Client forwards one display.
+package x11
 
 import (
 	"bytes"
@@ -19,23 +25,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/wire"
 )
 
 // X11 forwarding defaults, as OpenSSH's ssh.
 const (
-	// X11AuthProtocol is the only authorisation protocol ssh forwards
+	// AuthProtocol is the only authorisation protocol ssh forwards
 	// (and fakes): MIT-MAGIC-COOKIE-1.
-	X11AuthProtocol = "MIT-MAGIC-COOKIE-1"
+	AuthProtocol = "MIT-MAGIC-COOKIE-1"
 	// DefaultXAuthLocation is the xauth program (ssh's XAuthLocation).
 	DefaultXAuthLocation = "/usr/bin/xauth"
-	// DefaultX11Timeout is how long untrusted X11 forwarding accepts
+	// DefaultTimeout is how long untrusted X11 forwarding accepts
 	// connections (ssh's ForwardX11Timeout default, 20 minutes).
-	DefaultX11Timeout = 20 * time.Minute
-	// DefaultX11SocketDir holds the local X server's unix sockets, XN
+	DefaultTimeout = 20 * time.Minute
+	// DefaultSocketDir holds the local X server's unix sockets, XN
 	// for display N.
-	DefaultX11SocketDir = "/tmp/.X11-unix"
+	DefaultSocketDir = "/tmp/.X11-unix"
 	// x11TimeoutSlack is added to the lifetime of a generated untrusted
 	// cookie, so that the X server accepts it a little longer than ssh
 	// accepts connections (clientloop.c's X11_TIMEOUT_SLACK).
@@ -46,27 +53,27 @@ const (
 
 // X11 forwarding errors callers test for with errors.Is.
 var (
-	// ErrX11Display means DISPLAY is unset, or holds a character other
+	// ErrDisplay means DISPLAY is unset, or holds a character other
 	// than letters, digits and ":/.-_" (ssh then disables X11 forwarding).
-	ErrX11Display = errors.New("client: X11 forwarding: DISPLAY not set or invalid")
-	// ErrX11Untrusted means xauth could not generate an untrusted cookie
+	ErrDisplay = errors.New("x11: DISPLAY not set or invalid")
+	// ErrUntrusted means xauth could not generate an untrusted cookie
 	// (ssh's "untrusted X11 forwarding setup failed: xauth key data not
 	// generated"); as ssh, no X11 forwarding is requested then.
-	ErrX11Untrusted = errors.New("client: untrusted X11 forwarding setup failed: xauth key data not generated")
-	// ErrX11OtherDisplay means a Client already forwards another display;
+	ErrUntrusted = errors.New("x11: untrusted X11 forwarding setup failed: xauth key data not generated")
+	// ErrOtherDisplay means a Client already forwards another display;
 	// one Client forwards one display with one fake cookie, as ssh.
-	ErrX11OtherDisplay = errors.New("client: X11 forwarding: a different DISPLAY is already forwarded")
+	ErrOtherDisplay = errors.New("x11: a different DISPLAY is already forwarded")
 )
 
 // errX11Short means an X11 connection setup is not complete yet.
-var errX11Short = errors.New("client: X11 connection setup incomplete")
+var errX11Short = errors.New("x11: X11 connection setup incomplete")
 
-// X11 configures X11 forwarding (RFC 4254, Section 6.3) as ssh -X and -Y
+// Config configures X11 forwarding (RFC 4254, Section 6.3) as ssh -X and -Y
 // do it: the server gets a fake MIT-MAGIC-COOKIE-1, and each "x11"
 // channel it opens must present that fake cookie in its X11 connection
 // setup, which the client then replaces with the real one before the
 // bytes reach the local display.
-type X11 struct {
+type Config struct {
 	// Display is the local display, as $DISPLAY: ":N", "unix:N" (the
 	// unix socket SocketDir/XN) or "host:N" (TCP port 6000+N), each with
 	// an optional ".screen". Empty means $DISPLAY.
@@ -77,21 +84,21 @@ type X11 struct {
 	Trusted bool
 	// Timeout applies to untrusted forwarding: x11 channels opened later
 	// are refused, and the generated cookie expires a minute after
-	// (ForwardX11Timeout). 0 means DefaultX11Timeout; negative means
+	// (ForwardX11Timeout). 0 means DefaultTimeout; negative means
 	// none.
 	Timeout time.Duration
 	// XAuthLocation is the xauth program; "" means DefaultXAuthLocation.
 	XAuthLocation string
 	// SocketDir is where the X server's unix sockets live; "" means
-	// DefaultX11SocketDir.
+	// DefaultSocketDir.
 	SocketDir string
 }
 
-// An X11Auth is the authorisation X11 forwarding hands out: the local
+// An Auth is the authorisation X11 forwarding hands out: the local
 // display and its real cookie, which never leaves this process.
-type X11Auth struct {
-	Display  string // as X11.Display, resolved
-	Protocol string // X11AuthProtocol, or what xauth listed
+type Auth struct {
+	Display  string // as Config.Display, resolved
+	Protocol string // AuthProtocol, or what xauth listed
 	Cookie   []byte // the real authorisation data
 	// MadeUp reports that xauth had no entry for the display (or there
 	// is no xauth) under trusted forwarding: Cookie is then 16 random
@@ -115,20 +122,20 @@ type X11Auth struct {
 // made-up bytes when there is none; for untrusted forwarding "xauth -f
 // TMPFILE generate DISPLAY MIT-MAGIC-COOKIE-1 untrusted [timeout T]" in a
 // fresh temporary directory, then "xauth -f TMPFILE list DISPLAY", and
-// ErrX11Untrusted if that yields nothing (there is no fallback to made-up
+// ErrUntrusted if that yields nothing (there is no fallback to made-up
 // data, as in ssh). xauth runs without a shell; its stderr is discarded.
-// It returns ErrX11Display for a missing or invalid DISPLAY.
-func (x *X11) Authorization(ctx context.Context) (*X11Auth, error) {
+// It returns ErrDisplay for a missing or invalid DISPLAY.
+func (x *Config) Authorization(ctx context.Context) (*Auth, error) {
 	display := x.Display
 	if display == "" {
 		display = os.Getenv("DISPLAY")
 	}
 	if !x11DisplayValid(display) {
-		return nil, fmt.Errorf("%w: %q", ErrX11Display, display)
+		return nil, fmt.Errorf("%w: %q", ErrDisplay, display)
 	}
-	a := &X11Auth{Display: display, socketDir: x.SocketDir}
+	a := &Auth{Display: display, socketDir: x.SocketDir}
 	if a.socketDir == "" {
-		a.socketDir = DefaultX11SocketDir
+		a.socketDir = DefaultSocketDir
 	}
 	xauth := x.XAuthLocation
 	if xauth == "" {
@@ -150,11 +157,11 @@ func (x *X11) Authorization(ctx context.Context) (*X11Auth, error) {
 		if !x.Trusted {
 			dir, err := os.MkdirTemp("", "ssh-")
 			if err != nil {
-				return nil, fmt.Errorf("client: X11 forwarding: %w", err)
+				return nil, fmt.Errorf("x11: %w", err)
 			}
 			defer os.RemoveAll(dir)
 			file = filepath.Join(dir, "xauthfile")
-			args := []string{"-f", file, "generate", name, X11AuthProtocol, "untrusted"}
+			args := []string{"-f", file, "generate", name, AuthProtocol, "untrusted"}
 			timeout := x.untrustedTimeout()
 			if timeout > 0 {
 				args = append(args, "timeout", strconv.FormatInt(int64((timeout+x11TimeoutSlack)/time.Second), 10))
@@ -176,24 +183,24 @@ func (x *X11) Authorization(ctx context.Context) (*X11Auth, error) {
 	}
 	if proto == "" {
 		if !x.Trusted {
-			return nil, ErrX11Untrusted
+			return nil, ErrUntrusted
 		}
-		a.Protocol, a.Cookie, a.MadeUp = X11AuthProtocol, make([]byte, 16), true
+		a.Protocol, a.Cookie, a.MadeUp = AuthProtocol, make([]byte, 16), true
 		rand.Read(a.Cookie)
 		return a, nil
 	}
 	cookie, err := hex.DecodeString(data)
 	if err != nil || len(cookie) == 0 || len(cookie) > connection.MaxX11CookieLen/2 {
-		return nil, fmt.Errorf("client: X11 forwarding: bad authentication data from xauth for %s", display)
+		return nil, fmt.Errorf("x11: bad authentication data from xauth for %s", display)
 	}
 	a.Protocol, a.Cookie = proto, cookie
 	return a, nil
 }
 
-func (x *X11) untrustedTimeout() time.Duration {
+func (x *Config) untrustedTimeout() time.Duration {
 	switch {
 	case x.Timeout == 0:
-		return DefaultX11Timeout
+		return DefaultTimeout
 	case x.Timeout < 0:
 		return 0
 	}
@@ -254,17 +261,17 @@ func x11Addr(display, dir string) (network, addr string, err error) {
 	if strings.HasPrefix(display, "unix:") || strings.HasPrefix(display, ":") {
 		n, ok := x11DisplayNumber(display[strings.LastIndex(display, ":")+1:])
 		if !ok {
-			return "", "", fmt.Errorf("%w: could not parse display number from DISPLAY %q", ErrX11Display, display)
+			return "", "", fmt.Errorf("%w: could not parse display number from DISPLAY %q", ErrDisplay, display)
 		}
 		return "unix", filepath.Join(dir, "X"+strconv.Itoa(n)), nil
 	}
 	host, rest, ok := strings.Cut(display, ":")
 	if !ok {
-		return "", "", fmt.Errorf("%w: could not find ':' in DISPLAY %q", ErrX11Display, display)
+		return "", "", fmt.Errorf("%w: could not find ':' in DISPLAY %q", ErrDisplay, display)
 	}
 	n, ok := x11DisplayNumber(rest)
 	if !ok {
-		return "", "", fmt.Errorf("%w: could not parse display number from DISPLAY %q", ErrX11Display, display)
+		return "", "", fmt.Errorf("%w: could not parse display number from DISPLAY %q", ErrDisplay, display)
 	}
 	return "tcp", net.JoinHostPort(host, strconv.Itoa(x11BasePort+n)), nil
 }
@@ -274,37 +281,57 @@ func x11Addr(display, dir string) (network, addr string, err error) {
 // is refused with no other accepted; without it every "x11" channel is
 // refused.
 type x11State struct {
-	auth     X11Auth
+	auth     Auth
 	fake     []byte
-	pending  int  // x11-req sent, not answered; guarded by x11Forward.mu
-	accepted bool // an x11-req was accepted; guarded by x11Forward.mu
+	pending  int  // x11-req sent, not answered; guarded by forwarder.mu
+	accepted bool // an x11-req was accepted; guarded by forwarder.mu
 }
 
-// x11Forward holds a Client's X11 forwarding state.
-type x11Forward struct {
+// A forwarder is the X11 forwarding of one Client, and the handler of
+// its "x11" channels.
+type forwarder struct {
+	c     *client.Client
 	mu    sync.Mutex
 	state *x11State // guarded by mu
-	cfg   *X11Auth  // Config.ForwardX11's authorisation, once found; guarded by mu
+	cfg   *Auth     // Config.Request's authorisation, once found; guarded by mu
 }
 
-// RequestX11Forwarding asks for X11 forwarding on this session
-// ("x11-req", RFC 4254, Section 6.3.1) with authentication spoofing, as
-// ssh does: not a single connection, the protocol of a, a random fake
-// cookie of the real one's length (one per Client, kept for later
-// sessions), and the screen number of a.Display. From then on the Client
-// accepts "x11" channels (Section 6.3.2): it connects to a.Display,
-// checks that the X11 connection setup read from the channel carries the
-// fake cookie, puts the real one in its place and copies both ways; a
-// channel with any other protocol or cookie is closed. A refusal is
+var _ client.ChannelHandler = (*forwarder)(nil)
+
+// forwarderOf returns the forwarder of c, registering one on first use.
+func forwarderOf(c *client.Client) (*forwarder, error) {
+	f, ok := c.HandleChannelType(wire.ChannelTypeX11, &forwarder{c: c}).(*forwarder)
+	if !ok {
+		return nil, errors.New("x11: the Client's x11 channels have another handler")
+	}
+	return f, nil
+}
+
+// Request asks for X11 forwarding on session s ("x11-req", RFC 4254,
+// Section 6.3.1) with authentication spoofing, as ssh does: not a single
+// connection, the protocol of a, a random fake cookie of the real one's
+// length (one per Client, kept for later sessions), and the screen
+// number of a.Display. From then on the session's Client accepts "x11"
+// channels (Section 6.3.2): it connects to a.Display, checks that the
+// X11 connection setup read from the channel carries the fake cookie,
+// puts the real one in its place and copies both ways; a channel with
+// any other protocol or cookie is closed. A refusal is
 // connection.ErrRequestDenied, after which (if no earlier request was
 // accepted) x11 channels are refused again. A Client forwards one
-// display: another one is ErrX11OtherDisplay. a comes from
-// X11.Authorization; the Client keeps its own copy.
-func (s *Session) RequestX11Forwarding(ctx context.Context, a *X11Auth) error {
+// display: another one is ErrOtherDisplay. a comes from
+// Config.Authorization; the Client keeps its own copy.
+func Request(ctx context.Context, s *client.Session, a *Auth) error {
 	if a == nil || len(a.Cookie) == 0 || a.Protocol == "" {
-		return errors.New("client: X11 forwarding: no authorisation (use X11.Authorization)")
+		return errors.New("x11: no authorisation (use Config.Authorization)")
 	}
-	f := &s.c.x11
+	f, err := forwarderOf(s.Client())
+	if err != nil {
+		return err
+	}
+	return f.request(ctx, s, a)
+}
+
+func (f *forwarder) request(ctx context.Context, s *client.Session, a *Auth) error {
 	f.mu.Lock()
 	st := f.state
 	switch {
@@ -315,13 +342,13 @@ func (s *Session) RequestX11Forwarding(ctx context.Context, a *X11Auth) error {
 		f.state = st
 	case st.auth.Display != a.Display:
 		f.mu.Unlock()
-		return ErrX11OtherDisplay
+		return ErrOtherDisplay
 	}
 	st.pending++
 	req := wire.X11Request{AuthProtocol: st.auth.Protocol, AuthCookie: hex.EncodeToString(st.fake), Screen: x11Screen(a.Display)}
 	f.mu.Unlock()
 
-	err := s.ch.RequestX11(ctx, req)
+	err := s.Channel().RequestX11(ctx, req)
 
 	f.mu.Lock()
 	st.pending--
@@ -332,21 +359,29 @@ func (s *Session) RequestX11Forwarding(ctx context.Context, a *X11Auth) error {
 	}
 	f.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("client: X11 forwarding request: %w", err)
+		return fmt.Errorf("x11: forwarding request: %w", err)
 	}
 	return nil
 }
 
-// requestConfigX11 requests Config.ForwardX11 on a new session; the
-// authorisation is found once per Client.
-func (s *Session) requestConfigX11(ctx context.Context) error {
-	f := &s.c.x11
+// Request requests X11 forwarding on s with x's authorisation, which is
+// found once per Client (Config.Authorization). It makes *Config a
+// client.SessionRequester: set as client.Config.ForwardX11, every new
+// session requests X11 forwarding (OpenSSH's ForwardX11). A nil *Config
+// requests nothing and returns an error.
+func (x *Config) Request(ctx context.Context, s *client.Session) error {
+	if x == nil {
+		return errors.New("x11: no Config")
+	}
+	f, err := forwarderOf(s.Client())
+	if err != nil {
+		return err
+	}
 	f.mu.Lock()
 	a := f.cfg
 	f.mu.Unlock()
 	if a == nil {
-		var err error
-		if a, err = s.c.cfg.ForwardX11.Authorization(ctx); err != nil {
+		if a, err = x.Authorization(ctx); err != nil {
 			return err
 		}
 		f.mu.Lock()
@@ -356,30 +391,35 @@ func (s *Session) requestConfigX11(ctx context.Context) error {
 		a = f.cfg
 		f.mu.Unlock()
 	}
-	return s.RequestX11Forwarding(ctx, a)
+	if a == nil || len(a.Cookie) == 0 || a.Protocol == "" {
+		return errors.New("x11: no authorisation (use Config.Authorization)")
+	}
+	return f.request(ctx, s, a)
 }
 
 // x11Connect is how long connecting to the local display may take.
 const x11Connect = 30 * time.Second
 
-// serveX11 answers an "x11" channel (RFC 4254, Section 6.3.2), as ssh's
-// client_request_x11: refused without an X11 forwarding request or after
-// its deadline, refused if the local display cannot be reached, else
-// accepted and proxied once its setup carries the fake cookie.
-func (c *Client) serveX11(nc *connection.NewChannel) {
-	c.x11.mu.Lock()
-	st := c.x11.state
-	c.x11.mu.Unlock()
+// HandleChannel answers an "x11" channel (RFC 4254, Section 6.3.2), as
+// ssh's client_request_x11: refused without an X11 forwarding request or
+// after its deadline, refused if the local display cannot be reached,
+// else accepted and proxied once its setup carries the fake cookie. It
+// runs in a goroutine of the Client; ctx ends when the Client closes.
+func (f *forwarder) HandleChannel(ctx context.Context, nc *connection.NewChannel) {
+	log := f.c.Logger()
+	f.mu.Lock()
+	st := f.state
+	f.mu.Unlock()
 	if st == nil {
 		// A server that opens x11 channels uninvited gets nowhere near
 		// the X server.
-		c.log.Warn("Warning: ssh server tried X11 forwarding.")
-		c.log.Warn("Warning: this is probably a break-in attempt by a malicious server.")
+		log.Warn("Warning: ssh server tried X11 forwarding.")
+		log.Warn("Warning: this is probably a break-in attempt by a malicious server.")
 		nc.Reject(wire.AdministrativelyProhibited, "X11 forwarding not requested")
 		return
 	}
 	if !st.auth.Deadline.IsZero() && !time.Now().Before(st.auth.Deadline) {
-		c.log.Debug("Rejected X11 connection after ForwardX11Timeout expired")
+		log.Debug("Rejected X11 connection after ForwardX11Timeout expired")
 		nc.Reject(wire.AdministrativelyProhibited, "X11 forwarding timed out")
 		return
 	}
@@ -388,34 +428,49 @@ func (c *Client) serveX11(nc *connection.NewChannel) {
 		nc.Reject(wire.ConnectFailed, "malformed x11 open")
 		return
 	}
-	c.log.Debug("client_request_x11: request", "originator", o.OriginatorAddress, "port", o.OriginatorPort)
-	c.wg.Go(func() {
-		network, addr, err := x11Addr(st.auth.Display, st.auth.socketDir)
-		var xc net.Conn
-		if err == nil {
-			ctx, cancel := context.WithTimeout(c.ctx, x11Connect)
-			xc, err = (&net.Dialer{}).DialContext(ctx, network, addr)
-			cancel()
-		}
-		if err != nil {
-			c.log.Warn(x11ConnectError(network, addr, err), "display", st.auth.Display)
-			nc.Reject(wire.ConnectFailed, "cannot connect to the X server")
-			return
-		}
-		defer xc.Close()
-		ch, err := nc.Accept(nil)
-		if err != nil {
-			return
-		}
-		defer ch.Close()
-		stop := context.AfterFunc(c.ctx, func() { xc.Close() })
-		defer stop()
-		if err := x11Spoof(ch, xc, st); err != nil {
-			c.log.Info("X11 connection rejected because of wrong authentication.", "err", err)
-			return
-		}
-		pipe(ch, xc)
+	log.Debug("client_request_x11: request", "originator", o.OriginatorAddress, "port", o.OriginatorPort)
+	network, addr, err := x11Addr(st.auth.Display, st.auth.socketDir)
+	var xc net.Conn
+	if err == nil {
+		dctx, cancel := context.WithTimeout(ctx, x11Connect)
+		xc, err = (&net.Dialer{}).DialContext(dctx, network, addr)
+		cancel()
+	}
+	if err != nil {
+		log.Warn(x11ConnectError(network, addr, err), "display", st.auth.Display)
+		nc.Reject(wire.ConnectFailed, "cannot connect to the X server")
+		return
+	}
+	defer xc.Close()
+	ch, err := nc.Accept(nil)
+	if err != nil {
+		return
+	}
+	defer ch.Close()
+	stop := context.AfterFunc(ctx, func() { xc.Close() })
+	defer stop()
+	if err := x11Spoof(ch, xc, st); err != nil {
+		log.Info("X11 connection rejected because of wrong authentication.", "err", err)
+		return
+	}
+	pipe(ch, xc)
+}
+
+// pipe copies both ways between a channel and a local connection and
+// returns when both directions are done.
+func pipe(ch *connection.Channel, nc net.Conn) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		io.Copy(ch, nc)
+		ch.CloseWrite()
 	})
+	io.Copy(nc, ch)
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		nc.Close()
+	}
+	wg.Wait()
 }
 
 // x11ConnectError words a failed connection to the display as ssh's
@@ -459,10 +514,10 @@ func x11Spoof(ch io.Reader, xc io.Writer, st *x11State) error {
 		return err
 	}
 	if string(s.Protocol) != st.auth.Protocol {
-		return errors.New("client: X11 connection uses different authentication protocol")
+		return errors.New("x11: X11 connection uses different authentication protocol")
 	}
 	if subtle.ConstantTimeCompare(s.Data, st.fake) != 1 {
-		return errors.New("client: X11 auth data does not match fake data")
+		return errors.New("x11: X11 auth data does not match fake data")
 	}
 	copy(s.Data, st.auth.Cookie) // the same length: the fake was made so
 	_, err = xc.Write(b)
@@ -504,7 +559,7 @@ func parseX11Setup(b []byte) (x11Setup, error) {
 		return x11Setup{}, errX11Short
 	}
 	if b[0] != 'B' && b[0] != 'l' {
-		return x11Setup{}, fmt.Errorf("client: initial X11 packet contains bad byte order byte: %#x", b[0])
+		return x11Setup{}, fmt.Errorf("x11: initial X11 packet contains bad byte order byte: %#x", b[0])
 	}
 	if len(b) < x11SetupFixed {
 		return x11Setup{}, errX11Short

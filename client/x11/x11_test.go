@@ -1,4 +1,4 @@
-package client_test
+package x11_test
 
 // X11 forwarding (RFC 4254, Section 6.3) against an in-process
 // x/crypto/ssh server that plays the remote X client: it records the
@@ -31,6 +31,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/x11"
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
@@ -129,7 +130,7 @@ func (s *x11Server) session(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *s
 			var e struct{ Cmd string }
 			ssh.Unmarshal(r.Payload, &e)
 			r.Reply(true, nil)
-			proto, cookie := client.X11AuthProtocol, fake
+			proto, cookie := x11.AuthProtocol, fake
 			switch strings.TrimPrefix(e.Cmd, "x11 ") {
 			case "wrong":
 				cookie = make([]byte, len(fake))
@@ -208,7 +209,7 @@ func (s *x11Server) dial(t *testing.T) *client.Client {
 
 // run runs cmd on a new session of c, after requesting X11 forwarding
 // with a unless it is nil.
-func run(t *testing.T, c *client.Client, a *client.X11Auth, cmd string) (string, error) {
+func run(t *testing.T, c *client.Client, a *x11.Auth, cmd string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -218,7 +219,7 @@ func run(t *testing.T, c *client.Client, a *client.X11Auth, cmd string) (string,
 	}
 	defer s.Close()
 	if a != nil {
-		if err := s.RequestX11Forwarding(ctx, a); err != nil {
+		if err := x11.Request(ctx, s, a); err != nil {
 			return "", err
 		}
 	}
@@ -329,11 +330,11 @@ func TestX11Forwarding(t *testing.T) {
 			rand.Read(real)
 			xauth, _ := xauthScript(t, `[ "$1" = list ] && echo "host/unix:7  MIT-MAGIC-COOKIE-1  `+hex.EncodeToString(real)+`"`)
 			ctx := context.Background()
-			a, err := (&client.X11{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
+			a, err := (&x11.Config{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(a.Cookie, real) || a.MadeUp || a.Protocol != client.X11AuthProtocol {
+			if !bytes.Equal(a.Cookie, real) || a.MadeUp || a.Protocol != x11.AuthProtocol {
 				t.Fatalf("Authorization: %+v", a)
 			}
 			s := startX11Server(t, false)
@@ -346,14 +347,14 @@ func TestX11Forwarding(t *testing.T) {
 			if out != "REPLY=FAKEX-OK\n" {
 				t.Errorf("remote X client got %q", out)
 			}
-			if su := x.next(t); su != [2]string{client.X11AuthProtocol, hex.EncodeToString(real)} {
+			if su := x.next(t); su != [2]string{x11.AuthProtocol, hex.EncodeToString(real)} {
 				t.Errorf("X server got %q %s, want the real cookie %x", su[0], su[1], real)
 			}
 			reqs := s.requests()
 			if len(reqs) != 1 {
 				t.Fatalf("x11-reqs %+v", reqs)
 			}
-			want := x11Req{Proto: client.X11AuthProtocol, Screen: client.X11Screen(x.display)}
+			want := x11Req{Proto: x11.AuthProtocol, Screen: x11.X11Screen(x.display)}
 			r := reqs[0]
 			if r.Single || r.Proto != want.Proto || r.Screen != want.Screen || len(r.Cookie) != 32 || r.Cookie == hex.EncodeToString(real) {
 				t.Errorf("x11-req %+v, want not single, %s, screen %d, a 32-digit fake cookie", r, want.Proto, want.Screen)
@@ -402,12 +403,12 @@ func TestX11Uninvited(t *testing.T) {
 	})
 	t.Run("x11-req refused", func(t *testing.T) {
 		c := startX11Server(t, true).dial(t)
-		a, err := (&client.X11{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
+		a, err := (&x11.Config{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := run(t, c, a, "x11 fake"); !errors.Is(err, connection.ErrRequestDenied) {
-			t.Fatalf("RequestX11Forwarding: %v, want ErrRequestDenied", err)
+			t.Fatalf("x11.Request: %v, want ErrRequestDenied", err)
 		}
 		if out, _ := run(t, c, nil, "x11 fake"); out != "OPENFAIL\n" {
 			t.Errorf("got %q, want the x11 channel refused", out)
@@ -415,7 +416,7 @@ func TestX11Uninvited(t *testing.T) {
 	})
 	t.Run("after ForwardX11Timeout", func(t *testing.T) {
 		c := startX11Server(t, false).dial(t)
-		a, err := (&client.X11{Display: x.display, XAuthLocation: xauth, SocketDir: x.dir, Timeout: time.Millisecond}).Authorization(ctx)
+		a, err := (&x11.Config{Display: x.display, XAuthLocation: xauth, SocketDir: x.dir, Timeout: time.Millisecond}).Authorization(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -426,13 +427,13 @@ func TestX11Uninvited(t *testing.T) {
 	})
 	t.Run("another display", func(t *testing.T) {
 		c := startX11Server(t, false).dial(t)
-		a, _ := (&client.X11{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
+		a, _ := (&x11.Config{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}).Authorization(ctx)
 		run(t, c, a, "x11 fake")
 		x.next(t)
 		b := *a
 		b.Display = ":8"
-		if _, err := run(t, c, &b, "x11 fake"); !errors.Is(err, client.ErrX11OtherDisplay) {
-			t.Errorf("second display: %v, want ErrX11OtherDisplay", err)
+		if _, err := run(t, c, &b, "x11 fake"); !errors.Is(err, x11.ErrOtherDisplay) {
+			t.Errorf("second display: %v, want ErrOtherDisplay", err)
 		}
 	})
 	select {
@@ -458,7 +459,7 @@ func TestX11ConfigForward(t *testing.T) {
 	ctx := context.Background()
 	c, err := client.Dial(ctx, "tcp", s.addr, &client.Config{User: "alice", Auth: []userauth.Method{userauth.NoneAuth{}},
 		UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
-		ForwardX11: &client.X11{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}})
+		ForwardX11: &x11.Config{Display: x.display, Trusted: true, XAuthLocation: xauth, SocketDir: x.dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,27 +486,27 @@ func TestX11Authorization(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name     string
-		x        client.X11
+		x        x11.Config
 		script   string // "" for a missing xauth
 		wantLog  string // the xauth argument lines, TMP for the temporary file
 		wantErr  error
 		madeUp   bool
 		deadline bool
 	}{
-		{"trusted", client.X11{Display: ":3", Trusted: true}, entry, "list :3\n", nil, false, false},
-		{"trusted localhost", client.X11{Display: "localhost:3.0", Trusted: true}, entry, "list unix:3.0\n", nil, false, false},
-		{"trusted no entry", client.X11{Display: ":3", Trusted: true}, "true", "list :3\n", nil, true, false},
-		{"trusted no xauth", client.X11{Display: ":3", Trusted: true}, "", "", nil, true, false},
-		{"untrusted", client.X11{Display: ":3"}, `[ "$3" = generate ] && : > "$2"; [ "$3" = list ] && ` + entry + "; true",
+		{"trusted", x11.Config{Display: ":3", Trusted: true}, entry, "list :3\n", nil, false, false},
+		{"trusted localhost", x11.Config{Display: "localhost:3.0", Trusted: true}, entry, "list unix:3.0\n", nil, false, false},
+		{"trusted no entry", x11.Config{Display: ":3", Trusted: true}, "true", "list :3\n", nil, true, false},
+		{"trusted no xauth", x11.Config{Display: ":3", Trusted: true}, "", "", nil, true, false},
+		{"untrusted", x11.Config{Display: ":3"}, `[ "$3" = generate ] && : > "$2"; [ "$3" = list ] && ` + entry + "; true",
 			"-f TMP generate :3 MIT-MAGIC-COOKIE-1 untrusted timeout 1260\n-f TMP list :3\n", nil, false, true},
-		{"untrusted 5m", client.X11{Display: ":3", Timeout: 5 * time.Minute}, `[ "$3" = list ] && ` + entry + "; true",
+		{"untrusted 5m", x11.Config{Display: ":3", Timeout: 5 * time.Minute}, `[ "$3" = list ] && ` + entry + "; true",
 			"-f TMP generate :3 MIT-MAGIC-COOKIE-1 untrusted timeout 360\n-f TMP list :3\n", nil, false, true},
-		{"untrusted no timeout", client.X11{Display: ":3", Timeout: -1}, `[ "$3" = list ] && ` + entry + "; true",
+		{"untrusted no timeout", x11.Config{Display: ":3", Timeout: -1}, `[ "$3" = list ] && ` + entry + "; true",
 			"-f TMP generate :3 MIT-MAGIC-COOKIE-1 untrusted\n-f TMP list :3\n", nil, false, false},
-		{"untrusted generate fails", client.X11{Display: ":3"}, `[ "$3" = generate ] && exit 1; ` + entry,
-			"-f TMP generate :3 MIT-MAGIC-COOKIE-1 untrusted timeout 1260\n", client.ErrX11Untrusted, false, false},
-		{"untrusted no xauth", client.X11{Display: ":3"}, "", "", client.ErrX11Untrusted, false, false},
-		{"bad DISPLAY", client.X11{Display: "a;b:0", Trusted: true}, entry, "", client.ErrX11Display, false, false},
+		{"untrusted generate fails", x11.Config{Display: ":3"}, `[ "$3" = generate ] && exit 1; ` + entry,
+			"-f TMP generate :3 MIT-MAGIC-COOKIE-1 untrusted timeout 1260\n", x11.ErrUntrusted, false, false},
+		{"untrusted no xauth", x11.Config{Display: ":3"}, "", "", x11.ErrUntrusted, false, false},
+		{"bad DISPLAY", x11.Config{Display: "a;b:0", Trusted: true}, entry, "", x11.ErrDisplay, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -552,12 +553,12 @@ func TestX11Authorization(t *testing.T) {
 			t.Skip("xauth not installed")
 		}
 		file := filepath.Join(t.TempDir(), "Xauthority")
-		if out, err := exec.Command(xauth, "-f", file, "add", "127.0.0.1:42", client.X11AuthProtocol, cookie).CombinedOutput(); err != nil {
+		if out, err := exec.Command(xauth, "-f", file, "add", "127.0.0.1:42", x11.AuthProtocol, cookie).CombinedOutput(); err != nil {
 			t.Fatalf("xauth add: %v\n%s", err, out)
 		}
 		t.Setenv("XAUTHORITY", file)
 		t.Setenv("DISPLAY", "127.0.0.1:42.0")
-		a, err := (&client.X11{Trusted: true, XAuthLocation: xauth}).Authorization(ctx)
+		a, err := (&x11.Config{Trusted: true, XAuthLocation: xauth}).Authorization(ctx)
 		if err != nil || a.MadeUp || hex.EncodeToString(a.Cookie) != cookie || a.Display != "127.0.0.1:42.0" {
 			t.Errorf("%+v %v", a, err)
 		}
@@ -578,16 +579,16 @@ func TestX11Addr(t *testing.T) {
 		{"host:1.401", "tcp", "host:6001", 0},
 	}
 	for _, tt := range tests {
-		n, a, err := client.X11Addr(tt.display, "/d")
+		n, a, err := x11.X11Addr(tt.display, "/d")
 		if err != nil || n != tt.network || a != tt.addr {
 			t.Errorf("%s: %s %s %v, want %s %s", tt.display, n, a, err, tt.network, tt.addr)
 		}
-		if s := client.X11Screen(tt.display); s != tt.screen {
+		if s := x11.X11Screen(tt.display); s != tt.screen {
 			t.Errorf("%s: screen %d, want %d", tt.display, s, tt.screen)
 		}
 	}
 	for _, bad := range []string{"host", ":x", "host:", "unix:"} {
-		if _, _, err := client.X11Addr(bad, "/d"); !errors.Is(err, client.ErrX11Display) {
+		if _, _, err := x11.X11Addr(bad, "/d"); !errors.Is(err, x11.ErrDisplay) {
 			t.Errorf("%q: %v, want ErrX11Display", bad, err)
 		}
 	}
@@ -600,17 +601,17 @@ func TestParseX11Setup(t *testing.T) {
 			b[0] = 'B'
 			b[6], b[7], b[8], b[9] = 0, 18, 0, 16
 		}
-		proto, data, err := client.ParseX11Setup(b)
+		proto, data, err := x11.ParseX11Setup(b)
 		if err != nil || string(proto) != "MIT-MAGIC-COOKIE-1" || string(data) != "0123456789abcdef" {
 			t.Errorf("%c: %q %q %v", order, proto, data, err)
 		}
 		for i := range b {
-			if _, _, err := client.ParseX11Setup(b[:i]); !errors.Is(err, client.ErrX11SetupShort) {
+			if _, _, err := x11.ParseX11Setup(b[:i]); !errors.Is(err, x11.ErrX11SetupShort) {
 				t.Errorf("%c cut at %d: %v", order, i, err)
 			}
 		}
 	}
-	if _, _, err := client.ParseX11Setup([]byte("X")); err == nil || errors.Is(err, client.ErrX11SetupShort) {
+	if _, _, err := x11.ParseX11Setup([]byte("X")); err == nil || errors.Is(err, x11.ErrX11SetupShort) {
 		t.Errorf("bad byte order: %v", err)
 	}
 }
@@ -619,7 +620,7 @@ func FuzzParseX11Setup(f *testing.F) {
 	f.Add(x11SetupRequest("MIT-MAGIC-COOKIE-1", make([]byte, 16)))
 	f.Add([]byte("B\x00\x00\x0b\x00\x00\xff\xff\xff\xff\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		proto, data, err := client.ParseX11Setup(b)
+		proto, data, err := x11.ParseX11Setup(b)
 		if err != nil {
 			return
 		}
@@ -628,4 +629,25 @@ func FuzzParseX11Setup(f *testing.F) {
 		}
 
 	})
+}
+
+// TestX11ConfigNil: a nil *Config (as a typed nil in
+// client.Config.ForwardX11 would be) requests nothing and returns an
+// error instead of panicking.
+func TestX11ConfigNil(t *testing.T) {
+	srv := startX11Server(t, false)
+	c := srv.dial(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	s, err := c.NewSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := (*x11.Config)(nil).Request(ctx, s); err == nil {
+		t.Error("nil Config: Request succeeded")
+	}
+	if reqs := srv.requests(); len(reqs) != 0 {
+		t.Errorf("x11-req sent: %+v", reqs)
+	}
 }

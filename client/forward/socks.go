@@ -1,4 +1,4 @@
-package client
+package forward
 
 import (
 	"context"
@@ -8,22 +8,10 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"sync"
 	"time"
-)
 
-// DialClient connects to the SSH server at addr through c (a jump host,
-// as ssh -J): the TCP connection is a direct-tcpip channel of c, and the
-// new Client runs its own key exchange and authentication inside it.
-// Closing the new Client does not close c.
-func (c *Client) DialClient(ctx context.Context, addr string, cfg *Config) (*Client, error) {
-	addr = withDefaultPort(addr)
-	nc, err := c.Dial(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return NewClientConn(ctx, nc, addr, cfg)
-}
+	"github.com/sshstack/sshstack/client"
+)
 
 // SOCKS5 (RFC 1928) constants.
 const (
@@ -49,23 +37,23 @@ const (
 )
 
 // ErrSOCKS wraps the errors of a SOCKS request that cannot be served.
-var ErrSOCKS = errors.New("client: socks")
+var ErrSOCKS = errors.New("forward: socks")
 
-// ServeSOCKS serves SOCKS5 (RFC 1928, CONNECT without authentication)
-// and SOCKS4/4A (CONNECT; the user ID is ignored) on l, opening each
+// SOCKS serves SOCKS5 (RFC 1928, CONNECT without authentication) and
+// SOCKS4/4A (CONNECT; the user ID is ignored) on l, opening each
 // requested connection as a direct-tcpip channel of c: the dynamic
-// forwarding of ssh -D, which serves the same. It returns
-// when ctx ends or l fails, after closing l and every connection it
-// serves.
-func (c *Client) ServeSOCKS(ctx context.Context, l net.Listener) error {
+// forwarding of ssh -D, which serves the same. It returns when ctx ends
+// or l fails, after closing l and every connection it serves.
+func SOCKS(ctx context.Context, c *client.Client, l net.Listener) error {
+	log := c.Logger()
 	return serveEach(ctx, l, func(ctx context.Context, conn net.Conn) {
-		if err := c.serveSOCKS(ctx, conn); err != nil {
-			c.log.Debug("socks", "client", conn.RemoteAddr(), "err", err)
+		if err := serveSOCKS(ctx, c, conn); err != nil {
+			log.Debug("socks", "client", conn.RemoteAddr(), "err", err)
 		}
 	})
 }
 
-func (c *Client) serveSOCKS(ctx context.Context, conn net.Conn) error {
+func serveSOCKS(ctx context.Context, c *client.Client, conn net.Conn) error {
 	conn.SetDeadline(time.Now().Add(socksHandshakeTO))
 	target, version, err := socksHandshake(conn)
 	if err != nil {
@@ -249,21 +237,4 @@ func socksReply(conn net.Conn, version byte, ok bool, code byte) error {
 	}
 	_, err := conn.Write([]byte{socksVersion, code, 0, socksIPv4, 0, 0, 0, 0, 0, 0})
 	return err
-}
-
-// proxy copies both ways between two connections, half-closing each
-// direction at its end, and returns when both are done.
-func proxy(a, b net.Conn) {
-	var wg sync.WaitGroup
-	half := func(dst, src net.Conn) {
-		io.Copy(dst, src)
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		} else {
-			dst.Close()
-		}
-	}
-	wg.Go(func() { half(a, b) })
-	half(b, a)
-	wg.Wait()
 }

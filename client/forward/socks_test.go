@@ -1,12 +1,10 @@
-package client_test
+package forward
 
 import (
 	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sshstack/sshstack/client"
 )
 
 // socksRun feeds in to the SOCKS5 parser over a pipe and returns the
@@ -31,7 +29,7 @@ func socksRun(in []byte) (string, error) {
 	var err error
 	go func() {
 		defer close(done)
-		target, _, err = client.SOCKSHandshake(&eofConn{Conn: a, data: in})
+		target, _, err = socksHandshake(&eofConn{Conn: a, data: in})
 	}()
 	<-done
 	return target, err

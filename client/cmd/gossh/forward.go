@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/client/forward"
+)
+
+// forward specs: [bind_address:]port:host:hostport, or socket paths.
+func splitForward(spec string) (listen, target string, err error) {
+	parts := splitColons(spec)
+	switch len(parts) {
+	case 2: // port:unixpath? or path:path
+		return parts[0], parts[1], nil
+	case 3:
+		return parts[0], net.JoinHostPort(parts[1], parts[2]), nil
+	case 4:
+		return net.JoinHostPort(parts[0], parts[1]), net.JoinHostPort(parts[2], parts[3]), nil
+	}
+	return "", "", fmt.Errorf("bad forwarding specification '%s'", spec)
+}
+
+// splitColons splits on ':' outside [brackets]; "a b" (config form) too.
+func splitColons(s string) []string {
+	s = strings.Join(strings.Fields(s), ":")
+	var out []string
+	var cur strings.Builder
+	depth := 0
+	for _, ch := range s {
+		switch {
+		case ch == '[':
+			depth++
+		case ch == ']':
+			depth--
+		case ch == ':' && depth == 0:
+			out = append(out, cur.String())
+			cur.Reset()
+			continue
+		}
+		if ch != '[' && ch != ']' {
+			cur.WriteRune(ch)
+		}
+	}
+	return append(out, cur.String())
+}
+
+func isPath(s string) bool { return strings.Contains(s, "/") }
+
+// listenAddr is where a local or dynamic forward's listen spec listens:
+// a Unix socket path, a port on 127.0.0.1, or [bind:]port with "*" for
+// every address.
+func listenAddr(spec string) (network, addr string, err error) {
+	if isPath(spec) {
+		return "unix", spec, nil
+	}
+	if _, err := strconv.Atoi(spec); err == nil {
+		return "tcp", net.JoinHostPort("127.0.0.1", spec), nil
+	}
+	h, p, err := net.SplitHostPort(spec)
+	if err != nil {
+		return "", "", err
+	}
+	if h == "" || h == "localhost" {
+		h = "127.0.0.1"
+	} else if h == "*" {
+		h = ""
+	}
+	return "tcp", net.JoinHostPort(h, p), nil
+}
+
+// remoteListenAddr is where a remote forward's listen spec asks the
+// server to listen.
+func remoteListenAddr(listen string) (network, addr string) {
+	if isPath(listen) {
+		return "unix", listen
+	}
+	if _, err := strconv.Atoi(listen); err == nil {
+		return "tcp", net.JoinHostPort("localhost", listen)
+	}
+	return "tcp", listen
+}
+
+// forwardSet remembers the forwards by kind ("L", "R", "D") and listen
+// address, so that the "~C" command line can cancel them.
+type forwardSet struct {
+	mu sync.Mutex
+	m  map[string]io.Closer
+}
+
+func (f *forwardSet) add(kind, network, addr string, c io.Closer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]io.Closer{}
+	}
+	f.m[kind+" "+network+" "+addr] = c
+}
+
+// cancel closes the forward of kind listening where spec says.
+func (f *forwardSet) cancel(kind, spec string) error {
+	network, addr := remoteListenAddr(spec)
+	if kind != "R" {
+		var err error
+		if network, addr, err = listenAddr(spec); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	c, ok := f.m[kind+" "+network+" "+addr]
+	delete(f.m, kind+" "+network+" "+addr)
+	f.mu.Unlock()
+	if !ok {
+		return errUnknownForward
+	}
+	return c.Close()
+}
+
+var errUnknownForward = errors.New("unknown port forwarding")
+
+func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
+	listen, target, err := splitForward(spec)
+	if err != nil {
+		return err
+	}
+	lnet, laddr, err := listenAddr(listen)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen(lnet, laddr)
+	if err != nil {
+		return fmt.Errorf("bind [%s]: %v", listen, err)
+	}
+	fs.add("L", lnet, laddr, l)
+	network := "tcp"
+	if isPath(target) {
+		network = "unix"
+	}
+	lg.debug(1, "Local connections to %s forwarded to remote address %s", l.Addr(), target)
+	wg.Go(func() { forward.Local(ctx, c, l, network, target) })
+	return nil
+}
+
+func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
+	listen, target, err := splitForward(spec)
+	if err != nil {
+		return err
+	}
+	network, addr := remoteListenAddr(listen)
+	rl, err := c.Listen(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	fs.add("R", network, addr, rl)
+	tnet := "tcp"
+	if isPath(target) {
+		tnet = "unix"
+	}
+	if ta, ok := rl.Addr().(*net.TCPAddr); ok && strings.HasSuffix(addr, ":0") {
+		lg.info("Allocated port %d for remote forward to %s", ta.Port, target)
+	}
+	lg.debug(1, "Remote connections from %s forwarded to local address %s", rl.Addr(), target)
+	wg.Go(func() { forward.Remote(ctx, c, rl, tnet, target) })
+	return nil
+}
