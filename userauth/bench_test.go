@@ -79,15 +79,15 @@ func BenchmarkA7FailureLatency(b *testing.B) {
 	}, MaxAuthTries: -1}
 	median := func(user string) time.Duration {
 		rc := startServer(b, scfg)
-		rc.serviceOK()
+		rc.ServiceOK()
 		var d []time.Duration
 		for i := 0; i < 50; i++ {
 			start := time.Now()
-			rc.send(passwordReq(user, "guess"))
-			rc.recv()
+			rc.Send(passwordReq(user, "guess"))
+			rc.Recv()
 			d = append(d, time.Since(start))
 		}
-		rc.finish()
+		rc.Finish()
 		slices.Sort(d)
 		return d[len(d)/2]
 	}

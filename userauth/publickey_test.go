@@ -191,19 +191,19 @@ func TestA5BoundToVerifiedKey(t *testing.T) {
 	var ks keyServer
 	scfg := ks.config(a.PublicKey(), b.PublicKey())
 	rc := startServer(t, scfg)
-	rc.serviceOK()
+	rc.ServiceOK()
 	// Query with B.
-	rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPublicKey,
+	rc.Send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodPublicKey,
 		Algorithm: hostkey.ECDSAP256, PublicKey: b.PublicKey().Marshal()})
-	if _, err := wire.ParseUserauthPKOK(rc.recv()); err != nil {
+	if _, err := wire.ParseUserauthPKOK(rc.Recv()); err != nil {
 		t.Fatalf("want PK_OK for B: %v", err)
 	}
 	// Sign with A.
-	rc.sendRaw(signedRequest(t, a, hostkey.ED25519, testSessionID, "alice", wire.ServiceConnection))
-	if _, err := wire.ParseUserauthSuccess(rc.recv()); err != nil {
+	rc.SendRaw(signedRequest(t, a, hostkey.ED25519, testSessionID, "alice", wire.ServiceConnection))
+	if _, err := wire.ParseUserauthSuccess(rc.Recv()); err != nil {
 		t.Fatalf("want SUCCESS: %v", err)
 	}
-	res, err := rc.wait()
+	res, err := rc.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,8 +233,8 @@ func signedRequest(t testing.TB, s hostkey.Signer, alg string, sid []byte, user,
 // expectFailure sends p and expects USERAUTH_FAILURE.
 func expectFailure(t *testing.T, rc *rawClient, p []byte) {
 	t.Helper()
-	rc.sendRaw(p)
-	got := rc.recv()
+	rc.SendRaw(p)
+	got := rc.Recv()
 	if _, err := wire.ParseUserauthFailure(got); err != nil {
 		t.Fatalf("want FAILURE, got %x (%v)", got, err)
 	}
@@ -301,9 +301,9 @@ func TestA3A4BadSignatures(t *testing.T) {
 			scfg := ks.config(ed.PublicKey(), rsaKey.PublicKey(), small.PublicKey())
 			scfg.KeyPolicy = &hostkey.Policy{MinRSABits: 2048}
 			rc := startServer(t, scfg)
-			rc.serviceOK()
+			rc.ServiceOK()
 			expectFailure(t, rc, tt.req())
-			if res, err := rc.finish(); res != nil || err == nil {
+			if res, err := rc.Finish(); res != nil || err == nil {
 				t.Errorf("Serve = %v, %v", res, err)
 			}
 			if len(ks.calls) != 0 {
@@ -610,9 +610,9 @@ func TestHostbased(t *testing.T) {
 		}
 		req.Signature, req.ClientUser = sig.Marshal(), "root"
 		rc := startServer(t, scfg)
-		rc.serviceOK()
+		rc.ServiceOK()
 		expectFailure(t, rc, req.Append(nil))
-		rc.finish()
+		rc.Finish()
 		if called {
 			t.Error("callback ran for a bad signature")
 		}
@@ -635,16 +635,16 @@ func TestHostboundRequestCut(t *testing.T) {
 	full := reqs[0].Append(nil)
 	head := 1 + 4 + len("alice") + 4 + len(wire.ServiceConnection) + 4 + len(userauth.MethodPublicKeyHostbound)
 	rc := startServer(t, scfg)
-	rc.serviceOK()
+	rc.ServiceOK()
 	for n := head; n < len(full); n++ {
 		expectFailure(t, rc, full[:n])
 	}
 	expectFailure(t, rc, append(full[:len(full):len(full)], 0)) // trailing byte
-	rc.sendRaw(full)
-	if _, err := wire.ParseUserauthSuccess(rc.recv()); err != nil {
+	rc.SendRaw(full)
+	if _, err := wire.ParseUserauthSuccess(rc.Recv()); err != nil {
 		t.Fatalf("the whole request: %v", err)
 	}
-	if res, err := rc.wait(); err != nil || len(res.Keys) != 1 {
+	if res, err := rc.Wait(); err != nil || len(res.Keys) != 1 {
 		t.Fatalf("Serve = %+v, %v", res, err)
 	}
 }

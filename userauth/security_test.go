@@ -53,18 +53,18 @@ func TestA1ClientSentServerMessages(t *testing.T) {
 			t.Run(name+"/"+when, func(t *testing.T) {
 				var ran []string
 				rc := startServer(t, spyServer(&ran))
-				rc.serviceOK()
+				rc.ServiceOK()
 				if when != "before request" {
-					rc.send(&wire.UserauthRequest{User: "u", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
-					if p := rc.recv(); len(p) == 0 || wire.MsgNum(p[0]) != wire.MsgUserauthInfoRequest {
+					rc.Send(&wire.UserauthRequest{User: "u", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+					if p := rc.Recv(); len(p) == 0 || wire.MsgNum(p[0]) != wire.MsgUserauthInfoRequest {
 						t.Fatalf("want INFO_REQUEST, got %x", p)
 					}
 				}
-				rc.sendRaw(p)
-				if r := rc.expectDisconnect(); r != wire.ProtocolError {
+				rc.SendRaw(p)
+				if r := rc.ExpectDisconnect(); r != wire.ProtocolError {
 					t.Errorf("DISCONNECT reason %v, want PROTOCOL_ERROR", r)
 				}
-				res, err := rc.wait()
+				res, err := rc.Wait()
 				if res != nil || !errors.Is(err, wire.ErrUnexpectedMessage) {
 					t.Fatalf("Serve = %v, %v; want an unexpected-message error", res, err)
 				}
@@ -95,14 +95,14 @@ func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
 					scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}
 				}
 				rc := startServer(t, scfg)
-				rc.serviceOK()
+				rc.ServiceOK()
 				switch phase {
 				case "during keyboard-interactive":
-					rc.send(&wire.UserauthRequest{User: "u", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
-					rc.recv()
+					rc.Send(&wire.UserauthRequest{User: "u", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+					rc.Recv()
 				case "after partial success":
-					rc.send(passwordReq("u", "pw"))
-					f, err := wire.ParseUserauthFailure(rc.recv())
+					rc.Send(passwordReq("u", "pw"))
+					f, err := wire.ParseUserauthFailure(rc.Recv())
 					if err != nil || !f.PartialSuccess {
 						t.Fatalf("want partial success, got %+v %v", f, err)
 					}
@@ -118,8 +118,8 @@ func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
 				case wire.MsgGlobalRequest:
 					p = (&wire.GlobalRequest{Name: "tcpip-forward", WantReply: true}).Append(nil)
 				}
-				rc.sendRaw(p)
-				res, err := rc.wait()
+				rc.SendRaw(p)
+				res, err := rc.Wait()
 				if res != nil || err == nil {
 					t.Fatalf("message %d (%v): Serve = %+v, %v; connection layer would start", n, num, res, err)
 				}
@@ -263,18 +263,18 @@ func TestA7Enumeration(t *testing.T) {
 			var transcripts [2][][]byte
 			for i, user := range []string{"alice", "mallory"} {
 				rc := startServer(t, newCfg())
-				rc.serviceOK()
+				rc.ServiceOK()
 				for try := 0; try < 3; try++ {
 					start := time.Now()
-					rc.sendRaw(req(user))
+					rc.SendRaw(req(user))
 					for {
-						p := rc.recv()
+						p := rc.Recv()
 						if p == nil {
 							t.Fatal("closed")
 						}
 						transcripts[i] = append(transcripts[i], bytes.Clone(p))
 						if wire.MsgNum(p[0]) == wire.MsgUserauthInfoRequest {
-							rc.send(&wire.UserauthInfoResponse{Responses: []string{"guess"}})
+							rc.Send(&wire.UserauthInfoResponse{Responses: []string{"guess"}})
 							continue
 						}
 						if wire.MsgNum(p[0]) == wire.MsgUserauthFailure {
@@ -285,7 +285,7 @@ func TestA7Enumeration(t *testing.T) {
 						t.Errorf("%s: failure answered after %v, before the %v minimum", user, elapsed, delay)
 					}
 				}
-				rc.finish()
+				rc.Finish()
 			}
 			if diff := cmp.Diff(transcripts[0], transcripts[1]); diff != "" {
 				t.Errorf("valid vs invalid user transcripts differ (-alice +mallory):\n%s", diff)
@@ -321,12 +321,12 @@ func TestA8PasswordCap(t *testing.T) {
 				return nil, errors.New("no")
 			}
 			rc := startServer(t, scfg)
-			rc.serviceOK()
-			rc.sendRaw(tt.req)
-			if _, err := wire.ParseUserauthFailure(rc.recv()); err != nil {
+			rc.ServiceOK()
+			rc.SendRaw(tt.req)
+			if _, err := wire.ParseUserauthFailure(rc.Recv()); err != nil {
 				t.Fatalf("want FAILURE: %v", err)
 			}
-			if _, err := rc.finish(); err == nil {
+			if _, err := rc.Finish(); err == nil {
 				t.Error("Serve succeeded")
 			}
 			if called != tt.called {
@@ -397,31 +397,31 @@ func TestA11ServiceRequests(t *testing.T) {
 		name  string
 		setup func(rc *rawClient)
 	}{
-		{"ssh-connection first", func(rc *rawClient) { rc.send(&wire.ServiceRequest{Service: wire.ServiceConnection}) }},
-		{"unknown first", func(rc *rawClient) { rc.send(&wire.ServiceRequest{Service: "x-files@example.com"}) }},
+		{"ssh-connection first", func(rc *rawClient) { rc.Send(&wire.ServiceRequest{Service: wire.ServiceConnection}) }},
+		{"unknown first", func(rc *rawClient) { rc.Send(&wire.ServiceRequest{Service: "x-files@example.com"}) }},
 		{"ssh-connection before success", func(rc *rawClient) {
-			rc.serviceOK()
-			rc.send(&wire.ServiceRequest{Service: wire.ServiceConnection})
+			rc.ServiceOK()
+			rc.Send(&wire.ServiceRequest{Service: wire.ServiceConnection})
 		}},
 		{"ssh-connection after failure", func(rc *rawClient) {
-			rc.serviceOK()
-			rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodNone})
-			rc.recv()
-			rc.send(&wire.ServiceRequest{Service: wire.ServiceConnection})
+			rc.ServiceOK()
+			rc.Send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodNone})
+			rc.Recv()
+			rc.Send(&wire.ServiceRequest{Service: wire.ServiceConnection})
 		}},
 		{"request for other service", func(rc *rawClient) {
-			rc.serviceOK()
-			rc.send(&wire.UserauthRequest{User: "alice", Service: "x-files@example.com", Method: wire.MethodNone})
+			rc.ServiceOK()
+			rc.Send(&wire.UserauthRequest{User: "alice", Service: "x-files@example.com", Method: wire.MethodNone})
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var ran []string
 			rc := startServer(t, spyServer(&ran))
 			tt.setup(rc)
-			if r := rc.expectDisconnect(); r != wire.ServiceNotAvailable {
+			if r := rc.ExpectDisconnect(); r != wire.ServiceNotAvailable {
 				t.Errorf("DISCONNECT reason %v, want SERVICE_NOT_AVAILABLE", r)
 			}
-			if res, err := rc.wait(); res != nil || err == nil {
+			if res, err := rc.Wait(); res != nil || err == nil {
 				t.Errorf("Serve = %v, %v", res, err)
 			}
 		})
@@ -439,17 +439,17 @@ func TestServiceRequestAgain(t *testing.T) {
 		return nil, nil
 	}
 	rc := startServer(t, scfg)
-	rc.serviceOK()
-	rc.send(passwordReq("alice", "pw"))
-	if f, err := wire.ParseUserauthFailure(rc.recv()); err != nil || !f.PartialSuccess {
+	rc.ServiceOK()
+	rc.Send(passwordReq("alice", "pw"))
+	if f, err := wire.ParseUserauthFailure(rc.Recv()); err != nil || !f.PartialSuccess {
 		t.Fatalf("want partial success: %+v %v", f, err)
 	}
-	rc.serviceOK()
-	rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
-	if _, err := wire.ParseUserauthSuccess(rc.recv()); err != nil {
+	rc.ServiceOK()
+	rc.Send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+	if _, err := wire.ParseUserauthSuccess(rc.Recv()); err != nil {
 		t.Fatalf("want SUCCESS: %v", err)
 	}
-	if res, err := rc.wait(); err != nil || len(res.Methods) != 2 {
+	if res, err := rc.Wait(); err != nil || len(res.Methods) != 2 {
 		t.Fatalf("Serve = %+v, %v", res, err)
 	}
 }
@@ -465,14 +465,14 @@ func TestUserChange(t *testing.T) {
 		return nil, nil
 	}
 	rc := startServer(t, scfg)
-	rc.serviceOK()
-	rc.send(passwordReq("alice", "pw"))
-	rc.recv() // partial success
-	rc.send(&wire.UserauthRequest{User: "root", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
-	if r := rc.expectDisconnect(); r != wire.ProtocolError {
+	rc.ServiceOK()
+	rc.Send(passwordReq("alice", "pw"))
+	rc.Recv() // partial success
+	rc.Send(&wire.UserauthRequest{User: "root", Service: wire.ServiceConnection, Method: wire.MethodKeyboardInteractive})
+	if r := rc.ExpectDisconnect(); r != wire.ProtocolError {
 		t.Errorf("reason %v", r)
 	}
-	if res, err := rc.wait(); res != nil || err == nil {
+	if res, err := rc.Wait(); res != nil || err == nil {
 		t.Errorf("Serve = %v, %v", res, err)
 	}
 }
@@ -531,14 +531,14 @@ func TestG2GSSNotConfigured(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var ran []string
 			rc := startServer(t, spyServer(&ran))
-			rc.serviceOK()
+			rc.ServiceOK()
 			expectFailure(t, rc, (&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection,
 				Method: wire.MethodGSSAPIWithMIC, Mechanisms: [][]byte{{6, 9, 42, 134, 72, 134, 247, 18, 1, 2, 2}}}).Append(nil))
-			rc.sendRaw(tt.msg)
-			if r := rc.expectDisconnect(); r != wire.ProtocolError {
+			rc.SendRaw(tt.msg)
+			if r := rc.ExpectDisconnect(); r != wire.ProtocolError {
 				t.Errorf("reason %v", r)
 			}
-			if res, err := rc.wait(); res != nil || !errors.Is(err, wire.ErrUnexpectedMessage) {
+			if res, err := rc.Wait(); res != nil || !errors.Is(err, wire.ErrUnexpectedMessage) {
 				t.Errorf("Serve = %v, %v", res, err)
 			}
 		})

@@ -233,7 +233,7 @@ func gssRequest(mechs ...[]byte) *wire.UserauthRequest {
 func gssExpectFailure(t *testing.T, rc *rawClient) {
 	t.Helper()
 	for {
-		p := rc.recv()
+		p := rc.Recv()
 		if p == nil {
 			t.Fatal("connection closed, want USERAUTH_FAILURE")
 		}
@@ -250,7 +250,7 @@ func gssExpectFailure(t *testing.T, rc *rawClient) {
 // expectResponse reads GSSAPI_RESPONSE.
 func expectResponse(t *testing.T, rc *rawClient) {
 	t.Helper()
-	p := rc.recv()
+	p := rc.Recv()
 	if _, err := wire.ParseUserauthGSSAPIResponse(p); err != nil {
 		t.Fatalf("want GSSAPI_RESPONSE: %v (%x)", err, p)
 	}
@@ -259,11 +259,11 @@ func expectResponse(t *testing.T, rc *rawClient) {
 // establish runs a whole context as a raw client and returns it.
 func establish(t *testing.T, ctx context.Context, rc *rawClient) *gssapi.Context {
 	t.Helper()
-	rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+	rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 	expectResponse(t, rc)
 	gc, tok := initToken(t, ctx)
-	rc.send(&wire.UserauthGSSAPIToken{Token: tok})
-	p := rc.recv()
+	rc.Send(&wire.UserauthGSSAPIToken{Token: tok})
+	p := rc.Recv()
 	m, err := wire.ParseUserauthGSSAPIToken(p)
 	if err != nil {
 		t.Fatalf("want GSSAPI_TOKEN: %v", err)
@@ -296,42 +296,42 @@ func TestG1G2Mechanisms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := startServer(t, gssServer(t).NewSession(nil).Install(fastServer()))
-			rc.serviceOK()
-			rc.send(gssRequest(tt.mechs...))
+			rc.ServiceOK()
+			rc.Send(gssRequest(tt.mechs...))
 			gssExpectFailure(t, rc)
-			rc.finish()
+			rc.Finish()
 		})
 	}
 	t.Run("65 mechanisms raw", func(t *testing.T) {
 		// The count field says 0xFFFFFFFF: refused by the decoder.
 		rc := startServer(t, gssServer(t).NewSession(nil).Install(fastServer()))
-		rc.serviceOK()
+		rc.ServiceOK()
 		p := (&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIWithMIC}).Append(nil)
 		p = append(p[:len(p)-4], 0xff, 0xff, 0xff, 0xff)
-		rc.sendRaw(p)
+		rc.SendRaw(p)
 		gssExpectFailure(t, rc)
-		rc.finish()
+		rc.Finish()
 	})
 	t.Run("not configured", func(t *testing.T) {
 		rc := startServer(t, fastServer())
-		rc.serviceOK()
-		rc.send(gssRequest(krb))
+		rc.ServiceOK()
+		rc.Send(gssRequest(krb))
 		gssExpectFailure(t, rc)
-		rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIKeyex, MIC: []byte("x")})
+		rc.Send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIKeyex, MIC: []byte("x")})
 		gssExpectFailure(t, rc)
 		// A token without a request is a protocol error.
-		rc.send(&wire.UserauthGSSAPIToken{Token: []byte("x")})
-		if r := rc.expectDisconnect(); r != wire.ProtocolError {
+		rc.Send(&wire.UserauthGSSAPIToken{Token: []byte("x")})
+		if r := rc.ExpectDisconnect(); r != wire.ProtocolError {
 			t.Errorf("reason %v", r)
 		}
-		rc.wait()
+		rc.Wait()
 	})
 	t.Run("keyex without kex context", func(t *testing.T) {
 		rc := startServer(t, gssServer(t).NewSession(func() *gssapi.Context { return nil }).Install(fastServer()))
-		rc.serviceOK()
-		rc.send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIKeyex, MIC: []byte("x")})
+		rc.ServiceOK()
+		rc.Send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodGSSAPIKeyex, MIC: []byte("x")})
 		gssExpectFailure(t, rc)
-		rc.finish()
+		rc.Finish()
 	})
 }
 
@@ -353,29 +353,29 @@ func TestG3MICRequired(t *testing.T) {
 		end  func(rc *rawClient, gc *gssapi.Context)
 	}{
 		{"exchange complete with integrity", func(rc *rawClient, _ *gssapi.Context) {
-			rc.send(&wire.UserauthGSSAPIExchangeComplete{})
+			rc.Send(&wire.UserauthGSSAPIExchangeComplete{})
 		}},
 		{"MIC over another session id", func(rc *rawClient, gc *gssapi.Context) {
-			rc.send(&wire.UserauthGSSAPIMIC{MIC: micOver(gc, []byte("another-session"), "alice")})
+			rc.Send(&wire.UserauthGSSAPIMIC{MIC: micOver(gc, []byte("another-session"), "alice")})
 		}},
 		{"MIC over another user", func(rc *rawClient, gc *gssapi.Context) {
-			rc.send(&wire.UserauthGSSAPIMIC{MIC: micOver(gc, testSessionID, "root")})
+			rc.Send(&wire.UserauthGSSAPIMIC{MIC: micOver(gc, testSessionID, "root")})
 		}},
 		{"garbage MIC", func(rc *rawClient, _ *gssapi.Context) {
-			rc.send(&wire.UserauthGSSAPIMIC{MIC: []byte("not a mic token")})
+			rc.Send(&wire.UserauthGSSAPIMIC{MIC: []byte("not a mic token")})
 		}},
 		{"ERRTOK instead of MIC", func(rc *rawClient, _ *gssapi.Context) {
-			rc.send(&wire.UserauthGSSAPIErrtok{Token: []byte("x")})
+			rc.Send(&wire.UserauthGSSAPIErrtok{Token: []byte("x")})
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := startServer(t, gssServer(t).NewSession(nil).Install(fastServer()))
-			rc.serviceOK()
+			rc.ServiceOK()
 			gc := establish(t, ctx, rc)
 			tt.end(rc, gc)
 			gssExpectFailure(t, rc)
-			if res, _ := rc.finish(); res != nil {
+			if res, _ := rc.Finish(); res != nil {
 				t.Fatal("authenticated")
 			}
 		})
@@ -383,25 +383,25 @@ func TestG3MICRequired(t *testing.T) {
 	for _, early := range []wire.Message{&wire.UserauthGSSAPIMIC{MIC: []byte("x")}, &wire.UserauthGSSAPIExchangeComplete{}} {
 		t.Run(early.Num().Name(wire.ContextAuthGSSAPI)+" before the context", func(t *testing.T) {
 			rc := startServer(t, gssServer(t).NewSession(nil).Install(fastServer()))
-			rc.serviceOK()
-			rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+			rc.ServiceOK()
+			rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 			expectResponse(t, rc)
-			rc.send(early)
+			rc.Send(early)
 			gssExpectFailure(t, rc)
-			if res, _ := rc.finish(); res != nil {
+			if res, _ := rc.Finish(); res != nil {
 				t.Fatal("authenticated")
 			}
 		})
 	}
 	t.Run("correct MIC", func(t *testing.T) {
 		rc := startServer(t, gssServer(t).NewSession(nil).Install(fastServer()))
-		rc.serviceOK()
+		rc.ServiceOK()
 		gc := establish(t, ctx, rc)
-		rc.send(&wire.UserauthGSSAPIMIC{MIC: micOver(gc, testSessionID, "alice")})
-		if p := rc.recv(); wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
+		rc.Send(&wire.UserauthGSSAPIMIC{MIC: micOver(gc, testSessionID, "alice")})
+		if p := rc.Recv(); wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
 			t.Fatalf("got %x, want SUCCESS", p)
 		}
-		if res, err := rc.wait(); err != nil || res.User != "alice" {
+		if res, err := rc.Wait(); err != nil || res.User != "alice" {
 			t.Fatalf("Serve = %v, %v", res, err)
 		}
 	})
@@ -416,18 +416,18 @@ func TestG4ErrorTokens(t *testing.T) {
 	defer cancel()
 	t.Run("ERRTOK not fed to the acceptor", func(t *testing.T) {
 		rc := startServer(t, gssServer(t).NewSession(nil).Install(fastServer()))
-		rc.serviceOK()
-		rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+		rc.ServiceOK()
+		rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 		expectResponse(t, rc)
 		gc, tok := initToken(t, ctx)
 		// A valid AP-REQ in an ERRTOK: if the acceptor saw it, the
 		// replay cache would refuse the same AP-REQ below.
-		rc.send(&wire.UserauthGSSAPIErrtok{Token: tok})
+		rc.Send(&wire.UserauthGSSAPIErrtok{Token: tok})
 		gssExpectFailure(t, rc)
-		rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+		rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 		expectResponse(t, rc)
-		rc.send(&wire.UserauthGSSAPIToken{Token: tok})
-		m, err := wire.ParseUserauthGSSAPIToken(rc.recv())
+		rc.Send(&wire.UserauthGSSAPIToken{Token: tok})
+		m, err := wire.ParseUserauthGSSAPIToken(rc.Recv())
 		if err != nil {
 			t.Fatalf("the AP-REQ was consumed by the ERRTOK: %v", err)
 		}
@@ -435,35 +435,35 @@ func TestG4ErrorTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, "alice", wire.ServiceConnection, wire.MethodGSSAPIWithMIC))
-		rc.send(&wire.UserauthGSSAPIMIC{MIC: mic})
-		if p := rc.recv(); wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
+		rc.Send(&wire.UserauthGSSAPIMIC{MIC: mic})
+		if p := rc.Recv(); wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
 			t.Fatalf("got %x, want SUCCESS", p)
 		}
-		rc.wait()
+		rc.Wait()
 	})
 	t.Run("flood counts toward MaxAuthTries", func(t *testing.T) {
 		cfg := fastServer()
 		cfg.MaxAuthTries = 3
 		rc := startServer(t, gssServer(t).NewSession(nil).Install(cfg))
-		rc.serviceOK()
+		rc.ServiceOK()
 		big := make([]byte, 256<<10-64)
 		for i := range 2 {
-			rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+			rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 			expectResponse(t, rc)
 			if i == 0 {
-				rc.send(&wire.UserauthGSSAPIToken{Token: big})
+				rc.Send(&wire.UserauthGSSAPIToken{Token: big})
 			} else {
-				rc.send(&wire.UserauthGSSAPIErrtok{Token: big})
+				rc.Send(&wire.UserauthGSSAPIErrtok{Token: big})
 			}
 			gssExpectFailure(t, rc)
 		}
-		rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+		rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 		expectResponse(t, rc)
-		rc.send(&wire.UserauthGSSAPIToken{Token: []byte("garbage")})
-		if r := rc.expectDisconnect(); r != wire.NoMoreAuthMethodsAvailable {
+		rc.Send(&wire.UserauthGSSAPIToken{Token: []byte("garbage")})
+		if r := rc.ExpectDisconnect(); r != wire.NoMoreAuthMethodsAvailable {
 			t.Errorf("reason %v", r)
 		}
-		if _, err := rc.wait(); !errors.Is(err, userauth.ErrMaxAuthTries) {
+		if _, err := rc.Wait(); !errors.Is(err, userauth.ErrMaxAuthTries) {
 			t.Errorf("Serve error %v, want ErrMaxAuthTries", err)
 		}
 	})
@@ -576,14 +576,14 @@ func TestG5SameAnswers(t *testing.T) {
 	var answers [][]byte
 	for _, user := range []string{"bob", "nosuchuser"} {
 		rc := startServer(t, srv.NewSession(nil).Install(fastServer()))
-		rc.serviceOK()
+		rc.ServiceOK()
 		req := gssRequest(gssapi.MechKerberos5.DER())
 		req.User = user
-		rc.send(req)
+		rc.Send(req)
 		expectResponse(t, rc)
 		gc, tok := initToken(t, ctx)
-		rc.send(&wire.UserauthGSSAPIToken{Token: tok})
-		m, err := wire.ParseUserauthGSSAPIToken(rc.recv())
+		rc.Send(&wire.UserauthGSSAPIToken{Token: tok})
+		m, err := wire.ParseUserauthGSSAPIToken(rc.Recv())
 		if err != nil {
 			t.Fatalf("%s: the exchange ended early: %v", user, err)
 		}
@@ -591,9 +591,9 @@ func TestG5SameAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 		mic, _ := gc.GetMIC(wire.AppendGSSAPIMICData(nil, testSessionID, user, wire.ServiceConnection, wire.MethodGSSAPIWithMIC))
-		rc.send(&wire.UserauthGSSAPIMIC{MIC: mic})
-		answers = append(answers, slices.Clone(rc.recv()))
-		rc.finish()
+		rc.Send(&wire.UserauthGSSAPIMIC{MIC: mic})
+		answers = append(answers, slices.Clone(rc.Recv()))
+		rc.Finish()
 	}
 	if _, err := wire.ParseUserauthFailure(answers[0]); err != nil || !slices.Equal(answers[0], answers[1]) {
 		t.Errorf("answers differ or are not FAILURE: %x vs %x", answers[0], answers[1])
@@ -628,20 +628,20 @@ func FuzzGSSServer(f *testing.F) {
 	srv := &gssauth.Server{StrictAcceptorCheck: true, Hostname: "localhost"}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rc := startServer(t, srv.NewSession(nil).Install(fastServer()))
-		rc.serviceOK()
-		rc.send(gssRequest(gssapi.MechKerberos5.DER()))
+		rc.ServiceOK()
+		rc.Send(gssRequest(gssapi.MechKerberos5.DER()))
 		for len(in) > 0 {
 			n := int(in[0])
 			in = in[1:]
 			if n > len(in) {
 				n = len(in)
 			}
-			if n > 0 && rc.tr.WritePacket(in[:n]) != nil {
+			if n > 0 && rc.Tr.WritePacket(in[:n]) != nil {
 				break
 			}
 			in = in[n:]
 		}
-		if res, _ := rc.finish(); res != nil {
+		if res, _ := rc.Finish(); res != nil {
 			t.Fatal("authenticated")
 		}
 	})
