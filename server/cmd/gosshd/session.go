@@ -287,22 +287,32 @@ func fileExists(path string) bool {
 }
 
 func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.Cmd) {
-	// Our own pipe rather than cmd.StdinPipe, so that it can be widened
-	// (growPipe): with the default 64 KiB, bulk stdin switches to the
-	// child every two packets.
+	// Our own pipes for stdin and stdout rather than exec's, so that they
+	// can be widened (growPipe): with the default 64 KiB, bulk data
+	// switches between gosshd and the child every two packets.
 	stdinR, stdin, err := os.Pipe()
 	if err != nil {
 		s.Exit(1)
 		return
 	}
+	stdout, stdoutW, err := os.Pipe()
+	if err != nil {
+		stdinR.Close()
+		stdin.Close()
+		s.Exit(1)
+		return
+	}
 	growPipe(stdin)
+	growPipe(stdoutW)
 	cmd.Stdin = stdinR
-	cmd.Stdout = s
+	cmd.Stdout = stdoutW
 	cmd.Stderr = s.Stderr()
 	err = cmd.Start()
 	stdinR.Close()
+	stdoutW.Close()
 	if err != nil {
 		stdin.Close()
+		stdout.Close()
 		io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
 		s.Exit(127)
 		return
@@ -317,8 +327,16 @@ func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.C
 		io.Copy(stdin, s)
 		stdin.Close()
 	})
+	// Until every holder of the write end (the child, and whatever it
+	// left running) has closed it, as exec's own stdout copy did.
+	var out sync.WaitGroup
+	out.Go(func() {
+		io.Copy(s, stdout) // Session.ReadFrom
+		stdout.Close()
+	})
 	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
 	err = cmd.Wait()
+	out.Wait() // all of stdout is sent before the exit status
 	stop()
 	ss.exit(s, cmd, err)
 	s.Channel().Close() // ends the stdin copy

@@ -101,8 +101,8 @@ func sendBreak(f *os.File) error {
 }
 
 // stdinPipeSize is what growPipe asks for: the channel's 2 MiB window
-// then crosses into the child in a few large writes instead of many
-// 64 KiB ones. 1 MiB is Linux's default /proc/sys/fs/pipe-max-size, so
+// then crosses between gosshd and the child in a few large writes
+// instead of many 64 KiB ones. 1 MiB is Linux's default /proc/sys/fs/pipe-max-size, so
 // an unprivileged gosshd gets it too.
 const stdinPipeSize = 1 << 20
 
