@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -165,7 +164,7 @@ func (c *Client) serveAgent(ch *connection.Channel, sock string) {
 	defer ac.Close()
 	stop := context.AfterFunc(c.ctx, func() { ac.Close() })
 	defer stop()
-	pipe(ch, ac)
+	connection.Proxy(c.ctx, ch, ac)
 }
 
 // EnableAgentForwarding makes the Client answer the server's
@@ -183,23 +182,6 @@ func (c *Client) EnableAgentForwarding(socket string) error {
 	c.fwd.agent = socket
 	c.fwd.mu.Unlock()
 	return nil
-}
-
-// pipe copies both ways between a channel and a local connection and
-// returns when both directions are done.
-func pipe(ch *connection.Channel, nc net.Conn) {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		io.Copy(ch, nc)
-		ch.CloseWrite()
-	})
-	io.Copy(nc, ch)
-	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	} else {
-		nc.Close()
-	}
-	wg.Wait()
 }
 
 // AcceptChannel waits for a channel the server opened that no listener,

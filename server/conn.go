@@ -233,7 +233,7 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 				tc.Close()
 				return
 			}
-			proxy(ctx, ch, tc)
+			connection.Proxy(ctx, ch, tc)
 		})
 	case wire.ChannelTypeDirectStreamLocal:
 		d, err := nch.DirectStreamLocal()
@@ -254,7 +254,7 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 				uc.Close()
 				return
 			}
-			proxy(ctx, ch, uc)
+			connection.Proxy(ctx, ch, uc)
 		})
 	default:
 		nch.Reject(wire.UnknownChannelType, "unsupported channel type")
@@ -316,7 +316,7 @@ func (c *Conn) tcpipForward(f wire.TCPIPForward) (uint32, error) {
 					tc.Close()
 					return
 				}
-				proxy(c.ctx, ch, tc)
+				connection.Proxy(c.ctx, ch, tc)
 			})
 		}
 	})
@@ -353,7 +353,7 @@ func (c *Conn) streamLocalForward(path string) error {
 					uc.Close()
 					return
 				}
-				proxy(c.ctx, ch, uc)
+				connection.Proxy(c.ctx, ch, uc)
 			})
 		}
 	})
@@ -410,43 +410,9 @@ func (c *Conn) agentSocket() (string, error) {
 					uc.Close()
 					return
 				}
-				proxy(c.ctx, ch, uc)
+				connection.Proxy(c.ctx, ch, uc)
 			})
 		}
 	})
 	return path, nil
-}
-
-// proxy copies between a channel and a local connection both ways,
-// passing half-closes on, until both directions are done, the channel
-// is closed, or ctx ends. A CLOSE from the peer stops only the reading
-// of nc: what the channel still holds is written to nc first
-// (Channel.Read drains its buffer before it reports io.EOF), so data
-// followed at once by EOF and CLOSE is not lost.
-func proxy(ctx context.Context, ch *connection.Channel, nc net.Conn) {
-	stop := context.AfterFunc(ctx, func() { nc.Close(); ch.Close() })
-	defer stop()
-	var up, watch sync.WaitGroup
-	up.Go(func() {
-		io.Copy(ch, nc)
-		ch.CloseWrite()
-	})
-	watch.Go(func() {
-		ch.Wait(ctx)
-		if cr, ok := nc.(interface{ CloseRead() error }); ok {
-			cr.CloseRead()
-		} else {
-			nc.Close()
-		}
-	})
-	_, err := io.Copy(nc, ch)
-	if cw, ok := nc.(interface{ CloseWrite() error }); ok && err == nil {
-		cw.CloseWrite()
-	} else {
-		nc.Close()
-	}
-	up.Wait()
-	ch.Close()
-	nc.Close()
-	watch.Wait()
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -249,5 +250,5 @@ func (c *Conn) forwardX11(xc net.Conn) {
 		xc.Close()
 		return
 	}
-	proxy(c.ctx, ch, xc)
+	connection.Proxy(c.ctx, ch, xc)
 }

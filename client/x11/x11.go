@@ -453,24 +453,7 @@ func (f *forwarder) HandleChannel(ctx context.Context, nc *connection.NewChannel
 		log.Info("X11 connection rejected because of wrong authentication.", "err", err)
 		return
 	}
-	pipe(ch, xc)
-}
-
-// pipe copies both ways between a channel and a local connection and
-// returns when both directions are done.
-func pipe(ch *connection.Channel, nc net.Conn) {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		io.Copy(ch, nc)
-		ch.CloseWrite()
-	})
-	io.Copy(nc, ch)
-	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
-		cw.CloseWrite()
-	} else {
-		nc.Close()
-	}
-	wg.Wait()
+	connection.Proxy(ctx, ch, xc)
 }
 
 // x11ConnectError words a failed connection to the display as ssh's
