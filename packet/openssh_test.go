@@ -199,7 +199,7 @@ func echo(t *testing.T, tc *testClient, n int, compressed bool) {
 	for i := range data {
 		data[i] = byte(i * i >> 5) // compressible, not trivially
 	}
-	var got []byte
+	var got, stderr []byte
 	sent, eof := 0, false
 	for !eof {
 		for sent < n && sent-len(got) < 256<<10 { // keep cat's pipe moving
@@ -216,18 +216,28 @@ func echo(t *testing.T, tc *testClient, n int, compressed bool) {
 		case wire.MsgChannelData:
 			r := wire.NewReader(p[5:])
 			got = append(got, r.StringBytes()...)
+		case wire.MsgChannelExtendedData:
+			// The peer's environment may write to the session's stderr
+			// (seen once on a loaded CI machine); it is not the packet
+			// layer's concern, but it is shown if the echo goes wrong.
+			r := wire.NewReader(p[5:])
+			r.Uint32() // data type code
+			stderr = append(stderr, r.StringBytes()...)
 		case wire.MsgChannelEOF:
 			eof = true
 		case wire.MsgChannelSuccess, wire.MsgChannelWindowAdjust, wire.MsgChannelRequest, wire.MsgGlobalRequest,
 			wire.MsgDebug, wire.MsgIgnore:
 		case wire.MsgChannelFailure:
-			t.Fatal("exec refused")
+			t.Fatalf("exec refused; peer stderr %q", stderr)
 		default:
-			t.Fatalf("unexpected %v", wire.MsgNum(p[0]))
+			t.Fatalf("unexpected %v; peer stderr %q", wire.MsgNum(p[0]), stderr)
 		}
 	}
 	if !bytes.Equal(got, data) {
-		t.Fatalf("echoed %d bytes, want %d (equal prefix %v)", len(got), n, bytes.HasPrefix(data, got))
+		t.Fatalf("echoed %d bytes, want %d (equal prefix %v); peer stderr %q", len(got), n, bytes.HasPrefix(data, got), stderr)
+	}
+	if len(stderr) > 0 {
+		t.Logf("peer stderr: %q", stderr)
 	}
 	if rc := tc.c.ReadCounters(); compressed && rc.KeyBytes > uint64(n)/2 {
 		t.Errorf("read %d wire bytes for %d bytes of compressible data: compression off?", rc.KeyBytes, n)
