@@ -158,6 +158,8 @@ func (c *Client) handshake(ctx context.Context) error {
 		var first []userauth.Method
 		if c.gss != nil && c.gss.Context() != nil {
 			first = append(first, &gssauth.Keyex{Context: c.gss.Context})
+		} else if g.KeyExchange {
+			c.log.Debug("gssapi-keyex skipped: the key exchange was not a GSS-API one", "kex", algs.Kex)
 		}
 		if g.Authentication {
 			first = append(first, &gssauth.WithMIC{Host: hostOnly(c.addr), ServerIdentity: g.ServerIdentity, Delegate: g.Delegate})

@@ -289,7 +289,14 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				out = append(out, &gssauth.WithMIC{Host: host, ServerIdentity: gssID,
 					Delegate: o.yes("gssapidelegatecredentials", false)})
 			}
-		case "hostbased", "gssapi-keyex":
+		case "gssapi-keyex":
+			// The client library tries it first, and only, after a
+			// GSS-API key exchange (client.GSSAPI.KeyExchange); it has
+			// no place in the list of its own.
+			if !o.yes("gssapikeyexchange", false) {
+				lg.debug(1, "authentication method gssapi-keyex needs a GSS-API key exchange and GSSAPIKeyExchange is no; skipped")
+			}
+		case "hostbased":
 			lg.debug(1, "authentication method %s is not supported by gossh yet; skipped", m)
 		case "none":
 			out = append(out, userauth.NoneAuth{})
