@@ -351,6 +351,12 @@ document states without an RFC 2119 keyword, counted in neither. A row whose dev
 [deviations.md](deviations.md) is one where we deliberately do otherwise.
 Only requirements that apply to what sshstack implements are listed.
 
+To add a requirement, add a line to the data file; to claim one, add
+` + "`// Requirement: id`" + ` to the doc comment of a test that exercises it;
+then run ` + "`make rfc-matrix`" + `. TestMatrixFileCurrent (in ` + "`make test`" + `)
+fails while this file is stale
+([decision 0014](decisions/0014-rfc-matrix-from-tests.md)).
+
 `)
 	var rfcs []string
 	by := map[string][]Row{}
