@@ -309,3 +309,31 @@ func TestExtInfoIgnoresUnknown(t *testing.T) {
 		t.Fatalf("server-sig-algs %q", got)
 	}
 }
+
+// TestClientExtInfoNextAfterNewKeys: a client with extensions to send,
+// facing a server that listed ext-info-s, sends its EXT_INFO as the very
+// next packet after its first NEWKEYS.
+//
+// Requirement: 8308-2.4-client-next
+func TestClientExtInfoNextAfterNewKeys(t *testing.T) {
+	hk := newEd25519Key(t)
+	c, _ := configs(t, kex.Curve25519SHA256)
+	c.HostKeyVerifier = edVerifier{trusted: hk.blob}
+	c.Extensions = []wire.Extension{{Name: "test@example.com", Value: []byte("1")}}
+	r, ch := startClient(t, c, hk)
+	r.readInit()
+	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256, kex.ExtInfoServer, kex.StrictServer}, false))
+	r.strict = true
+	r.exchange(kex.Curve25519SHA256) // reads up to and including the client's NEWKEYS
+	p, err := r.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := wire.ParseExtInfo(p)
+	if err != nil || len(m.Extensions) != 1 || m.Extensions[0].Name != "test@example.com" {
+		t.Fatalf("packet after NEWKEYS: %x (%v), want the client's EXT_INFO", p, err)
+	}
+	if o := wait(t, ch); o.err != nil {
+		t.Fatal(o.err)
+	}
+}

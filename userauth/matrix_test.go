@@ -9,7 +9,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,5 +159,107 @@ func TestKeyboardInteractiveCountMismatch(t *testing.T) {
 		if got != nil {
 			t.Errorf("callback saw %q", got)
 		}
+	}
+}
+
+// recorder logs the message numbers one end of a transport writes ("W")
+// and reads ("R"), in the order its one user does them.
+type recorder struct {
+	wire.Transport
+	mu  sync.Mutex
+	log []string
+}
+
+func (r *recorder) note(dir string, p []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, fmt.Sprintf("%s%d", dir, p[0]))
+}
+
+func (r *recorder) ReadPacket() ([]byte, error) {
+	p, err := r.Transport.ReadPacket()
+	if err == nil && len(p) > 0 {
+		r.note("R", p)
+	}
+	return p, err
+}
+
+func (r *recorder) WritePacket(p []byte) error {
+	if len(p) > 0 {
+		r.note("W", p)
+	}
+	return r.Transport.WritePacket(p)
+}
+
+func (r *recorder) events() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.log)
+}
+
+// runRecorded runs client and server as run does, recording both ends.
+func runRecorded(t *testing.T, ccfg *userauth.ClientConfig, scfg *userauth.ServerConfig) (c, s *recorder) {
+	t.Helper()
+	a, b := wirePipe()
+	c, s = &recorder{Transport: a}, &recorder{Transport: b}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	var serr error
+	wg.Go(func() {
+		if _, serr = userauth.Serve(ctx, s, scfg, userauth.ConnInfo{HostKey: testHostKey}); serr != nil {
+			b.Close()
+		}
+	})
+	_, cerr := userauth.Authenticate(ctx, c, ccfg)
+	if cerr != nil {
+		a.Close()
+	}
+	wg.Wait()
+	a.Close()
+	if cerr != nil || serr != nil {
+		t.Fatalf("client %v, server %v", cerr, serr)
+	}
+	return c, s
+}
+
+// TestClientWaitsForServiceAccept: the client's first USERAUTH_REQUEST
+// is written only after it has read SERVICE_ACCEPT.
+//
+// Requirement: 4253-10-client-wait
+func TestClientWaitsForServiceAccept(t *testing.T) {
+	scfg := fastServer()
+	scfg.NoneCallback = func(context.Context, userauth.ConnMeta) (*userauth.Permissions, error) { return nil, nil }
+	c, _ := runRecorded(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{userauth.NoneAuth{}}}, scfg)
+	want := []string{"W5", "R6", "W50", "R52"}
+	if got := c.events(); !slices.Equal(got, want) {
+		t.Fatalf("client did %q, want %q", got, want)
+	}
+}
+
+// TestOneInfoRequestOutstanding: a keyboard-interactive exchange of three
+// rounds never has the server write an INFO_REQUEST before it has read
+// the answer to the previous one.
+//
+// Requirement: 4256-3.2-one-outstanding
+func TestOneInfoRequestOutstanding(t *testing.T) {
+	scfg := fastServer()
+	scfg.KeyboardInteractiveCallback = func(ctx context.Context, _ userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+		for range 3 {
+			if _, err := ask(ctx, userauth.Challenge{Prompts: []wire.Prompt{{Text: "Code: "}}}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	_, s := runRecorded(t, &userauth.ClientConfig{User: "bob", Sources: []userauth.Method{&userauth.KeyboardInteractive{Respond: answer("1")}}}, scfg)
+	var got []string
+	for _, e := range s.events() {
+		if e == "W60" || e == "R61" {
+			got = append(got, e)
+		}
+	}
+	if want := []string{"W60", "R61", "W60", "R61", "W60", "R61"}; !slices.Equal(got, want) {
+		t.Fatalf("server did %q, want %q", got, want)
 	}
 }
