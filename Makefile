@@ -76,7 +76,8 @@ release:
 # docs/rfc-matrix.md from conformance/testdata/requirements.tsv and the
 # tests that name requirement ids ("// Requirement: id" in their doc
 # comment); runs only those tests (go test -json). RFCMATRIXFLAGS, e.g.
-# -results saved.json, to draw from saved results instead.
+# -save saved.json to keep the results, -results saved.json to draw from
+# saved results instead of running the tests.
 RFCMATRIXFLAGS ?=
 rfc-matrix:
 	$(GO) run github.com/sshstack/sshstack/conformance/cmd/rfcmatrix -root . $(RFCMATRIXFLAGS)

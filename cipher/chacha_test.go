@@ -148,6 +148,7 @@ var chachaLens = []int{0, 1, 3, 4, 5, 11, 12, 13, 15, 16, 17, 31, 32, 33, 44, 59
 // TestChaChaEqualsReference runs checkChaCha over every length up to
 // 1 KiB and the boundary lengths, at sequence numbers around 0, 2^31 and
 // 2^32-1.
+// Requirement: chacha20poly1305-aead
 func TestChaChaEqualsReference(t *testing.T) {
 	key := make([]byte, 64)
 	for i := range key {

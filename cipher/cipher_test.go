@@ -31,6 +31,7 @@ const sp80038aPlain = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac4
 // vectors. Encryption is split over two calls to show that state carries
 // across packets (RFC 4253, Section 6.3).
 // Requirement: 4253-6.3-3des-cbc
+// Requirement: 4253-6.3-single-stream, 4253-6.3-aes128-cbc, 4344-4-aes-ctr, 4344-4-ctr-counter
 func TestStreamKnownAnswers(t *testing.T) {
 	tests := []struct {
 		alg, key, iv, plain, want string
@@ -92,6 +93,7 @@ func TestStreamKnownAnswers(t *testing.T) {
 // TestMACKnownAnswers uses RFC 4231 test case 2 (HMAC-SHA-256/512) and
 // RFC 2202 test case 2 (HMAC-SHA-1).
 // Requirement: 4253-6.4-hmac-sha1
+// Requirement: 6668-2-hmac-sha2-256, 6668-2-hmac-sha2-512
 func TestMACKnownAnswers(t *testing.T) {
 	const (
 		sha256TC2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
@@ -142,6 +144,7 @@ func sealed(body []byte, tag int) []byte {
 // length is AAD and stays in the clear, the nonce is the 12-byte IV whose
 // last 8 bytes (the invocation counter) increase by one per packet,
 // carrying into the fixed field never.
+// Requirement: protocol-1.6-gcm
 func TestGCMConstruction(t *testing.T) {
 	for _, name := range []string{cipher.AES128GCM, cipher.AES256GCM} {
 		t.Run(name, func(t *testing.T) {
@@ -178,6 +181,7 @@ func TestGCMConstruction(t *testing.T) {
 // TestAEADRoundTripAndTamper seals packets, opens them with a second
 // instance, and checks that flipping any bit of a sealed packet (length,
 // body or tag) makes Open fail with ErrAuth and leaves the body encrypted.
+// Requirement: chacha20poly1305-mac-first
 func TestAEADRoundTripAndTamper(t *testing.T) {
 	for _, name := range []string{cipher.ChaCha20Poly1305, cipher.AES128GCM, cipher.AES256GCM} {
 		t.Run(name, func(t *testing.T) {
@@ -237,6 +241,7 @@ func TestAEADRoundTripAndTamper(t *testing.T) {
 // the length is encrypted with K_1 (second half of the key) alone, so
 // changing K_2 leaves the encrypted length unchanged and changing K_1
 // changes it.
+// Requirement: chacha20poly1305-keys
 func TestChaChaLengthKey(t *testing.T) {
 	a, _ := cipher.LookupAlgorithm(cipher.ChaCha20Poly1305)
 	if a.KeySize != 64 || a.IVSize != 0 || a.TagSize != 16 {

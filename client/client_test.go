@@ -36,6 +36,7 @@ func dialTB(t testing.TB, s *xServer, cfg *client.Config) *client.Client {
 	return c
 }
 
+// Requirement: 4252-5.4-banner-filter, 4254-6.10-exit-status
 func TestSessionExec(t *testing.T) {
 	s := startXServer(t)
 	var banner string
@@ -284,6 +285,7 @@ func TestDirectTCPIP(t *testing.T) {
 	}
 }
 
+// Requirement: 4251-4.1-no-unverified-default
 func TestHostKeyChecking(t *testing.T) {
 	s := startXServer(t)
 	ctx := context.Background()
@@ -587,6 +589,7 @@ func TestCancelEverything(t *testing.T) {
 // every failure on the way to "verified" refuses the connection — an
 // unreadable known_hosts file, a callback error, a revoked key, and a
 // known_hosts file of garbage (nothing known).
+// Requirement: 4251-4.1-no-unverified-default
 func TestHostKeyFailClosed(t *testing.T) {
 	s := startXServer(t)
 	ctx := context.Background()

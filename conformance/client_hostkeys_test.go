@@ -24,6 +24,7 @@ import (
 // RSA keys from "hostkeys-00@openssh.com" once sshd has proved them
 // ("hostkeys-prove-00"), and a second connection needs no more; with
 // UpdateHostKeys off, nothing is added.
+// Requirement: protocol-2.5-prove, protocol-2.5-validate
 func TestClientUpdateHostKeysAgainstSSHD(t *testing.T) {
 	key, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	u, err := user.Current()
@@ -159,6 +160,7 @@ func containsLineOfType(text, typ string) bool {
 // authentication and proves its keys as sshd does. OpenSSH's ssh with
 // UpdateHostKeys=yes and only gosshd's Ed25519 key in known_hosts learns
 // the ECDSA and RSA keys, and so does our client.
+// Requirement: protocol-2.5-prove
 func TestUpdateHostKeysWithGosshd(t *testing.T) {
 	s := svStart(t, []string{"ed25519", "ecdsa", "rsa"})
 	onlyEd25519 := func(t *testing.T) string {

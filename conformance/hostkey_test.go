@@ -88,6 +88,7 @@ func readPub(t *testing.T, path string) (hostkey.PublicKey, string) {
 // TestHostkeyKeygenKeys: keys of every type made by ssh-keygen, with and
 // without a passphrase, load and sign; our signatures verify with
 // x/crypto/ssh and x/crypto's with us; fingerprints equal ssh-keygen -l.
+// Requirement: 5656-3.1.1-hash, 8332-3-sha2, 8709-6-signature-format, 8709-7-verify
 func TestHostkeyKeygenKeys(t *testing.T) {
 	needKeygen(t)
 	dir := t.TempDir()
@@ -301,6 +302,7 @@ func TestHostkeyWrittenKeysLoad(t *testing.T) {
 // with a CertChecker, and the wrong principal, expired, not-yet-valid and
 // unknown-critical-option cases are refused (docs/security.md#a10). Our own
 // certificates are read by ssh-keygen -L.
+// Requirement: certkeys-signature
 func TestHostkeyKeygenCerts(t *testing.T) {
 	needKeygen(t)
 	dir := t.TempDir()

@@ -105,6 +105,7 @@ func uaSummarize(r *userauth.AuthResult) []uaSummary {
 // as sshd 9.2 offers it. Then the strategy semantics (none, a skipped
 // password, a refused key, a good key), the banner, MaxAuthTries, and
 // AuthenticationMethods "publickey,publickey" with partial success.
+// Requirement: 8332-3.2-same-name
 func TestUserauthClientAgainstSSHD(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })

@@ -15,6 +15,7 @@ import (
 // TestChannelTypes opens every channel type of RFC 4254 and OpenSSH
 // PROTOCOL with its typed helper, checks the typed accessor on the
 // accepting side, and moves data both ways.
+// Requirement: protocol-2.4-streamlocal
 func TestChannelTypes(t *testing.T) {
 	dt := wire.DirectTCPIP{Host: "example.com", Port: 22, OriginatorAddress: "10.0.0.1", OriginatorPort: 5555}
 	ft := wire.ForwardedTCPIP{Address: "0.0.0.0", Port: 8080, OriginatorAddress: "10.0.0.2", OriginatorPort: 4444}
@@ -200,6 +201,7 @@ func TestStderr(t *testing.T) {
 // server sends output, EOF, exit-status, CLOSE; the client reads to EOF
 // and finds the status; the client's own writes go on after the server's
 // EOF until it half-closes.
+// Requirement: 4254-5.3-eof, 4254-6.10-exit-status
 func TestHalfCloseExitStatus(t *testing.T) {
 	a, b := pair(t, nil, nil)
 	ctx := testCtx(t)

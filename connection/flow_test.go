@@ -16,6 +16,7 @@ import (
 // TestFlowControl: a fast writer and a slow reader. The reader's
 // buffered bytes never exceed the window (RFC 4254, Section 5.2), the
 // writer blocks instead of buffering, and every byte arrives in order.
+// Requirement: 4254-5.2-window-no-overflow
 func TestFlowControl(t *testing.T) {
 	const window, maxPacket = 64 << 10, 8 << 10
 	cfg := &Config{Window: window, MaxPacket: maxPacket}

@@ -17,6 +17,7 @@ import (
 // TestGlobalRequests exercises every global request of RFC 4254,
 // Section 4 and 7.1 and OpenSSH PROTOCOL, Sections 2.2, 2.4, 2.5 through
 // the typed helpers on one side and the hooks on the other.
+// Requirement: protocol-2.4-streamlocal
 func TestGlobalRequests(t *testing.T) {
 	var mu sync.Mutex
 	var log []string
@@ -118,6 +119,7 @@ func TestGlobalRequests(t *testing.T) {
 
 // TestNoMoreSessions: after no-more-sessions@openssh.com the peer's
 // session opens are refused; other types still work.
+// Requirement: protocol-2.2-no-more-sessions
 func TestNoMoreSessions(t *testing.T) {
 	a, b := pair(t, nil, nil)
 	ctx := testCtx(t)

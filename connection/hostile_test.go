@@ -74,6 +74,7 @@ func data(id uint32, ext bool, b []byte) wire.Message {
 // past 2^32-1, in one adjust or in many small ones, ends the Conn; the
 // window never wraps.
 // Requirement: 4254-5.2-window-max
+// Requirement: 4254-5.2-window-no-overflow
 func TestWindowOverflow(t *testing.T) {
 	t.Run("one big", func(t *testing.T) {
 		c, p := rawPair(t, nil)
@@ -167,6 +168,7 @@ func TestUnknownExtendedData(t *testing.T) {
 // want-reply are answered in order (REQUEST_FAILURE for unknown names)
 // and nothing queues up: a peer that stops reading replies is stopped
 // by back-pressure after the transport's fixed queues fill.
+// Requirement: 4254-4-global-respond, 4254-4-global-reply-order
 func TestGlobalRequestFlood(t *testing.T) {
 	cfg := &Config{GlobalRequest: func(req *GlobalRequest) (bool, []byte) {
 		if req.Name == "seq@example.com" {
@@ -251,6 +253,7 @@ func TestGlobalRequestFlood(t *testing.T) {
 // harmlessly; DISCONNECT ends the Conn with a remote *wire.DisconnectError;
 // anything else outside 80-127 is a protocol error.
 // Requirement: 4253-11.1-disconnect-process, 4253-11.2-ignore, 4253-11.3-debug
+// Requirement: 4253-11.1-nothing-after
 func TestTransportMessages(t *testing.T) {
 	c, p := rawPair(t, nil)
 	p.send(&wire.Ignore{Data: []byte("x")})

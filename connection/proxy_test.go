@@ -13,6 +13,7 @@ import (
 // TestProxy: data crosses both ways; the peer's data followed at once
 // by EOF and CLOSE reaches the local side in full; and the peer's CLOSE
 // ends Proxy although the local side never closes its end.
+// Requirement: 4254-5.3-deliver-before-close
 func TestProxy(t *testing.T) {
 	a, b := pair(t, nil, nil)
 	ca, cb := openPair(t, a, b, wire.ChannelTypeSession, nil, nil, nil)

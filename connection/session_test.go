@@ -79,6 +79,7 @@ func (r *recorder) count() int {
 // TestSessionRequests sends every session request of RFC 4254, Section 6,
 // RFC 4335 and OpenSSH PROTOCOL with its typed helper and checks what the
 // handler decoded, for a handler that accepts and one that refuses.
+// Requirement: 4254-6.5-want-reply
 func TestSessionRequests(t *testing.T) {
 	modes := []wire.TerminalMode{{Opcode: wire.VINTR, Value: 3}, {Opcode: wire.ECHO, Value: 1}, {Opcode: wire.TTY_OP_ISPEED, Value: 38400}}
 	pty := wire.PtyRequest{Term: "xterm-256color", Columns: 80, Rows: 24, WidthPixels: 640, HeightPixels: 480}
@@ -225,6 +226,7 @@ func TestEnvCap(t *testing.T) {
 // TestRequestRepliesInOrder checks that replies are matched to requests in
 // order (RFC 4254, Section 5.4), with many requests in flight from
 // several goroutines.
+// Requirement: 4254-4-channel-reply-order
 func TestRequestRepliesInOrder(t *testing.T) {
 	a, b := pair(t, nil, nil)
 	h := func(ch *Channel, req *Request) bool { return req.Payload[0]%2 == 0 }

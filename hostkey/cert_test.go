@@ -94,6 +94,7 @@ func TestCertRoundTrip(t *testing.T) {
 }
 
 // TestA10 covers docs/security.md#a10 and the checks of PROTOCOL.certkeys.
+// Requirement: certkeys-validity, certkeys-type, certkeys-signature, certkeys-critical-unknown
 func TestA10CertChecker(t *testing.T) {
 	ca := signerFor(t, hostkey.ECDSAP256)
 	other := signerFor(t, hostkey.ECDSAP384)
@@ -167,6 +168,7 @@ func TestA10CertChecker(t *testing.T) {
 	}
 }
 
+// Requirement: certkeys-type
 func TestHostCertChecker(t *testing.T) {
 	ca := signerFor(t, hostkey.ED25519)
 	host := signerFor(t, hostkey.ECDSAP256).PublicKey()
@@ -204,6 +206,7 @@ func TestHostCertChecker(t *testing.T) {
 	}
 }
 
+// Requirement: certkeys-no-chain, certkeys-options-order
 func TestCertMalformed(t *testing.T) {
 	ca := signerFor(t, hostkey.ED25519)
 	c := newCert(t, signerFor(t, hostkey.ED25519).PublicKey(), ca, hostkey.UserCert, "a")

@@ -22,6 +22,7 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
+// Requirement: 8709-4-key-format
 func TestPublicKeyRoundTrip(t *testing.T) {
 	for _, k := range testKeys(t) {
 		t.Run(k.name, func(t *testing.T) {
@@ -46,6 +47,7 @@ func TestPublicKeyRoundTrip(t *testing.T) {
 	}
 }
 
+// Requirement: 5656-10.1-curves, 8709-7-verify
 func TestSignVerify(t *testing.T) {
 	data := []byte("exchange hash")
 	for _, tc := range algorithmCases {
@@ -128,6 +130,7 @@ func TestDefaultSignAlgorithm(t *testing.T) {
 // TestH2 covers docs/security.md#h2 and #a3: a signature must match the key,
 // the negotiated algorithm and the hash its label names (RFC 8332,
 // Section 3; RFC 4252, Section 7).
+// Requirement: 5656-3.1.1-hash, 8332-3.1-host-sig
 func TestH2AlgorithmMismatch(t *testing.T) {
 	data := []byte("H")
 	rsaS := signerFor(t, hostkey.RSA)
@@ -200,6 +203,7 @@ func TestA3SmallRSA(t *testing.T) {
 
 // TestMalformedKeys: wrong lengths and invalid points are errors, never
 // panics (CVE-2020-9283; docs/security.md#k6).
+// Requirement: 8709-4-key-format, 8709-6-signature-format
 func TestMalformedKeys(t *testing.T) {
 	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	q, _ := p256.PublicKey.Bytes()
@@ -276,6 +280,7 @@ func skSign(t *testing.T, priv any, pub *hostkey.SKPublicKey, flags byte, data [
 // TestSKUserPresence: security-key signatures need the user-presence
 // flag unless the policy says no-touch-required (CVE-2026-39831), and
 // the user-verification flag when verify-required.
+// Requirement: certkeys-verify-required
 func TestSKUserPresence(t *testing.T) {
 	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	ecPriv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -13,6 +13,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 )
 
+// Requirement: 4251-4.1-check
 func TestKnownHostsLookup(t *testing.T) {
 	ed := signerFor(t, hostkey.ED25519).PublicKey()
 	ec := signerFor(t, hostkey.ECDSAP256).PublicKey()
@@ -174,6 +175,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 }
 
 // TestH1FailClosed: no error path yields a verified host (docs/security.md#h1).
+// Requirement: 4251-4.1-check
 func TestH1FailClosed(t *testing.T) {
 	ed := signerFor(t, hostkey.ED25519).PublicKey()
 	if _, err := hostkey.ParseKnownHosts(&failingReader{n: 1}, "kh"); err == nil {

@@ -31,6 +31,7 @@ func (c *countingConn) Write(b []byte) (int, error) {
 // Section 1.2), passes USERAUTH_SUCCESS through both Transports, whose
 // readers read ahead of the layer above, and checks that compressible
 // data is compressed in both directions from then on, across a rekey.
+// Requirement: protocol-1.2-delayed
 func TestDelayedCompression(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
 	ccfg.Compression = []string{packet.CompressionDelayed, packet.CompressionZlib, packet.CompressionNone}

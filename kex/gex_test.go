@@ -56,6 +56,7 @@ func TestSystemModuli(t *testing.T) {
 	}
 }
 
+// Requirement: 4419-3-group-sizes, 4419-3-server-pick
 func TestGexPick(t *testing.T) {
 	m := &GroupExchange{Groups: []*Group{group14, group16, group18}}
 	tests := []struct {
@@ -93,6 +94,7 @@ func bitLen(g *Group) int {
 
 // TestGexClientRejectsGroup: a server group outside the requested sizes,
 // an even modulus or a bad generator is refused.
+// Requirement: 4419-3-at-least-1024
 func TestGexClientRejectsGroup(t *testing.T) {
 	small := group1.P // 1024 bits < 2048
 	tests := map[string]wire.KexDHGexGroup{
@@ -111,6 +113,7 @@ func TestGexClientRejectsGroup(t *testing.T) {
 
 // TestGexServerRejectsRequest: inconsistent requests and the old request
 // message are refused; e outside [2, p-2] is refused (docs/security.md#k8).
+// Requirement: 4419-3-e-f-range
 func TestGexServerRejectsRequest(t *testing.T) {
 	for _, req := range []wire.KexDHGexRequest{
 		{Min: 4096, N: 3072, Max: 8192},
@@ -139,6 +142,7 @@ func TestGexServerRejectsRequest(t *testing.T) {
 
 // TestGexClientRejectsF: f outside [2, p-2] from a group-exchange server
 // is refused (docs/security.md#k8).
+// Requirement: 4419-3-e-f-range
 func TestGexClientRejectsF(t *testing.T) {
 	m, _ := Lookup(DHGroupExchangeSHA256)
 	for _, v := range badDHValues(group14.P) {

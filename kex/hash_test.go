@@ -17,6 +17,7 @@ import (
 // Python 3 script (hashlib, built-in pow): the RFC 4253 Section 7.2 and
 // Section 8 formulas written out by hand, not with this package.
 
+// Requirement: 4253-8-exchange-hash
 func TestExchangeHash(t *testing.T) {
 	cp, _ := testParams(nil)
 	ks := wire.AppendString(wire.AppendString(nil, "ssh-ed25519"), seq(0, 32))
@@ -32,6 +33,7 @@ func TestExchangeHash(t *testing.T) {
 }
 
 // Requirement: 4253-7.2-derive
+// Requirement: 4253-7.2-key-start
 func TestDeriveKey(t *testing.T) {
 	k := wire.AppendMPIntBytes(nil, append([]byte{0x80}, seq(1, 31)...))
 	h := hexBytes("e66d7622f450e66ad8650180f83eb00a1362cf55a3591eef791f7c9b474c7c4b")
@@ -87,6 +89,7 @@ const katF = "8bb28bd072050e34ac508d1895864cc906aff067907da44fa06b9d8247f077fcf1
 // x = 0x0101...01 (512 bits, from a constant random source) against a
 // scripted server whose f = 2^0x1234567 mod p, and compares e, K and H
 // with the Python computation.
+// Requirement: 4253-8-exchange-hash, 8268-3-hashes
 func TestDHGroup14KAT(t *testing.T) {
 	m, _ := Lookup(DHGroup14SHA256)
 	cp, _ := testParams(nil)
@@ -115,6 +118,7 @@ func TestDHGroup14KAT(t *testing.T) {
 // TestGroupExchangeKAT: the same values through
 // diffie-hellman-group-exchange-sha256 with a scripted server that offers
 // group 14.
+// Requirement: 4419-3-hash
 func TestGroupExchangeKAT(t *testing.T) {
 	m, _ := Lookup(DHGroupExchangeSHA256)
 	cp, _ := testParams(nil)
@@ -138,6 +142,7 @@ func TestGroupExchangeKAT(t *testing.T) {
 
 // TestX25519KAT checks the curve25519 shared secret and its mpint
 // encoding with the RFC 7748, Section 6.1 test vector.
+// Requirement: 8731-3.1-k-mpint
 func TestX25519KAT(t *testing.T) {
 	alice, err := ecdh.X25519().NewPrivateKey(hexBytes("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
 	if err != nil {
@@ -161,6 +166,7 @@ func TestX25519KAT(t *testing.T) {
 // TestGroupPrimes recomputes the built-in primes from their definition
 // 2^n - 2^(n-64) - 1 + 2^64 * (floor(2^(n-130) pi) + k), with pi from
 // Machin's formula (RFC 3526, Sections 2-7; RFC 2409, Section 6.2).
+// Requirement: 8268-3-hashes
 func TestGroupPrimes(t *testing.T) {
 	for _, tc := range []struct {
 		g *Group

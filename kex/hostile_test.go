@@ -311,6 +311,7 @@ func establishedServer(t *testing.T) (*rawPeer, outcome) {
 // TestStrictKexBeforeKexInit: a peer that announced strict kex but sent
 // IGNORE, DEBUG or UNIMPLEMENTED before its KEXINIT is disconnected with
 // PROTOCOL_ERROR (docs/security.md#k1).
+// Requirement: protocol-1.10-first-kexinit
 func TestStrictKexBeforeKexInit(t *testing.T) {
 	for name, msg := range map[string]wire.Message{
 		"IGNORE":        &wire.Ignore{Data: []byte("x")},
@@ -333,6 +334,7 @@ func TestStrictKexBeforeKexInit(t *testing.T) {
 // TestStrictKexDuringKex: under strict kex, IGNORE between KEXINIT and
 // the method messages, a second KEXINIT, or EXT_INFO and SERVICE_REQUEST
 // before NEWKEYS end the connection with PROTOCOL_ERROR (docs/security.md#k1, #k2).
+// Requirement: 4253-7.1-kex-only-msgs, protocol-1.10-only-kex
 func TestStrictKexDuringKex(t *testing.T) {
 	for name, msg := range map[string][]byte{
 		"IGNORE":          (&wire.Ignore{}).Append(nil),
@@ -358,6 +360,7 @@ func TestStrictKexDuringKex(t *testing.T) {
 // KEXINIT and during kex (docs/security.md#k4); a marker first seen in a later KEXINIT does
 // not switch strict kex on (docs/security.md#k3): the rekey completes with sequence
 // numbers continuing.
+// Requirement: 4253-11.2-ignore, protocol-1.10-later-ignored
 func TestNonStrictPeer(t *testing.T) {
 	r, ch := startServer(t, serverCfg(t))
 	r.send((&wire.Ignore{Data: []byte("hello")}).Append(nil))
@@ -409,6 +412,7 @@ func TestKexInitFlood(t *testing.T) {
 // TestFirstKexPacketFollows: a wrong guess is discarded silently, a right
 // one is used, under strict kex in both cases (docs/security.md#k9).
 // Requirement: 4253-7.1-wrong-guess-ignore
+// Requirement: 4253-7.1-same-guess, 4253-7.1-right-guess-packet
 func TestFirstKexPacketFollows(t *testing.T) {
 	t.Run("wrong guess", func(t *testing.T) {
 		r, ch := startServer(t, serverCfg(t)) // server prefers curve25519
@@ -438,6 +442,7 @@ func TestFirstKexPacketFollows(t *testing.T) {
 
 // TestNoCommonKex: no common algorithm means DISCONNECT
 // KEY_EXCHANGE_FAILED and ErrNoCommonAlgorithm (docs/security.md#k10a).
+// Requirement: 4253-7.1-no-match-disconnect, 4253-11.1-disconnect-send
 func TestNoCommonKex(t *testing.T) {
 	r, ch := startServer(t, serverCfg(t))
 	r.sendInit(r.initMsg([]string{kex.DHGroup1SHA1, kex.StrictClient}, false))
@@ -450,6 +455,7 @@ func TestNoCommonKex(t *testing.T) {
 
 // TestServerOffersOnlyItsKeys: the server's KEXINIT lists exactly the
 // algorithms of its host keys (docs/security.md#k10b).
+// Requirement: 8308-2.1-indicator, protocol-1.10-markers
 func TestServerOffersOnlyItsKeys(t *testing.T) {
 	r, _ := startServer(t, serverCfg(t))
 	m := r.readInit()
@@ -502,6 +508,7 @@ func rawServerKex(t *testing.T) (*rawPeer, outcome) {
 // TestClientExtInfoPositions: the client accepts EXT_INFO as the first
 // packet after NEWKEYS and once more right before USERAUTH_SUCCESS, and
 // nowhere else (RFC 8308, Section 2.4; docs/security.md#h3).
+// Requirement: 8308-2.4-server-positions, 8308-2.4-accept-both, 8308-2.4-not-required
 func TestClientExtInfoPositions(t *testing.T) {
 	ext := func(alg string) []byte {
 		return (&wire.ExtInfo{Extensions: []wire.Extension{{Name: wire.ExtServerSigAlgs, Value: []byte(alg)}}}).Append(nil)
@@ -584,6 +591,7 @@ func TestHostKeyRejectedDisconnects(t *testing.T) {
 // TestPendingWritesBounded: while our rekey waits for a peer that never
 // answers, 64 writes are queued and the 65th blocks until Close
 // (docs/security.md#r4, CVE-2025-22869).
+// Requirement: 4253-7.1-kex-only-msgs, 4253-7.1-no-service-msgs
 func TestPendingWritesBounded(t *testing.T) {
 	_, o := establishedServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -611,6 +619,7 @@ func TestPendingWritesBounded(t *testing.T) {
 
 // TestSimultaneousRekey: both sides rekey at once, repeatedly, during
 // transfers both ways; nothing is lost (docs/security.md#k11 in small).
+// Requirement: 4253-7.1-no-second-kexinit, 4253-7.1-in-flight
 func TestSimultaneousRekey(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
 	c, s := pair(t, ccfg, scfg)

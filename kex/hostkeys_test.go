@@ -24,6 +24,7 @@ func trustKey(want hostkey.PublicKey) kex.HostKeyCallback {
 // TestHostKeyTypes: our client and server with RSA, ECDSA and Ed25519
 // host keys from package hostkey; for RSA, rsa-sha2-512 is chosen and
 // ssh-rsa is not offered.
+// Requirement: 8332-3-sha2, 8332-3.1-host-sig
 func TestHostKeyTypes(t *testing.T) {
 	for _, tc := range []struct {
 		keyType, want string
@@ -63,6 +64,7 @@ func TestHostKeyTypes(t *testing.T) {
 // signs with it even for a CryptoSigner that refuses SHA-1 by itself
 // (the caller's signer stays as it was); a client verifies it only under
 // NewHostKeyVerifierPolicy with AllowSHA1, and refuses it by default.
+// Requirement: 4253-6.6-ssh-rsa
 func TestSSHRSAHostKeyOptIn(t *testing.T) {
 	s, err := hostkey.GenerateKey(rand.Reader, hostkey.RSA, 2048)
 	if err != nil {
@@ -104,6 +106,7 @@ func TestSSHRSAHostKeyOptIn(t *testing.T) {
 // TestHostKeyVerifierH2 covers docs/security.md#h2 for the verifier: wrong
 // key, a signature labelled with another algorithm, a blob type that
 // differs from the negotiated algorithm, and a signature over another H.
+// Requirement: 4253-8-sign-h, 8332-3.1-host-sig
 func TestHostKeyVerifierH2(t *testing.T) {
 	rsaKey, _ := hostkey.GenerateKey(rand.Reader, hostkey.RSA, 2048)
 	edKey, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
@@ -159,6 +162,7 @@ func TestHostKeyVerifierH2(t *testing.T) {
 
 // TestClientRejectsOtherConnectionsH: a signature over another
 // connection's exchange hash fails the handshake with ErrHostKey.
+// Requirement: 4253-8-sign-h
 func TestClientRejectsOtherConnectionsH(t *testing.T) {
 	s, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	replay := replaySigner{s: s}

@@ -282,6 +282,7 @@ func TestKeyLogOffByDefault(t *testing.T) {
 // Section 3.1 encodes as an mpint; its top bit is clear, so the logged
 // value is the 32 bytes. An mpint whose top bit is set keeps its zero
 // byte; a hybrid's string K is logged as its bytes, zero byte or not.
+// Requirement: 8731-3.1-k-mpint
 func TestKeyLogLinesVector(t *testing.T) {
 	mustHex := func(s string) []byte {
 		b, err := hex.DecodeString(s)

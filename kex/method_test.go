@@ -22,6 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // against each other and checks that both derive the same K and H and
 // that the client saw the server's host key.
 // Requirement: 4253-8.1-group1, 4253-8.2-group14
+// Requirement: 5656-6.2.1-hash, 5656-10.1-curves, 8268-4-not-sent, 9142-4-group14-sha256, 9142-4-should, protocol-1.4-not-generated
 func TestMethodsAgree(t *testing.T) {
 	hk := newTestHostKey(t)
 	for _, name := range Methods() {
@@ -50,6 +51,7 @@ func TestMethodsAgree(t *testing.T) {
 // TestMethodHashes pins the hash function and K encoding of each method
 // (RFC 8731, RFC 5656 Section 6.2.1, RFC 8268, RFC 4419, the hybrid
 // drafts: K is a string for the hybrids, an mpint otherwise).
+// Requirement: 5656-6.2.1-hash, 8268-3-hashes
 func TestMethodHashes(t *testing.T) {
 	hk := newTestHostKey(t)
 	tests := []struct {
@@ -172,6 +174,7 @@ var x25519LowOrder = [][]byte{
 
 // TestCurve25519Hostile covers docs/security.md#k7: low-order points (all-zero
 // shared secret) and 31/33-byte keys, on both sides.
+// Requirement: 8731-3-zero-secret, 8731-3-key-length
 func TestCurve25519Hostile(t *testing.T) {
 	bad := append([][]byte{make([]byte, 31), make([]byte, 33), nil}, x25519LowOrder...)
 	for _, name := range []string{Curve25519SHA256, Curve25519SHA256LibSSH} {
@@ -188,6 +191,7 @@ func TestCurve25519Hostile(t *testing.T) {
 
 // TestECDHHostile covers docs/security.md#k6: a point not on the curve, the
 // point at infinity, the compressed form, and wrong lengths.
+// Requirement: 5656-4-validate, 5656-4-fail, protocol-1.4-not-accepted, protocol-1.4-not-generated
 func TestECDHHostile(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -261,6 +265,7 @@ func TestHybridHostile(t *testing.T) {
 // TestDHHostile covers docs/security.md#k8 on both sides of every fixed group
 // and of group exchange: 0, 1, p-1, p, p+1 and a value above 2^bits.
 // Requirement: 4253-8-e-f-range
+// Requirement: 8268-4-check-peer, 8268-4-not-sent
 func TestDHHostile(t *testing.T) {
 	for _, name := range []string{DHGroup14SHA256, DHGroup16SHA512, DHGroup14SHA1, DHGroup1SHA1} {
 		m, _ := Lookup(name)

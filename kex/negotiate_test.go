@@ -48,6 +48,7 @@ func lookupWithGSS(name string) (Method, bool) {
 }
 
 // Requirement: 4253-7.1-negotiate-client-first
+// Requirement: 4253-6.2-none, 4253-7.1-first-preferred, 4253-7.1-cipher-choice, 4253-7.1-mac-choice, 4253-7.1-kex-host-key-capable, 4253-7.1-no-match-disconnect, 4462-5-null-hostkey, 8308-2.2-not-negotiated, protocol-1.6-gcm, chacha20poly1305-no-mac
 func TestNegotiate(t *testing.T) {
 	aead := "chacha20-poly1305@openssh.com"
 	tests := []struct {
@@ -145,6 +146,7 @@ func TestNegotiate(t *testing.T) {
 	}
 }
 
+// Requirement: 4253-7.1-first-preferred, 4253-7.1-same-guess
 func TestGuessMatches(t *testing.T) {
 	a := kexInit("curve25519-sha256,diffie-hellman-group14-sha256", "ssh-ed25519,rsa-sha2-512", "", "")
 	same := kexInit("curve25519-sha256,ext-info-s", "ssh-ed25519", "", "")
@@ -160,6 +162,7 @@ func TestGuessMatches(t *testing.T) {
 
 // TestDefaults: every default method is registered, no NIST curve or
 // SHA-1 method is a default, and the legacy ones are registered too.
+// Requirement: 9142-4-should-not
 func TestDefaults(t *testing.T) {
 	for _, n := range append(DefaultMethods(), LegacyMethods()...) {
 		if _, ok := Lookup(n); !ok {

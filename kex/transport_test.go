@@ -216,6 +216,7 @@ func TestTransportEveryMethod(t *testing.T) {
 }
 
 // TestExtInfo: the server's EXT_INFO reaches the client (RFC 8308).
+// Requirement: 8308-2.4-server-positions, 8332-3.3-server-sig-algs
 func TestExtInfo(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
 	c, s := pair(t, ccfg, scfg)
@@ -248,6 +249,7 @@ func TestExtInfo(t *testing.T) {
 // TestRekeyByVolume: a small RekeyBytes makes both sides rekey
 // repeatedly during a transfer, transparently (docs/security.md#k11, in
 // small).
+// Requirement: 4253-9-rekey-limit
 func TestRekeyByVolume(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
 	ccfg.RekeyBytes, scfg.RekeyBytes = 64<<10, 100<<10
@@ -262,6 +264,7 @@ func TestRekeyByVolume(t *testing.T) {
 // -short) over one Transport pair with RekeyBytes = 1 MiB, so that both
 // sides start dozens of exchanges in the middle of the stream, and checks
 // that every byte arrives in order (docs/security.md#k11).
+// Requirement: 4253-7.1-in-flight
 func TestRekeyUnderLoad(t *testing.T) {
 	total := 1 << 30
 	if raceEnabled || testing.Short() {
@@ -316,6 +319,7 @@ func TestRekeyUnderLoad(t *testing.T) {
 
 // TestRekeyByTime: with a 1 ms RekeyInterval, traffic after the interval
 // starts a new exchange (RFC 4253, Section 9: "after each hour").
+// Requirement: 4253-9-rekey-limit
 func TestRekeyByTime(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
 	ccfg.RekeyInterval = time.Millisecond
@@ -351,6 +355,7 @@ func TestRekeyCounts(t *testing.T) {
 
 // TestRekeyByPacketCount: the per-key packet limit (2^31 in production,
 // lowered here) forces exchanges (RFC 4344, Section 3.1).
+// Requirement: 4344-3.1-send-limit, 4344-3.1-recv-limit, chacha20poly1305-no-reuse
 func TestRekeyByPacketCount(t *testing.T) {
 	t.Cleanup(kex.SetPacketLimit(100)) // runs after the Transports close
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)

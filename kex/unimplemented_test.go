@@ -47,6 +47,7 @@ func (r *rawPeer) readUnimplemented() uint32 {
 // sequence number, is not delivered, and the connection goes on
 // (RFC 4253, Section 11.4; docs/security.md#p8).
 // Requirement: 4253-11.4-unimplemented
+// Requirement: 4253-11.4-ignored
 func TestUnrecognizedAfterKex(t *testing.T) {
 	r, o := establishedServer(t)
 	for _, n := range unrecognized {
@@ -66,6 +67,7 @@ func TestUnrecognizedAfterKex(t *testing.T) {
 // TestClientUnrecognized: the client role answers the same way, before
 // and after USERAUTH_SUCCESS.
 // Requirement: 4253-11.4-unimplemented
+// Requirement: 4253-11.4-ignored
 func TestClientUnrecognized(t *testing.T) {
 	r, o := rawServerKex(t)
 	if o.err != nil {
@@ -92,6 +94,7 @@ func TestClientUnrecognized(t *testing.T) {
 // TestUnrecognizedDuringNonStrictKex: a non-strict peer's unrecognized
 // message between KEXINIT and the method messages is answered too, and
 // the exchange completes.
+// Requirement: 4253-11.4-unimplemented
 func TestUnrecognizedDuringNonStrictKex(t *testing.T) {
 	r, ch := startServer(t, serverCfg(t))
 	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256, kex.ExtInfoClient}, false))
@@ -109,6 +112,7 @@ func TestUnrecognizedDuringNonStrictKex(t *testing.T) {
 // TestStrictKexUnrecognizedDuringKex: under strict kex the initial
 // exchange admits nothing but kex messages, unrecognized ones included
 // (docs/security.md#k1).
+// Requirement: protocol-1.10-only-kex
 func TestStrictKexUnrecognizedDuringKex(t *testing.T) {
 	r, ch := startServer(t, serverCfg(t))
 	r.sendInit(r.initMsg(strictClientKex, false))
@@ -156,6 +160,7 @@ func pingPair(t *testing.T) (c, s *kex.Transport, cpc, spc *packet.Conn) {
 // a PONG echoing its data (OpenSSH PROTOCOL, "transport: ping
 // facility"); before it Ping refuses to send; a server facing a client
 // that did not advertise ping@openssh.com refuses too.
+// Requirement: protocol-1.9-ping
 func TestPing(t *testing.T) {
 	c, s, cpc, spc := pingPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -35,6 +35,7 @@ var xcryptoMethods = []string{
 // for ssh-userauth arriving through our Transport proves the exchange got
 // past NEWKEYS in both directions; we then rekey from our side and answer
 // under the new keys.
+// Requirement: 4253-7.3-newkeys-send, 4253-7.3-newkeys-recv, protocol-1.10-reset-seq
 func TestXCryptoClient(t *testing.T) {
 	for _, name := range xcryptoMethods {
 		t.Run(name, func(t *testing.T) {
@@ -131,6 +132,7 @@ func TestXCryptoClient(t *testing.T) {
 // after the service request, then send 300 one-KiB global requests (and
 // rekey once more half way) while x/crypto, with RekeyThreshold 16 KiB,
 // starts exchanges of its own; every reply must arrive.
+// Requirement: 4253-7.3-newkeys-send, 4253-7.3-newkeys-recv, protocol-1.10-reset-seq
 func TestXCryptoServer(t *testing.T) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := ssh.NewSignerFromKey(priv)

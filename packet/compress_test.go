@@ -318,6 +318,7 @@ func TestDeflateReadByZlib(t *testing.T) {
 // SSH_MSG_USERAUTH_SUCCESS, and the client answers with compressed data as
 // soon as it decodes SUCCESS. Neither side calls EnableDelayedCompression:
 // the Conns switch at the points OpenSSH PROTOCOL, Section 1.2 defines.
+// Requirement: protocol-1.2-delayed
 func TestDelayedCompressionAroundSuccess(t *testing.T) {
 	a, b := packettest.Pipe()
 	c, s := packet.NewConn(a, nil), packet.NewConn(b, &packet.Config{Server: true})

@@ -71,6 +71,7 @@ func TestCloseUnblocksRead(t *testing.T) {
 
 // TestHostileLengthMemory measures the heap allocated by a new Conn that
 // reads a 100 MB length claim (docs/security.md#p1, #r3): at most 64 KiB.
+// Requirement: 4253-6.1-length-check
 func TestHostileLengthMemory(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation sizes need a build without -race")

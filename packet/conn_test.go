@@ -29,6 +29,7 @@ func payloads() [][]byte {
 
 // TestRoundTrip sends payloads of assorted sizes in both directions for
 // every cipher x MAC and checks the counters and sequence numbers.
+// Requirement: 4253-6.2-none, 4253-6.4-seq
 func TestRoundTrip(t *testing.T) {
 	for _, s := range allSuites() {
 		t.Run(s.String(), func(t *testing.T) {
@@ -69,6 +70,7 @@ func TestRoundTrip(t *testing.T) {
 // against RFC 4253, Section 6: length, padding length, payload, at least
 // 4 bytes of padding, total a multiple of 8.
 // Requirement: 4253-6-padding-min, 4253-6-align
+// Requirement: 4253-6-mac-none-first
 func TestPlaintextFraming(t *testing.T) {
 	a, b := packettest.Pipe()
 	c := packet.NewConn(a, nil)
@@ -123,6 +125,7 @@ func TestStickyError(t *testing.T) {
 // TestMACErrorDisconnect checks that a MAC failure sends DISCONNECT with
 // MAC_ERROR (reason 5) under the current send keys before closing
 // (docs/security.md#p5).
+// Requirement: 4253-11.1-nothing-after, 4253-11.1-disconnect-send
 func TestMACErrorDisconnect(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
 		if s.cipher == cipher.None {
@@ -170,6 +173,7 @@ func TestMACErrorDisconnect(t *testing.T) {
 // accepted; larger ones are rejected right after the length is read, with
 // the read buffer still at its initial size (<= 64 KiB).
 // Requirement: 4253-6.1-35000, 4253-6.1-length-check
+// Requirement: 4253-6.1-longer
 func TestLengthLimits(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
 		t.Run(s.String(), func(t *testing.T) {
@@ -219,6 +223,7 @@ func TestLengthLimits(t *testing.T) {
 }
 
 // TestLengthLimitConfig checks the configurable maximum and its floor.
+// Requirement: 4253-6.1-longer
 func TestLengthLimitConfig(t *testing.T) {
 	for _, tt := range []struct{ set, want int }{{0, 256 << 10}, {1000, 35000}, {1 << 20, 1 << 20}} {
 		a, b := packettest.Pipe()
@@ -273,6 +278,7 @@ func chachaLength(t *testing.T, k packet.Keys, plen uint32) []byte {
 
 // TestMisaligned is docs/security.md#p2: packet_length (+4 outside EtM and
 // AEAD) not a multiple of the block size is rejected.
+// Requirement: 4253-6-align, 4344-4-block-multiple
 func TestMisaligned(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
 		t.Run(s.String(), func(t *testing.T) {
@@ -304,6 +310,7 @@ func TestMisaligned(t *testing.T) {
 // no payload, and AEAD or EtM packets whose authenticated plaintext is
 // empty or shorter than 1+padding, are errors, never index panics. The
 // packets carry valid MACs, so the padding check itself is exercised.
+// Requirement: 4253-6-padding-min
 func TestPadding(t *testing.T) {
 	for _, s := range oneSuitePerMode() {
 		t.Run(s.String(), func(t *testing.T) {
@@ -345,6 +352,7 @@ func TestPadding(t *testing.T) {
 // truncated stream, when a corrupted length claims more bytes than
 // follow), and the packets before the corrupted one are delivered intact
 // while the corrupted one and later ones are never delivered.
+// Requirement: chacha20poly1305-mac-first
 func TestBitFlipMatrix(t *testing.T) {
 	for _, s := range allSuites() {
 		if s.cipher == cipher.None && s.mac == "" {
@@ -399,6 +407,7 @@ func TestBitFlipMatrix(t *testing.T) {
 // TestSequenceWrap is docs/security.md#p7: outside the initial kex the sequence
 // number wraps silently from 2^32-1 to 0 (the MAC or nonce then uses 0);
 // during it, wrapping is fatal in either direction.
+// Requirement: 4253-6.4-seq, chacha20poly1305-no-reuse
 func TestSequenceWrap(t *testing.T) {
 	for _, s := range []suite{{cipher.ChaCha20Poly1305, ""}, {cipher.AES128CTR, cipher.HMACSHA256ETM}} {
 		t.Run(s.String(), func(t *testing.T) {
@@ -441,6 +450,7 @@ func TestSequenceWrap(t *testing.T) {
 // TestStrictReset checks the strict-kex reset (OpenSSH PROTOCOL 1.9,
 // docs/security.md#p7): Keys.ResetSeq and ResetReadSeq/ResetWriteSeq restart
 // the numbers at 0; a reader that does not reset fails the MAC.
+// Requirement: protocol-1.10-reset-seq
 func TestStrictReset(t *testing.T) {
 	for _, s := range []suite{{cipher.ChaCha20Poly1305, ""}, {cipher.AES256CTR, cipher.HMACSHA512}} {
 		t.Run(s.String(), func(t *testing.T) {

@@ -31,6 +31,7 @@ func exchange(t *testing.T, server bool, input string) (string, *packet.Conn, er
 
 // TestVersionExchange is docs/security.md#w9 and RFC 4253, Section 4.2.
 // Requirement: 4253-4.2-ident-crlf, 4253-4.2-prelines-client
+// Requirement: 4253-4.2-ident-max, 4253-4.2-ident-ascii, 4253-4.2-comments-space, 4253-4.2-no-null, 4253-4.2-protoversion
 func TestVersionExchange(t *testing.T) {
 	long := "SSH-2.0-" + strings.Repeat("x", 255-8-2) // 255 with CR LF
 	tests := []struct {
@@ -91,6 +92,7 @@ func TestVersionExchange(t *testing.T) {
 
 // TestVersionThenPacket checks that bytes after the identification string
 // stay buffered for ReadPacket, and that our own line is sent.
+// Requirement: 4253-4.2-send-ident
 func TestVersionThenPacket(t *testing.T) {
 	a, b := packettest.Pipe()
 	c := packet.NewConn(a, nil)
@@ -173,6 +175,7 @@ func TestVersionOnce(t *testing.T) {
 	}
 }
 
+// Requirement: 4253-4.2-ident-max, 4253-4.2-ident-ascii, 4253-4.2-protoversion
 func TestLocalVersionChecked(t *testing.T) {
 	for _, v := range []string{"SSH-1.99-x", "SSH-2.0-a\r\nb", "hello", "SSH-2.0-" + strings.Repeat("x", 250)} {
 		a, b := packettest.Pipe()

@@ -158,6 +158,7 @@ func echoHandler(ctx context.Context, s *server.Session) {
 	}
 }
 
+// Requirement: 4254-6.10-exit-status
 func TestExecExitStatusStderr(t *testing.T) {
 	var logs syncBuf
 	addr := start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
@@ -276,6 +277,7 @@ func waitLog(t *testing.T, logs *syncBuf, want ...string) {
 	}
 }
 
+// Requirement: certkeys-force-command
 func TestMultiFactorForceCommand(t *testing.T) {
 	auth := authPolicy()
 	auth.AuthenticationMethods = [][]string{{"publickey", "password"}}
@@ -341,6 +343,7 @@ func tcpService(t *testing.T, serve func(net.Conn)) net.Listener {
 // direct-tcpip channel just before closing it all reaches the local
 // service. The server used to close the local socket as soon as CLOSE
 // arrived, dropping what the channel still held.
+// Requirement: 4254-5.3-deliver-before-close
 func TestForwardingDeliversBeforeClose(t *testing.T) {
 	got := make(chan int64, 1)
 	target := tcpService(t, func(tc net.Conn) {
@@ -589,6 +592,7 @@ func TestR1MaxStartups(t *testing.T) {
 
 // TestR2LoginGraceTime: a client that trickles its version line, and one
 // that sends nothing, are closed at the grace deadline (docs/security.md#r2).
+// Requirement: 4252-4-timeout
 func TestR2LoginGraceTime(t *testing.T) {
 	var logs syncBuf
 	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 500 * time.Millisecond,
@@ -979,6 +983,7 @@ func TestSessionRequests(t *testing.T) {
 
 // TestStreamLocalForwarding: direct-streamlocal and streamlocal-forward
 // (OpenSSH PROTOCOL, Section 2.4) under PermitStreamLocal.
+// Requirement: protocol-2.4-streamlocal
 func TestStreamLocalForwarding(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "target.sock")
@@ -1148,6 +1153,7 @@ func TestPenaltiesConfigurable(t *testing.T) {
 // not is refused, as sshd refuses a break without a terminal. A break
 // that comes, on a session with a pty, before the handler asked for
 // breaks is answered with success and handed over when it asks.
+// Requirement: 4335-3-reply, 4335-3-success, 4335-3-failure
 func TestBreak(t *testing.T) {
 	got := make(chan uint32, 1)
 	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {

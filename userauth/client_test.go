@@ -28,6 +28,7 @@ func summarize(r *userauth.AuthResult) []summary {
 	return out
 }
 
+// Requirement: 4252-5.2-none-success
 func TestNoneSuccess(t *testing.T) {
 	scfg := fastServer()
 	scfg.NoneCallback = func(context.Context, userauth.ConnMeta) (*userauth.Permissions, error) { return nil, nil }
@@ -114,6 +115,7 @@ func TestSkipNotOffered(t *testing.T) {
 
 // TestPartialSuccess: with the chain "password,keyboard-interactive" the
 // password gets partial success and the next source completes it.
+// Requirement: 4252-5.1-partial-true, 4252-5.1-partial-false, 4252-5.1-success-when-complete, 4252-5.1-useful-methods, 4252-5.1-completed-unlisted, 4252-5.2-none-failure, 4252-5.2-none-unlisted
 func TestPartialSuccess(t *testing.T) {
 	var calls int
 	scfg := fastServer()
@@ -213,6 +215,7 @@ func TestNothingCanContinue(t *testing.T) {
 }
 
 // Requirement: 4252-8-passwd-changereq
+// Requirement: 4252-8-expired-not-used
 func TestPasswordChange(t *testing.T) {
 	newScfg := func(changed *string) *userauth.ServerConfig {
 		scfg := fastServer()
@@ -291,6 +294,7 @@ func answer(s string) func(context.Context, userauth.Challenge) ([]string, error
 	}
 }
 
+// Requirement: 4256-3.2-instruction, 4256-3.2-multiple, 4256-3.2-empty-fields, 4256-3.4-respond, 4256-3.4-zero-prompts, 4256-3.4-server-answers
 func TestKeyboardInteractive(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -323,6 +327,7 @@ func TestKeyboardInteractive(t *testing.T) {
 // TestKeyboardInteractiveAbandon: a responder error abandons the
 // conversation; the next source's request aborts it on the server
 // (RFC 4256, Section 3.4), which counts one failure.
+// Requirement: 4252-5-abandon
 func TestKeyboardInteractiveAbandon(t *testing.T) {
 	var calls int
 	scfg := fastServer()
@@ -345,6 +350,7 @@ func TestKeyboardInteractiveAbandon(t *testing.T) {
 	}
 }
 
+// Requirement: 4252-5.4-banner-display
 func TestBanner(t *testing.T) {
 	scfg := fastServer()
 	scfg.NoneCallback = func(context.Context, userauth.ConnMeta) (*userauth.Permissions, error) { return nil, nil }

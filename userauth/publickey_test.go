@@ -77,6 +77,7 @@ func (ks *keyServer) config(keys ...hostkey.PublicKey) *userauth.ServerConfig {
 // TestPublicKeyAcceptedAlgorithms: PrivateKey.Algorithms (OpenSSH's
 // PubkeyAcceptedAlgorithms) narrows the algorithm chosen from
 // server-sig-algs, and a key with no accepted algorithm is not offered.
+// Requirement: 8308-3.1-server-sig-algs, 8332-3.3-prefer-sha2
 func TestPublicKeyAcceptedAlgorithms(t *testing.T) {
 	var ks keyServer
 	scfg := ks.config(keyEd25519().PublicKey(), keyRSA().PublicKey())
@@ -106,6 +107,7 @@ func TestPublicKeyAcceptedAlgorithms(t *testing.T) {
 }
 
 // Requirement: 4252-7-publickey, 4252-7-pk-ok-or-failure
+// Requirement: 4252-7-answer
 func TestPublicKey(t *testing.T) {
 	all := []hostkey.PublicKey{keyEd25519().PublicKey(), keyECDSA().PublicKey(), keyRSA().PublicKey()}
 	tests := []struct {
@@ -186,6 +188,7 @@ func sniffRequests(reqs *[]wire.UserauthRequest) runOption {
 // TestA5BoundToVerifiedKey: the client offers key B (query only), then
 // signs with key A. Authorization, Keys and Permissions belong to A
 // (docs/security.md#a5, CVE-2024-45337).
+// Requirement: 4252-7-check-key-and-sig
 func TestA5BoundToVerifiedKey(t *testing.T) {
 	a, b := keyEd25519(), keyECDSA()
 	var ks keyServer
@@ -244,6 +247,7 @@ func expectFailure(t *testing.T, rc *rawClient, p []byte) {
 // signatures over the wrong data all give FAILURE without a callback
 // (docs/security.md#a3, #a4).
 // Requirement: 4252-7-check-key-and-sig
+// Requirement: 4252-7-unsupported-alg, 8332-3.2-same-name
 func TestA3A4BadSignatures(t *testing.T) {
 	ed, rsaKey, small := keyEd25519(), keyRSA(), keyRSA1024()
 	resign := func(p []byte, mutate func(*wire.UserauthRequest)) []byte {
@@ -359,6 +363,7 @@ func certChecker() *hostkey.CertChecker {
 // restrictions in the Permissions; without a CA, or expired, not yet
 // valid, for another principal or with an unknown critical option, it
 // fails without a panic (docs/security.md#a10).
+// Requirement: certkeys-validity, certkeys-critical-unknown, certkeys-force-command, certkeys-source-address, certkeys-no-agent, certkeys-permit
 func TestA10Certificates(t *testing.T) {
 	hour := time.Hour
 	tests := []struct {
@@ -406,6 +411,7 @@ func TestA10Certificates(t *testing.T) {
 
 // TestPublicKeyTwoFactorsTwoKeys: "publickey,publickey" needs two
 // different keys.
+// Requirement: 4252-7-answer
 func TestPublicKeyTwoFactorsTwoKeys(t *testing.T) {
 	a, b := keyEd25519(), keyEd25519b()
 	var ks keyServer
@@ -432,6 +438,7 @@ func TestPublicKeyTwoFactorsTwoKeys(t *testing.T) {
 
 // TestHostboundWrongHostKey: a host-bound signature naming another host
 // key fails.
+// Requirement: protocol-3.1-hostbound
 func TestHostboundWrongHostKey(t *testing.T) {
 	var ks keyServer
 	scfg := ks.config(keyEd25519().PublicKey())
@@ -569,6 +576,7 @@ func TestAgent(t *testing.T) {
 	}
 }
 
+// Requirement: 4252-9-hostbased-checks
 func TestHostbased(t *testing.T) {
 	host := keyECDSA()
 	for _, tt := range []struct {
@@ -662,6 +670,7 @@ func (k kexLike) HostKey() []byte                  { return k.hk }
 
 // TestTransportExtensions: server-sig-algs, the host-bound offer and the
 // host key come from the transport when the configs leave them out.
+// Requirement: 8308-3.1-server-sig-algs, protocol-3.1-prefer
 func TestTransportExtensions(t *testing.T) {
 	a, b := wirePipe()
 	ext := []wire.Extension{

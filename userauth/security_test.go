@@ -131,7 +131,8 @@ func TestA2NoConnectionLayerBeforeAuth(t *testing.T) {
 // TestA6MaxAuthTries: failures across password and keyboard-interactive
 // lead to DISCONNECT NO_MORE_AUTH_METHODS_AVAILABLE after the sixth;
 // "none" requests are not counted.
-// Requirement: 4252-5-attempts
+// Requirement: 4252-4-attempts
+// Requirement: 4252-4-attempts-disconnect
 func TestA6MaxAuthTries(t *testing.T) {
 	scfg := fastServer()
 	var calls int
@@ -206,6 +207,7 @@ func TestMaxAuthTriesConfigurable(t *testing.T) {
 // TestA7Enumeration: for a valid and an invalid user the server's
 // answers are byte-identical for every method, and no failure is
 // answered before the minimum delay (docs/security.md#a7).
+// Requirement: 4252-5-unknown-user
 func TestA7Enumeration(t *testing.T) {
 	const delay = 20 * time.Millisecond
 	newCfg := func() *userauth.ServerConfig {
@@ -339,6 +341,7 @@ func TestA8PasswordCap(t *testing.T) {
 // TestA9MultiFactorPermissions: restrictions of every factor reach the
 // Result; conflicting forced commands and a source address the client
 // does not match fail the factor (docs/security.md#a9, CVE-2026-39828).
+// Requirement: certkeys-source-address
 func TestA9MultiFactorPermissions(t *testing.T) {
 	first := &userauth.Permissions{
 		ForceCommand:  "/usr/bin/backup",
@@ -392,6 +395,7 @@ func TestA9MultiFactorPermissions(t *testing.T) {
 // request naming another service is DISCONNECT SERVICE_NOT_AVAILABLE
 // (docs/security.md#a11).
 // Requirement: 4253-10-service-reject
+// Requirement: 4253-10-reject-message, 4252-5-unknown-service
 func TestA11ServiceRequests(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -431,6 +435,7 @@ func TestA11ServiceRequests(t *testing.T) {
 // TestServiceRequestAgain: "ssh-userauth" requested again during
 // authentication (paramiko does it before every auth_* call) is accepted
 // again and changes nothing.
+// Requirement: 4253-10-service-accept
 func TestServiceRequestAgain(t *testing.T) {
 	scfg := fastServer()
 	scfg.AuthenticationMethods = [][]string{{"password", "keyboard-interactive"}}

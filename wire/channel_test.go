@@ -214,6 +214,7 @@ func FuzzParseHostKeys(f *testing.F) {
 	})
 }
 
+// Requirement: 4254-8-modes
 func TestTerminalModes(t *testing.T) {
 	mode := func(op byte, v uint32) []byte { return wire.AppendUint32([]byte{op}, v) }
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }

@@ -12,6 +12,7 @@ import (
 )
 
 // Requirement: 4251-5-namelist-names
+// Requirement: 4251-5-namelist-ascii
 func TestNameList(t *testing.T) {
 	tests := []struct { // RFC 4251, Section 5 examples, then edge cases (docs/security.md#w2)
 		name    string
@@ -64,6 +65,7 @@ func TestNameListCap(t *testing.T) {
 	}
 }
 
+// Requirement: 4251-5-mpint-msb, 4251-5-mpint-zero
 func TestMPInt(t *testing.T) {
 	hex := func(s string) *big.Int { v, _ := new(big.Int).SetString(s, 16); return v }
 	tests := []struct { // RFC 4251, Section 5 examples (non-negative ones)

@@ -102,6 +102,7 @@ func TestExtInfoValues(t *testing.T) {
 // TestDisconnectHostileText: a DISCONNECT whose description is not UTF-8
 // or carries terminal escapes still decodes (the connection ends with the
 // peer's reason code), and what is shown is sanitised (docs/security.md#w4).
+// Requirement: 4251-9.2-control-chars, 4253-11.1-description
 func TestDisconnectHostileText(t *testing.T) {
 	enc := (&wire.Disconnect{Reason: wire.ByApplication, Description: "bye\x1b[2J\xff"}).Append(nil)
 	m, err := wire.ParseDisconnect(enc)

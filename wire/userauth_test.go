@@ -92,6 +92,7 @@ func TestUserauthRequestHostile(t *testing.T) {
 
 // TestUserauthRequestBoolean: a boolean byte 2..255 reads as true and
 // re-encodes as 1 (docs/security.md#w5).
+// Requirement: 4251-5-boolean
 func TestUserauthRequestBoolean(t *testing.T) {
 	b := wire.AppendBool(authHeader("alice", wire.MethodPublicKey), true)
 	b[len(b)-1] = 7
@@ -152,6 +153,7 @@ func infoResp(b []byte) error { _, err := wire.ParseUserauthInfoResponse(b); ret
 
 // TestSignedData checks the RFC 4252, Section 7 and 9 and RFC 4462,
 // Section 3.5 signed data byte by byte, written out from the RFC text.
+// Requirement: protocol-3.1-hostbound
 func TestSignedData(t *testing.T) {
 	sid := []byte{0xaa, 0xbb}
 	str := func(s string) []byte { return wire.AppendString(nil, s) }

@@ -322,6 +322,7 @@ func xauthScript(t *testing.T, body string) (path, log string) {
 // cookie and its answer comes back. A wrong cookie, a wrong protocol or
 // a bad byte-order byte closes the channel before anything reaches the X
 // server.
+// Requirement: 4254-6.3.1-fake-cookie
 func TestX11Forwarding(t *testing.T) {
 	for _, network := range []string{"unix", "tcp"} {
 		t.Run(network, func(t *testing.T) {

@@ -30,23 +30,51 @@ import (
 // ErrFormat is returned, wrapped, for a malformed requirements file.
 var ErrFormat = errors.New("rfcmatrix: malformed requirements file")
 
-// Keywords are the requirement levels of RFC 2119 the matrix holds.
-var Keywords = []string{"MUST", "MUST NOT", "SHOULD", "SHOULD NOT"}
+// Keywords are the requirement levels the matrix holds: those of RFC
+// 2119 (REQUIRED, SHALL and SHALL NOT are MUST-level, RECOMMENDED is
+// SHOULD-level) and Format, for a wire format or procedure a document
+// states without an RFC 2119 keyword.
+var Keywords = []string{"MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT", "SHOULD", "SHOULD NOT", "RECOMMENDED", Format}
+
+// Format is the keyword of a requirement stated without an RFC 2119
+// keyword; such rows count in neither level.
+const Format = "format"
 
 // A Requirement is one line of the requirements file.
 type Requirement struct {
 	ID      string // e.g. "4253-6-padding-min"
-	RFC     string // "4253"
-	Section string // "6.1"
+	RFC     string // "4253", or an OpenSSH file: "PROTOCOL", "PROTOCOL.certkeys"
+	Section string // "6.1"; for an OpenSSH file without numbers, its heading
 	Keyword string // one of Keywords
 	Text    string // the sentence, in short
+
+	// Deviation is the anchor in docs/deviations.md of a deliberate
+	// deviation from this requirement, or "".
+	Deviation string
 }
 
-var idRE = regexp.MustCompile(`^[0-9]{4}-[0-9][0-9.]*-[a-z0-9][a-z0-9-]*$`)
+var (
+	idRE        = regexp.MustCompile(`^[a-z0-9]+(-[0-9][0-9.]*)?-[a-z0-9][a-z0-9-]*$`)
+	rfcRE       = regexp.MustCompile(`^([0-9]{4}|PROTOCOL(\.[a-z0-9]+)?)$`)
+	numberedRE  = regexp.MustCompile(`^[0-9][0-9.]*$`)
+	deviationRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+)
+
+// docKey is how the ids of a document begin: the RFC number, or the
+// OpenSSH file's name in lower case without "PROTOCOL.":
+// "protocol", "certkeys", "chacha20poly1305".
+func docKey(rfc string) string {
+	if k, ok := strings.CutPrefix(rfc, "PROTOCOL."); ok {
+		return k
+	}
+	return strings.ToLower(rfc)
+}
 
 // ParseRequirements reads a requirements file: tab-separated id, rfc,
-// section, keyword and text; '#' lines and blank lines are comments.
-// Ids are unique and begin with their RFC and section.
+// section, keyword, text and, optionally, the anchor of a deviation in
+// docs/deviations.md; '#' lines and blank lines are comments. Ids are
+// unique and begin with their document's key and, where the section is
+// numbered, the section.
 func ParseRequirements(r io.Reader) ([]Requirement, error) {
 	var reqs []Requirement
 	seen := map[string]bool{}
@@ -57,15 +85,28 @@ func ParseRequirements(r io.Reader) ([]Requirement, error) {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if len(f) != 5 {
-			return nil, fmt.Errorf("%w: line %d has %d fields, want 5", ErrFormat, n, len(f))
+		if len(f) != 5 && len(f) != 6 {
+			return nil, fmt.Errorf("%w: line %d has %d fields, want 5 or 6", ErrFormat, n, len(f))
 		}
-		q := Requirement{f[0], f[1], f[2], f[3], f[4]}
+		q := Requirement{ID: f[0], RFC: f[1], Section: f[2], Keyword: f[3], Text: f[4]}
+		if len(f) == 6 {
+			q.Deviation = f[5]
+		}
+		prefix := docKey(q.RFC) + "-"
+		if numberedRE.MatchString(q.Section) {
+			prefix += q.Section + "-"
+		}
 		switch {
 		case !idRE.MatchString(q.ID):
 			return nil, fmt.Errorf("%w: line %d: bad id %q", ErrFormat, n, q.ID)
-		case !strings.HasPrefix(q.ID, q.RFC+"-"+q.Section+"-"):
-			return nil, fmt.Errorf("%w: line %d: id %q does not begin with %s-%s-", ErrFormat, n, q.ID, q.RFC, q.Section)
+		case !rfcRE.MatchString(q.RFC):
+			return nil, fmt.Errorf("%w: line %d: document %q is neither an RFC number nor an OpenSSH PROTOCOL file", ErrFormat, n, q.RFC)
+		case q.Section == "":
+			return nil, fmt.Errorf("%w: line %d: no section", ErrFormat, n)
+		case !strings.HasPrefix(q.ID, prefix):
+			return nil, fmt.Errorf("%w: line %d: id %q does not begin with %s", ErrFormat, n, q.ID, prefix)
+		case len(f) == 6 && !deviationRE.MatchString(q.Deviation):
+			return nil, fmt.Errorf("%w: line %d: deviation anchor %q", ErrFormat, n, q.Deviation)
 		case !slices.Contains(Keywords, q.Keyword):
 			return nil, fmt.Errorf("%w: line %d: keyword %q", ErrFormat, n, q.Keyword)
 		case q.Text == "":
@@ -256,8 +297,41 @@ func Rows(reqs []Requirement, named map[Test][]string, results map[Test]Result) 
 	return rows, unknown
 }
 
-// mustLevel says whether a keyword is MUST or MUST NOT.
-func mustLevel(k string) bool { return k == "MUST" || k == "MUST NOT" }
+// MustLevel says whether a keyword is MUST-level: MUST, MUST NOT,
+// REQUIRED, SHALL or SHALL NOT.
+func MustLevel(k string) bool {
+	switch k {
+	case "MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT":
+		return true
+	}
+	return false
+}
+
+// ShouldLevel says whether a keyword is SHOULD-level: SHOULD, SHOULD NOT
+// or RECOMMENDED.
+func ShouldLevel(k string) bool {
+	return k == "SHOULD" || k == "SHOULD NOT" || k == "RECOMMENDED"
+}
+
+// docName is how the matrix names a document.
+func docName(rfc string) string {
+	if strings.HasPrefix(rfc, "PROTOCOL") {
+		return "OpenSSH " + rfc
+	}
+	return "RFC " + rfc
+}
+
+// Anchor is the id GitHub gives the heading of a document's section in
+// the matrix: lower case, the dot dropped, the space a hyphen.
+func Anchor(rfc string) string {
+	return strings.NewReplacer(" ", "-", ".", "").Replace(strings.ToLower(docName(rfc)))
+}
+
+// TestCell is how the matrix names a test: its package path below the
+// workspace's module prefix, a dot, its name.
+func TestCell(t Test) string {
+	return "`" + strings.TrimPrefix(t.Package, "github.com/sshstack/sshstack/") + "." + t.Name + "`"
+}
 
 // Render writes the matrix as Markdown. It depends only on rows, so the
 // same tests and results give the same file.
@@ -271,7 +345,17 @@ ids in a ` + "`// Requirement: id`" + ` line of their doc comment; do not edit.
 ✔: a test naming it passed; ✘: a test naming it failed; skipped: its only
 tests were skipped (a peer missing); untested: no test names it yet, which
 says nothing about the code, only that no test claims it.
-Deviations from the RFCs are in [deviations.md](deviations.md).
+MUST-level is MUST, MUST NOT, REQUIRED, SHALL and SHALL NOT; RECOMMENDED
+counts with SHOULD; "format" rows are wire formats and procedures a
+document states without an RFC 2119 keyword, counted in neither. A row whose deviation column links to
+[deviations.md](deviations.md) is one where we deliberately do otherwise.
+Only requirements that apply to what sshstack implements are listed.
+
+To add a requirement, add a line to the data file; to claim one, add
+` + "`// Requirement: id`" + ` to the doc comment of a test that exercises it;
+then run ` + "`make rfc-matrix`" + `. TestMatrixFileCurrent (in ` + "`make test`" + `)
+fails while this file is stale
+([decision 0014](decisions/0014-rfc-matrix-from-tests.md)).
 
 `)
 	var rfcs []string
@@ -282,8 +366,9 @@ Deviations from the RFCs are in [deviations.md](deviations.md).
 		}
 		by[r.RFC] = append(by[r.RFC], r)
 	}
-	slices.Sort(rfcs) // RFC numbers have four digits: text order is number order
-	b.WriteString("| RFC | rows | MUST-level | MUST-level ✔ | ✔ | ✘ | skipped | untested |\n|---|---|---|---|---|---|---|---|\n")
+	slices.Sort(rfcs) // RFC numbers have four digits: text order is number order, then PROTOCOL*
+	b.WriteString("| document | rows | MUST-level | MUST ✔ | MUST ✘ | MUST skipped | MUST untested | MUST ✔ % | SHOULD-level | SHOULD ✔ | format | format ✔ | deviations |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, rfc := range append(rfcs, "all") {
 		c := map[string]int{}
 		rs := by[rfc]
@@ -292,28 +377,45 @@ Deviations from the RFCs are in [deviations.md](deviations.md).
 		}
 		for _, r := range rs {
 			c["rows"]++
-			c[r.Status]++
-			if mustLevel(r.Keyword) {
+			if r.Deviation != "" {
+				c["dev"]++
+			}
+			switch {
+			case MustLevel(r.Keyword):
 				c["must"]++
-				if r.Status == Proven {
-					c["mustok"]++
-				}
+				c["must"+r.Status]++
+			case ShouldLevel(r.Keyword):
+				c["should"]++
+				c["should"+r.Status]++
+			default:
+				c["format"]++
+				c["format"+r.Status]++
 			}
 		}
-		name := "RFC " + rfc
+		name := "[" + docName(rfc) + "](#" + Anchor(rfc) + ")"
 		if rfc == "all" {
-			name = "all"
+			name = "**all**"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d |\n", name, c["rows"], c["must"], c["mustok"], c[Proven], c[Failed], c[Skipped], c[Untested])
+		pct := "—"
+		if c["must"] > 0 {
+			pct = fmt.Sprintf("%.1f", 100*float64(c["must"+Proven])/float64(c["must"]))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %s | %d | %d | %d | %d | %d |\n", name, c["rows"],
+			c["must"], c["must"+Proven], c["must"+Failed], c["must"+Skipped], c["must"+Untested], pct,
+			c["should"], c["should"+Proven], c["format"], c["format"+Proven], c["dev"])
 	}
 	for _, rfc := range rfcs {
-		fmt.Fprintf(&b, "\n## RFC %s\n\n| id | § | keyword | requirement | status | tests |\n|---|---|---|---|---|---|\n", rfc)
+		fmt.Fprintf(&b, "\n## %s\n\n| id | § | keyword | requirement | status | deviation | tests |\n|---|---|---|---|---|---|---|\n", docName(rfc))
 		for _, r := range by[rfc] {
 			var ts []string
 			for _, t := range r.Tests {
-				ts = append(ts, "`"+strings.TrimPrefix(t.Package, "github.com/sshstack/sshstack/")+"."+t.Name+"`")
+				ts = append(ts, TestCell(t))
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ID, r.Section, r.Keyword, strings.ReplaceAll(r.Text, "|", `\|`), r.Status, strings.Join(ts, ", "))
+			dev := ""
+			if r.Deviation != "" {
+				dev = "[deviation](deviations.md#" + r.Deviation + ")"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", r.ID, r.Section, r.Keyword, strings.ReplaceAll(r.Text, "|", `\|`), r.Status, dev, strings.Join(ts, ", "))
 		}
 	}
 	_, err := w.Write(b.Bytes())

@@ -43,6 +43,7 @@ func (neverCalled) VerifyHostKey(string, []byte, []byte, []byte) error {
 
 var trustAll = neverCalled{}
 
+// Requirement: 4462-2.1-names
 func TestSuffix(t *testing.T) {
 	if got := Suffix(gssapi.MechKerberos5); got != KerberosSuffix {
 		t.Errorf("Suffix(krb5) = %q, want %q", got, KerberosSuffix)
@@ -158,6 +159,7 @@ func transfer(t *testing.T, w, r *kex.Transport, n int, rekey func()) {
 // TestEveryFamily: our client against our server for every family, with
 // the "null" host key and with KEXGSS_HOSTKEY, and a rekey started by
 // each side; every exchange's MIC is over its own H (docs/security.md#g8).
+// Requirement: 4462-5-null-hostkey, 8732-4-families
 func TestEveryFamily(t *testing.T) {
 	f := setup(t)
 	for _, fam := range append(DefaultFamilies(), LegacyFamilies()...) {
@@ -223,6 +225,7 @@ func TestEveryFamily(t *testing.T) {
 // TestG8WrongH: a MIC over anything but the current exchange hash is
 // rejected, on the first exchange and on a rekey (docs/security.md#g8,
 // paramiko PR #1065).
+// Requirement: 4462-2.1-mic-verify
 func TestG8WrongH(t *testing.T) {
 	setup(t)
 	t.Run("first exchange", func(t *testing.T) {
@@ -267,6 +270,7 @@ func TestG8WrongH(t *testing.T) {
 // TestKexGSSError: the server's KEXGSS_ERROR reaches the client as a
 // *KexError, and the failure cases of OpenSSH's gss-auth.sh fail the
 // exchange on both sides.
+// Requirement: 4462-2.1-error
 func TestKexGSSError(t *testing.T) {
 	setup(t)
 	t.Run("server principal not in keytab", func(t *testing.T) {
@@ -344,6 +348,7 @@ func (c *scriptConn) WritePacket(_ context.Context, p []byte) error {
 
 // TestInvalidPublicValues: the server refuses bad ephemeral values in
 // KEXGSS_INIT before any GSS-API work (docs/security.md#k6 to #k8).
+// Requirement: 4462-2.1-e-f-range, 8732-4-validate
 func TestInvalidPublicValues(t *testing.T) {
 	p256 := make([]byte, 65)
 	p256[0] = 4

@@ -21,6 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestStart dials the address Start returns and reads the server's
 // identification string (RFC 4253, Section 4.2); the cleanup then stops
 // the server, which goleak checks.
+// Requirement: 4253-4.2-send-ident, 4253-4.2-prelines-not-ssh
 func TestStart(t *testing.T) {
 	hk, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	if err != nil {

@@ -276,6 +276,7 @@ func establish(t *testing.T, ctx context.Context, rc *rawClient) *gssapi.Context
 
 // TestG1G2Mechanisms: bounded, validated mechanism lists and GSS not
 // configured (docs/security.md#g1, #g2).
+// Requirement: 4462-3.3-no-mech
 func TestG1G2Mechanisms(t *testing.T) {
 	gssFixture(t)
 	krb := gssapi.MechKerberos5.DER()
@@ -337,6 +338,7 @@ func TestG1G2Mechanisms(t *testing.T) {
 
 // TestG3MICRequired: success only after a verified MIC over this
 // session's data (docs/security.md#g3, openssh-portable#690).
+// Requirement: 4462-3.5-mic
 func TestG3MICRequired(t *testing.T) {
 	gssFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -483,6 +485,7 @@ func TestG4ErrorTokens(t *testing.T) {
 
 // TestGSSAPIKeyex: gssapi-keyex with a context as key exchange leaves it
 // (RFC 4462, Section 4).
+// Requirement: 4462-4-keyex
 func TestGSSAPIKeyex(t *testing.T) {
 	gssFixture(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -650,6 +653,7 @@ func FuzzGSSServer(f *testing.F) {
 // TestGSSClientHostileServer: the gssapi-with-mic client against servers
 // that select a mechanism it did not offer, report errors, or send
 // messages out of place.
+// Requirement: 4462-3.3-mech-offered
 func TestGSSClientHostileServer(t *testing.T) {
 	gssFixture(t)
 	spnego := []byte{0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02}

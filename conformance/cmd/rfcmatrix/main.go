@@ -4,7 +4,7 @@
 //
 // Usage, from the workspace root (make rfc-matrix):
 //
-//	go run github.com/sshstack/sshstack/conformance/cmd/rfcmatrix [-results go-test.json] [-out docs/rfc-matrix.md]
+//	go run github.com/sshstack/sshstack/conformance/cmd/rfcmatrix [-results go-test.json] [-save go-test.json] [-out docs/rfc-matrix.md]
 //
 // Without -results it runs the named tests, and only those, with
 // `go test -json -count=1 -run` per package. It fails when a test names
@@ -38,6 +38,7 @@ func run() error {
 	reqsPath := flag.String("reqs", "", "requirements file (default ROOT/conformance/testdata/requirements.tsv)")
 	resultsPath := flag.String("results", "", "`go test -json` output to use instead of running the tests")
 	out := flag.String("out", "", "output file (default ROOT/docs/rfc-matrix.md; - for stdout)")
+	save := flag.String("save", "", "also write the `go test -json` output to this file, for -results")
 	flag.Parse()
 	if *reqsPath == "" {
 		*reqsPath = filepath.Join(*root, "conformance", "testdata", "requirements.tsv")
@@ -65,6 +66,11 @@ func run() error {
 		}
 	} else if results, err = runTests(*root, named); err != nil {
 		return err
+	}
+	if *save != "" {
+		if err := os.WriteFile(*save, results, 0o644); err != nil {
+			return fmt.Errorf("rfcmatrix: %w", err)
+		}
 	}
 	res, err := rfcmatrix.ParseResults(bytes.NewReader(results))
 	if err != nil {
