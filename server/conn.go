@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -30,6 +31,9 @@ type Conn struct {
 	mux    *connection.Conn
 	ctx    context.Context // ends with the connection
 	wg     sync.WaitGroup  // every goroutine of this connection
+
+	goMu    sync.Mutex // orders Go's Add before run's final Wait
+	joining bool       // run is waiting for wg: Go refuses; guarded by goMu
 
 	mu       sync.Mutex
 	forwards map[string]net.Listener // "host:port" or socket path; guarded by mu
@@ -74,6 +78,25 @@ func (c *Conn) GSSCredentialCache() string { return c.ccache }
 
 // Context returns a context that ends with the connection.
 func (c *Conn) Context() context.Context { return c.ctx }
+
+// Logger returns the Server's logger (Server.Logger; one that discards
+// when it is nil).
+func (c *Conn) Logger() *slog.Logger { return c.srv.log() }
+
+// Go runs f in a goroutine of the connection, for the hooks that serve
+// it from outside this package (package server/x11's listeners and
+// copies): the connection waits for f before it ends, and so Serve,
+// Shutdown and Close do; f must return once Context ends. Go reports
+// false, and does not run f, once the connection is ending.
+func (c *Conn) Go(f func()) bool {
+	c.goMu.Lock()
+	defer c.goMu.Unlock()
+	if c.joining {
+		return false
+	}
+	c.wg.Go(f)
+	return true
+}
 
 func (c *Conn) run(parent context.Context) error {
 	s := c.srv
@@ -123,6 +146,9 @@ func (c *Conn) run(parent context.Context) error {
 	}
 	c.mu.Unlock()
 	c.mux.Close()
+	c.goMu.Lock()
+	c.joining = true
+	c.goMu.Unlock()
 	c.wg.Wait()
 	c.mu.Lock()
 	if c.agentDir != "" {

@@ -201,10 +201,11 @@ type Server struct {
 	// set LD_PRELOAD (docs/security.md#a9).
 	PermitUserEnvironment func(name string) bool
 	// X11Request decides x11-req (RFC 4254, Section 6.3.1); nil refuses.
-	// (&X11Forwarding{}).Request is sshd's display proxy (X11Forwarding
-	// yes); a hook of one's own owns the display and opens "x11"
-	// channels with s.Conn().Mux().OpenX11. The server calls it only
-	// for a well-formed request the user's Permissions allow
+	// (&x11.Forwarding{}).Request, of package server/x11, is sshd's
+	// display proxy (X11Forwarding yes); a hook of one's own owns the
+	// display, opens "x11" channels with s.Conn().Mux().OpenX11 and runs
+	// its goroutines with s.Conn().Go. The server calls it only for a
+	// well-formed request the user's Permissions allow
 	// (no-X11-forwarding), before the session's shell or command and
 	// once per session, as sshd; Session.X11 then returns the request.
 	X11Request func(s *Session, req wire.X11Request) bool
