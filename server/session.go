@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"os"
 	"strings"
 	"sync"
 
@@ -337,7 +338,16 @@ func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request)
 		if perms.NoAgentForwarding || srv.AgentForwarding == nil || !srv.AgentForwarding(s.c) {
 			return false
 		}
-		path, err := s.c.agentSocket()
+		var chown func(dir, sock string)
+		if srv.AgentSocketOwner != nil {
+			chown = func(dir, sock string) {
+				if uid, gid, ok := srv.AgentSocketOwner(s.c); ok {
+					os.Chown(dir, uid, gid)
+					os.Chown(sock, uid, gid)
+				}
+			}
+		}
+		path, err := s.c.fwd.AgentSocket(chown)
 		if err != nil {
 			return false
 		}
