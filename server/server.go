@@ -393,37 +393,51 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 
 // Shutdown stops accepting connections and waits until every connection
 // has ended. If ctx ends first, it closes the remaining connections,
-// waits for their goroutines and returns ctx's error.
+// waits for their goroutines and returns ctx's error. A listener that
+// fails to close is reported as Close reports it, joined with ctx's
+// error.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	for l := range s.listeners {
-		l.Close()
-	}
-	s.mu.Unlock()
+	lerr := s.closeListeners()
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() { s.wg.Wait(); close(done) }() // waited for below, on both paths
 	select {
 	case <-done:
-		return nil
+		return lerr
 	case <-ctx.Done():
 	}
 	s.closeConns()
 	<-done
+	if lerr != nil {
+		return errors.Join(ctx.Err(), lerr)
+	}
 	return ctx.Err()
 }
 
 // Close closes the listeners and every connection at once and waits for
-// their goroutines.
+// their goroutines. It returns what failed: the listeners' Close errors
+// (a listener closed already is no failure), nil if nothing did.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	for l := range s.listeners {
-		l.Close()
-	}
-	s.mu.Unlock()
+	err := s.closeListeners()
 	s.closeConns()
 	s.wg.Wait()
+	return err
+}
+
+// closeListeners marks s closed and closes its listeners, returning
+// their failures.
+func (s *Server) closeListeners() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	var errs []error
+	for l := range s.listeners {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("server: closing listeners: %w", err)
+	}
 	return nil
 }
 
