@@ -174,12 +174,16 @@ func (f *Forwarding) Request(s *server.Session, req wire.X11Request) bool {
 			}
 		})
 	}
-	// The listeners close when the session ends: stop closes them
-	// at once if the connection refuses new goroutines already.
-	stop := context.AfterFunc(s.Context(), closeAll)
+	// The listeners close when the session ends. Each goroutine is
+	// the connection's; if it refuses them (it is ending), the display
+	// closes at once.
+	ctx := s.Context()
+	if !c.Go(func() { <-ctx.Done(); closeAll() }) {
+		closeAll()
+		return false
+	}
 	for _, l := range ls {
 		if !c.Go(func() { serve(c, l, req.SingleConnection, closeAll) }) {
-			stop()
 			closeAll()
 			return false
 		}
