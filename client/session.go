@@ -80,6 +80,8 @@ var signalNumbers = map[string]int{"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "ABR
 // returns (what it read goes nowhere once the channel is closed), and
 // Close reports ErrStdinBlocked until then. Use
 // StdinPipe to keep such a reader in a goroutine of your own.
+// Client.Close ends the copies of the Sessions not waited for or closed
+// the same way.
 type Session struct {
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -132,7 +134,8 @@ func (s *Session) Client() *Client { return s.c }
 func (s *Session) Channel() *connection.Channel { return s.ch }
 
 // Close closes the channel (RFC 4254, Section 5.3) and ends the Session's
-// goroutines: it waits for the output copies and, when Stdin can be
+// goroutines: it waits for the output copies (a Stdout or Stderr that
+// blocks in Write holds Close, as it holds Wait) and, when Stdin can be
 // interrupted, for its copy (see Session). It returns what failed:
 // errors.Join of the channel's Close error (a channel closed already is
 // no failure) and ErrStdinBlocked; nil if nothing did.
@@ -270,8 +273,10 @@ func (s *Session) start(ctx context.Context, req func() error) error {
 			s.mu.Lock()
 			s.stdinDone = done
 			s.mu.Unlock()
+			s.c.trackStdin(s, false)
 			s.stdin.Go(func() {
 				defer close(done)
+				defer s.c.trackStdin(s, true)
 				_, err := io.Copy(s.ch, s.Stdin)
 				if err == nil {
 					s.ch.CloseWrite()

@@ -245,3 +245,27 @@ func TestStdinNotInterruptible(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestClientCloseInterruptsStdin: Client.Close ends the Stdin copy of a
+// session nobody waited for or closed (a net.Conn nobody writes to),
+// and leaves no goroutine.
+func TestClientCloseInterruptsStdin(t *testing.T) {
+	in, peer := net.Pipe()
+	defer peer.Close()
+	defer in.Close()
+	srv := startStdinServer(t)
+	c := srv.dial(t)
+	s, err := c.NewSession(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Stdin = in
+	if err := s.Start(context.Background(), "sleep"); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitOrFail(t, "Client.Close", c.Close); err != nil {
+		t.Errorf("Client.Close: %v", err)
+	}
+	srv.stop()
+	goleak.VerifyNone(t)
+}
