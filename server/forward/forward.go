@@ -104,6 +104,14 @@ func (f *Forwarder) Start(ctx context.Context, mux *connection.Conn) {
 	f.listeners = map[string]net.Listener{}
 }
 
+// context returns the ctx of Start, and false when f is closed or not
+// started.
+func (f *Forwarder) context() (context.Context, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ctx, f.started && !f.closed
+}
+
 // goOwned runs fn in a goroutine of f unless f is closed or not started.
 func (f *Forwarder) goOwned(fn func()) bool {
 	f.mu.Lock()
@@ -193,10 +201,11 @@ func (f *Forwarder) tcpipForward(r wire.TCPIPForward) (uint32, error) {
 	if dup {
 		return 0, ErrExists
 	}
-	if f.ctx == nil {
+	ctx, ok := f.context()
+	if !ok {
 		return 0, ErrClosed
 	}
-	l, err := (&net.ListenConfig{}).Listen(f.ctx, "tcp", net.JoinHostPort(f.listenAddr(r.BindAddress), strconv.Itoa(int(r.BindPort))))
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", net.JoinHostPort(f.listenAddr(r.BindAddress), strconv.Itoa(int(r.BindPort))))
 	if err != nil {
 		return 0, fmt.Errorf("forward: %w", err)
 	}
@@ -224,10 +233,11 @@ func (f *Forwarder) streamLocalForward(path string) error {
 	if f.PermitStreamLocal == nil || !f.PermitStreamLocal(path) {
 		return ErrRefused
 	}
-	if f.ctx == nil {
+	ctx, ok := f.context()
+	if !ok {
 		return ErrClosed
 	}
-	l, err := (&net.ListenConfig{}).Listen(f.ctx, "unix", path)
+	l, err := (&net.ListenConfig{}).Listen(ctx, "unix", path)
 	if err != nil {
 		return fmt.Errorf("forward: %w", err)
 	}
@@ -300,12 +310,13 @@ func (f *Forwarder) cancelForward(key string) error {
 // Close removes both.
 func (f *Forwarder) AgentSocket(chown func(dir, sock string)) (string, error) {
 	f.mu.Lock()
-	sock, ctx := f.agentSock, f.ctx
+	sock := f.agentSock
 	f.mu.Unlock()
 	if sock != "" {
 		return sock, nil
 	}
-	if ctx == nil {
+	ctx, ok := f.context()
+	if !ok {
 		return "", ErrClosed
 	}
 	dir, err := os.MkdirTemp("", "ssh-")
