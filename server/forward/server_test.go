@@ -21,6 +21,7 @@ import (
 // direct-tcpip channel just before closing it all reaches the local
 // service. The server used to close the local socket as soon as CLOSE
 // arrived, dropping what the channel still held.
+// Requirement: 4254-5.3-deliver-before-close
 func TestForwardingDeliversBeforeClose(t *testing.T) {
 	got := make(chan int64, 1)
 	target := tcpService(t, func(tc net.Conn) {
@@ -107,6 +108,7 @@ func TestForwarding(t *testing.T) {
 
 // TestStreamLocalForwarding: direct-streamlocal and streamlocal-forward
 // (OpenSSH PROTOCOL, Section 2.4) under PermitStreamLocal.
+// Requirement: protocol-2.4-streamlocal
 func TestStreamLocalForwarding(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "target.sock")
