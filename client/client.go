@@ -62,6 +62,9 @@ type Client struct {
 
 	fwd forwards // listeners for server-opened channels
 
+	stdinMu sync.Mutex
+	stdins  map[*Session]struct{} // sessions whose Stdin copy runs; guarded by stdinMu
+
 	closeOnce sync.Once
 	closeErr  error // what failed in shutdown; written once under closeOnce
 	errMu     sync.Mutex
@@ -395,15 +398,47 @@ func (c *Client) keepalive() {
 
 // Close sends DISCONNECT (BY_APPLICATION), closes the connection and
 // waits for the Client's goroutines. Open channels, listeners and
-// forwarders end. It returns what failed while closing the layers
+// forwarders end, and so do the Stdin copies of sessions not yet waited
+// for or closed, as Session.Close ends them. It returns what failed while closing the layers
 // (errors.Join of the transport's, the connection layer's and the
 // socket's Close errors; a layer that was closed already, for example
 // because the server disconnected first, is not a failure), nil if
 // nothing did. Close is idempotent: every call returns the same result.
 func (c *Client) Close() error {
 	c.shutdown()
+	c.stopStdins()
 	c.wg.Wait()
 	return c.closeErr
+}
+
+// trackStdin registers or (done) unregisters a Session whose Stdin copy
+// runs, for Close.
+func (c *Client) trackStdin(s *Session, done bool) {
+	c.stdinMu.Lock()
+	defer c.stdinMu.Unlock()
+	if done {
+		delete(c.stdins, s)
+		return
+	}
+	if c.stdins == nil {
+		c.stdins = map[*Session]struct{}{}
+	}
+	c.stdins[s] = struct{}{}
+}
+
+// stopStdins ends the Stdin copies of the sessions nobody waited for or
+// closed, as Session.Close does: interrupted and waited for where Stdin
+// allows it (Session.Close reports the others).
+func (c *Client) stopStdins() {
+	c.stdinMu.Lock()
+	ss := make([]*Session, 0, len(c.stdins))
+	for s := range c.stdins {
+		ss = append(ss, s)
+	}
+	c.stdinMu.Unlock()
+	for _, s := range ss {
+		s.stopStdin()
+	}
 }
 
 // shutdown closes every layer once, without waiting for the goroutines,

@@ -11,7 +11,6 @@ require (
 	github.com/sshstack/sshstack/kex v0.0.0
 	github.com/sshstack/sshstack/kex/gsskex v0.0.0
 	github.com/sshstack/sshstack/packet v0.0.0
-	github.com/sshstack/sshstack/server v0.0.0
 	github.com/sshstack/sshstack/userauth v0.0.0
 	github.com/sshstack/sshstack/userauth/gssauth v0.0.0
 	github.com/sshstack/sshstack/wire v0.0.0
@@ -40,7 +39,6 @@ replace (
 	github.com/sshstack/sshstack/kex => ../kex
 	github.com/sshstack/sshstack/kex/gsskex => ../kex/gsskex
 	github.com/sshstack/sshstack/packet => ../packet
-	github.com/sshstack/sshstack/server => ../server
 	github.com/sshstack/sshstack/userauth => ../userauth
 	github.com/sshstack/sshstack/userauth/gssauth => ../userauth/gssauth
 	github.com/sshstack/sshstack/wire => ../wire

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/wire"
@@ -22,6 +23,10 @@ var (
 	ErrStarted = errors.New("client: session already started")
 	// ErrNotStarted is returned by Wait before Start.
 	ErrNotStarted = errors.New("client: session not started")
+	// ErrStdinBlocked is returned (wrapped) by Close when the copy from
+	// Session.Stdin is blocked in a Read that cannot be interrupted (see
+	// Session.Stdin): its goroutine ends when that Read returns.
+	ErrStdinBlocked = errors.New("client: stdin copy blocked in a Read that cannot be interrupted")
 )
 
 // An ExitError reports a remote command that ended with a non-zero exit
@@ -63,6 +68,20 @@ var signalNumbers = map[string]int{"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "ABR
 // command, shell or subsystem. Set Stdin, Stdout and Stderr (or use the
 // Pipe methods) before Start; nil Stdout and Stderr discard, nil Stdin
 // sends EOF at once.
+//
+// The copies of the three streams run in goroutines of the Session, from
+// Start until Wait or Close, which wait for them. Stdin is read until its
+// EOF or until the command ends: Wait and Close then interrupt a Read in
+// progress with SetReadDeadline when Stdin has it (a net.Conn, or an
+// *os.File the runtime polls: pipes, sockets), wait for the copy, and
+// reset the deadline. A Read that cannot be interrupted (a terminal's
+// os.Stdin, most io.Readers) cannot be waited for without blocking until
+// the next input: Wait returns without it, the copy ends when that Read
+// returns (what it read goes nowhere once the channel is closed), and
+// Close reports ErrStdinBlocked until then. Use
+// StdinPipe to keep such a reader in a goroutine of your own.
+// Client.Close ends the copies of the Sessions not waited for or closed
+// the same way.
 type Session struct {
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -80,6 +99,10 @@ type Session struct {
 	copies  sync.WaitGroup // stdout and stderr copiers
 	copyMu  sync.Mutex
 	copyErr error // first copy error; guarded by copyMu
+
+	stdin     sync.WaitGroup // the Stdin copier
+	stdinDone chan struct{}  // closed when the Stdin copier returns; nil without one; guarded by mu
+	stopOnce  sync.Once      // the interruption of the Stdin copier
 }
 
 // NewSession opens a session channel (RFC 4254, Section 6.1; paramiko's
@@ -110,8 +133,24 @@ func (s *Session) Client() *Client { return s.c }
 // Channel returns the session's channel.
 func (s *Session) Channel() *connection.Channel { return s.ch }
 
-// Close closes the channel (RFC 4254, Section 5.3).
-func (s *Session) Close() error { return s.ch.Close() }
+// Close closes the channel (RFC 4254, Section 5.3) and ends the Session's
+// goroutines: it waits for the output copies (a Stdout or Stderr that
+// blocks in Write holds Close, as it holds Wait) and, when Stdin can be
+// interrupted, for its copy (see Session). It returns what failed:
+// errors.Join of the channel's Close error (a channel closed already is
+// no failure) and ErrStdinBlocked; nil if nothing did.
+func (s *Session) Close() error {
+	err := s.ch.Close()
+	if alreadyClosed(err) || errors.Is(err, connection.ErrChannelClosed) {
+		err = nil
+	}
+	stdinErr := s.stopStdin()
+	s.copies.Wait()
+	if err = errors.Join(err, stdinErr); err != nil {
+		return fmt.Errorf("client: closing session: %w", err)
+	}
+	return nil
+}
 
 // RequestPty asks for a pseudo-terminal (RFC 4254, Section 6.2) of the
 // given TERM and size, with terminal modes (Section 8).
@@ -230,18 +269,58 @@ func (s *Session) start(ctx context.Context, req func() error) error {
 		if s.Stdin == nil {
 			s.ch.CloseWrite()
 		} else {
-			// Not waited for: a Read of os.Stdin cannot be interrupted.
-			// It ends at the input's end or at the next Write after the
-			// channel closed.
-			go func() {
+			done := make(chan struct{})
+			s.mu.Lock()
+			s.stdinDone = done
+			s.mu.Unlock()
+			s.c.trackStdin(s, false)
+			s.stdin.Go(func() {
+				defer close(done)
+				defer s.c.trackStdin(s, true)
 				_, err := io.Copy(s.ch, s.Stdin)
 				if err == nil {
 					s.ch.CloseWrite()
 				}
-			}()
+			})
 		}
 	}
 	return nil
+}
+
+// A deadliner is a Stdin whose Read stopStdin can interrupt.
+type deadliner interface {
+	SetReadDeadline(t time.Time) error
+}
+
+// stopStdin ends the Stdin copy: the first time, it interrupts a Read
+// in progress when Stdin allows it, waits for the copier and resets
+// Stdin's deadline. It returns ErrStdinBlocked while the copier is still
+// blocked in a Read it could not interrupt.
+func (s *Session) stopStdin() error {
+	s.mu.Lock()
+	done := s.stdinDone
+	s.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	s.stopOnce.Do(func() {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if d, ok := s.Stdin.(deadliner); ok && d.SetReadDeadline(time.Unix(1, 0)) == nil {
+			s.stdin.Wait()
+			d.SetReadDeadline(time.Time{})
+		}
+	})
+	select {
+	case <-done:
+		s.stdin.Wait()
+		return nil
+	default:
+		return ErrStdinBlocked
+	}
 }
 
 func (s *Session) copy(w io.Writer, r io.Reader) {
@@ -273,9 +352,12 @@ func (s *Session) Wait(ctx context.Context) error {
 	}
 	if err := s.ch.Wait(ctx); err != nil {
 		s.ch.Close()
+		s.stopStdin()
 		s.copies.Wait()
 		return err
 	}
+	// The command is over: its input is of no more use.
+	s.stopStdin()
 	s.copies.Wait()
 	s.copyMu.Lock()
 	copyErr := s.copyErr

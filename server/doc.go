@@ -5,13 +5,17 @@
 // (package userauth), and then serves the connection protocol (package
 // connection, RFC 4254): session channels go to a SessionHandler or a
 // subsystem handler, and the forwarding policies decide direct-tcpip,
-// tcpip-forward, stream-local and agent forwarding.
+// tcpip-forward, stream-local and agent forwarding, which a
+// forward.Forwarder (package server/forward) serves for each connection.
+// X11 forwarding is a hook, Server.X11Request, which package server/x11
+// implements as sshd does.
 //
 // # Goroutines and shutdown
 //
 // Serve runs one goroutine per connection and waits for all of them
 // before it returns; each connection waits for its own goroutines
-// (channel handlers, forwarding listeners, keepalives). Shutdown stops
+// (channel handlers, forwarding listeners, keepalives, and those hooks
+// start with Conn.Go). Shutdown stops
 // accepting and waits for the connections to end; if its context ends
 // first it closes them. No goroutine outlives Serve.
 //

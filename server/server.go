@@ -201,10 +201,11 @@ type Server struct {
 	// set LD_PRELOAD (docs/security.md#a9).
 	PermitUserEnvironment func(name string) bool
 	// X11Request decides x11-req (RFC 4254, Section 6.3.1); nil refuses.
-	// (&X11Forwarding{}).Request is sshd's display proxy (X11Forwarding
-	// yes); a hook of one's own owns the display and opens "x11"
-	// channels with s.Conn().Mux().OpenX11. The server calls it only
-	// for a well-formed request the user's Permissions allow
+	// (&x11.Forwarding{}).Request, of package server/x11, is sshd's
+	// display proxy (X11Forwarding yes); a hook of one's own owns the
+	// display, opens "x11" channels with s.Conn().Mux().OpenX11 and runs
+	// its goroutines with s.Conn().Go. The server calls it only for a
+	// well-formed request the user's Permissions allow
 	// (no-X11-forwarding), before the session's shell or command and
 	// once per session, as sshd; Session.X11 then returns the request.
 	X11Request func(s *Session, req wire.X11Request) bool
@@ -392,37 +393,51 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 
 // Shutdown stops accepting connections and waits until every connection
 // has ended. If ctx ends first, it closes the remaining connections,
-// waits for their goroutines and returns ctx's error.
+// waits for their goroutines and returns ctx's error. A listener that
+// fails to close is reported as Close reports it, joined with ctx's
+// error.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	for l := range s.listeners {
-		l.Close()
-	}
-	s.mu.Unlock()
+	lerr := s.closeListeners()
 	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	go func() { s.wg.Wait(); close(done) }() // waited for below, on both paths
 	select {
 	case <-done:
-		return nil
+		return lerr
 	case <-ctx.Done():
 	}
 	s.closeConns()
 	<-done
+	if lerr != nil {
+		return errors.Join(ctx.Err(), lerr)
+	}
 	return ctx.Err()
 }
 
 // Close closes the listeners and every connection at once and waits for
-// their goroutines.
+// their goroutines. It returns what failed: the listeners' Close errors
+// (a listener closed already is no failure), nil if nothing did.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	for l := range s.listeners {
-		l.Close()
-	}
-	s.mu.Unlock()
+	err := s.closeListeners()
 	s.closeConns()
 	s.wg.Wait()
+	return err
+}
+
+// closeListeners marks s closed and closes its listeners, returning
+// their failures.
+func (s *Server) closeListeners() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	var errs []error
+	for l := range s.listeners {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("server: closing listeners: %w", err)
+	}
 	return nil
 }
 

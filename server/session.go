@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"os"
 	"strings"
 	"sync"
 
@@ -49,7 +50,7 @@ type Session struct {
 	pty          *Pty                    // guarded by mu
 	agent        string                  // guarded by mu
 	x11          *wire.X11Request        // guarded by mu
-	x11Display   *X11Display             // guarded by mu; set by X11Forwarding
+	values       map[any]any             // the hooks' per-session state (SetValue); guarded by mu
 	onWindow     func(wire.WindowChange) // guarded by mu
 	onBreak      func(ms uint32) bool    // guarded by mu
 	pendingBreak *uint32                 // a break that came before onBreak was set; guarded by mu
@@ -60,6 +61,32 @@ type Session struct {
 
 // Conn returns the connection the session belongs to.
 func (s *Session) Conn() *Conn { return s.c }
+
+// Context returns a context that ends when the session's channel or the
+// connection closes: the ctx its handler gets. Hooks that keep something
+// open for the session (package server/x11's display) close it then.
+func (s *Session) Context() context.Context { return s.ctx }
+
+// SetValue stores value under key for the life of the session, for the
+// hooks that serve a session from outside this package (package
+// server/x11 keeps the session's display so); Value reads it back. As
+// with context.WithValue, key should be of an unexported type of the
+// package that sets it, so that packages cannot collide.
+func (s *Session) SetValue(key, value any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.values == nil {
+		s.values = map[any]any{}
+	}
+	s.values[key] = value
+}
+
+// Value returns the value SetValue stored under key, or nil.
+func (s *Session) Value(key any) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[key]
+}
 
 // User returns the authenticated user.
 func (s *Session) User() string { return s.c.User() }
@@ -311,7 +338,16 @@ func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request)
 		if perms.NoAgentForwarding || srv.AgentForwarding == nil || !srv.AgentForwarding(s.c) {
 			return false
 		}
-		path, err := s.c.agentSocket()
+		var chown func(dir, sock string)
+		if srv.AgentSocketOwner != nil {
+			chown = func(dir, sock string) {
+				if uid, gid, ok := srv.AgentSocketOwner(s.c); ok {
+					os.Chown(dir, uid, gid)
+					os.Chown(sock, uid, gid)
+				}
+			}
+		}
+		path, err := s.c.fwd.AgentSocket(chown)
 		if err != nil {
 			return false
 		}

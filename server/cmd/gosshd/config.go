@@ -17,6 +17,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/x11"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -107,7 +108,7 @@ func defaultConfig() *config {
 		AllowTCPForwarding:     "yes",
 		AllowStreamLocal:       "yes",
 		AllowAgentForwarding:   true,
-		X11DisplayOffset:       server.DefaultX11DisplayOffset,
+		X11DisplayOffset:       x11.DefaultDisplayOffset,
 		X11UseLocalhost:        true,
 		XAuthLocation:          "/usr/bin/xauth",
 		PermitUserRC:           true,
@@ -453,7 +454,7 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		return b(&c.X11Forwarding)
 	case "x11displayoffset":
 		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 || n >= server.MaxX11Displays {
+		if err != nil || n < 0 || n >= x11.MaxDisplays {
 			return fmt.Errorf("bad value %q", val)
 		}
 		c.X11DisplayOffset = n

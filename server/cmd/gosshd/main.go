@@ -33,6 +33,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/x11"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -273,7 +274,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 			}
 			return false
 		}
-		fw := &server.X11Forwarding{DisplayOffset: ec.X11DisplayOffset, AnyAddress: !ec.X11UseLocalhost}
+		fw := &x11.Forwarding{DisplayOffset: ec.X11DisplayOffset, AnyAddress: !ec.X11UseLocalhost}
 		if fw.DisplayOffset == 0 {
 			fw.DisplayOffset = -1 // X11DisplayOffset 0: display :0 first
 		}

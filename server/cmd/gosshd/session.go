@@ -19,6 +19,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/x11"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -82,7 +83,7 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 	if sock := s.AgentSocket(); sock != "" {
 		env = append(env, "SSH_AUTH_SOCK="+sock)
 	}
-	if d, ok := s.X11Display(); ok {
+	if d, ok := x11.DisplayOf(s); ok {
 		env = append(env, "DISPLAY="+d.Display)
 	}
 	env = append(env, ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
@@ -247,7 +248,7 @@ const systemRC = "/etc/ssh/sshrc"
 // the session's stdout and stderr, and a failure does not stop the
 // session.
 func (ss *sessions) rcFiles(ctx context.Context, s *server.Session, ec *config, a *account, cmd *exec.Cmd, env []string) {
-	d, display := s.X11Display()
+	d, display := x11.DisplayOf(s)
 	var rc *exec.Cmd
 	userRC := filepath.Join(a.Home, ".ssh", "rc")
 	xctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -1,4 +1,4 @@
-package server_test
+package x11_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/x11"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -33,7 +34,7 @@ const testCookie = "00112233445566778899aabbccddeeff"
 
 // x11Seen is what the X11 session handler saw.
 type x11Seen struct {
-	display  server.X11Display
+	display  x11.Display
 	ok       bool
 	req      x11Req
 	locals   []string // local addresses of the connections it made
@@ -48,7 +49,7 @@ func x11Handler(conns int, tryExtra bool, seen chan<- x11Seen) server.SessionHan
 	return func(ctx context.Context, s *server.Session) {
 		var v x11Seen
 		defer func() { seen <- v }()
-		v.display, v.ok = s.X11Display()
+		v.display, v.ok = x11.DisplayOf(s)
 		if x, ok := s.X11(); ok {
 			v.req = x11Req{x.SingleConnection, x.AuthProtocol, x.AuthCookie, x.Screen}
 		}
@@ -56,7 +57,7 @@ func x11Handler(conns int, tryExtra bool, seen chan<- x11Seen) server.SessionHan
 			s.Exit(1)
 			return
 		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(server.X11BasePort+v.display.Number))
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(x11.BasePort+v.display.Number))
 		var d net.Dialer
 		for i := range conns {
 			xc, err := d.DialContext(ctx, "tcp", addr)
@@ -129,7 +130,7 @@ func TestX11Forwarding(t *testing.T) {
 			seen := make(chan x11Seen, 1)
 			addr := start(t, &server.Server{
 				Handler:    x11Handler(tc.conns, true, seen),
-				X11Request: (&server.X11Forwarding{}).Request,
+				X11Request: (&x11.Forwarding{}).Request,
 			})
 			c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
 			origins := make(chan string, 4)
@@ -149,7 +150,7 @@ func TestX11Forwarding(t *testing.T) {
 			}
 			v := <-seen
 			d := v.display
-			if !v.ok || d.Number < server.DefaultX11DisplayOffset || d.Number >= server.MaxX11Displays {
+			if !v.ok || d.Number < x11.DefaultDisplayOffset || d.Number >= x11.MaxDisplays {
 				t.Fatalf("display %+v, %v", d, v.ok)
 			}
 			if want := fmt.Sprintf("localhost:%d.0", d.Number); d.Display != want {
@@ -161,7 +162,7 @@ func TestX11Forwarding(t *testing.T) {
 			if d.AuthProtocol != want.Proto || d.AuthCookie != want.Cookie || d.Screen != 0 || v.req != want {
 				t.Errorf("auth %q %q screen %d, X11 %+v; want %+v", d.AuthProtocol, d.AuthCookie, d.Screen, v.req, want)
 			}
-			port := strconv.Itoa(server.X11BasePort + d.Number)
+			port := strconv.Itoa(x11.BasePort + d.Number)
 			var addrs []string
 			for _, a := range d.Addrs {
 				addrs = append(addrs, a.String())
@@ -221,12 +222,12 @@ func TestX11DisplayOffset(t *testing.T) {
 	// port busy.
 	var busy net.Listener
 	first := 0
-	for n := 100; n < server.MaxX11Displays-1 && busy == nil; n++ {
-		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(server.X11BasePort+n))
+	for n := 100; n < x11.MaxDisplays-1 && busy == nil; n++ {
+		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(x11.BasePort+n))
 		if err != nil {
 			continue
 		}
-		l2, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(server.X11BasePort+n+1))
+		l2, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(x11.BasePort+n+1))
 		if err != nil {
 			l.Close()
 			continue
@@ -241,7 +242,7 @@ func TestX11DisplayOffset(t *testing.T) {
 	seen := make(chan x11Seen, 1)
 	addr := start(t, &server.Server{
 		Handler:    x11Handler(0, false, seen),
-		X11Request: (&server.X11Forwarding{DisplayOffset: first}).Request,
+		X11Request: (&x11.Forwarding{DisplayOffset: first}).Request,
 	})
 	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
 	sess, err := c.NewSession()
@@ -265,7 +266,7 @@ func TestX11DisplayOffset(t *testing.T) {
 // sessions without it have no display.
 func TestX11Refused(t *testing.T) {
 	var calls atomic.Int32
-	fw := &server.X11Forwarding{}
+	fw := &x11.Forwarding{}
 	hook := func(s *server.Session, x wire.X11Request) bool {
 		calls.Add(1)
 		return fw.Request(s, x)
@@ -284,7 +285,7 @@ func TestX11Refused(t *testing.T) {
 	seen := make(chan x11Seen, 4)
 	handler := func(ctx context.Context, s *server.Session) {
 		var v x11Seen
-		v.display, v.ok = s.X11Display()
+		v.display, v.ok = x11.DisplayOf(s)
 		seen <- v
 		io.Copy(io.Discard, s) // until the client's EOF
 		s.Exit(0)

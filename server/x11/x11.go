@@ -1,4 +1,12 @@
-package server
+// Package x11 is sshd's X11 display proxy for package server
+// ("X11Forwarding yes"; RFC 4254, Section 6.3). The server itself only
+// routes "x11-req" to its Server.X11Request hook; Forwarding.Request is
+// that hook:
+//
+//	srv.X11Request = (&x11.Forwarding{}).Request
+//
+// and DisplayOf gives a session handler the display it opened.
+package x11
 
 import (
 	"context"
@@ -12,32 +20,33 @@ import (
 	"syscall"
 
 	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/wire"
 )
 
-// X11 display numbers, as sshd's.
+// Display numbers, as sshd's.
 const (
-	// DefaultX11DisplayOffset is the first display number an
-	// X11Forwarding tries (sshd's X11DisplayOffset default), so that the
-	// forwarded displays stay clear of the local X server's :0.
-	DefaultX11DisplayOffset = 10
-	// MaxX11Displays bounds the display numbers tried: display N listens
-	// on TCP port 6000+N, and N stays below MaxX11Displays (sshd's
+	// DefaultDisplayOffset is the first display number a Forwarding
+	// tries (sshd's X11DisplayOffset default), so that the forwarded
+	// displays stay clear of the local X server's :0.
+	DefaultDisplayOffset = 10
+	// MaxDisplays bounds the display numbers tried: display N listens
+	// on TCP port 6000+N, and N stays below MaxDisplays (sshd's
 	// MAX_DISPLAYS).
-	MaxX11Displays = 1000
-	// X11BasePort is the TCP port of display 0.
-	X11BasePort = 6000
+	MaxDisplays = 1000
+	// BasePort is the TCP port of display 0.
+	BasePort = 6000
 )
 
-// errNoX11Display means an X11Forwarding found no free display number
-// from its offset up to MaxX11Displays.
-var errNoX11Display = errors.New("server: no free X11 display")
+// errNoDisplay means a Forwarding found no free display number from its
+// offset up to MaxDisplays.
+var errNoDisplay = errors.New("x11: no free X11 display")
 
-// An X11Forwarding is the X11 display proxy sshd runs under
-// "X11Forwarding yes" (RFC 4254, Section 6.3). Its Request method is a
-// Server.X11Request hook:
+// A Forwarding is the X11 display proxy sshd runs under "X11Forwarding
+// yes" (RFC 4254, Section 6.3). Its Request method is a
+// server.Server.X11Request hook:
 //
-//	srv.X11Request = (&server.X11Forwarding{}).Request
+//	srv.X11Request = (&x11.Forwarding{}).Request
 //
 // For an accepted "x11-req" it listens on TCP port 6000+N, N being the
 // first display number from DisplayOffset up whose port is free: on
@@ -51,16 +60,16 @@ var errNoX11Display = errors.New("server: no free X11 display")
 // connection. Connections already forwarded last until either end closes
 // them or the connection ends, as in sshd.
 //
-// Session.X11Display gives the session handler the DISPLAY value and the
+// DisplayOf gives the session handler the DISPLAY value and the
 // cookie, which the handler stores in the user's Xauthority before it
 // starts the command (sshd runs "xauth -q -" as the user).
 //
-// The zero value listens on loopback from display DefaultX11DisplayOffset
-// up. An X11Forwarding holds no state and may serve any number of
-// sessions at once.
-type X11Forwarding struct {
+// The zero value listens on loopback from display DefaultDisplayOffset
+// up. A Forwarding holds no state and may serve any number of sessions
+// at once.
+type Forwarding struct {
 	// DisplayOffset is the first display number tried (sshd's
-	// X11DisplayOffset); 0 means DefaultX11DisplayOffset, and a negative
+	// X11DisplayOffset); 0 means DefaultDisplayOffset, and a negative
 	// value starts at display 0.
 	DisplayOffset int
 	// AnyAddress listens on every address instead of loopback only
@@ -72,10 +81,10 @@ type X11Forwarding struct {
 	Hostname string
 }
 
-// An X11Display is the forwarded display of a session (Session.X11Display).
-type X11Display struct {
+// A Display is the forwarded display of a session (DisplayOf).
+type Display struct {
 	// Number is the display number N: the display listens on TCP port
-	// X11BasePort+N.
+	// BasePort+N.
 	Number int
 	// Screen is the screen number the client asked for.
 	Screen uint32
@@ -98,38 +107,42 @@ type X11Display struct {
 	Addrs []net.Addr
 }
 
-// X11Display returns the display of the session's accepted X11
-// forwarding (X11Forwarding), if it has one. It is set before the
-// handler starts.
-func (s *Session) X11Display() (X11Display, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.x11Display == nil {
-		return X11Display{}, false
+// displayKey is the server.Session.SetValue key of a session's *Display.
+type displayKey struct{}
+
+// DisplayOf returns the display a Forwarding opened for the session's
+// accepted X11 forwarding, if it has one. It is set before the handler
+// starts.
+func DisplayOf(s *server.Session) (Display, bool) {
+	p, _ := s.Value(displayKey{}).(*Display)
+	if p == nil {
+		return Display{}, false
 	}
-	d := *s.x11Display
+	d := *p
 	d.Addrs = append([]net.Addr(nil), d.Addrs...)
 	return d, true
 }
 
-// Request is a Server.X11Request hook: it opens a display for s
+// Request is a server.Server.X11Request hook: it opens a display for s
 // and reports whether it could. The server calls it only for a
 // well-formed "x11-req" (RFC 4254, Section 6.3.1) that the user's
 // Permissions allow (no no-X11-forwarding), on a session that has
 // neither started a shell or command nor a display yet. It runs on the
 // connection's reader and does not block; the listeners and the copies
-// run in goroutines of the connection, which Serve waits for. A protocol
+// run in goroutines of the connection (server.Conn.Go), which Serve
+// waits for; they end with the session (the listeners) or the
+// connection (the copies). A protocol
 // name other than letters, digits and ".:/-_" is refused, as sshd
 // refuses it (CVE-2016-3115: the name goes into the commands fed to
 // xauth).
-func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
-	c := s.c
+func (f *Forwarding) Request(s *server.Session, req wire.X11Request) bool {
+	c := s.Conn()
 	if !xauthSafe(req.AuthProtocol) || !xauthSafe(req.AuthCookie) {
 		return false
 	}
-	ls, n, err := f.listen(s.ctx)
+	ls, n, err := f.listen(s.Context())
 	if err != nil {
-		c.srv.log().Error("Failed to allocate internet-domain X11 display socket.", "err", err)
+		c.Logger().Error("Failed to allocate internet-domain X11 display socket.", "err", err)
 		return false
 	}
 	host := "localhost"
@@ -139,7 +152,7 @@ func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
 			host, _ = os.Hostname()
 		}
 	}
-	d := &X11Display{
+	d := &Display{
 		Number:       n,
 		Screen:       req.Screen,
 		Display:      fmt.Sprintf("%s:%d.%d", host, n, req.Screen),
@@ -153,10 +166,6 @@ func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
 	for _, l := range ls {
 		d.Addrs = append(d.Addrs, l.Addr())
 	}
-	s.mu.Lock()
-	s.x11Display = d
-	s.mu.Unlock()
-
 	var once sync.Once
 	closeAll := func() {
 		once.Do(func() {
@@ -165,26 +174,41 @@ func (f *X11Forwarding) Request(s *Session, req wire.X11Request) bool {
 			}
 		})
 	}
-	c.wg.Go(func() {
-		<-s.ctx.Done()
+	// The listeners close when the session ends. Each goroutine is
+	// the connection's; if it refuses them (it is ending), the display
+	// closes at once.
+	ctx := s.Context()
+	if !c.Go(func() { <-ctx.Done(); closeAll() }) {
 		closeAll()
-	})
-	for _, l := range ls {
-		c.wg.Go(func() {
-			for {
-				xc, err := l.Accept()
-				if err != nil {
-					return
-				}
-				if req.SingleConnection {
-					closeAll()
-				}
-				c.wg.Go(func() { c.forwardX11(xc) })
-			}
-		})
+		return false
 	}
-	c.srv.log().Debug("x11 display", "display", d.Display, "user", c.User())
+	for _, l := range ls {
+		if !c.Go(func() { serve(c, l, req.SingleConnection, closeAll) }) {
+			closeAll()
+			return false
+		}
+	}
+	s.SetValue(displayKey{}, d)
+	c.Logger().Debug("x11 display", "display", d.Display, "user", c.User())
 	return true
+}
+
+// serve accepts the connections to a display until its listener
+// closes, and forwards each in a goroutine of the connection.
+func serve(c *server.Conn, l net.Listener, single bool, closeAll func()) {
+	for {
+		xc, err := l.Accept()
+		if err != nil {
+			return
+		}
+		if single {
+			closeAll()
+		}
+		if !c.Go(func() { forward(c, xc) }) {
+			xc.Close()
+			return
+		}
+	}
 }
 
 // xauthSafe reports whether v may go on an xauth command line: not
@@ -203,17 +227,17 @@ func xauthSafe(v string) bool {
 }
 
 // listen opens the listeners of the first free display.
-func (f *X11Forwarding) listen(ctx context.Context) ([]net.Listener, int, error) {
+func (f *Forwarding) listen(ctx context.Context) ([]net.Listener, int, error) {
 	first := f.DisplayOffset
 	switch {
 	case first == 0:
-		first = DefaultX11DisplayOffset
+		first = DefaultDisplayOffset
 	case first < 0:
 		first = 0
 	}
 	var lc net.ListenConfig
-	for n := first; n < MaxX11Displays; n++ {
-		port := strconv.Itoa(X11BasePort + n)
+	for n := first; n < MaxDisplays; n++ {
+		port := strconv.Itoa(BasePort + n)
 		if f.AnyAddress {
 			l, err := lc.Listen(ctx, "tcp", ":"+port)
 			if err != nil {
@@ -238,17 +262,21 @@ func (f *X11Forwarding) listen(ctx context.Context) ([]net.Listener, int, error)
 		// No IPv6 loopback here: 127.0.0.1 alone.
 		return []net.Listener{l4}, n, nil
 	}
-	return nil, 0, errNoX11Display
+	return nil, 0, errNoDisplay
 }
 
-// forwardX11 opens an "x11" channel for a connection to a session's
+// forward opens an "x11" channel for a connection to a session's
 // display (RFC 4254, Section 6.3.2) and copies both ways.
-func (c *Conn) forwardX11(xc net.Conn) {
-	oa, op := addrPort(xc.RemoteAddr())
-	ch, err := c.mux.OpenX11(c.ctx, wire.X11Open{OriginatorAddress: oa, OriginatorPort: uint32(op)})
+func forward(c *server.Conn, xc net.Conn) {
+	var oa string
+	var op int
+	if a, ok := xc.RemoteAddr().(*net.TCPAddr); ok {
+		oa, op = a.IP.String(), a.Port
+	}
+	ch, err := c.Mux().OpenX11(c.Context(), wire.X11Open{OriginatorAddress: oa, OriginatorPort: uint32(op)})
 	if err != nil {
 		xc.Close()
 		return
 	}
-	connection.Proxy(c.ctx, ch, xc)
+	connection.Proxy(c.Context(), ch, xc)
 }
