@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/msteinert/pam/v2"
-
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
@@ -336,20 +334,11 @@ func addrPort(a net.Addr) (string, int) {
 	return a.String(), 0
 }
 
-// pamConv answers PAM's questions for one authentication.
-func pamAuthenticate(service, user string, conv func(style pam.Style, msg string) (string, error)) error {
-	t, err := pam.StartFunc(service, user, conv)
-	if err != nil {
-		return fmt.Errorf("pam: start: %w", err)
-	}
-	defer t.End()
-	if err := t.Authenticate(pam.DisallowNullAuthtok); err != nil {
-		return fmt.Errorf("pam: %w", err)
-	}
-	if err := t.AcctMgmt(pam.DisallowNullAuthtok); err != nil {
-		return fmt.Errorf("pam: account: %w", err)
-	}
-	return nil
+// A pamMessage is one message of a PAM conversation (pam_conv(3)).
+type pamMessage struct {
+	Text   string
+	Prompt bool // PAM_PROMPT_ECHO_OFF or PAM_PROMPT_ECHO_ON: an answer is wanted
+	Echo   bool // PAM_PROMPT_ECHO_ON
 }
 
 func (p *policy) rootPasswordAllowed(a *account) bool {
@@ -360,15 +349,14 @@ func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*u
 	a, err := p.userAllowed(m.User)
 	if err != nil {
 		// Run PAM anyway for an equal answer time (docs/security.md#a7).
-		pamAuthenticate(p.cfg.PamServiceName, "\x01invalid", func(pam.Style, string) (string, error) { return pw, nil })
+		pamAuthenticate(p.cfg.PamServiceName, "\x01invalid", func(pamMessage) (string, error) { return pw, nil })
 		return nil, err
 	}
 	if !p.rootPasswordAllowed(a) {
 		return nil, errors.New("root password login refused")
 	}
-	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(style pam.Style, msg string) (string, error) {
-		switch style {
-		case pam.PromptEchoOff, pam.PromptEchoOn:
+	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(msg pamMessage) (string, error) {
+		if msg.Prompt {
 			return pw, nil
 		}
 		return "", nil
@@ -387,22 +375,20 @@ func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, a
 		return nil, errors.New("root password login refused")
 	}
 	var info strings.Builder
-	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(style pam.Style, msg string) (string, error) {
-		switch style {
-		case pam.PromptEchoOff, pam.PromptEchoOn:
-			ans, err := ask(ctx, userauth.Challenge{Instruction: info.String(), Prompts: []wire.Prompt{{Text: msg, Echo: style == pam.PromptEchoOn}}})
-			info.Reset()
-			if err != nil {
-				return "", err
-			}
-			if len(ans) != 1 {
-				return "", errors.New("wrong number of answers")
-			}
-			return ans[0], nil
-		case pam.ErrorMsg, pam.TextInfo:
-			info.WriteString(msg + "\n")
+	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(msg pamMessage) (string, error) {
+		if !msg.Prompt {
+			info.WriteString(msg.Text + "\n")
+			return "", nil
 		}
-		return "", nil
+		ans, err := ask(ctx, userauth.Challenge{Instruction: info.String(), Prompts: []wire.Prompt{{Text: msg.Text, Echo: msg.Echo}}})
+		info.Reset()
+		if err != nil {
+			return "", err
+		}
+		if len(ans) != 1 {
+			return "", errors.New("wrong number of answers")
+		}
+		return ans[0], nil
 	})
 	return nil, err
 }

@@ -23,6 +23,10 @@ import (
 // errUnsupported marks keywords gosshd knows but does not implement.
 var errUnsupported = errors.New("not supported by gosshd")
 
+// errNoPAM is the configuration error for UsePAM yes in a gosshd built
+// without PAM (nopam.go), and what its PAM entry points return.
+var errNoPAM = errors.New("UsePAM yes: this gosshd was built without PAM (CGO_ENABLED=0 or -tags nopam); rebuild it with cgo and libpam0g-dev, or set UsePAM no")
+
 // config is the effective sshd_config (sshd_config(5)). For single-value
 // keywords the first value wins, as in sshd; -o options come first.
 type config struct {
@@ -577,6 +581,9 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 
 // finish fills defaults that depend on other keywords.
 func (c *config) finish() error {
+	if c.UsePAM && !havePAM {
+		return errNoPAM
+	}
 	if len(c.Ports) == 0 {
 		c.Ports = []int{22}
 	}
