@@ -47,6 +47,7 @@ type config struct {
 	TrustedUserCAKeys               string
 	PubkeyAuthentication            bool
 	PasswordAuthentication          bool
+	PermitEmptyPasswords            bool // with UsePAM no, an empty shadow hash admits the empty password
 	KbdInteractiveAuth              bool
 	AuthenticationMethods           string
 	UsePAM                          bool
@@ -103,8 +104,9 @@ func defaultConfig() *config {
 	return &config{
 		set:                  map[string]bool{},
 		PubkeyAuthentication: true,
-		// sshd's own default is yes; without UsePAM gosshd cannot check
-		// passwords (no crypt(3)), so the default follows UsePAM.
+		// sshd's defaults: passwords through PAM with UsePAM yes, against
+		// /etc/shadow (package shadow) without; keyboard-interactive
+		// needs PAM, so without UsePAM its default is no.
 		PasswordAuthentication: true,
 		KbdInteractiveAuth:     true,
 		PermitRootLogin:        "prohibit-password",
@@ -139,7 +141,7 @@ func defaultConfig() *config {
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
 	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
-	"permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
+	"hostcertificate": true, "revokedkeys": true,
 	"hostbasedauthentication": true, "kerberosauthentication": true,
 	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
 	"requiredrsasize": true, "casignaturealgorithms": true,
@@ -365,6 +367,8 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		return b(&c.PubkeyAuthentication)
 	case "passwordauthentication":
 		return b(&c.PasswordAuthentication)
+	case "permitemptypasswords":
+		return b(&c.PermitEmptyPasswords)
 	case "kbdinteractiveauthentication", "challengeresponseauthentication":
 		return b(&c.KbdInteractiveAuth)
 	case "authenticationmethods":
@@ -593,9 +597,6 @@ func (c *config) finish() error {
 	if len(c.AuthorizedKeysFiles) == 0 {
 		c.AuthorizedKeysFiles = []string{".ssh/authorized_keys", ".ssh/authorized_keys2"}
 	}
-	if !c.set["passwordauthentication"] && !c.UsePAM {
-		c.PasswordAuthentication = false
-	}
 	if !c.set["kbdinteractiveauthentication"] && !c.set["challengeresponseauthentication"] && !c.UsePAM {
 		c.KbdInteractiveAuth = false
 	}
@@ -607,8 +608,10 @@ func (c *config) finish() error {
 		(c.AuthorizedPrincipalsCommandUser == "" || strings.EqualFold(c.AuthorizedPrincipalsCommandUser, "none")) {
 		return errors.New("AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser")
 	}
-	if (c.PasswordAuthentication || c.KbdInteractiveAuth) && !c.UsePAM {
-		return errors.New("PasswordAuthentication and KbdInteractiveAuthentication need UsePAM yes in gosshd (it has no crypt(3) of its own)")
+	if c.KbdInteractiveAuth && !c.UsePAM {
+		// sshd without PAM offers keyboard-interactive with no device
+		// behind it on Linux; gosshd says so instead.
+		return errors.New("KbdInteractiveAuthentication needs UsePAM yes in gosshd (without PAM passwords go through PasswordAuthentication)")
 	}
 	return nil
 }
@@ -641,6 +644,7 @@ func (c *config) dump(w io.Writer) {
 	p("trustedusercakeys", orNone(c.TrustedUserCAKeys))
 	p("pubkeyauthentication", yn(c.PubkeyAuthentication))
 	p("passwordauthentication", yn(c.PasswordAuthentication))
+	p("permitemptypasswords", yn(c.PermitEmptyPasswords))
 	p("kbdinteractiveauthentication", yn(c.KbdInteractiveAuth))
 	p("authenticationmethods", orAny(c.AuthenticationMethods))
 	p("usepam", yn(c.UsePAM))
