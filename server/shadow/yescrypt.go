@@ -583,26 +583,28 @@ type pwxform struct {
 	w          int      // next entry of S2 to write
 }
 
-// transform is pwxform on one 64-byte block of x (shuffled words, read
-// as four gathers of two 64-bit lanes, low word first).
-func (c *pwxform) transform(x []uint32) {
-	s0 := c.s[c.s0 : c.s0+sboxLen]
-	s1 := c.s[c.s1 : c.s1+sboxLen]
-	s2 := c.s[c.s2 : c.s2+sboxLen]
+// transform is pwxform on one 64-byte block (shuffled words, read as
+// four gathers of two 64-bit lanes, low word first): each lane becomes
+// hi·lo + S0[...] xor S1[...], the S-box entries picked by the gather's
+// first lane, and the middle rounds also write S2.
+func (c *pwxform) transform(x *[pwxWords]uint32) {
+	s0 := (*[sboxLen]uint64)(c.s[c.s0:])
+	s1 := (*[sboxLen]uint64)(c.s[c.s1:])
+	s2 := (*[sboxLen]uint64)(c.s[c.s2:])
 	w := c.w
 	for i := range pwxRounds {
-		for j := range pwxGather {
-			lane := x[j*2*pwxSimple : (j+1)*2*pwxSimple]
-			p0 := (lane[0] & sMask) / 8
-			p1 := (lane[1] & sMask) / 8
-			for k := range pwxSimple {
-				v := uint64(lane[2*k+1])*uint64(lane[2*k]) + s0[p0+uint32(k)]
-				v ^= s1[p1+uint32(k)]
-				lane[2*k], lane[2*k+1] = uint32(v), uint32(v>>32)
-				if i != 0 && i != pwxRounds-1 {
-					s2[w] = v
-					w++
-				}
+		write := i != 0 && i != pwxRounds-1
+		for j := 0; j < pwxWords; j += 2 * pwxSimple {
+			p0 := (x[j] & sMask) / 8 // an even entry: lanes k use p0+k
+			p1 := (x[j+1] & sMask) / 8
+			v0 := (uint64(x[j+1])*uint64(x[j]) + s0[p0]) ^ s1[p1]
+			v1 := (uint64(x[j+3])*uint64(x[j+2]) + s0[p0|1]) ^ s1[p1|1]
+			x[j], x[j+1] = uint32(v0), uint32(v0>>32)
+			x[j+2], x[j+3] = uint32(v1), uint32(v1>>32)
+			if write {
+				s2[w&(sboxLen-1)] = v0
+				s2[(w+1)&(sboxLen-1)] = v1
+				w += 2
 			}
 		}
 	}
@@ -618,7 +620,7 @@ func (c *pwxform) blockMix(b []uint32, r int) {
 	copy(x[:], b[(r1-1)*pwxWords:])
 	for i := range r1 {
 		xorWords(x[:], b[i*pwxWords:])
-		c.transform(x[:])
+		c.transform(&x)
 		copy(b[i*pwxWords:], x[:])
 	}
 	last := (*[16]uint32)(b[(r1-1)*16 : r1*16])
