@@ -369,3 +369,32 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// TestConcurrentVerify runs more yescrypt verifications at once than
+// kdfSlots admits: all finish, each with its own answer.
+func TestConcurrentVerify(t *testing.T) {
+	const h = "$y$j75$LdJMENpBABJJ3hIHjB1Bi.$tUlUF19mIl6XpRTpX7LBp5ABKS8KSmDfP1gXFrZ6Sy8" // libxcrypt ka-table, password ""
+	n := 3*cap(kdfSlots) + 1
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		pw := "" // even: the right password
+		if i%2 == 1 {
+			pw = "x"
+		}
+		go func() { results <- result{i, Verify(h, pw)} }()
+	}
+	for range n {
+		r := <-results
+		ok := r.err == nil
+		if r.i%2 == 1 {
+			ok = errors.Is(r.err, ErrMismatch)
+		}
+		if !ok {
+			t.Errorf("verification %d: %v", r.i, r.err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"strings"
 )
 
@@ -280,7 +281,14 @@ func yescryptCrypt(password, setting string) (string, error) {
 
 // yescryptKDF is yescrypt_kdf: for large RW parameters, first a
 // pre-hash pass at N/64 whose result replaces the password.
+//
+// At most kdfSlots computations run at once; the others wait. Hashing
+// is CPU-bound, so this costs no throughput, and it keeps a burst of
+// password attempts (MaxStartups allows 100 unauthenticated
+// connections) from holding 100 V arrays of 16 MiB or more at once.
 func yescryptKDF(passwd, salt []byte, yp yescryptParams, dkLen int) ([]byte, error) {
+	kdfSlots <- struct{}{}
+	defer func() { <-kdfSlots }()
 	n := uint64(1) << yp.nLog2
 	if yp.flags&yesRW != 0 && n/uint64(yp.p) >= 0x100 && n/uint64(yp.p)*uint64(yp.r) >= 0x20000 {
 		pre := yp
@@ -295,6 +303,9 @@ func yescryptKDF(passwd, salt []byte, yp yescryptParams, dkLen int) ([]byte, err
 	}
 	return kdfBody(passwd, salt, yp, dkLen)
 }
+
+// kdfSlots bounds concurrent yescrypt computations to the CPUs Go uses.
+var kdfSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 
 func hmacSHA256(key, msg []byte) []byte {
 	m := hmac.New(sha256.New, key)
@@ -335,6 +346,9 @@ func kdfBody(passwd, salt []byte, yp yescryptParams, dkLen int) ([]byte, error) 
 			ctxs[i].s = make([]uint64, 3*sboxLen)
 		}
 		m.smix(b, n, p, yp.t, true, ctxs, passwd)
+		for i := range ctxs {
+			clear(ctxs[i].s)
+		}
 	} else {
 		for i := range p {
 			m.smix(b[32*r*i:32*r*(i+1)], n, 1, yp.t, false, nil, nil)
@@ -343,6 +357,17 @@ func kdfBody(passwd, salt []byte, yp yescryptParams, dkLen int) ([]byte, error) 
 	for i, w := range b {
 		binary.LittleEndian.PutUint32(bBytes[4*i:], w)
 	}
+	// Nothing derived from the password outlives the call but dk.
+	defer func() {
+		clear(bBytes)
+		if yp.flags != 0 {
+			clear(passwd) // our copy, not the caller's
+		}
+	}()
+	clear(b)
+	clear(m.v)
+	clear(m.x)
+	clear(m.y)
 	dk, err := pbkdf2.Key(sha256.New, string(passwd), bBytes, 1, dkLen)
 	if err != nil {
 		return nil, fmt.Errorf("shadow: yescrypt: %v", err)
