@@ -15,7 +15,9 @@
 // never a panic, and cost parameters beyond the largest that libxcrypt's
 // crypt_gensalt produces (yescrypt: 1 GiB, sha-crypt: MaxRounds rounds)
 // give ErrCost before any work is done, so one line cannot make a login
-// attempt take unbounded memory or time.
+// attempt take unbounded memory or time. At most GOMAXPROCS yescrypt
+// computations run at once (the others wait), so concurrent attempts
+// hold only that many of its memory arrays.
 //
 // The result is compared in constant time: Verify recomputes the whole
 // hash string from the password and the stored setting and compares it
