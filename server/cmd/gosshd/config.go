@@ -47,7 +47,7 @@ type config struct {
 	TrustedUserCAKeys               string
 	PubkeyAuthentication            bool
 	PasswordAuthentication          bool
-	PermitEmptyPasswords            bool // with UsePAM no, an empty shadow hash admits the empty password
+	PermitEmptyPasswords            bool // an empty password may be tried (PAM, or an empty shadow hash)
 	KbdInteractiveAuth              bool
 	AuthenticationMethods           string
 	UsePAM                          bool
