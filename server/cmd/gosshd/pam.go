@@ -150,3 +150,20 @@ func pamSession(args []string) int {
 	}
 	return cmd.ProcessState.ExitCode()
 }
+
+func parseCred(v string) *syscall.Credential {
+	var c syscall.Credential
+	parts := strings.SplitN(v, ":", 3)
+	if len(parts) != 3 {
+		return nil
+	}
+	fmt.Sscan(parts[0], &c.Uid)
+	fmt.Sscan(parts[1], &c.Gid)
+	for _, g := range strings.Split(parts[2], ",") {
+		var n uint32
+		if _, err := fmt.Sscan(g, &n); err == nil {
+			c.Groups = append(c.Groups, n)
+		}
+	}
+	return &c
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-	"syscall"
 )
 
 // wrapPAMSession runs cmd through this binary's -pam-session mode: a
@@ -33,21 +32,4 @@ func joinUint32(v []uint32) string {
 		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, ",")
-}
-
-func parseCred(v string) *syscall.Credential {
-	var c syscall.Credential
-	parts := strings.SplitN(v, ":", 3)
-	if len(parts) != 3 {
-		return nil
-	}
-	fmt.Sscan(parts[0], &c.Uid)
-	fmt.Sscan(parts[1], &c.Gid)
-	for _, g := range strings.Split(parts[2], ",") {
-		var n uint32
-		if _, err := fmt.Sscan(g, &n); err == nil {
-			c.Groups = append(c.Groups, n)
-		}
-	}
-	return &c
 }
