@@ -169,7 +169,8 @@ func sshPassword(t *testing.T, dir string, port int, name, password string) (int
 // temporary one naming the user running the test (no account is added
 // to this machine): yescrypt, sha512-crypt and sha256-crypt hashes, and
 // one made here by mkpasswd when it is installed, are accepted; a wrong
-// password and a locked account are refused, with sshd's log lines.
+// password and a locked account are refused, with sshd's log lines; an
+// aged password gets only the forced password change.
 func TestGosshdShadowLogin(t *testing.T) {
 	if _, err := exec.LookPath("ssh"); err != nil {
 		t.Skipf("OpenSSH's ssh is not installed: %v", err)
@@ -206,6 +207,22 @@ func TestGosshdShadowLogin(t *testing.T) {
 		{"wrong password", testYescrypt, "correct horse battery", false, "Failed password for " + u.Username + " from 127.0.0.1"},
 		{"locked", "!" + testYescrypt, testPassword, false, "User " + u.Username + " not allowed because account is locked"},
 	}
+	// An aged password (last changed on day 1, 30 days allowed) logs in
+	// only to change it; without a terminal the session says so and
+	// exits 1, as sshd's do_pwchange.
+	t.Run("password aged", func(t *testing.T) {
+		if err := os.WriteFile(shadowPath, []byte(shadowLine(u.Username, testSHA256, "1", "30", "")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := sshPassword(t, dir, port, u.Username, testPassword)
+		if code != 1 || stdout != "" || !strings.Contains(stderr, "WARNING: Your password has expired.") ||
+			!strings.Contains(stderr, "Password change required but no TTY available.") {
+			t.Errorf("ssh: exit %d, stdout %q, stderr %q; want the forced password change", code, stdout, stderr)
+		}
+		if b, _ := os.ReadFile(logPath); !bytes.Contains(b, []byte("User "+u.Username+" password has expired (password aged)")) {
+			t.Errorf("gosshd's log lacks the expiry line:\n%s", b)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.hash == "" {
