@@ -17,10 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/msteinert/pam/v2"
-
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/shadow"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
@@ -73,6 +72,8 @@ type policy struct {
 	cas    []hostkey.PublicKey // fixed user CAs (tests); else read from cfg.TrustedUserCAKeys per login
 	banner string
 	log    *slog.Logger // for "Failed publickey" lines; nil logs nothing
+
+	shadowFile string // for tests: the shadow file instead of shadowFile's
 }
 
 // userAllowed applies the account checks of sshd: running as an
@@ -83,6 +84,9 @@ func (p *policy) userAllowed(name string) (*account, error) {
 	}
 	a, err := lookupAccount(name)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.shadowAccount(a); err != nil {
 		return nil, err
 	}
 	match := func(list []string) bool {
@@ -336,20 +340,11 @@ func addrPort(a net.Addr) (string, int) {
 	return a.String(), 0
 }
 
-// pamConv answers PAM's questions for one authentication.
-func pamAuthenticate(service, user string, conv func(style pam.Style, msg string) (string, error)) error {
-	t, err := pam.StartFunc(service, user, conv)
-	if err != nil {
-		return fmt.Errorf("pam: start: %w", err)
-	}
-	defer t.End()
-	if err := t.Authenticate(pam.DisallowNullAuthtok); err != nil {
-		return fmt.Errorf("pam: %w", err)
-	}
-	if err := t.AcctMgmt(pam.DisallowNullAuthtok); err != nil {
-		return fmt.Errorf("pam: account: %w", err)
-	}
-	return nil
+// A pamMessage is one message of a PAM conversation (pam_conv(3)).
+type pamMessage struct {
+	Text   string
+	Prompt bool // PAM_PROMPT_ECHO_OFF or PAM_PROMPT_ECHO_ON: an answer is wanted
+	Echo   bool // PAM_PROMPT_ECHO_ON
 }
 
 func (p *policy) rootPasswordAllowed(a *account) bool {
@@ -359,21 +354,114 @@ func (p *policy) rootPasswordAllowed(a *account) bool {
 func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
-		// Run PAM anyway for an equal answer time (docs/security.md#a7).
-		pamAuthenticate(p.cfg.PamServiceName, "\x01invalid", func(pam.Style, string) (string, error) { return pw, nil })
+		// Hash anyway for an equal answer time (docs/security.md#a7).
+		if p.cfg.UsePAM {
+			pamAuthenticate(p.cfg.PamServiceName, "\x01invalid", func(pamMessage) (string, error) { return pw, nil })
+		} else {
+			shadow.Verify(dummyHash, pw)
+		}
 		return nil, err
 	}
 	if !p.rootPasswordAllowed(a) {
 		return nil, errors.New("root password login refused")
 	}
-	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(style pam.Style, msg string) (string, error) {
-		switch style {
-		case pam.PromptEchoOff, pam.PromptEchoOn:
+	if pw == "" && !p.cfg.PermitEmptyPasswords {
+		// As sshd's auth_password, before PAM or the shadow file.
+		return nil, errors.New("empty password refused (PermitEmptyPasswords no)")
+	}
+	if !p.cfg.UsePAM {
+		return p.shadowPassword(a, pw)
+	}
+	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(msg pamMessage) (string, error) {
+		if msg.Prompt {
 			return pw, nil
 		}
 		return "", nil
 	})
 	return nil, err
+}
+
+// shadowFile is the shadow password file read with UsePAM no. Tests
+// that run a built gosshd link another one in with
+// -ldflags "-X main.shadowFile=..."; there is no run-time setting.
+var shadowFile = shadow.DefaultFile
+
+// dummyHash is checked for unknown users with UsePAM no, so that they
+// take as long as a user with Debian's default yescrypt hash.
+const dummyHash = "$y$j9T$wRNOzBt/o8Eo5ypI9JKut.$8H/Zftk.v1OXcDJp/4KMZxioh9lbPKnWRO3MlK3znu9"
+
+func (p *policy) shadowPath() string {
+	if p.shadowFile != "" {
+		return p.shadowFile
+	}
+	return shadowFile
+}
+
+// shadowPassword checks pw against a's hash in the shadow file, as
+// sshd's sys_auth_passwd does with UsePAM no (the account checks, locked
+// and expired, are in shadowAccount, for every method). An expired
+// password still logs in, but, as in sshd, only to change it: the
+// session runs passwd(1) on a terminal, or fails without one, with
+// forwarding off.
+func (p *policy) shadowPassword(a *account, pw string) (*userauth.Permissions, error) {
+	e, err := shadow.Lookup(p.shadowPath(), a.Name)
+	if err != nil {
+		shadow.Verify(dummyHash, pw)
+		return nil, fmt.Errorf("reading the shadow entry: %w", err)
+	}
+	if err := shadow.Verify(e.Hash, pw); err != nil {
+		return nil, err
+	}
+	if !e.PasswordExpired(time.Now()) {
+		return nil, nil
+	}
+	why := "password aged"
+	if e.LastChange == 0 {
+		why = "root forced"
+	}
+	if p.log != nil {
+		p.log.Info(fmt.Sprintf("User %s password has expired (%s)", a.Name, why))
+	}
+	return &userauth.Permissions{
+		ForceCommand:      passwordChangeCommand,
+		NoPortForwarding:  true,
+		NoAgentForwarding: true,
+		NoX11Forwarding:   true,
+		NoUserRC:          true,
+	}, nil
+}
+
+// passwordChangeCommand is what the session of a login with an expired
+// password runs: sshd's do_pwchange, in sh.
+const passwordChangeCommand = `echo "WARNING: Your password has expired." >&2; ` +
+	`if [ -t 0 ]; then echo "You must change your password now and login again!" >&2; exec passwd; fi; ` +
+	`echo "Password change required but no TTY available." >&2; exit 1`
+
+// shadowAccount applies sshd's shadow checks for every method when PAM
+// is off (allowed_user in auth.c): a locked hash ("!...") or an account
+// past its expiry day refuses the login. An unreadable shadow file (gosshd
+// not root) or a user without an entry is not refused here, as in sshd.
+func (p *policy) shadowAccount(a *account) error {
+	if p.cfg.UsePAM {
+		return nil
+	}
+	e, err := shadow.Lookup(p.shadowPath(), a.Name)
+	if err != nil {
+		return nil
+	}
+	var line string
+	switch {
+	case e.AccountExpired(time.Now()):
+		line = fmt.Sprintf("Account %s has expired", a.Name)
+	case e.Locked():
+		line = fmt.Sprintf("User %s not allowed because account is locked", a.Name)
+	default:
+		return nil
+	}
+	if p.log != nil {
+		p.log.Info(line) // sshd's words
+	}
+	return errors.New("account locked or expired in " + p.shadowPath())
 }
 
 func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
@@ -387,22 +475,20 @@ func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, a
 		return nil, errors.New("root password login refused")
 	}
 	var info strings.Builder
-	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(style pam.Style, msg string) (string, error) {
-		switch style {
-		case pam.PromptEchoOff, pam.PromptEchoOn:
-			ans, err := ask(ctx, userauth.Challenge{Instruction: info.String(), Prompts: []wire.Prompt{{Text: msg, Echo: style == pam.PromptEchoOn}}})
-			info.Reset()
-			if err != nil {
-				return "", err
-			}
-			if len(ans) != 1 {
-				return "", errors.New("wrong number of answers")
-			}
-			return ans[0], nil
-		case pam.ErrorMsg, pam.TextInfo:
-			info.WriteString(msg + "\n")
+	err = pamAuthenticate(p.cfg.PamServiceName, m.User, func(msg pamMessage) (string, error) {
+		if !msg.Prompt {
+			info.WriteString(msg.Text + "\n")
+			return "", nil
 		}
-		return "", nil
+		ans, err := ask(ctx, userauth.Challenge{Instruction: info.String(), Prompts: []wire.Prompt{{Text: msg.Text, Echo: msg.Echo}}})
+		info.Reset()
+		if err != nil {
+			return "", err
+		}
+		if len(ans) != 1 {
+			return "", errors.New("wrong number of answers")
+		}
+		return ans[0], nil
 	})
 	return nil, err
 }

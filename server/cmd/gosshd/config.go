@@ -24,6 +24,10 @@ import (
 // errUnsupported marks keywords gosshd knows but does not implement.
 var errUnsupported = errors.New("not supported by gosshd")
 
+// errNoPAM is the configuration error for UsePAM yes in a gosshd built
+// without PAM (nopam.go), and what its PAM entry points return.
+var errNoPAM = errors.New("UsePAM yes: this gosshd was built without PAM (CGO_ENABLED=0 or -tags nopam); rebuild it with cgo and libpam0g-dev, or set UsePAM no")
+
 // config is the effective sshd_config (sshd_config(5)). For single-value
 // keywords the first value wins, as in sshd; -o options come first.
 type config struct {
@@ -44,6 +48,7 @@ type config struct {
 	TrustedUserCAKeys               string
 	PubkeyAuthentication            bool
 	PasswordAuthentication          bool
+	PermitEmptyPasswords            bool // an empty password may be tried (PAM, or an empty shadow hash)
 	KbdInteractiveAuth              bool
 	AuthenticationMethods           string
 	UsePAM                          bool
@@ -100,8 +105,9 @@ func defaultConfig() *config {
 	return &config{
 		set:                  map[string]bool{},
 		PubkeyAuthentication: true,
-		// sshd's own default is yes; without UsePAM gosshd cannot check
-		// passwords (no crypt(3)), so the default follows UsePAM.
+		// sshd's defaults: passwords through PAM with UsePAM yes, against
+		// /etc/shadow (package shadow) without; keyboard-interactive
+		// needs PAM, so without UsePAM its default is no.
 		PasswordAuthentication: true,
 		KbdInteractiveAuth:     true,
 		PermitRootLogin:        "prohibit-password",
@@ -136,7 +142,7 @@ func defaultConfig() *config {
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
 	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
-	"permitemptypasswords": true, "hostcertificate": true, "revokedkeys": true,
+	"hostcertificate": true, "revokedkeys": true,
 	"hostbasedauthentication": true, "kerberosauthentication": true,
 	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
 	"requiredrsasize": true, "casignaturealgorithms": true,
@@ -362,6 +368,8 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		return b(&c.PubkeyAuthentication)
 	case "passwordauthentication":
 		return b(&c.PasswordAuthentication)
+	case "permitemptypasswords":
+		return b(&c.PermitEmptyPasswords)
 	case "kbdinteractiveauthentication", "challengeresponseauthentication":
 		return b(&c.KbdInteractiveAuth)
 	case "authenticationmethods":
@@ -578,6 +586,9 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 
 // finish fills defaults that depend on other keywords.
 func (c *config) finish() error {
+	if c.UsePAM && !havePAM {
+		return errNoPAM
+	}
 	if len(c.Ports) == 0 {
 		c.Ports = []int{22}
 	}
@@ -586,9 +597,6 @@ func (c *config) finish() error {
 	}
 	if len(c.AuthorizedKeysFiles) == 0 {
 		c.AuthorizedKeysFiles = []string{".ssh/authorized_keys", ".ssh/authorized_keys2"}
-	}
-	if !c.set["passwordauthentication"] && !c.UsePAM {
-		c.PasswordAuthentication = false
 	}
 	if !c.set["kbdinteractiveauthentication"] && !c.set["challengeresponseauthentication"] && !c.UsePAM {
 		c.KbdInteractiveAuth = false
@@ -601,8 +609,10 @@ func (c *config) finish() error {
 		(c.AuthorizedPrincipalsCommandUser == "" || strings.EqualFold(c.AuthorizedPrincipalsCommandUser, "none")) {
 		return errors.New("AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser")
 	}
-	if (c.PasswordAuthentication || c.KbdInteractiveAuth) && !c.UsePAM {
-		return errors.New("PasswordAuthentication and KbdInteractiveAuthentication need UsePAM yes in gosshd (it has no crypt(3) of its own)")
+	if c.KbdInteractiveAuth && !c.UsePAM {
+		// sshd without PAM offers keyboard-interactive with no device
+		// behind it on Linux; gosshd says so instead.
+		return errors.New("KbdInteractiveAuthentication needs UsePAM yes in gosshd (without PAM passwords go through PasswordAuthentication)")
 	}
 	return nil
 }
@@ -635,6 +645,7 @@ func (c *config) dump(w io.Writer) {
 	p("trustedusercakeys", orNone(c.TrustedUserCAKeys))
 	p("pubkeyauthentication", yn(c.PubkeyAuthentication))
 	p("passwordauthentication", yn(c.PasswordAuthentication))
+	p("permitemptypasswords", yn(c.PermitEmptyPasswords))
 	p("kbdinteractiveauthentication", yn(c.KbdInteractiveAuth))
 	p("authenticationmethods", orAny(c.AuthenticationMethods))
 	p("usepam", yn(c.UsePAM))

@@ -41,7 +41,7 @@ func TestConfigErrors(t *testing.T) {
 		{"principals command without user", "AuthorizedPrincipalsCommand /bin/cat\n", "AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser", false},
 		{"keys command without user", "AuthorizedKeysCommand /bin/cat\n", "AuthorizedKeysCommand set without AuthorizedKeysCommandUser", false},
 		{"bad algorithm", "KexAlgorithms nosuch-kex\n", `line 1: KexAlgorithms: cipher: bad algorithm list: unsupported algorithm "nosuch-kex"`, false},
-		{"password without PAM", "PasswordAuthentication yes\n", "need UsePAM yes", false},
+		{"keyboard-interactive without PAM", "KbdInteractiveAuthentication yes\n", "KbdInteractiveAuthentication needs UsePAM yes", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
