@@ -1,0 +1,120 @@
+package xsshtest_test
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/sshstack/sshstack/server/xsshtest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func clientConfig(s *xsshtest.Server) *ssh.ClientConfig {
+	return &ssh.ClientConfig{User: "u", HostKeyCallback: ssh.FixedHostKey(s.HostKey.PublicKey())}
+}
+
+// TestStartExitZero runs "exec" against ExitZero through Dial: exit
+// status 0. The cleanups then stop client and server, which goleak
+// checks.
+func TestStartExitZero(t *testing.T) {
+	s := xsshtest.Start(t, xsshtest.Options{Handle: xsshtest.ExitZero})
+	if !strings.HasPrefix(s.Addr, "127.0.0.1:") || s.Port == 0 {
+		t.Fatalf("address %q port %d", s.Addr, s.Port)
+	}
+	c, err := xsshtest.Dial(t, s.Addr, clientConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Run("anything"); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestRejectAll: the default handler refuses channels, and Close ends a
+// connection the client keeps open.
+func TestRejectAll(t *testing.T) {
+	s := xsshtest.Start(t, xsshtest.Options{})
+	c, err := xsshtest.Dial(t, s.Addr, clientConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.NewSession()
+	var oe *ssh.OpenChannelError
+	if !errors.As(err, &oe) || oe.Reason != ssh.Prohibited {
+		t.Errorf("NewSession: %v, want Prohibited", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	s.Close()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("client still connected after Close")
+	}
+}
+
+// TestConfigAndWrap: the caller's Config decides authentication, and
+// Wrap sees each connection.
+func TestConfigAndWrap(t *testing.T) {
+	var wrapped atomic.Int32
+	cfg := &ssh.ServerConfig{PasswordCallback: func(_ ssh.ConnMetadata, p []byte) (*ssh.Permissions, error) {
+		if string(p) == "secret" {
+			return nil, nil
+		}
+		return nil, errors.New("wrong password")
+	}}
+	s := xsshtest.Start(t, xsshtest.Options{Config: cfg, Wrap: func(c net.Conn) net.Conn { wrapped.Add(1); return c }})
+	ccfg := clientConfig(s)
+	ccfg.Auth = []ssh.AuthMethod{ssh.Password("wrong")}
+	if _, err := xsshtest.Dial(t, s.Addr, ccfg); err == nil {
+		t.Error("wrong password accepted")
+	}
+	ccfg.Auth = []ssh.AuthMethod{ssh.Password("secret")}
+	if _, err := xsshtest.Dial(t, s.Addr, ccfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := wrapped.Load(); n != 2 {
+		t.Errorf("Wrap saw %d connections, want 2", n)
+	}
+}
+
+// TestKnownHosts: the file names the server's key at [127.0.0.1]:port.
+func TestKnownHosts(t *testing.T) {
+	s := xsshtest.Start(t, xsshtest.Options{})
+	b, err := os.ReadFile(s.KnownHosts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[127.0.0.1]:" + strings.TrimPrefix(s.Addr, "127.0.0.1:") + " "
+	if !bytes.HasPrefix(b, []byte(want)) || !bytes.Contains(b, bytes.Fields(ssh.MarshalAuthorizedKey(s.HostKey.PublicKey()))[1]) {
+		t.Errorf("known_hosts %q", b)
+	}
+}
+
+// TestServeConn serves one end of a pipe and reports the failed
+// handshake when the other end hangs up.
+func TestServeConn(t *testing.T) {
+	cfg := &ssh.ServerConfig{NoClientAuth: true}
+	hk := xsshtest.NewHostKey(t)
+	cfg.AddHostKey(hk)
+	a, b := net.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- xsshtest.ServeConn(b, cfg, nil) }()
+	a.Close()
+	if err := <-done; err == nil {
+		t.Error("ServeConn: nil error after garbage")
+	}
+}
