@@ -1,15 +1,25 @@
-// Package servertest runs a server.Server for the tests of other
-// packages and modules: Start serves it on a loopback TCP listener,
-// Serve on a listener of the test's own (a net.Pipe listener, say), and
-// both stop it when the test ends. It replaces the copies of "listen,
-// go Serve, shut down in Cleanup" that tests of server, client and
-// conformance had.
+// Package servertest runs servers for the tests of other packages and
+// modules, and stops them when the test ends.
+//
+// Start serves a server.Server on a loopback TCP listener, Serve on a
+// listener of the test's own (from Listen when the test needs the port
+// before it builds the Server, or a net.Pipe listener). Every tweak of
+// the server is a field of the *server.Server the test passes in. They
+// replace the copies of "listen, go Serve, shut down in Cleanup" that
+// tests of server, client and conformance had.
+//
+// Accept runs a plain TCP (or Unix) service, such as Echo or Discard, as
+// the far end of a forwarding; it replaces the copies of "listen, accept
+// in a loop, io.Copy". Package xsshtest does the same for x/crypto/ssh
+// servers.
 package servertest
 
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +35,87 @@ const ShutdownGrace = 5 * time.Second
 // HostKeys and Auth. See Serve for what happens when the test ends.
 func Start(tb testing.TB, srv *server.Server) string {
 	tb.Helper()
+	l := Listen(tb)
+	Serve(tb, srv, l)
+	return l.Addr().String()
+}
+
+// Listen returns a TCP listener on 127.0.0.1 with a free port, closed
+// when the test ends.
+func Listen(tb testing.TB) net.Listener {
+	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("servertest: %v", err)
 	}
-	Serve(tb, srv, l)
-	return l.Addr().String()
+	tb.Cleanup(func() { l.Close() })
+	return l
+}
+
+// Port returns the TCP port l listens on.
+func Port(l net.Listener) int { return l.Addr().(*net.TCPAddr).Port }
+
+// Accept accepts connections on l until the test ends and runs serve
+// for each in its own goroutine, closing the connection when serve
+// returns. When the test ends it closes l and every live connection and
+// waits for the goroutines. It returns l.
+func Accept(tb testing.TB, l net.Listener, serve func(net.Conn)) net.Listener {
+	tb.Helper()
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  = map[net.Conn]struct{}{} // guarded by mu
+		closed bool                      // guarded by mu
+	)
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			if closed {
+				mu.Unlock()
+				c.Close()
+				return
+			}
+			conns[c] = struct{}{}
+			mu.Unlock()
+			wg.Go(func() {
+				serve(c)
+				c.Close()
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+			})
+		}
+	})
+	tb.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		closed = true
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l
+}
+
+// Echo writes back what it reads from c until EOF: with Accept, an echo
+// service.
+func Echo(c net.Conn) { io.Copy(c, c) }
+
+// Discard reads c until EOF and throws the data away: with Accept, a
+// sink.
+func Discard(c net.Conn) { io.Copy(io.Discard, c) }
+
+// EchoAddr runs Echo on a new loopback listener (Accept) and returns its
+// address.
+func EchoAddr(tb testing.TB) string {
+	tb.Helper()
+	return Accept(tb, Listen(tb), Echo).Addr().String()
 }
 
 // Serve runs srv.Serve on l in a goroutine. When the test ends it shuts

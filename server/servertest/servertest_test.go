@@ -38,3 +38,37 @@ func TestStart(t *testing.T) {
 		t.Fatalf("identification %q, %v", line, err)
 	}
 }
+
+// TestAcceptEcho sends a line through EchoAddr and Discard, and leaves a
+// connection open for the cleanup to close (goleak checks it did).
+func TestAcceptEcho(t *testing.T) {
+	addr := servertest.EchoAddr(t)
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc.Write([]byte("ping\n"))
+	line, err := bufio.NewReader(nc).ReadString('\n')
+	if err != nil || line != "ping\n" {
+		t.Fatalf("echo %q, %v", line, err)
+	}
+	// Registered first, so it runs after Accept's cleanup has closed
+	// the server's side of the connection.
+	var open net.Conn
+	t.Cleanup(func() {
+		if open != nil {
+			open.Close()
+		}
+	})
+	sink := servertest.Accept(t, servertest.Listen(t), servertest.Discard)
+	if servertest.Port(sink) == 0 {
+		t.Fatal("no port")
+	}
+	open, err = net.DialTimeout("tcp", sink.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open.Write([]byte("into the sink"))
+}
