@@ -19,6 +19,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +51,23 @@ func Listen(tb testing.TB) net.Listener {
 	}
 	tb.Cleanup(func() { l.Close() })
 	return l
+}
+
+// ListenDisplay returns a TCP listener on 127.0.0.1:6000+N for the first
+// free X11 display number N from first up (below 1000), and N; the
+// listener is closed when the test ends. With Accept it is a fake X
+// server for X11 forwarding tests.
+func ListenDisplay(tb testing.TB, first int) (net.Listener, int) {
+	tb.Helper()
+	for n := first; n < 1000; n++ {
+		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(6000+n))
+		if err == nil {
+			tb.Cleanup(func() { l.Close() })
+			return l, n
+		}
+	}
+	tb.Fatalf("servertest: no free X11 display from %d up", first)
+	return nil, 0
 }
 
 // Port returns the TCP port l listens on.

@@ -72,3 +72,19 @@ func TestAcceptEcho(t *testing.T) {
 	}
 	open.Write([]byte("into the sink"))
 }
+
+// TestListenDisplay takes the first free display: a second call from the
+// same number gets the next one.
+func TestListenDisplay(t *testing.T) {
+	l1, n1 := servertest.ListenDisplay(t, 150)
+	l2, n2 := servertest.ListenDisplay(t, n1)
+	if n1 < 150 || n2 <= n1 {
+		t.Errorf("displays %d, %d", n1, n2)
+	}
+	if got := servertest.Port(l1); got != 6000+n1 {
+		t.Errorf("port %d for display %d", got, n1)
+	}
+	if l2.Addr().(*net.TCPAddr).Port != 6000+n2 {
+		t.Errorf("second listener on %v", l2.Addr())
+	}
+}
