@@ -329,11 +329,8 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 			s.hostAlgs = append(s.hostAlgs, a)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.port = l.Addr().(*net.TCPAddr).Port
+	l := servertest.Listen(t)
+	s.port = servertest.Port(l)
 	for _, k := range hostKeys {
 		if !hostkey.IsCertAlgorithm(k.PublicKey().Type()) {
 			known = append(known, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", s.port)}, k.PublicKey(), false)...)
@@ -594,7 +591,7 @@ func TestAsyncSSHClientToGosshd(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	s := svStart(t, []string{"ed25519"}, "Subsystem sftp internal-sftp", "Compression yes", "AcceptEnv LC_*",
 		"UsePAM yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication yes")
-	echo := svEchoServer(t)
+	echo := servertest.EchoAddr(t)
 	agentKey := uaKey(t, hostkey.ED25519)
 	sock := filepath.Join(t.TempDir(), "agent.sock")
 	stop := uaAgent(t, sock, agentKey)

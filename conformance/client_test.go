@@ -37,6 +37,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/servertest"
+	"github.com/sshstack/sshstack/server/xsshtest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -467,25 +468,15 @@ func TestClientAlgorithmsAgainstSSHD(t *testing.T) {
 	}
 }
 
-// clEcho runs a loopback TCP echo server until the test ends.
+// clEcho runs an echo server (servertest.Echo) on network and addr
+// until the test ends.
 func clEcho(t *testing.T, network, addr string) net.Listener {
 	t.Helper()
 	l, err := net.Listen(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { io.Copy(c, c); c.Close() })
-		}
-	})
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l
+	return servertest.Accept(t, l, servertest.Echo)
 }
 
 func clPing(t *testing.T, c net.Conn, msg string) {
@@ -978,26 +969,12 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		}
 	})
 	t.Run("ConnectTimeout", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer l.Close()
-		wg.Go(func() { // accept and say nothing
-			c, err := l.Accept()
-			if err == nil {
-				io.Copy(io.Discard, c)
-				c.Close()
-			}
-		})
+		l := servertest.Accept(t, servertest.Listen(t), servertest.Discard) // accepts and says nothing
 		start := time.Now()
-		r := clGossh(t, bin, nil, nil, "-F", "none", "-o", "ConnectTimeout=1", "-p", strconv.Itoa(l.Addr().(*net.TCPAddr).Port), "127.0.0.1", "true")
+		r := clGossh(t, bin, nil, nil, "-F", "none", "-o", "ConnectTimeout=1", "-p", strconv.Itoa(servertest.Port(l)), "127.0.0.1", "true")
 		if r.code != 255 || time.Since(start) > 15*time.Second {
 			t.Errorf("got %+v after %v", r, time.Since(start))
 		}
-		l.Close()
 	})
 	t.Run("ServerAliveInterval", func(t *testing.T) {
 		// A loopback proxy to sshd that stops passing bytes on demand.
@@ -1108,8 +1085,9 @@ func TestGosshPasswordAgainstSSHD(t *testing.T) {
 	}
 }
 
-// clXServer is an in-process x/crypto/ssh server for the benchmarks: the
-// given user key, "exec" of any command discards stdin and exits 0.
+// clXServer is an in-process x/crypto/ssh server for the benchmarks
+// (xsshtest): the given user key, "exec" of any command discards stdin
+// and exits 0.
 func clXServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, hostPub []byte) {
 	hk, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	signer, err := ssh.NewSignerFromSigner(hk.Crypto())
@@ -1123,48 +1101,8 @@ func clXServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, hostPu
 		}
 		return nil, errors.New("unknown key")
 	}}
-	cfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer nc.Close()
-				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-				if err != nil {
-					return
-				}
-				defer conn.Close()
-				go ssh.DiscardRequests(reqs)
-				for nch := range chans {
-					ch, creqs, err := nch.Accept()
-					if err != nil {
-						continue
-					}
-					go func() {
-						defer ch.Close()
-						for r := range creqs {
-							r.Reply(r.Type == "exec", nil)
-							if r.Type == "exec" {
-								io.Copy(io.Discard, ch)
-								ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
-								return
-							}
-						}
-					}()
-				}
-			})
-		}
-	})
-	b.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String(), hk.PublicKey().Marshal()
+	s := xsshtest.Start(b, xsshtest.Options{Config: cfg, HostKey: signer, Handle: xsshtest.DrainExitZero})
+	return s.Addr, hk.PublicKey().Marshal()
 }
 
 // clBench is one peer of the client benchmarks.

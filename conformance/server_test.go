@@ -31,6 +31,7 @@ import (
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 var (
@@ -340,7 +341,7 @@ func TestGosshdSessions(t *testing.T) {
 		}
 	})
 	t.Run("local forward -L", func(t *testing.T) {
-		target := svEchoServer(t)
+		target := servertest.EchoAddr(t)
 		lport, _ := sshdtest.FreePort()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -355,7 +356,7 @@ func TestGosshdSessions(t *testing.T) {
 		svRoundTrip(t, fmt.Sprintf("127.0.0.1:%d", lport))
 	})
 	t.Run("remote forward -R", func(t *testing.T) {
-		target := svEchoServer(t)
+		target := servertest.EchoAddr(t)
 		rport, _ := sshdtest.FreePort()
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
@@ -452,26 +453,6 @@ func TestGosshdSessions(t *testing.T) {
 			t.Errorf("gosshd log lacks %q", want)
 		}
 	}
-}
-
-// svEchoServer runs a TCP echo server until the test ends.
-func svEchoServer(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { io.Copy(c, c); c.Close() })
-		}
-	})
-	return l.Addr().String()
 }
 
 // svRoundTrip dials addr (retrying while ssh sets the forwarding up)

@@ -34,6 +34,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/agentauth"
 	"github.com/sshstack/sshstack/wire"
@@ -419,12 +420,8 @@ func TestUserauthServerAgainstSSH(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			port := l.Addr().(*net.TCPAddr).Port
+			l := servertest.Listen(t)
+			port := servertest.Port(l)
 			line := fmt.Sprintf("[127.0.0.1]:%d %s", port, hostkey.MarshalAuthorizedKey(hk.PublicKey(), ""))
 			uaWrite(t, knownHosts, []byte(line), 0o600)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -442,12 +439,7 @@ func TestUserauthServerAgainstSSH(t *testing.T) {
 			})
 			defer wg.Wait()
 
-			nc, err := l.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
-				&kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
+			s, nc, err := acceptTransport(ctx, l, &kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
 			if err != nil {
 				t.Fatalf("handshake: %v", err)
 			}
@@ -592,29 +584,20 @@ func TestUserauthServerAgainstParamiko(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
+			l := servertest.Listen(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var out []byte
 			var pyErr error
 			var wg sync.WaitGroup
 			wg.Go(func() {
-				cmd := exec.CommandContext(ctx, py, script, itoa(l.Addr().(*net.TCPAddr).Port), tc.mode, "alice",
+				cmd := exec.CommandContext(ctx, py, script, itoa(servertest.Port(l)), tc.mode, "alice",
 					hex.EncodeToString(hk.PublicKey().Marshal()), tc.arg)
 				cmd.WaitDelay = 2 * time.Second
 				out, pyErr = cmd.CombinedOutput()
 			})
 			defer wg.Wait()
-			nc, err := l.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
-				&kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
+			s, nc, err := acceptTransport(ctx, l, &kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
 			if err != nil {
 				wg.Wait()
 				t.Fatalf("handshake: %v\n%s", err, out)

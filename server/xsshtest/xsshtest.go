@@ -138,12 +138,20 @@ func (s *Server) Close() {
 		s.l.Close()
 		s.mu.Lock()
 		s.closed = true
-		for c := range s.conns {
-			c.Close()
-		}
 		s.mu.Unlock()
+		s.CloseConns()
 		s.wg.Wait()
 	})
+}
+
+// CloseConns closes every live connection, as a server that hangs up
+// would; the server goes on accepting new ones.
+func (s *Server) CloseConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
 }
 
 // KnownHosts writes a known_hosts file in a temporary directory of the
@@ -226,20 +234,30 @@ func Sessions(serve func(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.
 	}
 }
 
-// ExitZero is a Handler whose sessions accept "exec" of any command,
-// read and discard the input until EOF, and exit with status 0; other
-// session requests are refused.
-var ExitZero = Sessions(func(_ *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
-	defer ch.Close()
-	for r := range reqs {
-		r.Reply(r.Type == "exec", nil)
-		if r.Type == "exec" {
-			io.Copy(io.Discard, ch)
-			ExitStatus(ch, 0)
-			return
+// ExitZero is a Handler whose sessions accept "exec" of any command and
+// exit with status 0 at once, without reading the input; other session
+// requests are refused.
+var ExitZero = exitZero(false)
+
+// DrainExitZero is ExitZero, except that the session reads and discards
+// its input until EOF before it exits.
+var DrainExitZero = exitZero(true)
+
+func exitZero(drain bool) Handler {
+	return Sessions(func(_ *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
+		defer ch.Close()
+		for r := range reqs {
+			r.Reply(r.Type == "exec", nil)
+			if r.Type == "exec" {
+				if drain {
+					io.Copy(io.Discard, ch)
+				}
+				ExitStatus(ch, 0)
+				return
+			}
 		}
-	}
-})
+	})
+}
 
 // ExitStatus sends an "exit-status" request with status on ch (RFC 4254,
 // Section 6.10).

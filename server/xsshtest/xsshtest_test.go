@@ -22,29 +22,34 @@ func clientConfig(s *xsshtest.Server) *ssh.ClientConfig {
 	return &ssh.ClientConfig{User: "u", HostKeyCallback: ssh.FixedHostKey(s.HostKey.PublicKey())}
 }
 
-// TestStartExitZero runs "exec" against ExitZero through Dial: exit
-// status 0. The cleanups then stop client and server, which goleak
-// checks.
+// TestStartExitZero runs "exec" against ExitZero and DrainExitZero
+// through Dial: exit status 0. The cleanups then stop clients and
+// servers, which goleak checks.
 func TestStartExitZero(t *testing.T) {
-	s := xsshtest.Start(t, xsshtest.Options{Handle: xsshtest.ExitZero})
-	if !strings.HasPrefix(s.Addr, "127.0.0.1:") || s.Port == 0 {
-		t.Fatalf("address %q port %d", s.Addr, s.Port)
-	}
-	c, err := xsshtest.Dial(t, s.Addr, clientConfig(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Run("anything"); err != nil {
-		t.Errorf("Run: %v", err)
+	for name, h := range map[string]xsshtest.Handler{"ExitZero": xsshtest.ExitZero, "DrainExitZero": xsshtest.DrainExitZero} {
+		t.Run(name, func(t *testing.T) {
+			s := xsshtest.Start(t, xsshtest.Options{Handle: h})
+			if !strings.HasPrefix(s.Addr, "127.0.0.1:") || s.Port == 0 {
+				t.Fatalf("address %q port %d", s.Addr, s.Port)
+			}
+			c, err := xsshtest.Dial(t, s.Addr, clientConfig(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess.Stdin = strings.NewReader("input")
+			if err := sess.Run("anything"); err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
 	}
 }
 
-// TestRejectAll: the default handler refuses channels, and Close ends a
-// connection the client keeps open.
+// TestRejectAll: the default handler refuses channels; CloseConns, and
+// then Close, end a connection the client keeps open.
 func TestRejectAll(t *testing.T) {
 	s := xsshtest.Start(t, xsshtest.Options{})
 	c, err := xsshtest.Dial(t, s.Addr, clientConfig(s))
@@ -56,14 +61,24 @@ func TestRejectAll(t *testing.T) {
 	if !errors.As(err, &oe) || oe.Reason != ssh.Prohibited {
 		t.Errorf("NewSession: %v, want Prohibited", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- c.Wait() }()
-	s.Close()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("client still connected after Close")
+	hangUp := func(what string, close func()) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("client still connected after %s", what)
+		}
 	}
+	hangUp("CloseConns", s.CloseConns)
+	// The server still accepts; Close ends the new connection too.
+	c, err = xsshtest.Dial(t, s.Addr, clientConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hangUp("Close", s.Close)
 }
 
 // TestConfigAndWrap: the caller's Config decides authentication, and
