@@ -1294,25 +1294,10 @@ func TestClientAgainstParamiko(t *testing.T) {
 	hostKeyPath := filepath.Join(dir, "host_ed25519")
 	sshdtest.GenerateKey(t, "ed25519", hostKeyPath, "")
 	hostPub, _ := os.ReadFile(hostKeyPath + ".pub")
-	port, err := sshdtest.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := startPyServer(t, py, "testdata/client/paramiko_server.py", hostKeyPath)
+	port := ps.Port
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, py, "testdata/client/paramiko_server.py", strconv.Itoa(port), hostKeyPath)
-	cmd.WaitDelay = 2 * time.Second
-	var serr bytes.Buffer
-	cmd.Stderr = &serr
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	line := make([]byte, len("listening\n"))
-	if _, err := io.ReadFull(stdout, line); err != nil {
-		t.Fatalf("paramiko server did not start: %v\n%s", err, serr.String())
-	}
 	kh := filepath.Join(dir, "known_hosts")
 	k, _, _ := hostkey.ParsePublicKeyFile(hostPub)
 	os.WriteFile(kh, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", port)}, k, false), 0o600)
@@ -1321,7 +1306,7 @@ func TestClientAgainstParamiko(t *testing.T) {
 		UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
 	})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, serr.String())
+		t.Fatalf("%v\n%s", err, ps.Stderr())
 	}
 	defer c.Close()
 	if !strings.Contains(c.ServerVersion(), "paramiko") {

@@ -152,4 +152,3 @@ func BenchmarkFullHandshake(b *testing.B) {
 		})
 	}
 }
-

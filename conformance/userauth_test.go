@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -839,29 +838,10 @@ func TestUserauthClientAgainstParamiko(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			port, err := sshdtest.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
+			ps := startPyServer(t, py, script, hostKeyPath, authorized, tc.mode)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, py, script, itoa(port), hostKeyPath, authorized, tc.mode)
-			cmd.WaitDelay = 2 * time.Second
-			var out bytes.Buffer
-			cmd.Stderr = &out
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Wait()
-			line := make([]byte, len("listening\n"))
-			if _, err := io.ReadFull(stdout, line); err != nil {
-				t.Fatalf("paramiko server did not start: %v\n%s", err, out.String())
-			}
-			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", "127.0.0.1:"+itoa(port))
+			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", ps.Addr())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -870,13 +850,18 @@ func TestUserauthClientAgainstParamiko(t *testing.T) {
 				HostKeyVerifier:   trustOnly(authorizedBlob(t, hostPub)),
 			})
 			if err != nil {
-				t.Fatalf("handshake: %v\n%s", err, out.String())
+				t.Fatalf("handshake: %v\n%s", err, ps.Stderr())
 			}
 			res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: "alice", Sources: tc.sources})
-			rest, _ := io.ReadAll(stdout)
+			// The script serves one authentication, prints how it ended
+			// and exits.
+			if !ps.Exited(10 * time.Second) {
+				t.Errorf("paramiko server still running after the authentication")
+			}
+			rest := []byte(ps.Stdout())
 			c.Close()
 			if err != nil {
-				t.Fatalf("%v\n%s", err, out.String())
+				t.Fatalf("%v\n%s", err, ps.Stderr())
 			}
 			var got []userauth.Outcome
 			for _, r := range res.Results {
