@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -48,8 +47,9 @@ func startXServerTB(t testing.TB) *xServer {
 		},
 		BannerCallback: func(ssh.ConnMetadata) string { return "welcome\x1b[31m\n" },
 	}
-	s.Server = xsshtest.Start(t, xsshtest.Options{Config: cfg, Handle: s.serve,
-		Wrap: func(nc net.Conn) net.Conn { return &stallConn{Conn: nc, stall: &s.stall} }})
+	s.Server = xsshtest.Start(t, xsshtest.Options{Config: cfg,
+		Handle: xsshtest.Channels(map[string]xsshtest.ChannelHandler{"session": xsshtest.Session(s.session), "direct-tcpip": directTCPIP}),
+		Wrap:   func(nc net.Conn) net.Conn { return &stallConn{Conn: nc, stall: &s.stall} }})
 	s.addr = s.Addr
 	pub, err := hostkey.ParsePublicKey(s.HostKey.PublicKey().Marshal())
 	if err != nil {
@@ -73,64 +73,42 @@ func (c *stallConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-func (s *xServer) serve(_ *ssh.ServerConn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() {
-		for r := range reqs {
-			r.Reply(r.Type == "keepalive@openssh.com", nil)
-		}
-	})
-	for nch := range chans {
-		switch nch.ChannelType() {
-		case "session":
-			ch, creqs, err := nch.Accept()
-			if err != nil {
-				continue
-			}
-			wg.Go(func() { s.session(ch, creqs) })
-		case "direct-tcpip":
-			var d struct {
-				Host  string
-				Port  uint32
-				OHost string
-				OPort uint32
-			}
-			if err := ssh.Unmarshal(nch.ExtraData(), &d); err != nil {
-				nch.Reject(ssh.ConnectionFailed, "bad data")
-				continue
-			}
-			tc, err := net.Dial("tcp", net.JoinHostPort(d.Host, fmt.Sprint(d.Port)))
-			if err != nil {
-				nch.Reject(ssh.ConnectionFailed, err.Error())
-				continue
-			}
-			ch, creqs, err := nch.Accept()
-			if err != nil {
-				tc.Close()
-				continue
-			}
-			go ssh.DiscardRequests(creqs)
-			wg.Go(func() {
-				defer ch.Close()
-				defer tc.Close()
-				done := make(chan struct{})
-				go func() { io.Copy(tc, ch); tc.(*net.TCPConn).CloseWrite(); close(done) }()
-				io.Copy(ch, tc)
-				ch.CloseWrite()
-				<-done
-			})
-		default:
-			nch.Reject(ssh.UnknownChannelType, "no")
-		}
+// directTCPIP connects a "direct-tcpip" channel to its destination.
+func directTCPIP(_ *ssh.ServerConn, nch ssh.NewChannel) {
+	var d struct {
+		Host  string
+		Port  uint32
+		OHost string
+		OPort uint32
 	}
+	if err := ssh.Unmarshal(nch.ExtraData(), &d); err != nil {
+		nch.Reject(ssh.ConnectionFailed, "bad data")
+		return
+	}
+	tc, err := net.Dial("tcp", net.JoinHostPort(d.Host, fmt.Sprint(d.Port)))
+	if err != nil {
+		nch.Reject(ssh.ConnectionFailed, err.Error())
+		return
+	}
+	defer tc.Close()
+	ch, creqs, err := nch.Accept()
+	if err != nil {
+		return
+	}
+	defer ch.Close()
+	go ssh.DiscardRequests(creqs)
+	done := make(chan struct{})
+	go func() { io.Copy(tc, ch); tc.(*net.TCPConn).CloseWrite(); close(done) }()
+	io.Copy(ch, tc)
+	ch.CloseWrite()
+	<-done
 }
 
 // session runs "exec" commands: "echo" copies stdin to stdout, "exit N"
 // exits with N, "stderr TEXT" writes TEXT to stderr, "signal" ends with
 // SIGTERM, "env NAME" prints a variable set by "env", "sleep" waits for
 // the channel to close.
-func (s *xServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (s *xServer) session(_ *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer ch.Close()
 	env := map[string]string{}
 	for r := range reqs {

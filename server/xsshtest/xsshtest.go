@@ -206,12 +206,17 @@ func RejectAll(conn *ssh.ServerConn, chans <-chan ssh.NewChannel, reqs <-chan *s
 	}
 }
 
-// Sessions returns a Handler that accepts "session" channels (and
-// rejects others) and runs serve for each in its own goroutine; serve
-// owns the channel and its requests and should close the channel when
-// done. Global requests are refused, except keepalive@openssh.com,
-// which is answered with success as OpenSSH's sshd does.
-func Sessions(serve func(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request)) Handler {
+// A ChannelHandler answers one channel open request of the client: it
+// accepts or rejects nch, and serves the channel if it accepts it.
+type ChannelHandler func(conn *ssh.ServerConn, nch ssh.NewChannel)
+
+// Channels returns a Handler that runs, in a goroutine of its own, the
+// ChannelHandler for each channel type the client opens, and rejects
+// other types (UnknownChannelType). Global requests are refused, except
+// keepalive@openssh.com, which is answered with success as OpenSSH's
+// sshd does. The Handler returns when the connection and every
+// ChannelHandler have ended.
+func Channels(handlers map[string]ChannelHandler) Handler {
 	return func(conn *ssh.ServerConn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
 		var wg sync.WaitGroup
 		defer wg.Wait()
@@ -221,17 +226,33 @@ func Sessions(serve func(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.
 			}
 		})
 		for nch := range chans {
-			if nch.ChannelType() != "session" {
-				nch.Reject(ssh.UnknownChannelType, "xsshtest: session channels only")
+			h, ok := handlers[nch.ChannelType()]
+			if !ok {
+				nch.Reject(ssh.UnknownChannelType, "xsshtest: no "+nch.ChannelType()+" channels")
 				continue
 			}
-			ch, creqs, err := nch.Accept()
-			if err != nil {
-				continue
-			}
-			wg.Go(func() { serve(conn, ch, creqs) })
+			wg.Go(func() { h(conn, nch) })
 		}
 	}
+}
+
+// Session returns a ChannelHandler that accepts the channel and runs
+// serve, which owns the channel and its requests and should close the
+// channel when done.
+func Session(serve func(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request)) ChannelHandler {
+	return func(conn *ssh.ServerConn, nch ssh.NewChannel) {
+		ch, reqs, err := nch.Accept()
+		if err != nil {
+			return
+		}
+		serve(conn, ch, reqs)
+	}
+}
+
+// Sessions returns a Handler that serves "session" channels with serve
+// (see Session) and nothing else (see Channels).
+func Sessions(serve func(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request)) Handler {
+	return Channels(map[string]ChannelHandler{"session": Session(serve)})
 }
 
 // ExitZero is a Handler whose sessions accept "exec" of any command and

@@ -133,3 +133,23 @@ func TestServeConn(t *testing.T) {
 		t.Error("ServeConn: nil error after garbage")
 	}
 }
+
+// TestChannels: a type with a ChannelHandler reaches it, another is
+// rejected as unknown.
+func TestChannels(t *testing.T) {
+	h := xsshtest.Channels(map[string]xsshtest.ChannelHandler{"echo@test": func(_ *ssh.ServerConn, nch ssh.NewChannel) {
+		nch.Reject(ssh.ConnectionFailed, "seen")
+	}})
+	s := xsshtest.Start(t, xsshtest.Options{Handle: h})
+	c, err := xsshtest.Dial(t, s.Addr, clientConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]ssh.RejectionReason{"echo@test": ssh.ConnectionFailed, "session": ssh.UnknownChannelType} {
+		_, _, err := c.OpenChannel(typ, nil)
+		var oe *ssh.OpenChannelError
+		if !errors.As(err, &oe) || oe.Reason != want {
+			t.Errorf("%s: %v, want %v", typ, err, want)
+		}
+	}
+}
