@@ -594,8 +594,7 @@ func TestAsyncSSHClientToGosshd(t *testing.T) {
 	echo := servertest.EchoAddr(t)
 	agentKey := uaKey(t, hostkey.ED25519)
 	sock := filepath.Join(t.TempDir(), "agent.sock")
-	stop := uaAgent(t, sock, agentKey)
-	defer stop()
+	uaAgent(t, sock, agentKey)
 	agentPub := string(bytes.Fields(hostkey.MarshalAuthorizedKey(agentKey.PublicKey(), ""))[1])
 
 	type tc struct {
@@ -1115,8 +1114,7 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 		t.Run("agent forwarding", func(t *testing.T) {
 			agentKey := uaKey(t, hostkey.ED25519)
 			sock := filepath.Join(t.TempDir(), "agent.sock")
-			stop := uaAgent(t, sock, agentKey)
-			defer stop()
+			uaAgent(t, sock, agentKey)
 			if err := c.EnableAgentForwarding(sock); err != nil {
 				t.Fatal(err)
 			}

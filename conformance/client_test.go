@@ -606,8 +606,7 @@ func TestClientAgentForwardingAgainstSSHD(t *testing.T) {
 	e := clStart(t)
 	agentKey, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	sock := filepath.Join(t.TempDir(), "agent.sock")
-	stop := uaAgent(t, sock, agentKey)
-	defer stop()
+	uaAgent(t, sock, agentKey)
 	cfg := e.config()
 	cfg.ForwardAgent = true
 	cfg.AgentSocket = sock
@@ -904,8 +903,7 @@ func TestGosshAgainstSSHD(t *testing.T) {
 	})
 	t.Run("agent", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "agent.sock")
-		stop := uaAgent(t, sock, e.key)
-		defer stop()
+		uaAgent(t, sock, e.key)
 		args := []string{"-F", "none", "-o", "UserKnownHostsFile=" + e.knownHosts, "-o", "GlobalKnownHostsFile=none",
 			"-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), "-A", dest, "ssh-add -l >/dev/null && echo agent-ok"}
 		r := clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK=" + sock}, args...)
@@ -978,20 +976,8 @@ func TestGosshAgainstSSHD(t *testing.T) {
 	})
 	t.Run("ServerAliveInterval", func(t *testing.T) {
 		// A loopback proxy to sshd that stops passing bytes on demand.
-		pl, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
 		var stalled atomic.Bool
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer pl.Close()
-		wg.Go(func() {
-			in, err := pl.Accept()
-			if err != nil {
-				return
-			}
-			defer in.Close()
+		pl := servertest.Accept(t, servertest.Listen(t), func(in net.Conn) {
 			out, err := net.Dial("tcp", e.srv.Addr)
 			if err != nil {
 				return
@@ -1020,7 +1006,7 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		cmd := exec.CommandContext(ctx, bin, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
 			"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-o", "HostKeyAlias=[127.0.0.1]:"+strconv.Itoa(e.srv.Port),
 			"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2", "-N",
-			"-p", strconv.Itoa(pl.Addr().(*net.TCPAddr).Port), dest)
+			"-p", strconv.Itoa(servertest.Port(pl)), dest)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -1028,12 +1014,11 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		}
 		time.Sleep(1500 * time.Millisecond) // connected and a keepalive answered
 		stalled.Store(true)
-		err = cmd.Wait()
+		err := cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(stderr.String(), "Timeout, server 127.0.0.1 not responding.") {
 			t.Errorf("%v\n%s", err, stderr.String())
 		}
-		pl.Close()
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		port, _ := sshdtest.FreePort()

@@ -372,8 +372,7 @@ func TestGosshdSessions(t *testing.T) {
 	t.Run("agent forwarding", func(t *testing.T) {
 		agentKey := uaKey(t, hostkey.ED25519)
 		sock := filepath.Join(dir, "agent.sock")
-		stop := uaAgent(t, sock, agentKey)
-		defer stop()
+		uaAgent(t, sock, agentKey)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "UserKnownHostsFile="+s.knownHosts, "-o", "IdentitiesOnly=yes",

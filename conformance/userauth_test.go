@@ -157,8 +157,7 @@ func TestUserauthClientAgainstSSHD(t *testing.T) {
 	}
 
 	agentSock := filepath.Join(dir, "agent.sock")
-	stopAgent := uaAgent(t, agentSock, agentKey)
-	defer stopAgent()
+	uaAgent(t, agentSock, agentKey)
 
 	query := func(s hostkey.Signer) *userauth.PrivateKey {
 		k := userauth.InMemoryPrivateKey(s)
@@ -293,8 +292,9 @@ func TestUserauthClientAgainstSSHD(t *testing.T) {
 	})
 }
 
-// uaAgent serves an x/crypto agent keyring holding key on a unix socket.
-func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) func() {
+// uaAgent serves an x/crypto agent keyring holding key on a unix socket
+// (servertest.Accept) until the test ends.
+func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) {
 	t.Helper()
 	l, err := net.Listen("unix", sock)
 	if err != nil {
@@ -304,20 +304,7 @@ func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) func() {
 	if err := kr.Add(agent.AddedKey{PrivateKey: key.Crypto(), Comment: "conformance"}); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				agent.ServeAgent(kr, c)
-			})
-		}
-	})
-	return func() { l.Close(); wg.Wait() }
+	servertest.Accept(t, l, func(c net.Conn) { agent.ServeAgent(kr, c) })
 }
 
 // TestUserauthServerAgainstSSH runs OpenSSH's ssh client against our
