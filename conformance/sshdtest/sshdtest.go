@@ -246,12 +246,24 @@ func (d *Daemon) PID() int { return d.cmd.Process.Pid }
 // Done is closed when the daemon has exited.
 func (d *Daemon) Done() <-chan struct{} { return d.done }
 
-// Stop sends sig to the daemon (by PID) and waits up to grace for it to
-// exit, then kills it and returns ErrKilled. It is idempotent: later
-// calls wait for the first and return its result.
+// Stop sends sig to the daemon (by PID) and ends it as Wait does.
 func (d *Daemon) Stop(sig os.Signal, grace time.Duration) error {
+	return d.end(sig, grace)
+}
+
+// Wait waits up to grace for the daemon to exit by itself (one told to
+// stop some other way, by closing its stdin say), then kills it (by
+// PID) and returns ErrKilled. Stop and Wait are idempotent together:
+// later calls wait for the first and return its result.
+func (d *Daemon) Wait(grace time.Duration) error {
+	return d.end(nil, grace)
+}
+
+func (d *Daemon) end(sig os.Signal, grace time.Duration) error {
 	d.stopOnce.Do(func() {
-		d.cmd.Process.Signal(sig)
+		if sig != nil {
+			d.cmd.Process.Signal(sig)
+		}
 		select {
 		case <-d.done:
 		case <-time.After(grace):

@@ -95,3 +95,25 @@ func TestDaemonNotReady(t *testing.T) {
 		t.Error("the daemon that never became ready was not waited for")
 	}
 }
+
+// TestDaemonWait: Wait returns nil for a daemon that exits by itself
+// within the grace period, ErrKilled for one that does not.
+func TestDaemonWait(t *testing.T) {
+	dir := t.TempDir()
+	start := func(script string) *sshdtest.Daemon {
+		t.Helper()
+		ready := filepath.Join(dir, "ready")
+		os.Remove(ready)
+		d, err := sshdtest.StartDaemon(exec.Command("/bin/sh", "-c", "echo up > "+ready+"; "+script), sshdtest.LogContains(ready, "up"), 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if err := start("sleep 0.2").Wait(10 * time.Second); err != nil {
+		t.Errorf("exiting daemon: %v", err)
+	}
+	if err := start("sleep 60").Wait(200 * time.Millisecond); !errors.Is(err, sshdtest.ErrKilled) {
+		t.Errorf("lingering daemon: %v, want ErrKilled", err)
+	}
+}
