@@ -24,7 +24,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -976,44 +975,21 @@ func TestGosshAgainstSSHD(t *testing.T) {
 	})
 	t.Run("ServerAliveInterval", func(t *testing.T) {
 		// A loopback proxy to sshd that stops passing bytes on demand.
-		var stalled atomic.Bool
-		pl := servertest.Accept(t, servertest.Listen(t), func(in net.Conn) {
-			out, err := net.Dial("tcp", e.srv.Addr)
-			if err != nil {
-				return
-			}
-			defer out.Close()
-			pass := func(dst, src net.Conn) {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := src.Read(buf)
-					if err != nil {
-						dst.Close()
-						return
-					}
-					if !stalled.Load() {
-						dst.Write(buf[:n])
-					}
-				}
-			}
-			var inner sync.WaitGroup
-			inner.Go(func() { pass(out, in) })
-			pass(in, out)
-			inner.Wait()
-		})
+		pl := servertest.StartProxy(t, e.srv.Addr)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
 			"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-o", "HostKeyAlias=[127.0.0.1]:"+strconv.Itoa(e.srv.Port),
 			"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2", "-N",
-			"-p", strconv.Itoa(servertest.Port(pl)), dest)
+			"-p", strconv.Itoa(pl.Port), dest)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(1500 * time.Millisecond) // connected and a keepalive answered
-		stalled.Store(true)
+		pl.DropToTarget.Store(true)
+		pl.DropFromTarget.Store(true)
 		err := cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(stderr.String(), "Timeout, server 127.0.0.1 not responding.") {

@@ -10,7 +10,8 @@
 //
 // Accept runs a plain TCP (or Unix) service, such as Echo or Discard, as
 // the far end of a forwarding; it replaces the copies of "listen, accept
-// in a loop, io.Copy". Package xsshtest does the same for x/crypto/ssh
+// in a loop, io.Copy". StartProxy relays to a server and can go silent
+// in either direction, for keepalive and stalled-peer tests. Package xsshtest does the same for x/crypto/ssh
 // servers.
 package servertest
 
@@ -21,6 +22,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,6 +121,61 @@ func Accept(tb testing.TB, l net.Listener, serve func(net.Conn)) net.Listener {
 		wg.Wait()
 	})
 	return l
+}
+
+// A Proxy relays every connection accepted on its loopback listener to
+// a TCP connection to Target. Either direction can be cut at any time:
+// the proxy goes on reading that side and drops the bytes, so no peer
+// blocks and one hears nothing more from the other, as behind a dead
+// link (a peer gone silent, not one that hung up).
+type Proxy struct {
+	Addr   string // "127.0.0.1:port", to dial instead of Target
+	Port   int    // the port of Addr
+	Target string
+
+	DropToTarget   atomic.Bool // drop what clients send
+	DropFromTarget atomic.Bool // drop what Target sends
+}
+
+// StartProxy starts a Proxy to target on a new loopback listener
+// (Accept); when the test ends it closes both sides of every relayed
+// connection.
+func StartProxy(tb testing.TB, target string) *Proxy {
+	tb.Helper()
+	p := &Proxy{Target: target}
+	l := Accept(tb, Listen(tb), p.relay)
+	p.Addr, p.Port = l.Addr().String(), Port(l)
+	return p
+}
+
+func (p *Proxy) relay(c net.Conn) {
+	tc, err := net.DialTimeout("tcp", p.Target, 10*time.Second)
+	if err != nil {
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { pump(tc, c, &p.DropToTarget) })
+	pump(c, tc, &p.DropFromTarget)
+	wg.Wait()
+}
+
+// pump copies src to dst, or drops it while drop is set, until src
+// fails; then it closes dst, which ends the pump of the other direction.
+func pump(dst, src net.Conn, drop *atomic.Bool) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !drop.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				src.Close()
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // Echo writes back what it reads from c until EOF: with Accept, an echo

@@ -3,7 +3,9 @@ package servertest_test
 import (
 	"bufio"
 	"crypto/rand"
+	"errors"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,28 @@ func TestListenDisplay(t *testing.T) {
 	}
 	if l2.Addr().(*net.TCPAddr).Port != 6000+n2 {
 		t.Errorf("second listener on %v", l2.Addr())
+	}
+}
+
+// TestProxy relays to an echo service, then drops what the client sends:
+// the echo stops, the connection stays open.
+func TestProxy(t *testing.T) {
+	p := servertest.StartProxy(t, servertest.EchoAddr(t))
+	nc, err := net.DialTimeout("tcp", p.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	r := bufio.NewReader(nc)
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc.Write([]byte("one\n"))
+	if line, err := r.ReadString('\n'); err != nil || line != "one\n" {
+		t.Fatalf("through the proxy: %q, %v", line, err)
+	}
+	p.DropToTarget.Store(true)
+	nc.Write([]byte("two\n"))
+	nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if line, err := r.ReadString('\n'); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after DropToTarget: %q, %v, want a timeout", line, err)
 	}
 }
