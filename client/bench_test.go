@@ -2,10 +2,9 @@ package client_test
 
 import (
 	"context"
-	"io"
-	"net"
-	"sync"
 	"testing"
+
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 // BenchmarkDialThroughput measures a direct-tcpip net.Conn (the -L and
@@ -15,21 +14,7 @@ import (
 func BenchmarkDialThroughput(b *testing.B) {
 	s := startXServerTB(b)
 	c := dialTB(b, s, s.configTB(b))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer l.Close()
-	wg.Go(func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
-		io.Copy(io.Discard, conn)
-		conn.Close()
-	})
+	l := servertest.Accept(b, servertest.Listen(b), servertest.Discard)
 	conn, err := c.Dial(context.Background(), "tcp", l.Addr().String())
 	if err != nil {
 		b.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/sshstack/sshstack/client/forward"
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -185,22 +186,7 @@ func TestDirectTCPIP(t *testing.T) {
 	c := dial(t, s, s.config(t))
 	ctx := context.Background()
 	// A loopback echo server the SSH server connects to.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer l.Close()
-	wg.Go(func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { io.Copy(conn, conn); conn.Close() })
-		}
-	})
+	l := servertest.Accept(t, servertest.Listen(t), servertest.Echo)
 	conn, err := c.Dial(ctx, "tcp", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +218,7 @@ func TestDirectTCPIP(t *testing.T) {
 	}
 
 	// SOCKS5 through the client.
-	sl, _ := net.Listen("tcp", "127.0.0.1:0")
+	sl := servertest.Listen(t)
 	sctx, cancel := context.WithCancel(ctx)
 	var serr error
 	var swg sync.WaitGroup
@@ -402,28 +388,13 @@ func TestAlgorithms(t *testing.T) {
 // TestCancelHandshake covers a server that accepts TCP and says nothing:
 // cancelling ctx aborts Dial promptly.
 func TestCancelHandshake(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
-		io.Copy(io.Discard, conn)
-		conn.Close()
-	})
+	l := servertest.Accept(t, servertest.Listen(t), servertest.Discard)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err = client.Dial(ctx, "tcp", l.Addr().String(), &client.Config{StrictHostKeyChecking: client.StrictOff})
+	_, err := client.Dial(ctx, "tcp", l.Addr().String(), &client.Config{StrictHostKeyChecking: client.StrictOff})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Dial: %v", err)
 	}
-	l.Close()
 }
 
 // TestCancelAuth cancels during authentication: the password getter
@@ -548,11 +519,7 @@ func TestCancelEverything(t *testing.T) {
 		defer s.Close()
 		sessions[i] = s
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := servertest.Listen(t)
 	s.stall.Store(true)
 	calls := map[string]func(ctx context.Context) error{
 		"Dial":        func(ctx context.Context) error { _, err := c.Dial(ctx, "tcp", l.Addr().String()); return err },
@@ -712,7 +679,7 @@ func TestCloseReportsError(t *testing.T) {
 	})
 	t.Run("server closed first", func(t *testing.T) {
 		c := dial(t, s, s.config(t))
-		s.conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
+		s.CloseConns()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := c.Wait(ctx); err == nil || errors.Is(err, client.ErrClosed) {

@@ -1,8 +1,6 @@
 package client_test
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -20,42 +17,27 @@ import (
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server/xsshtest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// xServer is an in-process x/crypto/ssh server: password "secret" for
-// any user, "session" channels running a tiny command language, and
-// "direct-tcpip" to loopback.
+// xServer is an in-process x/crypto/ssh server (xsshtest): password
+// "secret" for any user, "session" channels running a tiny command
+// language, and "direct-tcpip" to loopback.
 type xServer struct {
-	addr    string
-	hostKey ssh.Signer
-	pub     hostkey.PublicKey
-	l       net.Listener
-	wg      sync.WaitGroup
-	stall   atomic.Bool // when set, the server's answers are dropped
-	conns   sync.Map
+	*xsshtest.Server
+	addr  string
+	pub   hostkey.PublicKey
+	stall atomic.Bool // when set, the server's answers are dropped
 }
 
 func startXServer(t *testing.T) *xServer { return startXServerTB(t) }
 
 func startXServerTB(t testing.TB) *xServer {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := hostkey.ParsePublicKey(signer.PublicKey().Marshal())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &xServer{addr: l.Addr().String(), hostKey: signer, pub: pub, l: l}
+	s := &xServer{}
 	cfg := &ssh.ServerConfig{
 		PasswordCallback: func(c ssh.ConnMetadata, p []byte) (*ssh.Permissions, error) {
 			if string(p) == "secret" {
@@ -65,25 +47,15 @@ func startXServerTB(t testing.TB) *xServer {
 		},
 		BannerCallback: func(ssh.ConnMetadata) string { return "welcome\x1b[31m\n" },
 	}
-	cfg.AddHostKey(signer)
-	s.wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.conns.Store(nc, true)
-			s.wg.Go(func() {
-				defer nc.Close()
-				s.serve(&stallConn{Conn: nc, stall: &s.stall}, cfg)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		s.conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
-		s.wg.Wait()
-	})
+	s.Server = xsshtest.Start(t, xsshtest.Options{Config: cfg,
+		Handle: xsshtest.Channels(map[string]xsshtest.ChannelHandler{"session": xsshtest.Session(s.session), "direct-tcpip": directTCPIP}),
+		Wrap:   func(nc net.Conn) net.Conn { return &stallConn{Conn: nc, stall: &s.stall} }})
+	s.addr = s.Addr
+	pub, err := hostkey.ParsePublicKey(s.HostKey.PublicKey().Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.pub = pub
 	return s
 }
 
@@ -101,69 +73,42 @@ func (c *stallConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-func (s *xServer) serve(nc net.Conn, cfg *ssh.ServerConfig) {
-	conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
+// directTCPIP connects a "direct-tcpip" channel to its destination.
+func directTCPIP(_ *ssh.ServerConn, nch ssh.NewChannel) {
+	var d struct {
+		Host  string
+		Port  uint32
+		OHost string
+		OPort uint32
+	}
+	if err := ssh.Unmarshal(nch.ExtraData(), &d); err != nil {
+		nch.Reject(ssh.ConnectionFailed, "bad data")
+		return
+	}
+	tc, err := net.Dial("tcp", net.JoinHostPort(d.Host, fmt.Sprint(d.Port)))
+	if err != nil {
+		nch.Reject(ssh.ConnectionFailed, err.Error())
+		return
+	}
+	defer tc.Close()
+	ch, creqs, err := nch.Accept()
 	if err != nil {
 		return
 	}
-	defer conn.Close()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() {
-		for r := range reqs {
-			r.Reply(r.Type == "keepalive@openssh.com", nil)
-		}
-	})
-	for nch := range chans {
-		switch nch.ChannelType() {
-		case "session":
-			ch, creqs, err := nch.Accept()
-			if err != nil {
-				continue
-			}
-			wg.Go(func() { s.session(ch, creqs) })
-		case "direct-tcpip":
-			var d struct {
-				Host  string
-				Port  uint32
-				OHost string
-				OPort uint32
-			}
-			if err := ssh.Unmarshal(nch.ExtraData(), &d); err != nil {
-				nch.Reject(ssh.ConnectionFailed, "bad data")
-				continue
-			}
-			tc, err := net.Dial("tcp", net.JoinHostPort(d.Host, fmt.Sprint(d.Port)))
-			if err != nil {
-				nch.Reject(ssh.ConnectionFailed, err.Error())
-				continue
-			}
-			ch, creqs, err := nch.Accept()
-			if err != nil {
-				tc.Close()
-				continue
-			}
-			go ssh.DiscardRequests(creqs)
-			wg.Go(func() {
-				defer ch.Close()
-				defer tc.Close()
-				done := make(chan struct{})
-				go func() { io.Copy(tc, ch); tc.(*net.TCPConn).CloseWrite(); close(done) }()
-				io.Copy(ch, tc)
-				ch.CloseWrite()
-				<-done
-			})
-		default:
-			nch.Reject(ssh.UnknownChannelType, "no")
-		}
-	}
+	defer ch.Close()
+	go ssh.DiscardRequests(creqs)
+	done := make(chan struct{})
+	go func() { io.Copy(tc, ch); tc.(*net.TCPConn).CloseWrite(); close(done) }()
+	io.Copy(ch, tc)
+	ch.CloseWrite()
+	<-done
 }
 
 // session runs "exec" commands: "echo" copies stdin to stdout, "exit N"
 // exits with N, "stderr TEXT" writes TEXT to stderr, "signal" ends with
 // SIGTERM, "env NAME" prints a variable set by "env", "sleep" waits for
 // the channel to close.
-func (s *xServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (s *xServer) session(_ *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer ch.Close()
 	env := map[string]string{}
 	for r := range reqs {

@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"errors"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/server/xsshtest"
 )
 
 // TestSSHRSAHostKey: a server that signs only with ssh-rsa (RSA with
@@ -34,41 +34,12 @@ func TestSSHRSAHostKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &ssh.ServerConfig{NoClientAuth: true}
-	cfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer nc.Close()
-				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-				if err != nil {
-					return
-				}
-				go ssh.DiscardRequests(reqs)
-				go func() {
-					for nch := range chans {
-						nch.Reject(ssh.Prohibited, "no channels")
-					}
-				}()
-				conn.Wait()
-			})
-		}
-	})
+	srv := xsshtest.Start(t, xsshtest.Options{HostKey: signer})
 	want := s.PublicKey().Marshal()
 	dial := func(algs []string) (*client.Client, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		return client.Dial(ctx, "tcp", l.Addr().String(), &client.Config{User: "alice", HostKeyAlgorithms: algs,
+		return client.Dial(ctx, "tcp", srv.Addr, &client.Config{User: "alice", HostKeyAlgorithms: algs,
 			HostKeyCallback: func(_ string, _ net.Addr, k hostkey.PublicKey) error {
 				if string(k.Marshal()) != string(want) {
 					return errors.New("unexpected host key")

@@ -329,11 +329,8 @@ func asStartOurServer(t *testing.T, algs asAlgs, users []hostkey.PublicKey, ca h
 			s.hostAlgs = append(s.hostAlgs, a)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.port = l.Addr().(*net.TCPAddr).Port
+	l := servertest.Listen(t)
+	s.port = servertest.Port(l)
 	for _, k := range hostKeys {
 		if !hostkey.IsCertAlgorithm(k.PublicKey().Type()) {
 			known = append(known, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", s.port)}, k.PublicKey(), false)...)
@@ -594,11 +591,10 @@ func TestAsyncSSHClientToGosshd(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	s := svStart(t, []string{"ed25519"}, "Subsystem sftp internal-sftp", "Compression yes", "AcceptEnv LC_*",
 		"UsePAM yes", "PasswordAuthentication yes", "KbdInteractiveAuthentication yes")
-	echo := svEchoServer(t)
+	echo := servertest.EchoAddr(t)
 	agentKey := uaKey(t, hostkey.ED25519)
 	sock := filepath.Join(t.TempDir(), "agent.sock")
-	stop := uaAgent(t, sock, agentKey)
-	defer stop()
+	uaAgent(t, sock, agentKey)
 	agentPub := string(bytes.Fields(hostkey.MarshalAuthorizedKey(agentKey.PublicKey(), ""))[1])
 
 	type tc struct {
@@ -734,34 +730,33 @@ func asStartTheirServer(t *testing.T, authorized []byte, rekeyBytes int) *asThei
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	outPath := filepath.Join(dir, "stdout")
+	out, err := os.Create(outPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	defer out.Close() // the child has its own copy
+	cmd.Stdout = out
+	// server.py prints "hostkeys ALG,..." and then "port N" once it
+	// listens; it exits when its stdin closes.
+	printed := func() string { b, _ := os.ReadFile(outPath); return string(b) }
+	d, err := sshdtest.StartDaemon(cmd, func() bool {
+		_, port, ok := strings.Cut(printed(), "\nport ")
+		return ok && strings.HasSuffix(port, "\n")
+	}, 30*time.Second)
+	if err != nil {
+		t.Fatalf("server.py did not start: %v\n%s\n%s", err, printed(), s.stderr.String())
 	}
 	t.Cleanup(func() {
-		stdin.Close() // server.py exits when its stdin closes
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Error("server.py did not exit within 10 s of its stdin closing")
+		stdin.Close()
+		if err := d.Wait(10 * time.Second); err != nil {
+			t.Errorf("server.py did not exit within 10 s of its stdin closing: %v", err)
 		}
 	})
-	r := bufio.NewReader(stdout)
-	for s.port == 0 {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("server.py did not start: %q %v\n%s", line, err, s.stderr.String())
-		}
-		if algs, ok := strings.CutPrefix(strings.TrimSpace(line), "hostkeys "); ok {
+	for _, line := range strings.Split(strings.TrimSpace(printed()), "\n") {
+		if algs, ok := strings.CutPrefix(line, "hostkeys "); ok {
 			s.hostKeyAlgs = strings.Split(algs, ",")
-		} else if _, err := fmt.Sscanf(line, "port %d\n", &s.port); err != nil {
+		} else if _, err := fmt.Sscanf(line, "port %d", &s.port); err != nil {
 			t.Fatalf("server.py printed %q: %v", line, err)
 		}
 	}
@@ -1118,8 +1113,7 @@ func TestOurClientAgainstAsyncSSH(t *testing.T) {
 		t.Run("agent forwarding", func(t *testing.T) {
 			agentKey := uaKey(t, hostkey.ED25519)
 			sock := filepath.Join(t.TempDir(), "agent.sock")
-			stop := uaAgent(t, sock, agentKey)
-			defer stop()
+			uaAgent(t, sock, agentKey)
 			if err := c.EnableAgentForwarding(sock); err != nil {
 				t.Fatal(err)
 			}

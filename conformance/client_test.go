@@ -24,7 +24,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +36,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/servertest"
+	"github.com/sshstack/sshstack/server/xsshtest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -467,25 +467,15 @@ func TestClientAlgorithmsAgainstSSHD(t *testing.T) {
 	}
 }
 
-// clEcho runs a loopback TCP echo server until the test ends.
+// clEcho runs an echo server (servertest.Echo) on network and addr
+// until the test ends.
 func clEcho(t *testing.T, network, addr string) net.Listener {
 	t.Helper()
 	l, err := net.Listen(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { io.Copy(c, c); c.Close() })
-		}
-	})
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l
+	return servertest.Accept(t, l, servertest.Echo)
 }
 
 func clPing(t *testing.T, c net.Conn, msg string) {
@@ -615,8 +605,7 @@ func TestClientAgentForwardingAgainstSSHD(t *testing.T) {
 	e := clStart(t)
 	agentKey, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	sock := filepath.Join(t.TempDir(), "agent.sock")
-	stop := uaAgent(t, sock, agentKey)
-	defer stop()
+	uaAgent(t, sock, agentKey)
 	cfg := e.config()
 	cfg.ForwardAgent = true
 	cfg.AgentSocket = sock
@@ -913,8 +902,7 @@ func TestGosshAgainstSSHD(t *testing.T) {
 	})
 	t.Run("agent", func(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "agent.sock")
-		stop := uaAgent(t, sock, e.key)
-		defer stop()
+		uaAgent(t, sock, e.key)
 		args := []string{"-F", "none", "-o", "UserKnownHostsFile=" + e.knownHosts, "-o", "GlobalKnownHostsFile=none",
 			"-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port), "-A", dest, "ssh-add -l >/dev/null && echo agent-ok"}
 		r := clGossh(t, bin, nil, []string{"SSH_AUTH_SOCK=" + sock}, args...)
@@ -978,85 +966,35 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		}
 	})
 	t.Run("ConnectTimeout", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer l.Close()
-		wg.Go(func() { // accept and say nothing
-			c, err := l.Accept()
-			if err == nil {
-				io.Copy(io.Discard, c)
-				c.Close()
-			}
-		})
+		l := servertest.Accept(t, servertest.Listen(t), servertest.Discard) // accepts and says nothing
 		start := time.Now()
-		r := clGossh(t, bin, nil, nil, "-F", "none", "-o", "ConnectTimeout=1", "-p", strconv.Itoa(l.Addr().(*net.TCPAddr).Port), "127.0.0.1", "true")
+		r := clGossh(t, bin, nil, nil, "-F", "none", "-o", "ConnectTimeout=1", "-p", strconv.Itoa(servertest.Port(l)), "127.0.0.1", "true")
 		if r.code != 255 || time.Since(start) > 15*time.Second {
 			t.Errorf("got %+v after %v", r, time.Since(start))
 		}
-		l.Close()
 	})
 	t.Run("ServerAliveInterval", func(t *testing.T) {
 		// A loopback proxy to sshd that stops passing bytes on demand.
-		pl, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stalled atomic.Bool
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		defer pl.Close()
-		wg.Go(func() {
-			in, err := pl.Accept()
-			if err != nil {
-				return
-			}
-			defer in.Close()
-			out, err := net.Dial("tcp", e.srv.Addr)
-			if err != nil {
-				return
-			}
-			defer out.Close()
-			pass := func(dst, src net.Conn) {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := src.Read(buf)
-					if err != nil {
-						dst.Close()
-						return
-					}
-					if !stalled.Load() {
-						dst.Write(buf[:n])
-					}
-				}
-			}
-			var inner sync.WaitGroup
-			inner.Go(func() { pass(out, in) })
-			pass(in, out)
-			inner.Wait()
-		})
+		pl := servertest.StartProxy(t, e.srv.Addr)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
 			"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-o", "HostKeyAlias=[127.0.0.1]:"+strconv.Itoa(e.srv.Port),
 			"-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2", "-N",
-			"-p", strconv.Itoa(pl.Addr().(*net.TCPAddr).Port), dest)
+			"-p", strconv.Itoa(pl.Port), dest)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(1500 * time.Millisecond) // connected and a keepalive answered
-		stalled.Store(true)
-		err = cmd.Wait()
+		pl.DropToTarget.Store(true)
+		pl.DropFromTarget.Store(true)
+		err := cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(stderr.String(), "Timeout, server 127.0.0.1 not responding.") {
 			t.Errorf("%v\n%s", err, stderr.String())
 		}
-		pl.Close()
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		port, _ := sshdtest.FreePort()
@@ -1108,8 +1046,9 @@ func TestGosshPasswordAgainstSSHD(t *testing.T) {
 	}
 }
 
-// clXServer is an in-process x/crypto/ssh server for the benchmarks: the
-// given user key, "exec" of any command discards stdin and exits 0.
+// clXServer is an in-process x/crypto/ssh server for the benchmarks
+// (xsshtest): the given user key, "exec" of any command discards stdin
+// and exits 0.
 func clXServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, hostPub []byte) {
 	hk, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	signer, err := ssh.NewSignerFromSigner(hk.Crypto())
@@ -1123,48 +1062,8 @@ func clXServer(b testing.TB, userKey *hostkey.CryptoSigner) (addr string, hostPu
 		}
 		return nil, errors.New("unknown key")
 	}}
-	cfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer nc.Close()
-				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-				if err != nil {
-					return
-				}
-				defer conn.Close()
-				go ssh.DiscardRequests(reqs)
-				for nch := range chans {
-					ch, creqs, err := nch.Accept()
-					if err != nil {
-						continue
-					}
-					go func() {
-						defer ch.Close()
-						for r := range creqs {
-							r.Reply(r.Type == "exec", nil)
-							if r.Type == "exec" {
-								io.Copy(io.Discard, ch)
-								ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
-								return
-							}
-						}
-					}()
-				}
-			})
-		}
-	})
-	b.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String(), hk.PublicKey().Marshal()
+	s := xsshtest.Start(b, xsshtest.Options{Config: cfg, HostKey: signer, Handle: xsshtest.DrainExitZero})
+	return s.Addr, hk.PublicKey().Marshal()
 }
 
 // clBench is one peer of the client benchmarks.
@@ -1356,25 +1255,10 @@ func TestClientAgainstParamiko(t *testing.T) {
 	hostKeyPath := filepath.Join(dir, "host_ed25519")
 	sshdtest.GenerateKey(t, "ed25519", hostKeyPath, "")
 	hostPub, _ := os.ReadFile(hostKeyPath + ".pub")
-	port, err := sshdtest.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := startPyServer(t, py, "testdata/client/paramiko_server.py", hostKeyPath)
+	port := ps.Port
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, py, "testdata/client/paramiko_server.py", strconv.Itoa(port), hostKeyPath)
-	cmd.WaitDelay = 2 * time.Second
-	var serr bytes.Buffer
-	cmd.Stderr = &serr
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	line := make([]byte, len("listening\n"))
-	if _, err := io.ReadFull(stdout, line); err != nil {
-		t.Fatalf("paramiko server did not start: %v\n%s", err, serr.String())
-	}
 	kh := filepath.Join(dir, "known_hosts")
 	k, _, _ := hostkey.ParsePublicKeyFile(hostPub)
 	os.WriteFile(kh, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", port)}, k, false), 0o600)
@@ -1383,7 +1267,7 @@ func TestClientAgainstParamiko(t *testing.T) {
 		UserKnownHostsFiles: []string{kh}, GlobalKnownHostsFiles: []string{},
 	})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, serr.String())
+		t.Fatalf("%v\n%s", err, ps.Stderr())
 	}
 	defer c.Close()
 	if !strings.Contains(c.ServerVersion(), "paramiko") {

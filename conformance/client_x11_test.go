@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +21,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +30,7 @@ import (
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server/xsshtest"
 )
 
 // x11Env is the client side of an X11 test: a fake X server and an
@@ -256,56 +255,25 @@ func x11HostileServer(t *testing.T) (port string, knownHosts string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &ssh.ServerConfig{NoClientAuth: true}
-	cfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
+	s := xsshtest.Start(t, xsshtest.Options{HostKey: signer, Deadline: 20 * time.Second,
+		Handle: xsshtest.Sessions(func(conn *ssh.ServerConn, ch ssh.Channel, creqs <-chan *ssh.Request) {
+			defer ch.Close()
+			for r := range creqs {
+				if r.Type != "exec" {
+					r.Reply(r.Type == "x11-req" || r.Type == "env", nil)
+					continue
+				}
+				var e struct{ Cmd string }
+				ssh.Unmarshal(r.Payload, &e)
+				r.Reply(true, nil)
+				ch.Write([]byte(x11HostileOpen(conn, e.Cmd)))
+				xsshtest.ExitStatus(ch, 0)
 				return
 			}
-			wg.Go(func() {
-				defer nc.Close()
-				nc.SetDeadline(time.Now().Add(20 * time.Second))
-				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-				if err != nil {
-					return
-				}
-				defer conn.Close()
-				go ssh.DiscardRequests(reqs)
-				for nch := range chans {
-					ch, creqs, err := nch.Accept()
-					if err != nil {
-						continue
-					}
-					for r := range creqs {
-						if r.Type != "exec" {
-							r.Reply(r.Type == "x11-req" || r.Type == "env", nil)
-							continue
-						}
-						var e struct{ Cmd string }
-						ssh.Unmarshal(r.Payload, &e)
-						r.Reply(true, nil)
-						ch.Write([]byte(x11HostileOpen(conn, e.Cmd)))
-						ch.SendRequest("exit-status", false, []byte{0, 0, 0, 0})
-						break
-					}
-					ch.Close()
-				}
-			})
-		}
-	})
-	_, port, _ = net.SplitHostPort(l.Addr().String())
-	p, _ := strconv.Atoi(port)
+		})})
 	knownHosts = filepath.Join(t.TempDir(), "known_hosts")
-	os.WriteFile(knownHosts, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", p)}, hk.PublicKey(), false), 0o600)
-	return port, knownHosts
+	os.WriteFile(knownHosts, hostkey.MarshalKnownHost([]string{client.KnownHostsAddress("127.0.0.1", s.Port)}, hk.PublicKey(), false), 0o600)
+	return strconv.Itoa(s.Port), knownHosts
 }
 
 func x11HostileOpen(conn *ssh.ServerConn, cmd string) string {

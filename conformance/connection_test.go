@@ -16,6 +16,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -147,18 +148,8 @@ func TestConnectionAgainstSSHD(t *testing.T) {
 	ch.Wait(ctx)
 
 	// direct-tcpip to a loopback echo
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer l.Close()
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
-		io.Copy(conn, conn)
-		conn.Close()
-	}()
-	ap := l.Addr().(*net.TCPAddr)
-	dch, err := c.OpenDirectTCPIP(ctx, wire.DirectTCPIP{Host: "127.0.0.1", Port: uint32(ap.Port), OriginatorAddress: "127.0.0.1", OriginatorPort: 1234})
+	echo := servertest.Accept(t, servertest.Listen(t), servertest.Echo)
+	dch, err := c.OpenDirectTCPIP(ctx, wire.DirectTCPIP{Host: "127.0.0.1", Port: uint32(servertest.Port(echo)), OriginatorAddress: "127.0.0.1", OriginatorPort: 1234})
 	if err != nil {
 		t.Fatalf("direct-tcpip: %v", err)
 	}

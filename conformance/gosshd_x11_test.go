@@ -20,11 +20,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 // x11Setup is the start of an X11 connection setup request as a fake X
@@ -39,31 +40,10 @@ type x11Setup struct {
 // 20 s deadline, closed afterwards) until the test ends.
 func serveFakeDisplay(t *testing.T, first int, serve func(net.Conn)) int {
 	t.Helper()
-	var l net.Listener
-	n := first
-	for ; n < 1000; n++ {
-		var err error
-		if l, err = net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(6000+n)); err == nil {
-			break
-		}
-	}
-	if l == nil {
-		t.Fatal("no free X11 port for the fake X server")
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(20 * time.Second))
-				serve(c)
-			})
-		}
+	l, n := servertest.ListenDisplay(t, first)
+	servertest.Accept(t, l, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		serve(c)
 	})
 	return n
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
@@ -87,12 +88,6 @@ type gssServed struct {
 // to the stored delegated credential (docs/security.md#g7).
 func serveGSS(t *testing.T, ctx context.Context, l net.Listener, hk *hostkey.CryptoSigner, o gssServerOpts) (out gssServed) {
 	t.Helper()
-	nc, err := l.Accept()
-	if err != nil {
-		out.err = err
-		return out
-	}
-	defer nc.Close()
 	host := o.hostname
 	if host == "" {
 		host = "localhost"
@@ -102,7 +97,7 @@ func serveGSS(t *testing.T, ctx context.Context, l net.Listener, hk *hostkey.Cry
 	if o.families != nil {
 		kcfg.Methods = gssKexMethods(t, &gsskex.Config{Established: holder.Keep, StrictAcceptorCheck: o.strict, Hostname: host, SendHostKey: o.sendHostKey}, o.families...)
 	}
-	s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}), kcfg)
+	s, nc, err := acceptTransport(ctx, l, kcfg)
 	if err != nil {
 		out.err = err
 		return out
@@ -214,15 +209,11 @@ func gssSSHCommand(ctx context.Context, port int, command string, args ...string
 	return sshdtest.RunSSH(ctx, nil, append(append(base, args...), "alice@localhost", command)...)
 }
 
-// gssListen listens on loopback.
+// gssListen listens on loopback (servertest.Listen).
 func gssListen(t *testing.T) (net.Listener, int) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l, l.Addr().(*net.TCPAddr).Port
+	l := servertest.Listen(t)
+	return l, servertest.Port(l)
 }
 
 // gssKDC starts the realm of these tests: host/localhost in a keytab that
@@ -361,14 +352,9 @@ func TestGSSSSHToOurServerNullHostKey(t *testing.T) {
 	var sshErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { res, sshErr = gssSSH(ctx, port, "-o", "GSSAPIKeyExchange=yes") })
-	nc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
 	holder := &gsskex.ContextHolder{}
 	ms, _ := gsskex.Methods(&gsskex.Config{Established: holder.Keep, StrictAcceptorCheck: true, Hostname: "localhost"})
-	s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}), &kex.Config{Methods: ms})
+	s, _, err := acceptTransport(ctx, l, &kex.Config{Methods: ms})
 	if err != nil {
 		wg.Wait()
 		t.Fatalf("handshake: %v\n%s", err, tail(string(res.Stderr)))

@@ -1,13 +1,11 @@
 package conformance_test
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os/user"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,18 +17,15 @@ import (
 	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/gssapi/krb5test"
 	"github.com/sshstack/sshstack/gssapi/xsshgss"
+	"github.com/sshstack/sshstack/server/xsshtest"
 )
 
 // xsshAuth runs one x/crypto/ssh handshake with gssapi-with-mic between
-// an xsshgss.Client and an xsshgss.Server over loopback TCP. It returns the
-// principal the server's AllowLogin saw and the client's error.
+// an xsshgss.Client and an xsshgss.Server (xsshtest) over loopback TCP.
+// It returns the principal the server's AllowLogin saw and the client's
+// error.
 func xsshAuth(t *testing.T, client *xsshgss.Client, server *xsshgss.Server, target string, allow func(string) error) (string, error) {
 	t.Helper()
-	_, hk, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := ssh.NewSignerFromKey(hk)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var seen string
 	scfg := &ssh.ServerConfig{
 		GSSAPIWithMICConfig: &ssh.GSSAPIWithMICConfig{
@@ -44,54 +39,14 @@ func xsshAuth(t *testing.T, client *xsshgss.Client, server *xsshgss.Server, targ
 			},
 		},
 	}
-	scfg.AddHostKey(signer)
-	// Loopback TCP, not net.Pipe: both sides send their version line
-	// first, which deadlocks on an unbuffered pipe.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	cc, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	cc.SetDeadline(deadline)
-	sc.SetDeadline(deadline)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		conn, chans, reqs, err := ssh.NewServerConn(sc, scfg)
-		if err != nil {
-			sc.Close()
-			return
-		}
-		go ssh.DiscardRequests(reqs)
-		go func() {
-			for ch := range chans {
-				ch.Reject(ssh.Prohibited, "no channels")
-			}
-		}()
-		conn.Wait()
-	}()
+	s := xsshtest.Start(t, xsshtest.Options{Config: scfg, Deadline: 30 * time.Second})
 	ccfg := &ssh.ClientConfig{
 		User:            "alice",
 		Auth:            []ssh.AuthMethod{ssh.GSSAPIWithMICAuthMethod(client, target)},
-		HostKeyCallback: ssh.FixedHostKey(signer.PublicKey()),
+		HostKeyCallback: ssh.FixedHostKey(s.HostKey.PublicKey()),
 	}
-	conn, _, _, err := ssh.NewClientConn(cc, l.Addr().String(), ccfg)
-	if err == nil {
-		conn.Close()
-	} else {
-		cc.Close()
-	}
-	wg.Wait()
+	_, err := xsshtest.Dial(t, s.Addr, ccfg)
+	s.Close() // waits for the server's goroutines: AllowLogin has run
 	return seen, err
 }
 
@@ -179,11 +134,10 @@ func TestGSSXCryptoClientOpenSSH(t *testing.T) {
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(), // host keys are not what this test is about
 		Timeout:         20 * time.Second,
 	}
-	client, err := ssh.Dial("tcp", srv.Addr, cfg)
+	client, err := xsshtest.Dial(t, srv.Addr, cfg)
 	if err != nil {
 		t.Fatalf("ssh to OpenSSH with gssapi-with-mic: %v\n%s", err, srv.Log())
 	}
-	defer client.Close()
 	sess, err := client.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +159,7 @@ func TestGSSXCryptoClientOpenSSH(t *testing.T) {
 	}
 }
 
-// gssXServer is an x/crypto/ssh server on loopback that authenticates
+// gssXServer is an x/crypto/ssh server on loopback (xsshtest) that authenticates
 // with xsshgss and answers one exec request with "gss ok".
 type gssXServer struct {
 	addr string
@@ -218,11 +172,6 @@ type gssXServer struct {
 
 func startGSSXServer(t *testing.T, r *gssRealm) *gssXServer {
 	t.Helper()
-	_, hk, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := ssh.NewSignerFromKey(hk)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &gssXServer{}
 	scfg := &ssh.ServerConfig{
 		GSSAPIWithMICConfig: &ssh.GSSAPIWithMICConfig{
@@ -242,37 +191,8 @@ func startGSSXServer(t *testing.T, r *gssRealm) *gssXServer {
 			},
 		},
 	}
-	scfg.AddHostKey(signer)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = l.Addr().String()
-	_, s.port, _ = net.SplitHostPort(s.addr)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		conn, chans, reqs, err := ssh.NewServerConn(c, scfg)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		go ssh.DiscardRequests(reqs)
-		for nc := range chans {
-			if nc.ChannelType() != "session" {
-				nc.Reject(ssh.UnknownChannelType, "session only")
-				continue
-			}
-			ch, creqs, err := nc.Accept()
-			if err != nil {
-				return
-			}
+	xs := xsshtest.Start(t, xsshtest.Options{Config: scfg, Deadline: 30 * time.Second,
+		Handle: xsshtest.Sessions(func(_ *ssh.ServerConn, ch ssh.Channel, creqs <-chan *ssh.Request) {
 			// Serve requests until the channel closes; the client ends
 			// the connection itself once it has the exit status.
 			for req := range creqs {
@@ -282,11 +202,11 @@ func startGSSXServer(t *testing.T, r *gssRealm) *gssXServer {
 				}
 				req.Reply(true, nil)
 				io.WriteString(ch, "gss ok\n")
-				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
+				xsshtest.ExitStatus(ch, 0)
 				ch.Close()
 			}
-		}
-	})
+		})})
+	s.addr, s.port = xs.Addr, strconv.Itoa(xs.Port)
 	return s
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/sshstack/sshstack/packet/packettest"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/servertest"
+	"github.com/sshstack/sshstack/server/xsshtest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -132,7 +133,7 @@ func BenchmarkFullHandshake(b *testing.B) {
 			for b.Loop() {
 				cc, sc := packettest.Pipe()
 				var wg sync.WaitGroup
-				wg.Go(func() { xServeTrue(sc, scfg) })
+				wg.Go(func() { xsshtest.ServeConn(sc, scfg, xsshtest.ExitZero) })
 				conn, chans, reqs, err := ssh.NewClientConn(cc, "pipe", ccfg)
 				if err != nil {
 					b.Fatal(err)
@@ -147,35 +148,6 @@ func BenchmarkFullHandshake(b *testing.B) {
 				}
 				c.Close()
 				wg.Wait()
-			}
-		})
-	}
-}
-
-// xServeTrue serves one x/crypto/ssh connection whose sessions exit 0 on
-// "exec", and returns when it closes.
-func xServeTrue(nc net.Conn, cfg *ssh.ServerConfig) {
-	defer nc.Close()
-	sc, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-	if err != nil {
-		return
-	}
-	defer sc.Close()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() { ssh.DiscardRequests(reqs) })
-	for nch := range chans {
-		ch, creqs, err := nch.Accept()
-		if err != nil {
-			continue
-		}
-		wg.Go(func() {
-			for req := range creqs {
-				req.Reply(req.Type == "exec", nil)
-				if req.Type == "exec" {
-					ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
-					ch.Close()
-				}
 			}
 		})
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -233,12 +234,8 @@ func TestKexServerAgainstSSH(t *testing.T) {
 
 	for _, name := range openSSHKex {
 		t.Run(name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			port := l.Addr().(*net.TCPAddr).Port
+			l := servertest.Listen(t)
+			port := servertest.Port(l)
 			line := "[127.0.0.1]:" + itoa(port) + " " + string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
 			if err := os.WriteFile(knownHosts, []byte(line), 0o600); err != nil {
 				t.Fatal(err)
@@ -261,15 +258,11 @@ func TestKexServerAgainstSSH(t *testing.T) {
 			})
 			defer wg.Wait()
 
-			nc, err := l.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
 			cfg := &kex.Config{
 				Methods:  kexMethod(t, name),
 				HostKeys: []kex.HostKey{{Signer: hk, Algorithms: []string{"ssh-ed25519"}}},
 			}
-			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}), cfg)
+			s, _, err := acceptTransport(ctx, l, cfg)
 			if err != nil {
 				t.Fatalf("handshake: %v", err)
 			}
@@ -383,12 +376,8 @@ func TestKexServerTransferWithSSH(t *testing.T) {
 
 	for _, name := range []string{kex.SNTRUP761X25519SHA512OpenSSH, kex.Curve25519SHA256, kex.ECDHSHA2NISTP256, kex.DHGroup14SHA256} {
 		t.Run(name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			port := l.Addr().(*net.TCPAddr).Port
+			l := servertest.Listen(t)
+			port := servertest.Port(l)
 			line := "[127.0.0.1]:" + itoa(port) + " " + string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
 			if err := os.WriteFile(knownHosts, []byte(line), 0o600); err != nil {
 				t.Fatal(err)
@@ -410,15 +399,11 @@ func TestKexServerTransferWithSSH(t *testing.T) {
 					"-o", "PreferredAuthentications=none",
 					"nobody@127.0.0.1", "cat")
 			})
-			nc, err := l.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
 			cfg := &kex.Config{
 				Methods:  kexMethod(t, name),
 				HostKeys: []kex.HostKey{{Signer: xsshHostKey{signer}, Algorithms: []string{"ssh-ed25519"}}},
 			}
-			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}), cfg)
+			s, _, err := acceptTransport(ctx, l, cfg)
 			if err != nil {
 				t.Fatalf("handshake: %v", err)
 			}

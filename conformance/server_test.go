@@ -31,6 +31,7 @@ import (
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 var (
@@ -108,36 +109,32 @@ func svStart(t *testing.T, hostTypes []string, extra ...string) *svServer {
 		"PidFile none", "LogLevel DEBUG1")
 	cfg = append(cfg, match...)
 	conf := uaWrite(t, filepath.Join(dir, "sshd_config"), []byte(strings.Join(cfg, "\n")+"\n"), 0o644)
-	logf, err := os.Create(s.log)
+	svRun(t, exec.Command(bin, "-D", "-e", "-f", conf), s.log)
+	return s
+}
+
+// svRun runs a gosshd command (sshdtest.StartDaemon) with its output in
+// a new file at logPath until the test ends, and waits for its "Server
+// listening" line. The cleanup stops it with SIGTERM and fails the test
+// if it has not exited 15 s later.
+func svRun(t *testing.T, cmd *exec.Cmd, logPath string) {
+	t.Helper()
+	logf, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-D", "-e", "-f", conf)
+	defer logf.Close() // the child has its own copy
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	d, err := sshdtest.StartDaemon(cmd, sshdtest.LogContains(logPath, "Server listening"), 5*time.Second)
+	if err != nil {
+		b, _ := os.ReadFile(logPath)
+		t.Fatalf("gosshd did not start: %v\n%s", err, b)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Error("gosshd did not stop within 15 s of SIGTERM")
+		if err := d.Stop(syscall.SIGTERM, 15*time.Second); err != nil {
+			t.Errorf("gosshd did not stop within 15 s of SIGTERM: %v", err)
 		}
-		logf.Close()
 	})
-	for range 100 {
-		if strings.Contains(s.logText(), "Server listening") {
-			return s
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("gosshd did not start:\n%s", s.logText())
-	return nil
 }
 
 func (s *svServer) logText() string {
@@ -344,7 +341,7 @@ func TestGosshdSessions(t *testing.T) {
 		}
 	})
 	t.Run("local forward -L", func(t *testing.T) {
-		target := svEchoServer(t)
+		target := servertest.EchoAddr(t)
 		lport, _ := sshdtest.FreePort()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -359,7 +356,7 @@ func TestGosshdSessions(t *testing.T) {
 		svRoundTrip(t, fmt.Sprintf("127.0.0.1:%d", lport))
 	})
 	t.Run("remote forward -R", func(t *testing.T) {
-		target := svEchoServer(t)
+		target := servertest.EchoAddr(t)
 		rport, _ := sshdtest.FreePort()
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
@@ -375,8 +372,7 @@ func TestGosshdSessions(t *testing.T) {
 	t.Run("agent forwarding", func(t *testing.T) {
 		agentKey := uaKey(t, hostkey.ED25519)
 		sock := filepath.Join(dir, "agent.sock")
-		stop := uaAgent(t, sock, agentKey)
-		defer stop()
+		uaAgent(t, sock, agentKey)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		res, err := sshdtest.RunSSH(ctx, nil, "-p", s.port, "-o", "UserKnownHostsFile="+s.knownHosts, "-o", "IdentitiesOnly=yes",
@@ -456,26 +452,6 @@ func TestGosshdSessions(t *testing.T) {
 			t.Errorf("gosshd log lacks %q", want)
 		}
 	}
-}
-
-// svEchoServer runs a TCP echo server until the test ends.
-func svEchoServer(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { io.Copy(c, c); c.Close() })
-		}
-	})
-	return l.Addr().String()
 }
 
 // svRoundTrip dials addr (retrying while ssh sets the forwarding up)
@@ -662,30 +638,12 @@ func TestGosshdAsOrdinaryUser(t *testing.T) {
 		"ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n", port, hk, filepath.Join(dir, "authorized_keys"))), 0o644)
 	filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, int(u[0]), int(u[1])) })
 	logPath := filepath.Join(dir, "log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
 	cmd := exec.Command(bin, "-D", "-e", "-f", conf)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "USER=" + name}
-	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: u[0], Gid: u[1]}}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	}()
+	svRun(t, cmd, logPath)
 	logText := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	for i := 0; !strings.Contains(logText(), "Server listening"); i++ {
-		if i == 100 {
-			t.Fatalf("gosshd did not start:\n%s", logText())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	run := func(user string) sshdtest.SSHResult {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -26,6 +26,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
@@ -299,11 +300,7 @@ func TestClientUnimplemented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := servertest.Listen(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sent, got := make(chan uint32, 4), make(chan uint32, 4)

@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -34,6 +33,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/agentauth"
 	"github.com/sshstack/sshstack/wire"
@@ -158,8 +158,7 @@ func TestUserauthClientAgainstSSHD(t *testing.T) {
 	}
 
 	agentSock := filepath.Join(dir, "agent.sock")
-	stopAgent := uaAgent(t, agentSock, agentKey)
-	defer stopAgent()
+	uaAgent(t, agentSock, agentKey)
 
 	query := func(s hostkey.Signer) *userauth.PrivateKey {
 		k := userauth.InMemoryPrivateKey(s)
@@ -294,8 +293,9 @@ func TestUserauthClientAgainstSSHD(t *testing.T) {
 	})
 }
 
-// uaAgent serves an x/crypto agent keyring holding key on a unix socket.
-func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) func() {
+// uaAgent serves an x/crypto agent keyring holding key on a unix socket
+// (servertest.Accept) until the test ends.
+func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) {
 	t.Helper()
 	l, err := net.Listen("unix", sock)
 	if err != nil {
@@ -305,20 +305,7 @@ func uaAgent(t *testing.T, sock string, key *hostkey.CryptoSigner) func() {
 	if err := kr.Add(agent.AddedKey{PrivateKey: key.Crypto(), Comment: "conformance"}); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				agent.ServeAgent(kr, c)
-			})
-		}
-	})
-	return func() { l.Close(); wg.Wait() }
+	servertest.Accept(t, l, func(c net.Conn) { agent.ServeAgent(kr, c) })
 }
 
 // TestUserauthServerAgainstSSH runs OpenSSH's ssh client against our
@@ -420,12 +407,8 @@ func TestUserauthServerAgainstSSH(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			port := l.Addr().(*net.TCPAddr).Port
+			l := servertest.Listen(t)
+			port := servertest.Port(l)
 			line := fmt.Sprintf("[127.0.0.1]:%d %s", port, hostkey.MarshalAuthorizedKey(hk.PublicKey(), ""))
 			uaWrite(t, knownHosts, []byte(line), 0o600)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -443,12 +426,7 @@ func TestUserauthServerAgainstSSH(t *testing.T) {
 			})
 			defer wg.Wait()
 
-			nc, err := l.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
-				&kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
+			s, nc, err := acceptTransport(ctx, l, &kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
 			if err != nil {
 				t.Fatalf("handshake: %v", err)
 			}
@@ -593,29 +571,20 @@ func TestUserauthServerAgainstParamiko(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
+			l := servertest.Listen(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var out []byte
 			var pyErr error
 			var wg sync.WaitGroup
 			wg.Go(func() {
-				cmd := exec.CommandContext(ctx, py, script, itoa(l.Addr().(*net.TCPAddr).Port), tc.mode, "alice",
+				cmd := exec.CommandContext(ctx, py, script, itoa(servertest.Port(l)), tc.mode, "alice",
 					hex.EncodeToString(hk.PublicKey().Marshal()), tc.arg)
 				cmd.WaitDelay = 2 * time.Second
 				out, pyErr = cmd.CombinedOutput()
 			})
 			defer wg.Wait()
-			nc, err := l.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := kex.ServerHandshake(ctx, packet.NewConn(nc, &packet.Config{Server: true}),
-				&kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
+			s, nc, err := acceptTransport(ctx, l, &kex.Config{HostKeys: []kex.HostKey{kex.NewHostKey(hk, false)}})
 			if err != nil {
 				wg.Wait()
 				t.Fatalf("handshake: %v\n%s", err, out)
@@ -857,29 +826,10 @@ func TestUserauthClientAgainstParamiko(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			port, err := sshdtest.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
+			ps := startPyServer(t, py, script, hostKeyPath, authorized, tc.mode)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, py, script, itoa(port), hostKeyPath, authorized, tc.mode)
-			cmd.WaitDelay = 2 * time.Second
-			var out bytes.Buffer
-			cmd.Stderr = &out
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Wait()
-			line := make([]byte, len("listening\n"))
-			if _, err := io.ReadFull(stdout, line); err != nil {
-				t.Fatalf("paramiko server did not start: %v\n%s", err, out.String())
-			}
-			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", "127.0.0.1:"+itoa(port))
+			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", ps.Addr())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -888,13 +838,18 @@ func TestUserauthClientAgainstParamiko(t *testing.T) {
 				HostKeyVerifier:   trustOnly(authorizedBlob(t, hostPub)),
 			})
 			if err != nil {
-				t.Fatalf("handshake: %v\n%s", err, out.String())
+				t.Fatalf("handshake: %v\n%s", err, ps.Stderr())
 			}
 			res, err := userauth.Authenticate(ctx, c, &userauth.ClientConfig{User: "alice", Sources: tc.sources})
-			rest, _ := io.ReadAll(stdout)
+			// The script serves one authentication, prints how it ended
+			// and exits.
+			if !ps.Exited(10 * time.Second) {
+				t.Errorf("paramiko server still running after the authentication")
+			}
+			rest := []byte(ps.Stdout())
 			c.Close()
 			if err != nil {
-				t.Fatalf("%v\n%s", err, out.String())
+				t.Fatalf("%v\n%s", err, ps.Stderr())
 			}
 			var got []userauth.Outcome
 			for _, r := range res.Results {

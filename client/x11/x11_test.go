@@ -12,7 +12,6 @@ package x11_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -34,6 +33,8 @@ import (
 	"github.com/sshstack/sshstack/client/x11"
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/server/servertest"
+	"github.com/sshstack/sshstack/server/xsshtest"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -60,53 +61,13 @@ type x11Server struct {
 
 func startX11Server(t *testing.T, refuse bool) *x11Server {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, _ := ssh.NewSignerFromKey(priv)
-	pub, err := hostkey.ParsePublicKey(signer.PublicKey().Marshal())
+	s := &x11Server{refuse: refuse}
+	xs := xsshtest.Start(t, xsshtest.Options{Handle: xsshtest.Sessions(s.session)})
+	pub, err := hostkey.ParsePublicKey(xs.HostKey.PublicKey().Marshal())
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &x11Server{addr: l.Addr().String(), pub: pub, refuse: refuse}
-	cfg := &ssh.ServerConfig{NoClientAuth: true}
-	cfg.AddHostKey(signer)
-	var wg sync.WaitGroup
-	var conns sync.Map
-	wg.Go(func() {
-		for {
-			nc, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Store(nc, true)
-			wg.Go(func() {
-				defer nc.Close()
-				conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-				if err != nil {
-					return
-				}
-				defer conn.Close()
-				go ssh.DiscardRequests(reqs)
-				var cw sync.WaitGroup
-				defer cw.Wait()
-				for nch := range chans {
-					ch, creqs, err := nch.Accept()
-					if err != nil {
-						continue
-					}
-					cw.Go(func() { s.session(conn, ch, creqs) })
-				}
-			})
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		conns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
-		wg.Wait()
-	})
+	s.addr, s.pub = xs.Addr, pub
 	return s
 }
 
@@ -255,48 +216,33 @@ func startFakeX(t *testing.T, network string) *fakeX {
 	t.Helper()
 	x := &fakeX{setups: make(chan [2]string, 8), conns: make(chan struct{}, 8)}
 	var l net.Listener
-	var err error
 	switch network {
 	case "unix":
 		x.dir = t.TempDir()
-		l, err = net.Listen("unix", filepath.Join(x.dir, "X7"))
+		var err error
+		if l, err = net.Listen("unix", filepath.Join(x.dir, "X7")); err != nil {
+			t.Fatal(err)
+		}
 		x.display = ":7.2"
 	case "tcp":
-		for n := 100; n < 1000; n++ {
-			if l, err = net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(6000+n)); err == nil {
-				x.display = "127.0.0.1:" + strconv.Itoa(n)
-				break
-			}
-		}
+		var n int
+		l, n = servertest.ListenDisplay(t, 100)
+		x.display = "127.0.0.1:" + strconv.Itoa(n)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			x.conns <- struct{}{}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(15 * time.Second))
-				h := make([]byte, 12)
-				if _, err := io.ReadFull(c, h); err != nil {
-					return
-				}
-				pl, dl := int(binary.LittleEndian.Uint16(h[6:])), int(binary.LittleEndian.Uint16(h[8:]))
-				rest := make([]byte, (pl+3)&^3+(dl+3)&^3)
-				if _, err := io.ReadFull(c, rest); err != nil {
-					return
-				}
-				x.setups <- [2]string{string(rest[:pl]), hex.EncodeToString(rest[(pl+3)&^3 : (pl+3)&^3+dl])}
-				io.WriteString(c, "FAKEX-OK")
-			})
+	servertest.Accept(t, l, func(c net.Conn) {
+		x.conns <- struct{}{}
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		h := make([]byte, 12)
+		if _, err := io.ReadFull(c, h); err != nil {
+			return
 		}
+		pl, dl := int(binary.LittleEndian.Uint16(h[6:])), int(binary.LittleEndian.Uint16(h[8:]))
+		rest := make([]byte, (pl+3)&^3+(dl+3)&^3)
+		if _, err := io.ReadFull(c, rest); err != nil {
+			return
+		}
+		x.setups <- [2]string{string(rest[:pl]), hex.EncodeToString(rest[(pl+3)&^3 : (pl+3)&^3+dl])}
+		io.WriteString(c, "FAKEX-OK")
 	})
 	return x
 }

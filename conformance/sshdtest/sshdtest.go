@@ -62,9 +62,7 @@ type Server struct {
 	HostKeys map[string]string // ssh-keygen type -> private key path
 	LogPath  string            // sshd's log (-E)
 
-	cmd      *exec.Cmd
-	done     chan struct{}
-	stopOnce sync.Once
+	daemon *Daemon
 }
 
 // Start generates host keys, writes a configuration and starts sshd. It
@@ -160,50 +158,121 @@ func (s *Server) start(cfg string, env []string) error {
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return err
+	d, err := StartDaemon(cmd, Accepting(s.Addr), 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, stderr.String())
 	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			return fmt.Errorf("sshd exited: %v: %s", cmd.ProcessState, stderr.String())
-		default:
-		}
-		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			s.cmd, s.done = cmd, done
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	<-done
-	return errors.New("sshd did not accept connections within 10s")
+	s.daemon = d
+	return nil
 }
 
 // PID is the process ID of the listening sshd (-D: a child of this
 // process). Each connection is served by a child of it.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
+func (s *Server) PID() int { return s.daemon.PID() }
 
 // Stop ends the sshd this Server started (by PID) and waits for it.
 // Start arranges it for tests; it is idempotent.
 func (s *Server) Stop() {
-	if s.cmd == nil {
-		return
+	if s.daemon != nil {
+		s.daemon.Stop(os.Interrupt, 3*time.Second)
 	}
-	s.stopOnce.Do(func() {
-		s.cmd.Process.Signal(os.Interrupt)
+}
+
+// ErrKilled is returned by Daemon.Stop when the daemon had not exited
+// within the grace period and was killed.
+var ErrKilled = errors.New("sshdtest: daemon killed after the grace period")
+
+// A Daemon is a server process started by StartDaemon: sshd (Start and
+// Launch run it), or gosshd, which conformance tests and benchcompare
+// run with sshd_config files of their own.
+type Daemon struct {
+	cmd      *exec.Cmd
+	done     chan struct{} // closed when cmd.Wait returns
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// StartDaemon starts cmd, which the caller has set up (arguments,
+// output, environment, credentials), then calls ready every 20 ms until
+// it reports true. If cmd exits first, or ready has not held within
+// timeout, StartDaemon kills cmd (by PID), waits for it and returns an
+// error. The caller must call Stop.
+func StartDaemon(cmd *exec.Cmd, ready func() bool, timeout time.Duration) (*Daemon, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("sshdtest: starting %s: %w", cmd.Path, err)
+	}
+	d := &Daemon{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(d.done) }()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		select {
-		case <-s.done:
-		case <-time.After(3 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
+		case <-d.done:
+			return nil, fmt.Errorf("sshdtest: %s exited: %v", filepath.Base(cmd.Path), cmd.ProcessState)
+		default:
+		}
+		if ready() {
+			return d, nil
+		}
+	}
+	cmd.Process.Kill()
+	<-d.done
+	return nil, fmt.Errorf("sshdtest: %s not ready within %v", filepath.Base(cmd.Path), timeout)
+}
+
+// Accepting returns a ready function for StartDaemon that reports
+// whether addr accepts TCP connections. Each probe is a connection the
+// daemon sees (and may log, or penalize); LogContains has none.
+func Accepting(addr string) func() bool {
+	return func() bool {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}
+}
+
+// LogContains returns a ready function for StartDaemon that reports
+// whether the file at path contains s (gosshd's "Server listening").
+func LogContains(path, s string) func() bool {
+	return func() bool {
+		b, _ := os.ReadFile(path)
+		return bytes.Contains(b, []byte(s))
+	}
+}
+
+// PID is the daemon's process ID.
+func (d *Daemon) PID() int { return d.cmd.Process.Pid }
+
+// Done is closed when the daemon has exited.
+func (d *Daemon) Done() <-chan struct{} { return d.done }
+
+// Stop sends sig to the daemon (by PID) and ends it as Wait does.
+func (d *Daemon) Stop(sig os.Signal, grace time.Duration) error {
+	return d.end(sig, grace)
+}
+
+// Wait waits up to grace for the daemon to exit by itself (one told to
+// stop some other way, by closing its stdin say), then kills it (by
+// PID) and returns ErrKilled. Stop and Wait are idempotent together:
+// later calls wait for the first and return its result.
+func (d *Daemon) Wait(grace time.Duration) error {
+	return d.end(nil, grace)
+}
+
+func (d *Daemon) end(sig os.Signal, grace time.Duration) error {
+	d.stopOnce.Do(func() {
+		if sig != nil {
+			d.cmd.Process.Signal(sig)
+		}
+		select {
+		case <-d.done:
+		case <-time.After(grace):
+			d.cmd.Process.Kill()
+			<-d.done
+			d.stopErr = ErrKilled
 		}
 	})
+	return d.stopErr
 }
 
 // Log returns sshd's log so far.

@@ -6,7 +6,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -147,42 +146,15 @@ func startGosshd(bin, dir string, pub []byte) (*daemon, error) {
 		}
 		cmd := exec.Command(bin, "-D", "-e", "-f", conf)
 		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			return nil, err
+		d, err := sshdtest.StartDaemon(cmd, sshdtest.LogContains(logPath, "Server listening"), 10*time.Second)
+		logf.Close() // the child has its own copy
+		if lastErr = err; err == nil {
+			stop := func() { d.Stop(syscall.SIGTERM, 15*time.Second) }
+			return &daemon{name: "gosshd", port: port, pid: d.PID(), stop: stop}, nil
 		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); logf.Close(); close(done) }()
-		stop := func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-done:
-			case <-time.After(15 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		}
-		if lastErr = waitListening(logPath, done); lastErr == nil {
-			return &daemon{name: "gosshd", port: port, pid: cmd.Process.Pid, stop: stop}, nil
-		}
-		stop()
 	}
 	log, _ := os.ReadFile(logPath)
 	return nil, fmt.Errorf("gosshd did not start: %v\n%s", lastErr, log)
-}
-
-func waitListening(logPath string, done <-chan struct{}) error {
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		select {
-		case <-done:
-			return errors.New("gosshd exited")
-		default:
-		}
-		if b, _ := os.ReadFile(logPath); bytes.Contains(b, []byte("Server listening")) {
-			return nil
-		}
-	}
-	return errors.New("not listening within 10 s")
 }
 
 // A sample is one measured run: wall time and CPU time of client and
