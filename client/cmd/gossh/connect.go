@@ -35,7 +35,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
 
-	c, jumps, err := dial(ctx, f, o, mc, lg, p)
+	c, jumps, nc, err := dial(ctx, f, o, mc, lg, p)
 	defer func() {
 		for i := len(jumps) - 1; i >= 0; i-- {
 			jumps[i].Close()
@@ -131,6 +131,9 @@ func connect(f *flags, o *options, mc matchContext) int {
 		return 0
 	}
 	if f.noCommand || strings.EqualFold(o.get("sessiontype"), "none") {
+		if qos, err := parseIPQoS(o.get("ipqos")); err == nil && nc != nil {
+			setTOS(nc, qos.bulk)
+		}
 		err := c.Wait(ctx)
 		if errors.Is(err, client.ErrKeepaliveTimeout) {
 			lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
@@ -138,7 +141,19 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 		return 0
 	}
-	code := runSession(ctx, c, f, o, lg, forward)
+	qos, _ := parseIPQoS(o.get("ipqos"))
+	setQoS := func(interactive bool) {
+		tos := qos.bulk
+		if interactive {
+			tos = qos.interactive
+		}
+		if nc != nil {
+			if err := setTOS(nc, tos); err != nil {
+				lg.debug(1, "setsockopt IP_TOS %d: %v", tos, err)
+			}
+		}
+	}
+	code := runSession(ctx, c, f, o, lg, forward, setQoS)
 	if errors.Is(c.Err(), client.ErrKeepaliveTimeout) {
 		lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
 		return 255

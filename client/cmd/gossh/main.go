@@ -273,6 +273,7 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		return nil, mc, err
 	}
 	mc.user = o.get("user")
+	o.expandPaths(mc)
 	return o, mc, nil
 }
 

@@ -18,7 +18,9 @@ import (
 )
 
 // runSession runs the remote command or shell.
-func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, forward cmdlineForwards) int {
+// setQoS applies IPQoS once it is known whether the session is
+// interactive (a tty or X11), as ssh's ssh_packet_set_interactive.
+func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, forward cmdlineForwards, setQoS func(interactive bool)) int {
 	var disconnected atomic.Bool
 	s, err := c.NewSession(ctx)
 	if err != nil {
@@ -35,7 +37,7 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 	switch strings.ToLower(o.get("requesttty")) {
 	case "force":
 		wantTTY = true
-	case "yes":
+	case "yes", "true":
 		wantTTY = stdinTTY
 		if !stdinTTY {
 			lg.errorf("Pseudo-terminal will not be allocated because stdin is not a terminal.")
@@ -59,6 +61,7 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 			lg.debug(2, "setenv %s refused", name)
 		}
 	}
+	setQoS(wantTTY || o.yes("forwardx11", false))
 	var restore func()
 	if wantTTY {
 		cols, rows := 80, 24
