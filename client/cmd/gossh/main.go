@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/user"
@@ -260,6 +261,7 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	} else if f.configFile == "none" {
 		files = nil
 	}
+	var cfs []*configFile
 	for _, file := range files {
 		cf, err := parseConfigFile(expandTilde(file), 0)
 		if err != nil {
@@ -268,6 +270,29 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		if err := cf.apply(o, mc); err != nil {
 			return nil, mc, err
 		}
+		cfs = append(cfs, cf)
+	}
+	// As ssh: canonicalise the host name (CanonicalizeHostname), then,
+	// if it is on or a "Match final" asked for it, read the files again
+	// for the new name, "Match canonical" and "Match final" true.
+	name := strings.ToLower(host)
+	if hn := o.get("hostname"); hn != "" {
+		name = strings.ToLower(strings.ReplaceAll(hn, "%h", host))
+	}
+	canon, changed, err := canonicalize(context.Background(), o, name)
+	if err != nil {
+		return nil, mc, err
+	}
+	mode := strings.ToLower(o.get("canonicalizehostname"))
+	if changed || o.wantFinal || (mode != "" && mode != "no" && mode != "false") {
+		o.vals["hostname"] = []string{canon}
+		mc.host, mc.canonical, mc.final = canon, true, true
+		for _, cf := range cfs {
+			if err := cf.apply(o, mc); err != nil {
+				return nil, mc, err
+			}
+		}
+		host = canon
 	}
 	if err := o.fillDefaults(host); err != nil {
 		return nil, mc, err

@@ -72,10 +72,11 @@ func unsupportedValue(key, v string) bool {
 // An options is the effective configuration: the first value of each
 // keyword, or every value of a multi-valued one.
 type options struct {
-	vals     map[string][]string
-	srcs     map[string]string
-	warnings []string // known but unsupported keywords that were set
-	lfwd     []lfwdEntry
+	vals      map[string][]string
+	srcs      map[string]string
+	warnings  []string // known but unsupported keywords that were set
+	lfwd      []lfwdEntry
+	wantFinal bool // a "Match final" was seen (resolve)
 }
 
 // An lfwdEntry is a -L or -D in the order given, as ssh keeps both in
