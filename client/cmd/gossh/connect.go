@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -48,7 +48,19 @@ func connect(f *flags, o *options, mc matchContext) int {
 	defer c.Close()
 	lg.debug(1, "Authenticated to %s ([%s]:%s) using %q.", o.get("hostname"), remoteIP(c), o.get("port"), c.AuthMethod())
 
+	if err := localCommand(o, mc, lg); err != nil {
+		lg.errorf("%v", err)
+	}
+	if err := forked(); err != nil {
+		lg.debug(1, "%v", err)
+	}
+
 	// Forwardings.
+	gatewayPorts = o.yes("gatewayports", false)
+	if m, err := strconv.ParseUint(o.get("streamlocalbindmask"), 8, 32); err == nil {
+		streamLocalBind.mask = int(m)
+	}
+	streamLocalBind.unlink = o.yes("streamlocalbindunlink", false)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	fctx, fcancel := context.WithCancel(ctx)
@@ -77,7 +89,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		if err != nil {
 			return err
 		}
-		l, err := net.Listen(network, addr)
+		l, err := listen(network, addr)
 		if err != nil {
 			return err
 		}

@@ -128,7 +128,7 @@ func reportDialError(lg *logger, err error, o *options, mc matchContext) {
 			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@")
 		lg.errorf("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!")
 		if changed.Got != nil {
-			lg.errorf("The fingerprint for the %s key sent by the remote host is\n%s.", changed.Got.Type(), hostkey.FingerprintSHA256(changed.Got))
+			lg.errorf("The fingerprint for the %s key sent by the remote host is\n%s.", changed.Got.Type(), o.fingerprint(changed.Got))
 		}
 		lg.errorf("Offending key in %s:%d", changed.File, changed.Line)
 		lg.errorf("Host key verification failed.")

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/client/forward"
@@ -62,6 +64,9 @@ func listenAddr(spec string) (network, addr string, err error) {
 		return "unix", spec, nil
 	}
 	if _, err := strconv.Atoi(spec); err == nil {
+		if gatewayPorts {
+			return "tcp", net.JoinHostPort("", spec), nil
+		}
 		return "tcp", net.JoinHostPort("127.0.0.1", spec), nil
 	}
 	h, p, err := net.SplitHostPort(spec)
@@ -74,6 +79,33 @@ func listenAddr(spec string) (network, addr string, err error) {
 		h = ""
 	}
 	return "tcp", net.JoinHostPort(h, p), nil
+}
+
+// gatewayPorts is GatewayPorts: a local or dynamic forward without a
+// bind address listens on every address, not only on loopback. connect
+// sets it before the first forward.
+var gatewayPorts bool
+
+// streamLocalBind is StreamLocalBindMask and StreamLocalBindUnlink for
+// the Unix sockets of local and dynamic forwards; connect sets it.
+var streamLocalBind = struct {
+	mask   int
+	unlink bool
+}{mask: 0o177}
+
+// listen listens for a local or dynamic forward: a Unix socket is
+// created under StreamLocalBindMask, after removing a stale one with
+// StreamLocalBindUnlink.
+func listen(network, addr string) (net.Listener, error) {
+	if network != "unix" {
+		return net.Listen(network, addr)
+	}
+	if streamLocalBind.unlink {
+		os.Remove(addr)
+	}
+	old := syscall.Umask(streamLocalBind.mask)
+	defer syscall.Umask(old)
+	return net.Listen(network, addr)
 }
 
 // remoteListenAddr is where a remote forward's listen spec asks the
@@ -126,17 +158,17 @@ func (f *forwardSet) cancel(kind, spec string) error {
 var errUnknownForward = errors.New("unknown port forwarding")
 
 func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
-	listen, target, err := splitForward(spec)
+	lspec, target, err := splitForward(spec)
 	if err != nil {
 		return err
 	}
-	lnet, laddr, err := listenAddr(listen)
+	lnet, laddr, err := listenAddr(lspec)
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen(lnet, laddr)
+	l, err := listen(lnet, laddr)
 	if err != nil {
-		return fmt.Errorf("bind [%s]: %v", listen, err)
+		return fmt.Errorf("bind [%s]: %v", lspec, err)
 	}
 	fs.add("L", lnet, laddr, l)
 	network := "tcp"

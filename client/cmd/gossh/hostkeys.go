@@ -32,6 +32,9 @@ var errRSASize = errors.New("gossh: RSA key too small")
 func (o *options) checkRSASize(what string, pub hostkey.PublicKey) error {
 	min := 1024
 	fmt.Sscan(o.getDefault("requiredrsasize", "1024"), &min)
+	if pub == nil {
+		return nil
+	}
 	if n := rsaBits(pub); n > 0 && n < min {
 		return fmt.Errorf("%w: %s: Invalid key length (%d bits, RequiredRSASize %d)", errRSASize, what, n, min)
 	}

@@ -34,11 +34,12 @@ type flags struct {
 	family      string   // -4 / -6
 	logFile     string   // -E
 	printG      bool     // -G
+	fork        bool     // -f
 	destination string
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCGNqTtvXxY] [-D [bind_address:]port] [-E log_file]
+const usage = `usage: gossh [-46AaCfGNqTtvXxY] [-D [bind_address:]port] [-E log_file]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
              [-R address] [-W host:port] destination [command [argument ...]]`
@@ -101,6 +102,8 @@ func parseFlags(args []string) (*flags, error) {
 				f.x11, f.x11Trusted = 2, true
 			case 'G':
 				f.printG = true
+			case 'f':
+				f.fork = true
 			case 'N':
 				f.noCommand = true
 			case 'q':
@@ -238,6 +241,9 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	if f.compress {
 		set("compression", "yes")
 	}
+	if f.fork {
+		set("forkafterauthentication", "yes")
+	}
 	switch f.family {
 	case "4":
 		set("addressfamily", "inet")
@@ -327,6 +333,13 @@ func run(args []string) int {
 		}
 		o.printG(os.Stdout, host)
 		return 0
+	}
+	if o.yes("forkafterauthentication", false) && os.Getenv(forkFDEnv) == "" {
+		if len(f.command) == 0 && !f.noCommand && o.get("remotecommand") == "" && !strings.EqualFold(o.get("sessiontype"), "none") && f.stdio == "" {
+			fmt.Fprintf(os.Stderr, "Cannot fork into background without a command to execute.\n")
+			return 255
+		}
+		return forkAfterAuth(args)
 	}
 	return connect(f, o, mc)
 }

@@ -32,6 +32,13 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 		requestX11(ctx, s, o, lg)
 	}
 	cmd := strings.Join(f.command, " ")
+	if rc := o.get("remotecommand"); rc != "" && rc != "none" {
+		if cmd != "" {
+			lg.errorf("Cannot execute command-line and remote command.")
+			return 255
+		}
+		cmd = rc // RemoteCommand, its tokens expanded (expandPaths)
+	}
 	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
 	wantTTY := false
 	switch strings.ToLower(o.get("requesttty")) {
@@ -109,9 +116,10 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 						}
 					}()
 				},
-				help:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
-				echo:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
-				command: func(line string) string { return runCmdline(line, forward) },
+				help:      func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				echo:      func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				command:   func(line string) string { return runCmdline(line, forward) },
+				noCmdline: !o.yes("enableescapecommandline", false),
 			})
 		}
 	}
