@@ -121,7 +121,10 @@ func remoteIP(c *client.Client) string {
 func reportDialError(lg *logger, err error, o *options, mc matchContext) {
 	var changed *hostkey.KeyChangedError
 	var af *userauth.AuthFailure
+	var short *rsaSizeError
 	switch {
+	case errors.As(err, &short):
+		lg.errorf("%v", err)
 	case errors.As(err, &changed):
 		lg.errorf("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
 			"@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n" +

@@ -28,6 +28,17 @@ func rsaBits(pub hostkey.PublicKey) int {
 // errRSASize is RequiredRSASize refusing a key.
 var errRSASize = errors.New("gossh: RSA key too small")
 
+// An rsaSizeError is RequiredRSASize refusing the RSA key what.
+type rsaSizeError struct {
+	what      string
+	bits, min int
+}
+
+func (e *rsaSizeError) Error() string {
+	return fmt.Sprintf("%s: Invalid key length (%d bits < RequiredRSASize %d)", e.what, e.bits, e.min)
+}
+func (e *rsaSizeError) Unwrap() error { return errRSASize }
+
 // checkRSASize applies RequiredRSASize (ssh's sshkey_check_rsa_length).
 func (o *options) checkRSASize(what string, pub hostkey.PublicKey) error {
 	min := 1024
@@ -36,7 +47,7 @@ func (o *options) checkRSASize(what string, pub hostkey.PublicKey) error {
 		return nil
 	}
 	if n := rsaBits(pub); n > 0 && n < min {
-		return fmt.Errorf("%w: %s: Invalid key length (%d bits, RequiredRSASize %d)", errRSASize, what, n, min)
+		return &rsaSizeError{what, n, min}
 	}
 	return nil
 }
@@ -65,7 +76,7 @@ func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dia
 		if key == nil {
 			return
 		}
-		if err := o.checkRSASize("host key", key); err != nil {
+		if err := o.checkRSASize("Bad server host key", key); err != nil {
 			cancel(err)
 			return
 		}

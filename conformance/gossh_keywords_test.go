@@ -1,0 +1,193 @@
+package conformance_test
+
+// The ssh_config keywords gossh applies, each run against OpenSSH's
+// sshd and, where ssh prints something to compare, against ssh itself.
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+)
+
+func TestGosshKeywordsAgainstSSHD(t *testing.T) {
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	dest := e.user + "@127.0.0.1"
+	port := strconv.Itoa(e.srv.Port)
+
+	t.Run("ForkAfterAuthentication", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "out")
+		start := time.Now()
+		// The parent returns after authentication while the command
+		// still runs in the background child.
+		// Output to files: a pipe would stay open in the child.
+		logf, err := os.Create(filepath.Join(t.TempDir(), "log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logf.Close()
+		cmd := exec.Command(bin, e.gosshArgs(t, key, "-f", dest, "sleep 2; echo done >"+out)...)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Run(); err != nil {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("gossh -f: %v\n%s", err, b)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("-f waited for the command (%v)", time.Since(start))
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if b, err := os.ReadFile(out); err == nil && string(b) == "done\n" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the backgrounded command did not run")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-f", dest)...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Cannot fork into background without a command to execute.") {
+			t.Errorf("-f without a command: %+v", r)
+		}
+		// A failure before authentication is the parent's exit status.
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, "/nonexistent", "-o", "PasswordAuthentication=no", "-o", "IdentityAgent=none", "-f", dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Permission denied") {
+			t.Errorf("-f with failing auth: %+v", r)
+		}
+	})
+	t.Run("RemoteCommand", func(t *testing.T) {
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "RemoteCommand=echo %r@%h:%p", dest)...)
+		if want := e.user + "@127.0.0.1:" + port + "\n"; r.code != 0 || r.stdout != want {
+			t.Errorf("got %+v, want stdout %q", r, want)
+		}
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "RemoteCommand=true", dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Cannot execute command-line and remote command.") {
+			t.Errorf("both: %+v", r)
+		}
+	})
+	t.Run("LocalCommand", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "lc")
+		args := []string{"-o", "LocalCommand=echo %n %h %p %r >" + out, dest, "true"}
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, args...)...)
+		if _, err := os.Stat(out); r.code != 0 || err == nil {
+			t.Errorf("LocalCommand ran without PermitLocalCommand: %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, append([]string{"-o", "PermitLocalCommand=yes"}, args...)...)...)
+		b, _ := os.ReadFile(out)
+		if want := "127.0.0.1 127.0.0.1 " + port + " " + e.user + "\n"; r.code != 0 || string(b) != want {
+			t.Errorf("LocalCommand wrote %q, want %q (%+v)", b, want, r)
+		}
+	})
+	t.Run("NoHostAuthenticationForLocalhost", func(t *testing.T) {
+		empty := filepath.Join(t.TempDir(), "kh")
+		base := []string{"-F", "none", "-i", key, "-o", "UserKnownHostsFile=" + empty, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", port}
+		r := clGossh(t, bin, nil, nil, append(base, dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Host key verification failed.") {
+			t.Errorf("unknown host accepted: %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, append(base, "-o", "NoHostAuthenticationForLocalhost=yes", dest, "true")...)
+		if r.code != 0 {
+			t.Errorf("NoHostAuthenticationForLocalhost=yes: %+v", r)
+		}
+		if b, _ := os.ReadFile(empty); len(b) != 0 {
+			t.Errorf("the key was recorded: %q", b)
+		}
+	})
+	t.Run("RequiredRSASize", func(t *testing.T) {
+		args := func(size string) []string {
+			return e.gosshArgs(t, key, "-o", "HostKeyAlgorithms=rsa-sha2-256", "-o", "RequiredRSASize="+size, dest, "true")
+		}
+		if r := clGossh(t, bin, nil, nil, args("1024")...); r.code != 0 {
+			t.Errorf("RSA host key refused at 1024: %+v", r)
+		}
+		r := clGossh(t, bin, nil, nil, args("8192")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Bad server host key: Invalid key length") {
+			t.Errorf("short RSA host key accepted: %+v", r)
+		}
+		// ssh refuses it too.
+		res, err := sshdtest.RunSSH(context.Background(), nil, "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+			"-o", "HostKeyAlgorithms=rsa-sha2-256", "-o", "RequiredRSASize=8192", "-o", "BatchMode=yes", "-p", port, dest, "true")
+		if err != nil || res.ExitCode != 255 || !strings.Contains(r.stderr, "Bad server host key: Invalid key length") {
+			t.Errorf("ssh: %v %d %s", err, res.ExitCode, res.Stderr)
+		}
+	})
+	t.Run("VisualHostKey and FingerprintHash", func(t *testing.T) {
+		for _, hash := range []string{"sha256", "md5"} {
+			opts := []string{"-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "VisualHostKey=yes", "-o", "FingerprintHash=" + hash}
+			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, append(opts, "-v", dest, "true")...)...)
+			res, err := sshdtest.RunSSH(context.Background(), nil, append(append([]string{"-i", key, "-o", "UserKnownHostsFile=" + e.knownHosts,
+				"-o", "BatchMode=yes", "-p", port, "-v"}, opts...), dest, "true")...)
+			if err != nil || r.code != 0 {
+				t.Fatalf("ssh: %v; gossh: %+v", err, r)
+			}
+			// The fingerprint line and the picture, as ssh prints them.
+			ssh := strings.ReplaceAll(string(res.Stderr), "\r\n", "\n")
+			i := strings.Index(ssh, "Host key fingerprint is ")
+			if i < 0 {
+				t.Fatalf("ssh printed no fingerprint:\n%s", ssh)
+			}
+			want := ssh[i : i+strings.Index(ssh[i:], "debug1:")]
+			got := strings.ReplaceAll(r.stderr, "\r\n", "\n")
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: ssh prints\n%s\ngossh:\n%s", hash, want, got)
+			}
+			fp := strings.Fields(want)[4]
+			if !strings.Contains(got, "debug1: Server host key: ssh-ed25519 "+fp) {
+				t.Errorf("%s: debug line lacks %s:\n%s", hash, fp, got)
+			}
+		}
+	})
+	t.Run("GatewayPorts", func(t *testing.T) {
+		// ssh -G shows where a local forward without a bind address
+		// listens; gossh's listener follows GatewayPorts (unit tested),
+		// here the forward works with it on.
+		lp := strconv.Itoa(freePort(t))
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "GatewayPorts=yes", "-L", lp+":127.0.0.1:"+port, dest, "true")...)
+		if r.code != 0 {
+			t.Errorf("got %+v", r)
+		}
+	})
+	t.Run("ClearAllForwardings", func(t *testing.T) {
+		// A forward to a port nobody listens on with ExitOnForwardFailure
+		// would fail; cleared, it is never tried.
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ClearAllForwardings=yes", "-o", "ExitOnForwardFailure=yes",
+			"-L", "1:127.0.0.1:1", dest, "echo ok")...)
+		if r.code != 0 || r.stdout != "ok\n" {
+			t.Errorf("got %+v", r)
+		}
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ExitOnForwardFailure=yes", "-L", "1:127.0.0.1:1", dest, "echo ok")...)
+		if os.Getuid() != 0 && r.code != 255 {
+			t.Errorf("without ClearAllForwardings the privileged port was bound: %+v", r)
+		}
+	})
+	t.Run("unsupported values warn", func(t *testing.T) {
+		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes", "ProxyUseFdpass=yes"} {
+			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)
+			k := strings.ToLower(strings.SplitN(o, "=", 2)[0])
+			if r.code != 0 || !strings.Contains(r.stderr, k+" is not supported by gossh yet") {
+				t.Errorf("%s: %+v", o, r)
+			}
+		}
+	})
+}
+
+// freePort returns a TCP port on 127.0.0.1 nobody listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
