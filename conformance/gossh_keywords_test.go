@@ -170,6 +170,35 @@ func TestGosshKeywordsAgainstSSHD(t *testing.T) {
 			t.Errorf("without ClearAllForwardings the privileged port was bound: %+v", r)
 		}
 	})
+	t.Run("AddKeysToAgent with ssh-agent", func(t *testing.T) {
+		sock := filepath.Join(t.TempDir(), "agent")
+		ag := exec.Command("ssh-agent", "-D", "-a", sock)
+		if err := ag.Start(); err != nil {
+			t.Skipf("ssh-agent: %v", err)
+		}
+		defer func() { ag.Process.Kill(); ag.Wait() }()
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(sock); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		env := []string{"SSH_AUTH_SOCK=" + sock}
+		list := func() string {
+			cmd := exec.Command("ssh-add", "-l")
+			cmd.Env = append(os.Environ(), env...)
+			out, _ := cmd.Output()
+			return string(out)
+		}
+		fp := strings.Fields(strings.TrimSpace(string(mustOutput(t, "ssh-keygen", "-lf", key))))[1]
+		if strings.Contains(list(), fp) {
+			t.Fatal("the agent has the key already")
+		}
+		r := clGossh(t, bin, nil, env, e.gosshArgs(t, key, "-o", "AddKeysToAgent=confirm 1h", dest, "true")...)
+		if r.code != 0 || !strings.Contains(list(), fp) {
+			t.Errorf("key %s not added: %+v\nssh-add -l: %s", fp, r, list())
+		}
+	})
 	t.Run("unsupported values warn", func(t *testing.T) {
 		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes", "ProxyUseFdpass=yes"} {
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)
@@ -179,6 +208,15 @@ func TestGosshKeywordsAgainstSSHD(t *testing.T) {
 			}
 		}
 	})
+}
+
+func mustOutput(t *testing.T, name string, args ...string) []byte {
+	t.Helper()
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return out
 }
 
 // freePort returns a TCP port on 127.0.0.1 nobody listens on now.

@@ -48,6 +48,9 @@ func connect(f *flags, o *options, mc matchContext) int {
 	defer c.Close()
 	lg.debug(1, "Authenticated to %s ([%s]:%s) using %q.", o.get("hostname"), remoteIP(c), o.get("port"), c.AuthMethod())
 
+	if err := addKeysToAgent(ctx, c.AuthResult(), o, &p.keys, p, lg); err != nil {
+		lg.errorf("%v", err)
+	}
 	if err := localCommand(o, mc, lg); err != nil {
 		lg.errorf("%v", err)
 	}

@@ -23,6 +23,7 @@ type prompter struct {
 	askpass string   // program, or ""
 	force   bool     // use askpass even with a tty
 	opts    *options // FingerprintHash, VisualHostKey
+	keys    keyFiles // the identity files offered (AddKeysToAgent)
 }
 
 var errNoPrompt = errors.New("gossh: no terminal or askpass program to ask with")

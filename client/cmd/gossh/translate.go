@@ -250,12 +250,14 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				if !batch {
 					pass = func(ctx context.Context, path string) ([]byte, error) {
 						s, err := p.ask(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
+						p.keys.passphrase(path, []byte(s))
 						return []byte(s), err
 					}
 				}
 				src := userauth.OnDiskPrivateKey(path, cert, pass)
 				src.Label = path
 				src.Algorithms = accepted
+				p.keys.add(src, path)
 				out = append(out, src)
 			}
 		case "keyboard-interactive":
