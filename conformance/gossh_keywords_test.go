@@ -199,8 +199,32 @@ func TestGosshKeywordsAgainstSSHD(t *testing.T) {
 			t.Errorf("key %s not added: %+v\nssh-add -l: %s", fp, r, list())
 		}
 	})
+	t.Run("ProxyUseFdpass", func(t *testing.T) {
+		// A helper that connects and passes the socket back on its
+		// stdout, as nc -F does.
+		script := filepath.Join(t.TempDir(), "fdpass.py")
+		os.WriteFile(script, []byte("import socket, sys\n"+
+			"c = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"+
+			"socket.send_fds(socket.socket(fileno=1), [b'x'], [c.fileno()])\n"), 0o600)
+		helper := "python3 " + script + " %h %p"
+		args := []string{"-o", "ProxyCommand=" + helper, "-o", "ProxyUseFdpass=yes", dest, "echo via fd"}
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, args...)...)
+		if r.code != 0 || r.stdout != "via fd\n" {
+			t.Errorf("gossh: %+v", r)
+		}
+		res, err := sshdtest.RunSSH(context.Background(), nil, append([]string{"-i", key, "-o", "UserKnownHostsFile=" + e.knownHosts,
+			"-o", "BatchMode=yes", "-p", port}, args...)...)
+		if err != nil || string(res.Stdout) != "via fd\n" {
+			t.Errorf("ssh: %v %s", err, res.Stderr)
+		}
+		// A helper that passes nothing back is an error, not a hang.
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ProxyCommand=true", "-o", "ProxyUseFdpass=yes", dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "did not pass back a connection") {
+			t.Errorf("no fd: %+v", r)
+		}
+	})
 	t.Run("unsupported values warn", func(t *testing.T) {
-		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes", "ProxyUseFdpass=yes"} {
+		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes"} {
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)
 			k := strings.ToLower(strings.SplitN(o, "=", 2)[0])
 			if r.code != 0 || !strings.Contains(r.stderr, k+" is not supported by gossh yet") {

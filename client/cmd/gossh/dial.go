@@ -81,13 +81,21 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 		return c, jumps, first, err
 	}
 	if pc := o.get("proxycommand"); pc != "" && pc != "none" {
-		nc, err := proxyCommand(expandTokens(pc, o, mc))
+		var nc net.Conn
+		if o.yes("proxyusefdpass", false) {
+			nc, err = proxyCommandFdpass(ctx, expandTokens(pc, o, mc))
+		} else {
+			nc, err = proxyCommand(expandTokens(pc, o, mc))
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		c, err := o.gated(ctx, cfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
 			return client.NewClientConn(ctx, nc, addr, cfg)
 		})
+		if _, ok := nc.(*net.TCPConn); ok {
+			return c, nil, nc, err // a socket passed back (IPQoS applies)
+		}
 		return c, nil, nil, err
 	}
 	lg.debug(1, "Connecting to %s [%s] port %s.", mc.originalHost, hostname, port)

@@ -55,7 +55,7 @@ func unsupportedValue(key, v string) bool {
 	switch key {
 	case "controlmaster", "controlpersist", "tunnel":
 		return !no // connection sharing and tun(4) forwarding
-	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey", "proxyusefdpass":
+	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey":
 		return !no
 	case "controlpath", "knownhostscommand", "revokedhostkeys", "pkcs11provider", "logverbose":
 		return v != "none"
