@@ -253,3 +253,45 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestGosshCASignatureAlgorithmsAgainstSSHD: a host certificate signed
+// by an Ed25519 CA is trusted through @cert-authority unless
+// CASignatureAlgorithms leaves ssh-ed25519 out, for gossh as for ssh.
+func TestGosshCASignatureAlgorithmsAgainstSSHD(t *testing.T) {
+	bin := clBuildGossh(t)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca")
+	sshdtest.GenerateKey(t, "ed25519", ca, "")
+	hk := filepath.Join(dir, "host")
+	sshdtest.GenerateKey(t, "ed25519", hk, "")
+	if out, err := exec.Command(sshdtest.SSHKeygen, "-q", "-s", ca, "-I", "host", "-h", "-n", "127.0.0.1", hk+".pub").CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen -s: %v: %s", err, out)
+	}
+	e := clStart(t, "HostKey "+hk, "HostCertificate "+hk+"-cert.pub")
+	key := e.keyFile(t)
+	caPub, _ := os.ReadFile(ca + ".pub")
+	kh := filepath.Join(dir, "known_hosts")
+	os.WriteFile(kh, []byte("@cert-authority [127.0.0.1]:"+strconv.Itoa(e.srv.Port)+" "+string(caPub)), 0o600)
+	dest := e.user + "@127.0.0.1"
+	for _, tt := range []struct {
+		list string
+		ok   bool
+	}{{"", true}, {"ssh-ed25519,rsa-sha2-512", true}, {"rsa-sha2-512,ecdsa-sha2-nistp256", false}} {
+		args := []string{"-i", key, "-o", "UserKnownHostsFile=" + kh, "-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes",
+			"-o", "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com", "-p", strconv.Itoa(e.srv.Port)}
+		if tt.list != "" {
+			args = append(args, "-o", "CASignatureAlgorithms="+tt.list)
+		}
+		r := clGossh(t, bin, nil, nil, append(append([]string{"-F", "none"}, args...), dest, "echo ok")...)
+		if tt.ok != (r.code == 0 && r.stdout == "ok\n") {
+			t.Errorf("gossh CASignatureAlgorithms %q: %+v", tt.list, r)
+		}
+		if !tt.ok && !strings.Contains(r.stderr, "not in CASignatureAlgorithms") {
+			t.Errorf("gossh CASignatureAlgorithms %q: %s", tt.list, r.stderr)
+		}
+		res, err := sshdtest.RunSSH(context.Background(), nil, append(args, dest, "echo ok")...)
+		if err != nil || tt.ok != (res.ExitCode == 0) {
+			t.Errorf("ssh CASignatureAlgorithms %q: %v exit %d %s", tt.list, err, res.ExitCode, res.Stderr)
+		}
+	}
+}

@@ -133,6 +133,9 @@ func reportDialError(lg *logger, err error, o *options, mc matchContext) {
 	switch {
 	case errors.As(err, &short):
 		lg.errorf("%v", err)
+	case errors.Is(err, errCASignature):
+		lg.errorf("%v", err)
+		lg.errorf("Host key verification failed.")
 	case errors.As(err, &changed):
 		lg.errorf("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
 			"@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n" +

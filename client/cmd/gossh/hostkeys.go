@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sshstack/sshstack/client"
@@ -52,6 +53,23 @@ func (o *options) checkRSASize(what string, pub hostkey.PublicKey) error {
 	return nil
 }
 
+// errCASignature is CASignatureAlgorithms refusing a certificate.
+var errCASignature = errors.New("gossh: certificate signature algorithm not in CASignatureAlgorithms")
+
+// checkCASignature applies CASignatureAlgorithms to a host
+// certificate: the CA's signature algorithm must be listed (ssh's
+// sshkey_check_cert_sigtype).
+func (o *options) checkCASignature(key hostkey.PublicKey) error {
+	cert, ok := key.(*hostkey.Certificate)
+	if !ok || cert.Signature == nil {
+		return nil
+	}
+	if !slices.Contains(splitList(o.get("casignaturealgorithms")), cert.Signature.Format) {
+		return fmt.Errorf("%w: host certificate signed with %s", errCASignature, cert.Signature.Format)
+	}
+	return nil
+}
+
 // fingerprint is pub's fingerprint with FingerprintHash.
 func (o *options) fingerprint(pub hostkey.PublicKey) string {
 	if strings.EqualFold(o.get("fingerprinthash"), "md5") {
@@ -62,8 +80,10 @@ func (o *options) fingerprint(pub hostkey.PublicKey) string {
 
 // gated runs dial (a handshake with cfg) with the host key checks
 // gossh adds after the key exchange and before authentication
-// (Config.KexDone): RequiredRSASize refuses a short RSA host key by
-// ending the handshake, and VisualHostKey draws the key's randomart.
+// (Config.KexDone): RequiredRSASize refuses a short RSA host key and
+// CASignatureAlgorithms a host certificate signed with an algorithm it
+// does not list, by ending the handshake; VisualHostKey draws the key's
+// randomart.
 func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dial func(context.Context, *client.Config) (*client.Client, error)) (*client.Client, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -80,12 +100,16 @@ func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dia
 			cancel(err)
 			return
 		}
+		if err := o.checkCASignature(key); err != nil {
+			cancel(err)
+			return
+		}
 		if o.yes("visualhostkey", false) {
 			lg.info("Host key fingerprint is %s\n%s", o.fingerprint(key), randomart(key, o.get("fingerprinthash")))
 		}
 	}
 	c, err := dial(ctx, &c2)
-	if cause := context.Cause(ctx); err != nil && errors.Is(cause, errRSASize) {
+	if cause := context.Cause(ctx); err != nil && (errors.Is(cause, errRSASize) || errors.Is(cause, errCASignature)) {
 		return nil, cause
 	}
 	return c, err

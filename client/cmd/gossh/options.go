@@ -63,8 +63,6 @@ func unsupportedValue(key, v string) bool {
 		return v != "internal"
 	case "verifyhostkeydns":
 		return !no // SSHFP lookups (docs/gossh.md)
-	case "casignaturealgorithms":
-		return true
 	}
 	return false
 }
