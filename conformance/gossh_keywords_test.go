@@ -223,6 +223,54 @@ func TestGosshKeywordsAgainstSSHD(t *testing.T) {
 			t.Errorf("no fd: %+v", r)
 		}
 	})
+	t.Run("PermitRemoteOpen", func(t *testing.T) {
+		// A target on this side that greets, and one nobody may reach.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Write([]byte("hello"))
+				c.Close()
+			}
+		}()
+		allowed := l.Addr().(*net.TCPAddr).Port
+		denied := freePort(t)
+		rport := freePort(t)
+		// The remote command is a SOCKS5 client of the -R port.
+		script := filepath.Join(t.TempDir(), "socks.py")
+		os.WriteFile(script, []byte(`import socket, struct, sys
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"\x05\x01\x00")
+    s.recv(2)
+    s.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack(">H", port))
+    rep = s.recv(10)
+    if rep[1] != 0:
+        return "refused"
+    return s.recv(5).decode()
+print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
+`), 0o600)
+		cmd := "python3 " + script + " " + strconv.Itoa(rport) + " " + strconv.Itoa(allowed) + " " + strconv.Itoa(denied)
+		r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-R", strconv.Itoa(rport),
+			"-o", "PermitRemoteOpen=127.0.0.1:"+strconv.Itoa(allowed), dest, cmd)...)
+		if r.code != 0 || r.stdout != "hello refused\n" || !strings.Contains(r.stderr, "but the request was denied") {
+			t.Errorf("got %+v", r)
+		}
+		// "any" (the default) lets both through to the SOCKS dialer.
+		rport = freePort(t)
+		cmd = "python3 " + script + " " + strconv.Itoa(rport) + " " + strconv.Itoa(allowed) + " " + strconv.Itoa(allowed)
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-R", strconv.Itoa(rport), dest, cmd)...)
+		if r.code != 0 || r.stdout != "hello hello\n" {
+			t.Errorf("any: %+v", r)
+		}
+	})
 	t.Run("unsupported values warn", func(t *testing.T) {
 		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes"} {
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)

@@ -64,6 +64,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		streamLocalBind.mask = int(m)
 	}
 	streamLocalBind.unlink = o.yes("streamlocalbindunlink", false)
+	permitRemoteOpen = parsePermitRemoteOpen(o.get("permitremoteopen"))
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	fctx, fcancel := context.WithCancel(ctx)

@@ -452,3 +452,26 @@ func TestLocalCommandTokens(t *testing.T) {
 		t.Errorf("LocalCommand wrote %q, want %q", b, want)
 	}
 }
+
+func TestPermitRemoteOpen(t *testing.T) {
+	for _, tt := range []struct {
+		spec, target string
+		ok           bool
+	}{
+		{"any", "h:1", true},
+		{"", "h:1", true},
+		{"none", "h:1", false},
+		{"h:1", "h:1", true},
+		{"H:1", "h:1", true},
+		{"h:1", "h:2", false},
+		{"h:*", "h:2", true},
+		{"*:22", "x:22", true},
+		{"*:22", "x:23", false},
+		{"a:1 [::1]:22", "[::1]:22", true},
+		{"a:1 [::1]:22", "[::2]:22", false},
+	} {
+		if got := remoteOpenAllowed(parsePermitRemoteOpen(tt.spec), tt.target); got != tt.ok {
+			t.Errorf("PermitRemoteOpen %q, %s: %v, want %v", tt.spec, tt.target, got, tt.ok)
+		}
+	}
+}
