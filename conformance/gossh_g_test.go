@@ -199,6 +199,10 @@ func TestGosshGAgainstSSH(t *testing.T) {
 		{"command line", []string{"-F", "/dev/null", "-o", "ClearAllForwardings=yes", "-L", "7000:h:7", "-o", "BatchMode=yes",
 			"-o", "ControlPersist=0", "-o", "RekeyLimit=10M", "-o", "TunnelDevice=3", "-o", "IPQoS=ef", "-o", "StrictHostKeyChecking=off",
 			"-o", "StreamLocalBindMask=0", "-o", "EscapeChar=x", "-o", "AddKeysToAgent=confirm", "-A", "-C", "-4", "-X", "-Y", "-t", "-t", "h"}, gosshGAllowed},
+		{"-f -n -w", []string{"-F", "/dev/null", "-f", "-n", "-w", "3:4", "-N", "h"}, gosshGAllowed},
+		{"-N then -t", []string{"-F", "/dev/null", "-N", "-t", "h"}, gosshGAllowed},
+		{"-o RequestTTY then -N", []string{"-F", "/dev/null", "-o", "RequestTTY=force", "-N", "h"}, gosshGAllowed},
+		{"-W and -tt", []string{"-F", "/dev/null", "-W", "x:1", "-tt", "h"}, gosshGAllowed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			want := gosshGRun(t, "ssh", tt.args)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex/gsskex"
 )
 
 // Recorded with OpenSSH 9.2's ssh-keygen -lv (and -E md5) for these keys.
@@ -472,6 +473,47 @@ func TestPermitRemoteOpen(t *testing.T) {
 	} {
 		if got := remoteOpenAllowed(parsePermitRemoteOpen(tt.spec), tt.target); got != tt.ok {
 			t.Errorf("PermitRemoteOpen %q, %s: %v, want %v", tt.spec, tt.target, got, tt.ok)
+		}
+	}
+}
+
+func TestGSSAPIKexAlgorithmsAndForwardAgent(t *testing.T) {
+	for _, tt := range []struct {
+		opts     []string
+		fams     []string
+		fwd      bool
+		fwdAgent string
+	}{
+		{[]string{"GSSAPIKeyExchange yes"}, gsskex.DefaultFamilies(), false, ""},
+		{[]string{"GSSAPIKeyExchange yes", "GSSAPIKexAlgorithms gss-group14-sha1-,gss-curve25519-sha256-"}, []string{"gss-group14-sha1-", "gss-curve25519-sha256-"}, false, ""},
+		{[]string{"ForwardAgent /tmp/fwd.sock"}, nil, true, "/tmp/fwd.sock"},
+		{[]string{"ForwardAgent yes"}, nil, true, ""},
+	} {
+		o := newOptions()
+		for _, s := range append(tt.opts, "BatchMode yes", "IdentityAgent none", "PreferredAuthentications none") {
+			if err := o.setOption(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := o.fillDefaults("h"); err != nil {
+			t.Fatal(err)
+		}
+		cfg, closer, err := clientConfig(o, &logger{w: &strings.Builder{}}, &prompter{opts: o}, "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if closer != nil {
+			closer.Close()
+		}
+		var fams []string
+		if cfg.GSSAPI != nil {
+			fams = cfg.GSSAPI.KexFamilies
+		}
+		if diff := cmp.Diff(tt.fams, fams); diff != "" {
+			t.Errorf("%v: families (-want +got):\n%s", tt.opts, diff)
+		}
+		if cfg.ForwardAgent != tt.fwd || (tt.fwdAgent != "" && cfg.AgentSocket != tt.fwdAgent) {
+			t.Errorf("%v: ForwardAgent %v %q", tt.opts, cfg.ForwardAgent, cfg.AgentSocket)
 		}
 	}
 }

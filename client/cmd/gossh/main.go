@@ -25,6 +25,7 @@ type flags struct {
 	noCommand   bool     // -N
 	tty         int      // -t count
 	noTTY       bool     // -T
+	ttyState    string   // RequestTTY from -t, -T, -N and -W in order
 	agent       int      // 1 for -A, -1 for -a
 	x11         int      // the last of -X (1), -Y (2) and -x (-1); 0 for none
 	x11Trusted  bool     // -Y was given
@@ -35,14 +36,17 @@ type flags struct {
 	logFile     string   // -E
 	printG      bool     // -G
 	fork        bool     // -f
+	stdinNull   bool     // -n
+	tunnel      string   // -w
 	destination string
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGNqTtvXxY] [-D [bind_address:]port] [-E log_file]
+const usage = `usage: gossh [-46AaCfGNnqTtvXxY] [-D [bind_address:]port] [-E log_file]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
-             [-R address] [-W host:port] destination [command [argument ...]]`
+             [-R address] [-W host:port] [-w local_tun[:remote_tun]]
+             destination [command [argument ...]]`
 
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
 // before the destination, flags combinable ("-vvv", "-p22"), and
@@ -104,14 +108,21 @@ func parseFlags(args []string) (*flags, error) {
 				f.printG = true
 			case 'f':
 				f.fork = true
+			case 'n':
+				f.stdinNull = true
+			case 'w':
+				f.tunnel = val
 			case 'N':
 				f.noCommand = true
+				f.ttyState = "no" // ssh: no session, so no tty
 			case 'q':
 				f.quiet = true
 			case 'T':
 				f.noTTY = true
+				f.ttyState = "no"
 			case 't':
 				f.tty++
+				f.ttyState = map[bool]string{true: "force", false: "yes"}[f.ttyState == "yes" || f.ttyState == "force"]
 			case 'v':
 				f.verbose++
 			case 'D':
@@ -142,6 +153,7 @@ func parseFlags(args []string) (*flags, error) {
 				f.remote = append(f.remote, val)
 			case 'W':
 				f.stdio = val
+				f.ttyState = "no"
 			default:
 				return nil, fmt.Errorf("option -%c is not supported by gossh yet", c)
 			}
@@ -232,17 +244,27 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	if f.x11Trusted {
 		set("forwardx11trusted", "yes")
 	}
-	switch {
-	case f.tty > 0:
-		set("requesttty", map[bool]string{true: "force", false: "yes"}[f.tty > 1])
-	case f.noTTY:
-		set("requesttty", "no")
+	// As in ssh, -t, -T, -N and -W set RequestTTY over any -o, the
+	// last of them deciding; -N and -W also mean SessionType none.
+	if f.ttyState != "" {
+		o.vals["requesttty"] = []string{f.ttyState}
+	}
+	if f.noCommand || f.stdio != "" {
+		o.vals["sessiontype"] = []string{"none"}
 	}
 	if f.compress {
 		set("compression", "yes")
 	}
 	if f.fork {
 		set("forkafterauthentication", "yes")
+	}
+	if f.stdinNull {
+		set("stdinnull", "yes")
+	}
+	if f.tunnel != "" {
+		// ssh -w: Tunnel yes (a warning: gossh has no tun forwarding).
+		o.set("tunnel", []string{"yes"}, "command-line")
+		set("tunneldevice", f.tunnel)
 	}
 	switch f.family {
 	case "4":

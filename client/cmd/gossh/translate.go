@@ -34,6 +34,15 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		ForwardAgent:      o.yes("forwardagent", false),
 		AgentSocket:       expandTilde(o.get("identityagent")),
 	}
+	// ForwardAgent may name the agent socket to forward, or an
+	// environment variable holding it ($NAME).
+	if fa := o.get("forwardagent"); fa != "" && !slices.Contains([]string{"yes", "no", "true", "false"}, strings.ToLower(fa)) {
+		cfg.ForwardAgent = true
+		if strings.HasPrefix(fa, "$") {
+			fa = os.Getenv(strings.Trim(fa[1:], "{}"))
+		}
+		cfg.AgentSocket = expandTilde(fa)
+	}
 	for _, k := range []string{"kexalgorithms", "ciphers", "macs", "hostkeyalgorithms"} {
 		if strings.HasPrefix(o.get(k), "") && o.get(k) == "" {
 			return nil, nil, fmt.Errorf("empty %s", k)
