@@ -252,6 +252,11 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	if f.noCommand || f.stdio != "" {
 		o.vals["sessiontype"] = []string{"none"}
 	}
+	if f.stdio != "" {
+		// ssh -W: the stdio forward is the only one, and must work.
+		o.vals["clearallforwardings"] = []string{"yes"}
+		o.vals["exitonforwardfailure"] = []string{"yes"}
+	}
 	if f.compress {
 		set("compression", "yes")
 	}
