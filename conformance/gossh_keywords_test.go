@@ -364,3 +364,91 @@ func TestGosshCASignatureAlgorithmsAgainstSSHD(t *testing.T) {
 		}
 	}
 }
+
+// TestGosshIPQoSOnTheWire captures loopback with tshark: after
+// authentication gossh's packets carry IPQoS's interactive value for a
+// pty session and its bulk value for a command, as ssh's do.
+func TestGosshIPQoSOnTheWire(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("no tshark")
+	}
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	dest := e.user + "@127.0.0.1"
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string // the DS field of the last client packets
+	}{
+		{"bulk", []string{dest, "sleep 0.5"}, "0x20"},
+		{"interactive", []string{"-tt", dest, "sleep 0.5"}, "0x48"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"-o", "IPQoS=af21 cs1"}, tt.args...)
+			got := dsFields(t, e.srv.Port, func() {
+				if r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, args...)...); r.code != 0 {
+					t.Errorf("gossh: %+v", r)
+				}
+			})
+			want := dsFields(t, e.srv.Port, func() {
+				res, err := sshdtest.RunSSH(context.Background(), nil, append([]string{"-i", key, "-o", "UserKnownHostsFile=" + e.knownHosts,
+					"-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port)}, args...)...)
+				if err != nil || res.ExitCode != 0 {
+					t.Errorf("ssh: %v %s", err, res.Stderr)
+				}
+			})
+			t.Logf("DS fields: gossh %v, ssh %v", got, want)
+			// Interactive from the SYN on, then the session's value.
+			for who, f := range map[string][]string{"gossh": got, "ssh": want} {
+				if len(f) < 4 || f[0] != "0x48" || f[len(f)-1] != tt.want {
+					t.Errorf("%s: DS fields %v, want 0x48 first and %s last", who, f, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// dsFields runs fn while tshark captures what goes to port on loopback
+// and returns each packet's IP DS field.
+func dsFields(t *testing.T, port int, fn func()) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cap := exec.CommandContext(ctx, "tshark", "-l", "-i", "lo", "-f", "tcp dst port "+strconv.Itoa(port), "-T", "fields", "-e", "ip.dsfield")
+	stderr, err := cap.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	cap.Stdout = &out
+	if err := cap.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	var seen strings.Builder
+	for !strings.Contains(seen.String(), "Capturing on") {
+		n, err := stderr.Read(buf)
+		if err != nil {
+			cap.Process.Kill()
+			cap.Wait()
+			t.Fatalf("tshark: %v: %s", err, seen.String())
+		}
+		seen.Write(buf[:n])
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if _, err := stderr.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	fn()
+	time.Sleep(500 * time.Millisecond) // tshark prints the last packets
+	cap.Process.Signal(os.Interrupt)
+	<-done
+	cap.Wait()
+	return strings.Fields(out.String())
+}

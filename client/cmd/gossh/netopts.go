@@ -81,7 +81,8 @@ func setTOS(c net.Conn, tos int) error {
 
 // dialTCP connects as ssh's ssh_connect_direct: from BindAddress and
 // BindInterface if set, with TCPKeepAlive (SO_KEEPALIVE, the system's
-// timers) on or off, and ConnectionAttempts tries.
+// timers) on or off, IPQoS's interactive value, and ConnectionAttempts
+// tries.
 func dialTCP(ctx context.Context, o *options, network, addr string, lg *logger) (net.Conn, error) {
 	d := &net.Dialer{KeepAlive: -1}
 	keep := o.yes("tcpkeepalive", true)
@@ -97,9 +98,22 @@ func dialTCP(ctx context.Context, o *options, network, addr string, lg *logger) 
 		}
 		d.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	d.Control = func(_, _ string, rc syscall.RawConn) error {
+	// As ssh, the connection starts with IPQoS's interactive value (its
+	// SYN included) until the session says what it is (setTOS).
+	qos, _ := parseIPQoS(o.getDefault("ipqos", "lowdelay throughput"))
+	d.Control = func(network, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {
+			if qos.interactive >= 0 {
+				if network == "tcp6" {
+					serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_TCLASS, qos.interactive)
+				} else {
+					serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS, qos.interactive)
+				}
+				if serr != nil {
+					return
+				}
+			}
 			// The system's keepalive timers, as ssh's SO_KEEPALIVE.
 			k := 0
 			if keep {
