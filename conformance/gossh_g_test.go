@@ -187,6 +187,10 @@ func TestGosshGAgainstSSH(t *testing.T) {
 	// ssh checks that a ForwardAgent path exists.
 	every := write("every", strings.ReplaceAll(gosshGEveryKeyword, "AGENTPATH", dir))
 	fwd := write("fwd", gosshGForwards)
+	// Canonicalisation of a name /etc/hosts knows, and the second pass
+	// with Match canonical and Match final.
+	canon := write("canon", "CanonicalizeHostname yes\nCanonicalDomains example.invalid\nHost localhost\n  Port 2\n"+
+		"Match canonical\n  User canon\nMatch final\n  ConnectTimeout 7\nMatch !final\n  ServerAliveInterval 9\n")
 	for _, tt := range []struct {
 		name    string
 		args    []string
@@ -196,6 +200,7 @@ func TestGosshGAgainstSSH(t *testing.T) {
 		{"defaults with user and port", []string{"-F", "/dev/null", "-p", "2022", "bob@Example.COM"}, gosshGAllowed},
 		{"every keyword", []string{"-F", every, "example.com"}, nil},
 		{"forwards", []string{"-F", fwd, "-L", "7000:h:7", "-D", "7001", "example.com"}, gosshGAllowed},
+		{"canonicalisation", []string{"-F", canon, "LocalHost"}, gosshGAllowed},
 		{"command line", []string{"-F", "/dev/null", "-o", "ClearAllForwardings=yes", "-L", "7000:h:7", "-o", "BatchMode=yes",
 			"-o", "ControlPersist=0", "-o", "RekeyLimit=10M", "-o", "TunnelDevice=3", "-o", "IPQoS=ef", "-o", "StrictHostKeyChecking=off",
 			"-o", "StreamLocalBindMask=0", "-o", "EscapeChar=x", "-o", "AddKeysToAgent=confirm", "-A", "-C", "-4", "-X", "-Y", "-t", "-t", "h"}, gosshGAllowed},
