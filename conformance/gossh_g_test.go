@@ -208,6 +208,7 @@ func TestGosshGAgainstSSH(t *testing.T) {
 		{"-N then -t", []string{"-F", "/dev/null", "-N", "-t", "h"}, gosshGAllowed},
 		{"-o RequestTTY then -N", []string{"-F", "/dev/null", "-o", "RequestTTY=force", "-N", "h"}, gosshGAllowed},
 		{"-W and -tt", []string{"-F", "/dev/null", "-W", "x:1", "-tt", "h"}, gosshGAllowed},
+		{"-s", []string{"-F", "/dev/null", "-s", "h", "sftp"}, gosshGAllowed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			want := gosshGRun(t, "ssh", tt.args)

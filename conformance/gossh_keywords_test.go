@@ -5,6 +5,7 @@ package conformance_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -290,6 +291,38 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-R", strconv.Itoa(rport), dest, cmd)...)
 		if r.code != 0 || r.stdout != "hello hello\n" {
 			t.Errorf("any: %+v", r)
+		}
+	})
+	t.Run("SessionType subsystem (-s)", func(t *testing.T) {
+		// An SFTP init (version 3) gets the server's SSH_FXP_VERSION;
+		// stdin stays open until it has (sftp-server exits at EOF).
+		sftpVersion := func(args ...string) byte {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, e.gosshArgs(t, key, args...)...)
+			in, _ := cmd.StdinPipe()
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			in.Write([]byte{0, 0, 0, 5, 1, 0, 0, 0, 3})
+			buf := make([]byte, 9)
+			_, err := io.ReadFull(out, buf)
+			in.Close()
+			cmd.Wait()
+			if err != nil {
+				return 0
+			}
+			return buf[4]
+		}
+		if got := sftpVersion("-s", dest, "sftp"); got != 2 {
+			t.Errorf("gossh -s sftp: message %d, want SSH_FXP_VERSION", got)
+		}
+		if got := sftpVersion("-o", "SessionType=subsystem", dest, "sftp"); got != 2 {
+			t.Errorf("SessionType=subsystem: message %d, want SSH_FXP_VERSION", got)
+		}
+		if r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-s", dest)...); r.code != 255 || !strings.Contains(r.stderr, "You must specify a subsystem to invoke.") {
+			t.Errorf("-s without a name: %+v", r)
 		}
 	})
 	t.Run("unsupported values warn", func(t *testing.T) {

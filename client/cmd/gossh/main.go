@@ -37,12 +37,13 @@ type flags struct {
 	printG      bool     // -G
 	fork        bool     // -f
 	stdinNull   bool     // -n
+	subsystem   bool     // -s
 	tunnel      string   // -w
 	destination string
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGNnqTtvXxY] [-D [bind_address:]port] [-E log_file]
+const usage = `usage: gossh [-46AaCfGNnqsTtvXxY] [-D [bind_address:]port] [-E log_file]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
              [-R address] [-W host:port] [-w local_tun[:remote_tun]]
@@ -110,9 +111,17 @@ func parseFlags(args []string) (*flags, error) {
 				f.fork = true
 			case 'n':
 				f.stdinNull = true
+			case 's':
+				if f.noCommand {
+					return nil, fmt.Errorf("Cannot specify -s with -N/SessionType")
+				}
+				f.subsystem = true
 			case 'w':
 				f.tunnel = val
 			case 'N':
+				if f.subsystem {
+					return nil, fmt.Errorf("Cannot specify -N with -s/SessionType")
+				}
 				f.noCommand = true
 				f.ttyState = "no" // ssh: no session, so no tty
 			case 'q':
@@ -166,6 +175,9 @@ func parseFlags(args []string) (*flags, error) {
 	f.command = args[i:]
 	if f.destination == "" {
 		return nil, fmt.Errorf("no destination")
+	}
+	if f.subsystem && len(f.command) == 0 {
+		return nil, fmt.Errorf("You must specify a subsystem to invoke.")
 	}
 	return f, nil
 }
@@ -248,6 +260,9 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	// last of them deciding; -N and -W also mean SessionType none.
 	if f.ttyState != "" {
 		o.vals["requesttty"] = []string{f.ttyState}
+	}
+	if f.subsystem {
+		o.vals["sessiontype"] = []string{"subsystem"}
 	}
 	if f.noCommand || f.stdio != "" {
 		o.vals["sessiontype"] = []string{"none"}

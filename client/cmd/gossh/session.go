@@ -123,9 +123,16 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 			})
 		}
 	}
-	if cmd == "" {
+	switch {
+	case strings.EqualFold(o.get("sessiontype"), "subsystem"):
+		if cmd == "" {
+			lg.errorf("gossh: SessionType subsystem (-s) needs the subsystem's name as the command")
+			return 255
+		}
+		err = s.Subsystem(ctx, cmd)
+	case cmd == "":
 		err = s.Shell(ctx)
-	} else {
+	default:
 		err = s.Start(ctx, cmd)
 	}
 	if err != nil {
