@@ -209,6 +209,15 @@ func TestGosshGAgainstSSH(t *testing.T) {
 		{"-o RequestTTY then -N", []string{"-F", "/dev/null", "-o", "RequestTTY=force", "-N", "h"}, gosshGAllowed},
 		{"-W and -tt", []string{"-F", "/dev/null", "-W", "x:1", "-tt", "h"}, gosshGAllowed},
 		{"-s", []string{"-F", "/dev/null", "-s", "h", "sftp"}, gosshGAllowed},
+		// Flags that override -o, and flags that are first-wins with it
+		// in command-line order (the destination's user among them).
+		{"flags over -o", []string{"-F", "/dev/null", "-o", "ForwardAgent=no", "-A", "-o", "Compression=no", "-C", "-o", "AddressFamily=inet6", "-4",
+			"-o", "LogLevel=ERROR", "-vv", "-o", "ForwardX11=no", "-X", "-x", "-o", "StdinNull=no", "-n", "h"}, gosshGAllowed},
+		{"first wins in order", []string{"-F", "/dev/null", "-p", "2", "-o", "Port=1", "-o", "User=a", "-l", "b", "-J", "j1", "-o", "ProxyJump=j2",
+			"-i", "/etc/hostname", "-i", "/nonexistent", "-o", "IdentityFile=/a", "c@h", "-o", "User=d"}, gosshGAllowed},
+		{"quiet", []string{"-F", "/dev/null", "-q", "h"}, gosshGAllowed},
+		{"-g -b -B -e over -o", []string{"-F", "/dev/null", "-o", "GatewayPorts=no", "-g", "-b", "127.0.0.2", "-o", "BindAddress=127.0.0.3",
+			"-o", "BindInterface=eth9", "-B", "lo", "-e", "^B", "-o", "EscapeChar=x", "h"}, gosshGAllowed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			want := gosshGRun(t, "ssh", tt.args)

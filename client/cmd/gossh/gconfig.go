@@ -73,8 +73,9 @@ var multiState = map[string]map[string]string{
 	"tunnel":                {"yes": "point-to-point", "true": "point-to-point", "point-to-point": "point-to-point", "ethernet": "ethernet", "no": "false", "false": "false"},
 	"verifyhostkeydns":      {"yes": "true", "true": "true", "no": "false", "false": "false", "ask": "ask"},
 	"updatehostkeys":        {"yes": "true", "true": "true", "no": "false", "false": "false", "ask": "ask"},
-	"loglevel": {"quiet": "QUIET", "fatal": "FATAL", "error": "ERROR", "info": "INFO", "verbose": "VERBOSE",
-		"debug": "DEBUG", "debug1": "DEBUG1", "debug2": "DEBUG2", "debug3": "DEBUG3"},
+	// ssh prints QUIET as SILENT and DEBUG1 as DEBUG.
+	"loglevel": {"quiet": "SILENT", "silent": "SILENT", "fatal": "FATAL", "error": "ERROR", "info": "INFO", "verbose": "VERBOSE",
+		"debug": "DEBUG", "debug1": "DEBUG", "debug2": "DEBUG2", "debug3": "DEBUG3"},
 	"syslogfacility": {"daemon": "DAEMON", "user": "USER", "auth": "AUTH", "local0": "LOCAL0", "local1": "LOCAL1",
 		"local2": "LOCAL2", "local3": "LOCAL3", "local4": "LOCAL4", "local5": "LOCAL5", "local6": "LOCAL6", "local7": "LOCAL7"},
 }

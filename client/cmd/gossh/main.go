@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -12,38 +13,48 @@ import (
 
 // flags are the parsed command line of ssh(1).
 type flags struct {
-	opts        []string // -o, in order
-	port        string   // -p
-	login       string   // -l
-	identities  []string // -i
-	configFile  string   // -F
-	local       []string // -L
-	remote      []string // -R
-	dynamic     []string // -D
-	jump        string   // -J
-	stdio       string   // -W
-	noCommand   bool     // -N
-	tty         int      // -t count
-	noTTY       bool     // -T
-	ttyState    string   // RequestTTY from -t, -T, -N and -W in order
-	agent       int      // 1 for -A, -1 for -a
-	x11         int      // the last of -X (1), -Y (2) and -x (-1); 0 for none
-	x11Trusted  bool     // -Y was given
-	verbose     int      // -v count
-	quiet       bool     // -q
-	compress    bool     // -C
-	family      string   // -4 / -6
-	logFile     string   // -E
-	printG      bool     // -G
-	fork        bool     // -f
-	stdinNull   bool     // -n
-	subsystem   bool     // -s
-	tunnel      string   // -w
+	opts       []string // -o, in order
+	port       string   // -p
+	login      string   // -l
+	identities []string // -i
+	configFile string   // -F
+	local      []string // -L
+	remote     []string // -R
+	dynamic    []string // -D
+	jump       string   // -J
+	stdio      string   // -W
+	noCommand  bool     // -N
+	tty        int      // -t count
+	noTTY      bool     // -T
+	ttyState   string   // RequestTTY from -t, -T, -N and -W in order
+	agent      int      // 1 for -A, -1 for -a
+	x11        int      // the last of -X (1), -Y (2) and -x (-1); 0 for none
+	x11Trusted bool     // -Y was given
+	verbose    int      // -v count
+	quiet      bool     // -q
+	compress   bool     // -C
+	family     string   // -4 / -6
+	logFile    string   // -E
+	printG     bool     // -G
+	fork       bool     // -f
+	stdinNull  bool     // -n
+	subsystem  bool     // -s
+	// ordered are -o (raw) and the flags that set a keyword first-wins
+	// (-p -l -i -J -L -R -D, the destination's user and port), in
+	// command-line order: ssh applies them as it meets them.
+	ordered []cliOpt
+	destAt  int // index in ordered where the destination was met
+	// forced are the flags that set a keyword over any -o, as ssh's
+	// getopt assigns them (-A -a -C -4 -6 -X -x -Y -q -v -n -f -g -b -B
+	// -e -w); the last one wins.
+	forced      map[string]string
+	tunnel      string // -w
 	destination string
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGNnqsTtvXxY] [-D [bind_address:]port] [-E log_file]
+const usage = `usage: gossh [-46AaCfGgNnqsTtvXxY] [-B bind_interface] [-b bind_address]
+             [-D [bind_address:]port] [-E log_file] [-e escape_char]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
              [-R address] [-W host:port] [-w local_tun[:remote_tun]]
@@ -54,8 +65,15 @@ const usage = `usage: gossh [-46AaCfGNnqsTtvXxY] [-D [bind_address:]port] [-E lo
 // everything after the destination is the remote command.
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
-	withArg := "bcDEeFIiJLlmOoPpQRSWw"
+	withArg := "BbcDEeFIiJLlmOoPpQRSWw"
 	known := "46AaCGNqTtvfgkKMnsVXxYy" + withArg
+	force := func(k, v string) {
+		if f.forced == nil {
+			f.forced = map[string]string{}
+		}
+		f.forced[k] = v
+	}
+	add := func(key, val string) { f.ordered = append(f.ordered, cliOpt{key: key, val: val}) }
 	i := 0
 	for i < len(args) {
 		a := args[i]
@@ -68,6 +86,7 @@ func parseFlags(args []string) (*flags, error) {
 				break
 			}
 			f.destination = a
+			f.destAt = len(f.ordered)
 			i++
 			// ssh keeps parsing options after the destination.
 			continue
@@ -93,31 +112,54 @@ func parseFlags(args []string) (*flags, error) {
 			switch c {
 			case '4', '6':
 				f.family = string(c)
+				force("addressfamily", map[byte]string{'4': "inet", '6': "inet6"}[c])
 			case 'A':
 				f.agent = 1
+				force("forwardagent", "yes")
 			case 'a':
 				f.agent = -1
+				force("forwardagent", "no")
 			case 'C':
 				f.compress = true
+				force("compression", "yes")
 			case 'X':
 				f.x11 = 1
+				force("forwardx11", "yes")
 			case 'x':
 				f.x11 = -1
+				force("forwardx11", "no")
 			case 'Y':
+				// -Y turns ForwardX11 on and makes it trusted.
 				f.x11, f.x11Trusted = 2, true
+				force("forwardx11", "yes")
+				force("forwardx11trusted", "yes")
 			case 'G':
 				f.printG = true
 			case 'f':
 				f.fork = true
+				force("forkafterauthentication", "yes")
+				force("stdinnull", "yes")
 			case 'n':
 				f.stdinNull = true
+				force("stdinnull", "yes")
+			case 'g':
+				force("gatewayports", "yes")
+			case 'b':
+				force("bindaddress", val)
+			case 'B':
+				force("bindinterface", val)
+			case 'e':
+				force("escapechar", val)
 			case 's':
 				if f.noCommand {
 					return nil, fmt.Errorf("Cannot specify -s with -N/SessionType")
 				}
 				f.subsystem = true
 			case 'w':
+				// Tunnel yes (a warning: gossh has no tun forwarding).
 				f.tunnel = val
+				force("tunnel", "yes")
+				force("tunneldevice", val)
 			case 'N':
 				if f.subsystem {
 					return nil, fmt.Errorf("Cannot specify -N with -s/SessionType")
@@ -126,6 +168,7 @@ func parseFlags(args []string) (*flags, error) {
 				f.ttyState = "no" // ssh: no session, so no tty
 			case 'q':
 				f.quiet = true
+				force("loglevel", "QUIET")
 			case 'T':
 				f.noTTY = true
 				f.ttyState = "no"
@@ -134,32 +177,46 @@ func parseFlags(args []string) (*flags, error) {
 				f.ttyState = map[bool]string{true: "force", false: "yes"}[f.ttyState == "yes" || f.ttyState == "force"]
 			case 'v':
 				f.verbose++
+				force("loglevel", []string{"", "DEBUG1", "DEBUG2", "DEBUG3"}[min(f.verbose, 3)])
 			case 'D':
 				f.dynamic = append(f.dynamic, val)
+				add("dynamicforward", val)
 			case 'E':
 				f.logFile = val
 			case 'F':
 				f.configFile = val
 			case 'i':
 				f.identities = append(f.identities, val)
+				add("identityfile", val)
 			case 'J':
+				if f.jump != "" {
+					return nil, fmt.Errorf("Only a single -J option is permitted (use commas to separate multiple jump hops)")
+				}
 				f.jump = val
+				add("proxyjump", val)
 			case 'L':
 				f.local = append(f.local, val)
+				add("localforward", val)
 			case 'l':
 				f.login = val
+				add("user", val)
 			case 'o':
 				f.opts = append(f.opts, val)
+				f.ordered = append(f.ordered, cliOpt{raw: val})
 			case 'c':
 				// ssh(1): -c cipher_spec is Ciphers, -m mac_spec MACs;
 				// like -o they come before any configuration file.
 				f.opts = append(f.opts, "Ciphers="+val)
+				add("ciphers", val)
 			case 'm':
 				f.opts = append(f.opts, "MACs="+val)
+				add("macs", val)
 			case 'p':
 				f.port = val
+				add("port", val)
 			case 'R':
 				f.remote = append(f.remote, val)
+				add("remoteforward", val)
 			case 'W':
 				f.stdio = val
 				f.ttyState = "no"
@@ -170,6 +227,7 @@ func parseFlags(args []string) (*flags, error) {
 	}
 	if f.destination == "" && i < len(args) {
 		f.destination = args[i]
+		f.destAt = len(f.ordered)
 		i++
 	}
 	f.command = args[i:]
@@ -212,49 +270,48 @@ func parseDestination(d string) (user, host, port string) {
 // first-value-wins (ssh_config(5)).
 func resolve(f *flags, destUser, host, destPort string) (*options, matchContext, error) {
 	o := newOptions()
-	for _, opt := range f.opts {
-		if err := o.setOption(opt); err != nil {
+	// -o and the first-wins flags in command-line order, the
+	// destination's user and port where it stood.
+	apply := func(c cliOpt) error {
+		if c.raw != "" {
+			return o.setOption(c.raw)
+		}
+		if c.val == "" {
+			return nil
+		}
+		switch c.key {
+		case "proxyjump":
+			if _, ok := o.vals["proxyjump"]; ok {
+				return fmt.Errorf("Only a single -J option is permitted (use commas to separate multiple jump hops)")
+			}
+		case "identityfile":
+			if _, err := os.Stat(expandTilde(c.val)); err != nil {
+				// As ssh: a -i file that cannot be read is left out.
+				fmt.Fprintf(os.Stderr, "Warning: Identity file %s not accessible: %s.\n", c.val, syscallMessage(err))
+				return nil
+			}
+		}
+		return o.set(c.key, []string{c.val}, "command-line")
+	}
+	for i, c := range f.ordered {
+		if i == f.destAt {
+			apply(cliOpt{key: "user", val: destUser})
+			apply(cliOpt{key: "port", val: destPort})
+		}
+		if err := apply(c); err != nil {
 			return nil, matchContext{}, err
 		}
 	}
-	set := func(key, val string) {
-		if val != "" {
-			o.set(key, []string{val}, "command-line")
+	if f.destAt >= len(f.ordered) {
+		apply(cliOpt{key: "user", val: destUser})
+		apply(cliOpt{key: "port", val: destPort})
+	}
+	for k, v := range f.forced {
+		o.vals[k] = []string{v}
+		o.srcs[k] = "command-line"
+		if unsupportedValue(k, v) {
+			o.warnings = append(o.warnings, fmt.Sprintf("command-line: %s is not supported by gossh yet; ignored", k))
 		}
-	}
-	set("user", f.login)
-	set("user", destUser)
-	set("port", f.port)
-	set("port", destPort)
-	set("proxyjump", f.jump)
-	for _, i := range f.identities {
-		o.set("identityfile", []string{i}, "command-line")
-	}
-	for _, l := range f.local {
-		o.set("localforward", []string{l}, "command-line")
-	}
-	for _, r := range f.remote {
-		o.set("remoteforward", []string{r}, "command-line")
-	}
-	for _, d := range f.dynamic {
-		o.set("dynamicforward", []string{d}, "command-line")
-	}
-	switch f.agent {
-	case 1:
-		set("forwardagent", "yes")
-	case -1:
-		set("forwardagent", "no")
-	}
-	// As ssh: -X and -Y turn ForwardX11 on, -x off, the last one winning;
-	// -Y also makes it trusted.
-	switch f.x11 {
-	case 1, 2:
-		set("forwardx11", "yes")
-	case -1:
-		set("forwardx11", "no")
-	}
-	if f.x11Trusted {
-		set("forwardx11trusted", "yes")
 	}
 	// As in ssh, -t, -T, -N and -W set RequestTTY over any -o, the
 	// last of them deciding; -N and -W also mean SessionType none.
@@ -271,32 +328,6 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		// ssh -W: the stdio forward is the only one, and must work.
 		o.vals["clearallforwardings"] = []string{"yes"}
 		o.vals["exitonforwardfailure"] = []string{"yes"}
-	}
-	if f.compress {
-		set("compression", "yes")
-	}
-	if f.fork {
-		set("forkafterauthentication", "yes")
-	}
-	if f.stdinNull {
-		set("stdinnull", "yes")
-	}
-	if f.tunnel != "" {
-		// ssh -w: Tunnel yes (a warning: gossh has no tun forwarding).
-		o.set("tunnel", []string{"yes"}, "command-line")
-		set("tunneldevice", f.tunnel)
-	}
-	switch f.family {
-	case "4":
-		set("addressfamily", "inet")
-	case "6":
-		set("addressfamily", "inet6")
-	}
-	if f.quiet {
-		set("loglevel", "QUIET")
-	}
-	if f.verbose > 0 {
-		set("loglevel", []string{"", "DEBUG1", "DEBUG2", "DEBUG3"}[min(f.verbose, 3)])
 	}
 	local := ""
 	if u, err := user.Current(); err == nil {
@@ -384,4 +415,17 @@ func run(args []string) int {
 		return forkAfterAuth(args)
 	}
 	return connect(f, o, mc)
+}
+
+// A cliOpt is one -o (raw) or one flag that sets key to val.
+type cliOpt struct{ raw, key, val string }
+
+// syscallMessage is err's system error text as ssh prints strerror.
+func syscallMessage(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		s := pe.Err.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return err.Error()
 }
