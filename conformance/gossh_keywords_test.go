@@ -325,6 +325,30 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 			t.Errorf("-s without a name: %+v", r)
 		}
 	})
+	t.Run("RevokedHostKeys", func(t *testing.T) {
+		revoked := filepath.Join(t.TempDir(), "revoked")
+		pub, err := os.ReadFile(e.srv.HostKeys["ed25519"] + ".pub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(revoked, append([]byte("# revoked\n"), pub...), 0o600)
+		for _, alg := range []string{"ssh-ed25519", "ecdsa-sha2-nistp256"} {
+			args := []string{"-o", "HostKeyAlgorithms=" + alg, "-o", "RevokedHostKeys=" + revoked, dest, "true"}
+			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, args...)...)
+			res, err := sshdtest.RunSSH(context.Background(), nil, append([]string{"-i", key, "-o", "UserKnownHostsFile=" + e.knownHosts,
+				"-o", "BatchMode=yes", "-p", port}, args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refused := alg == "ssh-ed25519"
+			if (r.code == 255) != refused || (res.ExitCode == 255) != refused {
+				t.Errorf("%s: gossh %+v; ssh exit %d %s", alg, r, res.ExitCode, res.Stderr)
+			}
+			if refused && !strings.Contains(r.stderr, "revoked by file "+revoked) {
+				t.Errorf("%s: %s", alg, r.stderr)
+			}
+		}
+	})
 	t.Run("unsupported values warn", func(t *testing.T) {
 		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes"} {
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)

@@ -133,7 +133,7 @@ func reportDialError(lg *logger, err error, o *options, mc matchContext) {
 	switch {
 	case errors.As(err, &short):
 		lg.errorf("%v", err)
-	case errors.Is(err, errCASignature):
+	case errors.Is(err, errCASignature), errors.Is(err, errRevoked):
 		lg.errorf("%v", err)
 		lg.errorf("Host key verification failed.")
 	case errors.As(err, &changed):

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -70,6 +72,52 @@ func (o *options) checkCASignature(key hostkey.PublicKey) error {
 	return nil
 }
 
+// errRevoked is RevokedHostKeys refusing a host key.
+var errRevoked = errors.New("gossh: host key revoked")
+
+// checkRevoked applies RevokedHostKeys: a file of public keys, one per
+// line as in authorized_keys or a .pub file (OpenSSH's KRL format is
+// not read: such a file is an error, so that a revocation is never
+// silently skipped). A certificate is revoked when its key or its CA's
+// is listed. A missing file revokes nothing, as in ssh.
+func (o *options) checkRevoked(key hostkey.PublicKey) error {
+	path := o.get("revokedhostkeys")
+	if path == "" || path == "none" {
+		return nil
+	}
+	path = expandTilde(path)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: reading RevokedHostKeys %s: %v", errRevoked, path, err)
+	}
+	if bytes.HasPrefix(data, []byte("SSHKRL\n\x00")) {
+		return fmt.Errorf("%w: RevokedHostKeys %s is a KRL, which gossh cannot read", errRevoked, path)
+	}
+	check := []hostkey.PublicKey{key}
+	if cert, ok := key.(*hostkey.Certificate); ok {
+		check = append(check, cert.Key, cert.SignatureKey)
+	}
+	for n, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		ak, err := hostkey.ParseAuthorizedKey(line)
+		if err != nil {
+			return fmt.Errorf("%w: RevokedHostKeys %s line %d: %v", errRevoked, path, n+1, err)
+		}
+		for _, k := range check {
+			if k != nil && hostkey.Equal(k, ak.Key) {
+				return fmt.Errorf("%w: Host key %s %s revoked by file %s", errRevoked, k.Type(), o.fingerprint(k), path)
+			}
+		}
+	}
+	return nil
+}
+
 // fingerprint is pub's fingerprint with FingerprintHash.
 func (o *options) fingerprint(pub hostkey.PublicKey) string {
 	if strings.EqualFold(o.get("fingerprinthash"), "md5") {
@@ -104,12 +152,16 @@ func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dia
 			cancel(err)
 			return
 		}
+		if err := o.checkRevoked(key); err != nil {
+			cancel(err)
+			return
+		}
 		if o.yes("visualhostkey", false) {
 			lg.info("Host key fingerprint is %s\n%s", o.fingerprint(key), randomart(key, o.get("fingerprinthash")))
 		}
 	}
 	c, err := dial(ctx, &c2)
-	if cause := context.Cause(ctx); err != nil && (errors.Is(cause, errRSASize) || errors.Is(cause, errCASignature)) {
+	if cause := context.Cause(ctx); err != nil && (errors.Is(cause, errRSASize) || errors.Is(cause, errCASignature) || errors.Is(cause, errRevoked)) {
 		return nil, cause
 	}
 	return c, err

@@ -517,3 +517,31 @@ func TestGSSAPIKexAlgorithmsAndForwardAgent(t *testing.T) {
 		}
 	}
 }
+
+func TestRevokedHostKeys(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "revoked")
+	os.WriteFile(list, []byte("# comment\n\n"+vecEd25519+"\n"), 0o600)
+	krl := filepath.Join(dir, "krl")
+	os.WriteFile(krl, []byte("SSHKRL\n\x00\x00\x00\x00\x01"), 0o600)
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("not a key\n"), 0o600)
+	for _, tt := range []struct {
+		file, key string
+		revoked   bool
+	}{
+		{list, vecEd25519, true},
+		{list, vecRSA1024, false},
+		{filepath.Join(dir, "missing"), vecEd25519, false},
+		{krl, vecRSA1024, true}, // unreadable format: refused, never skipped
+		{bad, vecRSA1024, true},
+	} {
+		o := newOptions()
+		o.setOption("RevokedHostKeys " + tt.file)
+		o.fillDefaults("h")
+		err := o.checkRevoked(parsePub(t, tt.key))
+		if (err != nil) != tt.revoked || (err != nil && !errors.Is(err, errRevoked)) {
+			t.Errorf("%s, %.20s: %v, want revoked %v", filepath.Base(tt.file), tt.key, err, tt.revoked)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // ipqosNames are IPQoS's names for IP TOS / traffic class values
@@ -130,6 +131,12 @@ func dialTCP(ctx context.Context, o *options, network, addr string, lg *logger) 
 	var err error
 	for i := range max(attempts, 1) {
 		if i > 0 {
+			// ssh waits a second between attempts.
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(time.Second):
+			}
 			lg.debug(1, "Trying again...")
 		}
 		var c net.Conn
