@@ -349,6 +349,33 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 			}
 		}
 	})
+	t.Run("KnownHostsCommand", func(t *testing.T) {
+		empty := filepath.Join(t.TempDir(), "kh")
+		base := []string{"-i", key, "-o", "UserKnownHostsFile=" + empty, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", port}
+		for _, tt := range []struct {
+			cmd string
+			ok  bool
+		}{
+			{"/usr/bin/grep -F %H " + e.knownHosts, true},
+			{"grep -F %H " + e.knownHosts, false}, // not an absolute path
+			{"/usr/bin/grep -F nosuchhost " + e.knownHosts, false},
+		} {
+			args := append(append([]string{}, base...), "-o", "KnownHostsCommand="+tt.cmd, dest, "true")
+			r := clGossh(t, bin, nil, nil, append([]string{"-F", "none"}, args...)...)
+			res, err := sshdtest.RunSSH(context.Background(), nil, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (r.code == 0) != tt.ok || (res.ExitCode == 0) != tt.ok {
+				t.Errorf("%s: gossh %+v; ssh exit %d %s", tt.cmd, r, res.ExitCode, res.Stderr)
+			}
+		}
+		r := clGossh(t, bin, nil, nil, append(append([]string{"-F", "none"}, base...), "-o", "KnownHostsCommand=/bin/echo %K", dest, "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "KnownHostsCommand with %K is not supported") {
+			t.Errorf("%%K: %+v", r)
+		}
+	})
 	t.Run("unsupported values warn", func(t *testing.T) {
 		for _, o := range []string{"ControlMaster=auto", "Tunnel=yes", "HostbasedAuthentication=yes", "VerifyHostKeyDNS=yes"} {
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)

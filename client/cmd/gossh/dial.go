@@ -22,6 +22,20 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if kc := o.get("knownhostscommand"); kc != "" && kc != "none" {
+		tmp, err := os.MkdirTemp("", "gossh-kh")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer os.RemoveAll(tmp)
+		file, err := knownHostsCommand(o, mc, lg, tmp)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if file != "" {
+			cfg.GlobalKnownHostsFiles = append(cfg.GlobalKnownHostsFiles, file)
+		}
+	}
 	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)

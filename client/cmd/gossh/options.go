@@ -57,7 +57,7 @@ func unsupportedValue(key, v string) bool {
 		return !no // connection sharing and tun(4) forwarding
 	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey":
 		return !no
-	case "controlpath", "knownhostscommand", "pkcs11provider", "logverbose":
+	case "controlpath", "pkcs11provider", "logverbose":
 		return v != "none"
 	case "securitykeyprovider":
 		return v != "internal"
