@@ -11,11 +11,11 @@ import (
 )
 
 // ForkAfterAuthentication (-f). Go cannot fork a running process, so
-// gossh runs itself again as a detached child (its own session, stdin
-// from /dev/null as ssh -f does) and waits: the child authenticates in
-// the foreground, its errors going to the terminal, then tells the
-// parent through a pipe (forkFDEnv names the descriptor), and the
-// parent exits 0 as ssh's does after its fork. A child that fails
+// gossh runs itself again as a child (stdin from /dev/null, as ssh -f
+// does) and waits: the child authenticates in the foreground, prompts
+// and errors on the terminal, then leaves the terminal's session and
+// tells the parent through a pipe (forkFDEnv names the descriptor), and
+// the parent exits 0 as ssh's does after its fork. A child that fails
 // before that makes the parent exit with its status.
 const forkFDEnv = "GOSSH_FORK_FD"
 
@@ -41,7 +41,9 @@ func forkAfterAuth(args []string) int {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Env = append(os.Environ(), forkFDEnv+"=3")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// The child keeps the terminal until it has authenticated, so that
+	// it can ask for passwords and passphrases (/dev/tty); then it
+	// leaves the session (forked).
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "gossh: fork: %v\n", err)
 		return 255
@@ -73,6 +75,11 @@ func forked() error {
 		return nil
 	}
 	defer f.Close()
+	// Leave the terminal's session, as ssh's daemon(3) does, so that
+	// its hangup and ^C no longer reach us.
+	if _, err := syscall.Setsid(); err != nil {
+		return fmt.Errorf("fork: setsid: %w", err)
+	}
 	_, err = io.WriteString(f, "1")
 	return err
 }

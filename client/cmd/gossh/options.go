@@ -227,7 +227,8 @@ func (o *options) fillDefaults(host string) error {
 	case "":
 		uk := o.get("userknownhostsfile")
 		def := "false"
-		if (uk == "" || uk == "~/.ssh/known_hosts") && !o.yes("verifyhostkeydns", false) {
+		dns := strings.ToLower(o.get("verifyhostkeydns"))
+		if (uk == "" || uk == "~/.ssh/known_hosts") && (dns == "" || dns == "no" || dns == "false") {
 			def = "true"
 		}
 		o.vals["updatehostkeys"] = []string{def}
