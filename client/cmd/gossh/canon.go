@@ -54,19 +54,17 @@ func (e *canonError) Error() string { return fmt.Sprintf("Could not resolve host
 // canonicalised; err is CanonicalizeFallbackLocal no's failure.
 func canonicalize(ctx context.Context, o *options, host string) (name string, ok bool, err error) {
 	mode := strings.ToLower(o.getDefault("canonicalizehostname", "no"))
-	if mode == "no" || mode == "false" {
-		return host, false, nil
-	}
 	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return host, false, nil
 	}
 	direct := (o.get("proxycommand") == "" || o.get("proxycommand") == "none") &&
 		(o.get("proxyjump") == "" || o.get("proxyjump") == "none")
-	if !direct && mode != "always" {
-		return host, false, nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	rules, _ := parseCNAMERules(o.get("canonicalizepermittedcnames"))
+	if mode == "no" || mode == "false" || (!direct && mode != "always") {
+		return followCNAME(ctx, host, rules, direct, mode == "always")
+	}
 	try := func(full string) bool {
 		addrs, err := canonResolver.LookupHost(ctx, full)
 		return err == nil && len(addrs) > 0
@@ -91,7 +89,6 @@ func canonicalize(ctx context.Context, o *options, host string) (name string, ok
 			continue
 		}
 		name := strings.TrimSuffix(full, ".")
-		rules, _ := parseCNAMERules(o.get("canonicalizepermittedcnames"))
 		if cname, err := canonResolver.LookupCNAME(ctx, full); err == nil && direct && len(rules) > 0 {
 			cname = strings.ToLower(strings.TrimSuffix(cname, "."))
 			if cname != "" && cname != strings.ToLower(name) {
@@ -108,5 +105,45 @@ func canonicalize(ctx context.Context, o *options, host string) (name string, ok
 	if !o.yes("canonicalizefallbacklocal", true) {
 		return host, false, &canonError{host}
 	}
+	return followCNAME(ctx, host, rules, direct, mode == "always")
+}
+
+// followCNAME is ssh's last step when canonicalisation is off or found
+// nothing: with CanonicalizePermittedCNAMEs set, the bare name is
+// resolved (an error when it does not resolve and the connection is
+// direct) and its CNAME taken where a rule allows. Through a proxy it
+// happens only with CanonicalizeHostname always.
+func followCNAME(ctx context.Context, host string, rules []cnameRule, direct, always bool) (string, bool, error) {
+	if len(rules) == 0 || (!direct && !always) {
+		return host, false, nil
+	}
+	addrs, err := canonResolver.LookupHost(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		if direct {
+			return host, false, &resolveError{host}
+		}
+		return host, false, nil
+	}
+	cname, err := canonResolver.LookupCNAME(ctx, host)
+	if err != nil || !direct {
+		return host, false, nil
+	}
+	cname = strings.ToLower(strings.TrimSuffix(cname, "."))
+	if cname == "" || cname == strings.ToLower(host) {
+		return host, false, nil
+	}
+	for _, r := range rules {
+		if matchHostPatterns(host, []string{r.from}) && matchHostPatterns(cname, []string{r.to}) {
+			return cname, true, nil
+		}
+	}
 	return host, false, nil
+}
+
+// A resolveError is a host that does not resolve (ssh's "Could not
+// resolve hostname").
+type resolveError struct{ host string }
+
+func (e *resolveError) Error() string {
+	return fmt.Sprintf("Could not resolve hostname %s: Name or service not known", e.host)
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,13 +186,28 @@ func (o *options) normalize() error {
 		return bad("addkeystoagent")
 	}
 	o.vals["addkeystoagent"] = []string{ak.String()}
-	if _, err := parseIPQoS(o.getDefault("ipqos", "lowdelay throughput")); err != nil {
+	qos, err := parseIPQoS(o.getDefault("ipqos", "lowdelay throughput"))
+	if err != nil {
 		return fmt.Errorf("%s: %v", o.where("ipqos"), err)
 	}
-	if f := strings.Fields(o.getDefault("ipqos", "lowdelay throughput")); len(f) == 1 {
-		o.vals["ipqos"] = []string{f[0] + " " + f[0]}
-	} else {
-		o.vals["ipqos"] = []string{strings.Join(f, " ")}
+	o.vals["ipqos"] = []string{qos.String()}
+	if fa := o.get("forwardagent"); fa != "" && !slices.Contains([]string{"yes", "no", "true", "false"}, strings.ToLower(fa)) {
+		// As ssh: a socket path (or $VAR) to forward must exist.
+		p := fa
+		if strings.HasPrefix(p, "$") {
+			p = os.Getenv(strings.Trim(p[1:], "{}"))
+		}
+		if _, err := os.Stat(expandTilde(p)); err != nil || p == "" {
+			msg := fmt.Sprintf("Cannot forward agent socket path \"%s\": No such file or directory", fa)
+			if o.get("exitonforwardfailure") == "yes" {
+				return errors.New(msg)
+			}
+			o.notes = append(o.notes, msg) // ssh's error(), then no forwarding
+			o.noAgentFwd = true
+		}
+	}
+	if a := o.get("hostkeyalias"); a != "" {
+		o.vals["hostkeyalias"] = []string{strings.ToLower(a)}
 	}
 	mask, err := strconv.ParseUint(o.getDefault("streamlocalbindmask", "0177"), 8, 32)
 	if err != nil || mask > 0o777 {
@@ -460,6 +477,9 @@ func (o *options) expandPaths(mc matchContext) {
 	}
 	if cp := o.get("controlpath"); cp != "" {
 		o.vals["controlpath"] = []string{expandPathTokens(cp, o, mc)}
+	}
+	if ia := o.get("identityagent"); ia != "" && ia != "none" && ia != "SSH_AUTH_SOCK" && !strings.HasPrefix(ia, "$") {
+		o.vals["identityagent"] = []string{expandPathTokens(ia, o, mc)}
 	}
 	if rc := o.get("remotecommand"); rc != "" && rc != "none" {
 		o.vals["remotecommand"] = []string{expandTokens(rc, o, mc)}

@@ -156,8 +156,9 @@ func (r *fakeResolver) LookupCNAME(_ context.Context, h string) (string, error) 
 
 func TestCanonicalize(t *testing.T) {
 	r := &fakeResolver{
-		hosts:  map[string]bool{"web.b.example.": true, "db.a.example.": true, "x.y.a.example.": true, "alias.a.example.": true},
-		cnames: map[string]string{"alias.a.example.": "real.c.example."},
+		hosts: map[string]bool{"web.b.example.": true, "db.a.example.": true, "x.y.a.example.": true, "alias.a.example.": true,
+			"www.a.example": true},
+		cnames: map[string]string{"alias.a.example.": "real.c.example.", "www.a.example": "cdn.c.example."},
 	}
 	old := canonResolver
 	canonResolver = r
@@ -183,6 +184,11 @@ func TestCanonicalize(t *testing.T) {
 		{"CNAME permitted", "alias", []string{"CanonicalizePermittedCNAMEs *.a.example:*.c.example"}, "real.c.example", true, false},
 		{"CNAME other rule", "alias", []string{"CanonicalizePermittedCNAMEs *.b.example:*.c.example"}, "alias.a.example", true, false},
 		{"off", "web", []string{"CanonicalizeHostname no"}, "web", false, false},
+		// Off (or through a proxy), CanonicalizePermittedCNAMEs still
+		// resolves the bare name and follows a permitted CNAME.
+		{"off, CNAME followed", "www.a.example", []string{"CanonicalizeHostname no", "CanonicalizePermittedCNAMEs *.a.example:*.c.example"}, "cdn.c.example", true, false},
+		{"off, bare name unresolvable", "nowhere", []string{"CanonicalizeHostname no", "CanonicalizePermittedCNAMEs *:*"}, "", false, true},
+		{"proxy, CNAME not followed", "www.a.example", []string{"ProxyJump j", "CanonicalizePermittedCNAMEs *.a.example:*.c.example"}, "www.a.example", false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			o := newOptions()
@@ -193,9 +199,10 @@ func TestCanonicalize(t *testing.T) {
 			}
 			got, changed, err := canonicalize(context.Background(), o, tt.host)
 			var ce *canonError
+			var re *resolveError
 			if tt.fail {
-				if !errors.As(err, &ce) {
-					t.Errorf("err %v, want a canonError", err)
+				if !errors.As(err, &ce) && !errors.As(err, &re) {
+					t.Errorf("err %v, want a canonError or resolveError", err)
 				}
 				return
 			}
@@ -486,7 +493,8 @@ func TestGSSAPIKexAlgorithmsAndForwardAgent(t *testing.T) {
 	}{
 		{[]string{"GSSAPIKeyExchange yes"}, gsskex.DefaultFamilies(), false, ""},
 		{[]string{"GSSAPIKeyExchange yes", "GSSAPIKexAlgorithms gss-group14-sha1-,gss-curve25519-sha256-"}, []string{"gss-group14-sha1-", "gss-curve25519-sha256-"}, false, ""},
-		{[]string{"ForwardAgent /tmp/fwd.sock"}, nil, true, "/tmp/fwd.sock"},
+		{[]string{"ForwardAgent /tmp"}, nil, true, "/tmp"},
+		{[]string{"ForwardAgent /nonexistent/sock"}, nil, false, ""}, // ssh's error, then no forwarding
 		{[]string{"ForwardAgent yes"}, nil, true, ""},
 	} {
 		o := newOptions()

@@ -363,7 +363,12 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		return nil, mc, err
 	}
 	mode := strings.ToLower(o.get("canonicalizehostname"))
-	if changed || o.wantFinal || (mode != "" && mode != "no" && mode != "false") {
+	if changed {
+		// Also a CNAME followed with canonicalisation off.
+		o.vals["hostname"] = []string{canon}
+		host = canon
+	}
+	if o.wantFinal || (mode != "" && mode != "no" && mode != "false") {
 		o.vals["hostname"] = []string{canon}
 		mc.host, mc.canonical, mc.final = canon, true, true
 		for _, cf := range cfs {
@@ -399,6 +404,9 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gossh: %v\n", err)
 		return 255
+	}
+	for _, n := range o.notes {
+		fmt.Fprintf(os.Stderr, "%s\n", n)
 	}
 	if f.printG {
 		for _, w := range o.warnings {

@@ -20,6 +20,28 @@ var ipqosNames = map[string]int{
 	"ef": 0xb8, "le": 0x04, "lowdelay": 0x10, "throughput": 0x08, "reliability": 0x04,
 }
 
+// ipqosOrder is the order of OpenSSH's table, whose first name for a
+// value is the one ssh -G prints (0x04 is "le", not "reliability").
+var ipqosOrder = []string{"af11", "af12", "af13", "af21", "af22", "af23", "af31", "af32", "af33",
+	"af41", "af42", "af43", "cs0", "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "cs7", "ef", "le",
+	"lowdelay", "throughput", "reliability"}
+
+// ipqosName is ssh's iptos2str: the value's name, "none", or 0x%02x.
+func ipqosName(v int) string {
+	if v < 0 {
+		return "none"
+	}
+	for _, n := range ipqosOrder {
+		if ipqosNames[n] == v {
+			return n
+		}
+	}
+	return fmt.Sprintf("0x%02x", v)
+}
+
+// String is the ssh -G form of IPQoS.
+func (q ipqos) String() string { return ipqosName(q.interactive) + " " + ipqosName(q.bulk) }
+
 // An ipqos is IPQoS: the TOS for interactive sessions and for bulk
 // (non-interactive) ones; -1 leaves the socket alone ("none").
 type ipqos struct{ interactive, bulk int }

@@ -70,11 +70,13 @@ func unsupportedValue(key, v string) bool {
 // An options is the effective configuration: the first value of each
 // keyword, or every value of a multi-valued one.
 type options struct {
-	vals      map[string][]string
-	srcs      map[string]string
-	warnings  []string // known but unsupported keywords that were set
-	lfwd      []lfwdEntry
-	wantFinal bool // a "Match final" was seen (resolve)
+	vals       map[string][]string
+	srcs       map[string]string
+	warnings   []string // known but unsupported keywords that were set
+	lfwd       []lfwdEntry
+	wantFinal  bool     // a "Match final" was seen (resolve)
+	notes      []string // errors ssh prints and goes on after (run prints them)
+	noAgentFwd bool     // ForwardAgent names a socket that is not there
 }
 
 // An lfwdEntry is a -L or -D in the order given, as ssh keeps both in

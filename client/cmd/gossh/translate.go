@@ -42,6 +42,9 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 			fa = os.Getenv(strings.Trim(fa[1:], "{}"))
 		}
 		cfg.AgentSocket = expandTilde(fa)
+		if o.noAgentFwd {
+			cfg.ForwardAgent = false
+		}
 	}
 	for _, k := range []string{"kexalgorithms", "ciphers", "macs", "hostkeyalgorithms"} {
 		if strings.HasPrefix(o.get(k), "") && o.get(k) == "" {
