@@ -1362,7 +1362,8 @@ func TestGosshPtyAgainstSSHD(t *testing.T) {
 	e := clStart(t)
 	key := e.keyFile(t)
 	dir := t.TempDir()
-	args := strings.Join(e.gosshArgs(t, key, e.user+"@127.0.0.1"), " ")
+	// EnableEscapeCommandline: "~C" is off by default, as in OpenSSH 9.2.
+	args := strings.Join(e.gosshArgs(t, key, "-o", "EnableEscapeCommandline=yes", e.user+"@127.0.0.1"), " ")
 	wrapper := filepath.Join(dir, "run.sh")
 	os.WriteFile(wrapper, []byte("#!/bin/sh\nstty -g > "+dir+"/before\n"+bin+" "+args+"\nrc=$?\nstty -g > "+dir+"/after\n"+
 		"cmp -s "+dir+"/before "+dir+"/after && echo TERMINAL-RESTORED\nexit $rc\n"), 0o700)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"time"
@@ -53,13 +54,29 @@ func SOCKS(ctx context.Context, c *client.Client, l net.Listener) error {
 	})
 }
 
+// SOCKSDial serves SOCKS on l as SOCKS does, but opens each requested
+// connection with dial: the dynamic form of ssh -R, where l is a
+// Client.Listen listener and dial connects from this side (and may
+// refuse, as ssh's PermitRemoteOpen). It returns as SOCKS does.
+func SOCKSDial(ctx context.Context, l net.Listener, log *slog.Logger, dial func(ctx context.Context, network, addr string) (net.Conn, error)) error {
+	return serveEach(ctx, l, func(ctx context.Context, conn net.Conn) {
+		if err := serveSOCKSDial(ctx, dial, conn); err != nil && log != nil {
+			log.Debug("socks", "client", conn.RemoteAddr(), "err", err)
+		}
+	})
+}
+
 func serveSOCKS(ctx context.Context, c *client.Client, conn net.Conn) error {
+	return serveSOCKSDial(ctx, c.Dial, conn)
+}
+
+func serveSOCKSDial(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), conn net.Conn) error {
 	conn.SetDeadline(time.Now().Add(socksHandshakeTO))
 	target, version, err := socksHandshake(conn)
 	if err != nil {
 		return err
 	}
-	ch, err := c.Dial(ctx, "tcp", target)
+	ch, err := dial(ctx, "tcp", target)
 	if err != nil {
 		socksReply(conn, version, false, socksFailure)
 		return err

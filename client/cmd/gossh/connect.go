@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,7 +35,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
 
-	c, jumps, err := dial(ctx, f, o, mc, lg, p)
+	c, jumps, nc, err := dial(ctx, f, o, mc, lg, p)
 	defer func() {
 		for i := len(jumps) - 1; i >= 0; i-- {
 			jumps[i].Close()
@@ -48,7 +48,23 @@ func connect(f *flags, o *options, mc matchContext) int {
 	defer c.Close()
 	lg.debug(1, "Authenticated to %s ([%s]:%s) using %q.", o.get("hostname"), remoteIP(c), o.get("port"), c.AuthMethod())
 
+	if err := addKeysToAgent(ctx, c.AuthResult(), o, &p.keys, p, lg); err != nil {
+		lg.errorf("%v", err)
+	}
+	if err := localCommand(o, mc, lg); err != nil {
+		lg.errorf("%v", err)
+	}
+	if err := forked(); err != nil {
+		lg.debug(1, "%v", err)
+	}
+
 	// Forwardings.
+	gatewayPorts = o.yes("gatewayports", false)
+	if m, err := strconv.ParseUint(o.get("streamlocalbindmask"), 8, 32); err == nil {
+		streamLocalBind.mask = int(m)
+	}
+	streamLocalBind.unlink = o.yes("streamlocalbindunlink", false)
+	permitRemoteOpen = parsePermitRemoteOpen(o.get("permitremoteopen"))
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	fctx, fcancel := context.WithCancel(ctx)
@@ -77,7 +93,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 		if err != nil {
 			return err
 		}
-		l, err := net.Listen(network, addr)
+		l, err := listen(network, addr)
 		if err != nil {
 			return err
 		}
@@ -131,6 +147,9 @@ func connect(f *flags, o *options, mc matchContext) int {
 		return 0
 	}
 	if f.noCommand || strings.EqualFold(o.get("sessiontype"), "none") {
+		if qos, err := parseIPQoS(o.get("ipqos")); err == nil && nc != nil {
+			setTOS(nc, qos.bulk)
+		}
 		err := c.Wait(ctx)
 		if errors.Is(err, client.ErrKeepaliveTimeout) {
 			lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
@@ -138,7 +157,19 @@ func connect(f *flags, o *options, mc matchContext) int {
 		}
 		return 0
 	}
-	code := runSession(ctx, c, f, o, lg, forward)
+	qos, _ := parseIPQoS(o.get("ipqos"))
+	setQoS := func(interactive bool) {
+		tos := qos.bulk
+		if interactive {
+			tos = qos.interactive
+		}
+		if nc != nil {
+			if err := setTOS(nc, tos); err != nil {
+				lg.debug(1, "setsockopt IP_TOS %d: %v", tos, err)
+			}
+		}
+	}
+	code := runSession(ctx, c, f, o, lg, forward, setQoS)
 	if errors.Is(c.Err(), client.ErrKeepaliveTimeout) {
 		lg.errorf("Timeout, server %s not responding.", o.get("hostname"))
 		return 255

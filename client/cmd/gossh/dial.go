@@ -14,12 +14,32 @@ import (
 
 // dial connects to the destination: directly, through ProxyJump hosts,
 // or through ProxyCommand's stdio.
-func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger, p *prompter) (*client.Client, []*client.Client, error) {
+// The net.Conn returned is the one to the first hop (for IPQoS).
+func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger, p *prompter) (*client.Client, []*client.Client, net.Conn, error) {
 	hostname, port := o.get("hostname"), o.get("port")
 	addr := net.JoinHostPort(hostname, port)
 	cfg, closer, err := clientConfig(o, lg, p, hostname)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	if kc := o.get("knownhostscommand"); kc != "" && kc != "none" {
+		tmp, err := os.MkdirTemp("", "gossh-kh")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer os.RemoveAll(tmp)
+		file, err := knownHostsCommand(o, mc, lg, tmp)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if file != "" {
+			cfg.GlobalKnownHostsFiles = append(cfg.GlobalKnownHostsFiles, file)
+		}
+	}
+	if cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
+		defer cancel()
 	}
 	if closer != nil {
 		defer closer.Close()
@@ -29,6 +49,7 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 		network = "tcp"
 	}
 	var jumps []*client.Client
+	var first net.Conn
 	if j := o.get("proxyjump"); j != "" && j != "none" {
 		var prev *client.Client
 		for _, hop := range strings.Split(j, ",") {
@@ -39,18 +60,22 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 			jf := &flags{configFile: f.configFile, destination: hop}
 			jo, _, err := resolve(jf, u, h, pt)
 			if err != nil {
-				return nil, jumps, err
+				return nil, jumps, first, err
 			}
 			jo.vals["proxyjump"] = []string{"none"}
 			jcfg, jcloser, err := clientConfig(jo, lg, p, jo.get("hostname"))
 			if err != nil {
-				return nil, jumps, err
+				return nil, jumps, first, err
 			}
 			jaddr := net.JoinHostPort(jo.get("hostname"), jo.get("port"))
 			lg.debug(1, "Connecting to %s [%s] port %s.", h, jo.get("hostname"), jo.get("port"))
 			var jc *client.Client
 			if prev == nil {
-				jc, err = client.Dial(ctx, network, jaddr, jcfg)
+				if first, err = dialTCP(ctx, jo, network, jaddr, lg); err == nil {
+					jc, err = jo.gated(ctx, jcfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
+						return client.NewClientConn(ctx, first, jaddr, cfg)
+					})
+				}
 			} else {
 				jc, err = prev.DialClient(ctx, jaddr, jcfg)
 			}
@@ -58,26 +83,50 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 				jcloser.Close()
 			}
 			if err != nil {
-				return nil, jumps, err
+				return nil, jumps, first, err
 			}
 			lg.debug(1, "Authenticated to %s ([%s]:%s) using %q.", jo.get("hostname"), remoteIP(jc), jo.get("port"), jc.AuthMethod())
 			jumps = append(jumps, jc)
 			prev = jc
 		}
-		c, err := prev.DialClient(ctx, addr, cfg)
-		return c, jumps, err
+		c, err := o.gated(ctx, cfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
+			return prev.DialClient(ctx, addr, cfg)
+		})
+		return c, jumps, first, err
 	}
 	if pc := o.get("proxycommand"); pc != "" && pc != "none" {
-		nc, err := proxyCommand(expandTokens(pc, o, mc))
-		if err != nil {
-			return nil, nil, err
+		var nc net.Conn
+		if o.yes("proxyusefdpass", false) {
+			nc, err = proxyCommandFdpass(ctx, expandTokens(pc, o, mc))
+		} else {
+			nc, err = proxyCommand(expandTokens(pc, o, mc))
 		}
-		c, err := client.NewClientConn(ctx, nc, addr, cfg)
-		return c, nil, err
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		c, err := o.gated(ctx, cfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
+			return client.NewClientConn(ctx, nc, addr, cfg)
+		})
+		if _, ok := nc.(*net.TCPConn); ok {
+			return c, nil, nc, err // a socket passed back (IPQoS applies)
+		}
+		return c, nil, nil, err
 	}
 	lg.debug(1, "Connecting to %s [%s] port %s.", mc.originalHost, hostname, port)
-	c, err := client.Dial(ctx, network, addr, cfg)
-	return c, nil, err
+	nc, err := dialTCP(ctx, o, network, addr, lg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lg.debug(1, "Connection established.")
+	if o.yes("nohostauthenticationforlocalhost", false) && o.get("hostkeyalias") == "" && hostIsLocal(nc.RemoteAddr()) {
+		// ssh: a loopback destination is not checked against known_hosts.
+		lg.debug(1, "Forcing accepting of host key for loopback/localhost.")
+		cfg.HostKeyCallback = func(string, net.Addr, hostkey.PublicKey) error { return nil }
+	}
+	c, err := o.gated(ctx, cfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
+		return client.NewClientConn(ctx, nc, addr, cfg)
+	})
+	return c, nil, nc, err
 }
 
 func remoteIP(c *client.Client) string {
@@ -94,14 +143,20 @@ func remoteIP(c *client.Client) string {
 func reportDialError(lg *logger, err error, o *options, mc matchContext) {
 	var changed *hostkey.KeyChangedError
 	var af *userauth.AuthFailure
+	var short *rsaSizeError
 	switch {
+	case errors.As(err, &short):
+		lg.errorf("%v", err)
+	case errors.Is(err, errCASignature), errors.Is(err, errRevoked):
+		lg.errorf("%v", err)
+		lg.errorf("Host key verification failed.")
 	case errors.As(err, &changed):
 		lg.errorf("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n" +
 			"@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n" +
 			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@")
 		lg.errorf("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!")
 		if changed.Got != nil {
-			lg.errorf("The fingerprint for the %s key sent by the remote host is\n%s.", changed.Got.Type(), hostkey.FingerprintSHA256(changed.Got))
+			lg.errorf("The fingerprint for the %s key sent by the remote host is\n%s.", changed.Got.Type(), o.fingerprint(changed.Got))
 		}
 		lg.errorf("Offending key in %s:%d", changed.File, changed.Line)
 		lg.errorf("Host key verification failed.")

@@ -33,6 +33,8 @@ type escapeActions struct {
 	// shows what the user types on the command line.
 	command func(line string) string
 	echo    func(string)
+	// noCmdline is EnableEscapeCommandline no: "~C" is refused.
+	noCmdline bool
 }
 
 func newEscapeReader(r io.Reader, esc byte, act escapeActions) *escapeReader {
@@ -90,6 +92,10 @@ func (e *escapeReader) filter(b []byte) []byte {
 				e.act.rekey()
 				continue
 			case 'C':
+				if e.act.noCmdline {
+					e.act.echo("commandline disabled\r\n")
+					continue
+				}
 				e.inCmdline, e.cmdline = true, e.cmdline[:0]
 				e.act.echo("\r\nssh> ")
 				continue

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/client/forward"
@@ -62,6 +64,9 @@ func listenAddr(spec string) (network, addr string, err error) {
 		return "unix", spec, nil
 	}
 	if _, err := strconv.Atoi(spec); err == nil {
+		if gatewayPorts {
+			return "tcp", net.JoinHostPort("", spec), nil
+		}
 		return "tcp", net.JoinHostPort("127.0.0.1", spec), nil
 	}
 	h, p, err := net.SplitHostPort(spec)
@@ -74,6 +79,33 @@ func listenAddr(spec string) (network, addr string, err error) {
 		h = ""
 	}
 	return "tcp", net.JoinHostPort(h, p), nil
+}
+
+// gatewayPorts is GatewayPorts: a local or dynamic forward without a
+// bind address listens on every address, not only on loopback. connect
+// sets it before the first forward.
+var gatewayPorts bool
+
+// streamLocalBind is StreamLocalBindMask and StreamLocalBindUnlink for
+// the Unix sockets of local and dynamic forwards; connect sets it.
+var streamLocalBind = struct {
+	mask   int
+	unlink bool
+}{mask: 0o177}
+
+// listen listens for a local or dynamic forward: a Unix socket is
+// created under StreamLocalBindMask, after removing a stale one with
+// StreamLocalBindUnlink.
+func listen(network, addr string) (net.Listener, error) {
+	if network != "unix" {
+		return net.Listen(network, addr)
+	}
+	if streamLocalBind.unlink {
+		os.Remove(addr)
+	}
+	old := syscall.Umask(streamLocalBind.mask)
+	defer syscall.Umask(old)
+	return net.Listen(network, addr)
 }
 
 // remoteListenAddr is where a remote forward's listen spec asks the
@@ -126,17 +158,17 @@ func (f *forwardSet) cancel(kind, spec string) error {
 var errUnknownForward = errors.New("unknown port forwarding")
 
 func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
-	listen, target, err := splitForward(spec)
+	lspec, target, err := splitForward(spec)
 	if err != nil {
 		return err
 	}
-	lnet, laddr, err := listenAddr(listen)
+	lnet, laddr, err := listenAddr(lspec)
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen(lnet, laddr)
+	l, err := listen(lnet, laddr)
 	if err != nil {
-		return fmt.Errorf("bind [%s]: %v", listen, err)
+		return fmt.Errorf("bind [%s]: %v", lspec, err)
 	}
 	fs.add("L", lnet, laddr, l)
 	network := "tcp"
@@ -149,6 +181,9 @@ func startLocalForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client
 }
 
 func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Client, spec string, lg *logger, fs *forwardSet) error {
+	if f, err := parseForwardSpec("R", spec); err == nil && f.dynamic {
+		return startRemoteSOCKS(ctx, wg, c, f, lg, fs)
+	}
 	listen, target, err := splitForward(spec)
 	if err != nil {
 		return err
@@ -168,5 +203,92 @@ func startRemoteForward(ctx context.Context, wg *sync.WaitGroup, c *client.Clien
 	}
 	lg.debug(1, "Remote connections from %s forwarded to local address %s", rl.Addr(), target)
 	wg.Go(func() { forward.Remote(ctx, c, rl, tnet, target) })
+	return nil
+}
+
+// permitRemoteOpen is PermitRemoteOpen: where the SOCKS proxy of a
+// dynamic -R may connect. nil is "any"; an empty list is "none". connect
+// sets it.
+var permitRemoteOpen []string
+
+// remoteOpenAllowed reports whether PermitRemoteOpen lets a dynamic -R
+// connect to host:port: an entry matches when its host is "*" or the
+// same name or address, and its port "*" or the same port, as ssh's
+// open_match.
+func remoteOpenAllowed(allowed []string, target string) bool {
+	if allowed == nil {
+		return true
+	}
+	host, port, err := net.SplitHostPort(target)
+	if err != nil {
+		return false
+	}
+	for _, a := range allowed {
+		h, p, err := net.SplitHostPort(a)
+		if err != nil {
+			continue
+		}
+		if (h == "*" || strings.EqualFold(h, host)) && (p == "*" || p == port) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePermitRemoteOpen reads PermitRemoteOpen: "any", "none" or
+// host:port entries.
+func parsePermitRemoteOpen(s string) []string {
+	switch s {
+	case "", "any":
+		return nil
+	case "none":
+		return []string{}
+	}
+	var out []string
+	for _, f := range strings.Fields(s) {
+		if f == "any" {
+			return nil
+		}
+		out = append(out, strings.Join(splitColonsKeep(f), ":"))
+	}
+	return out
+}
+
+// splitColonsKeep turns "[::1]:22" into a form net.SplitHostPort reads.
+func splitColonsKeep(s string) []string {
+	parts := splitColons(s)
+	if len(parts) == 2 && strings.Contains(parts[0], ":") {
+		return []string{"[" + parts[0] + "]", parts[1]}
+	}
+	return parts
+}
+
+// startRemoteSOCKS is the dynamic form of -R: the server listens, and
+// each connection to it speaks SOCKS to gossh, which connects from here
+// where PermitRemoteOpen allows (ssh's remote dynamic forwarding).
+func startRemoteSOCKS(ctx context.Context, wg *sync.WaitGroup, c *client.Client, f forwardSpec, lg *logger, fs *forwardSet) error {
+	network, addr := remoteListenAddr(f.listenString())
+	if f.lpath == "" && f.lhost != "" {
+		network, addr = "tcp", net.JoinHostPort(f.lhost, f.lport)
+	}
+	rl, err := c.Listen(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	fs.add("R", network, addr, rl)
+	allowed := permitRemoteOpen
+	var d net.Dialer
+	dial := func(ctx context.Context, network, target string) (net.Conn, error) {
+		if !remoteOpenAllowed(allowed, target) {
+			lg.errorf("Received request to connect to %s, but the request was denied.", target)
+			return nil, fmt.Errorf("PermitRemoteOpen refuses %s", target)
+		}
+		return d.DialContext(ctx, network, target)
+	}
+	if ta, ok := rl.Addr().(*net.TCPAddr); ok && strings.HasSuffix(addr, ":0") {
+		lg.info("Allocated port %d for remote forward to socks", ta.Port)
+	}
+	lg.debug(1, "Remote connections from %s forwarded to local SOCKS", rl.Addr())
+	wg.Go(func() { forward.SOCKSDial(ctx, rl, lg.slog(), dial) })
 	return nil
 }

@@ -21,7 +21,7 @@ type logger struct {
 }
 
 func newLogger(o *options, file string) (*logger, error) {
-	lv := map[string]int{"QUIET": 0, "FATAL": 1, "ERROR": 1, "INFO": 2, "VERBOSE": 3,
+	lv := map[string]int{"QUIET": 0, "SILENT": 0, "FATAL": 1, "ERROR": 1, "INFO": 2, "VERBOSE": 3,
 		"DEBUG": 4, "DEBUG1": 4, "DEBUG2": 5, "DEBUG3": 6}
 	level, ok := lv[strings.ToUpper(o.get("loglevel"))]
 	if !ok {

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -11,44 +13,67 @@ import (
 
 // flags are the parsed command line of ssh(1).
 type flags struct {
-	opts        []string // -o, in order
-	port        string   // -p
-	login       string   // -l
-	identities  []string // -i
-	configFile  string   // -F
-	local       []string // -L
-	remote      []string // -R
-	dynamic     []string // -D
-	jump        string   // -J
-	stdio       string   // -W
-	noCommand   bool     // -N
-	tty         int      // -t count
-	noTTY       bool     // -T
-	agent       int      // 1 for -A, -1 for -a
-	x11         int      // the last of -X (1), -Y (2) and -x (-1); 0 for none
-	x11Trusted  bool     // -Y was given
-	verbose     int      // -v count
-	quiet       bool     // -q
-	compress    bool     // -C
-	family      string   // -4 / -6
-	logFile     string   // -E
-	printG      bool     // -G
+	opts       []string // -o, in order
+	port       string   // -p
+	login      string   // -l
+	identities []string // -i
+	configFile string   // -F
+	local      []string // -L
+	remote     []string // -R
+	dynamic    []string // -D
+	jump       string   // -J
+	stdio      string   // -W
+	noCommand  bool     // -N
+	tty        int      // -t count
+	noTTY      bool     // -T
+	ttyState   string   // RequestTTY from -t, -T, -N and -W in order
+	agent      int      // 1 for -A, -1 for -a
+	x11        int      // the last of -X (1), -Y (2) and -x (-1); 0 for none
+	x11Trusted bool     // -Y was given
+	verbose    int      // -v count
+	quiet      bool     // -q
+	compress   bool     // -C
+	family     string   // -4 / -6
+	logFile    string   // -E
+	printG     bool     // -G
+	fork       bool     // -f
+	stdinNull  bool     // -n
+	subsystem  bool     // -s
+	// ordered are -o (raw) and the flags that set a keyword first-wins
+	// (-p -l -i -J -L -R -D, the destination's user and port), in
+	// command-line order: ssh applies them as it meets them.
+	ordered []cliOpt
+	destAt  int // index in ordered where the destination was met
+	// forced are the flags that set a keyword over any -o, as ssh's
+	// getopt assigns them (-A -a -C -4 -6 -X -x -Y -q -v -n -f -g -b -B
+	// -e -w); the last one wins.
+	forced      map[string]string
+	tunnel      string // -w
 	destination string
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCGNqTtvXxY] [-D [bind_address:]port] [-E log_file]
+const usage = `usage: gossh [-46AaCfGgNnqsTtvXxY] [-B bind_interface] [-b bind_address]
+             [-D [bind_address:]port] [-E log_file] [-e escape_char]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
-             [-R address] [-W host:port] destination [command [argument ...]]`
+             [-R address] [-W host:port] [-w local_tun[:remote_tun]]
+             destination [command [argument ...]]`
 
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
 // before the destination, flags combinable ("-vvv", "-p22"), and
 // everything after the destination is the remote command.
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
-	withArg := "bcDEeFIiJLlmOoPpQRSWw"
+	withArg := "BbcDEeFIiJLlmOoPpQRSWw"
 	known := "46AaCGNqTtvfgkKMnsVXxYy" + withArg
+	force := func(k, v string) {
+		if f.forced == nil {
+			f.forced = map[string]string{}
+		}
+		f.forced[k] = v
+	}
+	add := func(key, val string) { f.ordered = append(f.ordered, cliOpt{key: key, val: val}) }
 	i := 0
 	for i < len(args) {
 		a := args[i]
@@ -61,6 +86,7 @@ func parseFlags(args []string) (*flags, error) {
 				break
 			}
 			f.destination = a
+			f.destAt = len(f.ordered)
 			i++
 			// ssh keeps parsing options after the destination.
 			continue
@@ -86,58 +112,114 @@ func parseFlags(args []string) (*flags, error) {
 			switch c {
 			case '4', '6':
 				f.family = string(c)
+				force("addressfamily", map[byte]string{'4': "inet", '6': "inet6"}[c])
 			case 'A':
 				f.agent = 1
+				force("forwardagent", "yes")
 			case 'a':
 				f.agent = -1
+				force("forwardagent", "no")
 			case 'C':
 				f.compress = true
+				force("compression", "yes")
 			case 'X':
 				f.x11 = 1
+				force("forwardx11", "yes")
 			case 'x':
 				f.x11 = -1
+				force("forwardx11", "no")
 			case 'Y':
+				// -Y turns ForwardX11 on and makes it trusted.
 				f.x11, f.x11Trusted = 2, true
+				force("forwardx11", "yes")
+				force("forwardx11trusted", "yes")
 			case 'G':
 				f.printG = true
+			case 'f':
+				f.fork = true
+				force("forkafterauthentication", "yes")
+				force("stdinnull", "yes")
+			case 'n':
+				f.stdinNull = true
+				force("stdinnull", "yes")
+			case 'g':
+				force("gatewayports", "yes")
+			case 'b':
+				force("bindaddress", val)
+			case 'B':
+				force("bindinterface", val)
+			case 'e':
+				force("escapechar", val)
+			case 's':
+				if f.noCommand {
+					return nil, fmt.Errorf("Cannot specify -s with -N/SessionType")
+				}
+				f.subsystem = true
+			case 'w':
+				// Tunnel yes (a warning: gossh has no tun forwarding).
+				f.tunnel = val
+				force("tunnel", "yes")
+				force("tunneldevice", val)
 			case 'N':
+				if f.subsystem {
+					return nil, fmt.Errorf("Cannot specify -N with -s/SessionType")
+				}
 				f.noCommand = true
+				f.ttyState = "no" // ssh: no session, so no tty
 			case 'q':
 				f.quiet = true
+				force("loglevel", "QUIET")
 			case 'T':
 				f.noTTY = true
+				f.ttyState = "no"
 			case 't':
 				f.tty++
+				f.ttyState = map[bool]string{true: "force", false: "yes"}[f.ttyState == "yes" || f.ttyState == "force"]
 			case 'v':
 				f.verbose++
+				force("loglevel", []string{"", "DEBUG1", "DEBUG2", "DEBUG3"}[min(f.verbose, 3)])
 			case 'D':
 				f.dynamic = append(f.dynamic, val)
+				add("dynamicforward", val)
 			case 'E':
 				f.logFile = val
 			case 'F':
 				f.configFile = val
 			case 'i':
 				f.identities = append(f.identities, val)
+				add("identityfile", val)
 			case 'J':
+				if f.jump != "" {
+					return nil, fmt.Errorf("Only a single -J option is permitted (use commas to separate multiple jump hops)")
+				}
 				f.jump = val
+				add("proxyjump", val)
 			case 'L':
 				f.local = append(f.local, val)
+				add("localforward", val)
 			case 'l':
 				f.login = val
+				add("user", val)
 			case 'o':
 				f.opts = append(f.opts, val)
+				f.ordered = append(f.ordered, cliOpt{raw: val})
 			case 'c':
 				// ssh(1): -c cipher_spec is Ciphers, -m mac_spec MACs;
 				// like -o they come before any configuration file.
 				f.opts = append(f.opts, "Ciphers="+val)
+				add("ciphers", val)
 			case 'm':
 				f.opts = append(f.opts, "MACs="+val)
+				add("macs", val)
 			case 'p':
 				f.port = val
+				add("port", val)
 			case 'R':
 				f.remote = append(f.remote, val)
+				add("remoteforward", val)
 			case 'W':
 				f.stdio = val
+				f.ttyState = "no"
 			default:
 				return nil, fmt.Errorf("option -%c is not supported by gossh yet", c)
 			}
@@ -145,11 +227,15 @@ func parseFlags(args []string) (*flags, error) {
 	}
 	if f.destination == "" && i < len(args) {
 		f.destination = args[i]
+		f.destAt = len(f.ordered)
 		i++
 	}
 	f.command = args[i:]
 	if f.destination == "" {
 		return nil, fmt.Errorf("no destination")
+	}
+	if f.subsystem && len(f.command) == 0 {
+		return nil, fmt.Errorf("You must specify a subsystem to invoke.")
 	}
 	return f, nil
 }
@@ -184,70 +270,64 @@ func parseDestination(d string) (user, host, port string) {
 // first-value-wins (ssh_config(5)).
 func resolve(f *flags, destUser, host, destPort string) (*options, matchContext, error) {
 	o := newOptions()
-	for _, opt := range f.opts {
-		if err := o.setOption(opt); err != nil {
+	// -o and the first-wins flags in command-line order, the
+	// destination's user and port where it stood.
+	apply := func(c cliOpt) error {
+		if c.raw != "" {
+			return o.setOption(c.raw)
+		}
+		if c.val == "" {
+			return nil
+		}
+		switch c.key {
+		case "proxyjump":
+			if _, ok := o.vals["proxyjump"]; ok {
+				return fmt.Errorf("Only a single -J option is permitted (use commas to separate multiple jump hops)")
+			}
+		case "identityfile":
+			if _, err := os.Stat(expandTilde(c.val)); err != nil {
+				// As ssh: a -i file that cannot be read is left out.
+				fmt.Fprintf(os.Stderr, "Warning: Identity file %s not accessible: %s.\n", c.val, syscallMessage(err))
+				return nil
+			}
+		}
+		return o.set(c.key, []string{c.val}, "command-line")
+	}
+	for i, c := range f.ordered {
+		if i == f.destAt {
+			apply(cliOpt{key: "user", val: destUser})
+			apply(cliOpt{key: "port", val: destPort})
+		}
+		if err := apply(c); err != nil {
 			return nil, matchContext{}, err
 		}
 	}
-	set := func(key, val string) {
-		if val != "" {
-			o.set(key, []string{val}, "command-line")
+	if f.destAt >= len(f.ordered) {
+		apply(cliOpt{key: "user", val: destUser})
+		apply(cliOpt{key: "port", val: destPort})
+	}
+	for k, v := range f.forced {
+		o.vals[k] = []string{v}
+		o.srcs[k] = "command-line"
+		if unsupportedValue(k, v) {
+			o.warnings = append(o.warnings, fmt.Sprintf("command-line: %s is not supported by gossh yet; ignored", k))
 		}
 	}
-	set("user", f.login)
-	set("user", destUser)
-	set("port", f.port)
-	set("port", destPort)
-	set("proxyjump", f.jump)
-	for _, i := range f.identities {
-		o.set("identityfile", []string{i}, "command-line")
+	// As in ssh, -t, -T, -N and -W set RequestTTY over any -o, the
+	// last of them deciding; -N and -W also mean SessionType none.
+	if f.ttyState != "" {
+		o.vals["requesttty"] = []string{f.ttyState}
 	}
-	for _, l := range f.local {
-		o.set("localforward", []string{l}, "command-line")
+	if f.subsystem {
+		o.vals["sessiontype"] = []string{"subsystem"}
 	}
-	for _, r := range f.remote {
-		o.set("remoteforward", []string{r}, "command-line")
+	if f.noCommand || f.stdio != "" {
+		o.vals["sessiontype"] = []string{"none"}
 	}
-	for _, d := range f.dynamic {
-		o.set("dynamicforward", []string{d}, "command-line")
-	}
-	switch f.agent {
-	case 1:
-		set("forwardagent", "yes")
-	case -1:
-		set("forwardagent", "no")
-	}
-	// As ssh: -X and -Y turn ForwardX11 on, -x off, the last one winning;
-	// -Y also makes it trusted.
-	switch f.x11 {
-	case 1, 2:
-		set("forwardx11", "yes")
-	case -1:
-		set("forwardx11", "no")
-	}
-	if f.x11Trusted {
-		set("forwardx11trusted", "yes")
-	}
-	switch {
-	case f.tty > 0:
-		set("requesttty", map[bool]string{true: "force", false: "yes"}[f.tty > 1])
-	case f.noTTY:
-		set("requesttty", "no")
-	}
-	if f.compress {
-		set("compression", "yes")
-	}
-	switch f.family {
-	case "4":
-		set("addressfamily", "inet")
-	case "6":
-		set("addressfamily", "inet6")
-	}
-	if f.quiet {
-		set("loglevel", "QUIET")
-	}
-	if f.verbose > 0 {
-		set("loglevel", []string{"", "DEBUG1", "DEBUG2", "DEBUG3"}[min(f.verbose, 3)])
+	if f.stdio != "" {
+		// ssh -W: the stdio forward is the only one, and must work.
+		o.vals["clearallforwardings"] = []string{"yes"}
+		o.vals["exitonforwardfailure"] = []string{"yes"}
 	}
 	local := ""
 	if u, err := user.Current(); err == nil {
@@ -260,6 +340,7 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	} else if f.configFile == "none" {
 		files = nil
 	}
+	var cfs []*configFile
 	for _, file := range files {
 		cf, err := parseConfigFile(expandTilde(file), 0)
 		if err != nil {
@@ -268,11 +349,40 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		if err := cf.apply(o, mc); err != nil {
 			return nil, mc, err
 		}
+		cfs = append(cfs, cf)
+	}
+	// As ssh: canonicalise the host name (CanonicalizeHostname), then,
+	// if it is on or a "Match final" asked for it, read the files again
+	// for the new name, "Match canonical" and "Match final" true.
+	name := strings.ToLower(host)
+	if hn := o.get("hostname"); hn != "" {
+		name = strings.ToLower(strings.ReplaceAll(hn, "%h", host))
+	}
+	canon, changed, err := canonicalize(context.Background(), o, name)
+	if err != nil {
+		return nil, mc, err
+	}
+	mode := strings.ToLower(o.get("canonicalizehostname"))
+	if changed {
+		// Also a CNAME followed with canonicalisation off.
+		o.vals["hostname"] = []string{canon}
+		host = canon
+	}
+	if o.wantFinal || (mode != "" && mode != "no" && mode != "false") {
+		o.vals["hostname"] = []string{canon}
+		mc.host, mc.canonical, mc.final = canon, true, true
+		for _, cf := range cfs {
+			if err := cf.apply(o, mc); err != nil {
+				return nil, mc, err
+			}
+		}
+		host = canon
 	}
 	if err := o.fillDefaults(host); err != nil {
 		return nil, mc, err
 	}
 	mc.user = o.get("user")
+	o.expandPaths(mc)
 	return o, mc, nil
 }
 
@@ -295,6 +405,9 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "gossh: %v\n", err)
 		return 255
 	}
+	for _, n := range o.notes {
+		fmt.Fprintf(os.Stderr, "%s\n", n)
+	}
 	if f.printG {
 		for _, w := range o.warnings {
 			fmt.Fprintf(os.Stderr, "gossh: %s\n", w)
@@ -302,5 +415,25 @@ func run(args []string) int {
 		o.printG(os.Stdout, host)
 		return 0
 	}
+	if o.yes("forkafterauthentication", false) && os.Getenv(forkFDEnv) == "" {
+		if len(f.command) == 0 && !f.noCommand && o.get("remotecommand") == "" && !strings.EqualFold(o.get("sessiontype"), "none") && f.stdio == "" {
+			fmt.Fprintf(os.Stderr, "Cannot fork into background without a command to execute.\n")
+			return 255
+		}
+		return forkAfterAuth(args)
+	}
 	return connect(f, o, mc)
+}
+
+// A cliOpt is one -o (raw) or one flag that sets key to val.
+type cliOpt struct{ raw, key, val string }
+
+// syscallMessage is err's system error text as ssh prints strerror.
+func syscallMessage(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		s := pe.Err.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return err.Error()
 }

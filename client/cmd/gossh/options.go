@@ -2,10 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
+	"os"
 	"os/user"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,74 +22,66 @@ const (
 	kUnsupported        // an OpenSSH keyword gossh does not implement yet
 )
 
-// keywords are the ssh_config(5) keywords gossh knows, lower case.
+// keywords are the ssh_config(5) keywords gossh knows, lower case:
+// every keyword of OpenSSH 9.2's ssh -G (printOrder), gossh's own
+// TraceFile, and a few of later OpenSSH versions.
 var keywords = map[string]int{
 	"host": kSingle, "match": kSingle, // handled by the parser
-	"port": kSingle, "user": kSingle, "hostname": kSingle,
-	"identityfile": kMulti, "certificatefile": kMulti, "identitiesonly": kSingle, "identityagent": kSingle,
-	"kexalgorithms": kSingle, "ciphers": kSingle, "macs": kSingle,
-	"hostkeyalgorithms": kSingle, "pubkeyacceptedalgorithms": kSingle, "pubkeyacceptedkeytypes": kSingle,
-	"stricthostkeychecking": kSingle, "userknownhostsfile": kSingle, "globalknownhostsfile": kSingle,
-	"hashknownhosts": kSingle, "hostkeyalias": kSingle,
-	"batchmode": kSingle, "preferredauthentications": kSingle,
-	"passwordauthentication": kSingle, "kbdinteractiveauthentication": kSingle,
-	"challengeresponseauthentication": kSingle, "pubkeyauthentication": kSingle,
-	"numberofpasswordprompts": kSingle,
-	"connecttimeout":          kSingle, "serveraliveinterval": kSingle, "serveralivecountmax": kSingle,
-	"rekeylimit": kSingle, "compression": kSingle, "proxyjump": kSingle, "proxycommand": kSingle,
+	"identityfile": kMulti, "certificatefile": kMulti,
 	"localforward": kMulti, "remoteforward": kMulti, "dynamicforward": kMulti,
-	"forwardagent": kSingle, "sendenv": kMulti, "setenv": kMulti, "requesttty": kSingle,
-	"loglevel": kSingle, "addressfamily": kSingle, "exitonforwardfailure": kSingle,
-	"sessiontype": kSingle, "stdinnull": kSingle, "escapechar": kSingle,
-	"checkhostip": kSingle, "connectionattempts": kSingle,
-	"forwardx11": kSingle, "forwardx11trusted": kSingle, "forwardx11timeout": kSingle, "xauthlocation": kSingle,
-	"tracefile": kSingle, // gossh's own: the JSON-lines trace file (see traceFile)
+	"sendenv": kMulti, "setenv": kSingle,
+	"pubkeyacceptedkeytypes": kSingle, "challengeresponseauthentication": kSingle, // old names
+	"gssapiserveridentity": kSingle, // not printed by ssh -G
 
-	// Known to OpenSSH, not implemented by gossh yet.
-	"gssapiauthentication":        kSingle,
-	"gssapikeyexchange":           kSingle,
-	"gssapidelegatecredentials":   kSingle,
-	"gssapikexalgorithms":         kSingle,
-	"gssapiserveridentity":        kSingle,
-	"gssapiclientidentity":        kUnsupported,
-	"gssapirenewalforcesrekey":    kUnsupported,
-	"gssapitrustdns":              kSingle,
-	"hostbasedauthentication":     kUnsupported,
-	"hostbasedacceptedalgorithms": kUnsupported,
-	"controlmaster":               kUnsupported, "controlpath": kUnsupported,
-	"controlpersist": kUnsupported, "canonicalizehostname": kUnsupported, "canonicaldomains": kUnsupported,
-	"canonicalizefallbacklocal": kUnsupported, "canonicalizemaxdots": kUnsupported,
-	"canonicalizepermittedcnames": kUnsupported, "addkeystoagent": kUnsupported, "bindaddress": kUnsupported,
-	"bindinterface": kUnsupported, "clearallforwardings": kUnsupported, "enableescapecommandline": kUnsupported,
-	"enablesshkeysign": kUnsupported, "fingerprinthash": kUnsupported, "forkafterauthentication": kUnsupported,
-	"gatewayports": kUnsupported, "ignoreunknown": kUnsupported, "ipqos": kUnsupported,
-	"kbdinteractivedevices": kUnsupported, "knownhostscommand": kUnsupported, "localcommand": kUnsupported,
-	"nohostauthenticationforlocalhost": kUnsupported, "permitlocalcommand": kUnsupported,
-	"permitremoteopen": kUnsupported, "pkcs11provider": kUnsupported, "proxyusefdpass": kUnsupported,
-	"remotecommand": kUnsupported, "requiredrsasize": kUnsupported, "revokedhostkeys": kUnsupported,
-	"securitykeyprovider": kUnsupported, "streamlocalbindmask": kUnsupported,
-	"streamlocalbindunlink": kUnsupported, "syslogfacility": kUnsupported, "tcpkeepalive": kUnsupported,
-	"tunnel": kUnsupported, "tunneldevice": kUnsupported, "updatehostkeys": kSingle,
-	"verifyhostkeydns": kUnsupported, "visualhostkey": kUnsupported, "logverbose": kUnsupported,
+	// Known to OpenSSH, not implemented by gossh.
+	"gssapiclientidentity": kUnsupported,
+	// Keywords of OpenSSH after 9.2.
 	"obscurekeystroketiming": kUnsupported, "channeltimeout": kUnsupported, "tag": kUnsupported,
 }
 
-// harmless lists values of unsupported keywords that match what gossh
-// does anyway, so they are not reported.
-var harmless = map[string][]string{
-	"hostbasedauthentication": {"no"}, "controlmaster": {"no"}, "controlpath": {"none"},
-	"canonicalizehostname": {"no"}, "addkeystoagent": {"no"},
-	"verifyhostkeydns": {"no"}, "visualhostkey": {"no"}, "tcpkeepalive": {"yes"},
-	"clearallforwardings": {"no"}, "gatewayports": {"no"}, "hashknownhosts": {"no"},
+func init() {
+	for _, k := range printOrder {
+		if _, ok := keywords[k]; !ok {
+			keywords[k] = kSingle
+		}
+	}
+}
+
+// unsupportedValue reports whether value v of key asks for something
+// gossh does not do; setting it warns (and is otherwise ignored).
+func unsupportedValue(key, v string) bool {
+	v = strings.ToLower(v)
+	no := v == "no" || v == "false"
+	switch key {
+	case "controlmaster", "controlpersist", "tunnel":
+		return !no // connection sharing and tun(4) forwarding
+	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey":
+		return !no
+	case "controlpath", "pkcs11provider", "logverbose":
+		return v != "none"
+	case "securitykeyprovider":
+		return v != "internal"
+	case "verifyhostkeydns":
+		return !no // SSHFP lookups (docs/gossh.md)
+	}
+	return false
 }
 
 // An options is the effective configuration: the first value of each
 // keyword, or every value of a multi-valued one.
 type options struct {
-	vals     map[string][]string
-	srcs     map[string]string
-	warnings []string // known but unsupported keywords that were set
+	vals       map[string][]string
+	srcs       map[string]string
+	warnings   []string // known but unsupported keywords that were set
+	lfwd       []lfwdEntry
+	wantFinal  bool     // a "Match final" was seen (resolve)
+	notes      []string // errors ssh prints and goes on after (run prints them)
+	noAgentFwd bool     // ForwardAgent names a socket that is not there
 }
+
+// An lfwdEntry is a -L or -D in the order given, as ssh keeps both in
+// one list (printG).
+type lfwdEntry struct{ kind, spec string }
 
 func newOptions() *options {
 	return &options{vals: map[string][]string{}, srcs: map[string]string{}}
@@ -112,6 +103,9 @@ func (o *options) set(key string, args []string, where string) error {
 	key = strings.ToLower(key)
 	kind, ok := keywords[key]
 	if !ok {
+		if ign := o.get("ignoreunknown"); ign != "" && matchHostPatterns(key, []string{ign}) {
+			return nil // IgnoreUnknown
+		}
 		return &badOptionError{where, key}
 	}
 	if len(args) == 0 {
@@ -124,25 +118,55 @@ func (o *options) set(key string, args []string, where string) error {
 		key = "kbdinteractiveauthentication"
 	}
 	if kind == kUnsupported {
-		v := strings.ToLower(strings.Join(args, " "))
-		if !slices.Contains(harmless[key], v) {
-			o.warnings = append(o.warnings, fmt.Sprintf("%s: %s is not supported by gossh yet; ignored", where, key))
-		}
+		o.warnings = append(o.warnings, fmt.Sprintf("%s: %s is not supported by gossh yet; ignored", where, key))
 		return nil
 	}
 	if kind == kMulti {
 		v := strings.Join(args, " ")
-		if key == "sendenv" || key == "setenv" {
+		switch key {
+		case "sendenv":
 			o.vals[key] = append(o.vals[key], args...)
-		} else if !slices.Contains(o.vals[key], v) {
+		case "localforward", "dynamicforward", "remoteforward":
+			kind := map[string]string{"localforward": "L", "dynamicforward": "D", "remoteforward": "R"}[key]
+			f, err := parseForwardSpec(kind, v)
+			if err != nil {
+				return fmt.Errorf("%s: %v", where, err)
+			}
+			// ssh drops a forward that is already in the list.
+			for _, e := range o.vals[key] {
+				if g, _ := parseForwardSpec(kind, e); g == f {
+					return nil
+				}
+			}
 			o.vals[key] = append(o.vals[key], v)
+			if kind != "R" {
+				o.lfwd = append(o.lfwd, lfwdEntry{kind, v})
+			}
+		default:
+			if !slices.Contains(o.vals[key], v) {
+				o.vals[key] = append(o.vals[key], v)
+			}
 		}
 		return nil
 	}
 	if _, done := o.vals[key]; done {
 		return nil
 	}
-	o.vals[key] = []string{strings.Join(args, " ")}
+	// ProxyJump and ProxyCommand exclude each other: the first wins.
+	if _, done := o.vals[map[string]string{"proxyjump": "proxycommand", "proxycommand": "proxyjump"}[key]]; done {
+		return nil
+	}
+	if key == "setenv" {
+		// The first SetEnv line wins, all its variables.
+		o.vals[key] = args
+		o.srcs[key] = where
+		return nil
+	}
+	v := strings.Join(args, " ")
+	if unsupportedValue(key, v) {
+		o.warnings = append(o.warnings, fmt.Sprintf("%s: %s is not supported by gossh yet; ignored", where, key))
+	}
+	o.vals[key] = []string{v}
 	o.srcs[key] = where
 	return nil
 }
@@ -186,10 +210,11 @@ func (o *options) yes(key string, def bool) bool {
 
 // fillDefaults sets what ssh -G prints for options nobody set.
 func (o *options) fillDefaults(host string) error {
+	// ssh looks hosts up in lower case.
 	if o.get("hostname") == "" {
-		o.vals["hostname"] = []string{host}
+		o.vals["hostname"] = []string{strings.ToLower(host)}
 	} else {
-		o.vals["hostname"] = []string{strings.ReplaceAll(o.get("hostname"), "%h", host)}
+		o.vals["hostname"] = []string{strings.ToLower(strings.ReplaceAll(o.get("hostname"), "%h", host))}
 	}
 	if o.get("user") == "" {
 		u, err := user.Current()
@@ -204,7 +229,8 @@ func (o *options) fillDefaults(host string) error {
 	case "":
 		uk := o.get("userknownhostsfile")
 		def := "false"
-		if (uk == "" || uk == "~/.ssh/known_hosts") && !o.yes("verifyhostkeydns", false) {
+		dns := strings.ToLower(o.get("verifyhostkeydns"))
+		if (uk == "" || uk == "~/.ssh/known_hosts") && (dns == "" || dns == "no" || dns == "false") {
 			def = "true"
 		}
 		o.vals["updatehostkeys"] = []string{def}
@@ -231,11 +257,16 @@ func (o *options) fillDefaults(host string) error {
 	for _, a := range []struct{ key, kind string }{
 		{"kexalgorithms", client.AlgKex}, {"ciphers", client.AlgCiphers}, {"macs", client.AlgMACs},
 		{"hostkeyalgorithms", client.AlgKeys}, {"pubkeyacceptedalgorithms", client.AlgKeys},
+		{"hostbasedacceptedalgorithms", client.AlgKeys}, {"casignaturealgorithms", client.AlgKeys},
 	} {
 		spec := o.get(a.key)
 		var list []string
 		if spec == "" {
 			list = client.DefaultAlgorithms(a.kind)
+			if a.key == "casignaturealgorithms" {
+				// A CA signs with a plain key, never a certificate.
+				list = slices.DeleteFunc(slices.Clone(list), func(s string) bool { return strings.Contains(s, "-cert-") })
+			}
 		} else {
 			if err := cipher.CheckNames(client.SupportedAlgorithms(a.kind), spec); err != nil {
 				return fmt.Errorf("%s: Bad SSH2 %s spec '%s': %w", o.srcs[a.key], a.key, spec, err)
@@ -249,19 +280,9 @@ func (o *options) fillDefaults(host string) error {
 		o.vals[a.key] = []string{strings.Join(list, ",")}
 	}
 	defaults := map[string]string{
-		"addressfamily": "any", "batchmode": "no", "compression": "no", "connecttimeout": "none",
-		"forwardagent": "no", "identitiesonly": "no", "kbdinteractiveauthentication": "yes",
-		"loglevel": "INFO", "passwordauthentication": "yes", "pubkeyauthentication": "true",
-		"preferredauthentications": "gssapi-with-mic,publickey,keyboard-interactive,password",
-		"gssapiauthentication":     "no", "gssapikeyexchange": "no", "gssapidelegatecredentials": "no", "gssapitrustdns": "no",
-		"requesttty": "auto", "serveralivecountmax": "3", "serveraliveinterval": "0",
-		"stricthostkeychecking": "ask", "hashknownhosts": "no", "exitonforwardfailure": "no",
 		"userknownhostsfile":   "~/.ssh/known_hosts ~/.ssh/known_hosts2",
 		"globalknownhostsfile": "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2",
-		"rekeylimit":           "0 0", "sessiontype": "default", "stdinnull": "no", "escapechar": "~",
-		"connectionattempts": "1", "numberofpasswordprompts": "3", "checkhostip": "no",
-		// OpenSSH's defaults; Debian's ssh builds ForwardX11Trusted yes.
-		"forwardx11": "no", "forwardx11trusted": "no", "forwardx11timeout": "1200",
+		"rekeylimit":           "0 0", "escapechar": "~", "forwardagent": "no",
 		"xauthlocation": x11.DefaultXAuthLocation,
 	}
 	for k, v := range defaults {
@@ -269,39 +290,7 @@ func (o *options) fillDefaults(host string) error {
 			o.vals[k] = []string{v}
 		}
 	}
-	// ssh -G prints ForwardX11Timeout in seconds.
-	d, err := duration(o.get("forwardx11timeout"))
-	if err != nil {
-		return fmt.Errorf("%s: invalid time value", o.srcs["forwardx11timeout"])
-	}
-	o.vals["forwardx11timeout"] = []string{strconv.FormatInt(int64(d/time.Second), 10)}
-	return nil
-}
-
-// printG writes the effective configuration as ssh -G does: one
-// "keyword value" line per option, keywords in lower case.
-func (o *options) printG(w io.Writer, host string) {
-	fmt.Fprintf(w, "host %s\n", host)
-	keys := make([]string, 0, len(o.vals))
-	for k := range o.vals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if k == "host" || k == "match" {
-			continue
-		}
-		switch k {
-		case "sendenv", "setenv":
-			for _, v := range o.vals[k] {
-				fmt.Fprintf(w, "%s %s\n", k, v)
-			}
-			continue
-		}
-		for _, v := range o.vals[k] {
-			fmt.Fprintf(w, "%s %s\n", k, v)
-		}
-	}
+	return o.normalize()
 }
 
 // duration reads ssh's time values: "none" or empty is zero, else
@@ -315,7 +304,8 @@ func duration(s string) (time.Duration, error) {
 
 // expandTokens substitutes the % tokens of ssh_config(5) that gossh
 // knows: %h (HostName), %p (Port), %r (User), %n (original host), %u
-// (local user), %d (home), %%.
+// (local user), %d (home), %l and %L (local host name, long and short),
+// %C (connection hash), %i (uid), %k (host key alias), %%.
 func expandTokens(s string, o *options, mc matchContext) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -337,6 +327,17 @@ func expandTokens(s string, o *options, mc matchContext) string {
 			b.WriteString(mc.localUser)
 		case 'd':
 			b.WriteString(homeDir())
+		case 'l':
+			b.WriteString(localHostname())
+		case 'L':
+			h, _, _ := strings.Cut(localHostname(), ".")
+			b.WriteString(h)
+		case 'C':
+			b.WriteString(connectionHash(o))
+		case 'i':
+			b.WriteString(strconv.Itoa(os.Getuid()))
+		case 'k':
+			b.WriteString(o.getDefault("hostkeyalias", o.getDefault("hostname", mc.host)))
 		case '%':
 			b.WriteByte('%')
 		default:

@@ -22,12 +22,14 @@ type prompter struct {
 	tty     *os.File // nil without a controlling terminal
 	askpass string   // program, or ""
 	force   bool     // use askpass even with a tty
+	opts    *options // FingerprintHash, VisualHostKey
+	keys    keyFiles // the identity files offered (AddKeysToAgent)
 }
 
 var errNoPrompt = errors.New("gossh: no terminal or askpass program to ask with")
 
 func newPrompter(o *options) *prompter {
-	p := &prompter{}
+	p := &prompter{opts: o}
 	if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
 		p.tty = tty
 	}
@@ -99,7 +101,10 @@ func (p *prompter) ask(prompt string, echo bool) (string, error) {
 func (p *prompter) confirmHostKey(name string, key hostkey.PublicKey) bool {
 	msg := fmt.Sprintf("The authenticity of host '%s' can't be established.\n%s key fingerprint is %s.\n"+
 		"This key is not known by any other names.\nAre you sure you want to continue connecting (yes/no/[fingerprint])? ",
-		name, keyName(key), hostkey.FingerprintSHA256(key))
+		name, keyName(key), p.opts.fingerprint(key))
+	if p.opts.yes("visualhostkey", false) {
+		msg = strings.Replace(msg, "This key", randomart(key, p.opts.get("fingerprinthash"))+"\nThis key", 1)
+	}
 	for {
 		a, err := p.ask(msg, true)
 		if err != nil {
@@ -110,7 +115,7 @@ func (p *prompter) confirmHostKey(name string, key hostkey.PublicKey) bool {
 			return true
 		case "no":
 			return false
-		case hostkey.FingerprintSHA256(key):
+		case hostkey.FingerprintSHA256(key), hostkey.FingerprintMD5(key):
 			return true
 		}
 		msg = "Please type 'yes', 'no' or the fingerprint: "

@@ -18,7 +18,9 @@ import (
 )
 
 // runSession runs the remote command or shell.
-func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, forward cmdlineForwards) int {
+// setQoS applies IPQoS once it is known whether the session is
+// interactive (a tty or X11), as ssh's ssh_packet_set_interactive.
+func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg *logger, forward cmdlineForwards, setQoS func(interactive bool)) int {
 	var disconnected atomic.Bool
 	s, err := c.NewSession(ctx)
 	if err != nil {
@@ -30,12 +32,19 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 		requestX11(ctx, s, o, lg)
 	}
 	cmd := strings.Join(f.command, " ")
+	if rc := o.get("remotecommand"); rc != "" && rc != "none" {
+		if cmd != "" {
+			lg.errorf("Cannot execute command-line and remote command.")
+			return 255
+		}
+		cmd = rc // RemoteCommand, its tokens expanded (expandPaths)
+	}
 	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
 	wantTTY := false
 	switch strings.ToLower(o.get("requesttty")) {
 	case "force":
 		wantTTY = true
-	case "yes":
+	case "yes", "true":
 		wantTTY = stdinTTY
 		if !stdinTTY {
 			lg.errorf("Pseudo-terminal will not be allocated because stdin is not a terminal.")
@@ -59,6 +68,7 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 			lg.debug(2, "setenv %s refused", name)
 		}
 	}
+	setQoS(wantTTY || o.yes("forwardx11", false))
 	var restore func()
 	if wantTTY {
 		cols, rows := 80, 24
@@ -106,15 +116,23 @@ func runSession(ctx context.Context, c *client.Client, f *flags, o *options, lg 
 						}
 					}()
 				},
-				help:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
-				echo:    func(msg string) { fmt.Fprint(os.Stderr, msg) },
-				command: func(line string) string { return runCmdline(line, forward) },
+				help:      func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				echo:      func(msg string) { fmt.Fprint(os.Stderr, msg) },
+				command:   func(line string) string { return runCmdline(line, forward) },
+				noCmdline: !o.yes("enableescapecommandline", false),
 			})
 		}
 	}
-	if cmd == "" {
+	switch {
+	case strings.EqualFold(o.get("sessiontype"), "subsystem"):
+		if cmd == "" {
+			lg.errorf("gossh: SessionType subsystem (-s) needs the subsystem's name as the command")
+			return 255
+		}
+		err = s.Subsystem(ctx, cmd)
+	case cmd == "":
 		err = s.Shell(ctx)
-	} else {
+	default:
 		err = s.Start(ctx, cmd)
 	}
 	if err != nil {

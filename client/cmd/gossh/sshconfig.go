@@ -147,6 +147,8 @@ type matchContext struct {
 	originalHost string
 	user         string // remote user, if known
 	localUser    string
+	canonical    bool // the pass after CanonicalizeHostname
+	final        bool // the last pass
 }
 
 // apply evaluates the file for mc and sets every keyword not already set
@@ -250,9 +252,12 @@ func evalMatch(l configLine, mc matchContext, o *options) (bool, error) {
 		case "all":
 			ok = true
 		case "canonical":
-			ok = false // no canonicalisation pass
+			ok = mc.canonical
 		case "final":
-			ok = true // there is one pass, which is the final one
+			// ssh reads the files again for a final pass when it sees
+			// this; it holds only there.
+			o.wantFinal = true
+			ok = mc.final
 		default:
 			if i+1 >= len(args) {
 				return false, fmt.Errorf("%s line %d: Match %s needs an argument", l.file, l.line, crit)

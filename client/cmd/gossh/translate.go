@@ -34,6 +34,18 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		ForwardAgent:      o.yes("forwardagent", false),
 		AgentSocket:       expandTilde(o.get("identityagent")),
 	}
+	// ForwardAgent may name the agent socket to forward, or an
+	// environment variable holding it ($NAME).
+	if fa := o.get("forwardagent"); fa != "" && !slices.Contains([]string{"yes", "no", "true", "false"}, strings.ToLower(fa)) {
+		cfg.ForwardAgent = true
+		if strings.HasPrefix(fa, "$") {
+			fa = os.Getenv(strings.Trim(fa[1:], "{}"))
+		}
+		cfg.AgentSocket = expandTilde(fa)
+		if o.noAgentFwd {
+			cfg.ForwardAgent = false
+		}
+	}
 	for _, k := range []string{"kexalgorithms", "ciphers", "macs", "hostkeyalgorithms"} {
 		if strings.HasPrefix(o.get(k), "") && o.get(k) == "" {
 			return nil, nil, fmt.Errorf("empty %s", k)
@@ -80,10 +92,10 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	case "true":
 		cfg.UpdateHostKeys = true
 		cfg.HostKeyLearned = func(_ string, key hostkey.PublicKey) {
-			lg.verbose("Learned new hostkey: %s %s", keyName(key), hostkey.FingerprintSHA256(key))
+			lg.verbose("Learned new hostkey: %s %s", keyName(key), o.fingerprint(key))
 		}
 		cfg.HostKeyDeprecated = func(_ string, key hostkey.PublicKey) {
-			lg.verbose("Deprecating obsolete hostkey: %s %s", keyName(key), hostkey.FingerprintSHA256(key))
+			lg.verbose("Deprecating obsolete hostkey: %s %s", keyName(key), o.fingerprint(key))
 		}
 	case "ask":
 		lg.info("UpdateHostKeys ask is not supported by gossh; host keys are not updated")
@@ -107,7 +119,7 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 			lg.debug(1, "kex: %s cipher: %s MAC: %s compression: %s", d.name, d.d.Cipher, mac, orNone(d.d.Compression))
 		}
 		if key != nil {
-			lg.debug(1, "Server host key: %s %s", key.Type(), hostkey.FingerprintSHA256(key))
+			lg.debug(1, "Server host key: %s %s", key.Type(), o.fingerprint(key))
 		}
 	}
 	if lg.level >= 2 {
@@ -201,7 +213,8 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 	var closer io.Closer
 	batch := o.yes("batchmode", false)
 	user := o.get("user")
-	for _, m := range strings.Split(o.get("preferredauthentications"), ",") {
+	prefs := o.getDefault("preferredauthentications", "gssapi-with-mic,publickey,keyboard-interactive,password")
+	for _, m := range strings.Split(prefs, ",") {
 		switch m {
 		case "publickey":
 			if !o.yes("pubkeyauthentication", true) {
@@ -219,8 +232,8 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 						if pk, ok := s.(*userauth.PrivateKey); ok {
 							pk.Algorithms = accepted
 						}
+						out = append(out, s)
 					}
-					out = append(out, srcs...)
 					closer = c
 				} else {
 					lg.debug(1, "get_agent_identities: ssh_get_authentication_socket: %v", err)
@@ -233,6 +246,10 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 					continue
 				}
 				lg.debug(1, "identity file %s", path)
+				if err := o.checkRSASize(path, pubKeyOf(path)); err != nil {
+					lg.debug(1, "Skipping %s: %v", path, err)
+					continue
+				}
 				if !keyAccepted(path, accepted) {
 					lg.debug(1, "Skipping %s: its key type is not in PubkeyAcceptedAlgorithms", path)
 					continue
@@ -245,19 +262,22 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				if !batch {
 					pass = func(ctx context.Context, path string) ([]byte, error) {
 						s, err := p.ask(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
+						p.keys.passphrase(path, []byte(s))
 						return []byte(s), err
 					}
 				}
 				src := userauth.OnDiskPrivateKey(path, cert, pass)
 				src.Label = path
 				src.Algorithms = accepted
+				p.keys.add(src, path)
 				out = append(out, src)
 			}
 		case "keyboard-interactive":
 			if batch || !o.yes("kbdinteractiveauthentication", true) {
 				continue
 			}
-			out = append(out, &userauth.KeyboardInteractive{Respond: func(ctx context.Context, ch userauth.Challenge) ([]string, error) {
+			devs := o.get("kbdinteractivedevices")
+			out = append(out, &userauth.KeyboardInteractive{Submethods: devs, Respond: func(ctx context.Context, ch userauth.Challenge) ([]string, error) {
 				if ch.Name != "" {
 					p.show(wire.Sanitize(ch.Name))
 				}
@@ -330,4 +350,18 @@ func keyAccepted(path string, accepted []string) bool {
 		}
 	}
 	return false
+}
+
+// pubKeyOf reads the public key of the identity file at path from its
+// .pub file; nil if there is none.
+func pubKeyOf(path string) hostkey.PublicKey {
+	data, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		return nil
+	}
+	pub, _, err := hostkey.ParsePublicKeyFile(data)
+	if err != nil {
+		return nil
+	}
+	return pub
 }
