@@ -259,7 +259,14 @@ func (c *Client) kexConfig(ctx context.Context) (*kex.Config, error) {
 	}
 	kcfg.HostKeyAlgorithms = hk
 	remote := c.nc.RemoteAddr()
-	trust := func(key hostkey.PublicKey) error { return check(c.addr, remote, key) }
+	trust := func(key hostkey.PublicKey) error {
+		if cfg.RefuseHostKey != nil {
+			if err := cfg.RefuseHostKey(key); err != nil {
+				return err
+			}
+		}
+		return check(c.addr, remote, key)
+	}
 	kcfg.HostKeyVerifier = kex.NewHostKeyVerifier(trust)
 	if slices.Contains(hk, hostkey.RSA) {
 		// ssh-rsa is never a default: listing it asks for RSA with

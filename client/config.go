@@ -43,6 +43,13 @@ type Config struct {
 	// HostKeyCallback, if set, replaces known_hosts verification.
 	HostKeyCallback HostKeyCallback
 
+	// RefuseHostKey, if set, is asked first about the host key the
+	// server proved, before HostKeyCallback or known_hosts (and so
+	// before any prompt): a non-nil error refuses the key and ends the
+	// handshake with it. ssh's RevokedHostKeys, RequiredRSASize and
+	// CASignatureAlgorithms are checks of this kind.
+	RefuseHostKey func(key hostkey.PublicKey) error
+
 	// StrictHostKeyChecking is the known_hosts policy when
 	// HostKeyCallback is nil (OpenSSH's StrictHostKeyChecking).
 	StrictHostKeyChecking Strictness

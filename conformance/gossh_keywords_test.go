@@ -348,6 +348,21 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 				t.Errorf("%s: %s", alg, r.stderr)
 			}
 		}
+		// The revocation is decided before known_hosts, as ssh's
+		// verify_host_key does: for a host known_hosts does not know,
+		// both refuse the key as revoked, not as unknown.
+		empty := filepath.Join(t.TempDir(), "kh")
+		args := []string{"-F", "none", "-i", key, "-o", "UserKnownHostsFile=" + empty, "-o", "GlobalKnownHostsFile=none",
+			"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", port,
+			"-o", "HostKeyAlgorithms=ssh-ed25519", "-o", "RevokedHostKeys=" + revoked, dest, "true"}
+		r := clGossh(t, bin, nil, nil, args...)
+		res, err := sshdtest.RunSSH(context.Background(), nil, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.code != 255 || !strings.Contains(r.stderr, "revoked by file "+revoked) || !strings.Contains(string(res.Stderr), "revoked by file "+revoked) {
+			t.Errorf("unknown host with a revoked key: gossh %+v; ssh exit %d %s", r, res.ExitCode, res.Stderr)
+		}
 	})
 	t.Run("KnownHostsCommand", func(t *testing.T) {
 		empty := filepath.Join(t.TempDir(), "kh")

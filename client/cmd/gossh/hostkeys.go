@@ -127,42 +127,43 @@ func (o *options) fingerprint(pub hostkey.PublicKey) string {
 }
 
 // gated runs dial (a handshake with cfg) with the host key checks
-// gossh adds after the key exchange and before authentication
-// (Config.KexDone): RequiredRSASize refuses a short RSA host key and
+// gossh adds before known_hosts, as ssh's verify_host_key does
+// (Config.RefuseHostKey): RequiredRSASize refuses a short RSA host key,
 // CASignatureAlgorithms a host certificate signed with an algorithm it
-// does not list, by ending the handshake; VisualHostKey draws the key's
-// randomart.
+// does not list and RevokedHostKeys a revoked key, before any
+// known_hosts prompt and before authentication; VisualHostKey draws the
+// key's randomart once the key exchange is done.
 func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dial func(context.Context, *client.Config) (*client.Client, error)) (*client.Client, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	c2 := *cfg
+	var refused error
+	prevRefuse := cfg.RefuseHostKey
+	c2.RefuseHostKey = func(key hostkey.PublicKey) error {
+		for _, check := range []func(hostkey.PublicKey) error{
+			func(k hostkey.PublicKey) error { return o.checkRSASize("Bad server host key", k) },
+			o.checkCASignature, o.checkRevoked,
+		} {
+			if err := check(key); err != nil {
+				refused = err
+				return err
+			}
+		}
+		if prevRefuse != nil {
+			return prevRefuse(key)
+		}
+		return nil
+	}
 	prev := cfg.KexDone
 	c2.KexDone = func(a kex.Algorithms, key hostkey.PublicKey) {
 		if prev != nil {
 			prev(a, key)
 		}
-		if key == nil {
-			return
-		}
-		if err := o.checkRSASize("Bad server host key", key); err != nil {
-			cancel(err)
-			return
-		}
-		if err := o.checkCASignature(key); err != nil {
-			cancel(err)
-			return
-		}
-		if err := o.checkRevoked(key); err != nil {
-			cancel(err)
-			return
-		}
-		if o.yes("visualhostkey", false) {
+		if key != nil && o.yes("visualhostkey", false) {
 			lg.info("Host key fingerprint is %s\n%s", o.fingerprint(key), randomart(key, o.get("fingerprinthash")))
 		}
 	}
 	c, err := dial(ctx, &c2)
-	if cause := context.Cause(ctx); err != nil && (errors.Is(cause, errRSASize) || errors.Is(cause, errCASignature) || errors.Is(cause, errRevoked)) {
-		return nil, cause
+	if err != nil && refused != nil {
+		return nil, refused
 	}
 	return c, err
 }
