@@ -524,6 +524,25 @@ func (c *Conn) readPacket() ([]byte, error) {
 	return payload, nil
 }
 
+// KeepPayload makes the payload the last ReadPacket returned stay valid
+// across later calls, for a reader that has to read on while another
+// goroutine may still use it: the Conn moves the bytes it has buffered
+// past the payload, and its decompression window, to new memory and
+// leaves the old to the holder and the garbage collector. That costs an
+// allocation of the read buffer's size (and the window's), so it is for
+// the exception, not for every packet. Reading goroutine only.
+func (c *Conn) KeepPayload() {
+	if c.rbuf != nil {
+		nb := make([]byte, max(len(c.rbuf), initialReadBuffer))
+		c.rend = copy(nb, c.rbuf[c.rpos:c.rend])
+		c.rpos = 0
+		c.rbuf = nb
+	}
+	if c.inflate.z != nil {
+		c.inflate.z.keep()
+	}
+}
+
 // fill makes sure at least n unread bytes are buffered, reading as much as
 // the net.Conn has ready so that a whole packet usually takes one read.
 func (c *Conn) fill(n int) error {

@@ -580,3 +580,46 @@ func ExampleConn() {
 	fmt.Println(wire.MsgNum(p[0]))
 	// Output: IGNORE
 }
+
+// TestKeepPayload: after KeepPayload, the payload the last ReadPacket
+// returned survives later reads, which would otherwise reuse its memory,
+// with and without compression (the payload then lives in the inflate
+// window).
+func TestKeepPayload(t *testing.T) {
+	for _, method := range []string{packet.CompressionNone, packet.CompressionZlib} {
+		t.Run(method, func(t *testing.T) {
+			a, b := packettest.Pipe()
+			c, s := packet.NewConn(a, nil), packet.NewConn(b, nil)
+			defer c.Close()
+			defer s.Close()
+			k := mustKeys(t, suite{cipher.AES128GCM, ""}, "keep")
+			k.Compression = method
+			if err := c.SetWriteKeys(k); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetReadKeys(k); err != nil {
+				t.Fatal(err)
+			}
+			msg := func(i byte) []byte { return append([]byte{94}, bytes.Repeat([]byte{i}, 3000)...) }
+			for i := range byte(20) {
+				if err := c.WritePacket(msg(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var kept [][]byte
+			for i := range byte(20) {
+				p, err := s.ReadPacket()
+				if err != nil || !bytes.Equal(p, msg(i)) {
+					t.Fatalf("packet %d: %v", i, err)
+				}
+				s.KeepPayload()
+				kept = append(kept, p)
+			}
+			for i, p := range kept {
+				if !bytes.Equal(p, msg(byte(i))) {
+					t.Errorf("kept payload %d was overwritten", i)
+				}
+			}
+		})
+	}
+}

@@ -167,6 +167,14 @@ func (z *inflate) mark() mark           { return mark{z.pos, z.bits, z.nbits} }
 func (z *inflate) rollback(m mark)      { z.pos, z.bits, z.nbits = m.pos, m.bits, m.nbits }
 func (z *inflate) outLen(start int) int { return len(z.win) - start }
 
+// keep moves the window to new memory, so that the last output stays
+// valid (Conn.KeepPayload).
+func (z *inflate) keep() {
+	nw := make([]byte, len(z.win), cap(z.win))
+	copy(nw, z.win)
+	z.win = nw
+}
+
 // decompress inflates one packet's payload p and returns the output, which
 // aliases z's window and is valid until the next call. The output may not
 // exceed limit bytes (docs/security.md#r7).
