@@ -43,6 +43,47 @@ type outcome struct {
 	err error
 }
 
+// A delivery is what one ReadPacket returned, the payload copied.
+type delivery struct {
+	p   []byte
+	err error
+}
+
+// reading keeps a goroutine in tr.ReadPacket until it fails, as the
+// connection layer always does, and passes on what it returns. The
+// Transport reads only while someone does: a rekey the peer starts, its
+// PING or an unrecognized message is handled by a ReadPacket call, not
+// by a goroutine of the Transport's own (there is none while no exchange
+// of ours runs). The test's cleanup closes tr and waits for the reader.
+func reading(t *testing.T, tr *kex.Transport) <-chan delivery {
+	ch := make(chan delivery, 1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			p, err := tr.ReadPacket()
+			ch <- delivery{bytes.Clone(p), err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { tr.Close(); <-done })
+	return ch
+}
+
+// next returns the next delivery, failing the test after 20 s.
+func next(t *testing.T, ch <-chan delivery) ([]byte, error) {
+	t.Helper()
+	select {
+	case d := <-ch:
+		return d.p, d.err
+	case <-time.After(20 * time.Second):
+		t.Fatal("nothing delivered")
+	}
+	return nil, nil
+}
+
 // startServer runs our ServerHandshake against a raw client.
 func startServer(t *testing.T, cfg *kex.Config) (*rawPeer, <-chan outcome) {
 	a, b := packettest.Pipe()
@@ -380,11 +421,12 @@ func TestNonStrictPeer(t *testing.T) {
 		t.Fatalf("want EXT_INFO: %x %v", p, err)
 	}
 	// Rekey, now with the strict marker: ignored (docs/security.md#k3).
+	got := reading(t, o.tr)
 	r.sendInit(r.initMsg(strictClientKex, false))
 	r.awaitInitInto()
 	r.exchange(kex.Curve25519SHA256)
 	r.send((&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil))
-	p, err = o.tr.ReadPacket()
+	p, err = next(t, got)
 	if err != nil || wire.MsgNum(p[0]) != wire.MsgServiceRequest {
 		t.Fatalf("after rekey: %x %v", p, err)
 	}
@@ -400,11 +442,12 @@ func (r *rawPeer) awaitInitInto() { r.peerInit = r.awaitInit() }
 // (docs/security.md#k5).
 func TestKexInitFlood(t *testing.T) {
 	r, o := establishedServer(t)
+	got := reading(t, o.tr)
 	init := r.initMsg([]string{kex.Curve25519SHA256}, false).Append(nil)
 	r.send(init)
 	r.send(init) // arrives while the first one's exchange runs
 	r.expectDisconnect(wire.ProtocolError)
-	if _, err := o.tr.ReadPacket(); !errors.Is(err, kex.ErrUnexpectedMessage) {
+	if _, err := next(t, got); !errors.Is(err, kex.ErrUnexpectedMessage) {
 		t.Fatalf("ReadPacket: %v, want ErrUnexpectedMessage", err)
 	}
 }
@@ -701,12 +744,13 @@ func TestCloseWithStalledWriter(t *testing.T) {
 // TestDataDuringPeerRekey: a peer that sends channel data after its
 // KEXINIT of a rekey, before its NEWKEYS, as AsyncSSH 2.10 does (RFC 4253,
 // Section 7.1 forbids it; OpenSSH accepts it). Our Transport delivers the
-// data in order, more than its incoming queue holds while nobody reads,
-// and the exchange completes; during the initial exchange the same is
+// data in order, a hundred packets held while the exchange runs, and
+// the exchange completes; during the initial exchange the same is
 // still an error (TestStrictKexDuringKex, TestNonStrictPeer).
 func TestDataDuringPeerRekey(t *testing.T) {
 	r, o := establishedServer(t)
-	const n = 100 // well past the incoming queue
+	got := reading(t, o.tr)
+	const n = 100
 	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256}, false))
 	for i := range n {
 		r.send(channelData(i, 1000))
@@ -714,7 +758,7 @@ func TestDataDuringPeerRekey(t *testing.T) {
 	r.awaitInitInto() // past our EXT_INFO
 	r.exchange(kex.Curve25519SHA256)
 	for i := range n {
-		p, err := o.tr.ReadPacket()
+		p, err := next(t, got)
 		if err != nil {
 			t.Fatalf("packet %d: %v", i, err)
 		}
@@ -724,12 +768,12 @@ func TestDataDuringPeerRekey(t *testing.T) {
 	}
 	// The keys changed: a message after the rekey still gets through.
 	r.send(channelData(n, 10))
-	if p, err := o.tr.ReadPacket(); err != nil || !bytes.Equal(p, channelData(n, 10)) {
+	if p, err := next(t, got); err != nil || !bytes.Equal(p, channelData(n, 10)) {
 		t.Fatalf("after the rekey: %v", err)
 	}
 }
 
-// TestDataDuringPeerRekeyBounded: what waits beyond the incoming queue
+// TestDataDuringPeerRekeyBounded: what is held for the layers above
 // during a rekey is bounded (MaxHeldDuringRekey); past it the connection
 // ends with ErrHeldTooMuch instead of holding more.
 func TestDataDuringPeerRekeyBounded(t *testing.T) {

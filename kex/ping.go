@@ -118,21 +118,31 @@ func (t *Transport) answerUnrecognized() error {
 	return t.writeOwed(u.Append(nil), true)
 }
 
-// writeOwed sends a message the read loop owes the peer. It goes
-// straight to the packet layer, ahead of writes queued by a key
-// exchange: duringKex says whether it may be sent between our KEXINIT
-// and our NEWKEYS (RFC 4253, Section 7.1 allows transport generic
-// messages there); if not, it is dropped while a key exchange runs. The
-// read loop owns the packet reads, and exchanges run on it, so nothing
-// else writes method messages meanwhile.
+// writeOwed sends a message the reader owes the peer. It goes to the
+// packet layer ahead of writes queued by a key exchange: duringKex says
+// whether it may be sent between our KEXINIT and our NEWKEYS (RFC 4253,
+// Section 7.1 allows transport generic messages there); if not, it is
+// dropped while a key exchange runs. The reader never waits for a write
+// in progress, which the peer may be holding up until we read: the
+// answer then waits, up to maxOwed of them, for that write to end
+// (Transport.unlockW sends it).
 func (t *Transport) writeOwed(payload []byte, duringKex bool) error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.err != nil {
+	switch {
+	case t.err != nil:
+		defer t.mu.Unlock()
 		return t.err
-	}
-	if !duringKex && (t.inKex || t.kexActive) {
+	case !duringKex && t.phase.running():
+		t.mu.Unlock()
 		return nil
+	case len(t.owed) >= maxOwed:
+		t.mu.Unlock()
+		return fmt.Errorf("%w: %d answers owed to the peer while our writes are blocked", ErrHeldTooMuch, maxOwed)
 	}
-	return t.pc.WritePacket(payload)
+	t.owed = append(t.owed, owedAnswer{payload: payload, duringKex: duringKex})
+	t.mu.Unlock()
+	if t.wmu.TryLock() {
+		t.unlockW()
+	}
+	return t.errOr(nil)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -31,14 +32,16 @@ const (
 	// direction (RFC 4344, Section 3.1; OpenSSH's MAX_PACKETS).
 	MaxPacketsPerKey = 1 << 31
 
-	// incomingQueue is how many delivered packets may wait for ReadPacket.
-	incomingQueue = 16
-
 	// MaxHeldDuringRekey bounds the bytes of connection-layer messages
-	// the peer sends during a rekey that wait for the consumer beyond
-	// the incoming queue (see Transport.holdDuringRekey): as much as
-	// MaxPendingPackets of the largest packets, the bound on our side.
+	// the peer sends during a rekey that a writer or Rekey, reading on
+	// behalf of the layers above while they do not, keeps for ReadPacket
+	// (see Transport.holdDuringRekey): as much as MaxPendingPackets of
+	// the largest packets, the bound on our side.
 	MaxHeldDuringRekey = MaxPendingPackets * packet.DefaultMaxPacketSize
+
+	// maxOwed bounds the answers the reader owes the peer (UNIMPLEMENTED,
+	// PONG) that wait for a write in progress to finish.
+	maxOwed = MaxPendingPackets
 )
 
 // More errors of the transport.
@@ -59,7 +62,8 @@ var (
 
 	// ErrHeldTooMuch means the peer sent more than MaxHeldDuringRekey
 	// bytes of messages for the layers above during a rekey while they
-	// were not being read.
+	// were not being read, or made us owe it more than MaxPendingPackets
+	// answers while our writes were blocked.
 	ErrHeldTooMuch = errors.New("kex: too much data during key re-exchange")
 )
 
@@ -178,10 +182,23 @@ func DefaultServerExtensions() []wire.Extension {
 // whenever either side asks, by volume, by time or on demand, without the
 // layers above noticing except that WritePacket may block.
 //
-// The Transport reads in a goroutine of its own, started by ClientHandshake
-// and ServerHandshake and ended by Close, which handles key exchange messages, IGNORE
-// and DEBUG and hands everything else to ReadPacket. Key exchange
-// messages (20-49) never reach ReadPacket, and WritePacket refuses them.
+// The Transport has no goroutine of its own while no key exchange runs.
+// ReadPacket reads in its caller's goroutine: it runs the key exchanges
+// the peer starts, handles IGNORE, DEBUG, PING and unrecognized messages,
+// and returns everything else. While an exchange we have joined runs and
+// no goroutine is in ReadPacket, a helper goroutine reads for it until it
+// ends (or a ReadPacket call comes), keeping what arrives for the layers
+// above for the next ReadPacket: so writes queued during the exchange go
+// out, and a blocked WritePacket or Rekey returns, even if nobody reads.
+// A key exchange the peer starts while nobody reads waits for the next
+// ReadPacket (or for one of ours). Key exchange messages (20-49) never
+// reach ReadPacket, and WritePacket refuses them.
+//
+// Locks: rmu is held by whoever reads (ReadPacket, the handshake, the
+// helper); wmu by whoever writes to the packet layer, and it is the only
+// lock held across a network write; mu guards the state both sides look
+// at and is never held across I/O. When two are needed, wmu is taken
+// before mu.
 type Transport struct {
 	pc      *packet.Conn
 	cfg     *Config
@@ -193,28 +210,32 @@ type Transport struct {
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // the read loop
 
-	incoming chan []byte // closed when the read loop ends
+	// Owned by the holder of rmu. waiting counts the ReadPacket calls
+	// waiting for rmu, which the helper hands it to.
+	rmu        sync.Mutex
+	waiting    atomic.Int32
+	lent       bool // the last payload ReadPacket returned aliases pc's buffer
+	strict     bool
+	sessionID  []byte
+	ext        extPhase // where EXT_INFO may appear
+	held       [][]byte // read for the layers above during a rekey, waiting for ReadPacket
+	heldBytes  int
 
-	// Owned by the read loop (and by the handshake before it starts).
-	strict        bool
-	sessionID     []byte
-	kexCount      int
-	extInfoState  extState
-	pendingExtEnd bool     // client: an EXT_INFO was accepted that must precede USERAUTH_SUCCESS
-	held          [][]byte // delivered during a rekey, waiting for room in incoming
-	heldBytes     int
+	wmu sync.Mutex // serializes writes to pc with the decisions about them
+
+	wg sync.WaitGroup // the helper (see kick)
 
 	mu           sync.Mutex
-	cond         sync.Cond     // signalled when inKex ends or err is set
+	phase        phase         // guarded by mu; changed with wmu held too, except phaseNewKeysSent -> phaseOpen
 	err          error         // first fatal error; guarded by mu
-	inKex        bool          // our KEXINIT sent, our NEWKEYS not yet: writes queue; guarded by mu
-	kexActive    bool          // our KEXINIT sent, the peer's NEWKEYS not yet processed; guarded by mu
+	kexCount     int           // completed exchanges; guarded by mu
 	localInit    []byte        // our KEXINIT payload in the current exchange; guarded by mu
 	initSeq      uint32        // sequence number of our KEXINIT; guarded by mu
 	pending      [][]byte      // writes queued during kex; guarded by mu
+	owed         []owedAnswer  // answers waiting for wmu; guarded by mu
 	kexDone      chan struct{} // closed when the current exchange ends; guarded by mu
+	helping      bool          // the helper runs; guarded by mu
 	lastKex      time.Time     // guarded by mu
 	algs         Algorithms    // guarded by mu
 	hostKey      []byte        // server's K_S; guarded by mu
@@ -230,19 +251,72 @@ type Transport struct {
 	pings    []*pingWaiter // our PINGs not yet answered, oldest first; guarded by pingMu
 }
 
-// extState tracks where EXT_INFO may appear (RFC 8308, Section 2.4).
-type extState uint8
+// A phase is where the Transport is in its key exchanges (RFC 4253,
+// Sections 7 and 9). Writes of the layers above are queued from our
+// KEXINIT to our NEWKEYS; the exchange is over once the peer's NEWKEYS
+// has been read.
+type phase uint8
 
 const (
-	extNone       extState = iota // no EXT_INFO expected
-	extFirst                      // the next packet may be EXT_INFO
-	extBeforeAuth                 // client: one more EXT_INFO may precede USERAUTH_SUCCESS
+	phaseInitial     phase = iota // version exchange and the first exchange, in ClientHandshake or ServerHandshake
+	phaseOpen                     // keys in force, no exchange running
+	phaseKexInitSent              // our KEXINIT sent: writes queue
+	phaseNewKeysSent              // our NEWKEYS sent, the peer's not yet read: writes flow
 )
 
-var (
-	_ wire.Transport      = (*Transport)(nil)
-	_ wire.PacketReleaser = (*Transport)(nil)
+func (p phase) String() string {
+	switch p {
+	case phaseInitial:
+		return "initial"
+	case phaseOpen:
+		return "open"
+	case phaseKexInitSent:
+		return "KEXINIT sent"
+	case phaseNewKeysSent:
+		return "NEWKEYS sent"
+	}
+	return fmt.Sprintf("phase(%d)", uint8(p))
+}
+
+// queues reports whether application writes are queued in p.
+func (p phase) queues() bool { return p == phaseInitial || p == phaseKexInitSent }
+
+// running reports whether a key exchange we have joined runs in p.
+func (p phase) running() bool { return p == phaseKexInitSent || p == phaseNewKeysSent }
+
+// An extPhase tracks where EXT_INFO may appear (RFC 8308, Section 2.4).
+type extPhase uint8
+
+const (
+	extNone       extPhase = iota // no EXT_INFO expected
+	extFirst                      // the next packet may be EXT_INFO
+	extBeforeAuth                 // client: one more EXT_INFO may precede USERAUTH_SUCCESS
+	extThenAuth                   // client: an EXT_INFO was accepted; USERAUTH_SUCCESS must come next
 )
+
+func (e extPhase) String() string {
+	switch e {
+	case extNone:
+		return "none"
+	case extFirst:
+		return "first"
+	case extBeforeAuth:
+		return "before auth"
+	case extThenAuth:
+		return "then auth"
+	}
+	return fmt.Sprintf("extPhase(%d)", uint8(e))
+}
+
+// An owedAnswer is a message the reader owes the peer (UNIMPLEMENTED,
+// PONG) that waits for the write in progress; duringKex says whether it
+// may be sent between our KEXINIT and our NEWKEYS.
+type owedAnswer struct {
+	payload   []byte
+	duringKex bool
+}
+
+var _ wire.Transport = (*Transport)(nil)
 
 // ClientHandshake runs the version exchange and the initial key exchange as the
 // client on pc and returns the secure Transport. On failure it sends
@@ -263,13 +337,13 @@ func handshake(ctx context.Context, pc *packet.Conn, cfg *Config, role Role) (*T
 		pc.Close()
 		return nil, err
 	}
+	t.rmu.Lock()
+	defer t.rmu.Unlock()
 	if err := t.initial(ctx); err != nil {
 		t.fail(err)
 		t.cancel()
 		return nil, t.errOr(err)
 	}
-	t.wg.Add(1)
-	go t.readLoop()
 	return t, nil
 }
 
@@ -277,11 +351,10 @@ func newTransport(pc *packet.Conn, cfg *Config, role Role) (*Transport, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	t := &Transport{pc: pc, cfg: cfg, role: role, log: cfg.Logger, incoming: make(chan []byte, incomingQueue)}
+	t := &Transport{pc: pc, cfg: cfg, role: role, log: cfg.Logger}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
-	t.cond.L = &t.mu
 	t.methods = cfg.Methods
 	if t.methods == nil {
 		for _, n := range DefaultMethods() {
@@ -330,10 +403,7 @@ func (t *Transport) initial(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { t.pc.Close() })
 	defer stop()
 
-	t.mu.Lock()
-	err = t.sendInitLocked()
-	t.mu.Unlock()
-	if err != nil {
+	if err := t.sendInit(); err != nil {
 		return err
 	}
 	peerInit, err := t.readPeerInit()
@@ -376,8 +446,9 @@ func (t *Transport) readPeerInit() ([]byte, error) {
 	}
 }
 
-// buildInit returns our KEXINIT for the next exchange.
-func (t *Transport) buildInit() (*wire.KexInit, error) {
+// buildInit returns our KEXINIT for the exchange after count completed
+// ones.
+func (t *Transport) buildInit(count int) (*wire.KexInit, error) {
 	m := &wire.KexInit{}
 	if _, err := io.ReadFull(t.rand(), m.Cookie[:]); err != nil {
 		return nil, fmt.Errorf("kex: cookie: %w", err)
@@ -385,7 +456,7 @@ func (t *Transport) buildInit() (*wire.KexInit, error) {
 	for _, meth := range t.methods {
 		m.KexAlgorithms = append(m.KexAlgorithms, meth.Name())
 	}
-	first := t.kexCount == 0
+	first := count == 0
 	if t.role == Client {
 		if first {
 			m.KexAlgorithms = append(m.KexAlgorithms, ExtInfoClient)
@@ -432,25 +503,48 @@ func (t *Transport) buildInit() (*wire.KexInit, error) {
 	return m, nil
 }
 
-// sendInitLocked sends our KEXINIT and marks a key exchange in progress;
-// from here until our NEWKEYS, application writes are queued.
-func (t *Transport) sendInitLocked() error {
-	if t.kexActive {
+// sendInit sends our KEXINIT and starts a key exchange, unless one
+// runs; from here until our NEWKEYS, application writes are queued.
+func (t *Transport) sendInit() error {
+	t.mu.Lock()
+	running := t.phase.running()
+	t.mu.Unlock()
+	if running {
+		return nil // no need to wait for a write in progress
+	}
+	t.wmu.Lock()
+	defer t.unlockW()
+	return t.sendInitW()
+}
+
+// sendInitW is sendInit with wmu held, so that no application packet
+// slips between the decision and our KEXINIT.
+func (t *Transport) sendInitW() error {
+	t.mu.Lock()
+	ph, count, err := t.phase, t.kexCount, t.err
+	t.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if ph.running() {
 		return nil
 	}
-	m, err := t.buildInit()
+	m, err := t.buildInit(count)
 	if err != nil {
 		return err
 	}
 	p := m.Append(nil)
-	t.initSeq = t.pc.WriteSeq()
+	seq := t.pc.WriteSeq()
 	if err := t.pc.WritePacket(p); err != nil {
 		return err
 	}
+	t.mu.Lock()
+	t.initSeq = seq
 	t.localInit = p
-	t.inKex, t.kexActive = true, true
+	t.phase = phaseKexInitSent
 	t.kexDone = make(chan struct{})
-	t.log.Debug("kex: sent KEXINIT", "role", t.role, "count", t.kexCount)
+	t.mu.Unlock()
+	t.log.Debug("kex: sent KEXINIT", "role", t.role, "count", count)
 	return nil
 }
 
@@ -569,37 +663,19 @@ func (t *Transport) switchKeys(kc *kexConn, algs Algorithms, res *Result, ci, si
 	if t.role == Server {
 		out, in = s2c, c2s
 	}
-	if err := t.pc.WriteNewKeys(out); err != nil {
-		return err
-	}
 	var ext []byte
 	if first {
 		ext = t.extInfoToSend(ci, si)
 	}
-
-	t.mu.Lock()
-	var werr error
-	if ext != nil {
-		werr = t.pc.WritePacket(ext)
-	}
-	for _, p := range t.pending {
-		if werr == nil {
-			werr = t.pc.WritePacket(p)
+	if err := t.sendNewKeys(out, ext, func() {
+		t.algs = algs
+		if res.HostKey != nil {
+			t.hostKey = res.HostKey
 		}
-	}
-	t.pending = nil
-	t.localInit = nil // an idle connection need not hold it
-	t.inKex = false
-	t.algs = algs
-	if res.HostKey != nil {
-		t.hostKey = res.HostKey
-	}
-	t.lastKex = time.Now()
-	t.rekeyBytes = [2]uint64{t.limitBytes(out.Cipher), t.limitBytes(in.Cipher)}
-	t.cond.Broadcast()
-	t.mu.Unlock()
-	if werr != nil {
-		return werr
+		t.lastKex = time.Now()
+		t.rekeyBytes = [2]uint64{t.limitBytes(out.Cipher), t.limitBytes(in.Cipher)}
+	}); err != nil {
+		return err
 	}
 
 	if err := kc.readNewKeys(); err != nil {
@@ -609,18 +685,56 @@ func (t *Transport) switchKeys(kc *kexConn, algs Algorithms, res *Result, ci, si
 		return err
 	}
 	if first {
-		t.extInfoState = extNone
+		t.ext = extNone
 		if (t.role == Client && HasMarker(ci, ExtInfoClient)) || (t.role == Server && HasMarker(si, ExtInfoServer)) {
-			t.extInfoState = extFirst
+			t.ext = extFirst
 		}
 	}
 	t.mu.Lock()
 	t.kexCount++
-	t.kexActive = false
+	t.phase = phaseOpen
 	close(t.kexDone)
 	t.mu.Unlock()
 	t.log.Debug("kex: keys switched", "role", t.role, "kex", algs.Kex, "strict", t.strict, "count", t.kexCount)
 	return nil
+}
+
+// sendNewKeys sends NEWKEYS, switches the send direction to out, sends
+// ext (EXT_INFO, or nil) and the writes queued during the exchange, and
+// ends the write side of the exchange, running update under mu. All of it
+// happens under wmu, so no application write comes between; mu is taken
+// only around the state, never across a write.
+func (t *Transport) sendNewKeys(out packet.Keys, ext []byte, update func()) error {
+	t.wmu.Lock()
+	defer t.unlockW()
+	if err := t.pc.WriteNewKeys(out); err != nil {
+		return err
+	}
+	if ext != nil {
+		if err := t.pc.WritePacket(ext); err != nil {
+			return err
+		}
+	}
+	for {
+		t.mu.Lock()
+		pending := t.pending
+		t.pending = nil
+		if len(pending) == 0 {
+			// Writers see the new phase only now, so nothing they
+			// queue is left behind.
+			t.localInit = nil // an idle connection need not hold it
+			t.phase = phaseNewKeysSent
+			update()
+			t.mu.Unlock()
+			return nil
+		}
+		t.mu.Unlock()
+		for _, p := range pending {
+			if err := t.pc.WritePacket(p); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // extInfoToSend returns the EXT_INFO payload we send after our first
@@ -697,7 +811,7 @@ func (t *Transport) limitBytes(name string) uint64 {
 
 // needRekeyLocked reports whether the current keys are used up.
 func (t *Transport) needRekeyLocked() bool {
-	if t.kexActive || t.kexCount == 0 {
+	if t.phase != phaseOpen {
 		return false
 	}
 	w, r := t.pc.WriteCounters(), t.pc.ReadCounters()
@@ -806,220 +920,142 @@ func remoteDisconnect(p []byte) error {
 	return &wire.DisconnectError{Reason: m.Reason, Message: m.Description, Remote: true}
 }
 
-// readLoop owns the read side after the initial exchange: it runs key
-// exchanges the peer starts, drops IGNORE and DEBUG, enforces where
-// EXT_INFO and kex messages may appear (docs/security.md#p9, #p10, #h3), and
-// queues everything else for ReadPacket.
-func (t *Transport) readLoop() {
-	defer t.wg.Done()
-	defer close(t.incoming)
-	for {
-		p, err := t.pc.ReadPacket()
-		if err != nil {
-			t.fail(err)
-			return
-		}
-		if err := t.dispatch(p); err != nil {
-			t.fail(err)
-			return
-		}
-		t.mu.Lock()
-		if t.needRekeyLocked() {
-			err = t.sendInitLocked()
-		}
-		t.mu.Unlock()
-		if err != nil {
-			t.fail(err)
-			return
-		}
-	}
-}
-
-func (t *Transport) dispatch(p []byte) error {
-	num := wire.MsgNum(p[0])
-	ext := t.extInfoState
-	if t.extInfoState == extFirst {
-		t.extInfoState = extNone
-		if t.role == Client {
-			t.extInfoState = extBeforeAuth
-		}
-	}
-	if t.pendingExtEnd {
-		t.pendingExtEnd = false
-		if num != wire.MsgUserauthSuccess {
-			return fmt.Errorf("kex: EXT_INFO not followed by USERAUTH_SUCCESS: %w", ErrUnexpectedMessage)
-		}
-	}
-	switch {
-	case num == wire.MsgKexInit:
-		return t.peerRekey(p)
-	case num == wire.MsgNewKeys || num.IsKexMethod():
-		return fmt.Errorf("kex: %v outside key exchange: %w", num, ErrUnexpectedMessage)
-	case !num.Recognized():
-		// RFC 4253, Section 11.4, for every layer: a number no layer of
-		// sshstack implements never reaches the layers above
-		// (docs/decisions/0013-unimplemented-in-kex.md).
-		return t.answerUnrecognized()
-	case num == wire.MsgPing:
-		return t.answerPing(p)
-	case num == wire.MsgPong:
-		return t.gotPong(p)
-	case num == wire.MsgIgnore || num == wire.MsgDebug:
-		return nil
-	case num == wire.MsgDisconnect:
-		return remoteDisconnect(p)
-	case num == wire.MsgUnimplemented:
-		if m, err := wire.ParseUnimplemented(p); err == nil {
-			t.mu.Lock()
-			refused := t.kexActive && m.SeqNum == t.initSeq
-			t.mu.Unlock()
-			if refused {
-				return ErrRekeyRefused
-			}
-		}
-	case num == wire.MsgExtInfo:
-		if ext == extNone {
-			return fmt.Errorf("kex: EXT_INFO out of place: %w", ErrUnexpectedMessage)
-		}
-		m, err := wire.ParseExtInfo(p)
-		if err != nil {
-			return fmt.Errorf("kex: %w", err)
-		}
-		for i := range m.Extensions {
-			m.Extensions[i].Value = clone(m.Extensions[i].Value)
-		}
-		t.mu.Lock()
-		t.peerExt = m.Extensions
-		t.mu.Unlock()
-		if ext == extBeforeAuth {
-			t.extInfoState = extNone
-			t.pendingExtEnd = true
-		}
-		return nil
-	case num == wire.MsgUserauthSuccess:
-		t.extInfoState = extNone
-	}
-	select {
-	case t.incoming <- deliverCopy(p):
-		return nil
-	case <-t.ctx.Done():
-		return ErrClosed
-	}
-}
-
-// peerRekey answers a KEXINIT the peer sent after the initial exchange.
-func (t *Transport) peerRekey(p []byte) error {
-	t.mu.Lock()
-	err := t.sendInitLocked()
-	t.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := t.exchange(t.ctx, clone(p)); err != nil {
-		return err
-	}
-	return t.flushHeld()
-}
-
-// holdDuringRekey delivers a message for the layers above (50 and up)
-// that the peer sent between its KEXINIT and its NEWKEYS of a rekey.
-// RFC 4253, Section 7.1 forbids sending them, but OpenSSH accepts them
-// (only transport messages are errors during its kex) and AsyncSSH 2.10
-// sends channel data there; we interoperate (docs/deviations.md). The
-// initial exchange still refuses them. Delivery must not block while the
-// exchange runs, since the consumer may be waiting for the exchange to
-// end (its writes are queued meanwhile): what does not fit the incoming
-// queue is held, up to MaxHeldDuringRekey bytes, until the exchange
-// ends.
-func (t *Transport) holdDuringRekey(p []byte) error {
-	q := deliverCopy(p)
-	if len(t.held) == 0 {
-		select {
-		case t.incoming <- q:
-			return nil
-		default:
-		}
-	}
-	if t.heldBytes += len(q); t.heldBytes > MaxHeldDuringRekey {
-		return fmt.Errorf("%w: more than %d bytes", ErrHeldTooMuch, MaxHeldDuringRekey)
-	}
-	t.held = append(t.held, q)
-	return nil
-}
-
-// flushHeld delivers what holdDuringRekey held, once the exchange is
-// over and the consumer's writes flow again.
-func (t *Transport) flushHeld() error {
-	for i, q := range t.held {
-		select {
-		case t.incoming <- q:
-			t.held[i] = nil
-		case <-t.ctx.Done():
-			return ErrClosed
-		}
-	}
-	t.held, t.heldBytes = nil, 0
-	return nil
-}
-
 // ReadPacket returns the next message that is not part of the transport
-// layer's own business. The payload is the caller's to keep; a caller done
-// with it may hand it back with ReleasePacket.
+// layer's own business. It reads in the caller's goroutine: it runs the
+// key exchanges the peer starts, drops IGNORE and DEBUG, answers PING
+// and unrecognized messages, enforces where EXT_INFO and kex messages may
+// appear (docs/security.md#p9, #p10, #h3), and starts a rekey when the
+// keys are used up. One caller at a time reads; concurrent calls take
+// turns.
+//
+// CHANNEL_DATA and CHANNEL_EXTENDED_DATA payloads, the bulk of the
+// traffic, alias the packet layer's buffer, decrypted in place, and are
+// valid only until the next ReadPacket (the wire.Transport contract);
+// every other payload is a copy the caller may keep. A writer or Rekey
+// that reads for a key exchange meanwhile leaves the payload alone
+// (packet.Conn.KeepPayload), so it stays valid until the caller's next
+// ReadPacket whatever other goroutines do.
 func (t *Transport) ReadPacket() ([]byte, error) {
-	p, ok := <-t.incoming
-	if !ok {
-		return nil, t.errOr(ErrClosed)
-	}
-	return p, nil
-}
-
-// WritePacket sends payload. While a key exchange is in progress it is
-// queued (copied) instead, up to MaxPendingPackets; beyond that
-// WritePacket blocks until the exchange ends. Key exchange messages are
-// refused. WritePacket may start a key exchange when the keys are used up.
-func (t *Transport) WritePacket(payload []byte) error {
-	if len(payload) == 0 || wire.MsgNum(payload[0]).IsKex() {
-		return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.waiting.Add(1)
+	t.rmu.Lock()
+	t.waiting.Add(-1)
+	defer t.leaveReader()
+	t.lent = false
 	for {
-		if t.err != nil {
-			return t.err
-		}
-		if !t.inKex {
-			if err := t.pc.WritePacket(payload); err != nil {
-				return err
+		if len(t.held) > 0 {
+			q := t.held[0]
+			t.held[0] = nil
+			t.held = t.held[1:]
+			if t.heldBytes -= len(q); len(t.held) == 0 {
+				t.held, t.heldBytes = nil, 0
 			}
-			if t.needRekeyLocked() {
-				return t.sendInitLocked()
+			return q, nil
+		}
+		p, deliver, err := t.readOne()
+		if err != nil {
+			return nil, err
+		}
+		if deliver {
+			if num := wire.MsgNum(p[0]); num == wire.MsgChannelData || num == wire.MsgChannelExtendedData {
+				t.lent = true
+				return p, nil
 			}
-			return nil
+			return clone(p), nil
 		}
-		if len(t.pending) < MaxPendingPackets {
-			t.pending = append(t.pending, clone(payload))
-			return nil
-		}
-		t.cond.Wait()
 	}
 }
 
-// Rekey starts a key exchange unless one is in progress and waits until
-// it has completed (RFC 4253, Section 9). Another goroutine must be
-// reading with ReadPacket, or the read loop may stall behind undelivered
-// packets.
-func (t *Transport) Rekey(ctx context.Context) error {
+// readOne reads and dispatches one packet, and starts a rekey if the
+// keys are used up; rmu held. deliver says whether p is for the layers
+// above. Errors are fatal and recorded.
+func (t *Transport) readOne() (p []byte, deliver bool, err error) {
+	if err := t.errOr(nil); err != nil {
+		return nil, false, err
+	}
+	p, err = t.pc.ReadPacket()
+	if err == nil {
+		deliver, err = t.dispatch(p)
+	}
+	if err == nil && t.needRekey() {
+		err = t.sendInitIfFree()
+	}
+	if err != nil {
+		t.fail(err)
+		return nil, false, t.errOr(err)
+	}
+	return p, deliver, nil
+}
+
+// leaveReader releases rmu, and starts the helper if an exchange needs
+// reads.
+func (t *Transport) leaveReader() {
+	t.rmu.Unlock()
+	t.kick()
+}
+
+// kick starts the helper goroutine if an exchange we have joined runs,
+// nobody reads and no helper runs. The helper reads until the exchange
+// ends, the Transport fails, or a ReadPacket call waits to take over.
+func (t *Transport) kick() {
 	t.mu.Lock()
-	if t.err != nil {
-		defer t.mu.Unlock()
-		return t.err
-	}
-	if err := t.sendInitLocked(); err != nil {
+	if !t.phase.running() || t.err != nil || t.helping || t.waiting.Load() > 0 || !t.rmu.TryLock() {
 		t.mu.Unlock()
-		return err
+		return
 	}
+	t.helping = true
 	done := t.kexDone
 	t.mu.Unlock()
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.help(done)
+		t.mu.Lock()
+		t.helping = false
+		t.mu.Unlock()
+		t.leaveReader()
+	}()
+}
+
+// help reads and dispatches until done is closed, holding what is for
+// the layers above; rmu held. If the last payload ReadPacket returned
+// aliases the packet buffer, its holder may still be using it: unless it
+// is back already, the packet layer is told to read on in new memory.
+func (t *Transport) help(done <-chan struct{}) {
+	if t.lent {
+		runtime.Gosched() // a reader between two packets is usually back by now
+		if t.waiting.Load() > 0 {
+			return
+		}
+		t.pc.KeepPayload()
+		t.lent = false
+	}
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if t.waiting.Load() > 0 {
+			return
+		}
+		p, deliver, err := t.readOne()
+		if err != nil {
+			return
+		}
+		if deliver {
+			if err := t.holdDuringRekey(p); err != nil {
+				t.fail(err)
+				return
+			}
+		}
+	}
+}
+
+// awaitKex waits for the key exchange whose kexDone is done to end, for
+// ctx, or for the Transport to fail; the reading is done by ReadPacket or
+// the helper.
+func (t *Transport) awaitKex(ctx context.Context, done <-chan struct{}) error {
+	t.kick()
 	select {
 	case <-done:
 		return nil
@@ -1028,6 +1064,249 @@ func (t *Transport) Rekey(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// needRekey reports whether the current keys are used up.
+func (t *Transport) needRekey() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.needRekeyLocked()
+}
+
+// sendInitIfFree starts a rekey from the reading side unless a write is
+// in progress: the reader must not wait behind a writer that the peer
+// holds up (the peer may be waiting for us to read), and the writer
+// starts the rekey itself when it lets go of wmu (unlockW).
+func (t *Transport) sendInitIfFree() error {
+	if !t.wmu.TryLock() {
+		return nil
+	}
+	defer t.unlockW()
+	return t.sendInitW()
+}
+
+// dispatch handles one packet read after the initial exchange and
+// reports whether ReadPacket returns it.
+func (t *Transport) dispatch(p []byte) (deliver bool, err error) {
+	num := wire.MsgNum(p[0])
+	ext := t.ext
+	switch t.ext {
+	case extFirst:
+		t.ext = extNone
+		if t.role == Client {
+			t.ext = extBeforeAuth
+		}
+	case extThenAuth:
+		t.ext = extNone
+		if num != wire.MsgUserauthSuccess {
+			return false, fmt.Errorf("kex: EXT_INFO not followed by USERAUTH_SUCCESS: %w", ErrUnexpectedMessage)
+		}
+	}
+	switch {
+	case num == wire.MsgKexInit:
+		return false, t.peerRekey(p)
+	case num == wire.MsgNewKeys || num.IsKexMethod():
+		return false, fmt.Errorf("kex: %v outside key exchange: %w", num, ErrUnexpectedMessage)
+	case !num.Recognized():
+		// RFC 4253, Section 11.4, for every layer: a number no layer of
+		// sshstack implements never reaches the layers above
+		// (docs/decisions/0013-unimplemented-in-kex.md).
+		return false, t.answerUnrecognized()
+	case num == wire.MsgPing:
+		return false, t.answerPing(p)
+	case num == wire.MsgPong:
+		return false, t.gotPong(p)
+	case num == wire.MsgIgnore || num == wire.MsgDebug:
+		return false, nil
+	case num == wire.MsgDisconnect:
+		return false, remoteDisconnect(p)
+	case num == wire.MsgUnimplemented:
+		if m, err := wire.ParseUnimplemented(p); err == nil {
+			t.mu.Lock()
+			refused := t.phase.running() && m.SeqNum == t.initSeq
+			t.mu.Unlock()
+			if refused {
+				return false, ErrRekeyRefused
+			}
+		}
+	case num == wire.MsgExtInfo:
+		if ext != extFirst && ext != extBeforeAuth {
+			return false, fmt.Errorf("kex: EXT_INFO out of place: %w", ErrUnexpectedMessage)
+		}
+		m, err := wire.ParseExtInfo(p)
+		if err != nil {
+			return false, fmt.Errorf("kex: %w", err)
+		}
+		for i := range m.Extensions {
+			m.Extensions[i].Value = clone(m.Extensions[i].Value)
+		}
+		t.mu.Lock()
+		t.peerExt = m.Extensions
+		t.mu.Unlock()
+		if ext == extBeforeAuth {
+			t.ext = extThenAuth
+		}
+		return false, nil
+	case num == wire.MsgUserauthSuccess:
+		t.ext = extNone
+	}
+	return true, nil
+}
+
+// peerRekey answers a KEXINIT the peer sent after the initial exchange
+// and runs the exchange to its end.
+func (t *Transport) peerRekey(p []byte) error {
+	if err := t.sendInit(); err != nil {
+		return err
+	}
+	return t.exchange(t.ctx, clone(p))
+}
+
+// holdDuringRekey keeps a message for the layers above (50 and up) that
+// was read while they were not reading, for ReadPacket to return: one
+// the peer sent between its KEXINIT and its NEWKEYS of a rekey, or one
+// that a writer or Rekey read on their behalf while waiting for an
+// exchange to end. RFC 4253, Section 7.1 forbids sending them during the
+// exchange, but OpenSSH accepts them (only transport messages are errors
+// during its kex) and AsyncSSH 2.10 sends channel data there; we
+// interoperate (docs/deviations.md). The initial exchange still refuses
+// them. At most MaxHeldDuringRekey bytes are held.
+func (t *Transport) holdDuringRekey(p []byte) error {
+	if t.heldBytes += len(p); t.heldBytes > MaxHeldDuringRekey {
+		return fmt.Errorf("%w: more than %d bytes", ErrHeldTooMuch, MaxHeldDuringRekey)
+	}
+	t.held = append(t.held, clone(p))
+	return nil
+}
+
+// WritePacket sends payload. While a key exchange is in progress it is
+// queued (copied) instead, up to MaxPendingPackets; beyond that
+// WritePacket waits until the exchange ends, reading for it if no
+// goroutine is in ReadPacket. Key exchange messages are refused.
+// WritePacket may start a key exchange when the keys are used up.
+func (t *Transport) WritePacket(payload []byte) error {
+	if len(payload) == 0 || wire.MsgNum(payload[0]).IsKex() {
+		return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)
+	}
+	for {
+		queued, done, err := t.queue(payload)
+		if queued {
+			t.kick() // so that it goes out even if nobody reads
+		}
+		if err != nil || queued {
+			return err
+		}
+		if done == nil {
+			// No exchange running: write, with wmu, unless one started
+			// while we waited for it.
+			t.wmu.Lock()
+			t.mu.Lock()
+			ph, err := t.phase, t.err
+			t.mu.Unlock()
+			if err == nil && !ph.queues() {
+				err = t.writeW(payload)
+				t.unlockW()
+				return err
+			}
+			t.unlockW()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		// The queue is full: wait for the exchange to end without
+		// holding wmu, which the exchange needs to send NEWKEYS.
+		if err := t.awaitKex(context.Background(), done); err != nil {
+			return err
+		}
+	}
+}
+
+// queue queues payload if a key exchange runs and there is room. If the
+// queue is full it returns the exchange's kexDone; if no exchange
+// queues writes, neither.
+func (t *Transport) queue(payload []byte) (queued bool, done <-chan struct{}, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.err != nil:
+		return false, nil, t.err
+	case !t.phase.queues():
+		return false, nil, nil
+	case len(t.pending) < MaxPendingPackets:
+		t.pending = append(t.pending, clone(payload))
+		return true, nil, nil
+	}
+	return false, t.kexDone, nil
+}
+
+// writeW writes payload outside a key exchange and starts one when the
+// keys are used up; wmu held.
+func (t *Transport) writeW(payload []byte) error {
+	if err := t.pc.WritePacket(payload); err != nil {
+		return err
+	}
+	if t.needRekey() {
+		return t.sendInitW()
+	}
+	return nil
+}
+
+// unlockW releases wmu, first sending what the reader owes the peer and
+// starting the rekey it could not start; it takes wmu back (if free) for
+// what was owed while it let go, so that nothing waits for a next write.
+func (t *Transport) unlockW() {
+	for {
+		t.flushOwedW()
+		t.wmu.Unlock()
+		t.mu.Lock()
+		more := t.err == nil && (len(t.owed) > 0 || t.needRekeyLocked())
+		t.mu.Unlock()
+		if !more || !t.wmu.TryLock() {
+			return
+		}
+	}
+}
+
+// flushOwedW sends the answers owed to the peer, and a KEXINIT if the
+// keys are used up; wmu held. Errors are fatal and recorded.
+func (t *Transport) flushOwedW() {
+	t.mu.Lock()
+	owed := t.owed
+	t.owed = nil
+	ph := t.phase
+	need := t.needRekeyLocked()
+	t.mu.Unlock()
+	for _, a := range owed {
+		if !a.duringKex && ph.running() {
+			continue // a PONG during kex is dropped (docs/security.md#r5)
+		}
+		if err := t.pc.WritePacket(a.payload); err != nil {
+			t.fail(err)
+			return
+		}
+	}
+	if need {
+		if err := t.sendInitW(); err != nil {
+			t.fail(err)
+		}
+	}
+}
+
+// Rekey starts a key exchange unless one is in progress and waits until
+// it has completed (RFC 4253, Section 9), or until ctx is done; the
+// exchange goes on then. No goroutine need be in ReadPacket meanwhile.
+func (t *Transport) Rekey(ctx context.Context) error {
+	if err := t.errOr(nil); err != nil {
+		return err
+	}
+	if err := t.sendInit(); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	done := t.kexDone
+	t.mu.Unlock()
+	return t.awaitKex(ctx, done)
 }
 
 // SessionID returns the exchange hash of the first key exchange.
@@ -1077,23 +1356,20 @@ func (t *Transport) ServerSigAlgs() []string {
 	return nil
 }
 
-// Close sends nothing, closes the connection and waits for the read loop
-// to end. It is idempotent: every call returns the error of closing the
-// connection, so that a caller whose Close was not the first one (the
-// connection layer may have closed the Transport when the peer went away)
-// still learns what failed.
+// Close sends nothing, closes the connection, which ends a ReadPacket
+// or WritePacket in progress, and waits for the helper to end. It is idempotent: every call returns the
+// error of closing the connection, so that a caller whose Close was not
+// the first one (the connection layer may have closed the Transport when
+// the peer went away) still learns what failed.
 func (t *Transport) Close() error {
 	t.closeOnce.Do(func() {
 		t.closing.Store(true)
 		t.cancel()
-		// Close the connection before taking mu: a writer may hold mu
-		// while blocked on the network, and this releases it.
 		t.closeErr = t.pc.Close()
 		t.mu.Lock()
 		if t.err == nil {
 			t.err = ErrClosed
 		}
-		t.cond.Broadcast()
 		t.mu.Unlock()
 		t.wg.Wait()
 	})
@@ -1122,17 +1398,12 @@ func (t *Transport) fail(err error) {
 	if t.closing.Load() {
 		err = ErrClosed
 	}
-	// A writer may hold mu while blocked on a peer that does not read;
-	// do not wait for it for long.
-	stall := time.AfterFunc(time.Second, func() { t.pc.Close() })
 	t.mu.Lock()
-	stall.Stop()
 	if t.err != nil {
 		t.mu.Unlock()
 		return
 	}
 	t.err = err
-	t.cond.Broadcast()
 	t.mu.Unlock()
 	if reason := DisconnectReasonFor(err); reason != 0 {
 		t.sendDisconnect(reason, err.Error())
@@ -1149,6 +1420,9 @@ func (t *Transport) sendDisconnect(reason wire.DisconnectReason, msg string) {
 	}
 	t.disconnected = true
 	t.mu.Unlock()
+	// DISCONNECT goes out after the packet being written, if any; a
+	// writer blocked on a peer that does not read would hold it back
+	// forever, so give up on the peer after a second.
 	timer := time.AfterFunc(time.Second, func() { t.pc.Close() })
 	defer timer.Stop()
 	m := wire.Disconnect{Reason: reason, Description: msg}

@@ -50,6 +50,7 @@ func (r *rawPeer) readUnimplemented() uint32 {
 // Requirement: 4253-11.4-ignored
 func TestUnrecognizedAfterKex(t *testing.T) {
 	r, o := establishedServer(t)
+	got := reading(t, o.tr)
 	for _, n := range unrecognized {
 		seq := r.pc.WriteSeq()
 		r.send([]byte{byte(n), 1, 2, 3})
@@ -58,7 +59,7 @@ func TestUnrecognizedAfterKex(t *testing.T) {
 		}
 	}
 	r.send((&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil))
-	p, err := o.tr.ReadPacket()
+	p, err := next(t, got)
 	if err != nil || wire.MsgNum(p[0]) != wire.MsgServiceRequest {
 		t.Fatalf("after the unrecognized messages: %x %v, want SERVICE_REQUEST", p, err)
 	}
@@ -73,6 +74,7 @@ func TestClientUnrecognized(t *testing.T) {
 	if o.err != nil {
 		t.Fatal(o.err)
 	}
+	got := reading(t, o.tr)
 	for _, n := range unrecognized {
 		seq := r.pc.WriteSeq()
 		r.send([]byte{byte(n)})
@@ -81,7 +83,7 @@ func TestClientUnrecognized(t *testing.T) {
 		}
 	}
 	r.send((&wire.UserauthSuccess{}).Append(nil))
-	if p, err := o.tr.ReadPacket(); err != nil || wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
+	if p, err := next(t, got); err != nil || wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
 		t.Fatalf("%x %v, want USERAUTH_SUCCESS", p, err)
 	}
 	seq := r.pc.WriteSeq()
@@ -128,9 +130,10 @@ func TestStrictKexUnrecognizedDuringKex(t *testing.T) {
 // state is a protocol error, not unimplemented.
 func TestKexMessageOutsideKexStaysFatal(t *testing.T) {
 	r, o := establishedServer(t)
+	got := reading(t, o.tr)
 	r.send([]byte{byte(wire.MsgKexECDHInit), 0, 0, 0, 0})
 	r.expectDisconnect(wire.ProtocolError)
-	if _, err := o.tr.ReadPacket(); !errors.Is(err, kex.ErrUnexpectedMessage) {
+	if _, err := next(t, got); !errors.Is(err, kex.ErrUnexpectedMessage) {
 		t.Fatalf("ReadPacket: %v, want ErrUnexpectedMessage", err)
 	}
 }
@@ -163,6 +166,8 @@ func pingPair(t *testing.T) (c, s *kex.Transport, cpc, spc *packet.Conn) {
 // Requirement: protocol-1.9-ping
 func TestPing(t *testing.T) {
 	c, s, cpc, spc := pingPair(t)
+	fromS := reading(t, c) // PONGs and EXT_INFO are read by ReadPacket
+	fromC := reading(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	// The server's EXT_INFO arrives before anything the client reads.
@@ -193,7 +198,13 @@ func TestPing(t *testing.T) {
 	if err := c.WritePacket(channelData(1, 10)); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := s.ReadPacket(); err != nil || wire.MsgNum(p[0]) != wire.MsgChannelData {
+	if p, err := next(t, fromC); err != nil || wire.MsgNum(p[0]) != wire.MsgChannelData {
+		t.Fatalf("after pings: %x %v", p, err)
+	}
+	if err := s.WritePacket(channelData(2, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := next(t, fromS); err != nil || wire.MsgNum(p[0]) != wire.MsgChannelData {
 		t.Fatalf("after pings: %x %v", p, err)
 	}
 }
@@ -201,6 +212,7 @@ func TestPing(t *testing.T) {
 // TestPingCancelled: a Ping whose context ends returns its error.
 func TestPingCancelled(t *testing.T) {
 	c, _, cpc, _ := pingPair(t)
+	reading(t, c) // for the server's EXT_INFO
 	for range 100 {
 		if len(c.PeerExtensions()) > 0 {
 			break

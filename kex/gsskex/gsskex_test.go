@@ -251,10 +251,22 @@ func TestG8WrongH(t *testing.T) {
 				return first // the session id, as paramiko once did
 			}
 		})
-		c, _, cerr, serr := handshake(t, cs.kc, ss.kc)
+		c, s, cerr, serr := handshake(t, cs.kc, ss.kc)
 		if cerr != nil || serr != nil {
 			t.Fatalf("client %v, server %v", cerr, serr)
 		}
+		// The server answers the client's KEXINIT in ReadPacket, as
+		// the connection layer always has a goroutine there.
+		var reader sync.WaitGroup
+		reader.Go(func() {
+			for {
+				if _, err := s.ReadPacket(); err != nil {
+					return
+				}
+			}
+		})
+		defer reader.Wait()
+		defer s.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := c.Rekey(ctx)
