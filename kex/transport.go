@@ -213,14 +213,14 @@ type Transport struct {
 
 	// Owned by the holder of rmu. waiting counts the ReadPacket calls
 	// waiting for rmu, which the helper hands it to.
-	rmu        sync.Mutex
-	waiting    atomic.Int32
-	lent       bool // the last payload ReadPacket returned aliases pc's buffer
-	strict     bool
-	sessionID  []byte
-	ext        extPhase // where EXT_INFO may appear
-	held       [][]byte // read for the layers above during a rekey, waiting for ReadPacket
-	heldBytes  int
+	rmu       sync.Mutex
+	waiting   atomic.Int32
+	lent      bool // the last payload ReadPacket returned aliases pc's buffer
+	strict    bool
+	sessionID []byte
+	ext       extPhase // where EXT_INFO may appear
+	held      [][]byte // read for the layers above during a rekey, waiting for ReadPacket
+	heldBytes int
 
 	wmu sync.Mutex // serializes writes to pc with the decisions about them
 
