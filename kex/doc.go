@@ -99,21 +99,32 @@
 // anywhere else it is fatal. [Transport.PeerExtensions] and
 // [Transport.ServerSigAlgs] expose it.
 //
-// After the handshake a goroutine owned by the Transport reads: it runs
-// the exchanges the peer starts, drops IGNORE and DEBUG, answers unknown
-// numbers of the negotiation range with UNIMPLEMENTED, rejects NEWKEYS
-// and method messages outside an exchange and a second KEXINIT inside one
-// ([ErrUnexpectedMessage]), and queues everything else, at most 16
-// packets, for [Transport.ReadPacket]. Key exchanges start when the peer
-// sends KEXINIT, on [Transport.Rekey], after Config.RekeyBytes in either
-// direction (default by RFC 4344, Section 3.2), after 2^31 packets, or
-// when Config.RekeyInterval (default one hour) has passed at the next
-// packet. From our KEXINIT to our NEWKEYS, [Transport.WritePacket] queues
-// at most [MaxPendingPackets] payloads and then blocks (CVE-2025-22869);
-// nothing is buffered without limit. Because delivery to ReadPacket is
-// bounded too, a caller that stops reading while its writes are blocked
-// by an exchange stalls the connection: keep a goroutine in ReadPacket,
-// as the connection layer does.
+// After the handshake [Transport.ReadPacket] reads in its caller's
+// goroutine: it runs the exchanges the peer starts, drops IGNORE and
+// DEBUG, answers PING after authentication and unrecognized numbers with
+// UNIMPLEMENTED, rejects NEWKEYS and method messages outside an exchange
+// and a second KEXINIT inside one ([ErrUnexpectedMessage]), and returns
+// everything else. CHANNEL_DATA and CHANNEL_EXTENDED_DATA come straight
+// out of the packet layer's buffer, decrypted in place, valid until the
+// next ReadPacket; other payloads are copies. Key exchanges start when
+// the peer sends KEXINIT, on [Transport.Rekey], after Config.RekeyBytes
+// in either direction (default by RFC 4344, Section 3.2), after 2^31
+// packets, or when Config.RekeyInterval (default one hour) has passed at
+// the next packet. From our KEXINIT to our NEWKEYS,
+// [Transport.WritePacket] queues at most [MaxPendingPackets] payloads and
+// then blocks (CVE-2025-22869); nothing is buffered without limit.
+//
+// Writes are serialised by a lock of their own, the only one held across
+// a network write, so a writer the peer holds up blocks other writers
+// but not the reader, Close or the accessors; answers the reader owes the
+// peer wait for that write instead of blocking the reader. While an
+// exchange of ours runs and no goroutine is in ReadPacket, a short-lived
+// helper goroutine reads for it until it ends, keeping what arrives for
+// the next ReadPacket (at most [MaxHeldDuringRekey]): queued writes go
+// out and a blocked WritePacket or Rekey returns even if nobody reads.
+// What the peer starts (its KEXINIT, PING, unrecognized messages) waits
+// for a ReadPacket call: keep a goroutine in ReadPacket, as the
+// connection layer does. No goroutine runs while no exchange does.
 //
 // Errors are typed and the first one sticks. On a fatal error the
 // Transport sends DISCONNECT with the reason [DisconnectReasonFor] gives
@@ -121,7 +132,7 @@
 // values, HOST_KEY_NOT_VERIFIABLE for [ErrHostKey], PROTOCOL_ERROR for
 // strict-kex and phase violations) and closes; a DISCONNECT from the peer
 // comes back as a *wire.DisconnectError. [Transport.Close] is idempotent
-// and returns after the read goroutine has exited.
+// and returns after the helper, if one runs, has exited.
 //
 // The net.Conn under the packet.Conn must buffer writes (TCP does):
 // during an exchange both sides write before they read, as in every SSH
