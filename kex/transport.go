@@ -1004,8 +1004,8 @@ func (t *Transport) kick() {
 	}
 	t.helping = true
 	done := t.kexDone
+	t.wg.Add(1) // under mu: Close sets err under mu before it waits
 	t.mu.Unlock()
-	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
 		t.help(done)
