@@ -19,6 +19,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/servertest"
+	"github.com/sshstack/sshstack/server/xsshtest"
 )
 
 // benchServers starts our server and an x/crypto/ssh server with the same
@@ -32,10 +33,6 @@ func benchServers(b *testing.B) (ours, xc string) {
 	}
 	ours = servertest.Start(b, srv)
 
-	xl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
 	hs, err := ssh.NewSignerFromSigner(hostKey.Crypto())
 	if err != nil {
 		b.Fatal(err)
@@ -52,30 +49,7 @@ func benchServers(b *testing.B) (ours, xc string) {
 		}
 		return nil, errors.New("denied")
 	}}
-	cfg.AddHostKey(hs)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			nc, err := xl.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer nc.Close()
-				c, chans, reqs, err := ssh.NewServerConn(nc, cfg)
-				if err != nil {
-					return
-				}
-				go ssh.DiscardRequests(reqs)
-				for nch := range chans {
-					nch.Reject(ssh.Prohibited, "no channels")
-				}
-				c.Close()
-			})
-		}
-	})
-	b.Cleanup(func() { xl.Close(); wg.Wait() })
-	return ours, xl.Addr().String()
+	return ours, xsshtest.Start(b, xsshtest.Options{Config: cfg, HostKey: hs}).Addr
 }
 
 func benchClientConfig(b *testing.B) *ssh.ClientConfig {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 // failingListener fails its Close, after closing the listener it wraps.
@@ -28,10 +29,7 @@ func (l failingListener) Close() error {
 // TestCloseReportsListenerFailure: Close returns what failed while
 // closing the listeners, and Serve still ends with ErrServerClosed.
 func TestCloseReportsListenerFailure(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := servertest.Listen(t)
 	srv := &server.Server{HostKeys: nil, Handler: echoHandler}
 	start(t, srv) // sets the host key and the policy; serves another listener too
 	done := make(chan error, 1)

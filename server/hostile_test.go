@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"runtime"
 	"sync"
@@ -18,72 +17,10 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
 )
-
-// freezeProxy forwards one TCP connection to addr. Server-to-client
-// bytes always flow; once freeze is called, client-to-server bytes are
-// read and dropped, so the server never hears from the client again
-// while the client never blocks.
-type freezeProxy struct {
-	l      net.Listener
-	frozen atomic.Bool
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func newFreezeProxy(t *testing.T, addr string) *freezeProxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &freezeProxy{l: l}
-	p.wg.Go(func() {
-		cc, err := l.Accept()
-		if err != nil {
-			return
-		}
-		sc, err := net.Dial("tcp", addr)
-		if err != nil {
-			cc.Close()
-			return
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, cc, sc)
-		p.mu.Unlock()
-		p.wg.Go(func() { io.Copy(cc, sc); cc.Close() })
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := cc.Read(buf)
-			if n > 0 && !p.frozen.Load() {
-				if _, werr := sc.Write(buf[:n]); werr != nil {
-					break
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-		sc.Close()
-	})
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *freezeProxy) addr() string { return p.l.Addr().String() }
-
-func (p *freezeProxy) close() {
-	p.l.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
-}
 
 // TestR4StalledRekey: sessions stream data while the server's rekey
 // never completes, because the client's side of the connection goes
@@ -119,8 +56,8 @@ func TestR4StalledRekey(t *testing.T) {
 		s.Exit(0)
 	}
 	addr := start(t, &server.Server{Handler: handler, RekeyBytes: 1 << 20, MaxSessions: sessions})
-	p := newFreezeProxy(t, addr)
-	c := dial(t, p.addr(), ssh.PublicKeys(xSigner(t)))
+	p := servertest.StartProxy(t, addr)
+	c := dial(t, p.Addr, ssh.PublicKeys(xSigner(t)))
 	var drain sync.WaitGroup
 	defer drain.Wait()
 	for range sessions {
@@ -140,7 +77,7 @@ func TestR4StalledRekey(t *testing.T) {
 	// Silence the client, then let the handlers write: the server's
 	// rekey at 1 MiB never completes.
 	started.Wait()
-	p.frozen.Store(true)
+	p.DropToTarget.Store(true)
 	close(begin)
 
 	// Wait until the writers stop making progress.
@@ -175,8 +112,8 @@ func TestR4StalledRekey(t *testing.T) {
 	}
 	other.Close()
 
-	// Ending the stalled connection ends its writers.
-	p.close()
+	// Ending the stalled connection ends its writers: the proxy closes
+	// its side to the server once the client's side closes.
 	c.Close()
 }
 

@@ -318,10 +318,7 @@ func TestMaxSessions(t *testing.T) {
 
 func TestShutdownDrains(t *testing.T) {
 	srv := &server.Server{HostKeys: []hostkey.Signer{hostKey}, Auth: authPolicy(), Handler: echoHandler}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := servertest.Listen(t)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(context.Background(), l) }()
 	c, err := dialErr(l.Addr().String(), "alice", ssh.PublicKeys(xSigner(t)))
@@ -647,40 +644,9 @@ func TestKeepalive(t *testing.T) {
 
 	// The proxy forwards until the client is authenticated, then drops
 	// everything the server sends.
-	pl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pl.Close()
-	var blackhole atomic.Bool
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() {
-		cc, err := pl.Accept()
-		if err != nil {
-			return
-		}
-		defer cc.Close()
-		sc, err := net.Dial("tcp", addr)
-		if err != nil {
-			return
-		}
-		defer sc.Close()
-		wg.Go(func() { io.Copy(sc, cc); sc.Close() })
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := sc.Read(buf)
-			if err != nil {
-				cc.Close()
-				return
-			}
-			if !blackhole.Load() {
-				cc.Write(buf[:n])
-			}
-		}
-	})
-	c2 := dial(t, pl.Addr().String(), ssh.PublicKeys(xSigner(t)))
-	blackhole.Store(true)
+	p := servertest.StartProxy(t, addr)
+	c2 := dial(t, p.Addr, ssh.PublicKeys(xSigner(t)))
+	p.DropFromTarget.Store(true)
 	waitLog(t, &logs, "Timeout, client not responding from user alice 127.0.0.1 port ")
 	c2.Close()
 }

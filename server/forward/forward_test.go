@@ -16,6 +16,7 @@ import (
 
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/server/forward"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/wire"
 	"github.com/sshstack/sshstack/wire/wiretest"
 )
@@ -66,7 +67,7 @@ func pair(t *testing.T, f *forward.Forwarder) (cli *connection.Conn, stop func()
 // returns only after every goroutine of the Forwarder has ended; the
 // agent socket's directory is gone.
 func TestCloseEndsEverything(t *testing.T) {
-	target := tcpService(t, func(c net.Conn) {
+	target := servertest.Accept(t, servertest.Listen(t), func(c net.Conn) {
 		io.WriteString(c, "hi")
 		io.Copy(io.Discard, c) // never closes its end first
 	})

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -90,28 +88,6 @@ func dialErr(addr, user string, auth ...ssh.AuthMethod) (*ssh.Client, error) {
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
 		Timeout:         10 * time.Second,
 	})
-}
-
-// tcpService serves loopback TCP connections with serve until the test
-// ends.
-func tcpService(t *testing.T, serve func(net.Conn)) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { serve(c); c.Close() })
-		}
-	})
-	return l
 }
 
 // echoHandler answers every command with exit status 0.

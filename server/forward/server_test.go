@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 )
 
 // The tests here run the Forwarder as package server wires it, against
@@ -24,7 +25,7 @@ import (
 // Requirement: 4254-5.3-deliver-before-close
 func TestForwardingDeliversBeforeClose(t *testing.T) {
 	got := make(chan int64, 1)
-	target := tcpService(t, func(tc net.Conn) {
+	target := servertest.Accept(t, servertest.Listen(t), func(tc net.Conn) {
 		n, _ := io.Copy(io.Discard, tc)
 		got <- n
 	})
@@ -56,7 +57,7 @@ func TestForwardingDeliversBeforeClose(t *testing.T) {
 
 func TestForwarding(t *testing.T) {
 	// A TCP echo target for -L.
-	target := tcpService(t, func(tc net.Conn) { io.Copy(tc, tc) })
+	target := servertest.EchoAddr(t)
 	addr := start(t, &server.Server{
 		Handler:      echoHandler,
 		PermitOpen:   func(_ *server.Conn, host string, port uint32) bool { return host == "127.0.0.1" },
@@ -65,7 +66,7 @@ func TestForwarding(t *testing.T) {
 	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
 
 	// direct-tcpip (ssh -L)
-	fc, err := c.Dial("tcp", target.Addr().String())
+	fc, err := c.Dial("tcp", target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,17 +117,7 @@ func TestStreamLocalForwarding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	defer func() { tl.Close(); wg.Wait() }()
-	wg.Go(func() {
-		for {
-			c, err := tl.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { io.Copy(c, c); c.Close() })
-		}
-	})
+	servertest.Accept(t, tl, servertest.Echo)
 	addr := start(t, &server.Server{Handler: echoHandler,
 		PermitStreamLocal: func(_ *server.Conn, path string) bool { return strings.HasPrefix(path, dir) }})
 	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
@@ -144,6 +135,8 @@ func TestStreamLocalForwarding(t *testing.T) {
 		t.Error("direct-streamlocal outside the permitted directory succeeded")
 	}
 	remote := filepath.Join(dir, "remote.sock")
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	rl, err := c.ListenUnix(remote)
 	if err != nil {
 		t.Fatal(err)

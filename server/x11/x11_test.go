@@ -16,6 +16,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/server/x11"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
@@ -206,6 +207,17 @@ func TestX11Forwarding(t *testing.T) {
 	}
 }
 
+// displayFree reports whether nothing listens on X11 display n's TCP
+// port on 127.0.0.1.
+func displayFree(n int) bool {
+	l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(x11.BasePort+n))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
 func ipv6Loopback() bool {
 	l, err := net.Listen("tcp6", "[::1]:0")
 	if err != nil {
@@ -220,25 +232,11 @@ func ipv6Loopback() bool {
 func TestX11DisplayOffset(t *testing.T) {
 	// Find two free display numbers in a row above 100, keep the first
 	// port busy.
-	var busy net.Listener
-	first := 0
-	for n := 100; n < x11.MaxDisplays-1 && busy == nil; n++ {
-		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(x11.BasePort+n))
-		if err != nil {
-			continue
-		}
-		l2, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(x11.BasePort+n+1))
-		if err != nil {
-			l.Close()
-			continue
-		}
-		l2.Close()
-		busy, first = l, n
+	busy, first := servertest.ListenDisplay(t, 100)
+	for first+1 >= x11.MaxDisplays || !displayFree(first+1) {
+		busy.Close()
+		busy, first = servertest.ListenDisplay(t, first+2)
 	}
-	if busy == nil {
-		t.Fatal("no two free X11 ports in a row")
-	}
-	defer busy.Close()
 	seen := make(chan x11Seen, 1)
 	addr := start(t, &server.Server{
 		Handler:    x11Handler(0, false, seen),
