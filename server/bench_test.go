@@ -28,7 +28,7 @@ import (
 func benchServers(b *testing.B) (ours, xc string) {
 	b.Helper()
 	srv := &server.Server{
-		HostKeys: []hostkey.Signer{hostKey}, Auth: authPolicy(), Handler: echoHandler,
+		HostKeys: []hostkey.Signer{hostKey}, Auth: alice.Policy(), Handler: echoHandler,
 		MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1, Penalties: &server.Penalties{Disabled: true},
 	}
 	ours = servertest.Start(b, srv)
@@ -37,7 +37,7 @@ func benchServers(b *testing.B) (ours, xc string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	want := xSigner(b).PublicKey().Marshal()
+	want := alice.XSigner(b).PublicKey().Marshal()
 	cfg := &ssh.ServerConfig{PublicKeyCallback: func(m ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
 		if m.User() == "alice" && string(k.Marshal()) == string(want) {
 			return nil, nil
@@ -54,7 +54,7 @@ func benchServers(b *testing.B) (ours, xc string) {
 
 func benchClientConfig(b *testing.B) *ssh.ClientConfig {
 	return &ssh.ClientConfig{
-		User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(xSigner(b))},
+		User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(alice.XSigner(b))},
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second,
 		Config: ssh.Config{KeyExchanges: []string{"curve25519-sha256"}},
 	}

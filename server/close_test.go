@@ -31,11 +31,11 @@ func (l failingListener) Close() error {
 func TestCloseReportsListenerFailure(t *testing.T) {
 	l := servertest.Listen(t)
 	srv := &server.Server{HostKeys: nil, Handler: echoHandler}
-	start(t, srv) // sets the host key and the policy; serves another listener too
+	alice.Start(t, srv) // sets the host key and the policy; serves another listener too
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(context.Background(), failingListener{l}) }()
 	// Serve has registered the listener once a connection gets through.
-	c := dial(t, l.Addr().String(), ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, l.Addr().String(), ssh.PublicKeys(alice.XSigner(t)))
 	c.Close()
 	if err := srv.Close(); !errors.Is(err, errListenerClose) {
 		t.Errorf("Close: %v, want the listener's failure", err)
@@ -61,8 +61,8 @@ func TestConnGoAfterEnd(t *testing.T) {
 		conns <- c
 		s.Exit(0)
 	}}
-	addr := start(t, srv)
-	cl := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	addr := alice.Start(t, srv)
+	cl := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	sess, err := cl.NewSession()
 	if err != nil {
 		t.Fatal(err)

@@ -200,7 +200,7 @@ func TestGSSAPI(t *testing.T) {
 			}
 			var logs syncBuf
 			srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-			addr := start(t, srv)
+			addr := alice.Start(t, srv)
 			want := wire.MethodGSSAPIWithMIC
 			if c.family != "" {
 				want = wire.MethodGSSAPIKeyex
@@ -273,7 +273,7 @@ func TestGSSCleanupOnPanicChild(t *testing.T) {
 	srv := gssServerConf(t, os.Getenv("KRB5_CONFIG"), seen)
 	srv.GSSCCacheDir = dir
 	srv.PermitOpen = func(*server.Conn, string, uint32) bool { panic("gss test: hook panics") }
-	addr := start(t, srv)
+	addr := alice.Start(t, srv)
 	gssLogin(t, addr, "", true, func(ctx context.Context, conn *connection.Conn) {
 		got := <-seen
 		fmt.Printf("CCACHE=%s\n", got.ccname)
@@ -291,7 +291,7 @@ func TestGSSNoAuthentication(t *testing.T) {
 	srv := gssServer(t, f, make(chan gssSessionSeen, 1))
 	srv.GSSKeyExchange = true
 	srv.GSSNoAuthentication = true
-	addr := start(t, srv)
+	addr := alice.Start(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
@@ -338,10 +338,10 @@ func TestGSSAPIFailures(t *testing.T) {
 			seen := make(chan gssSessionSeen, 1)
 			srv := gssServer(t, f, seen)
 			srv.GSSAPI.Hostname = c.hostname
-			srv.Auth = authPolicy()
+			srv.Auth = alice.Policy()
 			var logs syncBuf
 			srv.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-			addr := start(t, srv)
+			addr := alice.Start(t, srv)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)

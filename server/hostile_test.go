@@ -55,9 +55,9 @@ func TestR4StalledRekey(t *testing.T) {
 		}
 		s.Exit(0)
 	}
-	addr := start(t, &server.Server{Handler: handler, RekeyBytes: 1 << 20, MaxSessions: sessions})
+	addr := alice.Start(t, &server.Server{Handler: handler, RekeyBytes: 1 << 20, MaxSessions: sessions})
 	p := servertest.StartProxy(t, addr)
-	c := dial(t, p.Addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, p.Addr, ssh.PublicKeys(alice.XSigner(t)))
 	var drain sync.WaitGroup
 	defer drain.Wait()
 	for range sessions {
@@ -102,7 +102,7 @@ func TestR4StalledRekey(t *testing.T) {
 	}
 
 	// Another client is unaffected.
-	other := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	other := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	s, err := other.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestR4StalledRekey(t *testing.T) {
 // inflates past it ends the connection with DISCONNECT
 // COMPRESSION_ERROR (docs/security.md#r7).
 func TestR7CompressionBomb(t *testing.T) {
-	addr := start(t, &server.Server{Handler: echoHandler, Compression: []string{"zlib@openssh.com", "none"}})
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Compression: []string{"zlib@openssh.com", "none"}})
 	trust := kex.NewHostKeyVerifier(func(hostkey.PublicKey) error { return nil })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -193,9 +193,9 @@ func TestL3SequentialConnections(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		n = 2000
 	}
-	addr := start(t, &server.Server{Handler: echoHandler, MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1,
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1,
 		Penalties: &server.Penalties{Disabled: true}})
-	cfg := &ssh.ClientConfig{User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(xSigner(t))},
+	cfg := &ssh.ClientConfig{User: "alice", Auth: []ssh.AuthMethod{ssh.PublicKeys(alice.XSigner(t))},
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
 		Config: ssh.Config{KeyExchanges: []string{"curve25519-sha256"}}}
 	once := func() {

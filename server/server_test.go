@@ -37,18 +37,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// alice is the test identity (servertest.Alice): hostKey serves, userKey
+// logs in as alice.
 var (
-	hostKey = mustKey(hostkey.ED25519)
-	userKey = mustKey(hostkey.ED25519)
+	alice            = servertest.NewAlice()
+	hostKey, userKey = alice.HostKey, alice.UserKey
 )
-
-func mustKey(typ string) *hostkey.CryptoSigner {
-	k, err := hostkey.GenerateKey(rand.Reader, typ, 0)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
 
 // syncBuf is a goroutine-safe log sink.
 type syncBuf struct {
@@ -66,73 +60,6 @@ func (b *syncBuf) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
-}
-
-// authPolicy accepts userKey and the password "secret" for alice; other
-// users are invalid.
-func authPolicy() *userauth.ServerConfig {
-	return &userauth.ServerConfig{
-		FailureDelay: -1,
-		PublicKeyCallback: func(_ context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
-			if m.User != "alice" {
-				return nil, server.ErrInvalidUser
-			}
-			if !hostkey.Equal(k, userKey.PublicKey()) {
-				return nil, errors.New("unknown key")
-			}
-			return nil, nil
-		},
-		PasswordCallback: func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
-			if m.User != "alice" {
-				return nil, server.ErrInvalidUser
-			}
-			if pw != "secret" {
-				return nil, errors.New("wrong password")
-			}
-			return nil, nil
-		},
-	}
-}
-
-// start runs srv, with the test's host key and authPolicy unless it has
-// its own, on a loopback listener and shuts it down when the test ends
-// (servertest.Start).
-func start(t *testing.T, srv *server.Server) string {
-	t.Helper()
-	if srv.HostKeys == nil {
-		srv.HostKeys = []hostkey.Signer{hostKey}
-	}
-	if srv.Auth == nil {
-		srv.Auth = authPolicy()
-	}
-	return servertest.Start(t, srv)
-}
-
-func xSigner(t testing.TB) ssh.Signer {
-	s, err := ssh.NewSignerFromSigner(userKey.Crypto())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func dial(t testing.TB, addr string, auth ...ssh.AuthMethod) *ssh.Client {
-	t.Helper()
-	c, err := dialErr(addr, "alice", auth...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func dialErr(addr, user string, auth ...ssh.AuthMethod) (*ssh.Client, error) {
-	return ssh.Dial("tcp", addr, &ssh.ClientConfig{
-		User:            user,
-		Auth:            auth,
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-		Timeout:         10 * time.Second,
-	})
 }
 
 // echoHandler runs "exit N" (status N, "bye" on stderr), "echo" (copies
@@ -160,8 +87,8 @@ func echoHandler(ctx context.Context, s *server.Session) {
 // Requirement: 4254-6.10-exit-status
 func TestExecExitStatusStderr(t *testing.T) {
 	var logs syncBuf
-	addr := start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +117,8 @@ func TestExecExitStatusStderr(t *testing.T) {
 }
 
 func TestEcho1MiB(t *testing.T) {
-	addr := start(t, &server.Server{Handler: echoHandler})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	addr := alice.Start(t, &server.Server{Handler: echoHandler})
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -210,14 +137,14 @@ func TestEcho1MiB(t *testing.T) {
 
 func TestAuthLogLines(t *testing.T) {
 	var logs syncBuf
-	addr := start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if _, err := dialErr(addr, "alice", ssh.Password("wrong")); err == nil {
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if _, err := servertest.DialAs(addr, "alice", ssh.Password("wrong")); err == nil {
 		t.Fatal("wrong password accepted")
 	}
-	if _, err := dialErr(addr, "bob", ssh.Password("secret")); err == nil {
+	if _, err := servertest.DialAs(addr, "bob", ssh.Password("secret")); err == nil {
 		t.Fatal("invalid user accepted")
 	}
-	c := dial(t, addr, ssh.Password("secret"))
+	c := alice.Dial(t, addr, ssh.Password("secret"))
 	c.Close()
 	waitLog(t, &logs, "Failed password for alice from 127.0.0.1 port ", "Invalid user bob from 127.0.0.1 port ",
 		"Failed password for invalid user bob from 127.0.0.1 port ", "Accepted password for alice from 127.0.0.1 port ",
@@ -278,7 +205,7 @@ func waitLog(t *testing.T, logs *syncBuf, want ...string) {
 
 // Requirement: certkeys-force-command
 func TestMultiFactorForceCommand(t *testing.T) {
-	auth := authPolicy()
+	auth := alice.Policy()
 	auth.AuthenticationMethods = [][]string{{"publickey", "password"}}
 	pk := auth.PublicKeyCallback
 	auth.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
@@ -287,11 +214,11 @@ func TestMultiFactorForceCommand(t *testing.T) {
 		}
 		return &userauth.Permissions{ForceCommand: "forced", Environment: []string{"FROM_KEY=1"}}, nil
 	}
-	addr := start(t, &server.Server{Handler: echoHandler, Auth: auth})
-	if _, err := dialErr(addr, "alice", ssh.PublicKeys(xSigner(t))); err == nil {
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Auth: auth})
+	if _, err := servertest.DialAs(addr, "alice", ssh.PublicKeys(alice.XSigner(t))); err == nil {
 		t.Fatal("one factor of two accepted")
 	}
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)), ssh.Password("secret"))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)), ssh.Password("secret"))
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -303,8 +230,8 @@ func TestMultiFactorForceCommand(t *testing.T) {
 }
 
 func TestMaxSessions(t *testing.T) {
-	addr := start(t, &server.Server{Handler: echoHandler, MaxSessions: 3})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, MaxSessions: 3})
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	for i := range 3 {
 		if _, err := c.NewSession(); err != nil {
 			t.Fatalf("session %d: %v", i, err)
@@ -317,11 +244,11 @@ func TestMaxSessions(t *testing.T) {
 }
 
 func TestShutdownDrains(t *testing.T) {
-	srv := &server.Server{HostKeys: []hostkey.Signer{hostKey}, Auth: authPolicy(), Handler: echoHandler}
+	srv := &server.Server{HostKeys: []hostkey.Signer{hostKey}, Auth: alice.Policy(), Handler: echoHandler}
 	l := servertest.Listen(t)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(context.Background(), l) }()
-	c, err := dialErr(l.Addr().String(), "alice", ssh.PublicKeys(xSigner(t)))
+	c, err := servertest.DialAs(l.Addr().String(), "alice", ssh.PublicKeys(alice.XSigner(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +309,7 @@ func stillOpen(nc net.Conn) bool {
 // by the fair-share rule: the busiest source loses its oldest startup.
 func TestR1MaxStartups(t *testing.T) {
 	var logs syncBuf
-	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Minute,
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Minute,
 		Penalties: &server.Penalties{Disabled: true}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	var conns []net.Conn
 	defer func() {
@@ -446,7 +373,7 @@ func TestR1MaxStartups(t *testing.T) {
 		var chans <-chan ssh.NewChannel
 		var reqs <-chan *ssh.Request
 		c, chans, reqs, err = ssh.NewClientConn(nc, addr, &ssh.ClientConfig{User: "alice",
-			Auth: []ssh.AuthMethod{ssh.PublicKeys(xSigner(t))}, HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+			Auth: []ssh.AuthMethod{ssh.PublicKeys(alice.XSigner(t))}, HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
 		if err != nil {
 			nc.Close()
 			continue
@@ -480,7 +407,7 @@ func TestR1MaxStartups(t *testing.T) {
 // Requirement: 4252-4-timeout
 func TestR2LoginGraceTime(t *testing.T) {
 	var logs syncBuf
-	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 500 * time.Millisecond,
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, LoginGraceTime: 500 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for _, trickle := range []bool{false, true} {
 		nc := rawConn(t, addr, "")
@@ -521,7 +448,7 @@ func TestR6ManyDeadlines(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second,
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second,
 		MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1, Penalties: &server.Penalties{Disabled: true}})
 	conns := make([]net.Conn, 0, n)
 	for i := range n {
@@ -547,11 +474,11 @@ func TestR6ManyDeadlines(t *testing.T) {
 // TestR8Penalties: a source that fails authentication too often is
 // refused at once afterwards; other sources are not (docs/security.md#r8).
 func TestR8Penalties(t *testing.T) {
-	auth := authPolicy()
+	auth := alice.Policy()
 	auth.MaxAuthTries = 2
 	srv := &server.Server{Handler: echoHandler, Auth: auth,
 		Penalties: &server.Penalties{AuthFail: time.Minute, Min: time.Second, Max: 10 * time.Minute}}
-	addr := start(t, srv)
+	addr := alice.Start(t, srv)
 	bad := func(src string) error {
 		nc := rawConn(t, addr, src)
 		defer nc.Close()
@@ -591,7 +518,7 @@ func TestR8Penalties(t *testing.T) {
 // TestR5NoPong: a PING before and during key exchange never gets a PONG
 // (docs/security.md#r5, CVE-2025-26466).
 func TestR5NoPong(t *testing.T) {
-	addr := start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second})
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, LoginGraceTime: time.Second})
 	nc := rawConn(t, addr, "")
 	defer nc.Close()
 	io.WriteString(nc, "SSH-2.0-pinger\r\n")
@@ -633,9 +560,9 @@ func TestR5NoPong(t *testing.T) {
 // disconnected after ClientAliveCountMax intervals.
 func TestKeepalive(t *testing.T) {
 	var logs syncBuf
-	addr := start(t, &server.Server{Handler: echoHandler, ClientAliveInterval: 100 * time.Millisecond, ClientAliveCountMax: 2,
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, ClientAliveInterval: 100 * time.Millisecond, ClientAliveCountMax: 2,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	time.Sleep(600 * time.Millisecond)
 	if _, err := c.NewSession(); err != nil {
 		t.Fatalf("answering client dropped: %v", err)
@@ -645,7 +572,7 @@ func TestKeepalive(t *testing.T) {
 	// The proxy forwards until the client is authenticated, then drops
 	// everything the server sends.
 	p := servertest.StartProxy(t, addr)
-	c2 := dial(t, p.Addr, ssh.PublicKeys(xSigner(t)))
+	c2 := alice.Dial(t, p.Addr, ssh.PublicKeys(alice.XSigner(t)))
 	p.DropFromTarget.Store(true)
 	waitLog(t, &logs, "Timeout, client not responding from user alice 127.0.0.1 port ")
 	c2.Close()
@@ -656,14 +583,14 @@ func TestKeepalive(t *testing.T) {
 func TestTrace(t *testing.T) {
 	var mu sync.Mutex
 	var events []wire.TraceEvent
-	addr := start(t, &server.Server{Handler: echoHandler, Trace: func(net.Addr) wire.Tracer {
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Trace: func(net.Addr) wire.Tracer {
 		return func(e wire.TraceEvent) {
 			mu.Lock()
 			events = append(events, e)
 			mu.Unlock()
 		}
 	}})
-	c := dial(t, addr, ssh.Password("secret"))
+	c := alice.Dial(t, addr, ssh.Password("secret"))
 	c.Close()
 	time.Sleep(100 * time.Millisecond)
 	mu.Lock()
@@ -695,7 +622,7 @@ func TestA2NothingBeforeAuth(t *testing.T) {
 			Data: (&wire.TCPIPForward{BindAddress: "127.0.0.1", BindPort: 0}).Append(nil)},
 	}
 	var calls atomic.Int32
-	addr := start(t, &server.Server{
+	addr := alice.Start(t, &server.Server{
 		Handler:      func(context.Context, *server.Session) { calls.Add(1) },
 		PermitListen: func(*server.Conn, string, uint32) bool { calls.Add(1); return true },
 	})
@@ -743,7 +670,7 @@ func TestSessionRequests(t *testing.T) {
 		signal string
 	}
 	got := make(chan seen, 1)
-	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+	addr := alice.Start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
 		var mu sync.Mutex
 		var v seen
 		v.pty, _ = s.Pty()
@@ -784,7 +711,7 @@ func TestSessionRequests(t *testing.T) {
 		mu.Unlock()
 		s.ExitSignal(v.signal, false, "stopped")
 	}, AcceptEnv: func(name, _ string) bool { return name == "LC_OK" }})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -839,7 +766,7 @@ func TestSessionRequests(t *testing.T) {
 // line closes the connection at once, without waiting for the data
 // (docs/security.md#r3).
 func TestR3HugeLength(t *testing.T) {
-	addr := start(t, &server.Server{Handler: echoHandler})
+	addr := alice.Start(t, &server.Server{Handler: echoHandler})
 	nc := rawConn(t, addr, "")
 	defer nc.Close()
 	io.WriteString(nc, "SSH-2.0-liar\r\n")
@@ -858,7 +785,7 @@ func TestR3HugeLength(t *testing.T) {
 // reach the session only where PermitUserEnvironment allows them; by
 // default none does, as sshd's PermitUserEnvironment no.
 func TestPermitUserEnvironment(t *testing.T) {
-	auth := authPolicy()
+	auth := alice.Policy()
 	pk := auth.PublicKeyCallback
 	auth.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
 		if _, err := pk(ctx, m, k); err != nil {
@@ -875,8 +802,8 @@ func TestPermitUserEnvironment(t *testing.T) {
 		"FOO":     {func(n string) bool { return n == "FOO" }, "FOO=bar"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			addr := start(t, &server.Server{Handler: echoHandler, Auth: auth, PermitUserEnvironment: tt.permit})
-			c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+			addr := alice.Start(t, &server.Server{Handler: echoHandler, Auth: auth, PermitUserEnvironment: tt.permit})
+			c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 			sess, err := c.NewSession()
 			if err != nil {
 				t.Fatal(err)
@@ -910,7 +837,7 @@ func TestPenaltiesConfigurable(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var logs syncBuf
 			srv := &server.Server{Handler: echoHandler, Penalties: tt.pen, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
-			addr := start(t, srv)
+			addr := alice.Start(t, srv)
 			const burst = 50
 			for range burst {
 				rawConn(t, addr, "127.0.0.1").Close()
@@ -929,7 +856,7 @@ func TestPenaltiesConfigurable(t *testing.T) {
 			if got := srv.Penalized(lo); got != tt.penalized {
 				t.Fatalf("Penalized = %v, want %v", got, tt.penalized)
 			}
-			c, err := dialErr(addr, "alice", ssh.Password("secret"))
+			c, err := servertest.DialAs(addr, "alice", ssh.Password("secret"))
 			if (err == nil) != tt.wantLogins {
 				t.Fatalf("login after the burst: %v, want success %v", err, tt.wantLogins)
 			}
@@ -948,7 +875,7 @@ func TestPenaltiesConfigurable(t *testing.T) {
 // Requirement: 4335-3-reply, 4335-3-success, 4335-3-failure
 func TestBreak(t *testing.T) {
 	got := make(chan uint32, 1)
-	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+	addr := alice.Start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
 		if s.Command() == "with-break" {
 			s.NotifyBreak(func(ms uint32) bool { got <- ms; return true })
 		}
@@ -956,7 +883,7 @@ func TestBreak(t *testing.T) {
 		io.Copy(io.Discard, s)
 		s.Exit(0)
 	}})
-	c := dial(t, addr, ssh.Password("secret"))
+	c := alice.Dial(t, addr, ssh.Password("secret"))
 	for _, tt := range []struct {
 		cmd  string
 		want bool
@@ -990,12 +917,12 @@ func TestBreak(t *testing.T) {
 func TestBreakBeforeNotify(t *testing.T) {
 	got := make(chan uint32, 1)
 	release := make(chan struct{})
-	addr := start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+	addr := alice.Start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
 		<-release
 		s.NotifyBreak(func(ms uint32) bool { got <- ms; return true })
 		s.Exit(0)
 	}})
-	c := dial(t, addr, ssh.Password("secret"))
+	c := alice.Dial(t, addr, ssh.Password("secret"))
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)

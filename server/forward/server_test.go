@@ -29,11 +29,11 @@ func TestForwardingDeliversBeforeClose(t *testing.T) {
 		n, _ := io.Copy(io.Discard, tc)
 		got <- n
 	})
-	addr := start(t, &server.Server{
+	addr := alice.Start(t, &server.Server{
 		Handler:    echoHandler,
 		PermitOpen: func(_ *server.Conn, host string, port uint32) bool { return host == "127.0.0.1" },
 	})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	const size = 1 << 20
 	for i := range 5 {
 		fc, err := c.Dial("tcp", target.Addr().String())
@@ -58,12 +58,12 @@ func TestForwardingDeliversBeforeClose(t *testing.T) {
 func TestForwarding(t *testing.T) {
 	// A TCP echo target for -L.
 	target := servertest.EchoAddr(t)
-	addr := start(t, &server.Server{
+	addr := alice.Start(t, &server.Server{
 		Handler:      echoHandler,
 		PermitOpen:   func(_ *server.Conn, host string, port uint32) bool { return host == "127.0.0.1" },
 		PermitListen: func(*server.Conn, string, uint32) bool { return true },
 	})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 
 	// direct-tcpip (ssh -L)
 	fc, err := c.Dial("tcp", target)
@@ -118,9 +118,9 @@ func TestStreamLocalForwarding(t *testing.T) {
 		t.Fatal(err)
 	}
 	servertest.Accept(t, tl, servertest.Echo)
-	addr := start(t, &server.Server{Handler: echoHandler,
+	addr := alice.Start(t, &server.Server{Handler: echoHandler,
 		PermitStreamLocal: func(_ *server.Conn, path string) bool { return strings.HasPrefix(path, dir) }})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	fc, err := c.Dial("unix", target)
 	if err != nil {
 		t.Fatal(err)

@@ -129,11 +129,11 @@ func TestX11Forwarding(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			seen := make(chan x11Seen, 1)
-			addr := start(t, &server.Server{
+			addr := alice.Start(t, &server.Server{
 				Handler:    x11Handler(tc.conns, true, seen),
 				X11Request: (&x11.Forwarding{}).Request,
 			})
-			c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+			c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 			origins := make(chan string, 4)
 			x11Chans := c.HandleChannelOpen("x11")
 			go serveX11Channels(x11Chans, origins)
@@ -238,11 +238,11 @@ func TestX11DisplayOffset(t *testing.T) {
 		busy, first = servertest.ListenDisplay(t, first+2)
 	}
 	seen := make(chan x11Seen, 1)
-	addr := start(t, &server.Server{
+	addr := alice.Start(t, &server.Server{
 		Handler:    x11Handler(0, false, seen),
 		X11Request: (&x11.Forwarding{DisplayOffset: first}).Request,
 	})
-	c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ func TestX11Refused(t *testing.T) {
 		return fw.Request(s, x)
 	}
 	// alice may forward X11; "restricted" has no-X11-forwarding.
-	auth := authPolicy()
+	auth := alice.Policy()
 	auth.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, k hostkey.PublicKey) (*userauth.Permissions, error) {
 		if !hostkey.Equal(k, userKey.PublicKey()) {
 			return nil, errors.New("unknown key")
@@ -317,9 +317,9 @@ func TestX11Refused(t *testing.T) {
 		return v
 	}
 
-	addr := start(t, &server.Server{Handler: handler, Auth: auth, X11Request: hook})
+	addr := alice.Start(t, &server.Server{Handler: handler, Auth: auth, X11Request: hook})
 	t.Run("no-X11-forwarding", func(t *testing.T) {
-		c, err := dialErr(addr, "restricted", ssh.PublicKeys(xSigner(t)))
+		c, err := servertest.DialAs(addr, "restricted", ssh.PublicKeys(alice.XSigner(t)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +340,7 @@ func TestX11Refused(t *testing.T) {
 		}
 	})
 	t.Run("twice and after start", func(t *testing.T) {
-		c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+		c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 		sess, err := c.NewSession()
 		if err != nil {
 			t.Fatal(err)
@@ -360,7 +360,7 @@ func TestX11Refused(t *testing.T) {
 		}
 	})
 	t.Run("without x11-req", func(t *testing.T) {
-		c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+		c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 		sess, err := c.NewSession()
 		if err != nil {
 			t.Fatal(err)
@@ -370,7 +370,7 @@ func TestX11Refused(t *testing.T) {
 		}
 	})
 	t.Run("protocol name unsafe for xauth", func(t *testing.T) {
-		c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+		c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 		sess, err := c.NewSession()
 		if err != nil {
 			t.Fatal(err)
@@ -386,8 +386,8 @@ func TestX11Refused(t *testing.T) {
 		}
 	})
 	t.Run("no hook", func(t *testing.T) {
-		addr := start(t, &server.Server{Handler: handler})
-		c := dial(t, addr, ssh.PublicKeys(xSigner(t)))
+		addr := alice.Start(t, &server.Server{Handler: handler})
+		c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
 		sess, err := c.NewSession()
 		if err != nil {
 			t.Fatal(err)
