@@ -21,9 +21,6 @@ var gosshGAllowed = map[string]string{
 	"ciphers": "gossh default", "macs": "gossh default", "kexalgorithms": "gossh default",
 	"hostkeyalgorithms": "gossh default", "pubkeyacceptedalgorithms": "gossh default",
 	"hostbasedacceptedalgorithms": "gossh default", "casignaturealgorithms": "gossh default",
-	// The GSS-API key exchange families of kex/gsskex; the SHA-1 ones
-	// Debian lists are off by default.
-	"gssapikexalgorithms": "gossh default",
 	// Debian builds ssh with ForwardX11Trusted yes; gossh keeps
 	// OpenSSH's upstream default, no.
 	"forwardx11trusted": "Debian's patch",

@@ -29,18 +29,22 @@ func mustGroup(hexP string) *Group {
 var (
 	group1  = mustGroup(oakleyGroup2)
 	group14 = mustGroup(modp2048)
+	group15 = mustGroup(modp3072)
 	group16 = mustGroup(modp4096)
+	group17 = mustGroup(modp6144)
 	group18 = mustGroup(modp8192)
 )
 
-// Group1, Group14, Group16 and Group18 return the built-in groups: Oakley
-// Group 2 (RFC 2409, Section 6.2; "group1" in RFC 4253, Section 8.1) and
-// the 2048-, 4096- and 8192-bit MODP groups of RFC 3526, all with
-// generator 2. Plug-in methods such as the GSS-API key exchange use them.
+// Group1, Group14 to Group18 return the built-in groups: Oakley Group 2
+// (RFC 2409, Section 6.2; "group1" in RFC 4253, Section 8.1) and the
+// 2048-, 3072-, 4096-, 6144- and 8192-bit MODP groups of RFC 3526, all
+// with generator 2. Plug-in methods such as the GSS-API key exchange use them.
 // The result is shared: callers must not modify it.
 func Group1() *Group  { return group1 }
 func Group14() *Group { return group14 } // See Group1.
+func Group15() *Group { return group15 } // See Group1.
 func Group16() *Group { return group16 } // See Group1.
+func Group17() *Group { return group17 } // See Group1.
 func Group18() *Group { return group18 } // See Group1.
 
 // GenerateKey returns a random private exponent x and the public value

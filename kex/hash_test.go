@@ -173,7 +173,8 @@ func TestGroupPrimes(t *testing.T) {
 		n uint
 		k int64
 	}{
-		{group1, 1024, 129093}, {group14, 2048, 124476}, {group16, 4096, 240904}, {group18, 8192, 4743158},
+		{group1, 1024, 129093}, {group14, 2048, 124476}, {group15, 3072, 1690314},
+		{group16, 4096, 240904}, {group17, 6144, 929484}, {group18, 8192, 4743158},
 	} {
 		if got := modpPrime(tc.n, tc.k); got.Cmp(tc.g.P) != 0 {
 			t.Errorf("%d-bit prime differs from its definition", tc.n)

@@ -11,8 +11,18 @@
 //
 //   - gss-curve25519-sha256-, gss-nistp256-sha256-, gss-group14-sha256-
 //     and gss-group16-sha512- (RFC 8732), the default (DefaultFamilies);
+//   - gss-nistp384-sha384-, gss-nistp521-sha512-, gss-group15-sha512-,
+//     gss-group17-sha512- and gss-group18-sha512- (RFC 8732), off by
+//     default as in OpenSSH (ExtraFamilies);
 //   - gss-group14-sha1-, gss-group1-sha1- and gss-gex-sha1- (RFC 4462),
 //     off by default (LegacyFamilies).
+//
+// Families lists them all. OpenSSHFamilies is the default of Debian's
+// OpenSSH 9.2, which adds gss-group14-sha1- and gss-gex-sha1- to the
+// RFC 8732 defaults; the gossh and gosshd commands use it, so that they
+// reach SHA-1-only peers such as paramiko as ssh and sshd do.
+// gss-curve448-sha512- (RFC 8732, Section 4) is not implemented: the
+// standard library has no X448.
 //
 // New returns the method of one family for a Config; Methods returns
 // several. They are not registered in the kex registry: credentials and
@@ -38,7 +48,7 @@
 // and reports it as kex.Result.HostKey, but does not check it: the MIC
 // authenticates the server. KEXGSS_ERROR from the peer ends the exchange
 // with a *KexError. Ephemeral values are validated as package kex does:
-// X25519 keys of 32 bytes with a non-zero secret, uncompressed P-256 points
+// X25519 keys of 32 bytes with a non-zero secret, uncompressed NIST points
 // on the curve, DH values in [2, p-2]; failures wrap
 // kex.ErrInvalidPublicValue.
 //

@@ -8,7 +8,7 @@ import (
 	"crypto/rand"
 	_ "crypto/sha1" // gss-group*-sha1, gss-gex-sha1
 	_ "crypto/sha256"
-	_ "crypto/sha512"
+	_ "crypto/sha512" // also SHA-384
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -27,8 +27,13 @@ import (
 const (
 	Curve25519SHA256 = "gss-curve25519-sha256-" // RFC 8732, Section 4
 	NISTP256SHA256   = "gss-nistp256-sha256-"   // RFC 8732, Section 4
+	NISTP384SHA384   = "gss-nistp384-sha384-"   // RFC 8732, Section 4
+	NISTP521SHA512   = "gss-nistp521-sha512-"   // RFC 8732, Section 4
 	Group14SHA256    = "gss-group14-sha256-"    // RFC 8732, Section 3
+	Group15SHA512    = "gss-group15-sha512-"    // RFC 8732, Section 3
 	Group16SHA512    = "gss-group16-sha512-"    // RFC 8732, Section 3
+	Group17SHA512    = "gss-group17-sha512-"    // RFC 8732, Section 3
+	Group18SHA512    = "gss-group18-sha512-"    // RFC 8732, Section 3
 	Group14SHA1      = "gss-group14-sha1-"      // RFC 4462, Section 2.2 (draft); legacy
 	Group1SHA1       = "gss-group1-sha1-"       // RFC 4462, Section 2.3; legacy
 	GexSHA1          = "gss-gex-sha1-"          // RFC 4462, Section 2.2; legacy
@@ -84,6 +89,28 @@ func DefaultFamilies() []string {
 
 // LegacyFamilies are the SHA-1 families of RFC 4462, off by default.
 func LegacyFamilies() []string { return []string{Group14SHA1, GexSHA1, Group1SHA1} }
+
+// ExtraFamilies are the RFC 8732 families outside DefaultFamilies, as
+// OpenSSH (Debian's GSS-API key exchange patch) leaves them out:
+// NIST P-384 and P-521, and the 3072-, 6144- and 8192-bit MODP groups.
+func ExtraFamilies() []string {
+	return []string{NISTP384SHA384, NISTP521SHA512, Group15SHA512, Group17SHA512, Group18SHA512}
+}
+
+// Families returns every family New knows: DefaultFamilies, then
+// ExtraFamilies, then LegacyFamilies.
+func Families() []string {
+	return append(append(DefaultFamilies(), ExtraFamilies()...), LegacyFamilies()...)
+}
+
+// OpenSSHFamilies is the default GSSAPIKexAlgorithms of Debian's OpenSSH
+// 9.2 (ssh -G and sshd -T), in its order: the RFC 8732 defaults and two
+// of the SHA-1 families, which RFC 8732, Section 6 deprecates but
+// servers such as paramiko's still need. The gossh and gosshd commands
+// default to it; the library defaults to DefaultFamilies.
+func OpenSSHFamilies() []string {
+	return []string{Group14SHA256, Group16SHA512, NISTP256SHA256, Curve25519SHA256, Group14SHA1, GexSHA1}
+}
 
 // Config holds what the GSS-API methods of one configuration share.
 type Config struct {
@@ -147,10 +174,20 @@ func New(family string, cfg *Config) (*Method, error) {
 		m.hash, m.curve = crypto.SHA256, ecdh.X25519()
 	case NISTP256SHA256:
 		m.hash, m.curve = crypto.SHA256, ecdh.P256()
+	case NISTP384SHA384:
+		m.hash, m.curve = crypto.SHA384, ecdh.P384()
+	case NISTP521SHA512:
+		m.hash, m.curve = crypto.SHA512, ecdh.P521()
 	case Group14SHA256:
 		m.hash, m.group = crypto.SHA256, kex.Group14()
+	case Group15SHA512:
+		m.hash, m.group = crypto.SHA512, kex.Group15()
 	case Group16SHA512:
 		m.hash, m.group = crypto.SHA512, kex.Group16()
+	case Group17SHA512:
+		m.hash, m.group = crypto.SHA512, kex.Group17()
+	case Group18SHA512:
+		m.hash, m.group = crypto.SHA512, kex.Group18()
 	case Group14SHA1:
 		m.hash, m.group = crypto.SHA1, kex.Group14()
 	case Group1SHA1:

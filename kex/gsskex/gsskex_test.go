@@ -162,7 +162,7 @@ func transfer(t *testing.T, w, r *kex.Transport, n int, rekey func()) {
 // Requirement: 4462-5-null-hostkey, 8732-4-families
 func TestEveryFamily(t *testing.T) {
 	f := setup(t)
-	for _, fam := range append(DefaultFamilies(), LegacyFamilies()...) {
+	for _, fam := range Families() {
 		for _, hk := range []bool{false, true} {
 			name := fam + map[bool]string{false: "null", true: "hostkey"}[hk]
 			t.Run(name, func(t *testing.T) {
@@ -362,8 +362,8 @@ func (c *scriptConn) WritePacket(_ context.Context, p []byte) error {
 // KEXGSS_INIT before any GSS-API work (docs/security.md#k6 to #k8).
 // Requirement: 4462-2.1-e-f-range, 8732-4-validate
 func TestInvalidPublicValues(t *testing.T) {
-	p256 := make([]byte, 65)
-	p256[0] = 4
+	p256, p384, p521 := make([]byte, 65), make([]byte, 97), make([]byte, 133)
+	p256[0], p384[0], p521[0] = 4, 4, 4 // the point (0, 0), not on the curve
 	tests := []struct {
 		family string
 		e      []byte
@@ -373,11 +373,18 @@ func TestInvalidPublicValues(t *testing.T) {
 		{Curve25519SHA256, make([]byte, 33)},
 		{NISTP256SHA256, p256},
 		{NISTP256SHA256, append([]byte{2}, make([]byte, 32)...)},
+		{NISTP384SHA384, p384},
+		{NISTP384SHA384, p256},
+		{NISTP521SHA512, p521},
+		{NISTP521SHA512, p384},
 		{Group14SHA256, nil},
 		{Group14SHA256, []byte{1}},
 		{Group14SHA256, []byte{0x80}},
 		{Group14SHA256, wire.AppendMPInt(nil, kex.Group14().P)[4:]},
 		{Group1SHA1, bytes.Repeat([]byte{0xff}, 200)},
+		{Group15SHA512, wire.AppendMPInt(nil, kex.Group15().P)[4:]},
+		{Group17SHA512, []byte{1}},
+		{Group18SHA512, bytes.Repeat([]byte{0x7f}, 1026)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.family, func(t *testing.T) {

@@ -246,10 +246,12 @@ func (o *options) normalize() error {
 	if o.get("setenv") == "" {
 		delete(o.vals, "setenv")
 	}
-	// GSSAPIKexAlgorithms: the families gossh has, by default those
-	// kex/gsskex offers.
+	// GSSAPIKexAlgorithms: by default Debian ssh's list, which has two
+	// SHA-1 families besides the RFC 8732 defaults of kex/gsskex, so
+	// that gossh reaches the servers ssh reaches (paramiko has only
+	// SHA-1 families).
 	if o.get("gssapikexalgorithms") == "" {
-		o.vals["gssapikexalgorithms"] = []string{strings.Join(gsskex.DefaultFamilies(), ",")}
+		o.vals["gssapikexalgorithms"] = []string{strings.Join(gsskex.OpenSSHFamilies(), ",")}
 	}
 	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sshstack/sshstack/hostkey"
-	"github.com/sshstack/sshstack/kex/gsskex"
 )
 
 // Recorded with OpenSSH 9.2's ssh-keygen -lv (and -E md5) for these keys.
@@ -491,7 +490,9 @@ func TestGSSAPIKexAlgorithmsAndForwardAgent(t *testing.T) {
 		fwd      bool
 		fwdAgent string
 	}{
-		{[]string{"GSSAPIKeyExchange yes"}, gsskex.DefaultFamilies(), false, ""},
+		// Debian ssh's default (ssh -G -F /dev/null host), SHA-1 families included.
+		{[]string{"GSSAPIKeyExchange yes"}, []string{"gss-group14-sha256-", "gss-group16-sha512-", "gss-nistp256-sha256-", "gss-curve25519-sha256-", "gss-group14-sha1-", "gss-gex-sha1-"}, false, ""},
+		{[]string{"GSSAPIKeyExchange yes", "GSSAPIKexAlgorithms gss-nistp521-sha512-,gss-group17-sha512-"}, []string{"gss-nistp521-sha512-", "gss-group17-sha512-"}, false, ""},
 		{[]string{"GSSAPIKeyExchange yes", "GSSAPIKexAlgorithms gss-group14-sha1-,gss-curve25519-sha256-"}, []string{"gss-group14-sha1-", "gss-curve25519-sha256-"}, false, ""},
 		{[]string{"ForwardAgent /tmp"}, nil, true, "/tmp"},
 		{[]string{"ForwardAgent /nonexistent/sock"}, nil, false, ""}, // ssh's error, then no forwarding

@@ -159,15 +159,10 @@ var ignored = map[string]bool{
 
 // defaultGSSKexAlgorithms is Debian sshd's default GSSAPIKexAlgorithms
 // (sshd -T), which includes two of the SHA-1 families.
-func defaultGSSKexAlgorithms() []string {
-	return []string{gsskex.Group14SHA256, gsskex.Group16SHA512, gsskex.NISTP256SHA256, gsskex.Curve25519SHA256,
-		gsskex.Group14SHA1, gsskex.GexSHA1}
-}
+func defaultGSSKexAlgorithms() []string { return gsskex.OpenSSHFamilies() }
 
 // gssAllFamilies are the families GSSAPIKexAlgorithms may name.
-func gssAllFamilies() []string {
-	return append(gsskex.DefaultFamilies(), gsskex.LegacyFamilies()...)
-}
+func gssAllFamilies() []string { return gsskex.Families() }
 
 // loadConfig reads file (if not empty) after the -o options.
 func loadConfig(file string, opts []string) (*config, error) {
