@@ -358,11 +358,7 @@ func (c *config) dumpMore(w io.Writer) {
 		p("listenaddress", a)
 	}
 	p("requiredrsasize", m.RequiredRSASize)
-	mask := "0"
-	if m.StreamLocalBindMask != 0 {
-		mask = fmt.Sprintf("0%o", m.StreamLocalBindMask)
-	}
-	p("streamlocalbindmask", mask)
+	p("streamlocalbindmask", fmt.Sprintf("0%o", m.StreamLocalBindMask)) // sshd's "0%o": 0 is "00"
 	if m.UnusedConnectionTimeout == 0 {
 		p("unusedconnectiontimeout", "none")
 	} else {
