@@ -15,9 +15,27 @@ import (
 // "SSHKRL\n\0").
 var krlMagic = []byte("SSHKRL\n\x00")
 
-// errKRL is a RevokedKeys file in OpenSSH's binary KRL format, which
-// gosshd does not parse: every key is refused rather than none.
-var errKRL = errors.New("RevokedKeys is a binary KRL, which gosshd cannot read: refusing every public key")
+// errKRL is a RevokedKeys file in OpenSSH's binary KRL format that
+// gosshd cannot read (parseKRL): every key is refused rather than none.
+var errKRL = errors.New("RevokedKeys is a binary KRL which gosshd cannot read: refusing every public key")
+
+// A revocation is the content of RevokedKeys: a key list or a KRL.
+type revocation struct {
+	keys []hostkey.PublicKey
+	krl  *krl
+}
+
+// revoked reports whether k (a plain key or a CA) is listed, or for a
+// KRL whether k, its certified key or its CA is revoked.
+func (rv *revocation) revoked(k hostkey.PublicKey) bool {
+	if rv == nil {
+		return false
+	}
+	if rv.krl != nil {
+		return rv.krl.revoked(k)
+	}
+	return slices.ContainsFunc(rv.keys, func(r hostkey.PublicKey) bool { return hostkey.Equal(r, k) })
+}
 
 // maxRevokedFile caps the RevokedKeys file gosshd reads.
 const maxRevokedFile = 16 << 20
@@ -26,7 +44,7 @@ const maxRevokedFile = 16 << 20
 // ssh-keygen writes them (# comments and blank lines skipped). An
 // unreadable or malformed file, or a KRL, is an error; sshd too refuses
 // every key then.
-func loadRevoked(file string) ([]hostkey.PublicKey, error) {
+func loadRevoked(file string) (*revocation, error) {
 	if file == "" {
 		return nil, nil
 	}
@@ -38,7 +56,11 @@ func loadRevoked(file string) ([]hostkey.PublicKey, error) {
 		return nil, fmt.Errorf("RevokedKeys %s: larger than %d bytes", file, maxRevokedFile)
 	}
 	if bytes.HasPrefix(data, krlMagic) {
-		return nil, fmt.Errorf("%s: %w", file, errKRL)
+		k, err := parseKRL(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %w", file, errKRL, err)
+		}
+		return &revocation{krl: k}, nil
 	}
 	var out []hostkey.PublicKey
 	for n, line := range bytes.Split(data, []byte("\n")) {
@@ -52,7 +74,7 @@ func loadRevoked(file string) ([]hostkey.PublicKey, error) {
 		}
 		out = append(out, k)
 	}
-	return out, nil
+	return &revocation{keys: out}, nil
 }
 
 // rsaBits is the modulus size of an RSA key, 0 for other keys.
@@ -96,11 +118,14 @@ func (p *policy) keyPolicy(key hostkey.PublicKey) error {
 		}
 		return err
 	}
+	if revoked != nil && revoked.krl != nil && revoked.krl.revoked(key) {
+		return errRevoked
+	}
 	for _, k := range keys {
 		if k == nil {
 			continue
 		}
-		if slices.ContainsFunc(revoked, func(r hostkey.PublicKey) bool { return hostkey.Equal(r, k) }) {
+		if revoked != nil && revoked.krl == nil && revoked.revoked(k) {
 			return errRevoked
 		}
 		if err := checkRSASize(k, m.RequiredRSASize); err != nil {
