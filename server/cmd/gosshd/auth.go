@@ -183,6 +183,9 @@ func (p *policy) keyAllowed(ctx context.Context, a *account, ip net.IP, key host
 	if !p.keyTypeAllowed(key) {
 		return nil, errors.New("key type not in PubkeyAcceptedAlgorithms")
 	}
+	if err := p.keyPolicy(key); err != nil {
+		return nil, err
+	}
 	r, err := p.authorizedKeys(ctx, a, ip, key)
 	if cert, ok := key.(*hostkey.Certificate); ok && err != nil {
 		tr, terr := p.trustedCert(ctx, a, ip, cert)
@@ -499,7 +502,9 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 	if p.cfg.PubkeyAuthentication {
 		// Certificates come to publicKey too, which decides them from
 		// TrustedUserCAKeys and the user's cert-authority lines together.
-		cfg.PublicKeyCallback = p.publicKey
+		cfg.PublicKeyCallback = func(ctx context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
+			return p.restrict(m)(p.publicKey(ctx, m, key))
+		}
 		cfg.PublicKeyCallbackCerts = true
 		if p.cfg.PubkeyAcceptedAlgorithms != nil {
 			for _, a := range p.cfg.PubkeyAcceptedAlgorithms {
@@ -510,10 +515,15 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 		}
 	}
 	if p.cfg.PasswordAuthentication {
-		cfg.PasswordCallback = p.password
+		cfg.PasswordCallback = func(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+			return p.restrict(m)(p.password(ctx, m, pw))
+		}
 	}
 	if p.cfg.KbdInteractiveAuth {
-		cfg.KeyboardInteractiveCallback = p.keyboardInteractive
+		cfg.KeyboardInteractiveCallback = func(ctx context.Context, m userauth.ConnMeta,
+			ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
+			return p.restrict(m)(p.keyboardInteractive(ctx, m, ask))
+		}
 	}
 	if p.cfg.AuthenticationMethods != "" {
 		chains, err := userauth.ParseAuthenticationMethods(p.cfg.AuthenticationMethods)
@@ -543,7 +553,7 @@ func (p *policy) gssServer() *gssauth.Server {
 			if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" {
 				return nil, errors.New("root login refused")
 			}
-			return gssauth.K5LoginUserOK(nil, func(string) (string, error) { return a.Home, nil }, m.User, principal)
+			return p.restrict(m)(gssauth.K5LoginUserOK(nil, func(string) (string, error) { return a.Home, nil }, m.User, principal))
 		},
 	}
 }
@@ -570,4 +580,35 @@ func loadCAs(file string) ([]hostkey.PublicKey, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// restrict adds to a successful factor's Permissions what sshd_config
+// (with the Match sections for this user and address) takes away from
+// every login: PermitTTY no refuses pty-req, DisableForwarding yes every
+// forwarding (the forwarding hooks check it too). The Permissions of
+// the factors are merged, so one factor's restriction holds for the
+// connection.
+func (p *policy) restrict(m userauth.ConnMeta) func(*userauth.Permissions, error) (*userauth.Permissions, error) {
+	return func(perms *userauth.Permissions, err error) (*userauth.Permissions, error) {
+		if err != nil {
+			return perms, err
+		}
+		if perms == nil {
+			perms = &userauth.Permissions{}
+		}
+		// The local address is not known here: Match LocalAddress and
+		// LocalPort sections are applied again by the session (serve).
+		ci := connInfo{user: m.User}
+		if m.RemoteAddr != nil {
+			ci.raddr, _ = splitHostPort(m.RemoteAddr)
+		}
+		ec := p.cfg.forConn(ci)
+		if !ec.more.PermitTTY {
+			perms.NoPTY = true
+		}
+		if ec.more.DisableForwarding {
+			perms.NoPortForwarding, perms.NoAgentForwarding, perms.NoX11Forwarding = true, true, true
+		}
+		return perms, nil
+	}
 }

@@ -99,6 +99,8 @@ type config struct {
 	PidFile                         string
 	PamServiceName                  string
 	Warnings                        []string
+
+	more moreConfig // keywords.go
 }
 
 func defaultConfig() *config {
@@ -135,26 +137,19 @@ func defaultConfig() *config {
 		LogLevel:               "INFO",
 		PidFile:                "/run/gosshd.pid",
 		PamServiceName:         "sshd",
+		more:                   defaultMore(),
 	}
 }
 
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
-	"chrootdirectory": true, "allowgroups": true, "denygroups": true, "permittunnel": true,
-	"hostcertificate": true, "revokedkeys": true,
-	"hostbasedauthentication": true, "kerberosauthentication": true,
-	"exposeauthinfo": true, "hostkeyagent": true, "ipqos": true, "permittty": true, "disableforwarding": true,
-	"requiredrsasize": true, "casignaturealgorithms": true,
-	"securitykeyprovider": true, "channeltimeout": true, "unusedconnectiontimeout": true,
+	"allowgroups": true, "denygroups": true, "hostcertificate": true, "channeltimeout": true,
 }
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{
-	"printmotd": true, "printlastlog": true, "syslogfacility": true, "tcpkeepalive": true, "usedns": true,
-	"strictmodes": true, "versionaddendum": true, "debianbanner": true, "addressfamily": true, "streamlocalbindmask": true,
-	"streamlocalbindunlink": true, "modulifile": true, "fingerprinthash": true, "kerberosorlocalpasswd": true,
-	"kerberosticketcleanup": true, "ignorerhosts": true, "ignoreuserknownhosts": true, "maxstartupsdelay": true,
+	"debianbanner": true, "maxstartupsdelay": true,
 }
 
 // defaultGSSKexAlgorithms is Debian sshd's default GSSAPIKexAlgorithms
@@ -574,6 +569,9 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "pidfile":
 		c.PidFile = val
 	default:
+		if ok, err := c.applyMore(lk, val); ok {
+			return err
+		}
 		return errors.New("unknown keyword")
 	}
 	return err
@@ -625,9 +623,7 @@ func (c *config) dump(w io.Writer) {
 	for _, port := range c.Ports {
 		p("port", port)
 	}
-	for _, a := range c.ListenAddresses {
-		p("listenaddress", a)
-	}
+	c.dumpMore(w)
 	for _, h := range c.HostKeys {
 		p("hostkey", h)
 	}
@@ -644,7 +640,8 @@ func (c *config) dump(w io.Writer) {
 	p("kbdinteractiveauthentication", yn(c.KbdInteractiveAuth))
 	p("authenticationmethods", orAny(c.AuthenticationMethods))
 	p("usepam", yn(c.UsePAM))
-	p("permitrootlogin", c.PermitRootLogin)
+	// sshd -T prints prohibit-password under its old name.
+	p("permitrootlogin", strings.Replace(c.PermitRootLogin, "prohibit-password", "without-password", 1))
 	if len(c.AllowUsers) > 0 {
 		p("allowusers", strings.Join(c.AllowUsers, " "))
 	}
@@ -678,9 +675,7 @@ func (c *config) dump(w io.Writer) {
 	for _, n := range c.SubsystemOrder {
 		p("subsystem", n+" "+c.Subsystems[n])
 	}
-	if c.ForceCommand != "" {
-		p("forcecommand", c.ForceCommand)
-	}
+	p("forcecommand", orNone(c.ForceCommand))
 	p("banner", orNone(c.Banner))
 	if c.TraceDir != "" {
 		p("tracedir", c.TraceDir)

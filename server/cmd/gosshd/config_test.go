@@ -31,7 +31,11 @@ func TestConfigErrors(t *testing.T) {
 		unsupported      bool
 	}{
 		{"unknown keyword", "Port 22\nFrobnicate yes\n", "line 2: Frobnicate: unknown keyword", false},
-		{"known unsupported", "# comment\n\nChrootDirectory /srv\n", "line 3: ChrootDirectory: not supported by gosshd", true},
+		{"known unsupported", "# comment\n\nAllowGroups wheel\n", "line 3: AllowGroups: not supported by gosshd", true},
+		{"unused connection timeout", "UnusedConnectionTimeout 5m\n", "line 1: UnusedConnectionTimeout: 5m: not supported by gosshd", true},
+		{"bad ipqos", "IPQoS af21 cs1 ef\n", "line 1: IPQoS: bad value", false},
+		{"bad pubkeyauthoptions", "PubkeyAuthOptions touch-required,verify-required\n", "unsupported PubkeyAuthOptions option", false},
+		{"bad addressfamily", "AddressFamily inet5\n", "line 1: AddressFamily: bad value", false},
 		{"gss store on rekey", "GSSAPIStoreCredentialsOnRekey yes\n", "line 1: GSSAPIStoreCredentialsOnRekey: yes: not supported by gosshd", true},
 		{"bad gss kex", "GSSAPIKexAlgorithms gss-curve25519-sha256-,nosuch-\n", "line 1: GSSAPIKexAlgorithms: unsupported GSS-API key exchange algorithm", false},
 		{"bad yes/no", "PubkeyAuthentication maybe\n", "line 1: PubkeyAuthentication: bad yes/no", false},
@@ -111,8 +115,8 @@ RekeyLimit 1G 1h
 	if c.RekeyBytes != 1<<30 || c.RekeyInterval != time.Hour {
 		t.Errorf("RekeyLimit %d %v", c.RekeyBytes, c.RekeyInterval)
 	}
-	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "PrintMotd") {
-		t.Errorf("Warnings %v", c.Warnings)
+	if len(c.Warnings) != 0 || c.more.PrintMotd {
+		t.Errorf("Warnings %v, PrintMotd %v: PrintMotd is applied, not ignored", c.Warnings, c.more.PrintMotd)
 	}
 	a := &account{Name: "alice", Home: "/home/alice", UID: 1000}
 	var got []string
@@ -165,7 +169,7 @@ func TestCheckAndDump(t *testing.T) {
 	if rc := run([]string{"-T", "-f", f, "-p", "2024"}, &out, &errb); rc != 0 {
 		t.Fatalf("-T exited %d: %s", rc, errb.String())
 	}
-	for _, want := range []string{"port 2024\nhostkey", "hostkey " + key, "maxstartups 10:30:100", "logingracetime 120", "maxauthtries 6"} {
+	for _, want := range []string{"port 2024\naddressfamily any\nlistenaddress [::]:2024\nlistenaddress 0.0.0.0:2024\n", "hostkey " + key, "maxstartups 10:30:100", "logingracetime 120", "maxauthtries 6"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-T output lacks %q:\n%s", want, out.String())
 		}

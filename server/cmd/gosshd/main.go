@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/x11"
 	"github.com/sshstack/sshstack/wire"
@@ -61,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	test := fs.Bool("t", false, "check the configuration and host keys, then exit")
 	dump := fs.Bool("T", false, "print the effective configuration, then exit")
 	internalSFTP := fs.Bool("internal-sftp", false, "(internal) serve SFTP on stdin/stdout")
+	chrootSFTPFlag := fs.Bool("internal-sftp-chroot", false, "(internal) chroot, drop privileges, serve SFTP")
 	pamSess := fs.Bool("pam-session", false, "(internal) run a command inside a PAM session")
 	fs.Var(&opts, "o", "Keyword=value, as in the configuration file")
 	fs.Var(&ports, "p", "port to listen on (repeatable)")
@@ -71,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	_ = noDetach
 	if *internalSFTP {
 		return serveSFTP()
+	}
+	if *chrootSFTPFlag {
+		return chrootSFTP(fs.Args())
 	}
 	if *pamSess {
 		return pamSession(fs.Args())
@@ -93,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "gosshd: %s\n", w)
 	}
-	keys, err := loadHostKeys(cfg.HostKeys, stderr)
+	keys, err := loadHostKeys(cfg.HostKeys, cfg.more.RequiredRSASize, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
 		return 1
@@ -102,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.dump(stdout)
 		return 0
 	}
-	srv, err := newServer(cfg, keys, logger(cfg.LogLevel, *toStderr, stderr))
+	srv, err := newServer(cfg, keys, logger(cfg.LogLevel, cfg.more.SyslogFacility, *toStderr, stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
 		return 1
@@ -155,7 +161,7 @@ func openTrace(srv *server.Server, dir string) (*os.File, error) {
 
 // loadHostKeys reads the HostKey files; like sshd it skips unreadable
 // ones and fails only when none is usable.
-func loadHostKeys(files []string, stderr io.Writer) ([]hostkey.Signer, error) {
+func loadHostKeys(files []string, requiredRSA int, stderr io.Writer) ([]hostkey.Signer, error) {
 	var keys []hostkey.Signer
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -165,6 +171,10 @@ func loadHostKeys(files []string, stderr io.Writer) ([]hostkey.Signer, error) {
 		}
 		k, err := hostkey.ParsePrivateKey(data, nil)
 		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: Unable to load host key %s: %v\n", f, err)
+			continue
+		}
+		if err := checkRSASize(k.PublicKey(), requiredRSA); err != nil {
 			fmt.Fprintf(stderr, "gosshd: Unable to load host key %s: %v\n", f, err)
 			continue
 		}
@@ -232,6 +242,18 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		PermitUserEnvironment: cfg.userEnvironment(),
 		Logger:                log,
 	}
+	if cfg.more.VersionAddendum != "" {
+		// As sshd: "SSH-2.0-<version> <addendum>".
+		srv.Version = packet.DefaultVersion + " " + cfg.more.VersionAddendum
+	}
+	if cfg.more.ModuliFile != kex.DefaultModuliFile {
+		// gosshd is the only user of the registry in its process.
+		kex.Register(&kex.GroupExchange{MethodName: kex.DHGroupExchangeSHA256, Hash: crypto.SHA256, ModuliFile: cfg.more.ModuliFile})
+		kex.Register(&kex.GroupExchange{MethodName: kex.DHGroupExchangeSHA1, Hash: crypto.SHA1, ModuliFile: cfg.more.ModuliFile})
+	}
+	if cfg.more.PermitTunnel != "no" && log != nil {
+		log.Warn("PermitTunnel " + cfg.more.PermitTunnel + ": gosshd does not forward tun devices; tun@openssh.com channels are refused")
+	}
 	if cfg.LoginGraceTime == 0 {
 		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd
 	}
@@ -243,11 +265,11 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	eff := func(c *server.Conn) *config { return cfg.forConn(connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr())) }
 	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {
 		ec := eff(c)
-		return (ec.AllowTCPForwarding == "yes" || ec.AllowTCPForwarding == "local") && permitted(ec.PermitOpen, host, port, true)
+		return !ec.more.DisableForwarding && (ec.AllowTCPForwarding == "yes" || ec.AllowTCPForwarding == "local") && permitted(ec.PermitOpen, host, port, true)
 	}
 	srv.PermitListen = func(c *server.Conn, host string, port uint32) bool {
 		ec := eff(c)
-		if ec.AllowTCPForwarding != "yes" && ec.AllowTCPForwarding != "remote" {
+		if ec.more.DisableForwarding || ec.AllowTCPForwarding != "yes" && ec.AllowTCPForwarding != "remote" {
 			return false
 		}
 		// Privileged ports only for root logins, as sshd.
@@ -258,12 +280,12 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	}
 	srv.PermitStreamLocal = func(c *server.Conn, _ string) bool {
 		// As root the daemon would connect and bind as root: refused.
-		return !root && eff(c).AllowStreamLocal != "no"
+		return !root && eff(c).AllowStreamLocal != "no" && !eff(c).more.DisableForwarding
 	}
-	srv.AgentForwarding = func(c *server.Conn) bool { return eff(c).AllowAgentForwarding }
+	srv.AgentForwarding = func(c *server.Conn) bool { return eff(c).AllowAgentForwarding && !eff(c).more.DisableForwarding }
 	srv.X11Request = func(s *server.Session, req wire.X11Request) bool {
 		ec := eff(s.Conn())
-		if !ec.X11Forwarding {
+		if !ec.X11Forwarding || ec.more.DisableForwarding {
 			return false
 		}
 		// As sshd: no display without the xauth that would store its
@@ -360,31 +382,20 @@ func currentUser() string {
 // serve listens on every ListenAddress × Port and runs until SIGTERM or
 // SIGINT, then shuts down, giving live connections 10 s.
 func serve(srv *server.Server, cfg *config, once bool, stderr io.Writer) int {
-	var addrs []string
-	if len(cfg.ListenAddresses) == 0 {
-		for _, p := range cfg.Ports {
-			addrs = append(addrs, net.JoinHostPort("", strconv.Itoa(p)))
-		}
-	} else {
-		for _, a := range cfg.ListenAddresses {
-			if _, _, err := net.SplitHostPort(a); err == nil {
-				addrs = append(addrs, a)
-				continue
-			}
-			for _, p := range cfg.Ports {
-				addrs = append(addrs, net.JoinHostPort(strings.Trim(a, "[]"), strconv.Itoa(p)))
-			}
-		}
+	addrs := cfg.listenAddrs()
+	lc := net.ListenConfig{KeepAlive: -1} // TCPKeepAlive no
+	if cfg.more.TCPKeepAlive {
+		lc.KeepAlive = 0 // Go's default period
 	}
 	var ls []net.Listener
 	for _, a := range addrs {
-		l, err := net.Listen("tcp", a)
+		l, err := lc.Listen(context.Background(), cfg.network(), a)
 		if err != nil {
 			fmt.Fprintf(stderr, "gosshd: Bind to %s failed: %v\n", a, err)
 			continue
 		}
 		srv.Logger.Info(fmt.Sprintf("Server listening on %s.", l.Addr()))
-		ls = append(ls, l)
+		ls = append(ls, &qosListener{Listener: l, tos: cfg.more.IPQoS[1]})
 	}
 	if len(ls) == 0 {
 		fmt.Fprintln(stderr, "gosshd: Cannot bind any address.")
@@ -483,10 +494,10 @@ type sshdHandler struct {
 	level  string
 }
 
-func logger(level string, toStderr bool, stderr io.Writer) *slog.Logger {
+func logger(level, facility string, toStderr bool, stderr io.Writer) *slog.Logger {
 	h := &sshdHandler{mu: &sync.Mutex{}, w: stderr, level: level}
 	if !toStderr {
-		if w, err := syslog.New(syslog.LOG_AUTH|syslog.LOG_INFO, "gosshd"); err == nil {
+		if w, err := syslog.New(syslogFacility(facility)|syslog.LOG_INFO, "gosshd"); err == nil {
 			h.syslog = w
 		}
 	}

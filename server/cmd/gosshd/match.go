@@ -29,7 +29,8 @@ type matchLine struct {
 var matchKeywords = map[string]bool{
 	"forcecommand": true, "allowtcpforwarding": true, "allowstreamlocalforwarding": true, "allowagentforwarding": true,
 	"x11forwarding": true, "x11displayoffset": true, "x11uselocalhost": true, "permitopen": true, "permitlisten": true, "setenv": true,
-	"permituserrc": true,
+	"permituserrc": true, "permittty": true, "disableforwarding": true, "chrootdirectory": true, "exposeauthinfo": true,
+	"permittunnel": true,
 }
 
 // parseMatch reads the criteria of a Match line.

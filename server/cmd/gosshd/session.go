@@ -212,6 +212,13 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 			cmd = exec.Command(ss.self, "-internal-sftp")
 		}
 	}
+	if _, ok := s.Pty(); ok && !ec.more.PermitTTY {
+		// PermitTTY no of a Match LocalAddress or LocalPort section,
+		// which authentication could not see (policy.restrict).
+		io.WriteString(s.Stderr(), "PTY allocation disabled.\n")
+		s.Exit(1)
+		return
+	}
 	cmd.Dir = a.Home
 	if _, err := os.Stat(a.Home); err != nil {
 		cmd.Dir = "/"
@@ -220,8 +227,34 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 	if ss.root && a.UID != 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: a.UID, Gid: a.GID, Groups: a.Groups}
 	}
-	ss.rcFiles(ctx, s, ec, a, cmd, append(ss.environ(s, a, ""), extraEnv...))
+	if ec.more.ExposeAuthInfo {
+		f, err := writeAuthInfo(s.Conn().AuthResult(), a, ss.root)
+		if err != nil {
+			io.WriteString(s.Stderr(), "gosshd: ExposeAuthInfo: "+err.Error()+"\n")
+			s.Exit(1)
+			return
+		}
+		defer os.Remove(f)
+		extraEnv = append(extraEnv, "SSH_USER_AUTH="+f)
+	}
+	chrooted := ec.more.ChrootDirectory != ""
+	if chrooted {
+		var err error
+		if cmd, err = ss.chroot(s, ec, a, cmd); err != nil {
+			if ss.log != nil {
+				ss.log.Error("fatal: " + err.Error())
+			}
+			io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
+			s.Exit(1)
+			return
+		}
+	} else {
+		ss.rcFiles(ctx, s, ec, a, cmd, append(ss.environ(s, a, ""), extraEnv...))
+	}
 	if _, ok := s.Pty(); ok && s.Kind() != server.KindSubsystem {
+		if s.Kind() == server.KindShell && ec.more.PrintMotd && !fileExists(filepath.Join(a.Home, ".hushlogin")) {
+			printMotd(s)
+		}
 		ss.runPty(ctx, s, a, cmd, extraEnv)
 		return
 	}
