@@ -107,8 +107,21 @@ func (p *policy) userAllowed(name string) (*account, error) {
 	return a, nil
 }
 
-// expandTokens replaces %h, %u, %U and %% in AuthorizedKeysFile.
+// expandTokens replaces %h, %u, %U and %% in AuthorizedKeysFile (an
+// unknown token stays as it is); a relative result is taken from the
+// user's home directory.
 func expandTokens(s string, a *account) string {
+	out, _ := replaceTokens(s, a, false)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(a.Home, out)
+	}
+	return out
+}
+
+// replaceTokens replaces sshd's path tokens %h (home), %u (user), %U
+// (uid) and %%. An unknown token is an error when strict, and is kept
+// otherwise.
+func replaceTokens(s string, a *account, strict bool) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] != '%' || i+1 == len(s) {
@@ -126,15 +139,14 @@ func expandTokens(s string, a *account) string {
 		case '%':
 			b.WriteByte('%')
 		default:
+			if strict {
+				return "", fmt.Errorf("unknown token %%%c", s[i])
+			}
 			b.WriteByte('%')
 			b.WriteByte(s[i])
 		}
 	}
-	out := b.String()
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(a.Home, out)
-	}
-	return out
+	return b.String(), nil
 }
 
 func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {

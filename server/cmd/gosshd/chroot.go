@@ -17,28 +17,15 @@ import (
 	"github.com/sshstack/sshstack/userauth"
 )
 
-// expandChroot replaces %h, %u and %% in ChrootDirectory; the result
-// must be absolute (sshd: "ChrootDirectory must be an absolute path").
+// expandChroot replaces %h, %u, %U and %% in ChrootDirectory, as sshd
+// does; the result must be absolute (sshd: "ChrootDirectory must be an
+// absolute path").
 func expandChroot(s string, a *account) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'h':
-			b.WriteString(a.Home)
-		case 'u':
-			b.WriteString(a.Name)
-		case '%':
-			b.WriteByte('%')
-		default:
-			return "", fmt.Errorf("ChrootDirectory: unknown token %%%c", s[i])
-		}
+	out, err := replaceTokens(s, a, true)
+	if err != nil {
+		return "", fmt.Errorf("ChrootDirectory: %w", err)
 	}
-	out := filepath.Clean(b.String())
+	out = filepath.Clean(out)
 	if !filepath.IsAbs(out) {
 		return "", fmt.Errorf("chroot path %q is not absolute", out)
 	}

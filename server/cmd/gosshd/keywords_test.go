@@ -156,8 +156,8 @@ func TestSafelyChroot(t *testing.T) {
 	if err := safelyChroot("/etc/passwd"); err == nil {
 		t.Error("a file passed")
 	}
-	a := &account{Name: "alice", Home: "/home/alice"}
-	for in, want := range map[string]string{"/srv/%u": "/srv/alice", "%h": "/home/alice", "/x/%%/": "/x/%"} {
+	a := &account{Name: "alice", Home: "/home/alice", UID: 1001}
+	for in, want := range map[string]string{"/srv/%u": "/srv/alice", "%h": "/home/alice", "/x/%%/": "/x/%", "/srv/%U": "/srv/1001"} {
 		if got, err := expandChroot(in, a); err != nil || got != want {
 			t.Errorf("expandChroot(%q) = %q, %v, want %q", in, got, err, want)
 		}
