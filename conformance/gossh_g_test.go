@@ -218,9 +218,8 @@ func TestGosshGAgainstSSH(t *testing.T) {
 			"-o", "BindInterface=eth9", "-B", "lo", "-e", "^B", "-o", "EscapeChar=x", "h"}, gosshGAllowed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			want := gosshGRun(t, "ssh", tt.args)
-			got := gosshGRun(t, bin, tt.args)
-			wk, gk := gosshGKeys(want), gosshGKeys(got)
+			want, wk := configDump(t, "ssh", append([]string{"-G"}, tt.args...)...)
+			got, gk := configDump(t, bin, append([]string{"-G"}, tt.args...)...)
 			if !slices.Equal(wk, gk) {
 				t.Errorf("keywords or their order differ:\nssh:   %v\ngossh: %v", wk, gk)
 			}
@@ -236,31 +235,25 @@ func TestGosshGAgainstSSH(t *testing.T) {
 	}
 }
 
-// gosshGRun runs bin -G and returns each keyword's lines' values.
-func gosshGRun(t *testing.T, bin string, args []string) map[string][]string {
+// configDump runs bin with args (ssh -G, sshd -T: one "keyword value"
+// line each) and returns each keyword's values and the keywords in the
+// order printed, each once.
+func configDump(t *testing.T, bin string, args ...string) (map[string][]string, []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, append([]string{"-G"}, args...)...).Output()
+	out, err := exec.CommandContext(ctx, bin, args...).Output()
 	if err != nil {
-		t.Fatalf("%s -G %v: %v", filepath.Base(bin), args, err)
+		t.Fatalf("%s %v: %v", filepath.Base(bin), args, err)
 	}
 	m := map[string][]string{}
+	var order []string
 	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
 		k, v, _ := strings.Cut(line, " ")
-		m[k] = append(m[k], v)
-		m["\x00order"] = append(m["\x00order"], k)
-	}
-	return m
-}
-
-// gosshGKeys is the keywords in the order printed, each once.
-func gosshGKeys(m map[string][]string) []string {
-	var keys []string
-	for _, e := range m["\x00order"] {
-		if k := e; len(keys) == 0 || keys[len(keys)-1] != k {
-			keys = append(keys, k)
+		if _, seen := m[k]; !seen {
+			order = append(order, k)
 		}
+		m[k] = append(m[k], v)
 	}
-	return keys
+	return m, order
 }

@@ -1,13 +1,10 @@
 package conformance_test
 
 import (
-	"context"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
@@ -92,8 +89,8 @@ func TestGosshdTAgainstSSHD(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := uaWrite(t, filepath.Join(dir, "sshd_config"), []byte(tt.body+"HostKey "+hk+"\n"), 0o600)
-			want := gosshdTRun(t, sshdtest.SSHD, cfg)
-			got := gosshdTRun(t, bin, cfg)
+			want, _ := configDump(t, sshdtest.SSHD, "-T", "-f", cfg)
+			got, _ := configDump(t, bin, "-T", "-f", cfg)
 			var wk, gk []string
 			for k := range want {
 				wk = append(wk, k)
@@ -119,23 +116,6 @@ func TestGosshdTAgainstSSHD(t *testing.T) {
 			}
 		})
 	}
-}
-
-// gosshdTRun runs bin -T -f cfg and returns each keyword's values.
-func gosshdTRun(t *testing.T, bin, cfg string) map[string][]string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "-T", "-f", cfg).Output()
-	if err != nil {
-		t.Fatalf("%s -T -f %s: %v", filepath.Base(bin), cfg, err)
-	}
-	m := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
-		k, v, _ := strings.Cut(line, " ")
-		m[k] = append(m[k], v)
-	}
-	return m
 }
 
 func gosshdTMinus(a, b []string) []string {
