@@ -1454,7 +1454,7 @@ func TestGosshGSSAPIAgainstSSHD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kdc := krb5test.Start(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
+	kdc := krb5test.Start(t, aliceIsMe(u))
 	kdc.AddService(t, "host/localhost")
 	kdc.AddUser(t, "alice", "alicepw")
 	f := &krb5test.Fixture{KDC: kdc, Keytab: kdc.Keytab(t, "host/localhost"), CCache: kdc.Kinit(t, "alice", "alicepw")}

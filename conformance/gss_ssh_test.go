@@ -216,6 +216,12 @@ func gssListen(t *testing.T) (net.Listener, int) {
 	return l, servertest.Port(l)
 }
 
+// aliceIsMe is the realm option that lets sshd map alice@SSHSTACK.TEST
+// to u, the user running the test (auth_to_local).
+func aliceIsMe(u *user.User) krb5test.Options {
+	return krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"}
+}
+
 // gssKDC starts the realm of these tests: host/localhost in a keytab that
 // KRB5_KTNAME names, alice's forwardable TGT in KRB5CCNAME, and
 // host/otherhost known to the KDC but in no keytab.
@@ -447,7 +453,7 @@ func TestGSSOurClientToSSHD(t *testing.T) {
 		t.Fatal(err)
 	}
 	// sshd maps alice@SSHSTACK.TEST to the user running the test.
-	f := gssKDC(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
+	f := gssKDC(t, aliceIsMe(u))
 	fams := slices.Clone(gssAllFamilies)
 	srv := sshdtest.Start(t, sshdtest.Options{
 		Config: []string{
@@ -672,7 +678,7 @@ func TestGSSOurClientToSSHDFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := gssKDC(t, krb5test.Options{ExtraRealm: "\t\tauth_to_local = RULE:[1:$1@$0](^alice@SSHSTACK\\.TEST$)s/.*/" + u.Username + "/\n\t\tauth_to_local = DEFAULT\n"})
+	f := gssKDC(t, aliceIsMe(u))
 	sshd := func(keytab string, strict bool) *sshdtest.Server {
 		return sshdtest.Start(t, sshdtest.Options{
 			Config: []string{
