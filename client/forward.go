@@ -29,6 +29,12 @@ type forwards struct {
 	// handlers answer channels by type (HandleChannelType); guarded by mu
 	handlers map[string]ChannelHandler
 	closed   bool // guarded by mu
+	// pending counts the Listen calls for port 0 still waiting for the
+	// server's reply; settled is closed and replaced when it drops to
+	// zero. The server may forward a connection the moment it replies,
+	// before Listen learns the port, so route waits for them.
+	pending int           // guarded by mu
+	settled chan struct{} // guarded by mu
 }
 
 func (f *forwards) init() {
@@ -36,6 +42,46 @@ func (f *forwards) init() {
 	f.unix = map[string]*Listener{}
 	f.other = newListener(nil, nil)
 	f.handlers = map[string]ChannelHandler{}
+	f.settled = make(chan struct{})
+}
+
+// lookup returns the listener that get finds, waiting while a Listen
+// for port 0 is in flight: its reply, which the server sent before the
+// open being routed, may be about to register the listener sought.
+func (f *forwards) lookup(ctx context.Context, get func() *Listener) *Listener {
+	for {
+		f.mu.Lock()
+		l := get()
+		if l != nil || f.pending == 0 {
+			f.mu.Unlock()
+			return l
+		}
+		settled := f.settled
+		f.mu.Unlock()
+		select {
+		case <-settled:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// register adds l under key in m unless the Client is closed; it
+// returns a func that removes it again.
+func register[K comparable](f *forwards, m map[K]*Listener, key K, l *Listener) (func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, ErrClosed
+	}
+	m[key] = l
+	return func() {
+		f.mu.Lock()
+		if m[key] == l {
+			delete(m, key)
+		}
+		f.mu.Unlock()
+	}, nil
 }
 
 func (f *forwards) closeAll() {
@@ -82,18 +128,14 @@ func (c *Client) route(nc *connection.NewChannel) {
 			nc.Reject(wire.ConnectFailed, "malformed forwarded-tcpip")
 			return
 		}
-		f.mu.Lock()
-		l = f.tcp[d.Port]
-		f.mu.Unlock()
+		l = f.lookup(c.ctx, func() *Listener { return f.tcp[d.Port] })
 	case wire.ChannelTypeForwardedStreamLocal:
 		d, err := nc.ForwardedStreamLocal()
 		if err != nil {
 			nc.Reject(wire.ConnectFailed, "malformed forwarded-streamlocal")
 			return
 		}
-		f.mu.Lock()
-		l = f.unix[d.SocketPath]
-		f.mu.Unlock()
+		l = f.lookup(c.ctx, func() *Listener { return f.unix[d.SocketPath] })
 	case wire.ChannelTypeAuthAgent:
 		f.mu.Lock()
 		sock := f.agent
@@ -274,50 +316,76 @@ func (c *Client) Listen(ctx context.Context, network, addr string) (net.Listener
 		if err != nil {
 			return nil, fmt.Errorf("client: listen %s: bad port", addr)
 		}
-		bound, err := c.conn.ForwardTCPIP(ctx, host, uint32(port))
+		if port != 0 {
+			// Registered before the request, as ssh does: the server
+			// may forward a connection right behind its reply.
+			l, err := c.listenFixed(ctx, host, uint32(port))
+			if err != nil {
+				return nil, err
+			}
+			return l, nil
+		}
+		f := &c.fwd
+		f.mu.Lock()
+		f.pending++
+		f.mu.Unlock()
+		defer func() {
+			f.mu.Lock()
+			if f.pending--; f.pending == 0 {
+				close(f.settled)
+				f.settled = make(chan struct{})
+			}
+			f.mu.Unlock()
+		}()
+		bound, err := c.conn.ForwardTCPIP(ctx, host, 0)
 		if err != nil {
 			return nil, fmt.Errorf("client: remote listen on %s: %w", addr, err)
 		}
-		l := newListener(tcpAddr(host, int(bound)), func() error {
-			ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
-			defer cancel()
-			return c.conn.CancelForwardTCPIP(ctx, host, bound)
-		})
-		c.fwd.mu.Lock()
-		defer c.fwd.mu.Unlock()
-		if c.fwd.closed {
-			return nil, ErrClosed
-		}
-		c.fwd.tcp[bound] = l
-		l.unregister = func() {
-			c.fwd.mu.Lock()
-			delete(c.fwd.tcp, bound)
-			c.fwd.mu.Unlock()
+		l := c.tcpListener(host, bound)
+		if l.unregister, err = register(f, f.tcp, bound, l); err != nil {
+			return nil, err
 		}
 		return l, nil
 	case "unix":
-		if err := c.conn.ForwardStreamLocal(ctx, addr); err != nil {
-			return nil, fmt.Errorf("client: remote listen on %s: %w", addr, err)
-		}
 		l := newListener(&net.UnixAddr{Name: addr, Net: "unix"}, func() error {
 			ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
 			defer cancel()
 			return c.conn.CancelForwardStreamLocal(ctx, addr)
 		})
-		c.fwd.mu.Lock()
-		defer c.fwd.mu.Unlock()
-		if c.fwd.closed {
-			return nil, ErrClosed
+		var err error
+		if l.unregister, err = register(&c.fwd, c.fwd.unix, addr, l); err != nil {
+			return nil, err
 		}
-		c.fwd.unix[addr] = l
-		l.unregister = func() {
-			c.fwd.mu.Lock()
-			delete(c.fwd.unix, addr)
-			c.fwd.mu.Unlock()
+		if err := c.conn.ForwardStreamLocal(ctx, addr); err != nil {
+			l.unregister()
+			return nil, fmt.Errorf("client: remote listen on %s: %w", addr, err)
 		}
 		return l, nil
 	}
 	return nil, fmt.Errorf("client: listen: network %q not supported", network)
+}
+
+// listenFixed asks the server to listen on host:port, a port other
+// than 0, with the listener in place before the request is sent.
+func (c *Client) listenFixed(ctx context.Context, host string, port uint32) (*Listener, error) {
+	l := c.tcpListener(host, port)
+	var err error
+	if l.unregister, err = register(&c.fwd, c.fwd.tcp, port, l); err != nil {
+		return nil, err
+	}
+	if _, err := c.conn.ForwardTCPIP(ctx, host, port); err != nil {
+		l.unregister()
+		return nil, fmt.Errorf("client: remote listen on %s: %w", net.JoinHostPort(host, strconv.Itoa(int(port))), err)
+	}
+	return l, nil
+}
+
+func (c *Client) tcpListener(host string, port uint32) *Listener {
+	return newListener(tcpAddr(host, int(port)), func() error {
+		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+		defer cancel()
+		return c.conn.CancelForwardTCPIP(ctx, host, port)
+	})
 }
 
 // A Listener receives the connections the server forwards for one
