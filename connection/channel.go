@@ -97,6 +97,7 @@ type Channel struct {
 	replies       []*replyWaiter // guarded by mu; our requests, FIFO
 	deadClosed    bool           // guarded by mu
 	closedClosed  bool           // guarded by mu
+	afterClose    []*afterClose  // guarded by mu; AfterClose funcs to start
 	closeWritten  bool           // guarded by Conn.writeMu; our CLOSE was written
 
 	out, ext stream
@@ -171,6 +172,38 @@ func (ch *Channel) markClosed() {
 	if !ch.closedClosed {
 		ch.closedClosed = true
 		close(ch.closed)
+		for _, a := range ch.afterClose {
+			go a.f()
+		}
+		ch.afterClose = nil
+	}
+}
+
+type afterClose struct{ f func() }
+
+// AfterClose arranges for f to run in its own goroutine once the channel
+// is closed, when Wait would return: at once if it is already. Like
+// context.AfterFunc, it keeps no goroutine waiting meanwhile. stop
+// unregisters f and reports whether it kept f from being started.
+func (ch *Channel) AfterClose(f func()) (stop func() bool) {
+	a := &afterClose{f: f}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.closedClosed {
+		go f()
+		return func() bool { return false }
+	}
+	ch.afterClose = append(ch.afterClose, a)
+	return func() bool {
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		for i, b := range ch.afterClose {
+			if b == a {
+				ch.afterClose = append(ch.afterClose[:i], ch.afterClose[i+1:]...)
+				return true
+			}
+		}
+		return false
 	}
 }
 

@@ -74,6 +74,15 @@ type Config struct {
 	// goroutine and must not block.
 	AllowSession func(open int) bool
 
+	// HandleChannel, if set, receives the channels the peer opens
+	// instead of Accept, one at a time and in order, on a goroutine the
+	// Conn starts when an open is queued and that ends when none is
+	// left: an idle Conn keeps no goroutine for it. It must Accept or
+	// Reject nc and may block (later opens wait behind it, up to
+	// MaxPendingOpens). Run waits for it before returning; opens still
+	// queued when the Conn ends die with it.
+	HandleChannel func(nc *NewChannel)
+
 	// ChannelTypes, if non-nil, lists the channel types the peer may
 	// open; others are refused with UNKNOWN_CHANNEL_TYPE before they
 	// reach Accept.

@@ -37,11 +37,13 @@ type Conn struct {
 
 	// The control queue: packets the Run goroutine sends (writer.go).
 	ctlMu      sync.Mutex
-	ctlQ       []ctlPacket   // guarded by ctlMu
-	ctlErr     error         // guarded by ctlMu; a write failed
-	ctlLen     atomic.Int32  // len(ctlQ), read on the data path without ctlMu
-	ctlPending atomic.Int32  // queued and not yet written
-	ctlSig     chan struct{} // capacity 1: packets were queued
+	ctlQ       []ctlPacket  // guarded by ctlMu
+	ctlErr     error        // guarded by ctlMu; a write failed
+	ctlLen     atomic.Int32 // len(ctlQ), read on the data path without ctlMu
+	ctlPending atomic.Int32 // queued and not yet written
+	ctlWriting bool         // guarded by ctlMu; a writer goroutine is flushing
+	ctlStopped bool         // guarded by ctlMu; Run ended: no more writers
+	ctlWG      sync.WaitGroup
 	ctlSpace   chan struct{} // capacity 1: the queue was emptied
 	ctlDrained chan struct{} // capacity 1: ctlPending reached 0
 
@@ -58,6 +60,8 @@ type Conn struct {
 	deadClosed bool           // guarded by mu
 	dead       chan struct{}  // closed when the Conn ends
 	acceptSig  chan struct{}  // capacity 1: an open was queued
+	handling   bool           // guarded by mu; handleOpens is running
+	handleWG   sync.WaitGroup // handleOpens, joined by Run
 	runDone    chan struct{}  // closed when Run returns
 }
 
@@ -72,7 +76,6 @@ func New(t wire.Transport, cfg *Config) *Conn {
 		dead:       make(chan struct{}),
 		acceptSig:  make(chan struct{}, 1),
 		runDone:    make(chan struct{}),
-		ctlSig:     make(chan struct{}, 1),
 		ctlSpace:   make(chan struct{}, 1),
 		ctlDrained: make(chan struct{}, 1),
 	}
@@ -103,11 +106,8 @@ func (c *Conn) Run(ctx context.Context) error {
 		defer close(stopped)
 		c.t.Close()
 	})
-	var wg sync.WaitGroup
-	stopWriter := make(chan struct{})
-	wg.Go(func() { c.writer(stopWriter) })
-	defer wg.Wait()
-	defer close(stopWriter)
+	defer c.handleWG.Wait()
+	defer c.stopWriters()
 	readErr, err := c.loop()
 	if !stop() {
 		<-stopped

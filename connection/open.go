@@ -327,7 +327,30 @@ func (c *Conn) admit(m wire.ChannelOpen) (wire.OpenFailureReason, string) {
 	}
 	c.acceptQ = append(c.acceptQ, &NewChannel{ch: ch})
 	signal(c.acceptSig)
+	if h := c.cfg.HandleChannel; h != nil && !c.handling {
+		c.handling = true
+		c.handleWG.Add(1)
+		go c.handleOpens(h)
+	}
 	return 0, ""
+}
+
+// handleOpens passes the queued opens to h until the queue is empty.
+func (c *Conn) handleOpens(h func(*NewChannel)) {
+	defer c.handleWG.Done()
+	for {
+		c.mu.Lock()
+		if len(c.acceptQ) == 0 || c.err != nil {
+			c.handling = false
+			c.mu.Unlock()
+			return
+		}
+		nc := c.acceptQ[0]
+		c.acceptQ[0] = nil
+		c.acceptQ = c.acceptQ[1:]
+		c.mu.Unlock()
+		h(nc)
+	}
 }
 
 // handleOpenConfirmation handles CHANNEL_OPEN_CONFIRMATION; only a

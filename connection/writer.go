@@ -24,8 +24,9 @@ type ctlPacket struct {
 	close bool     // b is ch's CHANNEL_CLOSE
 }
 
-// enqueue queues b for the writer goroutine. It runs on the Run goroutine
-// and blocks only while the queue is full.
+// enqueue queues p for a writer goroutine, starting one if none is
+// flushing: an idle Conn has no writer goroutine at all. It runs on the
+// Run goroutine and blocks only while the queue is full.
 func (c *Conn) enqueue(p ctlPacket) error {
 	for {
 		c.ctlMu.Lock()
@@ -38,8 +39,12 @@ func (c *Conn) enqueue(p ctlPacket) error {
 			c.ctlQ = append(c.ctlQ, p)
 			c.ctlLen.Store(int32(len(c.ctlQ)))
 			c.ctlPending.Add(1)
+			if !c.ctlWriting && !c.ctlStopped {
+				c.ctlWriting = true
+				c.ctlWG.Add(1)
+				go c.writer()
+			}
 			c.ctlMu.Unlock()
-			signal(c.ctlSig)
 			return nil
 		}
 		c.ctlMu.Unlock()
@@ -103,22 +108,33 @@ func (c *Conn) ctlFailed(err error) {
 	signal(c.ctlSpace)
 }
 
-// writer flushes the queue whenever the Run goroutine adds to it, until
-// stop is closed.
-func (c *Conn) writer(stop <-chan struct{}) {
+// writer flushes the queue until it is empty, then ends; enqueue starts
+// the next one. Data writers flush too, before their own packets, so the
+// queue may be empty by the time writer gets writeMu.
+func (c *Conn) writer() {
+	defer c.ctlWG.Done()
 	for {
-		select {
-		case <-c.ctlSig:
-		case <-stop:
-			return
-		}
 		c.writeMu.Lock()
 		err := c.flushLocked()
 		c.writeMu.Unlock()
-		if err != nil {
+		c.ctlMu.Lock()
+		if err != nil || len(c.ctlQ) == 0 {
+			c.ctlWriting = false
+			c.ctlMu.Unlock()
 			return
 		}
+		c.ctlMu.Unlock()
 	}
+}
+
+// stopWriters keeps enqueue from starting writers and waits for the one
+// running, if any; Run calls it once the transport is closed, which ends
+// a write the peer does not read.
+func (c *Conn) stopWriters() {
+	c.ctlMu.Lock()
+	c.ctlStopped = true
+	c.ctlMu.Unlock()
+	c.ctlWG.Wait()
 }
 
 // disconnectTimeout bounds how long Run waits for its DISCONNECT to be
