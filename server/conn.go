@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -109,23 +110,31 @@ func (c *Conn) run(parent context.Context) error {
 		cfg.GlobalRequest = func(r *connection.GlobalRequest) (bool, []byte) { return s.GlobalRequest(c, r) }
 	}
 	cfg.ProveHostKeys = c.proveHostKeys
+	// Channels are dispatched on a goroutine the mux starts per burst of
+	// opens, and Run reads on this one: an idle connection costs one
+	// goroutine plus one per session handler.
+	var hookPanic error
+	cfg.HandleChannel = func(nch *connection.NewChannel) {
+		// A hook that panics here (PermitOpen, say) must still unwind
+		// this connection's goroutine, whose defers remove the GSS-API
+		// ccache: the panic is carried over and raised again below.
+		defer func() {
+			if v := recover(); v != nil {
+				hookPanic = &carriedPanic{v: v, stack: debug.Stack()}
+				cancel()
+			}
+		}()
+		c.dispatch(ctx, nch)
+	}
 	c.mux = connection.New(c.t, cfg)
 	c.fwd.Start(ctx, c.mux)
-	var runErr error
-	c.wg.Go(func() {
-		runErr = c.mux.Run(ctx)
-		cancel()
-	})
 	c.notifyHostKeys(ctx)
 	if s.ClientAliveInterval > 0 {
 		c.wg.Go(func() { c.keepalive(ctx) })
 	}
-	for {
-		nch, err := c.mux.Accept(ctx)
-		if err != nil {
-			break
-		}
-		c.dispatch(ctx, nch)
+	runErr := c.mux.Run(ctx)
+	if hookPanic != nil { // set before Run returned: Run joins HandleChannel
+		panic(hookPanic)
 	}
 	cancel()
 	c.mux.Close()
@@ -137,6 +146,18 @@ func (c *Conn) run(parent context.Context) error {
 	c.goMu.Unlock()
 	c.wg.Wait()
 	return runErr
+}
+
+// A carriedPanic is a panic recovered on a goroutine of the mux and
+// raised again on the connection's own; it prints as the original value
+// followed by the stack where it happened.
+type carriedPanic struct {
+	v     any
+	stack []byte
+}
+
+func (p *carriedPanic) Error() string {
+	return fmt.Sprint(p.v) + "\n\n[recovered on the channel dispatcher; its stack:]\n" + string(p.stack)
 }
 
 // configureForwarding sets the connection's Forwarder's policies: the
@@ -234,8 +255,9 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 			scancel()
 			return
 		}
-		c.wg.Go(func() {
-			ch.Wait(sctx)
+		c.wg.Add(1) // Done when the channel closes, at the latest with the mux
+		ch.AfterClose(func() {
+			defer c.wg.Done()
 			scancel()
 		})
 	case wire.ChannelTypeDirectTCPIP, wire.ChannelTypeDirectStreamLocal:
