@@ -46,7 +46,12 @@ const (
 const (
 	cmdTrue  = "true"
 	cmdDrain = "cat > /dev/null"
-	cmdZero  = "head -c %d /dev/zero"
+	// cmdIdle drains stdin the way a Go server written for it would:
+	// io.Copy(io.Discard, session). The memory rows hold it, so they
+	// measure what the library keeps per connection rather than a read
+	// buffer of the benchmark's own.
+	cmdIdle = "cat"
+	cmdZero = "head -c %d /dev/zero"
 )
 
 // ioChunk is the read and write size of every library data path: one
@@ -120,6 +125,9 @@ func processCPU() time.Duration {
 func serveCommand(cmd string, r io.Reader, w io.Writer) uint32 {
 	switch {
 	case cmd == cmdTrue:
+		return 0
+	case cmd == cmdIdle:
+		io.Copy(io.Discard, r)
 		return 0
 	case cmd == cmdDrain:
 		buf := make([]byte, ioChunk)
@@ -602,7 +610,7 @@ func holdIdle(ctx context.Context, dial dialer, n int) error {
 			for i := range work {
 				c, err := dial(ctx)
 				if err == nil {
-					if err = c.hold(ctx, cmdDrain); err != nil {
+					if err = c.hold(ctx, cmdIdle); err != nil {
 						c.close()
 					}
 				}
