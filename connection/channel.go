@@ -46,6 +46,12 @@ type stream struct {
 	sig  chan struct{} // capacity 1: data, EOF or close arrived
 	rsem chan struct{} // capacity 1: held by the one reader waiting
 	wsem chan struct{} // capacity 1: held by the one writer sending
+
+	// A WriteTo waiting with buf empty lends its sink to the Run
+	// goroutine (sink_linux.go); guarded by the channel's mu.
+	sink    *sink
+	sunk    int64 // bytes the Run goroutine wrote to sink, for WriteTo's count
+	sinkErr error // the sink's write error, for WriteTo to return
 }
 
 func newStream(limit uint32) stream {
@@ -348,12 +354,29 @@ func (ch *Channel) WriteTo(w io.Writer) (int64, error) { return ch.writeTo(&ch.o
 // Channel.WriteTo.
 func (s *Stderr) WriteTo(w io.Writer) (int64, error) { return s.ch.writeTo(&s.ch.ext, w) }
 
-func (ch *Channel) writeTo(s *stream, w io.Writer) (int64, error) {
+func (ch *Channel) writeTo(s *stream, w io.Writer) (total int64, err error) {
 	s.rsem <- struct{}{}
 	defer func() { <-s.rsem }()
-	var total int64
+	sk := newSink(w)
+	if sk != nil {
+		defer func() {
+			ch.mu.Lock()
+			s.sink = nil
+			total += s.sunk
+			s.sunk = 0
+			ch.mu.Unlock()
+		}()
+	}
 	for {
 		ch.mu.Lock()
+		s.sink = nil
+		total += s.sunk
+		s.sunk = 0
+		if err := s.sinkErr; err != nil {
+			s.sinkErr = nil
+			ch.mu.Unlock()
+			return total, err
+		}
 		if ch.localClosed {
 			ch.mu.Unlock()
 			return total, ErrChannelClosed
@@ -388,6 +411,7 @@ func (ch *Channel) writeTo(s *stream, w io.Writer) (int64, error) {
 			ch.mu.Unlock()
 			return total, err
 		}
+		s.sink = sk
 		ch.mu.Unlock()
 		select {
 		case <-s.sig:
