@@ -615,6 +615,9 @@ func (t *Transport) exchange(ctx context.Context, peerInitPayload []byte) error 
 		params.ClientVersion, params.ServerVersion = []byte(t.remote), []byte(t.local)
 		params.HostKey = t.hostKeyFor(algs.HostKey)
 	}
+	// A method that fails after a write leaves the cork on; the
+	// DISCONNECT that follows must not be held.
+	defer t.pc.Flush()
 	res, err := method.Run(ctx, kc, params)
 	if err != nil {
 		return err
@@ -726,7 +729,7 @@ func (t *Transport) sendNewKeys(out packet.Keys, ext []byte, update func()) erro
 			t.phase = phaseNewKeysSent
 			update()
 			t.mu.Unlock()
-			return nil
+			return t.pc.Flush()
 		}
 		t.mu.Unlock()
 		for _, p := range pending {
@@ -837,6 +840,9 @@ func (c *kexConn) WritePacket(_ context.Context, p []byte) error {
 	if len(p) == 0 || !wire.MsgNum(p[0]).IsKex() {
 		return fmt.Errorf("kex: method wrote a non-kex message: %w", ErrUnexpectedMessage)
 	}
+	// Held until the method reads again or NEWKEYS is out: a server's
+	// reply, NEWKEYS and EXT_INFO leave in one write.
+	c.t.pc.Cork()
 	return c.t.pc.WritePacket(p)
 }
 
@@ -862,6 +868,9 @@ func (c *kexConn) ReadPacket(ctx context.Context) ([]byte, error) {
 // dropped, except under strict kex during the initial exchange, where
 // they, like UNIMPLEMENTED, are fatal: docs/security.md#k1).
 func (c *kexConn) next() ([]byte, error) {
+	if err := c.t.pc.Flush(); err != nil { // what we wrote is what the peer waits for
+		return nil, err
+	}
 	for {
 		p, err := c.t.pc.ReadPacket()
 		if err != nil {

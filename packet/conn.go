@@ -114,6 +114,8 @@ type Conn struct {
 	wmu     sync.Mutex
 	wr      direction
 	wbuf    []byte
+	corked  bool   // guarded by wmu: sealed packets go to held, not to nc
+	held    []byte // guarded by wmu: corked packets, in order
 	padPool [512]byte
 	padPos  int
 	deflate deflater
@@ -399,7 +401,7 @@ func (c *Conn) writeLocked(payload []byte) error {
 			w.stream.CryptBlocks(body, body)
 		}
 	}
-	if _, err := c.nc.Write(b); err != nil {
+	if err := c.emit(b); err != nil {
 		return c.fail(fmt.Errorf("packet: writing: %w", err))
 	}
 	if err := c.advance(w, total); err != nil {
@@ -409,6 +411,58 @@ func (c *Conn) writeLocked(payload []byte) error {
 		c.traceEvent(wire.DirSend, seq, plain)
 	}
 	return nil
+}
+
+// maxHeld bounds the corked bytes; past it they are written at once.
+const maxHeld = 64 << 10
+
+// emit writes the sealed packet b, or holds it while corked; c.wmu held.
+func (c *Conn) emit(b []byte) error {
+	if !c.corked {
+		_, err := c.nc.Write(b)
+		return err
+	}
+	c.held = append(c.held, b...)
+	if len(c.held) < maxHeld {
+		return nil
+	}
+	return c.flushLocked()
+}
+
+// Cork makes WritePacket (and WriteNewKeys) hold the packets it seals
+// instead of writing each at once, until Flush: a key exchange's reply,
+// NEWKEYS and EXT_INFO then leave in one write, and the peer wakes once
+// for them. Packets are sealed, numbered and counted as they are written;
+// only the network write waits. At most 64 KiB are held.
+func (c *Conn) Cork() {
+	c.wmu.Lock()
+	c.corked = true
+	c.wmu.Unlock()
+}
+
+// Flush writes the packets held since Cork, in one write, and ends the
+// cork. A write error is returned here (and is fatal, as for WritePacket).
+func (c *Conn) Flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.corked = false
+	if err := c.flushLocked(); err != nil {
+		return c.fail(fmt.Errorf("packet: writing: %w", err))
+	}
+	return nil
+}
+
+func (c *Conn) flushLocked() error {
+	if len(c.held) == 0 {
+		return nil
+	}
+	_, err := c.nc.Write(c.held)
+	if !c.corked {
+		c.held = nil // an idle connection holds no buffer
+	} else {
+		c.held = c.held[:0]
+	}
+	return err
 }
 
 // padding fills p with random bytes from a pool refilled from c.rand.
