@@ -14,8 +14,11 @@ import (
 // buffered as usual and written by WriteTo.
 type sink struct{ rc syscall.RawConn }
 
-// newSink returns w's sink, or nil when w is not a file descriptor in
-// non-blocking mode: a blocking write would stop the Run goroutine.
+// newSink returns w's sink, or nil when a write to w could wait for
+// someone else: the Run goroutine must never block on a reader. A
+// descriptor in non-blocking mode qualifies, and so do a regular file and
+// /dev/null, whose writes never wait for a reader; a terminal, or a pipe
+// in blocking mode, does not.
 func newSink(w io.Writer) *sink {
 	sc, ok := w.(syscall.Conn)
 	if !ok {
@@ -25,15 +28,31 @@ func newSink(w io.Writer) *sink {
 	if err != nil {
 		return nil
 	}
-	nonblocking := false
+	usable := false
 	if err := rc.Control(func(fd uintptr) {
 		fl, _, e := syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
-		nonblocking = e == 0 && fl&syscall.O_NONBLOCK != 0
-	}); err != nil || !nonblocking {
+		if e == 0 && fl&syscall.O_NONBLOCK != 0 {
+			usable = true
+			return
+		}
+		var st syscall.Stat_t
+		if syscall.Fstat(int(fd), &st) != nil {
+			return
+		}
+		switch st.Mode & syscall.S_IFMT {
+		case syscall.S_IFREG:
+			usable = true
+		case syscall.S_IFCHR:
+			usable = st.Rdev == devNull
+		}
+	}); err != nil || !usable {
 		return nil
 	}
 	return &sink{rc: rc}
 }
+
+// devNull is the device number of /dev/null on Linux (major 1, minor 3).
+const devNull = 1<<8 | 3
 
 // tryWrite writes what of p the descriptor takes without blocking.
 func (s *sink) tryWrite(p []byte) (n int, err error) {

@@ -113,3 +113,48 @@ func TestWriteToPipeBroken(t *testing.T) {
 		t.Errorf("a second channel: %q, %v", p, err)
 	}
 }
+
+// TestSinkKinds: WriteTo lends the Run goroutine only descriptors whose
+// writes never wait for a reader.
+func TestSinkKinds(t *testing.T) {
+	pr, pw, err := os.Pipe() // non-blocking
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	reg, err := os.Create(t.TempDir() + "/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	// A pipe in blocking mode: the write end of one whose descriptor
+	// os.NewFile did not make non-blocking.
+	var fds [2]int
+	if err := syscall.Pipe(fds[:]); err != nil {
+		t.Fatal(err)
+	}
+	blockingR, blockingW := os.NewFile(uintptr(fds[0]), "r"), os.NewFile(uintptr(fds[1]), "w")
+	defer blockingR.Close()
+	defer blockingW.Close()
+	for _, tc := range []struct {
+		name string
+		w    io.Writer
+		want bool
+	}{
+		{"os.Pipe", pw, true},
+		{"regular file", reg, true},
+		{"/dev/null", null, true},
+		{"blocking pipe", blockingW, false},
+		{"bytes.Buffer", &bytes.Buffer{}, false},
+	} {
+		if got := newSink(tc.w) != nil; got != tc.want {
+			t.Errorf("%s: sink %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
