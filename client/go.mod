@@ -3,6 +3,7 @@ module github.com/sshstack/sshstack/client
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/pkg/sftp v1.13.12
 	github.com/sshstack/sshstack/cipher v0.0.0
 	github.com/sshstack/sshstack/connection v0.0.0
@@ -18,6 +19,8 @@ require (
 	golang.org/x/crypto v0.58.0
 	golang.org/x/term v0.47.0
 )
+
+require filippo.io/edwards25519 v1.2.0 // indirect
 
 require (
 	github.com/hashicorp/go-uuid v1.0.3 // indirect

@@ -3,6 +3,7 @@ module github.com/sshstack/sshstack/kex
 go 1.26.0
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/google/go-cmp v0.7.0
 	github.com/sshstack/sshstack/cipher v0.0.0
 	github.com/sshstack/sshstack/hostkey v0.0.0

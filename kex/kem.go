@@ -11,6 +11,7 @@ import (
 	"io"
 
 	"github.com/sshstack/sshstack/kex/internal/sntrup761"
+	"github.com/sshstack/sshstack/kex/internal/x25519"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -143,13 +144,8 @@ func clone(b []byte) []byte { return append([]byte(nil), b...) }
 // (the x coordinate for the NIST curves, the X25519 output for
 // curve25519) encoded as an mpint.
 func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
-	// Wireshark recomputes K from the X25519 scalar only; the NIST
-	// curves' private keys stay out of the key log.
-	private := func(priv *ecdh.PrivateKey) []byte {
-		if curve != ecdh.X25519() {
-			return nil
-		}
-		return priv.Bytes()
+	if curve == ecdh.X25519() {
+		return x25519KEM(name, h)
 	}
 	return &kem{
 		name: name,
@@ -166,7 +162,9 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 				}
 				return wire.AppendMPIntBytes(nil, secret), nil
 			}
-			return priv.PublicKey().Bytes(), private(priv), decap, nil
+			// Wireshark recomputes K from the X25519 scalar only; the
+			// NIST curves' private keys stay out of the key log.
+			return priv.PublicKey().Bytes(), nil, decap, nil
 		},
 		encap: func(rand io.Reader, qc []byte) ([]byte, []byte, []byte, error) {
 			priv, err := curve.GenerateKey(rand)
@@ -177,9 +175,59 @@ func ecdhKEM(name string, h crypto.Hash, curve ecdh.Curve) *kem {
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			return priv.PublicKey().Bytes(), wire.AppendMPIntBytes(nil, secret), private(priv), nil
+			return priv.PublicKey().Bytes(), wire.AppendMPIntBytes(nil, secret), nil, nil
 		},
 	}
+}
+
+// x25519KEM is curve25519-sha256 (RFC 8731) with package
+// internal/x25519: a fixed-base key generation, and one ladder for the
+// shared secret where crypto/ecdh runs two (its private key type
+// computes the public key again). The private scalar goes to the key log.
+func x25519KEM(name string, h crypto.Hash) *kem {
+	return &kem{
+		name: name,
+		hash: h,
+		generate: func(rand io.Reader) ([]byte, []byte, func([]byte) ([]byte, error), error) {
+			priv, pub, err := x25519.GenerateKey(rand)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			decap := func(qs []byte) ([]byte, error) {
+				secret, err := x25519SharedSecret(priv, qs)
+				if err != nil {
+					return nil, err
+				}
+				return wire.AppendMPIntBytes(nil, secret), nil
+			}
+			return pub, priv, decap, nil
+		},
+		encap: func(rand io.Reader, qc []byte) ([]byte, []byte, []byte, error) {
+			priv, pub, err := x25519.GenerateKey(rand)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			secret, err := x25519SharedSecret(priv, qc)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			return pub, wire.AppendMPIntBytes(nil, secret), priv, nil
+		},
+	}
+}
+
+// x25519SharedSecret checks the peer's value (exactly 32 bytes, RFC 8731,
+// Section 3) and refuses an all-zero shared secret (a low-order point,
+// docs/security.md#k7); a failure wraps ErrInvalidPublicValue.
+func x25519SharedSecret(priv, peer []byte) ([]byte, error) {
+	if len(peer) != x25519.Size {
+		return nil, fmt.Errorf("%w: X25519 public value of %d bytes", ErrInvalidPublicValue, len(peer))
+	}
+	secret, err := x25519.SharedSecret(priv, peer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
+	}
+	return secret, nil
 }
 
 // ECDHSharedSecret validates the peer's public value and computes the
@@ -223,8 +271,7 @@ type hybrid struct {
 }
 
 func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
-	x := ecdh.X25519()
-	const xlen = 32
+	const xlen = x25519.Size
 	combine := func(pqSecret, xSecret []byte) []byte {
 		d := h.New()
 		d.Write(pqSecret)
@@ -239,11 +286,11 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			priv, err := x.GenerateKey(rand)
+			priv, pub, err := x25519.GenerateKey(rand)
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			qc := append(pk, priv.PublicKey().Bytes()...)
+			qc := append(pk, pub...)
 			decap := func(qs []byte) ([]byte, error) {
 				if len(qs) != pq.ctSize+xlen {
 					return nil, fmt.Errorf("%w: reply of %d bytes, want %d", ErrInvalidPublicValue, len(qs), pq.ctSize+xlen)
@@ -252,7 +299,7 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 				if err != nil {
 					return nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
 				}
-				xSecret, err := ECDHSharedSecret(x, priv, qs[pq.ctSize:])
+				xSecret, err := x25519SharedSecret(priv, qs[pq.ctSize:])
 				if err != nil {
 					return nil, err
 				}
@@ -268,15 +315,15 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("%w: %v", ErrInvalidPublicValue, err)
 			}
-			priv, err := x.GenerateKey(rand)
+			priv, pub, err := x25519.GenerateKey(rand)
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			xSecret, err := ECDHSharedSecret(x, priv, qc[pq.pkSize:])
+			xSecret, err := x25519SharedSecret(priv, qc[pq.pkSize:])
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			qs := append(ct, priv.PublicKey().Bytes()...)
+			qs := append(ct, pub...)
 			return qs, combine(pqSecret, xSecret), nil, nil
 		},
 	}
