@@ -16,7 +16,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,12 +92,25 @@ type memStats struct {
 	Goroutines                 int
 }
 
+// profileEnv names a directory where each child process writes a CPU
+// profile of its whole run (docs/performance.md, "Where the time goes").
+const profileEnv = "BENCHCOMPARE_CPUPROFILE_DIR"
+
 // runRole runs the role spec describes and returns the exit code.
 func runRole(spec string) int {
 	var r role
 	if err := json.Unmarshal([]byte(spec), &r); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare: role:", err)
 		return 2
+	}
+	if dir := os.Getenv(profileEnv); dir != "" {
+		// One CPU profile per child: kind, implementation, mode, pid.
+		name := fmt.Sprintf("%s-%s-%s-%d.pprof", r.Kind, r.Impl, r.Mode, os.Getpid())
+		if f, err := os.Create(filepath.Join(dir, name)); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
 	}
 	var err error
 	switch r.Kind {
