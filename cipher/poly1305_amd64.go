@@ -1,0 +1,168 @@
+//go:build amd64 && !purego
+
+package cipher
+
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 the OpenSSH construction needs the raw one-time MAC
+)
+
+// polyAVX2Min is the shortest message polySum hands to the AVX2 code;
+// shorter ones go to x/crypto/poly1305, which is faster for them because
+// the AVX2 path first computes r^2, r^3 and r^4. Chosen by
+// BenchmarkPoly1305Vs (docs/decisions/0025-poly1305-avx2.md).
+const polyAVX2Min = 512
+
+// polyAVX2 reports whether polySum uses the AVX2 code for long messages.
+var polyAVX2 = cpuHasAVX2()
+
+// polySum writes the Poly1305 tag (RFC 8439, Section 2.5) of msg under
+// the one-time key to out.
+func polySum(out *[16]byte, msg []byte, key *[32]byte) {
+	if polyAVX2 && len(msg) >= polyAVX2Min {
+		polySumAVX2(out, msg, key)
+		return
+	}
+	poly1305.Sum(out, msg, key)
+}
+
+// polyBlocksAVX2 runs Poly1305 over chunks (at least one) of 64 bytes
+// from msg, starting from a zero accumulator, and stores the accumulator
+// in h as five 26-bit limbs (limb i weighs 2^(26i)), each below 2^30 but
+// not carried. q[i][j] is limb i of r^(4-j): the multipliers of lanes 0
+// to 3 in the last chunk (the loop multiplies every lane by r^4).
+//
+//go:noescape
+func polyBlocksAVX2(h *[5]uint64, q *[5][4]uint64, msg *byte, chunks int)
+
+// polySumAVX2 is polySum on the AVX2 code for any message length: whole
+// 64-byte chunks go to polyBlocksAVX2, the remaining blocks to the
+// scalar code below.
+func polySumAVX2(out *[16]byte, msg []byte, key *[32]byte) {
+	r0 := binary.LittleEndian.Uint64(key[0:8]) & 0x0FFFFFFC0FFFFFFF
+	r1 := binary.LittleEndian.Uint64(key[8:16]) & 0x0FFFFFFC0FFFFFFC
+	var h0, h1, h2 uint64
+	if chunks := len(msg) / 64; chunks > 0 {
+		p := [3]uint64{r0, r1, 0} // r^1, r^2, r^3, r^4, fully reduced
+		var q [5][4]uint64
+		for j := 3; ; j-- {
+			polyLimbs(&q, j, p)
+			if j == 0 {
+				break
+			}
+			p = polyReduce(polyMul(p[0], p[1], p[2], r0, r1))
+		}
+		var l [5]uint64
+		polyBlocksAVX2(&l, &q, &msg[0], chunks)
+		h0, h1, h2 = polyFrom26(&l)
+		msg = msg[chunks*64:]
+	}
+	for len(msg) >= 16 {
+		h0, h1, h2 = polyBlock(h0, h1, h2, msg[:16], 1)
+		h0, h1, h2 = polyMul(h0, h1, h2, r0, r1)
+		msg = msg[16:]
+	}
+	if len(msg) > 0 {
+		var b [16]byte
+		copy(b[:], msg)
+		b[len(msg)] = 1 // the pad bit sits right after a short final block
+		h0, h1, h2 = polyBlock(h0, h1, h2, b[:], 0)
+		h0, h1, h2 = polyMul(h0, h1, h2, r0, r1)
+	}
+	h := polyReduce(h0, h1, h2)
+	s0 := binary.LittleEndian.Uint64(key[16:24])
+	s1 := binary.LittleEndian.Uint64(key[24:32])
+	var c uint64
+	h[0], c = bits.Add64(h[0], s0, 0)
+	h[1], _ = bits.Add64(h[1], s1, c)
+	binary.LittleEndian.PutUint64(out[0:8], h[0])
+	binary.LittleEndian.PutUint64(out[8:16], h[1])
+}
+
+// polyLimbs stores the fully reduced x as 26-bit limbs in q[0..4][j].
+func polyLimbs(q *[5][4]uint64, j int, x [3]uint64) {
+	const mask = 1<<26 - 1
+	q[0][j] = x[0] & mask
+	q[1][j] = x[0] >> 26 & mask
+	q[2][j] = (x[0]>>52 | x[1]<<12) & mask
+	q[3][j] = x[1] >> 14 & mask
+	q[4][j] = x[1]>>40 | x[2]<<24
+}
+
+// polyFrom26 carries the 26-bit limbs of polyBlocksAVX2 (each below
+// 2^37) and returns their value, below 2^130 + 2^53 and so below 2p, as
+// h0 + h1 2^64 + h2 2^128.
+func polyFrom26(l *[5]uint64) (h0, h1, h2 uint64) {
+	const mask = 1<<26 - 1
+	for i := range 4 {
+		l[i+1] += l[i] >> 26
+		l[i] &= mask
+	}
+	l[0] += 5 * (l[4] >> 26) // 2^130 = 5
+	l[4] &= mask
+	l[1] += l[0] >> 26
+	l[0] &= mask
+	var c uint64
+	h0, c = bits.Add64(l[0]+l[1]<<26, l[2]<<52, 0)
+	h1, c = bits.Add64(l[2]>>12+l[3]<<14, l[4]<<40, c)
+	h2 = l[4]>>24 + c
+	return h0, h1, h2
+}
+
+// polyBlock adds the 16-byte block b and pad*2^128 to h.
+func polyBlock(h0, h1, h2 uint64, b []byte, pad uint64) (uint64, uint64, uint64) {
+	var c uint64
+	h0, c = bits.Add64(h0, binary.LittleEndian.Uint64(b[0:8]), 0)
+	h1, c = bits.Add64(h1, binary.LittleEndian.Uint64(b[8:16]), c)
+	return h0, h1, h2 + pad + c
+}
+
+// polyMul returns h*r modulo 2^130-5, partially reduced: below
+// 2^130 + 2^128, so h2 is at most 4. h2 must be at most 7 and r clamped,
+// so that h2*r0 and h2*r1 fit in 64 bits.
+func polyMul(h0, h1, h2, r0, r1 uint64) (uint64, uint64, uint64) {
+	hi00, lo00 := bits.Mul64(h0, r0)
+	hi10, lo10 := bits.Mul64(h1, r0)
+	hi01, lo01 := bits.Mul64(h0, r1)
+	hi11, lo11 := bits.Mul64(h1, r1)
+
+	// t = t0 + t1 2^64 + t2 2^128 + t3 2^192
+	t0 := lo00
+	t1, c := bits.Add64(hi00, lo10, 0)
+	t2 := hi10 + c
+	t1, c = bits.Add64(t1, lo01, 0)
+	t2, c = bits.Add64(t2, hi01, c)
+	t3 := c
+	t2, c = bits.Add64(t2, lo11, 0)
+	t3 += hi11 + c
+	t2, c = bits.Add64(t2, h2*r0, 0)
+	t3 += h2*r1 + c
+
+	// t = (t mod 2^130) + 5*(t >> 130): c0, c1 is 4*(t >> 130).
+	h0, h1, h2 = t0, t1, t2&3
+	c0, c1 := t2&^3, t3
+	h0, c = bits.Add64(h0, c0, 0)
+	h1, c = bits.Add64(h1, c1, c)
+	h2 += c
+	c0, c1 = c0>>2|c1<<62, c1>>2
+	h0, c = bits.Add64(h0, c0, 0)
+	h1, c = bits.Add64(h1, c1, c)
+	h2 += c
+	return h0, h1, h2
+}
+
+// polyReduce returns h modulo p = 2^130-5 for h below 2p, in constant
+// time.
+func polyReduce(h0, h1, h2 uint64) [3]uint64 {
+	t0, b := bits.Sub64(h0, 0xFFFFFFFFFFFFFFFB, 0)
+	t1, b := bits.Sub64(h1, 0xFFFFFFFFFFFFFFFF, b)
+	t2, b := bits.Sub64(h2, 3, b)
+	keep := -b // all ones if h < p
+	return [3]uint64{
+		h0&keep | t0&^keep,
+		h1&keep | t1&^keep,
+		h2&keep | t2&^keep,
+	}
+}
