@@ -13,7 +13,7 @@ import (
 // shorter ones go to x/crypto/poly1305, which is faster for them because
 // the AVX2 path first computes r^2, r^3 and r^4. Chosen by
 // BenchmarkPoly1305Vs (docs/decisions/0025-poly1305-avx2.md).
-const polyAVX2Min = 512
+const polyAVX2Min = 2048
 
 // polyAVX2 reports whether polySum uses the AVX2 code for long messages.
 var polyAVX2 = cpuHasAVX2()
