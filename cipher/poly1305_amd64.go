@@ -37,6 +37,20 @@ func polySum(out *[16]byte, msg []byte, key *[32]byte) {
 //go:noescape
 func polyBlocksAVX2(h *[5]uint64, q *[5][4]uint64, msg *byte, chunks int)
 
+// polyBlocksHybridAVX2 is polyBlocksAVX2 over n chunks at a and, in the
+// same loop, scalar Poly1305 over the 3n blocks at b from a zero
+// accumulator, whose value it stores in hs as hs[0] + hs[1] 2^64 +
+// hs[2] 2^128 (below 2^131). r is the clamped r as two 64-bit words. The
+// vector code keeps the vector units busy and the scalar code the integer
+// multiplier, so the two streams run side by side.
+//
+//go:noescape
+func polyBlocksHybridAVX2(h *[5]uint64, hs *[3]uint64, q *[5][4]uint64, r *[2]uint64, a, b *byte, n int)
+
+// polyHybridBlocks is the number of blocks the scalar stream of
+// polyBlocksHybridAVX2 takes per 64-byte vector chunk.
+const polyHybridBlocks = 3
+
 // polySumAVX2 is polySum on the AVX2 code for any message length: whole
 // 64-byte chunks go to polyBlocksAVX2, the remaining blocks to the
 // scalar code below.
@@ -44,7 +58,7 @@ func polySumAVX2(out *[16]byte, msg []byte, key *[32]byte) {
 	r0 := binary.LittleEndian.Uint64(key[0:8]) & 0x0FFFFFFC0FFFFFFF
 	r1 := binary.LittleEndian.Uint64(key[8:16]) & 0x0FFFFFFC0FFFFFFC
 	var h0, h1, h2 uint64
-	if chunks := len(msg) / 64; chunks > 0 {
+	if n := len(msg) / (64 + 16*polyHybridBlocks); n > 0 {
 		p := [3]uint64{r0, r1, 0} // r^1, r^2, r^3, r^4, fully reduced
 		var q [5][4]uint64
 		for j := 3; ; j-- {
@@ -55,9 +69,24 @@ func polySumAVX2(out *[16]byte, msg []byte, key *[32]byte) {
 			p = polyReduce(polyMul(p[0], p[1], p[2], r0, r1))
 		}
 		var l [5]uint64
-		polyBlocksAVX2(&l, &q, &msg[0], chunks)
+		var hs [3]uint64
+		r := [2]uint64{r0, r1}
+		a, b := msg[:64*n], msg[64*n:(64+16*polyHybridBlocks)*n]
+		polyBlocksHybridAVX2(&l, &hs, &q, &r, &a[0], &b[0], n)
+		// The accumulator of a followed by b is acc(a) r^len(b) + acc(b),
+		// with len(b) in blocks.
+		var rl [5]uint64
+		polyLimbs26(&rl, [3]uint64{r0, r1, 0})
+		polyCarry26(&l)
+		rn := polyPow26(rl, polyHybridBlocks*n)
+		polyMul26(&l, &l, &rn)
 		h0, h1, h2 = polyFrom26(&l)
-		msg = msg[chunks*64:]
+		var c uint64
+		h0, c = bits.Add64(h0, hs[0], 0)
+		h1, c = bits.Add64(h1, hs[1], c)
+		h2 += hs[2] + c
+		h0, h1, h2 = polyFold(h0, h1, h2)
+		msg = msg[(64+16*polyHybridBlocks)*n:]
 	}
 	for len(msg) >= 16 {
 		h0, h1, h2 = polyBlock(h0, h1, h2, msg[:16], 1)
@@ -91,10 +120,19 @@ func polyLimbs(q *[5][4]uint64, j int, x [3]uint64) {
 	q[4][j] = x[1]>>40 | x[2]<<24
 }
 
-// polyFrom26 carries the 26-bit limbs of polyBlocksAVX2 (each below
-// 2^37) and returns their value, below 2^130 + 2^53 and so below 2p, as
-// h0 + h1 2^64 + h2 2^128.
-func polyFrom26(l *[5]uint64) (h0, h1, h2 uint64) {
+// polyLimbs26 returns the fully reduced x as 26-bit limbs.
+func polyLimbs26(l *[5]uint64, x [3]uint64) {
+	var q [5][4]uint64
+	polyLimbs(&q, 0, x)
+	for i := range l {
+		l[i] = q[i][0]
+	}
+}
+
+// polyCarry26 carries 26-bit limbs, each below 2^63, so that limbs 0, 2,
+// 3 and 4 are below 2^26 and limb 1 below 2^26 + 2^15: a value below
+// 2^130 + 2^52, congruent to the old one modulo 2^130-5.
+func polyCarry26(l *[5]uint64) {
 	const mask = 1<<26 - 1
 	for i := range 4 {
 		l[i+1] += l[i] >> 26
@@ -104,6 +142,59 @@ func polyFrom26(l *[5]uint64) (h0, h1, h2 uint64) {
 	l[4] &= mask
 	l[1] += l[0] >> 26
 	l[0] &= mask
+}
+
+// polyMul26 sets d to a*b modulo 2^130-5 as carried 26-bit limbs
+// (polyCarry26); a and b must be carried. d may alias a or b.
+func polyMul26(d, a, b *[5]uint64) {
+	a0, a1, a2, a3, a4 := a[0], a[1], a[2], a[3], a[4]
+	b0, b1, b2, b3, b4 := b[0], b[1], b[2], b[3], b[4]
+	s1, s2, s3, s4 := 5*b1, 5*b2, 5*b3, 5*b4
+	d0 := a0*b0 + a1*s4 + a2*s3 + a3*s2 + a4*s1
+	d1 := a0*b1 + a1*b0 + a2*s4 + a3*s3 + a4*s2
+	d2 := a0*b2 + a1*b1 + a2*b0 + a3*s4 + a4*s3
+	d3 := a0*b3 + a1*b2 + a2*b1 + a3*b0 + a4*s4
+	d4 := a0*b4 + a1*b3 + a2*b2 + a3*b1 + a4*b0
+	const mask = 1<<26 - 1
+	d1 += d0 >> 26
+	d2 += d1 >> 26
+	d3 += d2 >> 26
+	d4 += d3 >> 26
+	d0 = d0&mask + 5*(d4>>26)
+	d[0], d[1], d[2], d[3], d[4] = d0&mask, d1&mask+d0>>26, d2&mask, d3&mask, d4&mask
+}
+
+// polyPow26 returns x^n modulo 2^130-5 as carried 26-bit limbs, for n at
+// least 1. n is a block count, public; the work does not depend on x.
+func polyPow26(x [5]uint64, n int) [5]uint64 {
+	for n&1 == 0 {
+		polyMul26(&x, &x, &x)
+		n >>= 1
+	}
+	y := x
+	for n >>= 1; n > 0; n >>= 1 {
+		polyMul26(&x, &x, &x)
+		if n&1 != 0 {
+			polyMul26(&y, &y, &x)
+		}
+	}
+	return y
+}
+
+// polyFold returns h modulo 2^130 plus 5 times h >> 130, for h below
+// 2^134: a congruent value below 2^130 + 16, so below 2p.
+func polyFold(h0, h1, h2 uint64) (uint64, uint64, uint64) {
+	var c uint64
+	h0, c = bits.Add64(h0, 5*(h2>>2), 0)
+	h1, c = bits.Add64(h1, 0, c)
+	return h0, h1, h2&3 + c
+}
+
+// polyFrom26 carries the 26-bit limbs of polyBlocksAVX2 (each below
+// 2^37) and returns their value, below 2^130 + 2^53 and so below 2p, as
+// h0 + h1 2^64 + h2 2^128.
+func polyFrom26(l *[5]uint64) (h0, h1, h2 uint64) {
+	polyCarry26(l)
 	var c uint64
 	h0, c = bits.Add64(l[0]+l[1]<<26, l[2]<<52, 0)
 	h1, c = bits.Add64(l[2]>>12+l[3]<<14, l[4]<<40, c)
