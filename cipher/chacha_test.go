@@ -387,14 +387,14 @@ func BenchmarkChaChaVs(b *testing.B) {
 // AVX2 and at packet sizes. It reports each one's MB/s and its ratio to
 // x/crypto (-x-xcrypto).
 func BenchmarkPoly1305Vs(b *testing.B) {
-	for _, n := range []int{64, 128, 256, 384, 512, 768, 1 << 10, 2 << 10, 32 << 10, 256 << 10} {
+	for _, n := range []int{64, 128, 256, 512, 1 << 10, 1280, 1536, 2 << 10, 4 << 10, 32 << 10, 256 << 10} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			msg := make([]byte, n)
 			var key [32]byte
 			var tag [16]byte
 			names := []string{"xcrypto"}
 			fs := []func(*[16]byte, []byte, *[32]byte){poly1305.Sum}
-			for _, name := range []string{"polySum", "avx2"} {
+			for _, name := range []string{"polySum", "avx2", "scalar"} {
 				if f, ok := cipher.PolySums[name]; ok {
 					names = append(names, name)
 					fs = append(fs, f)

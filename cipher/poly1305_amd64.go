@@ -9,11 +9,16 @@ import (
 	"golang.org/x/crypto/poly1305" //lint:ignore SA1019 the OpenSSH construction needs the raw one-time MAC
 )
 
-// polyAVX2Min is the shortest message polySum hands to the AVX2 code;
-// shorter ones go to x/crypto/poly1305, which is faster for them because
-// the AVX2 path first computes r^2, r^3 and r^4. Chosen by
-// BenchmarkPoly1305Vs (docs/decisions/0025-poly1305-avx2.md).
-const polyAVX2Min = 2048
+// polySum sends messages of up to polyScalarMax bytes to this file's
+// scalar Go code, which beats x/crypto/poly1305 there because it has no
+// MAC state to set up, and messages of polyAVX2Min bytes or more to the
+// AVX2 code where the CPU has AVX2; the AVX2 path first computes r^2, r^3,
+// r^4 and a power of r per message. Both chosen by BenchmarkPoly1305Vs
+// (docs/decisions/0025-poly1305-avx2.md).
+const (
+	polyScalarMax = 128
+	polyAVX2Min   = 1280
+)
 
 // polyAVX2 reports whether polySum uses the AVX2 code for long messages.
 var polyAVX2 = cpuHasAVX2()
@@ -21,28 +26,26 @@ var polyAVX2 = cpuHasAVX2()
 // polySum writes the Poly1305 tag (RFC 8439, Section 2.5) of msg under
 // the one-time key to out.
 func polySum(out *[16]byte, msg []byte, key *[32]byte) {
-	if polyAVX2 && len(msg) >= polyAVX2Min {
+	switch {
+	case len(msg) <= polyScalarMax:
+		polySumScalar(out, msg, key)
+	case polyAVX2 && len(msg) >= polyAVX2Min:
 		polySumAVX2(out, msg, key)
-		return
+	default:
+		poly1305.Sum(out, msg, key)
 	}
-	poly1305.Sum(out, msg, key)
 }
 
-// polyBlocksAVX2 runs Poly1305 over chunks (at least one) of 64 bytes
-// from msg, starting from a zero accumulator, and stores the accumulator
-// in h as five 26-bit limbs (limb i weighs 2^(26i)), each below 2^30 but
-// not carried. q[i][j] is limb i of r^(4-j): the multipliers of lanes 0
-// to 3 in the last chunk (the loop multiplies every lane by r^4).
-//
-//go:noescape
-func polyBlocksAVX2(h *[5]uint64, q *[5][4]uint64, msg *byte, chunks int)
-
-// polyBlocksHybridAVX2 is polyBlocksAVX2 over n chunks at a and, in the
-// same loop, scalar Poly1305 over the 3n blocks at b from a zero
-// accumulator, whose value it stores in hs as hs[0] + hs[1] 2^64 +
-// hs[2] 2^128 (below 2^131). r is the clamped r as two 64-bit words. The
-// vector code keeps the vector units busy and the scalar code the integer
-// multiplier, so the two streams run side by side.
+// polyBlocksHybridAVX2 runs Poly1305 over two streams at once, each from
+// a zero accumulator. With AVX2 it takes the n 64-byte chunks at a and
+// stores their accumulator in h as five 26-bit limbs (limb i weighs
+// 2^(26i)), each below 2^30 but not carried; q[i][j] is limb i of
+// r^(4-j), the multipliers of lanes 0 to 3 in the last chunk (the loop
+// multiplies every lane by r^4). With 64-bit integer arithmetic it takes
+// the 3n blocks at b and stores their accumulator in hs as hs[0] +
+// hs[1] 2^64 + hs[2] 2^128 (below 2^131); r is the clamped r as two
+// 64-bit words. The vector code keeps the vector units busy and the
+// scalar code the integer multiplier, so the two run side by side.
 //
 //go:noescape
 func polyBlocksHybridAVX2(h *[5]uint64, hs *[3]uint64, q *[5][4]uint64, r *[2]uint64, a, b *byte, n int)
@@ -52,13 +55,18 @@ func polyBlocksHybridAVX2(h *[5]uint64, hs *[3]uint64, q *[5][4]uint64, r *[2]ui
 const polyHybridBlocks = 3
 
 // polySumAVX2 is polySum on the AVX2 code for any message length: whole
-// 64-byte chunks go to polyBlocksAVX2, the remaining blocks to the
-// scalar code below.
-func polySumAVX2(out *[16]byte, msg []byte, key *[32]byte) {
+// groups of 112 bytes go to polyBlocksHybridAVX2, the remaining blocks to
+// the scalar code below.
+func polySumAVX2(out *[16]byte, msg []byte, key *[32]byte) { polySumWith(out, msg, key, true) }
+
+// polySumScalar is polySum on the scalar Go code below alone.
+func polySumScalar(out *[16]byte, msg []byte, key *[32]byte) { polySumWith(out, msg, key, false) }
+
+func polySumWith(out *[16]byte, msg []byte, key *[32]byte, vector bool) {
 	r0 := binary.LittleEndian.Uint64(key[0:8]) & 0x0FFFFFFC0FFFFFFF
 	r1 := binary.LittleEndian.Uint64(key[8:16]) & 0x0FFFFFFC0FFFFFFC
 	var h0, h1, h2 uint64
-	if n := len(msg) / (64 + 16*polyHybridBlocks); n > 0 {
+	if n := len(msg) / (64 + 16*polyHybridBlocks); vector && n > 0 {
 		p := [3]uint64{r0, r1, 0} // r^1, r^2, r^3, r^4, fully reduced
 		var q [5][4]uint64
 		for j := 3; ; j-- {
@@ -190,7 +198,7 @@ func polyFold(h0, h1, h2 uint64) (uint64, uint64, uint64) {
 	return h0, h1, h2&3 + c
 }
 
-// polyFrom26 carries the 26-bit limbs of polyBlocksAVX2 (each below
+// polyFrom26 carries the 26-bit limbs of polyBlocksHybridAVX2 (each below
 // 2^37) and returns their value, below 2^130 + 2^53 and so below 2p, as
 // h0 + h1 2^64 + h2 2^128.
 func polyFrom26(l *[5]uint64) (h0, h1, h2 uint64) {

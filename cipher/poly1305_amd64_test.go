@@ -3,6 +3,7 @@
 package cipher
 
 func init() {
+	polyImpls["scalar"] = polySumScalar
 	if cpuHasAVX2() {
 		polyImpls["avx2"] = polySumAVX2
 	}
