@@ -18,8 +18,8 @@ import (
 //
 // The keystream comes from one of two places (chachaPath, and
 // docs/decisions/0010-chacha20-keystream.md). Both compute the tag with
-// polySum: this package's AVX2 Poly1305 for long packets on amd64 CPUs
-// with AVX2, x/crypto/poly1305 otherwise
+// polySum: on amd64 this package's own Poly1305 for the shortest and
+// (with AVX2) the longest packets, x/crypto/poly1305 otherwise
 // (docs/decisions/0025-poly1305-avx2.md).
 type chachaAEAD struct {
 	k1, k2 [32]byte
