@@ -51,7 +51,8 @@ func polySum(out *[16]byte, msg []byte, key *[32]byte) {
 func polyBlocksHybridAVX2(h *[5]uint64, hs *[3]uint64, q *[5][4]uint64, r *[2]uint64, a, b *byte, n int)
 
 // polyHybridBlocks is the number of blocks the scalar stream of
-// polyBlocksHybridAVX2 takes per 64-byte vector chunk.
+// polyBlocksHybridAVX2 takes per 64-byte vector chunk: the number of
+// SBLOCKs in its loop. Three measured faster than two or four here.
 const polyHybridBlocks = 3
 
 // polySumAVX2 is polySum on the AVX2 code for any message length: whole
@@ -62,6 +63,8 @@ func polySumAVX2(out *[16]byte, msg []byte, key *[32]byte) { polySumWith(out, ms
 // polySumScalar is polySum on the scalar Go code below alone.
 func polySumScalar(out *[16]byte, msg []byte, key *[32]byte) { polySumWith(out, msg, key, false) }
 
+// polySumWith computes the tag, with the two-stream code if vector is set.
+// Every branch depends only on len(msg).
 func polySumWith(out *[16]byte, msg []byte, key *[32]byte, vector bool) {
 	r0 := binary.LittleEndian.Uint64(key[0:8]) & 0x0FFFFFFC0FFFFFFF
 	r1 := binary.LittleEndian.Uint64(key[8:16]) & 0x0FFFFFFC0FFFFFFC
