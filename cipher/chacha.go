@@ -18,10 +18,16 @@ import (
 //
 // The keystream comes from one of two places (chachaPath, and
 // docs/decisions/0010-chacha20-keystream.md). Both compute the tag with
-// x/crypto/poly1305, which has amd64 assembly.
+// polySum: on amd64 this package's own Poly1305 for the shortest and
+// (with AVX2) the longest packets, x/crypto/poly1305 otherwise
+// (docs/decisions/0025-poly1305-avx2.md).
 type chachaAEAD struct {
 	k1, k2 [32]byte
 	path   chachaPath
+
+	// xcryptoPoly makes the tag always come from x/crypto/poly1305, as
+	// before decision 0025; set only by benchmarks, to compare.
+	xcryptoPoly bool
 
 	// s1 and s2 are the RFC 8439 input states of K_1 and K_2 with block
 	// counter and nonce zero, for chachaAVX2.
@@ -152,7 +158,7 @@ func (c *chachaAEAD) Seal(seq uint32, pkt []byte) {
 		s.XORKeyStream(pkt[4:n], pkt[4:n])
 	}
 	var tag [poly1305.TagSize]byte
-	poly1305.Sum(&tag, pkt[:n], key)
+	c.sum(&tag, pkt[:n])
 	copy(pkt[n:], tag[:])
 }
 
@@ -179,7 +185,7 @@ func (c *chachaAEAD) Open(seq uint32, pkt []byte) error {
 	// The tag covers the encrypted length and payload and is checked
 	// before anything is decrypted.
 	var want [poly1305.TagSize]byte
-	poly1305.Sum(&want, pkt[:n], key)
+	c.sum(&want, pkt[:n])
 	if subtle.ConstantTimeCompare(want[:], pkt[n:]) != 1 {
 		return ErrAuth
 	}
@@ -190,6 +196,15 @@ func (c *chachaAEAD) Open(seq uint32, pkt []byte) error {
 		s.XORKeyStream(pkt[4:n], pkt[4:n])
 	}
 	return nil
+}
+
+// sum writes the Poly1305 tag of msg under c.key to out.
+func (c *chachaAEAD) sum(out *[16]byte, msg []byte) {
+	if c.xcryptoPoly {
+		poly1305.Sum(out, msg, &c.key)
+		return
+	}
+	polySum(out, msg, &c.key)
 }
 
 // xorPayloadAVX2 XORs K_2's keystream from block 1 into p: the first 64

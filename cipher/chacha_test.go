@@ -286,21 +286,27 @@ func BenchmarkChaCha(b *testing.B) {
 // on the shared benchmark machine is not counted. It reports each
 // variant's MB/s (MB per CPU-second) and each path's speed relative to
 // the reference (x-ref) and to the bare AEAD (x-aead). ks-avx2 is the
-// assembly keystream alone over the body's whole 128-byte pairs.
+// assembly keystream alone over the body's whole 128-byte pairs. xpoly is
+// the avx2 path with x/crypto's Poly1305 on every packet, the code before
+// decision 0025 (avx2-seal-x-xpoly is the gain of polySum); poly1305 and
+// polysum are x/crypto's Poly1305 and polySum over the MAC input.
 func BenchmarkChaChaVs(b *testing.B) {
 	key := make([]byte, 64)
-	for _, n := range []int{64, 1 << 10, 32 << 10} {
+	for _, n := range []int{64, 1 << 10, 32 << 10, 256 << 10} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			pkt := make([]byte, 4+n+16)
 			binary.BigEndian.PutUint32(pkt, uint32(n))
 			impls := chachaImpls(b, key)
 			impls["ref"] = newRefChaCha(key)
+			if p, ok := cipher.ChaChaPaths["avx2"]; ok {
+				impls["xpoly"] = cipher.NewChaChaXPoly(key, p)
+			}
 			type op struct {
 				name string
 				f    func()
 			}
 			var ops []op
-			for _, name := range []string{"ref", "portable", "ietf", "avx2"} {
+			for _, name := range []string{"ref", "portable", "ietf", "avx2", "xpoly"} {
 				c, ok := impls[name]
 				if !ok {
 					continue
@@ -335,6 +341,7 @@ func BenchmarkChaChaVs(b *testing.B) {
 				}})
 			}
 			ops = append(ops, op{"poly1305", func() { poly1305.Sum(&tag, pkt[:4+n], &pk) }})
+			ops = append(ops, op{"polysum", func() { cipher.PolySum(&tag, pkt[:4+n], &pk) }})
 			a, _ := chacha20poly1305.New(key[:32])
 			ops = append(ops, op{"aead", func() { a.Seal(pkt[4:4], nonce, pkt[4:4+n], nil) }})
 			reps := max(1, (16<<10)/n) // about 16 KiB per timed batch
@@ -360,6 +367,58 @@ func BenchmarkChaChaVs(b *testing.B) {
 						b.ReportMetric(v/mbs["ref-"+d], p+"-"+d+"-x-ref")
 						b.ReportMetric(v/mbs["aead"], p+"-"+d+"-x-aead")
 					}
+				}
+			}
+			b.ReportMetric(mbs["polysum"]/mbs["poly1305"], "polysum-x-poly1305")
+			for _, d := range []string{"seal", "open"} {
+				if v, ok := mbs["xpoly-"+d]; ok {
+					b.ReportMetric(mbs["avx2-"+d]/v, "avx2-"+d+"-x-xpoly")
+				}
+			}
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkPoly1305Vs times, round-robin by the thread's CPU clock as
+// BenchmarkChaChaVs does, every Poly1305 implementation that can run here
+// (polySum, which the AEAD calls, and the AVX2 code at every length)
+// against x/crypto/poly1305, around the length where polySum switches to
+// AVX2 and at packet sizes. It reports each one's MB/s and its ratio to
+// x/crypto (-x-xcrypto).
+func BenchmarkPoly1305Vs(b *testing.B) {
+	for _, n := range []int{64, 128, 256, 512, 1 << 10, 1280, 1536, 2 << 10, 4 << 10, 32 << 10, 256 << 10} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			msg := make([]byte, n)
+			var key [32]byte
+			var tag [16]byte
+			names := []string{"xcrypto"}
+			fs := []func(*[16]byte, []byte, *[32]byte){poly1305.Sum}
+			for _, name := range []string{"polySum", "avx2", "scalar"} {
+				if f, ok := cipher.PolySums[name]; ok {
+					names = append(names, name)
+					fs = append(fs, f)
+				}
+			}
+			reps := max(1, (16<<10)/n)
+			spent := make([]time.Duration, len(fs))
+			defer lockThread()()
+			for b.Loop() {
+				for i, f := range fs {
+					key[0]++
+					t0 := threadCPU()
+					for range reps {
+						f(&tag, msg, &key)
+					}
+					spent[i] += threadCPU() - t0
+				}
+			}
+			mbs := make([]float64, len(fs))
+			for i, name := range names {
+				mbs[i] = float64(b.N*reps*n) / 1e6 / spent[i].Seconds()
+				b.ReportMetric(mbs[i], name+"-MB/s")
+				if i > 0 {
+					b.ReportMetric(mbs[i]/mbs[0], name+"-x-xcrypto")
 				}
 			}
 			b.ReportMetric(0, "ns/op")

@@ -24,3 +24,21 @@ func NewChaChaPath(key []byte, p chachaPath) AEAD {
 // XORBlocks is the assembly keystream, for benchmarks; it panics where
 // ChaChaPaths has no "avx2".
 var XORBlocks = xorBlocks
+
+// NewChaChaXPoly is NewChaChaPath with the tag always from
+// x/crypto/poly1305, the code before decision 0025, for benchmarks.
+func NewChaChaXPoly(key []byte, p chachaPath) AEAD {
+	c, err := newChaChaPath(key, nil, p)
+	if err != nil {
+		panic(err)
+	}
+	c.xcryptoPoly = true
+	return c
+}
+
+// PolySum is the Poly1305 the AEAD uses, and PolySums every
+// implementation that can run here (polyImpls), for benchmarks.
+var (
+	PolySum  = polySum
+	PolySums = polyImpls
+)
