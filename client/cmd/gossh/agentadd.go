@@ -32,6 +32,14 @@ func (k *keyFiles) add(m userauth.Method, path string) {
 	k.paths[m] = path
 }
 
+// cached returns the passphrase typed for path, if one was.
+func (k *keyFiles) cached(path string) ([]byte, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	pp, ok := k.pass[path]
+	return pp, ok
+}
+
 func (k *keyFiles) passphrase(path string, pp []byte) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

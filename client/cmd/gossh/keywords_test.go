@@ -554,3 +554,27 @@ func TestRevokedHostKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestIdentityWithCertificate: an identity file with a "-cert.pub"
+// beside it is offered twice, as ssh offers it: the certificate first,
+// then the plain key, which a server that does not trust the CA still
+// accepts (gossh used to offer the certificate alone).
+func TestIdentityWithCertificate(t *testing.T) {
+	dir := t.TempDir()
+	id := filepath.Join(dir, "id_ed25519")
+	os.WriteFile(id, []byte("not read"), 0o600)
+	os.WriteFile(id+".pub", []byte(vecEd25519), 0o600)
+	os.WriteFile(id+"-cert.pub", []byte("not read either"), 0o600)
+	o := newOptions()
+	o.setOption("IdentityFile " + id)
+	o.setOption("PreferredAuthentications publickey")
+	o.setOption("IdentityAgent none")
+	o.fillDefaults("h")
+	srcs, _, err := authSources(o, &logger{w: &strings.Builder{}}, &prompter{opts: o}, "h", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 3 { // none, the certificate, the key
+		t.Errorf("%d sources %v, want none, the certificate and the key", len(srcs), srcs)
+	}
+}

@@ -261,16 +261,27 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				var pass func(context.Context, string) ([]byte, error)
 				if !batch {
 					pass = func(ctx context.Context, path string) ([]byte, error) {
+						if pp, ok := p.keys.cached(path); ok { // typed for the certificate
+							return pp, nil
+						}
 						s, err := p.ask(fmt.Sprintf("Enter passphrase for key '%s': ", path), false)
 						p.keys.passphrase(path, []byte(s))
 						return []byte(s), err
 					}
 				}
-				src := userauth.OnDiskPrivateKey(path, cert, pass)
-				src.Label = path
-				src.Algorithms = accepted
-				p.keys.add(src, path)
-				out = append(out, src)
+				// As ssh: the certificate beside the key first, then the
+				// plain key, which a server without the CA still takes.
+				certs := []string{""}
+				if cert != "" {
+					certs = []string{cert, ""}
+				}
+				for _, c := range certs {
+					src := userauth.OnDiskPrivateKey(path, c, pass)
+					src.Label = path
+					src.Algorithms = accepted
+					p.keys.add(src, path)
+					out = append(out, src)
+				}
 			}
 		case "keyboard-interactive":
 			if batch || !o.yes("kbdinteractiveauthentication", true) {
