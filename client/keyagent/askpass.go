@@ -1,7 +1,6 @@
 package keyagent
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -126,11 +125,26 @@ func readTerminal(prompt string, tty *os.File, echo bool) (string, error) {
 		fmt.Fprintln(out)
 		return string(b), err
 	}
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
+	// One byte at a time: the next prompt reads the next line.
+	var line []byte
+	var b [1]byte
+	for len(line) < 1024 {
+		n, err := in.Read(b[:])
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			line = append(line, b[0])
+			continue
+		}
+		if err != nil {
+			if len(line) == 0 {
+				return "", err
+			}
+			break
+		}
 	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return strings.TrimRight(string(line), "\r"), nil
 }
 
 // AskpassConfirm asks the user through the askpass program whether to
