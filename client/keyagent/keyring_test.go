@@ -488,14 +488,14 @@ func TestHostileFrames(t *testing.T) {
 		k.Add(agent.AddedKey{PrivateKey: tk.ed})
 		c, wait := rawPipe(t, k)
 		for _, body := range [][]byte{
-			{200},                          // unknown type
+			{200},                            // unknown type
 			{17, 0, 0, 0, 11, 's', 's', 'h'}, // ADD_IDENTITY cut short
 			{17, 0, 0, 0, 7, 's', 's', 'h', '-', 'f', 'o', 'o'},
-			{13, 0xff, 0xff, 0xff, 0xff},          // SIGN_REQUEST, huge key length
-			{18, 0, 0, 0, 1},                      // REMOVE_IDENTITY truncated
-			{27, 0, 0, 0, 24},                     // EXTENSION truncated
+			{13, 0xff, 0xff, 0xff, 0xff},                               // SIGN_REQUEST, huge key length
+			{18, 0, 0, 0, 1},                                           // REMOVE_IDENTITY truncated
+			{27, 0, 0, 0, 24},                                          // EXTENSION truncated
 			append([]byte{27}, frame([]byte(SessionBindExtension))...), // empty bind body
-			{22},                                  // LOCK without password
+			{22}, // LOCK without password
 		} {
 			go c.Write(frame(body))
 			if got := readReply(t, c); got[0] != 5 && got[0] != 28 { // SSH_AGENT_FAILURE, EXTENSION_FAILURE
