@@ -8,7 +8,8 @@
 //
 // Without files it adds ~/.ssh/id_rsa, id_ecdsa, id_ed25519 and id_dsa,
 // those that exist, in ssh-add's order, and each key's certificate
-// (FILE-cert.pub) beside it. Passphrases are asked on the terminal, or
+// (FILE-cert.pub) beside it; ~ is $HOME, as in gossh (ssh-add reads the
+// passwd entry instead). Passphrases are asked on the terminal, or
 // through SSH_ASKPASS when standard input is not one (as ssh-add asks).
 // docs/gossh-agent.md lists every flag with its status.
 package main
