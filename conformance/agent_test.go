@@ -95,7 +95,9 @@ type agAgent struct {
 	d    *sshdtest.Daemon
 }
 
-func (a *agAgent) env(extra ...string) []string { return agEnv(append([]string{"SSH_AUTH_SOCK=" + a.sock}, extra...)...) }
+func (a *agAgent) env(extra ...string) []string {
+	return agEnv(append([]string{"SSH_AUTH_SOCK=" + a.sock}, extra...)...)
+}
 
 func (a *agAgent) logText() string {
 	b, _ := os.ReadFile(a.log)
