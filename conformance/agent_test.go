@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -629,7 +630,7 @@ func TestGosshAgentFlags(t *testing.T) {
 		go good.Write(big)
 		good.SetReadDeadline(time.Now().Add(10 * time.Second))
 		reply := make([]byte, 5)
-		if _, err := good.Read(reply); err != nil || reply[4] != 5 {
+		if _, err := io.ReadFull(good, reply); err != nil || reply[4] != 5 {
 			t.Errorf("200 KiB garbage add: reply %x, %v; want SSH_AGENT_FAILURE", reply, err)
 		}
 		if r := agRun(t, a.env(), sshAdd, "-l"); r.code != 0 || !strings.Contains(r.stdout, "(ED25519)") {
