@@ -147,6 +147,7 @@ func agScript(t *testing.T, path, body string) string {
 type agKeys struct {
 	dir                string
 	ed, rsa, ec, encEC string // private key paths; encEC has passphrase "secret"
+	open               string // a copy of ed, mode 0644
 	cert               string // ed + "-cert.pub"
 }
 
@@ -166,6 +167,12 @@ func agMakeKeys(t *testing.T) *agKeys {
 		t.Fatalf("ssh-keygen -s: %v\n%s", err, out)
 	}
 	k.cert = k.ed + "-cert.pub"
+	k.open = filepath.Join(dir, "open_ed25519")
+	b, _ := os.ReadFile(k.ed)
+	if err := os.WriteFile(k.open, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(k.open, 0o644)
 	return k
 }
 
@@ -209,6 +216,7 @@ func agSession(t *testing.T, add string, a *agAgent, k *agKeys, passAskpass stri
 	step("add encrypted", pass, k.encEC)
 	step("list", env, "-l")
 	step("list md5", env, "-E", "md5", "-l")
+	step("list sha512", env, "-E", "SHA512", "-l")
 	step("public keys", env, "-L")
 	step("delete", env, "-d", k.rsa)
 	step("delete again", env, "-d", k.rsa)
@@ -220,16 +228,28 @@ func agSession(t *testing.T, add string, a *agAgent, k *agKeys, passAskpass stri
 	step("list unlocked", env, "-l")
 	step("add with constraints", env, "-t", "1h", "-c", k.rsa)
 	step("key only", env, "-k", "-q", k.ed)
+	step("test keys", env, "-T", k.ed+".pub", k.cert, k.ec)
+	step("test a key not held", env, "-T", k.ed+".pub", k.rsa+".pub")
+	step("test nothing", env, "-T")
 	step("delete all", env, "-D")
 	step("list after delete all", env, "-l")
+	step("missing file", env, filepath.Join(k.dir, "missing"))
+	step("delete missing file", env, "-d", filepath.Join(k.dir, "missing"))
+	step("key readable by others", env, k.open)
+	step("two lists", env, "-l", "-L")
+	step("list and lock", env, "-l", "-x")
+	step("bad lifetime", env, "-t", "soon", k.ed)
+	step("bad hash", env, "-E", "sha3", "-l")
 	return out
 }
 
 // ssh-add works against gossh-agent exactly as against ssh-agent: the
 // same sequence of ssh-add commands (add with certificate, encrypted key
-// through SSH_ASKPASS, -l, -E md5 -l, -L, -d, -x, -X, -t, -c, -k, -D)
-// prints the same thing against both agents. And gossh-add prints what
-// ssh-add prints, against ssh-agent.
+// through SSH_ASKPASS, -l, -E md5/SHA512 -l, -L, -d, -x, -X, -t, -c, -k,
+// -q, -T, -D, and the errors: missing files, a key file others can read,
+// conflicting flags, bad values) prints the same thing, byte for byte and
+// with the same exit codes, against both agents. And gossh-add prints
+// what ssh-add prints, against ssh-agent and against gossh-agent.
 func TestAgentDifferential(t *testing.T) {
 	bins := agBuild(t)
 	k := agMakeKeys(t)
@@ -263,8 +283,12 @@ func TestAgentDifferential(t *testing.T) {
 		})
 	}
 	// The transcript really exercised the agent.
-	if !strings.Contains(want[3], "(ED25519-CERT)") || !strings.Contains(want[9], "Agent locked.") {
-		t.Errorf("unexpected reference transcript:\n%s\n%s", want[3], want[9])
+	all := strings.Join(want, "\n")
+	for _, s := range []string{"(ED25519-CERT)", " SHA512:", "Agent locked.", "Agent unlocked.", "Lifetime set to 3600 seconds",
+		"Agent signature failed for " + k.rsa + ".pub", "WARNING: UNPROTECTED PRIVATE KEY FILE!"} {
+		if !strings.Contains(all, s) {
+			t.Errorf("reference transcript lacks %q:\n%s", s, all)
+		}
 	}
 }
 
@@ -591,7 +615,7 @@ func TestGosshAgentFlags(t *testing.T) {
 		}
 	})
 	t.Run("bad flags", func(t *testing.T) {
-		for _, args := range [][]string{{"-c", "-s"}, {"-t", "bogus"}, {"-D", "true"}, {"-E", "sha1"}, {"-Z"}} {
+		for _, args := range [][]string{{"-c", "-s"}, {"-t", "bogus"}, {"-D", "true"}, {"-E", "sha3"}, {"-Z"}} {
 			if r := agRun(t, agEnv(), bins.agent, args...); r.code != 1 || !strings.Contains(r.stderr, "usage:") {
 				t.Errorf("%v: %+v", args, r)
 			}

@@ -5,6 +5,7 @@
 // takes ssh-add(1)'s flags and prints what ssh-add prints:
 //
 //	gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
+//	gossh-add -T pubkey ...
 //
 // Without files it adds ~/.ssh/id_rsa, id_ecdsa, id_ed25519 and id_dsa,
 // those that exist, in ssh-add's order, and each key's certificate
@@ -19,6 +20,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -39,6 +41,7 @@ import (
 )
 
 const usage = `usage: gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
+       gossh-add -T pubkey ...
 `
 
 // defaultFiles are ssh-add's default identities, in its order (the
@@ -48,6 +51,7 @@ var defaultFiles = []string{".ssh/id_rsa", ".ssh/id_ecdsa", ".ssh/id_ed25519", "
 type flags struct {
 	l, x       byte // 'l' or 'L'; 'x' or 'X'
 	c, d, D, k bool
+	T          bool
 	q          bool
 	hash       string
 	life       time.Duration
@@ -79,19 +83,19 @@ func parseFlags(args []string) (*flags, error) {
 					val = args[i]
 					i++
 				} else {
-					return nil, fmt.Errorf("option requires an argument -- %c", c)
+					return nil, fmt.Errorf("option requires an argument -- '%c'", c)
 				}
 				j = len(a)
 			}
 			switch c {
 			case 'l', 'L':
 				if f.l != 0 {
-					return nil, fmt.Errorf("-%c flag already specified", f.l)
+					return nil, fatalError(fmt.Sprintf("-%c flag already specified", f.l))
 				}
 				f.l = c
 			case 'x', 'X':
 				if f.x != 0 {
-					return nil, fmt.Errorf("-%c flag already specified", f.x)
+					return nil, fatalError(fmt.Sprintf("-%c flag already specified", f.x))
 				}
 				f.x = c
 			case 'c':
@@ -106,20 +110,22 @@ func parseFlags(args []string) (*flags, error) {
 				f.q = true
 			case 'v':
 			case 'E':
-				if val != "sha256" && val != "md5" {
-					return nil, fmt.Errorf("Invalid hash algorithm \"%s\"", val)
+				if _, err := keyagent.FingerprintFunc(val); err != nil {
+					return nil, fatalError(fmt.Sprintf("Invalid hash algorithm \"%s\"", val))
 				}
 				f.hash = val
 			case 't':
 				d, err := kex.ParseTime(val)
 				if err != nil || d/time.Second > 1<<32-1 {
-					return nil, errors.New("Invalid lifetime")
+					return nil, errLifetime
 				}
 				f.life = d
-			case 'K', 'T', 'e', 's', 'S', 'h', 'H', 'M', 'm':
+			case 'T':
+				f.T = true
+			case 'K', 'e', 's', 'S', 'h', 'H', 'M', 'm':
 				return nil, fmt.Errorf("-%c is not supported by gossh-add", c)
 			default:
-				return nil, fmt.Errorf("unknown option -- %c", c)
+				return nil, fmt.Errorf("invalid option -- '%c'", c)
 			}
 		}
 	}
@@ -141,6 +147,15 @@ func run(args []string) int {
 	defer conn.Close()
 	f, err := parseFlags(args)
 	if err != nil {
+		var fe fatalError
+		switch {
+		case errors.As(err, &fe):
+			fmt.Fprintf(os.Stderr, "%s\r\n", fe)
+			return 255
+		case errors.Is(err, errLifetime):
+			fmt.Fprint(os.Stderr, "Invalid lifetime\n")
+			return 1
+		}
 		fmt.Fprintf(os.Stderr, "gossh-add: %v\n", err)
 		fmt.Fprint(os.Stderr, usage)
 		return 1
@@ -155,8 +170,8 @@ func run(args []string) int {
 	}
 	switch {
 	case n > 1:
-		fmt.Fprint(os.Stderr, "Invalid combination of actions\n")
-		return 1
+		fmt.Fprint(os.Stderr, "Invalid combination of actions\r\n")
+		return 255
 	case f.x != 0:
 		return a.lock(f.x == 'x')
 	case f.l != 0:
@@ -173,6 +188,18 @@ func run(args []string) int {
 	}
 	files := f.files
 	ret := 0
+	if f.T {
+		if len(files) == 0 {
+			fmt.Fprint(os.Stderr, "no keys to test\r\n")
+			return 255
+		}
+		for _, p := range files {
+			if a.test(p) != nil {
+				ret = 1
+			}
+		}
+		return ret
+	}
 	if len(files) == 0 {
 		home, err := os.UserHomeDir()
 		if err != nil {
@@ -213,6 +240,14 @@ type adder struct {
 
 var errReported = errors.New("gossh-add: reported")
 
+// A fatalError is one ssh-add reports through fatal(): the message, a CR
+// LF (its log lines end so), and exit status 255.
+type fatalError string
+
+func (e fatalError) Error() string { return string(e) }
+
+var errLifetime = errors.New("invalid lifetime")
+
 func (a *adder) do(path string) error {
 	if a.f.d {
 		return a.delete(path)
@@ -226,10 +261,8 @@ func (a *adder) fingerprint(pub hostkey.PublicKey) string {
 	if c, ok := pub.(*hostkey.Certificate); ok {
 		pub = c.Key
 	}
-	if a.f.hash == "md5" {
-		return hostkey.FingerprintMD5(pub)
-	}
-	return hostkey.FingerprintSHA256(pub)
+	fp, _ := keyagent.FingerprintFunc(a.f.hash) // checked by parseFlags
+	return fp(pub)
 }
 
 // list is -l (fingerprints) and -L (public keys).
@@ -314,12 +347,39 @@ func (a *adder) lock(lock bool) int {
 	return 1
 }
 
+// test is -T: the agent signs random data with the key of path, and the
+// signature must verify. An RSA key is asked for rsa-sha2-512 where
+// ssh-add asks for ssh-rsa, which hostkey does not verify.
+func (a *adder) test(path string) error {
+	pub, _, err := loadPublic(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Couldn't read public key %s: %v\r\n", path, err)
+		return errReported
+	}
+	data := make([]byte, 1024)
+	rand.Read(data)
+	key, err := ssh.ParsePublicKey(pub.Marshal())
+	var sig *ssh.Signature
+	if err == nil {
+		sig, err = a.ag.SignWithFlags(key, data, agent.SignatureFlagRsaSha512)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Agent signature failed for %s: agent refused operation\r\n", path)
+		return errReported
+	}
+	if err := pub.Verify(data, &hostkey.Signature{Format: sig.Format, Blob: sig.Blob, Rest: sig.Rest}); err != nil {
+		fmt.Fprintf(os.Stderr, "Signature verification failed for %s: %v\r\n", path, err)
+		return errReported
+	}
+	return nil
+}
+
 // loadPublic is sshkey_load_public: the file as a public key, else
 // FILE.pub, else the public half an openssh-key-v1 file stores in clear.
 func loadPublic(path string) (hostkey.PublicKey, string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, "", err
+		return nil, "", errors.New(strerror(err))
 	}
 	if pub, comment, err := hostkey.ParsePublicKeyFile(data); err == nil {
 		return pub, comment, nil
@@ -361,12 +421,12 @@ func (a *adder) delete(path string) error {
 	}
 	cert, ccomment, err := hostkey.ParsePublicKeyFile(data)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "Failed to load certificate \"%s\": %v\n", cpath, err)
+		fmt.Fprintf(os.Stderr, "Failed to load certificate \"%s\": %v\r\n", cpath, err)
 		return ret
 	}
 	c, ok := cert.(*hostkey.Certificate)
 	if !ok || !hostkey.Equal(c.Key, pub) {
-		fmt.Fprintf(os.Stderr, "Certificate %s does not match private key %s\n", cpath, path)
+		fmt.Fprintf(os.Stderr, "Certificate %s does not match private key %s\r\n", cpath, path)
 		os.Exit(255)
 	}
 	if a.deleteOne(cert, ccomment, cpath) == nil {
@@ -400,12 +460,12 @@ func permOK(fi os.FileInfo, path string) bool {
 	if fi.Mode().Perm()&0o077 == 0 || !ownedByUs(fi) {
 		return true
 	}
-	fmt.Fprintf(os.Stderr, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"+
-		"@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @\n"+
-		"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"+
-		"Permissions 0%03o for '%s' are too open.\n"+
-		"It is required that your private key files are NOT accessible by others.\n"+
-		"This private key will be ignored.\n", fi.Mode().Perm(), path)
+	fmt.Fprintf(os.Stderr, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n"+
+		"@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @\r\n"+
+		"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n"+
+		"Permissions 0%03o for '%s' are too open.\r\n"+
+		"It is required that your private key files are NOT accessible by others.\r\n"+
+		"This private key will be ignored.\r\n", fi.Mode().Perm(), path)
 	return false
 }
 
@@ -465,7 +525,7 @@ func (a *adder) add(path string) error {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", path, errors.Unwrap(err))
+		fmt.Fprintf(os.Stderr, "%s: %s\n", path, strerror(err))
 		return errReported
 	}
 	key, comment, err := a.parse(path, data)
@@ -488,24 +548,24 @@ func (a *adder) add(path string) error {
 	cdata, err := os.ReadFile(cpath)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(os.Stderr, "Failed to load certificate \"%s\": %v\n", cpath, err)
+			fmt.Fprintf(os.Stderr, "Failed to load certificate \"%s\": %v\r\n", cpath, err)
 		}
 		return nil
 	}
 	pub, _, _, _, err := ssh.ParseAuthorizedKey(cdata)
 	cert, ok := pub.(*ssh.Certificate)
 	if err != nil || !ok {
-		fmt.Fprintf(os.Stderr, "Failed to load certificate \"%s\": invalid format\n", cpath)
+		fmt.Fprintf(os.Stderr, "Failed to load certificate \"%s\": invalid format\r\n", cpath)
 		return nil
 	}
 	sp, err := ssh.NewPublicKey(key.Public())
 	if err != nil || string(sp.Marshal()) != string(cert.Key.Marshal()) {
-		fmt.Fprintf(os.Stderr, "Certificate %s does not match private key %s\n", cpath, path)
+		fmt.Fprintf(os.Stderr, "Certificate %s does not match private key %s\r\n", cpath, path)
 		return nil
 	}
 	ak.Certificate = cert
 	if err := a.ag.Add(ak); err != nil {
-		fmt.Fprintf(os.Stderr, "Certificate %s (%s) add failed: agent refused operation\n", cpath, cert.KeyId)
+		fmt.Fprintf(os.Stderr, "Certificate %s (%s) add failed: agent refused operation\r\n", cpath, cert.KeyId)
 		return nil
 	}
 	a.report("Certificate added: %s (%s)\n", cpath, cert.KeyId)
@@ -523,6 +583,17 @@ func (a *adder) report(format, path, what string) {
 	if a.f.c {
 		fmt.Fprint(os.Stderr, "The user must confirm each use of the key\n")
 	}
+}
+
+// strerror is the C library's text of a system error: Go's, with a
+// capital first letter ("No such file or directory").
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	m := errno.Error()
+	return strings.ToUpper(m[:1]) + m[1:]
 }
 
 func readAll(f *os.File) ([]byte, error) { return io.ReadAll(io.LimitReader(f, 1<<20)) }

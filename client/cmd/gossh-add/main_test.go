@@ -34,7 +34,7 @@ func TestParseFlags(t *testing.T) {
 		{"bad lifetime", []string{"-t", "x"}, flags{}, true},
 		{"lifetime past uint32", []string{"-t", "5000000000"}, flags{}, true},
 		{"pkcs11", []string{"-s", "/lib/p11.so"}, flags{}, true},
-		{"test keys", []string{"-T", "k.pub"}, flags{}, true},
+		{"test keys", []string{"-T", "k.pub"}, flags{T: true, hash: "sha256", files: []string{"k.pub"}}, false},
 		{"unknown", []string{"-Z"}, flags{}, true},
 	}
 	for _, tt := range tests {

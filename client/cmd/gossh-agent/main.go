@@ -122,7 +122,7 @@ func parseFlags(args []string) (*flags, error) {
 			case 'a':
 				f.bind = val
 			case 'E':
-				if val != "sha256" && val != "md5" {
+				if _, err := keyagent.FingerprintFunc(val); err != nil {
 					return nil, fmt.Errorf("Invalid hash algorithm \"%s\"", val)
 				}
 				f.hash = val
@@ -290,9 +290,9 @@ func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Dura
 			os.Remove(dir)
 		}
 	}()
-	fp := hostkey.FingerprintSHA256
-	if hash == "md5" {
-		fp = hostkey.FingerprintMD5
+	fp, err := keyagent.FingerprintFunc(hash)
+	if err != nil {
+		fp = hostkey.FingerprintSHA256
 	}
 	kr := keyagent.NewKeyring(&keyagent.Config{Lifetime: life, Confirm: keyagent.AskpassConfirm, Fingerprint: fp, Logger: lg})
 	defer kr.Close()
@@ -316,7 +316,7 @@ func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Dura
 		}()
 	}
 	s := &keyagent.Server{Keyring: kr, Logger: lg}
-	err := s.Serve(ctx, l)
+	err = s.Serve(ctx, l)
 	if err != nil && ctx.Err() == nil {
 		if lg != nil {
 			lg.Error("serving", "err", err)

@@ -27,7 +27,7 @@ func TestParseFlags(t *testing.T) {
 		{"-c and -s", []string{"-c", "-s"}, flags{}, true},
 		{"-d and -D", []string{"-dD"}, flags{}, true},
 		{"bad lifetime", []string{"-t", "soon"}, flags{}, true},
-		{"bad hash", []string{"-E", "sha1"}, flags{}, true},
+		{"bad hash", []string{"-E", "sha3"}, flags{}, true},
 		{"bad -O", []string{"-O", "x"}, flags{}, true},
 		{"missing argument", []string{"-a"}, flags{}, true},
 		{"unknown", []string{"-x"}, flags{}, true},
