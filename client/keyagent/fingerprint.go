@@ -35,4 +35,3 @@ func FingerprintFunc(name string) (func(hostkey.PublicKey) string, error) {
 		return prefix + base64.RawStdEncoding.EncodeToString(sum(pub.Marshal()))
 	}, nil
 }
-
