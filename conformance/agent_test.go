@@ -415,13 +415,56 @@ func TestAgentLogin(t *testing.T) {
 			t.Errorf("confirm key signed with no askpass allowed: %+v", r)
 		}
 	})
+	t.Run("agent forwarding", func(t *testing.T) {
+		// ssh -A: the remote ssh-add reaches gossh-agent through the
+		// forwarded channel, which ssh binds with is_forwarding set.
+		add("-D")
+		add("-k", k.ed)
+		u, _ := user.Current()
+		for _, prog := range []string{sshdtest.SSH, bins.gossh} {
+			r := agRun(t, env, prog, "-A", "-F", "none", "-p", strconv.Itoa(srv.Port), "-o", "UserKnownHostsFile="+kh,
+				"-o", "BatchMode=yes", "-o", "IdentityFile=/nonexistent", u.Username+"@127.0.0.1", sshAdd+" -l")
+			if r.code != 0 || !strings.Contains(r.stdout, " sshdtest (ED25519)\n") {
+				t.Errorf("%s -A, remote ssh-add -l: %+v", filepath.Base(prog), r)
+			}
+		}
+		if !strings.Contains(a.logText(), "forwarding=true") {
+			t.Errorf("no forwarding session-bind from ssh -A:\n%s", tail(a.logText()))
+		}
+	})
+	t.Run("gossh AddKeysToAgent", func(t *testing.T) {
+		// gossh adds the key file it logged in with, with its
+		// constraints; the confirm constraint then asks gossh-agent's
+		// askpass. (The RSA key: with id_ed25519-cert.pub beside it,
+		// gossh -i offers only the certificate, which this sshd has no
+		// CA for, where ssh offers the certificate and then the key.)
+		add("-D")
+		u, _ := user.Current()
+		r := agRun(t, env, bins.gossh, "-F", "none", "-p", strconv.Itoa(srv.Port), "-o", "UserKnownHostsFile="+kh,
+			"-o", "BatchMode=yes", "-i", k.rsa, "-o", "IdentitiesOnly=yes", "-o", "AddKeysToAgent=confirm 1h",
+			u.Username+"@127.0.0.1", "true")
+		if r.code != 0 {
+			t.Fatalf("gossh: %+v", r)
+		}
+		if l := agRun(t, env, sshAdd, "-l"); !strings.Contains(l.stdout, "(RSA)") {
+			t.Fatalf("key not added: %+v", l)
+		}
+		os.WriteFile(answer, []byte("no\n"), 0o600)
+		if r := login(sshdtest.SSH); ok(r) {
+			t.Errorf("key added with confirm signed without it: %+v", r)
+		}
+		os.WriteFile(answer, []byte("yes\n"), 0o600)
+		if r := login(sshdtest.SSH); !ok(r) {
+			t.Errorf("confirmed: %+v", r)
+		}
+	})
 	t.Run("lifetime", func(t *testing.T) {
 		add("-D")
-		add("-t", "4", k.ed)
+		add("-t", "6", k.ed)
 		if r := login(sshdtest.SSH); !ok(r) {
 			t.Errorf("before expiry: %+v", r)
 		}
-		agWaitEmpty(t, env, "ssh-add -t 4")
+		agWaitEmpty(t, env, "ssh-add -t 6")
 		if r := login(sshdtest.SSH); ok(r) {
 			t.Errorf("expired key logged in: %+v", r)
 		}
