@@ -658,9 +658,28 @@ func TestGosshAgentFlags(t *testing.T) {
 		}
 	})
 	t.Run("bad flags", func(t *testing.T) {
-		for _, args := range [][]string{{"-c", "-s"}, {"-t", "bogus"}, {"-D", "true"}, {"-E", "sha3"}, {"-Z"}} {
-			if r := agRun(t, agEnv(), bins.agent, args...); r.code != 1 || !strings.Contains(r.stderr, "usage:") {
-				t.Errorf("%v: %+v", args, r)
+		// The same errors, exit codes and usage as ssh-agent (whose
+		// usage names itself, two columns narrower).
+		for _, args := range [][]string{{"-c", "-s"}, {"-t", "bogus"}, {"-D", "true"}, {"-s", "true"}, {"-E", "sha3"},
+			{"-O", "x"}, {"-dD"}, {"-a"}, {"-Z"}} {
+			want := agRun(t, agEnv(), sshAgent, args...)
+			want.stderr = strings.ReplaceAll(want.stderr, "ssh-agent", "gossh-agent")
+			want.stderr = strings.ReplaceAll(want.stderr, "\n                 [", "\n                   [")
+			if got := agRun(t, agEnv(), bins.agent, args...); got != want {
+				t.Errorf("%v:\nssh-agent   %+v\ngossh-agent %+v", args, want, got)
+			}
+		}
+	})
+	t.Run("gossh-add bad flags", func(t *testing.T) {
+		// ssh-add's first line and exit code (its usage lists flags
+		// gossh-add does not take).
+		a := agStart(t, bins.agent, agEnv(), "-D")
+		for _, args := range [][]string{{"-Z"}, {"-t"}, {"-l", "-l"}, {"-x", "-D"}, {"-E", "sha3"}, {"-t", "-1"}} {
+			want := agRun(t, a.env(), sshAdd, args...)
+			got := agRun(t, a.env(), bins.add, args...)
+			first := func(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+			if got.code != want.code || first(got.stderr) != first(want.stderr) || got.stdout != want.stdout {
+				t.Errorf("%v:\nssh-add   %+v\ngossh-add %+v", args, want, got)
 			}
 		}
 	})

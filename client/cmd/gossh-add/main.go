@@ -83,7 +83,7 @@ func parseFlags(args []string) (*flags, error) {
 					val = args[i]
 					i++
 				} else {
-					return nil, fmt.Errorf("option requires an argument -- '%c'", c)
+					return nil, usageError(fmt.Sprintf("option requires an argument -- %c", c))
 				}
 				j = len(a)
 			}
@@ -123,9 +123,9 @@ func parseFlags(args []string) (*flags, error) {
 			case 'T':
 				f.T = true
 			case 'K', 'e', 's', 'S', 'h', 'H', 'M', 'm':
-				return nil, fmt.Errorf("-%c is not supported by gossh-add", c)
+				return nil, usageError(fmt.Sprintf("-%c is not supported by gossh-add", c))
 			default:
-				return nil, fmt.Errorf("invalid option -- '%c'", c)
+				return nil, usageError(fmt.Sprintf("unknown option -- %c", c))
 			}
 		}
 	}
@@ -156,7 +156,7 @@ func run(args []string) int {
 			fmt.Fprint(os.Stderr, "Invalid lifetime\n")
 			return 1
 		}
-		fmt.Fprintf(os.Stderr, "gossh-add: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%v\r\n", err)
 		fmt.Fprint(os.Stderr, usage)
 		return 1
 	}
@@ -241,10 +241,15 @@ type adder struct {
 var errReported = errors.New("gossh-add: reported")
 
 // A fatalError is one ssh-add reports through fatal(): the message, a CR
-// LF (its log lines end so), and exit status 255.
-type fatalError string
+// LF (its log lines end so), and exit status 255. A usageError is
+// printed the same way, then the usage, exit 1.
+type (
+	fatalError string
+	usageError string
+)
 
 func (e fatalError) Error() string { return string(e) }
+func (e usageError) Error() string { return string(e) }
 
 var errLifetime = errors.New("invalid lifetime")
 

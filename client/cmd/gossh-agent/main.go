@@ -48,6 +48,20 @@ const usage = `usage: gossh-agent [-c | -s] [-Dd] [-a bind_address] [-E fingerpr
        gossh-agent [-c | -s] -k
 `
 
+// Flag errors, reported as ssh-agent reports them: a usageError's text
+// (if any) with CR LF, then the usage, exit 1; "Invalid lifetime" and the
+// usage, exit 1; a fatalError's text with CR LF, exit 255 (ssh-agent's
+// getopt and fatal() lines end in CR LF).
+type (
+	usageError string
+	fatalError string
+)
+
+func (e usageError) Error() string { return string(e) }
+func (e fatalError) Error() string { return string(e) }
+
+var errLifetime = errors.New("invalid lifetime")
+
 // childEnv marks the background agent that the first process starts in
 // its place (Go cannot fork); its value is the socket directory to remove
 // on exit ("" with -a), and the listening socket is file descriptor 3.
@@ -97,24 +111,24 @@ func parseFlags(args []string) (*flags, error) {
 					val = args[i]
 					i++
 				} else {
-					return nil, fmt.Errorf("option requires an argument -- %c", c)
+					return nil, usageError(fmt.Sprintf("option requires an argument -- %c", c))
 				}
 				j = len(a)
 			}
 			switch c {
 			case 'c':
 				if f.s {
-					return nil, errors.New("-c and -s conflict")
+					return nil, usageError("")
 				}
 				f.c = true
 			case 's':
 				if f.c {
-					return nil, errors.New("-c and -s conflict")
+					return nil, usageError("")
 				}
 				f.s = true
 			case 'd', 'D':
 				if f.d || f.D {
-					return nil, errors.New("-d and -D conflict")
+					return nil, usageError("")
 				}
 				f.d, f.D = c == 'd', c == 'D'
 			case 'k':
@@ -123,14 +137,14 @@ func parseFlags(args []string) (*flags, error) {
 				f.bind = val
 			case 'E':
 				if _, err := keyagent.FingerprintFunc(val); err != nil {
-					return nil, fmt.Errorf("Invalid hash algorithm \"%s\"", val)
+					return nil, fatalError(fmt.Sprintf("Invalid hash algorithm \"%s\"", val))
 				}
 				f.hash = val
 			case 'O':
 				// ssh-agent's only -O option concerns FIDO keys, which
 				// gossh-agent does not hold.
 				if val != "no-restrict-websafe" {
-					return nil, errors.New("Unknown -O option")
+					return nil, fatalError("Unknown -O option")
 				}
 			case 'P':
 				// PKCS#11 providers: gossh-agent loads none, so there is
@@ -138,17 +152,17 @@ func parseFlags(args []string) (*flags, error) {
 			case 't':
 				d, err := kex.ParseTime(val)
 				if err != nil {
-					return nil, errors.New("Invalid lifetime")
+					return nil, errLifetime
 				}
 				f.life = d
 			default:
-				return nil, fmt.Errorf("unknown option -- %c", c)
+				return nil, usageError(fmt.Sprintf("unknown option -- %c", c))
 			}
 		}
 	}
 	f.cmd = args[i:]
 	if len(f.cmd) > 0 && (f.c || f.k || f.s || f.d || f.D) {
-		return nil, errors.New("a command cannot be combined with -c, -s, -k, -d or -D")
+		return nil, usageError("")
 	}
 	return f, nil
 }
@@ -159,7 +173,17 @@ func run(args []string) int {
 	}
 	f, err := parseFlags(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "gossh-agent: %v\n", err)
+		var fe fatalError
+		var ue usageError
+		switch {
+		case errors.As(err, &fe):
+			fmt.Fprintf(os.Stderr, "%s\r\n", fe)
+			return 255
+		case errors.As(err, &ue) && ue != "":
+			fmt.Fprintf(os.Stderr, "%s\r\n", ue)
+		case errors.Is(err, errLifetime):
+			fmt.Fprint(os.Stderr, "Invalid lifetime\n")
+		}
 		fmt.Fprint(os.Stderr, usage)
 		return 1
 	}
