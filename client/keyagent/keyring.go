@@ -83,9 +83,9 @@ type Keyring struct {
 	cfg Config
 
 	mu       sync.Mutex
-	ids      []*identity // in the order added; guarded by mu
-	locked   bool        // guarded by mu
-	salt     [lockSalt]byte
+	ids      []*identity    // in the order added; guarded by mu
+	locked   bool           // guarded by mu
+	salt     [lockSalt]byte // guarded by mu
 	hash     [lockSize]byte // guarded by mu
 	failures int            // unlock failures in a row; guarded by mu
 	timer    *time.Timer    // fires at the next expiry; guarded by mu
