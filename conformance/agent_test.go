@@ -657,6 +657,26 @@ func TestGosshAgentFlags(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
+	t.Run("-E and -t in the background", func(t *testing.T) {
+		// Command mode: the background agent takes -E (the confirm
+		// prompt's fingerprint) and -t from the first process.
+		k := agMakeKeys(t)
+		dir := t.TempDir()
+		prompts := filepath.Join(dir, "prompts")
+		askpass := agScript(t, filepath.Join(dir, "askpass"), `echo "$1" >> `+prompts+`; echo yes`)
+		msg := filepath.Join(dir, "msg")
+		os.WriteFile(msg, []byte("hello"), 0o600)
+		script := sshAdd + " -q -c " + k.ed + " && " + sshdtest.SSHKeygen + " -q -Y sign -n file -f " + k.ed + ".pub " + msg +
+			" && sleep 3 && " + sshAdd + " -l"
+		r := agRun(t, agEnv("TMPDIR="+tmp, "SSH_ASKPASS="+askpass, "DISPLAY=:0"), bins.agent, "-E", "md5", "-t", "2", "sh", "-c", script)
+		if r.code != 1 || r.stdout != "The agent has no identities.\n" {
+			t.Errorf("command: %+v", r)
+		}
+		b, _ := os.ReadFile(prompts)
+		if !strings.Contains(string(b), "Key fingerprint MD5:") {
+			t.Errorf("confirm prompt %q, want an MD5 fingerprint", b)
+		}
+	})
 	t.Run("bad flags", func(t *testing.T) {
 		// The same errors, exit codes and usage as ssh-agent (whose
 		// usage names itself, two columns narrower).

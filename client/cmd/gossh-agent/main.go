@@ -291,6 +291,7 @@ func child() int {
 	dir, sock := os.Getenv("GOSSH_AGENT_DIR"), os.Getenv(childSockEnv)
 	life, _ := strconv.ParseInt(os.Getenv(childLife), 10, 64)
 	parent, _ := strconv.Atoi(os.Getenv(childParent))
+	hash := os.Getenv(childHash)
 	for _, k := range []string{childEnv, "GOSSH_AGENT_DIR", childSockEnv, childLife, childHash, childParent} {
 		os.Unsetenv(k)
 	}
@@ -302,7 +303,7 @@ func child() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	return serve(ctx, l, sock, dir, time.Duration(life), os.Getenv(childHash), nil, parent)
+	return serve(ctx, l, sock, dir, time.Duration(life), hash, nil, parent)
 }
 
 // serve runs the agent until ctx is done, or, when parent is set, until
