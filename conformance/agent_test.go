@@ -635,10 +635,17 @@ func TestGosshAgentFlags(t *testing.T) {
 	})
 	t.Run("command", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "sock")
-		r := agRun(t, agEnv("TMPDIR="+tmp), bins.agent, "sh", "-c",
+		// An agent the user already had is not the one the command sees.
+		r := agRun(t, agEnv("TMPDIR="+tmp, "SSH_AUTH_SOCK=/nonexistent/old", "SSH_AGENT_PID=1"), bins.agent, "sh", "-c",
 			`echo "$SSH_AUTH_SOCK" > `+out+`; kill -0 "$SSH_AGENT_PID" && ssh-add -l; exit 7`)
 		if r.code != 7 || r.stdout != "The agent has no identities.\n" {
 			t.Fatalf("command: %+v", r)
+		}
+		// Run directly, not through a shell that would keep the last of
+		// two SSH_AUTH_SOCK entries, ssh-add's getenv takes the first.
+		direct := agRun(t, agEnv("TMPDIR="+tmp, "SSH_AUTH_SOCK=/nonexistent/old"), bins.agent, sshAdd, "-l")
+		if direct.code != 1 || direct.stdout != "The agent has no identities.\n" {
+			t.Errorf("gossh-agent ssh-add -l: %+v", direct)
 		}
 		b, _ := os.ReadFile(out)
 		sock := strings.TrimSpace(string(b))

@@ -279,8 +279,11 @@ func run(args []string) int {
 	if err != nil {
 		return fail("%s: %v\n", f.cmd[0], err)
 	}
-	env := append(os.Environ(), "SSH_AUTH_SOCK="+sock, "SSH_AGENT_PID="+strconv.Itoa(apid))
-	err = syscall.Exec(path, f.cmd, env)
+	// Setenv, not append: execve keeps duplicates, and getenv would find
+	// an SSH_AUTH_SOCK the user already had first.
+	os.Setenv("SSH_AUTH_SOCK", sock)
+	os.Setenv("SSH_AGENT_PID", strconv.Itoa(apid))
+	err = syscall.Exec(path, f.cmd, os.Environ())
 	return fail("%s: %v\n", f.cmd[0], err)
 }
 
