@@ -161,7 +161,7 @@ func run(args []string) int {
 		return 1
 	}
 	a := &adder{ag: agent.NewClient(conn), f: f, ctx: context.Background()}
-	defer clear(a.pass)
+	defer func() { clear(a.pass) }()
 	n := 0
 	for _, b := range []bool{f.x != 0, f.l != 0, f.D} {
 		if b {
