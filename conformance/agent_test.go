@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh/agent"
+
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
@@ -750,4 +752,51 @@ func TestGosshAgentFlags(t *testing.T) {
 			t.Errorf("agent after hostile clients: %+v", r)
 		}
 	})
+}
+
+// BenchmarkAgentSign signs 128 bytes with an Ed25519 key through
+// gossh-agent and, as the baseline of the same run, through OpenSSH's
+// ssh-agent, over the agents' Unix sockets.
+func BenchmarkAgentSign(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "gossh-agent")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/sshstack/sshstack/client/cmd/gossh-agent").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	key := filepath.Join(dir, "id_ed25519")
+	sshdtest.GenerateKey(b, "ed25519", key, "")
+	for _, c := range []struct{ name, prog string }{{"gossh-agent", bin}, {"ssh-agent", sshAgent}} {
+		b.Run(c.name, func(b *testing.B) {
+			sock := filepath.Join(b.TempDir(), "agent.sock")
+			cmd := exec.Command(c.prog, "-D", "-a", sock)
+			cmd.Env = agEnv()
+			d, err := sshdtest.StartDaemon(cmd, func() bool { _, err := os.Stat(sock); return err == nil }, 10*time.Second)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer d.Stop(syscall.SIGTERM, 5*time.Second)
+			add := exec.Command(sshAdd, "-q", key)
+			add.Env = agEnv("SSH_AUTH_SOCK=" + sock)
+			if out, err := add.CombinedOutput(); err != nil {
+				b.Fatalf("ssh-add: %v\n%s", err, out)
+			}
+			conn, err := net.Dial("unix", sock)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			ag := agent.NewClient(conn)
+			keys, err := ag.List()
+			if err != nil || len(keys) != 1 {
+				b.Fatalf("List: %v %v", keys, err)
+			}
+			data := make([]byte, 128)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ag.Sign(keys[0], data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
