@@ -72,9 +72,19 @@ func agEnv(extra ...string) []string {
 // controlling terminal, so passphrases come from SSH_ASKPASS.
 func agRun(t *testing.T, env []string, prog string, args ...string) clResult {
 	t.Helper()
+	return agRunIn(t, env, "", prog, args...)
+}
+
+// agRunIn is agRun with stdin read from a pipe holding in (still not a
+// terminal).
+func agRunIn(t *testing.T, env []string, in, prog string, args ...string) clResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, args...)
+	if in != "" {
+		cmd.Stdin = strings.NewReader(in)
+	}
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	cmd.Env = env
@@ -207,10 +217,11 @@ func agWaitEmpty(t *testing.T, env []string, what string) {
 func agSession(t *testing.T, add string, a *agAgent, k *agKeys, passAskpass string) []string {
 	t.Helper()
 	var out []string
-	step := func(name string, env []string, args ...string) {
-		r := agRun(t, env, add, args...)
+	stepIn := func(name string, env []string, in string, args ...string) {
+		r := agRunIn(t, env, in, add, args...)
 		out = append(out, fmt.Sprintf("%s: exit %d\nstdout:\n%sstderr:\n%s", name, r.code, r.stdout, r.stderr))
 	}
+	step := func(name string, env []string, args ...string) { stepIn(name, env, "", args...) }
 	env := a.env()
 	pass := a.env("SSH_ASKPASS="+passAskpass, "SSH_ASKPASS_REQUIRE=force")
 	step("empty list", env, "-l")
@@ -230,6 +241,8 @@ func agSession(t *testing.T, add string, a *agAgent, k *agKeys, passAskpass stri
 	step("list unlocked", env, "-l")
 	step("add with constraints", env, "-t", "1h", "-c", k.rsa)
 	step("key only", env, "-k", "-q", k.ed)
+	stepIn("delete from stdin", env, "# comment\n\n  "+k.pub(t, k.ec)+"garbage line\n"+k.pub(t, k.rsa), "-d", "-")
+	step("list after stdin delete", env, "-l")
 	step("test keys", env, "-T", k.ed+".pub", k.cert, k.ec)
 	step("test a key not held", env, "-T", k.ed+".pub", k.rsa+".pub")
 	step("test nothing", env, "-T")
@@ -287,7 +300,8 @@ func TestAgentDifferential(t *testing.T) {
 	// The transcript really exercised the agent.
 	all := strings.Join(want, "\n")
 	for _, s := range []string{"(ED25519-CERT)", " SHA512:", "Agent locked.", "Agent unlocked.", "Lifetime set to 3600 seconds",
-		"Agent signature failed for " + k.rsa + ".pub", "WARNING: UNPROTECTED PRIVATE KEY FILE!"} {
+		"Agent signature failed for " + k.rsa + ".pub", "WARNING: UNPROTECTED PRIVATE KEY FILE!",
+		"Identity removed: (stdin) ECDSA (sshdtest)", "Identity removed: (stdin) RSA (sshdtest)", "(stdin):4: invalid key"} {
 		if !strings.Contains(all, s) {
 			t.Errorf("reference transcript lacks %q:\n%s", s, all)
 		}

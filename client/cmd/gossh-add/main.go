@@ -408,8 +408,35 @@ func loadPublic(path string) (hostkey.PublicKey, string, error) {
 	return nil, "", fmt.Errorf("invalid format")
 }
 
+// deleteStdin is -d -: each public key line of standard input.
+func (a *adder) deleteStdin() error {
+	data, err := readAll(os.Stdin)
+	if err != nil {
+		return errReported
+	}
+	ret := errReported
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		pub, comment, err := hostkey.ParsePublicKeyFile([]byte(line))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "(stdin):%d: invalid key: invalid format\r\n", i+1)
+			continue
+		}
+		if a.deleteOne(pub, comment, "(stdin)") == nil {
+			ret = nil
+		}
+	}
+	return ret
+}
+
 // delete is -d: the key and, unless -k, its certificate.
 func (a *adder) delete(path string) error {
+	if path == "-" {
+		return a.deleteStdin()
+	}
 	pub, comment, err := loadPublic(path)
 	if err != nil {
 		fmt.Printf("Bad key file %s: %v\n", path, err)
