@@ -1,0 +1,24 @@
+// Package keyagent is an ssh-agent: a keyring with OpenSSH's key
+// constraints (lifetime and confirm, draft-miller-ssh-agent, Section
+// 4.2.6), lock and unlock (Section 4.6), signature flags (Section 4.5.1)
+// and the session-bind@openssh.com extension (OpenSSH PROTOCOL.agent,
+// Section 1), served on a Unix socket as ssh-agent(1) serves it. The
+// gossh-agent command is a thin wrapper around it.
+//
+// The message framing and request decoding are those of
+// golang.org/x/crypto/ssh/agent (agent.ServeAgent); this package adds
+// the keyring behind it, a frame reader that refuses messages larger
+// than OpenSSH's 256 KiB limit before allocating them
+// (docs/security.md#w7), the per-connection session bindings, and the
+// peer check: on Linux a connection whose peer is neither root nor this
+// process's user is closed unanswered (SO_PEERCRED), as ssh-agent does
+// with getpeereid.
+//
+// Confirmation of a key's use goes through a Config.Confirm function;
+// AskpassConfirm asks through SSH_ASKPASS as ssh-agent does. Without one
+// a key added with the confirm constraint never signs.
+//
+// Server.Serve starts one goroutine per client connection and waits for
+// them all before it returns. A Keyring starts no goroutines of its own;
+// key expiry runs from a timer that Close stops.
+package keyagent
