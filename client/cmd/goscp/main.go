@@ -230,7 +230,7 @@ func (s *scp) fail(err error) {
 	if errors.As(err, &pe) {
 		err = fmt.Errorf("%s: %s", pe.Path, errText(pe.Err))
 	}
-	fmt.Fprintf(os.Stderr, "scp: %v\n", err)
+	fmt.Fprintf(os.Stderr, "scp: %v\r\n", err) // as OpenSSH's log lines
 }
 
 // resolve finds the side of an operand and its path there: a remote

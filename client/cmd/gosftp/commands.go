@@ -349,9 +349,8 @@ func (s *session) copier(fl map[byte]bool, dirLine string) *sftpcli.Copier {
 		Preserve:  fl['p'] || fl['P'] || s.f.preserve,
 		Limit:     s.f.limit * 1000 / 8,
 	}
-	if !s.f.quiet {
-		cp.Dir = func(d string) { fmt.Fprintf(s.out, dirLine, d) }
-	}
+	// sftp prints these even when quiet (-q, -b).
+	cp.Dir = func(d string) { fmt.Fprintf(s.out, dirLine, d) }
 	return cp
 }
 
@@ -402,11 +401,11 @@ func (s *session) get(name string, args []string) error {
 			s.report(fmt.Errorf("Cannot download non-regular file: %s", r))
 			continue
 		}
+		shown := r
 		if fi.IsDir() {
-			s.say("Fetching %s/ to %s\n", r, local)
-		} else {
-			s.say("Fetching %s to %s\n", r, local)
+			shown += "/" // as glob(3)'s GLOB_MARK in sftp
 		}
+		s.say("Fetching %s to %s\n", shown, local)
 		if err := cp.Copy(sftpcli.FS{Remote: s.c.Client}, r, sftpcli.Local, local); err != nil {
 			if first != nil {
 				s.report(first)
@@ -462,6 +461,9 @@ func (s *session) put(name string, args []string) error {
 		if fi.IsDir() && !cp.Recursive {
 			s.report(fmt.Errorf("Skipping non-regular file %s", l))
 			continue
+		}
+		if fi.IsDir() {
+			l += "/" // as glob(3)'s GLOB_MARK in sftp
 		}
 		s.say("Uploading %s to %s\n", l, remote)
 		if err := cp.Copy(sftpcli.Local, l, sftpcli.FS{Remote: s.c.Client}, remote); err != nil {

@@ -73,7 +73,11 @@ func (s *session) lsDir(dir, strip string, fl map[byte]bool) error {
 		return fmt.Errorf("Couldn't read directory: %s", errText(err))
 	}
 	var ents []entry
-	if fl['a'] {
+	// pkg/sftp drops "." and ".." from READDIR replies; OpenSSH's
+	// server sends both, so they are added back for it (known by an
+	// extension only it announces). Other servers, gosshd among them,
+	// send neither.
+	if _, openssh := s.c.HasExtension("limits@openssh.com"); fl['a'] && openssh {
 		for _, n := range []string{".", ".."} {
 			if fi, err := s.c.Stat(path.Join(dir, n)); err == nil {
 				fis = append(fis, namedInfo{fi, n})
@@ -136,9 +140,13 @@ func (s *session) printEntries(ents []entry, fl map[byte]bool) {
 		}
 	}
 	if fl['l'] || fl['n'] || fl['h'] {
+		// sftp names owners with the server's users-groups-by-id
+		// extension, and shows numbers with -n where it lacks it.
+		_, names := s.c.HasExtension("users-groups-by-id@openssh.com")
+		names = names || !fl['n']
 		now := time.Now()
 		for _, e := range ents {
-			fmt.Fprintln(s.out, longLine(e, fl['h'], now))
+			fmt.Fprintln(s.out, longLine(e, fl['h'], names, now))
 		}
 		return
 	}
@@ -184,18 +192,19 @@ func cmpInt(a, b int64) int {
 }
 
 // longLine is sftp's ls -l line for e: mode, link count (unknown in
-// SFTP version 3, "?"), owner, group, size, mtime, name. Owner and
-// group names come from the local user database, numbers when absent.
-func longLine(e entry, human bool, now time.Time) string {
+// SFTP version 3, "?"), owner, group, size, mtime, name. With names,
+// owner and group names come from the local user database (pkg/sftp
+// cannot ask the server, docs/gosftp.md), numbers where it has none.
+func longLine(e entry, human, names bool, now time.Time) string {
 	var mode, uid, gid uint32
 	if st, ok := e.fi.Sys().(*sftp.FileStat); ok {
 		mode, uid, gid = st.Mode, st.UID, st.GID
 	}
 	owner, group := strconv.Itoa(int(uid)), strconv.Itoa(int(gid))
-	if u, err := user.LookupId(owner); err == nil {
+	if u, err := user.LookupId(owner); err == nil && names {
 		owner = u.Username
 	}
-	if g, err := user.LookupGroupId(group); err == nil {
+	if g, err := user.LookupGroupId(group); err == nil && names {
 		group = g.Name
 	}
 	size := strconv.FormatInt(e.fi.Size(), 10)
