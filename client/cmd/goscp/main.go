@@ -318,4 +318,3 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
-
