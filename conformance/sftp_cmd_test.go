@@ -256,7 +256,9 @@ func TestGosftpBatchLikeSFTP(t *testing.T) {
 					}
 				}
 				r := sfRun(t, work, bin, append(p.args(), "-b", bf, "root@127.0.0.1")...)
-				return r, sfDescribe(t, filepath.Join(remote, "tree"), true), sfDescribe(t, local, true)
+				got := sfDescribe(t, local, true)
+				delete(got, ".") // the test's directory, changed just now
+				return r, sfDescribe(t, filepath.Join(remote, "tree"), true), got
 			}
 			want, wantRemote, wantLocal := run("sftp")
 			got, gotRemote, gotLocal := run(filepath.Join(bins, "gosftp"))
@@ -558,4 +560,28 @@ func sfLineDiff(a, b []string) string {
 		}
 	}
 	return out.String()
+}
+
+// TestGosftpConnectionFailure: when the ssh program fails (here, an
+// unknown host key in batch mode), gosftp and goscp exit 255 with
+// "Connection closed", as sftp and scp do.
+func TestGosftpConnectionFailure(t *testing.T) {
+	bins := sfBuild(t)
+	openssh, _ := sfPeers(t)
+	work := t.TempDir()
+	openssh.knownHosts = uaWrite(t, filepath.Join(work, "empty"), nil, 0o600)
+	for _, c := range []struct{ bin, ours string }{{"sftp", "gosftp"}, {"scp", "goscp"}} {
+		var res [2]sfResult
+		for i, bin := range []string{c.bin, filepath.Join(bins, c.ours)} {
+			args := append(openssh.args(), "root@127.0.0.1")
+			if c.bin == "scp" {
+				args = append(openssh.args(), "root@127.0.0.1:/etc/hostname", filepath.Join(work, "x"))
+			}
+			res[i] = sfRun(t, work, bin, args...)
+		}
+		if res[0].code != 255 || res[1].code != 255 || !strings.Contains(res[1].stderr, "Host key verification failed.") ||
+			!strings.Contains(res[1].stderr, "Connection closed\r\n") {
+			t.Errorf("%s %+v\n%s %+v", c.bin, res[0], c.ours, res[1])
+		}
+	}
 }

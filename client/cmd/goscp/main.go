@@ -158,16 +158,14 @@ func run(args []string) int {
 	target := f.operands[len(f.operands)-1]
 	to, dst, err := s.resolve(target)
 	if err != nil {
-		s.fail(err)
-		return 1
+		return s.fatal(err)
 	}
 	var srcs []string
 	var froms []side
 	for _, op := range f.operands[:len(f.operands)-1] {
 		from, p, err := s.resolve(op)
 		if err != nil {
-			s.fail(err)
-			continue
+			return s.fatal(err)
 		}
 		m, err := from.fs.Glob(p)
 		if err != nil || len(m) == 0 {
@@ -222,6 +220,12 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// fatal reports a connection that could not be made; scp exits 255.
+func (s *scp) fatal(err error) int {
+	s.fail(err)
+	return 255
 }
 
 func (s *scp) fail(err error) {

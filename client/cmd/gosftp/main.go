@@ -208,7 +208,7 @@ func run(args []string) int {
 	cancel()
 	if err != nil {
 		if errors.Is(err, sftpcli.ErrConnection) {
-			fmt.Fprintf(os.Stderr, "Connection closed\n")
+			fmt.Fprintf(os.Stderr, "Connection closed\r\n")
 		} else {
 			fmt.Fprintf(os.Stderr, "gosftp: %v\n", err)
 		}

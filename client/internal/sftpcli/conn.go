@@ -79,7 +79,9 @@ func Dial(ctx context.Context, program string, args []string, opts ...sftp.Clien
 	if err != nil {
 		w.Close()
 		<-c.done
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		// The program ended: the version exchange read EOF, or wrote
+		// to a pipe Wait had closed.
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
 			return nil, ErrConnection
 		}
 		return nil, fmt.Errorf("sftpcli: starting sftp: %w", err)
