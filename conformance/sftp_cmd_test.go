@@ -585,3 +585,65 @@ func TestGosftpConnectionFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestGosftpResumeLikeSFTP runs reget, reput, get -a and put -a (and -f)
+// on partial, complete and larger destinations with sftp and gosftp
+// against each server: the same transcript, exit status and files.
+func TestGosftpResumeLikeSFTP(t *testing.T) {
+	bins := sfBuild(t)
+	openssh, ours := sfPeers(t)
+	for _, p := range []sfPeer{openssh, ours} {
+		t.Run(p.name, func(t *testing.T) {
+			work := t.TempDir()
+			src, local, remote := filepath.Join(work, "src"), filepath.Join(work, "local"), filepath.Join(work, "remote")
+			data := strings.Repeat("0123456789", 20000)
+			batch := strings.Join([]string{
+				"cd " + src,
+				"reget data " + local + "/part",
+				"-reget data " + local + "/full",
+				"-reget data " + local + "/big",
+				"get -a data " + local + "/new",
+				"reput " + src + "/data " + remote + "/part",
+				"-reput " + src + "/data " + remote + "/full",
+				"-put -af " + src + "/data " + remote + "/missing",
+				"get -f data " + local + "/synced",
+				"put -f data " + remote + "/synced",
+			}, "\n") + "\n"
+			bf := uaWrite(t, filepath.Join(work, "batch"), []byte(batch), 0o644)
+			run := func(bin string) (sfResult, map[string]string) {
+				for _, d := range []string{src, local, remote} {
+					os.RemoveAll(d)
+					os.Mkdir(d, 0o755)
+				}
+				uaWrite(t, filepath.Join(src, "data"), []byte(data), 0o644)
+				uaWrite(t, filepath.Join(local, "part"), []byte(data[:12345]), 0o644)
+				uaWrite(t, filepath.Join(local, "full"), []byte(data), 0o644)
+				uaWrite(t, filepath.Join(local, "big"), []byte(data+"more"), 0o644)
+				uaWrite(t, filepath.Join(remote, "part"), []byte(data[:777]), 0o644)
+				uaWrite(t, filepath.Join(remote, "full"), []byte(data), 0o644)
+				r := sfRun(t, work, bin, append(p.args(), "-b", bf, "root@127.0.0.1")...)
+				files := sfDescribe(t, local, false)
+				for k, v := range sfDescribe(t, remote, false) {
+					files["remote/"+k] = v
+				}
+				delete(files, ".")
+				delete(files, "remote/.")
+				return r, files
+			}
+			want, wantFiles := run("sftp")
+			got, gotFiles := run(filepath.Join(bins, "gosftp"))
+			if diff := sfResultDiff(want, got); diff != "" {
+				t.Errorf("gosftp -b (-sftp +gosftp):\n%s", diff)
+			}
+			if diff := sfTreeDiff(wantFiles, gotFiles); diff != "" {
+				t.Errorf("files (-sftp +gosftp):\n%s", diff)
+			}
+			if b, _ := os.ReadFile(filepath.Join(local, "part")); string(b) != data {
+				t.Errorf("reget: %d bytes", len(b))
+			}
+			if b, _ := os.ReadFile(filepath.Join(remote, "part")); string(b) != data {
+				t.Errorf("reput: %d bytes", len(b))
+			}
+		})
+	}
+}

@@ -347,6 +347,8 @@ func (s *session) copier(fl map[byte]bool, dirLine string) *sftpcli.Copier {
 	cp := &sftpcli.Copier{
 		Recursive: fl['r'] || fl['R'] || s.f.recursive,
 		Preserve:  fl['p'] || fl['P'] || s.f.preserve,
+		Resume:    fl['a'] || s.f.resume,
+		Fsync:     fl['f'] || s.f.fsync,
 		Limit:     s.f.limit * 1000 / 8,
 	}
 	// sftp prints these even when quiet (-q, -b).
@@ -359,8 +361,8 @@ func (s *session) get(name string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if name == "reget" || fl['a'] {
-		return fmt.Errorf("%s: resuming a transfer is not supported by gosftp yet", name)
+	if name == "reget" {
+		fl['a'] = true
 	}
 	if err := nargs(name, args, 1, 2); err != nil {
 		return err
@@ -405,7 +407,19 @@ func (s *session) get(name string, args []string) error {
 		if fi.IsDir() {
 			shown += "/" // as glob(3)'s GLOB_MARK in sftp
 		}
-		s.say("Fetching %s to %s\n", shown, local)
+		if cp.Resume {
+			s.say("Resuming %s to %s\n", shown, local)
+			if st, err := os.Stat(local); err == nil && !fi.IsDir() && st.Size() >= fi.Size() {
+				if st.Size() > fi.Size() {
+					first = fmt.Errorf("Unable to resume download of \"%s\": local file is larger than remote", local)
+				} else {
+					fmt.Fprintf(os.Stderr, "File \"%s\" was not modified\r\n", local)
+				}
+				continue
+			}
+		} else {
+			s.say("Fetching %s to %s\n", shown, local)
+		}
 		if err := cp.Copy(sftpcli.FS{Remote: s.c.Client}, r, sftpcli.Local, local); err != nil {
 			if first != nil {
 				s.report(first)
@@ -421,8 +435,8 @@ func (s *session) put(name string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if name == "reput" || fl['a'] {
-		return fmt.Errorf("%s: resuming a transfer is not supported by gosftp yet", name)
+	if name == "reput" {
+		fl['a'] = true
 	}
 	if err := nargs(name, args, 1, 2); err != nil {
 		return err
@@ -465,7 +479,22 @@ func (s *session) put(name string, args []string) error {
 		if fi.IsDir() {
 			l += "/" // as glob(3)'s GLOB_MARK in sftp
 		}
-		s.say("Uploading %s to %s\n", l, remote)
+		if cp.Resume {
+			s.say("Resuming upload of %s to %s\n", l, remote)
+			if !fi.IsDir() {
+				st, err := s.c.Stat(remote)
+				if err != nil {
+					first = fmt.Errorf("stat remote: %s", errText(err))
+					continue
+				}
+				if st.Size() >= fi.Size() {
+					first = fmt.Errorf("resume \"%s\": destination file same size or larger", l)
+					continue
+				}
+			}
+		} else {
+			s.say("Uploading %s to %s\n", l, remote)
+		}
 		if err := cp.Copy(sftpcli.Local, l, sftpcli.FS{Remote: s.c.Client}, remote); err != nil {
 			if first != nil {
 				s.report(first)
@@ -570,7 +599,7 @@ chown [-h] own path                Change owner of file 'path' to 'own'
 df [-hi] [path]                    Display statistics for current directory or
                                    filesystem containing 'path'
 exit                               Quit gosftp
-get [-fPpRr] remote [local]        Download file
+get [-afPpRr] remote [local]       Download file
 help                               Display this help text
 lcd [path]                         Change local directory to 'path'
 lls [ls-options [path]]            Display local directory listing
@@ -581,7 +610,9 @@ ls [-1afhlnrSt] [path]             Display remote directory listing
 lumask umask                       Set local umask to 'umask'
 mkdir path                         Create remote directory
 progress                           Toggle display of progress meter
-put [-fPpRr] local [remote]        Upload file
+reget [-fPpRr] remote [local]      Resume download of file
+reput [-fPpRr] local [remote]      Resume upload of file
+put [-afPpRr] local [remote]       Upload file
 pwd                                Display remote working directory
 quit                               Quit gosftp
 rename oldname newname             Rename remote file

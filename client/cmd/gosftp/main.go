@@ -43,6 +43,7 @@ type flags struct {
 	quiet     bool     // -q, or -b without -N
 	noQuiet   bool     // -N
 	fsync     bool     // -f
+	resume    bool     // -a
 	dest      string
 	file2     string
 }
@@ -84,11 +85,10 @@ func parseFlags(args []string) (*flags, error) {
 			case 'q':
 				f.quiet = true
 				f.sshArgs = append(f.sshArgs, "-q")
-			case 'a', 'f':
-				f.fsync = f.fsync || c == 'f' // -a (resume) is not supported
-				if c == 'a' {
-					fmt.Fprintf(os.Stderr, "gosftp: -a (resume) is not supported by gosftp yet; ignored\n")
-				}
+			case 'a':
+				f.resume = true
+			case 'f':
+				f.fsync = true
 			case 'N':
 				f.noQuiet = true
 			case 'p':

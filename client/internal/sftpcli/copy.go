@@ -79,22 +79,34 @@ func (f FS) Glob(pattern string) ([]string, error) {
 	return filepath.Glob(pattern)
 }
 
-func (f FS) open(name string) (io.ReadCloser, error) {
+func (f FS) open(name string) (io.ReadSeekCloser, error) {
 	if f.Remote != nil {
 		return f.Remote.Open(name)
 	}
 	return os.Open(name)
 }
 
-func (f FS) create(name string, perm fs.FileMode) (io.WriteCloser, error) {
+// A writeFile is what create returns: *os.File or *sftp.File.
+type writeFile interface {
+	io.WriteCloser
+	io.Seeker
+	Sync() error
+}
+
+// create opens name for writing, truncated unless keep.
+func (f FS) create(name string, perm fs.FileMode, keep bool) (writeFile, error) {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if keep {
+		flags = os.O_WRONLY | os.O_CREATE
+	}
 	if f.Remote != nil {
-		w, err := f.Remote.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+		w, err := f.Remote.OpenFile(name, flags)
 		if err != nil {
 			return nil, err
 		}
 		return w, nil
 	}
-	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm|0o200)
+	return os.OpenFile(name, flags, perm|0o200)
 }
 
 // Mkdir makes a directory.
@@ -136,6 +148,13 @@ func atime(fi fs.FileInfo) time.Time {
 type Copier struct {
 	Recursive bool // -r: copy directories
 	Preserve  bool // -p: copy the mode, access and modification times
+	// Resume continues a file the destination has part of (sftp's
+	// reget and reput, -a): what it holds is taken as the start of
+	// the source and not checked.
+	Resume bool
+	// Fsync asks for the destination file to be synced to disk
+	// (fsync@openssh.com remotely) before it is closed (sftp -f).
+	Fsync bool
 	// Limit caps the data rate in bytes per second (scp -l); 0 is none.
 	Limit int64
 	// Dir is called for each directory entered (sftp's "Retrieving" and
@@ -148,6 +167,11 @@ type Copier struct {
 
 // ErrIsDir is returned for a directory without Recursive.
 var ErrIsDir = errors.New("sftpcli: is a directory")
+
+// ErrResumeLarger is returned by a Resume copy when the destination is
+// larger than the source (for a remote destination, as large: sftp's
+// reput refuses both).
+var ErrResumeLarger = errors.New("sftpcli: destination file is larger than the source")
 
 // Copy copies src on from to dst on to: a file, or with Recursive a
 // tree; dst is the path to create, not the directory to create it in.
@@ -223,7 +247,16 @@ func (cp *Copier) copyFile(from FS, src string, fi fs.FileInfo, to FS, dst strin
 		return err
 	}
 	defer r.Close()
-	w, err := to.create(dst, fi.Mode().Perm())
+	var off int64
+	if cp.Resume {
+		if st, err := to.Stat(dst); err == nil && st.Mode().IsRegular() {
+			off = st.Size()
+			if off > fi.Size() || (to.IsRemote() && off == fi.Size() && off > 0) {
+				return fmt.Errorf("%s: %w", dst, ErrResumeLarger)
+			}
+		}
+	}
+	w, err := to.create(dst, fi.Mode().Perm(), off > 0)
 	if err != nil {
 		return err
 	}
@@ -232,6 +265,14 @@ func (cp *Copier) copyFile(from FS, src string, fi fs.FileInfo, to FS, dst strin
 			err = cerr
 		}
 	}()
+	if off > 0 {
+		if _, err := r.Seek(off, io.SeekStart); err != nil {
+			return err
+		}
+		if _, err := w.Seek(off, io.SeekStart); err != nil {
+			return err
+		}
+	}
 	var in io.Reader = r
 	if cp.Limit > 0 {
 		in = &limitReader{r: r, rate: cp.Limit, start: time.Now()}
@@ -245,6 +286,14 @@ func (cp *Copier) copyFile(from FS, src string, fi fs.FileInfo, to FS, dst strin
 	}
 	if err != nil {
 		return err
+	}
+	if cp.Fsync {
+		// A server without fsync@openssh.com is not an error, as in
+		// sftp.
+		var se *sftp.StatusError
+		if err := w.Sync(); err != nil && !(errors.As(err, &se) && se.FxCode() == sftp.ErrSSHFxOpUnsupported) {
+			return err
+		}
 	}
 	if cp.Preserve {
 		if err := to.Chmod(dst, fi.Mode().Perm()); err != nil {

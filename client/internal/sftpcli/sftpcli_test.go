@@ -194,3 +194,33 @@ func TestDialContext(t *testing.T) {
 		t.Fatal("Dial succeeded")
 	}
 }
+
+// TestCopierResume continues partial copies up and down, and refuses
+// a destination larger than the source.
+func TestCopierResume(t *testing.T) {
+	c := dialServer(t)
+	r := FS{Remote: c.Client}
+	dir := t.TempDir()
+	data := strings.Repeat("resume me ", 10000)
+	src := filepath.Join(dir, "src")
+	os.WriteFile(src, []byte(data), 0o644)
+	cp := &Copier{Resume: true, Fsync: true}
+	for _, s := range []struct {
+		name string
+		from FS
+		to   FS
+	}{{"down", r, Local}, {"up", Local, r}} {
+		dst := filepath.Join(dir, s.name)
+		os.WriteFile(dst, []byte(data[:4321]), 0o644)
+		if err := cp.Copy(s.from, src, s.to, dst); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if b, _ := os.ReadFile(dst); string(b) != data {
+			t.Errorf("%s: %d bytes, want %d", s.name, len(b), len(data))
+		}
+		os.WriteFile(dst, []byte(data+"x"), 0o644)
+		if err := cp.Copy(s.from, src, s.to, dst); !errors.Is(err, ErrResumeLarger) {
+			t.Errorf("%s larger: %v", s.name, err)
+		}
+	}
+}
