@@ -233,6 +233,14 @@ func TestGosftpBatchLikeSFTP(t *testing.T) {
 				"symlink moved.txt link",
 				"ls -1",
 				"-rm nonexistent",
+				"@-rm nonexistent",
+				"-@ls -1 tree/sub",
+				"@pwd",
+				"-cp moved.txt copied.txt", // gosshd: no copy-data
+				"-cp nonexistent x",
+				"-cp tree x",
+				"ls -1",
+				"-rm copied.txt",
 				"-mkdir tree",
 				"-get nothing-here",
 				"-cd tree/a.txt",
@@ -645,5 +653,52 @@ func TestGosftpResumeLikeSFTP(t *testing.T) {
 				t.Errorf("reput: %d bytes", len(b))
 			}
 		})
+	}
+}
+
+// TestGosftpTerminal runs gosftp on a terminal (util-linux script(1)
+// gives it a pty): it prompts with "sftp> " and runs what is typed, and
+// the global -r and -p flags make a plain get recursive and preserving.
+func TestGosftpTerminal(t *testing.T) {
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1):", err)
+	}
+	bins := sfBuild(t)
+	openssh, _ := sfPeers(t)
+	work := t.TempDir()
+	src := filepath.Join(work, "tree")
+	sfTree(t, src)
+	var quoted []string
+	for _, a := range append([]string{filepath.Join(bins, "gosftp"), "-r", "-p"}, append(openssh.args(), "root@127.0.0.1")...) {
+		quoted = append(quoted, "'"+a+"'")
+	}
+	cmd := exec.Command(scriptBin, "-qec", strings.Join(quoted, " "), "/dev/null")
+	cmd.Dir = work
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	fmt.Fprintf(in, "pwd\nget %s copy\nbye\n", src)
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("gosftp on a terminal did not finish:\n%s", out.String())
+	}
+	in.Close()
+	if err != nil || !strings.Contains(out.String(), "sftp> ") || !strings.Contains(out.String(), "Remote working directory: /root") {
+		t.Errorf("gosftp on a terminal: %v\n%q", err, out.String())
+	}
+	if diff := sfTreeDiff(sfDescribe(t, src, true), sfDescribe(t, filepath.Join(work, "copy"), true)); diff != "" {
+		t.Errorf("get with -r -p (-source +copy):\n%s", diff)
 	}
 }

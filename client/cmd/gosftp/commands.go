@@ -208,6 +208,29 @@ func (s *session) dispatch(args []string) error {
 			return fmt.Errorf("Couldn't rename file \"%s\" to \"%s\": %s", from, to, errText(err))
 		}
 		return nil
+	case "copy", "cp":
+		if err := nargs(name, args, 2, 2); err != nil {
+			return err
+		}
+		// sftp asks the server to copy (copy-data@openssh.com) and
+		// refuses without it; pkg/sftp cannot send that request, so
+		// for a server that has it the data goes through gosftp.
+		if _, ok := s.c.HasExtension("copy-data"); !ok {
+			return errors.New("Server does not support copy-data extension")
+		}
+		from, to := s.abs(args[0]), s.abs(args[1])
+		r := sftpcli.FS{Remote: s.c.Client}
+		fi, err := s.c.Stat(from)
+		if err != nil {
+			return fmt.Errorf("stat remote: %s", errText(err))
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("Cannot copy non-regular file: %s", from)
+		}
+		if err := (&sftpcli.Copier{}).Copy(r, from, r, to); err != nil {
+			return fmt.Errorf("Couldn't copy file \"%s\" to \"%s\": %s", from, to, errText(err))
+		}
+		return nil
 	case "ln", "symlink":
 		fl, args, err := cmdFlags(name, args, "s")
 		if err != nil {
@@ -596,6 +619,8 @@ cd [path]                          Change remote directory to 'path'
 chgrp [-h] grp path                Change group of file 'path' to 'grp'
 chmod [-h] mode path               Change permissions of file 'path' to 'mode'
 chown [-h] own path                Change owner of file 'path' to 'own'
+copy oldpath newpath               Copy remote file
+cp oldpath newpath                 Copy remote file
 df [-hi] [path]                    Display statistics for current directory or
                                    filesystem containing 'path'
 exit                               Quit gosftp
@@ -610,12 +635,12 @@ ls [-1afhlnrSt] [path]             Display remote directory listing
 lumask umask                       Set local umask to 'umask'
 mkdir path                         Create remote directory
 progress                           Toggle display of progress meter
-reget [-fPpRr] remote [local]      Resume download of file
-reput [-fPpRr] local [remote]      Resume upload of file
 put [-afPpRr] local [remote]       Upload file
 pwd                                Display remote working directory
 quit                               Quit gosftp
-rename oldname newname             Rename remote file
+reget [-fPpRr] remote [local]      Resume download of file
+rename oldpath newpath             Rename remote file
+reput [-fPpRr] local [remote]      Resume upload of file
 rm path                            Delete remote file
 rmdir path                         Remove remote directory
 symlink oldpath newpath            Symlink remote file

@@ -260,17 +260,20 @@ func (s *session) loop(in io.Reader, interactive, batch bool) int {
 			return 0
 		}
 		line = strings.TrimRight(line, "\r\n")
+		// A prefix of '-' (ignore an error) and '@' (no echo), in any
+		// order and number.
 		cmd := strings.TrimLeft(line, " \t")
-		echo := true
-		if strings.HasPrefix(cmd, "@") {
-			echo, cmd = false, cmd[1:]
+		echo, ignore := true, false
+		for cmd != "" && (cmd[0] == '-' || cmd[0] == '@') {
+			if cmd[0] == '-' {
+				ignore = true
+			} else {
+				echo = false
+			}
+			cmd = cmd[1:]
 		}
 		if !interactive && echo {
 			fmt.Fprintf(s.out, "sftp> %s\n", line)
-		}
-		ignore := false
-		if strings.HasPrefix(cmd, "-") {
-			ignore, cmd = true, cmd[1:]
 		}
 		err = s.line(cmd)
 		if errors.Is(err, errQuit) {
