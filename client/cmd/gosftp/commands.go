@@ -21,6 +21,10 @@ import (
 // errQuit ends the command loop (bye, exit, quit).
 var errQuit = errors.New("quit")
 
+// errSilent is a failed command that sftp reports with nothing but its
+// status.
+var errSilent = errors.New("failed")
+
 // errText is an error as sftp prints it: the SFTP status message of
 // draft-ietf-secsh-filexfer-02, Section 7, or the system's.
 func errText(err error) string {
@@ -85,14 +89,19 @@ func cmdFlags(name string, args []string, allowed string) (map[byte]bool, []stri
 	return fl, args[i:], nil
 }
 
+// nargs checks that a command has its paths, with sftp's messages;
+// like sftp it ignores any beyond max.
 func nargs(name string, args []string, min, max int) error {
-	if len(args) < min {
-		return fmt.Errorf("You must specify at least %d path%s after a %s command.", min, map[bool]string{true: "s", false: ""}[min > 1], name)
+	if len(args) >= min {
+		return nil
 	}
-	if len(args) > max {
-		return fmt.Errorf("%s: Too many arguments.", name)
+	switch {
+	case min == 2:
+		return fmt.Errorf("You must specify two paths after a %s command.", name)
+	case max > 1:
+		return fmt.Errorf("You must specify at least one path after a %s command.", name)
 	}
-	return nil
+	return fmt.Errorf("You must specify a path after a %s command.", name)
 }
 
 func (s *session) dispatch(args []string) error {
@@ -147,12 +156,12 @@ func (s *session) dispatch(args []string) error {
 		}
 		return nil
 	case "lumask":
-		if len(args) != 1 {
-			return errors.New("lumask: You must supply a numeric argument to the lumask command.")
+		if len(args) < 1 {
+			return errors.New("You must supply a numeric argument to the lumask command.")
 		}
 		m, err := strconv.ParseUint(args[0], 8, 32)
 		if err != nil || m > 0o777 {
-			return errors.New("lumask: You must supply a numeric argument to the lumask command.")
+			return errors.New("You must supply a numeric argument to the lumask command.")
 		}
 		syscall.Umask(int(m))
 		fmt.Fprintf(s.out, "Local umask: %03o\n", m)
@@ -205,7 +214,7 @@ func (s *session) dispatch(args []string) error {
 			err = s.c.Rename(from, to)
 		}
 		if err != nil {
-			return fmt.Errorf("Couldn't rename file \"%s\" to \"%s\": %s", from, to, errText(err))
+			return fmt.Errorf("remote rename \"%s\" to \"%s\": %s", from, to, errText(err))
 		}
 		return nil
 	case "copy", "cp":
@@ -243,13 +252,13 @@ func (s *session) dispatch(args []string) error {
 		if name == "symlink" || fl['s'] {
 			// The target is stored as given, relative or not.
 			if err := s.c.Symlink(args[0], to); err != nil {
-				return fmt.Errorf("Couldn't symlink file \"%s\" to \"%s\": %s", args[0], to, errText(err))
+				return fmt.Errorf("remote symlink file \"%s\" to \"%s\": %s", args[0], to, errText(err))
 			}
 			return nil
 		}
 		from := s.abs(args[0])
 		if err := s.c.Link(from, to); err != nil {
-			return fmt.Errorf("Couldn't link file \"%s\" to \"%s\": %s", from, to, errText(err))
+			return fmt.Errorf("remote link \"%s\" to \"%s\": %s", from, to, errText(err))
 		}
 		return nil
 	case "chmod", "chown", "chgrp":
@@ -260,11 +269,12 @@ func (s *session) dispatch(args []string) error {
 	return errors.New("Invalid command.")
 }
 
-// removeFile is SSH_FXP_REMOVE alone: unlike sftp.Client.Remove it
-// does not fall back to removing a directory.
+// removeFile is SSH_FXP_REMOVE alone: sftp.Client.Remove falls back
+// to removing a directory, which sftp's rm never does. A directory is
+// refused with the Failure status sshd answers REMOVE with.
 func (s *session) removeFile(p string) error {
 	if fi, err := s.c.Lstat(p); err == nil && fi.IsDir() {
-		return syscall.EISDIR
+		return &sftp.StatusError{Code: 4} // SSH_FX_FAILURE
 	}
 	return s.c.Remove(p)
 }
@@ -315,24 +325,27 @@ func (s *session) chattr(name string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) != 2 {
-		return fmt.Errorf("%s: You must specify %s and path.", name, map[string]string{"chmod": "a mode", "chown": "an owner", "chgrp": "a group"}[name])
+	if len(args) < 1 {
+		return fmt.Errorf("You must supply a numeric argument to the %s command.", name)
 	}
 	n, err := strconv.ParseUint(args[0], map[bool]int{true: 8, false: 10}[name == "chmod"], 32)
 	if err != nil || (name == "chmod" && n > 0o7777) {
-		return fmt.Errorf("%s: You must supply a numeric argument to the %s command.", name, name)
+		return fmt.Errorf("You must supply a numeric argument to the %s command.", name)
+	}
+	if len(args) < 2 {
+		return fmt.Errorf("You must specify a path after a %s command.", name)
 	}
 	return s.globbed(args[1], func(p string) error {
 		if name == "chmod" {
 			s.say("Changing mode on %s\n", p)
 			if err := s.c.Chmod(p, toMode(uint32(n))); err != nil {
-				return fmt.Errorf("Couldn't setstat on \"%s\": %s", p, errText(err))
+				return fmt.Errorf("remote setstat \"%s\": %s", p, errText(err))
 			}
 			return nil
 		}
 		fi, err := s.c.Stat(p)
 		if err != nil {
-			return fmt.Errorf("Can't get current ownership of remote file \"%s\"", p)
+			return fmt.Errorf("stat remote: %s", errText(err))
 		}
 		st := fi.Sys().(*sftp.FileStat)
 		uid, gid := int(st.UID), int(st.GID)
@@ -344,7 +357,7 @@ func (s *session) chattr(name string, args []string) error {
 			gid = int(n)
 		}
 		if err := s.c.Chown(p, uid, gid); err != nil {
-			return fmt.Errorf("Couldn't setstat on \"%s\": %s", p, errText(err))
+			return fmt.Errorf("remote setstat \"%s\": %s", p, errText(err))
 		}
 		return nil
 	})
@@ -423,7 +436,7 @@ func (s *session) get(name string, args []string) error {
 			continue
 		}
 		if fi.IsDir() && !cp.Recursive {
-			s.report(fmt.Errorf("Cannot download non-regular file: %s", r))
+			first = fmt.Errorf("download %s/: not a regular file", r)
 			continue
 		}
 		shown := r
@@ -496,7 +509,7 @@ func (s *session) put(name string, args []string) error {
 			continue
 		}
 		if fi.IsDir() && !cp.Recursive {
-			s.report(fmt.Errorf("Skipping non-regular file %s", l))
+			first = fmt.Errorf("local \"%s/\" is not a regular file", strings.TrimSuffix(l, "/"))
 			continue
 		}
 		if fi.IsDir() {
@@ -542,7 +555,7 @@ func (s *session) df(args []string) error {
 	}
 	st, err := s.c.StatVFS(p)
 	if err != nil {
-		return fmt.Errorf("df: %s", errText(err))
+		return errSilent // sftp logs it at debug level only
 	}
 	kib := func(blocks uint64) uint64 { return blocks * st.Frsize / 1024 }
 	capacity := uint64(0)

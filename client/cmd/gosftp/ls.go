@@ -29,12 +29,9 @@ func (s *session) ls(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) > 1 {
-		return fmt.Errorf("ls: Too many arguments.")
-	}
 	var strip string
 	target := s.cwd
-	if len(args) == 1 {
+	if len(args) >= 1 { // sftp ignores any further paths
 		target = s.abs(args[0])
 		if !path.IsAbs(args[0]) {
 			strip = s.cwd
@@ -141,9 +138,8 @@ func (s *session) printEntries(ents []entry, fl map[byte]bool) {
 	}
 	if fl['l'] || fl['n'] || fl['h'] {
 		// sftp names owners with the server's users-groups-by-id
-		// extension, and shows numbers with -n where it lacks it.
+		// extension (even with -n), and shows numbers without it.
 		_, names := s.c.HasExtension("users-groups-by-id@openssh.com")
-		names = names || !fl['n']
 		now := time.Now()
 		for _, e := range ents {
 			fmt.Fprintln(s.out, longLine(e, fl['h'], names, now))
@@ -194,7 +190,8 @@ func cmpInt(a, b int64) int {
 // longLine is sftp's ls -l line for e: mode, link count (unknown in
 // SFTP version 3, "?"), owner, group, size, mtime, name. With names,
 // owner and group names come from the local user database (pkg/sftp
-// cannot ask the server, docs/gosftp.md), numbers where it has none.
+// cannot send users-groups-by-id, docs/gosftp.md), numbers where it
+// has none.
 func longLine(e entry, human, names bool, now time.Time) string {
 	var mode, uid, gid uint32
 	if st, ok := e.fi.Sys().(*sftp.FileStat); ok {

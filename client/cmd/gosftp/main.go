@@ -383,6 +383,9 @@ func (s *session) abs(p string) string {
 }
 
 func (s *session) report(err error) {
+	if errors.Is(err, errSilent) {
+		return
+	}
 	fmt.Fprintf(os.Stderr, "%v\r\n", err) // as OpenSSH's log lines
 }
 
