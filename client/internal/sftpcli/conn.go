@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pkg/sftp"
 )
@@ -90,11 +91,28 @@ func Dial(ctx context.Context, program string, args []string, opts ...sftp.Clien
 	return c, nil
 }
 
+// closeGrace is how long Close waits for the ssh program to exit by
+// itself before it kills it.
+var closeGrace = 10 * time.Second
+
 // Close ends the SFTP session, which closes the ssh program's stdin,
-// and waits for the program to exit.
+// and waits for the program to exit; one that has not exited
+// closeGrace later is killed.
 func (c *Conn) Close() error {
-	c.Client.Close()
-	<-c.done
+	// pkg/sftp's Close waits for its reader, which ends when the
+	// program's stdout does.
+	closed := make(chan struct{})
+	go func() {
+		c.Client.Close()
+		close(closed)
+	}()
+	select {
+	case <-c.done:
+	case <-time.After(closeGrace):
+		c.cmd.Process.Kill()
+		<-c.done
+	}
+	<-closed
 	return nil
 }
 

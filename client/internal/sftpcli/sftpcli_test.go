@@ -224,3 +224,27 @@ func TestCopierResume(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseKills: a program that ignores the end of its stdin is
+// killed after the grace period.
+func TestCloseKills(t *testing.T) {
+	if _, err := os.Stat(sftpServer); err != nil {
+		t.Skip("no sftp-server:", err)
+	}
+	defer func(d time.Duration) { closeGrace = d }(closeGrace)
+	closeGrace = 100 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// sftp-server, then a sleep that outlives stdin's end.
+	c, err := Dial(ctx, "/bin/sh", []string{"-c", sftpServer + "; exec sleep 60"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { c.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close did not return")
+	}
+}
