@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -130,8 +129,7 @@ func main() { os.Exit(run(os.Args[1:])) }
 
 // A side is where an operand lives: a host (its connection) or local.
 type side struct {
-	fs   sftpcli.FS
-	home string // the remote's initial directory, for relative paths
+	fs sftpcli.FS
 }
 
 // A scp is one run: its connections by destination, opened on first
@@ -141,6 +139,7 @@ type scp struct {
 	conns map[string]*sftpcli.Conn
 	sides map[string]side
 	errs  int
+	code  int // an exit status other than 1 that an error asked for
 }
 
 func run(args []string) int {
@@ -160,6 +159,10 @@ func run(args []string) int {
 	if err != nil {
 		return s.fatal(err)
 	}
+	dstGiven := target
+	if _, _, _, p, remote := sftpcli.SplitRemote(target); remote {
+		dstGiven = p
+	}
 	var srcs []string
 	var froms []side
 	for _, op := range f.operands[:len(f.operands)-1] {
@@ -174,6 +177,7 @@ func run(args []string) int {
 					s.fail(fmt.Errorf("%s: %s", p, errText(serr)))
 				} else {
 					s.fail(fmt.Errorf("stat local \"%s\": %s", p, errText(serr)))
+					s.code = 255 // as scp
 				}
 				continue
 			}
@@ -184,42 +188,78 @@ func run(args []string) int {
 			froms = append(froms, from)
 		}
 	}
-	dstIsDir := false
-	if fi, err := to.fs.Stat(dst); err == nil && fi.IsDir() {
+	dstInfo, dstErr := to.fs.Stat(dst)
+	dstIsDir := dstErr == nil && dstInfo.IsDir()
+	if len(srcs) > 1 && !dstIsDir {
+		if !to.fs.IsRemote() {
+			// scp's run_err, without its prefix.
+			if dstErr == nil {
+				dstErr = syscall.ENOTDIR
+			}
+			fmt.Fprintf(os.Stderr, "%s: %s\n", dst, errText(dstErr))
+			return 1
+		}
+		// scp makes a remote target directory for several sources.
+		if err := to.fs.Mkdir(dst, 0o700); err != nil {
+			s.fail(fmt.Errorf("remote mkdir \"%s\": %s", dst, errText(err)))
+			return 255
+		}
+		to.fs.Chmod(dst, 0o700) // as scp's; pkg/sftp's Mkdir sends no mode
 		dstIsDir = true
 	}
-	if len(srcs) > 1 && !dstIsDir {
-		s.fail(fmt.Errorf("%s: Not a directory", dst))
-		return 1
-	}
 	cp := &sftpcli.Copier{Recursive: f.recursive, Preserve: f.preserve, Limit: f.limit * 1000 / 8,
-		Warn: func(err error) { s.fail(err) }}
+		Warn: func(err error) { s.fail(errors.New(message(err, ""))) }}
 	for i, src := range srcs {
+		from := froms[i]
 		d := dst
 		if dstIsDir {
-			d = to.fs.Join(dst, froms[i].fs.Base(src))
+			d = to.fs.Join(dst, from.fs.Base(src))
 		}
-		fi, err := froms[i].fs.Stat(src)
+		upload := !from.fs.IsRemote() && to.fs.IsRemote()
+		fi, err := from.fs.Stat(src)
 		if err != nil {
 			s.fail(fmt.Errorf("%s: %s", src, errText(err)))
 			continue
 		}
-		if fi.IsDir() && !f.recursive {
-			if froms[i].fs.IsRemote() {
-				s.fail(fmt.Errorf("download %s/: not a regular file", src))
-			} else {
-				s.fail(fmt.Errorf("local \"%s\" is not a regular file", src))
+		kind := map[bool]string{true: "directory", false: "file"}[fi.IsDir() && f.recursive]
+		switch {
+		case fi.IsDir() && !f.recursive && from.fs.IsRemote():
+			s.fail(fmt.Errorf("download %s/: not a regular file", src))
+		case fi.IsDir() && !f.recursive:
+			s.fail(fmt.Errorf("local \"%s\" is not a regular file", src))
+			s.fail(fmt.Errorf("failed to upload file %s to %s", src, dstGiven))
+		default:
+			if err := cp.Copy(from.fs, src, to.fs, d); err != nil {
+				s.fail(errors.New(message(err, src)))
+				if upload {
+					s.fail(fmt.Errorf("failed to upload %s %s to %s", kind, src, dstGiven))
+				}
 			}
-			continue
 		}
-		if err := cp.Copy(froms[i].fs, src, to.fs, d); err != nil {
-			s.fail(fmt.Errorf("%s: %s", src, errText(err)))
-		}
+	}
+	if s.code != 0 {
+		return s.code
 	}
 	if s.errs > 0 {
 		return 1
 	}
 	return 0
+}
+
+// message is a failed copy's error as scp prints it.
+func message(err error, src string) string {
+	var oe *sftpcli.OpError
+	if errors.As(err, &oe) {
+		return oe.Message(errText(oe.Err))
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s: %s", pe.Path, errText(pe.Err))
+	}
+	if src == "" {
+		return errText(err)
+	}
+	return fmt.Sprintf("%s: %s", src, errText(err))
 }
 
 // fatal reports a connection that could not be made; scp exits 255.
@@ -237,8 +277,9 @@ func (s *scp) fail(err error) {
 	fmt.Fprintf(os.Stderr, "scp: %v\r\n", err) // as OpenSSH's log lines
 }
 
-// resolve finds the side of an operand and its path there: a remote
-// path relative to the login directory made absolute, "" meaning it.
+// resolve finds the side of an operand and its path there; a remote
+// path stays relative (the server takes it from the login directory),
+// "" meaning that directory.
 func (s *scp) resolve(op string) (side, string, error) {
 	user, host, port, p, remote := sftpcli.SplitRemote(op)
 	if !remote {
@@ -254,20 +295,12 @@ func (s *scp) resolve(op string) (side, string, error) {
 		if err != nil {
 			return side{}, "", err
 		}
-		home, err := c.RealPath(".")
-		if err != nil {
-			c.Close()
-			return side{}, "", fmt.Errorf("%s: %s", host, errText(err))
-		}
 		s.conns[key] = c
-		sd = side{fs: sftpcli.FS{Remote: c.Client}, home: home}
+		sd = side{fs: sftpcli.FS{Remote: c.Client}}
 		s.sides[key] = sd
 	}
 	if p == "" {
 		p = "."
-	}
-	if !path.IsAbs(p) {
-		p = path.Join(sd.home, p)
 	}
 	return sd, p, nil
 }

@@ -460,10 +460,19 @@ func (s *session) get(name string, args []string) error {
 			if first != nil {
 				s.report(first)
 			}
-			first = fmt.Errorf("download \"%s\": %s", r, errText(err))
+			first = copyError(err, r)
 		}
 	}
 	return first
+}
+
+// copyError is a failed get or put as sftp reports it.
+func copyError(err error, src string) error {
+	var oe *sftpcli.OpError
+	if errors.As(err, &oe) {
+		return errors.New(oe.Message(errText(oe.Err)))
+	}
+	return fmt.Errorf("%s: %s", src, errText(err))
 }
 
 func (s *session) put(name string, args []string) error {
@@ -535,7 +544,7 @@ func (s *session) put(name string, args []string) error {
 			if first != nil {
 				s.report(first)
 			}
-			first = fmt.Errorf("upload \"%s\": %s", l, errText(err))
+			first = copyError(err, l)
 		}
 	}
 	return first

@@ -165,6 +165,44 @@ type Copier struct {
 	Warn func(error)
 }
 
+// An OpError is a step of a copy that failed: Op is "open" (the
+// source), "create" (the destination) or "mkdir", on the remote side
+// or the local one. Message gives it in sftp's and scp's words.
+type OpError struct {
+	Op     string
+	Path   string
+	Remote bool
+	Err    error
+}
+
+func (e *OpError) Error() string {
+	where := "local"
+	if e.Remote {
+		where = "remote"
+	}
+	return fmt.Sprintf("sftpcli: %s %s %s: %v", e.Op, where, e.Path, e.Err)
+}
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// Message is e as OpenSSH's sftp and scp print it, with text the
+// description of e.Err.
+func (e *OpError) Message(text string) string {
+	switch {
+	case e.Op == "create" && e.Remote:
+		return fmt.Sprintf("dest open \"%s\": %s", e.Path, text)
+	case e.Op == "mkdir" && e.Remote:
+		return fmt.Sprintf("remote mkdir \"%s\": %s", e.Path, text)
+	case e.Op == "mkdir":
+		return fmt.Sprintf("mkdir %s: %s", e.Path, text)
+	case e.Op == "notdir":
+		return fmt.Sprintf("\"%s\" exists but is not a directory", e.Path)
+	case e.Remote:
+		return fmt.Sprintf("open remote \"%s\": %s", e.Path, text)
+	}
+	return fmt.Sprintf("open local \"%s\": %s", e.Path, text)
+}
+
 // ErrIsDir is returned for a directory without Recursive.
 var ErrIsDir = errors.New("sftpcli: is a directory")
 
@@ -201,8 +239,12 @@ func (cp *Copier) copyDir(from FS, src string, fi fs.FileInfo, to FS, dst string
 		cp.Dir(src)
 	}
 	if err := to.Mkdir(dst, fi.Mode().Perm()); err != nil {
-		if st, serr := to.Stat(dst); serr != nil || !st.IsDir() {
-			return err
+		st, serr := to.Stat(dst)
+		if serr == nil && !st.IsDir() {
+			return &OpError{"notdir", dst, to.IsRemote(), syscall.ENOTDIR}
+		}
+		if serr != nil {
+			return &OpError{"mkdir", dst, to.IsRemote(), err}
 		}
 	}
 	ents, err := from.ReadDir(src)
@@ -244,7 +286,7 @@ func (cp *Copier) copyDir(from FS, src string, fi fs.FileInfo, to FS, dst string
 func (cp *Copier) copyFile(from FS, src string, fi fs.FileInfo, to FS, dst string) (err error) {
 	r, err := from.open(src)
 	if err != nil {
-		return err
+		return &OpError{"open", src, from.IsRemote(), err}
 	}
 	defer r.Close()
 	var off int64
@@ -258,7 +300,7 @@ func (cp *Copier) copyFile(from FS, src string, fi fs.FileInfo, to FS, dst strin
 	}
 	w, err := to.create(dst, fi.Mode().Perm(), off > 0)
 	if err != nil {
-		return err
+		return &OpError{"create", dst, to.IsRemote(), err}
 	}
 	defer func() {
 		if cerr := w.Close(); err == nil {
