@@ -130,3 +130,19 @@ func (s sftpInfo) Mode() fs.FileMode  { return fs.FileMode(s.st.Mode & 0o777) }
 func (s sftpInfo) ModTime() time.Time { return time.Unix(int64(s.st.Mtime), 0) }
 func (s sftpInfo) IsDir() bool        { return s.st.Mode&0o170000 == 0o040000 }
 func (s sftpInfo) Sys() any           { return s.st }
+
+// FuzzSplitArgs: any command line splits without panicking, and a line
+// without quotes or backslashes splits as strings.Fields does.
+func FuzzSplitArgs(f *testing.F) {
+	for _, s := range []string{`get "a b" c`, `'x`, `a\`, `\\ \"`, "ls\t-l  x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := splitArgs(s)
+		if !strings.ContainsAny(s, "'\"\\") {
+			if want := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' }); err != nil || !slices.Equal(got, want) {
+				t.Errorf("splitArgs(%q) = %q, %v; want %q", s, got, err, want)
+			}
+		}
+	})
+}

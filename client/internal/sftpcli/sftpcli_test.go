@@ -248,3 +248,17 @@ func TestCloseKills(t *testing.T) {
 		t.Fatal("Close did not return")
 	}
 }
+
+// FuzzSplitRemote: any operand splits without panicking, and a remote
+// one has a host.
+func FuzzSplitRemote(f *testing.F) {
+	for _, s := range []string{"h:p", "u@h:p", "[::1]:x", "scp://u@[::1]:22/p", "a/b:c", ":", "scp://", "@:", "[:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, host, _, _, ok := SplitRemote(s)
+		if ok && host == "" {
+			t.Errorf("SplitRemote(%q): remote without a host", s)
+		}
+	})
+}
