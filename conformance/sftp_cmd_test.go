@@ -494,12 +494,9 @@ func TestGoscpLikeSCP(t *testing.T) {
 			ours.key, kh)), 0o600)
 		for _, bin := range []string{"scp", goscp, filepath.Join(bins, "gosftp")} {
 			dst := filepath.Join(work, "jump-"+filepath.Base(bin))
-			var r sfResult
-			if strings.HasSuffix(bin, "gosftp") {
-				r = sfRun(t, work, bin, "-F", cfg, "-J", "127.0.0.1:"+ours.port, "-P", openssh.port, "127.0.0.1:"+filepath.Join(src, "b.txt"), dst)
-			} else {
-				r = sfRun(t, work, bin, "-F", cfg, "-J", "127.0.0.1:"+ours.port, "-P", openssh.port, "127.0.0.1:"+filepath.Join(src, "b.txt"), dst)
-			}
+			// The same command line for scp, goscp and gosftp's
+			// download form.
+			r := sfRun(t, work, bin, "-F", cfg, "-J", "127.0.0.1:"+ours.port, "-P", openssh.port, "127.0.0.1:"+filepath.Join(src, "b.txt"), dst)
 			if b, err := os.ReadFile(dst); r.code != 0 || err != nil || len(b) != 18000 {
 				t.Errorf("%s -J: %+v %v", bin, r, err)
 			}

@@ -57,7 +57,7 @@ func parseFlags(args []string) (*flags, error) {
 		for j := 1; j < len(a); j++ {
 			c := a[j]
 			if !strings.ContainsRune(known, rune(c)) {
-				return nil, fmt.Errorf("unknown option -- %c", c)
+				return nil, msgf("unknown option -- %c", c)
 			}
 			var val string
 			if strings.ContainsRune(withArg, rune(c)) {
@@ -67,7 +67,7 @@ func parseFlags(args []string) (*flags, error) {
 					i++
 					val = args[i]
 				} else {
-					return nil, fmt.Errorf("option requires an argument -- %c", c)
+					return nil, msgf("option requires an argument -- %c", c)
 				}
 				j = len(a)
 			}
@@ -76,7 +76,7 @@ func parseFlags(args []string) (*flags, error) {
 				// -3 is how goscp copies between remotes anyway; -s
 				// (SFTP) is its only protocol; -T has nothing to relax.
 			case 'O':
-				return nil, errors.New("-O (the legacy scp protocol) is not supported by goscp; it speaks SFTP only")
+				return nil, msgf("-O (the legacy scp protocol) is not supported by goscp; it speaks SFTP only")
 			case '4', '6', 'A', 'C', 'v':
 				f.sshArgs = append(f.sshArgs, "-"+string(c))
 			case 'B':
@@ -97,7 +97,7 @@ func parseFlags(args []string) (*flags, error) {
 			case 'l':
 				n, err := strconv.ParseInt(val, 10, 64)
 				if err != nil || n <= 0 {
-					return nil, fmt.Errorf("bad limit %s", val)
+					return nil, msgf("bad limit %s", val)
 				}
 				f.limit = n
 			case 'P':
@@ -108,7 +108,7 @@ func parseFlags(args []string) (*flags, error) {
 				k, v, _ := strings.Cut(val, "=")
 				n, err := strconv.Atoi(v)
 				if err != nil || n <= 0 || (k != "buffer" && k != "nrequests") {
-					return nil, fmt.Errorf("Invalid -X option %s", val)
+					return nil, msgf("Invalid -X option %s", val)
 				}
 				if k == "buffer" {
 					f.buffer = n
@@ -120,7 +120,7 @@ func parseFlags(args []string) (*flags, error) {
 	}
 	f.operands = args[i:]
 	if len(f.operands) < 2 {
-		return nil, errors.New("need a source and a target")
+		return nil, msgf("need a source and a target")
 	}
 	return f, nil
 }
@@ -174,9 +174,9 @@ func run(args []string) int {
 		if err != nil || len(m) == 0 {
 			if _, serr := from.fs.Stat(p); serr != nil {
 				if from.fs.IsRemote() {
-					s.fail(fmt.Errorf("%s: %s", p, errText(serr)))
+					s.fail(msgf("%s: %s", p, errText(serr)))
 				} else {
-					s.fail(fmt.Errorf("stat local \"%s\": %s", p, errText(serr)))
+					s.fail(msgf("stat local \"%s\": %s", p, errText(serr)))
 					s.code = 255 // as scp
 				}
 				continue
@@ -201,14 +201,14 @@ func run(args []string) int {
 		}
 		// scp makes a remote target directory for several sources.
 		if err := to.fs.Mkdir(dst, 0o700); err != nil {
-			s.fail(fmt.Errorf("remote mkdir \"%s\": %s", dst, errText(err)))
+			s.fail(msgf("remote mkdir \"%s\": %s", dst, errText(err)))
 			return 255
 		}
 		to.fs.Chmod(dst, 0o700) // as scp's; pkg/sftp's Mkdir sends no mode
 		dstIsDir = true
 	}
 	cp := &sftpcli.Copier{Recursive: f.recursive, Preserve: f.preserve, Limit: f.limit * 1000 / 8,
-		Warn: func(err error) { s.fail(errors.New(message(err, ""))) }}
+		Warn: func(err error) { s.fail(scpMessage(message(err, ""))) }}
 	for i, src := range srcs {
 		from := froms[i]
 		d := dst
@@ -218,21 +218,21 @@ func run(args []string) int {
 		upload := !from.fs.IsRemote() && to.fs.IsRemote()
 		fi, err := from.fs.Stat(src)
 		if err != nil {
-			s.fail(fmt.Errorf("%s: %s", src, errText(err)))
+			s.fail(msgf("%s: %s", src, errText(err)))
 			continue
 		}
 		kind := map[bool]string{true: "directory", false: "file"}[fi.IsDir() && f.recursive]
 		switch {
 		case fi.IsDir() && !f.recursive && from.fs.IsRemote():
-			s.fail(fmt.Errorf("download %s/: not a regular file", src))
+			s.fail(msgf("download %s/: not a regular file", src))
 		case fi.IsDir() && !f.recursive:
-			s.fail(fmt.Errorf("local \"%s\" is not a regular file", src))
-			s.fail(fmt.Errorf("failed to upload file %s to %s", src, dstGiven))
+			s.fail(msgf("local \"%s\" is not a regular file", src))
+			s.fail(msgf("failed to upload file %s to %s", src, dstGiven))
 		default:
 			if err := cp.Copy(from.fs, src, to.fs, d); err != nil {
-				s.fail(errors.New(message(err, src)))
+				s.fail(scpMessage(message(err, src)))
 				if upload {
-					s.fail(fmt.Errorf("failed to upload %s %s to %s", kind, src, dstGiven))
+					s.fail(msgf("failed to upload %s %s to %s", kind, src, dstGiven))
 				}
 			}
 		}
@@ -272,7 +272,7 @@ func (s *scp) fail(err error) {
 	s.errs++
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		err = fmt.Errorf("%s: %s", pe.Path, errText(pe.Err))
+		err = msgf("%s: %s", pe.Path, errText(pe.Err))
 	}
 	fmt.Fprintf(os.Stderr, "scp: %v\r\n", err) // as OpenSSH's log lines
 }
@@ -321,7 +321,7 @@ func (s *scp) dial(user, host, port string) (*sftpcli.Conn, error) {
 	c, err := sftpcli.Dial(ctx, program, args, sftp.MaxPacket(s.f.buffer),
 		sftp.MaxConcurrentRequestsPerFile(s.f.requests), sftp.UseConcurrentWrites(true))
 	if errors.Is(err, sftpcli.ErrConnection) {
-		return nil, errors.New("Connection closed")
+		return nil, msgf("Connection closed")
 	}
 	return c, err
 }
@@ -355,3 +355,12 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
+
+// A scpMessage is an error printed as it is: OpenSSH's wording, capitals
+// and full stops included.
+type scpMessage string
+
+func (m scpMessage) Error() string { return string(m) }
+
+// msgf formats a scpMessage.
+func msgf(format string, args ...any) error { return scpMessage(fmt.Sprintf(format, args...)) }

@@ -81,7 +81,7 @@ func cmdFlags(name string, args []string, allowed string) (map[byte]bool, []stri
 		}
 		for j := 1; j < len(a); j++ {
 			if !strings.ContainsRune(allowed, rune(a[j])) {
-				return nil, nil, fmt.Errorf("%s: Invalid flag -%c", name, a[j])
+				return nil, nil, msgf("%s: Invalid flag -%c", name, a[j])
 			}
 			fl[a[j]] = true
 		}
@@ -97,11 +97,11 @@ func nargs(name string, args []string, min, max int) error {
 	}
 	switch {
 	case min == 2:
-		return fmt.Errorf("You must specify two paths after a %s command.", name)
+		return msgf("You must specify two paths after a %s command.", name)
 	case max > 1:
-		return fmt.Errorf("You must specify at least one path after a %s command.", name)
+		return msgf("You must specify at least one path after a %s command.", name)
 	}
-	return fmt.Errorf("You must specify a path after a %s command.", name)
+	return msgf("You must specify a path after a %s command.", name)
 }
 
 func (s *session) dispatch(args []string) error {
@@ -126,7 +126,7 @@ func (s *session) dispatch(args []string) error {
 	case "lpwd":
 		wd, err := os.Getwd()
 		if err != nil {
-			return fmt.Errorf("Couldn't get local cwd: %s", errText(err))
+			return msgf("Couldn't get local cwd: %s", errText(err))
 		}
 		fmt.Fprintf(s.out, "Local working directory: %s\n", wd)
 		return nil
@@ -137,10 +137,10 @@ func (s *session) dispatch(args []string) error {
 		if len(args) > 0 {
 			dir = args[0]
 		} else if dir, _ = os.UserHomeDir(); dir == "" {
-			return errors.New("lcd: no home directory")
+			return msgf("lcd: no home directory")
 		}
 		if err := os.Chdir(dir); err != nil {
-			return fmt.Errorf("Couldn't change local directory to \"%s\": %s", dir, errText(err))
+			return msgf("Couldn't change local directory to \"%s\": %s", dir, errText(err))
 		}
 		return nil
 	case "ls", "dir":
@@ -152,16 +152,16 @@ func (s *session) dispatch(args []string) error {
 			return err
 		}
 		if err := os.Mkdir(args[0], 0o777); err != nil {
-			return fmt.Errorf("Couldn't create local directory \"%s\": %s", args[0], errText(err))
+			return msgf("Couldn't create local directory \"%s\": %s", args[0], errText(err))
 		}
 		return nil
 	case "lumask":
 		if len(args) < 1 {
-			return errors.New("You must supply a numeric argument to the lumask command.")
+			return msgf("You must supply a numeric argument to the lumask command.")
 		}
 		m, err := strconv.ParseUint(args[0], 8, 32)
 		if err != nil || m > 0o777 {
-			return errors.New("You must supply a numeric argument to the lumask command.")
+			return msgf("You must supply a numeric argument to the lumask command.")
 		}
 		syscall.Umask(int(m))
 		fmt.Fprintf(s.out, "Local umask: %03o\n", m)
@@ -176,7 +176,7 @@ func (s *session) dispatch(args []string) error {
 		}
 		p := s.abs(args[0])
 		if err := s.c.Mkdir(p); err != nil {
-			return fmt.Errorf("remote mkdir \"%s\": %s", p, errText(err))
+			return msgf("remote mkdir \"%s\": %s", p, errText(err))
 		}
 		return nil
 	case "rmdir":
@@ -185,7 +185,7 @@ func (s *session) dispatch(args []string) error {
 		}
 		p := s.abs(args[0])
 		if err := s.c.RemoveDirectory(p); err != nil {
-			return fmt.Errorf("remote rmdir \"%s\": %s", p, errText(err))
+			return msgf("remote rmdir \"%s\": %s", p, errText(err))
 		}
 		return nil
 	case "rm":
@@ -195,7 +195,7 @@ func (s *session) dispatch(args []string) error {
 		return s.globbed(args[0], func(p string) error {
 			s.say("Removing %s\n", p)
 			if err := s.removeFile(p); err != nil {
-				return fmt.Errorf("remote delete %s: %s", p, errText(err))
+				return msgf("remote delete %s: %s", p, errText(err))
 			}
 			return nil
 		})
@@ -214,7 +214,7 @@ func (s *session) dispatch(args []string) error {
 			err = s.c.Rename(from, to)
 		}
 		if err != nil {
-			return fmt.Errorf("remote rename \"%s\" to \"%s\": %s", from, to, errText(err))
+			return msgf("remote rename \"%s\" to \"%s\": %s", from, to, errText(err))
 		}
 		return nil
 	case "copy", "cp":
@@ -225,19 +225,19 @@ func (s *session) dispatch(args []string) error {
 		// refuses without it; pkg/sftp cannot send that request, so
 		// for a server that has it the data goes through gosftp.
 		if _, ok := s.c.HasExtension("copy-data"); !ok {
-			return errors.New("Server does not support copy-data extension")
+			return msgf("Server does not support copy-data extension")
 		}
 		from, to := s.abs(args[0]), s.abs(args[1])
 		r := sftpcli.FS{Remote: s.c.Client}
 		fi, err := s.c.Stat(from)
 		if err != nil {
-			return fmt.Errorf("stat remote: %s", errText(err))
+			return msgf("stat remote: %s", errText(err))
 		}
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("Cannot copy non-regular file: %s", from)
+			return msgf("Cannot copy non-regular file: %s", from)
 		}
 		if err := (&sftpcli.Copier{}).Copy(r, from, r, to); err != nil {
-			return fmt.Errorf("Couldn't copy file \"%s\" to \"%s\": %s", from, to, errText(err))
+			return msgf("Couldn't copy file \"%s\" to \"%s\": %s", from, to, errText(err))
 		}
 		return nil
 	case "ln", "symlink":
@@ -252,13 +252,13 @@ func (s *session) dispatch(args []string) error {
 		if name == "symlink" || fl['s'] {
 			// The target is stored as given, relative or not.
 			if err := s.c.Symlink(args[0], to); err != nil {
-				return fmt.Errorf("remote symlink file \"%s\" to \"%s\": %s", args[0], to, errText(err))
+				return msgf("remote symlink file \"%s\" to \"%s\": %s", args[0], to, errText(err))
 			}
 			return nil
 		}
 		from := s.abs(args[0])
 		if err := s.c.Link(from, to); err != nil {
-			return fmt.Errorf("remote link \"%s\" to \"%s\": %s", from, to, errText(err))
+			return msgf("remote link \"%s\" to \"%s\": %s", from, to, errText(err))
 		}
 		return nil
 	case "chmod", "chown", "chgrp":
@@ -266,7 +266,7 @@ func (s *session) dispatch(args []string) error {
 	case "df":
 		return s.df(args)
 	}
-	return errors.New("Invalid command.")
+	return msgf("Invalid command.")
 }
 
 // removeFile is SSH_FXP_REMOVE alone: sftp.Client.Remove falls back
@@ -286,14 +286,14 @@ func (s *session) cd(args []string) error {
 	}
 	real, err := s.c.RealPath(dir)
 	if err != nil {
-		return fmt.Errorf("Couldn't canonicalize: %s", errText(err))
+		return msgf("Couldn't canonicalize: %s", errText(err))
 	}
 	fi, err := s.c.Stat(real)
 	if err != nil {
-		return fmt.Errorf("stat remote: %s", errText(err))
+		return msgf("stat remote: %s", errText(err))
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("Can't change directory: \"%s\" is not a directory", real)
+		return msgf("Can't change directory: \"%s\" is not a directory", real)
 	}
 	s.cwd = real
 	return nil
@@ -326,26 +326,26 @@ func (s *session) chattr(name string, args []string) error {
 		return err
 	}
 	if len(args) < 1 {
-		return fmt.Errorf("You must supply a numeric argument to the %s command.", name)
+		return msgf("You must supply a numeric argument to the %s command.", name)
 	}
 	n, err := strconv.ParseUint(args[0], map[bool]int{true: 8, false: 10}[name == "chmod"], 32)
 	if err != nil || (name == "chmod" && n > 0o7777) {
-		return fmt.Errorf("You must supply a numeric argument to the %s command.", name)
+		return msgf("You must supply a numeric argument to the %s command.", name)
 	}
 	if len(args) < 2 {
-		return fmt.Errorf("You must specify a path after a %s command.", name)
+		return msgf("You must specify a path after a %s command.", name)
 	}
 	return s.globbed(args[1], func(p string) error {
 		if name == "chmod" {
 			s.say("Changing mode on %s\n", p)
 			if err := s.c.Chmod(p, toMode(uint32(n))); err != nil {
-				return fmt.Errorf("remote setstat \"%s\": %s", p, errText(err))
+				return msgf("remote setstat \"%s\": %s", p, errText(err))
 			}
 			return nil
 		}
 		fi, err := s.c.Stat(p)
 		if err != nil {
-			return fmt.Errorf("stat remote: %s", errText(err))
+			return msgf("stat remote: %s", errText(err))
 		}
 		st := fi.Sys().(*sftp.FileStat)
 		uid, gid := int(st.UID), int(st.GID)
@@ -357,7 +357,7 @@ func (s *session) chattr(name string, args []string) error {
 			gid = int(n)
 		}
 		if err := s.c.Chown(p, uid, gid); err != nil {
-			return fmt.Errorf("remote setstat \"%s\": %s", p, errText(err))
+			return msgf("remote setstat \"%s\": %s", p, errText(err))
 		}
 		return nil
 	})
@@ -406,7 +406,7 @@ func (s *session) get(name string, args []string) error {
 	src := s.abs(args[0])
 	m, err := s.c.Glob(src)
 	if err != nil || len(m) == 0 {
-		return fmt.Errorf("File \"%s\" not found.", src)
+		return msgf("File \"%s\" not found.", src)
 	}
 	dst := ""
 	if len(args) == 2 {
@@ -419,7 +419,7 @@ func (s *session) get(name string, args []string) error {
 		}
 	}
 	if len(m) > 1 && dst != "" && !dstIsDir {
-		return fmt.Errorf("Multiple source paths, but destination \"%s\" is not a directory", dst)
+		return msgf("Multiple source paths, but destination \"%s\" is not a directory", dst)
 	}
 	cp := s.copier(fl, "Retrieving %s\n")
 	var first error
@@ -432,11 +432,11 @@ func (s *session) get(name string, args []string) error {
 		}
 		fi, err := s.c.Stat(r)
 		if err != nil {
-			first = fmt.Errorf("stat remote: %s", errText(err))
+			first = msgf("stat remote: %s", errText(err))
 			continue
 		}
 		if fi.IsDir() && !cp.Recursive {
-			first = fmt.Errorf("download %s/: not a regular file", r)
+			first = msgf("download %s/: not a regular file", r)
 			continue
 		}
 		shown := r
@@ -447,7 +447,7 @@ func (s *session) get(name string, args []string) error {
 			s.say("Resuming %s to %s\n", shown, local)
 			if st, err := os.Stat(local); err == nil && !fi.IsDir() && st.Size() >= fi.Size() {
 				if st.Size() > fi.Size() {
-					first = fmt.Errorf("Unable to resume download of \"%s\": local file is larger than remote", local)
+					first = msgf("Unable to resume download of \"%s\": local file is larger than remote", local)
 				} else {
 					fmt.Fprintf(os.Stderr, "File \"%s\" was not modified\r\n", local)
 				}
@@ -470,9 +470,9 @@ func (s *session) get(name string, args []string) error {
 func copyError(err error, src string) error {
 	var oe *sftpcli.OpError
 	if errors.As(err, &oe) {
-		return errors.New(oe.Message(errText(oe.Err)))
+		return message(oe.Message(errText(oe.Err)))
 	}
-	return fmt.Errorf("%s: %s", src, errText(err))
+	return msgf("%s: %s", src, errText(err))
 }
 
 func (s *session) put(name string, args []string) error {
@@ -492,7 +492,7 @@ func (s *session) put(name string, args []string) error {
 		if serr == nil {
 			serr = fs.ErrNotExist
 		}
-		return fmt.Errorf("stat %s: %s", args[0], errText(serr))
+		return msgf("stat %s: %s", args[0], errText(serr))
 	}
 	dst := s.cwd
 	if len(args) == 2 {
@@ -503,7 +503,7 @@ func (s *session) put(name string, args []string) error {
 		dstIsDir = true
 	}
 	if len(m) > 1 && !dstIsDir {
-		return fmt.Errorf("Multiple paths match, but destination \"%s\" is not a directory", dst)
+		return msgf("Multiple paths match, but destination \"%s\" is not a directory", dst)
 	}
 	cp := s.copier(fl, "Entering %s\n")
 	var first error
@@ -514,11 +514,11 @@ func (s *session) put(name string, args []string) error {
 		}
 		fi, err := os.Stat(l)
 		if err != nil {
-			first = fmt.Errorf("stat %s: %s", l, errText(err))
+			first = msgf("stat %s: %s", l, errText(err))
 			continue
 		}
 		if fi.IsDir() && !cp.Recursive {
-			first = fmt.Errorf("local \"%s/\" is not a regular file", strings.TrimSuffix(l, "/"))
+			first = msgf("local \"%s/\" is not a regular file", strings.TrimSuffix(l, "/"))
 			continue
 		}
 		if fi.IsDir() {
@@ -529,11 +529,11 @@ func (s *session) put(name string, args []string) error {
 			if !fi.IsDir() {
 				st, err := s.c.Stat(remote)
 				if err != nil {
-					first = fmt.Errorf("stat remote: %s", errText(err))
+					first = msgf("stat remote: %s", errText(err))
 					continue
 				}
 				if st.Size() >= fi.Size() {
-					first = fmt.Errorf("resume \"%s\": destination file same size or larger", l)
+					first = msgf("resume \"%s\": destination file same size or larger", l)
 					continue
 				}
 			}
@@ -560,7 +560,7 @@ func (s *session) df(args []string) error {
 		p = s.abs(args[0])
 	}
 	if _, ok := s.c.HasExtension("statvfs@openssh.com"); !ok {
-		return errors.New("Server does not support statvfs@openssh.com extension")
+		return msgf("Server does not support statvfs@openssh.com extension")
 	}
 	st, err := s.c.StatVFS(p)
 	if err != nil {
@@ -628,9 +628,9 @@ func localShell(cmd string) error {
 	if err := c.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return fmt.Errorf("Shell exited with status %d", ee.ExitCode())
+			return msgf("Shell exited with status %d", ee.ExitCode())
 		}
-		return fmt.Errorf("Couldn't execute \"%s\": %s", cmd, errText(err))
+		return msgf("Couldn't execute \"%s\": %s", cmd, errText(err))
 	}
 	return nil
 }

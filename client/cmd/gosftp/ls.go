@@ -44,7 +44,7 @@ func (s *session) ls(args []string) error {
 		if len(args) == 0 {
 			m = []string{target}
 		} else {
-			return fmt.Errorf("Can't ls: \"%s\" not found", target)
+			return msgf("Can't ls: \"%s\" not found", target)
 		}
 	}
 	if len(m) == 1 {
@@ -67,7 +67,7 @@ func (s *session) ls(args []string) error {
 func (s *session) lsDir(dir, strip string, fl map[byte]bool) error {
 	fis, err := s.c.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("Couldn't read directory: %s", errText(err))
+		return msgf("Couldn't read directory: %s", errText(err))
 	}
 	var ents []entry
 	// pkg/sftp drops "." and ".." from READDIR replies; OpenSSH's

@@ -65,7 +65,7 @@ func parseFlags(args []string) (*flags, error) {
 		for j := 1; j < len(a); j++ {
 			c := a[j]
 			if !strings.ContainsRune(known, rune(c)) {
-				return nil, fmt.Errorf("unknown option -- %c", c)
+				return nil, msgf("unknown option -- %c", c)
 			}
 			var val string
 			if strings.ContainsRune(withArg, rune(c)) {
@@ -75,7 +75,7 @@ func parseFlags(args []string) (*flags, error) {
 					i++
 					val = args[i]
 				} else {
-					return nil, fmt.Errorf("option requires an argument -- %c", c)
+					return nil, msgf("option requires an argument -- %c", c)
 				}
 				j = len(a)
 			}
@@ -98,7 +98,7 @@ func parseFlags(args []string) (*flags, error) {
 			case 'B':
 				n, err := strconv.Atoi(val)
 				if err != nil || n <= 0 {
-					return nil, fmt.Errorf("Invalid buffer size \"%s\"", val)
+					return nil, msgf("Invalid buffer size \"%s\"", val)
 				}
 				f.buffer = n
 			case 'b':
@@ -113,7 +113,7 @@ func parseFlags(args []string) (*flags, error) {
 			case 'l':
 				n, err := strconv.ParseInt(val, 10, 64)
 				if err != nil || n <= 0 {
-					return nil, fmt.Errorf("Invalid limit \"%s\"", val)
+					return nil, msgf("Invalid limit \"%s\"", val)
 				}
 				f.limit = n
 			case 'P':
@@ -121,7 +121,7 @@ func parseFlags(args []string) (*flags, error) {
 			case 'R':
 				n, err := strconv.Atoi(val)
 				if err != nil || n <= 0 {
-					return nil, fmt.Errorf("Invalid number of requests \"%s\"", val)
+					return nil, msgf("Invalid number of requests \"%s\"", val)
 				}
 				f.requests = n
 			case 'S':
@@ -137,14 +137,14 @@ func parseFlags(args []string) (*flags, error) {
 	rest := args[i:]
 	if f.direct == "" {
 		if len(rest) == 0 || len(rest) > 2 {
-			return nil, errors.New("destination required")
+			return nil, msgf("destination required")
 		}
 		f.dest = rest[0]
 		if len(rest) == 2 {
 			f.file2 = rest[1]
 		}
 	} else if len(rest) > 0 {
-		return nil, errors.New("no destination with -D")
+		return nil, msgf("no destination with -D")
 	}
 	return f, nil
 }
@@ -171,10 +171,14 @@ func run(args []string) int {
 
 	opts := []sftp.ClientOption{sftp.MaxPacket(f.buffer), sftp.MaxConcurrentRequestsPerFile(f.requests),
 		sftp.UseConcurrentWrites(true)}
-	program, host, file1 := f.direct, "", ""
+	var program, host, file1 string
 	var sshArgs []string
 	if f.direct != "" {
 		fields := strings.Fields(f.direct)
+		if len(fields) == 0 {
+			fmt.Fprintf(os.Stderr, "gosftp: -D needs a command\n")
+			return 1
+		}
 		program, sshArgs = fields[0], fields[1:]
 	} else {
 		u, h, port, p, remote := sftpcli.SplitRemote(f.dest)
@@ -344,7 +348,7 @@ func splitArgs(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, errors.New("Unterminated quote")
+		return nil, msgf("Unterminated quote")
 	}
 	if in {
 		args = append(args, b.String())
@@ -394,3 +398,12 @@ func (s *session) say(format string, args ...any) {
 		fmt.Fprintf(s.out, format, args...)
 	}
 }
+
+// A message is an error printed as it is: OpenSSH's wording, capitals
+// and full stops included.
+type message string
+
+func (m message) Error() string { return string(m) }
+
+// msgf formats a message.
+func msgf(format string, args ...any) error { return message(fmt.Sprintf(format, args...)) }
