@@ -373,6 +373,14 @@ func TestGosftpDownloadForm(t *testing.T) {
 			t.Errorf("%s host:missing: %+v", bin, r)
 		}
 	}
+	// -S swaps the ssh program: gosftp on OpenSSH's ssh, sftp on gossh.
+	for _, c := range [][2]string{{filepath.Join(bins, "gosftp"), sshdtest.SSH}, {"sftp", filepath.Join(bins, "gossh")}} {
+		out := filepath.Join(work, "via-"+filepath.Base(c[1]))
+		r := sfRun(t, work, c[0], append(openssh.args(), "-q", "-S", c[1], "root@127.0.0.1:"+filepath.Join(work, "src", "b.txt"), out)...)
+		if b, err := os.ReadFile(out); r.code != 0 || err != nil || len(b) != 18000 {
+			t.Errorf("%s -S %s: %+v, %d bytes, %v", c[0], c[1], r, len(b), err)
+		}
+	}
 }
 
 // TestGoscpLikeSCP copies a tree up and down with -r -p with scp and
