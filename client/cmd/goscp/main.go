@@ -318,7 +318,7 @@ func (s *scp) dial(user, host, port string) (*sftpcli.Conn, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	c, err := sftpcli.Dial(ctx, program, args, sftp.MaxPacket(s.f.buffer),
+	c, err := sftpcli.Dial(ctx, program, args, sftpcli.MaxPacket(s.f.buffer),
 		sftp.MaxConcurrentRequestsPerFile(s.f.requests), sftp.UseConcurrentWrites(true))
 	if errors.Is(err, sftpcli.ErrConnection) {
 		return nil, msgf("Connection closed")

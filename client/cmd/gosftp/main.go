@@ -169,7 +169,7 @@ func run(args []string) int {
 		in = bf
 	}
 
-	opts := []sftp.ClientOption{sftp.MaxPacket(f.buffer), sftp.MaxConcurrentRequestsPerFile(f.requests),
+	opts := []sftp.ClientOption{sftpcli.MaxPacket(f.buffer), sftp.MaxConcurrentRequestsPerFile(f.requests),
 		sftp.UseConcurrentWrites(true)}
 	var program, host, file1 string
 	var sshArgs []string

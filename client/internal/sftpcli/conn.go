@@ -116,6 +116,16 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// maxMessage is the largest SFTP message OpenSSH's sftp-server takes
+// (SFTP_MAX_MSG_LENGTH, 256 KiB), less room for a WRITE's header.
+const maxMessage = 256<<10 - 1024
+
+// MaxPacket is the pkg/sftp option for a data size of n bytes per
+// request (sftp -B, scp -X buffer=), at most what OpenSSH's server takes.
+func MaxPacket(n int) sftp.ClientOption {
+	return sftp.MaxPacketUnchecked(min(n, maxMessage))
+}
+
 // Args builds the ssh command line for a destination: extra (the
 // options the command passes on: -o, -i, -F, -J, -v ...), the login name
 // if any, then "-s -- host subsystem".
