@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sshstack/sshstack/conformance"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
@@ -39,6 +40,7 @@ func sfBuild(t *testing.T) string {
 		if sfBuildErr != nil {
 			return
 		}
+		conformance.RemoveAtExit(sfBinDir)
 		for _, cmd := range []string{"gossh", "gosftp", "goscp"} {
 			out, err := exec.Command("go", "build", "-o", filepath.Join(sfBinDir, cmd), "github.com/sshstack/sshstack/client/cmd/"+cmd).CombinedOutput()
 			if err != nil {
