@@ -56,6 +56,13 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 	if ext {
 		s = &ch.ext
 	}
+	if ch.datagram && !ext {
+		if n == 0 {
+			ch.mu.Unlock()
+			return nil
+		}
+		s.msgs = append(s.msgs, n)
+	}
 	s.buf.write(data)
 	ch.mu.Unlock()
 	signal(s.sig)
