@@ -216,6 +216,12 @@ func (p *policy) keyAllowed(ctx context.Context, a *account, ip net.IP, key host
 		return nil, errors.New("verify-required cannot be enforced for this login")
 	}
 	perms := userauth.PermissionsFromRestrictions(r)
+	if r.Tunnel != "" { // tunnel="n": the only unit this key may forward
+		if perms.Extensions == nil {
+			perms.Extensions = map[string]string{}
+		}
+		perms.Extensions[server.ExtTunnel] = r.Tunnel
+	}
 	if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" && perms.ForceCommand == "" {
 		return nil, errors.New("root login needs a forced command")
 	}

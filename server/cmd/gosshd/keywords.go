@@ -13,6 +13,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // The keywords of this file are those sshd -T prints that gosshd took
@@ -115,6 +116,19 @@ func ipqosString(v int) string {
 		}
 	}
 	return fmt.Sprintf("0x%02x", v)
+}
+
+// tunnelModes are the tun@openssh.com modes a PermitTunnel value allows.
+func tunnelModes(v string) []uint32 {
+	switch v {
+	case "yes":
+		return []uint32{wire.TunModePointToPoint, wire.TunModeEthernet}
+	case "point-to-point":
+		return []uint32{wire.TunModePointToPoint}
+	case "ethernet":
+		return []uint32{wire.TunModeEthernet}
+	}
+	return nil
 }
 
 // syslogFacilities are the SyslogFacility values sshd takes.
