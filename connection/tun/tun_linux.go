@@ -25,11 +25,13 @@ type ifreq struct {
 	_     [22]byte
 }
 
-// open opens /dev/net/tun and attaches it with TUNSETIFF.
+// open opens /dev/net/tun and attaches it with TUNSETIFF. The file is
+// handed to package os only once attached: a tun file polls as an error
+// until then, which would upset the runtime poller.
 func open(mode, unit uint32) (*Device, error) {
-	f, err := os.OpenFile("/dev/net/tun", os.O_RDWR, 0)
+	fd, err := syscall.Open("/dev/net/tun", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("tun: %w", err)
+		return nil, fmt.Errorf("tun: open /dev/net/tun: %w", err)
 	}
 	var req ifreq
 	base := "tun"
@@ -41,27 +43,19 @@ func open(mode, unit uint32) (*Device, error) {
 	if unit != wire.TunUnitAny {
 		name := fmt.Sprintf("%s%d", base, unit)
 		if len(name) >= len(req.name) {
-			f.Close()
+			syscall.Close(fd)
 			return nil, fmt.Errorf("tun: unit %d: name too long", unit)
 		}
 		copy(req.name[:], name)
 	} // else the kernel picks "tun%d"
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("tun: %w", err)
-	}
-	var errno syscall.Errno
-	if err := rc.Control(func(fd uintptr) {
-		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, tunSetIff, uintptr(unsafe.Pointer(&req)))
-	}); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("tun: %w", err)
-	}
-	if errno != 0 {
-		f.Close()
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), tunSetIff, uintptr(unsafe.Pointer(&req))); errno != 0 {
+		syscall.Close(fd)
 		return nil, fmt.Errorf("tun: TUNSETIFF %s: %w", base, errno)
 	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("tun: %w", err)
+	}
 	name, _, _ := bytes.Cut(req.name[:], []byte{0})
-	return &Device{f: f, name: string(name), mode: mode}, nil
+	return &Device{f: os.NewFile(uintptr(fd), "/dev/net/tun"), name: string(name), mode: mode}, nil
 }

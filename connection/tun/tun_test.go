@@ -194,7 +194,17 @@ func TestOpen(t *testing.T) {
 		if _, err := os.Stat("/sys/class/net/" + name); err != nil {
 			t.Errorf("interface missing while open: %v", err)
 		}
+		// A blocked Read returns at Close, with os.ErrClosed: the file is
+		// in the runtime poller and was attached before it got there.
+		read := make(chan error, 1)
+		go func() {
+			_, err := d.Read(make([]byte, 2048))
+			read <- err
+		}()
 		d.Close()
+		if err := <-read; !errors.Is(err, os.ErrClosed) {
+			t.Errorf("Read on %s: %v, want os.ErrClosed", name, err)
+		}
 		if _, err := os.Stat("/sys/class/net/" + name); err == nil {
 			t.Errorf("interface %s still there after Close", name)
 		}

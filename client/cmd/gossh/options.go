@@ -53,8 +53,8 @@ func unsupportedValue(key, v string) bool {
 	v = strings.ToLower(v)
 	no := v == "no" || v == "false"
 	switch key {
-	case "controlmaster", "controlpersist", "tunnel":
-		return !no // connection sharing and tun(4) forwarding
+	case "controlmaster", "controlpersist":
+		return !no // connection sharing
 	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey":
 		return !no
 	case "controlpath", "pkcs11provider", "logverbose":
