@@ -532,6 +532,13 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 			}
 		}
 	}
+	if m := &p.cfg.more; m.HostbasedAuthentication {
+		cfg.HostbasedCallback = p.hostbased
+		cfg.HostbasedAlgorithms = orList(m.HostbasedAcceptedAlgorithms, hostkey.DefaultAlgorithms())
+		if slices.Contains(cfg.HostbasedAlgorithms, hostkey.RSA) {
+			cfg.KeyPolicy = &hostkey.Policy{AllowSHA1: true}
+		}
+	}
 	if p.cfg.PasswordAuthentication {
 		cfg.PasswordCallback = func(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
 			return p.restrict(m)(p.password(ctx, m, pw))

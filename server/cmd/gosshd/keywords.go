@@ -172,12 +172,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 	case "hostbasedacceptedalgorithms", "hostbasedacceptedkeytypes":
 		m.HostbasedAcceptedAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "hostbasedauthentication":
-		if err := b(&m.HostbasedAuthentication); err != nil {
-			return true, err
-		}
-		if m.HostbasedAuthentication {
-			c.Warnings = append(c.Warnings, "HostbasedAuthentication yes: gosshd does not offer hostbased authentication")
-		}
+		return true, b(&m.HostbasedAuthentication)
 	case "hostbasedusesnamefrompacketonly":
 		return true, b(&m.HostbasedUsesNameFromPacketOnly)
 	case "hostkeyagent":
