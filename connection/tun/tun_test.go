@@ -210,3 +210,57 @@ func TestOpen(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRelay moves 1400-byte point-to-point packets from a device
+// through Relay and a tun channel to the peer's Read, the path every
+// packet of ssh -w takes.
+func BenchmarkRelay(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ta, tb := wiretest.Pipe()
+	a, c := connection.New(ta, nil), connection.New(tb, nil)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Run(context.Background()) })
+	wg.Go(func() { c.Run(context.Background()) })
+	defer func() { a.Close(); c.Close(); wg.Wait() }()
+	got := make(chan *connection.Channel, 1)
+	go func() {
+		nc, err := c.Accept(ctx)
+		if err != nil {
+			got <- nil
+			return
+		}
+		ch, _ := nc.AcceptChannel(&connection.ChannelConfig{Datagram: true})
+		got <- ch
+	}()
+	ca, err := a.OpenTun(ctx, wire.TunOpen{Mode: wire.TunModePointToPoint, Unit: wire.TunUnitAny})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cb := <-got
+	dev := newFakeDev()
+	done := make(chan error, 1)
+	go func() { done <- tun.Relay(ctx, cb, dev, wire.TunModePointToPoint, nil) }()
+	pkt := ipv4(1400)
+	buf := make([]byte, 2048)
+	go func() {
+		for i := 0; i < b.N; i++ {
+			select {
+			case dev.in <- pkt:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	b.SetBytes(int64(len(pkt)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ca.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	cancel()
+	<-done
+}
