@@ -83,9 +83,44 @@ func tunIfname(mode string, unit int) string {
 	return "tun" + strconv.Itoa(unit)
 }
 
+// A tunPair is the two namespaces of one test and the interfaces that
+// go into them.
+type tunPair struct {
+	nsA, nsB string
+	ifA, ifB string
+}
+
+// newTunPair creates the namespaces first, so that their deletion is the
+// last cleanup, after the programs are stopped and the interfaces gone.
+func newTunPair(t *testing.T, ifA, ifB string) *tunPair {
+	return &tunPair{nsA: tunNetns(t), nsB: tunNetns(t), ifA: ifA, ifB: ifB}
+}
+
+// gone waits until neither interface exists in its namespace (nor in
+// ours): the client's goes when it exits, the server's when its session
+// notices the end of the connection.
+func (p *tunPair) gone(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for _, x := range [][2]string{{p.nsA, p.ifA}, {p.nsB, p.ifB}} {
+		for {
+			inNs := exec.Command("ip", "-n", x[0], "link", "show", "dev", x[1]).Run() == nil
+			_, err := os.Stat("/sys/class/net/" + x[1])
+			if !inNs && err != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("interface %s still exists after its program ended", x[1])
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
 // tunBackground runs a client until the test ends; the cleanup kills it
-// by PID and checks that its interface went with it.
-func tunBackground(t *testing.T, ifname string, name string, args ...string) *os.File {
+// by PID and checks that both interfaces went with it.
+func tunBackground(t *testing.T, p *tunPair, name string, args ...string) *os.File {
 	t.Helper()
 	logf, err := os.Create(filepath.Join(t.TempDir(), "client.log"))
 	if err != nil {
@@ -100,6 +135,7 @@ func tunBackground(t *testing.T, ifname string, name string, args ...string) *os
 		cmd.Process.Kill()
 		cmd.Wait()
 		logf.Close()
+		p.gone(t)
 	})
 	return logf
 }
@@ -157,9 +193,9 @@ sys.exit(1)
 
 // tunPing moves ifA and ifB into fresh namespaces, gives them the two
 // addresses of a /30 and pings from the first to the second.
-func tunPing(t *testing.T, ifA, ifB string, logs ...func() string) {
+func tunPing(t *testing.T, p *tunPair, logs ...func() string) {
 	t.Helper()
-	nsA, nsB := tunNetns(t), tunNetns(t)
+	nsA, nsB, ifA, ifB := p.nsA, p.nsB, p.ifA, p.ifB
 	run := func(args ...string) {
 		t.Helper()
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
@@ -202,12 +238,13 @@ func TestGosshTunnelAgainstSSHD(t *testing.T) {
 			key := e.keyFile(t)
 			local, remote := tunUnits()
 			ifL, ifR := tunIfname(mode, local), tunIfname(mode, remote)
-			logf := tunBackground(t, ifL, bin, e.gosshArgs(t, key, "-o", "Tunnel="+mode, "-o", "ExitOnForwardFailure=yes",
+			pair := newTunPair(t, ifL, ifR)
+			logf := tunBackground(t, pair, bin, e.gosshArgs(t, key, "-o", "Tunnel="+mode, "-o", "ExitOnForwardFailure=yes",
 				"-w", fmt.Sprintf("%d:%d", local, remote), "-N", "-v", e.user+"@127.0.0.1")...)
 			sshdLog := func() string { return e.srv.Log() }
 			tunWaitLink(t, ifL, fileText(logf), sshdLog)
 			tunWaitLink(t, ifR, fileText(logf), sshdLog)
-			tunPing(t, ifL, ifR, fileText(logf), sshdLog)
+			tunPing(t, pair, fileText(logf), sshdLog)
 		})
 	}
 }
@@ -222,13 +259,14 @@ func TestSSHTunnelAgainstGosshd(t *testing.T) {
 			g := svStart(t, []string{"ed25519"}, "PermitTunnel yes")
 			local, remote := tunUnits()
 			ifL, ifR := tunIfname(mode, local), tunIfname(mode, remote)
-			logf := tunBackground(t, ifL, sshdtest.SSH, "-F", "none", "-p", g.port, "-o", "UserKnownHostsFile="+g.knownHosts,
+			pair := newTunPair(t, ifL, ifR)
+			logf := tunBackground(t, pair, sshdtest.SSH, "-F", "none", "-p", g.port, "-o", "UserKnownHostsFile="+g.knownHosts,
 				"-o", "StrictHostKeyChecking=yes", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none",
 				"-i", g.userKey, "-o", "Tunnel="+mode, "-o", "ExitOnForwardFailure=yes", "-w", fmt.Sprintf("%d:%d", local, remote),
 				"-N", "-v", "root@127.0.0.1")
 			tunWaitLink(t, ifL, fileText(logf), g.logText)
 			tunWaitLink(t, ifR, fileText(logf), g.logText)
-			tunPing(t, ifL, ifR, fileText(logf), g.logText)
+			tunPing(t, pair, fileText(logf), g.logText)
 		})
 	}
 	t.Run("PermitTunnel decides the mode like sshd", func(t *testing.T) {
