@@ -249,6 +249,26 @@ func TestGosshTunnelAgainstSSHD(t *testing.T) {
 	}
 }
 
+// TestGosshTunnelRefused: against sshd with PermitTunnel no, gossh -w
+// with ExitOnForwardFailure exits 255 with ssh's message, as ssh does.
+func TestGosshTunnelRefused(t *testing.T) {
+	tunCanRun(t)
+	bin := clBuildGossh(t)
+	e := clStart(t, "PermitTunnel no")
+	key := e.keyFile(t)
+	r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ExitOnForwardFailure=yes", "-w", "any", "-N", e.user+"@127.0.0.1")...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := sshdtest.RunSSH(ctx, nil, "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts, "-o", "BatchMode=yes", "-o", "IdentityAgent=none",
+		"-p", strconv.Itoa(e.srv.Port), "-o", "ExitOnForwardFailure=yes", "-w", "any", "-N", e.user+"@127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 255 || res.ExitCode != 255 || !strings.Contains(r.stderr, "Tunnel forwarding failed") || !strings.Contains(string(res.Stderr), "Tunnel forwarding failed") {
+		t.Errorf("gossh: exit %d %q; ssh: exit %d %q; want 255 and \"Tunnel forwarding failed\" from both", r.code, r.stderr, res.ExitCode, res.Stderr)
+	}
+}
+
 // TestSSHTunnelAgainstGosshd: OpenSSH's ssh -w local:remote to gosshd
 // with PermitTunnel yes, in both tunnel modes; and PermitTunnel's other
 // values refuse the modes they leave out, as sshd's do.
