@@ -41,6 +41,7 @@ func startTunnel(ctx context.Context, wg *sync.WaitGroup, c *client.Client, mode
 	dev, err := tun.Open(m, tunUnit(local))
 	if err != nil {
 		lg.debug(1, "%v", err)
+		lg.errorf("Tunnel device open failed.") // ssh's two lines
 		return errors.New("Could not request tunnel forwarding.")
 	}
 	lg.debug(1, "Requesting tun unit %s in mode %d", remote, m)
