@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sshstack/sshstack/hostkey"
 )
 
 // TestCheckRhostsFile: the rules of sshd's check_rhosts_file
@@ -100,6 +102,61 @@ func TestRhostsAllowed(t *testing.T) {
 			p := &policy{cfg: cfg}
 			if got := p.rhostsAllowed(a, "alice", "h", "192.0.2.1"); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHostKeyStatus: check_key_in_hostfiles over the system file and
+// the user's, and the *2 files only when neither knows the host.
+func TestHostKeyStatus(t *testing.T) {
+	key, _ := hostkey.GenerateKey(nil, hostkey.ED25519, 0)
+	other, _ := hostkey.GenerateKey(nil, hostkey.ED25519, 0)
+	line := func(host string, k hostkey.Signer) string {
+		return host + " " + string(hostkey.MarshalAuthorizedKey(k.PublicKey(), ""))
+	}
+	for _, tt := range []struct {
+		name                   string
+		sys, user, sys2, user2 string
+		ignoreUser             bool
+		want1                  hostkey.Status
+		wantAccepted           bool
+	}{
+		{name: "system file", sys: line("client.example", key), want1: hostkey.StatusKnown, wantAccepted: true},
+		{name: "user file", user: line("client.example", key), want1: hostkey.StatusKnown, wantAccepted: true},
+		{name: "user file ignored", user: line("client.example", key), ignoreUser: true, want1: hostkey.StatusUnknown},
+		{name: "known_hosts2 when unknown", user2: line("client.example", key), want1: hostkey.StatusUnknown, wantAccepted: true},
+		{name: "no known_hosts2 when changed", user: line("client.example", other), user2: line("client.example", key), want1: hostkey.StatusChanged},
+		{name: "revoked", sys: "@revoked " + line("*", key), user: line("client.example", key), want1: hostkey.StatusRevoked},
+		{name: "other host", user: line("elsewhere", key), want1: hostkey.StatusUnknown},
+		{name: "wildcard", sys: line("*.example", key), want1: hostkey.StatusKnown, wantAccepted: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, home := t.TempDir(), t.TempDir()
+			os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+			write := func(path, s string) {
+				if s != "" {
+					os.WriteFile(path, []byte(s), 0o600)
+				}
+			}
+			sys, sys2 := filepath.Join(dir, "ssh_known_hosts"), filepath.Join(dir, "ssh_known_hosts2")
+			write(sys, tt.sys)
+			write(sys2, tt.sys2)
+			write(filepath.Join(home, userKnownHostsName), tt.user)
+			write(filepath.Join(home, userKnownHosts2Name), tt.user2)
+			cfg := defaultConfig()
+			cfg.more.IgnoreUserKnownHosts = tt.ignoreUser
+			p := &policy{cfg: cfg}
+			a := &account{Name: "bob", UID: uint32(os.Getuid()), Home: home}
+			st := p.hostKeyStatus(a, key.PublicKey(), "client.example", sys, userKnownHostsName)
+			if st != tt.want1 {
+				t.Errorf("first files: %v, want %v", st, tt.want1)
+			}
+			if st == hostkey.StatusUnknown {
+				st = p.hostKeyStatus(a, key.PublicKey(), "client.example", sys2, userKnownHosts2Name)
+			}
+			if (st == hostkey.StatusKnown) != tt.wantAccepted {
+				t.Errorf("decision %v, want accepted %v", st, tt.wantAccepted)
 			}
 		})
 	}
