@@ -52,6 +52,7 @@ func hbKeysignWrap(t *testing.T, hostKey string) []string {
 // ~/.ssh/known_hosts of one account, read by sshd and by gosshd under
 // the same settings; ssh and gossh log in with hostbased only. Every
 // (client, server) pair must give the expected decision.
+// Requirement: 4252-9-hostbased-checks
 func TestHostbasedMatchesSSHD(t *testing.T) {
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
