@@ -86,6 +86,8 @@ func TestHostbasedMatchesSSHD(t *testing.T) {
 		{"IgnoreUserKnownHosts yes", []string{"IgnoreUserKnownHosts yes"}, "localhost root\n", "", "localhost " + pub, false},
 		{"HostbasedAcceptedAlgorithms without ed25519", []string{"HostbasedAcceptedAlgorithms rsa-sha2-256"}, "localhost root\n", "", "localhost " + pub, false},
 		{"name from the address (UseDNS no)", []string{"HostbasedUsesNameFromPacketOnly no"}, "127.0.0.1 root\n", "", "127.0.0.1 " + pub, true},
+		{"name from DNS (UseDNS yes)", []string{"HostbasedUsesNameFromPacketOnly no", "UseDNS yes"}, "localhost root\n", "", "localhost " + pub, true},
+		{"name from DNS, key recorded under the address", []string{"HostbasedUsesNameFromPacketOnly no", "UseDNS yes"}, "127.0.0.1 root\n", "", "127.0.0.1 " + pub, false},
 		{"name from the address, packet name listed", []string{"HostbasedUsesNameFromPacketOnly no"}, "localhost root\n", "", "localhost " + pub, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
