@@ -60,7 +60,7 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 		s = &ch.ext
 	}
 	var adj ctlPacket
-	if s.sink != nil && s.buf.len() == 0 {
+	if s.sink != nil && s.buf.len() == 0 && !ch.datagram {
 		// A WriteTo is waiting on a non-blocking descriptor: hand the
 		// data over without copying it (sink_linux.go).
 		n, err := s.sink.tryWrite(data)
@@ -83,6 +83,13 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 			}
 			return nil
 		}
+	}
+	if ch.datagram && !ext {
+		if n == 0 {
+			ch.mu.Unlock()
+			return nil
+		}
+		s.msgs = append(s.msgs, n)
 	}
 	s.buf.write(data)
 	ch.mu.Unlock()

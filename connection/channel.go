@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 
@@ -43,6 +44,7 @@ type Request struct {
 // the stderr extended data (RFC 4254, Section 5.2).
 type stream struct {
 	buf  ring          // guarded by the channel's mu
+	msgs []int         // datagram channels: sizes of the buffered messages, oldest first; guarded by mu
 	sig  chan struct{} // capacity 1: data, EOF or close arrived
 	rsem chan struct{} // capacity 1: held by the one reader waiting
 	wsem chan struct{} // capacity 1: held by the one writer sending
@@ -77,6 +79,7 @@ type Channel struct {
 	localWin        uint32 // initial window we grant
 	localMax        uint32 // largest data packet we accept
 	incomingSession bool   // peer-opened "session": counts against MaxSessions
+	datagram        bool   // one CHANNEL_DATA per Read and per Write (ChannelConfig.Datagram)
 
 	localID uint32 // set by Conn.allocate under Conn.mu before the channel is visible
 
@@ -309,15 +312,14 @@ func (ch *Channel) read(ctx context.Context, s *stream, p []byte) (int, error) {
 			ch.mu.Unlock()
 			return 0, ErrChannelClosed
 		}
-		if s.buf.len() > 0 {
-			n := s.buf.read(p)
-			ch.adjust += uint32(n)
+		if s.buf.len() > 0 || len(s.msgs) > 0 {
+			n, err := ch.take(s, p)
 			due := ch.adjustDue()
 			ch.mu.Unlock()
 			if due {
 				ch.sendAdjust()
 			}
-			return n, nil
+			return n, err
 		}
 		if ch.eofRecv || ch.closeRecv {
 			ch.mu.Unlock()
@@ -336,6 +338,27 @@ func (ch *Channel) read(ctx context.Context, s *stream, p []byte) (int, error) {
 			return 0, ctx.Err()
 		}
 	}
+}
+
+// take moves buffered data into p and counts it for the window: on a
+// datagram channel's data stream exactly one message, whose tail is
+// dropped with io.ErrShortBuffer when p is too small; else what fits.
+// ch.mu is held.
+func (ch *Channel) take(s *stream, p []byte) (int, error) {
+	if !ch.datagram || s != &ch.out {
+		n := s.buf.read(p)
+		ch.adjust += uint32(n)
+		return n, nil
+	}
+	size := s.msgs[0]
+	s.msgs = append(s.msgs[:0], s.msgs[1:]...)
+	n := s.buf.read(p[:min(len(p), size)])
+	ch.adjust += uint32(size)
+	if n < size {
+		s.buf.discard(size - n)
+		return n, io.ErrShortBuffer
+	}
+	return n, nil
 }
 
 // maxWriteTo caps one write of WriteTo: large enough that a pipe or
@@ -389,6 +412,7 @@ func (ch *Channel) writeTo(s *stream, w io.Writer) (total int64, err error) {
 			ch.mu.Lock()
 			if !ch.localClosed { // Close dropped the buffer meanwhile
 				s.buf.discard(n)
+				s.msgs = nil // WriteTo is a byte stream, datagram or not
 				ch.adjust += uint32(n)
 			}
 			due := ch.adjustDue()
@@ -527,6 +551,17 @@ func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (in
 		}
 		n := int(min(ch.remoteWin, ch.sendMax))
 		n = min(n, len(p))
+		if ch.datagram && !ext {
+			if len(p) > int(ch.sendMax) {
+				lim := ch.sendMax
+				ch.mu.Unlock()
+				c.writeMu.Unlock()
+				return total, fmt.Errorf("connection: datagram of %d bytes, maximum packet %d: %w", len(p), lim, ErrMessageTooLarge)
+			}
+			if n < len(p) {
+				n = 0 // wait for a window that takes all of it
+			}
+		}
 		if n == 0 {
 			ch.mu.Unlock()
 			c.writeMu.Unlock()
@@ -608,6 +643,7 @@ func (ch *Channel) Close() error {
 	ch.localClosed = true
 	ch.out.buf = ring{limit: ch.out.buf.limit}
 	ch.ext.buf = ring{limit: ch.ext.buf.limit}
+	ch.out.msgs = nil
 	if !ch.state.open() {
 		ch.mu.Unlock()
 		return nil

@@ -31,6 +31,11 @@ var (
 	// the maximum packet size we advertised (RFC 4254, Section 5.2).
 	ErrPacketTooLarge = errors.New("connection: data packet larger than our maximum packet size")
 
+	// ErrMessageTooLarge means a Write on a datagram channel
+	// (ChannelConfig.Datagram) was larger than the peer's maximum packet
+	// size, so it cannot go as one message.
+	ErrMessageTooLarge = errors.New("connection: datagram larger than the peer's maximum packet size")
+
 	// ErrWindowOverflow means a CHANNEL_WINDOW_ADJUST would take the
 	// window past 2^32-1 (RFC 4254, Section 5.2; docs/security.md#c2).
 	ErrWindowOverflow = errors.New("connection: window adjust past 2^32-1")

@@ -37,6 +37,11 @@ func (nc *NewChannel) ForwardedTCPIP() (wire.ForwardedTCPIP, error) {
 // X11 decodes the data of an "x11" open (RFC 4254, Section 6.3.2).
 func (nc *NewChannel) X11() (wire.X11Open, error) { return wire.ParseX11Open(nc.ch.extra) }
 
+// TunOpen decodes the data of a "tun@openssh.com" open (OpenSSH
+// PROTOCOL, Section 2.3). Accept such a channel with AcceptChannel and
+// ChannelConfig.Datagram.
+func (nc *NewChannel) TunOpen() (wire.TunOpen, error) { return wire.ParseTunOpen(nc.ch.extra) }
+
 // DirectStreamLocal decodes the data of a
 // "direct-streamlocal@openssh.com" open (OpenSSH PROTOCOL, Section 2.4).
 func (nc *NewChannel) DirectStreamLocal() (wire.DirectStreamLocal, error) {
@@ -55,6 +60,15 @@ type ChannelConfig struct {
 	Window    uint32         // 0 takes Config.Window
 	MaxPacket uint32         // 0 takes Config.MaxPacket; at most MaxPacketLimit
 	Requests  RequestHandler // may be nil
+	// Datagram keeps the boundaries of CHANNEL_DATA messages, as
+	// OpenSSH's datagram channels do (tun@openssh.com): each Read
+	// returns the data of one message (io.ErrShortBuffer, with the
+	// message's tail dropped, when p is too small) and each Write sends
+	// p as one message, waiting for a window that takes all of it, or
+	// fails with ErrMessageTooLarge when p is larger than the peer's
+	// maximum packet. WriteTo and ReadFrom stay byte streams. Stderr is
+	// unaffected.
+	Datagram bool
 }
 
 // apply sets cc's window and maximum packet size on ch, which is not yet
@@ -74,6 +88,7 @@ func (ch *Channel) apply(cc *ChannelConfig) {
 		}
 	}
 	ch.handler = cc.Requests
+	ch.datagram = cc.Datagram
 }
 
 // Accept confirms the open with CHANNEL_OPEN_CONFIRMATION and returns the
@@ -240,6 +255,20 @@ func (c *Conn) OpenX11(ctx context.Context, x wire.X11Open) (*Channel, error) {
 	return c.Open(ctx, wire.ChannelTypeX11, x.Append(nil), nil)
 }
 
+// TunWindow and TunMaxPacket are the window and maximum packet size of
+// OpenSSH's tun channels (CHAN_TCP_WINDOW_DEFAULT, CHAN_TCP_PACKET_DEFAULT).
+const (
+	TunWindow    = 64 * 32 << 10
+	TunMaxPacket = 32 << 10
+)
+
+// OpenTun opens a "tun@openssh.com" channel (OpenSSH PROTOCOL,
+// Section 2.3; ssh -w): a datagram channel (ChannelConfig.Datagram), one
+// packet or frame per message, with OpenSSH's window.
+func (c *Conn) OpenTun(ctx context.Context, t wire.TunOpen) (*Channel, error) {
+	return c.OpenChannel(ctx, wire.ChannelTypeTun, t.Append(nil), &ChannelConfig{Window: TunWindow, MaxPacket: TunMaxPacket, Datagram: true})
+}
+
 // OpenAuthAgent opens an "auth-agent@openssh.com" channel (OpenSSH
 // PROTOCOL.agent).
 func (c *Conn) OpenAuthAgent(ctx context.Context) (*Channel, error) {
@@ -265,6 +294,8 @@ func checkOpenData(typ string, b []byte) error {
 		_, err = wire.ParseDirectStreamLocal(b)
 	case wire.ChannelTypeForwardedStreamLocal:
 		_, err = wire.ParseForwardedStreamLocal(b)
+	case wire.ChannelTypeTun:
+		_, err = wire.ParseTunOpen(b)
 	}
 	return err
 }

@@ -35,6 +35,9 @@ type Conn struct {
 	joining bool       // run is waiting for wg: Go refuses; guarded by goMu
 
 	fwd forward.Forwarder // port, stream-local and agent forwarding
+
+	tunMu    sync.Mutex
+	tunNames []string // interfaces of the tun channels, for SSH_TUNNEL; guarded by tunMu
 }
 
 // User returns the authenticated user name.
@@ -262,6 +265,8 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 		})
 	case wire.ChannelTypeDirectTCPIP, wire.ChannelTypeDirectStreamLocal:
 		c.fwd.HandleChannel(nch)
+	case wire.ChannelTypeTun:
+		c.handleTun(ctx, nch)
 	default:
 		nch.Reject(wire.UnknownChannelType, "unsupported channel type")
 	}

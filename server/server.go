@@ -183,6 +183,16 @@ type Server struct {
 	// PermitStreamLocal decides Unix-socket forwardings both ways
 	// (OpenSSH PROTOCOL, Section 2.4); nil refuses them.
 	PermitStreamLocal func(c *Conn, path string) bool
+	// Tunnel decides a tun@openssh.com channel (OpenSSH PROTOCOL,
+	// Section 2.3; ssh -w; sshd PermitTunnel) and gives the device to
+	// relay it to; nil refuses them all. The server relays one packet
+	// or frame per message in OpenSSH's framing (package
+	// connection/tun) and closes dev when the channel ends.
+	// tun.Open(t.Mode, t.Unit) is sshd's device; TunnelDevices builds
+	// sshd's policy. A non-nil error refuses the channel; so does a
+	// user whose Permissions force another unit (authorized_keys
+	// tunnel="n", Permissions.Extensions[ExtTunnel]), checked first.
+	Tunnel func(c *Conn, t wire.TunOpen) (dev TunDevice, err error)
 	// AgentForwarding decides auth-agent-req@openssh.com; nil refuses.
 	// When allowed, Session.AgentSocket is a Unix socket whose
 	// connections are forwarded to the client's agent.

@@ -167,6 +167,9 @@ func (s *Session) Environ() []string {
 	if cc := s.c.ccache; cc != "" {
 		out = append(out, "KRB5CCNAME=FILE:"+cc)
 	}
+	if names := s.c.tunnels(); names != "" {
+		out = append(out, "SSH_TUNNEL="+names)
+	}
 	return out
 }
 

@@ -603,6 +603,19 @@ func TestHostbased(t *testing.T) {
 			}
 		})
 	}
+	t.Run("algorithm not in HostbasedAlgorithms", func(t *testing.T) {
+		scfg := fastServer()
+		scfg.HostbasedAlgorithms = []string{hostkey.ED25519}
+		scfg.HostbasedCallback = func(context.Context, userauth.ConnMeta, string, string, hostkey.PublicKey) (*userauth.Permissions, error) {
+			return nil, nil
+		}
+		o := run(t, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{
+			&userauth.Hostbased{Signer: host, ClientHost: "client.example.com.", ClientUser: "alice"},
+		}}, scfg)
+		if o.cerr == nil {
+			t.Fatal("an ECDSA hostbased signature passed a list of ssh-ed25519 only")
+		}
+	})
 	t.Run("signature over other client user", func(t *testing.T) {
 		called := false
 		scfg := fastServer()

@@ -160,6 +160,10 @@ type ServerConfig struct {
 	// Section 9), called only after the client host's signature
 	// verified.
 	HostbasedCallback func(ctx context.Context, m ConnMeta, clientHost, clientUser string, key hostkey.PublicKey) (*Permissions, error)
+	// HostbasedAlgorithms, if not nil, are the only signature
+	// algorithms hostbased accepts (OpenSSH HostbasedAcceptedAlgorithms,
+	// certificate forms by their own names), on top of KeyPolicy.
+	HostbasedAlgorithms []string
 
 	// KeyPolicy says which signatures publickey and hostbased accept;
 	// nil is the zero hostkey.Policy (no ssh-rsa SHA-1, RSA of at least

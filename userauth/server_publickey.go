@@ -114,6 +114,9 @@ func (s *server) checkKey(alg string, blob []byte) (hostkey.PublicKey, error) {
 // hostbased is the server side of RFC 4252, Section 9.
 func (s *server) hostbased(ctx context.Context, c *ServerConn, req *wire.UserauthRequest) (*Permissions, error) {
 	cfg := s.cfg
+	if cfg.HostbasedAlgorithms != nil && !slices.Contains(cfg.HostbasedAlgorithms, req.Algorithm) {
+		return nil, fmt.Errorf("%w: %s not in the hostbased algorithms", hostkey.ErrAlgorithmDisabled, wire.Sanitize(req.Algorithm))
+	}
 	key, err := s.checkKey(req.Algorithm, req.PublicKey)
 	if err != nil {
 		return nil, err

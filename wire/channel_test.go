@@ -85,6 +85,7 @@ var bodyCases = []bodyCase{
 	{"direct-tcpip", &wire.DirectTCPIP{Host: "example.org", Port: 22, OriginatorAddress: "127.0.0.1", OriginatorPort: 50000}, bodyParser(wire.ParseDirectTCPIP)},
 	{"forwarded-tcpip", &wire.ForwardedTCPIP{Address: "0.0.0.0", Port: 8080, OriginatorAddress: "10.0.0.1", OriginatorPort: 1}, bodyParser(wire.ParseForwardedTCPIP)},
 	{"x11", &wire.X11Open{OriginatorAddress: "127.0.0.1", OriginatorPort: 6010}, bodyParser(wire.ParseX11Open)},
+	{"tun", &wire.TunOpen{Mode: wire.TunModePointToPoint, Unit: wire.TunUnitAny}, bodyParser(wire.ParseTunOpen)}, // OpenSSH PROTOCOL 2.3
 	{"direct-streamlocal", &wire.DirectStreamLocal{SocketPath: "/run/s.sock", Reserved: "", ReservedPort: 0}, bodyParser(wire.ParseDirectStreamLocal)},
 	{"forwarded-streamlocal", &wire.ForwardedStreamLocal{SocketPath: "/run/s.sock"}, bodyParser(wire.ParseForwardedStreamLocal)},
 	{"pty-req", &wire.PtyRequest{Term: "xterm-256color", Columns: 80, Rows: 24, WidthPixels: 640, HeightPixels: 480,
@@ -159,6 +160,7 @@ func FuzzParseDirectTCPIP(f *testing.F)          { fuzzBody(f, "direct-tcpip") }
 func FuzzParseForwardedTCPIP(f *testing.F)       { fuzzBody(f, "forwarded-tcpip") }
 func FuzzParseX11Open(f *testing.F)              { fuzzBody(f, "x11") }
 func FuzzParseDirectStreamLocal(f *testing.F)    { fuzzBody(f, "direct-streamlocal") }
+func FuzzParseTunOpen(f *testing.F)              { fuzzBody(f, "tun") }
 func FuzzParseForwardedStreamLocal(f *testing.F) { fuzzBody(f, "forwarded-streamlocal") }
 func FuzzParsePtyRequest(f *testing.F)           { fuzzBody(f, "pty-req") }
 func FuzzParseX11Request(f *testing.F)           { fuzzBody(f, "x11-req") }

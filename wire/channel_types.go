@@ -14,6 +14,7 @@ const (
 	ChannelTypeDirectStreamLocal    = "direct-streamlocal@openssh.com"    // DirectStreamLocal
 	ChannelTypeForwardedStreamLocal = "forwarded-streamlocal@openssh.com" // ForwardedStreamLocal
 	ChannelTypeAuthAgent            = "auth-agent@openssh.com"            // no data (OpenSSH PROTOCOL.agent)
+	ChannelTypeTun                  = "tun@openssh.com"                   // TunOpen
 )
 
 // Channel request types (RFC 4254, Section 6; RFC 4335; OpenSSH PROTOCOL).
@@ -148,6 +149,36 @@ func ParseDirectStreamLocal(b []byte) (DirectStreamLocal, error) {
 func (m *DirectStreamLocal) Append(b []byte) []byte {
 	b = AppendString(AppendString(b, m.SocketPath), m.Reserved)
 	return AppendUint32(b, m.ReservedPort)
+}
+
+// Tunnel modes and the "any unit" of a "tun@openssh.com" open (OpenSSH
+// PROTOCOL, Section 2.3; ssh -w, sshd PermitTunnel).
+const (
+	TunModePointToPoint uint32 = 1          // layer 3: IP packets
+	TunModeEthernet     uint32 = 2          // layer 2: Ethernet frames
+	TunUnitAny          uint32 = 0x7fffffff // the server picks the unit
+)
+
+// TunOpen is the CHANNEL_OPEN data of "tun@openssh.com" (OpenSSH
+// PROTOCOL, Section 2.3): the tunnel mode and the server-side unit.
+type TunOpen struct {
+	Mode uint32 // TunModePointToPoint or TunModeEthernet
+	Unit uint32 // device number, or TunUnitAny
+}
+
+// ParseTunOpen decodes the data of a "tun@openssh.com" CHANNEL_OPEN. It
+// does not check the mode: the server refuses unknown ones.
+func ParseTunOpen(b []byte) (TunOpen, error) {
+	var m TunOpen
+	r := Reader{b: b}
+	m.Mode = r.Uint32()
+	m.Unit = r.Uint32()
+	return m, r.End("tun")
+}
+
+// Append appends the channel data (not a whole message) to b.
+func (m *TunOpen) Append(b []byte) []byte {
+	return AppendUint32(AppendUint32(b, m.Mode), m.Unit)
 }
 
 // ForwardedStreamLocal is the CHANNEL_OPEN data of

@@ -639,6 +639,12 @@ func (d *Description) describeOpenData(typ string, b []byte) {
 			d.text("reserved", v.Reserved)
 			return
 		}
+	case ChannelTypeTun:
+		if v, err := ParseTunOpen(b); err == nil {
+			d.u32("tunnel_mode", v.Mode)
+			d.u32("remote_unit", v.Unit)
+			return
+		}
 	default:
 		if len(b) > 0 {
 			d.data(field, b)

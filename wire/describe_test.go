@@ -136,6 +136,7 @@ func TestDescribeBodies(t *testing.T) {
 	wrap["direct-streamlocal"] = func(b []byte) wire.Message {
 		return &wire.ChannelOpen{Type: wire.ChannelTypeDirectStreamLocal, Extra: b}
 	}
+	wrap["tun"] = func(b []byte) wire.Message { return &wire.ChannelOpen{Type: wire.ChannelTypeTun, Extra: b} }
 	wrap["forwarded-streamlocal"] = func(b []byte) wire.Message {
 		return &wire.ChannelOpen{Type: wire.ChannelTypeForwardedStreamLocal, Extra: b}
 	}

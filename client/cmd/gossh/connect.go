@@ -110,6 +110,12 @@ func connect(f *flags, o *options, mc matchContext) int {
 			}
 		}
 	}
+	if err := startTunnel(fctx, &wg, c, o.get("tunnel"), o.get("tunneldevice"), lg); err != nil {
+		lg.errorf("%v", err)
+		if exitOnFail {
+			return 255
+		}
+	}
 	// forward serves the "~C" command line: -L, -R and -D add a forward,
 	// -KL, -KR and -KD cancel one.
 	forward := cmdlineForwards{

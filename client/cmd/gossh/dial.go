@@ -72,6 +72,7 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 			var jc *client.Client
 			if prev == nil {
 				if first, err = dialTCP(ctx, jo, network, jaddr, lg); err == nil {
+					jo.hostConn.set(first)
 					jc, err = jo.gated(ctx, jcfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
 						return client.NewClientConn(ctx, first, jaddr, cfg)
 					})
@@ -104,6 +105,9 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		if _, ok := nc.(*net.TCPConn); ok {
+			o.hostConn.set(nc) // ProxyUseFdpass: the socket itself
+		}
 		c, err := o.gated(ctx, cfg, lg, func(ctx context.Context, cfg *client.Config) (*client.Client, error) {
 			return client.NewClientConn(ctx, nc, addr, cfg)
 		})
@@ -118,6 +122,7 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 		return nil, nil, nil, err
 	}
 	lg.debug(1, "Connection established.")
+	o.hostConn.set(nc)
 	if o.yes("nohostauthenticationforlocalhost", false) && o.get("hostkeyalias") == "" && hostIsLocal(nc.RemoteAddr()) {
 		// ssh: a loopback destination is not checked against known_hosts.
 		lg.debug(1, "Forcing accepting of host key for loopback/localhost.")

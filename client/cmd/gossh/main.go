@@ -156,9 +156,10 @@ func parseFlags(args []string) (*flags, error) {
 				}
 				f.subsystem = true
 			case 'w':
-				// Tunnel yes (a warning: gossh has no tun forwarding).
+				// Tunnel yes unless an -o Tunnel came first (ssh sets
+				// tun_open only if unset); TunnelDevice always.
 				f.tunnel = val
-				force("tunnel", "yes")
+				add("tunnel", "yes")
 				force("tunneldevice", val)
 			case 'N':
 				if f.subsystem {

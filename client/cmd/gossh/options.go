@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/user"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshstack/sshstack/cipher"
@@ -53,9 +55,9 @@ func unsupportedValue(key, v string) bool {
 	v = strings.ToLower(v)
 	no := v == "no" || v == "false"
 	switch key {
-	case "controlmaster", "controlpersist", "tunnel":
-		return !no // connection sharing and tun(4) forwarding
-	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey":
+	case "controlmaster", "controlpersist":
+		return !no // connection sharing
+	case "gssapirenewalforcesrekey":
 		return !no
 	case "controlpath", "pkcs11provider", "logverbose":
 		return v != "none"
@@ -77,6 +79,20 @@ type options struct {
 	wantFinal  bool     // a "Match final" was seen (resolve)
 	notes      []string // errors ssh prints and goes on after (run prints them)
 	noAgentFwd bool     // ForwardAgent names a socket that is not there
+	hostConn   connRef  // the socket to the server, for ssh-keysign (hostbased)
+}
+
+// A connRef is the connection a Dial made, set before authentication
+// starts and read by it.
+type connRef struct{ v atomic.Value }
+
+func (r *connRef) set(nc net.Conn) { r.v.Store(&nc) }
+
+func (r *connRef) get() net.Conn {
+	if p, ok := r.v.Load().(*net.Conn); ok {
+		return *p
+	}
+	return nil
 }
 
 // An lfwdEntry is a -L or -D in the order given, as ssh keeps both in

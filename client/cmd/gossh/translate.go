@@ -213,7 +213,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 	var closer io.Closer
 	batch := o.yes("batchmode", false)
 	user := o.get("user")
-	prefs := o.getDefault("preferredauthentications", "gssapi-with-mic,publickey,keyboard-interactive,password")
+	prefs := o.getDefault("preferredauthentications", "gssapi-with-mic,hostbased,publickey,keyboard-interactive,password")
 	for _, m := range strings.Split(prefs, ",") {
 		switch m {
 		case "publickey":
@@ -328,7 +328,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				lg.debug(1, "authentication method gssapi-keyex needs a GSS-API key exchange and GSSAPIKeyExchange is no; skipped")
 			}
 		case "hostbased":
-			lg.debug(1, "authentication method %s is not supported by gossh yet; skipped", m)
+			out = append(out, hostbasedSources(o, lg)...)
 		case "none":
 			out = append(out, userauth.NoneAuth{})
 		default:
@@ -375,4 +375,28 @@ func pubKeyOf(path string) hostkey.PublicKey {
 		return nil
 	}
 	return pub
+}
+
+// hostbasedSources is ssh's HostbasedAuthentication yes: one hostbased
+// attempt per public host key (client.LocalHostKeys) that
+// HostbasedAcceptedAlgorithms allows, each signed by ssh-keysign, which
+// itself requires EnableSSHKeysign yes in /etc/ssh/ssh_config.
+func hostbasedSources(o *options, lg *logger) []userauth.Method {
+	if !o.yes("hostbasedauthentication", false) {
+		return nil
+	}
+	accepted := splitList(o.get("hostbasedacceptedalgorithms"))
+	keys := client.LocalHostKeys()
+	if len(keys) == 0 {
+		lg.debug(1, "HostbasedAuthentication enabled but no local public host keys could be loaded.")
+	}
+	var out []userauth.Method
+	for _, k := range keys {
+		if !slices.ContainsFunc(hostkey.SignatureAlgorithms(k), func(a string) bool { return slices.Contains(accepted, a) }) {
+			lg.debug(1, "hostbased key %s not in HostbasedAcceptedAlgorithms", k.Type())
+			continue
+		}
+		out = append(out, &client.HostbasedKeysign{Key: k, Conn: o.hostConn.get})
+	}
+	return out
 }

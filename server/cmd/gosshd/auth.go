@@ -216,6 +216,12 @@ func (p *policy) keyAllowed(ctx context.Context, a *account, ip net.IP, key host
 		return nil, errors.New("verify-required cannot be enforced for this login")
 	}
 	perms := userauth.PermissionsFromRestrictions(r)
+	if r.Tunnel != "" { // tunnel="n": the only unit this key may forward
+		if perms.Extensions == nil {
+			perms.Extensions = map[string]string{}
+		}
+		perms.Extensions[server.ExtTunnel] = r.Tunnel
+	}
 	if a.UID == 0 && p.cfg.PermitRootLogin == "forced-commands-only" && perms.ForceCommand == "" {
 		return nil, errors.New("root login needs a forced command")
 	}
@@ -524,6 +530,13 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 					cfg.KeyPolicy = &hostkey.Policy{AllowSHA1: true}
 				}
 			}
+		}
+	}
+	if m := &p.cfg.more; m.HostbasedAuthentication {
+		cfg.HostbasedCallback = p.hostbased
+		cfg.HostbasedAlgorithms = orList(m.HostbasedAcceptedAlgorithms, hostkey.DefaultAlgorithms())
+		if slices.Contains(cfg.HostbasedAlgorithms, hostkey.RSA) {
+			cfg.KeyPolicy = &hostkey.Policy{AllowSHA1: true}
 		}
 	}
 	if p.cfg.PasswordAuthentication {

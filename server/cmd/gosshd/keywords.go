@@ -13,6 +13,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // The keywords of this file are those sshd -T prints that gosshd took
@@ -117,6 +118,19 @@ func ipqosString(v int) string {
 	return fmt.Sprintf("0x%02x", v)
 }
 
+// tunnelModes are the tun@openssh.com modes a PermitTunnel value allows.
+func tunnelModes(v string) []uint32 {
+	switch v {
+	case "yes":
+		return []uint32{wire.TunModePointToPoint, wire.TunModeEthernet}
+	case "point-to-point":
+		return []uint32{wire.TunModePointToPoint}
+	case "ethernet":
+		return []uint32{wire.TunModeEthernet}
+	}
+	return nil
+}
+
 // syslogFacilities are the SyslogFacility values sshd takes.
 var syslogFacilities = []string{"DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3",
 	"LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"}
@@ -158,12 +172,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 	case "hostbasedacceptedalgorithms", "hostbasedacceptedkeytypes":
 		m.HostbasedAcceptedAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
 	case "hostbasedauthentication":
-		if err := b(&m.HostbasedAuthentication); err != nil {
-			return true, err
-		}
-		if m.HostbasedAuthentication {
-			c.Warnings = append(c.Warnings, "HostbasedAuthentication yes: gosshd does not offer hostbased authentication")
-		}
+		return true, b(&m.HostbasedAuthentication)
 	case "hostbasedusesnamefrompacketonly":
 		return true, b(&m.HostbasedUsesNameFromPacketOnly)
 	case "hostkeyagent":

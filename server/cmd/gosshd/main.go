@@ -251,9 +251,6 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		kex.Register(&kex.GroupExchange{MethodName: kex.DHGroupExchangeSHA256, Hash: crypto.SHA256, ModuliFile: cfg.more.ModuliFile})
 		kex.Register(&kex.GroupExchange{MethodName: kex.DHGroupExchangeSHA1, Hash: crypto.SHA1, ModuliFile: cfg.more.ModuliFile})
 	}
-	if cfg.more.PermitTunnel != "no" && log != nil {
-		log.Warn("PermitTunnel " + cfg.more.PermitTunnel + ": gosshd does not forward tun devices; tun@openssh.com channels are refused")
-	}
 	if cfg.LoginGraceTime == 0 {
 		srv.LoginGraceTime = -1 // LoginGraceTime 0: no limit, as sshd
 	}
@@ -281,6 +278,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	srv.PermitStreamLocal = func(c *server.Conn, _ string) bool {
 		// As root the daemon would connect and bind as root: refused.
 		return !root && eff(c).AllowStreamLocal != "no" && !eff(c).more.DisableForwarding
+	}
+	srv.Tunnel = func(c *server.Conn, t wire.TunOpen) (server.TunDevice, error) {
+		return server.TunnelDevices(tunnelModes(eff(c).more.PermitTunnel)...)(c, t)
 	}
 	srv.AgentForwarding = func(c *server.Conn) bool { return eff(c).AllowAgentForwarding && !eff(c).more.DisableForwarding }
 	srv.X11Request = func(s *server.Session, req wire.X11Request) bool {

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package tun
+
+func open(mode, unit uint32) (*Device, error) { return nil, ErrUnsupported }
