@@ -253,7 +253,7 @@ func (s *Session) start(ctx context.Context, req func() error) error {
 	}
 	s.started = true
 	s.mu.Unlock()
-	if err := req(); err != nil {
+	if err := req(); err != nil && !s.ranUnanswered(err) {
 		if ctx.Err() != nil {
 			s.ch.Close()
 		}
@@ -285,6 +285,21 @@ func (s *Session) start(ctx context.Context, req func() error) error {
 		}
 	}
 	return nil
+}
+
+// ranUnanswered reports whether the start request failed only because
+// the server closed the channel before answering it, after reporting how
+// the command ended (exit-status or exit-signal). A server that runs the
+// command on its own thread can do that (paramiko's ServerInterface
+// answers the request after its handler returns). OpenSSH's ssh drops
+// the pending answer and reports the exit status; so does Wait.
+func (s *Session) ranUnanswered(err error) bool {
+	if !errors.Is(err, connection.ErrChannelClosed) {
+		return false
+	}
+	_, status := s.ch.ExitStatus()
+	_, signal := s.ch.ExitSignal()
+	return status || signal
 }
 
 // A deadliner is a Stdin whose Read stopStdin can interrupt.
