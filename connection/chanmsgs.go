@@ -189,6 +189,15 @@ func (c *Conn) handleClose(id uint32) error {
 func (c *Conn) handleReply(num wire.MsgNum, id uint32, ok bool) error {
 	ch, err := c.lookup(num, id)
 	if err != nil {
+		if c.freed(id) {
+			// A reply that overtook nothing: the peer answered a request
+			// after its own CLOSE, and the channel is gone. OpenSSH logs
+			// and goes on (paramiko's threaded servers do this); so do we
+			// (docs/deviations.md). An id never allocated stays fatal
+			// (docs/security.md#c3).
+			c.log.Debug("connection: reply for a closed channel ignored", "msg", num, "channel", id)
+			return nil
+		}
 		return err
 	}
 	ch.mu.Lock()

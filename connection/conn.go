@@ -336,6 +336,14 @@ func (c *Conn) dispatch(p []byte) error {
 	}
 }
 
+// freed reports whether id was allocated once and is free now: below the
+// highest id ever used (ids are reused lowest first) and unused.
+func (c *Conn) freed(id uint32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return uint64(id) < uint64(len(c.chans)) && c.chans[id] == nil
+}
+
 // lookup returns the channel with local id, or ErrUnknownChannel.
 func (c *Conn) lookup(num wire.MsgNum, id uint32) (*Channel, error) {
 	c.mu.Lock()

@@ -296,3 +296,30 @@ func TestMalformedMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestLateReplyAfterClose: a CHANNEL_SUCCESS or FAILURE for a channel
+// that was open and is gone (the peer answered a request after its own
+// CLOSE, as paramiko's threaded servers do) is ignored, as OpenSSH
+// ignores it; the Conn goes on. For an id never allocated it stays fatal
+// (TestUnknownChannel).
+func TestLateReplyAfterClose(t *testing.T) {
+	for _, m := range []wire.Message{&wire.ChannelSuccess{}, &wire.ChannelFailure{}} {
+		t.Run(m.Num().String(), func(t *testing.T) {
+			c, p := rawPair(t, nil)
+			ch := openFromPeer(t, c, p, 1<<20, 1<<15, nil)
+			id := ch.LocalID()
+			p.send(&wire.ChannelClose{Recipient: id})
+			p.expect(wire.MsgChannelClose)
+			waitState(t, ch, StateClosed)
+			switch m := m.(type) {
+			case *wire.ChannelSuccess:
+				m.Recipient = id
+			case *wire.ChannelFailure:
+				m.Recipient = id
+			}
+			p.send(m)
+			p.send(&wire.GlobalRequest{Name: "alive@example.com", WantReply: true})
+			p.expect(wire.MsgRequestFailure)
+		})
+	}
+}
