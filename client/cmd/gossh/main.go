@@ -39,6 +39,8 @@ type flags struct {
 	fork       bool     // -f
 	stdinNull  bool     // -n
 	subsystem  bool     // -s
+	master     int      // -M count
+	muxCmd     string   // -O
 	// ordered are -o (raw) and the flags that set a keyword first-wins
 	// (-p -l -i -J -L -R -D, the destination's user and port), in
 	// command-line order: ssh applies them as it meets them.
@@ -220,6 +222,17 @@ func parseFlags(args []string) (*flags, error) {
 			case 'W':
 				f.stdio = val
 				f.ttyState = "no"
+			case 'M':
+				// -M is ControlMaster yes, -MM ask.
+				f.master++
+				force("controlmaster", map[bool]string{true: "ask", false: "yes"}[f.master > 1])
+			case 'S':
+				add("controlpath", val)
+			case 'O':
+				if !muxCommands[val] {
+					return nil, fmt.Errorf("Invalid multiplex command.")
+				}
+				f.muxCmd = val
 			default:
 				return nil, fmt.Errorf("option -%c is not supported by gossh yet", c)
 			}
@@ -414,6 +427,24 @@ func run(args []string) int {
 		}
 		o.printG(os.Stdout, host)
 		return 0
+	}
+	if f.muxCmd != "" {
+		return muxCommand(f.muxCmd, o)
+	}
+	// Connection sharing: use a master if there is one (ControlMaster
+	// no, auto, autoask), else become one; ControlPersist puts the
+	// master in the background and runs this session through it.
+	bg := os.Getenv(muxBGEnv) != ""
+	if cp := o.get("controlpath"); cp != "" && !bg {
+		cm := controlMaster(o)
+		if cm == "false" || cm == "auto" || cm == "autoask" {
+			if code, ok := muxClient(f, o, cp, true); ok {
+				return code
+			}
+		}
+		if on, _ := controlPersist(o); on && cm != "false" {
+			return persistMaster(args, f, o)
+		}
 	}
 	if o.yes("forkafterauthentication", false) && os.Getenv(forkFDEnv) == "" {
 		if len(f.command) == 0 && !f.noCommand && o.get("remotecommand") == "" && !strings.EqualFold(o.get("sessiontype"), "none") && f.stdio == "" {

@@ -53,11 +53,11 @@ func unsupportedValue(key, v string) bool {
 	v = strings.ToLower(v)
 	no := v == "no" || v == "false"
 	switch key {
-	case "controlmaster", "controlpersist", "tunnel":
-		return !no // connection sharing and tun(4) forwarding
+	case "tunnel":
+		return !no // tun(4) forwarding
 	case "hostbasedauthentication", "enablesshkeysign", "gssapirenewalforcesrekey":
 		return !no
-	case "controlpath", "pkcs11provider", "logverbose":
+	case "pkcs11provider", "logverbose":
 		return v != "none"
 	case "securitykeyprovider":
 		return v != "internal"
