@@ -172,3 +172,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkSessionRequest encodes and decodes a MUX_C_NEW_SESSION, the
+// message of every shared session.
+func BenchmarkSessionRequest(b *testing.B) {
+	m := &NewSession{ReqID: 1, EscapeChar: '~', Term: "xterm-256color", Command: "make -j2 test", Env: []string{"LANG=C.UTF-8", "LC_ALL=C"}}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendPacket(buf[:0], m)
+		if _, err := Parse(buf[4:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
