@@ -79,10 +79,11 @@ func muxWaitSocket(t *testing.T, path string, d *sshdtest.Daemon) {
 
 // muxGosshMaster starts gossh -M -S sock -N as a master in the
 // foreground; it is stopped by PID at the end of the test.
-func muxGosshMaster(t *testing.T, bin string, e *clEnv, key, sock string, extra ...string) *sshdtest.Daemon {
+func muxGosshMaster(t *testing.T, bin string, e *clEnv, key, sock string, env []string, extra ...string) *sshdtest.Daemon {
 	t.Helper()
 	args := e.gosshArgs(t, key, append([]string{"-M", "-S", sock, "-N"}, extra...)...)
 	cmd := exec.Command(bin, append(args, e.user+"@127.0.0.1")...)
+	cmd.Env = append(os.Environ(), env...)
 	var logBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	d, err := sshdtest.StartDaemon(cmd, func() bool {
@@ -112,7 +113,7 @@ func TestMuxOpenSSHClientGosshMaster(t *testing.T) {
 	e := clStart(t)
 	key := e.keyFile(t)
 	sock := muxSock(t)
-	d := muxGosshMaster(t, bin, e, key, sock)
+	d := muxGosshMaster(t, bin, e, key, sock, nil)
 
 	fi, err := os.Lstat(sock)
 	if err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
@@ -293,7 +294,7 @@ func TestMuxGosshToGossh(t *testing.T) {
 	e := clStart(t)
 	key := e.keyFile(t)
 	sock := muxSock(t)
-	d := muxGosshMaster(t, bin, e, key, sock)
+	d := muxGosshMaster(t, bin, e, key, sock, nil)
 	gossh := func(stdin []byte, args ...string) clResult {
 		return clGossh(t, bin, stdin, nil, append([]string{"-F", "none", "-S", sock, "-o", "BatchMode=yes", "-p", "1"}, args...)...)
 	}
@@ -405,6 +406,84 @@ func TestMuxGosshToGossh(t *testing.T) {
 				t.Fatal("the background master did not exit")
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// TestMuxGosshControlMaster covers ControlMaster auto and ask and the
+// idle time of ControlPersist.
+func TestMuxGosshControlMaster(t *testing.T) {
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	t.Run("auto", func(t *testing.T) {
+		sock := muxSock(t)
+		// The first gossh becomes the master; its session outlives the
+		// second's, which goes through it (port 1: a connection of its
+		// own would fail).
+		flag := filepath.Join(t.TempDir(), "go")
+		args := e.gosshArgs(t, key, "-o", "ControlMaster=auto", "-o", "ControlPath="+sock, e.user+"@127.0.0.1",
+			"while [ ! -e "+flag+" ]; do sleep 0.1; done; echo first")
+		cmd := exec.Command(bin, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		d, err := sshdtest.StartDaemon(cmd, func() bool {
+			c, err := net.Dial("unix", sock)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		}, 20*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Stop(syscall.SIGTERM, 5*time.Second)
+		r := clGossh(t, bin, nil, nil, "-F", "none", "-o", "ControlMaster=auto", "-o", "ControlPath="+sock, "-o", "BatchMode=yes",
+			"-p", "1", "127.0.0.1", "touch "+flag+"; echo second")
+		if r.code != 0 || r.stdout != "second\n" {
+			t.Errorf("mux client: %+v", r)
+		}
+		if err := d.Wait(20 * time.Second); err != nil {
+			t.Errorf("master: %v", err)
+		}
+		if out.String() != "first\n" {
+			t.Errorf("master's own session: %q", out.String())
+		}
+		if _, err := os.Lstat(sock); err == nil {
+			t.Error("the control socket is still there")
+		}
+	})
+	t.Run("ask", func(t *testing.T) {
+		sock := muxSock(t)
+		// ssh-askpass says no (exit 1): every request is refused.
+		d := muxGosshMaster(t, bin, e, key, sock, []string{"SSH_ASKPASS=/bin/false", "SSH_ASKPASS_REQUIRE=force"}, "-M")
+		r := muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "127.0.0.1", "true")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Master refused session request: Permission denied") {
+			t.Errorf("ssh through an ask master: %+v", r)
+		}
+		r = muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "-O", "exit", "127.0.0.1")...)
+		if !strings.Contains(r.stderr, "Master refused termination request: Permission denied") {
+			t.Errorf("ssh -O exit: %+v", r)
+		}
+		d.Stop(syscall.SIGTERM, 5*time.Second)
+	})
+	t.Run("ControlPersist idle time", func(t *testing.T) {
+		sock := muxSock(t)
+		args := e.gosshArgs(t, key, "-o", "ControlMaster=auto", "-o", "ControlPath="+sock, "-o", "ControlPersist=1", e.user+"@127.0.0.1", "true")
+		if r := clGossh(t, bin, nil, nil, args...); r.code != 0 {
+			t.Fatalf("%+v", r)
+		}
+		// The background master exits once idle for a second and
+		// removes its socket.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if _, err := os.Lstat(sock); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the background master is still there")
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 }
