@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/client/mux"
+	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
@@ -269,6 +270,44 @@ func TestMuxGosshClientOpenSSHMaster(t *testing.T) {
 		var se *mux.StatusError
 		if _, err := c.Forward(ctx, mux.Fwd{FwdType: mux.FwdLocal, ListenPort: uint32(freePort(t)), ConnectHost: "h", ConnectPort: 0}); !errors.As(err, &se) || se.Reason != "Invalid forwarding request" {
 			t.Errorf("forward to port 0: %v", err)
+		}
+	})
+	t.Run("proxy", func(t *testing.T) {
+		// MUX_C_PROXY: our connection layer over ssh's master.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		c, err := mux.Dial(ctx, sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := c.Proxy(ctx)
+		if err != nil {
+			c.Close()
+			t.Fatal(err)
+		}
+		conn := connection.New(tr, nil)
+		var wg sync.WaitGroup
+		wg.Go(func() { conn.Run(ctx) })
+		defer wg.Wait()
+		defer conn.Close()
+		ch, err := conn.OpenSession(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ch.Exec(ctx, "echo proxied; echo e >&2; exit 5"); err != nil {
+			t.Fatal(err)
+		}
+		var errOut bytes.Buffer
+		var ew sync.WaitGroup
+		ew.Go(func() { io.Copy(&errOut, ch.Stderr()) })
+		out, _ := io.ReadAll(ch)
+		ew.Wait()
+		if err := ch.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st, ok := ch.ExitStatus()
+		if string(out) != "proxied\n" || errOut.String() != "e\n" || !ok || st != 5 {
+			t.Errorf("through proxy mode: %q %q status %d %v", out, errOut.String(), st, ok)
 		}
 	})
 	t.Run("exit", func(t *testing.T) {
