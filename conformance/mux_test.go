@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/client/mux"
-	"github.com/sshstack/sshstack/connection"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"github.com/sshstack/sshstack/connection"
 )
 
 // Connection multiplexing (OpenSSH PROTOCOL.mux) between gossh and
