@@ -55,12 +55,12 @@ type flags struct {
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGgNnqsTtvXxY] [-B bind_interface] [-b bind_address]
+const usage = `usage: gossh [-46AaCfGgMNnqsTtvXxY] [-B bind_interface] [-b bind_address]
              [-D [bind_address:]port] [-E log_file] [-e escape_char]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
-             [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
-             [-R address] [-W host:port] [-w local_tun[:remote_tun]]
-             destination [command [argument ...]]`
+             [-L address] [-l login_name] [-m mac_spec] [-O ctl_cmd] [-o option]
+             [-p port] [-R address] [-S ctl_path] [-W host:port]
+             [-w local_tun[:remote_tun]] destination [command [argument ...]]`
 
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
 // before the destination, flags combinable ("-vvv", "-p22"), and
