@@ -171,6 +171,20 @@ func TestMuxOpenSSHClientGosshMaster(t *testing.T) {
 			t.Error("the forward still listens after -O cancel")
 		}
 	})
+	t.Run("proxy", func(t *testing.T) {
+		// ssh -O proxy speaks the connection protocol through the
+		// socket; the master relays each channel.
+		r := muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "-O", "proxy", "127.0.0.1", "echo out; echo err >&2; exit 6")...)
+		if r.code != 6 || r.stdout != "out\n" || r.stderr != "err\n" {
+			t.Errorf("ssh -O proxy: %+v", r)
+		}
+		data := make([]byte, 256<<10)
+		rand.Read(data)
+		r = muxRun(t, data, sshdtest.SSH, muxSSH(sock, "-O", "proxy", "127.0.0.1", "cat")...)
+		if r.code != 0 || r.stdout != string(data) {
+			t.Errorf("ssh -O proxy cat: exit %d, %d bytes back, stderr %q", r.code, len(r.stdout), r.stderr)
+		}
+	})
 	t.Run("exit", func(t *testing.T) {
 		r := muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "-O", "exit", "127.0.0.1")...)
 		if r.code != 0 || !strings.Contains(r.stderr, "Exit request sent.") {
@@ -310,6 +324,14 @@ func TestMuxGosshClientOpenSSHMaster(t *testing.T) {
 			t.Errorf("through proxy mode: %q %q status %d %v", out, errOut.String(), st, ok)
 		}
 	})
+	t.Run("gossh -O proxy", func(t *testing.T) {
+		data := make([]byte, 256<<10)
+		rand.Read(data)
+		r := gossh(data, "-O", "proxy", "127.0.0.1", "cat; echo err >&2; exit 3")
+		if r.code != 3 || r.stdout != string(data) || r.stderr != "err\n" {
+			t.Errorf("gossh -O proxy: exit %d, %d bytes back, stderr %q", r.code, len(r.stdout), r.stderr)
+		}
+	})
 	t.Run("exit", func(t *testing.T) {
 		r := gossh(nil, "-O", "exit", "127.0.0.1")
 		if r.code != 0 || !strings.Contains(r.stderr, "Exit request sent.") {
@@ -402,6 +424,12 @@ func TestMuxGosshToGossh(t *testing.T) {
 			t.Fatalf("SOCKS5 reply %v %v", resp, err)
 		}
 		muxEchoConn(t, c)
+	})
+	t.Run("-O proxy", func(t *testing.T) {
+		r := gossh(nil, "-O", "proxy", "127.0.0.1", "echo out; echo err >&2; exit 9")
+		if r.code != 9 || r.stdout != "out\n" || r.stderr != "err\n" {
+			t.Errorf("gossh -O proxy through gossh: %+v", r)
+		}
 	})
 	t.Run("stop", func(t *testing.T) {
 		r := gossh(nil, "-O", "stop", "127.0.0.1")

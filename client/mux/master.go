@@ -290,7 +290,8 @@ func (m *Master) request(ctx context.Context, p *packetConn, msg Message) (done 
 			m.StopListening()
 			return p.write(&Request{Kind: MsgOK, ReqID: r.ReqID}) != nil
 		case MsgProxy:
-			return fail(MsgFailure, r.ReqID, "proxy mode is not supported by this master")
+			m.proxy(ctx, p, r.ReqID)
+			return true
 		}
 		return fail(MsgFailure, r.ReqID, "unsupported request")
 	case *NewSession:

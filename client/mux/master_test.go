@@ -183,13 +183,21 @@ func TestMasterHostile(t *testing.T) {
 			t.Errorf("close of nothing: %#v %v", m, err)
 		}
 	})
-	t.Run("proxy refused", func(t *testing.T) {
+	t.Run("proxy garbage", func(t *testing.T) {
 		c := rawConn(t, path)
 		hello(t, c)
 		c.Write(AppendPacket(nil, &Request{Kind: MsgProxy, ReqID: 5}))
 		m, err := readMsg(t, c)
-		if s, ok := m.(*Status); err != nil || !ok || s.Kind != MsgFailure || s.ReqID != 5 {
-			t.Errorf("got %#v %v", m, err)
+		if r, ok := m.(*Request); err != nil || !ok || r.Kind != MsgProxyOK || r.ReqID != 5 {
+			t.Fatalf("got %#v %v", m, err)
+		}
+		// A proxy packet past the limit ends the connection.
+		c.Write([]byte{0xff, 0xff, 0xff, 0xff, 0})
+		var b [64]byte
+		for {
+			if _, err := c.Read(b[:]); err != nil {
+				break
+			}
 		}
 	})
 }

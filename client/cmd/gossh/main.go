@@ -429,7 +429,7 @@ func run(args []string) int {
 		return 0
 	}
 	if f.muxCmd != "" {
-		return muxCommand(f.muxCmd, o)
+		return muxCommand(f.muxCmd, f, o)
 	}
 	// Connection sharing: use a master if there is one (ControlMaster
 	// no, auto, autoask), else become one; ControlPersist puts the

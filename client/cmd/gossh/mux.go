@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -18,6 +20,8 @@ import (
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/client/mux"
+	"github.com/sshstack/sshstack/connection"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // Connection sharing (ControlMaster, ControlPath, ControlPersist, -M,
@@ -132,7 +136,7 @@ func orLocalhost(h string) string {
 }
 
 // muxCommand runs ssh -O cmd against the master at ControlPath.
-func muxCommand(cmd string, o *options) int {
+func muxCommand(cmd string, f *flags, o *options) int {
 	path := o.get("controlpath")
 	if path == "" {
 		fmt.Fprintf(os.Stderr, "No ControlPath specified for \"-O\" command\r\n")
@@ -201,10 +205,104 @@ func muxCommand(cmd string, o *options) int {
 			return 255
 		}
 	case "proxy":
-		fmt.Fprintf(os.Stderr, "gossh: -O proxy is not supported by gossh yet\r\n")
-		return 255
+		return muxProxySession(ctx, c, f, o)
 	}
 	return 0
+}
+
+// muxProxySession is ssh -O proxy: the session runs over our own
+// connection layer, which the master relays (MUX_C_PROXY) instead of
+// passing descriptors. It has a pty when asked, stdio, the exit status;
+// no escape character and no forwards.
+func muxProxySession(ctx context.Context, mc *mux.Conn, f *flags, o *options) int {
+	tr, err := mc.Proxy(ctx)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mux_client_proxy: master returned error: %s\r\n", reason(err))
+		return 255
+	}
+	conn := connection.New(tr, nil)
+	var wg sync.WaitGroup
+	wg.Go(func() { conn.Run(ctx) })
+	defer wg.Wait()
+	defer conn.Close()
+	if f.noCommand || strings.EqualFold(o.get("sessiontype"), "none") {
+		<-ctx.Done()
+		return 0
+	}
+	ch, err := conn.OpenSession(ctx, nil)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gossh: %v\r\n", err)
+		return 255
+	}
+	defer ch.Close()
+	cmd := strings.Join(f.command, " ")
+	if rc := o.get("remotecommand"); cmd == "" && rc != "" && rc != "none" {
+		cmd = rc
+	}
+	stdinTTY := term.IsTerminal(int(os.Stdin.Fd()))
+	wantTTY := false
+	switch strings.ToLower(o.get("requesttty")) {
+	case "force":
+		wantTTY = true
+	case "yes", "true":
+		wantTTY = stdinTTY
+	case "auto":
+		wantTTY = cmd == "" && stdinTTY
+	}
+	for _, kv := range o.all("setenv") {
+		name, val, _ := strings.Cut(kv, "=")
+		ch.Setenv(ctx, name, val)
+	}
+	if wantTTY {
+		cols, rows := 80, 24
+		if w, h, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			cols, rows = w, h
+		}
+		tname := os.Getenv("TERM")
+		if tname == "" {
+			tname = "dumb"
+		}
+		if err := ch.RequestPty(ctx, wire.PtyRequest{Term: tname, Columns: uint32(cols), Rows: uint32(rows)}, nil); err != nil {
+			fmt.Fprintf(os.Stderr, "PTY allocation request failed on channel %d\r\n", ch.LocalID())
+		} else if stdinTTY {
+			if st, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
+				defer term.Restore(int(os.Stdin.Fd()), st)
+			}
+		}
+	}
+	switch {
+	case strings.EqualFold(o.get("sessiontype"), "subsystem"):
+		err = ch.Subsystem(ctx, cmd)
+	case cmd == "":
+		err = ch.Shell(ctx)
+	default:
+		err = ch.Exec(ctx, cmd)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gossh: %v\r\n", err)
+		return 255
+	}
+	if !o.yes("stdinnull", false) {
+		// Not joined: a Read of a terminal cannot be interrupted; it
+		// ends with the process.
+		go func() {
+			io.Copy(ch, os.Stdin)
+			ch.CloseWrite()
+		}()
+	} else {
+		ch.CloseWrite()
+	}
+	var copies sync.WaitGroup
+	copies.Go(func() { io.Copy(os.Stderr, ch.Stderr()) })
+	io.Copy(os.Stdout, ch)
+	copies.Wait()
+	if err := ch.Wait(ctx); err != nil && !errors.Is(err, connection.ErrChannelClosed) {
+		return 255
+	}
+	if st, ok := ch.ExitStatus(); ok {
+		return int(st)
+	}
+	return 255
 }
 
 func reason(err error) string {
