@@ -148,6 +148,15 @@ func TestMuxOpenSSHClientGosshMaster(t *testing.T) {
 			t.Errorf("got %+v", r)
 		}
 	})
+	t.Run("escape", func(t *testing.T) {
+		// A pty session (-tt) reads ~? and ~. on the passed stdin: the
+		// master lists the escapes and closes the session before the
+		// command ends, so ssh gets no exit status (255).
+		r := muxRun(t, []byte("~?\n~."), sshdtest.SSH, muxSSH(sock, "-tt", "127.0.0.1", "sleep 20; exit 0")...)
+		if r.code != 255 || !strings.Contains(r.stderr, "Supported escape sequences") || !strings.Contains(r.stderr, "Connection to 127.0.0.1 closed.") {
+			t.Errorf("~? and ~. through the master: %+v", r)
+		}
+	})
 	t.Run("stdio forward", func(t *testing.T) {
 		echo := muxEcho(t)
 		r := muxRun(t, []byte("ping"), sshdtest.SSH, muxSSH(sock, "-W", echo, "127.0.0.1")...)

@@ -7,11 +7,12 @@
 // in a private directory and linked into place; peers of another uid
 // are refused by SO_PEERCRED): alive checks, sessions and stdio forwards
 // whose descriptors arrive by SCM_RIGHTS, -L, -R and -D forwards
-// (package client/forward) that live with the master, stop-listening
-// and terminate. Proxy mode (MUX_C_PROXY) is answered with a failure.
+// (package client/forward) that live with the master, stop-listening,
+// terminate and proxy mode (MUX_C_PROXY, relayed channel by channel).
 // Dial gives a Conn, a mux client of any master: Check, Terminate,
 // StopListening, Forward, CancelForward, Session (passing our stdio
-// descriptors and returning the remote exit status) and StdioForward.
+// descriptors and returning the remote exit status), StdioForward and
+// Proxy (a wire.Transport for package connection).
 //
 // Parse and AppendPacket are the message codec; Parse bounds every
 // length (MaxPacket, MaxEnv) and fails with a *wire.DecodeError.

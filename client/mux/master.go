@@ -28,8 +28,8 @@ var ErrTerminated = errors.New("mux: master terminated by a mux client")
 // A Master shares one client.Client with the mux clients of a control
 // socket, as ssh's ControlMaster: it answers hellos, alive checks,
 // sessions and stdio forwards whose descriptors come over the socket,
-// port forwarding requests, stop-listening and terminate requests.
-// Proxy mode (MUX_C_PROXY) is refused. Set the fields before Serve.
+// port forwarding requests, stop-listening and terminate requests and
+// proxy mode (MUX_C_PROXY). Set the fields before Serve.
 type Master struct {
 	Client *client.Client
 	// Host names the destination in Confirm's prompts.
@@ -47,6 +47,14 @@ type Master struct {
 	GatewayPorts bool
 	// Log receives the master's debug messages; nil uses the Client's.
 	Log *slog.Logger
+	// EscapeStdin, if set, wraps the standard input of a mux session
+	// that has a pty and an escape character (the one its
+	// MUX_C_NEW_SESSION names), as OpenSSH's master applies its ~
+	// escapes there; stderr is the mux client's. hangUp ends the
+	// session at once for the mux client (~.): its descriptors and
+	// connection are closed, and the channel is closed. It must not keep
+	// s past the session. nil passes the input through unfiltered.
+	EscapeStdin func(stdin io.Reader, escape byte, s *client.Session, stderr io.Writer, hangUp func()) io.Reader
 
 	mu       sync.Mutex
 	l        net.Listener            // guarded by mu
@@ -431,6 +439,19 @@ func (m *Master) session(ctx context.Context, p *packetConn, r *NewSession) {
 		}
 	}
 	s.Stdin, s.Stdout, s.Stderr = files[0], files[1], files[2]
+	if ms.tty != nil && m.EscapeStdin != nil && r.EscapeChar < 256 {
+		// Keep SetReadDeadline reachable, so that Wait still ends
+		// the Stdin copy.
+		fs := files
+		hangUp := sync.OnceFunc(func() {
+			// The server may keep the channel until the command
+			// ends; the mux client need not wait for that.
+			p.c.Close()
+			closeFiles(fs)
+			go s.Close()
+		})
+		s.Stdin = deadlineReader{m.EscapeStdin(files[0], byte(r.EscapeChar), s, files[2], hangUp), files[0]}
+	}
 	switch {
 	case r.Subsystem:
 		err = s.Subsystem(ctx, r.Command)
@@ -473,6 +494,15 @@ func (m *Master) session(ctx context.Context, p *packetConn, r *NewSession) {
 	}
 	p.write(&Exit{SessionID: id, Value: code})
 }
+
+// A deadlineReader is a filter on a file whose deadline still reaches
+// the file.
+type deadlineReader struct {
+	io.Reader
+	f *os.File
+}
+
+func (d deadlineReader) SetReadDeadline(t time.Time) error { return d.f.SetReadDeadline(t) }
 
 func (m *Master) stdioFwd(ctx context.Context, p *packetConn, r *NewStdioFwd) {
 	files, err := recvFDs(p.c, 2)

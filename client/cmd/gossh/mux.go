@@ -500,6 +500,28 @@ func startMaster(ctx context.Context, c *client.Client, o *options, lg *logger) 
 	lg.debug(1, "setting up multiplex master socket")
 	m := &mux.Master{Client: c, Host: o.get("hostname"), SendEnv: o.all("sendenv"),
 		GatewayPorts: o.yes("gatewayports", false), Log: lg.slog()}
+	// ~ escapes on mux pty sessions, as ssh's master (no ~C there).
+	host := o.get("hostname")
+	m.EscapeStdin = func(stdin io.Reader, esc byte, s *client.Session, stderr io.Writer, hangUp func()) io.Reader {
+		return newEscapeReader(stdin, esc, escapeActions{
+			disconnect: func() {
+				fmt.Fprintf(stderr, "Connection to %s closed.\r\n", host)
+				hangUp()
+			},
+			brk: func() { go s.Channel().Break(ctx, 1000) },
+			rekey: func() {
+				go func() {
+					if err := c.Rekey(ctx); err != nil {
+						lg.debug(1, "rekey: %v", err)
+					}
+				}()
+			},
+			help:      func(msg string) { fmt.Fprint(stderr, msg) },
+			echo:      func(msg string) { fmt.Fprint(stderr, msg) },
+			command:   func(string) string { return "" },
+			noCmdline: true,
+		})
+	}
 	if cm := controlMaster(o); cm == "ask" || cm == "autoask" {
 		m.Confirm = func(_ context.Context, prompt string) bool { return askPermission(prompt) }
 	}
