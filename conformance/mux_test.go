@@ -194,6 +194,22 @@ func TestMuxOpenSSHClientGosshMaster(t *testing.T) {
 			t.Errorf("ssh -O proxy cat: exit %d, %d bytes back, stderr %q", r.code, len(r.stdout), r.stderr)
 		}
 	})
+	t.Run("forward -R", func(t *testing.T) {
+		echo := muxEcho(t)
+		r := muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "-O", "forward", "-R", "0:"+echo, "127.0.0.1")...)
+		port, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+		if r.code != 0 || err != nil || port == 0 {
+			t.Fatalf("ssh -O forward -R 0: %+v", r)
+		}
+		muxEchoThrough(t, "127.0.0.1:"+strconv.Itoa(port))
+		// A remote dynamic forward (SOCKS on the server's side).
+		r = muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "-O", "forward", "-R", "0", "127.0.0.1")...)
+		port, err = strconv.Atoi(strings.TrimSpace(r.stdout))
+		if r.code != 0 || err != nil || port == 0 {
+			t.Fatalf("ssh -O forward -R 0 (dynamic): %+v", r)
+		}
+		muxSOCKS(t, "127.0.0.1:"+strconv.Itoa(port), echo)
+	})
 	t.Run("exit", func(t *testing.T) {
 		r := muxRun(t, nil, sshdtest.SSH, muxSSH(sock, "-O", "exit", "127.0.0.1")...)
 		if r.code != 0 || !strings.Contains(r.stderr, "Exit request sent.") {
@@ -415,24 +431,21 @@ func TestMuxGosshToGossh(t *testing.T) {
 		if r := gossh(nil, "-O", "forward", "-D", port, "127.0.0.1"); r.code != 0 {
 			t.Fatalf("gossh -O forward -D: %+v", r)
 		}
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 10*time.Second)
-		if err != nil {
-			t.Fatal(err)
+		muxSOCKS(t, "127.0.0.1:"+port, echo)
+	})
+	t.Run("-R dynamic", func(t *testing.T) {
+		// -R 0 alone: a SOCKS proxy on the server's side, its targets
+		// dialled by the master.
+		echo := muxEcho(t)
+		r := gossh(nil, "-O", "forward", "-R", "0", "127.0.0.1")
+		port, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+		if r.code != 0 || err != nil || port == 0 {
+			t.Fatalf("gossh -O forward -R 0: %+v", r)
 		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(20 * time.Second))
-		host, ps, _ := net.SplitHostPort(echo)
-		p, _ := strconv.Atoi(ps)
-		// SOCKS5, no auth, CONNECT to an IPv4 address.
-		req := []byte{5, 1, 0, 5, 1, 0, 1}
-		req = append(req, net.ParseIP(host).To4()...)
-		req = binary.BigEndian.AppendUint16(req, uint16(p))
-		c.Write(req)
-		resp := make([]byte, 2+10)
-		if _, err := io.ReadFull(c, resp); err != nil || resp[0] != 5 || resp[3] != 0 {
-			t.Fatalf("SOCKS5 reply %v %v", resp, err)
+		muxSOCKS(t, "127.0.0.1:"+strconv.Itoa(port), echo)
+		if r := gossh(nil, "-O", "cancel", "-R", "0", "127.0.0.1"); r.code != 0 || r.stderr != "" {
+			t.Errorf("gossh -O cancel -R 0: %+v", r)
 		}
-		muxEchoConn(t, c)
 	})
 	t.Run("-O proxy", func(t *testing.T) {
 		r := gossh(nil, "-O", "proxy", "127.0.0.1", "echo out; echo err >&2; exit 9")
@@ -562,6 +575,30 @@ func TestMuxGosshControlMaster(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
+}
+
+// muxSOCKS connects to target through the SOCKS5 proxy at proxy and
+// checks the echo.
+func muxSOCKS(t *testing.T, proxy, target string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", proxy, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	host, ps, _ := net.SplitHostPort(target)
+	p, _ := strconv.Atoi(ps)
+	// SOCKS5, no auth, CONNECT to an IPv4 address.
+	req := []byte{5, 1, 0, 5, 1, 0, 1}
+	req = append(req, net.ParseIP(host).To4()...)
+	req = binary.BigEndian.AppendUint16(req, uint16(p))
+	c.Write(req)
+	resp := make([]byte, 2+10)
+	if _, err := io.ReadFull(c, resp); err != nil || resp[0] != 5 || resp[1] != 0 {
+		t.Fatalf("SOCKS5 reply %v %v", resp, err)
+	}
+	muxEchoConn(t, c)
 }
 
 // muxEcho starts an echo server on loopback, stopped with the test.

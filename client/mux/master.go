@@ -657,7 +657,14 @@ func (m *Master) openFwd(ctx context.Context, p *packetConn, f *Fwd) (done bool)
 			}
 			reply = &RemotePort{ReqID: f.ReqID, Port: entry.port}
 		}
-		m.wg.Go(func() { forward.Remote(fctx, m.Client, rl, cnet, caddr) })
+		if f.ConnectPort == 0 {
+			// ssh -R [bind:]port: SOCKS served on the remote listener,
+			// each target dialled from here.
+			var d net.Dialer
+			m.wg.Go(func() { forward.SOCKSDial(fctx, rl, m.log(), d.DialContext) })
+		} else {
+			m.wg.Go(func() { forward.Remote(fctx, m.Client, rl, cnet, caddr) })
+		}
 	}
 	m.mu.Lock()
 	m.fwds[key] = entry

@@ -82,9 +82,6 @@ func muxFwds(o *options) ([]mux.Fwd, error) {
 			f.FwdType = mux.FwdDynamic
 		case kind == "R":
 			f.FwdType = mux.FwdRemote
-			if fs.dynamic {
-				return fmt.Errorf("remote dynamic forward %s: not supported through a mux master by gossh", spec)
-			}
 		}
 		switch {
 		case fs.lpath != "":
@@ -96,8 +93,8 @@ func muxFwds(o *options) ([]mux.Fwd, error) {
 		switch {
 		case fs.cpath != "":
 			f.ConnectHost, f.ConnectPort = fs.cpath, mux.PortStreamLocal
-		case kind == "D":
-			f.ConnectHost = "socks"
+		case fs.dynamic:
+			f.ConnectHost = "socks" // port 0, as ssh sends a dynamic forward
 		default:
 			p, _ := strconv.Atoi(fs.cport)
 			f.ConnectHost, f.ConnectPort = fs.chost, uint32(p)
