@@ -148,6 +148,28 @@ func TestMuxOpenSSHClientGosshMaster(t *testing.T) {
 			t.Errorf("got %+v", r)
 		}
 	})
+	t.Run("stdin let go", func(t *testing.T) {
+		// After a pty session the master reads no more of the passed
+		// stdin: what is written next is still there for its owner.
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer w.Close()
+		cmd := exec.Command(sshdtest.SSH, muxSSH(sock, "-tt", "127.0.0.1", "exit 3")...)
+		cmd.Stdin = r
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != 3 {
+			t.Fatalf("ssh -tt: %v %s", cmd.ProcessState, out)
+		}
+		w.Write([]byte("mine"))
+		r.SetReadDeadline(time.Now().Add(2 * time.Second))
+		got := make([]byte, 4)
+		if _, err := io.ReadFull(r, got); err != nil || string(got) != "mine" {
+			t.Errorf("the master took the passed stdin's input: %q %v", got, err)
+		}
+	})
 	t.Run("escape", func(t *testing.T) {
 		// A pty session (-tt) reads ~? and ~. on the passed stdin: the
 		// master lists the escapes and closes the session before the

@@ -149,12 +149,12 @@ func (m *Master) WaitIdle(ctx context.Context, d time.Duration) error {
 		n, since, ch := len(m.sessions), time.Since(m.lastBusy), m.idle
 		m.mu.Unlock()
 		var wait <-chan time.Time
+		var t *time.Timer
 		if n == 0 {
 			if since >= d {
 				return nil
 			}
-			t := time.NewTimer(d - since)
-			defer t.Stop()
+			t = time.NewTimer(d - since)
 			wait = t.C
 		}
 		select {
@@ -162,6 +162,9 @@ func (m *Master) WaitIdle(ctx context.Context, d time.Duration) error {
 			return ctx.Err()
 		case <-ch:
 		case <-wait:
+		}
+		if t != nil {
+			t.Stop()
 		}
 	}
 }
@@ -189,7 +192,7 @@ func (m *Master) WindowChanged(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	for _, s := range list {
-		if w, h, err := term.GetSize(int(s.tty.Fd())); err == nil {
+		if w, h, err := termSize(s.tty); err == nil {
 			s.s.WindowChange(ctx, h, w)
 		}
 	}
@@ -338,6 +341,19 @@ func recvFDs(c *net.UnixConn, n int) ([]*os.File, error) {
 	return files, nil
 }
 
+// termSize is the window size of the terminal f. It does not call
+// f.Fd, which would make f blocking and its deadlines useless.
+func termSize(f *os.File) (w, h int, err error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, 0, err
+	}
+	if cerr := rc.Control(func(fd uintptr) { w, h, err = term.GetSize(int(fd)) }); cerr != nil {
+		return 0, 0, cerr
+	}
+	return w, h, err
+}
+
 // closeFiles closes our copies of a mux client's descriptors, leaving
 // stdin blocking again as we found it (its file description is shared
 // with the mux client's terminal or pipe).
@@ -425,7 +441,7 @@ func (m *Master) session(ctx context.Context, p *packetConn, r *NewSession) {
 	ttyFailed := false
 	if r.WantTTY {
 		cols, rows := 80, 24
-		if w, h, err := term.GetSize(int(files[0].Fd())); err == nil {
+		if w, h, err := termSize(files[0]); err == nil {
 			cols, rows = w, h
 		}
 		tname := r.Term
