@@ -579,12 +579,20 @@ func TestMuxGosshControlMaster(t *testing.T) {
 		d.Stop(syscall.SIGTERM, 5*time.Second)
 	})
 	t.Run("ControlPersist idle time", func(t *testing.T) {
-		sock := muxSock(t)
-		args := e.gosshArgs(t, key, "-o", "ControlMaster=auto", "-o", "ControlPath="+sock, "-o", "ControlPersist=1", e.user+"@127.0.0.1", "true")
+		// ControlPath tokens are expanded as ssh expands them.
+		dir := filepath.Dir(muxSock(t))
+		sock := filepath.Join(dir, e.user+"@127.0.0.1:"+strconv.Itoa(e.srv.Port))
+		args := e.gosshArgs(t, key, "-o", "ControlMaster=auto", "-o", "ControlPath="+dir+"/%r@%h:%p", "-o", "ControlPersist=3", e.user+"@127.0.0.1", "true")
 		if r := clGossh(t, bin, nil, nil, args...); r.code != 0 {
 			t.Fatalf("%+v", r)
 		}
-		// The background master exits once idle for a second and
+		if _, err := os.Lstat(sock); err != nil {
+			t.Errorf("no socket at the expanded path: %v", err)
+		}
+		if r := muxRun(t, nil, sshdtest.SSH, "-F", "none", "-o", "ControlPath="+dir+"/%r@%h:%p", "-p", strconv.Itoa(e.srv.Port), "-O", "check", e.user+"@127.0.0.1"); !strings.Contains(r.stderr, "Master running") {
+			t.Errorf("ssh -O check with the same ControlPath: %+v", r)
+		}
+		// The background master exits once idle for 3 seconds and
 		// removes its socket.
 		deadline := time.Now().Add(30 * time.Second)
 		for {
