@@ -311,9 +311,9 @@ func Parse(b []byte) (Message, error) {
 		if r.Err() == nil && (!validPort(f.ListenPort) || !validPort(f.ConnectPort)) {
 			r.Fail(wire.ErrInvalid, "port over 65535")
 		}
-		m, name = f, "MUX_C_OPEN_FWD"
+		m, name = f, map[bool]string{false: "MUX_C_OPEN_FWD", true: "MUX_C_CLOSE_FWD"}[f.Close]
 	case MsgPermDenied, MsgFailure:
-		m, name = &Status{Kind: typ, ReqID: r.Uint32(), Reason: r.Text()}, "MUX_S_FAILURE"
+		m, name = &Status{Kind: typ, ReqID: r.Uint32(), Reason: r.Text()}, map[bool]string{false: "MUX_S_FAILURE", true: "MUX_S_PERMISSION_DENIED"}[typ == MsgPermDenied]
 	case MsgExit:
 		m, name = &Exit{SessionID: r.Uint32(), Value: r.Uint32()}, "MUX_S_EXIT_MESSAGE"
 	case MsgAlive:
