@@ -103,12 +103,7 @@ func (m *Master) Serve(ctx context.Context, l net.Listener) error {
 	defer cancel(nil)
 	m.mu.Lock()
 	m.l, m.cancel = l, cancel
-	m.lastBusy = time.Now()
-	if m.fwds == nil {
-		m.fwds = map[fwdKey]*fwdEntry{}
-		m.sessions = map[uint32]*muxSession{}
-		m.idle = make(chan struct{})
-	}
+	m.initLocked()
 	m.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
@@ -135,17 +130,25 @@ func (m *Master) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
+// initLocked sets up the state on first use, by Serve or WaitIdle,
+// whichever comes first: the idle time counts from then.
+func (m *Master) initLocked() {
+	if m.idle == nil {
+		m.fwds = map[fwdKey]*fwdEntry{}
+		m.sessions = map[uint32]*muxSession{}
+		m.idle = make(chan struct{})
+		m.lastBusy = time.Now()
+	}
+}
+
 // WaitIdle returns once the master has had no session or stdio forward
 // of a mux client for d (at once when d is 0 and none is open), or
-// ctx's error.
+// ctx's error. The idle time counts from the first call of Serve or
+// WaitIdle.
 func (m *Master) WaitIdle(ctx context.Context, d time.Duration) error {
 	for {
 		m.mu.Lock()
-		if m.idle == nil {
-			m.fwds = map[fwdKey]*fwdEntry{}
-			m.sessions = map[uint32]*muxSession{}
-			m.idle = make(chan struct{})
-		}
+		m.initLocked()
 		n, since, ch := len(m.sessions), time.Since(m.lastBusy), m.idle
 		m.mu.Unlock()
 		var wait <-chan time.Time

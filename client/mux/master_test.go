@@ -377,3 +377,18 @@ func TestConnHostileMaster(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitIdleCountsFromStart: a master that has served nothing yet is
+// not idle for longer than it has existed (ControlPersist's time counts
+// from the start, not from the zero time).
+func TestWaitIdleCountsFromStart(t *testing.T) {
+	m := &Master{Log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := m.WaitIdle(ctx, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitIdle: %v, want the context's deadline", err)
+	}
+	if err := m.WaitIdle(context.Background(), 0); err != nil {
+		t.Errorf("WaitIdle(0): %v", err)
+	}
+}
