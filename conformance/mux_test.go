@@ -469,6 +469,36 @@ func TestMuxGosshToGossh(t *testing.T) {
 			t.Errorf("gossh -O cancel -R 0: %+v", r)
 		}
 	})
+	t.Run("-f", func(t *testing.T) {
+		// -f through the master: back once the session is open, the
+		// command goes on (port 1: only the master can run it).
+		out := filepath.Join(t.TempDir(), "out")
+		logf, err := os.Create(filepath.Join(t.TempDir(), "log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logf.Close()
+		cmd := exec.Command(bin, "-F", "none", "-S", sock, "-o", "BatchMode=yes", "-p", "1", "-f", "127.0.0.1", "sleep 2; echo done >"+out)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Run(); err != nil {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("gossh -f: %v\n%s", err, b)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Error("-f waited for the command")
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if b, err := os.ReadFile(out); err == nil && string(b) == "done\n" {
+				break
+			}
+			if time.Now().After(deadline) {
+				b, _ := os.ReadFile(logf.Name())
+				t.Fatalf("the backgrounded command did not run: %s", b)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	t.Run("-O proxy", func(t *testing.T) {
 		r := gossh(nil, "-O", "proxy", "127.0.0.1", "echo out; echo err >&2; exit 9")
 		if r.code != 9 || r.stdout != "out\n" || r.stderr != "err\n" {

@@ -431,6 +431,13 @@ func run(args []string) int {
 	if f.muxCmd != "" {
 		return muxCommand(f.muxCmd, f, o)
 	}
+	if o.yes("forkafterauthentication", false) && os.Getenv(forkFDEnv) == "" {
+		if len(f.command) == 0 && !f.noCommand && o.get("remotecommand") == "" && !strings.EqualFold(o.get("sessiontype"), "none") && f.stdio == "" {
+			fmt.Fprintf(os.Stderr, "Cannot fork into background without a command to execute.\n")
+			return 255
+		}
+		return forkAfterAuth(args)
+	}
 	// Connection sharing: use a master if there is one (ControlMaster
 	// no, auto, autoask), else become one; ControlPersist puts the
 	// master in the background and runs this session through it.
@@ -445,13 +452,6 @@ func run(args []string) int {
 		if on, _ := controlPersist(o); on && cm != "false" {
 			return persistMaster(args, f, o)
 		}
-	}
-	if o.yes("forkafterauthentication", false) && os.Getenv(forkFDEnv) == "" {
-		if len(f.command) == 0 && !f.noCommand && o.get("remotecommand") == "" && !strings.EqualFold(o.get("sessiontype"), "none") && f.stdio == "" {
-			fmt.Fprintf(os.Stderr, "Cannot fork into background without a command to execute.\n")
-			return 255
-		}
-		return forkAfterAuth(args)
 	}
 	return connect(f, o, mc)
 }

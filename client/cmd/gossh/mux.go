@@ -409,6 +409,13 @@ func muxClient(f *flags, o *options, path string, sendFwds bool) (code int, ok b
 	var restore func()
 	hooks := mux.SessionHooks{
 		Opened: func() {
+			// -f: the session is open, the parent may go (ssh's
+			// daemon(3) at this point).
+			if os.Getenv(forkFDEnv) != "" {
+				if err := forked(); err != nil {
+					fmt.Fprintf(os.Stderr, "gossh: %v\r\n", err)
+				}
+			}
 			if req.WantTTY && stdinTTY {
 				if st, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
 					restore = func() { term.Restore(int(os.Stdin.Fd()), st) }
