@@ -455,7 +455,8 @@ func muxClient(f *flags, o *options, path string, sendFwds bool) (code int, ok b
 	case err != nil:
 		code = 255
 	}
-	if req.WantTTY && !strings.EqualFold(o.get("loglevel"), "quiet") {
+	if lv := strings.ToUpper(o.get("loglevel")); req.WantTTY && lv != "QUIET" && lv != "SILENT" && lv != "FATAL" && lv != "ERROR" {
+		// ssh prints it at LogLevel INFO and above.
 		fmt.Fprintf(os.Stderr, "Shared connection to %s closed.\r\n", o.get("hostname"))
 	}
 	return code, true
