@@ -54,8 +54,11 @@ func connect(f *flags, o *options, mc matchContext) int {
 	if err := localCommand(o, mc, lg); err != nil {
 		lg.errorf("%v", err)
 	}
-	if err := forked(); err != nil {
-		lg.debug(1, "%v", err)
+	bg := os.Getenv(muxBGEnv) != ""
+	if !bg {
+		if err := forked(); err != nil {
+			lg.debug(1, "%v", err)
+		}
 	}
 
 	// Forwardings.
@@ -131,6 +134,26 @@ func connect(f *flags, o *options, mc matchContext) int {
 		cancel: fs.cancel,
 	}
 
+	// ControlMaster: share this connection on ControlPath.
+	var mm *muxMaster
+	if o.get("controlpath") != "" && controlMaster(o) != "false" {
+		mm = startMaster(ctx, c, o, lg)
+	}
+	if bg {
+		// ControlPersist's background master: the parent goes on as a
+		// mux client once the socket is there.
+		if err := forked(); err != nil {
+			lg.debug(1, "%v", err)
+		}
+		detachStdio()
+		if mm == nil {
+			return 255
+		}
+		_, idle := controlPersist(o)
+		mm.persist(ctx, c, idle)
+		return 0
+	}
+	defer mm.finish(ctx)
 	if f.stdio != "" {
 		conn, err := c.Dial(ctx, "tcp", f.stdio)
 		if err != nil {
@@ -155,6 +178,12 @@ func connect(f *flags, o *options, mc matchContext) int {
 	if f.noCommand || strings.EqualFold(o.get("sessiontype"), "none") {
 		if qos, err := parseIPQoS(o.get("ipqos")); err == nil && nc != nil {
 			setTOS(nc, qos.bulk)
+		}
+		if mm != nil {
+			// A master without a session of its own (-N): it lasts
+			// as long as the connection, or ControlPersist's time.
+			_, idle := controlPersist(o)
+			mm.persist(ctx, c, idle)
 		}
 		err := c.Wait(ctx)
 		if errors.Is(err, client.ErrKeepaliveTimeout) {

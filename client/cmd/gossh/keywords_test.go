@@ -407,7 +407,7 @@ Match final
 		t.Error("unknown keyword without IgnoreUnknown accepted")
 	}
 	// Values gossh cannot honour warn; the ones it can do not.
-	for opt, warn := range map[string]bool{"ControlMaster no": false, "ControlMaster auto": true, "Tunnel point-to-point": false,
+	for opt, warn := range map[string]bool{"ControlMaster no": false, "ControlMaster auto": false, "ControlPersist 10m": false, "ControlPath /tmp/%C": false, "Tunnel point-to-point": false,
 		"VerifyHostKeyDNS ask": true, "VerifyHostKeyDNS no": false, "GatewayPorts yes": false, "IPQoS ef": false,
 		"SecurityKeyProvider internal": false, "SecurityKeyProvider /lib/sk.so": true} {
 		o := newOptions()

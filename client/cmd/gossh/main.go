@@ -39,6 +39,8 @@ type flags struct {
 	fork       bool     // -f
 	stdinNull  bool     // -n
 	subsystem  bool     // -s
+	master     int      // -M count
+	muxCmd     string   // -O
 	// ordered are -o (raw) and the flags that set a keyword first-wins
 	// (-p -l -i -J -L -R -D, the destination's user and port), in
 	// command-line order: ssh applies them as it meets them.
@@ -53,12 +55,12 @@ type flags struct {
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGgNnqsTtvXxY] [-B bind_interface] [-b bind_address]
+const usage = `usage: gossh [-46AaCfGgMNnqsTtvXxY] [-B bind_interface] [-b bind_address]
              [-D [bind_address:]port] [-E log_file] [-e escape_char]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
-             [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
-             [-R address] [-W host:port] [-w local_tun[:remote_tun]]
-             destination [command [argument ...]]`
+             [-L address] [-l login_name] [-m mac_spec] [-O ctl_cmd] [-o option]
+             [-p port] [-R address] [-S ctl_path] [-W host:port]
+             [-w local_tun[:remote_tun]] destination [command [argument ...]]`
 
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
 // before the destination, flags combinable ("-vvv", "-p22"), and
@@ -221,6 +223,17 @@ func parseFlags(args []string) (*flags, error) {
 			case 'W':
 				f.stdio = val
 				f.ttyState = "no"
+			case 'M':
+				// -M is ControlMaster yes, -MM ask.
+				f.master++
+				force("controlmaster", map[bool]string{true: "ask", false: "yes"}[f.master > 1])
+			case 'S':
+				add("controlpath", val)
+			case 'O':
+				if !muxCommands[val] {
+					return nil, fmt.Errorf("Invalid multiplex command.")
+				}
+				f.muxCmd = val
 			default:
 				return nil, fmt.Errorf("option -%c is not supported by gossh yet", c)
 			}
@@ -416,12 +429,30 @@ func run(args []string) int {
 		o.printG(os.Stdout, host)
 		return 0
 	}
+	if f.muxCmd != "" {
+		return muxCommand(f.muxCmd, f, o)
+	}
 	if o.yes("forkafterauthentication", false) && os.Getenv(forkFDEnv) == "" {
 		if len(f.command) == 0 && !f.noCommand && o.get("remotecommand") == "" && !strings.EqualFold(o.get("sessiontype"), "none") && f.stdio == "" {
 			fmt.Fprintf(os.Stderr, "Cannot fork into background without a command to execute.\n")
 			return 255
 		}
 		return forkAfterAuth(args)
+	}
+	// Connection sharing: use a master if there is one (ControlMaster
+	// no, auto, autoask), else become one; ControlPersist puts the
+	// master in the background and runs this session through it.
+	bg := os.Getenv(muxBGEnv) != ""
+	if cp := o.get("controlpath"); cp != "" && !bg {
+		cm := controlMaster(o)
+		if cm == "false" || cm == "auto" || cm == "autoask" {
+			if code, ok := muxClient(f, o, cp, true); ok {
+				return code
+			}
+		}
+		if on, _ := controlPersist(o); on && cm != "false" {
+			return persistMaster(args, f, o)
+		}
 	}
 	return connect(f, o, mc)
 }

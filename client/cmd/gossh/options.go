@@ -55,11 +55,9 @@ func unsupportedValue(key, v string) bool {
 	v = strings.ToLower(v)
 	no := v == "no" || v == "false"
 	switch key {
-	case "controlmaster", "controlpersist":
-		return !no // connection sharing
 	case "gssapirenewalforcesrekey":
 		return !no
-	case "controlpath", "pkcs11provider", "logverbose":
+	case "pkcs11provider", "logverbose":
 		return v != "none"
 	case "securitykeyprovider":
 		return v != "internal"
