@@ -245,9 +245,22 @@ func (p *policy) authorizedKeys(ctx context.Context, a *account, ip net.IP, key 
 		e, _ := hostkey.ParseAuthorizedKeys(bytes.NewReader(data), f)
 		entries = append(entries, e...)
 	}
-	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: a.Name, Key: key, RemoteIP: ip},
+	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: a.Name, Key: key, RemoteIP: ip, RemoteHost: p.hostName(ip)},
 		&hostkey.CertChecker{AllowEmptyPrincipals: true})
 	return r, err
+}
+
+// hostName is the client's name for from= options: with UseDNS yes its
+// verified reverse name (dns.go), else "" (from= then tests the address
+// only, as sshd whose host name is then the address).
+func (p *policy) hostName(ip net.IP) string {
+	if ip == nil || !p.cfg.more.UseDNS {
+		return ""
+	}
+	if h := p.cfg.remoteHost(ip.String()); h != ip.String() {
+		return h
+	}
+	return ""
 }
 
 // errNoPrincipal means no line of the AuthorizedPrincipalsFile names a
@@ -315,7 +328,7 @@ func (p *policy) trustedCert(ctx context.Context, a *account, ip net.IP, cert *h
 	if err != nil {
 		return nil, err
 	}
-	if !cr.AllowsFrom(ip, "") {
+	if !cr.AllowsFrom(ip, p.hostName(ip)) {
 		return nil, fmt.Errorf("%w: client address not in source-address", hostkey.ErrCertCriticalOption)
 	}
 	if line == nil {
@@ -610,10 +623,7 @@ func (p *policy) restrict(m userauth.ConnMeta) func(*userauth.Permissions, error
 		}
 		// The local address is not known here: Match LocalAddress and
 		// LocalPort sections are applied again by the session (serve).
-		ci := connInfo{user: m.User}
-		if m.RemoteAddr != nil {
-			ci.raddr, _ = splitHostPort(m.RemoteAddr)
-		}
+		ci := p.cfg.connInfoOf(m.User, m.RemoteAddr, nil)
 		ec := p.cfg.forConn(ci)
 		if !ec.more.PermitTTY {
 			perms.NoPTY = true

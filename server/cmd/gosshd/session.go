@@ -86,7 +86,7 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 	if d, ok := x11.DisplayOf(s); ok {
 		env = append(env, "DISPLAY="+d.Display)
 	}
-	env = append(env, ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
+	env = append(env, ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
 	env = append(env, s.Environ()...)
 	if permit := ss.cfg.userEnvironment(); permit != nil {
 		env = append(env, userEnvironmentFile(filepath.Join(a.Home, ".ssh", "environment"), a.UID, permit)...)
@@ -192,7 +192,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		s.Exit(1)
 		return
 	}
-	ec := ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
+	ec := ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
 	var extraEnv []string
 	if ec.ForceCommand != "" {
 		// sshd_config ForceCommand wins over authorized_keys command=,
