@@ -120,6 +120,9 @@ func (c *Conn) run(parent context.Context) error {
 	if s.ClientAliveInterval > 0 {
 		c.wg.Go(func() { c.keepalive(ctx) })
 	}
+	if s.UnusedConnectionTimeout > 0 {
+		c.wg.Go(func() { c.closeUnused(ctx) })
+	}
 	for {
 		nch, err := c.mux.Accept(ctx)
 		if err != nil {
@@ -215,6 +218,37 @@ func (c *Conn) keepalive(ctx context.Context) {
 			raddr, rport := addrPort(c.RemoteAddr())
 			s.log().Info(fmt.Sprintf("Timeout, client not responding from user %s %s port %d", c.User(), raddr, rport))
 			c.t.Disconnect(wire.ByApplication, "client not responding")
+			return
+		}
+	}
+}
+
+// closeUnused ends the connection once it has had no channel for
+// UnusedConnectionTimeout, as sshd's server_loop2, which logs
+// "terminating inactive connection from ..." and exits. The channel
+// count is sampled every quarter of the timeout (at most every second),
+// so the connection ends within that much after the deadline.
+func (c *Conn) closeUnused(ctx context.Context) {
+	s := c.srv
+	d := s.UnusedConnectionTimeout
+	tk := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
+	defer tk.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tk.C:
+			if c.mux.Channels() > 0 {
+				last = now
+				continue
+			}
+			if now.Sub(last) < d {
+				continue
+			}
+			raddr, rport := addrPort(c.RemoteAddr())
+			s.log().Info(fmt.Sprintf("terminating inactive connection from user %s %s port %d", c.User(), raddr, rport))
+			c.t.Disconnect(wire.ByApplication, "unused connection timeout")
 			return
 		}
 	}

@@ -161,6 +161,11 @@ type Server struct {
 	// connection after ClientAliveCountMax (0 means 3) go unanswered.
 	ClientAliveInterval time.Duration
 	ClientAliveCountMax int
+	// UnusedConnectionTimeout, if positive, ends an authenticated
+	// connection that has had no channel open for that long, counted
+	// from authentication or from when its last channel closed (sshd's
+	// UnusedConnectionTimeout). Forwarding listeners do not count.
+	UnusedConnectionTimeout time.Duration
 
 	// Handler serves a session channel once the client asks for a
 	// shell or a command ("shell", "exec"; RFC 4254, Section 6.5). nil

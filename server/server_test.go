@@ -578,6 +578,45 @@ func TestKeepalive(t *testing.T) {
 	c2.Close()
 }
 
+// TestUnusedConnectionTimeout: a connection that opens no channel is
+// ended after UnusedConnectionTimeout; one holding a session is not,
+// however long the session lasts, and is ended once the session closes.
+func TestUnusedConnectionTimeout(t *testing.T) {
+	var logs syncBuf
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, UnusedConnectionTimeout: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	idle := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	idleDone := make(chan error, 1)
+	go func() { idleDone <- idle.Wait() }()
+	waitLog(t, &logs, "terminating inactive connection from user alice 127.0.0.1 port ")
+	select {
+	case <-idleDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the unused connection was not closed")
+	}
+
+	busy := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	defer busy.Close()
+	sess, err := busy.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // five timeouts with the session open
+	s2, err := busy.NewSession()
+	if err != nil {
+		t.Fatalf("connection with an open session was closed: %v", err)
+	}
+	s2.Close()
+	sess.Close()
+	busyDone := make(chan error, 1)
+	go func() { busyDone <- busy.Wait() }()
+	select {
+	case <-busyDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection was not closed after its channels closed")
+	}
+}
+
 // TestTrace: the per-connection trace hook sees the key exchange and
 // authentication, described with secrets redacted.
 func TestTrace(t *testing.T) {

@@ -270,13 +270,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 		if err != nil {
 			return true, err
 		}
-		if d != 0 {
-			// Closing a connection needs its count of open channels,
-			// which package server does not expose yet; refused rather
-			// than ignored.
-			return true, fmt.Errorf("%s: %w", val, errUnsupported)
-		}
-		m.UnusedConnectionTimeout = 0
+		m.UnusedConnectionTimeout = d // server.Server.UnusedConnectionTimeout
 	case "usedns":
 		return true, b(&m.UseDNS)
 	case "versionaddendum":
