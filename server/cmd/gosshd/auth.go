@@ -238,8 +238,8 @@ func (p *policy) authorizedKeys(ctx context.Context, a *account, ip net.IP, key 
 		if strings.EqualFold(f, "none") {
 			continue
 		}
-		data, err := os.ReadFile(expandTokens(f, a))
-		if err != nil {
+		data, ok := p.readUserFile(expandTokens(f, a), a, "authorized keys")
+		if !ok {
 			continue
 		}
 		e, _ := hostkey.ParseAuthorizedKeys(bytes.NewReader(data), f)
@@ -307,7 +307,7 @@ func (p *policy) trustedCert(ctx context.Context, a *account, ip net.IP, cert *h
 	useCommand := p.cfg.AuthorizedPrincipalsCommand != "" && !strings.EqualFold(p.cfg.AuthorizedPrincipalsCommand, "none")
 	found := false
 	if useFile {
-		data, _ := os.ReadFile(expandTokens(p.cfg.AuthorizedPrincipalsFile, a)) // a missing file lists nobody
+		data, _ := p.readUserFile(expandTokens(p.cfg.AuthorizedPrincipalsFile, a), a, "authorized principals") // a missing file lists nobody
 		lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(data), p.cfg.AuthorizedPrincipalsFile)
 		found = match(lines)
 	}
