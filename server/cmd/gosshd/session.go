@@ -252,8 +252,16 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		ss.rcFiles(ctx, s, ec, a, cmd, append(ss.environ(s, a, ""), extraEnv...))
 	}
 	if _, ok := s.Pty(); ok && s.Kind() != server.KindSubsystem {
-		if s.Kind() == server.KindShell && ec.more.PrintMotd && !fileExists(filepath.Join(a.Home, ".hushlogin")) {
-			printMotd(s)
+		// As sshd's do_login: the last login is read before this one is
+		// recorded (runPty), and shown with the motd to a login shell.
+		last, _, lastHost, haveLast := readLastlog(lastlogFile, a.UID)
+		if s.Kind() == server.KindShell && !fileExists(filepath.Join(a.Home, ".hushlogin")) {
+			if ec.more.PrintLastLog && haveLast {
+				io.WriteString(s, onlcr(lastLoginMessage(last, lastHost)))
+			}
+			if ec.more.PrintMotd {
+				printMotd(s)
+			}
 		}
 		ss.runPty(ctx, s, a, cmd, extraEnv)
 		return
@@ -406,6 +414,11 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	if ss.root {
 		os.Chown(tty.Name(), int(a.UID), int(a.GID))
 		os.Chmod(tty.Name(), 0o620)
+		// sshd's record_login, lastlog part (lastlog.go).
+		host, _ := splitHostPort(s.Conn().RemoteAddr())
+		if err := writeLastlog(lastlogFile, a.UID, time.Now(), strings.TrimPrefix(tty.Name(), "/dev/"), ss.cfg.remoteHost(host)); err != nil && ss.log != nil {
+			ss.log.Debug("debug1: lastlog: " + err.Error())
+		}
 	}
 	pm, err := pollable(ptmx)
 	if err != nil {
