@@ -379,7 +379,7 @@ func (p *policy) rootPasswordAllowed(a *account) bool {
 	return a.UID != 0 || p.cfg.PermitRootLogin == "yes"
 }
 
-func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+func (p *policy) password(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
 		// Hash anyway for an equal answer time (docs/security.md#a7).
@@ -396,6 +396,20 @@ func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*u
 	if pw == "" && !p.cfg.PermitEmptyPasswords {
 		// As sshd's auth_password, before PAM or the shadow file.
 		return nil, errors.New("empty password refused (PermitEmptyPasswords no)")
+	}
+	if p.cfg.more.KerberosAuthentication {
+		// As sshd's auth_password: Kerberos first (krb5pass.go), then,
+		// with KerberosOrLocalPasswd, the local check.
+		perms, err := p.kerberosPassword(ctx, a, pw)
+		if err == nil {
+			return perms, nil
+		}
+		if p.log != nil {
+			p.log.Debug("debug1: " + err.Error())
+		}
+		if !p.cfg.more.KerberosOrLocalPasswd {
+			return nil, err
+		}
 	}
 	if !p.cfg.UsePAM {
 		return p.shadowPassword(a, pw)

@@ -195,12 +195,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 			m.IPQoS[i] = v
 		}
 	case "kerberosauthentication":
-		if err := b(&m.KerberosAuthentication); err != nil {
-			return true, err
-		}
-		if m.KerberosAuthentication {
-			c.Warnings = append(c.Warnings, "KerberosAuthentication yes: gosshd does not check passwords against the KDC (GSSAPIAuthentication does Kerberos logins)")
-		}
+		return true, b(&m.KerberosAuthentication) // krb5pass.go
 	case "kerberosorlocalpasswd":
 		return true, b(&m.KerberosOrLocalPasswd)
 	case "kerberosticketcleanup":
