@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +50,9 @@ func TestGosshdKerberosPasswordMatchesSSHD(t *testing.T) {
 	}
 	krbOnly, orLocal := start("no"), start("yes")
 	dir := t.TempDir()
+	// A Kerberos login's session has the TGT in KRB5CCNAME; the ccache
+	// is gone once the connection has ended (KerberosTicketCleanup).
+	ccRe := regexp.MustCompile(`cc=FILE:(\S+)`)
 	login := func(p pair, password string) [2]bool {
 		askpass := uaWrite(t, filepath.Join(dir, "askpass"), []byte("#!/bin/sh\necho '"+password+"'\n"), 0o755)
 		t.Setenv("SSH_ASKPASS", askpass)
@@ -58,12 +62,19 @@ func TestGosshdKerberosPasswordMatchesSSHD(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			res, err := sshdtest.RunSSH(ctx, nil, "-p", port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 				"-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1", "-o", "GSSAPIAuthentication=no",
-				"-o", "IdentityAgent=none", "-l", name, "127.0.0.1", "echo in")
+				"-o", "IdentityAgent=none", "-l", name, "127.0.0.1", `echo in; echo "cc=$KRB5CCNAME"; klist -s && echo TGT-OK; true`)
 			cancel()
 			if err != nil {
 				t.Fatal(err)
 			}
-			out[i] = res.ExitCode == 0 && strings.TrimSpace(string(res.Stdout)) == "in"
+			out[i] = res.ExitCode == 0 && strings.HasPrefix(string(res.Stdout), "in\n")
+			tgt := strings.Contains(string(res.Stdout), "TGT-OK")
+			if want := out[i] && password == "krbpw"; tgt != want {
+				t.Errorf("server %d, password %q: TGT in the session %v, want %v (%q)", i, password, tgt, want, res.Stdout)
+			}
+			if m := ccRe.FindStringSubmatch(string(res.Stdout)); m != nil {
+				waitGone(t, m[1])
+			}
 		}
 		return out
 	}
@@ -88,4 +99,15 @@ func TestGosshdKerberosPasswordMatchesSSHD(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitGone waits for a server to remove a file after the connection.
+func waitGone(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return
+		}
+	}
+	t.Errorf("%s still exists after the connection ended", path)
 }

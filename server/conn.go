@@ -32,6 +32,8 @@ type Conn struct {
 
 	goMu    sync.Mutex // orders Go's Add before run's final Wait
 	joining bool       // run is waiting for wg: Go refuses; guarded by goMu
+	onClose []func()   // guarded by goMu; run by closed
+	ended   bool       // guarded by goMu; closed has run
 
 	fwd forward.Forwarder // port, stream-local and agent forwarding
 }
@@ -77,6 +79,33 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // Logger returns the Server's logger (Server.Logger; one that discards
 // when it is nil).
 func (c *Conn) Logger() *slog.Logger { return c.srv.log() }
+
+// OnClose registers f to run once the connection has ended, after its
+// sessions, forwardings and Go functions, for per-login state such as a
+// credential cache file. The functions run in the connection's
+// goroutine in the order registered, also when it unwinds from a panic;
+// once the connection has ended, OnClose runs f at once.
+func (c *Conn) OnClose(f func()) {
+	c.goMu.Lock()
+	if !c.ended {
+		c.onClose = append(c.onClose, f)
+		c.goMu.Unlock()
+		return
+	}
+	c.goMu.Unlock()
+	f()
+}
+
+// closed runs the OnClose functions.
+func (c *Conn) closed() {
+	c.goMu.Lock()
+	fs := c.onClose
+	c.onClose, c.ended = nil, true
+	c.goMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+}
 
 // Go runs f in a goroutine of the connection, for the hooks that serve
 // it from outside this package (package server/x11's listeners and

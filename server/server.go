@@ -840,5 +840,6 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, r
 		result: res,
 		ccache: ccache,
 	}
+	defer c.closed()
 	c.logEnd(c.run(ctx))
 }

@@ -578,6 +578,45 @@ func TestKeepalive(t *testing.T) {
 	c2.Close()
 }
 
+// TestConnOnClose: functions registered with Conn.OnClose run once the
+// connection ends, and at once when registered after that.
+func TestConnOnClose(t *testing.T) {
+	ran := make(chan string, 3)
+	var conn atomic.Pointer[server.Conn]
+	addr := alice.Start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		conn.Store(s.Conn())
+		s.Conn().OnClose(func() { ran <- "first" })
+		s.Conn().OnClose(func() { ran <- "second" })
+		s.Exit(0)
+	}})
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Run("x")
+	select {
+	case r := <-ran:
+		t.Fatalf("%s ran before the connection ended", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+	c.Close()
+	for _, want := range []string{"first", "second"} {
+		select {
+		case got := <-ran:
+			if got != want {
+				t.Errorf("ran %s, want %s", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not run after the connection ended", want)
+		}
+	}
+	conn.Load().OnClose(func() { ran <- "late" })
+	if got := <-ran; got != "late" {
+		t.Errorf("late OnClose: %s", got)
+	}
+}
+
 // TestUnusedConnectionTimeout: a connection that opens no channel is
 // ended after UnusedConnectionTimeout; one holding a session is not,
 // however long the session lasts, and is ended once the session closes.

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/sshstack/sshstack/gssapi"
+	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/gssauth"
 )
@@ -88,5 +91,95 @@ func (p *policy) kerberosPassword(ctx context.Context, a *account, pw string) (*
 	if err != nil {
 		return nil, fail("krb5_kuserok", err)
 	}
+	// The TGT goes with the login; the first session stores it
+	// (krb5CCache).
+	tok, err := tgt.Export()
+	if err != nil {
+		return nil, fail("keeping the TGT", err)
+	}
+	perms.Extensions = map[string]string{extKrb5TGT: string(tok)}
 	return perms, nil
+}
+
+// extKrb5TGT is the Permissions extension that carries a Kerberos
+// password login's TGT (gssapi.Credential.Export) to the sessions.
+const extKrb5TGT = "krb5-tgt@gosshd"
+
+// krb5CCaches are the credential caches of Kerberos password logins, by
+// connection.
+var krb5CCaches struct {
+	mu sync.Mutex
+	m  map[*server.Conn]string // guarded by mu
+}
+
+// krb5CCache returns the ccache of a Kerberos password login for its
+// sessions' KRB5CCNAME, as sshd's auth_krb5_password stores the TGT:
+// written on the first session to a new /tmp/krb5cc_<uid>_XXXXXXXXXX,
+// mode 0600, owned by the user, and removed when the connection ends
+// unless KerberosTicketCleanup is no. "" for other logins.
+func (ss *sessions) krb5CCache(s *server.Session, a *account) string {
+	c := s.Conn()
+	perms := c.Permissions()
+	if perms == nil || perms.Extensions[extKrb5TGT] == "" {
+		return ""
+	}
+	krb5CCaches.mu.Lock()
+	defer krb5CCaches.mu.Unlock()
+	if p, ok := krb5CCaches.m[c]; ok {
+		return p
+	}
+	// OnClose may run its function at once (the connection is ending):
+	// it takes the lock, so it is registered after the lock is released.
+	var onClose func()
+	defer func() {
+		if onClose != nil {
+			krb5CCaches.mu.Unlock()
+			c.OnClose(onClose)
+			krb5CCaches.mu.Lock() // for the deferred Unlock
+		}
+	}()
+	cred, err := gssapi.ImportCredential([]byte(perms.Extensions[extKrb5TGT]), nil)
+	if err != nil {
+		ss.logErr("Kerberos: keeping the TGT: " + err.Error())
+		return ""
+	}
+	f, err := os.CreateTemp("", "krb5cc_"+strconv.FormatUint(uint64(a.UID), 10)+"_")
+	if err != nil {
+		ss.logErr("Kerberos: " + err.Error())
+		return ""
+	}
+	path := f.Name()
+	f.Close()
+	remove := func() { os.Remove(path) }
+	if err := cred.WriteCCache(path); err != nil {
+		remove()
+		ss.logErr("Kerberos: writing the ccache: " + err.Error())
+		return ""
+	}
+	if ss.root {
+		if err := os.Chown(path, int(a.UID), int(a.GID)); err != nil {
+			remove()
+			return ""
+		}
+	}
+	if krb5CCaches.m == nil {
+		krb5CCaches.m = map[*server.Conn]string{}
+	}
+	krb5CCaches.m[c] = path
+	cleanup := ss.cfg.more.KerberosTicketCleanup
+	onClose = func() {
+		if cleanup {
+			remove()
+		}
+		krb5CCaches.mu.Lock()
+		delete(krb5CCaches.m, c)
+		krb5CCaches.mu.Unlock()
+	}
+	return path
+}
+
+func (ss *sessions) logErr(msg string) {
+	if ss.log != nil {
+		ss.log.Error(msg)
+	}
 }

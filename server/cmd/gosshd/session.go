@@ -86,6 +86,9 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 	if d, ok := x11.DisplayOf(s); ok {
 		env = append(env, "DISPLAY="+d.Display)
 	}
+	if cc := ss.krb5CCache(s, a); cc != "" {
+		env = append(env, "KRB5CCNAME=FILE:"+cc)
+	}
 	env = append(env, ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
 	env = append(env, s.Environ()...)
 	if permit := ss.cfg.userEnvironment(); permit != nil {
