@@ -41,7 +41,16 @@ func readLastlog(path string, uid uint32) (t time.Time, line, host string, ok bo
 	if _, err := f.ReadAt(rec[:], int64(uid)*lastlogRecord); err != nil {
 		return t, "", "", false
 	}
-	sec := int32(binary.NativeEndian.Uint32(rec[:4]))
+	return parseLastlog(rec[:])
+}
+
+// parseLastlog decodes one record; ok false for a short one or time 0.
+// The strings end at the first NUL or the field's end.
+func parseLastlog(rec []byte) (t time.Time, line, host string, ok bool) {
+	if len(rec) < lastlogRecord {
+		return t, "", "", false
+	}
+	sec := binary.NativeEndian.Uint32(rec[:4])
 	if sec == 0 {
 		return t, "", "", false
 	}
@@ -51,7 +60,7 @@ func readLastlog(path string, uid uint32) (t time.Time, line, host string, ok bo
 		}
 		return string(b)
 	}
-	return time.Unix(int64(uint32(sec)), 0), cstr(rec[4 : 4+lastlogLine]), cstr(rec[4+lastlogLine:]), true
+	return time.Unix(int64(sec), 0), cstr(rec[4 : 4+lastlogLine]), cstr(rec[4+lastlogLine : lastlogRecord]), true
 }
 
 // writeLastlog writes the user's record, as loginrec.c's

@@ -50,3 +50,30 @@ func TestLastlogSystemFormat(t *testing.T) {
 		t.Errorf("/var/log/lastlog is %d bytes, not a multiple of %d", st.Size(), lastlogRecord)
 	}
 }
+
+func FuzzParseLastlog(f *testing.F) {
+	f.Add(make([]byte, lastlogRecord))
+	f.Add([]byte("\x01\x02\x03\x04pts/1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		when, line, host, ok := parseLastlog(b)
+		if !ok {
+			return
+		}
+		if len(line) >= lastlogLine+1 || len(host) > lastlogHost || when.IsZero() {
+			t.Fatalf("parseLastlog(%q) = %v %q %q", b, when, line, host)
+		}
+		// What writeLastlog writes reads back the same (fields one byte
+		// short for the NUL).
+		p := filepath.Join(t.TempDir(), "lastlog")
+		os.WriteFile(p, nil, 0o600)
+		if len(line) < lastlogLine && len(host) < lastlogHost {
+			if err := writeLastlog(p, 0, when, line, host); err != nil {
+				t.Fatal(err)
+			}
+			w2, l2, h2, ok := readLastlog(p, 0)
+			if !ok || !w2.Equal(when) || l2 != line || h2 != host {
+				t.Fatalf("round trip: %v %q %q, want %v %q %q", w2, l2, h2, when, line, host)
+			}
+		}
+	})
+}
