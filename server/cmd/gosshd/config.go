@@ -536,6 +536,8 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "persourcepenaltyexemptlist":
 		if strings.EqualFold(val, "none") {
 			val = ""
+		} else if addrMatchList("", val) != 0 {
+			return errors.New("invalid address argument") // as sshd: host bits set, bad mask, empty entry
 		}
 		c.PerSourcePenaltyExemptList = val
 	case "persourcenetblocksize":
