@@ -661,7 +661,7 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
 
 	cfg := s.authConfig(sc, raddr, rport)
-	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
+	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr()})
 	if err != nil {
 		return nil, t, err
 	}

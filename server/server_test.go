@@ -578,6 +578,23 @@ func TestKeepalive(t *testing.T) {
 	c2.Close()
 }
 
+// TestAuthLocalAddr: the auth callbacks see the connection's local
+// address (sshd's Match LocalAddress and LocalPort during
+// authentication).
+func TestAuthLocalAddr(t *testing.T) {
+	got := make(chan net.Addr, 1)
+	pol := alice.Policy()
+	pol.PasswordCallback = func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+		got <- m.LocalAddr
+		return nil, nil
+	}
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Auth: pol})
+	alice.Dial(t, addr, ssh.Password("x"))
+	if a := <-got; a == nil || a.String() != addr {
+		t.Errorf("ConnMeta.LocalAddr = %v, want %s", a, addr)
+	}
+}
+
 // TestConnOnClose: functions registered with Conn.OnClose run once the
 // connection ends, and at once when registered after that.
 func TestConnOnClose(t *testing.T) {

@@ -635,9 +635,7 @@ func (p *policy) restrict(m userauth.ConnMeta) func(*userauth.Permissions, error
 		if perms == nil {
 			perms = &userauth.Permissions{}
 		}
-		// The local address is not known here: Match LocalAddress and
-		// LocalPort sections are applied again by the session (serve).
-		ci := p.cfg.connInfoOf(m.User, m.RemoteAddr, nil)
+		ci := p.cfg.connInfoOf(m.User, m.RemoteAddr, m.LocalAddr)
 		ec := p.cfg.forConn(ci)
 		if !ec.more.PermitTTY {
 			perms.NoPTY = true

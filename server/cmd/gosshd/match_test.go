@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/sshstack/sshstack/userauth"
 )
 
 // The expected values follow OpenSSH 9.2's match.c and addrmatch.c
@@ -166,4 +168,21 @@ func FuzzParseMatch(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestRestrictMatchLocalPort: the auth-time restrictions see Match
+// LocalAddress and LocalPort sections (the connection's local address
+// comes with the auth request).
+func TestRestrictMatchLocalPort(t *testing.T) {
+	c, err := loadConfig(writeConfig(t, "Match LocalAddress 127.0.0.1 LocalPort 2222\n\tPermitTTY no\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &policy{cfg: c}
+	for laddr, noPTY := range map[string]bool{"127.0.0.1:2222": true, "127.0.0.1:22": false, "127.0.0.2:2222": false} {
+		perms, err := p.restrict(userauth.ConnMeta{User: "u", RemoteAddr: fakeAddr("192.0.2.1:5000"), LocalAddr: fakeAddr(laddr)})(nil, nil)
+		if err != nil || perms.NoPTY != noPTY {
+			t.Errorf("local %s: NoPTY %v (%v), want %v", laddr, perms.NoPTY, err, noPTY)
+		}
+	}
 }
