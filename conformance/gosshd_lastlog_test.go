@@ -67,8 +67,27 @@ func TestGosshdLastLogMatchesSSHD(t *testing.T) {
 		}
 	}
 	_, from1, to1 := login(strconv.Itoa(srv.Port))
+	sshdRec := lastWtmp(t, name)
 	gosshdOut, from2, to2 := login(g.port)
+	gosshdRec := lastWtmp(t, name)
 	check("gosshd after sshd", gosshdOut, from1, to1)
+	// wtmp: the same login record as sshd's but for the pid, the pts
+	// number and the time; gosshd then logs the logout.
+	if sshdRec == nil || gosshdRec == nil {
+		t.Errorf("wtmp login records: sshd %q, gosshd %q", sshdRec, gosshdRec)
+	} else {
+		for i, what := range []string{"type", "pid", "id", "user", "line", "host", "addr"} {
+			if i == 1 || i == 2 || i == 4 {
+				continue
+			}
+			if sshdRec[i] != gosshdRec[i] {
+				t.Errorf("wtmp %s: sshd %q, gosshd %q", what, sshdRec[i], gosshdRec[i])
+			}
+		}
+		if !strings.HasPrefix(gosshdRec[4], "pts/") || !strings.HasSuffix(gosshdRec[4], gosshdRec[2]) {
+			t.Errorf("gosshd wtmp line %q, id %q", gosshdRec[4], gosshdRec[2])
+		}
+	}
 	sshdOut, _, _ := login(strconv.Itoa(srv.Port))
 	check("sshd after gosshd", sshdOut, from2, to2)
 	// Byte for byte as sshd's, which passes through the pty (ONLCR).
@@ -88,4 +107,28 @@ func chownR(t *testing.T, dir, user string) {
 	if out, err := exec.Command("chown", "-R", user, dir).CombinedOutput(); err != nil {
 		t.Fatalf("chown: %v: %s", err, out)
 	}
+}
+
+var utmpdumpField = regexp.MustCompile(`\[([^\]]*)\]`)
+
+// lastWtmp returns the fields of the newest USER_PROCESS record for user
+// in /var/log/wtmp (utmpdump: type, pid, id, user, line, host, addr,
+// time), or nil.
+func lastWtmp(t *testing.T, user string) []string {
+	t.Helper()
+	out, err := exec.Command("utmpdump", "/var/log/wtmp").Output()
+	if err != nil {
+		t.Skipf("utmpdump: %v", err)
+	}
+	var rec []string
+	for _, line := range strings.Split(string(out), "\n") {
+		var f []string
+		for _, m := range utmpdumpField.FindAllStringSubmatch(line, -1) {
+			f = append(f, strings.TrimSpace(m[1]))
+		}
+		if len(f) == 8 && f[0] == "7" && f[3] == user {
+			rec = f
+		}
+	}
+	return rec
 }

@@ -9,13 +9,13 @@ import (
 	"time"
 )
 
-// PrintLastLog (sshd_config(5)): like sshd built without PAM on Linux,
+// PrintLastLog (sshd_config(5)): like sshd on Linux,
 // gosshd keeps the lastlog file, /var/log/lastlog: when a session gets
 // a pty it reads the user's entry, then writes the new login (time, tty,
 // client address or, with UseDNS yes, name) over it, as sshd's
 // record_login; a login shell then prints the old entry as "Last login:
 // TIME from HOST" before the motd, unless ~/.hushlogin exists. utmp and
-// wtmp are not written.
+// wtmp are utmp.go.
 
 // lastlogFile is the lastlog file; tests replace it.
 var lastlogFile = "/var/log/lastlog"

@@ -463,6 +463,22 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		return
 	}
 	tty.Close()
+	if ss.root {
+		// sshd's record_login and record_logout, utmp and wtmp part
+		// (utmp.go).
+		line := strings.TrimPrefix(tty.Name(), "/dev/")
+		host, _ := splitHostPort(s.Conn().RemoteAddr())
+		ip := net.ParseIP(host)
+		pid := cmd.Process.Pid
+		if err := recordLoginEntry(newUtmpEntry(utUserProcess, pid, line, a.Name, ss.cfg.remoteHost(host), ip, time.Now())); err != nil && ss.log != nil {
+			ss.log.Debug("debug1: utmp/wtmp: " + err.Error())
+		}
+		defer func() {
+			if err := recordLoginEntry(newUtmpEntry(utDeadProcess, pid, line, "", "", nil, time.Now())); err != nil && ss.log != nil {
+				ss.log.Debug("debug1: utmp/wtmp: " + err.Error())
+			}
+		}()
+	}
 	s.NotifySignal(func(name string) {
 		if sig, ok := signalsByName[name]; ok {
 			cmd.Process.Signal(sig)
