@@ -30,8 +30,7 @@ var gosshdTAllowed = map[string]string{
 }
 
 // gosshdTEveryKeyword sets each keyword gosshd took from sshd -T's list
-// (issue: every keyword) to a value other than its default. Not here:
-// UnusedConnectionTimeout other than none, which gosshd refuses.
+// (issue: every keyword) to a value other than its default.
 const gosshdTEveryKeyword = `Port 2022
 Port 2023
 AddressFamily inet
@@ -67,7 +66,7 @@ StreamLocalBindUnlink yes
 StrictModes no
 SyslogFacility LOCAL3
 TCPKeepAlive no
-UnusedConnectionTimeout none
+UnusedConnectionTimeout 5m
 UseDNS yes
 VersionAddendum hello world
 PermitRootLogin prohibit-password

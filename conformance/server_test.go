@@ -105,8 +105,11 @@ func svStart(t *testing.T, hostTypes []string, extra ...string) *svServer {
 		extra, match = extra[:i:i], extra[i:]
 	}
 	cfg = append(extra, cfg...)
+	// The key files are under /tmp (mode 1777), which StrictModes
+	// refuses, in gosshd as in sshd (TestGosshdStrictModesMatchesSSHD);
+	// sshdtest's sshd gets the same line.
 	cfg = append(cfg, "ListenAddress 127.0.0.1", "Port "+s.port, "AuthorizedKeysFile "+filepath.Join(dir, "authorized_keys")+" "+dir+"/%u.keys",
-		"PidFile none", "LogLevel DEBUG1")
+		"StrictModes no", "PidFile none", "LogLevel DEBUG1")
 	cfg = append(cfg, match...)
 	conf := uaWrite(t, filepath.Join(dir, "sshd_config"), []byte(strings.Join(cfg, "\n")+"\n"), 0o644)
 	svRun(t, exec.Command(bin, "-D", "-e", "-f", conf), s.log)
@@ -635,7 +638,7 @@ func TestGosshdAsOrdinaryUser(t *testing.T) {
 	}
 	known := uaWrite(t, filepath.Join(dir, "known_hosts"), append([]byte(fmt.Sprintf("[127.0.0.1]:%d ", port)), hpub...), 0o644)
 	conf := uaWrite(t, filepath.Join(dir, "sshd_config"), []byte(fmt.Sprintf(
-		"ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\n", port, hk, filepath.Join(dir, "authorized_keys"))), 0o644)
+		"ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nPidFile none\n", port, hk, filepath.Join(dir, "authorized_keys"))), 0o644)
 	filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, int(u[0]), int(u[1])) })
 	logPath := filepath.Join(dir, "log")
 	cmd := exec.Command(bin, "-D", "-e", "-f", conf)

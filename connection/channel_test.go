@@ -259,3 +259,19 @@ func TestHalfCloseExitStatus(t *testing.T) {
 		t.Errorf("exit-status after close: %v", err)
 	}
 }
+
+// TestChannelsCount: Channels counts a channel from its open until both
+// sides have closed it.
+func TestChannelsCount(t *testing.T) {
+	a, b := pair(t, nil, nil)
+	if n := a.Channels(); n != 0 {
+		t.Fatalf("Channels before any open = %d", n)
+	}
+	ca, cb := openPair(t, a, b, "session", nil, nil, nil)
+	if a.Channels() != 1 || b.Channels() != 1 {
+		t.Fatalf("Channels after an open = %d, %d, want 1, 1", a.Channels(), b.Channels())
+	}
+	ca.Close()
+	cb.Close()
+	waitFor(t, func() bool { return a.Channels() == 0 && b.Channels() == 0 })
+}

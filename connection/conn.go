@@ -388,6 +388,12 @@ func (c *Conn) free(ch *Channel) {
 	}
 }
 
+// Channels returns how many channels the Conn holds: open, being
+// opened by either side, or closed by one side and not yet by the
+// other. A server uses it for sshd's UnusedConnectionTimeout (no open
+// channels for a while); forwarding listeners are not channels.
+func (c *Conn) Channels() int { return c.channels() }
+
 // channels returns the number of allocated channel ids.
 func (c *Conn) channels() int {
 	c.mu.Lock()

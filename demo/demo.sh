@@ -51,6 +51,9 @@ ListenAddress 127.0.0.1
 Port $port
 HostKey $tmp/host_ed25519
 AuthorizedKeysFile $tmp/authorized_keys
+# The keys are in a temporary directory under /tmp (mode 1777), which
+# StrictModes refuses, as sshd's does.
+StrictModes no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 AllowTcpForwarding yes

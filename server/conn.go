@@ -33,6 +33,8 @@ type Conn struct {
 
 	goMu    sync.Mutex // orders Go's Add before run's final Wait
 	joining bool       // run is waiting for wg: Go refuses; guarded by goMu
+	onClose []func()   // guarded by goMu; run by closed
+	ended   bool       // guarded by goMu; closed has run
 
 	fwd forward.Forwarder // port, stream-local and agent forwarding
 
@@ -81,6 +83,33 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // Logger returns the Server's logger (Server.Logger; one that discards
 // when it is nil).
 func (c *Conn) Logger() *slog.Logger { return c.srv.log() }
+
+// OnClose registers f to run once the connection has ended, after its
+// sessions, forwardings and Go functions, for per-login state such as a
+// credential cache file. The functions run in the connection's
+// goroutine in the order registered, also when it unwinds from a panic;
+// once the connection has ended, OnClose runs f at once.
+func (c *Conn) OnClose(f func()) {
+	c.goMu.Lock()
+	if !c.ended {
+		c.onClose = append(c.onClose, f)
+		c.goMu.Unlock()
+		return
+	}
+	c.goMu.Unlock()
+	f()
+}
+
+// closed runs the OnClose functions.
+func (c *Conn) closed() {
+	c.goMu.Lock()
+	fs := c.onClose
+	c.onClose, c.ended = nil, true
+	c.goMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+}
 
 // Go runs f in a goroutine of the connection, for the hooks that serve
 // it from outside this package (package server/x11's listeners and
@@ -134,6 +163,9 @@ func (c *Conn) run(parent context.Context) error {
 	c.notifyHostKeys(ctx)
 	if s.ClientAliveInterval > 0 {
 		c.wg.Go(func() { c.keepalive(ctx) })
+	}
+	if s.UnusedConnectionTimeout > 0 {
+		c.wg.Go(func() { c.closeUnused(ctx) })
 	}
 	runErr := c.mux.Run(ctx)
 	if hookPanic != nil { // set before Run returned: Run joins HandleChannel
@@ -239,6 +271,37 @@ func (c *Conn) keepalive(ctx context.Context) {
 			raddr, rport := addrPort(c.RemoteAddr())
 			s.log().Info(fmt.Sprintf("Timeout, client not responding from user %s %s port %d", c.User(), raddr, rport))
 			c.t.Disconnect(wire.ByApplication, "client not responding")
+			return
+		}
+	}
+}
+
+// closeUnused ends the connection once it has had no channel for
+// UnusedConnectionTimeout, as sshd's server_loop2, which logs
+// "terminating inactive connection from ..." and exits. The channel
+// count is sampled every quarter of the timeout (at most every second),
+// so the connection ends within that much after the deadline.
+func (c *Conn) closeUnused(ctx context.Context) {
+	s := c.srv
+	d := s.UnusedConnectionTimeout
+	tk := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
+	defer tk.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tk.C:
+			if c.mux.Channels() > 0 {
+				last = now
+				continue
+			}
+			if now.Sub(last) < d {
+				continue
+			}
+			raddr, rport := addrPort(c.RemoteAddr())
+			s.log().Info(fmt.Sprintf("terminating inactive connection from user %s %s port %d", c.User(), raddr, rport))
+			c.t.Disconnect(wire.ByApplication, "unused connection timeout")
 			return
 		}
 	}

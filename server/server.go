@@ -161,6 +161,11 @@ type Server struct {
 	// connection after ClientAliveCountMax (0 means 3) go unanswered.
 	ClientAliveInterval time.Duration
 	ClientAliveCountMax int
+	// UnusedConnectionTimeout, if positive, ends an authenticated
+	// connection that has had no channel open for that long, counted
+	// from authentication or from when its last channel closed (sshd's
+	// UnusedConnectionTimeout). Forwarding listeners do not count.
+	UnusedConnectionTimeout time.Duration
 
 	// Handler serves a session channel once the client asks for a
 	// shell or a command ("shell", "exec"; RFC 4254, Section 6.5). nil
@@ -666,7 +671,7 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
 
 	cfg := s.authConfig(sc, raddr, rport)
-	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr()})
+	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr()})
 	if err != nil {
 		return nil, t, err
 	}
@@ -845,5 +850,6 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, r
 		result: res,
 		ccache: ccache,
 	}
+	defer c.closed()
 	c.logEnd(c.run(ctx))
 }

@@ -578,6 +578,101 @@ func TestKeepalive(t *testing.T) {
 	c2.Close()
 }
 
+// TestAuthLocalAddr: the auth callbacks see the connection's local
+// address (sshd's Match LocalAddress and LocalPort during
+// authentication).
+func TestAuthLocalAddr(t *testing.T) {
+	got := make(chan net.Addr, 1)
+	pol := alice.Policy()
+	pol.PasswordCallback = func(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+		got <- m.LocalAddr
+		return nil, nil
+	}
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, Auth: pol})
+	alice.Dial(t, addr, ssh.Password("x"))
+	if a := <-got; a == nil || a.String() != addr {
+		t.Errorf("ConnMeta.LocalAddr = %v, want %s", a, addr)
+	}
+}
+
+// TestConnOnClose: functions registered with Conn.OnClose run once the
+// connection ends, and at once when registered after that.
+func TestConnOnClose(t *testing.T) {
+	ran := make(chan string, 3)
+	var conn atomic.Pointer[server.Conn]
+	addr := alice.Start(t, &server.Server{Handler: func(ctx context.Context, s *server.Session) {
+		conn.Store(s.Conn())
+		s.Conn().OnClose(func() { ran <- "first" })
+		s.Conn().OnClose(func() { ran <- "second" })
+		s.Exit(0)
+	}})
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Run("x")
+	select {
+	case r := <-ran:
+		t.Fatalf("%s ran before the connection ended", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+	c.Close()
+	for _, want := range []string{"first", "second"} {
+		select {
+		case got := <-ran:
+			if got != want {
+				t.Errorf("ran %s, want %s", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not run after the connection ended", want)
+		}
+	}
+	conn.Load().OnClose(func() { ran <- "late" })
+	if got := <-ran; got != "late" {
+		t.Errorf("late OnClose: %s", got)
+	}
+}
+
+// TestUnusedConnectionTimeout: a connection that opens no channel is
+// ended after UnusedConnectionTimeout; one holding a session is not,
+// however long the session lasts, and is ended once the session closes.
+func TestUnusedConnectionTimeout(t *testing.T) {
+	var logs syncBuf
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, UnusedConnectionTimeout: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	idle := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	idleDone := make(chan error, 1)
+	go func() { idleDone <- idle.Wait() }()
+	waitLog(t, &logs, "terminating inactive connection from user alice 127.0.0.1 port ")
+	select {
+	case <-idleDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the unused connection was not closed")
+	}
+
+	busy := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	defer busy.Close()
+	sess, err := busy.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // five timeouts with the session open
+	s2, err := busy.NewSession()
+	if err != nil {
+		t.Fatalf("connection with an open session was closed: %v", err)
+	}
+	s2.Close()
+	sess.Close()
+	busyDone := make(chan error, 1)
+	go func() { busyDone <- busy.Wait() }()
+	select {
+	case <-busyDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection was not closed after its channels closed")
+	}
+}
+
 // TestTrace: the per-connection trace hook sees the key exchange and
 // authentication, described with secrets redacted.
 func TestTrace(t *testing.T) {

@@ -60,6 +60,11 @@ type ConnInfo struct {
 	// source-address restrictions; nil fails any such restriction.
 	RemoteAddr net.Addr
 
+	// LocalAddr is the server's address of the connection, for
+	// policies that depend on it (sshd's Match LocalAddress and
+	// LocalPort); it may be nil.
+	LocalAddr net.Addr
+
 	// HostKey is the blob of the host key the server proved in key
 	// exchange; publickey-hostbound requests must name it. nil means the
 	// transport's HostKey method if it has one (kex.Transport does);
@@ -74,6 +79,7 @@ type ConnMeta struct {
 	Method     string // method of the request
 	SessionID  []byte // session identifier (RFC 4253, Section 7.2); do not modify
 	RemoteAddr net.Addr
+	LocalAddr  net.Addr // ConnInfo.LocalAddr; may be nil
 
 	// Signed is true when a PublicKeyCallback is asked about a request
 	// whose signature verified, false for a query without a signature
@@ -454,7 +460,7 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 		return nil, nil, s.l.disconnect(wire.ServiceNotAvailable, "service not available",
 			fmt.Errorf("userauth: request for service %q: %w", wire.Sanitize(service), wire.ErrUnexpectedMessage))
 	}
-	meta := ConnMeta{User: user, Service: service, Method: method, SessionID: s.l.t.SessionID(), RemoteAddr: s.remote, Failures: s.failures}
+	meta := ConnMeta{User: user, Service: service, Method: method, SessionID: s.l.t.SessionID(), RemoteAddr: s.remote, LocalAddr: s.info.LocalAddr, Failures: s.failures}
 	if !s.bannerSent {
 		s.bannerSent = true
 		if s.cfg.Banner != nil {

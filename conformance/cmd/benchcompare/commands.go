@@ -134,6 +134,7 @@ func startGosshd(bin, dir string, pub []byte) (*daemon, error) {
 		cfg := strings.Join([]string{
 			"ListenAddress 127.0.0.1", "Port " + strconv.Itoa(port), "HostKey " + hk,
 			"AuthorizedKeysFile " + ak, "PermitRootLogin yes", "UsePAM no",
+			"StrictModes no", // the key file is under /tmp (mode 1777)
 			"PidFile none", "LogLevel INFO",
 		}, "\n") + "\n"
 		conf := filepath.Join(dir, "gosshd_config")

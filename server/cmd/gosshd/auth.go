@@ -244,16 +244,29 @@ func (p *policy) authorizedKeys(ctx context.Context, a *account, ip net.IP, key 
 		if strings.EqualFold(f, "none") {
 			continue
 		}
-		data, err := os.ReadFile(expandTokens(f, a))
-		if err != nil {
+		data, ok := p.readUserFile(expandTokens(f, a), a, "authorized keys")
+		if !ok {
 			continue
 		}
 		e, _ := hostkey.ParseAuthorizedKeys(bytes.NewReader(data), f)
 		entries = append(entries, e...)
 	}
-	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: a.Name, Key: key, RemoteIP: ip},
+	_, r, err := hostkey.Authorize(entries, hostkey.AuthorizeRequest{User: a.Name, Key: key, RemoteIP: ip, RemoteHost: p.hostName(ip)},
 		&hostkey.CertChecker{AllowEmptyPrincipals: true})
 	return r, err
+}
+
+// hostName is the client's name for from= options: with UseDNS yes its
+// verified reverse name (dns.go), else "" (from= then tests the address
+// only, as sshd whose host name is then the address).
+func (p *policy) hostName(ip net.IP) string {
+	if ip == nil || !p.cfg.more.UseDNS {
+		return ""
+	}
+	if h := p.cfg.remoteHost(ip.String()); h != ip.String() {
+		return h
+	}
+	return ""
 }
 
 // errNoPrincipal means no line of the AuthorizedPrincipalsFile names a
@@ -300,7 +313,7 @@ func (p *policy) trustedCert(ctx context.Context, a *account, ip net.IP, cert *h
 	useCommand := p.cfg.AuthorizedPrincipalsCommand != "" && !strings.EqualFold(p.cfg.AuthorizedPrincipalsCommand, "none")
 	found := false
 	if useFile {
-		data, _ := os.ReadFile(expandTokens(p.cfg.AuthorizedPrincipalsFile, a)) // a missing file lists nobody
+		data, _ := p.readUserFile(expandTokens(p.cfg.AuthorizedPrincipalsFile, a), a, "authorized principals") // a missing file lists nobody
 		lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(data), p.cfg.AuthorizedPrincipalsFile)
 		found = match(lines)
 	}
@@ -321,7 +334,7 @@ func (p *policy) trustedCert(ctx context.Context, a *account, ip net.IP, cert *h
 	if err != nil {
 		return nil, err
 	}
-	if !cr.AllowsFrom(ip, "") {
+	if !cr.AllowsFrom(ip, p.hostName(ip)) {
 		return nil, fmt.Errorf("%w: client address not in source-address", hostkey.ErrCertCriticalOption)
 	}
 	if line == nil {
@@ -372,7 +385,7 @@ func (p *policy) rootPasswordAllowed(a *account) bool {
 	return a.UID != 0 || p.cfg.PermitRootLogin == "yes"
 }
 
-func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
+func (p *policy) password(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
 	a, err := p.userAllowed(m.User)
 	if err != nil {
 		// Hash anyway for an equal answer time (docs/security.md#a7).
@@ -389,6 +402,20 @@ func (p *policy) password(_ context.Context, m userauth.ConnMeta, pw string) (*u
 	if pw == "" && !p.cfg.PermitEmptyPasswords {
 		// As sshd's auth_password, before PAM or the shadow file.
 		return nil, errors.New("empty password refused (PermitEmptyPasswords no)")
+	}
+	if p.cfg.more.KerberosAuthentication {
+		// As sshd's auth_password: Kerberos first (krb5pass.go), then,
+		// with KerberosOrLocalPasswd, the local check.
+		perms, err := p.kerberosPassword(ctx, a, pw)
+		if err == nil {
+			return perms, nil
+		}
+		if p.log != nil {
+			p.log.Debug("debug1: " + err.Error())
+		}
+		if !p.cfg.more.KerberosOrLocalPasswd {
+			return nil, err
+		}
 	}
 	if !p.cfg.UsePAM {
 		return p.shadowPassword(a, pw)
@@ -621,12 +648,7 @@ func (p *policy) restrict(m userauth.ConnMeta) func(*userauth.Permissions, error
 		if perms == nil {
 			perms = &userauth.Permissions{}
 		}
-		// The local address is not known here: Match LocalAddress and
-		// LocalPort sections are applied again by the session (serve).
-		ci := connInfo{user: m.User}
-		if m.RemoteAddr != nil {
-			ci.raddr, _ = splitHostPort(m.RemoteAddr)
-		}
+		ci := p.cfg.connInfoOf(m.User, m.RemoteAddr, m.LocalAddr)
 		ec := p.cfg.forConn(ci)
 		if !ec.more.PermitTTY {
 			perms.NoPTY = true

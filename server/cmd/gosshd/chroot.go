@@ -138,11 +138,11 @@ func chrootSFTP(args []string) int {
 }
 
 // printMotd writes /etc/motd to a login shell's session (PrintMotd yes,
-// no ~/.hushlogin), as sshd's do_motd.
+// no ~/.hushlogin), as sshd's do_motd, with the pty's "\r\n" line ends.
 func printMotd(s *server.Session) {
 	b, err := os.ReadFile("/etc/motd")
 	if err == nil {
-		s.Write(b)
+		io.WriteString(s, onlcr(string(b)))
 	}
 }
 

@@ -311,7 +311,7 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s is not supported by gosshd and is ignored", where, kw))
 		return nil
 	}
-	multi := map[string]bool{"port": true, "listenaddress": true, "hostkey": true, "subsystem": true, "setenv": true,
+	multi := map[string]bool{"port": true, "listenaddress": true, "hostkey": true, "subsystem": true,
 		"acceptenv": true, "allowusers": true, "denyusers": true}
 	if c.set[lk] && !multi[lk] {
 		return nil // first value wins
@@ -466,6 +466,11 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		c.PermitOpen = strings.Fields(val)
 	case "permitlisten":
 		c.PermitListen = strings.Fields(val)
+		for k, e := range c.PermitListen {
+			if e != "any" && e != "none" && !strings.Contains(e, ":") {
+				c.PermitListen[k] = "*:" + e // a bare port: any listen host, as sshd stores it
+			}
+		}
 	case "gatewayports":
 		switch val {
 		case "yes", "no", "clientspecified":
@@ -531,6 +536,8 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	case "persourcepenaltyexemptlist":
 		if strings.EqualFold(val, "none") {
 			val = ""
+		} else if addrMatchList("", val) != 0 {
+			return errors.New("invalid address argument") // as sshd: host bits set, bad mask, empty entry
 		}
 		c.PerSourcePenaltyExemptList = val
 	case "persourcenetblocksize":
@@ -556,7 +563,18 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		}
 		c.PermitUserEnvironment = val
 	case "setenv":
-		c.SetEnv = append(c.SetEnv, strings.Fields(val)...)
+		// As sshd: the first SetEnv line gives the list (a later one,
+		// or one in Match, replaces nothing), a repeated name keeps its
+		// first value, and every entry needs '='.
+		for _, e := range strings.Fields(val) {
+			name, _, ok := strings.Cut(e, "=")
+			if !ok || e == "" {
+				return errors.New("Invalid environment")
+			}
+			if !slices.ContainsFunc(c.SetEnv, func(s string) bool { return strings.HasPrefix(s, name+"=") }) {
+				c.SetEnv = append(c.SetEnv, e)
+			}
+		}
 	case "acceptenv":
 		c.AcceptEnv = append(c.AcceptEnv, strings.Fields(val)...)
 	case "loglevel":

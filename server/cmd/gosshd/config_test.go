@@ -32,7 +32,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown keyword", "Port 22\nFrobnicate yes\n", "line 2: Frobnicate: unknown keyword", false},
 		{"known unsupported", "# comment\n\nAllowGroups wheel\n", "line 3: AllowGroups: not supported by gosshd", true},
-		{"unused connection timeout", "UnusedConnectionTimeout 5m\n", "line 1: UnusedConnectionTimeout: 5m: not supported by gosshd", true},
+		{"unused connection timeout", "UnusedConnectionTimeout 5x\n", "line 1: UnusedConnectionTimeout:", false},
+		{"exempt list with host bits", "PerSourcePenaltyExemptList 10.0.0.1/8\n", "line 1: PerSourcePenaltyExemptList: invalid address argument", false},
 		{"bad ipqos", "IPQoS af21 cs1 ef\n", "line 1: IPQoS: bad value", false},
 		{"bad pubkeyauthoptions", "PubkeyAuthOptions touch-required,verify-required\n", "unsupported PubkeyAuthOptions option", false},
 		{"bad addressfamily", "AddressFamily inet5\n", "line 1: AddressFamily: bad value", false},
@@ -180,6 +181,11 @@ func TestCheckAndDump(t *testing.T) {
 	}
 }
 
+// testConn is the connInfo of a connection from addr to port lport.
+func testConn(user, addr string, lport int) connInfo {
+	return connInfo{user: user, addr: addr, host: addr, lport: lport, known: ciUser | ciHost | ciAddr | ciLport | ciRdomain}
+}
+
 func TestMatch(t *testing.T) {
 	f := writeConfig(t, `AllowTcpForwarding yes
 SetEnv A=global
@@ -203,10 +209,11 @@ Match all
 		forward string
 		env     []string
 	}{
-		{connInfo{user: "bob", raddr: "10.1.2.3", lport: "22"}, "/bin/bob-only", "no", []string{"A=global", "B=bob"}},
-		{connInfo{user: "bob", raddr: "10.1.2.3", lport: "2222"}, "/bin/bob-only", "no", []string{"A=global", "B=bob"}},
-		{connInfo{user: "bob", raddr: "192.0.2.1", lport: "2222"}, "/bin/second", "local", []string{"A=global"}},
-		{connInfo{user: "bobby", raddr: "10.1.2.3", lport: "22"}, "", "yes", []string{"A=global"}},
+		// A Match SetEnv replaces the global list, as in sshd.
+		{testConn("bob", "10.1.2.3", 22), "/bin/bob-only", "no", []string{"B=bob"}},
+		{testConn("bob", "10.1.2.3", 2222), "/bin/bob-only", "no", []string{"B=bob"}},
+		{testConn("bob", "192.0.2.1", 2222), "/bin/second", "local", []string{"A=global"}},
+		{testConn("bobby", "10.1.2.3", 22), "", "yes", []string{"A=global"}},
 	}
 	for _, tt := range tests {
 		e := c.forConn(tt.ci)
@@ -322,7 +329,7 @@ func TestX11Config(t *testing.T) {
 	if !c.X11Forwarding || c.X11DisplayOffset != 20 || c.X11UseLocalhost || c.XAuthLocation != "/opt/bin/xauth" {
 		t.Errorf("X11Forwarding %v X11DisplayOffset %d X11UseLocalhost %v XAuthLocation %q", c.X11Forwarding, c.X11DisplayOffset, c.X11UseLocalhost, c.XAuthLocation)
 	}
-	if e := c.forConn(connInfo{user: "bob"}); e.X11Forwarding || e.X11DisplayOffset != 30 || !e.X11UseLocalhost {
+	if e := c.forConn(testConn("bob", "", 0)); e.X11Forwarding || e.X11DisplayOffset != 30 || !e.X11UseLocalhost {
 		t.Errorf("Match User bob: X11Forwarding %v X11DisplayOffset %d X11UseLocalhost %v", e.X11Forwarding, e.X11DisplayOffset, e.X11UseLocalhost)
 	}
 	for _, bad := range []string{"X11DisplayOffset -1\n", "X11DisplayOffset 1000\n", "X11DisplayOffset ten\n", "X11UseLocalhost maybe\n"} {

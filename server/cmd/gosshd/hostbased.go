@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/userauth"
@@ -89,12 +88,6 @@ func (p *policy) hostbased(_ context.Context, m userauth.ConnMeta, chost, cuser 
 	return nil, fmt.Errorf("%w: key for host %s %v", errHostbased, wire.Sanitize(lookup), st)
 }
 
-func (p *policy) logf(format string, args ...any) {
-	if p.log != nil {
-		p.log.Info(fmt.Sprintf(format, args...))
-	}
-}
-
 // remoteName is sshd's auth_get_canonical_hostname: with UseDNS the
 // name the address resolves to, if that name resolves back to it; else
 // (and by default) the address itself.
@@ -119,15 +112,9 @@ func remoteName(ip string, useDNS bool) string {
 	return ip
 }
 
-// badModes reports what sshd's StrictModes refuses in a file or
-// directory: an owner other than root or the user, or group or world
-// write permission.
+// badModes reports whether StrictModes refuses fi (insecure).
 func (p *policy) badModes(a *account, fi os.FileInfo) bool {
-	if !p.cfg.more.StrictModes {
-		return false
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return !ok || (st.Uid != 0 && st.Uid != a.UID) || fi.Mode().Perm()&0o022 != 0
+	return p.cfg.more.StrictModes && insecure(fi, a.UID)
 }
 
 // rhostsAllowed is sshd's auth_rhosts2 (auth-rhosts.c): for a user

@@ -204,12 +204,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 			m.IPQoS[i] = v
 		}
 	case "kerberosauthentication":
-		if err := b(&m.KerberosAuthentication); err != nil {
-			return true, err
-		}
-		if m.KerberosAuthentication {
-			c.Warnings = append(c.Warnings, "KerberosAuthentication yes: gosshd does not check passwords against the KDC (GSSAPIAuthentication does Kerberos logins)")
-		}
+		return true, b(&m.KerberosAuthentication) // krb5pass.go
 	case "kerberosorlocalpasswd":
 		return true, b(&m.KerberosOrLocalPasswd)
 	case "kerberosticketcleanup":
@@ -279,13 +274,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 		if err != nil {
 			return true, err
 		}
-		if d != 0 {
-			// Closing a connection needs its count of open channels,
-			// which package server does not expose yet; refused rather
-			// than ignored.
-			return true, fmt.Errorf("%s: %w", val, errUnsupported)
-		}
-		m.UnusedConnectionTimeout = 0
+		m.UnusedConnectionTimeout = d // server.Server.UnusedConnectionTimeout
 	case "usedns":
 		return true, b(&m.UseDNS)
 	case "versionaddendum":

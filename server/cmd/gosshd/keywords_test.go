@@ -176,7 +176,7 @@ func TestMatchKeywords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, alice := c.forConn(connInfo{user: "bob"}), c.forConn(connInfo{user: "alice"})
+	bob, alice := c.forConn(testConn("bob", "", 0)), c.forConn(testConn("alice", "", 0))
 	if bob.more.PermitTTY || !bob.more.DisableForwarding || bob.more.ChrootDirectory != "/srv/%u" || !bob.more.ExposeAuthInfo {
 		t.Errorf("bob: %+v", bob.more)
 	}

@@ -55,7 +55,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gosshd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var opts, ports, hostKeys multiFlag
+	var opts, ports, hostKeys, testSpecs multiFlag
 	noDetach := fs.Bool("D", false, "do not detach (gosshd never detaches)")
 	debug := fs.Bool("d", false, "debug mode: LogLevel DEBUG1, log to stderr, serve one connection and exit")
 	toStderr := fs.Bool("e", false, "log to stderr instead of syslog")
@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&opts, "o", "Keyword=value, as in the configuration file")
 	fs.Var(&ports, "p", "port to listen on (repeatable)")
 	fs.Var(&hostKeys, "h", "host key file (repeatable)")
+	fs.Var(&testSpecs, "C", "with -T: connection spec user=,host=,addr=,laddr=,lport=,rdomain= for Match")
 	if err := fs.Parse(args); err != nil {
 		return 255
 	}
@@ -91,6 +92,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		opts = append(opts, "LogLevel=DEBUG1")
 		*toStderr = true
 	}
+	if len(testSpecs) > 0 && !*dump {
+		fmt.Fprintln(stderr, "gosshd: Config test connection parameter (-C) provided without test mode (-T)")
+		return 255
+	}
 	cfg, err := loadConfig(*file, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
@@ -105,7 +110,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *dump {
-		cfg.dump(stdout)
+		// As sshd -T: the Match sections are evaluated for the -C
+		// specification, or for an empty one (only "Match all" applies).
+		ci := connInfo{test: true}
+		for _, spec := range testSpecs {
+			if err := parseTestSpec(&ci, spec); err != nil {
+				fmt.Fprintf(stderr, "gosshd: %v\n", err)
+				return 1
+			}
+		}
+		eff, err := cfg.forConnErr(ci)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: %v\n", err)
+			return 255
+		}
+		eff.dump(stdout)
 		return 0
 	}
 	srv, err := newServer(cfg, keys, logger(cfg.LogLevel, cfg.more.SyslogFacility, *toStderr, stderr))
@@ -217,27 +236,28 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	}
 	ss := &sessions{cfg: cfg, root: root, self: self, log: log}
 	srv := &server.Server{
-		HostKeys:              keys,
-		Auth:                  auth,
-		KexAlgorithms:         cfg.KexAlgorithms,
-		Ciphers:               cfg.Ciphers,
-		MACs:                  cfg.MACs,
-		HostKeyAlgorithms:     cfg.HostKeyAlgorithms,
-		AllowSHA1HostKey:      slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA),
-		RekeyBytes:            cfg.RekeyBytes,
-		RekeyInterval:         cfg.RekeyInterval,
-		LoginGraceTime:        cfg.LoginGraceTime,
-		MaxStartups:           cfg.MaxStartups,
-		PerSourceMaxStartups:  cfg.PerSourceMaxStartups,
-		Penalties:             cfg.serverPenalties(),
-		PerSourceNetBlockSize: cfg.PerSourceNetBlockSize,
-		MaxSessions:           cfg.MaxSessions,
-		ClientAliveInterval:   cfg.ClientAliveInterval,
-		ClientAliveCountMax:   cfg.ClientAliveCountMax,
-		Handler:               ss.serve,
-		Subsystems:            map[string]server.SessionHandler{},
-		GatewayPorts:          cfg.GatewayPorts == "yes",
-		AcceptEnv:             ss.acceptEnv,
+		HostKeys:                keys,
+		Auth:                    auth,
+		KexAlgorithms:           cfg.KexAlgorithms,
+		Ciphers:                 cfg.Ciphers,
+		MACs:                    cfg.MACs,
+		HostKeyAlgorithms:       cfg.HostKeyAlgorithms,
+		AllowSHA1HostKey:        slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA),
+		RekeyBytes:              cfg.RekeyBytes,
+		RekeyInterval:           cfg.RekeyInterval,
+		LoginGraceTime:          cfg.LoginGraceTime,
+		MaxStartups:             cfg.MaxStartups,
+		PerSourceMaxStartups:    cfg.PerSourceMaxStartups,
+		Penalties:               cfg.serverPenalties(),
+		PerSourceNetBlockSize:   cfg.PerSourceNetBlockSize,
+		MaxSessions:             cfg.MaxSessions,
+		ClientAliveInterval:     cfg.ClientAliveInterval,
+		ClientAliveCountMax:     cfg.ClientAliveCountMax,
+		UnusedConnectionTimeout: cfg.more.UnusedConnectionTimeout,
+		Handler:                 ss.serve,
+		Subsystems:              map[string]server.SessionHandler{},
+		GatewayPorts:            cfg.GatewayPorts == "yes",
+		AcceptEnv:               ss.acceptEnv,
 		// environment= options, and ~/.ssh/environment (sessions.environ).
 		PermitUserEnvironment: cfg.userEnvironment(),
 		Logger:                log,
@@ -259,7 +279,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	}
 	// The forwarding policies are evaluated per connection: Match
 	// sections may change them for a user or an address.
-	eff := func(c *server.Conn) *config { return cfg.forConn(connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr())) }
+	eff := func(c *server.Conn) *config {
+		return cfg.forConn(cfg.connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr()))
+	}
 	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {
 		ec := eff(c)
 		return !ec.more.DisableForwarding && (ec.AllowTCPForwarding == "yes" || ec.AllowTCPForwarding == "local") && permitted(ec.PermitOpen, host, port, true)

@@ -86,7 +86,10 @@ func (ss *sessions) environ(s *server.Session, a *account, tty string) []string 
 	if d, ok := x11.DisplayOf(s); ok {
 		env = append(env, "DISPLAY="+d.Display)
 	}
-	env = append(env, ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
+	if cc := ss.krb5CCache(s, a); cc != "" {
+		env = append(env, "KRB5CCNAME=FILE:"+cc)
+	}
+	env = append(env, ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr())).SetEnv...)
 	env = append(env, s.Environ()...)
 	if permit := ss.cfg.userEnvironment(); permit != nil {
 		env = append(env, userEnvironmentFile(filepath.Join(a.Home, ".ssh", "environment"), a.UID, permit)...)
@@ -192,7 +195,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		s.Exit(1)
 		return
 	}
-	ec := ss.cfg.forConn(connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
+	ec := ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
 	var extraEnv []string
 	if ec.ForceCommand != "" {
 		// sshd_config ForceCommand wins over authorized_keys command=,
@@ -252,8 +255,16 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		ss.rcFiles(ctx, s, ec, a, cmd, append(ss.environ(s, a, ""), extraEnv...))
 	}
 	if _, ok := s.Pty(); ok && s.Kind() != server.KindSubsystem {
-		if s.Kind() == server.KindShell && ec.more.PrintMotd && !fileExists(filepath.Join(a.Home, ".hushlogin")) {
-			printMotd(s)
+		// As sshd's do_login: the last login is read before this one is
+		// recorded (runPty), and shown with the motd to a login shell.
+		last, _, lastHost, haveLast := readLastlog(lastlogFile, a.UID)
+		if s.Kind() == server.KindShell && !fileExists(filepath.Join(a.Home, ".hushlogin")) {
+			if ec.more.PrintLastLog && haveLast {
+				io.WriteString(s, onlcr(lastLoginMessage(last, lastHost)))
+			}
+			if ec.more.PrintMotd {
+				printMotd(s)
+			}
 		}
 		ss.runPty(ctx, s, a, cmd, extraEnv)
 		return
@@ -406,6 +417,11 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	if ss.root {
 		os.Chown(tty.Name(), int(a.UID), int(a.GID))
 		os.Chmod(tty.Name(), 0o620)
+		// sshd's record_login, lastlog part (lastlog.go).
+		host, _ := splitHostPort(s.Conn().RemoteAddr())
+		if err := writeLastlog(lastlogFile, a.UID, time.Now(), strings.TrimPrefix(tty.Name(), "/dev/"), ss.cfg.remoteHost(host)); err != nil && ss.log != nil {
+			ss.log.Debug("debug1: lastlog: " + err.Error())
+		}
 	}
 	pm, err := pollable(ptmx)
 	if err != nil {
@@ -447,6 +463,22 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		return
 	}
 	tty.Close()
+	if ss.root {
+		// sshd's record_login and record_logout, utmp and wtmp part
+		// (utmp.go).
+		line := strings.TrimPrefix(tty.Name(), "/dev/")
+		host, _ := splitHostPort(s.Conn().RemoteAddr())
+		ip := net.ParseIP(host)
+		pid := cmd.Process.Pid
+		if err := recordLoginEntry(newUtmpEntry(utUserProcess, pid, line, a.Name, ss.cfg.remoteHost(host), ip, time.Now())); err != nil && ss.log != nil {
+			ss.log.Debug("debug1: utmp/wtmp: " + err.Error())
+		}
+		defer func() {
+			if err := recordLoginEntry(newUtmpEntry(utDeadProcess, pid, line, "", "", nil, time.Now())); err != nil && ss.log != nil {
+				ss.log.Debug("debug1: utmp/wtmp: " + err.Error())
+			}
+		}()
+	}
 	s.NotifySignal(func(name string) {
 		if sig, ok := signalsByName[name]; ok {
 			cmd.Process.Signal(sig)
