@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/hostkey/krl"
+	"github.com/sshstack/sshstack/hostkey/sshsig"
+)
+
+// sshsig is -Y: sign, verify, check-novalidate and find-principals
+// (PROTOCOL.sshsig).
+func (f *flags) sshsig() error {
+	switch f.op {
+	case "sign":
+		return f.sigSign()
+	case "verify":
+		return f.sigVerify(true)
+	case "check-novalidate":
+		return f.sigVerify(false)
+	case "find-principals":
+		return f.sigFindPrincipals()
+	}
+	return fatalf("gossh-keygen: -Y %s is not supported (sign, verify, check-novalidate, find-principals)", f.op)
+}
+
+// sigHash is -O hashalg=.
+func (f *flags) sigHash() (string, error) {
+	alg := ""
+	for _, o := range f.options {
+		if v, ok := strings.CutPrefix(strings.ToLower(o), "hashalg="); ok {
+			if v != sshsig.SHA256 && v != sshsig.SHA512 {
+				return "", fatalf("Unsupported hash algorithm \"%s\"", v)
+			}
+			alg = v
+		} else {
+			return "", fatalf("Invalid option \"%s\"", o)
+		}
+	}
+	return alg, nil
+}
+
+func (f *flags) sigSign() error {
+	if f.principals == "" {
+		return fatalf("Too few arguments for sign: missing namespace")
+	}
+	if f.file == "" {
+		return fatalf("Too few arguments for sign: missing key")
+	}
+	alg, err := f.sigHash()
+	if err != nil {
+		return err
+	}
+	key, _, err := f.loadPrivate(f.file, "Enter passphrase: ")
+	if err != nil {
+		return err
+	}
+	var signer hostkey.Signer = key
+	// A certificate beside the key signs as the certificate, as ssh-keygen.
+	if d, err := os.ReadFile(strings.TrimSuffix(f.file, ".pub") + "-cert.pub"); err == nil {
+		if pub, _, err := hostkey.ParsePublicKeyFile(d); err == nil {
+			if c, ok := pub.(*hostkey.Certificate); ok && hostkey.Equal(c.Key, key.PublicKey()) {
+				if cs, err := hostkey.NewCertSigner(c, key); err == nil {
+					signer = cs
+				}
+			}
+		}
+	}
+	sign := func(in io.Reader) ([]byte, error) {
+		s, err := sshsig.Sign(rand.Reader, signer, f.principals, alg, in)
+		if err != nil {
+			return nil, fatalf("Signing failed: %v", err)
+		}
+		return s.Armor(), nil
+	}
+	if len(f.args) == 0 || len(f.args) == 1 && f.args[0] == "-" {
+		out, err := sign(f.stdin)
+		if err != nil {
+			return err
+		}
+		f.stdout.Write(out)
+		return nil
+	}
+	for _, file := range f.args {
+		in, err := os.Open(file)
+		if err != nil {
+			return fatalf("Cannot open %s: %v", file, err)
+		}
+		if !f.quiet {
+			fmt.Fprintf(f.stderr, "Signing file %s\n", file)
+		}
+		out, err := sign(in)
+		in.Close()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(file+".sig", out, 0o644); err != nil {
+			return fatalf("Cannot write %s.sig: %v", file, err)
+		}
+		if !f.quiet {
+			fmt.Fprintf(f.stderr, "Write signature to %s.sig\n", file)
+		}
+	}
+	return nil
+}
+
+func (f *flags) loadSig() (*sshsig.Signature, error) {
+	if f.caKey == "" {
+		return nil, fatalf("Too few arguments: missing signature file (-s)")
+	}
+	data, err := os.ReadFile(f.caKey)
+	if err != nil {
+		return nil, fatalf("Couldn't read signature file: %v", err)
+	}
+	s, err := sshsig.Parse(data)
+	if err != nil {
+		return nil, fatalf("Couldn't parse signature: %v", err)
+	}
+	return s, nil
+}
+
+func (f *flags) allowedSigners() ([]*sshsig.AllowedSigner, error) {
+	if f.file == "" {
+		return nil, fatalf("Too few arguments: missing allowed signers file (-f)")
+	}
+	data, err := os.ReadFile(f.file)
+	if err != nil {
+		return nil, fatalf("Couldn't open allowed keys file %s: %v", f.file, err)
+	}
+	a, err := sshsig.ParseAllowedSigners(bytes.NewReader(data))
+	if err != nil {
+		return nil, fatalf("%s: %v", f.file, err)
+	}
+	return a, nil
+}
+
+// sigVerify is -Y verify (validate the signer against -f) and -Y
+// check-novalidate (the signature only).
+func (f *flags) sigVerify(validate bool) error {
+	if f.principals == "" {
+		return fatalf("Too few arguments: missing namespace (-n)")
+	}
+	s, err := f.loadSig()
+	if err != nil {
+		return err
+	}
+	fail := func(why string) error {
+		fmt.Fprintf(f.stderr, "%s\n", why)
+		return fatalf("Could not verify signature.")
+	}
+	if err := s.Verify(f.principals, f.stdin); err != nil {
+		return fail(fmt.Sprintf("Signature verification failed: %v", err))
+	}
+	fp, _ := f.fingerprintOf(s.PublicKey)
+	if !validate {
+		fmt.Fprintf(f.stdout, "Good \"%s\" signature with %s key %s\n", f.principals, keyName(s.PublicKey), fp)
+		return nil
+	}
+	if f.identity == "" {
+		return fatalf("Too few arguments: missing signer identity (-I)")
+	}
+	signers, err := f.allowedSigners()
+	if err != nil {
+		return err
+	}
+	if _, err := sshsig.Find(signers, s, f.identity, f.now); err != nil {
+		return fail(fmt.Sprintf("Signature verification failed: %v", err))
+	}
+	if f.krlFile != "" {
+		data, err := os.ReadFile(f.krlFile)
+		if err != nil {
+			return fatalf("Couldn't read KRL %s: %v", f.krlFile, err)
+		}
+		k, err := krl.Parse(data)
+		if err != nil {
+			return fatalf("Invalid KRL file %s: %v", f.krlFile, err)
+		}
+		if k.Revoked(s.PublicKey) {
+			return fail("Signature verification failed: key is revoked")
+		}
+	}
+	fmt.Fprintf(f.stdout, "Good \"%s\" signature for %s with %s key %s\n", f.principals, f.identity, keyName(s.PublicKey), fp)
+	return nil
+}
+
+// sigFindPrincipals is -Y find-principals.
+func (f *flags) sigFindPrincipals() error {
+	s, err := f.loadSig()
+	if err != nil {
+		return err
+	}
+	signers, err := f.allowedSigners()
+	if err != nil {
+		return err
+	}
+	ps := sshsig.Principals(signers, s, f.now)
+	if len(ps) == 0 {
+		return fatalf("No principal matched.")
+	}
+	for _, p := range ps {
+		fmt.Fprintln(f.stdout, p)
+	}
+	return nil
+}
