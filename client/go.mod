@@ -3,6 +3,7 @@ module github.com/sshstack/sshstack/client
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/pkg/sftp v1.13.12
 	github.com/sshstack/sshstack/cipher v0.0.0
 	github.com/sshstack/sshstack/connection v0.0.0

@@ -336,7 +336,7 @@ func (f *flags) signCerts() error {
 			if f.principals != "" {
 				forp = " for " + f.principals
 			}
-			fmt.Fprintf(f.stderr, "Signed %s key %s: id \"%s\" serial %d%s valid %s\n", kind, out, cert.KeyID, cert.Serial, forp, validity(cert))
+			f.logit("Signed %s key %s: id \"%s\" serial %d%s valid %s", kind, out, cert.KeyID, cert.Serial, forp, validity(cert))
 		}
 	}
 	return nil

@@ -99,7 +99,7 @@ func (f *flags) knownHosts() error {
 		// -H: one hashed line per host name.
 		if marker != "" || strings.HasPrefix(hosts, "|1|") || strings.ContainsAny(hosts, "*?!") {
 			if marker == "" && strings.ContainsAny(hosts, "*?!") {
-				fmt.Fprintf(f.stderr, "%s:%d: ignoring host name with wildcard: %.64s\n", file, i+1, hosts)
+				f.logit("%s:%d: ignoring host name with wildcard: %.64s", file, i+1, hosts)
 			}
 			out.WriteString(line + "\n")
 			continue
@@ -133,7 +133,7 @@ func (f *flags) knownHosts() error {
 	}
 	fmt.Fprintf(f.stdout, "%s updated.\nOriginal contents retained as %s.old\n", file, file)
 	if hash && unhashed {
-		fmt.Fprintf(f.stderr, "WARNING: %s.old contains unhashed entries\nDelete this file to ensure privacy of hostnames\n", file)
+		f.logit("WARNING: %s.old contains unhashed entries\r\nDelete this file to ensure privacy of hostnames", file)
 	}
 	return nil
 }

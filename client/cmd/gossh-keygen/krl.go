@@ -70,7 +70,7 @@ func (f *flags) updateKRL(k *krl.KRL, file string, ca hostkey.PublicKey, wildCA 
 		return fatalf("open %s: %v", file, err)
 	}
 	if !f.quiet {
-		fmt.Fprintf(f.stderr, "Revoking from %s\n", file)
+		f.logit("Revoking from %s", file)
 	}
 	certs := func(what string, n int) (*krl.Certs, error) {
 		if ca == nil && !wildCA {

@@ -324,3 +324,9 @@ func (f *flags) readFile(name string) ([]byte, error) {
 	}
 	return os.ReadFile(name)
 }
+
+// logit writes a message to stderr as OpenSSH's logit does, ending it
+// in "\r\n".
+func (f *flags) logit(format string, a ...any) {
+	fmt.Fprintf(f.stderr, format+"\r\n", a...)
+}
