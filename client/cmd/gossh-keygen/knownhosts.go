@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,7 +53,6 @@ func (f *flags) knownHosts() error {
 	}
 	var out bytes.Buffer
 	found, unhashed := false, false
-	name := strings.ToLower(f.host)
 	for i, raw := range lines {
 		line := strings.TrimRight(raw, "\r\n")
 		marker, hosts, rest, ok := splitKnownHost(line)
@@ -66,7 +68,7 @@ func (f *flags) knownHosts() error {
 			continue
 		}
 		if find || remove {
-			if !kh.Matches(name) {
+			if !matchHosts(kh, hosts, f.host) {
 				if remove {
 					out.WriteString(line + "\n")
 				}
@@ -89,8 +91,10 @@ func (f *flags) knownHosts() error {
 				label := map[string]string{"@cert-authority": "CA", "@revoked": "REVOKED"}[marker]
 				fmt.Fprintf(f.stdout, "# Host %s found: line %d %s\n", f.host, i+1, label)
 			}
-			if hash && !strings.HasPrefix(hosts, "|1|") {
-				fmt.Fprintf(f.stdout, "%s %s\n", hostkey.HashHostname(name, nil), rest)
+			if hash && marker == "" && !strings.HasPrefix(hosts, "|1|") && !strings.ContainsAny(hosts, "*?!") {
+				for _, h := range strings.Split(hosts, ",") {
+					fmt.Fprintf(f.stdout, "%s %s\n", hostkey.HashHostname(strings.ToLower(h), nil), rest)
+				}
 			} else {
 				fmt.Fprintln(f.stdout, line)
 			}
@@ -116,7 +120,7 @@ func (f *flags) knownHosts() error {
 		return nil
 	}
 	if remove && !found {
-		fmt.Fprintf(f.stderr, "Host %s not found in %s\n", f.host, file)
+		f.logit("Host %s not found in %s", f.host, file)
 		return nil
 	}
 	old := file + ".old"
@@ -125,7 +129,11 @@ func (f *flags) knownHosts() error {
 		return fatalf("link %s to %s: %v", file, old, err)
 	}
 	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, out.Bytes(), 0o644); err != nil {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(file); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := os.WriteFile(tmp, out.Bytes(), mode); err != nil {
 		return fatalf("writing %s: %v", tmp, err)
 	}
 	if err := os.Rename(tmp, file); err != nil {
@@ -136,4 +144,21 @@ func (f *flags) knownHosts() error {
 		f.logit("WARNING: %s.old contains unhashed entries\r\nDelete this file to ensure privacy of hostnames", file)
 	}
 	return nil
+}
+
+// matchHosts is ssh-keygen's match of a -F/-R name against a line: host
+// patterns without regard to case, a hashed name exactly as given.
+func matchHosts(kh *hostkey.KnownHostsLine, hosts, name string) bool {
+	if strings.HasPrefix(hosts, "|1|") {
+		parts := strings.Split(hosts, "|")
+		if len(parts) != 4 {
+			return false
+		}
+		salt, err1 := base64.StdEncoding.DecodeString(parts[2])
+		sum, err2 := base64.StdEncoding.DecodeString(parts[3])
+		m := hmac.New(sha1.New, salt)
+		m.Write([]byte(name))
+		return err1 == nil && err2 == nil && hmac.Equal(m.Sum(nil), sum)
+	}
+	return kh.Matches(strings.ToLower(name))
 }
