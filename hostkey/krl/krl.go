@@ -331,13 +331,12 @@ func (k *KRL) CertsFor(ca hostkey.PublicKey) *Certs {
 }
 
 // Revoke revokes a key as ssh-keygen -k does for a public key line: a
-// plain key by its SHA-256 hash, a certificate by serial under its CA
-// (by key ID when the serial is 0).
+// plain key explicitly (by its blob), a certificate by serial under its
+// CA (by key ID when the serial is 0).
 func (k *KRL) Revoke(key hostkey.PublicKey) {
 	cert, ok := key.(*hostkey.Certificate)
 	if !ok {
-		h := sha256.Sum256(key.Marshal())
-		k.SHA256 = append(k.SHA256, h[:])
+		k.Keys = append(k.Keys, key.Marshal())
 		return
 	}
 	c := k.CertsFor(cert.SignatureKey)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +71,7 @@ func (f *flags) updateKRL(k *krl.KRL, file string, ca hostkey.PublicKey, wildCA 
 		return fatalf("open %s: %v", file, err)
 	}
 	if !f.quiet {
-		f.logit("Revoking from %s", file)
+		fmt.Fprintf(f.stdout, "Revoking from %s\n", file)
 	}
 	certs := func(what string, n int) (*krl.Certs, error) {
 		if ca == nil && !wildCA {
@@ -198,51 +199,102 @@ func (f *flags) checkKRL() error {
 	return nil
 }
 
-// dumpKRL is -Q -l: the KRL in ssh-keygen's specification syntax.
+// dumpKRL is -Q -l: the KRL as ssh-keygen's krl_dump lists it, each
+// list in OpenSSH's tree order, serials merged into ranges.
 func (f *flags) dumpKRL(k *krl.KRL) {
 	w := f.stdout
 	fmt.Fprintf(w, "# KRL version %d\n", k.Version)
-	if k.Date != 0 {
-		fmt.Fprintf(w, "# Generated at %s\n", fmtKRLTime(k.Date))
-	}
+	fmt.Fprintf(w, "# Generated at %s\n", fmtKRLTime(k.Date))
 	if k.Comment != "" {
 		fmt.Fprintf(w, "# Comment: %s\n", k.Comment)
 	}
-	for _, b := range k.Keys {
+	fmt.Fprint(w, "\n")
+	sorted := func(l [][]byte) [][]byte {
+		l = slices.Clone(l)
+		slices.SortFunc(l, bytes.Compare)
+		return slices.CompactFunc(l, bytes.Equal)
+	}
+	for _, b := range sorted(k.Keys) {
 		if pub, err := hostkey.ParsePublicKey(b); err == nil {
-			fmt.Fprintf(w, "key: %s", hostkey.MarshalAuthorizedKey(pub, ""))
+			fmt.Fprintf(w, "hash: %s # %s\n", hostkey.FingerprintSHA256(pub), pub.Type())
 		}
 	}
-	for _, h := range k.SHA1 {
+	for _, h := range sorted(k.SHA256) {
+		fmt.Fprintf(w, "hash: SHA256:%x\n", h)
+	}
+	for _, h := range sorted(k.SHA1) {
 		fmt.Fprintf(w, "# hash SHA1:%x\n", h)
 	}
-	for _, h := range k.SHA256 {
-		fmt.Fprintf(w, "hash: SHA256:%s\n", base64.RawStdEncoding.EncodeToString(h))
-	}
+	// Sections for the same CA are one in OpenSSH's memory.
+	var order []string
+	byCA := map[string][]*krl.Certs{}
 	for _, c := range k.Certs {
+		key := string(c.CA)
 		if c.CA == nil {
+			key = "\x00wild"
+		}
+		if byCA[key] == nil {
+			order = append(order, key)
+		}
+		byCA[key] = append(byCA[key], c)
+	}
+	for _, key := range order {
+		fmt.Fprint(w, "\n")
+		var ranges []krl.Range
+		var ids []string
+		for _, c := range byCA[key] {
+			ranges = append(ranges, c.Serials...)
+			for _, bm := range c.Bitmaps {
+				for i := 0; i < 8*len(bm.Bits); i++ {
+					if bm.Bits[len(bm.Bits)-1-i/8]&(1<<(i%8)) != 0 {
+						s := bm.Offset + uint64(i)
+						ranges = append(ranges, krl.Range{Lo: s, Hi: s})
+					}
+				}
+			}
+			ids = append(ids, c.KeyIDs...)
+		}
+		if key == "\x00wild" {
 			fmt.Fprint(w, "# Wildcard CA\n")
-		} else if pub, err := hostkey.ParsePublicKey(c.CA); err == nil {
+		} else if pub, err := hostkey.ParsePublicKey([]byte(key)); err == nil {
 			fmt.Fprintf(w, "# CA key %s %s\n", pub.Type(), hostkey.FingerprintSHA256(pub))
 		}
-		for _, r := range c.Serials {
+		for _, r := range mergeRanges(ranges) {
 			if r.Lo == r.Hi {
 				fmt.Fprintf(w, "serial: %d\n", r.Lo)
 			} else {
 				fmt.Fprintf(w, "serial: %d-%d\n", r.Lo, r.Hi)
 			}
 		}
-		for _, bm := range c.Bitmaps {
-			for i := 0; i < 8*len(bm.Bits); i++ {
-				if bm.Bits[len(bm.Bits)-1-i/8]&(1<<(i%8)) != 0 {
-					fmt.Fprintf(w, "serial: %d\n", bm.Offset+uint64(i))
-				}
-			}
-		}
-		for _, id := range c.KeyIDs {
+		slices.Sort(ids)
+		for _, id := range slices.Compact(ids) {
 			fmt.Fprintf(w, "id: %s\n", id)
 		}
 	}
+}
+
+// mergeRanges sorts serial ranges and merges those that overlap or
+// touch.
+func mergeRanges(rs []krl.Range) []krl.Range {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b krl.Range) int {
+		if a.Lo != b.Lo {
+			if a.Lo < b.Lo {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	var out []krl.Range
+	for _, r := range rs {
+		if n := len(out); n > 0 && (r.Lo <= out[n-1].Hi || out[n-1].Hi != ^uint64(0) && r.Lo == out[n-1].Hi+1) {
+			out[n-1].Hi = max(out[n-1].Hi, r.Hi)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // fmtKRLTime is krl_dump's time format, local time.

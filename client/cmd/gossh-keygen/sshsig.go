@@ -92,7 +92,7 @@ func (f *flags) sigSign() error {
 			return fatalf("Cannot open %s: %v", file, err)
 		}
 		if !f.quiet {
-			f.logit("Signing file %s", file)
+			fmt.Fprintf(f.stderr, "Signing file %s\n", file)
 		}
 		out, err := sign(in)
 		in.Close()
@@ -103,7 +103,7 @@ func (f *flags) sigSign() error {
 			return fatalf("Cannot write %s.sig: %v", file, err)
 		}
 		if !f.quiet {
-			f.logit("Write signature to %s.sig", file)
+			fmt.Fprintf(f.stderr, "Write signature to %s.sig\n", file)
 		}
 	}
 	return nil
