@@ -225,9 +225,9 @@ func Find(signers []*AllowedSigner, s *Signature, principal string, t time.Time)
 }
 
 // Principals returns the principals of every line that lets s.PublicKey
-// sign in s.Namespace at t, as ssh-keygen -Y find-principals prints
-// them; for a certificate, its principals that a cert-authority line
-// accepts.
+// sign in s.Namespace at t, one pattern each, as ssh-keygen -Y
+// find-principals prints them; for a certificate, its principals that
+// a cert-authority line accepts.
 func Principals(signers []*AllowedSigner, s *Signature, t time.Time) []string {
 	var out []string
 	for _, a := range signers {
@@ -242,7 +242,7 @@ func Principals(signers []*AllowedSigner, s *Signature, t time.Time) []string {
 			}
 			continue
 		}
-		out = append(out, a.Principals)
+		out = append(out, strings.Split(a.Principals, ",")...)
 	}
 	return out
 }

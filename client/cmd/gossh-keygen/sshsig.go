@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,19 +57,30 @@ func (f *flags) sigSign() error {
 	if err != nil {
 		return err
 	}
-	key, _, err := f.loadPrivate(f.file, "Enter passphrase: ")
+	// -f names the private key; a certificate file (key-cert.pub) signs
+	// as the certificate with the private key beside it (ssh-keygen
+	// needs an agent for that).
+	keyFile, certFile := f.file, ""
+	if base, ok := strings.CutSuffix(f.file, "-cert.pub"); ok {
+		keyFile, certFile = base, f.file
+	}
+	key, _, err := f.loadPrivate(keyFile, "Enter passphrase: ")
 	if err != nil {
 		return err
 	}
 	var signer hostkey.Signer = key
-	// A certificate beside the key signs as the certificate, as ssh-keygen.
-	if d, err := os.ReadFile(strings.TrimSuffix(f.file, ".pub") + "-cert.pub"); err == nil {
-		if pub, _, err := hostkey.ParsePublicKeyFile(d); err == nil {
-			if c, ok := pub.(*hostkey.Certificate); ok && hostkey.Equal(c.Key, key.PublicKey()) {
-				if cs, err := hostkey.NewCertSigner(c, key); err == nil {
-					signer = cs
-				}
-			}
+	if certFile != "" {
+		d, err := os.ReadFile(certFile)
+		if err != nil {
+			return fatalf("%s: %v", certFile, err)
+		}
+		pub, _, err := hostkey.ParsePublicKeyFile(d)
+		c, ok := pub.(*hostkey.Certificate)
+		if err != nil || !ok {
+			return fatalf("%s is not a certificate", certFile)
+		}
+		if signer, err = hostkey.NewCertSigner(c, key); err != nil {
+			return fatalf("%s: %v", certFile, err)
 		}
 	}
 	sign := func(in io.Reader) ([]byte, error) {
@@ -149,12 +161,18 @@ func (f *flags) sigVerify(validate bool) error {
 	if err != nil {
 		return err
 	}
+	// As ssh-keygen: the reason on stderr, the verdict on stdout.
 	fail := func(why string) error {
-		fmt.Fprintf(f.stderr, "%s\n", why)
-		return fatalf("Could not verify signature.")
+		if why != "" {
+			f.logit("%s", why)
+		}
+		fmt.Fprintln(f.stdout, "Could not verify signature.")
+		return &exitError{code: 255}
 	}
-	if err := s.Verify(f.principals, f.stdin); err != nil {
-		return fail(fmt.Sprintf("Signature verification failed: %v", err))
+	if err := s.Verify(f.principals, f.stdin); errors.Is(err, sshsig.ErrNamespace) {
+		return fail("Couldn't verify signature: namespace does not match")
+	} else if err != nil {
+		return fail("Signature verification failed: incorrect signature")
 	}
 	fp, _ := f.fingerprintOf(s.PublicKey)
 	if !validate {
@@ -169,7 +187,7 @@ func (f *flags) sigVerify(validate bool) error {
 		return err
 	}
 	if _, err := sshsig.Find(signers, s, f.identity, f.now); err != nil {
-		return fail(fmt.Sprintf("Signature verification failed: %v", err))
+		return fail("")
 	}
 	if f.krlFile != "" {
 		data, err := os.ReadFile(f.krlFile)
