@@ -73,6 +73,12 @@ func (f *flags) updateKRL(k *krl.KRL, file string, ca hostkey.PublicKey, wildCA 
 	if !f.quiet {
 		fmt.Fprintf(f.stdout, "Revoking from %s\n", file)
 	}
+	return krlSpec(k, file, data, ca, wildCA)
+}
+
+// krlSpec adds the revocations of a key or specification file to k
+// (ssh-keygen(1), "KEY REVOCATION LISTS").
+func krlSpec(k *krl.KRL, file string, data []byte, ca hostkey.PublicKey, wildCA bool) error {
 	certs := func(what string, n int) (*krl.Certs, error) {
 		if ca == nil && !wildCA {
 			return nil, fatalf("%s:%d: revoking certificates by %s requires specification of a CA key", file, n, what)
