@@ -1,0 +1,132 @@
+package conformance_test
+
+// gossh-keygen's files in OpenSSH itself: user keys and user
+// certificates that gossh-keygen makes log in to a real sshd (plain
+// keys through authorized_keys, certificates through TrustedUserCAKeys),
+// and a host certificate it signs is accepted by ssh through an
+// @cert-authority known_hosts line. The byte-level comparisons with
+// ssh-keygen are client/cmd/gossh-keygen's tests.
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+)
+
+// kgBuild builds client/cmd/gossh-keygen into a temporary directory.
+func kgBuild(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gossh-keygen")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/sshstack/sshstack/client/cmd/gossh-keygen").CombinedOutput(); err != nil {
+		t.Fatalf("go build gossh-keygen: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// kgRun runs gossh-keygen and fails the test if it fails.
+func kgRun(t *testing.T, bin string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("gossh-keygen %v: %v\n%s", args, err, out)
+	}
+}
+
+// TestGosshKeygenInSSHD logs in to sshd with keys and certificates
+// made by gossh-keygen, and checks that ssh accepts a host certificate
+// gossh-keygen signed.
+func TestGosshKeygenInSSHD(t *testing.T) {
+	if _, err := os.Stat(sshdtest.SSHD); err != nil {
+		t.Skip("no sshd")
+	}
+	bin := kgBuild(t)
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	kgRun(t, bin, "-q", "-t", "ed25519", "-N", "", "-C", "user-ca", "-f", p("user_ca"))
+	kgRun(t, bin, "-q", "-t", "ecdsa", "-b", "384", "-N", "", "-C", "host-ca", "-f", p("host_ca"))
+	for _, k := range []struct{ name, t, b string }{{"ed", "ed25519", ""}, {"ec", "ecdsa", "256"}, {"rsa", "rsa", "3072"}, {"certonly", "ed25519", ""}, {"wrongprincipal", "ed25519", ""}} {
+		args := []string{"-q", "-t", k.t, "-N", "", "-C", k.name, "-f", p(k.name)}
+		if k.b != "" {
+			args = append(args, "-b", k.b)
+		}
+		kgRun(t, bin, args...)
+	}
+	kgRun(t, bin, "-q", "-s", p("user_ca"), "-I", "cert for "+me.Username, "-n", me.Username, "-V", "-5m:+1h", "-z", "17", p("certonly.pub"))
+	kgRun(t, bin, "-q", "-s", p("user_ca"), "-I", "someone else", "-n", "nobody-"+me.Username, p("wrongprincipal.pub"))
+	// A host key of our own, certified by the host CA for 127.0.0.1.
+	kgRun(t, bin, "-q", "-t", "ed25519", "-N", "", "-f", p("host_ed25519"))
+	kgRun(t, bin, "-q", "-s", p("host_ca"), "-h", "-I", "test host", "-n", "127.0.0.1,localhost", p("host_ed25519.pub"))
+
+	var authorized []byte
+	for _, n := range []string{"ed", "ec", "rsa"} {
+		b, err := os.ReadFile(p(n + ".pub"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		authorized = append(authorized, b...)
+	}
+	srv := sshdtest.Start(t, sshdtest.Options{
+		HostKeyTypes:   []string{"ed25519"},
+		AuthorizedKeys: authorized,
+		Config: []string{
+			"TrustedUserCAKeys " + p("user_ca.pub"),
+			"HostKey " + p("host_ed25519"),
+			"HostCertificate " + p("host_ed25519-cert.pub"),
+		},
+	})
+	hostCA, err := os.ReadFile(p("host_ca.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := p("known_hosts")
+	if err := os.WriteFile(known, append([]byte("@cert-authority 127.0.0.1 "), hostCA...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ssh := func(t *testing.T, identity string, extra ...string) sshdtest.SSHResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		args := append([]string{"-p", itoa(srv.Port), "-o", "UserKnownHostsFile=" + known, "-o", "GlobalKnownHostsFile=/dev/null",
+			"-o", "StrictHostKeyChecking=yes", "-o", "HostKeyAlgorithms=ssh-ed25519-cert-v01@openssh.com",
+			"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "PreferredAuthentications=publickey",
+			"-i", identity}, extra...)
+		r, err := sshdtest.RunSSH(ctx, nil, append(args, "-l", me.Username, "127.0.0.1", "echo logged in")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name     string
+		identity string
+		want     bool
+	}{
+		{"ed25519 key", p("ed"), true},
+		{"ecdsa key", p("ec"), true},
+		{"rsa key", p("rsa"), true},
+		{"user certificate", p("certonly"), true},
+		{"certificate for another principal", p("wrongprincipal"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ssh(t, tc.identity)
+			ok := r.ExitCode == 0 && strings.TrimSpace(string(r.Stdout)) == "logged in"
+			if ok != tc.want {
+				t.Errorf("logged in %v, want %v (exit %d)\nstderr: %s\nsshd log: %s", ok, tc.want, r.ExitCode, r.Stderr, tail(srv.Log()))
+			}
+		})
+	}
+	if log := srv.Log(); !strings.Contains(log, "ID cert for "+me.Username+" (serial 17) CA ED25519") {
+		t.Errorf("sshd did not log the certificate login:\n%s", tail(log))
+	}
+}
