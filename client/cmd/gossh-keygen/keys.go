@@ -460,7 +460,50 @@ func (f *flags) printPublic() error {
 	return nil
 }
 
-// fingerprint is -l: every key of a public key, authorized_keys or
+// A keyEntry is one key of a file and its comment.
+type keyEntry struct {
+	pub     hostkey.PublicKey
+	comment string
+}
+
+// keysOfFile returns every key of a public key, authorized_keys or
+// known_hosts file, or the key of a private key file, as ssh-keygen -l
+// reads them.
+func (f *flags) keysOfFile(file string) ([]keyEntry, error) {
+	data, err := f.readFile(file)
+	if err != nil {
+		return nil, fatalf("%s: %v", file, err)
+	}
+	var keys []keyEntry
+	if isPrivate(data) {
+		pub, comment, err := f.loadPublic(file)
+		if err != nil {
+			return nil, err
+		}
+		return []keyEntry{{pub, comment}}, nil
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		// A key line, or (as ssh-keygen) one whose first field is
+		// authorized_keys options or known_hosts host names.
+		pub, comment, err := hostkey.ParsePublicKeyFile(line)
+		if err != nil {
+			pub, comment, err = hostkey.ParsePublicKeyFile(skipField(line))
+		}
+		if err == nil {
+			keys = append(keys, keyEntry{pub, comment})
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fatalf("%s is not a public key file.", file)
+	}
+	return keys, nil
+}
+
+// fingerprint is -l (and -B): every key of a public key, authorized_keys or
 // known_hosts file, or the key of a private key file.
 func (f *flags) fingerprint() error {
 	file, err := f.askFile("Enter file in which the key is", defaultKeyFile("rsa"))
@@ -470,40 +513,9 @@ func (f *flags) fingerprint() error {
 	if err := f.checkHash(); err != nil {
 		return err
 	}
-	data, err := f.readFile(file)
+	keys, err := f.keysOfFile(file)
 	if err != nil {
-		return fatalf("%s: %v", file, err)
-	}
-	type entry struct {
-		pub     hostkey.PublicKey
-		comment string
-	}
-	var keys []entry
-	if isPrivate(data) {
-		pub, comment, err := f.loadPublic(file)
-		if err != nil {
-			return err
-		}
-		keys = append(keys, entry{pub, comment})
-	} else {
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			line = bytes.TrimSpace(line)
-			if len(line) == 0 || line[0] == '#' {
-				continue
-			}
-			// A key line, or (as ssh-keygen) one whose first field is
-			// authorized_keys options or known_hosts host names.
-			pub, comment, err := hostkey.ParsePublicKeyFile(line)
-			if err != nil {
-				pub, comment, err = hostkey.ParsePublicKeyFile(skipField(line))
-			}
-			if err == nil {
-				keys = append(keys, entry{pub, comment})
-			}
-		}
-	}
-	if len(keys) == 0 {
-		return fatalf("%s is not a public key file.", file)
+		return err
 	}
 	for _, k := range keys {
 		fp, err := f.fingerprintOf(k.pub)
@@ -514,8 +526,11 @@ func (f *flags) fingerprint() error {
 		if c == "" {
 			c = "no comment"
 		}
+		if f.set['B'] {
+			fp = bubbleBabble(plain(k.pub).Marshal())
+		}
 		fmt.Fprintf(f.stdout, "%d %s %s (%s)\n", keyBits(k.pub), fp, c, keyName(k.pub))
-		if f.verbose > 0 {
+		if f.verbose > 0 && !f.set['B'] {
 			fmt.Fprintln(f.stdout, f.randomArt(k.pub))
 		}
 	}

@@ -41,7 +41,7 @@ type flags struct {
 	options     []string // -O, in order
 	op          string   // -Y
 	rounds      int      // -a
-	krlFile     string   // -r with -Y verify
+	krlFile     string   // -r: a KRL with -Y verify, the host name otherwise
 	cipher      string   // -Z
 	quiet       bool     // -q
 	verbose     int      // -v count
@@ -232,14 +232,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // dispatch picks the mode in ssh-keygen's order.
 func (f *flags) dispatch() error {
-	for _, c := range []byte{'D', 'g', 'K', 'M', 'r', 'w', 'A', 'B', 'G', 'T', 'c', 'X', 'U'} {
-		if f.set[c] && !(c == 'r' && f.set['Y']) {
+	for _, c := range []byte{'D', 'g', 'K', 'M', 'w', 'G', 'T', 'X', 'U'} {
+		if f.set[c] && !(c == 'U' && f.set['s']) {
 			return fatalf("gossh-keygen: -%c is not supported by gossh-keygen yet (docs/gossh-keygen.md)", c)
 		}
 	}
 	switch {
 	case f.set['Y']:
 		return f.sshsig()
+	case f.set['A']:
+		return f.hostKeys()
+	case f.set['r']:
+		return f.sshfp()
 	case f.set['k']:
 		return f.genKRL()
 	case f.set['Q']:
@@ -257,13 +261,15 @@ func (f *flags) dispatch() error {
 	switch {
 	case f.set['p']:
 		return f.changePassphrase()
+	case f.set['c']:
+		return f.changeComment()
 	case f.set['e']:
 		return f.export()
 	case f.set['i']:
 		return f.importKey()
 	case f.set['y']:
 		return f.printPublic()
-	case f.set['l']:
+	case f.set['l'] || f.set['B']:
 		return f.fingerprint()
 	}
 	return f.generate()
