@@ -30,8 +30,8 @@ func TestChangeComment(t *testing.T) {
 	}{{"ours edits OpenSSH's", osk, gk, ""}, {"OpenSSH edits ours", gk, osk, ""}, {"ours edits encrypted", osk, gk, "pw"}, {"OpenSSH edits our encrypted", gk, osk, "pw"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
-			tc.make(t, "", "-q", "-t", "ed25519", "-N", tc.pass, "-C", "old comment", "-f", f).ok(t, "make")
-			r := tc.edit(t, "", "-c", "-C", "new comment", "-P", tc.pass, "-f", f).ok(t, "-c")
+			tc.make(t, "", "-q", "-t", "ed25519", "-a", "2", "-N", tc.pass, "-C", "old comment", "-f", f).ok(t, "make")
+			r := tc.edit(t, "", "-c", "-a", "2", "-C", "new comment", "-P", tc.pass, "-f", f).ok(t, "-c")
 			if want := "Old comment: old comment\nComment 'new comment' applied\n"; r.stdout != want {
 				t.Errorf("-c printed %q, want %q", r.stdout, want)
 			}
