@@ -155,7 +155,11 @@ func TestOpenSSHKeysInOurs(t *testing.T) {
 	for _, kt := range keyTypes {
 		t.Run(kt.name, func(t *testing.T) {
 			f := filepath.Join(dir, kt.name)
-			osk(t, "", append(genArgs(kt.t, kt.b), "-q", "-a", "2", "-N", "pw", "-C", "made by openssh", "-f", f)...).ok(t, "ssh-keygen")
+			args := append(genArgs(kt.t, kt.b), "-q", "-N", "pw", "-C", "made by openssh", "-f", f)
+			if kt.t != "ed25519" {
+				args = append(args, "-a", "2") // 16 rounds once, as above
+			}
+			osk(t, "", args...).ok(t, "ssh-keygen")
 			y := gk(t, "", "-y", "-P", "pw", "-f", f).ok(t, "gossh-keygen -y")
 			if want := read(t, f+".pub"); y.stdout != want {
 				t.Errorf("gossh-keygen -y = %q, .pub = %q", y.stdout, want)
