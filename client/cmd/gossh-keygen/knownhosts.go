@@ -91,6 +91,21 @@ func (f *flags) knownHosts() error {
 				label := map[string]string{"@cert-authority": "CA", "@revoked": "REVOKED"}[marker]
 				fmt.Fprintf(f.stdout, "# Host %s found: line %d %s\n", f.host, i+1, label)
 			}
+			if f.set['l'] {
+				fp, err := f.fingerprintOf(kh.Key)
+				if err != nil {
+					return err
+				}
+				c := ""
+				if kh.Comment != "" {
+					c = " " + kh.Comment
+				}
+				fmt.Fprintf(f.stdout, "%s %s %s%s\n", f.host, keyName(kh.Key), fp, c)
+				if f.verbose > 0 {
+					fmt.Fprintln(f.stdout, f.randomArt(kh.Key))
+				}
+				continue
+			}
 			if hash && marker == "" && !strings.HasPrefix(hosts, "|1|") && !strings.ContainsAny(hosts, "*?!") {
 				for _, h := range strings.Split(hosts, ",") {
 					fmt.Fprintf(f.stdout, "%s %s\n", hostkey.HashHostname(strings.ToLower(h), nil), rest)

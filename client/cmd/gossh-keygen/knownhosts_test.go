@@ -39,7 +39,7 @@ func TestKnownHostsFind(t *testing.T) {
 	hosts := []string{"host1", "10.0.0.1", "[host2]:2222", "host2", "a.example.com", "host3", "HOST1", "nosuch"}
 	for _, file := range []string{plain, hashedByThem, hashedByUs} {
 		for _, h := range hosts {
-			for _, args := range [][]string{{"-F", h}, {"-F", h, "-q"}} {
+			for _, args := range [][]string{{"-F", h}, {"-F", h, "-q"}, {"-F", h, "-l"}, {"-F", h, "-lv", "-E", "md5"}} {
 				a := append(args, "-f", file)
 				ours, theirs := gk(t, "", a...), osk(t, "", a...)
 				same(t, filepath.Base(file)+" "+strings.Join(args, " "), ours, theirs)

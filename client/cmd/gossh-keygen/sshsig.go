@@ -26,6 +26,8 @@ func (f *flags) sshsig() error {
 		return f.sigVerify(false)
 	case "find-principals":
 		return f.sigFindPrincipals()
+	case "match-principals":
+		return f.sigMatchPrincipals()
 	}
 	return fatalf("gossh-keygen: -Y %s is not supported (sign, verify, check-novalidate, find-principals)", f.op)
 }
@@ -222,6 +224,31 @@ func (f *flags) sigFindPrincipals() error {
 	}
 	for _, p := range ps {
 		fmt.Fprintln(f.stdout, p)
+	}
+	return nil
+}
+
+// sigMatchPrincipals is -Y match-principals: the principals fields of
+// the allowed signers lines whose patterns match -I.
+func (f *flags) sigMatchPrincipals() error {
+	if f.identity == "" {
+		return fatalf("Too few arguments: missing principal (-I)")
+	}
+	signers, err := f.allowedSigners()
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, a := range signers {
+		if sshsig.MatchPatternList(f.identity, a.Principals) {
+			fmt.Fprintln(f.stdout, a.Principals)
+			found = true
+		}
+	}
+	if !found {
+		// ssh-keygen 9.2 exits with its SSH_ERR_KEY_NOT_FOUND (-46) & 0xff.
+		fmt.Fprintln(f.stderr, "No principal matched.")
+		return &exitError{code: 210}
 	}
 	return nil
 }

@@ -30,6 +30,11 @@ func TestSSHSig(t *testing.T) {
 	write(t, p("msg"), "the message\n")
 	osk(t, "", "-k", "-f", p("krl"), p("rsa.pub")).ok(t, "krl")
 
+	for _, id := range []string{"alice", "robert", "carl", "nobody"} {
+		mp := []string{"-Y", "match-principals", "-I", id, "-f", allowed}
+		same(t, "match-principals "+id, gk(t, "", mp...), osk(t, "", mp...))
+	}
+
 	signers := []struct{ key, principal string }{{"ed25519", "alice"}, {"ecdsa256", "bob"}, {"rsa", "dave"}, {"certified", "carol"}}
 	tools := []struct {
 		name string
