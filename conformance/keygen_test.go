@@ -3,8 +3,8 @@ package conformance_test
 // gossh-keygen's files in OpenSSH itself: user keys and user
 // certificates that gossh-keygen makes log in to a real sshd (plain
 // keys through authorized_keys, certificates through TrustedUserCAKeys),
-// and a host certificate it signs is accepted by ssh through an
-// @cert-authority known_hosts line. The byte-level comparisons with
+// a KRL it makes is sshd's RevokedKeys, and a host certificate it signs
+// is accepted by ssh through an @cert-authority known_hosts line. The byte-level comparisons with
 // ssh-keygen are client/cmd/gossh-keygen's tests.
 
 import (
@@ -56,7 +56,8 @@ func TestGosshKeygenInSSHD(t *testing.T) {
 	p := func(n string) string { return filepath.Join(dir, n) }
 	kgRun(t, bin, "-q", "-t", "ed25519", "-N", "", "-C", "user-ca", "-f", p("user_ca"))
 	kgRun(t, bin, "-q", "-t", "ecdsa", "-b", "384", "-N", "", "-C", "host-ca", "-f", p("host_ca"))
-	for _, k := range []struct{ name, t, b string }{{"ed", "ed25519", ""}, {"ec", "ecdsa", "256"}, {"rsa", "rsa", "3072"}, {"certonly", "ed25519", ""}, {"wrongprincipal", "ed25519", ""}} {
+	for _, k := range []struct{ name, t, b string }{{"ed", "ed25519", ""}, {"ec", "ecdsa", "256"}, {"rsa", "rsa", "3072"}, {"certonly", "ed25519", ""}, {"wrongprincipal", "ed25519", ""},
+		{"revokedkey", "ed25519", ""}, {"revokedcert", "ed25519", ""}} {
 		args := []string{"-q", "-t", k.t, "-N", "", "-C", k.name, "-f", p(k.name)}
 		if k.b != "" {
 			args = append(args, "-b", k.b)
@@ -65,12 +66,19 @@ func TestGosshKeygenInSSHD(t *testing.T) {
 	}
 	kgRun(t, bin, "-q", "-s", p("user_ca"), "-I", "cert for "+me.Username, "-n", me.Username, "-V", "-5m:+1h", "-z", "17", p("certonly.pub"))
 	kgRun(t, bin, "-q", "-s", p("user_ca"), "-I", "someone else", "-n", "nobody-"+me.Username, p("wrongprincipal.pub"))
+	kgRun(t, bin, "-q", "-s", p("user_ca"), "-I", "revoked by serial", "-n", me.Username, "-z", "99", p("revokedcert.pub"))
+	// sshd's RevokedKeys: a KRL gossh-keygen makes, revoking a key in
+	// authorized_keys and, by serial, a certificate.
+	if err := os.WriteFile(p("krl.spec"), []byte("serial: 90-99\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kgRun(t, bin, "-k", "-f", p("revoked.krl"), "-s", p("user_ca.pub"), p("krl.spec"), p("revokedkey.pub"))
 	// A host key of our own, certified by the host CA for 127.0.0.1.
 	kgRun(t, bin, "-q", "-t", "ed25519", "-N", "", "-f", p("host_ed25519"))
 	kgRun(t, bin, "-q", "-s", p("host_ca"), "-h", "-I", "test host", "-n", "127.0.0.1,localhost", p("host_ed25519.pub"))
 
 	var authorized []byte
-	for _, n := range []string{"ed", "ec", "rsa"} {
+	for _, n := range []string{"ed", "ec", "rsa", "revokedkey"} {
 		b, err := os.ReadFile(p(n + ".pub"))
 		if err != nil {
 			t.Fatal(err)
@@ -84,6 +92,7 @@ func TestGosshKeygenInSSHD(t *testing.T) {
 			"TrustedUserCAKeys " + p("user_ca.pub"),
 			"HostKey " + p("host_ed25519"),
 			"HostCertificate " + p("host_ed25519-cert.pub"),
+			"RevokedKeys " + p("revoked.krl"),
 		},
 	})
 	hostCA, err := os.ReadFile(p("host_ca.pub"))
@@ -117,6 +126,8 @@ func TestGosshKeygenInSSHD(t *testing.T) {
 		{"rsa key", p("rsa"), true},
 		{"user certificate", p("certonly"), true},
 		{"certificate for another principal", p("wrongprincipal"), false},
+		{"key revoked by the KRL", p("revokedkey"), false},
+		{"certificate revoked by serial in the KRL", p("revokedcert"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ssh(t, tc.identity)
@@ -126,7 +137,12 @@ func TestGosshKeygenInSSHD(t *testing.T) {
 			}
 		})
 	}
-	if log := srv.Log(); !strings.Contains(log, "ID cert for "+me.Username+" (serial 17) CA ED25519") {
+	log := srv.Log()
+	if !strings.Contains(log, "ID cert for "+me.Username+" (serial 17) CA ED25519") {
 		t.Errorf("sshd did not log the certificate login:\n%s", tail(log))
+	}
+	// The two revoked identities were refused for being revoked.
+	if n := strings.Count(log, "revoked by file "+p("revoked.krl")); n < 2 {
+		t.Errorf("sshd logged %d revocations by the KRL, want 2 or more:\n%s", n, tail(log))
 	}
 }

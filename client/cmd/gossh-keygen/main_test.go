@@ -239,6 +239,7 @@ func TestFlagErrors(t *testing.T) {
 		{"-t", "nosuch"},
 		{"-l", "-E", "sha1"},
 		{"-Z", "nosuch-cipher"},
+		{"-Y", "verify", "-O", "no-such-option"},
 	} {
 		a := append(args, "-q", "-N", "", "-f", filepath.Join(dir, "x"))
 		if r := gk(t, "", a...); r.code == 0 {

@@ -17,6 +17,9 @@ import (
 // sshsig is -Y: sign, verify, check-novalidate and find-principals
 // (PROTOCOL.sshsig).
 func (f *flags) sshsig() error {
+	if f.op != "sign" && len(f.options) > 0 {
+		return fatalf("gossh-keygen: -Y %s -O %s is not supported yet (docs/gossh-keygen.md)", f.op, f.options[0])
+	}
 	switch f.op {
 	case "sign":
 		return f.sigSign()
