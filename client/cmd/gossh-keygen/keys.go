@@ -378,10 +378,25 @@ func (f *flags) writeKeyPair(file string, key *hostkey.CryptoSigner, comment, pa
 }
 
 func (f *flags) writePrivate(file string, key *hostkey.CryptoSigner, comment, pass string) error {
-	if f.format != "" && !strings.EqualFold(f.format, "RFC4716") {
-		return fatalf("gossh-keygen: private keys are written in OpenSSH's format only; -m %s is not supported yet", f.format)
+	var pem []byte
+	var err error
+	switch strings.ToUpper(f.format) {
+	case "", "RFC4716":
+	case "PEM", "PKCS8":
+		var ok bool
+		pem, ok, err = marshalPEMKey(key, f.format, pass)
+		if err != nil {
+			return fatalf("Saving key \"%s\" failed: %v", file, err)
+		}
+		if ok {
+			break
+		}
+	default:
+		return fatalf("Unsupported conversion format \"%s\"", f.format)
 	}
-	pem, err := hostkey.MarshalPrivateKey(key.Crypto(), comment, []byte(pass), &hostkey.KeyFileOptions{Rounds: f.rounds, Cipher: f.cipher})
+	if pem == nil {
+		pem, err = hostkey.MarshalPrivateKey(key.Crypto(), comment, []byte(pass), &hostkey.KeyFileOptions{Rounds: f.rounds, Cipher: f.cipher})
+	}
 	if err != nil {
 		return fatalf("Saving key \"%s\" failed: %v", file, err)
 	}
