@@ -7,7 +7,10 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -68,25 +71,58 @@ func keyBits(pub hostkey.PublicKey) int {
 	return 0
 }
 
-// checkHash refuses an -E other than sha256 and md5.
-func (f *flags) checkHash() error {
-	switch strings.ToLower(f.hashAlg) {
-	case "", "sha256", "md5":
-		return nil
-	}
-	return fatalf("Invalid hash algorithm \"%s\"", f.hashAlg)
-}
-
-// fingerprint is -E's hash of pub: "SHA256:..." or "MD5:...".
-func (f *flags) fingerprintOf(pub hostkey.PublicKey) (string, error) {
-	pub = plain(pub)
+// digestOf is -E's hash of pub's plain blob, with its upper-case name.
+func (f *flags) digestOf(pub hostkey.PublicKey) (string, []byte, error) {
+	blob := plain(pub).Marshal()
 	switch strings.ToLower(f.hashAlg) {
 	case "", "sha256":
-		return hostkey.FingerprintSHA256(pub), nil
+		d := sha256.Sum256(blob)
+		return "SHA256", d[:], nil
 	case "md5":
-		return hostkey.FingerprintMD5(pub), nil
+		d := md5.Sum(blob)
+		return "MD5", d[:], nil
+	case "sha1":
+		d := sha1.Sum(blob)
+		return "SHA1", d[:], nil
+	case "sha384":
+		d := sha512.Sum384(blob)
+		return "SHA384", d[:], nil
+	case "sha512":
+		d := sha512.Sum512(blob)
+		return "SHA512", d[:], nil
 	}
-	return "", fatalf("Invalid hash algorithm \"%s\"", f.hashAlg)
+	return "", nil, fatalf("Invalid hash algorithm \"%s\"", f.hashAlg)
+}
+
+// checkHash refuses an -E that ssh-keygen does not know.
+func (f *flags) checkHash() error {
+	if f.hashAlg == "" {
+		return nil
+	}
+	_, _, err := (&flags{hashAlg: f.hashAlg}).digestOf(emptyKey{})
+	return err
+}
+
+// emptyKey lets checkHash try a hash name without a key.
+type emptyKey struct{ hostkey.PublicKey }
+
+func (emptyKey) Marshal() []byte { return nil }
+
+// fingerprintOf is -E's fingerprint of pub, as ssh-keygen prints it:
+// "MD5:" and hex pairs, or the hash name and unpadded base64.
+func (f *flags) fingerprintOf(pub hostkey.PublicKey) (string, error) {
+	name, d, err := f.digestOf(pub)
+	if err != nil {
+		return "", err
+	}
+	if name == "MD5" {
+		h := make([]string, len(d))
+		for i, b := range d {
+			h[i] = fmt.Sprintf("%02x", b)
+		}
+		return "MD5:" + strings.Join(h, ":"), nil
+	}
+	return name + ":" + base64.RawStdEncoding.EncodeToString(d), nil
 }
 
 // randomArt draws OpenSSH's "drunken bishop" picture of the digest of
@@ -94,15 +130,9 @@ func (f *flags) fingerprintOf(pub hostkey.PublicKey) (string, error) {
 func (f *flags) randomArt(pub hostkey.PublicKey) string {
 	const sx, sy = 17, 9
 	const aug = " .o+=*BOX@%&#/^SE"
-	blob := plain(pub).Marshal()
-	var digest []byte
-	alg := "SHA256"
-	if strings.EqualFold(f.hashAlg, "md5") {
-		d := md5.Sum(blob)
-		digest, alg = d[:], "MD5"
-	} else {
-		d := sha256.Sum256(blob)
-		digest = d[:]
+	alg, digest, err := f.digestOf(pub)
+	if err != nil {
+		alg, digest, _ = (&flags{}).digestOf(pub)
 	}
 	var field [sx][sy]int
 	x, y := sx/2, sy/2

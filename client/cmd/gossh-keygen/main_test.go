@@ -136,7 +136,7 @@ func TestOurKeysInOpenSSH(t *testing.T) {
 						t.Error("ssh-keygen read the key with a wrong passphrase")
 					}
 				}
-				for _, args := range [][]string{{"-l"}, {"-lv"}, {"-l", "-E", "md5"}} {
+				for _, args := range [][]string{{"-l"}, {"-lv"}, {"-l", "-E", "md5"}, {"-lv", "-E", "sha1"}, {"-l", "-E", "sha384"}, {"-lv", "-E", "sha512"}} {
 					a := append(args, "-f", f+".pub")
 					same(t, strings.Join(a, " "), gk(t, "", a...), osk(t, "", a...))
 				}
@@ -230,25 +230,31 @@ func TestGenerateOutput(t *testing.T) {
 	}
 }
 
-// TestFlagErrors: bad -t and -b are refused as ssh-keygen refuses them.
+// TestFlagErrors: bad flags are refused as ssh-keygen refuses them,
+// and leave no key behind.
 func TestFlagErrors(t *testing.T) {
 	dir := t.TempDir()
+	pub := filepath.Join(dir, "k")
+	gk(t, "", "-q", "-t", "ed25519", "-N", "", "-f", pub).ok(t, "key")
+	x := filepath.Join(dir, "x")
 	for _, args := range [][]string{
-		{"-t", "ecdsa", "-b", "300"},
-		{"-t", "rsa", "-b", "512"},
-		{"-t", "nosuch"},
-		{"-l", "-E", "sha1"},
-		{"-Z", "nosuch-cipher"},
-		{"-Y", "verify", "-O", "no-such-option"},
+		{"-q", "-N", "", "-f", x, "-t", "ecdsa", "-b", "300"},
+		{"-q", "-N", "", "-f", x, "-t", "rsa", "-b", "512"},
+		{"-q", "-N", "", "-f", x, "-t", "nosuch"},
+		{"-q", "-N", "", "-f", x, "-t", "ed25519", "-Z", "nosuch-cipher"},
+		{"-l", "-E", "sha3", "-f", pub + ".pub"},
+		{"-Y", "verify", "-O", "no-such-option", "-n", "file", "-f", pub + ".pub", "-I", "a", "-s", pub + ".pub"},
 	} {
-		a := append(args, "-q", "-N", "", "-f", filepath.Join(dir, "x"))
-		if r := gk(t, "", a...); r.code == 0 {
+		if r := gk(t, "", args...); r.code == 0 {
 			t.Errorf("%v: accepted", args)
 		}
-		if r := osk(t, "", a...); r.code == 0 {
+		if r := osk(t, "", args...); r.code == 0 {
 			t.Errorf("%v: ssh-keygen accepted it; the test is wrong", args)
 		}
-		os.Remove(filepath.Join(dir, "x"))
+		if _, err := os.Stat(x); err == nil {
+			t.Errorf("%v: left %s behind", args, x)
+			os.Remove(x)
+		}
 	}
 }
 
