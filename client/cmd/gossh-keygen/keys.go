@@ -413,13 +413,9 @@ func (f *flags) writePrivate(file string, key *hostkey.CryptoSigner, comment, pa
 	switch strings.ToUpper(f.format) {
 	case "", "RFC4716":
 	case "PEM", "PKCS8":
-		var ok bool
-		pem, ok, err = marshalPEMKey(key, f.format, pass)
-		if err != nil {
+		// pem stays nil for a key only OpenSSH's format holds (Ed25519).
+		if pem, err = marshalPEMKey(key, f.format, pass); err != nil {
 			return fatalf("Saving key \"%s\" failed: %v", file, err)
-		}
-		if ok {
-			break
 		}
 	default:
 		return fatalf("Unsupported conversion format \"%s\"", f.format)

@@ -24,16 +24,16 @@ import (
 // does through OpenSSL: PKCS #1 (RSA) or SEC1 (ECDSA) PEM, encrypted
 // with the legacy Proc-Type/DEK-Info AES-128-CBC; or PKCS #8, encrypted
 // with PBES2 (PBKDF2-HMAC-SHA256, 2048 iterations, AES-256-CBC), as
-// OpenSSL 3 does by default. ok is false for a key OpenSSH writes in
-// its own format whatever -m says (Ed25519).
-func marshalPEMKey(key *hostkey.CryptoSigner, format, pass string) (out []byte, ok bool, err error) {
+// OpenSSL 3 does by default. It returns nil for a key OpenSSH writes
+// in its own format whatever -m says (Ed25519).
+func marshalPEMKey(key *hostkey.CryptoSigner, format, pass string) ([]byte, error) {
 	var block *pem.Block
 	switch k := key.Crypto().(type) {
 	case *rsa.PrivateKey, *ecdsa.PrivateKey:
 		if strings.EqualFold(format, "PKCS8") {
 			der, err := x509.MarshalPKCS8PrivateKey(k)
 			if err != nil {
-				return nil, true, err
+				return nil, err
 			}
 			block = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
 		} else if rk, isRSA := k.(*rsa.PrivateKey); isRSA {
@@ -41,38 +41,38 @@ func marshalPEMKey(key *hostkey.CryptoSigner, format, pass string) (out []byte, 
 		} else {
 			der, err := x509.MarshalECPrivateKey(k.(*ecdsa.PrivateKey))
 			if err != nil {
-				return nil, true, err
+				return nil, err
 			}
 			block = &pem.Block{Type: "EC PRIVATE KEY", Bytes: der}
 		}
 	default:
-		return nil, false, nil
+		return nil, nil
 	}
 	if pass == "" {
-		return pem.EncodeToMemory(block), true, nil
+		return pem.EncodeToMemory(block), nil
 	}
 	if len(pass) < 5 {
-		return nil, true, fmt.Errorf("passphrase is too short (minimum five characters)")
+		return nil, fmt.Errorf("passphrase is too short (minimum five characters)")
 	}
 	if block.Type == "PRIVATE KEY" {
 		der, err := encryptPKCS8(block.Bytes, pass)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
-		return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}), true, nil
+		return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}), nil
 	}
 	iv := make([]byte, aes.BlockSize)
 	if _, err := rand.Read(iv); err != nil {
-		return nil, true, err
+		return nil, err
 	}
 	// EVP_BytesToKey with MD5 and one iteration: 16 bytes are one block.
 	k := md5.Sum(append([]byte(pass), iv[:8]...))
 	block.Headers = map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC," + strings.ToUpper(hex.EncodeToString(iv))}
-	block.Bytes, err = cbcEncrypt(k[:], iv, block.Bytes)
-	if err != nil {
-		return nil, true, err
+	var err error
+	if block.Bytes, err = cbcEncrypt(k[:], iv, block.Bytes); err != nil {
+		return nil, err
 	}
-	return pem.EncodeToMemory(block), true, nil
+	return pem.EncodeToMemory(block), nil
 }
 
 // cbcEncrypt pads with PKCS #7 and encrypts with AES-CBC.
