@@ -305,7 +305,7 @@ func (f *flags) signCerts() error {
 	for _, file := range f.args {
 		data, err := f.readFile(file)
 		if err != nil {
-			return fatalf("%s: %v", file, err)
+			return fatalf("load pubkey \"%s\": %s", file, strerror(err))
 		}
 		pub, comment, err := hostkey.ParsePublicKeyFile(data)
 		if err != nil {
@@ -353,7 +353,7 @@ func (f *flags) showCerts() error {
 	}
 	data, err := f.readFile(file)
 	if err != nil {
-		return fatalf("%s: %v", file, err)
+		return fatalf("%s: %s", file, strerror(err))
 	}
 	n := 0
 	for i, line := range bytes.Split(data, []byte("\n")) {
@@ -367,7 +367,7 @@ func (f *flags) showCerts() error {
 		}
 		cert, ok := pub.(*hostkey.Certificate)
 		if !ok {
-			return fatalf("%s:%d is not a certificate", file, i+1)
+			return &exitError{code: 1, msg: fmt.Sprintf("%s:%d is not a certificate", file, i+1)}
 		}
 		if n == 0 {
 			fmt.Fprintf(f.stdout, "%s:\n", file)

@@ -88,7 +88,7 @@ func (f *flags) importKey() error {
 	}
 	data, err := f.readFile(file)
 	if err != nil {
-		return fatalf("%s: %v", file, err)
+		return fatalf("%s: %s", file, strerror(err))
 	}
 	var pub hostkey.PublicKey
 	switch strings.ToUpper(f.format) {
@@ -100,7 +100,7 @@ func (f *flags) importKey() error {
 		return fatalf("Unsupported conversion format \"%s\"", f.format)
 	}
 	if err != nil {
-		return fatalf("%s: %v", file, err)
+		return fatalf("%s: %s", file, strerror(err))
 	}
 	f.stdout.Write(hostkey.MarshalAuthorizedKey(pub, ""))
 	return nil

@@ -220,7 +220,7 @@ func (f *flags) newPassphrase(first string) (string, error) {
 func (f *flags) loadPrivate(name, prompt string) (*hostkey.CryptoSigner, string, error) {
 	data, err := f.readFile(name)
 	if err != nil {
-		return nil, "", fatalf("%s: %v", name, err)
+		return nil, "", fatalf("%s: %s", name, strerror(err))
 	}
 	pass := f.oldPass
 	key, comment, err := hostkey.ParseRawPrivateKey(data, []byte(pass))
@@ -255,7 +255,7 @@ func isPrivate(data []byte) bool {
 func (f *flags) loadPublic(name string) (hostkey.PublicKey, string, error) {
 	data, err := f.readFile(name)
 	if err != nil {
-		return nil, "", fatalf("%s: %v", name, err)
+		return nil, "", fatalf("%s: %s", name, strerror(err))
 	}
 	if !isPrivate(data) {
 		pub, comment, err := hostkey.ParsePublicKeyFile(data)
@@ -483,7 +483,7 @@ func (f *flags) printPublic() error {
 	}
 	data, err := f.readFile(file)
 	if err != nil {
-		return fatalf("%s: %v", file, err)
+		return fatalf("%s: %s", file, strerror(err))
 	}
 	if !isPrivate(data) {
 		pub, comment, err := hostkey.ParsePublicKeyFile(data)
@@ -513,7 +513,7 @@ type keyEntry struct {
 func (f *flags) keysOfFile(file string) ([]keyEntry, error) {
 	data, err := f.readFile(file)
 	if err != nil {
-		return nil, fatalf("%s: %v", file, err)
+		return nil, fatalf("%s: %s", file, strerror(err))
 	}
 	var keys []keyEntry
 	if isPrivate(data) {

@@ -44,7 +44,7 @@ func (f *flags) knownHosts() error {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return fatalf("%s: %v", file, err)
+		return fatalf("Cannot stat %s: %s", file, strerror(err))
 	}
 	find, remove, hash := f.set['F'], f.set['R'], f.set['H']
 	lines := strings.SplitAfter(string(data), "\n")

@@ -30,7 +30,7 @@ func (f *flags) genKRL() error {
 				return fatalf("Invalid KRL file %s: %v", f.file, err)
 			}
 		} else if !errors.Is(err, os.ErrNotExist) {
-			return fatalf("open %s: %v", f.file, err)
+			return fatalf("Unable to load KRL %s: %s", f.file, strerror(err))
 		}
 	}
 	var ca hostkey.PublicKey
@@ -68,7 +68,7 @@ func (f *flags) genKRL() error {
 func (f *flags) updateKRL(k *krl.KRL, file string, ca hostkey.PublicKey, wildCA bool) error {
 	data, err := f.readFile(file)
 	if err != nil {
-		return fatalf("open %s: %v", file, err)
+		return fatalf("%s: %s", file, strerror(err))
 	}
 	if !f.quiet {
 		fmt.Fprintf(f.stdout, "Revoking from %s\n", file)
@@ -175,7 +175,7 @@ func (f *flags) checkKRL() error {
 	}
 	data, err := os.ReadFile(f.file)
 	if err != nil {
-		return fatalf("open %s: %v", f.file, err)
+		return fatalf("Unable to load KRL %s: %s", f.file, strerror(err))
 	}
 	k, err := krl.Parse(data)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -221,7 +222,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	case errors.As(err, &ee):
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, ee.msg)
+			// OpenSSH's fatal() ends its line in "\r\n", as logit does.
+			fmt.Fprintf(stderr, "%s\r\n", ee.msg)
 		}
 		return ee.code
 	default:
@@ -335,4 +337,18 @@ func (f *flags) readFile(name string) ([]byte, error) {
 // in "\r\n".
 func (f *flags) logit(format string, a ...any) {
 	fmt.Fprintf(f.stderr, format+"\r\n", a...)
+}
+
+// strerror is err as C's strerror words it ("No such file or
+// directory"), the way ssh-keygen reports system errors.
+func strerror(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

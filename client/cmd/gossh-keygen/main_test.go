@@ -259,3 +259,32 @@ func TestFlagErrors(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestErrorsLikeOpenSSH: failures exit with ssh-keygen's status, and
+// with its message where the message does not name the program.
+func TestErrorsLikeOpenSSH(t *testing.T) {
+	dir := t.TempDir()
+	k := filepath.Join(dir, "k")
+	gk(t, "", "-q", "-t", "ed25519", "-N", "", "-f", k).ok(t, "key")
+	missing := filepath.Join(dir, "missing")
+	for _, tc := range []struct {
+		args    []string
+		message bool // compare stderr too
+	}{
+		{[]string{"-L", "-f", k + ".pub"}, true},
+		{[]string{"-y", "-f", missing}, true},
+		{[]string{"-F", "x", "-f", missing}, true},
+		{[]string{"-R", "x", "-f", missing}, true},
+		{[]string{"-Q", "-f", missing, k + ".pub"}, true},
+		{[]string{"-s", k, "-I", "x", missing + ".pub"}, true},
+		{[]string{"-l", "-f", missing}, false},
+		{[]string{"-e", "-f", missing}, false},
+		{[]string{"-L", "-f", missing}, false},
+	} {
+		o, th := gk(t, "", tc.args...), osk(t, "", tc.args...)
+		if !tc.message {
+			o.stderr, th.stderr = "", ""
+		}
+		same(t, strings.Join(tc.args, " "), o, th)
+	}
+}
