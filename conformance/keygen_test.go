@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/conformance/sshdtest"
+	"golang.org/x/crypto/ssh"
 )
 
 // kgBuild builds client/cmd/gossh-keygen into a temporary directory.
@@ -144,5 +145,93 @@ func TestGosshKeygenInSSHD(t *testing.T) {
 	// The two revoked identities were refused for being revoked.
 	if n := strings.Count(log, "revoked by file "+p("revoked.krl")); n < 2 {
 		t.Errorf("sshd logged %d revocations by the KRL, want 2 or more:\n%s", n, tail(log))
+	}
+}
+
+// TestGosshKeygenFilesInXCrypto: x/crypto/ssh reads the private keys
+// gossh-keygen writes (openssh-key-v1 with bcrypt-pbkdf, PEM, PKCS #8;
+// plain and encrypted) and validates the user certificate it signs.
+func TestGosshKeygenFilesInXCrypto(t *testing.T) {
+	bin := kgBuild(t)
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	for _, tc := range []struct {
+		name string
+		args []string
+		pass string
+	}{
+		{"ed25519", []string{"-t", "ed25519"}, ""},
+		{"ed25519 encrypted", []string{"-t", "ed25519"}, "secret"},
+		{"ecdsa encrypted", []string{"-t", "ecdsa", "-b", "521"}, "secret"},
+		{"rsa encrypted", []string{"-t", "rsa", "-b", "2048"}, "secret"},
+		{"rsa PEM encrypted", []string{"-t", "rsa", "-b", "2048", "-m", "PEM"}, "secret"},
+		{"ecdsa PKCS8", []string{"-t", "ecdsa", "-m", "PKCS8"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := p(strings.ReplaceAll(tc.name, " ", "_"))
+			kgRun(t, bin, append(tc.args, "-q", "-N", tc.pass, "-f", f)...)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var key any
+			if tc.pass == "" {
+				key, err = ssh.ParseRawPrivateKey(data)
+			} else {
+				key, err = ssh.ParseRawPrivateKeyWithPassphrase(data, []byte(tc.pass))
+			}
+			if err != nil {
+				t.Fatalf("x/crypto/ssh: %v", err)
+			}
+			signer, err := ssh.NewSignerFromKey(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pubData, err := os.ReadFile(f + ".pub")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, _, _, _, err := ssh.ParseAuthorizedKey(pubData)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(pub.Marshal()) != string(signer.PublicKey().Marshal()) {
+				t.Error("the private key is not the .pub's")
+			}
+		})
+	}
+	kgRun(t, bin, "-q", "-t", "ed25519", "-N", "", "-f", p("ca"))
+	kgRun(t, bin, "-q", "-t", "ecdsa", "-N", "", "-f", p("user"))
+	kgRun(t, bin, "-q", "-s", p("ca"), "-I", "id", "-n", "alice", "-V", "-1h:+1h", "-O", "force-command=/bin/true", p("user.pub"))
+	certData, err := os.ReadFile(p("user-cert.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caData, err := os.ReadFile(p("ca.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certKey, _, _, _, err := ssh.ParseAuthorizedKey(certData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, _, _, _, err := ssh.ParseAuthorizedKey(caData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, ok := certKey.(*ssh.Certificate)
+	if !ok {
+		t.Fatalf("%T is not a certificate", certKey)
+	}
+	cc := &ssh.CertChecker{IsUserAuthority: func(k ssh.PublicKey) bool { return string(k.Marshal()) == string(caKey.Marshal()) },
+		SupportedCriticalOptions: []string{"force-command"}}
+	if err := cc.CheckCert("alice", cert); err != nil {
+		t.Errorf("x/crypto/ssh CheckCert: %v", err)
+	}
+	if err := cc.CheckCert("bob", cert); err == nil {
+		t.Error("x/crypto/ssh accepted the certificate for another principal")
+	}
+	if cert.Permissions.CriticalOptions["force-command"] != "/bin/true" || cert.KeyId != "id" {
+		t.Errorf("x/crypto/ssh read %+v", cert.Permissions)
 	}
 }
