@@ -44,6 +44,7 @@ type flags struct {
 	rounds      int      // -a
 	krlFile     string   // -r: a KRL with -Y verify, the host name otherwise
 	cipher      string   // -Z
+	printPubkey bool     // -Y -O print-pubkey
 	quiet       bool     // -q
 	verbose     int      // -v count
 	args        []string // files after the flags

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/hostkey/krl"
@@ -17,8 +18,21 @@ import (
 // sshsig is -Y: sign, verify, check-novalidate and find-principals
 // (PROTOCOL.sshsig).
 func (f *flags) sshsig() error {
-	if f.op != "sign" && len(f.options) > 0 {
-		return fatalf("gossh-keygen: -Y %s -O %s is not supported yet (docs/gossh-keygen.md)", f.op, f.options[0])
+	if f.op != "sign" {
+		for _, o := range f.options {
+			switch lo := strings.ToLower(o); {
+			case lo == "print-pubkey":
+				f.printPubkey = true
+			case strings.HasPrefix(lo, "verify-time="):
+				t, err := parseAbsTime(o[len("verify-time="):])
+				if err != nil {
+					return fatalf("Invalid \"verify-time\" option")
+				}
+				f.now = time.Unix(int64(t), 0)
+			default:
+				return fatalf("Invalid option \"%s\"", o)
+			}
+		}
 	}
 	switch f.op {
 	case "sign":
@@ -104,6 +118,12 @@ func (f *flags) sigSign() error {
 		return nil
 	}
 	for _, file := range f.args {
+		if _, err := os.Stat(file + ".sig"); err == nil {
+			fmt.Fprintf(f.stdout, "%s.sig already exists.\nOverwrite (y/n)? ", file)
+			if a, _ := f.line(); !strings.HasPrefix(strings.ToLower(a), "y") {
+				return &exitError{code: 255}
+			}
+		}
 		in, err := os.Open(file)
 		if err != nil {
 			return fatalf("Cannot open %s: %v", file, err)
@@ -182,6 +202,7 @@ func (f *flags) sigVerify(validate bool) error {
 	fp, _ := f.fingerprintOf(s.PublicKey)
 	if !validate {
 		fmt.Fprintf(f.stdout, "Good \"%s\" signature with %s key %s\n", f.principals, keyName(s.PublicKey), fp)
+		f.maybePrintPubkey(s)
 		return nil
 	}
 	if f.identity == "" {
@@ -208,6 +229,7 @@ func (f *flags) sigVerify(validate bool) error {
 		}
 	}
 	fmt.Fprintf(f.stdout, "Good \"%s\" signature for %s with %s key %s\n", f.principals, f.identity, keyName(s.PublicKey), fp)
+	f.maybePrintPubkey(s)
 	return nil
 }
 
@@ -254,4 +276,12 @@ func (f *flags) sigMatchPrincipals() error {
 		return &exitError{code: 210}
 	}
 	return nil
+}
+
+// maybePrintPubkey is -O print-pubkey: the signer's key after a good
+// signature.
+func (f *flags) maybePrintPubkey(s *sshsig.Signature) {
+	if f.printPubkey {
+		f.stdout.Write(hostkey.MarshalAuthorizedKey(s.PublicKey, ""))
+	}
 }

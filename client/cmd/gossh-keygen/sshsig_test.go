@@ -55,6 +55,13 @@ func TestSSHSig(t *testing.T) {
 					if hash != "" {
 						args = append(args, "-O", "hashalg="+hash)
 					}
+					if signer.name == "ours" {
+						// An existing signature is kept unless the answer is yes.
+						write(t, p("msg.sig"), "old")
+						if r := gk(t, "n\n", append(args, p("msg"))...); r.code == 0 || read(t, p("msg.sig")) != "old" {
+							t.Errorf("overwrote msg.sig without a yes: %+v", r)
+						}
+					}
 					os.Remove(p("msg.sig"))
 					r := signer.run(t, "", append(args, p("msg"))...).ok(t, "sign")
 					if want := "Signing file " + p("msg") + "\nWrite signature to " + p("msg.sig") + "\n"; r.stderr != want {
@@ -71,6 +78,19 @@ func TestSSHSig(t *testing.T) {
 						}
 						cn := []string{"-Y", "check-novalidate", "-n", "file", "-s", sf}
 						same(t, "check-novalidate", gk(t, read(t, p("msg")), cn...), osk(t, read(t, p("msg")), cn...))
+						pp := append(v, "-O", "print-pubkey")
+						same(t, "verify -O print-pubkey", gk(t, read(t, p("msg")), pp...), osk(t, read(t, p("msg")), pp...))
+						pp = append(cn, "-O", "print-pubkey")
+						same(t, "check-novalidate -O print-pubkey", gk(t, read(t, p("msg")), pp...), osk(t, read(t, p("msg")), pp...))
+						// dave's line is valid from 2020 to 2099: a verify time
+						// before it fails, inside it passes, with both tools.
+						for _, vt := range []string{"20190101", "20300101"} {
+							tv := append(v, "-O", "verify-time="+vt)
+							o, th := gk(t, read(t, p("msg")), tv...), osk(t, read(t, p("msg")), tv...)
+							if o.code != th.code || o.stdout != th.stdout {
+								t.Errorf("verify-time=%s: ours %+v, ssh-keygen %+v", vt, o, th)
+							}
+						}
 						fp := []string{"-Y", "find-principals", "-f", allowed, "-s", sf}
 						same(t, "find-principals", gk(t, "", fp...), osk(t, "", fp...))
 						for _, bad := range []struct {
