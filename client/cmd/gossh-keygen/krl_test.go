@@ -73,4 +73,18 @@ func TestKRL(t *testing.T) {
 	if a != b {
 		t.Errorf("ssh-keygen -Q -l:\nof our KRL\n%s\nof theirs\n%s", a, b)
 	}
+
+	// -s none: a section for every CA.
+	wild := write(t, p("wildspec"), "serial: 5\nid: revoked-id\n")
+	for name, tool := range tools {
+		f := p("wild-" + name)
+		tool(t, "", "-k", "-f", f, "-s", "none", wild).ok(t, name+" -k -s none")
+		same(t, "-Q -l of "+name+"'s wildcard KRL", gk(t, "", "-Q", "-l", "-f", f), osk(t, "", "-Q", "-l", "-f", f))
+		all := append([]string{"-Q", "-f", f}, certs...)
+		r := osk(t, "", all...)
+		same(t, "-Q of certificates in "+name+"'s wildcard KRL", gk(t, "", all...), r)
+		if strings.Count(r.stdout, "REVOKED") != 3 { // ca serial 5, ca id, otherca serial 5
+			t.Errorf("ssh-keygen -Q of %s's wildcard KRL:\n%s", name, r.stdout)
+		}
+	}
 }
