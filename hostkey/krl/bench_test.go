@@ -2,6 +2,7 @@ package krl
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/binary"
 	"testing"
@@ -64,5 +65,16 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkHashBaseline is BenchmarkRevoked/plain's same-run baseline:
+// the SHA-1 and SHA-256 of the key blob that any hash lookup needs.
+func BenchmarkHashBaseline(b *testing.B) {
+	blob := genKey(b, hostkey.ED25519, 0).PublicKey().Marshal()
+	b.ReportAllocs()
+	for b.Loop() {
+		sha1.Sum(blob)
+		sha256.Sum256(blob)
 	}
 }

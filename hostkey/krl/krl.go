@@ -59,8 +59,8 @@ type KRL struct {
 	SHA256 [][]byte // SHA-256 hashes of plain public key blobs
 	Certs  []*Certs
 
-	once  sync.Once
-	index map[string]bool // "k"+blob, "1"+sha1, "2"+sha256
+	once                 sync.Once
+	keys, sha1s, sha256s map[string]bool // Revoked's index of the lists above
 }
 
 // Certs is one certificates section: what it revokes among the
@@ -289,16 +289,14 @@ func (c *Certs) revokes(cert *hostkey.Certificate) bool {
 }
 
 func (k *KRL) buildIndex() {
-	k.index = make(map[string]bool, len(k.Keys)+len(k.SHA1)+len(k.SHA256))
-	for _, b := range k.Keys {
-		k.index["k"+string(b)] = true
+	set := func(l [][]byte) map[string]bool {
+		m := make(map[string]bool, len(l))
+		for _, b := range l {
+			m[string(b)] = true
+		}
+		return m
 	}
-	for _, b := range k.SHA1 {
-		k.index["1"+string(b)] = true
-	}
-	for _, b := range k.SHA256 {
-		k.index["2"+string(b)] = true
-	}
+	k.keys, k.sha1s, k.sha256s = set(k.Keys), set(k.SHA1), set(k.SHA256)
 }
 
 func (k *KRL) plainRevoked(key hostkey.PublicKey) bool {
@@ -309,8 +307,11 @@ func (k *KRL) plainRevoked(key hostkey.PublicKey) bool {
 		return false
 	}
 	blob := key.Marshal()
+	if k.keys[string(blob)] {
+		return true
+	}
 	s1, s2 := sha1.Sum(blob), sha256.Sum256(blob)
-	return k.index["k"+string(blob)] || k.index["1"+string(s1[:])] || k.index["2"+string(s2[:])]
+	return k.sha1s[string(s1[:])] || k.sha256s[string(s2[:])]
 }
 
 // CertsFor returns the certificates section for ca (nil: every CA),
