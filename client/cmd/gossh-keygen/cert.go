@@ -270,7 +270,7 @@ func (f *flags) signCerts() error {
 		return errUsage
 	}
 	if f.set['U'] {
-		return fatalf("gossh-keygen: -U (CA key in an agent) is not supported yet")
+		return fatalf("gossh-keygen: -U (CA key in an agent) is not supported by gossh-keygen yet (docs/gossh-keygen.md)")
 	}
 	ca, _, err := f.loadPrivate(f.caKey, "Enter passphrase: ")
 	if err != nil {

@@ -116,7 +116,7 @@ func parseRFC4716(data []byte) (hostkey.PublicKey, error) {
 	}
 	if i == len(lines) || strings.TrimSpace(lines[i]) != rfc4716Begin {
 		if strings.Contains(string(data), "SSH2 ENCRYPTED PRIVATE KEY") {
-			return nil, fmt.Errorf("ssh.com private keys are not supported by gossh-keygen yet")
+			return nil, fmt.Errorf("ssh.com private keys are not supported by gossh-keygen yet (docs/gossh-keygen.md)")
 		}
 		return nil, fmt.Errorf("not an RFC 4716 public key (%s)", rfc4716Begin)
 	}

@@ -46,7 +46,7 @@ func (f *flags) sshsig() error {
 	case "match-principals":
 		return f.sigMatchPrincipals()
 	}
-	return fatalf("gossh-keygen: -Y %s is not supported (sign, verify, check-novalidate, find-principals)", f.op)
+	return fatalf("gossh-keygen: -Y %s is not supported by gossh-keygen (docs/gossh-keygen.md)", f.op)
 }
 
 // sigHash is -O hashalg=.
