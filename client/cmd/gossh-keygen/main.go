@@ -68,6 +68,9 @@ const usage = `usage: gossh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f o
        gossh-keygen -y [-f input_keyfile]
        gossh-keygen -c [-a rounds] [-C comment] [-f keyfile] [-P passphrase]
        gossh-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]
+       gossh-keygen -B [-f input_keyfile]
+       gossh-keygen -A [-a rounds] [-f prefix_path]
+       gossh-keygen -r hostname [-f input_keyfile]
        gossh-keygen -F hostname [-lv] [-f known_hosts_file]
        gossh-keygen -H [-f known_hosts_file]
        gossh-keygen -R hostname [-f known_hosts_file]
@@ -78,6 +81,7 @@ const usage = `usage: gossh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f o
                     file ...
        gossh-keygen -Q [-l] -f krl_file [file ...]
        gossh-keygen -Y find-principals -s signature_file -f allowed_signers_file
+       gossh-keygen -Y match-principals -I signer_identity -f allowed_signers_file
        gossh-keygen -Y check-novalidate -n namespace -s signature_file
        gossh-keygen -Y sign -f key_file -n namespace file [-O option] ...
        gossh-keygen -Y verify -f allowed_signers_file -I signer_identity
