@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: sshstack's main job on a fresh machine, no set-up, no root.
 #
-# Builds gosshd and gossh, starts gosshd on a free loopback port with a
+# Builds gosshd, gossh and gossh-keygen, starts gosshd on a free loopback port with a
 # freshly generated host key in a temporary directory, authorizes a
 # freshly generated user key, connects with gossh, runs a command,
 # forwards a port (a second SSH connection goes through it), prints the
@@ -27,15 +27,15 @@ trap cleanup EXIT
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "building gosshd and gossh"
+step "building gosshd, gossh and gossh-keygen"
 (cd "$root" && $GO build -o "$tmp/gosshd" ./server/cmd/gosshd &&
 	$GO build -o "$tmp/gossh" ./client/cmd/gossh &&
-	$GO build -o "$tmp/keygen" ./server/internal/demokeygen)
+	$GO build -o "$tmp/gossh-keygen" ./client/cmd/gossh-keygen)
 ssh_bin=${SSH_CLIENT_BIN:-$tmp/gossh}
 
 step "generating a host key and a user key (Ed25519)"
-"$tmp/keygen" "$tmp/host_ed25519" "demo host key"
-"$tmp/keygen" "$tmp/id_ed25519" "demo user key"
+"$tmp/gossh-keygen" -q -t ed25519 -N '' -C "demo host key" -f "$tmp/host_ed25519"
+"$tmp/gossh-keygen" -q -t ed25519 -N '' -C "demo user key" -f "$tmp/id_ed25519"
 cp "$tmp/id_ed25519.pub" "$tmp/authorized_keys"
 cat "$tmp/host_ed25519.pub"
 

@@ -119,6 +119,13 @@
 // MarshalKnownHost and KnownHosts.AddKnownHost record new hosts;
 // HostKeyAlgorithms lists the algorithms to prefer for a host.
 //
+// # Sub-packages
+//
+// Package krl reads, queries and writes OpenSSH key revocation lists
+// (PROTOCOL.krl) for sshd's RevokedKeys and ssh-keygen -k/-Q; package
+// sshsig makes and checks file signatures (PROTOCOL.sshsig) and reads
+// allowed signers files, as ssh-keygen -Y does.
+//
 // # Errors
 //
 // Malformed encodings wrap the wire sentinels (wire.ErrTruncated,

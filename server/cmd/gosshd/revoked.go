@@ -9,20 +9,17 @@ import (
 	"slices"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/hostkey/krl"
 )
 
-// krlMagic starts an OpenSSH binary key revocation list (PROTOCOL.krl,
-// "SSHKRL\n\0").
-var krlMagic = []byte("SSHKRL\n\x00")
-
 // errKRL is a RevokedKeys file in OpenSSH's binary KRL format that
-// gosshd cannot read (parseKRL): every key is refused rather than none.
+// gosshd cannot read (krl.Parse): every key is refused rather than none.
 var errKRL = errors.New("RevokedKeys is a binary KRL which gosshd cannot read: refusing every public key")
 
 // A revocation is the content of RevokedKeys: a key list or a KRL.
 type revocation struct {
 	keys []hostkey.PublicKey
-	krl  *krl
+	krl  *krl.KRL
 }
 
 // revoked reports whether k (a plain key or a CA) is listed, or for a
@@ -32,7 +29,7 @@ func (rv *revocation) revoked(k hostkey.PublicKey) bool {
 		return false
 	}
 	if rv.krl != nil {
-		return rv.krl.revoked(k)
+		return rv.krl.Revoked(k)
 	}
 	return slices.ContainsFunc(rv.keys, func(r hostkey.PublicKey) bool { return hostkey.Equal(r, k) })
 }
@@ -55,8 +52,8 @@ func loadRevoked(file string) (*revocation, error) {
 	if len(data) > maxRevokedFile {
 		return nil, fmt.Errorf("RevokedKeys %s: larger than %d bytes", file, maxRevokedFile)
 	}
-	if bytes.HasPrefix(data, krlMagic) {
-		k, err := parseKRL(data)
+	if bytes.HasPrefix(data, krl.Magic) {
+		k, err := krl.Parse(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w: %w", file, errKRL, err)
 		}
@@ -118,7 +115,7 @@ func (p *policy) keyPolicy(key hostkey.PublicKey) error {
 		}
 		return err
 	}
-	if revoked != nil && revoked.krl != nil && revoked.krl.revoked(key) {
+	if revoked != nil && revoked.krl != nil && revoked.krl.Revoked(key) {
 		return errRevoked
 	}
 	for _, k := range keys {

@@ -1,4 +1,4 @@
-package main
+package krl
 
 import (
 	"crypto/rand"
@@ -12,7 +12,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 )
 
-// TestKRL checks parseKRL and krl.revoked on KRLs made by OpenSSH's
+// TestKRL checks Parse and KRL.Revoked on KRLs made by OpenSSH's
 // ssh-keygen -k: explicit keys, SHA-1 and SHA-256 hashes, and for one
 // CA serial lists, ranges and key IDs (ssh-keygen cannot write a
 // section for every CA; FuzzParseKRL's seed has one).
@@ -58,7 +58,7 @@ func TestKRL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := parseKRL(data)
+	k, err := Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestKRL(t *testing.T) {
 		{"same serial, other CA", cert("otherca", 5, "x"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := k.revoked(tc.key); got != tc.want {
+			if got := k.Revoked(tc.key); got != tc.want {
 				t.Errorf("revoked = %v, want %v", got, tc.want)
 			}
 		})
@@ -89,27 +89,27 @@ func TestKRL(t *testing.T) {
 	// A certificate whose certified key or CA is revoked as a plain key.
 	run("-k", "-u", "-f", krlFile, pub("certkey"))
 	data, _ = os.ReadFile(krlFile)
-	if k, err = parseKRL(data); err != nil {
+	if k, err = Parse(data); err != nil {
 		t.Fatal(err)
 	}
-	if !k.revoked(cert("otherca", 1, "x")) {
+	if !k.Revoked(cert("otherca", 1, "x")) {
 		t.Error("a certificate of a revoked key passed")
 	}
 	ca := filepath.Join(dir, "krl-ca")
 	run("-k", "-f", ca, pub("otherca"))
 	data, _ = os.ReadFile(ca)
-	if k, err = parseKRL(data); err != nil {
+	if k, err = Parse(data); err != nil {
 		t.Fatal(err)
 	}
-	if !k.revoked(cert("otherca", 1, "x")) || k.revoked(cert("ca", 1, "x")) {
+	if !k.Revoked(cert("otherca", 1, "x")) || k.Revoked(cert("ca", 1, "x")) {
 		t.Error("a revoked CA key did not revoke its certificates, or revoked another CA's")
 	}
 	// Truncations of a valid KRL fail closed.
-	for n := len(krlMagic); n < len(data); n++ {
-		if _, err := parseKRL(data[:n]); err == nil && n < 8+4+8+8+8+4+4 {
+	for n := len(Magic); n < len(data); n++ {
+		if _, err := Parse(data[:n]); err == nil && n < 8+4+8+8+8+4+4 {
 			t.Errorf("a KRL cut to %d bytes parsed", n)
-		} else if err != nil && !errors.Is(err, errKRLFormat) {
-			t.Errorf("cut to %d: %v is not errKRLFormat", n, err)
+		} else if err != nil && !errors.Is(err, ErrFormat) {
+			t.Errorf("cut to %d: %v is not ErrFormat", n, err)
 		}
 	}
 }
@@ -134,7 +134,7 @@ func krlSeed() []byte {
 // TestKRLEveryCA: a certificates section without a CA applies to
 // certificates of every CA; a bitmap revokes its set bits.
 func TestKRLEveryCA(t *testing.T) {
-	k, err := parseKRL(krlSeed())
+	k, err := Parse(krlSeed())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +148,13 @@ func TestKRLEveryCA(t *testing.T) {
 		if err := c.SignCert(rand.Reader, ca); err != nil {
 			t.Fatal(err)
 		}
-		if got := k.revoked(c); got != tc.want {
+		if got := k.Revoked(c); got != tc.want {
 			t.Errorf("serial %d id %s: revoked %v, want %v", tc.serial, tc.id, got, tc.want)
 		}
 	}
 }
 
-// FuzzParseKRL: parseKRL never panics, and what it accepts can be
+// FuzzParseKRL: Parse never panics, and what it accepts can be
 // queried.
 func FuzzParseKRL(f *testing.F) {
 	f.Add(append([]byte("SSHKRL\n\x00"), 0, 0, 0, 1))
@@ -168,14 +168,23 @@ func FuzzParseKRL(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		k, err := parseKRL(b)
+		k, err := Parse(b)
 		if err != nil {
-			if !errors.Is(err, errKRLFormat) {
-				t.Fatalf("%v is not errKRLFormat", err)
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("%v is not ErrFormat", err)
 			}
 			return
 		}
-		k.revoked(key.PublicKey())
-		k.revoked(c)
+		k.Revoked(key.PublicKey())
+		k.Revoked(c)
 	})
+}
+
+func genKey(t testing.TB, typ string, bits int) *hostkey.CryptoSigner {
+	t.Helper()
+	k, err := hostkey.GenerateKey(rand.Reader, typ, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
