@@ -586,8 +586,14 @@ func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (in
 			b = append(b, byte(wire.MsgChannelData))
 			b = wire.AppendUint32(b, rid)
 		}
-		b = wire.AppendString(b, p[:n])
-		err := c.writeLocked(b)
+		var err error
+		if sw, ok := c.t.(wire.SplitWriter); ok {
+			// The header here, the data where it is: the transport
+			// copies each once, into the packet it seals.
+			err = c.writeSplitLocked(sw, wire.AppendUint32(b, uint32(n)), p[:n])
+		} else {
+			err = c.writeLocked(wire.AppendString(b, p[:n]))
+		}
 		c.writeMu.Unlock()
 		if more {
 			signal(ch.wSig) // pass the window on to the other stream's writer

@@ -217,6 +217,21 @@ func (c *Conn) failed() error {
 // writeLocked writes b, built in the shared buffer c.wbuf, after the
 // queued control packets; c.writeMu held. It is for writers other than the
 // Run goroutine, which queues instead (writer.go).
+// writeSplitLocked is writeLocked of head followed by data through sw;
+// c.writeMu held.
+func (c *Conn) writeSplitLocked(sw wire.SplitWriter, head, data []byte) error {
+	c.wbuf = head
+	if err := c.flushLocked(); err != nil {
+		return fmt.Errorf("connection: writing: %w", err)
+	}
+	if err := sw.WritePacketSplit(head, data); err != nil {
+		err = fmt.Errorf("connection: writing: %w", err)
+		c.ctlFailed(err)
+		return err
+	}
+	return nil
+}
+
 func (c *Conn) writeLocked(b []byte) error {
 	c.wbuf = b
 	if err := c.flushLocked(); err != nil {

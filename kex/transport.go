@@ -1193,12 +1193,19 @@ func (t *Transport) holdDuringRekey(p []byte) error {
 // WritePacket waits until the exchange ends, reading for it if no
 // goroutine is in ReadPacket. Key exchange messages are refused.
 // WritePacket may start a key exchange when the keys are used up.
-func (t *Transport) WritePacket(payload []byte) error {
-	if len(payload) == 0 || wire.MsgNum(payload[0]).IsKex() {
+func (t *Transport) WritePacket(payload []byte) error { return t.writePacket(payload, nil) }
+
+// WritePacketSplit is WritePacket of head followed by data
+// (wire.SplitWriter); outside a key exchange neither is copied before
+// the packet layer seals them.
+func (t *Transport) WritePacketSplit(head, data []byte) error { return t.writePacket(head, data) }
+
+func (t *Transport) writePacket(head, data []byte) error {
+	if len(head) == 0 || wire.MsgNum(head[0]).IsKex() {
 		return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)
 	}
 	for {
-		queued, done, err := t.queue(payload)
+		queued, done, err := t.queue(head, data)
 		if queued {
 			t.kick() // so that it goes out even if nobody reads
 		}
@@ -1213,7 +1220,7 @@ func (t *Transport) WritePacket(payload []byte) error {
 			ph, err := t.phase, t.err
 			t.mu.Unlock()
 			if err == nil && !ph.queues() {
-				err = t.writeW(payload)
+				err = t.writeW(head, data)
 				t.unlockW()
 				return err
 			}
@@ -1234,7 +1241,7 @@ func (t *Transport) WritePacket(payload []byte) error {
 // queue queues payload if a key exchange runs and there is room. If the
 // queue is full it returns the exchange's kexDone; if no exchange
 // queues writes, neither.
-func (t *Transport) queue(payload []byte) (queued bool, done <-chan struct{}, err error) {
+func (t *Transport) queue(head, data []byte) (queued bool, done <-chan struct{}, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
@@ -1243,7 +1250,7 @@ func (t *Transport) queue(payload []byte) (queued bool, done <-chan struct{}, er
 	case !t.phase.queues():
 		return false, nil, nil
 	case len(t.pending) < MaxPendingPackets:
-		t.pending = append(t.pending, clone(payload))
+		t.pending = append(t.pending, append(clone(head), data...))
 		return true, nil, nil
 	}
 	return false, t.kexDone, nil
@@ -1251,8 +1258,14 @@ func (t *Transport) queue(payload []byte) (queued bool, done <-chan struct{}, er
 
 // writeW writes payload outside a key exchange and starts one when the
 // keys are used up; wmu held.
-func (t *Transport) writeW(payload []byte) error {
-	if err := t.pc.WritePacket(payload); err != nil {
+func (t *Transport) writeW(head, data []byte) error {
+	var err error
+	if data != nil {
+		err = t.pc.WritePacketSplit(head, data)
+	} else {
+		err = t.pc.WritePacket(head)
+	}
+	if err != nil {
 		return err
 	}
 	if t.needRekey() {

@@ -391,6 +391,20 @@ func TestChannelDataAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(200, step); n >= 1 {
 		t.Errorf("%v allocations per 32 KiB packet, want 0", n)
 	}
+	// The same through WritePacketSplit, as package connection writes
+	// channel data: header and data are never joined.
+	head, data := payload[:9], payload[9:]
+	split := func() {
+		if err := c.WritePacketSplit(head, data); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := s.ReadPacket(); err != nil || len(p) != len(payload) {
+			t.Fatal(len(p), err)
+		}
+	}
+	if n := testing.AllocsPerRun(200, split); n >= 1 {
+		t.Errorf("WritePacketSplit: %v allocations per 32 KiB packet, want 0", n)
+	}
 }
 
 // closeFailConn is a net.Conn whose first Close fails with errCloseFail.

@@ -191,6 +191,17 @@ func TestCompressionConn(t *testing.T) {
 			for range 5 {
 				send()
 			}
+			// A payload written in two pieces is joined and compressed.
+			before := c.WriteCounters().Bytes
+			if err := c.WritePacketSplit(payload[:9], payload[9:]); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.ReadPacket(); err != nil || !bytes.Equal(got, payload) {
+				t.Fatalf("split: got %d bytes, %v", len(got), err)
+			}
+			if n := c.WriteCounters().Bytes - before; n > uint64(len(payload))/10 {
+				t.Errorf("split payload not compressed: %d wire bytes", n)
+			}
 			// A key change restarts both streams.
 			if err := c.SetWriteKeys(k); err != nil {
 				t.Fatal(err)

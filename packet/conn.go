@@ -329,6 +329,22 @@ func (c *Conn) WritePacket(payload []byte) error {
 	return c.writeLocked(payload)
 }
 
+// WritePacketSplit is WritePacket of the payload head followed by data
+// (wire.SplitWriter): both are copied straight into the packet buffer.
+func (c *Conn) WritePacketSplit(head, data []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.Err(); err != nil {
+		return err
+	}
+	if len(head) == 0 || c.deflate.on || c.deflatePending.Load() || c.trace != nil ||
+		c.server && wire.MsgNum(head[0]) == wire.MsgUserauthSuccess {
+		// The rare paths want the payload in one piece.
+		return c.writeLocked(append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
+	}
+	return c.sealLocked(head, data)
+}
+
 func (c *Conn) writeLocked(payload []byte) error {
 	if len(payload) == 0 {
 		return ErrPayloadSize
@@ -358,10 +374,23 @@ func (c *Conn) writeLocked(payload []byte) error {
 			return c.fail(fmt.Errorf("%w: compressed payload of %d bytes", ErrPayloadSize, len(payload)))
 		}
 	}
+	if err := c.sealLocked(payload, nil); err != nil {
+		return err
+	}
+	if c.trace != nil {
+		c.traceEvent(wire.DirSend, seq, plain)
+	}
+	return nil
+}
+
+// sealLocked frames, pads, seals and writes the payload head followed by
+// data (RFC 4253, Section 6), copying each once into the write buffer.
+func (c *Conn) sealLocked(head, data []byte) error {
+	n := len(head) + len(data)
 	w := &c.wr
 	// Padding: at least 4 bytes, so that the aligned part is a multiple
 	// of the block size. The length is outside it for EtM and AEAD.
-	aligned := 1 + len(payload)
+	aligned := 1 + n
 	if w.aead == nil && !w.etm {
 		aligned += 4
 	}
@@ -369,7 +398,7 @@ func (c *Conn) writeLocked(payload []byte) error {
 	if pad < 4 {
 		pad += w.block
 	}
-	plen := 1 + len(payload) + pad
+	plen := 1 + n + pad
 	if plen > c.maxPacket {
 		return ErrPayloadSize
 	}
@@ -380,8 +409,8 @@ func (c *Conn) writeLocked(payload []byte) error {
 	b := c.wbuf[:total]
 	binary.BigEndian.PutUint32(b, uint32(plen))
 	b[4] = byte(pad)
-	copy(b[5:], payload)
-	if err := c.padding(b[5+len(payload) : 4+plen]); err != nil {
+	copy(b[5+copy(b[5:], head):], data)
+	if err := c.padding(b[5+n : 4+plen]); err != nil {
 		return c.fail(err)
 	}
 	body := b[:4+plen]
@@ -406,9 +435,6 @@ func (c *Conn) writeLocked(payload []byte) error {
 	}
 	if err := c.advance(w, total); err != nil {
 		return c.fail(err)
-	}
-	if c.trace != nil {
-		c.traceEvent(wire.DirSend, seq, plain)
 	}
 	return nil
 }

@@ -24,3 +24,11 @@ type Transport interface {
 type PacketReleaser interface {
 	ReleasePacket(payload []byte)
 }
+
+// A SplitWriter is a Transport that writes one packet whose payload is
+// head followed by data, without the caller joining them first: package
+// packet seals both straight into its own buffer, so bulk channel data is
+// copied once on its way to the network instead of twice.
+type SplitWriter interface {
+	WritePacketSplit(head, data []byte) error
+}
