@@ -818,8 +818,8 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		if r.code != 255 || !strings.Contains(r.stderr, "Bad configuration option: nosuchkeyword") {
 			t.Errorf("unknown: %+v", r)
 		}
-		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "Tunnel=yes", dest, "true")...)
-		if r.code != 0 || !strings.Contains(r.stderr, "tunnel is not supported by gossh yet") {
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "PKCS11Provider=/nonexistent/pkcs11.so", dest, "true")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "pkcs11provider is not supported by gossh yet") {
 			t.Errorf("unsupported: %+v", r)
 		}
 	})
