@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"time"
@@ -49,6 +50,7 @@ func agentSocket(v string) string {
 type agentHostKey struct {
 	socket string
 	pub    hostkey.PublicKey
+	log    *slog.Logger // set before the server starts; nil logs nothing
 }
 
 var _ hostkey.AlgorithmSigner = (*agentHostKey)(nil)
@@ -67,6 +69,15 @@ func (k *agentHostKey) Sign(rand io.Reader, data []byte) (*hostkey.Signature, er
 // another key, or signing with SHA-1 when asked for SHA-2, fails here
 // with errAgentKey rather than at the client.
 func (k *agentHostKey) SignWithAlgorithm(_ io.Reader, data []byte, algorithm string) (*hostkey.Signature, error) {
+	sig, err := k.sign(data, algorithm)
+	if err != nil && k.log != nil {
+		// The handshake's own log line does not carry the cause.
+		k.log.Error(err.Error())
+	}
+	return sig, err
+}
+
+func (k *agentHostKey) sign(data []byte, algorithm string) (*hostkey.Signature, error) {
 	format := hostkey.SignatureFormat(algorithm)
 	if format == "" || hostkey.KeyTypeForAlgorithm(format) != k.pub.Type() {
 		return nil, fmt.Errorf("%w: cannot sign %q with a %s key", hostkey.ErrAlgorithmMismatch, algorithm, k.pub.Type())
@@ -80,7 +91,7 @@ func (k *agentHostKey) SignWithAlgorithm(_ io.Reader, data []byte, algorithm str
 	}
 	conn, err := net.DialTimeout("unix", k.socket, agentTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("gosshd: HostKeyAgent %s: %w", k.socket, err)
+		return nil, fmt.Errorf("gosshd: HostKeyAgent: %w", err) // names the socket
 	}
 	defer conn.Close()
 	if err := conn.SetDeadline(time.Now().Add(agentTimeout)); err != nil {

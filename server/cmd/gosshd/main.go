@@ -135,6 +135,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *test {
 		return 0
 	}
+	for _, k := range keys {
+		if ak, ok := k.(*agentHostKey); ok {
+			ak.log = srv.Logger
+		}
+	}
 	if path := os.Getenv("SSHKEYLOGFILE"); path != "" {
 		f, insecure, err := kex.OpenKeyLogFile(path)
 		if err != nil {
