@@ -265,3 +265,54 @@ func TestAgentHostKeyHandshake(t *testing.T) {
 		t.Fatalf("after the agent came back: %v", err)
 	}
 }
+
+// BenchmarkAgentHostKeySign compares a signature through an in-process
+// agent (a connection per signature) with the same key in process.
+func BenchmarkAgentHostKeySign(b *testing.B) {
+	k, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := os.MkdirTemp("", "hka")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(d)
+	kr := agent.NewKeyring()
+	if err := kr.Add(agent.AddedKey{PrivateKey: k.Crypto()}); err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.Listen("unix", filepath.Join(d, "agent"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			agent.ServeAgent(kr, c)
+			c.Close()
+		}
+	})
+	defer wg.Wait()
+	defer l.Close()
+	data := make([]byte, 64)
+	for _, s := range []struct {
+		name string
+		s    hostkey.AlgorithmSigner
+	}{
+		{"in-process", k},
+		{"agent", &agentHostKey{socket: l.Addr().String(), pub: k.PublicKey()}},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.s.SignWithAlgorithm(rand.Reader, data, hostkey.ED25519); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
