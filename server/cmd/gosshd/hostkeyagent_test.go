@@ -162,9 +162,9 @@ func TestAgentHostKeyErrors(t *testing.T) {
 }
 
 // TestLoadHostKeysAgent: with HostKeyAgent a HostKey naming a public
-// key file (or a private key file whose .pub is beside it but which is
-// unreadable) is used through the agent; a private key file still signs
-// itself; without a reachable agent the public file is no host key.
+// key file, or a missing private key file with its .pub beside it, is
+// used through the agent; a private key file still signs itself;
+// without a reachable agent the public file is no host key.
 func TestLoadHostKeysAgent(t *testing.T) {
 	dir := agentDir(t)
 	k := genKey(t, hostkey.ED25519, 0)
@@ -184,8 +184,8 @@ func TestLoadHostKeysAgent(t *testing.T) {
 	a := startAgent(t, filepath.Join(dir, "agent"), keyring(t, k))
 
 	var stderr bytes.Buffer
-	keys, err := loadHostKeys([]string{pubFile, privFile}, 0, a.sock, &stderr)
-	if err != nil || len(keys) != 2 {
+	keys, err := loadHostKeys([]string{pubFile, privFile, strings.TrimSuffix(pubFile, ".pub")}, 0, a.sock, &stderr)
+	if err != nil || len(keys) != 3 {
 		t.Fatalf("with agent: %d keys, %v\n%s", len(keys), err, stderr.String())
 	}
 	if ak, ok := keys[0].(*agentHostKey); !ok || !hostkey.Equal(ak.PublicKey(), k.PublicKey()) {
@@ -193,6 +193,9 @@ func TestLoadHostKeysAgent(t *testing.T) {
 	}
 	if _, ok := keys[1].(*hostkey.CryptoSigner); !ok {
 		t.Errorf("private HostKey: %T, want its own signer", keys[1])
+	}
+	if ak, ok := keys[2].(*agentHostKey); !ok || !hostkey.Equal(ak.PublicKey(), k.PublicKey()) {
+		t.Errorf("missing private key with .pub: %T, want the agent key", keys[2])
 	}
 	if stderr.Len() != 0 {
 		t.Errorf("stderr: %s", stderr.String())
