@@ -83,7 +83,7 @@ func TestGosshdTAgainstSSHD(t *testing.T) {
 		{"defaults", "\n"},
 		{"every keyword", "\n" + gosshdTEveryKeyword},
 		{"one value for IPQoS, numbers, other spellings", "\nIPQoS 0x10\nStreamLocalBindMask 0\nUnusedConnectionTimeout 0\n" +
-			"AddressFamily inet6\nIgnoreRhosts shosts-only\nPubkeyAuthOptions touch-required\nFingerprintHash sha256\nSyslogFacility local0\n"},
+			"AddressFamily inet6\nIgnoreRhosts shosts-only\nPubkeyAuthOptions touch-required\nFingerprintHash sha256\nSyslogFacility local0\nHostKeyAgent SSH_AUTH_SOCK\n"},
 		{"ListenAddress with ports", "\nPort 2201\nListenAddress [::1]:2200\nListenAddress ::1\nIPQoS none\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -179,10 +179,7 @@ func (c *config) applyMore(lk, val string) (ok bool, err error) {
 		if strings.EqualFold(val, "none") {
 			val = ""
 		}
-		m.HostKeyAgent = val
-		if val != "" {
-			c.Warnings = append(c.Warnings, "HostKeyAgent: gosshd signs with the private keys of the HostKey files, not through an agent")
-		}
+		m.HostKeyAgent = val // applied by loadHostKeys
 	case "ignorerhosts":
 		if v, err := yesNo(val); err == nil {
 			m.IgnoreRhosts = map[bool]string{true: "yes", false: "no"}[v]

@@ -104,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "gosshd: %s\n", w)
 	}
-	keys, err := loadHostKeys(cfg.HostKeys, cfg.more.RequiredRSASize, stderr)
+	keys, err := loadHostKeys(cfg.HostKeys, cfg.more.RequiredRSASize, cfg.more.HostKeyAgent, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
 		return 1
@@ -134,6 +134,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *test {
 		return 0
+	}
+	for _, k := range keys {
+		if ak, ok := k.(*agentHostKey); ok {
+			ak.log = srv.Logger
+		}
 	}
 	if path := os.Getenv("SSHKEYLOGFILE"); path != "" {
 		f, insecure, err := kex.OpenKeyLogFile(path)
@@ -179,16 +184,25 @@ func openTrace(srv *server.Server, dir string) (*os.File, error) {
 }
 
 // loadHostKeys reads the HostKey files; like sshd it skips unreadable
-// ones and fails only when none is usable.
-func loadHostKeys(files []string, requiredRSA int, stderr io.Writer) ([]hostkey.Signer, error) {
+// ones and fails only when none is usable. With HostKeyAgent (hka, the
+// keyword's value) a HostKey whose private key cannot be read is used
+// by its public half (the file, or file.pub) and signs through the
+// agent, as sshd's "will rely on agent for hostkey"; an agent that
+// cannot be reached at startup is reported and such keys are skipped.
+func loadHostKeys(files []string, requiredRSA int, hka string, stderr io.Writer) ([]hostkey.Signer, error) {
 	var keys []hostkey.Signer
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			fmt.Fprintf(stderr, "gosshd: Unable to load host key: %s\n", f)
-			continue
+	sock, haveAgent := "", false
+	if hka != "" {
+		sock = agentSocket(hka)
+		if conn, err := net.DialTimeout("unix", sock, agentTimeout); err != nil {
+			fmt.Fprintf(stderr, "gosshd: Could not connect to agent %q: %v\n", hka, err)
+		} else {
+			conn.Close()
+			haveAgent = true
 		}
-		k, err := hostkey.ParsePrivateKey(data, nil)
+	}
+	for _, f := range files {
+		k, err := loadHostKey(f, sock, haveAgent, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "gosshd: Unable to load host key %s: %v\n", f, err)
 			continue
@@ -203,6 +217,30 @@ func loadHostKeys(files []string, requiredRSA int, stderr io.Writer) ([]hostkey.
 		return nil, errors.New("no hostkeys available -- exiting")
 	}
 	return keys, nil
+}
+
+// loadHostKey reads one HostKey: its private key, or with an agent its
+// public key (see loadHostKeys).
+func loadHostKey(f, sock string, haveAgent bool, stderr io.Writer) (hostkey.Signer, error) {
+	data, err := os.ReadFile(f)
+	if err == nil {
+		var k *hostkey.CryptoSigner
+		if k, err = hostkey.ParsePrivateKey(data, nil); err == nil {
+			return k, nil
+		}
+	}
+	if !haveAgent {
+		return nil, err
+	}
+	pub, perr := loadPublicHostKey(f)
+	if perr != nil {
+		return nil, err
+	}
+	if ok, aerr := agentHasKey(sock, pub); aerr != nil || !ok {
+		// Kept, as sshd keeps it: the key may be added to the agent later.
+		fmt.Fprintf(stderr, "gosshd: HostKeyAgent %s does not hold the key of %s (yet); handshakes with it fail until it does\n", sock, f)
+	}
+	return &agentHostKey{socket: sock, pub: pub}, nil
 }
 
 // newServer builds the server.Server for cfg.
