@@ -56,6 +56,10 @@ func (d *dnsCheck) trust(ctx context.Context, key hostkey.PublicKey) bool {
 		d.lg.debug(1, "skipped DNS lookup for numerical hostname")
 		return false
 	}
+	if sshfp.KeyAlgorithm(key) == 0 {
+		d.lg.debug(1, "no SSHFP algorithm for %s keys: DNS not asked", key.Type()) // security keys
+		return false
+	}
 	r, err := newResolver()
 	if err != nil {
 		d.lg.verbose("DNS lookup error: %v", err)
