@@ -50,6 +50,14 @@ type Config struct {
 	// CASignatureAlgorithms are checks of this kind.
 	RefuseHostKey func(key hostkey.PublicKey) error
 
+	// TrustHostKey, if set, is asked after RefuseHostKey: true trusts
+	// the key without HostKeyCallback or known_hosts, and nothing is
+	// recorded. It is for a source that vouches for the key on its own,
+	// as ssh's VerifyHostKeyDNS yes does with a DNSSEC-validated SSHFP
+	// match (package client/sshfp). Only an explicit true trusts
+	// (docs/security.md#h1).
+	TrustHostKey func(key hostkey.PublicKey) bool
+
 	// StrictHostKeyChecking is the known_hosts policy when
 	// HostKeyCallback is nil (OpenSSH's StrictHostKeyChecking).
 	StrictHostKeyChecking Strictness

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -60,5 +61,41 @@ func TestRefuseHostKey(t *testing.T) {
 	defer c.Close()
 	if !called || seen == nil || !hostkey.Equal(seen, c.HostKey()) {
 		t.Fatalf("accepted key: HostKeyCallback called %v, RefuseHostKey saw %v", called, seen)
+	}
+}
+
+// TestTrustHostKey: Config.TrustHostKey's true connects without a
+// known_hosts entry under StrictYes and records nothing; false leaves
+// known_hosts in charge (refused); RefuseHostKey still comes first.
+func TestTrustHostKey(t *testing.T) {
+	s := startXServer(t)
+	errNo := errors.New("refused by test")
+	auth := []userauth.Method{&userauth.Password{Get: func(context.Context) (string, error) { return "secret", nil }}}
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	dial := func(trust bool, refuse error) (*client.Client, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return client.Dial(ctx, "tcp", s.addr, &client.Config{
+			User: "a", Auth: auth,
+			StrictHostKeyChecking: client.StrictYes,
+			UserKnownHostsFiles:   []string{kh},
+			GlobalKnownHostsFiles: []string{},
+			RefuseHostKey:         func(hostkey.PublicKey) error { return refuse },
+			TrustHostKey:          func(hostkey.PublicKey) bool { return trust },
+		})
+	}
+	c, err := dial(true, nil)
+	if err != nil {
+		t.Fatalf("trusted key: %v", err)
+	}
+	c.Close()
+	if _, err := os.Stat(kh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("trusted key recorded in known_hosts: %v", err)
+	}
+	if _, err := dial(false, nil); !errors.Is(err, client.ErrHostKeyRefused) {
+		t.Errorf("untrusted unknown key: %v", err)
+	}
+	if _, err := dial(true, errNo); !errors.Is(err, errNo) {
+		t.Errorf("refused and trusted key: %v", err)
 	}
 }

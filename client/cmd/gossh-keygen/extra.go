@@ -2,13 +2,13 @@ package main
 
 import (
 	"crypto/sha1"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/sshstack/sshstack/client/sshfp"
 	"github.com/sshstack/sshstack/hostkey"
 )
 
@@ -45,20 +45,6 @@ func bubbleBabble(blob []byte) string {
 	return b.String()
 }
 
-// sshfpType is the SSHFP algorithm number of a key (RFC 4255, 6594,
-// 7479).
-func sshfpType(pub hostkey.PublicKey) int {
-	switch t := plain(pub).Type(); {
-	case t == hostkey.RSA:
-		return 1
-	case strings.HasPrefix(t, "ecdsa-sha2-"):
-		return 3
-	case t == hostkey.ED25519:
-		return 4
-	}
-	return 0
-}
-
 // sshfp is -r hostname: SSHFP resource records for the keys of -f.
 func (f *flags) sshfp() error {
 	file, err := f.askFile("Enter file in which the key is", defaultKeyFile("rsa"))
@@ -70,13 +56,9 @@ func (f *flags) sshfp() error {
 		return err
 	}
 	for _, k := range keys {
-		alg := sshfpType(k.pub)
-		if alg == 0 {
-			continue
+		for _, r := range sshfp.Records(k.pub) { // what gossh's VerifyHostKeyDNS compares
+			fmt.Fprintf(f.stdout, "%s IN SSHFP %s\n", f.krlFile, r)
 		}
-		blob := plain(k.pub).Marshal()
-		fmt.Fprintf(f.stdout, "%s IN SSHFP %d 1 %x\n", f.krlFile, alg, sha1.Sum(blob))
-		fmt.Fprintf(f.stdout, "%s IN SSHFP %d 2 %x\n", f.krlFile, alg, sha256.Sum256(blob))
 	}
 	return nil
 }

@@ -131,7 +131,8 @@ func (o *options) fingerprint(pub hostkey.PublicKey) string {
 // (Config.RefuseHostKey): RequiredRSASize refuses a short RSA host key,
 // CASignatureAlgorithms a host certificate signed with an algorithm it
 // does not list and RevokedHostKeys a revoked key, before any
-// known_hosts prompt and before authentication; VisualHostKey draws the
+// known_hosts prompt and before authentication; VerifyHostKeyDNS then
+// looks the key up in SSHFP records (dnsCheck); VisualHostKey draws the
 // key's randomart once the key exchange is done.
 func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dial func(context.Context, *client.Config) (*client.Client, error)) (*client.Client, error) {
 	c2 := *cfg
@@ -151,6 +152,11 @@ func (o *options) gated(ctx context.Context, cfg *client.Config, lg *logger, dia
 			return prevRefuse(key)
 		}
 		return nil
+	}
+	if mode := o.dnsMode(); mode != "" {
+		d := &dnsCheck{o: o, lg: lg, host: o.get("hostname"), mode: mode}
+		o.dns = d
+		c2.TrustHostKey = func(key hostkey.PublicKey) bool { return d.trust(ctx, key) }
 	}
 	prev := cfg.KexDone
 	c2.KexDone = func(a kex.Algorithms, key hostkey.PublicKey) {

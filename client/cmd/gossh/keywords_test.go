@@ -408,7 +408,7 @@ Match final
 	}
 	// Values gossh cannot honour warn; the ones it can do not.
 	for opt, warn := range map[string]bool{"ControlMaster no": false, "ControlMaster auto": false, "ControlPersist 10m": false, "ControlPath /tmp/%C": false, "Tunnel point-to-point": false,
-		"VerifyHostKeyDNS ask": true, "VerifyHostKeyDNS no": false, "GatewayPorts yes": false, "IPQoS ef": false,
+		"VerifyHostKeyDNS ask": false, "VerifyHostKeyDNS yes": false, "VerifyHostKeyDNS no": false, "GatewayPorts yes": false, "IPQoS ef": false,
 		"SecurityKeyProvider internal": false, "SecurityKeyProvider /lib/sk.so": true} {
 		o := newOptions()
 		if err := o.setOption(opt); err != nil {

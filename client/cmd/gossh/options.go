@@ -61,8 +61,6 @@ func unsupportedValue(key, v string) bool {
 		return v != "none"
 	case "securitykeyprovider":
 		return v != "internal"
-	case "verifyhostkeydns":
-		return !no // SSHFP lookups (docs/gossh.md)
 	}
 	return false
 }
@@ -74,10 +72,11 @@ type options struct {
 	srcs       map[string]string
 	warnings   []string // known but unsupported keywords that were set
 	lfwd       []lfwdEntry
-	wantFinal  bool     // a "Match final" was seen (resolve)
-	notes      []string // errors ssh prints and goes on after (run prints them)
-	noAgentFwd bool     // ForwardAgent names a socket that is not there
-	hostConn   connRef  // the socket to the server, for ssh-keysign (hostbased)
+	wantFinal  bool      // a "Match final" was seen (resolve)
+	notes      []string  // errors ssh prints and goes on after (run prints them)
+	noAgentFwd bool      // ForwardAgent names a socket that is not there
+	hostConn   connRef   // the socket to the server, for ssh-keysign (hostbased)
+	dns        *dnsCheck // VerifyHostKeyDNS of the connection gated makes, for the prompt
 }
 
 // A connRef is the connection a Dial made, set before authentication

@@ -98,13 +98,10 @@ func (p *prompter) ask(prompt string, echo bool) (string, error) {
 
 // confirmHostKey asks about an unknown host key as ssh does with
 // StrictHostKeyChecking ask.
-func (p *prompter) confirmHostKey(name string, key hostkey.PublicKey) bool {
-	msg := fmt.Sprintf("The authenticity of host '%s' can't be established.\n%s key fingerprint is %s.\n"+
-		"This key is not known by any other names.\nAre you sure you want to continue connecting (yes/no/[fingerprint])? ",
-		name, keyName(key), p.opts.fingerprint(key))
-	if p.opts.yes("visualhostkey", false) {
-		msg = strings.Replace(msg, "This key", randomart(key, p.opts.get("fingerprinthash"))+"\nThis key", 1)
-	}
+// dnsNote is VerifyHostKeyDNS's line ("Matching host key fingerprint
+// found in DNS."), or "".
+func (p *prompter) confirmHostKey(name string, key hostkey.PublicKey, dnsNote string) bool {
+	msg := hostKeyPrompt(p.opts, name, key, dnsNote)
 	for {
 		a, err := p.ask(msg, true)
 		if err != nil {
@@ -120,6 +117,17 @@ func (p *prompter) confirmHostKey(name string, key hostkey.PublicKey) bool {
 		}
 		msg = "Please type 'yes', 'no' or the fingerprint: "
 	}
+}
+
+// hostKeyPrompt is ssh's question about an unknown host key.
+func hostKeyPrompt(o *options, name string, key hostkey.PublicKey, dnsNote string) string {
+	msg := fmt.Sprintf("The authenticity of host '%s' can't be established.\n%s key fingerprint is %s.\n"+
+		"%sThis key is not known by any other names.\nAre you sure you want to continue connecting (yes/no/[fingerprint])? ",
+		name, keyName(key), o.fingerprint(key), dnsNote)
+	if o.yes("visualhostkey", false) {
+		msg = strings.Replace(msg, "key fingerprint is "+o.fingerprint(key)+".\n", "key fingerprint is "+o.fingerprint(key)+".\n"+randomart(key, o.get("fingerprinthash"))+"\n", 1)
+	}
+	return msg
 }
 
 // keyName is ssh's short name of a key type: ED25519, ECDSA, RSA.

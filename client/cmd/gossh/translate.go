@@ -80,7 +80,7 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 			if o.yes("batchmode", false) {
 				return false
 			}
-			return p.confirmHostKey(name, key)
+			return p.confirmHostKey(name, key, o.dns.promptNote())
 		}
 	default:
 		return nil, nil, fmt.Errorf("unsupported StrictHostKeyChecking %q", o.get("stricthostkeychecking"))
