@@ -19,6 +19,7 @@ import (
 
 	"github.com/pkg/sftp"
 
+	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/internal/sftpcli"
 )
 
@@ -42,83 +43,58 @@ type flags struct {
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{buffer: 32768, requests: 64}
-	withArg := "cDFiJloPSX"
-	known := "346ABCOpqRrsTv" + withArg
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			if !strings.ContainsRune(known, rune(c)) {
-				return nil, msgf("unknown option -- %c", c)
+	rest, err := getopt.Parse(args, "346ABCOpqRrsTv", "cDFiJloPSX", func(c byte, val string) error {
+		switch c {
+		case '3', 'R', 's', 'T':
+			// -3 is how goscp copies between remotes anyway; -s
+			// (SFTP) is its only protocol; -T has nothing to relax.
+		case 'O':
+			return msgf("-O (the legacy scp protocol) is not supported by goscp; it speaks SFTP only")
+		case '4', '6', 'A', 'C', 'v':
+			f.sshArgs = append(f.sshArgs, "-"+string(c))
+		case 'B':
+			f.sshArgs = append(f.sshArgs, "-oBatchMode=yes")
+		case 'q':
+			f.quiet = true
+			f.sshArgs = append(f.sshArgs, "-q")
+		case 'p':
+			f.preserve = true
+		case 'r':
+			f.recursive = true
+		case 'c':
+			f.sshArgs = append(f.sshArgs, "-c", val)
+		case 'D':
+			f.direct = val
+		case 'F', 'i', 'J', 'o':
+			f.sshArgs = append(f.sshArgs, "-"+string(c), val)
+		case 'l':
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n <= 0 {
+				return msgf("bad limit %s", val)
 			}
-			var val string
-			if strings.ContainsRune(withArg, rune(c)) {
-				if j+1 < len(a) {
-					val = a[j+1:]
-				} else if i+1 < len(args) {
-					i++
-					val = args[i]
-				} else {
-					return nil, msgf("option requires an argument -- %c", c)
-				}
-				j = len(a)
+			f.limit = n
+		case 'P':
+			f.port = val
+		case 'S':
+			f.program = val
+		case 'X':
+			k, v, _ := strings.Cut(val, "=")
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 || (k != "buffer" && k != "nrequests") {
+				return msgf("Invalid -X option %s", val)
 			}
-			switch c {
-			case '3', 'R', 's', 'T':
-				// -3 is how goscp copies between remotes anyway; -s
-				// (SFTP) is its only protocol; -T has nothing to relax.
-			case 'O':
-				return nil, msgf("-O (the legacy scp protocol) is not supported by goscp; it speaks SFTP only")
-			case '4', '6', 'A', 'C', 'v':
-				f.sshArgs = append(f.sshArgs, "-"+string(c))
-			case 'B':
-				f.sshArgs = append(f.sshArgs, "-oBatchMode=yes")
-			case 'q':
-				f.quiet = true
-				f.sshArgs = append(f.sshArgs, "-q")
-			case 'p':
-				f.preserve = true
-			case 'r':
-				f.recursive = true
-			case 'c':
-				f.sshArgs = append(f.sshArgs, "-c", val)
-			case 'D':
-				f.direct = val
-			case 'F', 'i', 'J', 'o':
-				f.sshArgs = append(f.sshArgs, "-"+string(c), val)
-			case 'l':
-				n, err := strconv.ParseInt(val, 10, 64)
-				if err != nil || n <= 0 {
-					return nil, msgf("bad limit %s", val)
-				}
-				f.limit = n
-			case 'P':
-				f.port = val
-			case 'S':
-				f.program = val
-			case 'X':
-				k, v, _ := strings.Cut(val, "=")
-				n, err := strconv.Atoi(v)
-				if err != nil || n <= 0 || (k != "buffer" && k != "nrequests") {
-					return nil, msgf("Invalid -X option %s", val)
-				}
-				if k == "buffer" {
-					f.buffer = n
-				} else {
-					f.requests = n
-				}
+			if k == "buffer" {
+				f.buffer = n
+			} else {
+				f.requests = n
 			}
 		}
+		return nil
+	}, func(m string) error { return msgf("%s", m) })
+	if err != nil {
+		return nil, err
 	}
-	f.operands = args[i:]
+	f.operands = rest
 	if len(f.operands) < 2 {
 		return nil, msgf("need a source and a target")
 	}

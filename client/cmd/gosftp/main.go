@@ -20,6 +20,7 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/term"
 
+	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/internal/sftpcli"
 )
 
@@ -50,91 +51,65 @@ type flags struct {
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{buffer: 32768, requests: 64}
-	withArg := "BbcDFiJloPRSs"
-	known := "46AaCfNpqrv" + withArg
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			if !strings.ContainsRune(known, rune(c)) {
-				return nil, msgf("unknown option -- %c", c)
+	rest, err := getopt.Parse(args, "46AaCfNpqrv", "BbcDFiJloPRSs", func(c byte, val string) error {
+		switch c {
+		case '4', '6', 'A', 'C', 'v':
+			f.sshArgs = append(f.sshArgs, "-"+string(c))
+		case 'q':
+			f.quiet = true
+			f.sshArgs = append(f.sshArgs, "-q")
+		case 'a':
+			f.resume = true
+		case 'f':
+			f.fsync = true
+		case 'N':
+			f.noQuiet = true
+		case 'p':
+			f.preserve = true
+		case 'r':
+			f.recursive = true
+		case 'B':
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return msgf("Invalid buffer size \"%s\"", val)
 			}
-			var val string
-			if strings.ContainsRune(withArg, rune(c)) {
-				if j+1 < len(a) {
-					val = a[j+1:]
-				} else if i+1 < len(args) {
-					i++
-					val = args[i]
-				} else {
-					return nil, msgf("option requires an argument -- %c", c)
-				}
-				j = len(a)
+			f.buffer = n
+		case 'b':
+			f.batch = val
+			f.quiet = true
+		case 'c':
+			f.sshArgs = append(f.sshArgs, "-c", val)
+		case 'D':
+			f.direct = val
+		case 'F', 'i', 'J', 'o':
+			f.sshArgs = append(f.sshArgs, "-"+string(c), val)
+		case 'l':
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || n <= 0 {
+				return msgf("Invalid limit \"%s\"", val)
 			}
-			switch c {
-			case '4', '6', 'A', 'C', 'v':
-				f.sshArgs = append(f.sshArgs, "-"+string(c))
-			case 'q':
-				f.quiet = true
-				f.sshArgs = append(f.sshArgs, "-q")
-			case 'a':
-				f.resume = true
-			case 'f':
-				f.fsync = true
-			case 'N':
-				f.noQuiet = true
-			case 'p':
-				f.preserve = true
-			case 'r':
-				f.recursive = true
-			case 'B':
-				n, err := strconv.Atoi(val)
-				if err != nil || n <= 0 {
-					return nil, msgf("Invalid buffer size \"%s\"", val)
-				}
-				f.buffer = n
-			case 'b':
-				f.batch = val
-				f.quiet = true
-			case 'c':
-				f.sshArgs = append(f.sshArgs, "-c", val)
-			case 'D':
-				f.direct = val
-			case 'F', 'i', 'J', 'o':
-				f.sshArgs = append(f.sshArgs, "-"+string(c), val)
-			case 'l':
-				n, err := strconv.ParseInt(val, 10, 64)
-				if err != nil || n <= 0 {
-					return nil, msgf("Invalid limit \"%s\"", val)
-				}
-				f.limit = n
-			case 'P':
-				f.sshArgs = append(f.sshArgs, "-oPort="+val)
-			case 'R':
-				n, err := strconv.Atoi(val)
-				if err != nil || n <= 0 {
-					return nil, msgf("Invalid number of requests \"%s\"", val)
-				}
-				f.requests = n
-			case 'S':
-				f.program = val
-			case 's':
-				f.subsystem = val
+			f.limit = n
+		case 'P':
+			f.sshArgs = append(f.sshArgs, "-oPort="+val)
+		case 'R':
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return msgf("Invalid number of requests \"%s\"", val)
 			}
+			f.requests = n
+		case 'S':
+			f.program = val
+		case 's':
+			f.subsystem = val
 		}
+		return nil
+	}, func(m string) error { return msgf("%s", m) })
+	if err != nil {
+		return nil, err
 	}
 	if f.noQuiet {
 		f.quiet = false
 	}
-	rest := args[i:]
 	if f.direct == "" {
 		if len(rest) == 0 || len(rest) > 2 {
 			return nil, msgf("destination required")

@@ -35,6 +35,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
+	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/keyagent"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
@@ -62,74 +63,53 @@ func main() { os.Exit(run(os.Args[1:])) }
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{hash: "sha256"}
-	i := 0
-	for i < len(args) {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		i++
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			var val string
-			if strings.IndexByte("EehHMmsSt", c) >= 0 {
-				if j+1 < len(a) {
-					val = a[j+1:]
-				} else if i < len(args) {
-					val = args[i]
-					i++
-				} else {
-					return nil, usageError(fmt.Sprintf("option requires an argument -- %c", c))
-				}
-				j = len(a)
+	rest, err := getopt.Parse(args, "", "EehHMmsSt", func(c byte, val string) error {
+		switch c {
+		case 'l', 'L':
+			if f.l != 0 {
+				return fatalError(fmt.Sprintf("-%c flag already specified", f.l))
 			}
-			switch c {
-			case 'l', 'L':
-				if f.l != 0 {
-					return nil, fatalError(fmt.Sprintf("-%c flag already specified", f.l))
-				}
-				f.l = c
-			case 'x', 'X':
-				if f.x != 0 {
-					return nil, fatalError(fmt.Sprintf("-%c flag already specified", f.x))
-				}
-				f.x = c
-			case 'c':
-				f.c = true
-			case 'd':
-				f.d = true
-			case 'D':
-				f.D = true
-			case 'k':
-				f.k = true
-			case 'q':
-				f.q = true
-			case 'v':
-			case 'E':
-				if _, err := keyagent.FingerprintFunc(val); err != nil {
-					return nil, fatalError(fmt.Sprintf("Invalid hash algorithm \"%s\"", val))
-				}
-				f.hash = val
-			case 't':
-				d, err := kex.ParseTime(val)
-				if err != nil || d/time.Second > 1<<32-1 {
-					return nil, errLifetime
-				}
-				f.life = d
-			case 'T':
-				f.T = true
-			case 'K', 'e', 's', 'S', 'h', 'H', 'M', 'm':
-				return nil, usageError(fmt.Sprintf("-%c is not supported by gossh-add", c))
-			default:
-				return nil, usageError(fmt.Sprintf("unknown option -- %c", c))
+			f.l = c
+		case 'x', 'X':
+			if f.x != 0 {
+				return fatalError(fmt.Sprintf("-%c flag already specified", f.x))
 			}
+			f.x = c
+		case 'c':
+			f.c = true
+		case 'd':
+			f.d = true
+		case 'D':
+			f.D = true
+		case 'k':
+			f.k = true
+		case 'q':
+			f.q = true
+		case 'v':
+		case 'E':
+			if _, err := keyagent.FingerprintFunc(val); err != nil {
+				return fatalError(fmt.Sprintf("Invalid hash algorithm \"%s\"", val))
+			}
+			f.hash = val
+		case 't':
+			d, err := kex.ParseTime(val)
+			if err != nil || d/time.Second > 1<<32-1 {
+				return errLifetime
+			}
+			f.life = d
+		case 'T':
+			f.T = true
+		case 'K', 'e', 's', 'S', 'h', 'H', 'M', 'm':
+			return usageError(fmt.Sprintf("-%c is not supported by gossh-add", c))
+		default:
+			return usageError(fmt.Sprintf("unknown option -- %c", c))
 		}
+		return nil
+	}, func(m string) error { return usageError(m) })
+	if err != nil {
+		return nil, err
 	}
-	f.files = args[i:]
+	f.files = rest
 	return f, nil
 }
 

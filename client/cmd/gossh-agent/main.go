@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/keyagent"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
@@ -90,77 +91,56 @@ func fail(format string, args ...any) int {
 
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{hash: "sha256"}
-	i := 0
-	for i < len(args) {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		i++
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			var val string
-			if strings.IndexByte("EaOPt", c) >= 0 {
-				if j+1 < len(a) {
-					val = a[j+1:]
-				} else if i < len(args) {
-					val = args[i]
-					i++
-				} else {
-					return nil, usageError(fmt.Sprintf("option requires an argument -- %c", c))
-				}
-				j = len(a)
+	rest, err := getopt.Parse(args, "", "EaOPt", func(c byte, val string) error {
+		switch c {
+		case 'c':
+			if f.s {
+				return usageError("")
 			}
-			switch c {
-			case 'c':
-				if f.s {
-					return nil, usageError("")
-				}
-				f.c = true
-			case 's':
-				if f.c {
-					return nil, usageError("")
-				}
-				f.s = true
-			case 'd', 'D':
-				if f.d || f.D {
-					return nil, usageError("")
-				}
-				f.d, f.D = c == 'd', c == 'D'
-			case 'k':
-				f.k = true
-			case 'a':
-				f.bind = val
-			case 'E':
-				if _, err := keyagent.FingerprintFunc(val); err != nil {
-					return nil, fatalError(fmt.Sprintf("Invalid hash algorithm \"%s\"", val))
-				}
-				f.hash = val
-			case 'O':
-				// ssh-agent's only -O option concerns FIDO keys, which
-				// gossh-agent does not hold.
-				if val != "no-restrict-websafe" {
-					return nil, fatalError("Unknown -O option")
-				}
-			case 'P':
-				// PKCS#11 providers: gossh-agent loads none, so there is
-				// nothing to allow.
-			case 't':
-				d, err := kex.ParseTime(val)
-				if err != nil {
-					return nil, errLifetime
-				}
-				f.life = d
-			default:
-				return nil, usageError(fmt.Sprintf("unknown option -- %c", c))
+			f.c = true
+		case 's':
+			if f.c {
+				return usageError("")
 			}
+			f.s = true
+		case 'd', 'D':
+			if f.d || f.D {
+				return usageError("")
+			}
+			f.d, f.D = c == 'd', c == 'D'
+		case 'k':
+			f.k = true
+		case 'a':
+			f.bind = val
+		case 'E':
+			if _, err := keyagent.FingerprintFunc(val); err != nil {
+				return fatalError(fmt.Sprintf("Invalid hash algorithm \"%s\"", val))
+			}
+			f.hash = val
+		case 'O':
+			// ssh-agent's only -O option concerns FIDO keys, which
+			// gossh-agent does not hold.
+			if val != "no-restrict-websafe" {
+				return fatalError("Unknown -O option")
+			}
+		case 'P':
+			// PKCS#11 providers: gossh-agent loads none, so there is
+			// nothing to allow.
+		case 't':
+			d, err := kex.ParseTime(val)
+			if err != nil {
+				return errLifetime
+			}
+			f.life = d
+		default:
+			return usageError(fmt.Sprintf("unknown option -- %c", c))
 		}
+		return nil
+	}, func(m string) error { return usageError(m) })
+	if err != nil {
+		return nil, err
 	}
-	f.cmd = args[i:]
+	f.cmd = rest
 	if len(f.cmd) > 0 && (f.c || f.k || f.s || f.d || f.D) {
 		return nil, usageError("")
 	}
