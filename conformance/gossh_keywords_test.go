@@ -332,7 +332,16 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 			t.Fatal(err)
 		}
 		os.WriteFile(revoked, append([]byte("# revoked\n"), pub...), 0o600)
-		for _, alg := range []string{"ssh-ed25519", "ecdsa-sha2-nistp256"} {
+		// The same revocation as OpenSSH's binary KRL, made by ssh-keygen.
+		krlFile := filepath.Join(t.TempDir(), "revoked.krl")
+		if out, err := exec.Command("ssh-keygen", "-q", "-k", "-f", krlFile, e.srv.HostKeys["ed25519"]+".pub").CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen -k: %v: %s", err, out)
+		}
+		for _, c := range []struct{ file, alg string }{
+			{revoked, "ssh-ed25519"}, {revoked, "ecdsa-sha2-nistp256"},
+			{krlFile, "ssh-ed25519"}, {krlFile, "ecdsa-sha2-nistp256"},
+		} {
+			revoked, alg := c.file, c.alg
 			args := []string{"-o", "HostKeyAlgorithms=" + alg, "-o", "RevokedHostKeys=" + revoked, dest, "true"}
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, args...)...)
 			res, err := sshdtest.RunSSH(context.Background(), nil, append([]string{"-i", key, "-o", "UserKnownHostsFile=" + e.knownHosts,
@@ -342,10 +351,10 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 			}
 			refused := alg == "ssh-ed25519"
 			if (r.code == 255) != refused || (res.ExitCode == 255) != refused {
-				t.Errorf("%s: gossh %+v; ssh exit %d %s", alg, r, res.ExitCode, res.Stderr)
+				t.Errorf("%s, %s: gossh %+v; ssh exit %d %s", filepath.Base(revoked), alg, r, res.ExitCode, res.Stderr)
 			}
 			if refused && !strings.Contains(r.stderr, "revoked by file "+revoked) {
-				t.Errorf("%s: %s", alg, r.stderr)
+				t.Errorf("%s, %s: %s", filepath.Base(revoked), alg, r.stderr)
 			}
 		}
 		// The revocation is decided before known_hosts, as ssh's

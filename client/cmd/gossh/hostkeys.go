@@ -14,6 +14,7 @@ import (
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/hostkey/krl"
 	"github.com/sshstack/sshstack/kex"
 )
 
@@ -75,11 +76,11 @@ func (o *options) checkCASignature(key hostkey.PublicKey) error {
 // errRevoked is RevokedHostKeys refusing a host key.
 var errRevoked = errors.New("gossh: host key revoked")
 
-// checkRevoked applies RevokedHostKeys: a file of public keys, one per
-// line as in authorized_keys or a .pub file (OpenSSH's KRL format is
-// not read: such a file is an error, so that a revocation is never
-// silently skipped). A certificate is revoked when its key or its CA's
-// is listed. A missing file revokes nothing, as in ssh.
+// checkRevoked applies RevokedHostKeys: OpenSSH's binary KRL (package
+// hostkey/krl), or a file of public keys, one per line as in
+// authorized_keys or a .pub file, where a certificate is revoked when its
+// key or its CA's is listed. A missing file revokes nothing, as in ssh; a
+// file that cannot be read or parsed refuses every key.
 func (o *options) checkRevoked(key hostkey.PublicKey) error {
 	path := o.get("revokedhostkeys")
 	if path == "" || path == "none" {
@@ -93,8 +94,18 @@ func (o *options) checkRevoked(key hostkey.PublicKey) error {
 	if err != nil {
 		return fmt.Errorf("%w: reading RevokedHostKeys %s: %v", errRevoked, path, err)
 	}
-	if bytes.HasPrefix(data, []byte("SSHKRL\n\x00")) {
-		return fmt.Errorf("%w: RevokedHostKeys %s is a KRL, which gossh cannot read", errRevoked, path)
+	if bytes.HasPrefix(data, krl.Magic) {
+		// OpenSSH's binary KRL (PROTOCOL.krl), read as ssh's
+		// ssh_krl_check_key: the key, a certificate's key, serial, key
+		// ID and CA. A KRL that does not parse refuses, never skips.
+		k, err := krl.Parse(data)
+		if err != nil {
+			return fmt.Errorf("%w: RevokedHostKeys %s: %v", errRevoked, path, err)
+		}
+		if k.Revoked(key) {
+			return fmt.Errorf("%w: Host key %s %s revoked by file %s", errRevoked, key.Type(), o.fingerprint(key), path)
+		}
+		return nil
 	}
 	check := []hostkey.PublicKey{key}
 	if cert, ok := key.(*hostkey.Certificate); ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/hostkey/krl"
 )
 
 // Recorded with OpenSSH 9.2's ssh-keygen -lv (and -E md5) for these keys.
@@ -531,8 +532,12 @@ func TestRevokedHostKeys(t *testing.T) {
 	dir := t.TempDir()
 	list := filepath.Join(dir, "revoked")
 	os.WriteFile(list, []byte("# comment\n\n"+vecEd25519+"\n"), 0o600)
-	krl := filepath.Join(dir, "krl")
-	os.WriteFile(krl, []byte("SSHKRL\n\x00\x00\x00\x00\x01"), 0o600)
+	truncated := filepath.Join(dir, "truncated")
+	os.WriteFile(truncated, []byte("SSHKRL\n\x00\x00\x00\x00\x01"), 0o600)
+	var kr krl.KRL
+	kr.Revoke(parsePub(t, vecEd25519))
+	krlFile := filepath.Join(dir, "krl")
+	os.WriteFile(krlFile, kr.Marshal(), 0o600)
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("not a key\n"), 0o600)
 	for _, tt := range []struct {
@@ -542,7 +547,9 @@ func TestRevokedHostKeys(t *testing.T) {
 		{list, vecEd25519, true},
 		{list, vecRSA1024, false},
 		{filepath.Join(dir, "missing"), vecEd25519, false},
-		{krl, vecRSA1024, true}, // unreadable format: refused, never skipped
+		{truncated, vecRSA1024, true}, // a KRL that does not parse refuses, never skips
+		{krlFile, vecEd25519, true},   // a binary KRL, as ssh-keygen -k writes it
+		{krlFile, vecRSA1024, false},
 		{bad, vecRSA1024, true},
 	} {
 		o := newOptions()
