@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sshstack/sshstack/client/internal/getopt"
 )
 
 // flags is the parsed command line of ssh-keygen(1).
@@ -109,42 +111,30 @@ func fatalf(format string, a ...any) error {
 // the first non-flag ends the flags.
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{set: map[byte]bool{}}
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
+	known, withArg := splitOptString(optString)
+	rest, err := getopt.Parse(args, known, withArg, func(c byte, val string) error {
+		f.set[c] = true
+		return f.apply(c, val)
+	}, func(m string) error { return fmt.Errorf("%w: %s", errUsage, m) })
+	if err != nil {
+		return nil, err
+	}
+	f.args = rest
+	return f, nil
+}
+
+// splitOptString splits a getopt(3) option string ("ab:") into the
+// letters without an argument and those with one.
+func splitOptString(opts string) (known, withArg string) {
+	for i := 0; i < len(opts); i++ {
+		if i+1 < len(opts) && opts[i+1] == ':' {
+			withArg += opts[i : i+1]
 			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			k := strings.IndexByte(optString, c)
-			if k < 0 || c == ':' {
-				return nil, fmt.Errorf("%w: unknown option -- %c", errUsage, c)
-			}
-			var val string
-			if k+1 < len(optString) && optString[k+1] == ':' {
-				if j+1 < len(a) {
-					val = a[j+1:]
-				} else if i+1 < len(args) {
-					i++
-					val = args[i]
-				} else {
-					return nil, fmt.Errorf("%w: option requires an argument -- %c", errUsage, c)
-				}
-				j = len(a)
-			}
-			f.set[c] = true
-			if err := f.apply(c, val); err != nil {
-				return nil, err
-			}
+		} else {
+			known += opts[i : i+1]
 		}
 	}
-	f.args = args[i:]
-	return f, nil
+	return known, withArg
 }
 
 func (f *flags) apply(c byte, val string) error {
