@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"sync"
@@ -680,7 +681,55 @@ func TestSimultaneousRekey(t *testing.T) {
 	go func() { defer close(errc); transfer(t, s, c, 3000, nil) }()
 	transfer(t, c, s, 3000, nil)
 	<-errc
+	// A rekey one side starts after the other's reader has finished is
+	// never answered (nobody reads there): stop waiting for it.
+	cancel()
 	<-done
+}
+
+// TestHeldWhileRekeyUnanswered: what the helper read for the layers
+// above while our KEXINIT goes unanswered reaches ReadPacket at once,
+// though the helper is still blocked reading a peer that sends nothing
+// more. It used to wait behind the helper for the peer's next packet,
+// forever if the peer had no reader to see our KEXINIT.
+func TestHeldWhileRekeyUnanswered(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	c, s := pair(t, ccfg, scfg)
+	const n = 5
+	for i := range n {
+		if err := c.WritePacket(channelData(i, 100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Nobody reads c, so c never answers: the helper reads c's
+	// packets for s meanwhile, then waits on the pipe.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.Rekey(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Rekey: %v, want the deadline", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		for i := range n {
+			p, err := s.ReadPacket()
+			if err == nil && !bytes.Equal(p, channelData(i, 100)) {
+				err = fmt.Errorf("packet %d differs", i)
+			}
+			if err != nil {
+				got <- err
+				return
+			}
+		}
+		got <- nil
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadPacket waits behind the helper for a packet the peer will not send")
+	}
 }
 
 // stallConn is a net.Conn whose writes block, once stalled, until Close.

@@ -197,8 +197,8 @@ func DefaultServerExtensions() []wire.Extension {
 // Locks: rmu is held by whoever reads (ReadPacket, the handshake, the
 // helper); wmu by whoever writes to the packet layer, and it is the only
 // lock held across a network write; mu guards the state both sides look
-// at and is never held across I/O. When two are needed, wmu is taken
-// before mu.
+// at and is never held across I/O; heldMu guards only the held packets.
+// When two are needed, wmu is taken before mu.
 type Transport struct {
 	pc      *packet.Conn
 	cfg     *Config
@@ -219,8 +219,14 @@ type Transport struct {
 	strict    bool
 	sessionID []byte
 	ext       extPhase // where EXT_INFO may appear
-	held      [][]byte // read for the layers above during a rekey, waiting for ReadPacket
-	heldBytes int
+
+	// held is what a helper or writer read for the layers above during
+	// a rekey, waiting for ReadPacket. It has a lock of its own so that
+	// ReadPacket takes it even while the helper holds rmu, blocked on a
+	// peer that has gone quiet.
+	heldMu    sync.Mutex
+	held      [][]byte // guarded by heldMu
+	heldBytes int      // guarded by heldMu
 
 	wmu sync.Mutex // serializes writes to pc with the decisions about them
 
@@ -945,19 +951,22 @@ func remoteDisconnect(p []byte) error {
 // (packet.Conn.KeepPayload), so it stays valid until the caller's next
 // ReadPacket whatever other goroutines do.
 func (t *Transport) ReadPacket() ([]byte, error) {
-	t.waiting.Add(1)
+	t.waiting.Add(1) // before popHeld: a helper that holds more after it sees us
+	if q := t.popHeld(); q != nil {
+		// Held packets first, without rmu: the helper may be blocked
+		// in a read on a peer that sends nothing until it hears from
+		// us. It hands rmu over only after its read returns, and we
+		// may have made it do so: kick brings it back if need be.
+		t.waiting.Add(-1)
+		t.kick()
+		return q, nil
+	}
 	t.rmu.Lock()
 	t.waiting.Add(-1)
 	defer t.leaveReader()
 	t.lent = false
 	for {
-		if len(t.held) > 0 {
-			q := t.held[0]
-			t.held[0] = nil
-			t.held = t.held[1:]
-			if t.heldBytes -= len(q); len(t.held) == 0 {
-				t.held, t.heldBytes = nil, 0
-			}
+		if q := t.popHeld(); q != nil {
 			return q, nil
 		}
 		p, deliver, err := t.readOne()
@@ -972,6 +981,22 @@ func (t *Transport) ReadPacket() ([]byte, error) {
 			return clone(p), nil
 		}
 	}
+}
+
+// popHeld returns the oldest held packet, or nil.
+func (t *Transport) popHeld() []byte {
+	t.heldMu.Lock()
+	defer t.heldMu.Unlock()
+	if len(t.held) == 0 {
+		return nil
+	}
+	q := t.held[0]
+	t.held[0] = nil
+	t.held = t.held[1:]
+	if t.heldBytes -= len(q); len(t.held) == 0 {
+		t.held, t.heldBytes = nil, 0
+	}
+	return q
 }
 
 // readOne reads and dispatches one packet, and starts a rekey if the
@@ -1181,6 +1206,8 @@ func (t *Transport) peerRekey(p []byte) error {
 // interoperate (docs/deviations.md). The initial exchange still refuses
 // them. At most MaxHeldDuringRekey bytes are held.
 func (t *Transport) holdDuringRekey(p []byte) error {
+	t.heldMu.Lock()
+	defer t.heldMu.Unlock()
 	if t.heldBytes += len(p); t.heldBytes > MaxHeldDuringRekey {
 		return fmt.Errorf("%w: more than %d bytes", ErrHeldTooMuch, MaxHeldDuringRekey)
 	}
