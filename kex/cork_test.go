@@ -1,6 +1,7 @@
 package kex_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -13,34 +14,42 @@ import (
 	"github.com/sshstack/sshstack/packet/packettest"
 )
 
-// writeCountingConn counts the network writes.
+// writeCountingConn counts the network writes and keeps the first.
 type writeCountingConn struct {
 	net.Conn
 	writes atomic.Int32
+	mu     sync.Mutex
+	first  []byte
 }
 
 func (c *writeCountingConn) Write(b []byte) (int, error) {
-	c.writes.Add(1)
+	if c.writes.Add(1) == 1 {
+		c.mu.Lock()
+		c.first = append([]byte(nil), b...)
+		c.mu.Unlock()
+	}
 	return c.Conn.Write(b)
 }
 
-// TestServerReplyCoalesced: the server's key exchange reply, NEWKEYS and
-// EXT_INFO (when the client asks for it) leave in one write, so a
-// handshake costs the server three writes (version, KEXINIT, the rest)
-// instead of up to five, and the client one wake-up for them.
-func TestServerReplyCoalesced(t *testing.T) {
+// TestHandshakeWritesCoalesced: the client's KEXINIT leaves in the same
+// write as its identification string, and the server's key exchange
+// reply, NEWKEYS and EXT_INFO (when the client asks for it) in one
+// write, so a handshake costs the server three writes (version, KEXINIT,
+// the rest) instead of up to five, and the client three (version and
+// KEXINIT, its key exchange message, NEWKEYS) instead of four.
+func TestHandshakeWritesCoalesced(t *testing.T) {
 	for _, m := range []string{kex.Curve25519SHA256, kex.MLKEM768X25519SHA256} {
 		t.Run(m, func(t *testing.T) {
 			ccfg, scfg := configs(t, m)
 			a, b := packettest.Pipe()
-			sc := &writeCountingConn{Conn: b}
+			cc, sc := &writeCountingConn{Conn: a}, &writeCountingConn{Conn: b}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var s *kex.Transport
 			var serr error
 			var wg sync.WaitGroup
 			wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(sc, &packet.Config{Server: true}), scfg) })
-			c, cerr := kex.ClientHandshake(ctx, packet.NewConn(a, nil), ccfg)
+			c, cerr := kex.ClientHandshake(ctx, packet.NewConn(cc, nil), ccfg)
 			wg.Wait()
 			if cerr != nil || serr != nil {
 				t.Fatalf("client: %v; server: %v", cerr, serr)
@@ -49,6 +58,16 @@ func TestServerReplyCoalesced(t *testing.T) {
 			defer s.Close()
 			if n := sc.writes.Load(); n != 3 {
 				t.Errorf("server wrote %d times, want 3 (version, KEXINIT, reply+NEWKEYS[+EXT_INFO])", n)
+			}
+			if n := cc.writes.Load(); n != 3 {
+				t.Errorf("client wrote %d times, want 3 (version+KEXINIT, its kex message, NEWKEYS)", n)
+			}
+			line := packet.DefaultVersion + "\r\n"
+			if !bytes.HasPrefix(cc.first, []byte(line)) || len(cc.first) <= len(line) {
+				t.Errorf("client's first write %q..., want the identification string and KEXINIT", cc.first[:min(len(cc.first), 40)])
+			}
+			if string(sc.first) != line {
+				t.Errorf("server's first write %q..., want the identification string alone", sc.first[:min(len(sc.first), 40)])
 			}
 		})
 	}

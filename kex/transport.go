@@ -395,7 +395,20 @@ func (t *Transport) hostKeyOptionalOnly() bool {
 // initial runs the version exchange and the first key exchange
 // (RFC 4253, Sections 4.2 and 7) in the caller's goroutine.
 func (t *Transport) initial(ctx context.Context) error {
-	remote, err := t.pc.ExchangeVersions(ctx, t.cfg.Version)
+	// A client's KEXINIT leaves with its identification string, in one
+	// write. A server's does not: Wireshark's SSH dissector (4.0, as
+	// Debian 12 ships it) then often fails to decrypt the session with
+	// our key log (TestKeyLogWireshark), and being read by it is worth
+	// more than one write.
+	var first []byte
+	if t.role == Client {
+		m, err := t.buildInit(0)
+		if err != nil {
+			return err
+		}
+		first = m.Append(nil)
+	}
+	remote, err := t.pc.ExchangeVersionsThen(ctx, t.cfg.Version, first)
 	if err != nil {
 		return err
 	}
@@ -409,7 +422,9 @@ func (t *Transport) initial(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { t.pc.Close() })
 	defer stop()
 
-	if err := t.sendInit(); err != nil {
+	if first != nil {
+		t.initSent(0, first)
+	} else if err := t.sendInit(); err != nil {
 		return err
 	}
 	peerInit, err := t.readPeerInit()
@@ -544,14 +559,21 @@ func (t *Transport) sendInitW() error {
 	if err := t.pc.WritePacket(p); err != nil {
 		return err
 	}
+	t.initSent(seq, p)
+	return nil
+}
+
+// initSent records that our KEXINIT p went out with sequence number seq:
+// the exchange runs, and writes queue until our NEWKEYS.
+func (t *Transport) initSent(seq uint32, p []byte) {
 	t.mu.Lock()
 	t.initSeq = seq
 	t.localInit = p
 	t.phase = phaseKexInitSent
 	t.kexDone = make(chan struct{})
+	count := t.kexCount
 	t.mu.Unlock()
 	t.log.Debug("kex: sent KEXINIT", "role", t.role, "count", count)
-	return nil
 }
 
 var randReader = crand.Reader

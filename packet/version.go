@@ -45,6 +45,16 @@ const (
 // It may be called once; every error but a second call is fatal and
 // closes the Conn.
 func (c *Conn) ExchangeVersions(ctx context.Context, local string) (string, error) {
+	return c.ExchangeVersionsThen(ctx, local, nil)
+}
+
+// ExchangeVersionsThen is ExchangeVersions that also sends first, if not
+// nil, as the first binary packet, in the same write as the
+// identification string: a key exchange's KEXINIT, which RFC 4253
+// (Section 7.1) lets either side send without waiting for the peer's
+// identification string, as Dropbear does. One write and one wake-up of
+// the peer fewer per connection, and half a round trip less.
+func (c *Conn) ExchangeVersionsThen(ctx context.Context, local string, first []byte) (string, error) {
 	if local == "" {
 		local = DefaultVersion
 	}
@@ -72,8 +82,7 @@ func (c *Conn) ExchangeVersions(ctx context.Context, local string) (string, erro
 	go func() {
 		c.wmu.Lock()
 		defer c.wmu.Unlock()
-		_, err := c.nc.Write([]byte(local + "\r\n"))
-		werr <- err
+		werr <- c.writeVersionLocked(local, first)
 	}()
 	remote, err := c.readVersion()
 	if err != nil {
@@ -85,6 +94,24 @@ func (c *Conn) ExchangeVersions(ctx context.Context, local string) (string, erro
 		return "", c.versionErr(ctx, c.fail(fmt.Errorf("packet: writing identification string: %w", err)))
 	}
 	return remote, nil
+}
+
+// writeVersionLocked writes the identification string and, sealed after
+// it in the same write, first if not nil; c.wmu held.
+func (c *Conn) writeVersionLocked(local string, first []byte) error {
+	if first == nil {
+		_, err := c.nc.Write([]byte(local + "\r\n"))
+		return err
+	}
+	c.held = append(append(c.held[:0], local...), '\r', '\n')
+	c.corked = true
+	err := c.writeLocked(first)
+	c.corked = false
+	if err != nil {
+		c.held = nil
+		return err
+	}
+	return c.flushLocked()
 }
 
 // versionErr names the context's error when it ended the exchange; the

@@ -1,6 +1,7 @@
 package packet_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -113,6 +114,47 @@ func TestVersionThenPacket(t *testing.T) {
 	if _, err := io.ReadFull(b, line); err != nil || string(line) != packet.DefaultVersion+"\r\n" {
 		t.Fatalf("sent %q, %v", line, err)
 	}
+}
+
+// TestVersionThenFirstPacket: ExchangeVersionsThen sends the first
+// packet in the same write as the identification string, and the peer
+// reads both; the Conn's own sequence number has counted the packet.
+func TestVersionThenFirstPacket(t *testing.T) {
+	a, b := packettest.Pipe()
+	wc := &firstWriteConn{Conn: a}
+	c := packet.NewConn(wc, nil)
+	defer c.Close()
+	peer := packet.NewConn(b, &packet.Config{Server: true})
+	defer peer.Close()
+	b.Write([]byte("SSH-2.0-peer\r\n"))
+	first := []byte{20, 1, 2, 3, 4}
+	if _, err := c.ExchangeVersionsThen(context.Background(), "", first); err != nil {
+		t.Fatal(err)
+	}
+	if wc.writes != 1 {
+		t.Errorf("%d writes, want 1", wc.writes)
+	}
+	if got, err := peer.ExchangeVersions(context.Background(), "SSH-2.0-peer"); err != nil || got != packet.DefaultVersion {
+		t.Fatalf("peer read version %q, %v", got, err)
+	}
+	p, err := peer.ReadPacket()
+	if err != nil || !bytes.Equal(p, first) {
+		t.Fatalf("peer read %x, %v; want %x", p, err, first)
+	}
+	if seq := c.WriteSeq(); seq != 1 {
+		t.Errorf("write sequence number %d after the first packet, want 1", seq)
+	}
+}
+
+// firstWriteConn counts writes.
+type firstWriteConn struct {
+	net.Conn
+	writes int
+}
+
+func (c *firstWriteConn) Write(b []byte) (int, error) {
+	c.writes++
+	return c.Conn.Write(b)
 }
 
 // TestVersionBothOverNetPipe runs both sides over a synchronous net.Pipe,
