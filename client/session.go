@@ -109,11 +109,11 @@ type Session struct {
 // open_session). If the Config asks for agent or X11 forwarding, it is
 // requested on the channel.
 func (c *Client) NewSession(ctx context.Context) (*Session, error) {
-	ch, err := c.conn.OpenSession(ctx, nil)
+	s, err := c.NewSessionNoForwarding(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("client: opening session: %w", err)
+		return nil, err
 	}
-	s := &Session{c: c, ch: ch}
+	ch := s.ch
 	if c.cfg.ForwardAgent {
 		if err := ch.RequestAgentForwarding(ctx); err != nil {
 			c.log.Debug("agent forwarding refused", "err", err)
@@ -125,6 +125,19 @@ func (c *Client) NewSession(ctx context.Context) (*Session, error) {
 		}
 	}
 	return s, nil
+}
+
+// NewSessionNoForwarding opens a session channel without the agent and
+// X11 forwarding requests Config asks NewSession for, for a caller that
+// decides them per session: a connection-sharing master asks for them
+// only on the sessions of mux clients that want them (package
+// client/mux). The agent channels are still served as Config says.
+func (c *Client) NewSessionNoForwarding(ctx context.Context) (*Session, error) {
+	ch, err := c.conn.OpenSession(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("client: opening session: %w", err)
+	}
+	return &Session{c: c, ch: ch}, nil
 }
 
 // Client returns the Client the session belongs to.

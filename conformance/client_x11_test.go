@@ -10,8 +10,10 @@ package conformance_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -351,6 +353,56 @@ func TestGosshX11HostileServer(t *testing.T) {
 		case su := <-x.setups:
 			t.Errorf("the X server got a setup %q %x", su.proto, su.data)
 		case <-time.After(200 * time.Millisecond):
+		}
+	})
+}
+
+// TestMuxX11ThroughGosshMaster: OpenSSH's ssh -Y as a mux client of a
+// gossh master started with -Y reaches the master's X server with the
+// real cookie, as through OpenSSH's master; a mux client without -X gets
+// no x11-req. Before, mux sessions never asked for X11 forwarding.
+func TestMuxX11ThroughGosshMaster(t *testing.T) {
+	x := startX11Env(t)
+	xauth, _ := exec.LookPath("xauth")
+	bin := clBuildGossh(t)
+	remoteAuth := filepath.Join(t.TempDir(), "remote.xauth")
+	e := clStart(t, "X11Forwarding yes", "XAuthLocation "+xauth, "SetEnv XAUTHORITY="+remoteAuth)
+	key := e.keyFile(t)
+	sock := muxSock(t)
+	muxGosshMaster(t, bin, e, key, sock, x.env, "-Y")
+	x11Reqs := func() int { return strings.Count(e.srv.Log(), "request x11-req") }
+	mux := func(stdin []byte, args ...string) clResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, sshdtest.SSH, muxSSH(sock, args...)...)
+		cmd.Env = append(os.Environ(), x.env...)
+		cmd.Stdin = bytes.NewReader(stdin)
+		var o, er bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &er
+		err := cmd.Run()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return clResult{o.String(), er.String(), code}
+	}
+	t.Run("ssh -Y", func(t *testing.T) {
+		before := x11Reqs()
+		x.check(t, mux([]byte(x11Client), "-Y", "127.0.0.1", "/usr/bin/python3 -"))
+		if n := x11Reqs() - before; n != 1 {
+			t.Errorf("sshd logged %d x11-req, want 1", n)
+		}
+	})
+	t.Run("ssh -x", func(t *testing.T) {
+		before := x11Reqs()
+		r := mux(nil, "-x", "127.0.0.1", `echo "DISPLAY=$DISPLAY"`)
+		if r.code != 0 || r.stdout != "DISPLAY=\n" {
+			t.Errorf("got %+v, want no DISPLAY", r)
+		}
+		if n := x11Reqs() - before; n != 0 {
+			t.Errorf("sshd logged %d x11-req, want none", n)
 		}
 	})
 }

@@ -708,3 +708,86 @@ func muxEchoConn(t *testing.T, c net.Conn) {
 		t.Errorf("echo through the forward: %q %v", got, err)
 	}
 }
+
+// TestMuxAgentForwardingAgainstOpenSSH: a mux client's -A forwards the
+// master's agent only where the master's own ForwardAgent allows it,
+// and a mux client without -A gets no agent whatever the master has;
+// a gossh master decides each case as OpenSSH's master does. Before,
+// a gossh master with ForwardAgent gave every mux session the agent.
+func TestMuxAgentForwardingAgainstOpenSSH(t *testing.T) {
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	agent := agStart(t, sshAgent, os.Environ(), "-D")
+	env := []string{"SSH_AUTH_SOCK=" + agent.sock}
+	add := exec.Command(sshAdd, key)
+	add.Env = append(os.Environ(), env...)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v: %s", err, out)
+	}
+	// 0: the session has an agent that lists our key; 1: no agent.
+	const probe = `test -n "$SSH_AUTH_SOCK" && ssh-add -l >/dev/null 2>&1; echo $?`
+	masters := map[string]func(t *testing.T, forward string) string{
+		"ssh": func(t *testing.T, forward string) string {
+			sock := muxSock(t)
+			cmd := exec.Command(sshdtest.SSH, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+				"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port),
+				"-o", "ForwardAgent="+forward, "-M", "-S", sock, "-N", e.user+"@127.0.0.1")
+			cmd.Env = append(os.Environ(), env...)
+			var logBuf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+			d, err := sshdtest.StartDaemon(cmd, func() bool {
+				c, err := net.Dial("unix", sock)
+				if err == nil {
+					c.Close()
+				}
+				return err == nil
+			}, 20*time.Second)
+			if err != nil {
+				t.Fatalf("ssh master: %v\n%s", err, logBuf.String())
+			}
+			t.Cleanup(func() { d.Stop(syscall.SIGTERM, 5*time.Second) })
+			return sock
+		},
+		"gossh": func(t *testing.T, forward string) string {
+			sock := muxSock(t)
+			muxGosshMaster(t, bin, e, key, sock, env, "-o", "ForwardAgent="+forward)
+			return sock
+		},
+	}
+	for _, forward := range []string{"yes", "no"} {
+		for _, flag := range []string{"-A", "-a"} {
+			t.Run("master ForwardAgent "+forward+", client "+flag, func(t *testing.T) {
+				got := map[string]string{}
+				for _, name := range []string{"ssh", "gossh"} {
+					sock := masters[name](t, forward)
+					// OpenSSH's ssh and gossh as the mux client.
+					for _, argv := range [][]string{
+						append([]string{sshdtest.SSH}, muxSSH(sock, flag, "127.0.0.1", probe)...),
+						{bin, "-F", "none", "-S", sock, "-o", "BatchMode=yes", "-p", "1", flag, "127.0.0.1", probe},
+					} {
+						cmd := exec.Command(argv[0], argv[1:]...)
+						cmd.Env = append(os.Environ(), env...)
+						out, err := cmd.CombinedOutput()
+						if err != nil {
+							t.Fatalf("%s %s through the %s master: %v: %s", filepath.Base(argv[0]), flag, name, err, out)
+						}
+						got[filepath.Base(argv[0])+" via "+name] = strings.TrimSpace(string(out))
+					}
+				}
+				want := "1"
+				if forward == "yes" && flag == "-A" {
+					want = "0"
+				}
+				if got["ssh via ssh"] != want {
+					t.Errorf("OpenSSH's ssh and master: %q, want %q (the test's assumption about OpenSSH is wrong)", got["ssh via ssh"], want)
+				}
+				for k, v := range got {
+					if v != got["ssh via ssh"] {
+						t.Errorf("%s: %q, OpenSSH's ssh and master: %q", k, v, got["ssh via ssh"])
+					}
+				}
+			})
+		}
+	}
+}

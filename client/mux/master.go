@@ -55,6 +55,16 @@ type Master struct {
 	// connection are closed, and the channel is closed. It must not keep
 	// s past the session. nil passes the input through unfiltered.
 	EscapeStdin func(stdin io.Reader, escape byte, s *client.Session, stderr io.Writer, hangUp func()) io.Reader
+	// ForwardAgent and ForwardX11 are what the master allows its mux
+	// clients: a mux client's session gets agent forwarding if it asks
+	// for it (MUX_C_NEW_SESSION's want-agent flag) and ForwardAgent is
+	// set, and X11 forwarding if it asks and ForwardX11 is not nil, as
+	// OpenSSH's master decides from its own ForwardAgent and ForwardX11
+	// (its agent and display serve the channels). ForwardX11 requests
+	// it on s. Sessions of mux clients never get the forwarding the
+	// Client's Config asks NewSession for.
+	ForwardAgent bool
+	ForwardX11   func(ctx context.Context, s *client.Session)
 
 	mu       sync.Mutex
 	l        net.Listener            // guarded by mu
@@ -425,13 +435,21 @@ func (m *Master) session(ctx context.Context, p *packetConn, r *NewSession) {
 		p.write(&Status{Kind: MsgPermDenied, ReqID: r.ReqID, Reason: "Permission denied"})
 		return
 	}
-	s, err := m.Client.NewSession(ctx)
+	s, err := m.Client.NewSessionNoForwarding(ctx)
 	if err != nil {
 		m.log().Debug("mux: session", "err", err)
 		p.write(&Status{Kind: MsgFailure, ReqID: r.ReqID, Reason: "Session open refused by peer"})
 		return
 	}
 	defer s.Close()
+	if r.WantX11 && m.ForwardX11 != nil {
+		m.ForwardX11(ctx, s)
+	}
+	if r.WantAgent && m.ForwardAgent {
+		if err := s.RequestAgentForwarding(ctx); err != nil {
+			m.log().Debug("mux: agent forwarding refused", "err", err)
+		}
+	}
 	for _, kv := range r.Env {
 		if m.envPermitted(kv) {
 			name, val, _ := strings.Cut(kv, "=")

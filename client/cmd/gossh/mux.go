@@ -505,6 +505,12 @@ func startMaster(ctx context.Context, c *client.Client, o *options, lg *logger) 
 	lg.debug(1, "setting up multiplex master socket")
 	m := &mux.Master{Client: c, Host: o.get("hostname"), SendEnv: o.all("sendenv"),
 		GatewayPorts: o.yes("gatewayports", false), Log: lg.slog()}
+	// A mux client's -A and -X take effect where ours allow them, with
+	// our agent and display, as ssh's master does.
+	m.ForwardAgent, _ = agentForwarding(o)
+	if o.yes("forwardx11", false) {
+		m.ForwardX11 = func(ctx context.Context, s *client.Session) { requestX11(ctx, s, o, lg) }
+	}
 	// ~ escapes on mux pty sessions, as ssh's master (no ~C there).
 	host := o.get("hostname")
 	m.EscapeStdin = func(stdin io.Reader, esc byte, s *client.Session, stderr io.Writer, hangUp func()) io.Reader {

@@ -31,21 +31,8 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		HostKeyAlias:      o.get("hostkeyalias"),
 		HashKnownHosts:    o.yes("hashknownhosts", false),
 		Logger:            lg.slog(),
-		ForwardAgent:      o.yes("forwardagent", false),
-		AgentSocket:       expandTilde(o.get("identityagent")),
 	}
-	// ForwardAgent may name the agent socket to forward, or an
-	// environment variable holding it ($NAME).
-	if fa := o.get("forwardagent"); fa != "" && !slices.Contains([]string{"yes", "no", "true", "false"}, strings.ToLower(fa)) {
-		cfg.ForwardAgent = true
-		if strings.HasPrefix(fa, "$") {
-			fa = os.Getenv(strings.Trim(fa[1:], "{}"))
-		}
-		cfg.AgentSocket = expandTilde(fa)
-		if o.noAgentFwd {
-			cfg.ForwardAgent = false
-		}
-	}
+	cfg.ForwardAgent, cfg.AgentSocket = agentForwarding(o)
 	for _, k := range []string{"kexalgorithms", "ciphers", "macs", "hostkeyalgorithms"} {
 		if strings.HasPrefix(o.get(k), "") && o.get(k) == "" {
 			return nil, nil, fmt.Errorf("empty %s", k)
@@ -399,4 +386,19 @@ func hostbasedSources(o *options, lg *logger) []userauth.Method {
 		out = append(out, &client.HostbasedKeysign{Key: k, Conn: o.hostConn.get})
 	}
 	return out
+}
+
+// agentForwarding is ForwardAgent: whether to forward the agent, and
+// its socket ("" for IdentityAgent's, or $SSH_AUTH_SOCK). ForwardAgent
+// may name the agent socket to forward, or an environment variable
+// holding it ($NAME).
+func agentForwarding(o *options) (on bool, socket string) {
+	on, socket = o.yes("forwardagent", false), expandTilde(o.get("identityagent"))
+	if fa := o.get("forwardagent"); fa != "" && !slices.Contains([]string{"yes", "no", "true", "false"}, strings.ToLower(fa)) {
+		if strings.HasPrefix(fa, "$") {
+			fa = os.Getenv(strings.Trim(fa[1:], "{}"))
+		}
+		on, socket = !o.noAgentFwd, expandTilde(fa)
+	}
+	return on, socket
 }
