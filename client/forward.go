@@ -447,6 +447,14 @@ func (l *Listener) next(ctx context.Context) (*connection.NewChannel, error) {
 // Accept waits for the next forwarded connection.
 func (l *Listener) Accept() (net.Conn, error) { return l.AcceptContext(context.Background()) }
 
+// AcceptChannel waits for the next channel the server forwarded to the
+// listener and returns it unanswered, for a caller that relays the
+// channel itself (a connection-sharing master passing it on to a mux
+// client); the caller must Accept or Reject it.
+func (l *Listener) AcceptChannel(ctx context.Context) (*connection.NewChannel, error) {
+	return l.next(ctx)
+}
+
 // AcceptContext waits for the next forwarded connection or for ctx.
 func (l *Listener) AcceptContext(ctx context.Context) (net.Conn, error) {
 	nc, err := l.next(ctx)

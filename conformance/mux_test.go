@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -790,4 +791,96 @@ func TestMuxAgentForwardingAgainstOpenSSH(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestMuxProxyRemoteForward: OpenSSH's ssh -O proxy through a gossh
+// master asks for -R in its own name; the master makes the forward
+// upstream and hands what the server forwards down to the proxy client,
+// which connects it on. A fixed port works so through OpenSSH's master
+// too (checked here); with port 0 OpenSSH's master never passes the
+// server's reply down, so ssh never learns the port, where ours does
+// (docs/gossh.md). Before, the master refused every global request of a
+// proxy client, and a one-byte REQUEST_SUCCESS would have ended ssh
+// ("incomplete message": OpenSSH reads no proxy packet under 5 bytes).
+func TestMuxProxyRemoteForward(t *testing.T) {
+	bin := clBuildGossh(t)
+	e := clStart(t)
+	key := e.keyFile(t)
+	gosshSock := muxSock(t)
+	muxGosshMaster(t, bin, e, key, gosshSock, nil)
+	sshSock := muxSock(t)
+	r := muxRun(t, nil, sshdtest.SSH, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
+		"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port),
+		"-M", "-S", sshSock, "-N", "-f", e.user+"@127.0.0.1")
+	if r.code != 0 {
+		t.Fatalf("ssh -M -f: %+v", r)
+	}
+	t.Cleanup(func() { muxRun(t, nil, sshdtest.SSH, muxSSH(sshSock, "-O", "exit", "x")...) })
+	echo := muxEcho(t)
+	run := func(t *testing.T, sock string, fixed bool) {
+		spec, connect := "0:"+echo, `$(cat "$F")` // the command waits for ssh's "Allocated port"
+		dir := t.TempDir()
+		portFile := filepath.Join(dir, "port")
+		if fixed {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := l.Addr().(*net.TCPAddr).Port
+			l.Close()
+			spec, connect = fmt.Sprintf("127.0.0.1:%d:%s", p, echo), strconv.Itoa(p)
+			os.WriteFile(portFile, []byte("x"), 0o600)
+		}
+		cmd := `F=` + portFile + `; for i in $(seq 100); do [ -s "$F" ] && break; sleep 0.1; done; exec 3<>/dev/tcp/127.0.0.1/` + connect + `; printf 'hello mux' >&3; head -c 9 <&3`
+		c := exec.Command(sshdtest.SSH, muxSSH(sock, "-O", "proxy", "-o", "ExitOnForwardFailure=yes", "-R", spec, "127.0.0.1", cmd)...)
+		var stdout bytes.Buffer
+		stderr := &portSniffer{file: portFile}
+		c.Stdout, c.Stderr = &stdout, stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil || stdout.String() != "hello mux" {
+				t.Errorf("ssh -O proxy -R %s: %v, stdout %q, stderr %q", spec, err, stdout.String(), stderr.String())
+			}
+		case <-time.After(40 * time.Second):
+			c.Process.Kill()
+			<-done
+			t.Fatalf("ssh -O proxy -R %s hangs; stderr %q", spec, stderr.String())
+		}
+	}
+	t.Run("fixed port, OpenSSH master", func(t *testing.T) { run(t, sshSock, true) })
+	t.Run("fixed port, gossh master", func(t *testing.T) { run(t, gosshSock, true) })
+	t.Run("port 0, gossh master", func(t *testing.T) { run(t, gosshSock, false) })
+}
+
+// portSniffer keeps ssh's stderr and writes the port of its "Allocated
+// port N for remote forward" line to file, where the remote command
+// (on this same machine) waits for it.
+type portSniffer struct {
+	file string
+	mu   sync.Mutex
+	buf  bytes.Buffer
+}
+
+var allocatedPort = regexp.MustCompile(`Allocated port (\d+) for remote forward`)
+
+func (p *portSniffer) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf.Write(b)
+	if m := allocatedPort.FindStringSubmatch(p.buf.String()); m != nil {
+		os.WriteFile(p.file+".tmp", []byte(m[1]), 0o600)
+		os.Rename(p.file+".tmp", p.file)
+	}
+	return len(b), nil
+}
+
+func (p *portSniffer) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.buf.String()
 }

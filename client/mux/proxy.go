@@ -37,6 +37,9 @@ func (c *Conn) Proxy(ctx context.Context) (wire.Transport, error) {
 
 // proxyTransport frames payloads as PROTOCOL.mux's proxy packets:
 // uint32 length, a zero padding length byte, the payload.
+// minProxyPacket is the shortest packet OpenSSH reads on a proxy socket.
+const minProxyPacket = 5
+
 type proxyTransport struct {
 	c    *Conn
 	rbuf []byte     // owned by the ReadPacket caller
@@ -71,11 +74,17 @@ func (t *proxyTransport) WritePacket(payload []byte) error {
 	if len(payload) == 0 || len(payload)+1 > MaxProxyPacket {
 		return fmt.Errorf("%w: payload of %d bytes", ErrProxyPacket, len(payload))
 	}
+	// OpenSSH's reader (packet.c, ssh_packet_read_poll2_mux) refuses a
+	// packet shorter than 5 bytes, so the one-byte REQUEST_SUCCESS and
+	// REQUEST_FAILURE are padded: it keeps the zeros after the payload,
+	// which nothing parses there; our reader strips them.
+	pad := max(0, minProxyPacket-1-len(payload))
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	b := binary.BigEndian.AppendUint32(t.wbuf[:0], uint32(len(payload)+1))
-	b = append(b, 0)
+	b := binary.BigEndian.AppendUint32(t.wbuf[:0], uint32(1+len(payload)+pad))
+	b = append(b, byte(pad))
 	b = append(b, payload...)
+	b = append(b, make([]byte, pad)...)
 	t.wbuf = b
 	_, err := t.c.p.c.Write(b)
 	return err

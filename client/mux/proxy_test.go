@@ -2,6 +2,7 @@ package mux
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -46,10 +47,22 @@ func TestProxyFraming(t *testing.T) {
 	if diff := cmp.Diff(payload, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	// PROTOCOL.mux Section 9: uint32 length, padding length 0, payload.
-	go w.WritePacket([]byte{1, 2})
-	raw := make([]byte, 7)
-	if _, err := b.Read(raw); err != nil || string(raw) != "\x00\x00\x00\x03\x00\x01\x02" {
+	// PROTOCOL.mux Section 9: uint32 length, padding length, payload,
+	// padding; at least 5 bytes after the length, the least OpenSSH's
+	// ssh reads (a one-byte REQUEST_SUCCESS had it fail with
+	// "incomplete message").
+	go w.WritePacket([]byte{81})
+	raw := make([]byte, 9)
+	if _, err := io.ReadFull(b, raw); err != nil || string(raw) != "\x00\x00\x00\x05\x03\x51\x00\x00\x00" {
+		t.Errorf("encoding %q %v", raw, err)
+	}
+	go w.WritePacket([]byte{81})
+	if got, err := r.ReadPacket(); err != nil || string(got) != "\x51" {
+		t.Errorf("padded packet read back as %x, %v", got, err)
+	}
+	go w.WritePacket([]byte{1, 2, 3, 4})
+	raw = make([]byte, 9)
+	if _, err := io.ReadFull(b, raw); err != nil || string(raw) != "\x00\x00\x00\x05\x00\x01\x02\x03\x04" {
 		t.Errorf("encoding %q %v", raw, err)
 	}
 	for _, bad := range [][]byte{
