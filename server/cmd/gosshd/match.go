@@ -32,16 +32,6 @@ type matchLine struct {
 	line          int
 }
 
-// matchKeywords are the keywords gosshd allows inside Match: those it
-// applies per connection after authentication. Authentication keywords
-// inside Match are refused (the auth policy is per server).
-var matchKeywords = map[string]bool{
-	"forcecommand": true, "allowtcpforwarding": true, "allowstreamlocalforwarding": true, "allowagentforwarding": true,
-	"x11forwarding": true, "x11displayoffset": true, "x11uselocalhost": true, "permitopen": true, "permitlisten": true, "setenv": true,
-	"permituserrc": true, "permittty": true, "disableforwarding": true, "chrootdirectory": true, "exposeauthinfo": true,
-	"permittunnel": true,
-}
-
 // matchTokens splits a Match line as sshd's strdelim does: at blanks
 // and at one '=' between a criterion and its value, with "" quoting.
 func matchTokens(s string) []string {
@@ -430,12 +420,13 @@ func (c *config) forConnErr(ci connInfo) (*config, error) {
 			continue
 		}
 		for _, l := range m.lines {
-			if e.set[strings.ToLower(l.kw)] {
+			name := lookupKeyword(l.kw).name // checked when the file was read
+			if e.set[name] {
 				continue // the first value of the Match sections wins
 			}
 			// A keyword that collects values (SetEnv) starts afresh:
 			// sshd replaces the global list with the Match one.
-			e.resetForMatch(strings.ToLower(l.kw))
+			e.resetForMatch(name)
 			// Validated when the file was read; an error here is impossible.
 			e.apply(l.kw, l.val, l.file, l.line)
 		}
