@@ -15,6 +15,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // errUnknownKeyword is the error for a keyword gosshd does not know.
@@ -371,5 +372,5 @@ func (c *config) userEnvironment() func(name string) bool {
 		return func(string) bool { return true }
 	}
 	list := c.PermitUserEnvironment
-	return func(name string) bool { return matchList(list, name, globMatch) }
+	return func(name string) bool { return sshconfig.MatchList(list, name, sshconfig.Wildcard) }
 }
