@@ -32,6 +32,7 @@ require (
 	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
 	github.com/kr/fs v0.1.0 // indirect
 	github.com/sshstack/sshstack/server v0.0.0
+	github.com/sshstack/sshstack/sshconfig v0.0.0
 	golang.org/x/sys v0.49.0 // indirect
 )
 
@@ -49,3 +50,5 @@ replace (
 )
 
 replace github.com/sshstack/sshstack/server => ../server
+
+replace github.com/sshstack/sshstack/sshconfig => ../sshconfig

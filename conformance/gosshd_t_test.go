@@ -27,6 +27,7 @@ var gosshdTAllowed = map[string]string{
 	"pidfile":              "gosshd's own pid file",
 	// Keywords of OpenSSH 9.8 that 9.2's sshd -T does not print yet.
 	"persourcepenalties": "newer than sshd 9.2", "persourcepenaltyexemptlist": "newer than sshd 9.2",
+	"pamservicename": "newer than sshd 9.2",
 }
 
 // gosshdTEveryKeyword sets each keyword gosshd took from sshd -T's list

@@ -30,6 +30,7 @@ require (
 	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
 	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
 	github.com/kr/fs v0.1.0 // indirect
+	github.com/sshstack/sshstack/sshconfig v0.0.0
 	golang.org/x/net v0.60.0 // indirect
 )
 
@@ -45,3 +46,5 @@ replace (
 	github.com/sshstack/sshstack/userauth/gssauth => ../userauth/gssauth
 	github.com/sshstack/sshstack/wire => ../wire
 )
+
+replace github.com/sshstack/sshstack/sshconfig => ../sshconfig

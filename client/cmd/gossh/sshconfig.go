@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // A configLine is one "Keyword value..." line of an ssh_config file
@@ -188,50 +190,15 @@ func (cf *configFile) apply(o *options, mc matchContext) error {
 }
 
 // matchHostPatterns reports whether host matches one of the patterns and
-// no negated one (ssh_config(5), PATTERNS).
+// no negated one (ssh_config(5), PATTERNS), ignoring case. Each element
+// of pats may itself be a comma-separated list.
 func matchHostPatterns(host string, pats []string) bool {
-	matched := false
-	for _, arg := range pats {
-		for _, p := range strings.Split(arg, ",") {
-			neg := strings.HasPrefix(p, "!")
-			if neg {
-				p = p[1:]
-			}
-			if wildMatch(strings.ToLower(p), strings.ToLower(host)) {
-				if neg {
-					return false
-				}
-				matched = true
-			}
-		}
+	if len(pats) == 0 {
+		return false
 	}
-	return matched
-}
-
-// wildMatch matches s against a pattern of '*' and '?'.
-func wildMatch(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if wildMatch(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-			p, s = p[1:], s[1:]
-		default:
-			if s == "" || p[0] != s[0] {
-				return false
-			}
-			p, s = p[1:], s[1:]
-		}
-	}
-	return s == ""
+	return sshconfig.MatchList(strings.Join(pats, ","), host, func(p, s string) bool {
+		return sshconfig.Wildcard(strings.ToLower(p), strings.ToLower(s))
+	})
 }
 
 // evalMatch evaluates a Match line: criteria all, canonical, final,

@@ -179,3 +179,30 @@ func TestConfigCutEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchHostPatterns: Host pattern lists ignore case, take '!' in any
+// element, and a pattern of many stars does not backtrack
+// exponentially (the old recursive matcher never finished this case).
+func TestMatchHostPatterns(t *testing.T) {
+	tests := []struct {
+		name string
+		host string
+		pats []string
+		want bool
+	}{
+		{"plain", "a.example.org", []string{"*.example.org"}, true},
+		{"case", "A.Example.ORG", []string{"*.example.org"}, true},
+		{"negated in a later element", "a.example.org", []string{"*", "!a.*"}, false},
+		{"negated in one list", "b.example.org", []string{"*.example.org,!a.*"}, true},
+		{"only negated", "b", []string{"!a"}, false},
+		{"none", "b", nil, false},
+		{"many stars", strings.Repeat("a", 60), []string{strings.Repeat("*", 60) + "b"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := matchHostPatterns(tt.host, tt.pats); got != tt.want {
+				t.Errorf("matchHostPatterns(%q, %q) = %v, want %v", tt.host, tt.pats, got, tt.want)
+			}
+		})
+	}
+}

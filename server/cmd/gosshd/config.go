@@ -8,18 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/hostkey"
-	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/server"
-	"github.com/sshstack/sshstack/server/x11"
-	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/sshconfig"
 )
+
+// errUnknownKeyword is the error for a keyword gosshd does not know.
+var errUnknownKeyword = errors.New("unknown keyword")
 
 // errUnsupported marks keywords gosshd knows but does not implement.
 var errUnsupported = errors.New("not supported by gosshd")
@@ -103,42 +103,15 @@ type config struct {
 	more moreConfig // keywords.go
 }
 
+// defaultConfig is sshd's defaults: those of every table entry.
 func defaultConfig() *config {
-	return &config{
-		set:                  map[string]bool{},
-		PubkeyAuthentication: true,
-		// sshd's defaults: passwords through PAM with UsePAM yes, against
-		// /etc/shadow (package shadow) without; keyboard-interactive
-		// needs PAM, so without UsePAM its default is no.
-		PasswordAuthentication: true,
-		KbdInteractiveAuth:     true,
-		PermitRootLogin:        "prohibit-password",
-		AllowTCPForwarding:     "yes",
-		AllowStreamLocal:       "yes",
-		AllowAgentForwarding:   true,
-		X11DisplayOffset:       x11.DefaultDisplayOffset,
-		X11UseLocalhost:        true,
-		XAuthLocation:          "/usr/bin/xauth",
-		PermitUserRC:           true,
-		PermitUserEnvironment:  "no",
-		Compression:            true, // sshd's default
-		GatewayPorts:           "no",
-		GSSAPIStrictAcceptor:   true,
-		GSSAPICleanupCreds:     true,
-		Subsystems:             map[string]string{},
-		LoginGraceTime:         server.DefaultLoginGraceTime,
-		MaxAuthTries:           userauth.DefaultMaxAuthTries,
-		MaxSessions:            10,
-		MaxStartups:            server.DefaultStartups,
-		PerSourceMaxStartups:   server.DefaultPerSourceMaxStartups,
-		PerSourcePenalties:     defaultPenalties(),
-		PerSourceNetBlockSize:  server.NetBlockSize{IPv4: 32, IPv6: 128}, // sshd's 32:128
-		ClientAliveCountMax:    3,
-		LogLevel:               "INFO",
-		PidFile:                "/run/gosshd.pid",
-		PamServiceName:         "sshd",
-		more:                   defaultMore(),
+	c := &config{set: map[string]bool{}, Subsystems: map[string]string{}}
+	for i := range keywords {
+		if k := &keywords[i]; k.def != nil {
+			k.def(c)
+		}
 	}
+	return c
 }
 
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
@@ -229,7 +202,7 @@ func (c *config) read(r io.Reader, file string, depth int) error {
 		}
 		if c.inMatch != nil {
 			lk := strings.ToLower(kw)
-			if !matchKeywords[lk] {
+			if k := lookupKeyword(lk); k == nil || !k.match {
 				if unsupported[lk] || ignored[lk] || isKnown(lk) {
 					return fmt.Errorf("%s: %s: inside Match: %w", where, kw, errUnsupported)
 				}
@@ -286,13 +259,14 @@ func allKeyAlgorithms() []string {
 	return out
 }
 
-// isKnown reports whether apply knows the keyword.
+// isKnown reports whether the keyword table, or the lists of
+// keywords gosshd refuses or ignores, has the keyword.
 func isKnown(lk string) bool {
-	err := defaultConfig().apply(lk, "x", "", 0)
-	return err == nil || !strings.HasSuffix(err.Error(), "unknown keyword")
+	return lookupKeyword(lk) != nil || unsupported[lk] || ignored[lk]
 }
 
-// apply sets one keyword.
+// apply sets one keyword through its table entry. For single-valued
+// keywords the first value wins, as in sshd.
 func (c *config) apply(kw, val, file string, line int) (err error) {
 	lk := strings.ToLower(kw)
 	where := file
@@ -311,288 +285,18 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s is not supported by gosshd and is ignored", where, kw))
 		return nil
 	}
-	multi := map[string]bool{"port": true, "listenaddress": true, "hostkey": true, "subsystem": true,
-		"acceptenv": true, "allowusers": true, "denyusers": true}
-	if c.set[lk] && !multi[lk] {
+	k := lookupKeyword(lk)
+	if k == nil {
+		return errUnknownKeyword
+	}
+	if c.set[k.name] && !k.multi {
 		return nil // first value wins
 	}
 	if val == "" {
 		return errors.New("missing argument")
 	}
-	c.set[lk] = true
-	b := func(dst *bool) error { v, err := yesNo(val); *dst = v; return err }
-	i := func(dst *int) error { v, err := strconv.Atoi(val); *dst = v; return err }
-	d := func(dst *time.Duration) error { v, err := kex.ParseTime(val); *dst = v; return err }
-	switch lk {
-	case "port":
-		if c.cmdlinePort && file != "command line" {
-			return nil // -p replaces the file's Port lines, as in sshd
-		}
-		if file == "command line" {
-			c.cmdlinePort = true
-		}
-		p, err := strconv.Atoi(val)
-		if err != nil || p <= 0 || p > 65535 {
-			return fmt.Errorf("bad port %q", val)
-		}
-		c.Ports = append(c.Ports, p)
-	case "listenaddress":
-		c.ListenAddresses = append(c.ListenAddresses, strings.Fields(val)[0])
-	case "hostkey":
-		c.HostKeys = append(c.HostKeys, val)
-	case "authorizedkeysfile":
-		c.AuthorizedKeysFiles = strings.Fields(val)
-	case "authorizedprincipalsfile":
-		c.AuthorizedPrincipalsFile = val
-	case "authorizedkeyscommand":
-		c.AuthorizedKeysCommand = val
-	case "authorizedkeyscommanduser":
-		c.AuthorizedKeysCommandUser = val
-	case "authorizedprincipalscommand":
-		c.AuthorizedPrincipalsCommand = val
-	case "authorizedprincipalscommanduser":
-		c.AuthorizedPrincipalsCommandUser = val
-	case "trustedusercakeys":
-		c.TrustedUserCAKeys = val
-	case "pubkeyauthentication":
-		return b(&c.PubkeyAuthentication)
-	case "passwordauthentication":
-		return b(&c.PasswordAuthentication)
-	case "permitemptypasswords":
-		return b(&c.PermitEmptyPasswords)
-	case "kbdinteractiveauthentication", "challengeresponseauthentication":
-		return b(&c.KbdInteractiveAuth)
-	case "authenticationmethods":
-		if val != "any" {
-			if _, err := userauth.ParseAuthenticationMethods(val); err != nil {
-				return err
-			}
-		}
-		c.AuthenticationMethods = val
-	case "usepam":
-		return b(&c.UsePAM)
-	case "pamservicename":
-		c.PamServiceName = val
-	case "permitrootlogin":
-		switch val {
-		case "yes", "no", "prohibit-password", "forced-commands-only":
-		case "without-password":
-			val = "prohibit-password"
-		default:
-			return fmt.Errorf("bad value %q", val)
-		}
-		c.PermitRootLogin = val
-	case "allowusers":
-		c.AllowUsers = append(c.AllowUsers, strings.Fields(val)...)
-	case "denyusers":
-		c.DenyUsers = append(c.DenyUsers, strings.Fields(val)...)
-	case "kexalgorithms":
-		c.KexAlgorithms, err = algorithmList(kex.DefaultMethods(), kex.Methods(), val)
-	case "ciphers":
-		c.Ciphers, err = algorithmList(cipher.DefaultCiphers(), cipher.Ciphers(), val)
-	case "macs":
-		c.MACs, err = algorithmList(cipher.DefaultMACs(), cipher.MACs(), val)
-	case "hostkeyalgorithms":
-		c.HostKeyAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
-	case "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes":
-		c.PubkeyAcceptedAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
-	case "gssapiauthentication":
-		return b(&c.GSSAPIAuthentication)
-	case "gssapikeyexchange":
-		return b(&c.GSSAPIKeyExchange)
-	case "gssapikexalgorithms":
-		// A plain comma-separated list of families, as Debian's sshd
-		// takes it (no +, -, ^ modifiers).
-		var fams []string
-		for _, f := range strings.Split(val, ",") {
-			if !slices.Contains(gssAllFamilies(), f) {
-				return fmt.Errorf("unsupported GSS-API key exchange algorithm %q", f)
-			}
-			fams = append(fams, f)
-		}
-		c.GSSAPIKexAlgorithms = fams
-	case "gssapistorecredentialsonrekey":
-		var v bool
-		if err := b(&v); err != nil || !v {
-			return err
-		}
-		return fmt.Errorf("yes: %w", errUnsupported)
-	case "gssapistrictacceptorcheck":
-		return b(&c.GSSAPIStrictAcceptor)
-	case "gssapicleanupcredentials":
-		return b(&c.GSSAPICleanupCreds)
-	case "allowtcpforwarding", "allowstreamlocalforwarding":
-		switch val {
-		case "yes", "all", "no", "local", "remote":
-		default:
-			return fmt.Errorf("bad value %q", val)
-		}
-		if val == "all" {
-			val = "yes"
-		}
-		if lk == "allowtcpforwarding" {
-			c.AllowTCPForwarding = val
-		} else {
-			c.AllowStreamLocal = val
-		}
-	case "allowagentforwarding":
-		return b(&c.AllowAgentForwarding)
-	case "compression":
-		// sshd accepts "delayed" as a synonym of yes (zlib@openssh.com
-		// only, after authentication).
-		switch val {
-		case "yes", "delayed":
-			c.Compression = true
-		case "no":
-			c.Compression = false
-		default:
-			return fmt.Errorf("bad value %q", val)
-		}
-	case "x11forwarding":
-		return b(&c.X11Forwarding)
-	case "x11displayoffset":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 || n >= x11.MaxDisplays {
-			return fmt.Errorf("bad value %q", val)
-		}
-		c.X11DisplayOffset = n
-	case "x11uselocalhost":
-		return b(&c.X11UseLocalhost)
-	case "xauthlocation":
-		c.XAuthLocation = val
-	case "permituserrc":
-		return b(&c.PermitUserRC)
-	case "permitopen":
-		c.PermitOpen = strings.Fields(val)
-	case "permitlisten":
-		c.PermitListen = strings.Fields(val)
-		for k, e := range c.PermitListen {
-			if e != "any" && e != "none" && !strings.Contains(e, ":") {
-				c.PermitListen[k] = "*:" + e // a bare port: any listen host, as sshd stores it
-			}
-		}
-	case "gatewayports":
-		switch val {
-		case "yes", "no", "clientspecified":
-		default:
-			return fmt.Errorf("bad value %q", val)
-		}
-		c.GatewayPorts = val
-	case "subsystem":
-		f := strings.Fields(val)
-		if len(f) < 2 {
-			return errors.New("missing command")
-		}
-		name, cmd := f[0], strings.Join(f[1:], " ")
-		if cmd == "" {
-			return errors.New("missing command")
-		}
-		if _, dup := c.Subsystems[name]; !dup {
-			c.Subsystems[name] = cmd
-			c.SubsystemOrder = append(c.SubsystemOrder, name)
-		}
-	case "forcecommand":
-		c.ForceCommand = val
-	case "banner":
-		if val != "none" {
-			c.Banner = val
-		}
-	case "tracedir":
-		if val != "none" {
-			c.TraceDir = val
-		}
-	case "logingracetime":
-		return d(&c.LoginGraceTime)
-	case "maxauthtries":
-		return i(&c.MaxAuthTries)
-	case "maxsessions":
-		return i(&c.MaxSessions)
-	case "maxstartups":
-		var st server.Startups
-		parts := strings.Split(val, ":")
-		nums := make([]int, len(parts))
-		for k, p := range parts {
-			if nums[k], err = strconv.Atoi(p); err != nil {
-				return fmt.Errorf("bad value %q", val)
-			}
-		}
-		switch len(nums) {
-		case 1:
-			st = server.Startups{Start: nums[0], Rate: 100, Full: nums[0]}
-		case 3:
-			st = server.Startups{Start: nums[0], Rate: nums[1], Full: nums[2]}
-		default:
-			return fmt.Errorf("bad value %q", val)
-		}
-		c.MaxStartups = st
-	case "persourcemaxstartups":
-		if val == "none" {
-			c.PerSourceMaxStartups = -1
-			return nil
-		}
-		return i(&c.PerSourceMaxStartups)
-	case "persourcepenalties":
-		return c.PerSourcePenalties.parse(val)
-	case "persourcepenaltyexemptlist":
-		if strings.EqualFold(val, "none") {
-			val = ""
-		} else if addrMatchList("", val) != 0 {
-			return errors.New("invalid address argument") // as sshd: host bits set, bad mask, empty entry
-		}
-		c.PerSourcePenaltyExemptList = val
-	case "persourcenetblocksize":
-		v4, v6, ok := strings.Cut(val, ":")
-		n4, err4 := strconv.Atoi(v4)
-		n6, err6 := 128, error(nil)
-		if ok {
-			n6, err6 = strconv.Atoi(v6)
-		}
-		if err4 != nil || err6 != nil || n4 < 0 || n4 > 32 || n6 < 0 || n6 > 128 {
-			return fmt.Errorf("bad value %q", val)
-		}
-		c.PerSourceNetBlockSize = server.NetBlockSize{IPv4: n4, IPv6: n6}
-	case "clientaliveinterval":
-		return d(&c.ClientAliveInterval)
-	case "clientalivecountmax":
-		return i(&c.ClientAliveCountMax)
-	case "rekeylimit":
-		c.RekeyBytes, c.RekeyInterval, err = kex.ParseRekeyLimit(val)
-	case "permituserenvironment":
-		if v, err := yesNo(val); err == nil {
-			val = map[bool]string{true: "yes", false: "no"}[v]
-		}
-		c.PermitUserEnvironment = val
-	case "setenv":
-		// As sshd: the first SetEnv line gives the list (a later one,
-		// or one in Match, replaces nothing), a repeated name keeps its
-		// first value, and every entry needs '='.
-		for _, e := range strings.Fields(val) {
-			name, _, ok := strings.Cut(e, "=")
-			if !ok || e == "" {
-				return errors.New("Invalid environment")
-			}
-			if !slices.ContainsFunc(c.SetEnv, func(s string) bool { return strings.HasPrefix(s, name+"=") }) {
-				c.SetEnv = append(c.SetEnv, e)
-			}
-		}
-	case "acceptenv":
-		c.AcceptEnv = append(c.AcceptEnv, strings.Fields(val)...)
-	case "loglevel":
-		switch strings.ToUpper(val) {
-		case "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3":
-			c.LogLevel = strings.ToUpper(val)
-		default:
-			return fmt.Errorf("bad value %q", val)
-		}
-	case "pidfile":
-		c.PidFile = val
-	default:
-		if ok, err := c.applyMore(lk, val); ok {
-			return err
-		}
-		return errors.New("unknown keyword")
-	}
-	return err
+	c.set[k.name] = true
+	return k.apply(c, val, file == "command line")
 }
 
 // finish fills defaults that depend on other keywords.
@@ -609,7 +313,7 @@ func (c *config) finish() error {
 	if len(c.AuthorizedKeysFiles) == 0 {
 		c.AuthorizedKeysFiles = []string{".ssh/authorized_keys", ".ssh/authorized_keys2"}
 	}
-	if !c.set["kbdinteractiveauthentication"] && !c.set["challengeresponseauthentication"] && !c.UsePAM {
+	if !c.set["kbdinteractiveauthentication"] && !c.UsePAM {
 		c.KbdInteractiveAuth = false
 	}
 	if c.AuthorizedKeysCommand != "" && !strings.EqualFold(c.AuthorizedKeysCommand, "none") &&
@@ -629,98 +333,12 @@ func (c *config) finish() error {
 }
 
 // dump writes the effective configuration as sshd -T does: lower-case
-// keywords, one per line.
+// keywords, one per line, in the order of the keyword table.
 func (c *config) dump(w io.Writer) {
-	yn := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
+	for i := range keywords {
+		k := &keywords[i]
+		k.print(c, func(v any) { fmt.Fprintf(w, "%s %v\n", k.name, v) })
 	}
-	p := func(k string, v any) { fmt.Fprintf(w, "%s %v\n", k, v) }
-	for _, port := range c.Ports {
-		p("port", port)
-	}
-	c.dumpMore(w)
-	for _, h := range c.HostKeys {
-		p("hostkey", h)
-	}
-	p("authorizedkeysfile", strings.Join(c.AuthorizedKeysFiles, " "))
-	p("authorizedprincipalsfile", orNone(c.AuthorizedPrincipalsFile))
-	p("authorizedkeyscommand", orNone(c.AuthorizedKeysCommand))
-	p("authorizedkeyscommanduser", orNone(c.AuthorizedKeysCommandUser))
-	p("authorizedprincipalscommand", orNone(c.AuthorizedPrincipalsCommand))
-	p("authorizedprincipalscommanduser", orNone(c.AuthorizedPrincipalsCommandUser))
-	p("trustedusercakeys", orNone(c.TrustedUserCAKeys))
-	p("pubkeyauthentication", yn(c.PubkeyAuthentication))
-	p("passwordauthentication", yn(c.PasswordAuthentication))
-	p("permitemptypasswords", yn(c.PermitEmptyPasswords))
-	p("kbdinteractiveauthentication", yn(c.KbdInteractiveAuth))
-	p("authenticationmethods", orAny(c.AuthenticationMethods))
-	p("usepam", yn(c.UsePAM))
-	// sshd -T prints prohibit-password under its old name.
-	p("permitrootlogin", strings.Replace(c.PermitRootLogin, "prohibit-password", "without-password", 1))
-	if len(c.AllowUsers) > 0 {
-		p("allowusers", strings.Join(c.AllowUsers, " "))
-	}
-	if len(c.DenyUsers) > 0 {
-		p("denyusers", strings.Join(c.DenyUsers, " "))
-	}
-	p("kexalgorithms", strings.Join(orList(c.KexAlgorithms, kex.DefaultMethods()), ","))
-	p("ciphers", strings.Join(orList(c.Ciphers, cipher.DefaultCiphers()), ","))
-	p("macs", strings.Join(orList(c.MACs, cipher.DefaultMACs()), ","))
-	p("hostkeyalgorithms", strings.Join(orList(c.HostKeyAlgorithms, hostkey.DefaultAlgorithms()), ","))
-	p("pubkeyacceptedalgorithms", strings.Join(orList(c.PubkeyAcceptedAlgorithms, hostkey.DefaultAlgorithms()), ","))
-	p("gssapiauthentication", yn(c.GSSAPIAuthentication))
-	p("gssapikeyexchange", yn(c.GSSAPIKeyExchange))
-	p("gssapistrictacceptorcheck", yn(c.GSSAPIStrictAcceptor))
-	p("gssapicleanupcredentials", yn(c.GSSAPICleanupCreds))
-	p("gssapistorecredentialsonrekey", "no")
-	p("gssapikexalgorithms", strings.Join(orList(c.GSSAPIKexAlgorithms, defaultGSSKexAlgorithms()), ","))
-	p("allowtcpforwarding", c.AllowTCPForwarding)
-	p("allowstreamlocalforwarding", c.AllowStreamLocal)
-	p("allowagentforwarding", yn(c.AllowAgentForwarding))
-	p("compression", yn(c.Compression))
-	p("x11forwarding", yn(c.X11Forwarding))
-	p("x11displayoffset", c.X11DisplayOffset)
-	p("x11uselocalhost", yn(c.X11UseLocalhost))
-	p("xauthlocation", c.XAuthLocation)
-	p("permituserrc", yn(c.PermitUserRC))
-	p("permituserenvironment", c.PermitUserEnvironment)
-	p("permitopen", strings.Join(orList(c.PermitOpen, []string{"any"}), " "))
-	p("permitlisten", strings.Join(orList(c.PermitListen, []string{"any"}), " "))
-	p("gatewayports", c.GatewayPorts)
-	for _, n := range c.SubsystemOrder {
-		p("subsystem", n+" "+c.Subsystems[n])
-	}
-	p("forcecommand", orNone(c.ForceCommand))
-	p("banner", orNone(c.Banner))
-	if c.TraceDir != "" {
-		p("tracedir", c.TraceDir)
-	}
-	p("logingracetime", int(c.LoginGraceTime/time.Second))
-	p("maxauthtries", c.MaxAuthTries)
-	p("maxsessions", c.MaxSessions)
-	p("maxstartups", fmt.Sprintf("%d:%d:%d", c.MaxStartups.Start, c.MaxStartups.Rate, c.MaxStartups.Full))
-	if c.PerSourceMaxStartups < 0 {
-		p("persourcemaxstartups", "none")
-	} else {
-		p("persourcemaxstartups", c.PerSourceMaxStartups)
-	}
-	p("persourcepenalties", c.PerSourcePenalties.String())
-	p("persourcepenaltyexemptlist", orNone(c.PerSourcePenaltyExemptList))
-	p("persourcenetblocksize", fmt.Sprintf("%d:%d", c.PerSourceNetBlockSize.IPv4, c.PerSourceNetBlockSize.IPv6))
-	p("clientaliveinterval", int(c.ClientAliveInterval/time.Second))
-	p("clientalivecountmax", c.ClientAliveCountMax)
-	p("rekeylimit", fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second)))
-	for _, e := range c.SetEnv {
-		p("setenv", e)
-	}
-	for _, e := range c.AcceptEnv {
-		p("acceptenv", e)
-	}
-	p("loglevel", c.LogLevel)
-	p("pidfile", c.PidFile)
 }
 
 func orNone(s string) string {
@@ -754,5 +372,5 @@ func (c *config) userEnvironment() func(name string) bool {
 		return func(string) bool { return true }
 	}
 	list := c.PermitUserEnvironment
-	return func(name string) bool { return matchList(list, name, globMatch) }
+	return func(name string) bool { return sshconfig.MatchList(list, name, sshconfig.Wildcard) }
 }

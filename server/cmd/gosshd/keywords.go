@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"slices"
@@ -12,16 +11,13 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
-	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/wire"
 )
 
-// The keywords of this file are those sshd -T prints that gosshd took
-// later than the rest: they are parsed by applyMore and printed by
-// dumpMore with sshd's defaults and spelling (docs/gosshd.md says which
-// are applied and how).
-
-// moreConfig is the part of config for these keywords.
+// moreConfig is the part of config for the keywords sshd -T prints that
+// gosshd took later than the rest; like every keyword they are parsed,
+// defaulted and printed through the table in table.go (docs/gosshd.md
+// says which are applied and how).
 type moreConfig struct {
 	AddressFamily                   string // any, inet, inet6
 	CASignatureAlgorithms           []string
@@ -60,28 +56,6 @@ type moreConfig struct {
 
 // ipqosNone is IPQoS none: the ToS byte is left alone.
 const ipqosNone = math.MaxInt32
-
-func defaultMore() moreConfig {
-	return moreConfig{
-		AddressFamily:         "any",
-		FingerprintHash:       "SHA256",
-		IgnoreRhosts:          "yes",
-		IPQoS:                 [2]int{0x10, 0x08}, // lowdelay throughput, Debian's 9.2
-		KerberosOrLocalPasswd: true,
-		KerberosTicketCleanup: true,
-		ModuliFile:            kex.DefaultModuliFile,
-		PermitTTY:             true,
-		PermitTunnel:          "no",
-		PrintLastLog:          true,
-		PrintMotd:             true,
-		RequiredRSASize:       1024,
-		SecurityKeyProvider:   "internal",
-		StreamLocalBindMask:   0o177,
-		StrictModes:           true,
-		SyslogFacility:        "AUTH",
-		TCPKeepAlive:          true,
-	}
-}
 
 // ipqosNames is OpenSSH's table of IPQoS names (misc.c ipqos), in its
 // order: iptos2str prints the first name of a value.
@@ -135,156 +109,6 @@ func tunnelModes(v string) []uint32 {
 var syslogFacilities = []string{"DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3",
 	"LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7"}
 
-// applyMore sets one keyword of this file; ok is false for others.
-func (c *config) applyMore(lk, val string) (ok bool, err error) {
-	m := &c.more
-	b := func(dst *bool) error { v, err := yesNo(val); *dst = v; return err }
-	oneOf := func(dst *string, vals ...string) error {
-		if !slices.Contains(vals, strings.ToLower(val)) {
-			return fmt.Errorf("bad value %q", val)
-		}
-		*dst = strings.ToLower(val)
-		return nil
-	}
-	switch lk {
-	case "addressfamily":
-		return true, oneOf(&m.AddressFamily, "any", "inet", "inet6")
-	case "casignaturealgorithms":
-		m.CASignatureAlgorithms, err = algorithmList(caSignatureDefaults(), allKeyAlgorithms(), val)
-	case "chrootdirectory":
-		if strings.EqualFold(val, "none") {
-			val = ""
-		}
-		m.ChrootDirectory = val
-	case "disableforwarding":
-		return true, b(&m.DisableForwarding)
-	case "exposeauthinfo":
-		return true, b(&m.ExposeAuthInfo)
-	case "fingerprinthash":
-		switch strings.ToLower(val) {
-		case "sha256":
-			m.FingerprintHash = "SHA256"
-		case "md5":
-			m.FingerprintHash = "MD5"
-		default:
-			return true, fmt.Errorf("bad value %q", val)
-		}
-	case "hostbasedacceptedalgorithms", "hostbasedacceptedkeytypes":
-		m.HostbasedAcceptedAlgorithms, err = algorithmList(hostkey.DefaultAlgorithms(), allKeyAlgorithms(), val)
-	case "hostbasedauthentication":
-		return true, b(&m.HostbasedAuthentication)
-	case "hostbasedusesnamefrompacketonly":
-		return true, b(&m.HostbasedUsesNameFromPacketOnly)
-	case "hostkeyagent":
-		if strings.EqualFold(val, "none") {
-			val = ""
-		}
-		m.HostKeyAgent = val // applied by loadHostKeys
-	case "ignorerhosts":
-		if v, err := yesNo(val); err == nil {
-			m.IgnoreRhosts = map[bool]string{true: "yes", false: "no"}[v]
-			return true, nil
-		}
-		return true, oneOf(&m.IgnoreRhosts, "shosts-only")
-	case "ignoreuserknownhosts":
-		return true, b(&m.IgnoreUserKnownHosts)
-	case "ipqos":
-		f := strings.Fields(val)
-		if len(f) > 2 {
-			return true, fmt.Errorf("bad value %q", val)
-		}
-		for i := range 2 {
-			v, err := parseIPQoS(f[min(i, len(f)-1)])
-			if err != nil {
-				return true, err
-			}
-			m.IPQoS[i] = v
-		}
-	case "kerberosauthentication":
-		return true, b(&m.KerberosAuthentication) // krb5pass.go
-	case "kerberosorlocalpasswd":
-		return true, b(&m.KerberosOrLocalPasswd)
-	case "kerberosticketcleanup":
-		return true, b(&m.KerberosTicketCleanup)
-	case "modulifile":
-		m.ModuliFile = val
-	case "permittty":
-		return true, b(&m.PermitTTY)
-	case "permittunnel":
-		if v, err := yesNo(val); err == nil {
-			m.PermitTunnel = map[bool]string{true: "yes", false: "no"}[v]
-		} else if err := oneOf(&m.PermitTunnel, "point-to-point", "ethernet"); err != nil {
-			return true, err
-		}
-	case "printlastlog":
-		return true, b(&m.PrintLastLog)
-	case "printmotd":
-		return true, b(&m.PrintMotd)
-	case "pubkeyauthoptions":
-		var opts []string
-		for _, o := range strings.Fields(val) {
-			switch o {
-			case "none":
-			case "touch-required", "verify-required":
-				opts = append(opts, o)
-			default:
-				return true, fmt.Errorf("unsupported PubkeyAuthOptions option %s", o)
-			}
-		}
-		m.PubkeyAuthOptions = opts
-	case "requiredrsasize", "rsaminsize":
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 {
-			return true, fmt.Errorf("bad value %q", val)
-		}
-		m.RequiredRSASize = n
-	case "revokedkeys":
-		if strings.EqualFold(val, "none") {
-			val = ""
-		}
-		m.RevokedKeys = val
-	case "securitykeyprovider":
-		m.SecurityKeyProvider = val
-	case "streamlocalbindmask":
-		n, err := strconv.ParseUint(val, 8, 32)
-		if err != nil || n > 0o777 {
-			return true, fmt.Errorf("bad mask %q", val)
-		}
-		m.StreamLocalBindMask = uint32(n)
-	case "streamlocalbindunlink":
-		return true, b(&m.StreamLocalBindUnlink)
-	case "strictmodes":
-		return true, b(&m.StrictModes)
-	case "syslogfacility":
-		if !slices.Contains(syslogFacilities, strings.ToUpper(val)) {
-			return true, fmt.Errorf("unsupported log facility %q", val)
-		}
-		m.SyslogFacility = strings.ToUpper(val)
-	case "tcpkeepalive":
-		return true, b(&m.TCPKeepAlive)
-	case "unusedconnectiontimeout":
-		if strings.EqualFold(val, "none") {
-			m.UnusedConnectionTimeout = 0
-			return true, nil
-		}
-		d, err := kex.ParseTime(val)
-		if err != nil {
-			return true, err
-		}
-		m.UnusedConnectionTimeout = d // server.Server.UnusedConnectionTimeout
-	case "usedns":
-		return true, b(&m.UseDNS)
-	case "versionaddendum":
-		if strings.EqualFold(val, "none") {
-			val = ""
-		}
-		m.VersionAddendum = val
-	default:
-		return false, nil
-	}
-	return true, err
-}
-
 // caSignatureDefaults is sshd's default CASignatureAlgorithms less the
 // algorithms hostkey does not know.
 func caSignatureDefaults() []string {
@@ -336,58 +160,6 @@ func (c *config) network() string {
 		return "tcp6"
 	}
 	return "tcp"
-}
-
-// dumpMore prints the keywords of this file as sshd -T does.
-func (c *config) dumpMore(w io.Writer) {
-	m := &c.more
-	yn := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
-	}
-	p := func(k string, v any) { fmt.Fprintf(w, "%s %v\n", k, v) }
-	p("addressfamily", m.AddressFamily)
-	for _, a := range c.listenAddrs() {
-		p("listenaddress", a)
-	}
-	p("requiredrsasize", m.RequiredRSASize)
-	p("streamlocalbindmask", fmt.Sprintf("0%o", m.StreamLocalBindMask)) // sshd's "0%o": 0 is "00"
-	if m.UnusedConnectionTimeout == 0 {
-		p("unusedconnectiontimeout", "none")
-	} else {
-		p("unusedconnectiontimeout", int(m.UnusedConnectionTimeout/time.Second))
-	}
-	p("ignorerhosts", m.IgnoreRhosts)
-	p("ignoreuserknownhosts", yn(m.IgnoreUserKnownHosts))
-	p("hostbasedauthentication", yn(m.HostbasedAuthentication))
-	p("hostbasedusesnamefrompacketonly", yn(m.HostbasedUsesNameFromPacketOnly))
-	p("kerberosauthentication", yn(m.KerberosAuthentication))
-	p("kerberosorlocalpasswd", yn(m.KerberosOrLocalPasswd))
-	p("kerberosticketcleanup", yn(m.KerberosTicketCleanup))
-	p("printmotd", yn(m.PrintMotd))
-	p("printlastlog", yn(m.PrintLastLog))
-	p("permittty", yn(m.PermitTTY))
-	p("strictmodes", yn(m.StrictModes))
-	p("tcpkeepalive", yn(m.TCPKeepAlive))
-	p("usedns", yn(m.UseDNS))
-	p("disableforwarding", yn(m.DisableForwarding))
-	p("streamlocalbindunlink", yn(m.StreamLocalBindUnlink))
-	p("fingerprinthash", m.FingerprintHash)
-	p("exposeauthinfo", yn(m.ExposeAuthInfo))
-	p("modulifile", m.ModuliFile)
-	p("chrootdirectory", orNone(m.ChrootDirectory))
-	p("revokedkeys", orNone(m.RevokedKeys))
-	p("securitykeyprovider", m.SecurityKeyProvider)
-	p("versionaddendum", orNone(m.VersionAddendum))
-	p("hostkeyagent", orNone(m.HostKeyAgent))
-	p("casignaturealgorithms", strings.Join(orList(m.CASignatureAlgorithms, caSignatureDefaults()), ","))
-	p("hostbasedacceptedalgorithms", strings.Join(orList(m.HostbasedAcceptedAlgorithms, hostkey.DefaultAlgorithms()), ","))
-	p("syslogfacility", m.SyslogFacility)
-	p("permittunnel", m.PermitTunnel)
-	p("ipqos", ipqosString(m.IPQoS[0])+" "+ipqosString(m.IPQoS[1]))
-	p("pubkeyauthoptions", strings.Join(orList(m.PubkeyAuthOptions, []string{"none"}), " "))
 }
 
 // errRevoked means a key, or the CA of a certificate, is in RevokedKeys.

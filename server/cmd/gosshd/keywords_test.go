@@ -106,7 +106,7 @@ func TestIPQoS(t *testing.T) {
 			t.Fatalf("%s: %v", tc.in, err)
 		}
 		var b bytes.Buffer
-		c.dumpMore(&b)
+		c.dump(&b)
 		if !strings.Contains(b.String(), "\nipqos "+tc.out+"\n") {
 			t.Errorf("IPQoS %s: want ipqos %s in\n%s", tc.in, tc.out, b.String())
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // A matchBlock is one "Match" section of sshd_config(5): criteria, then
@@ -30,16 +32,6 @@ type criterion struct {
 type matchLine struct {
 	kw, val, file string
 	line          int
-}
-
-// matchKeywords are the keywords gosshd allows inside Match: those it
-// applies per connection after authentication. Authentication keywords
-// inside Match are refused (the auth policy is per server).
-var matchKeywords = map[string]bool{
-	"forcecommand": true, "allowtcpforwarding": true, "allowstreamlocalforwarding": true, "allowagentforwarding": true,
-	"x11forwarding": true, "x11displayoffset": true, "x11uselocalhost": true, "permitopen": true, "permitlisten": true, "setenv": true,
-	"permituserrc": true, "permittty": true, "disableforwarding": true, "chrootdirectory": true, "exposeauthinfo": true,
-	"permittunnel": true,
 }
 
 // matchTokens splits a Match line as sshd's strdelim does: at blanks
@@ -131,34 +123,6 @@ func a2port(s string) (int, error) {
 	return net.DefaultResolver.LookupPort(ctx, "tcp", s)
 }
 
-// wildcard matches s against pattern with OpenSSH's match_pattern
-// rules: '*' is any run of bytes, '?' one byte, everything else itself
-// (no classes, no escapes).
-func wildcard(p, s string) bool {
-	px, sx := 0, 0
-	starP, starS := -1, 0
-	for sx < len(s) {
-		switch {
-		case px < len(p) && p[px] == '*':
-			starP, starS = px, sx
-			px++
-		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
-			px++
-			sx++
-		case starP >= 0:
-			px = starP + 1
-			starS++
-			sx = starS
-		default:
-			return false
-		}
-	}
-	for px < len(p) && p[px] == '*' {
-		px++
-	}
-	return px == len(p)
-}
-
 // patternList is OpenSSH's match_pattern_list: 1 when a pattern of the
 // comma-separated list matches s and no negated ("!") one does, -1 when
 // a negated one matches, 0 otherwise. With lower the patterns are
@@ -176,7 +140,7 @@ func patternList(s, list string, lower bool) int {
 		if lower {
 			p = strings.ToLower(p)
 		}
-		if wildcard(p, s) {
+		if sshconfig.Wildcard(p, s) {
 			if neg {
 				return -1
 			}
@@ -185,26 +149,6 @@ func patternList(s, list string, lower bool) int {
 	}
 	return got
 }
-
-// matchList applies an sshd pattern list ("a,b,!c") to s with match:
-// true when a positive pattern matches and no negated one does.
-func matchList(list, s string, match func(pat, s string) bool) bool {
-	ok := false
-	for _, p := range strings.Split(list, ",") {
-		if neg := strings.HasPrefix(p, "!"); neg {
-			if match(p[1:], s) {
-				return false
-			}
-			continue
-		}
-		if match(p, s) {
-			ok = true
-		}
-	}
-	return ok
-}
-
-func globMatch(pat, s string) bool { return wildcard(pat, s) }
 
 func addrMatch(pat, s string) bool { return addrMatchList(s, pat) == 1 }
 
@@ -268,7 +212,7 @@ func addrMatchList(addr, list string) int {
 		if isCIDR {
 			hit = addr != "" && try.Is4() == pfx.Addr().Is4() && pfx.Contains(try)
 		} else {
-			hit = addr != "" && wildcard(p, addr)
+			hit = addr != "" && sshconfig.Wildcard(p, addr)
 		}
 		if hit {
 			if neg {
@@ -430,12 +374,13 @@ func (c *config) forConnErr(ci connInfo) (*config, error) {
 			continue
 		}
 		for _, l := range m.lines {
-			if e.set[strings.ToLower(l.kw)] {
+			name := lookupKeyword(l.kw).name // checked when the file was read
+			if e.set[name] {
 				continue // the first value of the Match sections wins
 			}
 			// A keyword that collects values (SetEnv) starts afresh:
 			// sshd replaces the global list with the Match one.
-			e.resetForMatch(strings.ToLower(l.kw))
+			e.resetForMatch(name)
 			// Validated when the file was read; an error here is impossible.
 			e.apply(l.kw, l.val, l.file, l.line)
 		}

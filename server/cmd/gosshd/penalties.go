@@ -9,6 +9,7 @@ import (
 
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // penalties is sshd's PerSourcePenalties (sshd_config(5), OpenSSH 9.8).
@@ -114,7 +115,7 @@ func (c *config) serverPenalties() *server.Penalties {
 	p := c.PerSourcePenalties
 	sp := &server.Penalties{Disabled: p.off, AuthFail: p.authFail, NoAuth: p.noAuth, GraceExceeded: p.grace, Max: p.max, Min: p.min}
 	if list := c.PerSourcePenaltyExemptList; list != "" {
-		sp.Exempt = func(ip net.IP) bool { return matchList(list, ip.String(), addrMatch) }
+		sp.Exempt = func(ip net.IP) bool { return sshconfig.MatchList(list, ip.String(), addrMatch) }
 	}
 	return sp
 }
