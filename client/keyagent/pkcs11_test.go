@@ -149,7 +149,9 @@ type fakeHelper struct {
 func (f *fakeHelper) Write(p []byte) (int, error) { return f.sent.Write(p) }
 func (f *fakeHelper) Close() error                { return nil }
 
-func frameOf(b []byte) []byte { return append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...) }
+func frameOf(b []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)
+}
 
 // TestPKCS11HostileReplies: a helper's malformed or oversized answer is
 // an error, never a panic or an allocation of what it claims.
