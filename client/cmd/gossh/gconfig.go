@@ -472,7 +472,7 @@ func hostIsLocal(addr net.Addr) bool {
 // RemoteCommand and the user's known_hosts files (ssh_config(5),
 // TOKENS); "none" stays; ProxyJump or ProxyCommand "none" is no proxy.
 func (o *options) expandPaths(mc matchContext) {
-	for _, k := range []string{"proxyjump", "proxycommand", "controlpath"} {
+	for _, k := range []string{"proxyjump", "proxycommand", "controlpath", "pkcs11provider"} {
 		if o.get(k) == "none" {
 			delete(o.vals, k)
 		}

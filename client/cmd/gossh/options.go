@@ -57,7 +57,7 @@ func unsupportedValue(key, v string) bool {
 	switch key {
 	case "gssapirenewalforcesrekey":
 		return !no
-	case "pkcs11provider", "logverbose":
+	case "logverbose":
 		return v != "none"
 	case "securitykeyprovider":
 		return v != "internal"

@@ -210,7 +210,7 @@ func expandFiles(s string) []string {
 // authSources builds the auth sources in PreferredAuthentications order.
 func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]userauth.Method, io.Closer, error) {
 	var out []userauth.Method
-	var closer io.Closer
+	var cs closers
 	batch := o.yes("batchmode", false)
 	user := o.get("user")
 	prefs := o.getDefault("preferredauthentications", "gssapi-with-mic,hostbased,publickey,keyboard-interactive,password")
@@ -234,9 +234,17 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 						}
 						out = append(out, s)
 					}
-					closer = c
+					cs = append(cs, c)
 				} else {
 					lg.debug(1, "get_agent_identities: ssh_get_authentication_socket: %v", err)
+				}
+			}
+			// As ssh: the token's keys come before the identity files.
+			if prov := pkcs11Provider(o); prov != "" {
+				srcs, c := pkcs11Sources(context.Background(), o, lg, p, prov, accepted)
+				out = append(out, srcs...)
+				if c != nil {
+					cs = append(cs, c)
 				}
 			}
 			for _, id := range o.all("identityfile") {
@@ -340,7 +348,10 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 	if len(out) == 0 || out[0] != (userauth.NoneAuth{}) {
 		out = append([]userauth.Method{userauth.NoneAuth{}}, out...)
 	}
-	return out, closer, nil
+	if len(cs) == 0 {
+		return out, nil, nil
+	}
+	return out, cs, nil
 }
 
 // keyAccepted reports whether the key in path (judged by its .pub file)
