@@ -57,8 +57,6 @@ func unsupportedValue(key, v string) bool {
 	switch key {
 	case "gssapirenewalforcesrekey":
 		return !no
-	case "logverbose":
-		return v != "none"
 	case "securitykeyprovider":
 		return v != "internal"
 	}
