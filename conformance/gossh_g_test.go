@@ -56,6 +56,8 @@ Host example.com
   GSSAPIDelegateCredentials yes
   GSSAPITrustDns yes
   GSSAPIRenewalForcesRekey yes
+  GSSAPIClientIdentity alice@SSHSTACK.TEST
+  GSSAPIServerIdentity host.example
   GSSAPIKexAlgorithms gss-curve25519-sha256-,gss-group14-sha256-
   HashKnownHosts yes
   HostbasedAuthentication yes

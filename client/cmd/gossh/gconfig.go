@@ -29,7 +29,7 @@ var printOrder = []string{
 	"checkhostip", "compression", "controlmaster", "enablesshkeysign", "clearallforwardings",
 	"exitonforwardfailure", "fingerprinthash", "forwardx11", "forwardx11trusted", "gatewayports",
 	"gssapiauthentication", "gssapikeyexchange", "gssapidelegatecredentials", "gssapitrustdns",
-	"gssapirenewalforcesrekey", "gssapikexalgorithms", "hashknownhosts", "hostbasedauthentication",
+	"gssapirenewalforcesrekey", "gssapiclientidentity", "gssapiserveridentity", "gssapikexalgorithms", "hashknownhosts", "hostbasedauthentication",
 	"identitiesonly", "kbdinteractiveauthentication", "nohostauthenticationforlocalhost",
 	"passwordauthentication", "permitlocalcommand", "proxyusefdpass", "pubkeyauthentication",
 	"requesttty", "sessiontype", "stdinnull", "forkafterauthentication", "streamlocalbindunlink",

@@ -14,6 +14,7 @@ import (
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/client/x11"
+	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/kex"
 )
 
@@ -33,10 +34,7 @@ var keywords = map[string]int{
 	"localforward": kMulti, "remoteforward": kMulti, "dynamicforward": kMulti,
 	"sendenv": kMulti, "setenv": kSingle,
 	"pubkeyacceptedkeytypes": kSingle, "challengeresponseauthentication": kSingle, // old names
-	"gssapiserveridentity": kSingle, // not printed by ssh -G
 
-	// Known to OpenSSH, not implemented by gossh.
-	"gssapiclientidentity": kUnsupported,
 	// Keywords of OpenSSH after 9.2.
 	"obscurekeystroketiming": kUnsupported, "channeltimeout": kUnsupported, "tag": kUnsupported,
 }
@@ -53,10 +51,7 @@ func init() {
 // gossh does not do; setting it warns (and is otherwise ignored).
 func unsupportedValue(key, v string) bool {
 	v = strings.ToLower(v)
-	no := v == "no" || v == "false"
 	switch key {
-	case "gssapirenewalforcesrekey":
-		return !no
 	case "securitykeyprovider":
 		return v != "internal"
 	}
@@ -70,11 +65,13 @@ type options struct {
 	srcs       map[string]string
 	warnings   []string // known but unsupported keywords that were set
 	lfwd       []lfwdEntry
-	wantFinal  bool      // a "Match final" was seen (resolve)
-	notes      []string  // errors ssh prints and goes on after (run prints them)
-	noAgentFwd bool      // ForwardAgent names a socket that is not there
-	hostConn   connRef   // the socket to the server, for ssh-keysign (hostbased)
-	dns        *dnsCheck // VerifyHostKeyDNS of the connection gated makes, for the prompt
+	wantFinal  bool               // a "Match final" was seen (resolve)
+	notes      []string           // errors ssh prints and goes on after (run prints them)
+	noAgentFwd bool               // ForwardAgent names a socket that is not there
+	hostConn   connRef            // the socket to the server, for ssh-keysign (hostbased)
+	dns        *dnsCheck          // VerifyHostKeyDNS of the connection gated makes, for the prompt
+	gssCred    *gssapi.Credential // GSSAPIClientIdentity's credential (clientConfig), or nil
+	gssKex     atomic.Bool        // the key exchange was a GSS-API one (KexDone)
 }
 
 // A connRef is the connection a Dial made, set before authentication

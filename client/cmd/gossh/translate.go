@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/userauth"
@@ -121,6 +122,7 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		if key != nil {
 			lg.debug(1, "Server host key: %s %s", key.Type(), o.fingerprint(key))
 		}
+		o.gssKex.Store(strings.HasPrefix(a.Kex, "gss-"))
 	}
 	if lg.level >= 2 {
 		cfg.Banner = func(m string) { fmt.Fprint(os.Stderr, m) }
@@ -144,17 +146,35 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		cancel()
 		lg.debug(1, "GSSAPITrustDns: target host@%s", gssID)
 	}
-	if o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false) {
+	gssOn := o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false)
+	var gssCred *gssapi.Credential
+	if id := o.get("gssapiclientidentity"); id != "" && gssOn {
+		if gssCred, err = gssClientCredential(context.Background(), id); err != nil {
+			// As ssh: without that identity's credential neither GSS-API
+			// method is tried; the others still are.
+			lg.errorf("GSSAPIClientIdentity %s: %v", id, err)
+			gssOn = false
+		} else {
+			lg.debug(1, "GSSAPIClientIdentity: using the credential of %s", gssCred.Name())
+		}
+	}
+	o.gssCred = gssCred
+	if gssOn {
 		g := &client.GSSAPI{
-			KeyExchange:    o.yes("gssapikeyexchange", false),
-			Delegate:       o.yes("gssapidelegatecredentials", false),
-			ServerIdentity: gssID,
+			KeyExchange:     o.yes("gssapikeyexchange", false),
+			Delegate:        o.yes("gssapidelegatecredentials", false),
+			ServerIdentity:  gssID,
+			Cred:            gssCred,
+			DelegateOnRekey: o.yes("gssapirenewalforcesrekey", false),
 		}
 		if fams := o.get("gssapikexalgorithms"); fams != "" {
 			// OpenSSH lists families as "gss-curve25519-sha256-".
 			g.KexFamilies = append(g.KexFamilies, splitList(fams)...)
 		}
 		cfg.GSSAPI = g
+	}
+	if !gssOn {
+		o.vals["gssapiauthentication"] = []string{"no"}
 	}
 	auth, closer, err := authSources(o, lg, p, host, gssID)
 	if err != nil {
@@ -325,7 +345,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 			}
 		case "gssapi-with-mic":
 			if o.yes("gssapiauthentication", false) {
-				out = append(out, &gssauth.WithMIC{Host: host, ServerIdentity: gssID,
+				out = append(out, &gssauth.WithMIC{Host: host, ServerIdentity: gssID, Cred: o.gssCred,
 					Delegate: o.yes("gssapidelegatecredentials", false)})
 			}
 		case "gssapi-keyex":
