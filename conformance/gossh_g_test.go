@@ -217,6 +217,7 @@ func TestGosshGAgainstSSH(t *testing.T) {
 		{"quiet", []string{"-F", "/dev/null", "-q", "h"}, gosshGAllowed},
 		{"-I over -o", []string{"-F", "/dev/null", "-o", "PKCS11Provider=/a.so", "-I", "/b.so", "h"}, gosshGAllowed},
 		{"PKCS11Provider none", []string{"-F", "/dev/null", "-o", "PKCS11Provider=none", "h"}, gosshGAllowed},
+		{"LogVerbose keeps its first argument", []string{"-F", "/dev/null", "-o", "LogVerbose=a.c:* b.c:*", "h"}, gosshGAllowed},
 		{"VerifyHostKeyDNS ask turns UpdateHostKeys off", []string{"-F", "/dev/null", "-o", "VerifyHostKeyDNS=ask", "h"}, gosshGAllowed},
 		{"-g -b -B -e over -o", []string{"-F", "/dev/null", "-o", "GatewayPorts=no", "-g", "-b", "127.0.0.2", "-o", "BindAddress=127.0.0.3",
 			"-o", "BindInterface=eth9", "-B", "lo", "-e", "^B", "-o", "EscapeChar=x", "h"}, gosshGAllowed},

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/wire"
@@ -54,6 +56,9 @@ type PKCS11 struct {
 	buf  []byte
 	err  error // the first transport error, kept
 	keys []*PKCS11Key
+
+	closeOnce sync.Once
+	closed    atomic.Bool
 }
 
 // A PKCS11Key is one key of a token: its public half, the label the
@@ -132,29 +137,30 @@ func newPKCS11(r io.Reader, w io.WriteCloser) *PKCS11 { return &PKCS11{r: r, w: 
 // Keys returns the token's keys in the helper's order.
 func (p *PKCS11) Keys() []*PKCS11Key { return p.keys }
 
-// Close ends the helper (it exits at the end of its input) and waits
-// for it. It is safe to call more than once.
+// Close ends the helper: it exits at the end of its input, after any
+// request in progress, and is killed if it has not within 5 seconds (a
+// module that hangs). Close waits for it; a signature in progress then
+// fails. It is safe to call more than once and from any goroutine.
 func (p *PKCS11) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.err == nil {
-		p.err = fmt.Errorf("%w: closed", ErrPKCS11Helper)
-	}
-	if p.w != nil {
-		p.w.Close()
-		p.w = nil
-	}
-	if p.cmd != nil {
-		cmd := p.cmd
-		p.cmd = nil
-		if err := cmd.Wait(); err != nil {
+	var err error
+	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		if p.w != nil {
+			p.w.Close()
+		}
+		if p.cmd == nil {
+			return
+		}
+		t := time.AfterFunc(5*time.Second, func() { p.cmd.Process.Kill() })
+		defer t.Stop()
+		if werr := p.cmd.Wait(); werr != nil {
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) { // killed or exiting non-zero after EOF is fine
-				return err
+			if !errors.As(werr, &ee) { // killed, or a non-zero exit after EOF, is fine
+				err = werr
 			}
 		}
-	}
-	return nil
+	})
+	return err
 }
 
 // add sends SSH_AGENTC_ADD_SMARTCARD_KEY and reads the keys.
@@ -241,6 +247,9 @@ func parsePKCS11Keys(msg []byte) ([]pkcs11Entry, error) {
 func (p *PKCS11) roundTrip(req []byte) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.err == nil && p.closed.Load() {
+		p.err = fmt.Errorf("%w: closed", ErrPKCS11Helper)
+	}
 	if p.err != nil {
 		return nil, p.err
 	}

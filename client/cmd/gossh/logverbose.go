@@ -9,15 +9,15 @@ import (
 	"strings"
 )
 
-// parseLogVerbose reads LogVerbose: pattern lists separated by spaces,
-// each a comma-separated list of file:func:line patterns; "none" (or
-// nothing) is none.
+// parseLogVerbose reads LogVerbose: a comma-separated list of
+// file:func:line patterns (options.set keeps only the first argument,
+// as ssh does); "none" (or nothing) is none.
 func parseLogVerbose(v string) []string {
 	f := strings.Fields(v)
 	if len(f) == 0 || strings.EqualFold(f[0], "none") {
 		return nil
 	}
-	return f
+	return f[:1]
 }
 
 // siteTag is the tag OpenSSH's sshlogv gives a log site,

@@ -23,7 +23,9 @@ func TestLogVerbose(t *testing.T) {
 		{"function", "*:gossh.logSiteA():*", []string{"debug2: logverbose_test.go:gossh.logSiteA():", "line from A", "record from A k=1"}, []string{"from B"}},
 		{"file and line", "logverbose_test.go:*:11", []string{"line from B", "record from B k=2"}, []string{"from A"}},
 		{"negated", "logverbose_test.go:*,!*logSiteA*", []string{"from B"}, []string{"from A"}},
-		{"two lists", "*logSiteA* *logSiteB*", []string{"from A", "from B"}, nil},
+		{"one list", "*logSiteA*,*logSiteB*", []string{"from A", "from B"}, nil},
+		// As ssh 9.2: only the first argument counts.
+		{"two arguments", "*logSiteA* *logSiteB*", []string{"from A"}, []string{"from B"}},
 		{"other file", "translate.go:*", nil, []string{"from A", "from B"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,6 +38,9 @@ func TestLogVerbose(t *testing.T) {
 			}
 			if err := o.fillDefaults("h"); err != nil {
 				t.Fatal(err)
+			}
+			if n := len(strings.Fields(o.get("logverbose"))); n != 1 {
+				t.Errorf("-G value %q, want one list", o.get("logverbose"))
 			}
 			lg, err := newLogger(o, "")
 			if err != nil {
@@ -60,5 +65,14 @@ func TestLogVerbose(t *testing.T) {
 				t.Errorf("no pid in the tag:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestLogVerboseNoneAlone: "none" with other arguments is ssh's error.
+func TestLogVerboseNoneAlone(t *testing.T) {
+	for _, v := range []string{"none a.c:*", "a.c:* none"} {
+		if err := newOptions().setOption("LogVerbose " + v); err == nil {
+			t.Errorf("LogVerbose %s: no error", v)
+		}
 	}
 }

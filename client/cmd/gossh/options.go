@@ -170,6 +170,17 @@ func (o *options) set(key string, args []string, where string) error {
 		o.srcs[key] = where
 		return nil
 	}
+	if key == "logverbose" {
+		// As ssh 9.2's readconf.c: "none" only alone, and only the
+		// first pattern list is kept (the others are parsed, then
+		// dropped).
+		for i, a := range args {
+			if strings.EqualFold(a, "none") && (i > 0 || len(args) > 1) {
+				return fmt.Errorf("%s: keyword %s \"none\" argument must appear alone.", where, key)
+			}
+		}
+		args = args[:1]
+	}
 	v := strings.Join(args, " ")
 	if unsupportedValue(key, v) {
 		o.warnings = append(o.warnings, fmt.Sprintf("%s: %s is not supported by gossh yet; ignored", where, key))
