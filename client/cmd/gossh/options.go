@@ -48,15 +48,10 @@ func init() {
 }
 
 // unsupportedValue reports whether value v of key asks for something
-// gossh does not do; setting it warns (and is otherwise ignored).
-func unsupportedValue(key, v string) bool {
-	v = strings.ToLower(v)
-	switch key {
-	case "securitykeyprovider":
-		return v != "internal"
-	}
-	return false
-}
+// gossh does not do; setting it warns (and is otherwise ignored). No
+// value of an OpenSSH 9.2 keyword does any more; the keywords of later
+// OpenSSH versions are kUnsupported as a whole.
+func unsupportedValue(key, v string) bool { return false }
 
 // An options is the effective configuration: the first value of each
 // keyword, or every value of a multi-valued one.
@@ -282,6 +277,9 @@ func (o *options) fillDefaults(host string) error {
 		var list []string
 		if spec == "" {
 			list = client.DefaultAlgorithms(a.kind)
+			if a.key == "pubkeyacceptedalgorithms" {
+				list = withSKAlgorithms(list)
+			}
 			if a.key == "casignaturealgorithms" {
 				// A CA signs with a plain key, never a certificate.
 				list = slices.DeleteFunc(slices.Clone(list), func(s string) bool { return strings.Contains(s, "-cert-") })
@@ -365,4 +363,30 @@ func expandTokens(s string, o *options, mc matchContext) string {
 		}
 	}
 	return b.String()
+}
+
+// withSKAlgorithms adds the FIDO security key algorithms that ssh's
+// default PubkeyAcceptedAlgorithms has, at ssh's places (after the
+// ECDSA ones, certificates and plain keys apart), so that an sk-* identity
+// file is offered by default (SecurityKeyProvider). The client library's
+// own default list leaves them out: they need an authenticator.
+func withSKAlgorithms(list []string) []string {
+	supported := client.SupportedAlgorithms(client.AlgKeys)
+	var out []string
+	for _, a := range list {
+		out = append(out, a)
+		var add []string
+		switch a {
+		case "ecdsa-sha2-nistp521-cert-v01@openssh.com":
+			add = []string{"sk-ssh-ed25519-cert-v01@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com"}
+		case "ecdsa-sha2-nistp521":
+			add = []string{"sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"}
+		}
+		for _, s := range add {
+			if slices.Contains(supported, s) && !slices.Contains(list, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }

@@ -282,6 +282,15 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 					lg.debug(1, "Skipping %s: its key type is not in PubkeyAcceptedAlgorithms", path)
 					continue
 				}
+				if sk, ok := pubKeyOf(path).(*hostkey.SKPublicKey); ok {
+					// A FIDO key: signed by the authenticator through
+					// ssh-sk-helper and SecurityKeyProvider.
+					if src := skSource(o, lg, p, path, sk, batch); src != nil {
+						src.Algorithms = accepted
+						out = append(out, src)
+					}
+					continue
+				}
 				cert := ""
 				if _, err := os.Stat(path + "-cert.pub"); err == nil {
 					cert = path + "-cert.pub"
