@@ -57,7 +57,8 @@ func TestGosshSecurityKeyProvider(t *testing.T) {
 				"-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=none", "-o", "IdentityAgent=none",
 				"-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey", "-i", key}
 			r := clGossh(t, bin, nil, nil, append(base, "-v", "-o", "SecurityKeyProvider="+lib, "127.0.0.1", "echo touched")...)
-			if r.code != 0 || r.stdout != "touched\n" || !strings.Contains(r.stderr, "(security key, provider "+lib+")") {
+			if r.code != 0 || r.stdout != "touched\n" || !strings.Contains(r.stderr, "(security key, provider "+lib+")") ||
+				!strings.Contains(r.stderr, "Confirm user presence for key ECDSA-SK SHA256:") {
 				t.Fatalf("SecurityKeyProvider: exit %d, stdout %q\n%s", r.code, r.stdout, r.stderr)
 			}
 			// $SSH_SK_PROVIDER, as ssh resolves "$NAME".

@@ -51,7 +51,24 @@ func skSource(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKP
 		return nil
 	}
 	lg.debug(1, "identity file %s type %s (security key, provider %s)", path, pub.Type(), prov)
-	src := userauth.InMemoryPrivateKey(&keyagent.SKSigner{Key: key, Provider: prov})
+	signer := &keyagent.SKSigner{Key: key, Provider: prov}
+	typ, fp := keyName(pub)+"-SK", o.fingerprint(pub)
+	signer.PIN = func() (string, error) {
+		// As ssh's identity_sign: a PIN for a key that asks for user
+		// verification, then the notice to touch the key.
+		pin := ""
+		if key.Flags&hostkey.SKUserVerified != 0 && !batch {
+			var err error
+			if pin, err = p.ask(fmt.Sprintf("Enter PIN for %s key %s: ", typ, fp), false); err != nil {
+				return "", err
+			}
+		}
+		if key.Flags&hostkey.SKUserPresent != 0 {
+			p.show(fmt.Sprintf("Confirm user presence for key %s %s", typ, fp))
+		}
+		return pin, nil
+	}
+	src := userauth.InMemoryPrivateKey(signer)
 	src.Query, src.Label = true, path
 	return src
 }
