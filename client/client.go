@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sshstack/sshstack/connection"
@@ -43,15 +44,16 @@ var (
 // reader, the dispatcher of server-opened channels and, if configured,
 // keepalives); Close stops them and waits.
 type Client struct {
-	cfg  Config
-	addr string // as dialled, "host:port"
-	nc   net.Conn
-	t    *kex.Transport
-	conn *connection.Conn
-	auth *userauth.AuthResult
-	kh   *knownHosts           // nil with a HostKeyCallback
-	gss  *gsskex.ContextHolder // the GSS-API key exchange's context, or nil
-	log  *slog.Logger
+	cfg     Config
+	addr    string // as dialled, "host:port"
+	nc      net.Conn
+	t       *kex.Transport
+	conn    *connection.Conn
+	auth    *userauth.AuthResult
+	kh      *knownHosts                       // nil with a HostKeyCallback
+	gss     *gsskex.ContextHolder             // the GSS-API key exchange's context, or nil
+	gssCred atomic.Pointer[gssapi.Credential] // SetGSSCredential: the credential for GSS-API rekeys, or nil
+	log     *slog.Logger
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -238,7 +240,8 @@ func (c *Client) kexConfig(ctx context.Context) (*kex.Config, error) {
 			c.log.Debug("GSS-API key exchange not offered", "err", err)
 		} else {
 			c.gss = &gsskex.ContextHolder{}
-			ms, err := gsskex.Methods(&gsskex.Config{Cred: cred, ServerIdentity: g.ServerIdentity, Delegate: g.Delegate, Established: c.gss.Keep}, fams...)
+			ms, err := gsskex.Methods(&gsskex.Config{Cred: cred, ServerIdentity: g.ServerIdentity, Delegate: g.Delegate,
+				DelegateOnRekey: g.DelegateOnRekey, CredFunc: c.gssCred.Load, Established: c.gss.Keep}, fams...)
 			if err != nil {
 				return nil, fmt.Errorf("client: GSS-API key exchange: %w", err)
 			}
@@ -286,9 +289,12 @@ func (c *Client) kexConfig(ctx context.Context) (*kex.Config, error) {
 // ssh_gssapi_client_mechanisms). The service ticket this fetches stays
 // in the credential for the exchange itself.
 func gssKexCredential(ctx context.Context, g *GSSAPI, serverName string) (*gssapi.Credential, error) {
-	cred, err := gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageInitiate})
-	if err != nil {
-		return nil, err
+	cred := g.Cred
+	if cred == nil {
+		var err error
+		if cred, err = gssapi.AcquireCredential(ctx, gssapi.AcquireOptions{Usage: gssapi.UsageInitiate}); err != nil {
+			return nil, err
+		}
 	}
 	host := serverName
 	if g.ServerIdentity != "" {
@@ -597,6 +603,12 @@ func (c *Client) Conn() *connection.Conn { return c.conn }
 // Rekey starts a key re-exchange and waits for it (RFC 4253, Section 9;
 // paramiko's renegotiate_keys).
 func (c *Client) Rekey(ctx context.Context) error { return c.t.Rekey(ctx) }
+
+// SetGSSCredential makes cred the initiator credential of the GSS-API
+// key exchanges that follow (a Rekey), for example one with a renewed
+// TGT, which GSSAPI.DelegateOnRekey then delegates to the server. It has
+// no effect on a connection whose key exchange is not GSS-API's.
+func (c *Client) SetGSSCredential(cred *gssapi.Credential) { c.gssCred.Store(cred) }
 
 // SendIgnore sends SSH_MSG_IGNORE with n random-looking bytes (RFC 4253,
 // Section 11.2; paramiko's send_ignore).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/userauth"
@@ -317,4 +318,12 @@ type GSSAPI struct {
 	// ServerIdentity replaces the host name in the target
 	// (GSSAPIServerIdentity).
 	ServerIdentity string
+	// Cred is the initiator credential of the key exchange; nil means
+	// the default one (KRB5CCNAME). GSSAPIClientIdentity chooses it.
+	Cred *gssapi.Credential
+	// DelegateOnRekey, with Delegate, delegates at every GSS-API key
+	// exchange, rekeys included, as Debian's ssh does; with
+	// Client.SetGSSCredential it carries a renewed TGT to the server
+	// (GSSAPIRenewalForcesRekey).
+	DelegateOnRekey bool
 }

@@ -818,9 +818,16 @@ func TestGosshAgainstSSHD(t *testing.T) {
 		if r.code != 255 || !strings.Contains(r.stderr, "Bad configuration option: nosuchkeyword") {
 			t.Errorf("unknown: %+v", r)
 		}
-		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "PKCS11Provider=/nonexistent/pkcs11.so", dest, "true")...)
-		if r.code != 0 || !strings.Contains(r.stderr, "pkcs11provider is not supported by gossh yet") {
+		// A keyword of OpenSSH after 9.2 warns and is ignored.
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "ChannelTimeout=session=5m", dest, "true")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "channeltimeout is not supported by gossh yet") {
 			t.Errorf("unsupported: %+v", r)
+		}
+		// A PKCS#11 provider that cannot be loaded is reported; the
+		// other identities still log in, as with ssh.
+		r = clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", "PKCS11Provider=/nonexistent/pkcs11.so", dest, "true")...)
+		if r.code != 0 || strings.Contains(r.stderr, "not supported") {
+			t.Errorf("PKCS11Provider: %+v", r)
 		}
 	})
 	t.Run("-G", func(t *testing.T) {

@@ -56,6 +56,8 @@ Host example.com
   GSSAPIDelegateCredentials yes
   GSSAPITrustDns yes
   GSSAPIRenewalForcesRekey yes
+  GSSAPIClientIdentity alice@SSHSTACK.TEST
+  GSSAPIServerIdentity host.example
   GSSAPIKexAlgorithms gss-curve25519-sha256-,gss-group14-sha256-
   HashKnownHosts yes
   HostbasedAuthentication yes
@@ -213,6 +215,9 @@ func TestGosshGAgainstSSH(t *testing.T) {
 		{"first wins in order", []string{"-F", "/dev/null", "-p", "2", "-o", "Port=1", "-o", "User=a", "-l", "b", "-J", "j1", "-o", "ProxyJump=j2",
 			"-i", "/etc/hostname", "-i", "/nonexistent", "-o", "IdentityFile=/a", "c@h", "-o", "User=d"}, gosshGAllowed},
 		{"quiet", []string{"-F", "/dev/null", "-q", "h"}, gosshGAllowed},
+		{"-I over -o", []string{"-F", "/dev/null", "-o", "PKCS11Provider=/a.so", "-I", "/b.so", "h"}, gosshGAllowed},
+		{"PKCS11Provider none", []string{"-F", "/dev/null", "-o", "PKCS11Provider=none", "h"}, gosshGAllowed},
+		{"LogVerbose keeps its first argument", []string{"-F", "/dev/null", "-o", "LogVerbose=a.c:* b.c:*", "h"}, gosshGAllowed},
 		{"VerifyHostKeyDNS ask turns UpdateHostKeys off", []string{"-F", "/dev/null", "-o", "VerifyHostKeyDNS=ask", "h"}, gosshGAllowed},
 		{"-g -b -B -e over -o", []string{"-F", "/dev/null", "-o", "GatewayPorts=no", "-g", "-b", "127.0.0.2", "-o", "BindAddress=127.0.0.3",
 			"-o", "BindInterface=eth9", "-B", "lo", "-e", "^B", "-o", "EscapeChar=x", "h"}, gosshGAllowed},

@@ -401,9 +401,10 @@ print(connect(int(sys.argv[2])), connect(int(sys.argv[3])))
 		}
 	})
 	t.Run("unsupported values warn", func(t *testing.T) {
-		// VerifyHostKeyDNS used to be the example here; it is applied now
-		// (client/cmd/gossh TestVerifyHostKeyDNS).
-		for _, o := range []string{"PKCS11Provider=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"} {
+		// VerifyHostKeyDNS and then PKCS11Provider used to be the examples
+		// here; every OpenSSH 9.2 keyword is applied now, so a keyword of
+		// later OpenSSH versions is.
+		for _, o := range []string{"ChannelTimeout=session=5m"} {
 			r := clGossh(t, bin, nil, nil, e.gosshArgs(t, key, "-o", o, dest, "true")...)
 			k := strings.ToLower(strings.SplitN(o, "=", 2)[0])
 			if r.code != 0 || !strings.Contains(r.stderr, k+" is not supported by gossh yet") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -48,10 +49,11 @@ const Indefinite = time.Duration(math.MaxInt64)
 // A Store names where credentials come from, like the credential store
 // of gss_acquire_cred_from and python-gssapi's store argument. Empty
 // fields fall back to the environment: KRB5CCNAME, KRB5_KTNAME,
-// KRB5_CLIENT_KTNAME, then krb5.conf's defaults. Only FILE: caches and
-// keytabs are supported.
+// KRB5_CLIENT_KTNAME, then krb5.conf's defaults. FILE: caches, MIT's
+// DIR: collections (the cache of the desired name, else the primary
+// one) and FILE: keytabs are supported.
 type Store struct {
-	CCache       string // "FILE:/path" or "/path"
+	CCache       string // "FILE:/path", "/path", "DIR:/dir" or "DIR::/dir/tktXXX"
 	Keytab       string // acceptor keytab
 	ClientKeytab string // initiator keytab, used when the cache has no TGT
 }
@@ -225,10 +227,78 @@ func ccachePath(name, def string) (string, error) {
 }
 
 func (c *Credential) loadCCache(name string) error {
-	path, err := ccachePath(name, c.cfg.defaultCCache())
+	if name == "" {
+		name = os.Getenv("KRB5CCNAME")
+	}
+	if name == "" {
+		name = c.cfg.defaultCCache()
+	}
+	if dir, ok := strings.CutPrefix(name, "DIR:"); ok {
+		return c.loadCollection(dir)
+	}
+	path, err := ccachePath(name, "")
 	if err != nil {
 		return err
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return wrapError(StatusNoCred, err, "reading credential cache %s", path)
+	}
+	return c.useCCache(b, path)
+}
+
+// loadCollection reads a cache of MIT's DIR: collection type (as kinit
+// makes them with KRB5CCNAME=DIR:dir): "DIR::path" is the one file at
+// path; "DIR:dir" is the cache of the desired name among the dir's
+// "tkt*" files, or, with no desired name, the primary one (the file
+// named in dir/primary, "tkt" when it is absent). A collection without a
+// cache for the desired name is ErrNoCred.
+func (c *Credential) loadCollection(dir string) error {
+	if file, ok := strings.CutPrefix(dir, ":"); ok {
+		return c.loadFile(file)
+	}
+	if c.name == nil {
+		primary := "tkt"
+		if b, err := os.ReadFile(filepath.Join(dir, "primary")); err == nil {
+			if p := strings.TrimSpace(string(b)); p != "" && !strings.ContainsRune(p, '/') {
+				primary = p
+			}
+		}
+		return c.loadFile(filepath.Join(dir, primary))
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return wrapError(StatusNoCred, err, "reading credential cache collection %s", dir)
+	}
+	var firstErr error
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "tkt") || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(path)
+		if err != nil || len(b) > maxCredFile {
+			continue
+		}
+		dpn, drealm, _, err := parseCCache(b)
+		if err != nil || !sameMN(c.name, dpn, drealm) {
+			continue
+		}
+		if err := c.useCCache(b, path); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		return nil
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	return newError(StatusNoCred, 0, "no credential cache for %s in collection %s", c.name, dir)
+}
+
+func (c *Credential) loadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return wrapError(StatusNoCred, err, "reading credential cache %s", path)

@@ -189,9 +189,12 @@ func (kc keyCipher) crypt(key, iv, buf, tag []byte, encrypt bool) ([]byte, error
 	return buf, nil
 }
 
-func parseOpenSSHPrivateKey(b, passphrase []byte) (crypto.Signer, string, error) {
+// openOpenSSHPrivateKey checks an openssh-key-v1 file (OpenSSH
+// PROTOCOL.key) and returns its private section, decrypted with
+// passphrase if need be, the cipher's block size and the public key.
+func openOpenSSHPrivateKey(b, passphrase []byte) (priv []byte, blockSize int, pub PublicKey, err error) {
 	if !bytes.HasPrefix(b, []byte(openSSHMagic)) {
-		return nil, "", &wire.DecodeError{Msg: "openssh-key-v1", Detail: "magic", Err: wire.ErrInvalid}
+		return nil, 0, nil, &wire.DecodeError{Msg: "openssh-key-v1", Detail: "magic", Err: wire.ErrInvalid}
 	}
 	r := wire.NewReader(b[len(openSSHMagic):])
 	cipherName := r.Text()
@@ -202,26 +205,26 @@ func parseOpenSSHPrivateKey(b, passphrase []byte) (crypto.Signer, string, error)
 	enc := r.StringBytes()
 	tag := r.Rest()
 	if err := r.Finish("openssh-key-v1"); err != nil {
-		return nil, "", err
+		return nil, 0, nil, err
 	}
 	if nkeys != 1 {
-		return nil, "", fmt.Errorf("%w: %d keys in one file", ErrUnsupportedKeyFile, nkeys)
+		return nil, 0, nil, fmt.Errorf("%w: %d keys in one file", ErrUnsupportedKeyFile, nkeys)
 	}
 	kc, ok := keyCiphers[cipherName]
 	if !ok {
-		return nil, "", fmt.Errorf("%w: cipher %q", ErrUnsupportedKeyFile, wire.Sanitize(cipherName))
+		return nil, 0, nil, fmt.Errorf("%w: cipher %q", ErrUnsupportedKeyFile, wire.Sanitize(cipherName))
 	}
 	if len(tag) != kc.tagLen {
-		return nil, "", &wire.DecodeError{Msg: "openssh-key-v1", Err: wire.ErrTrailingData}
+		return nil, 0, nil, &wire.DecodeError{Msg: "openssh-key-v1", Err: wire.ErrTrailingData}
 	}
-	pub, err := ParsePublicKey(pubBlob)
+	pub, err = ParsePublicKey(pubBlob)
 	if err != nil {
-		return nil, "", fmt.Errorf("hostkey: openssh-key-v1 public key: %w", err)
+		return nil, 0, nil, fmt.Errorf("hostkey: openssh-key-v1 public key: %w", err)
 	}
 	if len(enc)%kc.blockSize != 0 {
-		return nil, "", &wire.DecodeError{Msg: "openssh-key-v1", Detail: "private section not a multiple of the block size", Err: wire.ErrInvalid}
+		return nil, 0, nil, &wire.DecodeError{Msg: "openssh-key-v1", Detail: "private section not a multiple of the block size", Err: wire.ErrInvalid}
 	}
-	priv := append([]byte(nil), enc...)
+	priv = append([]byte(nil), enc...)
 	switch {
 	case cipherName == "none" && kdfName == "none" && len(kdfOpts) == 0:
 	case cipherName != "none" && kdfName == "bcrypt":
@@ -229,25 +232,33 @@ func parseOpenSSHPrivateKey(b, passphrase []byte) (crypto.Signer, string, error)
 		salt := kr.StringBytes()
 		rounds := kr.Uint32()
 		if err := kr.End("bcrypt kdf options"); err != nil {
-			return nil, "", err
+			return nil, 0, nil, err
 		}
 		if rounds < 1 || rounds > MaxKDFRounds || len(salt) == 0 {
-			return nil, "", fmt.Errorf("%w: bcrypt rounds %d", ErrUnsupportedKeyFile, rounds)
+			return nil, 0, nil, fmt.Errorf("%w: bcrypt rounds %d", ErrUnsupportedKeyFile, rounds)
 		}
 		if len(passphrase) == 0 {
-			return nil, "", &PassphraseMissingError{PublicKey: pub}
+			return nil, 0, nil, &PassphraseMissingError{PublicKey: pub}
 		}
 		kiv, err := BcryptPBKDF(passphrase, salt, int(rounds), kc.keyLen+kc.ivLen)
 		if err != nil {
-			return nil, "", err
+			return nil, 0, nil, err
 		}
 		if priv, err = kc.crypt(kiv[:kc.keyLen], kiv[kc.keyLen:], priv, tag, false); err != nil {
-			return nil, "", err
+			return nil, 0, nil, err
 		}
 	default:
-		return nil, "", fmt.Errorf("%w: cipher %q with kdf %q", ErrUnsupportedKeyFile, wire.Sanitize(cipherName), wire.Sanitize(kdfName))
+		return nil, 0, nil, fmt.Errorf("%w: cipher %q with kdf %q", ErrUnsupportedKeyFile, wire.Sanitize(cipherName), wire.Sanitize(kdfName))
 	}
-	key, comment, err := parsePrivateSection(priv, kc.blockSize)
+	return priv, kc.blockSize, pub, nil
+}
+
+func parseOpenSSHPrivateKey(b, passphrase []byte) (crypto.Signer, string, error) {
+	priv, blockSize, pub, err := openOpenSSHPrivateKey(b, passphrase)
+	if err != nil {
+		return nil, "", err
+	}
+	key, comment, err := parsePrivateSection(priv, blockSize)
 	if err != nil {
 		return nil, "", err
 	}

@@ -18,6 +18,12 @@
 // AskpassConfirm asks through SSH_ASKPASS as ssh-agent does. Without one
 // a key added with the confirm constraint never signs.
 //
+// For keys that live in hardware the package also speaks to OpenSSH's
+// own helpers, as ssh does, so that no C library is linked in:
+// OpenPKCS11 runs ssh-pkcs11-helper and signs with a PKCS#11 token's
+// keys, and SKSigner runs ssh-sk-helper to sign with a FIDO security key
+// through a SecurityKeyProvider library.
+//
 // Server.Serve starts one goroutine per client connection and waits for
 // them all before it returns. A Keyring starts no goroutines of its own;
 // key expiry runs from a timer that Close stops.

@@ -358,6 +358,25 @@ func (k *KDC) Kinit(t testing.TB, name, password string, flags ...string) string
 	return path
 }
 
+// KinitCollection gets a forwardable TGT for name with password into the
+// MIT DIR: collection dir (created if need be) as "KRB5CCNAME=DIR:dir
+// kinit" does: a new cache for a new principal, which becomes the
+// primary one. It returns "DIR:" + dir.
+func (k *KDC) KinitCollection(t testing.TB, dir, name, password string, flags ...string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := k.Command(ctx, "kinit", append(append([]string{"-f"}, flags...), k.Principal(name)), "KRB5CCNAME=DIR:"+dir)
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("krb5test: kinit %s into DIR:%s: %v: %s", name, dir, err, out)
+	}
+	return "DIR:" + dir
+}
+
 // Klist runs klist on a cache ("klist -f -c FILE:path") and returns its
 // output; the error is klist's exit status.
 func (k *KDC) Klist(ctx context.Context, ccache string) (string, error) {

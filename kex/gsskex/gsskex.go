@@ -126,6 +126,17 @@ type Config struct {
 	// (OpenSSH's GSSAPIDelegateCredentials); off by default.
 	Delegate bool
 
+	// DelegateOnRekey, with Delegate, forwards the TGT at every
+	// exchange, rekeys included, as Debian's ssh does: how a renewed
+	// TGT reaches the server (GSSAPIRenewalForcesRekey on the client,
+	// GSSAPIStoreCredentialsOnRekey on the server).
+	DelegateOnRekey bool
+
+	// CredFunc, if set, gives the client's initiator credential for each
+	// exchange, so that a rekey can use a renewed one; a nil result
+	// means Cred. It is called from the exchange's goroutine.
+	CredFunc func() *gssapi.Credential
+
 	// AcceptorCred is the server's credential; nil means the keytab of
 	// KRB5_KTNAME, restricted to host/Hostname when StrictAcceptorCheck
 	// is set.
@@ -362,10 +373,16 @@ func (m *Method) client(ctx context.Context, c kex.Conn, p *kex.Params) (*kex.Re
 		host = m.cfg.ServerIdentity
 	}
 	flags := gssapi.FlagMutual | gssapi.FlagInteg
-	if m.cfg.Delegate && p.SessionID == nil {
+	if m.cfg.Delegate && (p.SessionID == nil || m.cfg.DelegateOnRekey) {
 		flags |= gssapi.FlagDelegate
 	}
-	gc, err := gssapi.NewInitContext(gssapi.HostbasedService("host", host), &gssapi.InitOptions{Cred: m.cfg.Cred, Config: m.cfg.Config, Flags: flags})
+	cred := m.cfg.Cred
+	if m.cfg.CredFunc != nil {
+		if c := m.cfg.CredFunc(); c != nil {
+			cred = c
+		}
+	}
+	gc, err := gssapi.NewInitContext(gssapi.HostbasedService("host", host), &gssapi.InitOptions{Cred: cred, Config: m.cfg.Config, Flags: flags})
 	if err != nil {
 		return nil, fmt.Errorf("gsskex: %w", err)
 	}

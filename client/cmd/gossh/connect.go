@@ -72,6 +72,7 @@ func connect(f *flags, o *options, mc matchContext) int {
 	defer wg.Wait()
 	fctx, fcancel := context.WithCancel(ctx)
 	defer fcancel()
+	startGSSRenewal(fctx, &wg, c, o, lg)
 	exitOnFail := o.yes("exitonforwardfailure", false)
 	var fs forwardSet
 	for _, spec := range o.all("localforward") {

@@ -29,7 +29,7 @@ var printOrder = []string{
 	"checkhostip", "compression", "controlmaster", "enablesshkeysign", "clearallforwardings",
 	"exitonforwardfailure", "fingerprinthash", "forwardx11", "forwardx11trusted", "gatewayports",
 	"gssapiauthentication", "gssapikeyexchange", "gssapidelegatecredentials", "gssapitrustdns",
-	"gssapirenewalforcesrekey", "gssapikexalgorithms", "hashknownhosts", "hostbasedauthentication",
+	"gssapirenewalforcesrekey", "gssapiclientidentity", "gssapiserveridentity", "gssapikexalgorithms", "hashknownhosts", "hostbasedauthentication",
 	"identitiesonly", "kbdinteractiveauthentication", "nohostauthenticationforlocalhost",
 	"passwordauthentication", "permitlocalcommand", "proxyusefdpass", "pubkeyauthentication",
 	"requesttty", "sessiontype", "stdinnull", "forkafterauthentication", "streamlocalbindunlink",
@@ -472,7 +472,7 @@ func hostIsLocal(addr net.Addr) bool {
 // RemoteCommand and the user's known_hosts files (ssh_config(5),
 // TOKENS); "none" stays; ProxyJump or ProxyCommand "none" is no proxy.
 func (o *options) expandPaths(mc matchContext) {
-	for _, k := range []string{"proxyjump", "proxycommand", "controlpath"} {
+	for _, k := range []string{"proxyjump", "proxycommand", "controlpath", "pkcs11provider"} {
 		if o.get(k) == "none" {
 			delete(o.vals, k)
 		}

@@ -410,7 +410,8 @@ Match final
 	// Values gossh cannot honour warn; the ones it can do not.
 	for opt, warn := range map[string]bool{"ControlMaster no": false, "ControlMaster auto": false, "ControlPersist 10m": false, "ControlPath /tmp/%C": false, "Tunnel point-to-point": false,
 		"VerifyHostKeyDNS ask": false, "VerifyHostKeyDNS yes": false, "VerifyHostKeyDNS no": false, "GatewayPorts yes": false, "IPQoS ef": false,
-		"SecurityKeyProvider internal": false, "SecurityKeyProvider /lib/sk.so": true} {
+		"SecurityKeyProvider internal": false, "SecurityKeyProvider /lib/sk.so": false, "PKCS11Provider /lib/p11.so": false, "LogVerbose kex.c:*": false,
+		"GSSAPIRenewalForcesRekey yes": false, "GSSAPIClientIdentity a@B": false, "ChannelTimeout session=5m": true} {
 		o := newOptions()
 		if err := o.setOption(opt); err != nil {
 			t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -18,6 +20,9 @@ type logger struct {
 	mu    sync.Mutex // serialises trace lines from the read and write sides
 	w     io.Writer
 	level int // 0 quiet, 1 fatal/error, 2 info, 3 verbose, 4.. debug1..3
+	// logVerbose are LogVerbose's pattern lists (logverbose.go); a log site
+	// whose tag matches one is printed whatever the level. Set once.
+	logVerbose []string
 }
 
 func newLogger(o *options, file string) (*logger, error) {
@@ -27,7 +32,7 @@ func newLogger(o *options, file string) (*logger, error) {
 	if !ok {
 		return nil, fmt.Errorf("unsupported LogLevel %q", o.get("loglevel"))
 	}
-	l := &logger{w: os.Stderr, level: level}
+	l := &logger{w: os.Stderr, level: level, logVerbose: parseLogVerbose(o.get("logverbose"))}
 	if file != "" {
 		fh, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
@@ -41,6 +46,15 @@ func newLogger(o *options, file string) (*logger, error) {
 func (l *logger) debug(n int, format string, args ...any) {
 	if l.level >= 3+n {
 		fmt.Fprintf(l.w, "debug%d: "+format+"\r\n", append([]any{n}, args...)...)
+		return
+	}
+	if l.logVerbose != nil {
+		// LogVerbose: the caller's site decides.
+		var pcs [1]uintptr
+		runtime.Callers(2, pcs[:])
+		if tag, ok := l.forced(pcs[0]); ok {
+			fmt.Fprintf(l.w, "debug%d: %s: "+format+"\r\n", append([]any{n, tag}, args...)...)
+		}
 	}
 }
 
@@ -97,10 +111,14 @@ func (l *logger) slog() *slog.Logger {
 type sshHandler struct {
 	l    *logger
 	text slog.Handler // at -vvv; else nil
+	// For LogVerbose's lines: the attributes of WithAttrs as key=value,
+	// and the group prefix of WithGroup.
+	attrs []string
+	group string
 }
 
 func (h *sshHandler) Enabled(_ context.Context, level slog.Level) bool {
-	return level >= slog.LevelInfo || h.text != nil
+	return level >= slog.LevelInfo || h.text != nil || h.l.logVerbose != nil
 }
 
 func (h *sshHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -113,6 +131,14 @@ func (h *sshHandler) Handle(ctx context.Context, r slog.Record) error {
 	if h.text != nil {
 		return h.text.Handle(ctx, r)
 	}
+	if r.Level < slog.LevelInfo && h.l.logVerbose != nil {
+		// LogVerbose: a debug record of a matching site, at debug3.
+		if tag, ok := h.l.forced(r.PC); ok {
+			h.l.mu.Lock()
+			defer h.l.mu.Unlock()
+			fmt.Fprintf(h.l.w, "debug3: %s: %s\r\n", tag, h.forcedText(r))
+		}
+	}
 	return nil
 }
 
@@ -120,6 +146,9 @@ func (h *sshHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	c := *h
 	if h.text != nil {
 		c.text = h.text.WithAttrs(as)
+	}
+	for _, a := range as {
+		c.attrs = append(slices.Clip(c.attrs), h.group+a.String())
 	}
 	return &c
 }
@@ -129,6 +158,7 @@ func (h *sshHandler) WithGroup(name string) slog.Handler {
 	if h.text != nil {
 		c.text = h.text.WithGroup(name)
 	}
+	c.group += name + "."
 	return &c
 }
 

@@ -137,6 +137,9 @@ func parseFlags(args []string) (*flags, error) {
 				force("forwardx11trusted", "yes")
 			case 'G':
 				f.printG = true
+			case 'I':
+				// As ssh: -I is PKCS11Provider, over any -o.
+				force("pkcs11provider", val)
 			case 'f':
 				f.fork = true
 				force("forkafterauthentication", "yes")

@@ -14,6 +14,7 @@ import (
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/client/x11"
+	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/kex"
 )
 
@@ -33,10 +34,7 @@ var keywords = map[string]int{
 	"localforward": kMulti, "remoteforward": kMulti, "dynamicforward": kMulti,
 	"sendenv": kMulti, "setenv": kSingle,
 	"pubkeyacceptedkeytypes": kSingle, "challengeresponseauthentication": kSingle, // old names
-	"gssapiserveridentity": kSingle, // not printed by ssh -G
 
-	// Known to OpenSSH, not implemented by gossh.
-	"gssapiclientidentity": kUnsupported,
 	// Keywords of OpenSSH after 9.2.
 	"obscurekeystroketiming": kUnsupported, "channeltimeout": kUnsupported, "tag": kUnsupported,
 }
@@ -50,20 +48,10 @@ func init() {
 }
 
 // unsupportedValue reports whether value v of key asks for something
-// gossh does not do; setting it warns (and is otherwise ignored).
-func unsupportedValue(key, v string) bool {
-	v = strings.ToLower(v)
-	no := v == "no" || v == "false"
-	switch key {
-	case "gssapirenewalforcesrekey":
-		return !no
-	case "pkcs11provider", "logverbose":
-		return v != "none"
-	case "securitykeyprovider":
-		return v != "internal"
-	}
-	return false
-}
+// gossh does not do; setting it warns (and is otherwise ignored). No
+// value of an OpenSSH 9.2 keyword does any more; the keywords of later
+// OpenSSH versions are kUnsupported as a whole.
+func unsupportedValue(key, v string) bool { return false }
 
 // An options is the effective configuration: the first value of each
 // keyword, or every value of a multi-valued one.
@@ -72,11 +60,13 @@ type options struct {
 	srcs       map[string]string
 	warnings   []string // known but unsupported keywords that were set
 	lfwd       []lfwdEntry
-	wantFinal  bool      // a "Match final" was seen (resolve)
-	notes      []string  // errors ssh prints and goes on after (run prints them)
-	noAgentFwd bool      // ForwardAgent names a socket that is not there
-	hostConn   connRef   // the socket to the server, for ssh-keysign (hostbased)
-	dns        *dnsCheck // VerifyHostKeyDNS of the connection gated makes, for the prompt
+	wantFinal  bool               // a "Match final" was seen (resolve)
+	notes      []string           // errors ssh prints and goes on after (run prints them)
+	noAgentFwd bool               // ForwardAgent names a socket that is not there
+	hostConn   connRef            // the socket to the server, for ssh-keysign (hostbased)
+	dns        *dnsCheck          // VerifyHostKeyDNS of the connection gated makes, for the prompt
+	gssCred    *gssapi.Credential // GSSAPIClientIdentity's credential (clientConfig), or nil
+	gssKex     atomic.Bool        // the key exchange was a GSS-API one (KexDone)
 }
 
 // A connRef is the connection a Dial made, set before authentication
@@ -174,6 +164,17 @@ func (o *options) set(key string, args []string, where string) error {
 		o.vals[key] = args
 		o.srcs[key] = where
 		return nil
+	}
+	if key == "logverbose" {
+		// As ssh 9.2's readconf.c: "none" only alone, and only the
+		// first pattern list is kept (the others are parsed, then
+		// dropped).
+		for i, a := range args {
+			if strings.EqualFold(a, "none") && (i > 0 || len(args) > 1) {
+				return fmt.Errorf("%s: keyword %s \"none\" argument must appear alone.", where, key)
+			}
+		}
+		args = args[:1]
 	}
 	v := strings.Join(args, " ")
 	if unsupportedValue(key, v) {
@@ -276,6 +277,9 @@ func (o *options) fillDefaults(host string) error {
 		var list []string
 		if spec == "" {
 			list = client.DefaultAlgorithms(a.kind)
+			if a.key == "pubkeyacceptedalgorithms" {
+				list = withSKAlgorithms(list)
+			}
 			if a.key == "casignaturealgorithms" {
 				// A CA signs with a plain key, never a certificate.
 				list = slices.DeleteFunc(slices.Clone(list), func(s string) bool { return strings.Contains(s, "-cert-") })
@@ -359,4 +363,30 @@ func expandTokens(s string, o *options, mc matchContext) string {
 		}
 	}
 	return b.String()
+}
+
+// withSKAlgorithms adds the FIDO security key algorithms that ssh's
+// default PubkeyAcceptedAlgorithms has, at ssh's places (after the
+// ECDSA ones, certificates and plain keys apart), so that an sk-* identity
+// file is offered by default (SecurityKeyProvider). The client library's
+// own default list leaves them out: they need an authenticator.
+func withSKAlgorithms(list []string) []string {
+	supported := client.SupportedAlgorithms(client.AlgKeys)
+	var out []string
+	for _, a := range list {
+		out = append(out, a)
+		var add []string
+		switch a {
+		case "ecdsa-sha2-nistp521-cert-v01@openssh.com":
+			add = []string{"sk-ssh-ed25519-cert-v01@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com"}
+		case "ecdsa-sha2-nistp521":
+			add = []string{"sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"}
+		}
+		for _, s := range add {
+			if slices.Contains(supported, s) && !slices.Contains(list, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }

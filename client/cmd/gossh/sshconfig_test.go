@@ -80,7 +80,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("unknown keyword: %v", err)
 	}
 	o := newOptions()
-	if err := o.setOption("PKCS11Provider /usr/lib/opensc-pkcs11.so"); err != nil || len(o.warnings) != 1 {
+	if err := o.setOption("ChannelTimeout session=5m"); err != nil || len(o.warnings) != 1 {
 		t.Errorf("unsupported keyword: %v %v", err, o.warnings)
 	}
 	if err := o.setOption("Compression no"); err != nil || len(o.warnings) != 1 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/client"
+	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/userauth"
@@ -108,6 +109,7 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		if key != nil {
 			lg.debug(1, "Server host key: %s %s", key.Type(), o.fingerprint(key))
 		}
+		o.gssKex.Store(strings.HasPrefix(a.Kex, "gss-"))
 	}
 	if lg.level >= 2 {
 		cfg.Banner = func(m string) { fmt.Fprint(os.Stderr, m) }
@@ -131,17 +133,35 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 		cancel()
 		lg.debug(1, "GSSAPITrustDns: target host@%s", gssID)
 	}
-	if o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false) {
+	gssOn := o.yes("gssapiauthentication", false) || o.yes("gssapikeyexchange", false)
+	var gssCred *gssapi.Credential
+	if id := o.get("gssapiclientidentity"); id != "" && gssOn {
+		if gssCred, err = gssClientCredential(context.Background(), id); err != nil {
+			// As ssh: without that identity's credential neither GSS-API
+			// method is tried; the others still are.
+			lg.errorf("GSSAPIClientIdentity %s: %v", id, err)
+			gssOn = false
+		} else {
+			lg.debug(1, "GSSAPIClientIdentity: using the credential of %s", gssCred.Name())
+		}
+	}
+	o.gssCred = gssCred
+	if gssOn {
 		g := &client.GSSAPI{
-			KeyExchange:    o.yes("gssapikeyexchange", false),
-			Delegate:       o.yes("gssapidelegatecredentials", false),
-			ServerIdentity: gssID,
+			KeyExchange:     o.yes("gssapikeyexchange", false),
+			Delegate:        o.yes("gssapidelegatecredentials", false),
+			ServerIdentity:  gssID,
+			Cred:            gssCred,
+			DelegateOnRekey: o.yes("gssapirenewalforcesrekey", false),
 		}
 		if fams := o.get("gssapikexalgorithms"); fams != "" {
 			// OpenSSH lists families as "gss-curve25519-sha256-".
 			g.KexFamilies = append(g.KexFamilies, splitList(fams)...)
 		}
 		cfg.GSSAPI = g
+	}
+	if !gssOn {
+		o.vals["gssapiauthentication"] = []string{"no"}
 	}
 	auth, closer, err := authSources(o, lg, p, host, gssID)
 	if err != nil {
@@ -197,7 +217,7 @@ func expandFiles(s string) []string {
 // authSources builds the auth sources in PreferredAuthentications order.
 func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]userauth.Method, io.Closer, error) {
 	var out []userauth.Method
-	var closer io.Closer
+	var cs closers
 	batch := o.yes("batchmode", false)
 	user := o.get("user")
 	prefs := o.getDefault("preferredauthentications", "gssapi-with-mic,hostbased,publickey,keyboard-interactive,password")
@@ -221,9 +241,17 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 						}
 						out = append(out, s)
 					}
-					closer = c
+					cs = append(cs, c)
 				} else {
 					lg.debug(1, "get_agent_identities: ssh_get_authentication_socket: %v", err)
+				}
+			}
+			// As ssh: the token's keys come before the identity files.
+			if prov := pkcs11Provider(o); prov != "" {
+				srcs, c := pkcs11Sources(context.Background(), o, lg, p, prov, accepted)
+				out = append(out, srcs...)
+				if c != nil {
+					cs = append(cs, c)
 				}
 			}
 			for _, id := range o.all("identityfile") {
@@ -239,6 +267,15 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				}
 				if !keyAccepted(path, accepted) {
 					lg.debug(1, "Skipping %s: its key type is not in PubkeyAcceptedAlgorithms", path)
+					continue
+				}
+				if sk, ok := pubKeyOf(path).(*hostkey.SKPublicKey); ok {
+					// A FIDO key: signed by the authenticator through
+					// ssh-sk-helper and SecurityKeyProvider.
+					if src := skSource(o, lg, p, path, sk, batch); src != nil {
+						src.Algorithms = accepted
+						out = append(out, src)
+					}
 					continue
 				}
 				cert := ""
@@ -304,7 +341,7 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 			}
 		case "gssapi-with-mic":
 			if o.yes("gssapiauthentication", false) {
-				out = append(out, &gssauth.WithMIC{Host: host, ServerIdentity: gssID,
+				out = append(out, &gssauth.WithMIC{Host: host, ServerIdentity: gssID, Cred: o.gssCred,
 					Delegate: o.yes("gssapidelegatecredentials", false)})
 			}
 		case "gssapi-keyex":
@@ -327,7 +364,10 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 	if len(out) == 0 || out[0] != (userauth.NoneAuth{}) {
 		out = append([]userauth.Method{userauth.NoneAuth{}}, out...)
 	}
-	return out, closer, nil
+	if len(cs) == 0 {
+		return out, nil, nil
+	}
+	return out, cs, nil
 }
 
 // keyAccepted reports whether the key in path (judged by its .pub file)
