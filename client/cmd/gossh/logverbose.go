@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // parseLogVerbose reads LogVerbose: a comma-separated list of
@@ -44,31 +46,11 @@ func (l *logger) forced(pc uintptr) (string, bool) {
 	}
 	tag, short := siteTag(pc)
 	for _, list := range l.logVerbose {
-		if matchPatternList(tag, list) || matchPatternList(short, list) {
+		if sshconfig.MatchList(list, tag, nil) || sshconfig.MatchList(list, short, nil) {
 			return tag, true
 		}
 	}
 	return "", false
-}
-
-// matchPatternList is OpenSSH's match_pattern_list without case
-// folding: s matches the comma-separated list if one pattern matches and
-// no negated ("!") one does.
-func matchPatternList(s, list string) bool {
-	matched := false
-	for _, p := range strings.Split(list, ",") {
-		neg := strings.HasPrefix(p, "!")
-		if neg {
-			p = p[1:]
-		}
-		if wildMatch(p, s) {
-			if neg {
-				return false
-			}
-			matched = true
-		}
-	}
-	return matched
 }
 
 // forcedText renders a record for a LogVerbose line: the message, then
