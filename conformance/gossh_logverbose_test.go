@@ -17,7 +17,7 @@ func TestGosshLogVerbose(t *testing.T) {
 	}{
 		{"transport.go:*", "debug3: transport.go:kex.(*Transport).", "userauth: received"},
 		{"link.go:*:*", "userauth: received", "kex: sent KEXINIT"},
-		{"*:kex.(*Transport).sendInitW():*", "kex: sent KEXINIT", "kex: keys switched"},
+		{"*:kex.(*Transport).initSent():*", "kex: sent KEXINIT", "kex: keys switched"},
 	} {
 		t.Run(tt.pattern, func(t *testing.T) {
 			r := clGossh(t, bin, nil, nil, "-F", "none", "-i", g.userKey, "-o", "UserKnownHostsFile="+g.knownHosts,
