@@ -100,7 +100,8 @@ type config struct {
 	PamServiceName                  string
 	Warnings                        []string
 
-	more moreConfig // keywords.go
+	more  moreConfig // keywords.go
+	more3 config3    // keywords3.go
 }
 
 func defaultConfig() *config {
@@ -144,7 +145,7 @@ func defaultConfig() *config {
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
-	"allowgroups": true, "denygroups": true, "hostcertificate": true, "channeltimeout": true,
+	"hostcertificate": true, "channeltimeout": true,
 }
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.
@@ -310,6 +311,9 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 	if ignored[lk] {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s is not supported by gosshd and is ignored", where, kw))
 		return nil
+	}
+	if ok, err := c.applyMore3(lk, val); ok {
+		return err
 	}
 	multi := map[string]bool{"port": true, "listenaddress": true, "hostkey": true, "subsystem": true,
 		"acceptenv": true, "allowusers": true, "denyusers": true}
@@ -642,6 +646,7 @@ func (c *config) dump(w io.Writer) {
 		p("port", port)
 	}
 	c.dumpMore(w)
+	c.dumpMore3(w)
 	for _, h := range c.HostKeys {
 		p("hostkey", h)
 	}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+)
+
+// The keywords of this file are the last ones gosshd refused:
+// AllowGroups, DenyGroups. config.apply calls applyMore3 first and
+// config.dump calls dumpMore3; the work is done by the library and by
+// the policy functions below.
+
+// config3 is the part of config for these keywords.
+type config3 struct {
+	AllowGroups, DenyGroups []string // single patterns, as written
+}
+
+// applyMore3 sets one keyword of this file; handled is false for others.
+// It does its own first-value-wins bookkeeping because some of its
+// keywords collect every value.
+func (c *config) applyMore3(lk, val string) (handled bool, err error) {
+	m := &c.more3
+	switch lk {
+	case "allowgroups", "denygroups":
+		// Every line adds its patterns, as sshd's opt_array_append.
+		if val == "" {
+			return true, errors.New("missing argument")
+		}
+		c.set[lk] = true
+		if lk == "allowgroups" {
+			m.AllowGroups = append(m.AllowGroups, strings.Fields(val)...)
+		} else {
+			m.DenyGroups = append(m.DenyGroups, strings.Fields(val)...)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// dumpMore3 prints the keywords of this file as sshd -T does: nothing
+// for an empty list, one line per group pattern.
+func (c *config) dumpMore3(w io.Writer) {
+	m := &c.more3
+	for _, g := range m.AllowGroups {
+		fmt.Fprintf(w, "allowgroups %s\n", g)
+	}
+	for _, g := range m.DenyGroups {
+		fmt.Fprintf(w, "denygroups %s\n", g)
+	}
+}
+
+// groupsAllowed is the group half of sshd's allowed_user (auth.c),
+// after DenyUsers and AllowUsers: a user with a group that matches a
+// DenyGroups pattern is refused, and so is one with no group matching an
+// AllowGroups pattern. Each pattern stands alone, as in sshd's ga_match:
+// a '!' or ',' in it is taken literally. The groups are the primary and
+// supplementary ones (userGroupNames, which Match Group reads too). The
+// refusal is logged in sshd's words.
+func (p *policy) groupsAllowed(name string, from net.Addr) error {
+	m := &p.cfg.more3
+	if len(m.AllowGroups) == 0 && len(m.DenyGroups) == 0 {
+		return nil
+	}
+	refuse := func(why string) error {
+		host := "unknown"
+		if from != nil {
+			host, _ = splitHostPort(from)
+		}
+		if p.log != nil {
+			p.log.Info(fmt.Sprintf("User %s from %s not allowed because %s", name, host, why)) // sshd's words
+		}
+		return fmt.Errorf("user %s not allowed because %s", name, why)
+	}
+	groups, err := userGroupNames(name)
+	if err != nil || len(groups) == 0 {
+		return refuse("not in any group")
+	}
+	anyMatch := func(pats []string) bool {
+		for _, g := range groups {
+			for _, pat := range pats {
+				if wildcard(pat, g) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if anyMatch(m.DenyGroups) {
+		return refuse("a group is listed in DenyGroups")
+	}
+	if len(m.AllowGroups) > 0 && !anyMatch(m.AllowGroups) {
+		return refuse("none of user's groups are listed in AllowGroups")
+	}
+	return nil
+}
