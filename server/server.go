@@ -63,7 +63,11 @@ type Server struct {
 	Addr string
 
 	// HostKeys are the server's host keys, at most one per type. Only
-	// their algorithms are offered (docs/security.md#k10b).
+	// their algorithms are offered (docs/security.md#k10b). A host
+	// certificate (OpenSSH HostCertificate) is a *hostkey.CertSigner
+	// listed after its key: it is offered under the "-cert-v01" forms of
+	// the key's algorithms, signs with the key, and is left out of
+	// hostkeys-00@openssh.com, which names plain keys only, as sshd's.
 	HostKeys []hostkey.Signer
 	// AllowSHA1HostKey also offers ssh-rsa (SHA-1) signatures for RSA
 	// host keys.
