@@ -70,6 +70,11 @@ UnusedConnectionTimeout 5m
 UseDNS yes
 VersionAddendum hello world
 PermitRootLogin prohibit-password
+AllowGroups wheel st*
+AllowGroups adm
+DenyGroups !x games
+HostCertificate /nonexistent/host-cert.pub
+HostCertificate /nonexistent/second-cert.pub
 `
 
 // TestGosshdTAgainstSSHD compares gosshd -T with sshd -T keyword by

@@ -145,7 +145,7 @@ func defaultConfig() *config {
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{
-	"hostcertificate": true, "channeltimeout": true,
+	"channeltimeout": true,
 }
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.

@@ -5,17 +5,22 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/sshstack/sshstack/hostkey"
 )
 
 // The keywords of this file are the last ones gosshd refused:
-// AllowGroups, DenyGroups. config.apply calls applyMore3 first and
+// AllowGroups, DenyGroups, HostCertificate. config.apply calls applyMore3 first and
 // config.dump calls dumpMore3; the work is done by the library and by
 // the policy functions below.
 
 // config3 is the part of config for these keywords.
 type config3 struct {
 	AllowGroups, DenyGroups []string // single patterns, as written
+	HostCertificates        []string // absolute paths, in order
 }
 
 // applyMore3 sets one keyword of this file; handled is false for others.
@@ -36,6 +41,20 @@ func (c *config) applyMore3(lk, val string) (handled bool, err error) {
 			m.DenyGroups = append(m.DenyGroups, strings.Fields(val)...)
 		}
 		return true, nil
+	case "hostcertificate":
+		// Every line adds one file; a relative path is taken from the
+		// working directory, as sshd's derelativise_path.
+		if val == "" {
+			return true, errors.New("missing argument")
+		}
+		c.set[lk] = true
+		if val != "none" && !filepath.IsAbs(val) {
+			if abs, err := filepath.Abs(val); err == nil {
+				val = abs
+			}
+		}
+		m.HostCertificates = append(m.HostCertificates, val)
+		return true, nil
 	}
 	return false, nil
 }
@@ -50,6 +69,62 @@ func (c *config) dumpMore3(w io.Writer) {
 	for _, g := range m.DenyGroups {
 		fmt.Fprintf(w, "denygroups %s\n", g)
 	}
+	for _, f := range m.HostCertificates {
+		fmt.Fprintf(w, "hostcertificate %s\n", f)
+	}
+}
+
+// addHostCertificates loads the HostCertificate files as sshd does at
+// start-up: each must hold a certificate whose key is one of the loaded
+// HostKeys (a private key, or one whose private half is in the
+// HostKeyAgent), else it is reported in sshd's words and skipped, and
+// gosshd starts all the same; a later certificate for the same key
+// replaces an earlier one. The result is keys with each certificate (a
+// hostkey.CertSigner over its key's signer) right after its key, the
+// order sshd offers the algorithms in. Neither the certificate's type
+// nor its validity is checked here, as by sshd: that is the client's
+// business.
+func addHostCertificates(files []string, keys []hostkey.Signer, stderr io.Writer) []hostkey.Signer {
+	if len(files) == 0 {
+		return keys
+	}
+	certs := make([]*hostkey.CertSigner, len(keys))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		var pub hostkey.PublicKey
+		if err == nil {
+			pub, _, err = hostkey.ParsePublicKeyFile(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: Could not load host certificate %q: %v\n", f, err)
+			continue
+		}
+		cert, ok := pub.(*hostkey.Certificate)
+		if !ok {
+			fmt.Fprintf(stderr, "gosshd: Certificate file is not a certificate: %s\n", f)
+			continue
+		}
+		found := false
+		for j, k := range keys {
+			if hostkey.Equal(cert.Key, k.PublicKey()) {
+				if cs, err := hostkey.NewCertSigner(cert, k); err == nil {
+					certs[j], found = cs, true
+				}
+				break
+			}
+		}
+		if !found {
+			fmt.Fprintf(stderr, "gosshd: No matching private key for certificate: %s\n", f)
+		}
+	}
+	var out []hostkey.Signer
+	for j, k := range keys {
+		out = append(out, k)
+		if certs[j] != nil {
+			out = append(out, certs[j])
+		}
+	}
+	return out
 }
 
 // groupsAllowed is the group half of sshd's allowed_user (auth.c),

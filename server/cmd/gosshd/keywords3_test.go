@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"log/slog"
 	"net"
+	"os"
 	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sshstack/sshstack/hostkey"
 )
 
 // TestGroupsAllowed: AllowGroups/DenyGroups decide on the running
@@ -77,5 +81,98 @@ func TestGroupsDump(t *testing.T) {
 	}
 	if want := "allowgroups a|allowgroups b|allowgroups c|denygroups !x"; strings.Join(got, "|") != want {
 		t.Errorf("dump: %q, want %q", got, want)
+	}
+}
+
+// hostCertFile writes a host certificate for key, signed by ca, to dir.
+func hostCertFile(t *testing.T, dir, name string, key, ca hostkey.Signer) (string, *hostkey.Certificate) {
+	t.Helper()
+	c := &hostkey.Certificate{Key: key.PublicKey(), CertType: hostkey.HostCert, KeyID: name,
+		ValidPrincipals: []string{"localhost"}, ValidBefore: hostkey.CertTimeInfinity}
+	if err := c.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, hostkey.MarshalAuthorizedKey(c, name), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, c
+}
+
+// TestAddHostCertificates: HostCertificate files are paired with the
+// HostKeys they certify and listed right after them; a certificate for
+// no HostKey, a plain key and a missing file are reported in sshd's
+// words and skipped (sshd starts all the same), and a later certificate
+// for a key replaces an earlier one.
+func TestAddHostCertificates(t *testing.T) {
+	dir := t.TempDir()
+	gen := func(typ string) *hostkey.CryptoSigner {
+		k, err := hostkey.GenerateKey(rand.Reader, typ, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	ed, rsaKey, other, ca := gen(hostkey.ED25519), gen(hostkey.RSA), gen(hostkey.ED25519), gen(hostkey.ED25519)
+	edCert1, _ := hostCertFile(t, dir, "ed1-cert.pub", ed, ca)
+	edCert2, ed2 := hostCertFile(t, dir, "ed2-cert.pub", ed, ca)
+	rsaCert, rc := hostCertFile(t, dir, "rsa-cert.pub", rsaKey, ca)
+	otherCert, _ := hostCertFile(t, dir, "other-cert.pub", other, ca)
+	plain := filepath.Join(dir, "plain.pub")
+	os.WriteFile(plain, hostkey.MarshalAuthorizedKey(other.PublicKey(), ""), 0o644)
+	missing := filepath.Join(dir, "missing.pub")
+
+	var stderr bytes.Buffer
+	got := addHostCertificates([]string{rsaCert, otherCert, plain, missing, edCert1, edCert2},
+		[]hostkey.Signer{ed, rsaKey}, &stderr)
+	var types []string
+	for _, k := range got {
+		types = append(types, k.PublicKey().Type())
+	}
+	want := []string{hostkey.ED25519, hostkey.ED25519Cert, hostkey.RSA, hostkey.RSACert}
+	if strings.Join(types, " ") != strings.Join(want, " ") {
+		t.Fatalf("keys %v, want %v", types, want)
+	}
+	if !bytes.Equal(got[1].PublicKey().Marshal(), ed2.Marshal()) {
+		t.Error("the later certificate for the Ed25519 key did not replace the earlier")
+	}
+	if !bytes.Equal(got[3].PublicKey().Marshal(), rc.Marshal()) {
+		t.Error("the RSA certificate is not the file's")
+	}
+	for _, line := range []string{
+		"No matching private key for certificate: " + otherCert,
+		"Certificate file is not a certificate: " + plain,
+		`Could not load host certificate "` + missing + `"`,
+	} {
+		if !strings.Contains(stderr.String(), line) {
+			t.Errorf("stderr lacks %q:\n%s", line, stderr.String())
+		}
+	}
+	// The certificate signs with its key, with the negotiated algorithm.
+	sig, err := got[3].(hostkey.AlgorithmSigner).SignWithAlgorithm(rand.Reader, []byte("h"), hostkey.RSASHA256Cert)
+	if err != nil || sig.Format != hostkey.RSASHA256 || rsaKey.PublicKey().Verify([]byte("h"), sig) != nil {
+		t.Errorf("sign with %s: %v, format %v", hostkey.RSASHA256Cert, err, sig)
+	}
+}
+
+// TestHostCertificateDump: gosshd -T prints each HostCertificate line,
+// a relative path made absolute, as sshd -T; none when unset.
+func TestHostCertificateDump(t *testing.T) {
+	wd, _ := os.Getwd()
+	c, err := loadConfig(writeConfig(t, "HostCertificate /etc/ssh/a-cert.pub\nHostCertificate b-cert.pub\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	c.dump(&b)
+	want := "hostcertificate /etc/ssh/a-cert.pub\nhostcertificate " + filepath.Join(wd, "b-cert.pub") + "\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("dump lacks %q:\n%s", want, b.String())
+	}
+	d, _ := loadConfig(writeConfig(t, ""), nil)
+	b.Reset()
+	d.dump(&b)
+	if strings.Contains(b.String(), "hostcertificate") {
+		t.Error("hostcertificate printed without the keyword")
 	}
 }
