@@ -144,9 +144,7 @@ func defaultConfig() *config {
 
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
 // would silently weaken or change the policy an admin wrote.
-var unsupported = map[string]bool{
-	"channeltimeout": true,
-}
+var unsupported = map[string]bool{}
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{

@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
 )
 
 // The keywords of this file are the last ones gosshd refused:
-// AllowGroups, DenyGroups, HostCertificate. config.apply calls applyMore3 first and
+// AllowGroups, DenyGroups, HostCertificate, ChannelTimeout. config.apply calls applyMore3 first and
 // config.dump calls dumpMore3; the work is done by the library and by
 // the policy functions below.
 
@@ -21,6 +23,7 @@ import (
 type config3 struct {
 	AllowGroups, DenyGroups []string // single patterns, as written
 	HostCertificates        []string // absolute paths, in order
+	ChannelTimeouts         []string // "type=interval" as written, or "none"
 }
 
 // applyMore3 sets one keyword of this file; handled is false for others.
@@ -55,6 +58,28 @@ func (c *config) applyMore3(lk, val string) (handled bool, err error) {
 		}
 		m.HostCertificates = append(m.HostCertificates, val)
 		return true, nil
+	case "channeltimeout":
+		if val == "" {
+			return true, errors.New("missing argument")
+		}
+		if c.set[lk] {
+			return true, nil // the first line wins, as sshd's
+		}
+		list := strings.Fields(val)
+		for _, e := range list {
+			if strings.EqualFold(e, "none") {
+				if len(list) > 1 {
+					return true, errors.New(`"none" argument must appear alone`)
+				}
+				continue
+			}
+			if _, _, err := parseChannelTimeout(e); err != nil {
+				return true, err
+			}
+		}
+		c.set[lk] = true
+		m.ChannelTimeouts = list
+		return true, nil
 	}
 	return false, nil
 }
@@ -72,6 +97,38 @@ func (c *config) dumpMore3(w io.Writer) {
 	for _, f := range m.HostCertificates {
 		fmt.Fprintf(w, "hostcertificate %s\n", f)
 	}
+	if len(m.ChannelTimeouts) > 0 {
+		fmt.Fprintf(w, "channeltimeout %s\n", strings.Join(m.ChannelTimeouts, " "))
+	}
+}
+
+// parseChannelTimeout splits a ChannelTimeout entry, "type=interval",
+// as sshd's parse_timeout: a non-empty type pattern, then a TIME FORMAT
+// interval (0: no timeout).
+func parseChannelTimeout(e string) (pattern string, d time.Duration, err error) {
+	pattern, iv, ok := strings.Cut(e, "=")
+	if ok && pattern != "" {
+		if d, err = kex.ParseTime(iv); err == nil && d >= 0 {
+			return pattern, d, nil
+		}
+	}
+	return "", 0, fmt.Errorf("invalid channel timeout %s", e)
+}
+
+// channelTimeout is the ChannelTimeout of a channel of sshd's type typ
+// (server.Server.ChannelTimeout): the interval of the first entry whose
+// pattern matches, as sshd's lookup_timeout (one wildcard pattern per
+// entry, no negation); 0 for none. sshd 9.2 takes "ChannelTimeout none"
+// but then fails every connection ("internal error: bad timeout none");
+// gosshd takes it as no timeouts.
+func (c *config) channelTimeout(typ string) time.Duration {
+	for _, e := range c.more3.ChannelTimeouts {
+		pat, d, err := parseChannelTimeout(e)
+		if err == nil && wildcard(pat, typ) {
+			return d
+		}
+	}
+	return 0
 }
 
 // addHostCertificates loads the HostCertificate files as sshd does at

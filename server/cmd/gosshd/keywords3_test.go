@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
 )
@@ -174,5 +175,50 @@ func TestHostCertificateDump(t *testing.T) {
 	d.dump(&b)
 	if strings.Contains(b.String(), "hostcertificate") {
 		t.Error("hostcertificate printed without the keyword")
+	}
+}
+
+// TestChannelTimeout: ChannelTimeout parses as sshd's (type=interval
+// entries, the first line wins, "none" alone), prints as sshd -T, and
+// gives a channel type the interval of the first matching pattern.
+func TestChannelTimeout(t *testing.T) {
+	c, err := loadConfig(writeConfig(t, "ChannelTimeout session:command=5 session:*=1m x11-connection=0 *=2h\nChannelTimeout session:*=9\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	c.dump(&b)
+	if want := "channeltimeout session:command=5 session:*=1m x11-connection=0 *=2h\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("dump lacks %q", want)
+	}
+	for typ, want := range map[string]time.Duration{
+		"session:command": 5 * time.Second, "session:shell": time.Minute, "session:subsystem:sftp": time.Minute,
+		"x11-connection": 0, "direct-tcpip": 2 * time.Hour, "session": 2 * time.Hour,
+	} {
+		if got := c.channelTimeout(typ); got != want {
+			t.Errorf("channelTimeout(%q) = %v, want %v", typ, got, want)
+		}
+	}
+	if d, _ := loadConfig(writeConfig(t, ""), nil); d.channelTimeout("session:shell") != 0 {
+		t.Error("a timeout without ChannelTimeout")
+	}
+	for _, bad := range []string{"session", "=5", "session=5x", "none session=5"} {
+		if _, err := loadConfig(writeConfig(t, "ChannelTimeout "+bad+"\n"), nil); err == nil {
+			t.Errorf("ChannelTimeout %s accepted", bad)
+		}
+	}
+	n, err := loadConfig(writeConfig(t, "ChannelTimeout none\n"), nil)
+	if err != nil || n.channelTimeout("session:shell") != 0 {
+		t.Errorf("ChannelTimeout none: %v", err)
+	}
+	m, err := loadConfig(writeConfig(t, "ChannelTimeout session:*=1m\nMatch User nobody\n\tChannelTimeout session:*=3\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.forConn(connInfo{user: "nobody", known: ciUser}).channelTimeout("session:shell"); got != 3*time.Second {
+		t.Errorf("in Match: %v, want 3s", got)
+	}
+	if got := m.forConn(connInfo{user: "root", known: ciUser}).channelTimeout("session:shell"); got != time.Minute {
+		t.Errorf("outside Match: %v, want 1m", got)
 	}
 }

@@ -321,6 +321,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	eff := func(c *server.Conn) *config {
 		return cfg.forConn(cfg.connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr()))
 	}
+	srv.ChannelTimeout = func(c *server.Conn, typ string) time.Duration { return eff(c).channelTimeout(typ) }
 	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {
 		ec := eff(c)
 		return !ec.more.DisableForwarding && (ec.AllowTCPForwarding == "yes" || ec.AllowTCPForwarding == "local") && permitted(ec.PermitOpen, host, port, true)

@@ -39,7 +39,7 @@ var matchKeywords = map[string]bool{
 	"forcecommand": true, "allowtcpforwarding": true, "allowstreamlocalforwarding": true, "allowagentforwarding": true,
 	"x11forwarding": true, "x11displayoffset": true, "x11uselocalhost": true, "permitopen": true, "permitlisten": true, "setenv": true,
 	"permituserrc": true, "permittty": true, "disableforwarding": true, "chrootdirectory": true, "exposeauthinfo": true,
-	"permittunnel": true,
+	"permittunnel": true, "channeltimeout": true,
 }
 
 // matchTokens splits a Match line as sshd's strdelim does: at blanks
