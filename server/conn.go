@@ -322,7 +322,14 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 			scancel()
 			return
 		}
-		c.SetChannelTimeout(ch, wire.ChannelTypeSession)
+		// The client may have started the session already (its
+		// request can arrive before Accept returns): then start has
+		// set the timeout for what it became.
+		ss.mu.Lock()
+		if !ss.started {
+			c.SetChannelTimeout(ch, wire.ChannelTypeSession)
+		}
+		ss.mu.Unlock()
 		c.wg.Add(1) // Done when the channel closes, at the latest with the mux
 		ch.AfterClose(func() {
 			defer c.wg.Done()

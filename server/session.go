@@ -448,8 +448,9 @@ func (s *Session) start(req *connection.Request) bool {
 		return false
 	}
 	s.started = true
-	s.mu.Unlock()
+	// Under s.mu, so that dispatch's "session" label cannot come after.
 	s.c.SetChannelTimeout(s.ch, label)
+	s.mu.Unlock()
 	// Answer before the handler sends anything: its output, exit status
 	// or CLOSE must follow the reply (RFC 4254, Section 5.4).
 	req.Reply(true)
