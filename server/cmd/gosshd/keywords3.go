@@ -15,9 +15,11 @@ import (
 )
 
 // The keywords of this file are the last ones gosshd refused:
-// AllowGroups, DenyGroups, HostCertificate, ChannelTimeout. config.apply calls applyMore3 first and
-// config.dump calls dumpMore3; the work is done by the library and by
-// the policy functions below.
+// AllowGroups, DenyGroups, HostCertificate, ChannelTimeout. config.apply
+// calls applyMore3 first and config.dump calls dumpMore3; keywords3 has
+// them in the shape of keyword table entries (matchKeywords in match.go
+// lists ChannelTimeout). The work is done by the library and by the
+// policy functions below.
 
 // config3 is the part of config for these keywords.
 type config3 struct {
@@ -26,79 +28,106 @@ type config3 struct {
 	ChannelTimeouts         []string // "type=interval" as written, or "none"
 }
 
+// keywords3 are the keywords of this file, each with its apply and -T
+// print functions in the shape of a keyword table entry (apply gets a
+// non-empty value; print writes the values through p, which prefixes
+// the name). multi keywords take every line; the others the first.
+var keywords3 = []struct {
+	name  string
+	multi bool
+	match bool // allowed inside Match
+	apply func(c *config, val string, cmdline bool) error
+	print func(c *config, p func(v any))
+}{
+	{"allowgroups", true, false, applyAllowGroups, func(c *config, p func(any)) { printEach(c.more3.AllowGroups, p) }},
+	{"denygroups", true, false, applyDenyGroups, func(c *config, p func(any)) { printEach(c.more3.DenyGroups, p) }},
+	{"hostcertificate", true, false, applyHostCertificate, func(c *config, p func(any)) { printEach(c.more3.HostCertificates, p) }},
+	{"channeltimeout", false, true, applyChannelTimeout, printChannelTimeout},
+}
+
 // applyMore3 sets one keyword of this file; handled is false for others.
-// It does its own first-value-wins bookkeeping because some of its
-// keywords collect every value.
+// It does the first-value-wins bookkeeping of config.apply for them.
 func (c *config) applyMore3(lk, val string) (handled bool, err error) {
-	m := &c.more3
-	switch lk {
-	case "allowgroups", "denygroups":
-		// Every line adds its patterns, as sshd's opt_array_append.
-		if val == "" {
-			return true, errors.New("missing argument")
+	for _, k := range keywords3 {
+		if k.name != lk {
+			continue
 		}
-		c.set[lk] = true
-		if lk == "allowgroups" {
-			m.AllowGroups = append(m.AllowGroups, strings.Fields(val)...)
-		} else {
-			m.DenyGroups = append(m.DenyGroups, strings.Fields(val)...)
-		}
-		return true, nil
-	case "hostcertificate":
-		// Every line adds one file; a relative path is taken from the
-		// working directory, as sshd's derelativise_path.
-		if val == "" {
-			return true, errors.New("missing argument")
-		}
-		c.set[lk] = true
-		if val != "none" && !filepath.IsAbs(val) {
-			if abs, err := filepath.Abs(val); err == nil {
-				val = abs
-			}
-		}
-		m.HostCertificates = append(m.HostCertificates, val)
-		return true, nil
-	case "channeltimeout":
-		if val == "" {
-			return true, errors.New("missing argument")
-		}
-		if c.set[lk] {
+		if c.set[lk] && !k.multi {
 			return true, nil // the first line wins, as sshd's
 		}
-		list := strings.Fields(val)
-		for _, e := range list {
-			if strings.EqualFold(e, "none") {
-				if len(list) > 1 {
-					return true, errors.New(`"none" argument must appear alone`)
-				}
-				continue
-			}
-			if _, _, err := parseChannelTimeout(e); err != nil {
-				return true, err
-			}
+		if val == "" {
+			return true, errors.New("missing argument")
+		}
+		if err := k.apply(c, val, false); err != nil {
+			return true, err
 		}
 		c.set[lk] = true
-		m.ChannelTimeouts = list
 		return true, nil
 	}
 	return false, nil
 }
 
-// dumpMore3 prints the keywords of this file as sshd -T does: nothing
-// for an empty list, one line per group pattern.
+// dumpMore3 prints the keywords of this file as sshd -T does.
 func (c *config) dumpMore3(w io.Writer) {
-	m := &c.more3
-	for _, g := range m.AllowGroups {
-		fmt.Fprintf(w, "allowgroups %s\n", g)
+	for _, k := range keywords3 {
+		k.print(c, func(v any) { fmt.Fprintf(w, "%s %v\n", k.name, v) })
 	}
-	for _, g := range m.DenyGroups {
-		fmt.Fprintf(w, "denygroups %s\n", g)
+}
+
+func printEach(vals []string, p func(any)) {
+	for _, v := range vals {
+		p(v)
 	}
-	for _, f := range m.HostCertificates {
-		fmt.Fprintf(w, "hostcertificate %s\n", f)
+}
+
+// applyAllowGroups and applyDenyGroups add a line's patterns, as sshd's
+// opt_array_append: every line counts.
+func applyAllowGroups(c *config, val string, _ bool) error {
+	c.more3.AllowGroups = append(c.more3.AllowGroups, strings.Fields(val)...)
+	return nil
+}
+
+func applyDenyGroups(c *config, val string, _ bool) error {
+	c.more3.DenyGroups = append(c.more3.DenyGroups, strings.Fields(val)...)
+	return nil
+}
+
+// applyHostCertificate adds one file; a relative path is taken from the
+// working directory, as sshd's derelativise_path.
+func applyHostCertificate(c *config, val string, _ bool) error {
+	if val != "none" && !filepath.IsAbs(val) {
+		if abs, err := filepath.Abs(val); err == nil {
+			val = abs
+		}
 	}
-	if len(m.ChannelTimeouts) > 0 {
-		fmt.Fprintf(w, "channeltimeout %s\n", strings.Join(m.ChannelTimeouts, " "))
+	c.more3.HostCertificates = append(c.more3.HostCertificates, val)
+	return nil
+}
+
+// applyChannelTimeout takes a ChannelTimeout line (the first one wins,
+// in the caller): type=interval entries, or "none" alone.
+func applyChannelTimeout(c *config, val string, _ bool) error {
+	list := strings.Fields(val)
+	for _, e := range list {
+		if strings.EqualFold(e, "none") {
+			if len(list) > 1 {
+				return errors.New(`"none" argument must appear alone`)
+			}
+			continue
+		}
+		if _, _, err := parseChannelTimeout(e); err != nil {
+			return err
+		}
+	}
+	c.more3.ChannelTimeouts = list
+	return nil
+}
+
+// printChannelTimeout prints the line as written, nothing when unset, as
+// sshd -T.
+func printChannelTimeout(c *config, p func(any)) {
+	if len(c.more3.ChannelTimeouts) > 0 {
+		p(strings.Join(c.more3.ChannelTimeouts, " "))
 	}
 }
 
