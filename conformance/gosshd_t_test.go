@@ -71,6 +71,12 @@ UnusedConnectionTimeout 5m
 UseDNS yes
 VersionAddendum hello world
 PermitRootLogin prohibit-password
+AllowGroups wheel st*
+AllowGroups adm
+DenyGroups !x games
+HostCertificate /nonexistent/host-cert.pub
+HostCertificate /nonexistent/second-cert.pub
+ChannelTimeout session:command=5m session:*=1h direct-tcpip=30 x11-connection=0
 `
 
 // TestGosshdTAgainstSSHD compares gosshd -T with sshd -T keyword by

@@ -42,6 +42,7 @@ func (c *Conn) handleData(num wire.MsgNum, id uint32, ext bool, code uint32, dat
 		return fmt.Errorf("connection: %v of %d bytes on channel %d, window %d: %w", num, n, id, win, ErrWindowExceeded)
 	}
 	ch.recvWin -= uint32(n)
+	ch.touchActive()
 	if ext && code != wire.ExtendedDataStderr {
 		// Debited and dropped (docs/security.md#c6): count it as read.
 		ch.adjust += uint32(n)

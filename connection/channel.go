@@ -111,6 +111,7 @@ type Channel struct {
 
 	out, ext stream
 	stderr   Stderr
+	idle     inactivity // SetInactivityTimeout; its own lock
 
 	openDone chan struct{} // outgoing opens: closed when answered
 	dead     chan struct{} // closed when no more local I/O is possible
@@ -173,6 +174,7 @@ func (ch *Channel) markDead() {
 	if !ch.deadClosed {
 		ch.deadClosed = true
 		close(ch.dead)
+		ch.stopInactivity()
 	}
 }
 
@@ -595,6 +597,7 @@ func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (in
 			err = c.writeLocked(wire.AppendString(b, p[:n]))
 		}
 		c.writeMu.Unlock()
+		ch.touchActive()
 		if more {
 			signal(ch.wSig) // pass the window on to the other stream's writer
 		}

@@ -481,6 +481,13 @@ func NewCertSigner(cert *Certificate, s Signer) (*CertSigner, error) {
 // PublicKey returns the certificate.
 func (s *CertSigner) PublicKey() PublicKey { return s.cert }
 
+// Certificate returns the certificate s presents.
+func (s *CertSigner) Certificate() *Certificate { return s.cert }
+
+// Signer returns the signer of the certified key, which makes every
+// signature of s.
+func (s *CertSigner) Signer() Signer { return s.signer }
+
 // Sign signs with the certified key's default algorithm.
 func (s *CertSigner) Sign(rnd io.Reader, data []byte) (*Signature, error) {
 	return s.signer.Sign(rnd, data)

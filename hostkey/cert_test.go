@@ -76,6 +76,9 @@ func TestCertRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if cs.Certificate() != got || cs.Signer() != hostkey.Signer(s) {
+				t.Error("Certificate/Signer do not give back NewCertSigner's arguments")
+			}
 			for _, alg := range hostkey.SignatureAlgorithms(cs.PublicKey()) {
 				if alg == hostkey.RSACert {
 					continue

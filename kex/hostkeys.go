@@ -16,12 +16,8 @@ import (
 // needs a hostkey.AlgorithmSigner.
 func NewHostKey(s hostkey.Signer, allowSHA1 bool) HostKey {
 	algs := hostkey.SignatureAlgorithms(s.PublicKey())
-	if cs, ok := s.(*hostkey.CryptoSigner); ok && allowSHA1 && !cs.AllowSHA1 {
-		// The caller asked for ssh-rsa: a copy that may sign with it,
-		// leaving the caller's signer as it was.
-		c := *cs
-		c.AllowSHA1 = true
-		s = &c
+	if allowSHA1 {
+		s = withSHA1(s)
 	}
 	if !allowSHA1 {
 		algs = slices.DeleteFunc(algs, func(a string) bool {
@@ -32,6 +28,28 @@ func NewHostKey(s hostkey.Signer, allowSHA1 bool) HostKey {
 		algs = algs[:1]
 	}
 	return HostKey{Signer: hostSigner{s}, Algorithms: algs}
+}
+
+// withSHA1 returns s, or a copy that may sign with ssh-rsa when s is a
+// CryptoSigner that refuses it by itself, or a CertSigner (a host
+// certificate, OpenSSH HostCertificate) over one. The caller's signer
+// stays as it was.
+func withSHA1(s hostkey.Signer) hostkey.Signer {
+	switch k := s.(type) {
+	case *hostkey.CryptoSigner:
+		if !k.AllowSHA1 {
+			c := *k
+			c.AllowSHA1 = true
+			return &c
+		}
+	case *hostkey.CertSigner:
+		if inner := withSHA1(k.Signer()); inner != k.Signer() {
+			if cs, err := hostkey.NewCertSigner(k.Certificate(), inner); err == nil {
+				return cs
+			}
+		}
+	}
+	return s
 }
 
 type hostSigner struct{ s hostkey.Signer }

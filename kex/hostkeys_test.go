@@ -228,3 +228,74 @@ func (p *prefetched) ReadPacket(ctx context.Context) ([]byte, error) {
 }
 
 func (p *prefetched) WritePacket(ctx context.Context, b []byte) error { return p.c.WritePacket(ctx, b) }
+
+// hostCert is a host certificate for s, signed by a fresh CA.
+func hostCert(t *testing.T, s hostkey.Signer) *hostkey.CertSigner {
+	t.Helper()
+	ca, err := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &hostkey.Certificate{Key: s.PublicKey(), CertType: hostkey.HostCert, KeyID: "host",
+		ValidPrincipals: []string{"localhost"}, ValidBefore: hostkey.CertTimeInfinity}
+	if err := c.SignCert(rand.Reader, ca); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := hostkey.NewCertSigner(c, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// TestHostCertificateKeys: a server with a key and a certificate for it
+// (a hostkey.CertSigner, OpenSSH HostCertificate) offers both; a client
+// that asks for the certificate algorithm gets the certificate, signed
+// by the key with the algorithm's base (rsa-sha2-512 for
+// rsa-sha2-512-cert-v01), and with allowSHA1 the ssh-rsa certificate
+// form signs too, though the key's CryptoSigner refuses SHA-1 itself.
+func TestHostCertificateKeys(t *testing.T) {
+	ed, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
+	rsaKey, _ := hostkey.GenerateKey(rand.Reader, hostkey.RSA, 2048)
+	for _, tc := range []struct {
+		name      string
+		key       *hostkey.CryptoSigner
+		allowSHA1 bool
+		alg       string
+		policy    *hostkey.Policy
+	}{
+		{"ed25519", ed, false, hostkey.ED25519Cert, nil},
+		{"rsa-sha2-512", rsaKey, false, hostkey.RSASHA512Cert, nil},
+		{"rsa-sha2-256", rsaKey, false, hostkey.RSASHA256Cert, nil},
+		{"ssh-rsa with allowSHA1", rsaKey, true, hostkey.RSACert, &hostkey.Policy{AllowSHA1: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := hostCert(t, tc.key)
+			ccfg, scfg := configs(t, kex.Curve25519SHA256)
+			scfg.HostKeys = []kex.HostKey{kex.NewHostKey(tc.key, tc.allowSHA1), kex.NewHostKey(cs, tc.allowSHA1)}
+			ccfg.HostKeyAlgorithms = []string{tc.alg}
+			ccfg.HostKeyVerifier = kex.NewHostKeyVerifierPolicy(trustKey(cs.PublicKey()), tc.policy)
+			if tc.policy == nil {
+				ccfg.HostKeyVerifier = kex.NewHostKeyVerifier(trustKey(cs.PublicKey()))
+			}
+			c, sc, err := tryPair(t, ccfg, scfg)
+			if err != nil {
+				t.Fatalf("handshake: %v", err)
+			}
+			defer sc.Close()
+			defer c.Close()
+			if got := c.Algorithms().HostKey; got != tc.alg {
+				t.Errorf("host key algorithm %s, want %s", got, tc.alg)
+			}
+			if !bytes.Equal(c.HostKey(), cs.PublicKey().Marshal()) {
+				t.Error("HostKey() is not the certificate")
+			}
+		})
+	}
+	if rsaKey.AllowSHA1 {
+		t.Error("NewHostKey changed the caller's signer")
+	}
+	if !hostkey.Equal(hostCert(t, rsaKey).Signer().PublicKey(), rsaKey.PublicKey()) {
+		t.Error("CertSigner.Signer is not the certified key's signer")
+	}
+}

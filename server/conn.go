@@ -202,6 +202,7 @@ func (c *Conn) configureForwarding() {
 	s := c.srv
 	perms := c.Permissions()
 	c.fwd.GatewayPorts = s.GatewayPorts
+	c.fwd.Opened = func(ch *connection.Channel) { c.SetChannelTimeout(ch, sshdChannelType(ch.Type())) }
 	c.fwd.PermitOpen = func(d wire.DirectTCPIP) bool {
 		if !perms.NoPortForwarding && perms.AllowsOpen(d.Host, int(d.Port)) && s.PermitOpen != nil && s.PermitOpen(c, d.Host, d.Port) {
 			return true
@@ -321,6 +322,14 @@ func (c *Conn) dispatch(ctx context.Context, nch *connection.NewChannel) {
 			scancel()
 			return
 		}
+		// The client may have started the session already (its
+		// request can arrive before Accept returns): then start has
+		// set the timeout for what it became.
+		ss.mu.Lock()
+		if !ss.started {
+			c.SetChannelTimeout(ch, wire.ChannelTypeSession)
+		}
+		ss.mu.Unlock()
 		c.wg.Add(1) // Done when the channel closes, at the latest with the mux
 		ch.AfterClose(func() {
 			defer c.wg.Done()

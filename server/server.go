@@ -63,7 +63,11 @@ type Server struct {
 	Addr string
 
 	// HostKeys are the server's host keys, at most one per type. Only
-	// their algorithms are offered (docs/security.md#k10b).
+	// their algorithms are offered (docs/security.md#k10b). A host
+	// certificate (OpenSSH HostCertificate) is a *hostkey.CertSigner
+	// listed after its key: it is offered under the "-cert-v01" forms of
+	// the key's algorithms, signs with the key, and is left out of
+	// hostkeys-00@openssh.com, which names plain keys only, as sshd's.
 	HostKeys []hostkey.Signer
 	// AllowSHA1HostKey also offers ssh-rsa (SHA-1) signatures for RSA
 	// host keys.
@@ -166,6 +170,19 @@ type Server struct {
 	// from authentication or from when its last channel closed (sshd's
 	// UnusedConnectionTimeout). Forwarding listeners do not count.
 	UnusedConnectionTimeout time.Duration
+	// ChannelTimeout, if set, gives the inactivity timeout of each
+	// channel (OpenSSH sshd's ChannelTimeout): a channel on which no data
+	// passes, either way, for that long is closed
+	// (connection.Channel.SetInactivityTimeout); 0 means none. typ is
+	// sshd's name for the channel: "session" when a session channel
+	// opens, then "session:command", "session:shell" or
+	// "session:subsystem:<name>" once the client starts it (the clock
+	// starts again then), "direct-tcpip" or
+	// "direct-streamlocal@openssh.com" for a channel the client opens to
+	// forward a connection, "forwarded-tcpip",
+	// "forwarded-streamlocal@openssh.com", "agent-connection" or
+	// "x11-connection" for one the server opens, "tun" for a tunnel.
+	ChannelTimeout func(c *Conn, typ string) time.Duration
 
 	// Handler serves a session channel once the client asks for a
 	// shell or a command ("shell", "exec"; RFC 4254, Section 6.5). nil

@@ -410,6 +410,7 @@ func (s *Session) start(req *connection.Request) bool {
 		return false
 	}
 	s.kind = req.Type
+	label := "session:shell" // sshd's channel type for ChannelTimeout, by what the client asked
 	switch req.Type {
 	case wire.RequestExec:
 		e, err := req.Exec()
@@ -418,6 +419,7 @@ func (s *Session) start(req *connection.Request) bool {
 			return false
 		}
 		s.command = e.Command
+		label = "session:command"
 	case wire.RequestSubsystem:
 		sub, err := req.Subsystem()
 		if err != nil {
@@ -425,6 +427,7 @@ func (s *Session) start(req *connection.Request) bool {
 			return false
 		}
 		s.subsystem = sub.Name
+		label = "session:subsystem:" + sub.Name
 		if force == "" {
 			h = srv.Subsystems[sub.Name]
 		}
@@ -445,6 +448,8 @@ func (s *Session) start(req *connection.Request) bool {
 		return false
 	}
 	s.started = true
+	// Under s.mu, so that dispatch's "session" label cannot come after.
+	s.c.SetChannelTimeout(s.ch, label)
 	s.mu.Unlock()
 	// Answer before the handler sends anything: its output, exit status
 	// or CLOSE must follow the reply (RFC 4254, Section 5.4).

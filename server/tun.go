@@ -70,6 +70,7 @@ func (c *Conn) handleTun(ctx context.Context, nch *connection.NewChannel) {
 		dev.Close()
 		return
 	}
+	c.SetChannelTimeout(ch, sshdChannelType(ch.Type()))
 	name := dev.Name()
 	s.log().Debug("Tunnel forwarding using interface " + name)
 	c.tunMu.Lock()

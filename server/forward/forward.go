@@ -64,6 +64,10 @@ type Forwarder struct {
 	// GatewayPorts lets remote forwardings listen on the address the
 	// client names instead of loopback (OpenSSH GatewayPorts yes).
 	GatewayPorts bool
+	// Opened, if set, is called with each channel the Forwarder accepts
+	// or opens, before it copies data on it (for example to set an
+	// inactivity timeout); it must not block.
+	Opened func(ch *connection.Channel)
 
 	ctx    context.Context    // ends with the connection or Close; set by Start
 	cancel context.CancelFunc // ends ctx; set by Start
@@ -165,6 +169,7 @@ func (f *Forwarder) HandleChannel(nch *connection.NewChannel) bool {
 			nc.Close()
 			return
 		}
+		f.opened(ch)
 		connection.Proxy(f.ctx, ch, nc)
 	})
 	if !ok {
@@ -274,6 +279,7 @@ func (f *Forwarder) serve(key string, l net.Listener, open func(net.Conn) (*conn
 					nc.Close()
 					return
 				}
+				f.opened(ch)
 				connection.Proxy(f.ctx, ch, nc)
 			})
 			if !ok {
@@ -283,6 +289,12 @@ func (f *Forwarder) serve(key string, l net.Listener, open func(net.Conn) (*conn
 		}
 	})
 	return nil
+}
+
+func (f *Forwarder) opened(ch *connection.Channel) {
+	if f.Opened != nil {
+		f.Opened(ch)
+	}
 }
 
 // cancelForward answers the cancel requests: it closes the listener under key.

@@ -278,5 +278,6 @@ func forward(c *server.Conn, xc net.Conn) {
 		xc.Close()
 		return
 	}
+	c.SetChannelTimeout(ch, "x11-connection")
 	connection.Proxy(c.Context(), ch, xc)
 }

@@ -77,8 +77,9 @@ type policy struct {
 }
 
 // userAllowed applies the account checks of sshd: running as an
-// ordinary user serves only that user; AllowUsers, DenyUsers.
-func (p *policy) userAllowed(name string) (*account, error) {
+// ordinary user serves only that user; DenyUsers, AllowUsers, DenyGroups,
+// AllowGroups. from is the client's address for the log; it may be nil.
+func (p *policy) userAllowed(name string, from net.Addr) (*account, error) {
 	if !p.root && (p.self == nil || name != p.self.Name) {
 		return nil, server.ErrInvalidUser
 	}
@@ -100,6 +101,9 @@ func (p *policy) userAllowed(name string) (*account, error) {
 	}
 	if match(p.cfg.DenyUsers) || (len(p.cfg.AllowUsers) > 0 && !match(p.cfg.AllowUsers)) {
 		return nil, fmt.Errorf("user %s not allowed by AllowUsers/DenyUsers", name)
+	}
+	if err := p.groupsAllowed(name, from); err != nil {
+		return nil, err
 	}
 	if a.UID == 0 && p.cfg.PermitRootLogin == "no" {
 		return nil, errors.New("root login refused")
@@ -170,7 +174,7 @@ func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {
 // signed attempt that fails for an existing user is logged as sshd logs
 // it: at VERBOSE, or at INFO from MaxAuthTries/2 failures on.
 func (p *policy) publicKey(ctx context.Context, m userauth.ConnMeta, key hostkey.PublicKey) (*userauth.Permissions, error) {
-	a, err := p.userAllowed(m.User)
+	a, err := p.userAllowed(m.User, m.RemoteAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +390,7 @@ func (p *policy) rootPasswordAllowed(a *account) bool {
 }
 
 func (p *policy) password(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
-	a, err := p.userAllowed(m.User)
+	a, err := p.userAllowed(m.User, m.RemoteAddr)
 	if err != nil {
 		// Hash anyway for an equal answer time (docs/security.md#a7).
 		if p.cfg.UsePAM {
@@ -513,7 +517,7 @@ func (p *policy) shadowAccount(a *account) error {
 }
 
 func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, ask func(context.Context, userauth.Challenge) ([]string, error)) (*userauth.Permissions, error) {
-	a, err := p.userAllowed(m.User)
+	a, err := p.userAllowed(m.User, m.RemoteAddr)
 	if err != nil {
 		// Ask the same prompt for unknown users (docs/security.md#a7).
 		ask(ctx, userauth.Challenge{Prompts: []wire.Prompt{{Text: "Password: "}}})
@@ -598,7 +602,7 @@ func (p *policy) gssServer() *gssauth.Server {
 	return &gssauth.Server{
 		StrictAcceptorCheck: p.cfg.GSSAPIStrictAcceptor,
 		UserOK: func(_ context.Context, m userauth.ConnMeta, principal string) (*userauth.Permissions, error) {
-			a, err := p.userAllowed(m.User)
+			a, err := p.userAllowed(m.User, m.RemoteAddr)
 			if err != nil {
 				return nil, err
 			}

@@ -100,7 +100,8 @@ type config struct {
 	PamServiceName                  string
 	Warnings                        []string
 
-	more moreConfig // keywords.go
+	more  moreConfig // keywords.go
+	more3 config3    // keywords3.go
 }
 
 // defaultConfig is sshd's defaults: those of every table entry.
@@ -116,9 +117,7 @@ func defaultConfig() *config {
 
 // unsupported are sshd_config keywords gosshd refuses: ignoring them
 // would silently weaken or change the policy an admin wrote.
-var unsupported = map[string]bool{
-	"allowgroups": true, "denygroups": true, "hostcertificate": true, "channeltimeout": true,
-}
+var unsupported = map[string]bool{}
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{

@@ -31,7 +31,7 @@ func TestConfigErrors(t *testing.T) {
 		unsupported      bool
 	}{
 		{"unknown keyword", "Port 22\nFrobnicate yes\n", "line 2: Frobnicate: unknown keyword", false},
-		{"known unsupported", "# comment\n\nAllowGroups wheel\n", "line 3: AllowGroups: not supported by gosshd", true},
+		{"known unsupported", "# comment\n\nGSSAPIStoreCredentialsOnRekey yes\n", "line 3: GSSAPIStoreCredentialsOnRekey: yes: not supported by gosshd", true},
 		{"unused connection timeout", "UnusedConnectionTimeout 5x\n", "line 1: UnusedConnectionTimeout:", false},
 		{"exempt list with host bits", "PerSourcePenaltyExemptList 10.0.0.1/8\n", "line 1: PerSourcePenaltyExemptList: invalid address argument", false},
 		{"bad ipqos", "IPQoS af21 cs1 ef\n", "line 1: IPQoS: bad value", false},

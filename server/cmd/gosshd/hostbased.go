@@ -40,7 +40,7 @@ var errHostbased = errors.New("hostbased authentication refused")
 // ~/.ssh/known_hosts (IgnoreUserKnownHosts), the *2 files being read
 // only when neither knows the host.
 func (p *policy) hostbased(_ context.Context, m userauth.ConnMeta, chost, cuser string, key hostkey.PublicKey) (*userauth.Permissions, error) {
-	a, err := p.userAllowed(m.User)
+	a, err := p.userAllowed(m.User, m.RemoteAddr)
 	if err != nil {
 		return nil, err
 	}

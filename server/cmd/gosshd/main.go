@@ -109,6 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
 		return 1
 	}
+	keys = addHostCertificates(cfg.more3.HostCertificates, keys, stderr)
 	if *dump {
 		// As sshd -T: the Match sections are evaluated for the -C
 		// specification, or for an empty one (only "Match all" applies).
@@ -280,7 +281,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		Ciphers:                 cfg.Ciphers,
 		MACs:                    cfg.MACs,
 		HostKeyAlgorithms:       cfg.HostKeyAlgorithms,
-		AllowSHA1HostKey:        slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA),
+		AllowSHA1HostKey:        slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSA) || slices.Contains(cfg.HostKeyAlgorithms, hostkey.RSACert),
 		RekeyBytes:              cfg.RekeyBytes,
 		RekeyInterval:           cfg.RekeyInterval,
 		LoginGraceTime:          cfg.LoginGraceTime,
@@ -320,6 +321,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	eff := func(c *server.Conn) *config {
 		return cfg.forConn(cfg.connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr()))
 	}
+	srv.ChannelTimeout = func(c *server.Conn, typ string) time.Duration { return eff(c).channelTimeout(typ) }
 	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {
 		ec := eff(c)
 		return !ec.more.DisableForwarding && (ec.AllowTCPForwarding == "yes" || ec.AllowTCPForwarding == "local") && permitted(ec.PermitOpen, host, port, true)

@@ -330,21 +330,13 @@ func (m *matchBlock) matches(ci connInfo) (bool, error) {
 // (primary and supplementary) against the pattern list, where one group
 // matching a negated pattern refuses.
 func userInGroups(name, list string) bool {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return false
-	}
-	ids, err := u.GroupIds()
+	groups, err := userGroupNames(name)
 	if err != nil {
 		return false
 	}
 	found := false
-	for _, id := range ids {
-		g, err := user.LookupGroupId(id)
-		if err != nil {
-			continue
-		}
-		switch patternList(g.Name, list, false) {
+	for _, g := range groups {
+		switch patternList(g, list, false) {
 		case -1:
 			return false
 		case 1:
@@ -352,6 +344,27 @@ func userInGroups(name, list string) bool {
 		}
 	}
 	return found
+}
+
+// userGroupNames is sshd's ga_init: the names of the user's primary and
+// supplementary groups (a group id without a name is left out). Match
+// Group and AllowGroups/DenyGroups both read them here.
+func userGroupNames(name string) ([]string, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, id := range ids {
+		if g, err := user.LookupGroupId(id); err == nil {
+			names = append(names, g.Name)
+		}
+	}
+	return names, nil
 }
 
 // forConn returns the configuration for one connection: the global

@@ -120,22 +120,22 @@ func TestShadowAccountChecks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shadow")
 	p, name := shadowPolicy(t, path, "")
 	os.WriteFile(path, []byte(shadowLine(name, "!"+testSHA256, "1", "", "")), 0o600)
-	if _, err := p.userAllowed(name); err == nil || !strings.Contains(err.Error(), "locked") {
+	if _, err := p.userAllowed(name, nil); err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Errorf("userAllowed of a locked account = %v", err)
 	}
 	os.WriteFile(path, []byte(shadowLine(name, testSHA256, "1", "", "1")), 0o600)
-	if _, err := p.userAllowed(name); err == nil {
+	if _, err := p.userAllowed(name, nil); err == nil {
 		t.Error("userAllowed of an expired account succeeded")
 	}
 	os.WriteFile(path, []byte(shadowLine(name, testSHA256, "1", "", "")), 0o600)
-	if _, err := p.userAllowed(name); err != nil {
+	if _, err := p.userAllowed(name, nil); err != nil {
 		t.Errorf("userAllowed = %v", err)
 	}
 	if _, err := p.password(context.Background(), userauth.ConnMeta{User: name}, "wrong"); !errors.Is(err, shadow.ErrMismatch) {
 		t.Errorf("wrong password: %v, want shadow.ErrMismatch", err)
 	}
 	os.Remove(path)
-	if _, err := p.userAllowed(name); err != nil {
+	if _, err := p.userAllowed(name, nil); err != nil {
 		t.Errorf("userAllowed without a readable shadow file = %v (sshd does not refuse)", err)
 	}
 	if _, err := p.password(context.Background(), userauth.ConnMeta{User: name}, testPassword); err == nil {
@@ -143,7 +143,7 @@ func TestShadowAccountChecks(t *testing.T) {
 	}
 	p.cfg.UsePAM = true
 	os.WriteFile(path, []byte(shadowLine(name, "!"+testSHA256, "1", "", "")), 0o600)
-	if _, err := p.userAllowed(name); err != nil {
+	if _, err := p.userAllowed(name, nil); err != nil {
 		t.Errorf("userAllowed with UsePAM yes looked at the shadow file: %v", err)
 	}
 }

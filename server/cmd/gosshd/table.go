@@ -208,6 +208,11 @@ var keywords = []keyword{
 		}},
 	usersKW("allowusers", func(c *config) *[]string { return &c.AllowUsers }),
 	usersKW("denyusers", func(c *config) *[]string { return &c.DenyUsers }),
+	// keywords3.go.
+	{name: "allowgroups", multi: true, apply: applyAllowGroups, print: func(c *config, p func(any)) { printEach(c.more3.AllowGroups, p) }},
+	{name: "denygroups", multi: true, apply: applyDenyGroups, print: func(c *config, p func(any)) { printEach(c.more3.DenyGroups, p) }},
+	{name: "hostcertificate", multi: true, apply: applyHostCertificate, print: func(c *config, p func(any)) { printEach(c.more3.HostCertificates, p) }},
+	{name: "channeltimeout", match: true, apply: applyChannelTimeout, print: printChannelTimeout},
 	algoKW("kexalgorithms", nil, func(c *config) *[]string { return &c.KexAlgorithms }, kex.DefaultMethods, kex.Methods),
 	algoKW("ciphers", nil, func(c *config) *[]string { return &c.Ciphers }, cipher.DefaultCiphers, cipher.Ciphers),
 	algoKW("macs", nil, func(c *config) *[]string { return &c.MACs }, cipher.DefaultMACs, cipher.MACs),

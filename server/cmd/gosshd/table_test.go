@@ -15,7 +15,9 @@ import (
 // tableEveryKeyword gives every table entry, by canonical name, a value
 // other than its default (where it has one).
 var tableEveryKeyword = map[string]string{
-	"port": "2022", "addressfamily": "inet", "listenaddress": "127.0.0.1", "requiredrsasize": "2048",
+	"allowgroups": "root", "denygroups": "nogroup", "hostcertificate": "/etc/ssh/ssh_host_ed25519_key-cert.pub",
+	"channeltimeout": "session:command=5m",
+	"port":           "2022", "addressfamily": "inet", "listenaddress": "127.0.0.1", "requiredrsasize": "2048",
 	"streamlocalbindmask": "0022", "unusedconnectiontimeout": "5m", "ignorerhosts": "no",
 	"ignoreuserknownhosts": "yes", "hostbasedauthentication": "yes", "hostbasedusesnamefrompacketonly": "yes",
 	"kerberosauthentication": "yes", "kerberosorlocalpasswd": "no", "kerberosticketcleanup": "no",
@@ -85,7 +87,8 @@ func TestKeywordTable(t *testing.T) {
 		skip map[string]bool // entries that print nothing here, as in sshd -T
 	}{
 		{"defaults", def, map[string]bool{"allowusers": true, "denyusers": true, "tracedir": true,
-			"subsystem": true, "setenv": true, "acceptenv": true}},
+			"subsystem": true, "setenv": true, "acceptenv": true, "allowgroups": true, "denygroups": true,
+			"hostcertificate": true, "channeltimeout": true}},
 		{"every keyword", every, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
