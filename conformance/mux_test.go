@@ -79,8 +79,9 @@ func muxWaitSocket(t *testing.T, path string, d *sshdtest.Daemon) {
 	t.Fatalf("no control socket at %s", path)
 }
 
-// muxGosshMaster starts gossh -M -S sock -N as a master in the
-// foreground; it is stopped by PID at the end of the test.
+// muxGosshMaster starts bin (gossh, or OpenSSH's ssh: the arguments are
+// the same) -M -S sock -N as a master in the foreground; it is stopped
+// by PID at the end of the test.
 func muxGosshMaster(t *testing.T, bin string, e *clEnv, key, sock string, env []string, extra ...string) *sshdtest.Daemon {
 	t.Helper()
 	args := e.gosshArgs(t, key, append([]string{"-M", "-S", sock, "-N"}, extra...)...)
@@ -96,7 +97,7 @@ func muxGosshMaster(t *testing.T, bin string, e *clEnv, key, sock string, env []
 		return err == nil
 	}, 20*time.Second)
 	if err != nil {
-		t.Fatalf("gossh master: %v\n%s", err, logBuf.String())
+		t.Fatalf("%s master: %v\n%s", filepath.Base(bin), err, logBuf.String())
 	}
 	t.Cleanup(func() { d.Stop(syscall.SIGTERM, 5*time.Second) })
 	return d
@@ -731,23 +732,7 @@ func TestMuxAgentForwardingAgainstOpenSSH(t *testing.T) {
 	masters := map[string]func(t *testing.T, forward string) string{
 		"ssh": func(t *testing.T, forward string) string {
 			sock := muxSock(t)
-			cmd := exec.Command(sshdtest.SSH, "-F", "none", "-i", key, "-o", "UserKnownHostsFile="+e.knownHosts,
-				"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-p", strconv.Itoa(e.srv.Port),
-				"-o", "ForwardAgent="+forward, "-M", "-S", sock, "-N", e.user+"@127.0.0.1")
-			cmd.Env = append(os.Environ(), env...)
-			var logBuf bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
-			d, err := sshdtest.StartDaemon(cmd, func() bool {
-				c, err := net.Dial("unix", sock)
-				if err == nil {
-					c.Close()
-				}
-				return err == nil
-			}, 20*time.Second)
-			if err != nil {
-				t.Fatalf("ssh master: %v\n%s", err, logBuf.String())
-			}
-			t.Cleanup(func() { d.Stop(syscall.SIGTERM, 5*time.Second) })
+			muxGosshMaster(t, sshdtest.SSH, e, key, sock, env, "-o", "ForwardAgent="+forward)
 			return sock
 		},
 		"gossh": func(t *testing.T, forward string) string {

@@ -104,15 +104,21 @@ func (q *requestQueue) get() (queued, bool) {
 	return r, true
 }
 
+// rejectAs refuses nc with the reason and message the other side's
+// open failed with (err), or CONNECT_FAILED.
+func rejectAs(nc *connection.NewChannel, err error) {
+	reason, msg := wire.ConnectFailed, "open failed"
+	var oe *connection.OpenError
+	if errors.As(err, &oe) {
+		reason, msg = oe.Reason, oe.Message
+	}
+	nc.Reject(reason, msg)
+}
+
 func (m *Master) relay(ctx context.Context, nc *connection.NewChannel) {
 	up, err := m.Client.OpenChannel(ctx, nc.Type(), nc.ExtraData())
 	if err != nil {
-		reason, msg := wire.ConnectFailed, "open failed"
-		var oe *connection.OpenError
-		if errors.As(err, &oe) {
-			reason, msg = oe.Reason, oe.Message
-		}
-		nc.Reject(reason, msg)
+		rejectAs(nc, err)
 		return
 	}
 	defer up.Close()
@@ -246,12 +252,7 @@ func (fw *proxyForwards) closeAll() {
 func (fw *proxyForwards) relayDown(nc *connection.NewChannel) {
 	down, err := fw.down.OpenChannel(fw.ctx, nc.Type(), nc.ExtraData(), nil)
 	if err != nil {
-		reason, msg := wire.ConnectFailed, "open failed"
-		var oe *connection.OpenError
-		if errors.As(err, &oe) {
-			reason, msg = oe.Reason, oe.Message
-		}
-		nc.Reject(reason, msg)
+		rejectAs(nc, err)
 		return
 	}
 	defer down.Close()
