@@ -575,10 +575,32 @@ func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (in
 			}
 			continue
 		}
+		bw, batch := c.t.(wire.BatchWriter)
+		batch = batch && !ch.datagram && n < len(p) && n < int(ch.remoteWin)
+		if batch {
+			// Several packets' worth is allowed and waiting: send up to
+			// maxBatchPackets of them in one network write.
+			n = min(len(p), int(ch.remoteWin), maxBatchPackets*int(ch.sendMax))
+		}
 		ch.remoteWin -= uint32(n)
 		more := ch.remoteWin > 0
 		rid := ch.remoteID
+		sendMax := int(ch.sendMax)
 		ch.mu.Unlock()
+		if batch {
+			err := c.writeBatchLocked(bw, ext, rid, sendMax, p[:n])
+			c.writeMu.Unlock()
+			ch.touchActive()
+			if more {
+				signal(ch.wSig)
+			}
+			if err != nil {
+				return total, err
+			}
+			total += n
+			p = p[n:]
+			continue
+		}
 		b := c.wbuf[:0]
 		if ext {
 			b = append(b, byte(wire.MsgChannelExtendedData))

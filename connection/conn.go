@@ -35,6 +35,11 @@ type Conn struct {
 	writeMu sync.Mutex
 	wbuf    []byte // guarded by writeMu; grows to the largest packet sent
 
+	// Scratch for writeBatchLocked, guarded by writeMu.
+	batchHead  [maxBatchPackets * 13]byte
+	batchHeads [][]byte
+	batchDatas [][]byte
+
 	// The control queue: packets the Run goroutine sends (writer.go).
 	ctlMu      sync.Mutex
 	ctlQ       []ctlPacket  // guarded by ctlMu
@@ -225,6 +230,49 @@ func (c *Conn) writeSplitLocked(sw wire.SplitWriter, head, data []byte) error {
 		return fmt.Errorf("connection: writing: %w", err)
 	}
 	if err := sw.WritePacketSplit(head, data); err != nil {
+		err = fmt.Errorf("connection: writing: %w", err)
+		c.ctlFailed(err)
+		return err
+	}
+	return nil
+}
+
+// maxBatchPackets bounds the channel data packets Channel.Write hands the
+// transport at once (wire.BatchWriter): eight of OpenSSH's 32 KiB, the
+// most ReadFrom reads at a time. It is a count, not bytes, so that a peer
+// announcing a tiny maximum packet cannot make a batch long.
+const maxBatchPackets = 8
+
+// writeBatchLocked sends data as CHANNEL_DATA (or stderr
+// CHANNEL_EXTENDED_DATA) packets of at most sendMax bytes for channel
+// rid, in one call of bw; c.writeMu held. The headers are built in
+// c.batchHead, the data stays where it is.
+func (c *Conn) writeBatchLocked(bw wire.BatchWriter, ext bool, rid uint32, sendMax int, data []byte) error {
+	hl := 9
+	if ext {
+		hl = 13
+	}
+	heads, datas := c.batchHeads[:0], c.batchDatas[:0]
+	for off := 0; off < len(data); off += sendMax {
+		d := data[off:min(off+sendMax, len(data))]
+		h := c.batchHead[len(heads)*13:][:0:hl]
+		if ext {
+			h = append(h, byte(wire.MsgChannelExtendedData))
+			h = wire.AppendUint32(h, rid)
+			h = wire.AppendUint32(h, wire.ExtendedDataStderr)
+		} else {
+			h = append(h, byte(wire.MsgChannelData))
+			h = wire.AppendUint32(h, rid)
+		}
+		heads = append(heads, wire.AppendUint32(h, uint32(len(d))))
+		datas = append(datas, d)
+	}
+	c.batchHeads, c.batchDatas = heads[:0], datas[:0]
+	defer clear(datas) // hold no reference to the caller's bytes
+	if err := c.flushLocked(); err != nil {
+		return fmt.Errorf("connection: writing: %w", err)
+	}
+	if err := bw.WritePacketsSplit(heads, datas); err != nil {
 		err = fmt.Errorf("connection: writing: %w", err)
 		c.ctlFailed(err)
 		return err

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"bytes"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -60,4 +61,85 @@ func readFull(r interface{ Read([]byte) (int, error) }, p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// batchTransport takes batched writes (as kex.Transport does) and
+// records the size of each batch.
+type batchTransport struct {
+	splitTransport
+	mu      sync.Mutex
+	batches [][]int // the data length of each packet of each batch
+}
+
+func (t *batchTransport) WritePacketsSplit(heads, datas [][]byte) error {
+	var sizes []int
+	for i := range heads {
+		sizes = append(sizes, len(datas[i]))
+		if err := t.Transport.WritePacket(append(append([]byte(nil), heads[i]...), datas[i]...)); err != nil {
+			return err
+		}
+	}
+	t.mu.Lock()
+	t.batches = append(t.batches, sizes)
+	t.mu.Unlock()
+	return nil
+}
+
+var _ wire.BatchWriter = (*batchTransport)(nil)
+
+// TestChannelWriteBatches: a write of many packets' worth goes to a
+// wire.BatchWriter as batches of at most maxBatchPackets packets of at
+// most the peer's maximum packet size, each within the window the peer
+// gave; stderr is batched too, and what arrives is what was written.
+func TestChannelWriteBatches(t *testing.T) {
+	ta, tb := wiretest.Pipe()
+	bt := &batchTransport{splitTransport: splitTransport{Transport: ta}}
+	const maxPacket = 16 << 10
+	a := start(t, New(bt, nil))
+	b := start(t, New(tb, &Config{MaxPacket: maxPacket}))
+	ca, cb := openPair(t, a, b, "session", nil, nil, nil)
+	want := bytes.Repeat([]byte("0123456789abcdef"), 40000) // 625 KiB
+	errc := make(chan error, 1)
+	go func() {
+		if _, err := ca.Write(want); err != nil {
+			errc <- err
+			return
+		}
+		_, err := ca.Stderr().Write(want[:100000])
+		errc <- err
+	}()
+	got := make([]byte, len(want))
+	if _, err := readFull(cb, got); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read %v; data differs: %v", err, !bytes.Equal(got, want))
+	}
+	e := make([]byte, 100000)
+	if _, err := readFull(cb.Stderr(), e); err != nil || !bytes.Equal(e, want[:100000]) {
+		t.Fatalf("stderr: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	bt.mu.Lock()
+	defer bt.mu.Unlock()
+	total, full := 0, 0
+	for _, sizes := range bt.batches {
+		if len(sizes) > maxBatchPackets {
+			t.Errorf("a batch of %d packets, want at most %d", len(sizes), maxBatchPackets)
+		}
+		if len(sizes) == maxBatchPackets {
+			full++
+		}
+		for _, n := range sizes {
+			if n > maxPacket {
+				t.Errorf("a packet of %d data bytes, peer's maximum packet %d", n, maxPacket)
+			}
+			total += n
+		}
+	}
+	if total != len(want)+100000 {
+		t.Errorf("batches carried %d bytes, want %d", total, len(want)+100000)
+	}
+	if full == 0 {
+		t.Errorf("no full batch among %v", bt.batches)
+	}
 }

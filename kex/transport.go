@@ -1249,6 +1249,69 @@ func (t *Transport) WritePacket(payload []byte) error { return t.writePacket(pay
 // the packet layer seals them.
 func (t *Transport) WritePacketSplit(head, data []byte) error { return t.writePacket(head, data) }
 
+// WritePacketsSplit writes len(heads) packets, packet i's payload
+// heads[i] followed by datas[i] (wire.BatchWriter), corked in the packet
+// layer so that they leave in one network write. A key exchange that
+// starts among them (this batch used up the keys, or the peer asked)
+// ends the batch there: the rest are written, or queued, one by one as
+// WritePacketSplit would.
+func (t *Transport) WritePacketsSplit(heads, datas [][]byte) error {
+	if len(heads) != len(datas) {
+		return fmt.Errorf("kex: %d heads for %d data slices: %w", len(heads), len(datas), ErrUnexpectedMessage)
+	}
+	for _, h := range heads {
+		if len(h) == 0 || wire.MsgNum(h[0]).IsKex() {
+			return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)
+		}
+	}
+	for len(heads) > 0 {
+		n, err := t.writeBatch(heads, datas)
+		if err != nil {
+			return err
+		}
+		heads, datas = heads[n:], datas[n:]
+		if len(heads) > 0 {
+			if err := t.writePacket(heads[0], datas[0]); err != nil {
+				return err
+			}
+			heads, datas = heads[1:], datas[1:]
+		}
+	}
+	return nil
+}
+
+// writeBatch writes packets from the front of heads and datas, corked,
+// until an exchange makes writes queue, and returns how many it wrote.
+// Only wmu's holder writes application packets or starts an exchange, so
+// the phase checked before each packet holds while it is written.
+func (t *Transport) writeBatch(heads, datas [][]byte) (int, error) {
+	t.wmu.Lock()
+	t.pc.Cork()
+	n := 0
+	var err error
+	for n < len(heads) {
+		t.mu.Lock()
+		ph, terr := t.phase, t.err
+		t.mu.Unlock()
+		if terr != nil {
+			err = terr
+			break
+		}
+		if ph.queues() {
+			break
+		}
+		if err = t.writeW(heads[n], datas[n]); err != nil {
+			break
+		}
+		n++
+	}
+	if ferr := t.pc.Flush(); err == nil {
+		err = ferr
+	}
+	t.unlockW()
+	return n, err
+}
+
 func (t *Transport) writePacket(head, data []byte) error {
 	if len(head) == 0 || wire.MsgNum(head[0]).IsKex() {
 		return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -114,8 +115,9 @@ type Conn struct {
 	wmu     sync.Mutex
 	wr      direction
 	wbuf    []byte
-	corked  bool   // guarded by wmu: sealed packets go to held, not to nc
-	held    []byte // guarded by wmu: corked packets, in order
+	corked  bool    // guarded by wmu: sealed packets go to held, not to nc
+	held    []byte  // guarded by wmu: corked packets, in order
+	heldBox *[]byte // guarded by wmu: held's heldPool entry, or nil
 	padPool [512]byte
 	padPos  int
 	deflate deflater
@@ -403,10 +405,20 @@ func (c *Conn) sealLocked(head, data []byte) error {
 		return ErrPayloadSize
 	}
 	total := 4 + plen + w.macSize + w.tagSize
-	if cap(c.wbuf) < total {
-		c.wbuf = make([]byte, total, max(total, 2*cap(c.wbuf)))
+	var b []byte
+	if c.corked {
+		// Sealed in place at the end of what is held: a batch of
+		// packets costs no copy more than one packet does.
+		c.takeHeld()
+		off := len(c.held)
+		c.held = slices.Grow(c.held, total)[:off+total]
+		b = c.held[off:]
+	} else {
+		if cap(c.wbuf) < total {
+			c.wbuf = make([]byte, total, max(total, 2*cap(c.wbuf)))
+		}
+		b = c.wbuf[:total]
 	}
-	b := c.wbuf[:total]
 	binary.BigEndian.PutUint32(b, uint32(plen))
 	b[4] = byte(pad)
 	copy(b[5+copy(b[5:], head):], data)
@@ -439,16 +451,41 @@ func (c *Conn) sealLocked(head, data []byte) error {
 	return nil
 }
 
-// maxHeld bounds the corked bytes; past it they are written at once.
-const maxHeld = 64 << 10
+// maxHeld bounds the corked bytes; past it they are written at once. It
+// takes a batch of eight 32 KiB channel packets (kex.Transport's
+// WritePacketsSplit) in one write.
+const maxHeld = 320 << 10
 
-// emit writes the sealed packet b, or holds it while corked; c.wmu held.
+// heldPool keeps the buffers of corked packets between flushes, so that
+// a connection that is not corked holds none and a bulk transfer that
+// corks each batch allocates none.
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// takeHeld gives c.held a buffer from heldPool if it has none; c.wmu held.
+func (c *Conn) takeHeld() {
+	if c.held == nil {
+		c.heldBox = heldPool.Get().(*[]byte)
+		c.held = (*c.heldBox)[:0]
+	}
+}
+
+// returnHeld hands c.held back to heldPool; c.wmu held.
+func (c *Conn) returnHeld() {
+	if c.heldBox != nil {
+		*c.heldBox = c.held[:0]
+		heldPool.Put(c.heldBox)
+	}
+	c.held, c.heldBox = nil, nil
+}
+
+// emit writes the sealed packet b, or, while corked (b then already sits
+// at the end of c.held), writes what is held once it passes maxHeld;
+// c.wmu held.
 func (c *Conn) emit(b []byte) error {
 	if !c.corked {
 		_, err := c.nc.Write(b)
 		return err
 	}
-	c.held = append(c.held, b...)
 	if len(c.held) < maxHeld {
 		return nil
 	}
@@ -459,7 +496,7 @@ func (c *Conn) emit(b []byte) error {
 // instead of writing each at once, until Flush: a key exchange's reply,
 // NEWKEYS and EXT_INFO then leave in one write, and the peer wakes once
 // for them. Packets are sealed, numbered and counted as they are written;
-// only the network write waits. At most 64 KiB are held.
+// only the network write waits. At most maxHeld bytes are held.
 func (c *Conn) Cork() {
 	c.wmu.Lock()
 	c.corked = true
@@ -484,7 +521,7 @@ func (c *Conn) flushLocked() error {
 	}
 	_, err := c.nc.Write(c.held)
 	if !c.corked {
-		c.held = nil // an idle connection holds no buffer
+		c.returnHeld() // an idle connection holds no buffer
 	} else {
 		c.held = c.held[:0]
 	}

@@ -103,12 +103,13 @@ func (c *Conn) writeVersionLocked(local string, first []byte) error {
 		_, err := c.nc.Write([]byte(local + "\r\n"))
 		return err
 	}
+	c.takeHeld()
 	c.held = append(append(c.held[:0], local...), '\r', '\n')
 	c.corked = true
 	err := c.writeLocked(first)
 	c.corked = false
 	if err != nil {
-		c.held = nil
+		c.returnHeld()
 		return err
 	}
 	return c.flushLocked()

@@ -57,8 +57,11 @@ func TestChannelTimeout(t *testing.T) {
 	}
 	waitLog(t, &logs, "seconds of inactivity")
 	mu.Lock()
-	if !slices.Contains(asked, "session") || !slices.Contains(asked, "session:command") {
-		t.Errorf("ChannelTimeout asked for %q, want session and session:command", asked)
+	// "session" is asked when the channel is dispatched, unless the
+	// client's exec was handled first (the session had already become
+	// a command, as happens under load); it never comes after.
+	if i := slices.Index(asked, "session:command"); i < 0 || slices.Contains(asked[i:], "session") {
+		t.Errorf("ChannelTimeout asked for %q, want session:command, after session if that is asked", asked)
 	}
 	mu.Unlock()
 

@@ -32,3 +32,13 @@ type PacketReleaser interface {
 type SplitWriter interface {
 	WritePacketSplit(head, data []byte) error
 }
+
+// A BatchWriter is a SplitWriter that can write several packets at
+// once: packet i's payload is heads[i] followed by datas[i]. Package kex
+// seals them one after another into one buffer and hands it to the
+// network in one write (two if a key exchange starts among them), so a
+// bulk sender pays one system call, and its peer one wake-up, for a whole
+// batch. The slices are not retained.
+type BatchWriter interface {
+	WritePacketsSplit(heads, datas [][]byte) error
+}
