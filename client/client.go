@@ -144,6 +144,8 @@ func (c *Client) handshake(ctx context.Context) error {
 		return err
 	}
 	pc := packet.NewConn(c.nc, &packet.Config{Trace: c.cfg.Trace})
+	// The service request leaves with our NEWKEYS.
+	kcfg.FirstPayload = (&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil)
 	t, err := kex.ClientHandshake(ctx, pc, kcfg)
 	if err != nil {
 		return fmt.Errorf("client: key exchange with %s: %w", c.addr, err)
@@ -178,10 +180,11 @@ func (c *Client) handshake(ctx context.Context) error {
 		sources = append(append(lead, first...), sources...)
 	}
 	res, err := userauth.Authenticate(ctx, t, &userauth.ClientConfig{
-		User:    c.cfg.User,
-		Sources: sources,
-		Banner:  c.onBanner,
-		Logger:  c.cfg.Logger,
+		User:             c.cfg.User,
+		ServiceRequested: true,
+		Sources:          sources,
+		Banner:           c.onBanner,
+		Logger:           c.cfg.Logger,
 	})
 	c.auth = res
 	if err != nil {

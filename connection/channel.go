@@ -689,6 +689,43 @@ func (ch *Channel) Close() error {
 	return err
 }
 
+// CloseWriteAndClose is CloseWrite followed by Close: CHANNEL_EOF,
+// unless it was sent already, and CHANNEL_CLOSE, in one network write
+// when the transport is a wire.BatchWriter. It is what a server does
+// once a session's command is done (package server), and saves that
+// connection a write and its peer a wake-up.
+func (ch *Channel) CloseWriteAndClose() error {
+	c := ch.c
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ch.mu.Lock()
+	ch.localClosed = true
+	ch.out.buf = ring{limit: ch.out.buf.limit}
+	ch.ext.buf = ring{limit: ch.ext.buf.limit}
+	ch.out.msgs = nil
+	if !ch.state.open() {
+		ch.mu.Unlock()
+		return nil
+	}
+	eof := ch.state == StateOpen || ch.state == StateEOFReceived
+	ch.state = StateCloseSent
+	ch.markDead()
+	rid := ch.remoteID
+	ch.mu.Unlock()
+	signal(ch.wSig)
+	closeMsg := wire.ChannelClose{Recipient: rid}
+	var err error
+	if eof {
+		e := (&wire.ChannelEOF{Recipient: rid}).Append(c.wbuf[:0])
+		cl := closeMsg.Append(e[len(e):])
+		err = c.writePairLocked(e, cl)
+	} else {
+		err = c.writeLocked(closeMsg.Append(c.wbuf[:0]))
+	}
+	ch.closeWritten = true
+	return err
+}
+
 // Wait blocks until the channel is closed in both directions (state
 // Closed) and returns nil, or the Conn's error if the Conn died first,
 // or ctx's error. After Wait returns nil, ExitStatus and ExitSignal report

@@ -280,6 +280,31 @@ func (c *Conn) writeBatchLocked(bw wire.BatchWriter, ext bool, rid uint32, sendM
 	return nil
 }
 
+// writePairLocked writes a and then b, in one call of the transport when
+// it is a wire.BatchWriter; c.writeMu held.
+func (c *Conn) writePairLocked(a, b []byte) error {
+	bw, ok := c.t.(wire.BatchWriter)
+	if !ok {
+		if err := c.writeLocked(a); err != nil {
+			return err
+		}
+		return c.writeLocked(b)
+	}
+	if err := c.flushLocked(); err != nil {
+		return fmt.Errorf("connection: writing: %w", err)
+	}
+	c.batchHeads = append(c.batchHeads[:0], a, b)
+	c.batchDatas = append(c.batchDatas[:0], nil, nil)
+	err := bw.WritePacketsSplit(c.batchHeads, c.batchDatas)
+	clear(c.batchHeads) // a and b live in c.wbuf
+	if err != nil {
+		err = fmt.Errorf("connection: writing: %w", err)
+		c.ctlFailed(err)
+		return err
+	}
+	return nil
+}
+
 func (c *Conn) writeLocked(b []byte) error {
 	c.wbuf = b
 	if err := c.flushLocked(); err != nil {

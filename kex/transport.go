@@ -149,6 +149,14 @@ type Config struct {
 	// DefaultServerExtensions; nil on a client sends none.
 	Extensions []wire.Extension
 
+	// FirstPayload, on a client, is a packet to send right after the
+	// first NEWKEYS (and EXT_INFO, if we send one), under the new keys
+	// and in the same network write: package client passes the
+	// SERVICE_REQUEST for "ssh-userauth" here (and tells userauth so),
+	// which saves the client a write and the server a wake-up per
+	// connection. A server ignores it, as do later exchanges.
+	FirstPayload []byte
+
 	// Logger receives debug messages; nil discards them.
 	Logger *slog.Logger
 
@@ -694,11 +702,16 @@ func (t *Transport) switchKeys(kc *kexConn, algs Algorithms, res *Result, ci, si
 	if t.role == Server {
 		out, in = s2c, c2s
 	}
-	var ext []byte
+	var after [][]byte
 	if first {
-		ext = t.extInfoToSend(ci, si)
+		if ext := t.extInfoToSend(ci, si); ext != nil {
+			after = append(after, ext) // EXT_INFO comes first (RFC 8308, Section 2.4)
+		}
+		if t.role == Client && len(t.cfg.FirstPayload) > 0 {
+			after = append(after, t.cfg.FirstPayload)
+		}
 	}
-	if err := t.sendNewKeys(out, ext, func() {
+	if err := t.sendNewKeys(out, after, func() {
 		t.algs = algs
 		if res.HostKey != nil {
 			t.hostKey = res.HostKey
@@ -731,18 +744,20 @@ func (t *Transport) switchKeys(kc *kexConn, algs Algorithms, res *Result, ci, si
 }
 
 // sendNewKeys sends NEWKEYS, switches the send direction to out, sends
-// ext (EXT_INFO, or nil) and the writes queued during the exchange, and
-// ends the write side of the exchange, running update under mu. All of it
+// after (EXT_INFO, Config.FirstPayload) and the writes queued during the
+// exchange, and ends the write side of the exchange, running update under
+// mu; all of it corked, so it leaves in one network write. All of it
 // happens under wmu, so no application write comes between; mu is taken
 // only around the state, never across a write.
-func (t *Transport) sendNewKeys(out packet.Keys, ext []byte, update func()) error {
+func (t *Transport) sendNewKeys(out packet.Keys, after [][]byte, update func()) error {
 	t.wmu.Lock()
 	defer t.unlockW()
+	t.pc.Cork()
 	if err := t.pc.WriteNewKeys(out); err != nil {
 		return err
 	}
-	if ext != nil {
-		if err := t.pc.WritePacket(ext); err != nil {
+	for _, p := range after {
+		if err := t.pc.WritePacket(p); err != nil {
 			return err
 		}
 	}

@@ -160,7 +160,6 @@ func (c *Conn) run(parent context.Context) error {
 	}
 	c.mux = connection.New(c.t, cfg)
 	c.fwd.Start(ctx, c.mux)
-	c.notifyHostKeys(ctx)
 	if s.ClientAliveInterval > 0 {
 		c.wg.Go(func() { c.keepalive(ctx) })
 	}

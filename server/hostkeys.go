@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"errors"
 	"io"
@@ -15,23 +14,26 @@ import (
 // does not hold.
 var errNotOurKey = errors.New("server: not one of our host keys")
 
-// notifyHostKeys tells the client every host key after authentication
-// ("hostkeys-00@openssh.com", OpenSSH PROTOCOL, Section 2.5), as sshd
-// does, so that a client with UpdateHostKeys can learn the ones it does
-// not know (and stop trusting ones no longer listed).
-func (c *Conn) notifyHostKeys(ctx context.Context) {
+// hostKeysPayload is the "hostkeys-00@openssh.com" request (OpenSSH
+// PROTOCOL, Section 2.5) that tells the client every host key, or nil
+// when there is none to tell (certificates are left out, as sshd does).
+// It goes right after USERAUTH_SUCCESS, in the same write
+// (userauth.ConnInfo.AfterSuccess), as sshd sends it first thing after
+// authentication, so that a client with UpdateHostKeys can learn the
+// ones it does not know (and stop trusting ones no longer listed). It
+// asks for no reply, so the connection layer need not be running yet.
+func (s *Server) hostKeysPayload() []byte {
 	var m wire.HostKeys
-	for _, k := range c.srv.HostKeys {
+	for _, k := range s.HostKeys {
 		if _, isCert := k.PublicKey().(*hostkey.Certificate); !isCert {
 			m.Keys = append(m.Keys, k.PublicKey().Marshal())
 		}
 	}
 	if len(m.Keys) == 0 {
-		return
+		return nil
 	}
-	if _, _, err := c.mux.SendRequest(ctx, wire.GlobalHostKeys, false, m.Append(nil)); err != nil {
-		c.srv.log().Debug("hostkeys-00", "err", err)
-	}
+	r := wire.GlobalRequest{Name: wire.GlobalHostKeys, Data: m.Append(nil)}
+	return r.Append(nil)
 }
 
 // proveHostKeys answers "hostkeys-prove-00@openssh.com": a signature by

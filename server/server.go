@@ -688,7 +688,8 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
 
 	cfg := s.authConfig(sc, raddr, rport)
-	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr()})
+	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr(),
+		AfterSuccess: s.hostKeysPayload()})
 	if err != nil {
 		return nil, t, err
 	}

@@ -457,8 +457,7 @@ func (s *Session) start(req *connection.Request) bool {
 	s.c.wg.Go(func() {
 		defer s.cancel()
 		h(s.ctx, s)
-		s.ch.CloseWrite()
-		s.ch.Close()
+		s.ch.CloseWriteAndClose()
 	})
 	return true
 }

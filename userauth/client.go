@@ -21,6 +21,12 @@ type ClientConfig struct {
 	// "ssh-connection".
 	Service string
 
+	// ServiceRequested says the SERVICE_REQUEST for "ssh-userauth" has
+	// been sent already, in the key exchange's last write (package
+	// client puts it in kex.Config's FirstPayload): Authenticate then
+	// only waits for SERVICE_ACCEPT.
+	ServiceRequested bool
+
 	// Sources are the auth sources, tried in order (paramiko's
 	// AuthStrategy.get_sources). A source whose method the server has
 	// said cannot continue is skipped; after partial success the next
@@ -194,7 +200,7 @@ func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*Au
 	}
 	l := newLink(t, cfg.Logger)
 	res := &AuthResult{User: cfg.User}
-	ext, err := requestService(ctx, l, wire.ServiceUserauth)
+	ext, err := requestService(ctx, l, wire.ServiceUserauth, cfg.ServiceRequested)
 	if err != nil {
 		return res, &AuthFailure{Result: appendFatal(res, cfg, err)}
 	}

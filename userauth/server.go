@@ -70,6 +70,14 @@ type ConnInfo struct {
 	// transport's HostKey method if it has one (kex.Transport does);
 	// with neither, host-bound requests are refused.
 	HostKey []byte
+
+	// AfterSuccess, if not nil, is a payload sent right after
+	// USERAUTH_SUCCESS, in the same network write when the transport is
+	// a wire.BatchWriter: package server puts its hostkeys-00@openssh.com
+	// request here, which sshd too sends first thing after
+	// authentication, so that it costs no write and no wake-up of its
+	// own.
+	AfterSuccess []byte
 }
 
 // ConnMeta describes the connection and request to server callbacks.
@@ -316,6 +324,26 @@ type server struct {
 	bannerSent    bool
 }
 
+// writeSuccess sends USERAUTH_SUCCESS and ConnInfo.AfterSuccess.
+func (s *server) writeSuccess() error {
+	after := s.info.AfterSuccess
+	bw, ok := s.l.t.(wire.BatchWriter)
+	if after == nil || !ok {
+		if err := s.l.write(&wire.UserauthSuccess{}); err != nil || after == nil {
+			return err
+		}
+		if err := s.l.t.WritePacket(after); err != nil {
+			return fmt.Errorf("userauth: writing the packet after %v: %w", wire.MsgUserauthSuccess, err)
+		}
+		return nil
+	}
+	success := [1]byte{byte(wire.MsgUserauthSuccess)}
+	if err := bw.WritePacketsSplit([][]byte{success[:], after}, [][]byte{nil, nil}); err != nil {
+		return fmt.Errorf("userauth: writing %v: %w", wire.MsgUserauthSuccess, err)
+	}
+	return nil
+}
+
 // Serve runs the server side of user authentication over t: it accepts
 // the "ssh-userauth" service request (RFC 4253, Section 10; any other
 // service, before or during authentication, is DISCONNECT
@@ -526,7 +554,7 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 		// Partial success (RFC 4252, Section 5.1).
 		return nil, nil, s.l.write(&wire.UserauthFailure{Methods: s.chains.next(), PartialSuccess: true})
 	}
-	if err := s.l.write(&wire.UserauthSuccess{}); err != nil {
+	if err := s.writeSuccess(); err != nil {
 		return nil, nil, err
 	}
 	return &Result{User: user, Service: service, Methods: s.methods, Keys: s.keys, Permissions: s.perms, Failures: s.failures}, nil, nil

@@ -16,12 +16,14 @@ import (
 // came. Any other message is a protocol error, after which RequestService
 // sends DISCONNECT. If ctx is done first, t is closed.
 func RequestService(ctx context.Context, t wire.Transport, service string) (*wire.ExtInfo, error) {
-	return requestService(ctx, newLink(t, nil), service)
+	return requestService(ctx, newLink(t, nil), service, false)
 }
 
-func requestService(ctx context.Context, l *link, service string) (*wire.ExtInfo, error) {
-	if err := l.write(&wire.ServiceRequest{Service: service}); err != nil {
-		return nil, err
+func requestService(ctx context.Context, l *link, service string, sent bool) (*wire.ExtInfo, error) {
+	if !sent {
+		if err := l.write(&wire.ServiceRequest{Service: service}); err != nil {
+			return nil, err
+		}
 	}
 	var ext *wire.ExtInfo
 	for {
