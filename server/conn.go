@@ -226,6 +226,9 @@ func (c *Conn) configureForwarding() {
 func (c *Conn) logEnd(err error) {
 	raddr, rport := addrPort(c.RemoteAddr())
 	lg := c.srv.log()
+	if !logs(lg, slog.LevelInfo) {
+		return
+	}
 	var de *wire.DisconnectError
 	switch {
 	case err == nil, errors.Is(err, connection.ErrClosed), errors.Is(err, context.Canceled):

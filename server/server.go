@@ -278,10 +278,18 @@ type SessionHandler func(ctx context.Context, s *Session)
 
 func (s *Server) log() *slog.Logger {
 	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
+		return discardLogger
 	}
 	return s.Logger
 }
+
+// discardLogger is the Logger of a Server without one.
+var discardLogger = slog.New(slog.DiscardHandler)
+
+// logs reports whether lg takes records of level: the per-connection
+// lines in sshd's words are formatted only then, so that a server that
+// logs nothing pays nothing for them.
+func logs(lg *slog.Logger, level slog.Level) bool { return lg.Enabled(context.Background(), level) }
 
 func (s *Server) init() error {
 	s.initOnce.Do(func() {
@@ -564,7 +572,9 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	closeNC := context.AfterFunc(cctx, func() { nc.Close() })
 	defer closeNC()
 	defer nc.Close()
-	lg.Info(fmt.Sprintf("Connection from %s port %d on %s port %d", raddr, rport, laddr, lport), "remote", nc.RemoteAddr().String())
+	if logs(lg, slog.LevelInfo) {
+		lg.Info(fmt.Sprintf("Connection from %s port %d on %s port %d", raddr, rport, laddr, lport), "remote", nc.RemoteAddr().String())
+	}
 
 	grace := s.LoginGraceTime
 	if grace == 0 {
@@ -627,7 +637,9 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		ccache = s.gssStore(sc, result)
 	}
 	s.serveConn(cctx, nc, t, result, ccache)
-	lg.Info(fmt.Sprintf("Disconnected from user %s %s port %d", result.User, raddr, rport))
+	if logs(lg, slog.LevelInfo) {
+		lg.Info(fmt.Sprintf("Disconnected from user %s %s port %d", result.User, raddr, rport))
+	}
 }
 
 // serverConn is the per-connection state the Server tracks.
@@ -680,12 +692,14 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	if err != nil {
 		return nil, nil, err
 	}
-	a := t.Algorithms()
-	lg.Debug("debug1: kex: algorithm: " + a.Kex)
-	lg.Debug("debug1: kex: host key algorithm: " + a.HostKey)
-	lg.Debug(fmt.Sprintf("debug1: kex: client->server cipher: %s MAC: %s compression: %s", a.ClientToServer.Cipher, macName(a.ClientToServer.MAC), compName(a.ClientToServer.Compression)))
-	lg.Debug(fmt.Sprintf("debug1: kex: server->client cipher: %s MAC: %s compression: %s", a.ServerToClient.Cipher, macName(a.ServerToClient.MAC), compName(a.ServerToClient.Compression)))
-	lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
+	if logs(lg, slog.LevelDebug) {
+		a := t.Algorithms()
+		lg.Debug("debug1: kex: algorithm: " + a.Kex)
+		lg.Debug("debug1: kex: host key algorithm: " + a.HostKey)
+		lg.Debug(fmt.Sprintf("debug1: kex: client->server cipher: %s MAC: %s compression: %s", a.ClientToServer.Cipher, macName(a.ClientToServer.MAC), compName(a.ClientToServer.Compression)))
+		lg.Debug(fmt.Sprintf("debug1: kex: server->client cipher: %s MAC: %s compression: %s", a.ServerToClient.Cipher, macName(a.ServerToClient.MAC), compName(a.ServerToClient.Compression)))
+		lg.Debug("debug1: Remote protocol version: " + wire.Sanitize(t.RemoteVersion()))
+	}
 
 	cfg := s.authConfig(sc, raddr, rport)
 	res, err := userauth.Serve(ctx, t, cfg, userauth.ConnInfo{RemoteAddr: nc.RemoteAddr(), LocalAddr: nc.LocalAddr(),
@@ -697,6 +711,9 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	sc.authed = true
 	sc.mu.Unlock()
 	for i, m := range res.Methods {
+		if !logs(lg, slog.LevelInfo) {
+			break
+		}
 		verb := "Accepted"
 		if i < len(res.Methods)-1 {
 			verb = "Partial"
