@@ -73,6 +73,11 @@ type Client struct {
 	err       error // why the connection ended; guarded by errMu
 }
 
+// systemKeepAlive turns TCP keep-alives on with the system's timers, as
+// ssh's TCPKeepAlive yes (its default) does, rather than Go's 15 s ones:
+// one setsockopt instead of four.
+var systemKeepAlive = net.KeepAliveConfig{Enable: true, Idle: -1, Interval: -1, Count: -1}
+
 // Dial connects to addr ("host:port"; the port defaults to 22) over
 // network and returns an authenticated Client. ctx bounds the whole
 // setup: the TCP connect, the version exchange and key exchange
@@ -86,7 +91,7 @@ func Dial(ctx context.Context, network, addr string, cfg *Config) (*Client, erro
 		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 		defer cancel()
 	}
-	nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	nc, err := (&net.Dialer{KeepAliveConfig: systemKeepAlive}).DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}

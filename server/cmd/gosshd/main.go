@@ -447,7 +447,8 @@ func serve(srv *server.Server, cfg *config, once bool, stderr io.Writer) int {
 	addrs := cfg.listenAddrs()
 	lc := net.ListenConfig{KeepAlive: -1} // TCPKeepAlive no
 	if cfg.more.TCPKeepAlive {
-		lc.KeepAlive = 0 // Go's default period
+		// As sshd: SO_KEEPALIVE with the system's timers, not Go's 15 s.
+		lc.KeepAliveConfig = net.KeepAliveConfig{Enable: true, Idle: -1, Interval: -1, Count: -1}
 	}
 	var ls []net.Listener
 	for _, a := range addrs {
