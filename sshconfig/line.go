@@ -69,9 +69,9 @@ const whitespace = " \t\r\n"
 // unbalanced quotes are ErrQuote.
 func SplitLine(s string) (Line, error) {
 	s = strings.TrimRight(s, whitespace+"\f")
-	kw, rest, ok := strdelim(s, true)
-	if ok && kw == "" && rest != nil {
-		kw, rest, ok = strdelim(*rest, true)
+	kw, rest, more, ok := strdelim(s, true)
+	if ok && kw == "" && more {
+		kw, rest, more, ok = strdelim(rest, true)
 	}
 	if !ok {
 		return Line{}, ErrQuote
@@ -80,8 +80,8 @@ func SplitLine(s string) (Line, error) {
 		return Line{}, nil
 	}
 	l := Line{Keyword: kw}
-	if rest != nil {
-		l.Raw = strings.TrimLeft(*rest, whitespace)
+	if more {
+		l.Raw = strings.TrimLeft(rest, whitespace)
 	}
 	if l.Raw == "" {
 		return l, ErrMissingArgument
@@ -116,7 +116,16 @@ func argvSplit(s string, comments bool) ([]string, error) {
 		if comments && s[i] == '#' {
 			break
 		}
+		start := i
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '"' && s[i] != '\'' && s[i] != '\\' {
+			i++
+		}
+		if i == len(s) || s[i] == ' ' || s[i] == '\t' {
+			args = append(args, s[start:i]) // no quotes or escapes: no copy
+			continue
+		}
 		var arg strings.Builder
+		arg.WriteString(s[start:i])
 		var quote byte
 	token:
 		for ; i < len(s); i++ {
@@ -150,46 +159,45 @@ func argvSplit(s string, comments bool) ([]string, error) {
 // one that starts with '#'. A '"' left open is ErrQuote.
 func SplitMatch(s string) ([]string, error) {
 	var out []string
-	for rest := &s; rest != nil; {
-		tok, next, ok := strdelim(*rest, true)
-		if !ok {
+	for rest, more := s, true; more; {
+		var tok string
+		var ok bool
+		if tok, rest, more, ok = strdelim(rest, true); !ok {
 			return nil, ErrQuote
 		}
 		if tok == "" || tok[0] == '#' {
 			break
 		}
 		out = append(out, tok)
-		rest = next
 	}
 	return out, nil
 }
 
 // strdelim is OpenSSH's strdelim_internal (misc.c): the next token of
-// s and what follows it, nil when s was the last. ok is false for a
-// '"' without its closing one.
-func strdelim(s string, splitEquals bool) (tok string, rest *string, ok bool) {
+// s and what follows it; more is false when s was the last. ok is
+// false for a '"' without its closing one.
+func strdelim(s string, splitEquals bool) (tok, rest string, more, ok bool) {
 	delims := whitespace + `"`
 	if splitEquals {
 		delims += "="
 	}
 	i := strings.IndexAny(s, delims)
 	if i < 0 {
-		return s, nil, true
+		return s, "", false, true
 	}
 	if s[i] == '"' {
 		j := strings.IndexByte(s[i+1:], '"')
 		if j < 0 {
-			return "", nil, false
+			return "", "", false, false
 		}
 		tok = s[:i] + s[i+1:i+1+j]
-		r := strings.TrimLeft(s[i+1+j+1:], whitespace)
-		return tok, &r, true
+		return tok, strings.TrimLeft(s[i+1+j+1:], whitespace), true, true
 	}
 	wspace := splitEquals && s[i] == '='
 	tok = s[:i]
-	r := strings.TrimLeft(s[i+1:], whitespace)
-	if splitEquals && !wspace && strings.HasPrefix(r, "=") {
-		r = strings.TrimLeft(r[1:], whitespace)
+	rest = strings.TrimLeft(s[i+1:], whitespace)
+	if splitEquals && !wspace && strings.HasPrefix(rest, "=") {
+		rest = strings.TrimLeft(rest[1:], whitespace)
 	}
-	return tok, &r, true
+	return tok, rest, true, true
 }

@@ -45,7 +45,7 @@ func knownHostsCommand(o *options, mc matchContext, lg *logger, dir string) (str
 	if err != nil || len(argv) == 0 {
 		return "", fmt.Errorf("KnownHostsCommand %q: %v", cmdline, err)
 	}
-	tokens := clientTokens(o, mc)
+	tokens := clientTokens(o, mc, cmdline)
 	tokens['H'], tokens['I'] = name, "HOSTNAME"
 	for i := 1; i < len(argv); i++ {
 		if argv[i], err = sshconfig.Expand(argv[i], tokens); err != nil {

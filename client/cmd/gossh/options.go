@@ -330,35 +330,40 @@ func duration(s string) (time.Duration, error) {
 // OpenSSH's DEFAULT_CLIENT_PERCENT_EXPAND_ARGS: %h (HostName), %p
 // (Port), %r (User), %n (original host), %u (local user), %d (home),
 // %l and %L (local host name, long and short), %C (connection hash),
-// %i (uid), %k (host key alias).
-func clientTokens(o *options, mc matchContext) map[byte]string {
-	short, _, _ := strings.Cut(localHostname(), ".")
-	return map[byte]string{
+// %i (uid), %k (host key alias). Those that cost a system call or a
+// hash (%l %L %C) are worked out only when s has them.
+func clientTokens(o *options, mc matchContext, s string) map[byte]string {
+	t := map[byte]string{
 		'h': o.getDefault("hostname", mc.host),
 		'p': o.getDefault("port", "22"),
 		'r': o.getDefault("user", mc.user),
 		'n': mc.originalHost,
 		'u': mc.localUser,
 		'd': homeDir(),
-		'l': localHostname(),
-		'L': short,
-		'C': connectionHash(o),
 		'i': strconv.Itoa(os.Getuid()),
 		'k': o.getDefault("hostkeyalias", o.getDefault("hostname", mc.host)),
 	}
+	if strings.Contains(s, "%l") || strings.Contains(s, "%L") {
+		t['l'] = localHostname()
+		t['L'], _, _ = strings.Cut(t['l'], ".")
+	}
+	if strings.Contains(s, "%C") {
+		t['C'] = connectionHash(o)
+	}
+	return t
 }
 
 // expandTokens substitutes clientTokens in s (sshconfig.Expand): an
 // unknown token is an error, as in ssh.
 func expandTokens(s string, o *options, mc matchContext) (string, error) {
-	return sshconfig.Expand(s, clientTokens(o, mc))
+	return sshconfig.Expand(s, clientTokens(o, mc, s))
 }
 
 // expandProxyTokens substitutes ProxyCommand's tokens, which are fewer
 // than the others' in ssh (sshconnect.c expand_proxy_command): %h,
 // %k, %n, %p and %r.
 func expandProxyTokens(s string, o *options, mc matchContext) (string, error) {
-	all := clientTokens(o, mc)
+	all := clientTokens(o, mc, s)
 	t := map[byte]string{}
 	for _, c := range []byte("hknpr") {
 		t[c] = all[c]
