@@ -87,7 +87,10 @@ Host *
   User "al ice"
   Include nonexistent-sshstack-dir/*
 `,
-		"other": "Host *\n  RekeyLimit 64k\n  ServerAliveInterval 1w2d\n  User=bob\n  Match host=example.com\n  Port 7\n",
+		"other": "Host *\n  RekeyLimit 64k\n  ServerAliveInterval 1w2d\n  User=bob\n  Match host=example.com\n  Port 7\n" +
+			"Match originalhost example.com\n  Include DIR/matchinc\n  ForwardX11Timeout 5m\n",
+		// Included from a Match block: its own blocks, then the Match block resumes.
+		"matchinc": "Host *\n  ConnectionAttempts 4\nHost nothing\n  Compression yes\n",
 	})
 	for _, tt := range []struct{ name, file, host string }{
 		{"quoting, comments and Include", "config", "example.com"},
@@ -111,6 +114,41 @@ Host *
 			}
 		})
 	}
+	// A relative Include is taken from ~/.ssh, for -F files too, and
+	// glob's '~' is $HOME for both.
+	t.Run("relative Include and ~", func(t *testing.T) {
+		home := t.TempDir()
+		grammarWrite(t, home, map[string]string{
+			".ssh/sub/rel.conf": "Port 7\n",
+			".ssh/sub/tilde":    "User tilde\n",
+			"cfg":               "Include sub/*.conf\nHost *\n  Include ~/.ssh/sub/tilde\n",
+		})
+		run := func(b string) map[string][]string {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, b, "-G", "-F", filepath.Join(home, "cfg"), "example.com")
+			cmd.Env = append(os.Environ(), "HOME="+home)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%s: %v", b, err)
+			}
+			m := map[string][]string{}
+			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				k, v, _ := strings.Cut(line, " ")
+				m[k] = append(m[k], v)
+			}
+			return m
+		}
+		want, got := run("ssh"), run(bin)
+		for _, k := range []string{"port", "user"} {
+			if !slices.Equal(want[k], got[k]) {
+				t.Errorf("%s: ssh -G %q, gossh -G %q", k, want[k], got[k])
+			}
+		}
+		if want["port"][0] != "7" || want["user"][0] != "tilde" {
+			t.Errorf("ssh read port %q user %q: the test's files were not included", want["port"], want["user"])
+		}
+	})
 	// What both refuse.
 	for name, body := range map[string]string{
 		"open quote":        "Host *\n  User \"alice\n",
