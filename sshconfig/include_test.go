@@ -150,3 +150,29 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse checks that no file text panics Parse, and that every line
+// it returns has a keyword and a line number within the text.
+func FuzzParse(f *testing.F) {
+	f.Add("Host a\n  User b # c\nMatch all\n\tPort=22\n")
+	f.Add("Include nothing-matches-this-*\nX \"y\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		if strings.Contains(strings.ToLower(text), "include") {
+			return // no file reads from fuzz input
+		}
+		file, err := sshconfig.Parse(strings.NewReader(text), "fuzz", sshconfig.ServerOptions())
+		if err != nil {
+			var se *sshconfig.SyntaxError
+			if !errors.As(err, &se) || se.Line < 1 {
+				t.Fatalf("error %v is not a SyntaxError with a line", err)
+			}
+			return
+		}
+		lines := strings.Count(text, "\n") + 1
+		for _, l := range file.Lines {
+			if l.Keyword == "" || l.Num < 1 || l.Num > lines {
+				t.Fatalf("line %+v out of %d", l, lines)
+			}
+		}
+	})
+}
