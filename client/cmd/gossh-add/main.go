@@ -38,7 +38,7 @@ import (
 	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/keyagent"
 	"github.com/sshstack/sshstack/hostkey"
-	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 const usage = `usage: gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
@@ -92,7 +92,7 @@ func parseFlags(args []string) (*flags, error) {
 			}
 			f.hash = val
 		case 't':
-			d, err := kex.ParseTime(val)
+			d, err := sshconfig.ParseTime(val)
 			if err != nil || d/time.Second > 1<<32-1 {
 				return errLifetime
 			}

@@ -39,7 +39,7 @@ import (
 	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/keyagent"
 	"github.com/sshstack/sshstack/hostkey"
-	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 const usage = `usage: gossh-agent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]
@@ -127,7 +127,7 @@ func parseFlags(args []string) (*flags, error) {
 			// PKCS#11 providers: gossh-agent loads none, so there is
 			// nothing to allow.
 		case 't':
-			d, err := kex.ParseTime(val)
+			d, err := sshconfig.ParseTime(val)
 			if err != nil {
 				return errLifetime
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -97,10 +98,14 @@ func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger
 	}
 	if pc := o.get("proxycommand"); pc != "" && pc != "none" {
 		var nc net.Conn
+		cmdline, err := expandProxyTokens(pc, o, mc)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("ProxyCommand: %w", err)
+		}
 		if o.yes("proxyusefdpass", false) {
-			nc, err = proxyCommandFdpass(ctx, expandTokens(pc, o, mc))
+			nc, err = proxyCommandFdpass(ctx, cmdline)
 		} else {
-			nc, err = proxyCommand(expandTokens(pc, o, mc))
+			nc, err = proxyCommand(cmdline)
 		}
 		if err != nil {
 			return nil, nil, nil, err

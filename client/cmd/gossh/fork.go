@@ -92,7 +92,10 @@ func localCommand(o *options, mc matchContext, lg *logger) error {
 	if lc == "" || lc == "none" || !o.yes("permitlocalcommand", false) {
 		return nil
 	}
-	cmdline := expandTokens(lc, o, mc)
+	cmdline, err := expandTokens(lc, o, mc)
+	if err != nil {
+		return fmt.Errorf("LocalCommand: %w", err)
+	}
 	lg.debug(3, "Executing %s", cmdline)
 	shell := os.Getenv("SHELL")
 	if shell == "" {

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/kex/gsskex"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // printOrder is the order in which ssh -G (OpenSSH 9.2 with Debian's
@@ -237,7 +237,7 @@ func (o *options) normalize() error {
 		return fmt.Errorf("%s: Bad escape character.", o.where("escapechar"))
 	}
 	if rl := o.get("rekeylimit"); rl != "" && rl != "0 0" {
-		b, d, err := kex.ParseRekeyLimit(rl)
+		b, d, err := sshconfig.ParseRekeyLimit(strings.Fields(rl))
 		if err != nil {
 			return fmt.Errorf("%s: %v", o.where("rekeylimit"), err)
 		}
@@ -440,8 +440,9 @@ func (o *options) printG(w io.Writer, host string) {
 
 // expandPathTokens expands ~ and the % tokens of ssh_config(5)'s
 // TOKENS for ControlPath, UserKnownHostsFile and the like.
-func expandPathTokens(s string, o *options, mc matchContext) string {
-	return expandTilde(expandTokens(s, o, mc))
+func expandPathTokens(s string, o *options, mc matchContext) (string, error) {
+	s, err := expandTokens(s, o, mc)
+	return expandTilde(s), err
 }
 
 // connectionHash is %C: the SHA-1 of %l%h%p%r in hex (OpenSSH 9.2).
@@ -471,27 +472,45 @@ func hostIsLocal(addr net.Addr) bool {
 // expandPaths expands what ssh -G prints expanded: ControlPath,
 // RemoteCommand and the user's known_hosts files (ssh_config(5),
 // TOKENS); "none" stays; ProxyJump or ProxyCommand "none" is no proxy.
-func (o *options) expandPaths(mc matchContext) {
+func (o *options) expandPaths(mc matchContext) error {
 	for _, k := range []string{"proxyjump", "proxycommand", "controlpath", "pkcs11provider"} {
 		if o.get(k) == "none" {
 			delete(o.vals, k)
 		}
 	}
+	expand := func(k string, f func(string, *options, matchContext) (string, error)) error {
+		v, err := f(o.get(k), o, mc)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", o.where(k), k, err)
+		}
+		o.vals[k] = []string{v}
+		return nil
+	}
 	if cp := o.get("controlpath"); cp != "" {
-		o.vals["controlpath"] = []string{expandPathTokens(cp, o, mc)}
+		if err := expand("controlpath", expandPathTokens); err != nil {
+			return err
+		}
 	}
 	if ia := o.get("identityagent"); ia != "" && ia != "none" && ia != "SSH_AUTH_SOCK" && !strings.HasPrefix(ia, "$") {
-		o.vals["identityagent"] = []string{expandPathTokens(ia, o, mc)}
+		if err := expand("identityagent", expandPathTokens); err != nil {
+			return err
+		}
 	}
 	if rc := o.get("remotecommand"); rc != "" && rc != "none" {
-		o.vals["remotecommand"] = []string{expandTokens(rc, o, mc)}
+		if err := expand("remotecommand", expandTokens); err != nil {
+			return err
+		}
 	}
 	var files []string
 	for _, f := range strings.Fields(o.get("userknownhostsfile")) {
 		if f != "none" {
-			f = expandPathTokens(f, o, mc)
+			var err error
+			if f, err = expandPathTokens(f, o, mc); err != nil {
+				return fmt.Errorf("%s: userknownhostsfile: %w", o.where("userknownhostsfile"), err)
+			}
 		}
 		files = append(files, f)
 	}
 	o.vals["userknownhostsfile"] = []string{strings.Join(files, " ")}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/hostkey/krl"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // Recorded with OpenSSH 9.2's ssh-keygen -lv (and -E md5) for these keys.
@@ -376,7 +377,7 @@ ClearAllForwardings yes
 Tunnel yes
 Match final
   User finaluser
-`), "t", 0)
+`), "t", sshconfig.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +405,7 @@ Match final
 			t.Errorf("%s (-want +got):\n%s", k, diff)
 		}
 	}
-	if cf, _ := parseConfig(strings.NewReader("UseKeychain yes\n"), "t", 0); cf.apply(newOptions(), matchContext{host: "h"}) == nil {
+	if cf, _ := parseConfig(strings.NewReader("UseKeychain yes\n"), "t", sshconfig.Options{}); cf.apply(newOptions(), matchContext{host: "h"}) == nil {
 		t.Error("unknown keyword without IgnoreUnknown accepted")
 	}
 	// Values gossh cannot honour warn; the ones it can do not.

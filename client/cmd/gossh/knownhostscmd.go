@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // knownHostsCommand runs KnownHostsCommand and returns a file holding
@@ -36,18 +38,24 @@ func knownHostsCommand(o *options, mc matchContext, lg *logger, dir string) (str
 	} else if p := o.get("port"); p != "22" {
 		name = "[" + name + "]:" + p
 	}
-	r := strings.NewReplacer("%H", name, "%I", "HOSTNAME")
-	cmdline = expandTokens(r.Replace(strings.ReplaceAll(cmdline, "%%", "\x00")), o, mc)
-	cmdline = strings.ReplaceAll(cmdline, "\x00", "%")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	lg.debug(3, "KnownHostsCommand: %s", cmdline)
-	// As ssh: the command is split into words and run without a
-	// shell, and must be an absolute path.
-	argv, err := splitArgs(cmdline)
+	// As ssh (sshconnect.c load_hostkeys_command): the command is
+	// split into words, then the tokens of each argument after the
+	// first are expanded; it runs without a shell from an absolute path.
+	argv, err := sshconfig.SplitCommand(cmdline)
 	if err != nil || len(argv) == 0 {
 		return "", fmt.Errorf("KnownHostsCommand %q: %v", cmdline, err)
 	}
+	tokens := clientTokens(o, mc, cmdline)
+	tokens['H'], tokens['I'] = name, "HOSTNAME"
+	for i := 1; i < len(argv); i++ {
+		if argv[i], err = sshconfig.Expand(argv[i], tokens); err != nil {
+			return "", fmt.Errorf("KnownHostsCommand: %w", err)
+		}
+	}
+	cmdline = strings.Join(argv, " ")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	lg.debug(3, "KnownHostsCommand: %s", cmdline)
 	if !filepath.IsAbs(argv[0]) {
 		return "", fmt.Errorf("KnownHostsCommand path is not absolute")
 	}

@@ -359,7 +359,7 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 	}
 	var cfs []*configFile
 	for _, file := range files {
-		cf, err := parseConfigFile(expandTilde(file), 0)
+		cf, err := parseConfigFile(expandTilde(file), configOptions(file))
 		if err != nil {
 			return nil, mc, err
 		}
@@ -399,7 +399,9 @@ func resolve(f *flags, destUser, host, destPort string) (*options, matchContext,
 		return nil, mc, err
 	}
 	mc.user = o.get("user")
-	o.expandPaths(mc)
+	if err := o.expandPaths(mc); err != nil {
+		return nil, mc, err
+	}
 	return o, mc, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,7 +16,7 @@ import (
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/client/x11"
 	"github.com/sshstack/sshstack/gssapi"
-	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // keyword kinds.
@@ -187,11 +188,17 @@ func (o *options) set(key string, args []string, where string) error {
 
 // setOption parses a command-line -o argument.
 func (o *options) setOption(arg string) error {
-	key, args, err := splitConfigLine(arg)
+	l, err := sshconfig.SplitLine(arg)
 	if err != nil {
-		return fmt.Errorf("command-line: %v", err)
+		return fmt.Errorf("command-line: %w", err)
 	}
-	return o.set(key, args, "command-line line 0")
+	if l.Keyword == "" {
+		return nil
+	}
+	if strings.EqualFold(l.Keyword, "include") {
+		return errors.New("command-line: Include directive not supported as a command-line option")
+	}
+	return o.set(l.Keyword, lineArgs(&l), "command-line line 0")
 }
 
 func (o *options) get(key string) string {
@@ -311,58 +318,57 @@ func (o *options) fillDefaults(host string) error {
 }
 
 // duration reads ssh's time values: "none" or empty is zero, else
-// OpenSSH's TIME FORMAT (kex.ParseTime).
+// OpenSSH's TIME FORMAT (sshconfig.ParseTime).
 func duration(s string) (time.Duration, error) {
 	if s == "" || s == "none" {
 		return 0, nil
 	}
-	return kex.ParseTime(s)
+	return sshconfig.ParseTime(s)
 }
 
-// expandTokens substitutes the % tokens of ssh_config(5) that gossh
-// knows: %h (HostName), %p (Port), %r (User), %n (original host), %u
-// (local user), %d (home), %l and %L (local host name, long and short),
-// %C (connection hash), %i (uid), %k (host key alias), %%.
-func expandTokens(s string, o *options, mc matchContext) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'h':
-			b.WriteString(o.getDefault("hostname", mc.host))
-		case 'p':
-			b.WriteString(o.getDefault("port", "22"))
-		case 'r':
-			b.WriteString(o.getDefault("user", mc.user))
-		case 'n':
-			b.WriteString(mc.originalHost)
-		case 'u':
-			b.WriteString(mc.localUser)
-		case 'd':
-			b.WriteString(homeDir())
-		case 'l':
-			b.WriteString(localHostname())
-		case 'L':
-			h, _, _ := strings.Cut(localHostname(), ".")
-			b.WriteString(h)
-		case 'C':
-			b.WriteString(connectionHash(o))
-		case 'i':
-			b.WriteString(strconv.Itoa(os.Getuid()))
-		case 'k':
-			b.WriteString(o.getDefault("hostkeyalias", o.getDefault("hostname", mc.host)))
-		case '%':
-			b.WriteByte('%')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
+// clientTokens are the % tokens of ssh_config(5) that gossh knows,
+// OpenSSH's DEFAULT_CLIENT_PERCENT_EXPAND_ARGS: %h (HostName), %p
+// (Port), %r (User), %n (original host), %u (local user), %d (home),
+// %l and %L (local host name, long and short), %C (connection hash),
+// %i (uid), %k (host key alias). Those that cost a system call or a
+// hash (%l %L %C) are worked out only when s has them.
+func clientTokens(o *options, mc matchContext, s string) map[byte]string {
+	t := map[byte]string{
+		'h': o.getDefault("hostname", mc.host),
+		'p': o.getDefault("port", "22"),
+		'r': o.getDefault("user", mc.user),
+		'n': mc.originalHost,
+		'u': mc.localUser,
+		'd': homeDir(),
+		'i': strconv.Itoa(os.Getuid()),
+		'k': o.getDefault("hostkeyalias", o.getDefault("hostname", mc.host)),
 	}
-	return b.String()
+	if strings.Contains(s, "%l") || strings.Contains(s, "%L") {
+		t['l'] = localHostname()
+		t['L'], _, _ = strings.Cut(t['l'], ".")
+	}
+	if strings.Contains(s, "%C") {
+		t['C'] = connectionHash(o)
+	}
+	return t
+}
+
+// expandTokens substitutes clientTokens in s (sshconfig.Expand): an
+// unknown token is an error, as in ssh.
+func expandTokens(s string, o *options, mc matchContext) (string, error) {
+	return sshconfig.Expand(s, clientTokens(o, mc, s))
+}
+
+// expandProxyTokens substitutes ProxyCommand's tokens, which are fewer
+// than the others' in ssh (sshconnect.c expand_proxy_command): %h,
+// %k, %n, %p and %r.
+func expandProxyTokens(s string, o *options, mc matchContext) (string, error) {
+	all := clientTokens(o, mc, s)
+	t := map[byte]string{}
+	for _, c := range []byte("hknpr") {
+		t[c] = all[c]
+	}
+	return sshconfig.Expand(s, t)
 }
 
 // withSKAlgorithms adds the FIDO security key algorithms that ssh's

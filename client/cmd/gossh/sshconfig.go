@@ -1,146 +1,68 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/sshstack/sshstack/sshconfig"
 )
 
-// A configLine is one "Keyword value..." line of an ssh_config file
-// (ssh_config(5)), with where it came from.
-type configLine struct {
-	key  string   // lower case
-	args []string // unquoted arguments
-	file string
-	line int
-}
-
-// A configFile is the parsed lines of one file, Host and Match lines
-// included, in order; Include is expanded.
+// A configFile is one ssh_config file as package sshconfig splits it,
+// Include expanded; apply evaluates it.
 type configFile struct {
-	lines []configLine
+	f *sshconfig.File
 }
-
-const maxIncludeDepth = 16
 
 // parseConfigFile reads an ssh_config file. A missing file is empty.
-func parseConfigFile(path string, depth int) (*configFile, error) {
-	f, err := os.Open(path)
+func parseConfigFile(path string, opt sshconfig.Options) (*configFile, error) {
+	f, err := sshconfig.Read(path, opt)
 	if errors.Is(err, os.ErrNotExist) {
-		return &configFile{}, nil
+		return &configFile{f: &sshconfig.File{Name: path}}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return parseConfig(f, path, depth)
+	return &configFile{f: f}, nil
 }
 
-func parseConfig(r io.Reader, name string, depth int) (*configFile, error) {
-	cf := &configFile{}
-	sc := bufio.NewScanner(r)
-	n := 0
-	for sc.Scan() {
-		n++
-		key, args, err := splitConfigLine(sc.Text())
-		if err != nil {
-			return nil, fmt.Errorf("%s line %d: %v", name, n, err)
-		}
-		if key == "" {
-			continue
-		}
-		if key == "include" {
-			if depth >= maxIncludeDepth {
-				return nil, fmt.Errorf("%s line %d: include nested too deeply", name, n)
-			}
-			for _, pat := range args {
-				pat = expandTilde(pat)
-				if !filepath.IsAbs(pat) {
-					if strings.HasPrefix(name, "/etc/") {
-						pat = filepath.Join("/etc/ssh", pat)
-					} else {
-						pat = filepath.Join(homeDir(), ".ssh", pat)
-					}
-				}
-				matches, _ := filepath.Glob(pat)
-				for _, m := range matches {
-					inc, err := parseConfigFile(m, depth+1)
-					if err != nil {
-						return nil, err
-					}
-					// An included file's Host/Match lines apply within it;
-					// mark the end so the enclosing block resumes.
-					cf.lines = append(cf.lines, configLine{key: "#include-start", file: m})
-					cf.lines = append(cf.lines, inc.lines...)
-					cf.lines = append(cf.lines, configLine{key: "#include-end", file: m})
-				}
-			}
-			continue
-		}
-		cf.lines = append(cf.lines, configLine{key: key, args: args, file: name, line: n})
+func parseConfig(r io.Reader, name string, opt sshconfig.Options) (*configFile, error) {
+	f, err := sshconfig.Parse(r, name, opt)
+	if err != nil {
+		return nil, err
 	}
-	return cf, sc.Err()
+	return &configFile{f: f}, nil
 }
 
-// splitConfigLine splits a line into a lower-case keyword and its
-// arguments, honouring "Keyword=value", double quotes and comments.
-func splitConfigLine(s string) (string, []string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || s[0] == '#' {
-		return "", nil, nil
+// configOptions are the Include rules for an ssh_config file: ssh's
+// system ones for /etc/ssh/ssh_config, a user's for every other file
+// (~/.ssh/config and -F), as ssh.c reads them.
+func configOptions(path string) sshconfig.Options {
+	if path == "/etc/ssh/ssh_config" {
+		return sshconfig.SystemOptions()
 	}
-	i := strings.IndexAny(s, " \t=")
-	if i < 0 {
-		return strings.ToLower(s), nil, nil
-	}
-	key := strings.ToLower(s[:i])
-	rest := strings.TrimLeft(s[i:], " \t")
-	if strings.HasPrefix(rest, "=") {
-		rest = strings.TrimLeft(rest[1:], " \t")
-	}
-	args, err := splitArgs(rest)
-	return key, args, err
+	return sshconfig.UserOptions(homeDir())
 }
 
-// splitArgs splits on white space, keeping double-quoted strings whole;
-// an unquoted '#' starts a comment.
-func splitArgs(s string) ([]string, error) {
-	var args []string
-	var cur strings.Builder
-	in, quoted := false, false
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch == '"':
-			quoted = !quoted
-			in = true
-		case !quoted && (ch == ' ' || ch == '\t'):
-			if in {
-				args = append(args, cur.String())
-				cur.Reset()
-				in = false
-			}
-		case !quoted && ch == '#' && !in:
-			i = len(s)
-		default:
-			cur.WriteByte(ch)
-			in = true
+// rawKeywords take the rest of the line as it is written, quotes and
+// all, as readconf.c's parse_command does.
+var rawKeywords = map[string]bool{
+	"proxycommand": true, "localcommand": true, "remotecommand": true, "knownhostscommand": true,
+}
+
+// lineArgs are the arguments o.set takes for one line: the rest of the
+// line for rawKeywords, argv_split's arguments otherwise.
+func lineArgs(l *sshconfig.Line) []string {
+	if rawKeywords[strings.ToLower(l.Keyword)] {
+		if raw := strings.TrimLeft(l.Raw, " \t\r\n="); raw != "" {
+			return []string{raw}
 		}
+		return nil
 	}
-	if quoted {
-		return nil, errors.New("unbalanced quotes")
-	}
-	if in {
-		args = append(args, cur.String())
-	}
-	return args, nil
+	return l.Args
 }
 
 // matchContext is what Host and Match lines are evaluated against.
@@ -158,31 +80,43 @@ type matchContext struct {
 // Match apply to every host.
 func (cf *configFile) apply(o *options, mc matchContext) error {
 	active := true
-	var stack []bool
-	for _, l := range cf.lines {
-		switch l.key {
-		case "#include-start":
-			stack = append(stack, active)
-			continue
-		case "#include-end":
-			active = stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
+	return applyLines(cf.f.Lines, o, mc, &active, false)
+}
+
+// applyLines evaluates lines as readconf.c does: active says whether
+// the current Host or Match block applies; an included file starts in
+// the including block's state, its Host and Match lines never match
+// when that block is inactive (SSHCONF_NEVERMATCH), and the including
+// file's state comes back after each included file.
+func applyLines(lines []sshconfig.Line, o *options, mc matchContext, active *bool, never bool) error {
+	for i := range lines {
+		l := &lines[i]
+		where := fmt.Sprintf("%s line %d", l.File, l.Num)
+		switch key := strings.ToLower(l.Keyword); key {
+		case "include":
+			outer := *active
+			for _, f := range l.Include {
+				if err := applyLines(f.Lines, o, mc, active, never || !outer); err != nil {
+					return err
+				}
+				*active = outer
+			}
 			continue
 		case "host":
-			active = matchHostPatterns(mc.host, l.args)
+			*active = !never && matchHostPatterns(mc.host, l.Args)
 			continue
 		case "match":
 			m, err := evalMatch(l, mc, o)
 			if err != nil {
 				return err
 			}
-			active = m
+			*active = !never && m
 			continue
 		}
-		if !active {
+		if !*active {
 			continue
 		}
-		if err := o.set(l.key, l.args, fmt.Sprintf("%s line %d", l.file, l.line)); err != nil {
+		if err := o.set(l.Keyword, lineArgs(l), where); err != nil {
 			return err
 		}
 	}
@@ -204,10 +138,13 @@ func matchHostPatterns(host string, pats []string) bool {
 // evalMatch evaluates a Match line: criteria all, canonical, final,
 // exec, host, originalhost, user and localuser, each optionally negated
 // with '!'; all must hold.
-func evalMatch(l configLine, mc matchContext, o *options) (bool, error) {
-	args := l.args
+func evalMatch(l *sshconfig.Line, mc matchContext, o *options) (bool, error) {
+	args, err := sshconfig.SplitMatch(l.Raw) // ssh 9.2 splits Match lines with strdelim
+	if err != nil {
+		return false, &sshconfig.SyntaxError{File: l.File, Line: l.Num, Err: err}
+	}
 	if len(args) == 0 {
-		return false, fmt.Errorf("%s line %d: Match needs criteria", l.file, l.line)
+		return false, fmt.Errorf("%s line %d: Match needs criteria", l.File, l.Num)
 	}
 	result := true
 	for i := 0; i < len(args); i++ {
@@ -227,7 +164,7 @@ func evalMatch(l configLine, mc matchContext, o *options) (bool, error) {
 			ok = mc.final
 		default:
 			if i+1 >= len(args) {
-				return false, fmt.Errorf("%s line %d: Match %s needs an argument", l.file, l.line, crit)
+				return false, fmt.Errorf("%s line %d: Match %s needs an argument", l.File, l.Num, crit)
 			}
 			i++
 			arg := args[i]
@@ -249,9 +186,13 @@ func evalMatch(l configLine, mc matchContext, o *options) (bool, error) {
 			case "localuser":
 				ok = matchHostPatterns(mc.localUser, []string{arg})
 			case "exec":
-				ok = exec.Command("/bin/sh", "-c", expandTokens(arg, o, mc)).Run() == nil
+				cmd, err := expandTokens(arg, o, mc)
+				if err != nil {
+					return false, fmt.Errorf("%s line %d: Match exec: %w", l.File, l.Num, err)
+				}
+				ok = exec.Command("/bin/sh", "-c", cmd).Run() == nil
 			default:
-				return false, fmt.Errorf("%s line %d: Match criterion %q is not supported", l.file, l.line, crit)
+				return false, fmt.Errorf("%s line %d: Match criterion %q is not supported", l.File, l.Num, crit)
 			}
 		}
 		if neg {
@@ -270,12 +211,11 @@ func homeDir() string {
 	return h
 }
 
+// expandTilde expands a leading ~ or ~user (sshconfig.ExpandTilde); a
+// path it cannot expand is returned as it is.
 func expandTilde(p string) string {
-	if p == "~" {
-		return homeDir()
-	}
-	if strings.HasPrefix(p, "~/") {
-		return filepath.Join(homeDir(), p[2:])
+	if out, err := sshconfig.ExpandTilde(p, homeDir()); err == nil {
+		return out
 	}
 	return p
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 func TestConfigFirstValueWins(t *testing.T) {
@@ -33,7 +34,7 @@ Match exec "false"
 Match !host nothing
   Ciphers -chacha20*
 `
-	cf, err := parseConfig(strings.NewReader(conf), "test", 0)
+	cf, err := parseConfig(strings.NewReader(conf), "test", sshconfig.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +72,10 @@ Match !host nothing
 }
 
 func TestConfigErrors(t *testing.T) {
-	if _, err := parseConfig(strings.NewReader("User \"unbalanced\n"), "t", 0); err == nil {
+	if _, err := parseConfig(strings.NewReader("User \"unbalanced\n"), "t", sshconfig.Options{}); err == nil {
 		t.Error("unbalanced quotes accepted")
 	}
-	cf, _ := parseConfig(strings.NewReader("Bogus yes\n"), "t", 0)
+	cf, _ := parseConfig(strings.NewReader("Bogus yes\n"), "t", sshconfig.Options{})
 	var bad *badOptionError
 	if err := cf.apply(newOptions(), matchContext{host: "h"}); err == nil || !errors.As(err, &bad) || bad.key != "bogus" {
 		t.Errorf("unknown keyword: %v", err)
@@ -150,14 +151,15 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("Ciphers \"aes128-ctr\" # comment\nInclude /nonexistent/*\n")
 	f.Add("Match !all user")
 	f.Fuzz(func(t *testing.T, text string) {
-		cf, err := parseConfig(strings.NewReader(text), "fuzz", maxIncludeDepth) // no Include reads
+		if strings.Contains(strings.ToLower(text), "include") {
+			return // no Include reads
+		}
+		cf, err := parseConfig(strings.NewReader(text), "fuzz", sshconfig.Options{})
 		if err != nil {
 			return
 		}
-		for _, l := range cf.lines {
-			if l.key == "match" && slices.Contains(l.args, "exec") {
-				return // do not run commands from fuzz input
-			}
+		if strings.Contains(strings.ToLower(text), "exec") {
+			return // do not run commands from fuzz input
 		}
 		cf.apply(newOptions(), matchContext{host: "h", originalHost: "h"})
 	})
@@ -169,7 +171,7 @@ func FuzzParseConfig(f *testing.F) {
 func TestConfigCutEveryByte(t *testing.T) {
 	text := "Host web\n  HostName \"10.0.0.1\"\n  Port 2222\n"
 	for i := range len(text) - 1 {
-		cf, err := parseConfig(strings.NewReader(text[:i]), "cut", 0)
+		cf, err := parseConfig(strings.NewReader(text[:i]), "cut", sshconfig.Options{})
 		if err != nil {
 			continue // an unbalanced quote
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/sshstack/sshstack/gssapi"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/agentauth"
 	"github.com/sshstack/sshstack/userauth/gssauth"
@@ -51,7 +52,7 @@ func clientConfig(o *options, lg *logger, p *prompter, host string) (*client.Con
 	}
 	cfg.KeepaliveCountMax, _ = strconv.Atoi(o.get("serveralivecountmax"))
 	if rl := o.get("rekeylimit"); rl != "" {
-		if cfg.RekeyBytes, cfg.RekeyInterval, err = kex.ParseRekeyLimit(rl); err != nil {
+		if cfg.RekeyBytes, cfg.RekeyInterval, err = sshconfig.ParseRekeyLimit(strings.Fields(rl)); err != nil {
 			return nil, nil, err
 		}
 	}

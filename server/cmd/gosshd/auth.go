@@ -20,6 +20,7 @@ import (
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/shadow"
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/userauth/gssauth"
 	"github.com/sshstack/sshstack/wire"
@@ -111,46 +112,26 @@ func (p *policy) userAllowed(name string, from net.Addr) (*account, error) {
 	return a, nil
 }
 
-// expandTokens replaces %h, %u, %U and %% in AuthorizedKeysFile (an
-// unknown token stays as it is); a relative result is taken from the
-// user's home directory.
-func expandTokens(s string, a *account) string {
-	out, _ := replaceTokens(s, a, false)
+// pathTokens are sshd's tokens of AuthorizedKeysFile,
+// AuthorizedPrincipalsFile and ChrootDirectory: %h (home), %u (user)
+// and %U (uid); %% is a '%'.
+func pathTokens(a *account) map[byte]string {
+	return map[byte]string{'h': a.Home, 'u': a.Name, 'U': strconv.Itoa(int(a.UID))}
+}
+
+// expandTokens expands the tokens of AuthorizedKeysFile or
+// AuthorizedPrincipalsFile (pathTokens); a relative result is taken
+// from the user's home directory. An unknown token is an error, as in
+// sshd (whose session ends on it).
+func expandTokens(s string, a *account) (string, error) {
+	out, err := sshconfig.Expand(s, pathTokens(a))
+	if err != nil {
+		return "", err
+	}
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(a.Home, out)
 	}
-	return out
-}
-
-// replaceTokens replaces sshd's path tokens %h (home), %u (user), %U
-// (uid) and %%. An unknown token is an error when strict, and is kept
-// otherwise.
-func replaceTokens(s string, a *account, strict bool) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'h':
-			b.WriteString(a.Home)
-		case 'u':
-			b.WriteString(a.Name)
-		case 'U':
-			b.WriteString(strconv.Itoa(int(a.UID)))
-		case '%':
-			b.WriteByte('%')
-		default:
-			if strict {
-				return "", fmt.Errorf("unknown token %%%c", s[i])
-			}
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String(), nil
+	return out, nil
 }
 
 func (p *policy) keyTypeAllowed(k hostkey.PublicKey) bool {
@@ -248,7 +229,14 @@ func (p *policy) authorizedKeys(ctx context.Context, a *account, ip net.IP, key 
 		if strings.EqualFold(f, "none") {
 			continue
 		}
-		data, ok := p.readUserFile(expandTokens(f, a), a, "authorized keys")
+		path, err := expandTokens(f, a)
+		if err != nil {
+			if p.log != nil {
+				p.log.Error(fmt.Sprintf("AuthorizedKeysFile %s: %v", f, err))
+			}
+			continue
+		}
+		data, ok := p.readUserFile(path, a, "authorized keys")
 		if !ok {
 			continue
 		}
@@ -317,7 +305,12 @@ func (p *policy) trustedCert(ctx context.Context, a *account, ip net.IP, cert *h
 	useCommand := p.cfg.AuthorizedPrincipalsCommand != "" && !strings.EqualFold(p.cfg.AuthorizedPrincipalsCommand, "none")
 	found := false
 	if useFile {
-		data, _ := p.readUserFile(expandTokens(p.cfg.AuthorizedPrincipalsFile, a), a, "authorized principals") // a missing file lists nobody
+		var data []byte
+		if path, err := expandTokens(p.cfg.AuthorizedPrincipalsFile, a); err == nil {
+			data, _ = p.readUserFile(path, a, "authorized principals") // a missing file lists nobody
+		} else if p.log != nil {
+			p.log.Error(fmt.Sprintf("AuthorizedPrincipalsFile %s: %v", p.cfg.AuthorizedPrincipalsFile, err))
+		}
 		lines, _ := hostkey.ParseAuthorizedPrincipals(bytes.NewReader(data), p.cfg.AuthorizedPrincipalsFile)
 		found = match(lines)
 	}

@@ -14,14 +14,18 @@ import (
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/server"
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/userauth"
 )
 
-// expandChroot replaces %h, %u, %U and %% in ChrootDirectory, as sshd
-// does; the result must be absolute (sshd: "ChrootDirectory must be an
-// absolute path").
+// expandChroot expands a leading ~ and then %h, %u, %U and %% in
+// ChrootDirectory, as sshd's session.c does; the result must be
+// absolute (sshd: "ChrootDirectory must be an absolute path").
 func expandChroot(s string, a *account) (string, error) {
-	out, err := replaceTokens(s, a, true)
+	out, err := sshconfig.ExpandTilde(s, a.Home)
+	if err == nil {
+		out, err = sshconfig.Expand(out, pathTokens(a))
+	}
 	if err != nil {
 		return "", fmt.Errorf("ChrootDirectory: %w", err)
 	}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -135,57 +132,68 @@ func gssAllFamilies() []string { return gsskex.Families() }
 func loadConfig(file string, opts []string) (*config, error) {
 	c := defaultConfig()
 	for _, o := range opts {
-		kw, val, ok := strings.Cut(o, "=")
-		if !ok {
-			kw, val, _ = strings.Cut(strings.TrimSpace(o), " ")
+		l, err := sshconfig.SplitLine(o)
+		if err != nil {
+			return nil, fmt.Errorf("command line: %w", err)
 		}
-		if err := c.apply(strings.TrimSpace(kw), strings.TrimSpace(val), "command line", 0); err != nil {
+		if l.Keyword == "" {
+			continue
+		}
+		if strings.EqualFold(l.Keyword, "include") || strings.EqualFold(l.Keyword, "match") {
+			return nil, fmt.Errorf("command line: %s directive not supported as a command-line option", l.Keyword)
+		}
+		if err := c.apply(l.Keyword, lineValue(&l), "command line", 0); err != nil {
 			return nil, err
 		}
 	}
 	if file != "" {
-		if err := c.readFile(file, 0); err != nil {
+		f, err := sshconfig.Read(file, sshconfig.ServerOptions())
+		if err != nil {
 			return nil, err
 		}
+		if err := c.read(f.Lines); err != nil {
+			return nil, err
+		}
+		c.inMatch = nil
 	}
 	return c, c.finish()
 }
 
-func (c *config) readFile(file string, depth int) error {
-	if depth > 8 {
-		return fmt.Errorf("%s: Include nested too deeply", file)
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return c.read(f, file, depth)
+// rawKeywords take the rest of the line as written, quotes, '#' and
+// all, as servconf.c does for them; every other keyword gets
+// argv_split's arguments joined by one space.
+var rawKeywords = map[string]bool{
+	"forcecommand": true, "authorizedkeyscommand": true, "authorizedprincipalscommand": true,
+	"versionaddendum": true, "match": true,
 }
 
-func (c *config) read(r io.Reader, file string, depth int) error {
-	sc := bufio.NewScanner(r)
-	for line := 1; sc.Scan(); line++ {
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || s[0] == '#' {
-			continue
-		}
-		kw, val, _ := strings.Cut(s, " ")
-		if i := strings.IndexAny(kw, "=\t"); i >= 0 {
-			kw, val = s[:i], s[i+1:]
-		}
-		val = strings.ReplaceAll(strings.TrimLeft(strings.TrimSpace(val), "= \t"), "\t", " ")
+// lineValue is the value apply takes for one line (rawKeywords).
+func lineValue(l *sshconfig.Line) string {
+	if rawKeywords[strings.ToLower(l.Keyword)] {
+		return l.Raw
+	}
+	return strings.Join(l.Args, " ")
+}
+
+// read applies lines, Include expanded in place as sshd does: an
+// included file's lines belong to the Match block the Include is in,
+// and the including file's block resumes after each included file.
+func (c *config) read(lines []sshconfig.Line) error {
+	for i := range lines {
+		l := &lines[i]
+		kw, val, file, line := l.Keyword, lineValue(l), l.File, l.Num
 		if strings.EqualFold(kw, "Include") {
-			for _, pat := range strings.Fields(val) {
-				if !filepath.IsAbs(pat) {
-					pat = filepath.Join("/etc/ssh", pat)
+			outer := c.inMatch
+			for _, f := range l.Include {
+				if err := c.read(f.Lines); err != nil {
+					return err
 				}
-				matches, _ := filepath.Glob(pat)
-				for _, m := range matches {
-					if err := c.readFile(m, depth+1); err != nil {
-						return err
-					}
+				if outer != nil && c.inMatch != outer {
+					// sshd evaluates such a Match only when the outer one
+					// matched; gosshd's blocks cannot nest.
+					return fmt.Errorf("%s: Match in a file included from inside a Match block: %w", f.Name, errUnsupported)
 				}
+				c.inMatch = outer
 			}
 			continue
 		}
@@ -219,8 +227,7 @@ func (c *config) read(r io.Reader, file string, depth int) error {
 			return err
 		}
 	}
-	c.inMatch = nil
-	return sc.Err()
+	return nil
 }
 
 func yesNo(v string) (bool, error) {

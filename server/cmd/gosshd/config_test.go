@@ -122,7 +122,11 @@ RekeyLimit 1G 1h
 	a := &account{Name: "alice", Home: "/home/alice", UID: 1000}
 	var got []string
 	for _, p := range c.AuthorizedKeysFiles {
-		got = append(got, expandTokens(p, a))
+		e, err := expandTokens(p, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e)
 	}
 	want := []string{"/home/alice/.ssh/authorized_keys", "/etc/keys/alice", "/home/alice/extra%"}
 	if !slices.Equal(got, want) {

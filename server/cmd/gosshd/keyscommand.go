@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // Limits of AuthorizedKeysCommand and AuthorizedPrincipalsCommand.
@@ -29,7 +30,7 @@ const (
 // the user name.
 func (p *policy) commandKeys(ctx context.Context, a *account, key hostkey.PublicKey) ([]*hostkey.AuthorizedKey, error) {
 	out, err := p.runAuthCommand(ctx, p.cfg.AuthorizedKeysCommand, p.cfg.AuthorizedKeysCommandUser, a,
-		func(s string) string { return expandCommandTokens(s, a, key) })
+		func(s string) (string, error) { return expandCommandTokens(s, a, key) })
 	if out == nil || err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func (p *policy) commandKeys(ctx context.Context, a *account, key hostkey.Public
 // (key ID), %K (CA key, base64), %s (serial), %T (CA key type).
 func (p *policy) commandPrincipals(ctx context.Context, a *account, cert *hostkey.Certificate) ([]*hostkey.AuthorizedPrincipal, error) {
 	out, err := p.runAuthCommand(ctx, p.cfg.AuthorizedPrincipalsCommand, p.cfg.AuthorizedPrincipalsCommandUser, a,
-		func(s string) string { return expandCertTokens(s, a, cert) })
+		func(s string) (string, error) { return expandCertTokens(s, a, cert) })
 	if out == nil || err != nil {
 		return nil, err
 	}
@@ -58,14 +59,19 @@ func (p *policy) commandPrincipals(ctx context.Context, a *account, cert *hostke
 // runs as user (required), with an empty environment, and expand
 // replaces the tokens of its arguments. With no arguments it gets the
 // user name. A command that fails gives nothing.
-func (p *policy) runAuthCommand(ctx context.Context, line, user string, a *account, expand func(string) string) ([]byte, error) {
+func (p *policy) runAuthCommand(ctx context.Context, line, user string, a *account, expand func(string) (string, error)) ([]byte, error) {
 	if line == "" || strings.EqualFold(line, "none") {
 		return nil, nil
 	}
 	if user == "" || strings.EqualFold(user, "none") {
 		return nil, errors.New("no command user, skipping")
 	}
-	runAs, err := lookupAccount(expand(user))
+	// sshd expands only %u in the command user (auth2-pubkey.c).
+	name, err := sshconfig.Expand(user, map[byte]string{'u': a.Name})
+	if err != nil {
+		return nil, fmt.Errorf("command user %q: %w", user, err)
+	}
+	runAs, err := lookupAccount(name)
 	if err != nil {
 		return nil, fmt.Errorf("command user %q: %w", user, err)
 	}
@@ -77,7 +83,9 @@ func (p *policy) runAuthCommand(ctx context.Context, line, user string, a *accou
 		args = append(args, a.Name)
 	} else {
 		for i := 1; i < len(args); i++ {
-			args[i] = expand(args[i])
+			if args[i], err = expand(args[i]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if !filepath.IsAbs(args[0]) {
@@ -106,30 +114,14 @@ func (p *policy) runAuthCommand(ctx context.Context, line, user string, a *accou
 // expandCertTokens is expandCommandTokens for a certificate, with the
 // tokens of AuthorizedPrincipalsCommand: %F %i %K %s %T besides the key's
 // own (of the certificate's key).
-func expandCertTokens(s string, a *account, cert *hostkey.Certificate) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case 'F':
-			b.WriteString(hostkey.FingerprintSHA256(cert.SignatureKey))
-		case 'i':
-			b.WriteString(cert.KeyID)
-		case 'K':
-			b.WriteString(keyBase64(cert.SignatureKey))
-		case 's':
-			b.WriteString(strconv.FormatUint(cert.Serial, 10))
-		case 'T':
-			b.WriteString(cert.SignatureKey.Type())
-		default:
-			b.WriteString(expandCommandTokens(s[i:i+2], a, cert))
-		}
-		i++
-	}
-	return b.String()
+func expandCertTokens(s string, a *account, cert *hostkey.Certificate) (string, error) {
+	t := commandTokens(a, cert)
+	t['F'] = hostkey.FingerprintSHA256(cert.SignatureKey)
+	t['i'] = cert.KeyID
+	t['K'] = keyBase64(cert.SignatureKey)
+	t['s'] = strconv.FormatUint(cert.Serial, 10)
+	t['T'] = cert.SignatureKey.Type()
+	return sshconfig.Expand(s, t)
 }
 
 // keyBase64 is the base64 part of a key's authorized_keys form.
@@ -140,79 +132,28 @@ func keyBase64(k hostkey.PublicKey) string {
 	return ""
 }
 
-// expandCommandTokens replaces AuthorizedKeysCommand's tokens: %% %f
-// (fingerprint) %h (home) %k (base64 key) %t (key type) %U (uid) %u
-// (user). Others are left as written.
-func expandCommandTokens(s string, a *account, key hostkey.PublicKey) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case '%':
-			b.WriteByte('%')
-		case 'f':
-			b.WriteString(hostkey.FingerprintSHA256(key))
-		case 'h':
-			b.WriteString(a.Home)
-		case 'k':
-			b.WriteString(keyBase64(key))
-		case 't':
-			b.WriteString(key.Type())
-		case 'U':
-			b.WriteString(strconv.FormatUint(uint64(a.UID), 10))
-		case 'u':
-			b.WriteString(a.Name)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(s[i])
-		}
+// commandTokens are AuthorizedKeysCommand's tokens: %f (fingerprint)
+// %h (home) %k (base64 key) %t (key type) %U (uid) %u (user).
+func commandTokens(a *account, key hostkey.PublicKey) map[byte]string {
+	return map[byte]string{
+		'f': hostkey.FingerprintSHA256(key), 'h': a.Home, 'k': keyBase64(key),
+		't': key.Type(), 'U': strconv.FormatUint(uint64(a.UID), 10), 'u': a.Name,
 	}
-	return b.String()
 }
 
-// splitCommand splits a command line into words as sshd's argv_split:
-// blanks separate words, double or single quotes group them, a backslash
-// escapes the next character.
+// expandCommandTokens expands commandTokens in one argument of
+// AuthorizedKeysCommand; an unknown token is an error, as in sshd.
+func expandCommandTokens(s string, a *account, key hostkey.PublicKey) (string, error) {
+	return sshconfig.Expand(s, commandTokens(a, key))
+}
+
+// splitCommand splits a command line into words as sshd does
+// (argv_split without comments, sshconfig.SplitCommand); an empty
+// command is an error.
 func splitCommand(s string) ([]string, error) {
-	var args []string
-	var cur strings.Builder
-	in, quote, escaped := false, byte(0), false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case escaped:
-			cur.WriteByte(c)
-			escaped, in = false, true
-		case c == '\\':
-			escaped = true
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '"' || c == '\'':
-			quote, in = c, true
-		case c == ' ' || c == '\t':
-			if in {
-				args = append(args, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if quote != 0 || escaped {
-		return nil, fmt.Errorf("unterminated quote or escape in %q", s)
-	}
-	if in {
-		args = append(args, cur.String())
+	args, err := sshconfig.SplitCommand(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w", s, err)
 	}
 	if len(args) == 0 {
 		return nil, errors.New("empty command")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 func TestSplitCommand(t *testing.T) {
@@ -17,12 +19,14 @@ func TestSplitCommand(t *testing.T) {
 		`/bin/sh -c "cat f; exit 1"`: {"/bin/sh", "-c", "cat f; exit 1"},
 		`/usr/bin/x 'a b' c\ d  %u`:  {"/usr/bin/x", "a b", "c d", "%u"},
 		`/x ""`:                      {"/x", ""},
+		`/x \`:                       {"/x", `\`},          // argv_split keeps an unknown escape
+		`/x a\nb #c`:                 {"/x", `a\nb`, "#c"}, // and a '#': no comments in commands
 	} {
 		if got, err := splitCommand(in); err != nil || !slices.Equal(got, want) {
 			t.Errorf("splitCommand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "  ", `/x "open`, `/x \`} {
+	for _, bad := range []string{"", "  ", `/x "open`, `/x 'open`} {
 		if got, err := splitCommand(bad); err == nil {
 			t.Errorf("splitCommand(%q) = %q, want an error", bad, got)
 		}
@@ -32,11 +36,15 @@ func TestSplitCommand(t *testing.T) {
 func TestExpandCommandTokens(t *testing.T) {
 	k, _ := hostkey.GenerateKey(rand.Reader, hostkey.ED25519, 0)
 	a := &account{Name: "alice", UID: 1001, Home: "/home/alice"}
-	got := expandCommandTokens("%u %U %h %t %f %k %% %x", a, k.PublicKey())
+	got, err := expandCommandTokens("%u %U %h %t %f %k %%", a, k.PublicKey())
 	b64 := strings.Fields(string(hostkey.MarshalAuthorizedKey(k.PublicKey(), "")))[1]
-	want := "alice 1001 /home/alice ssh-ed25519 " + hostkey.FingerprintSHA256(k.PublicKey()) + " " + b64 + " % %x"
-	if got != want {
-		t.Errorf("got %q\nwant %q", got, want)
+	want := "alice 1001 /home/alice ssh-ed25519 " + hostkey.FingerprintSHA256(k.PublicKey()) + " " + b64 + " %"
+	if err != nil || got != want {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+	// As sshd's percent_expand: an unknown token is an error, not kept.
+	if got, err := expandCommandTokens("%u %x", a, k.PublicKey()); !errors.Is(err, sshconfig.ErrToken) {
+		t.Errorf("%%x: got %q, %v; want ErrToken", got, err)
 	}
 }
 

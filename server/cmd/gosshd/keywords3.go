@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
-	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/sshconfig"
 )
 
@@ -91,7 +90,7 @@ func printChannelTimeout(c *config, p func(any)) {
 func parseChannelTimeout(e string) (pattern string, d time.Duration, err error) {
 	pattern, iv, ok := strings.Cut(e, "=")
 	if ok && pattern != "" {
-		if d, err = kex.ParseTime(iv); err == nil && d >= 0 {
+		if d, err = sshconfig.ParseTime(iv); err == nil && d >= 0 {
 			return pattern, d, nil
 		}
 	}

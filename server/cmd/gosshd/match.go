@@ -34,40 +34,15 @@ type matchLine struct {
 	line          int
 }
 
-// matchTokens splits a Match line as sshd's strdelim does: at blanks
-// and at one '=' between a criterion and its value, with "" quoting.
-func matchTokens(s string) []string {
-	var out []string
-	for s = strings.TrimLeft(s, " \t"); s != ""; s = strings.TrimLeft(s, " \t") {
-		var tok string
-		if s[0] == '"' {
-			end := strings.IndexByte(s[1:], '"')
-			if end < 0 {
-				tok, s = s[1:], ""
-			} else {
-				tok, s = s[1:1+end], s[2+end:]
-			}
-		} else {
-			end := strings.IndexAny(s, " \t=")
-			if end < 0 {
-				end = len(s)
-			}
-			tok, s = s[:end], s[end:]
-		}
-		if strings.HasPrefix(s, "=") {
-			s = s[1:]
-		}
-		out = append(out, tok)
-	}
-	return out
-}
-
 // parseMatch reads the criteria of a Match line and checks them as
 // sshd's match_cfg_line does when it reads the file: "all" alone, a
 // value for every other criterion, address lists that addr_match_list
 // can parse, and a port number (or service name) for LocalPort.
 func parseMatch(val, where string) (*matchBlock, error) {
-	f := matchTokens(val)
+	f, err := sshconfig.SplitMatch(val) // sshd 9.2 splits Match lines with strdelim
+	if err != nil {
+		return nil, err
+	}
 	m := &matchBlock{where: where}
 	for i := 0; i < len(f); i++ {
 		if strings.HasPrefix(f[i], "#") {

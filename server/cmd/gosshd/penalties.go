@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/sshconfig"
 )
@@ -92,7 +91,7 @@ func (p *penalties) parse(val string) error {
 		default:
 			return fmt.Errorf("unknown penalty %q", name)
 		}
-		d, err := kex.ParseTime(v)
+		d, err := sshconfig.ParseTime(v)
 		if err != nil {
 			return fmt.Errorf("bad value %q: %w", f, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/x11"
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/userauth"
 )
 
@@ -78,7 +79,7 @@ var keywords = []keyword{
 			c.more.UnusedConnectionTimeout = 0
 			return nil
 		}
-		d, err := kex.ParseTime(val)
+		d, err := sshconfig.ParseTime(val)
 		c.more.UnusedConnectionTimeout = d // server.Server.UnusedConnectionTimeout
 		return err
 	}, print: func(c *config, p func(any)) {
@@ -382,7 +383,7 @@ var keywords = []keyword{
 	durationKW("clientaliveinterval", 0, func(c *config) *time.Duration { return &c.ClientAliveInterval }),
 	intKW("clientalivecountmax", 3, func(c *config) *int { return &c.ClientAliveCountMax }),
 	{name: "rekeylimit", apply: func(c *config, val string, _ bool) (err error) {
-		c.RekeyBytes, c.RekeyInterval, err = kex.ParseRekeyLimit(val)
+		c.RekeyBytes, c.RekeyInterval, err = sshconfig.ParseRekeyLimit(strings.Fields(val))
 		return err
 	}, print: func(c *config, p func(any)) { p(fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second))) }},
 	// As sshd: the first SetEnv line gives the list (a later one, or
@@ -522,7 +523,7 @@ func intKW(name string, def int, f func(*config) *int) keyword {
 // seconds.
 func durationKW(name string, def time.Duration, f func(*config) *time.Duration) keyword {
 	return keyword{name: name, def: func(c *config) { *f(c) = def },
-		apply: func(c *config, val string, _ bool) error { v, err := kex.ParseTime(val); *f(c) = v; return err },
+		apply: func(c *config, val string, _ bool) error { v, err := sshconfig.ParseTime(val); *f(c) = v; return err },
 		print: func(c *config, p func(any)) { p(int(*f(c) / time.Second)) }}
 }
 
