@@ -420,7 +420,7 @@ var keywords = []keyword{
 			return nil
 		}
 		return fmt.Errorf("bad value %q", val)
-	}, print: func(c *config, p func(any)) { p(c.LogLevel) }},
+	}, print: func(c *config, p func(any)) { p(strings.Replace(c.LogLevel, "DEBUG1", "DEBUG", 1)) }}, // sshd -T's name of DEBUG1
 	stringKW("pidfile", "/run/gosshd.pid", func(c *config) *string { return &c.PidFile }),
 	// Not printed by sshd -T (it has no such line either); kept last.
 	stringKW("pamservicename", "sshd", func(c *config) *string { return &c.PamServiceName }),
