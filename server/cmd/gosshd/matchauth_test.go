@@ -202,3 +202,32 @@ func TestMatchListsReplaceGlobal(t *testing.T) {
 		t.Errorf("global AllowUsers changed (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkPolicyForUser measures what Match adds to each connection's
+// authentication: evaluating the sections and building the userauth
+// policy for the user. The "global" case builds the policy of a config
+// without Match, for the baseline of the same run.
+func BenchmarkPolicyForUser(b *testing.B) {
+	const global = "AuthenticationMethods publickey password\nAllowUsers root deploy alice\n"
+	const match = "Match User deploy\n\tAuthenticationMethods publickey,password\n\tMaxAuthTries 2\n" +
+		"Match Address 10.0.0.0/8\n\tKbdInteractiveAuthentication no\n\tBanner none\n\tAllowUsers x\n"
+	m := userauth.ConnMeta{User: "deploy", RemoteAddr: fakeAddr("10.1.2.3:5000"), LocalAddr: fakeAddr("127.0.0.1:22")}
+	for _, tc := range []struct{ name, cfg string }{{"global", global}, {"match", global + match}} {
+		dir := b.TempDir()
+		p := filepath.Join(dir, "sshd_config")
+		os.WriteFile(p, []byte(tc.cfg), 0o644)
+		c, err := loadConfig(p, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pol := &policy{cfg: c, root: true}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := pol.forUser(m).userConfig(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
