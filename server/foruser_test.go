@@ -4,13 +4,22 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/sshstack/sshstack/gssapi/krb5test"
+	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/kex"
+	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/server"
 	"github.com/sshstack/sshstack/server/servertest"
 	"github.com/sshstack/sshstack/userauth"
+	"github.com/sshstack/sshstack/userauth/gssauth"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // TestAuthForUser: the policy Auth.ForUser returns for a user decides
@@ -42,4 +51,46 @@ func TestAuthForUser(t *testing.T) {
 	alice.Dial(t, addr, ssh.Password("secret")).Close()
 	waitLog(t, &logs, "Failed password for bob from 127.0.0.1 port ", "Accepted password for bob from 127.0.0.1 port ",
 		"Accepted password for alice from 127.0.0.1 port ")
+}
+
+// TestGSSForUser: the policy Auth.ForUser returns gets the connection's
+// GSS-API methods, unless its Handlers map gssapi-with-mic to nil
+// (GSSAPIAuthentication no in a Match section).
+func TestGSSForUser(t *testing.T) {
+	f := krb5test.NewFixture(t, "host/localhost")
+	f.Setenv(t)
+	srv := gssServer(t, f, make(chan gssSessionSeen, 1))
+	var off atomic.Bool
+	srv.Auth.ForUser = func(context.Context, userauth.ConnMeta) (*userauth.ServerConfig, error) {
+		u := &userauth.ServerConfig{FailureDelay: -1}
+		if off.Load() {
+			u.Handlers = map[string]userauth.Handler{wire.MethodGSSAPIWithMIC: nil}
+		}
+		return u, nil
+	}
+	addr := alice.Start(t, srv)
+	login := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := kex.ClientHandshake(ctx, packet.NewConn(nc, nil), &kex.Config{HostKeyAlgorithms: []string{hostkey.ED25519},
+			HostKeyVerifier: gssVerifier{}, ServerName: "localhost"})
+		if err != nil {
+			nc.Close()
+			t.Fatal(err)
+		}
+		defer k.Close()
+		_, err = userauth.Authenticate(ctx, k, &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{&gssauth.WithMIC{Host: "localhost"}}})
+		return err
+	}
+	if err := login(); err != nil {
+		t.Errorf("gssapi-with-mic under the user's policy: %v", err)
+	}
+	off.Store(true)
+	if err := login(); err == nil {
+		t.Error("gssapi-with-mic logged in with the user's policy turning it off")
+	}
 }
