@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -241,6 +242,25 @@ func TestGosshdMatchAuthAgainstSSHD(t *testing.T) {
 		})
 	}
 
+	// paramiko's auth_none reads the same "can continue" lists.
+	t.Run("paramiko auth_none", func(t *testing.T) {
+		if err := exec.Command("/usr/bin/python3", "-c", "import paramiko").Run(); err != nil {
+			t.Skipf("paramiko not available: %v", err)
+		}
+		for _, u := range []string{"root", chain, nokey, "nosuchuser-ma"} {
+			for _, from := range []string{"127.0.0.1", "127.0.0.2"} {
+				var got [2]string
+				for i, s := range servers {
+					got[i] = maParamikoNone(t, s, u, from)
+				}
+				t.Logf("%s from %s: %q", u, from, got[0])
+				if got[0] != got[1] {
+					t.Errorf("%s from %s: sshd allows %q, gosshd %q", u, from, got[0], got[1])
+				}
+			}
+		}
+	})
+
 	// -T -C for the same users and addresses: every keyword equal but
 	// for the documented differences of the defaults.
 	cfg := uaWrite(t, filepath.Join(dir, "t_config"), []byte("Port 22\n"+body), 0o600)
@@ -271,4 +291,31 @@ func TestGosshdMatchAuthAgainstSSHD(t *testing.T) {
 			}
 		})
 	}
+}
+
+// maParamikoNone connects paramiko from source address from and returns
+// the methods its auth_none(user) learns can continue, or what went
+// wrong.
+func maParamikoNone(t *testing.T, s maServer, user, from string) string {
+	t.Helper()
+	const script = `
+import socket, sys, paramiko
+sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20, source_address=(sys.argv[3], 0))
+tr = paramiko.Transport(sock)
+tr.start_client(timeout=20)
+try:
+    tr.auth_none(sys.argv[2])
+    print("accepted")
+except paramiko.BadAuthenticationType as e:
+    print(",".join(e.allowed_types))
+finally:
+    tr.close()
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "/usr/bin/python3", "-c", script, s.port, user, from).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("error %v: %s", err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
