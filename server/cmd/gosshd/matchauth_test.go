@@ -231,3 +231,15 @@ func BenchmarkPolicyForUser(b *testing.B) {
 		})
 	}
 }
+
+// TestMatchKbdInteractiveNeedsPAM: KbdInteractiveAuthentication yes in a
+// Match section is refused without UsePAM yes, as the global one is
+// (gosshd has no keyboard-interactive device without PAM).
+func TestMatchKbdInteractiveNeedsPAM(t *testing.T) {
+	if _, err := loadConfig(writeConfig(t, "Match User deploy\n\tKbdInteractiveAuthentication yes\n"), nil); err == nil {
+		t.Error("KbdInteractiveAuthentication yes in Match accepted with UsePAM no")
+	}
+	if _, err := loadConfig(writeConfig(t, "Match User deploy\n\tKbdInteractiveAuthentication no\n"), nil); err != nil {
+		t.Errorf("KbdInteractiveAuthentication no in Match: %v", err)
+	}
+}
