@@ -74,7 +74,11 @@ type Server struct {
 	AllowSHA1HostKey bool
 
 	// Auth is the user authentication policy (package userauth). Its
-	// callbacks may return ErrInvalidUser for unknown users.
+	// callbacks may return ErrInvalidUser for unknown users. The policy
+	// its ForUser returns for a connection's user (sshd's Match) is
+	// logged and counted like Auth itself, and gets the GSS-API methods
+	// unless its Handlers map "gssapi-with-mic" to nil, which turns
+	// them off for that user (GSSAPIAuthentication no in a Match).
 	Auth *userauth.ServerConfig
 
 	// GSSAPI, if set, enables Kerberos single sign-on (RFC 4462; OpenSSH
@@ -790,14 +794,43 @@ func compName(c string) string {
 }
 
 // authConfig copies s.Auth and wraps the callbacks to log as sshd does
-// and to count failures for the penalties.
+// and to count failures for the penalties; a policy that Auth.ForUser
+// returns for the connection's user is wrapped the same way.
 func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.ServerConfig {
+	w := &authWrap{s: s, sc: sc, raddr: raddr, rport: rport, invalidLogged: map[string]bool{}}
+	cfg := w.wrap(s.Auth)
+	if f := cfg.ForUser; f != nil {
+		cfg.ForUser = func(ctx context.Context, m userauth.ConnMeta) (*userauth.ServerConfig, error) {
+			sc.user = m.User
+			u, err := f(ctx, m)
+			if err != nil || u == nil {
+				return u, err
+			}
+			return w.wrap(u), nil
+		}
+	}
+	return cfg
+}
+
+// authWrap wraps the callbacks of one connection's policies.
+type authWrap struct {
+	s             *Server
+	sc            *serverConn
+	raddr         string
+	rport         int
+	invalidLogged map[string]bool // users logged as invalid; handle goroutine only
+}
+
+// wrap returns a copy of base with its callbacks wrapped, and the GSS-API
+// methods of the connection installed unless base's Handlers set
+// "gssapi-with-mic" to nil (the method off for this policy).
+func (w *authWrap) wrap(base *userauth.ServerConfig) *userauth.ServerConfig {
+	s, sc, raddr, rport, invalidLogged := w.s, w.sc, w.raddr, w.rport, w.invalidLogged
 	var cfg userauth.ServerConfig
-	if s.Auth != nil {
-		cfg = *s.Auth
+	if base != nil {
+		cfg = *base
 	}
 	lg := s.log()
-	invalidLogged := map[string]bool{}
 	failed := func(method, user string, err error) {
 		sc.failures++
 		inv := ""
@@ -853,7 +886,7 @@ func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.S
 	if cfg.Logger == nil {
 		cfg.Logger = s.Logger
 	}
-	if sc.gss == nil || s.GSSNoAuthentication {
+	if h, set := cfg.Handlers[wire.MethodGSSAPIWithMIC]; sc.gss == nil || s.GSSNoAuthentication || set && h == nil {
 		return &cfg
 	}
 	// GSS-API failures are logged and counted for the penalties like

@@ -25,6 +25,24 @@ func BenchmarkPasswordAuth(b *testing.B) {
 	}
 }
 
+// BenchmarkPasswordAuthForUser is BenchmarkPasswordAuth with the
+// policy chosen by ForUser once the user is known; compare the two in
+// one run for the hook's cost.
+func BenchmarkPasswordAuthForUser(b *testing.B) {
+	var calls int
+	user := fastServer()
+	user.PasswordCallback = passwordCallback("pw", &calls)
+	scfg := fastServer()
+	scfg.ForUser = func(context.Context, userauth.ConnMeta) (*userauth.ServerConfig, error) { return user, nil }
+	ccfg := &userauth.ClientConfig{User: "alice", Sources: []userauth.Method{userauth.NoneAuth{}, userauth.StaticPassword("pw")}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if o := run(b, ccfg, scfg); o.cerr != nil {
+			b.Fatal(o.cerr)
+		}
+	}
+}
+
 // BenchmarkKeyboardInteractive measures a two-round keyboard-interactive
 // authentication.
 func BenchmarkKeyboardInteractive(b *testing.B) {

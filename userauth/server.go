@@ -211,6 +211,22 @@ type ServerConfig struct {
 	// "ssh-connection".
 	Service string
 
+	// ForUser, if set, is called once per connection, when the user
+	// name is known: with the ConnMeta of the first USERAUTH_REQUEST,
+	// after its user and service are checked and before the Banner and
+	// the request itself. The ServerConfig it returns (nil means this
+	// one) governs the rest of the connection's authentication: the
+	// enabled methods and the "can continue" list, AuthenticationMethods,
+	// MaxAuthTries, FailureDelay, Banner, the key policies; its own
+	// ForUser, Service and Logger are not used. This is where sshd
+	// evaluates its Match sections for authentication; the user cannot
+	// change afterwards (RFC 4252, Section 5). A returned config whose
+	// AuthenticationMethods name a method it does not enable, or an
+	// error, ends authentication with DISCONNECT
+	// NO_MORE_AUTH_METHODS_AVAILABLE and an error that wraps it (and
+	// ErrConfig for the former).
+	ForUser func(ctx context.Context, m ConnMeta) (*ServerConfig, error)
+
 	// Logger receives debug messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -316,6 +332,7 @@ type server struct {
 	chains   *chainState
 
 	user, service string // of the first request; fixed after it
+	userKnown     bool   // the first request was read; ForUser was called
 	requests      int
 	failures      int
 	methods       []string
@@ -370,16 +387,9 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnIn
 	if hk, ok := t.(hostKeyer); ok && info.HostKey == nil {
 		info.HostKey = hk.HostKey()
 	}
-	s := &server{cfg: cfg, l: newLink(t, cfg.Logger), info: info, remote: info.RemoteAddr, perms: &Permissions{}}
-	s.handlers = s.builtinHandlers()
-	maps.Copy(s.handlers, cfg.Handlers)
-	s.chains = newChainState(cfg.AuthenticationMethods, s.enabled())
-	for _, chain := range cfg.AuthenticationMethods {
-		for _, m := range chain {
-			if s.handlers[m] == nil {
-				return nil, fmt.Errorf("userauth: AuthenticationMethods names %q, which is not enabled: %w", m, ErrConfig)
-			}
-		}
+	s := &server{l: newLink(t, cfg.Logger), info: info, remote: info.RemoteAddr, perms: &Permissions{}}
+	if err := s.use(cfg); err != nil {
+		return nil, err
 	}
 	if err := acceptService(ctx, s.l); err != nil {
 		return nil, err
@@ -409,6 +419,43 @@ func Serve(ctx context.Context, t wire.Transport, cfg *ServerConfig, info ConnIn
 		}
 		p = next
 	}
+}
+
+// use makes cfg the policy: its methods' handlers and its chains. A
+// chain that names a method cfg does not enable is an error wrapping
+// ErrConfig.
+func (s *server) use(cfg *ServerConfig) error {
+	s.cfg = cfg
+	s.handlers = s.builtinHandlers()
+	maps.Copy(s.handlers, cfg.Handlers)
+	s.chains = newChainState(cfg.AuthenticationMethods, s.enabled())
+	for _, chain := range cfg.AuthenticationMethods {
+		for _, m := range chain {
+			if s.handlers[m] == nil {
+				return fmt.Errorf("userauth: AuthenticationMethods names %q, which is not enabled: %w", m, ErrConfig)
+			}
+		}
+	}
+	return nil
+}
+
+// forUser applies ServerConfig.ForUser once the user name is known.
+func (s *server) forUser(ctx context.Context, m ConnMeta) error {
+	f := s.cfg.ForUser
+	if f == nil {
+		return nil
+	}
+	cfg, err := f(ctx, m)
+	if err == nil && cfg != nil {
+		u := *cfg
+		u.ForUser, u.Service, u.Logger = nil, s.cfg.Service, s.cfg.Logger
+		err = s.use(&u)
+	}
+	if err != nil {
+		return s.l.disconnect(wire.NoMoreAuthMethodsAvailable, "no authentication methods available",
+			fmt.Errorf("userauth: policy for user %q: %w", wire.Sanitize(m.User), err))
+	}
+	return nil
 }
 
 // serviceAgain answers a SERVICE_REQUEST during authentication: paramiko
@@ -489,6 +536,12 @@ func (s *server) request(ctx context.Context, p []byte) (*Result, []byte, error)
 			fmt.Errorf("userauth: request for service %q: %w", wire.Sanitize(service), wire.ErrUnexpectedMessage))
 	}
 	meta := ConnMeta{User: user, Service: service, Method: method, SessionID: s.l.t.SessionID(), RemoteAddr: s.remote, LocalAddr: s.info.LocalAddr, Failures: s.failures}
+	if !s.userKnown {
+		s.userKnown = true
+		if err := s.forUser(ctx, meta); err != nil {
+			return nil, nil, err
+		}
+	}
 	if !s.bannerSent {
 		s.bannerSent = true
 		if s.cfg.Banner != nil {

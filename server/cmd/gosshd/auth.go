@@ -538,8 +538,101 @@ func (p *policy) keyboardInteractive(ctx context.Context, m userauth.ConnMeta, a
 	return nil, err
 }
 
-// authConfig builds the userauth policy from the configuration.
+// authConfig builds the userauth policy from the configuration. With
+// Match sections, the policy of each connection is built again once the
+// first request names its user (userauth.ServerConfig.ForUser), from
+// the configuration those sections give for the user, the client's
+// address and host name and the local address and port, as sshd does
+// for authentication: the methods offered and their "can continue"
+// list, AuthenticationMethods, MaxAuthTries, the Banner, the key files
+// and commands and every other check of the callbacks.
 func (p *policy) authConfig() (*userauth.ServerConfig, error) {
+	cfg, err := p.userConfig()
+	if err != nil {
+		return nil, err
+	}
+	if len(p.cfg.matches) > 0 {
+		cfg.ForUser = func(_ context.Context, m userauth.ConnMeta) (*userauth.ServerConfig, error) {
+			return p.forUser(m).userConfig()
+		}
+	}
+	return cfg, nil
+}
+
+// forUser returns the policy for the user of m: p with the configuration
+// the Match sections give for the connection.
+func (p *policy) forUser(m userauth.ConnMeta) *policy {
+	ec := p.cfg.forConn(p.cfg.connInfoOf(m.User, m.RemoteAddr, m.LocalAddr))
+	if ec == p.cfg {
+		return p
+	}
+	u := *p
+	u.cfg = ec
+	if ec.Banner != p.cfg.Banner {
+		// Read for each login, as sshd reads its Banner; a file that
+		// cannot be read sends none.
+		u.banner = ""
+		if ec.Banner != "" {
+			b, err := os.ReadFile(ec.Banner)
+			if err != nil && p.log != nil {
+				p.log.Error(fmt.Sprintf("Banner %s: %v", ec.Banner, err))
+			}
+			u.banner = string(b)
+		}
+	}
+	return &u
+}
+
+// methodEnabled reports whether the configuration enables an
+// authentication method that AuthenticationMethods may name; a method
+// gosshd does not configure here is left to package userauth.
+func (c *config) methodEnabled(method string) bool {
+	switch method {
+	case wire.MethodPublicKey:
+		return c.PubkeyAuthentication
+	case wire.MethodPassword:
+		return c.PasswordAuthentication
+	case wire.MethodKeyboardInteractive:
+		return c.KbdInteractiveAuth
+	case wire.MethodHostbased:
+		return c.more.HostbasedAuthentication
+	case wire.MethodGSSAPIWithMIC:
+		return c.GSSAPIAuthentication
+	case wire.MethodGSSAPIKeyex:
+		return c.GSSAPIAuthentication && c.GSSAPIKeyExchange
+	}
+	return true
+}
+
+// authChains parses AuthenticationMethods and, as sshd's
+// auth2_setup_methods_lists, leaves out the lists that name a method
+// the configuration does not enable; none left is an error.
+func (p *policy) authChains() ([][]string, error) {
+	if p.cfg.AuthenticationMethods == "" {
+		return nil, nil
+	}
+	chains, err := userauth.ParseAuthenticationMethods(p.cfg.AuthenticationMethods)
+	if err != nil || chains == nil {
+		return nil, err
+	}
+	var out [][]string
+	for _, chain := range chains {
+		if i := slices.IndexFunc(chain, func(m string) bool { return !p.cfg.methodEnabled(m) }); i >= 0 {
+			if p.log != nil {
+				p.log.Info(fmt.Sprintf("Authentication methods list \"%s\" contains disabled method, skipping", strings.Join(chain, ",")))
+			}
+			continue
+		}
+		out = append(out, chain)
+	}
+	if out == nil {
+		return nil, errors.New("AuthenticationMethods cannot be satisfied by enabled authentication methods")
+	}
+	return out, nil
+}
+
+// userConfig builds the userauth policy of p's configuration.
+func (p *policy) userConfig() (*userauth.ServerConfig, error) {
 	cfg := &userauth.ServerConfig{MaxAuthTries: p.cfg.MaxAuthTries}
 	if p.cfg.PubkeyAuthentication {
 		// Certificates come to publicKey too, which decides them from
@@ -574,15 +667,19 @@ func (p *policy) authConfig() (*userauth.ServerConfig, error) {
 			return p.restrict(m)(p.keyboardInteractive(ctx, m, ask))
 		}
 	}
-	if p.cfg.AuthenticationMethods != "" {
-		chains, err := userauth.ParseAuthenticationMethods(p.cfg.AuthenticationMethods)
-		if err != nil {
-			return nil, err
-		}
-		cfg.AuthenticationMethods = chains
+	chains, err := p.authChains()
+	if err != nil {
+		return nil, err
+	}
+	cfg.AuthenticationMethods = chains
+	if !p.cfg.GSSAPIAuthentication {
+		// Off for this configuration even when package server has
+		// GSS-API for another (server.Server.Auth).
+		cfg.Handlers = map[string]userauth.Handler{wire.MethodGSSAPIWithMIC: nil}
 	}
 	if p.banner != "" {
-		cfg.Banner = func(userauth.ConnMeta) string { return p.banner }
+		banner := p.banner
+		cfg.Banner = func(userauth.ConnMeta) string { return banner }
 	}
 	return cfg, nil
 }
@@ -595,6 +692,7 @@ func (p *policy) gssServer() *gssauth.Server {
 	return &gssauth.Server{
 		StrictAcceptorCheck: p.cfg.GSSAPIStrictAcceptor,
 		UserOK: func(_ context.Context, m userauth.ConnMeta, principal string) (*userauth.Permissions, error) {
+			p := p.forUser(m)
 			a, err := p.userAllowed(m.User, m.RemoteAddr)
 			if err != nil {
 				return nil, err

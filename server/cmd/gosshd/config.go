@@ -116,6 +116,22 @@ func defaultConfig() *config {
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{}
 
+// matchRefused are the keywords sshd 9.2 allows inside Match that gosshd
+// refuses there, with the reason: each is applied once per server by
+// package server (server.Server fields, or gosshd's listener), not per
+// connection, so a Match value could only be ignored.
+var matchRefused = map[string]string{
+	"acceptenv":               "server.Server.AcceptEnv is per server",
+	"clientaliveinterval":     "server.Server.ClientAliveInterval is per server",
+	"clientalivecountmax":     "server.Server.ClientAliveCountMax is per server",
+	"gatewayports":            "server.Server.GatewayPorts is per server",
+	"ipqos":                   "set on the listening socket's connections before the user is known",
+	"loglevel":                "one logger per server",
+	"maxsessions":             "server.Server.MaxSessions is per server",
+	"rekeylimit":              "server.Server.RekeyBytes and RekeyInterval are per server",
+	"unusedconnectiontimeout": "server.Server.UnusedConnectionTimeout is per server",
+}
+
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{
 	"debianbanner": true, "maxstartupsdelay": true,
@@ -210,8 +226,11 @@ func (c *config) read(lines []sshconfig.Line) error {
 		if c.inMatch != nil {
 			lk := strings.ToLower(kw)
 			if k := lookupKeyword(lk); k == nil || !k.match {
+				if why, ok := matchRefused[lk]; ok {
+					return fmt.Errorf("%s: %s: inside Match: %w (%s)", where, kw, errUnsupported, why)
+				}
 				if unsupported[lk] || ignored[lk] || isKnown(lk) {
-					return fmt.Errorf("%s: %s: inside Match: %w", where, kw, errUnsupported)
+					return fmt.Errorf("%s: Directive '%s' is not allowed within a Match block", where, lk) // sshd's words
 				}
 				return fmt.Errorf("%s: %s: unknown keyword", where, kw)
 			}
@@ -329,6 +348,9 @@ func (c *config) finish() error {
 	if c.AuthorizedPrincipalsCommand != "" && !strings.EqualFold(c.AuthorizedPrincipalsCommand, "none") &&
 		(c.AuthorizedPrincipalsCommandUser == "" || strings.EqualFold(c.AuthorizedPrincipalsCommandUser, "none")) {
 		return errors.New("AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser")
+	}
+	if !c.UsePAM && slices.ContainsFunc(c.matchValues("kbdinteractiveauthentication"), func(v string) bool { b, _ := yesNo(v); return b }) {
+		return errors.New("KbdInteractiveAuthentication yes in a Match section needs UsePAM yes in gosshd")
 	}
 	if c.KbdInteractiveAuth && !c.UsePAM {
 		// sshd without PAM offers keyboard-interactive with no device

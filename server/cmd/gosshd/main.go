@@ -375,12 +375,16 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		return int(a.UID), int(a.GID), true
 	}
 	srv.GlobalRequest = func(*server.Conn, *connection.GlobalRequest) (bool, []byte) { return false, nil }
-	if cfg.GSSAPIAuthentication || cfg.GSSAPIKeyExchange {
+	// GSSAPIAuthentication yes in a Match section needs the GSS-API
+	// state of package server for every connection; the policy of a user
+	// for whom it is off has none of its methods (authConfig).
+	gssAuth := cfg.GSSAPIAuthentication || slices.ContainsFunc(cfg.matchValues("gssapiauthentication"), func(v string) bool { b, _ := yesNo(v); return b })
+	if gssAuth || cfg.GSSAPIKeyExchange {
 		// The keytab comes from KRB5_KTNAME (or krb5.conf's default), read
 		// per attempt, as sshd's; the host name of the strict acceptor
 		// check is the system's.
 		srv.GSSAPI = pol.gssServer()
-		srv.GSSNoAuthentication = !cfg.GSSAPIAuthentication
+		srv.GSSNoAuthentication = !gssAuth
 		srv.GSSKeyExchange = cfg.GSSAPIKeyExchange
 		srv.GSSKexFamilies = orList(cfg.GSSAPIKexAlgorithms, defaultGSSKexAlgorithms())
 		srv.GSSKeepCredentials = !cfg.GSSAPICleanupCreds

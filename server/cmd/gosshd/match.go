@@ -362,13 +362,16 @@ func (c *config) forConnErr(ci connInfo) (*config, error) {
 			continue
 		}
 		for _, l := range m.lines {
-			name := lookupKeyword(l.kw).name // checked when the file was read
-			if e.set[name] {
+			k := lookupKeyword(l.kw) // checked when the file was read
+			if e.set[k.name] && !k.multi {
 				continue // the first value of the Match sections wins
 			}
-			// A keyword that collects values (SetEnv) starts afresh:
-			// sshd replaces the global list with the Match one.
-			e.resetForMatch(name)
+			if !e.set[k.name] {
+				// A keyword that collects values (SetEnv, AllowUsers)
+				// starts afresh: sshd replaces the global list with the
+				// one its Match sections collect.
+				e.resetForMatch(k.name)
+			}
 			// Validated when the file was read; an error here is impossible.
 			e.apply(l.kw, l.val, l.file, l.line)
 		}
@@ -385,12 +388,36 @@ func (c *config) forConn(ci connInfo) *config {
 	return e
 }
 
+// matchValues returns the values the Match sections give the keyword
+// (lower case, as the table names it), in the order of the file.
+func (c *config) matchValues(name string) []string {
+	var out []string
+	for _, m := range c.matches {
+		for _, l := range m.lines {
+			if lookupKeyword(l.kw).name == name {
+				out = append(out, l.val)
+			}
+		}
+	}
+	return out
+}
+
 // resetForMatch clears a multi-valued keyword before a Match section's
 // value replaces it, so the global slice is never appended to.
 func (c *config) resetForMatch(lk string) {
 	switch lk {
 	case "setenv":
 		c.SetEnv = nil
+	case "allowusers":
+		c.AllowUsers = nil
+	case "denyusers":
+		c.DenyUsers = nil
+	case "allowgroups":
+		c.more3.AllowGroups = nil
+	case "denygroups":
+		c.more3.DenyGroups = nil
+	case "acceptenv":
+		c.AcceptEnv = nil
 	}
 }
 

@@ -56,7 +56,7 @@ var keywords = []keyword{
 			p(a)
 		}
 	}},
-	{name: "requiredrsasize", aliases: []string{"rsaminsize"}, def: func(c *config) { c.more.RequiredRSASize = 1024 },
+	{name: "requiredrsasize", match: true, aliases: []string{"rsaminsize"}, def: func(c *config) { c.more.RequiredRSASize = 1024 },
 		apply: func(c *config, val string, _ bool) error {
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 0 {
@@ -65,7 +65,7 @@ var keywords = []keyword{
 			c.more.RequiredRSASize = n
 			return nil
 		}, print: func(c *config, p func(any)) { p(c.more.RequiredRSASize) }},
-	{name: "streamlocalbindmask", def: func(c *config) { c.more.StreamLocalBindMask = 0o177 },
+	{name: "streamlocalbindmask", match: true, def: func(c *config) { c.more.StreamLocalBindMask = 0o177 },
 		apply: func(c *config, val string, _ bool) error {
 			n, err := strconv.ParseUint(val, 8, 32)
 			if err != nil || n > 0o777 {
@@ -89,13 +89,13 @@ var keywords = []keyword{
 			p(int(c.more.UnusedConnectionTimeout / time.Second))
 		}
 	}},
-	{name: "ignorerhosts", def: func(c *config) { c.more.IgnoreRhosts = "yes" },
+	{name: "ignorerhosts", match: true, def: func(c *config) { c.more.IgnoreRhosts = "yes" },
 		apply: yesNoOr(func(c *config) *string { return &c.more.IgnoreRhosts }, "shosts-only"),
 		print: func(c *config, p func(any)) { p(c.more.IgnoreRhosts) }},
 	flagKW("ignoreuserknownhosts", false, func(c *config) *bool { return &c.more.IgnoreUserKnownHosts }),
-	flagKW("hostbasedauthentication", false, func(c *config) *bool { return &c.more.HostbasedAuthentication }),
-	flagKW("hostbasedusesnamefrompacketonly", false, func(c *config) *bool { return &c.more.HostbasedUsesNameFromPacketOnly }),
-	flagKW("kerberosauthentication", false, func(c *config) *bool { return &c.more.KerberosAuthentication }), // krb5pass.go
+	inMatch(flagKW("hostbasedauthentication", false, func(c *config) *bool { return &c.more.HostbasedAuthentication })),
+	inMatch(flagKW("hostbasedusesnamefrompacketonly", false, func(c *config) *bool { return &c.more.HostbasedUsesNameFromPacketOnly })),
+	inMatch(flagKW("kerberosauthentication", false, func(c *config) *bool { return &c.more.KerberosAuthentication })), // krb5pass.go
 	flagKW("kerberosorlocalpasswd", true, func(c *config) *bool { return &c.more.KerberosOrLocalPasswd }),
 	flagKW("kerberosticketcleanup", true, func(c *config) *bool { return &c.more.KerberosTicketCleanup }),
 	flagKW("printmotd", true, func(c *config) *bool { return &c.more.PrintMotd }),
@@ -105,7 +105,7 @@ var keywords = []keyword{
 	flagKW("tcpkeepalive", true, func(c *config) *bool { return &c.more.TCPKeepAlive }),
 	flagKW("usedns", false, func(c *config) *bool { return &c.more.UseDNS }),
 	inMatch(flagKW("disableforwarding", false, func(c *config) *bool { return &c.more.DisableForwarding })),
-	flagKW("streamlocalbindunlink", false, func(c *config) *bool { return &c.more.StreamLocalBindUnlink }),
+	inMatch(flagKW("streamlocalbindunlink", false, func(c *config) *bool { return &c.more.StreamLocalBindUnlink })),
 	{name: "fingerprinthash", def: func(c *config) { c.more.FingerprintHash = "SHA256" },
 		apply: func(c *config, val string, _ bool) error {
 			switch strings.ToLower(val) {
@@ -121,13 +121,13 @@ var keywords = []keyword{
 	inMatch(flagKW("exposeauthinfo", false, func(c *config) *bool { return &c.more.ExposeAuthInfo })),
 	stringKW("modulifile", kex.DefaultModuliFile, func(c *config) *string { return &c.more.ModuliFile }),
 	inMatch(noneKW("chrootdirectory", func(c *config) *string { return &c.more.ChrootDirectory })),
-	noneKW("revokedkeys", func(c *config) *string { return &c.more.RevokedKeys }),
+	inMatch(noneKW("revokedkeys", func(c *config) *string { return &c.more.RevokedKeys })),
 	stringKW("securitykeyprovider", "internal", func(c *config) *string { return &c.more.SecurityKeyProvider }),
 	noneKW("versionaddendum", func(c *config) *string { return &c.more.VersionAddendum }),
 	noneKW("hostkeyagent", func(c *config) *string { return &c.more.HostKeyAgent }), // applied by loadHostKeys
-	algoKW("casignaturealgorithms", nil, func(c *config) *[]string { return &c.more.CASignatureAlgorithms }, caSignatureDefaults),
-	algoKW("hostbasedacceptedalgorithms", []string{"hostbasedacceptedkeytypes"},
-		func(c *config) *[]string { return &c.more.HostbasedAcceptedAlgorithms }, hostkey.DefaultAlgorithms),
+	inMatch(algoKW("casignaturealgorithms", nil, func(c *config) *[]string { return &c.more.CASignatureAlgorithms }, caSignatureDefaults)),
+	inMatch(algoKW("hostbasedacceptedalgorithms", []string{"hostbasedacceptedkeytypes"},
+		func(c *config) *[]string { return &c.more.HostbasedAcceptedAlgorithms }, hostkey.DefaultAlgorithms)),
 	{name: "syslogfacility", def: func(c *config) { c.more.SyslogFacility = "AUTH" },
 		apply: func(c *config, val string, _ bool) error {
 			if !slices.Contains(syslogFacilities, strings.ToUpper(val)) {
@@ -142,7 +142,7 @@ var keywords = []keyword{
 	{name: "ipqos", def: func(c *config) { c.more.IPQoS = [2]int{0x10, 0x08} }, // lowdelay throughput, Debian's 9.2
 		apply: applyIPQoS,
 		print: func(c *config, p func(any)) { p(ipqosString(c.more.IPQoS[0]) + " " + ipqosString(c.more.IPQoS[1])) }},
-	{name: "pubkeyauthoptions", apply: func(c *config, val string, _ bool) error {
+	{name: "pubkeyauthoptions", match: true, apply: func(c *config, val string, _ bool) error {
 		var opts []string
 		for _, o := range strings.Fields(val) {
 			switch o {
@@ -164,25 +164,25 @@ var keywords = []keyword{
 			p(h)
 		}
 	}},
-	{name: "authorizedkeysfile", apply: func(c *config, val string, _ bool) error {
+	{name: "authorizedkeysfile", match: true, apply: func(c *config, val string, _ bool) error {
 		c.AuthorizedKeysFiles = strings.Fields(val)
 		return nil
 	}, print: func(c *config, p func(any)) { p(strings.Join(c.AuthorizedKeysFiles, " ")) }},
-	noneKW("authorizedprincipalsfile", func(c *config) *string { return &c.AuthorizedPrincipalsFile }),
-	noneKW("authorizedkeyscommand", func(c *config) *string { return &c.AuthorizedKeysCommand }),
-	noneKW("authorizedkeyscommanduser", func(c *config) *string { return &c.AuthorizedKeysCommandUser }),
-	noneKW("authorizedprincipalscommand", func(c *config) *string { return &c.AuthorizedPrincipalsCommand }),
-	noneKW("authorizedprincipalscommanduser", func(c *config) *string { return &c.AuthorizedPrincipalsCommandUser }),
-	noneKW("trustedusercakeys", func(c *config) *string { return &c.TrustedUserCAKeys }),
-	flagKW("pubkeyauthentication", true, func(c *config) *bool { return &c.PubkeyAuthentication }),
+	inMatch(noneKW("authorizedprincipalsfile", func(c *config) *string { return &c.AuthorizedPrincipalsFile })),
+	inMatch(noneKW("authorizedkeyscommand", func(c *config) *string { return &c.AuthorizedKeysCommand })),
+	inMatch(noneKW("authorizedkeyscommanduser", func(c *config) *string { return &c.AuthorizedKeysCommandUser })),
+	inMatch(noneKW("authorizedprincipalscommand", func(c *config) *string { return &c.AuthorizedPrincipalsCommand })),
+	inMatch(noneKW("authorizedprincipalscommanduser", func(c *config) *string { return &c.AuthorizedPrincipalsCommandUser })),
+	inMatch(noneKW("trustedusercakeys", func(c *config) *string { return &c.TrustedUserCAKeys })),
+	inMatch(flagKW("pubkeyauthentication", true, func(c *config) *bool { return &c.PubkeyAuthentication })),
 	// sshd's defaults: passwords through PAM with UsePAM yes, against
 	// /etc/shadow (package shadow) without; keyboard-interactive needs
 	// PAM, so without UsePAM its default is no (finish).
-	flagKW("passwordauthentication", true, func(c *config) *bool { return &c.PasswordAuthentication }),
-	flagKW("permitemptypasswords", false, func(c *config) *bool { return &c.PermitEmptyPasswords }),
-	withAliases(flagKW("kbdinteractiveauthentication", true, func(c *config) *bool { return &c.KbdInteractiveAuth }),
-		"challengeresponseauthentication"),
-	{name: "authenticationmethods", apply: func(c *config, val string, _ bool) error {
+	inMatch(flagKW("passwordauthentication", true, func(c *config) *bool { return &c.PasswordAuthentication })),
+	inMatch(flagKW("permitemptypasswords", false, func(c *config) *bool { return &c.PermitEmptyPasswords })),
+	inMatch(withAliases(flagKW("kbdinteractiveauthentication", true, func(c *config) *bool { return &c.KbdInteractiveAuth }),
+		"challengeresponseauthentication")),
+	{name: "authenticationmethods", match: true, apply: func(c *config, val string, _ bool) error {
 		if val != "any" {
 			if _, err := userauth.ParseAuthenticationMethods(val); err != nil {
 				return err
@@ -192,7 +192,7 @@ var keywords = []keyword{
 		return nil
 	}, print: func(c *config, p func(any)) { p(orAny(c.AuthenticationMethods)) }},
 	flagKW("usepam", false, func(c *config) *bool { return &c.UsePAM }),
-	{name: "permitrootlogin", def: func(c *config) { c.PermitRootLogin = "prohibit-password" },
+	{name: "permitrootlogin", match: true, def: func(c *config) { c.PermitRootLogin = "prohibit-password" },
 		apply: func(c *config, val string, _ bool) error {
 			switch val {
 			case "yes", "no", "prohibit-password", "forced-commands-only":
@@ -207,20 +207,20 @@ var keywords = []keyword{
 			// sshd -T prints prohibit-password under its old name.
 			p(strings.Replace(c.PermitRootLogin, "prohibit-password", "without-password", 1))
 		}},
-	usersKW("allowusers", func(c *config) *[]string { return &c.AllowUsers }),
-	usersKW("denyusers", func(c *config) *[]string { return &c.DenyUsers }),
+	inMatch(usersKW("allowusers", func(c *config) *[]string { return &c.AllowUsers })),
+	inMatch(usersKW("denyusers", func(c *config) *[]string { return &c.DenyUsers })),
 	// keywords3.go.
-	{name: "allowgroups", multi: true, apply: applyAllowGroups, print: func(c *config, p func(any)) { printEach(c.more3.AllowGroups, p) }},
-	{name: "denygroups", multi: true, apply: applyDenyGroups, print: func(c *config, p func(any)) { printEach(c.more3.DenyGroups, p) }},
+	{name: "allowgroups", match: true, multi: true, apply: applyAllowGroups, print: func(c *config, p func(any)) { printEach(c.more3.AllowGroups, p) }},
+	{name: "denygroups", match: true, multi: true, apply: applyDenyGroups, print: func(c *config, p func(any)) { printEach(c.more3.DenyGroups, p) }},
 	{name: "hostcertificate", multi: true, apply: applyHostCertificate, print: func(c *config, p func(any)) { printEach(c.more3.HostCertificates, p) }},
 	{name: "channeltimeout", match: true, apply: applyChannelTimeout, print: printChannelTimeout},
 	algoKW("kexalgorithms", nil, func(c *config) *[]string { return &c.KexAlgorithms }, kex.DefaultMethods, kex.Methods),
 	algoKW("ciphers", nil, func(c *config) *[]string { return &c.Ciphers }, cipher.DefaultCiphers, cipher.Ciphers),
 	algoKW("macs", nil, func(c *config) *[]string { return &c.MACs }, cipher.DefaultMACs, cipher.MACs),
 	algoKW("hostkeyalgorithms", nil, func(c *config) *[]string { return &c.HostKeyAlgorithms }, hostkey.DefaultAlgorithms),
-	algoKW("pubkeyacceptedalgorithms", []string{"pubkeyacceptedkeytypes"},
-		func(c *config) *[]string { return &c.PubkeyAcceptedAlgorithms }, hostkey.DefaultAlgorithms),
-	flagKW("gssapiauthentication", false, func(c *config) *bool { return &c.GSSAPIAuthentication }),
+	inMatch(algoKW("pubkeyacceptedalgorithms", []string{"pubkeyacceptedkeytypes"},
+		func(c *config) *[]string { return &c.PubkeyAcceptedAlgorithms }, hostkey.DefaultAlgorithms)),
+	inMatch(flagKW("gssapiauthentication", false, func(c *config) *bool { return &c.GSSAPIAuthentication })),
 	flagKW("gssapikeyexchange", false, func(c *config) *bool { return &c.GSSAPIKeyExchange }),
 	flagKW("gssapistrictacceptorcheck", true, func(c *config) *bool { return &c.GSSAPIStrictAcceptor }),
 	flagKW("gssapicleanupcredentials", true, func(c *config) *bool { return &c.GSSAPICleanupCreds }),
@@ -318,7 +318,7 @@ var keywords = []keyword{
 		c.ForceCommand = val
 		return nil
 	}, print: func(c *config, p func(any)) { p(orNone(c.ForceCommand)) }},
-	noneKW("banner", func(c *config) *string { return &c.Banner }),
+	inMatch(noneKW("banner", func(c *config) *string { return &c.Banner })),
 	{name: "tracedir", apply: func(c *config, val string, _ bool) error { // gosshd's own; sshd has none
 		if val != "none" {
 			c.TraceDir = val
@@ -330,7 +330,7 @@ var keywords = []keyword{
 		}
 	}},
 	durationKW("logingracetime", server.DefaultLoginGraceTime, func(c *config) *time.Duration { return &c.LoginGraceTime }),
-	intKW("maxauthtries", userauth.DefaultMaxAuthTries, func(c *config) *int { return &c.MaxAuthTries }),
+	inMatch(intKW("maxauthtries", userauth.DefaultMaxAuthTries, func(c *config) *int { return &c.MaxAuthTries })),
 	intKW("maxsessions", 10, func(c *config) *int { return &c.MaxSessions }),
 	{name: "maxstartups", def: func(c *config) { c.MaxStartups = server.DefaultStartups }, apply: applyMaxStartups,
 		print: func(c *config, p func(any)) {
@@ -421,7 +421,7 @@ var keywords = []keyword{
 			return nil
 		}
 		return fmt.Errorf("bad value %q", val)
-	}, print: func(c *config, p func(any)) { p(c.LogLevel) }},
+	}, print: func(c *config, p func(any)) { p(strings.Replace(c.LogLevel, "DEBUG1", "DEBUG", 1)) }}, // sshd -T's name of DEBUG1
 	stringKW("pidfile", "/run/gosshd.pid", func(c *config) *string { return &c.PidFile }),
 	// Not printed by sshd -T (it has no such line either); kept last.
 	stringKW("pamservicename", "sshd", func(c *config) *string { return &c.PamServiceName }),
@@ -548,11 +548,7 @@ func usersKW(name string, f func(*config) *[]string) keyword {
 	return keyword{name: name, multi: true, apply: func(c *config, val string, _ bool) error {
 		*f(c) = append(*f(c), strings.Fields(val)...)
 		return nil
-	}, print: func(c *config, p func(any)) {
-		if l := *f(c); len(l) > 0 {
-			p(strings.Join(l, " "))
-		}
-	}}
+	}, print: func(c *config, p func(any)) { printEach(*f(c), p) }} // one line per pattern, as sshd -T
 }
 
 // forwardingKW is AllowTcpForwarding or AllowStreamLocalForwarding.
