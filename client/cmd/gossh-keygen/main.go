@@ -45,6 +45,7 @@ type flags struct {
 	op          string   // -Y
 	rounds      int      // -a
 	krlFile     string   // -r: a KRL with -Y verify, the host name otherwise
+	provider    string   // -w: the SecurityKeyProvider
 	cipher      string   // -Z
 	printPubkey bool     // -Y -O print-pubkey
 	quiet       bool     // -q
@@ -188,7 +189,9 @@ func (f *flags) apply(c byte, val string) error {
 		f.krlFile = val
 	case 'Z':
 		f.cipher = val
-	case 'D', 'g', 'K', 'M', 'w', 'X', 'A', 'B', 'G', 'T', 'U', 'o', 'u', 'W', 'S':
+	case 'w':
+		f.provider = val
+	case 'D', 'g', 'K', 'M', 'X', 'A', 'B', 'G', 'T', 'U', 'o', 'u', 'W', 'S':
 		// Parsed; the modes that use them check f.set.
 	}
 	return nil
@@ -229,7 +232,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // dispatch picks the mode in ssh-keygen's order.
 func (f *flags) dispatch() error {
-	for _, c := range []byte{'D', 'g', 'K', 'M', 'w', 'G', 'T', 'X', 'U'} {
+	for _, c := range []byte{'D', 'g', 'M', 'G', 'T', 'X', 'U'} {
 		if f.set[c] && !(c == 'U' && f.set['s']) {
 			return fatalf("gossh-keygen: -%c is not supported by gossh-keygen yet (docs/gossh-keygen.md)", c)
 		}
@@ -247,6 +250,8 @@ func (f *flags) dispatch() error {
 		return f.checkKRL()
 	case f.set['F'] || f.set['R'] || f.set['H']:
 		return f.knownHosts()
+	case f.set['K']:
+		return f.downloadSK()
 	case f.set['s']:
 		return f.signCerts()
 	case f.set['L']:
