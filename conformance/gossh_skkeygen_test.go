@@ -251,3 +251,53 @@ func TestGosshKeygenResidentKeys(t *testing.T) {
 		t.Errorf("ssh with a downloaded key: %v %+v", err, res)
 	}
 }
+
+// TestGosshSKCertificate: an sk key enrolled by gossh-keygen, certified
+// by gossh-keygen -s (shown by -L as ssh-keygen -L shows it), logs in
+// with its certificate beside it (id-cert.pub) to sshd and gosshd that
+// trust the CA (TrustedUserCAKeys) and have no authorized_keys for it:
+// with ssh and with gossh.
+func TestGosshSKCertificate(t *testing.T) {
+	lib := skProviderLib(t)
+	kg := kgBuild(t)
+	gossh := clBuildGossh(t)
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if out, code := skRun(t, dir, nil, "", kg, "-q", "-t", "ed25519", "-N", "", "-f", p("ca")); code != 0 {
+		t.Fatalf("CA: %s", out)
+	}
+	cfg := []string{"TrustedUserCAKeys " + p("ca.pub"), "AuthorizedKeysFile none"}
+	srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, Config: append(cfg, "PasswordAuthentication no", "KbdInteractiveAuthentication no")})
+	g := svStart(t, []string{"ed25519"}, cfg...)
+	for _, typ := range []string{"ecdsa-sk", "ed25519-sk"} {
+		key := p(typ)
+		if out, code := skRun(t, dir, nil, "", kg, "-q", "-t", typ, "-w", lib, "-N", "", "-f", key); code != 0 {
+			t.Fatalf("enrol %s: %s", typ, out)
+		}
+		if out, code := skRun(t, dir, nil, "", kg, "-q", "-s", p("ca"), "-I", "sk "+typ, "-n", "root", "-V", "-5m:+1h", key+".pub"); code != 0 {
+			t.Fatalf("gossh-keygen -s %s: %s", typ, out)
+		}
+		gl, _ := skRun(t, dir, nil, "", kg, "-L", "-f", key+"-cert.pub")
+		sl, _ := skRun(t, dir, nil, "", sshdtest.SSHKeygen, "-L", "-f", key+"-cert.pub")
+		if gl != sl || !strings.Contains(gl, "-cert-v01@openssh.com user certificate") {
+			t.Errorf("-L of %s: gossh-keygen\n%s\nssh-keygen\n%s", typ, gl, sl)
+		}
+		for _, peer := range []struct{ name, port string }{{"sshd", strconv.Itoa(srv.Port)}, {"gosshd", g.port}} {
+			t.Run(peer.name+"/"+typ, func(t *testing.T) {
+				res, err := sshdtest.RunSSH(t.Context(), nil, "-p", peer.port, "-l", "root", "-o", "StrictHostKeyChecking=no",
+					"-o", "UserKnownHostsFile=/dev/null", "-o", "IdentityAgent=none", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+					"-i", key, "-o", "SecurityKeyProvider="+lib, "127.0.0.1", "echo ssh")
+				if err != nil || res.ExitCode != 0 || string(res.Stdout) != "ssh\n" {
+					t.Errorf("ssh with the sk certificate: %v %+v", err, res)
+				}
+				r := clGossh(t, gossh, nil, nil, "-F", "none", "-v", "-p", peer.port, "-l", "root", "-o", "StrictHostKeyChecking=no",
+					"-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=none", "-o", "IdentityAgent=none",
+					"-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey", "-i", key,
+					"-o", "SecurityKeyProvider="+lib, "127.0.0.1", "echo gossh")
+				if r.code != 0 || r.stdout != "gossh\n" {
+					t.Errorf("gossh with the sk certificate: exit %d %q\n%s", r.code, r.stdout, r.stderr)
+				}
+			})
+		}
+	}
+}

@@ -272,7 +272,8 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				if sk, ok := pubKeyOf(path).(*hostkey.SKPublicKey); ok {
 					// A FIDO key: signed by the authenticator through
 					// ssh-sk-helper and SecurityKeyProvider.
-					if src := skSource(o, lg, p, path, sk, batch); src != nil {
+					// As ssh, its certificate beside it first.
+					for _, src := range skSources(o, lg, p, path, sk, batch) {
 						src.Algorithms = accepted
 						out = append(out, src)
 					}
