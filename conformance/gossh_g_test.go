@@ -21,7 +21,7 @@ var gosshGAllowed = map[string]string{
 	"ciphers": "gossh default", "macs": "gossh default", "kexalgorithms": "gossh default",
 	// PubkeyAcceptedAlgorithms is ssh's own list (sk keys and sk
 	// certificates included), so it must print alike.
-	"hostkeyalgorithms": "gossh default",
+	"hostkeyalgorithms":           "gossh default",
 	"hostbasedacceptedalgorithms": "gossh default", "casignaturealgorithms": "gossh default",
 	// Debian builds ssh with ForwardX11Trusted yes; gossh keeps
 	// OpenSSH's upstream default, no.
