@@ -5,6 +5,8 @@
 // takes ssh-add(1)'s flags and prints what ssh-add prints:
 //
 //	gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
+//	gossh-add -s pkcs11 [-c] [-t life]
+//	gossh-add -e pkcs11
 //	gossh-add -T pubkey ...
 //
 // Without files it adds ~/.ssh/id_rsa, id_ecdsa, id_ed25519 and id_dsa,
@@ -42,6 +44,8 @@ import (
 )
 
 const usage = `usage: gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
+       gossh-add -s pkcs11 [-c] [-t life]
+       gossh-add -e pkcs11
        gossh-add -T pubkey ...
 `
 
@@ -56,6 +60,8 @@ type flags struct {
 	q          bool
 	hash       string
 	life       time.Duration
+	provider   string // -s or -e: a PKCS#11 provider
+	deleting   bool   // -e
 	files      []string
 }
 
@@ -99,7 +105,11 @@ func parseFlags(args []string) (*flags, error) {
 			f.life = d
 		case 'T':
 			f.T = true
-		case 'K', 'e', 's', 'S', 'h', 'H', 'M', 'm':
+		case 's':
+			f.provider = val
+		case 'e':
+			f.provider, f.deleting = val, true
+		case 'K', 'S', 'h', 'H', 'M', 'm':
 			return usageError(fmt.Sprintf("-%c is not supported by gossh-add", c))
 		default:
 			return usageError(fmt.Sprintf("unknown option -- %c", c))
@@ -139,6 +149,13 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "%v\r\n", err)
 		fmt.Fprint(os.Stderr, usage)
 		return 1
+	}
+	if f.provider != "" {
+		// Before agent.NewClient, whose pipeline would read the reply.
+		if (&adder{f: f, ctx: context.Background()}).updateCard(conn) != nil {
+			return 1
+		}
+		return 0
 	}
 	a := &adder{ag: agent.NewClient(conn), f: f, ctx: context.Background()}
 	defer func() { clear(a.pass) }()
