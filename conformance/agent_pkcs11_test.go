@@ -86,3 +86,58 @@ func TestAgentPKCS11(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentSecurityKey: an sk key file (enrolled by ssh-keygen with the
+// test authenticator) given to the agent with ssh-add -S / gossh-add -S
+// signs through ssh-sk-helper in the agent: ssh and gossh log in to
+// sshd with it through gossh-agent and through ssh-agent; a provider
+// outside -P is refused by both agents.
+func TestAgentSecurityKey(t *testing.T) {
+	lib := skProviderLib(t)
+	bins := agBuild(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "id_ecdsa_sk")
+	if out, code := skRun(t, dir, nil, "", sshdtest.SSHKeygen, "-q", "-t", "ecdsa-sk", "-w", lib, "-N", "", "-C", "sk-in-agent", "-f", key); code != 0 {
+		t.Fatalf("ssh-keygen: %s", out)
+	}
+	pub := mustRead(t, key+".pub")
+	srv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: pub})
+	// The test library is not under /usr/lib: both agents need -P for it.
+	allow := []string{"-D", "-P", filepath.Dir(lib) + "/*"}
+	for _, tc := range []struct{ name, agent, add string }{
+		{"ssh-add to gossh-agent", bins.agent, sshAdd},
+		{"gossh-add to ssh-agent", sshAgent, bins.add},
+		{"gossh-add to gossh-agent", bins.agent, bins.add},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := agStart(t, tc.agent, agEnv(), allow...)
+			env := a.env()
+			r := agRun(t, env, tc.add, "-S", lib, key)
+			if r.code != 0 || r.stderr != "Identity added: "+key+" (sk-in-agent)\n" {
+				t.Fatalf("-S: exit %d %q\nagent log:\n%s", r.code, r.stderr, a.logText())
+			}
+			if l := agRun(t, env, sshAdd, "-L"); l.code != 0 || !strings.Contains(l.stdout, strings.Join(strings.Fields(string(pub))[:2], " ")) {
+				t.Errorf("ssh-add -L: exit %d\n%s", l.code, l.stdout)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			res, err := sshdtest.RunSSH(ctx, nil, "-p", strconv.Itoa(srv.Port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+				"-o", "BatchMode=yes", "-o", "IdentityAgent="+a.sock, "-o", "IdentityFile=/nonexistent", "-l", "root", "127.0.0.1", "echo ssh")
+			if err != nil || res.ExitCode != 0 || string(res.Stdout) != "ssh\n" {
+				t.Errorf("ssh with the agent's sk key: %v %+v", err, res)
+			}
+			g := agRun(t, env, bins.gossh, "-F", "none", "-p", strconv.Itoa(srv.Port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+				"-o", "GlobalKnownHostsFile=none", "-o", "BatchMode=yes", "-o", "IdentityAgent="+a.sock, "-o", "IdentityFile=/nonexistent",
+				"-o", "PreferredAuthentications=publickey", "-l", "root", "127.0.0.1", "echo gossh")
+			if g.code != 0 || g.stdout != "gossh\n" {
+				t.Errorf("gossh with the agent's sk key: exit %d %q\n%s", g.code, g.stdout, g.stderr)
+			}
+		})
+	}
+	for _, prog := range []string{sshAgent, bins.agent} {
+		a := agStart(t, prog, agEnv(), "-D")
+		if r := agRun(t, a.env(), sshAdd, "-S", lib, key); r.code != 1 || !strings.Contains(r.stderr, "Could not add identity") {
+			t.Errorf("%s without -P: ssh-add -S exit %d %q", filepath.Base(prog), r.code, r.stderr)
+		}
+	}
+}

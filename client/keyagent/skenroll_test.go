@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/wire"
@@ -184,6 +185,77 @@ func FuzzParseSKResidentReply(f *testing.F) {
 			if k.Key == nil || k.Key.PublicKey == nil {
 				t.Fatalf("accepted without a key: %+v", k)
 			}
+		}
+	})
+}
+
+func skAddMsg(key []byte, comment string, constraints ...byte) []byte {
+	b := append([]byte{msgAddIDConstrained}, key...)
+	b = wire.AppendString(b, []byte(comment))
+	return append(b, constraints...)
+}
+
+// TestParseSKAdd: ssh-add's SSH2_AGENTC_ADD_ID_CONSTRAINED of a
+// security key, with its provider constraint; another extension, an
+// unknown constraint, a plain key and a cut message are refused.
+func TestParseSKAdd(t *testing.T) {
+	key := testSKKey(t, "ssh:", hostkey.SKUserPresent)
+	prov := append([]byte{constrainExtension}, wire.AppendString(wire.AppendString(nil, []byte(SKProviderExtension)), []byte("/p.so"))...)
+	msg := skAddMsg(key, "c", append([]byte{constrainConfirm, constrainLifetime, 0, 0, 0, 9}, prov...)...)
+	if !isSKAdd(msg) {
+		t.Fatal("isSKAdd = false")
+	}
+	req, err := parseSKAdd(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.comment != "c" || req.provider != "/p.so" || !req.confirm || req.life != 9*time.Second || string(req.key.KeyHandle) != "handle" {
+		t.Errorf("got %+v", req)
+	}
+	plain := append([]byte{msgAddIdentity}, key...)
+	plain = wire.AppendString(plain, []byte("c"))
+	if req, err := parseSKAdd(plain); err != nil || req.provider != "internal" {
+		t.Errorf("without a provider: %+v %v", req, err)
+	}
+	for i := 1; i < len(key)+5; i++ {
+		if _, err := parseSKAdd(msg[:i]); err == nil {
+			t.Errorf("cut at %d: no error", i)
+		}
+	}
+	other := append([]byte{constrainExtension}, wire.AppendString(wire.AppendString(nil, []byte("restrict-destination-v00@openssh.com")), []byte("x"))...)
+	for _, bad := range [][]byte{skAddMsg(key, "c", other...), skAddMsg(key, "c", 7), append(plain, 0)} {
+		if _, err := parseSKAdd(bad); err == nil {
+			t.Errorf("%x: no error", bad)
+		}
+	}
+	if isSKAdd(append([]byte{msgAddIdentity}, wire.AppendString(nil, []byte("ssh-ed25519"))...)) {
+		t.Error("isSKAdd of an ed25519 key")
+	}
+	kr := NewKeyring(nil)
+	defer kr.Close()
+	k := req.key
+	k.Flags |= hostkey.SKUserVerified
+	if err := kr.AddSK(k, "c", "internal", 0, false); !errors.Is(err, ErrConstraint) {
+		t.Errorf("verify-required key: %v", err)
+	}
+	if err := kr.AddSK(req.key, "c", "/tmp/not-allowed.so", 0, false); err == nil {
+		t.Error("a provider outside the allowlist: no error")
+	}
+}
+
+func FuzzParseSKAdd(f *testing.F) {
+	key := testSKKey(f, "ssh:", 1)
+	f.Add(skAddMsg(key, "c", constrainConfirm))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !isSKAdd(b) {
+			return
+		}
+		req, err := parseSKAdd(b)
+		if err != nil {
+			return
+		}
+		if req.key == nil || req.key.PublicKey == nil || req.provider == "" {
+			t.Fatalf("accepted %+v", req)
 		}
 	})
 }

@@ -305,11 +305,25 @@ func parseSmartcardRequest(msg []byte) (*smartcardRequest, error) {
 	return req, nil
 }
 
-// handleSmartcard answers the smartcard messages of one connection; it
-// returns nil for every other message, which agent.ServeAgent answers.
+// handleSmartcard answers the smartcard messages of one connection, and
+// the additions of security keys; it returns nil for every other
+// message, which agent.ServeAgent answers.
 func (a *connAgent) handleSmartcard(frame []byte) []byte {
 	if len(frame) < 5 {
 		return nil
+	}
+	if isSKAdd(frame[4:]) {
+		status := byte(msgFailure)
+		req, err := parseSKAdd(frame[4:])
+		if err == nil {
+			err = a.AddSK(req.key, req.comment, req.provider, req.life, req.confirm)
+		}
+		if err != nil {
+			a.debug("security key refused", "err", err)
+		} else {
+			status = msgSuccess
+		}
+		return append(binary.BigEndian.AppendUint32(nil, 1), status)
 	}
 	switch frame[4] {
 	case msgAddSmartcardKey, msgAddSmartcardKeyConstrained, msgRemoveSmartcardKey:

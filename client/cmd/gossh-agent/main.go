@@ -120,8 +120,8 @@ func parseFlags(args []string) (*flags, error) {
 			}
 			f.hash = val
 		case 'O':
-			// ssh-agent's only -O option concerns FIDO keys, which
-			// gossh-agent does not hold.
+			// ssh-agent's only -O option lifts its web-safe check of
+			// what FIDO keys sign, which gossh-agent does not make.
 			if val != "no-restrict-websafe" {
 				return fatalError("Unknown -O option")
 			}
