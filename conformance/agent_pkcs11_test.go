@@ -67,6 +67,24 @@ func TestAgentPKCS11(t *testing.T) {
 			}
 		})
 	}
+	// An RSA token key in gossh-agent: ssh asks for rsa-sha2-512
+	// (SSH_AGENT_RSA_SHA2_512), which the helper signs as a DigestInfo.
+	t.Run("rsa token in gossh-agent", func(t *testing.T) {
+		rhsm, rpub := p11Token(t, "rsa")
+		rsrv := sshdtest.Start(t, sshdtest.Options{HostKeyTypes: []string{"ed25519"}, AuthorizedKeys: rpub})
+		a := agStart(t, bins.agent, agEnv(rhsm), "-D")
+		env := a.env(rhsm, "SSH_ASKPASS="+askpass, "SSH_ASKPASS_REQUIRE=force")
+		if r := agRun(t, env, sshAdd, "-s", p11Module); r.code != 0 {
+			t.Fatalf("-s: exit %d %q", r.code, r.stderr)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := sshdtest.RunSSH(ctx, nil, "-p", strconv.Itoa(rsrv.Port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+			"-o", "BatchMode=yes", "-o", "IdentityAgent="+a.sock, "-o", "IdentityFile=/nonexistent", "-l", "root", "127.0.0.1", "echo ssh")
+		if err != nil || res.ExitCode != 0 || string(res.Stdout) != "ssh\n" {
+			t.Errorf("ssh with the agent's RSA token key: %v %+v", err, res)
+		}
+	})
 	// -P: a module outside the allowlist is refused by both agents.
 	for _, prog := range []string{sshAgent, bins.agent} {
 		a := agStart(t, prog, agEnv(hsm), "-D", "-P", "/nowhere/*")
