@@ -297,7 +297,48 @@ func TestGosshSKCertificate(t *testing.T) {
 				if r.code != 0 || r.stdout != "gossh\n" {
 					t.Errorf("gossh with the sk certificate: exit %d %q\n%s", r.code, r.stdout, r.stderr)
 				}
+				// The same certificate elsewhere, named by CertificateFile,
+				// for a copy of the key without one beside it.
+				bare := filepath.Join(t.TempDir(), "id")
+				certElsewhere := filepath.Join(t.TempDir(), "my.cert")
+				for from, to := range map[string]string{key: bare, key + ".pub": bare + ".pub", key + "-cert.pub": certElsewhere} {
+					if err := os.WriteFile(to, mustRead(t, from), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				r = clGossh(t, gossh, nil, nil, "-F", "none", "-p", peer.port, "-l", "root", "-o", "StrictHostKeyChecking=no",
+					"-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=none", "-o", "IdentityAgent=none",
+					"-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey", "-i", bare, "-o", "CertificateFile="+certElsewhere,
+					"-o", "SecurityKeyProvider="+lib, "127.0.0.1", "echo gossh")
+				if r.code != 0 || r.stdout != "gossh\n" {
+					t.Errorf("gossh with CertificateFile: exit %d %q\n%s", r.code, r.stdout, r.stderr)
+				}
+				// Without it the bare key has no way in (no authorized_keys).
+				r = clGossh(t, gossh, nil, nil, "-F", "none", "-p", peer.port, "-l", "root", "-o", "StrictHostKeyChecking=no",
+					"-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=none", "-o", "IdentityAgent=none",
+					"-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey", "-i", bare,
+					"-o", "SecurityKeyProvider="+lib, "127.0.0.1", "echo gossh")
+				if r.code != 255 {
+					t.Errorf("gossh without the certificate: exit %d, want 255", r.code)
+				}
 			})
 		}
+	}
+	// CertificateFile for a plain key too.
+	if out, code := skRun(t, dir, nil, "", kg, "-q", "-t", "ed25519", "-N", "", "-f", p("plain")); code != 0 {
+		t.Fatalf("plain key: %s", out)
+	}
+	if out, code := skRun(t, dir, nil, "", kg, "-q", "-s", p("ca"), "-I", "plain", "-n", "root", p("plain.pub")); code != 0 {
+		t.Fatalf("plain cert: %s", out)
+	}
+	if err := os.Rename(p("plain-cert.pub"), p("plain.certificate")); err != nil {
+		t.Fatal(err)
+	}
+	r := clGossh(t, gossh, nil, nil, "-F", "none", "-p", g.port, "-l", "root", "-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=none", "-o", "IdentityAgent=none",
+		"-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey", "-i", p("plain"), "-o", "CertificateFile="+p("plain.certificate"),
+		"127.0.0.1", "echo plain")
+	if r.code != 0 || r.stdout != "plain\n" {
+		t.Errorf("gossh with CertificateFile for a plain key: exit %d %q\n%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -70,35 +70,38 @@ func skSource(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKP
 	return signer
 }
 
-// skSources is the sk-* identity file at path as publickey sources: the
-// certificate in path-cert.pub first, if there is one for this key, as
-// ssh does, then the plain key. The authenticator is asked only once
-// the server accepts a key (Query).
-func skSources(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKPublicKey, batch bool) []*userauth.PrivateKey {
+// skSources is the sk-* identity file at path as publickey sources: its
+// certificates (certs: files, each for this key) first, as ssh does,
+// then the plain key. The authenticator is asked only once the server
+// accepts a key (Query).
+func skSources(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKPublicKey, batch bool, certs []string) []*userauth.PrivateKey {
 	signer := skSource(o, lg, p, path, pub, batch)
 	if signer == nil {
 		return nil
 	}
+	var out []*userauth.PrivateKey
+	for _, cf := range certs {
+		data, err := os.ReadFile(cf)
+		if err != nil {
+			continue
+		}
+		cp, _, err := hostkey.ParsePublicKeyFile(data)
+		cert, ok := cp.(*hostkey.Certificate)
+		if err != nil || !ok {
+			lg.debug(1, "Skipping certificate %s: not a certificate", cf)
+			continue
+		}
+		cs, err := hostkey.NewCertSigner(cert, signer)
+		if err != nil {
+			lg.debug(1, "Skipping certificate %s: %v", cf, err)
+			continue
+		}
+		lg.debug(1, "identity file %s type %s", cf, cert.Type())
+		csrc := userauth.InMemoryPrivateKey(cs)
+		csrc.Query, csrc.Label = true, cf
+		out = append(out, csrc)
+	}
 	src := userauth.InMemoryPrivateKey(signer)
 	src.Query, src.Label = true, path
-	out := []*userauth.PrivateKey{src}
-	data, err := os.ReadFile(path + "-cert.pub")
-	if err != nil {
-		return out
-	}
-	cp, _, err := hostkey.ParsePublicKeyFile(data)
-	cert, ok := cp.(*hostkey.Certificate)
-	if err != nil || !ok {
-		lg.debug(1, "Skipping certificate %s-cert.pub: not a certificate", path)
-		return out
-	}
-	cs, err := hostkey.NewCertSigner(cert, signer)
-	if err != nil {
-		lg.debug(1, "Skipping certificate %s-cert.pub: %v", path, err)
-		return out
-	}
-	lg.debug(1, "identity file %s-cert.pub type %s", path, cert.Type())
-	csrc := userauth.InMemoryPrivateKey(cs)
-	csrc.Query, csrc.Label = true, path+"-cert.pub"
-	return []*userauth.PrivateKey{csrc, src}
+	return append(out, src)
 }
