@@ -74,6 +74,12 @@ type Config struct {
 	// PKCS11 are the options of the ssh-pkcs11-helper runs; nil for
 	// the defaults.
 	PKCS11 *PKCS11Options
+
+	// NoRestrictWebsafe lets a security key whose application is not
+	// "ssh:" sign anything (ssh-agent -O no-restrict-websafe); by
+	// default it signs only SSH user authentication requests and
+	// SSHSIG blobs (ErrNotWebsafe).
+	NoRestrictWebsafe bool
 }
 
 // An identity is one key in the keyring.

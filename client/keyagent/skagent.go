@@ -1,9 +1,14 @@
 package keyagent
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/wire"
@@ -103,9 +108,13 @@ func (k *Keyring) AddSK(key *hostkey.SKPrivateKey, comment, provider string, lif
 	if key.Flags&hostkey.SKUserVerified != 0 {
 		return fmt.Errorf("%w: verify-required security key", ErrConstraint)
 	}
-	signer, err := newSSHSigner(&SKSigner{Key: key, Provider: provider})
+	ss, err := newSSHSigner(&SKSigner{Key: key, Provider: provider})
 	if err != nil {
 		return err
+	}
+	var signer ssh.Signer = ss
+	if !k.cfg.NoRestrictWebsafe && !strings.HasPrefix(key.PublicKey.Application, "ssh:") {
+		signer = &websafeSigner{Signer: ss, pub: key.PublicKey}
 	}
 	pub := key.PublicKey
 	id := &identity{blob: pub.Marshal(), pub: pub, signer: signer, comment: comment, confirm: confirm}
@@ -134,4 +143,57 @@ func (k *Keyring) AddSK(key *hostkey.SKPrivateKey, comment, provider string, lif
 	k.debug("key added", "type", pub.Type(), "fingerprint", hostkey.FingerprintSHA256(pub), "comment", comment, "sk-provider", provider)
 	k.reapLocked()
 	return nil
+}
+
+// ErrNotWebsafe means a security key whose application is not "ssh:"
+// was asked to sign what is neither an SSH user authentication request
+// nor an SSHSIG signature: ssh-agent refuses that (unless -O
+// no-restrict-websafe), as it could be a web site's challenge.
+var ErrNotWebsafe = errors.New("keyagent: refusing to sign non-SSH data with a non-SSH security key")
+
+// A websafeSigner signs with a security key of a non-SSH application
+// only data that ssh-agent's check_websafe_message_contents accepts.
+type websafeSigner struct {
+	ssh.Signer
+	pub hostkey.PublicKey
+}
+
+func (s *websafeSigner) Sign(r io.Reader, data []byte) (*ssh.Signature, error) {
+	if !websafe(data, s.pub) {
+		return nil, ErrNotWebsafe
+	}
+	return s.Signer.Sign(r, data)
+}
+
+// websafe reports whether data is an SSH user authentication request
+// to be signed by pub (RFC 4252, Section 7: session id, then
+// SSH_MSG_USERAUTH_REQUEST for "ssh-connection" with "publickey" or
+// "publickey-hostbound-v00@openssh.com", the signature flag, the
+// algorithm and pub itself, and for the latter the host key) or an
+// SSHSIG blob (PROTOCOL.sshsig), as ssh-agent checks.
+func websafe(data []byte, pub hostkey.PublicKey) bool {
+	if bytes.HasPrefix(data, []byte("SSHSIG")) {
+		return true
+	}
+	r := wire.NewReader(data)
+	sid := r.StringBytes()
+	t := r.Byte()
+	r.Text() // user
+	service := r.Text()
+	method := r.Text()
+	follows := r.Byte()
+	alg := r.Text()
+	blob := r.StringBytes()
+	if r.Failed() || len(sid) == 0 || t != byte(wire.MsgUserauthRequest) || follows != 1 || service != "ssh-connection" ||
+		!bytes.Equal(blob, pub.Marshal()) || hostkey.KeyTypeForAlgorithm(alg) != pub.Type() {
+		return false
+	}
+	switch method {
+	case "publickey-hostbound-v00@openssh.com":
+		r.StringBytes()
+	case "publickey":
+	default:
+		return false
+	}
+	return !r.Failed() && r.Len() == 0
 }

@@ -259,3 +259,59 @@ func FuzzParseSKAdd(f *testing.F) {
 		}
 	})
 }
+
+// TestWebsafe: a security key of a non-SSH application signs only an
+// SSH user authentication request for itself or an SSHSIG blob
+// (ssh-agent's check_websafe_message_contents); NoRestrictWebsafe lifts
+// that, and ssh: keys are never checked.
+func TestWebsafe(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	sk, _ := hostkey.NewSKPublicKey(pub, "https://example.com")
+	req := func(method, service string, blob []byte, extra ...byte) []byte {
+		b := wire.AppendString(nil, []byte("session-id"))
+		b = append(b, byte(wire.MsgUserauthRequest))
+		b = wire.AppendString(b, []byte("root"))
+		b = wire.AppendString(b, []byte(service))
+		b = wire.AppendString(b, []byte(method))
+		b = append(b, 1)
+		b = wire.AppendString(b, []byte(hostkey.SKED25519))
+		b = wire.AppendString(b, blob)
+		return append(b, extra...)
+	}
+	other, _, _ := ed25519.GenerateKey(rand.Reader)
+	osk, _ := hostkey.NewSKPublicKey(other, "https://example.com")
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"publickey", req("publickey", "ssh-connection", sk.Marshal()), true},
+		{"hostbound", req("publickey-hostbound-v00@openssh.com", "ssh-connection", sk.Marshal(), wire.AppendString(nil, []byte("hk"))...), true},
+		{"sshsig", []byte("SSHSIG\x00\x00\x00\x01"), true},
+		{"another key", req("publickey", "ssh-connection", osk.Marshal()), false},
+		{"another service", req("publickey", "other", sk.Marshal()), false},
+		{"another method", req("hostbased", "ssh-connection", sk.Marshal()), false},
+		{"trailing", req("publickey", "ssh-connection", sk.Marshal(), 0), false},
+		{"web challenge", []byte(`{"type":"webauthn.get","challenge":"x"}`), false},
+		{"empty", nil, false},
+	} {
+		if got := websafe(tt.data, sk); got != tt.want {
+			t.Errorf("%s: websafe = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	key := &hostkey.SKPrivateKey{PublicKey: sk, Flags: 1, Serialized: []byte("k")}
+	for _, noRestrict := range []bool{false, true} {
+		kr := NewKeyring(&Config{NoRestrictWebsafe: noRestrict})
+		if err := kr.AddSK(key, "web", "internal", 0, false); err != nil {
+			t.Fatal(err)
+		}
+		_, wrapped := kr.ids[0].signer.(*websafeSigner)
+		if wrapped == noRestrict {
+			t.Errorf("NoRestrictWebsafe %v: websafe check %v", noRestrict, wrapped)
+		}
+		kr.Close()
+	}
+	if _, err := (&websafeSigner{pub: sk}).Sign(rand.Reader, []byte("web")); !errors.Is(err, ErrNotWebsafe) {
+		t.Errorf("Sign of web data: %v", err)
+	}
+}

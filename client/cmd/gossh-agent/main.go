@@ -73,6 +73,7 @@ const (
 	childLife      = "GOSSH_AGENT_LIFETIME"
 	childHash      = "GOSSH_AGENT_FPHASH"
 	childProviders = "GOSSH_AGENT_PROVIDERS"
+	childWebsafe   = "GOSSH_AGENT_NO_WEBSAFE"
 )
 
 type flags struct {
@@ -81,6 +82,7 @@ type flags struct {
 	hash          string
 	life          time.Duration
 	providers     string // -P
+	noWebsafe     bool   // -O no-restrict-websafe
 	cmd           []string
 }
 
@@ -121,10 +123,11 @@ func parseFlags(args []string) (*flags, error) {
 			f.hash = val
 		case 'O':
 			// ssh-agent's only -O option lifts its web-safe check of
-			// what FIDO keys sign, which gossh-agent does not make.
+			// what FIDO keys of non-SSH applications sign.
 			if val != "no-restrict-websafe" {
 				return fatalError("Unknown -O option")
 			}
+			f.noWebsafe = true
 		case 'P':
 			// The PKCS#11 modules ssh-add -s may load.
 			if f.providers != "" {
@@ -212,7 +215,7 @@ func run(args []string) int {
 		lg := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
-		return serve(ctx, l, sock, dir, f.life, f.hash, f.providers, lg, 0)
+		return serve(ctx, l, sock, dir, f.life, f.hash, f.providers, f.noWebsafe, lg, 0)
 	}
 
 	// Go cannot fork: start this program again as the agent, handing it
@@ -233,7 +236,7 @@ func run(args []string) int {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"=1", "GOSSH_AGENT_DIR="+dir, childSockEnv+"="+sock,
-		childLife+"="+strconv.FormatInt(int64(f.life), 10), childHash+"="+f.hash, childProviders+"="+f.providers)
+		childLife+"="+strconv.FormatInt(int64(f.life), 10), childHash+"="+f.hash, childProviders+"="+f.providers, childWebsafe+"="+strconv.FormatBool(f.noWebsafe))
 	if len(f.cmd) > 0 {
 		cmd.Env = append(cmd.Env, childParent+"="+strconv.Itoa(pid))
 	}
@@ -280,7 +283,8 @@ func child() int {
 	life, _ := strconv.ParseInt(os.Getenv(childLife), 10, 64)
 	parent, _ := strconv.Atoi(os.Getenv(childParent))
 	hash, providers := os.Getenv(childHash), os.Getenv(childProviders)
-	for _, k := range []string{childEnv, "GOSSH_AGENT_DIR", childSockEnv, childLife, childHash, childParent, childProviders} {
+	noWebsafe, _ := strconv.ParseBool(os.Getenv(childWebsafe))
+	for _, k := range []string{childEnv, "GOSSH_AGENT_DIR", childSockEnv, childLife, childHash, childParent, childProviders, childWebsafe} {
 		os.Unsetenv(k)
 	}
 	lf := os.NewFile(3, "agent socket")
@@ -291,12 +295,12 @@ func child() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	return serve(ctx, l, sock, dir, time.Duration(life), hash, providers, nil, parent)
+	return serve(ctx, l, sock, dir, time.Duration(life), hash, providers, noWebsafe, nil, parent)
 }
 
 // serve runs the agent until ctx is done, or, when parent is set, until
 // that process has gone (command mode: ssh-agent's check_parent_exists).
-func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Duration, hash, providers string, lg *slog.Logger, parent int) int {
+func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Duration, hash, providers string, noWebsafe bool, lg *slog.Logger, parent int) int {
 	defer func() {
 		os.Remove(sock)
 		if dir != "" {
@@ -310,7 +314,7 @@ func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Dura
 	// ssh-add -s loads PKCS#11 modules through ssh-pkcs11-helper, from
 	// the -P allowlist (ssh-agent's default without -P).
 	kr := keyagent.NewKeyring(&keyagent.Config{Lifetime: life, Confirm: keyagent.AskpassConfirm, Fingerprint: fp, Logger: lg,
-		AllowedProviders: providers})
+		AllowedProviders: providers, NoRestrictWebsafe: noWebsafe})
 	defer kr.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -23,7 +23,7 @@ func TestParseFlags(t *testing.T) {
 		{"command", []string{"-t", "60", "sh", "-c", "true"}, flags{hash: "sha256", life: time.Minute, cmd: []string{"sh", "-c", "true"}}, false},
 		{"after --", []string{"--", "-s"}, flags{hash: "sha256", cmd: []string{"-s"}}, false},
 		{"kill", []string{"-k"}, flags{k: true, hash: "sha256", cmd: []string{}}, false},
-		{"websafe", []string{"-O", "no-restrict-websafe", "-P", "/usr/lib/*"}, flags{hash: "sha256", providers: "/usr/lib/*", cmd: []string{}}, false},
+		{"websafe", []string{"-O", "no-restrict-websafe", "-P", "/usr/lib/*"}, flags{hash: "sha256", providers: "/usr/lib/*", noWebsafe: true, cmd: []string{}}, false},
 		{"-P twice", []string{"-P", "/a/*", "-P", "/b/*"}, flags{}, true},
 		{"-c and -s", []string{"-c", "-s"}, flags{}, true},
 		{"-d and -D", []string{"-dD"}, flags{}, true},
