@@ -319,7 +319,7 @@ func keyTypeFor(t string, bits int) (string, int, error) {
 	case "ed25519":
 		return hostkey.ED25519, 256, nil
 	}
-	return "", 0, fatalf("unknown key type %s (gossh-keygen makes rsa, ecdsa and ed25519 keys)", t)
+	return "", 0, fatalf("unknown key type %s (gossh-keygen makes rsa, ecdsa, ed25519, ecdsa-sk and ed25519-sk keys)", t)
 }
 
 // typeLabel is the -t name printed in "Generating public/private %s key pair."

@@ -63,7 +63,9 @@ type flags struct {
 const optString = "ABHKLQUXceghiklopquvyb:C:D:E:F:I:M:N:O:P:R:V:Y:Z:a:f:g:m:n:r:s:t:w:z:"
 
 const usage = `usage: gossh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
-                    [-m format] [-N new_passphrase] [-t ecdsa | ed25519 | rsa]
+                    [-m format] [-N new_passphrase] [-O option]
+                    [-t ecdsa | ecdsa-sk | ed25519 | ed25519-sk | rsa]
+                    [-w provider] [-Z cipher]
        gossh-keygen -p [-a rounds] [-f keyfile] [-m format] [-N new_passphrase]
                     [-P old_passphrase]
        gossh-keygen -i [-f input_keyfile] [-m key_format]
@@ -73,6 +75,7 @@ const usage = `usage: gossh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f o
        gossh-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]
        gossh-keygen -B [-f input_keyfile]
        gossh-keygen -A [-a rounds] [-f prefix_path]
+       gossh-keygen -K [-a rounds] [-w provider]
        gossh-keygen -r hostname [-f input_keyfile]
        gossh-keygen -F hostname [-lv] [-f known_hosts_file]
        gossh-keygen -H [-f known_hosts_file]
