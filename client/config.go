@@ -249,7 +249,10 @@ func algorithmSets(kind string) (defaults, all []string) {
 		for _, a := range defaults {
 			certs = append(certs, hostkey.CertAlgorithm(a))
 		}
-		all = slices.Concat(certs, defaults, hostkey.Algorithms())
+		// The security key certificates, which ssh offers by default
+		// (cmd/gossh adds them to its list); not a library default, as
+		// they need an authenticator.
+		all = slices.Concat(certs, defaults, hostkey.Algorithms(), []string{hostkey.SKED25519Cert, hostkey.SKECDSAP256Cert})
 		defaults = slices.Concat(certs, defaults)
 	case AlgCiphers:
 		defaults = cipher.DefaultCiphers()

@@ -19,7 +19,9 @@ var gosshGAllowed = map[string]string{
 	// MACs, no sk-* (FIDO) keys, ML-KEM first and no NIST ECDH by
 	// default, AES-GCM before AES-CTR.
 	"ciphers": "gossh default", "macs": "gossh default", "kexalgorithms": "gossh default",
-	"hostkeyalgorithms": "gossh default", "pubkeyacceptedalgorithms": "gossh default",
+	// PubkeyAcceptedAlgorithms is ssh's own list (sk keys and sk
+	// certificates included), so it must print alike.
+	"hostkeyalgorithms":           "gossh default",
 	"hostbasedacceptedalgorithms": "gossh default", "casignaturealgorithms": "gossh default",
 	// Debian builds ssh with ForwardX11Trusted yes; gossh keeps
 	// OpenSSH's upstream default, no.

@@ -2,6 +2,9 @@ package hostkey_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
@@ -21,6 +24,19 @@ func seedKeys(f *testing.F) {
 		f.Add(s.PublicKey().Marshal())
 		c := &hostkey.Certificate{Key: s.PublicKey(), CertType: hostkey.UserCert, ValidPrincipals: []string{"u"}, ValidBefore: hostkey.CertTimeInfinity,
 			CriticalOptions: map[string]string{hostkey.OptForceCommand: "ls"}, Extensions: map[string]string{hostkey.ExtPermitPTY: ""}}
+		c.SignCert(rand.Reader, signerFor(f, hostkey.ED25519))
+		f.Add(c.Marshal())
+	}
+	// Security key certificates.
+	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for _, k := range []any{edPub, &ec.PublicKey} {
+		sk, err := hostkey.NewSKPublicKey(k, "ssh:")
+		if err != nil {
+			f.Fatal(err)
+		}
+		c := &hostkey.Certificate{Key: sk, CertType: hostkey.UserCert, ValidPrincipals: []string{"u"}, ValidBefore: hostkey.CertTimeInfinity,
+			CriticalOptions: map[string]string{hostkey.OptVerifyRequired: ""}, Extensions: map[string]string{hostkey.ExtNoTouchRequired: ""}}
 		c.SignCert(rand.Reader, signerFor(f, hostkey.ED25519))
 		f.Add(c.Marshal())
 	}

@@ -371,13 +371,6 @@ type KeyFileOptions struct {
 // ssh-keygen read. A non-empty passphrase encrypts it with bcrypt-pbkdf
 // and opts.Cipher; opts may be nil.
 func MarshalPrivateKey(key crypto.PrivateKey, comment string, passphrase []byte, opts *KeyFileOptions) ([]byte, error) {
-	if opts == nil {
-		opts = &KeyFileOptions{}
-	}
-	rnd := opts.Rand
-	if rnd == nil {
-		rnd = rand.Reader
-	}
 	if k, ok := key.(*ed25519.PrivateKey); ok {
 		key = *k
 	}
@@ -388,6 +381,46 @@ func MarshalPrivateKey(key crypto.PrivateKey, comment string, passphrase []byte,
 	pub, err := NewPublicKey(s.Public())
 	if err != nil {
 		return nil, err
+	}
+	fields := wire.AppendString(nil, pub.Type())
+	switch k := key.(type) {
+	case ed25519.PrivateKey:
+		fields = wire.AppendString(fields, k[32:])
+		fields = wire.AppendString(fields, k)
+	case *ecdsa.PrivateKey:
+		fields = pub.(*ecdsaKey).appendFields(fields)
+		d, err := k.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		fields = wire.AppendMPIntBytes(fields, d)
+	case *rsa.PrivateKey:
+		if len(k.Primes) != 2 {
+			return nil, fmt.Errorf("%w: multi-prime rsa key", ErrUnsupportedKeyFile)
+		}
+		p, q := k.Primes[0], k.Primes[1]
+		iqmp := new(big.Int).ModInverse(q, p)
+		if iqmp == nil {
+			return nil, fmt.Errorf("%w: rsa primes", ErrInvalidKey)
+		}
+		for _, v := range []*big.Int{k.N, big.NewInt(int64(k.E)), k.D, iqmp, p, q} {
+			fields = wire.AppendMPInt(fields, v)
+		}
+	default:
+		return nil, fmt.Errorf("%w: %T", ErrUnknownAlgorithm, key)
+	}
+	return sealPrivateKey(pub, fields, comment, passphrase, opts)
+}
+
+// sealPrivateKey writes an openssh-key-v1 file holding one key: pub,
+// and fields, the key's private serialisation (type name first).
+func sealPrivateKey(pub PublicKey, fields []byte, comment string, passphrase []byte, opts *KeyFileOptions) ([]byte, error) {
+	if opts == nil {
+		opts = &KeyFileOptions{}
+	}
+	rnd := opts.Rand
+	if rnd == nil {
+		rnd = rand.Reader
 	}
 	cipherName, kdfName := "none", "none"
 	var kdfOpts []byte
@@ -422,33 +455,7 @@ func MarshalPrivateKey(key crypto.PrivateKey, comment string, passphrase []byte,
 		return nil, err
 	}
 	priv := append(check[:], check[:]...)
-	priv = wire.AppendString(priv, pub.Type())
-	switch k := key.(type) {
-	case ed25519.PrivateKey:
-		priv = wire.AppendString(priv, k[32:])
-		priv = wire.AppendString(priv, k)
-	case *ecdsa.PrivateKey:
-		priv = pub.(*ecdsaKey).appendFields(priv)
-		d, err := k.Bytes()
-		if err != nil {
-			return nil, err
-		}
-		priv = wire.AppendMPIntBytes(priv, d)
-	case *rsa.PrivateKey:
-		if len(k.Primes) != 2 {
-			return nil, fmt.Errorf("%w: multi-prime rsa key", ErrUnsupportedKeyFile)
-		}
-		p, q := k.Primes[0], k.Primes[1]
-		iqmp := new(big.Int).ModInverse(q, p)
-		if iqmp == nil {
-			return nil, fmt.Errorf("%w: rsa primes", ErrInvalidKey)
-		}
-		for _, v := range []*big.Int{k.N, big.NewInt(int64(k.E)), k.D, iqmp, p, q} {
-			priv = wire.AppendMPInt(priv, v)
-		}
-	default:
-		return nil, fmt.Errorf("%w: %T", ErrUnknownAlgorithm, key)
-	}
+	priv = append(priv, fields...)
 	priv = wire.AppendString(priv, comment)
 	for i := 1; len(priv)%kc.blockSize != 0; i++ {
 		priv = append(priv, byte(i))

@@ -1,7 +1,6 @@
 package hostkey
 
 import (
-	"bytes"
 	"encoding/pem"
 	"fmt"
 
@@ -50,26 +49,11 @@ func ParseSKPrivateKey(data, passphrase []byte) (*SKPrivateKey, error) {
 	if c1 != c2 {
 		return nil, ErrWrongPassphrase
 	}
-	start := r.Offset()
-	typ := r.Text()
-	pubFields := wire.AppendString(nil, []byte(typ))
-	switch typ {
-	case SKECDSAP256:
-		pubFields = wire.AppendString(pubFields, r.StringBytes()) // curve
-		pubFields = wire.AppendString(pubFields, r.StringBytes()) // point
-	case SKED25519:
-		pubFields = wire.AppendString(pubFields, r.StringBytes())
-	default:
-		if !r.Failed() {
-			return nil, fmt.Errorf("%w: private key type %q in a %s file", ErrInvalidKey, wire.Sanitize(typ), pub.Type())
-		}
+	k, n, err := parseSKSerialized(priv[r.Offset():])
+	if err != nil {
+		return nil, err
 	}
-	pubFields = wire.AppendString(pubFields, r.StringBytes()) // application
-	k := &SKPrivateKey{PublicKey: skPub}
-	k.Flags = r.Byte()
-	k.KeyHandle = append([]byte(nil), r.StringBytes()...)
-	_ = r.StringBytes() // reserved
-	end := r.Offset()
+	r.Bytes(make([]byte, n))
 	k.Comment = r.Text()
 	pad := r.Rest()
 	if err := r.Finish("openssh-key-v1 private section"); err != nil {
@@ -83,9 +67,79 @@ func ParseSKPrivateKey(data, passphrase []byte) (*SKPrivateKey, error) {
 			return nil, &wire.DecodeError{Msg: "openssh-key-v1 private section", Detail: "padding", Err: wire.ErrInvalid}
 		}
 	}
-	if !bytes.Equal(pubFields, pub.Marshal()) {
+	if !Equal(k.PublicKey, skPub) {
 		return nil, fmt.Errorf("%w: public and private halves differ", ErrInvalidKey)
 	}
-	k.Serialized = append([]byte(nil), priv[start:end]...)
 	return k, nil
+}
+
+// SK key flags (OpenSSH sk-api.h) beyond the signature flags: what an
+// enrolment asks of the authenticator and a key file records.
+const (
+	SKForceOperation = 0x10 // overwrite a resident key of the same application and user
+	SKResidentKey    = 0x20 // the authenticator stores the key (ssh-keygen -K finds it)
+)
+
+// ParseSKSerialized decodes a security key in OpenSSH's private key
+// serialisation (key type, public fields, application, flags, key
+// handle, reserved), as ssh-sk-helper answers an enrolment, from the
+// start of b, and returns the key and the bytes after it, which alias b.
+func ParseSKSerialized(b []byte) (*SKPrivateKey, []byte, error) {
+	k, n, err := parseSKSerialized(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, b[n:], nil
+}
+
+// parseSKSerialized returns the key at the start of b and its length.
+func parseSKSerialized(b []byte) (*SKPrivateKey, int, error) {
+	r := wire.NewReader(b)
+	typ := r.Text()
+	switch typ {
+	case SKECDSAP256:
+		r.StringBytes() // curve
+		r.StringBytes() // point
+	case SKED25519:
+		r.StringBytes()
+	default:
+		if !r.Failed() {
+			return nil, 0, fmt.Errorf("%w: security key type %q", ErrUnknownAlgorithm, wire.Sanitize(typ))
+		}
+	}
+	r.StringBytes() // application
+	pubEnd := r.Offset()
+	k := &SKPrivateKey{}
+	k.Flags = r.Byte()
+	k.KeyHandle = append([]byte(nil), r.StringBytes()...)
+	_ = r.StringBytes() // reserved
+	if r.Failed() {
+		return nil, 0, r.Finish("security key")
+	}
+	end := r.Offset()
+	pub, err := ParsePublicKey(b[:pubEnd])
+	if err != nil {
+		return nil, 0, err
+	}
+	k.PublicKey = pub.(*SKPublicKey)
+	k.Serialized = append([]byte(nil), b[:end]...)
+	return k, end, nil
+}
+
+// MarshalSKPrivateKey encodes k as the openssh-key-v1 file ssh-keygen
+// -t ecdsa-sk or ed25519-sk writes, encrypted under passphrase if it is
+// not empty (opts as for MarshalPrivateKey; nil for the defaults).
+func MarshalSKPrivateKey(k *SKPrivateKey, comment string, passphrase []byte, opts *KeyFileOptions) ([]byte, error) {
+	if k == nil || k.PublicKey == nil {
+		return nil, fmt.Errorf("%w: no security key", ErrInvalidKey)
+	}
+	return sealPrivateKey(k.PublicKey, k.serialize(), comment, passphrase, opts)
+}
+
+// serialize returns k in OpenSSH's private key serialisation.
+func (k *SKPrivateKey) serialize() []byte {
+	b := k.PublicKey.Marshal()
+	b = append(b, k.Flags)
+	b = wire.AppendString(b, k.KeyHandle)
+	return wire.AppendString(b, []byte(nil)) // reserved
 }

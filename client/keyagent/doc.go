@@ -22,7 +22,14 @@
 // own helpers, as ssh does, so that no C library is linked in:
 // OpenPKCS11 runs ssh-pkcs11-helper and signs with a PKCS#11 token's
 // keys, and SKSigner runs ssh-sk-helper to sign with a FIDO security key
-// through a SecurityKeyProvider library.
+// through a SecurityKeyProvider library; EnrollSK and LoadResidentSK ask
+// the same helper to enrol a new security key and to download an
+// authenticator's resident keys (ssh-keygen -t ecdsa-sk, -K). The
+// Server answers the agent messages x/crypto's ServeAgent does not
+// parse itself: SSH_AGENTC_ADD_SMARTCARD_KEY and REMOVE_SMARTCARD_KEY
+// (Keyring.AddSmartcard, RemoveSmartcard, with ssh-agent's -P
+// allowlist, Config.AllowedProviders) and the addition of a security
+// key with its sk-provider@openssh.com constraint (Keyring.AddSK).
 //
 // Server.Serve starts one goroutine per client connection and waits for
 // them all before it returns. A Keyring starts no goroutines of its own;

@@ -58,16 +58,28 @@ type frameConn struct {
 	buf  []byte // the current frame; owned by the serving goroutine
 	left []byte // the part of buf not yet read
 	err  error  // the first framing error, kept
+	// hook, if set, answers a frame itself: it returns the framed
+	// reply, written here, or nil to pass the frame on.
+	hook func(frame []byte) []byte
 }
 
 func (c *frameConn) Read(p []byte) (int, error) {
-	if len(c.left) == 0 {
+	for len(c.left) == 0 {
 		if c.err != nil {
 			return 0, c.err
 		}
 		c.buf, c.err = readFrame(c.rw, c.buf)
 		if c.err != nil {
 			return 0, c.err
+		}
+		if c.hook != nil {
+			if reply := c.hook(c.buf); reply != nil {
+				if _, err := c.rw.Write(reply); err != nil {
+					c.err = err
+					return 0, err
+				}
+				continue
+			}
 		}
 		c.left = c.buf
 	}

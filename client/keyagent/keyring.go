@@ -65,6 +65,21 @@ type Config struct {
 
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
+
+	// AllowedProviders is the pattern list of PKCS#11 modules
+	// AddSmartcard may load (ssh-agent -P); empty means
+	// DefaultAllowedProviders.
+	AllowedProviders string
+
+	// PKCS11 are the options of the ssh-pkcs11-helper runs; nil for
+	// the defaults.
+	PKCS11 *PKCS11Options
+
+	// NoRestrictWebsafe lets a security key whose application is not
+	// "ssh:" sign anything (ssh-agent -O no-restrict-websafe); by
+	// default it signs only SSH user authentication requests and
+	// SSHSIG blobs (ErrNotWebsafe).
+	NoRestrictWebsafe bool
 }
 
 // An identity is one key in the keyring.
@@ -75,6 +90,9 @@ type identity struct {
 	comment string
 	expire  time.Time // zero: never
 	confirm bool
+	// provider is the PKCS#11 module whose token holds the key; empty
+	// for a key added with its private half.
+	provider string
 }
 
 // A Keyring holds private keys with their constraints. It implements
@@ -83,13 +101,14 @@ type Keyring struct {
 	cfg Config
 
 	mu       sync.Mutex
-	ids      []*identity    // in the order added; guarded by mu
-	locked   bool           // guarded by mu
-	salt     [lockSalt]byte // guarded by mu
-	hash     [lockSize]byte // guarded by mu
-	failures int            // unlock failures in a row; guarded by mu
-	timer    *time.Timer    // fires at the next expiry; guarded by mu
-	closed   bool           // guarded by mu
+	ids      []*identity        // in the order added; guarded by mu
+	locked   bool               // guarded by mu
+	salt     [lockSalt]byte     // guarded by mu
+	hash     [lockSize]byte     // guarded by mu
+	failures int                // unlock failures in a row; guarded by mu
+	timer    *time.Timer        // fires at the next expiry; guarded by mu
+	closed   bool               // guarded by mu
+	tokens   map[string]*PKCS11 // the loaded PKCS#11 providers, by canonical path; guarded by mu
 }
 
 var _ agent.ExtendedAgent = (*Keyring)(nil)
@@ -112,17 +131,20 @@ func NewKeyring(cfg *Config) *Keyring {
 	return k
 }
 
-// Close removes every key and stops the expiry timer. The Keyring
-// refuses new keys afterwards.
+// Close removes every key, stops the expiry timer and the PKCS#11
+// helpers. The Keyring refuses new keys afterwards.
 func (k *Keyring) Close() error {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.closed = true
 	k.ids = nil
 	if k.timer != nil {
 		k.timer.Stop()
 		k.timer = nil
 	}
+	tokens := k.tokens
+	k.tokens = nil
+	k.mu.Unlock()
+	closeTokens(tokens) // outside the lock: a helper may take seconds to stop
 	return nil
 }
 

@@ -111,7 +111,7 @@ func (s *Server) ServeConn(ctx context.Context, c io.ReadWriteCloser) error {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	ca := &connAgent{Keyring: s.Keyring, ctx: ctx}
-	err := agent.ServeAgent(ca, &frameConn{rw: c})
+	err := agent.ServeAgent(ca, &frameConn{rw: c, hook: ca.handleSmartcard})
 	switch {
 	case errors.Is(err, io.EOF):
 		return nil

@@ -4,7 +4,9 @@
 // OpenSSH's ssh-agent or any other), lists, removes and locks them. It
 // takes ssh-add(1)'s flags and prints what ssh-add prints:
 //
-//	gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
+//	gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-S provider] [-t life] [file ...]
+//	gossh-add -s pkcs11 [-c] [-t life]
+//	gossh-add -e pkcs11
 //	gossh-add -T pubkey ...
 //
 // Without files it adds ~/.ssh/id_rsa, id_ecdsa, id_ed25519 and id_dsa,
@@ -41,13 +43,15 @@ import (
 	"github.com/sshstack/sshstack/sshconfig"
 )
 
-const usage = `usage: gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-t life] [file ...]
+const usage = `usage: gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-S provider] [-t life] [file ...]
+       gossh-add -s pkcs11 [-c] [-t life]
+       gossh-add -e pkcs11
        gossh-add -T pubkey ...
 `
 
 // defaultFiles are ssh-add's default identities, in its order (the
-// security-key and XMSS files it also tries are not loadable here).
-var defaultFiles = []string{".ssh/id_rsa", ".ssh/id_ecdsa", ".ssh/id_ed25519", ".ssh/id_dsa"}
+// XMSS file it also tries is not loadable here).
+var defaultFiles = []string{".ssh/id_rsa", ".ssh/id_ecdsa", ".ssh/id_ecdsa_sk", ".ssh/id_ed25519", ".ssh/id_ed25519_sk", ".ssh/id_dsa"}
 
 type flags struct {
 	l, x       byte // 'l' or 'L'; 'x' or 'X'
@@ -56,6 +60,9 @@ type flags struct {
 	q          bool
 	hash       string
 	life       time.Duration
+	provider   string // -s or -e: a PKCS#11 provider
+	deleting   bool   // -e
+	skProvider string // -S
 	files      []string
 }
 
@@ -99,7 +106,13 @@ func parseFlags(args []string) (*flags, error) {
 			f.life = d
 		case 'T':
 			f.T = true
-		case 'K', 'e', 's', 'S', 'h', 'H', 'M', 'm':
+		case 's':
+			f.provider = val
+		case 'e':
+			f.provider, f.deleting = val, true
+		case 'S':
+			f.skProvider = val
+		case 'K', 'h', 'H', 'M', 'm':
 			return usageError(fmt.Sprintf("-%c is not supported by gossh-add", c))
 		default:
 			return usageError(fmt.Sprintf("unknown option -- %c", c))
@@ -139,6 +152,13 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "%v\r\n", err)
 		fmt.Fprint(os.Stderr, usage)
 		return 1
+	}
+	if f.provider != "" {
+		// Before agent.NewClient, whose pipeline would read the reply.
+		if (&adder{f: f, ctx: context.Background()}).updateCard(conn) != nil {
+			return 1
+		}
+		return 0
 	}
 	a := &adder{ag: agent.NewClient(conn), f: f, ctx: context.Background()}
 	defer func() { clear(a.pass) }()
@@ -539,6 +559,12 @@ func (a *adder) add(path string) error {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", path, strerror(err))
 		return errReported
+	}
+	if sk, err := a.parseSK(path, data); sk != nil || err != nil {
+		if err != nil {
+			return err
+		}
+		return a.addSK(path, sk)
 	}
 	key, comment, err := a.parse(path, data)
 	if err != nil {

@@ -33,7 +33,9 @@ func TestParseFlags(t *testing.T) {
 		{"-x and -X", []string{"-xX"}, flags{}, true},
 		{"bad lifetime", []string{"-t", "x"}, flags{}, true},
 		{"lifetime past uint32", []string{"-t", "5000000000"}, flags{}, true},
-		{"pkcs11", []string{"-s", "/lib/p11.so"}, flags{}, true},
+		{"pkcs11 add", []string{"-s", "/lib/p11.so"}, flags{hash: "sha256", provider: "/lib/p11.so", files: []string{}}, false},
+		{"pkcs11 remove", []string{"-e", "/lib/p11.so"}, flags{hash: "sha256", provider: "/lib/p11.so", deleting: true, files: []string{}}, false},
+		{"security key provider", []string{"-S", "/lib/sk.so", "k"}, flags{hash: "sha256", skProvider: "/lib/sk.so", files: []string{"k"}}, false},
 		{"test keys", []string{"-T", "k.pub"}, flags{T: true, hash: "sha256", files: []string{"k.pub"}}, false},
 		{"unknown", []string{"-Z"}, flags{}, true},
 	}

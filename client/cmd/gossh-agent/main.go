@@ -67,11 +67,13 @@ var errLifetime = errors.New("invalid lifetime")
 // its place (Go cannot fork); its value is the socket directory to remove
 // on exit ("" with -a), and the listening socket is file descriptor 3.
 const (
-	childEnv     = "GOSSH_AGENT_CHILD"
-	childSockEnv = "GOSSH_AGENT_SOCKET"
-	childParent  = "GOSSH_AGENT_PARENT" // pid to watch in command mode
-	childLife    = "GOSSH_AGENT_LIFETIME"
-	childHash    = "GOSSH_AGENT_FPHASH"
+	childEnv       = "GOSSH_AGENT_CHILD"
+	childSockEnv   = "GOSSH_AGENT_SOCKET"
+	childParent    = "GOSSH_AGENT_PARENT" // pid to watch in command mode
+	childLife      = "GOSSH_AGENT_LIFETIME"
+	childHash      = "GOSSH_AGENT_FPHASH"
+	childProviders = "GOSSH_AGENT_PROVIDERS"
+	childWebsafe   = "GOSSH_AGENT_NO_WEBSAFE"
 )
 
 type flags struct {
@@ -79,6 +81,8 @@ type flags struct {
 	bind          string
 	hash          string
 	life          time.Duration
+	providers     string // -P
+	noWebsafe     bool   // -O no-restrict-websafe
 	cmd           []string
 }
 
@@ -118,14 +122,18 @@ func parseFlags(args []string) (*flags, error) {
 			}
 			f.hash = val
 		case 'O':
-			// ssh-agent's only -O option concerns FIDO keys, which
-			// gossh-agent does not hold.
+			// ssh-agent's only -O option lifts its web-safe check of
+			// what FIDO keys of non-SSH applications sign.
 			if val != "no-restrict-websafe" {
 				return fatalError("Unknown -O option")
 			}
+			f.noWebsafe = true
 		case 'P':
-			// PKCS#11 providers: gossh-agent loads none, so there is
-			// nothing to allow.
+			// The PKCS#11 modules ssh-add -s may load.
+			if f.providers != "" {
+				return fatalError("-P option already specified")
+			}
+			f.providers = val
 		case 't':
 			d, err := sshconfig.ParseTime(val)
 			if err != nil {
@@ -207,7 +215,7 @@ func run(args []string) int {
 		lg := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
-		return serve(ctx, l, sock, dir, f.life, f.hash, lg, 0)
+		return serve(ctx, l, sock, dir, f.life, f.hash, f.providers, f.noWebsafe, lg, 0)
 	}
 
 	// Go cannot fork: start this program again as the agent, handing it
@@ -228,7 +236,7 @@ func run(args []string) int {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"=1", "GOSSH_AGENT_DIR="+dir, childSockEnv+"="+sock,
-		childLife+"="+strconv.FormatInt(int64(f.life), 10), childHash+"="+f.hash)
+		childLife+"="+strconv.FormatInt(int64(f.life), 10), childHash+"="+f.hash, childProviders+"="+f.providers, childWebsafe+"="+strconv.FormatBool(f.noWebsafe))
 	if len(f.cmd) > 0 {
 		cmd.Env = append(cmd.Env, childParent+"="+strconv.Itoa(pid))
 	}
@@ -274,8 +282,9 @@ func child() int {
 	dir, sock := os.Getenv("GOSSH_AGENT_DIR"), os.Getenv(childSockEnv)
 	life, _ := strconv.ParseInt(os.Getenv(childLife), 10, 64)
 	parent, _ := strconv.Atoi(os.Getenv(childParent))
-	hash := os.Getenv(childHash)
-	for _, k := range []string{childEnv, "GOSSH_AGENT_DIR", childSockEnv, childLife, childHash, childParent} {
+	hash, providers := os.Getenv(childHash), os.Getenv(childProviders)
+	noWebsafe, _ := strconv.ParseBool(os.Getenv(childWebsafe))
+	for _, k := range []string{childEnv, "GOSSH_AGENT_DIR", childSockEnv, childLife, childHash, childParent, childProviders, childWebsafe} {
 		os.Unsetenv(k)
 	}
 	lf := os.NewFile(3, "agent socket")
@@ -286,12 +295,12 @@ func child() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	return serve(ctx, l, sock, dir, time.Duration(life), hash, nil, parent)
+	return serve(ctx, l, sock, dir, time.Duration(life), hash, providers, noWebsafe, nil, parent)
 }
 
 // serve runs the agent until ctx is done, or, when parent is set, until
 // that process has gone (command mode: ssh-agent's check_parent_exists).
-func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Duration, hash string, lg *slog.Logger, parent int) int {
+func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Duration, hash, providers string, noWebsafe bool, lg *slog.Logger, parent int) int {
 	defer func() {
 		os.Remove(sock)
 		if dir != "" {
@@ -302,7 +311,10 @@ func serve(ctx context.Context, l net.Listener, sock, dir string, life time.Dura
 	if err != nil {
 		fp = hostkey.FingerprintSHA256
 	}
-	kr := keyagent.NewKeyring(&keyagent.Config{Lifetime: life, Confirm: keyagent.AskpassConfirm, Fingerprint: fp, Logger: lg})
+	// ssh-add -s loads PKCS#11 modules through ssh-pkcs11-helper, from
+	// the -P allowlist (ssh-agent's default without -P).
+	kr := keyagent.NewKeyring(&keyagent.Config{Lifetime: life, Confirm: keyagent.AskpassConfirm, Fingerprint: fp, Logger: lg,
+		AllowedProviders: providers, NoRestrictWebsafe: noWebsafe})
 	defer kr.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -276,6 +276,9 @@ func (f *flags) loadPublic(name string) (hostkey.PublicKey, string, error) {
 		return pm.PublicKey, comment, nil
 	}
 	if err != nil {
+		if sk, err := hostkey.ParseSKPrivateKey(data, nil); err == nil {
+			return sk.PublicKey, sk.Comment, nil
+		}
 		s, c, err := f.loadPrivate(name, "Enter passphrase: ")
 		if err != nil {
 			return nil, "", err
@@ -316,7 +319,7 @@ func keyTypeFor(t string, bits int) (string, int, error) {
 	case "ed25519":
 		return hostkey.ED25519, 256, nil
 	}
-	return "", 0, fatalf("unknown key type %s (gossh-keygen makes rsa, ecdsa and ed25519 keys)", t)
+	return "", 0, fatalf("unknown key type %s (gossh-keygen makes rsa, ecdsa, ed25519, ecdsa-sk and ed25519-sk keys)", t)
 }
 
 // typeLabel is the -t name printed in "Generating public/private %s key pair."
@@ -329,6 +332,9 @@ func typeLabel(t string) string {
 
 // generate makes a key pair (the default mode).
 func (f *flags) generate() error {
+	if t := skType(f.keyType); t != "" {
+		return f.generateSK(t)
+	}
 	typ, bits, err := keyTypeFor(f.keyType, f.bits)
 	if err != nil {
 		return err
@@ -493,12 +499,49 @@ func (f *flags) printPublic() error {
 		f.stdout.Write(hostkey.MarshalAuthorizedKey(pub, comment))
 		return nil
 	}
+	if sk, err := f.loadSK(file, data, "Enter passphrase: "); sk != nil || err != nil {
+		if err != nil {
+			return err
+		}
+		f.stdout.Write(hostkey.MarshalAuthorizedKey(sk.PublicKey, sk.Comment))
+		return nil
+	}
 	key, comment, err := f.loadPrivate(file, "Enter passphrase: ")
 	if err != nil {
 		return err
 	}
 	f.stdout.Write(hostkey.MarshalAuthorizedKey(key.PublicKey(), comment))
 	return nil
+}
+
+// loadSK reads an sk-* key file (nil, nil for another key type), with
+// -P or the empty passphrase first and then a prompt.
+func (f *flags) loadSK(name string, data []byte, prompt string) (*hostkey.SKPrivateKey, error) {
+	pass := f.oldPass
+	k, err := hostkey.ParseSKPrivateKey(data, []byte(pass))
+	if errors.Is(err, hostkey.ErrUnknownAlgorithm) || errors.Is(err, hostkey.ErrUnsupportedKeyFile) {
+		return nil, nil
+	}
+	var pm *hostkey.PassphraseMissingError
+	if errors.As(err, &pm) && pm.PublicKey != nil {
+		if _, ok := pm.PublicKey.(*hostkey.SKPublicKey); !ok {
+			return nil, nil
+		}
+	}
+	if errors.Is(err, hostkey.ErrPassphraseNeeded) && !f.hasOldPass {
+		if pass, err = f.askPass(prompt); err != nil {
+			return nil, fatalf("")
+		}
+		k, err = hostkey.ParseSKPrivateKey(data, []byte(pass))
+	}
+	if errors.Is(err, hostkey.ErrWrongPassphrase) || errors.Is(err, hostkey.ErrPassphraseNeeded) {
+		return nil, fatalf("Load key \"%s\": incorrect passphrase supplied to decrypt private key", name)
+	}
+	if err != nil {
+		return nil, fatalf("Load key \"%s\": invalid format", name)
+	}
+	f.oldPass, f.hasOldPass = pass, true
+	return k, nil
 }
 
 // A keyEntry is one key of a file and its comment.

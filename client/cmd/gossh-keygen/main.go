@@ -45,6 +45,7 @@ type flags struct {
 	op          string   // -Y
 	rounds      int      // -a
 	krlFile     string   // -r: a KRL with -Y verify, the host name otherwise
+	provider    string   // -w: the SecurityKeyProvider
 	cipher      string   // -Z
 	printPubkey bool     // -Y -O print-pubkey
 	quiet       bool     // -q
@@ -62,7 +63,9 @@ type flags struct {
 const optString = "ABHKLQUXceghiklopquvyb:C:D:E:F:I:M:N:O:P:R:V:Y:Z:a:f:g:m:n:r:s:t:w:z:"
 
 const usage = `usage: gossh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
-                    [-m format] [-N new_passphrase] [-t ecdsa | ed25519 | rsa]
+                    [-m format] [-N new_passphrase] [-O option]
+                    [-t ecdsa | ecdsa-sk | ed25519 | ed25519-sk | rsa]
+                    [-w provider] [-Z cipher]
        gossh-keygen -p [-a rounds] [-f keyfile] [-m format] [-N new_passphrase]
                     [-P old_passphrase]
        gossh-keygen -i [-f input_keyfile] [-m key_format]
@@ -72,6 +75,7 @@ const usage = `usage: gossh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f o
        gossh-keygen -l [-v] [-E fingerprint_hash] [-f input_keyfile]
        gossh-keygen -B [-f input_keyfile]
        gossh-keygen -A [-a rounds] [-f prefix_path]
+       gossh-keygen -K [-a rounds] [-w provider]
        gossh-keygen -r hostname [-f input_keyfile]
        gossh-keygen -F hostname [-lv] [-f known_hosts_file]
        gossh-keygen -H [-f known_hosts_file]
@@ -188,7 +192,9 @@ func (f *flags) apply(c byte, val string) error {
 		f.krlFile = val
 	case 'Z':
 		f.cipher = val
-	case 'D', 'g', 'K', 'M', 'w', 'X', 'A', 'B', 'G', 'T', 'U', 'o', 'u', 'W', 'S':
+	case 'w':
+		f.provider = val
+	case 'D', 'g', 'K', 'M', 'X', 'A', 'B', 'G', 'T', 'U', 'o', 'u', 'W', 'S':
 		// Parsed; the modes that use them check f.set.
 	}
 	return nil
@@ -229,7 +235,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // dispatch picks the mode in ssh-keygen's order.
 func (f *flags) dispatch() error {
-	for _, c := range []byte{'D', 'g', 'K', 'M', 'w', 'G', 'T', 'X', 'U'} {
+	for _, c := range []byte{'D', 'g', 'M', 'G', 'T', 'X', 'U'} {
 		if f.set[c] && !(c == 'U' && f.set['s']) {
 			return fatalf("gossh-keygen: -%c is not supported by gossh-keygen yet (docs/gossh-keygen.md)", c)
 		}
@@ -247,6 +253,8 @@ func (f *flags) dispatch() error {
 		return f.checkKRL()
 	case f.set['F'] || f.set['R'] || f.set['H']:
 		return f.knownHosts()
+	case f.set['K']:
+		return f.downloadSK()
 	case f.set['s']:
 		return f.signCerts()
 	case f.set['L']:

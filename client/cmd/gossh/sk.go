@@ -22,12 +22,11 @@ func skProvider(o *options) string {
 	return v
 }
 
-// skSource is the publickey source of the sk-* identity file at path:
-// its key handle, read now (the passphrase asked if the file is
-// encrypted), signs through ssh-sk-helper with SecurityKeyProvider, as
-// ssh does. The authenticator is asked only once the server accepts the
-// key (Query). nil if the file cannot be used.
-func skSource(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKPublicKey, batch bool) *userauth.PrivateKey {
+// skSource is the signer of the sk-* identity file at path: its key
+// handle, read now (the passphrase asked if the file is encrypted),
+// signs through ssh-sk-helper with SecurityKeyProvider, as ssh does.
+// nil if the file cannot be used.
+func skSource(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKPublicKey, batch bool) *keyagent.SKSigner {
 	prov := skProvider(o)
 	if prov == "" {
 		lg.debug(1, "Authenticator provider %s did not resolve; disabling", o.get("securitykeyprovider"))
@@ -68,7 +67,41 @@ func skSource(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKP
 		}
 		return pin, nil
 	}
+	return signer
+}
+
+// skSources is the sk-* identity file at path as publickey sources: its
+// certificates (certs: files, each for this key) first, as ssh does,
+// then the plain key. The authenticator is asked only once the server
+// accepts a key (Query).
+func skSources(o *options, lg *logger, p *prompter, path string, pub *hostkey.SKPublicKey, batch bool, certs []string) []*userauth.PrivateKey {
+	signer := skSource(o, lg, p, path, pub, batch)
+	if signer == nil {
+		return nil
+	}
+	var out []*userauth.PrivateKey
+	for _, cf := range certs {
+		data, err := os.ReadFile(cf)
+		if err != nil {
+			continue
+		}
+		cp, _, err := hostkey.ParsePublicKeyFile(data)
+		cert, ok := cp.(*hostkey.Certificate)
+		if err != nil || !ok {
+			lg.debug(1, "Skipping certificate %s: not a certificate", cf)
+			continue
+		}
+		cs, err := hostkey.NewCertSigner(cert, signer)
+		if err != nil {
+			lg.debug(1, "Skipping certificate %s: %v", cf, err)
+			continue
+		}
+		lg.debug(1, "identity file %s type %s", cf, cert.Type())
+		csrc := userauth.InMemoryPrivateKey(cs)
+		csrc.Query, csrc.Label = true, cf
+		out = append(out, csrc)
+	}
 	src := userauth.InMemoryPrivateKey(signer)
 	src.Query, src.Label = true, path
-	return src
+	return append(out, src)
 }

@@ -273,15 +273,12 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 				if sk, ok := pubKeyOf(path).(*hostkey.SKPublicKey); ok {
 					// A FIDO key: signed by the authenticator through
 					// ssh-sk-helper and SecurityKeyProvider.
-					if src := skSource(o, lg, p, path, sk, batch); src != nil {
+					// As ssh, its certificate beside it first.
+					for _, src := range skSources(o, lg, p, path, sk, batch, certFiles(o, lg, path)) {
 						src.Algorithms = accepted
 						out = append(out, src)
 					}
 					continue
-				}
-				cert := ""
-				if _, err := os.Stat(path + "-cert.pub"); err == nil {
-					cert = path + "-cert.pub"
 				}
 				var pass func(context.Context, string) ([]byte, error)
 				if !batch {
@@ -294,13 +291,10 @@ func authSources(o *options, lg *logger, p *prompter, host, gssID string) ([]use
 						return []byte(s), err
 					}
 				}
-				// As ssh: the certificate beside the key first, then the
-				// plain key, which a server without the CA still takes.
-				certs := []string{""}
-				if cert != "" {
-					certs = []string{cert, ""}
-				}
-				for _, c := range certs {
+				// As ssh: the certificates first (beside the key, then
+				// CertificateFile), then the plain key, which a server
+				// without the CA still takes.
+				for _, c := range append(certFiles(o, lg, path), "") {
 					src := userauth.OnDiskPrivateKey(path, c, pass)
 					src.Label = path
 					src.Algorithms = accepted
@@ -403,6 +397,42 @@ func pubKeyOf(path string) hostkey.PublicKey {
 		return nil
 	}
 	return pub
+}
+
+// certFiles are the certificates for the identity file at path: its
+// "-cert.pub" beside it, if there is one, then every CertificateFile
+// whose certificate is for the identity's public key (judged by its
+// .pub file), as ssh pairs them.
+func certFiles(o *options, lg *logger, path string) []string {
+	var out []string
+	if _, err := os.Stat(path + "-cert.pub"); err == nil {
+		out = append(out, path+"-cert.pub")
+	}
+	pub := pubKeyOf(path)
+	if pub == nil {
+		return out
+	}
+	for _, cf := range o.all("certificatefile") {
+		cp := expandTilde(strings.ReplaceAll(cf, "%d", homeDir()))
+		if cp == "none" || slices.Contains(out, cp) {
+			continue
+		}
+		data, err := os.ReadFile(cp)
+		if err != nil {
+			lg.debug(1, "certificate file %s: %v", cp, err)
+			continue
+		}
+		c, _, err := hostkey.ParsePublicKeyFile(data)
+		cert, ok := c.(*hostkey.Certificate)
+		if err != nil || !ok {
+			lg.debug(1, "certificate file %s: not a certificate", cp)
+			continue
+		}
+		if hostkey.Equal(cert.Key, pub) {
+			out = append(out, cp)
+		}
+	}
+	return out
 }
 
 // hostbasedSources is ssh's HostbasedAuthentication yes: one hostbased
