@@ -117,19 +117,14 @@ func defaultConfig() *config {
 var unsupported = map[string]bool{}
 
 // matchRefused are the keywords sshd 9.2 allows inside Match that gosshd
-// refuses there, with the reason: each is applied once per server by
-// package server (server.Server fields, or gosshd's listener), not per
-// connection, so a Match value could only be ignored.
+// refuses there, with the reason: each is applied before the user is
+// known, once per server (server.Server fields, or gosshd's listener),
+// so a Match value could only be ignored. The others package server
+// applies per connection go through server.Server.ForConn.
 var matchRefused = map[string]string{
-	"acceptenv":               "server.Server.AcceptEnv is per server",
-	"clientaliveinterval":     "server.Server.ClientAliveInterval is per server",
-	"clientalivecountmax":     "server.Server.ClientAliveCountMax is per server",
-	"gatewayports":            "server.Server.GatewayPorts is per server",
-	"ipqos":                   "set on the listening socket's connections before the user is known",
-	"loglevel":                "one logger per server",
-	"maxsessions":             "server.Server.MaxSessions is per server",
-	"rekeylimit":              "server.Server.RekeyBytes and RekeyInterval are per server",
-	"unusedconnectiontimeout": "server.Server.UnusedConnectionTimeout is per server",
+	"ipqos":      "set on the listening socket's connections before the user is known",
+	"loglevel":   "one logger per server",
+	"rekeylimit": "server.Server.RekeyBytes and RekeyInterval are fixed when the key exchange starts, before the user is known",
 }
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.

@@ -296,7 +296,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		Handler:                 ss.serve,
 		Subsystems:              map[string]server.SessionHandler{},
 		GatewayPorts:            cfg.GatewayPorts == "yes",
-		AcceptEnv:               ss.acceptEnv,
+		AcceptEnv:               acceptEnv(cfg.AcceptEnv),
 		// environment= options, and ~/.ssh/environment (sessions.environ).
 		PermitUserEnvironment: cfg.userEnvironment(),
 		Logger:                log,
@@ -320,6 +320,21 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	// sections may change them for a user or an address.
 	eff := func(c *server.Conn) *config {
 		return cfg.forConn(cfg.connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr()))
+	}
+	// So are the connection's settings, once the user is known.
+	srv.ForConn = func(c *server.Conn, s server.ConnSettings) server.ConnSettings {
+		ec := eff(c)
+		if ec == cfg {
+			return s // no Match section applies
+		}
+		return server.ConnSettings{
+			MaxSessions:             ec.MaxSessions,
+			ClientAliveInterval:     ec.ClientAliveInterval,
+			ClientAliveCountMax:     ec.ClientAliveCountMax,
+			UnusedConnectionTimeout: ec.more.UnusedConnectionTimeout,
+			GatewayPorts:            ec.GatewayPorts == "yes",
+			AcceptEnv:               acceptEnv(ec.AcceptEnv),
+		}
 	}
 	srv.ChannelTimeout = func(c *server.Conn, typ string) time.Duration { return eff(c).channelTimeout(typ) }
 	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {

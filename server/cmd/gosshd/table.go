@@ -78,7 +78,7 @@ var keywords = []keyword{
 			c.more.StreamLocalBindMask = uint32(n)
 			return nil
 		}, print: func(c *config, p func(any)) { p(fmt.Sprintf("0%o", c.more.StreamLocalBindMask)) }}, // sshd's "0%o": 0 is "00"
-	{name: "unusedconnectiontimeout", apply: func(c *config, val string, _ bool) error {
+	{name: "unusedconnectiontimeout", match: true, apply: func(c *config, val string, _ bool) error {
 		if strings.EqualFold(val, "none") {
 			c.more.UnusedConnectionTimeout = 0
 			return nil
@@ -301,7 +301,7 @@ var keywords = []keyword{
 		}
 		return nil
 	}, print: func(c *config, p func(any)) { p(strings.Join(orList(c.PermitListen, []string{"any"}), " ")) }},
-	oneOfKW("gatewayports", func(c *config) *string { return &c.GatewayPorts }, "no", "yes", "clientspecified"),
+	inMatch(oneOfKW("gatewayports", func(c *config) *string { return &c.GatewayPorts }, "no", "yes", "clientspecified")),
 	{name: "subsystem", multi: true, args: func(c *config, f []string, _ bool) error {
 		if len(f) < 2 {
 			return errors.New("missing command")
@@ -336,7 +336,7 @@ var keywords = []keyword{
 	}},
 	durationKW("logingracetime", server.DefaultLoginGraceTime, func(c *config) *time.Duration { return &c.LoginGraceTime }),
 	inMatch(intKW("maxauthtries", userauth.DefaultMaxAuthTries, func(c *config) *int { return &c.MaxAuthTries })),
-	intKW("maxsessions", 10, func(c *config) *int { return &c.MaxSessions }),
+	inMatch(intKW("maxsessions", 10, func(c *config) *int { return &c.MaxSessions })),
 	{name: "maxstartups", def: func(c *config) { c.MaxStartups = server.DefaultStartups }, apply: applyMaxStartups,
 		print: func(c *config, p func(any)) {
 			p(fmt.Sprintf("%d:%d:%d", c.MaxStartups.Start, c.MaxStartups.Rate, c.MaxStartups.Full))
@@ -385,8 +385,8 @@ var keywords = []keyword{
 		}, print: func(c *config, p func(any)) {
 			p(fmt.Sprintf("%d:%d", c.PerSourceNetBlockSize.IPv4, c.PerSourceNetBlockSize.IPv6))
 		}},
-	durationKW("clientaliveinterval", 0, func(c *config) *time.Duration { return &c.ClientAliveInterval }),
-	intKW("clientalivecountmax", 3, func(c *config) *int { return &c.ClientAliveCountMax }),
+	inMatch(durationKW("clientaliveinterval", 0, func(c *config) *time.Duration { return &c.ClientAliveInterval })),
+	inMatch(intKW("clientalivecountmax", 3, func(c *config) *int { return &c.ClientAliveCountMax })),
 	{name: "rekeylimit", args: func(c *config, args []string, _ bool) (err error) {
 		c.RekeyBytes, c.RekeyInterval, err = sshconfig.ParseRekeyLimit(args)
 		return err
@@ -411,7 +411,7 @@ var keywords = []keyword{
 			p(e)
 		}
 	}},
-	{name: "acceptenv", multi: true, args: func(c *config, args []string, _ bool) error {
+	{name: "acceptenv", match: true, multi: true, args: func(c *config, args []string, _ bool) error {
 		c.AcceptEnv = append(c.AcceptEnv, args...)
 		return nil
 	}, print: func(c *config, p func(any)) {

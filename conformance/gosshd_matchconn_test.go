@@ -1,0 +1,222 @@
+package conformance_test
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
+)
+
+// mcConfig is the sshd_config both servers get, but for Port: Match
+// sections by source address that set the keywords package server
+// applies per connection (server.Server.ForConn). %[1]s is the test's
+// directory.
+const mcConfig = `HostKey %[1]s/host_ed25519
+ListenAddress 127.0.0.1
+PidFile none
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile %[1]s/keys/%%u
+AcceptEnv GLOBAL_*
+Match Address 127.0.0.2
+	MaxSessions 1
+	AcceptEnv MATCH_*
+	GatewayPorts yes
+Match Address 127.0.0.3
+	ClientAliveInterval 1
+	ClientAliveCountMax 5
+Match Address 127.0.0.4
+	UnusedConnectionTimeout 1
+	ClientAliveCountMax 0
+`
+
+// mcDial logs in as root with x/crypto/ssh from the local address from,
+// and returns the client and the global requests the server sends but
+// hostkeys-00@openssh.com.
+func mcDial(t *testing.T, s maServer, from string, signer ssh.Signer) (*ssh.Client, <-chan *ssh.Request) {
+	t.Helper()
+	d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	nc, err := d.Dial("tcp", net.JoinHostPort("127.0.0.1", s.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	cc, chans, reqs, err := ssh.NewClientConn(nc, nc.RemoteAddr().String(), &ssh.ClientConfig{
+		User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		nc.Close()
+		t.Fatalf("%s from %s: %v", s.name, from, err)
+	}
+	nc.SetDeadline(time.Time{})
+	// The global requests go to the test, answered; NewClient's own
+	// loop would answer them without telling.
+	seen := make(chan *ssh.Request, 16)
+	go func() {
+		defer close(seen)
+		for r := range reqs {
+			if r.WantReply {
+				r.Reply(false, nil)
+			}
+			if r.Type == "hostkeys-00@openssh.com" {
+				continue // sent by both after authentication
+			}
+			select {
+			case seen <- r:
+			default:
+			}
+		}
+	}()
+	none := make(chan *ssh.Request) // NewClient's loop must end: a closed channel, not nil
+	close(none)
+	c := ssh.NewClient(cc, chans, none)
+	t.Cleanup(func() { c.Close() })
+	return c, seen
+}
+
+// mcEnv runs env in a session that asked for GLOBAL_X and MATCH_X and
+// returns which of the two it got.
+func mcEnv(t *testing.T, c *ssh.Client) []string {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	sess.Setenv("GLOBAL_X", "1") // refused or not: the session's env tells
+	sess.Setenv("MATCH_X", "2")
+	out, err := sess.Output("env")
+	if err != nil {
+		t.Fatalf("env: %v", err)
+	}
+	var got []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l == "GLOBAL_X=1" || l == "MATCH_X=2" {
+			got = append(got, l)
+		}
+	}
+	return got
+}
+
+// TestGosshdMatchConnAgainstSSHD gives sshd 9.2 and gosshd the same
+// sshd_config whose Match sections set MaxSessions, AcceptEnv,
+// ClientAliveInterval and UnusedConnectionTimeout per source address,
+// logs in as root from 127.0.0.1 to 127.0.0.4 and wants the same
+// behaviour from both: a second session refused under MaxSessions 1 only
+// there, the env a session keeps, keepalives only where the section
+// asks for them, and an unused connection ended only where it says so.
+// Then gosshd -T -C must print what sshd -T -C prints for each address.
+func TestGosshdMatchConnAgainstSSHD(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: both servers log in root")
+	}
+	bin := svGosshd(t)
+	dir := t.TempDir()
+	sshdtest.GenerateKey(t, "ed25519", filepath.Join(dir, "host_ed25519"), "")
+	if err := os.Mkdir(filepath.Join(dir, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	key, pub := kwKey(t, dir, "root_key", "-t", "ed25519")
+	uaWrite(t, filepath.Join(dir, "keys", "root"), pub, 0o600)
+	signer, err := ssh.ParsePrivateKey(mustRead(t, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.ReplaceAll(mcConfig, "%[1]s", dir)
+	body = strings.ReplaceAll(body, "%%", "%")
+	for _, s := range []maServer{
+		maStart(t, dir, "sshd", sshdtest.SSHD, body),
+		maStart(t, dir, "gosshd", bin, body),
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			// MaxSessions 1 from 127.0.0.2 only.
+			for from, want := range map[string]bool{"127.0.0.1": true, "127.0.0.2": false} {
+				c, _ := mcDial(t, s, from, signer)
+				s1, err := c.NewSession()
+				if err != nil {
+					t.Fatalf("first session from %s: %v", from, err)
+				}
+				s2, err := c.NewSession()
+				if got := err == nil; got != want {
+					t.Errorf("second session from %s: %v, want opened=%v", from, err, want)
+				}
+				if s2 != nil {
+					s2.Close()
+				}
+				s1.Close()
+				c.Close()
+			}
+			// AcceptEnv: the global list, or the section's instead.
+			for from, want := range map[string][]string{"127.0.0.1": {"GLOBAL_X=1"}, "127.0.0.2": {"MATCH_X=2"}} {
+				c, _ := mcDial(t, s, from, signer)
+				if got := mcEnv(t, c); !slices.Equal(got, want) {
+					t.Errorf("env from %s: %q, want %q", from, got, want)
+				}
+				c.Close()
+			}
+			// ClientAliveInterval 1 from 127.0.0.3: keepalives come
+			// there; the connection from 127.0.0.1, open all along,
+			// has had none by then.
+			plain, plainReqs := mcDial(t, s, "127.0.0.1", signer)
+			_, aliveReqs := mcDial(t, s, "127.0.0.3", signer)
+			select {
+			case r := <-aliveReqs:
+				if r == nil || r.Type != "keepalive@openssh.com" {
+					t.Errorf("from 127.0.0.3: global request %v, want keepalive@openssh.com", r)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("from 127.0.0.3: no keepalive under ClientAliveInterval 1")
+			}
+			select {
+			case r := <-plainReqs:
+				t.Errorf("from 127.0.0.1: global request %v without ClientAliveInterval", r)
+			default:
+			}
+			// UnusedConnectionTimeout 1 from 127.0.0.4: the server ends
+			// the connection; the one from 127.0.0.1 still answers.
+			unused, _ := mcDial(t, s, "127.0.0.4", signer)
+			ended := make(chan error, 1)
+			go func() { ended <- unused.Wait() }()
+			select {
+			case <-ended:
+			case <-time.After(20 * time.Second):
+				t.Errorf("from 127.0.0.4: connection not ended under UnusedConnectionTimeout 1")
+				unused.Close()
+				<-ended
+			}
+			if _, _, err := plain.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+				t.Errorf("from 127.0.0.1: the connection ended too: %v", err)
+			}
+		})
+	}
+	cfg := uaWrite(t, filepath.Join(dir, "t_config"), []byte("Port 22\n"+body), 0o600)
+	for _, addr := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"} {
+		spec := "user=root,host=" + addr + ",addr=" + addr + ",laddr=127.0.0.1,lport=22"
+		want, _ := configDump(t, sshdtest.SSHD, "-T", "-f", cfg, "-C", spec)
+		got, _ := configDump(t, bin, "-T", "-f", cfg, "-C", spec)
+		for _, k := range []string{"maxsessions", "acceptenv", "gatewayports", "clientaliveinterval",
+			"clientalivecountmax", "unusedconnectiontimeout"} {
+			if !slices.Equal(want[k], got[k]) {
+				t.Errorf("%s: %s: sshd -T -C %q, gosshd -T -C %q", addr, k, want[k], got[k])
+			}
+		}
+		for k, w := range want {
+			if _, ok := gosshdTAllowed[k]; ok {
+				continue
+			}
+			if g := got[k]; !slices.Equal(w, g) {
+				t.Errorf("%s: %s: sshd -T -C %q, gosshd -T -C %q", addr, k, w, g)
+			}
+		}
+	}
+}
