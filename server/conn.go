@@ -206,6 +206,7 @@ func (c *Conn) configureForwarding() {
 	s := c.srv
 	perms := c.Permissions()
 	c.fwd.GatewayPorts = c.set.GatewayPorts
+	c.fwd.StreamLocalMode, c.fwd.StreamLocalBindUnlink = c.set.StreamLocalMode, c.set.StreamLocalBindUnlink
 	c.fwd.Opened = func(ch *connection.Channel) { c.SetChannelTimeout(ch, sshdChannelType(ch.Type())) }
 	c.fwd.PermitOpen = func(d wire.DirectTCPIP) bool {
 		if !perms.NoPortForwarding && perms.AllowsOpen(d.Host, int(d.Port)) && s.PermitOpen != nil && s.PermitOpen(c, d.Host, d.Port) {

@@ -3,6 +3,9 @@ package server_test
 import (
 	"errors"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,4 +59,35 @@ func TestForConn(t *testing.T) {
 	// UnusedConnectionTimeout ForConn gave it.
 	waitLog(t, &logs, "terminating inactive connection from user alice 127.0.0.1 port ")
 	c.Close()
+}
+
+// TestForConnStreamLocal: the StreamLocalMode and StreamLocalBindUnlink
+// ForConn returns apply to the connection's streamlocal-forward sockets
+// (ssh -R /path:...): the socket's mode, and a stale socket file
+// replaced.
+func TestForConnStreamLocal(t *testing.T) {
+	addr := alice.Start(t, &server.Server{Handler: echoHandler,
+		PermitStreamLocal: func(*server.Conn, string) bool { return true },
+		ForConn: func(_ *server.Conn, s server.ConnSettings) server.ConnSettings {
+			s.StreamLocalMode, s.StreamLocalBindUnlink = 0o640, true
+			return s
+		}})
+	c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	path := filepath.Join(t.TempDir(), "fwd.sock")
+	stale, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close()
+	l, err := c.ListenUnix(path)
+	if err != nil {
+		t.Fatalf("over a stale socket with StreamLocalBindUnlink: %v", err)
+	}
+	defer l.Close()
+	if st, err := os.Stat(path); err != nil {
+		t.Error(err)
+	} else if st.Mode().Perm() != 0o640 {
+		t.Errorf("socket mode %v, want 0640", st.Mode().Perm())
+	}
 }

@@ -216,6 +216,12 @@ type Server struct {
 	// PermitStreamLocal decides Unix-socket forwardings both ways
 	// (OpenSSH PROTOCOL, Section 2.4); nil refuses them.
 	PermitStreamLocal func(c *Conn, path string) bool
+	// StreamLocalMode and StreamLocalBindUnlink are the mode of the
+	// Unix sockets streamlocal-forward binds (0 means 0600, OpenSSH's
+	// StreamLocalBindMask 0177) and whether an existing socket file is
+	// removed first (StreamLocalBindUnlink); see forward.Forwarder.
+	StreamLocalMode       os.FileMode
+	StreamLocalBindUnlink bool
 	// Tunnel decides a tun@openssh.com channel (OpenSSH PROTOCOL,
 	// Section 2.3; ssh -w; sshd PermitTunnel) and gives the device to
 	// relay it to; nil refuses them all. The server relays one packet
@@ -304,6 +310,8 @@ type ConnSettings struct {
 	UnusedConnectionTimeout time.Duration
 	GatewayPorts            bool
 	AcceptEnv               func(name, value string) bool
+	StreamLocalMode         os.FileMode
+	StreamLocalBindUnlink   bool
 }
 
 // connSettings returns the Server's ConnSettings.
@@ -315,6 +323,8 @@ func (s *Server) connSettings() ConnSettings {
 		UnusedConnectionTimeout: s.UnusedConnectionTimeout,
 		GatewayPorts:            s.GatewayPorts,
 		AcceptEnv:               s.AcceptEnv,
+		StreamLocalMode:         s.StreamLocalMode,
+		StreamLocalBindUnlink:   s.StreamLocalBindUnlink,
 	}
 }
 

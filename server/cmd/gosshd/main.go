@@ -297,6 +297,8 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		Subsystems:              map[string]server.SessionHandler{},
 		GatewayPorts:            cfg.GatewayPorts == "yes",
 		AcceptEnv:               acceptEnv(cfg.AcceptEnv),
+		StreamLocalMode:         streamLocalMode(cfg.more.StreamLocalBindMask),
+		StreamLocalBindUnlink:   cfg.more.StreamLocalBindUnlink,
 		// environment= options, and ~/.ssh/environment (sessions.environ).
 		PermitUserEnvironment: cfg.userEnvironment(),
 		Logger:                log,
@@ -334,6 +336,8 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 			UnusedConnectionTimeout: ec.more.UnusedConnectionTimeout,
 			GatewayPorts:            ec.GatewayPorts == "yes",
 			AcceptEnv:               acceptEnv(ec.AcceptEnv),
+			StreamLocalMode:         streamLocalMode(ec.more.StreamLocalBindMask),
+			StreamLocalBindUnlink:   ec.more.StreamLocalBindUnlink,
 		}
 	}
 	srv.ChannelTimeout = func(c *server.Conn, typ string) time.Duration { return eff(c).channelTimeout(typ) }
@@ -634,3 +638,8 @@ func (h *sshdHandler) Handle(_ context.Context, r slog.Record) error {
 
 func (h *sshdHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *sshdHandler) WithGroup(string) slog.Handler      { return h }
+
+// streamLocalMode is the mode sshd's umask(StreamLocalBindMask) gives a
+// Unix socket: 0777 less the mask. A mask of 0777 would give mode 0,
+// which server.Server.StreamLocalMode takes as its default, 0600.
+func streamLocalMode(mask uint32) os.FileMode { return os.FileMode(0o777 &^ mask) }
