@@ -135,6 +135,9 @@ func (c *Conn) run(parent context.Context) error {
 	c.set = s.connSettings()
 	if s.ForConn != nil {
 		c.set = s.ForConn(c, c.set)
+		if c.set.RekeyBytes != s.RekeyBytes || c.set.RekeyInterval != s.RekeyInterval {
+			c.t.SetRekeyLimit(c.set.RekeyBytes, c.set.RekeyInterval)
+		}
 	}
 	c.configureForwarding()
 	cfg := &connection.Config{

@@ -1,12 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,5 +91,46 @@ func TestForConnStreamLocal(t *testing.T) {
 		t.Error(err)
 	} else if st.Mode().Perm() != 0o640 {
 		t.Errorf("socket mode %v, want 0640", st.Mode().Perm())
+	}
+}
+
+// TestForConnRekeyLimit: the RekeyBytes ForConn returns replaces the
+// Server's on the connection's transport once the user is known (sshd's
+// RekeyLimit in a Match section): 1 MiB echoed under 64 KiB rekeys many
+// times (KEXINITs the server sends), where the same transfer under the
+// Server's default sends only the first.
+func TestForConnRekeyLimit(t *testing.T) {
+	var logs syncBuf
+	var small atomic.Bool
+	addr := alice.Start(t, &server.Server{Handler: echoHandler,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		ForConn: func(_ *server.Conn, s server.ConnSettings) server.ConnSettings {
+			if small.Load() {
+				s.RekeyBytes = 64 << 10
+			}
+			return s
+		}})
+	echo := func() int {
+		before := strings.Count(logs.String(), "kex: sent KEXINIT")
+		c := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+		defer c.Close()
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+		sess.Stdin = bytes.NewReader(in)
+		out, err := sess.Output("echo")
+		if err != nil || !bytes.Equal(out, in) {
+			t.Fatalf("echo: %d bytes, %v", len(out), err)
+		}
+		return strings.Count(logs.String(), "kex: sent KEXINIT") - before
+	}
+	if n := echo(); n != 1 {
+		t.Errorf("%d KEXINITs under the default limit, want the first alone", n)
+	}
+	small.Store(true)
+	if n := echo(); n < 3 {
+		t.Errorf("%d KEXINITs for 1 MiB each way at 64 KiB, want at least 3", n)
 	}
 }

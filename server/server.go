@@ -312,6 +312,8 @@ type ConnSettings struct {
 	AcceptEnv               func(name, value string) bool
 	StreamLocalMode         os.FileMode
 	StreamLocalBindUnlink   bool
+	RekeyBytes              uint64 // set on the connection's kex.Transport (SetRekeyLimit)
+	RekeyInterval           time.Duration
 }
 
 // connSettings returns the Server's ConnSettings.
@@ -325,6 +327,8 @@ func (s *Server) connSettings() ConnSettings {
 		AcceptEnv:               s.AcceptEnv,
 		StreamLocalMode:         s.StreamLocalMode,
 		StreamLocalBindUnlink:   s.StreamLocalBindUnlink,
+		RekeyBytes:              s.RekeyBytes,
+		RekeyInterval:           s.RekeyInterval,
 	}
 }
 

@@ -122,9 +122,8 @@ var unsupported = map[string]bool{}
 // so a Match value could only be ignored. The others package server
 // applies per connection go through server.Server.ForConn.
 var matchRefused = map[string]string{
-	"ipqos":      "set on the listening socket's connections before the user is known",
-	"loglevel":   "one logger per server",
-	"rekeylimit": "server.Server.RekeyBytes and RekeyInterval are fixed when the key exchange starts, before the user is known",
+	"ipqos":    "set on the listening socket's connections before the user is known",
+	"loglevel": "one logger per server",
 }
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.

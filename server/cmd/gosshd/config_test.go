@@ -231,14 +231,14 @@ Match all
 	if c.ForceCommand != "" || c.AllowTCPForwarding != "yes" {
 		t.Error("Match sections changed the global configuration")
 	}
-	for _, bad := range []string{"Match User bob\nRekeyLimit 1G\n", "Match User bob\nPort 22\n", "Match Frob x\n", "Match User bob\nNoSuchKeyword 1\n"} {
+	for _, bad := range []string{"Match User bob\nLogLevel DEBUG\n", "Match User bob\nPort 22\n", "Match Frob x\n", "Match User bob\nNoSuchKeyword 1\n"} {
 		if _, err := loadConfig(writeConfig(t, bad), nil); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}
-	// sshd allows RekeyLimit, LogLevel and IPQoS in Match; gosshd applies
-	// them per server.
-	for _, kw := range []string{"RekeyLimit 1G", "LogLevel DEBUG", "IPQoS cs1"} {
+	// sshd allows LogLevel and IPQoS in Match; gosshd applies them per
+	// server.
+	for _, kw := range []string{"LogLevel DEBUG", "IPQoS cs1"} {
 		if _, err := loadConfig(writeConfig(t, "Match User bob\n"+kw+"\n"), nil); !errors.Is(err, errUnsupported) {
 			t.Errorf("%s inside Match: %v, want errUnsupported", kw, err)
 		}

@@ -338,6 +338,8 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 			AcceptEnv:               acceptEnv(ec.AcceptEnv),
 			StreamLocalMode:         streamLocalMode(ec.more.StreamLocalBindMask),
 			StreamLocalBindUnlink:   ec.more.StreamLocalBindUnlink,
+			RekeyBytes:              ec.RekeyBytes,
+			RekeyInterval:           ec.RekeyInterval,
 		}
 	}
 	srv.ChannelTimeout = func(c *server.Conn, typ string) time.Duration { return eff(c).channelTimeout(typ) }

@@ -203,15 +203,17 @@ Match User bob
 	GatewayPorts yes
 	AcceptEnv A_*
 	AcceptEnv B
+	RekeyLimit 64K 10m
 `), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := c.forConn(connInfo{user: "bob", known: ciUser})
 	if e.MaxSessions != 1 || e.ClientAliveInterval != 5*time.Second || e.ClientAliveCountMax != 0 ||
-		e.more.UnusedConnectionTimeout != time.Minute || e.GatewayPorts != "yes" || !slices.Equal(e.AcceptEnv, []string{"A_*", "B"}) {
-		t.Errorf("bob: %d %v %d %v %q %q", e.MaxSessions, e.ClientAliveInterval, e.ClientAliveCountMax,
-			e.more.UnusedConnectionTimeout, e.GatewayPorts, e.AcceptEnv)
+		e.more.UnusedConnectionTimeout != time.Minute || e.GatewayPorts != "yes" || !slices.Equal(e.AcceptEnv, []string{"A_*", "B"}) ||
+		e.RekeyBytes != 64<<10 || e.RekeyInterval != 10*time.Minute {
+		t.Errorf("bob: %d %v %d %v %q %q %d %v", e.MaxSessions, e.ClientAliveInterval, e.ClientAliveCountMax,
+			e.more.UnusedConnectionTimeout, e.GatewayPorts, e.AcceptEnv, e.RekeyBytes, e.RekeyInterval)
 	}
 	if g := c.forConn(connInfo{user: "alice", known: ciUser}); g.MaxSessions != 4 || !slices.Equal(g.AcceptEnv, []string{"LANG"}) {
 		t.Errorf("alice: MaxSessions %d AcceptEnv %q, want the global ones", g.MaxSessions, g.AcceptEnv)

@@ -387,7 +387,7 @@ var keywords = []keyword{
 		}},
 	inMatch(durationKW("clientaliveinterval", 0, func(c *config) *time.Duration { return &c.ClientAliveInterval })),
 	inMatch(intKW("clientalivecountmax", 3, func(c *config) *int { return &c.ClientAliveCountMax })),
-	{name: "rekeylimit", args: func(c *config, args []string, _ bool) (err error) {
+	{name: "rekeylimit", match: true, args: func(c *config, args []string, _ bool) (err error) {
 		c.RekeyBytes, c.RekeyInterval, err = sshconfig.ParseRekeyLimit(args)
 		return err
 	}, print: func(c *config, p func(any)) { p(fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second))) }},
