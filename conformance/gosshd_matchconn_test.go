@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -251,6 +252,112 @@ func TestGosshdMatchConnAgainstSSHD(t *testing.T) {
 			if g := got[k]; !slices.Equal(w, g) {
 				t.Errorf("%s: %s: sshd -T -C %q, gosshd -T -C %q", addr, k, w, g)
 			}
+		}
+	}
+}
+
+// mcTOS waits until the server's socket of connection c shows tos (as
+// `ss --tos` prints it, "0x28") and returns the last value seen.
+func mcTOS(t *testing.T, s maServer, c *ssh.Client, want string) string {
+	t.Helper()
+	_, cport, _ := net.SplitHostPort(c.LocalAddr().String())
+	var got string
+	for range 100 {
+		out, err := exec.Command("ss", "-Htn", "--tos", "sport = :"+s.port+" and dport = :"+cport).Output()
+		if err != nil {
+			t.Skipf("ss --tos: %v", err)
+		}
+		got = ""
+		if _, after, ok := strings.Cut(string(out), "tos:"); ok {
+			got, _, _ = strings.Cut(after, " ")
+		}
+		if got == want {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return got
+}
+
+// TestGosshdIPQoSAgainstSSHD gives sshd 9.2 and gosshd a global IPQoS
+// and a Match section with another, and reads the ToS byte of the
+// server's socket (ss --tos) while a session runs: as sshd, the
+// interactive value with a pty, the bulk one without, each from the
+// section for a connection from 127.0.0.2.
+func TestGosshdIPQoSAgainstSSHD(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: both servers log in root")
+	}
+	if _, err := exec.LookPath("ss"); err != nil {
+		t.Skip("no ss")
+	}
+	bin := svGosshd(t)
+	dir := t.TempDir()
+	sshdtest.GenerateKey(t, "ed25519", filepath.Join(dir, "host_ed25519"), "")
+	if err := os.Mkdir(filepath.Join(dir, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	key, pub := kwKey(t, dir, "root_key", "-t", "ed25519")
+	uaWrite(t, filepath.Join(dir, "keys", "root"), pub, 0o600)
+	signer, err := ssh.ParsePrivateKey(mustRead(t, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `HostKey ` + dir + `/host_ed25519
+ListenAddress 127.0.0.1
+PidFile none
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile ` + dir + `/keys/%u
+IPQoS af11 cs1
+Match Address 127.0.0.2
+	IPQoS af21 cs2
+`
+	for _, s := range []maServer{
+		maStart(t, dir, "sshd", sshdtest.SSHD, body),
+		maStart(t, dir, "gosshd", bin, body),
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			for _, tc := range []struct {
+				from string
+				pty  bool
+				want string
+			}{
+				{"127.0.0.1", false, "0x20"}, // cs1
+				{"127.0.0.1", true, "0x28"},  // af11
+				{"127.0.0.2", false, "0x40"}, // cs2
+				{"127.0.0.2", true, "0x48"},  // af21
+			} {
+				c, _ := mcDial(t, s, tc.from, signer)
+				sess, err := c.NewSession()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.pty {
+					if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := sess.Start("sleep 30"); err != nil {
+					t.Fatal(err)
+				}
+				if got := mcTOS(t, s, c, tc.want); got != tc.want {
+					t.Errorf("from %s, pty %v: tos %q, want %q", tc.from, tc.pty, got, tc.want)
+				}
+				sess.Close()
+				c.Close()
+			}
+		})
+	}
+	cfg := uaWrite(t, filepath.Join(dir, "t_config"), []byte("Port 22\n"+body), 0o600)
+	for _, addr := range []string{"127.0.0.1", "127.0.0.2"} {
+		spec := "user=root,host=" + addr + ",addr=" + addr + ",laddr=127.0.0.1,lport=22"
+		want, _ := configDump(t, sshdtest.SSHD, "-T", "-f", cfg, "-C", spec)
+		got, _ := configDump(t, bin, "-T", "-f", cfg, "-C", spec)
+		if !slices.Equal(want["ipqos"], got["ipqos"]) {
+			t.Errorf("%s: ipqos: sshd -T -C %q, gosshd -T -C %q", addr, want["ipqos"], got["ipqos"])
 		}
 	}
 }

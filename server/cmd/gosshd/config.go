@@ -117,12 +117,10 @@ func defaultConfig() *config {
 var unsupported = map[string]bool{}
 
 // matchRefused are the keywords sshd 9.2 allows inside Match that gosshd
-// refuses there, with the reason: each is applied before the user is
-// known, once per server (server.Server fields, or gosshd's listener),
-// so a Match value could only be ignored. The others package server
-// applies per connection go through server.Server.ForConn.
+// refuses there, with the reason: LogLevel is one logger per server.
+// The others package server applies per connection go through
+// server.Server.ForConn, and IPQoS through setSessionQoS.
 var matchRefused = map[string]string{
-	"ipqos":    "set on the listening socket's connections before the user is known",
 	"loglevel": "one logger per server",
 }
 

@@ -236,9 +236,8 @@ Match all
 			t.Errorf("accepted %q", bad)
 		}
 	}
-	// sshd allows LogLevel and IPQoS in Match; gosshd applies them per
-	// server.
-	for _, kw := range []string{"LogLevel DEBUG", "IPQoS cs1"} {
+	// sshd allows LogLevel in Match; gosshd has one logger per server.
+	for _, kw := range []string{"LogLevel DEBUG"} {
 		if _, err := loadConfig(writeConfig(t, "Match User bob\n"+kw+"\n"), nil); !errors.Is(err, errUnsupported) {
 			t.Errorf("%s inside Match: %v, want errUnsupported", kw, err)
 		}

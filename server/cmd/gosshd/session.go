@@ -200,6 +200,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		return
 	}
 	ec := ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
+	setSessionQoS(s, ec)
 	var extraEnv []string
 	if ec.ForceCommand != "" {
 		// sshd_config ForceCommand wins over authorized_keys command=,

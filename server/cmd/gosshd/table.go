@@ -143,7 +143,7 @@ var keywords = []keyword{
 	{name: "permittunnel", match: true, def: func(c *config) { c.more.PermitTunnel = "no" },
 		apply: yesNoOr(func(c *config) *string { return &c.more.PermitTunnel }, "point-to-point", "ethernet"),
 		print: func(c *config, p func(any)) { p(c.more.PermitTunnel) }},
-	{name: "ipqos", def: func(c *config) { c.more.IPQoS = [2]int{0x10, 0x08} }, // lowdelay throughput, Debian's 9.2
+	{name: "ipqos", match: true, def: func(c *config) { c.more.IPQoS = [2]int{0x10, 0x08} }, // lowdelay throughput, Debian's 9.2
 		args:  applyIPQoS,
 		print: func(c *config, p func(any)) { p(ipqosString(c.more.IPQoS[0]) + " " + ipqosString(c.more.IPQoS[1])) }},
 	{name: "pubkeyauthoptions", match: true, args: func(c *config, args []string, _ bool) error {
