@@ -254,6 +254,8 @@ type Transport struct {
 	algs         Algorithms    // guarded by mu
 	hostKey      []byte        // server's K_S; guarded by mu
 	rekeyBytes   [2]uint64     // write, read; guarded by mu
+	rekeyLimit   uint64        // Config.RekeyBytes or SetRekeyLimit's; guarded by mu
+	rekeyEvery   time.Duration // Config.RekeyInterval or SetRekeyLimit's; guarded by mu
 	peerExt      []wire.Extension
 	closeOnce    sync.Once
 	closeErr     error       // of closing pc; written once under closeOnce
@@ -365,7 +367,7 @@ func newTransport(pc *packet.Conn, cfg *Config, role Role) (*Transport, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	t := &Transport{pc: pc, cfg: cfg, role: role, log: cfg.Logger}
+	t := &Transport{pc: pc, cfg: cfg, role: role, log: cfg.Logger, rekeyLimit: cfg.RekeyBytes, rekeyEvery: cfg.RekeyInterval}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
@@ -842,8 +844,8 @@ func (t *Transport) keys(algs Algorithms, res *Result) (c2s, s2c packet.Keys, er
 // limitBytes is the RFC 4344, Section 3.2 volume limit for a cipher, or
 // Config.RekeyBytes.
 func (t *Transport) limitBytes(name string) uint64 {
-	if t.cfg.RekeyBytes > 0 {
-		return t.cfg.RekeyBytes
+	if t.rekeyLimit > 0 {
+		return t.rekeyLimit
 	}
 	bs := 8
 	if a, ok := cipher.LookupAlgorithm(name); ok && a.BlockSize > bs {
@@ -861,7 +863,7 @@ func (t *Transport) needRekeyLocked() bool {
 		return false
 	}
 	w, r := t.pc.WriteCounters(), t.pc.ReadCounters()
-	interval := t.cfg.RekeyInterval
+	interval := t.rekeyEvery
 	if interval == 0 {
 		interval = DefaultRekeyInterval
 	}
@@ -1460,6 +1462,25 @@ func (t *Transport) Rekey(ctx context.Context) error {
 
 // SessionID returns the exchange hash of the first key exchange.
 func (t *Transport) SessionID() []byte { return t.pc.SessionID() }
+
+// SetRekeyLimit replaces Config.RekeyBytes and Config.RekeyInterval
+// (zero meaning their defaults, as there) for the current keys and
+// every later exchange, as OpenSSH's server does once a user's Match
+// sections are known (RekeyLimit). Keys already used past the new
+// limit are renewed at the next packet.
+func (t *Transport) SetRekeyLimit(bytes uint64, interval time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.rekeyLimit, t.rekeyEvery = bytes, interval
+	if t.algs.Kex == "" {
+		return // no keys yet: the first NEWKEYS sets rekeyBytes
+	}
+	out, in := t.algs.ClientToServer, t.algs.ServerToClient
+	if t.role == Server {
+		out, in = in, out
+	}
+	t.rekeyBytes = [2]uint64{t.limitBytes(out.Cipher), t.limitBytes(in.Cipher)}
+}
 
 // Algorithms returns the algorithms of the last completed key exchange.
 func (t *Transport) Algorithms() Algorithms {

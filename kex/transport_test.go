@@ -353,6 +353,26 @@ func TestRekeyCounts(t *testing.T) {
 	}
 }
 
+// TestSetRekeyLimit: SetRekeyLimit on a live Transport (as a server does
+// once the user's RekeyLimit is known) makes it rekey by the new volume,
+// for the current keys and later ones; without it the same data makes
+// no exchange.
+func TestSetRekeyLimit(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	c, s := pair(t, ccfg, scfg)
+	transfer(t, s, c, 200, nil)
+	transfer(t, c, s, 10, nil)
+	if n := kex.KexCount(s); n != 1 {
+		t.Fatalf("server completed %d exchanges before SetRekeyLimit, want 1", n)
+	}
+	s.SetRekeyLimit(256<<10, 0)
+	transfer(t, s, c, 2000, nil) // about 2 MB
+	transfer(t, c, s, 10, nil)   // let the last exchange finish
+	if n := kex.KexCount(s); n < 5 {
+		t.Fatalf("server completed %d exchanges for 2 MB at 256 KiB, want at least 5", n)
+	}
+}
+
 // TestRekeyByPacketCount: the per-key packet limit (2^31 in production,
 // lowered here) forces exchanges (RFC 4344, Section 3.1).
 // Requirement: 4344-3.1-send-limit, 4344-3.1-recv-limit, chacha20poly1305-no-reuse

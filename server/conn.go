@@ -37,6 +37,7 @@ type Conn struct {
 	ended   bool       // guarded by goMu; closed has run
 
 	fwd forward.Forwarder // port, stream-local and agent forwarding
+	set ConnSettings      // Server.ForConn's; set by run before any channel, then read only
 
 	tunMu    sync.Mutex
 	tunNames []string // interfaces of the tun channels, for SSH_TUNNEL; guarded by tunMu
@@ -131,9 +132,16 @@ func (c *Conn) run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	c.ctx = ctx
+	c.set = s.connSettings()
+	if s.ForConn != nil {
+		c.set = s.ForConn(c, c.set)
+		if c.set.RekeyBytes != s.RekeyBytes || c.set.RekeyInterval != s.RekeyInterval {
+			c.t.SetRekeyLimit(c.set.RekeyBytes, c.set.RekeyInterval)
+		}
+	}
 	c.configureForwarding()
 	cfg := &connection.Config{
-		MaxSessions: s.MaxSessions,
+		MaxSessions: c.set.MaxSessions,
 		MaxChannels: s.MaxChannels,
 		Logger:      s.Logger,
 	}
@@ -160,10 +168,10 @@ func (c *Conn) run(parent context.Context) error {
 	}
 	c.mux = connection.New(c.t, cfg)
 	c.fwd.Start(ctx, c.mux)
-	if s.ClientAliveInterval > 0 {
+	if c.set.ClientAliveInterval > 0 {
 		c.wg.Go(func() { c.keepalive(ctx) })
 	}
-	if s.UnusedConnectionTimeout > 0 {
+	if c.set.UnusedConnectionTimeout > 0 {
 		c.wg.Go(func() { c.closeUnused(ctx) })
 	}
 	runErr := c.mux.Run(ctx)
@@ -200,7 +208,8 @@ func (p *carriedPanic) Error() string {
 func (c *Conn) configureForwarding() {
 	s := c.srv
 	perms := c.Permissions()
-	c.fwd.GatewayPorts = s.GatewayPorts
+	c.fwd.GatewayPorts = c.set.GatewayPorts
+	c.fwd.StreamLocalMode, c.fwd.StreamLocalBindUnlink = c.set.StreamLocalMode, c.set.StreamLocalBindUnlink
 	c.fwd.Opened = func(ch *connection.Channel) { c.SetChannelTimeout(ch, sshdChannelType(ch.Type())) }
 	c.fwd.PermitOpen = func(d wire.DirectTCPIP) bool {
 		if !perms.NoPortForwarding && perms.AllowsOpen(d.Host, int(d.Port)) && s.PermitOpen != nil && s.PermitOpen(c, d.Host, d.Port) {
@@ -246,11 +255,11 @@ func (c *Conn) logEnd(err error) {
 // ends the connection after ClientAliveCountMax unanswered ones.
 func (c *Conn) keepalive(ctx context.Context) {
 	s := c.srv
-	max := s.ClientAliveCountMax
+	max := c.set.ClientAliveCountMax
 	if max <= 0 {
 		max = DefaultClientAliveCountMax
 	}
-	tk := time.NewTicker(s.ClientAliveInterval)
+	tk := time.NewTicker(c.set.ClientAliveInterval)
 	defer tk.Stop()
 	missed := 0
 	for {
@@ -259,7 +268,7 @@ func (c *Conn) keepalive(ctx context.Context) {
 			return
 		case <-tk.C:
 		}
-		kctx, kcancel := context.WithTimeout(ctx, s.ClientAliveInterval)
+		kctx, kcancel := context.WithTimeout(ctx, c.set.ClientAliveInterval)
 		err := c.mux.Keepalive(kctx)
 		kcancel()
 		if ctx.Err() != nil {
@@ -286,7 +295,7 @@ func (c *Conn) keepalive(ctx context.Context) {
 // so the connection ends within that much after the deadline.
 func (c *Conn) closeUnused(ctx context.Context) {
 	s := c.srv
-	d := s.UnusedConnectionTimeout
+	d := c.set.UnusedConnectionTimeout
 	tk := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
 	defer tk.Stop()
 	last := time.Now()

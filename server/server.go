@@ -174,6 +174,13 @@ type Server struct {
 	// from authentication or from when its last channel closed (sshd's
 	// UnusedConnectionTimeout). Forwarding listeners do not count.
 	UnusedConnectionTimeout time.Duration
+	// ForConn, if set, runs once per connection when authentication has
+	// succeeded (the user, the addresses and Permissions are known),
+	// before any channel is opened, in the connection's goroutine. It
+	// gets the Server's ConnSettings and returns the connection's: sshd
+	// sets them from its Match sections. The Server's fields are used
+	// when it is nil.
+	ForConn func(c *Conn, s ConnSettings) ConnSettings
 	// ChannelTimeout, if set, gives the inactivity timeout of each
 	// channel (OpenSSH sshd's ChannelTimeout): a channel on which no data
 	// passes, either way, for that long is closed
@@ -209,6 +216,12 @@ type Server struct {
 	// PermitStreamLocal decides Unix-socket forwardings both ways
 	// (OpenSSH PROTOCOL, Section 2.4); nil refuses them.
 	PermitStreamLocal func(c *Conn, path string) bool
+	// StreamLocalMode and StreamLocalBindUnlink are the mode of the
+	// Unix sockets streamlocal-forward binds (0 means 0600, OpenSSH's
+	// StreamLocalBindMask 0177) and whether an existing socket file is
+	// removed first (StreamLocalBindUnlink); see forward.Forwarder.
+	StreamLocalMode       os.FileMode
+	StreamLocalBindUnlink bool
 	// Tunnel decides a tun@openssh.com channel (OpenSSH PROTOCOL,
 	// Section 2.3; ssh -w; sshd PermitTunnel) and gives the device to
 	// relay it to; nil refuses them all. The server relays one packet
@@ -285,6 +298,38 @@ func (s *Server) log() *slog.Logger {
 		return discardLogger
 	}
 	return s.Logger
+}
+
+// ConnSettings are the settings of one authenticated connection that
+// Server.ForConn may change; each field means what the Server field of
+// the same name means.
+type ConnSettings struct {
+	MaxSessions             int
+	ClientAliveInterval     time.Duration
+	ClientAliveCountMax     int
+	UnusedConnectionTimeout time.Duration
+	GatewayPorts            bool
+	AcceptEnv               func(name, value string) bool
+	StreamLocalMode         os.FileMode
+	StreamLocalBindUnlink   bool
+	RekeyBytes              uint64 // set on the connection's kex.Transport (SetRekeyLimit)
+	RekeyInterval           time.Duration
+}
+
+// connSettings returns the Server's ConnSettings.
+func (s *Server) connSettings() ConnSettings {
+	return ConnSettings{
+		MaxSessions:             s.MaxSessions,
+		ClientAliveInterval:     s.ClientAliveInterval,
+		ClientAliveCountMax:     s.ClientAliveCountMax,
+		UnusedConnectionTimeout: s.UnusedConnectionTimeout,
+		GatewayPorts:            s.GatewayPorts,
+		AcceptEnv:               s.AcceptEnv,
+		StreamLocalMode:         s.StreamLocalMode,
+		StreamLocalBindUnlink:   s.StreamLocalBindUnlink,
+		RekeyBytes:              s.RekeyBytes,
+		RekeyInterval:           s.RekeyInterval,
+	}
 }
 
 // discardLogger is the Logger of a Server without one.

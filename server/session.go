@@ -297,7 +297,7 @@ func (s *Session) handleRequest(ch *connection.Channel, req *connection.Request)
 		return true
 	case wire.RequestEnv:
 		e, err := req.Env()
-		if err != nil || (srv.AcceptEnv != nil && !srv.AcceptEnv(e.Name, e.Value)) {
+		if err != nil || (s.c.set.AcceptEnv != nil && !s.c.set.AcceptEnv(e.Name, e.Value)) {
 			return false
 		}
 		s.mu.Lock()

@@ -61,6 +61,15 @@ type Forwarder struct {
 	// PermitStreamLocal decides Unix-socket forwarding both ways; nil
 	// refuses it.
 	PermitStreamLocal func(path string) bool
+	// StreamLocalMode is the permission bits of the Unix sockets that
+	// streamlocal-forward@openssh.com binds (ssh -R /path:...); zero
+	// means 0600, OpenSSH's default StreamLocalBindMask 0177. The
+	// socket is created with them, never looser.
+	StreamLocalMode os.FileMode
+	// StreamLocalBindUnlink removes an existing socket file at the path
+	// before binding (OpenSSH StreamLocalBindUnlink yes); a file that is
+	// not a socket is kept, and the bind fails.
+	StreamLocalBindUnlink bool
 	// GatewayPorts lets remote forwardings listen on the address the
 	// client names instead of loopback (OpenSSH GatewayPorts yes).
 	GatewayPorts bool
@@ -242,13 +251,42 @@ func (f *Forwarder) streamLocalForward(path string) error {
 	if !ok {
 		return ErrClosed
 	}
-	l, err := (&net.ListenConfig{}).Listen(ctx, "unix", path)
+	l, err := f.listenStreamLocal(ctx, path)
 	if err != nil {
-		return fmt.Errorf("forward: %w", err)
+		return err
 	}
 	return f.serve(path, l, func(net.Conn) (*connection.Channel, error) {
 		return f.mux.OpenForwardedStreamLocal(f.ctx, wire.ForwardedStreamLocal{SocketPath: path})
 	})
+}
+
+// listenStreamLocal binds path for streamlocal-forward, as sshd's
+// unix_listener under umask(StreamLocalBindMask): an existing socket
+// file removed first with StreamLocalBindUnlink, the socket's mode
+// StreamLocalMode.
+func (f *Forwarder) listenStreamLocal(ctx context.Context, path string) (net.Listener, error) {
+	mode := f.StreamLocalMode.Perm()
+	if mode == 0 {
+		mode = 0o600
+	}
+	if f.StreamLocalBindUnlink {
+		if st, err := os.Stat(path); err == nil && st.Mode()&os.ModeSocket != 0 {
+			if err := os.Remove(path); err != nil {
+				return nil, fmt.Errorf("forward: unlinking the old socket: %w", err)
+			}
+		}
+	}
+	l, err := (&net.ListenConfig{Control: controlMode(uint32(mode))}).Listen(ctx, "unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	// The process umask may have taken bits the mode gives: set it
+	// exactly, as sshd's umask(mask) does.
+	if err := os.Chmod(path, mode); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	return l, nil
 }
 
 // serve registers l under key and accepts on it in a goroutine of f,

@@ -117,19 +117,11 @@ func defaultConfig() *config {
 var unsupported = map[string]bool{}
 
 // matchRefused are the keywords sshd 9.2 allows inside Match that gosshd
-// refuses there, with the reason: each is applied once per server by
-// package server (server.Server fields, or gosshd's listener), not per
-// connection, so a Match value could only be ignored.
+// refuses there, with the reason: LogLevel is one logger per server.
+// The others package server applies per connection go through
+// server.Server.ForConn, and IPQoS through setSessionQoS.
 var matchRefused = map[string]string{
-	"acceptenv":               "server.Server.AcceptEnv is per server",
-	"clientaliveinterval":     "server.Server.ClientAliveInterval is per server",
-	"clientalivecountmax":     "server.Server.ClientAliveCountMax is per server",
-	"gatewayports":            "server.Server.GatewayPorts is per server",
-	"ipqos":                   "set on the listening socket's connections before the user is known",
-	"loglevel":                "one logger per server",
-	"maxsessions":             "server.Server.MaxSessions is per server",
-	"rekeylimit":              "server.Server.RekeyBytes and RekeyInterval are per server",
-	"unusedconnectiontimeout": "server.Server.UnusedConnectionTimeout is per server",
+	"loglevel": "one logger per server",
 }
 
 // ignored are keywords that gosshd accepts and ignores, with a warning.
@@ -158,7 +150,7 @@ func loadConfig(file string, opts []string) (*config, error) {
 		if strings.EqualFold(l.Keyword, "include") || strings.EqualFold(l.Keyword, "match") {
 			return nil, fmt.Errorf("command line: %s directive not supported as a command-line option", l.Keyword)
 		}
-		if err := c.apply(l.Keyword, lineValue(&l), "command line", 0); err != nil {
+		if err := c.apply(l.Keyword, lineValue(&l), l.Args, "command line", 0); err != nil {
 			return nil, err
 		}
 	}
@@ -236,13 +228,13 @@ func (c *config) read(lines []sshconfig.Line) error {
 			}
 			// Check the value now, on a scratch copy.
 			scratch := defaultConfig()
-			if err := scratch.apply(kw, val, file, line); err != nil {
+			if err := scratch.apply(kw, val, l.Args, file, line); err != nil {
 				return err
 			}
-			c.inMatch.lines = append(c.inMatch.lines, matchLine{kw, val, file, line})
+			c.inMatch.lines = append(c.inMatch.lines, matchLine{kw, val, l.Args, file, line})
 			continue
 		}
-		if err := c.apply(kw, val, file, line); err != nil {
+		if err := c.apply(kw, val, l.Args, file, line); err != nil {
 			return err
 		}
 	}
@@ -290,9 +282,11 @@ func isKnown(lk string) bool {
 	return lookupKeyword(lk) != nil || unsupported[lk] || ignored[lk]
 }
 
-// apply sets one keyword through its table entry. For single-valued
+// apply sets one keyword through its table entry: val is the line's
+// value (lineValue), args its arguments, which list keywords (the
+// entry's args) take instead of splitting val again. For single-valued
 // keywords the first value wins, as in sshd.
-func (c *config) apply(kw, val, file string, line int) (err error) {
+func (c *config) apply(kw, val string, args []string, file string, line int) (err error) {
 	lk := strings.ToLower(kw)
 	where := file
 	if line > 0 {
@@ -321,6 +315,9 @@ func (c *config) apply(kw, val, file string, line int) (err error) {
 		return errors.New("missing argument")
 	}
 	c.set[k.name] = true
+	if k.args != nil {
+		return k.args(c, slices.Clone(args), file == "command line")
+	}
 	return k.apply(c, val, file == "command line")
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex/gsskex"
 	"github.com/sshstack/sshstack/server"
@@ -229,14 +231,16 @@ Match all
 	if c.ForceCommand != "" || c.AllowTCPForwarding != "yes" {
 		t.Error("Match sections changed the global configuration")
 	}
-	for _, bad := range []string{"Match User bob\nMaxSessions 3\n", "Match User bob\nPort 22\n", "Match Frob x\n", "Match User bob\nNoSuchKeyword 1\n"} {
+	for _, bad := range []string{"Match User bob\nLogLevel DEBUG\n", "Match User bob\nPort 22\n", "Match Frob x\n", "Match User bob\nNoSuchKeyword 1\n"} {
 		if _, err := loadConfig(writeConfig(t, bad), nil); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
 	}
-	// sshd allows MaxSessions in Match; gosshd applies it per server.
-	if _, err := loadConfig(writeConfig(t, "Match User bob\nMaxSessions 3\n"), nil); !errors.Is(err, errUnsupported) {
-		t.Errorf("MaxSessions inside Match: %v, want errUnsupported", err)
+	// sshd allows LogLevel in Match; gosshd has one logger per server.
+	for _, kw := range []string{"LogLevel DEBUG"} {
+		if _, err := loadConfig(writeConfig(t, "Match User bob\n"+kw+"\n"), nil); !errors.Is(err, errUnsupported) {
+			t.Errorf("%s inside Match: %v, want errUnsupported", kw, err)
+		}
 	}
 }
 
@@ -423,6 +427,38 @@ func TestPenaltyAndUserEnvironmentKeywords(t *testing.T) {
 		"PerSourceNetBlockSize 33", "PerSourceNetBlockSize 24:129"} {
 		if _, err := loadConfig(writeConfig(t, bad+"\n"), nil); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestQuotedListArguments: list keywords take the line's arguments as
+// sshconfig split them, so a quoted argument with blanks is one entry,
+// as in sshd; in Match sections too.
+func TestQuotedListArguments(t *testing.T) {
+	c, err := loadConfig(writeConfig(t, `AuthorizedKeysFile "/srv/my keys/%u" .ssh/k
+AllowUsers "a b" c
+AcceptEnv "X Y"
+SetEnv "A=b c"
+Subsystem s "/bin/x  y" z
+Match User m
+	AuthorizedKeysFile "/m n"
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"AuthorizedKeysFile", c.AuthorizedKeysFiles, []string{"/srv/my keys/%u", ".ssh/k"}},
+		{"AllowUsers", c.AllowUsers, []string{"a b", "c"}},
+		{"AcceptEnv", c.AcceptEnv, []string{"X Y"}},
+		{"SetEnv", c.SetEnv, []string{"A=b c"}},
+		{"Subsystem", []string{c.Subsystems["s"]}, []string{"/bin/x  y z"}},
+		{"Match AuthorizedKeysFile", c.forConn(connInfo{user: "m", known: ciUser}).AuthorizedKeysFiles, []string{"/m n"}},
+	} {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
 	}
 }

@@ -35,13 +35,13 @@ func printEach(vals []string, p func(any)) {
 
 // applyAllowGroups and applyDenyGroups add a line's patterns, as sshd's
 // opt_array_append: every line counts.
-func applyAllowGroups(c *config, val string, _ bool) error {
-	c.more3.AllowGroups = append(c.more3.AllowGroups, strings.Fields(val)...)
+func applyAllowGroups(c *config, args []string, _ bool) error {
+	c.more3.AllowGroups = append(c.more3.AllowGroups, args...)
 	return nil
 }
 
-func applyDenyGroups(c *config, val string, _ bool) error {
-	c.more3.DenyGroups = append(c.more3.DenyGroups, strings.Fields(val)...)
+func applyDenyGroups(c *config, args []string, _ bool) error {
+	c.more3.DenyGroups = append(c.more3.DenyGroups, args...)
 	return nil
 }
 
@@ -59,8 +59,7 @@ func applyHostCertificate(c *config, val string, _ bool) error {
 
 // applyChannelTimeout takes a ChannelTimeout line (the first one wins,
 // in the caller): type=interval entries, or "none" alone.
-func applyChannelTimeout(c *config, val string, _ bool) error {
-	list := strings.Fields(val)
+func applyChannelTimeout(c *config, list []string, _ bool) error {
 	for _, e := range list {
 		if strings.EqualFold(e, "none") {
 			if len(list) > 1 {

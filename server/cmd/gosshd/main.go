@@ -296,7 +296,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		Handler:                 ss.serve,
 		Subsystems:              map[string]server.SessionHandler{},
 		GatewayPorts:            cfg.GatewayPorts == "yes",
-		AcceptEnv:               ss.acceptEnv,
+		AcceptEnv:               acceptEnv(cfg.AcceptEnv),
+		StreamLocalMode:         streamLocalMode(cfg.more.StreamLocalBindMask),
+		StreamLocalBindUnlink:   cfg.more.StreamLocalBindUnlink,
 		// environment= options, and ~/.ssh/environment (sessions.environ).
 		PermitUserEnvironment: cfg.userEnvironment(),
 		Logger:                log,
@@ -320,6 +322,25 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	// sections may change them for a user or an address.
 	eff := func(c *server.Conn) *config {
 		return cfg.forConn(cfg.connInfoOf(c.User(), c.RemoteAddr(), c.LocalAddr()))
+	}
+	// So are the connection's settings, once the user is known.
+	srv.ForConn = func(c *server.Conn, s server.ConnSettings) server.ConnSettings {
+		ec := eff(c)
+		if ec == cfg {
+			return s // no Match section applies
+		}
+		return server.ConnSettings{
+			MaxSessions:             ec.MaxSessions,
+			ClientAliveInterval:     ec.ClientAliveInterval,
+			ClientAliveCountMax:     ec.ClientAliveCountMax,
+			UnusedConnectionTimeout: ec.more.UnusedConnectionTimeout,
+			GatewayPorts:            ec.GatewayPorts == "yes",
+			AcceptEnv:               acceptEnv(ec.AcceptEnv),
+			StreamLocalMode:         streamLocalMode(ec.more.StreamLocalBindMask),
+			StreamLocalBindUnlink:   ec.more.StreamLocalBindUnlink,
+			RekeyBytes:              ec.RekeyBytes,
+			RekeyInterval:           ec.RekeyInterval,
+		}
 	}
 	srv.ChannelTimeout = func(c *server.Conn, typ string) time.Duration { return eff(c).channelTimeout(typ) }
 	srv.PermitOpen = func(c *server.Conn, host string, port uint32) bool {
@@ -619,3 +640,8 @@ func (h *sshdHandler) Handle(_ context.Context, r slog.Record) error {
 
 func (h *sshdHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *sshdHandler) WithGroup(string) slog.Handler      { return h }
+
+// streamLocalMode is the mode sshd's umask(StreamLocalBindMask) gives a
+// Unix socket: 0777 less the mask. A mask of 0777 would give mode 0,
+// which server.Server.StreamLocalMode takes as its default, 0600.
+func streamLocalMode(mask uint32) os.FileMode { return os.FileMode(0o777 &^ mask) }

@@ -30,8 +30,10 @@ type criterion struct {
 }
 
 type matchLine struct {
-	kw, val, file string
-	line          int
+	kw, val string
+	args    []string // sshconfig.Line.Args, for the list keywords
+	file    string
+	line    int
 }
 
 // parseMatch reads the criteria of a Match line and checks them as
@@ -373,7 +375,7 @@ func (c *config) forConnErr(ci connInfo) (*config, error) {
 				e.resetForMatch(k.name)
 			}
 			// Validated when the file was read; an error here is impossible.
-			e.apply(l.kw, l.val, l.file, l.line)
+			e.apply(l.kw, l.val, l.args, l.file, l.line)
 		}
 	}
 	return &e, nil

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/sshstack/sshstack/userauth"
 )
@@ -184,5 +186,39 @@ func TestRestrictMatchLocalPort(t *testing.T) {
 		if err != nil || perms.NoPTY != noPTY {
 			t.Errorf("local %s: NoPTY %v (%v), want %v", laddr, perms.NoPTY, err, noPTY)
 		}
+	}
+}
+
+// TestMatchConnSettings: a Match section sets the keywords package
+// server applies per connection (server.Server.ForConn), and its
+// AcceptEnv lines replace the global list, as sshd's.
+func TestMatchConnSettings(t *testing.T) {
+	c, err := loadConfig(writeConfig(t, `AcceptEnv LANG
+MaxSessions 4
+Match User bob
+	MaxSessions 1
+	ClientAliveInterval 5
+	ClientAliveCountMax 0
+	UnusedConnectionTimeout 1m
+	GatewayPorts yes
+	AcceptEnv A_*
+	AcceptEnv B
+	RekeyLimit 64K 10m
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.forConn(connInfo{user: "bob", known: ciUser})
+	if e.MaxSessions != 1 || e.ClientAliveInterval != 5*time.Second || e.ClientAliveCountMax != 0 ||
+		e.more.UnusedConnectionTimeout != time.Minute || e.GatewayPorts != "yes" || !slices.Equal(e.AcceptEnv, []string{"A_*", "B"}) ||
+		e.RekeyBytes != 64<<10 || e.RekeyInterval != 10*time.Minute {
+		t.Errorf("bob: %d %v %d %v %q %q %d %v", e.MaxSessions, e.ClientAliveInterval, e.ClientAliveCountMax,
+			e.more.UnusedConnectionTimeout, e.GatewayPorts, e.AcceptEnv, e.RekeyBytes, e.RekeyInterval)
+	}
+	if g := c.forConn(connInfo{user: "alice", known: ciUser}); g.MaxSessions != 4 || !slices.Equal(g.AcceptEnv, []string{"LANG"}) {
+		t.Errorf("alice: MaxSessions %d AcceptEnv %q, want the global ones", g.MaxSessions, g.AcceptEnv)
+	}
+	if !slices.Equal(c.AcceptEnv, []string{"LANG"}) {
+		t.Errorf("global AcceptEnv changed: %q", c.AcceptEnv)
 	}
 }

@@ -48,13 +48,17 @@ type sessions struct {
 	log  *slog.Logger // may be nil
 }
 
-func (ss *sessions) acceptEnv(name, _ string) bool {
-	for _, pat := range ss.cfg.AcceptEnv {
-		if ok, _ := path.Match(pat, name); ok {
-			return true
+// acceptEnv is server.Server.AcceptEnv for an AcceptEnv list (the
+// global one, or a Match section's through ForConn).
+func acceptEnv(list []string) func(name, value string) bool {
+	return func(name, _ string) bool {
+		for _, pat := range list {
+			if ok, _ := path.Match(pat, name); ok {
+				return true
+			}
 		}
+		return false
 	}
-	return false
 }
 
 // environ builds the session's environment as sshd does.
@@ -196,6 +200,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 		return
 	}
 	ec := ss.cfg.forConn(ss.cfg.connInfoOf(s.User(), s.Conn().RemoteAddr(), s.Conn().LocalAddr()))
+	setSessionQoS(s, ec)
 	var extraEnv []string
 	if ec.ForceCommand != "" {
 		// sshd_config ForceCommand wins over authorized_keys command=,

@@ -34,6 +34,10 @@ type keyword struct {
 	// apply sets the keyword from a non-empty value; cmdline is true
 	// for -o options.
 	apply func(c *config, val string, cmdline bool) error
+	// args, when set, is used instead of apply, for keywords that take
+	// a list: it gets the line's arguments as sshconfig split them, so
+	// a quoted argument with blanks stays one entry, as in sshd.
+	args func(c *config, args []string, cmdline bool) error
 	// print writes the keyword's -T lines through p, which prefixes
 	// the name; it may print none (AllowUsers with no users).
 	print func(c *config, p func(v any))
@@ -48,8 +52,8 @@ var keywords = []keyword{
 		}
 	}},
 	oneOfKW("addressfamily", func(c *config) *string { return &c.more.AddressFamily }, "any", "inet", "inet6"),
-	{name: "listenaddress", multi: true, apply: func(c *config, val string, _ bool) error {
-		c.ListenAddresses = append(c.ListenAddresses, strings.Fields(val)[0])
+	{name: "listenaddress", multi: true, args: func(c *config, args []string, _ bool) error {
+		c.ListenAddresses = append(c.ListenAddresses, args[0])
 		return nil
 	}, print: func(c *config, p func(any)) {
 		for _, a := range c.listenAddrs() {
@@ -74,7 +78,7 @@ var keywords = []keyword{
 			c.more.StreamLocalBindMask = uint32(n)
 			return nil
 		}, print: func(c *config, p func(any)) { p(fmt.Sprintf("0%o", c.more.StreamLocalBindMask)) }}, // sshd's "0%o": 0 is "00"
-	{name: "unusedconnectiontimeout", apply: func(c *config, val string, _ bool) error {
+	{name: "unusedconnectiontimeout", match: true, apply: func(c *config, val string, _ bool) error {
 		if strings.EqualFold(val, "none") {
 			c.more.UnusedConnectionTimeout = 0
 			return nil
@@ -139,12 +143,12 @@ var keywords = []keyword{
 	{name: "permittunnel", match: true, def: func(c *config) { c.more.PermitTunnel = "no" },
 		apply: yesNoOr(func(c *config) *string { return &c.more.PermitTunnel }, "point-to-point", "ethernet"),
 		print: func(c *config, p func(any)) { p(c.more.PermitTunnel) }},
-	{name: "ipqos", def: func(c *config) { c.more.IPQoS = [2]int{0x10, 0x08} }, // lowdelay throughput, Debian's 9.2
-		apply: applyIPQoS,
+	{name: "ipqos", match: true, def: func(c *config) { c.more.IPQoS = [2]int{0x10, 0x08} }, // lowdelay throughput, Debian's 9.2
+		args:  applyIPQoS,
 		print: func(c *config, p func(any)) { p(ipqosString(c.more.IPQoS[0]) + " " + ipqosString(c.more.IPQoS[1])) }},
-	{name: "pubkeyauthoptions", match: true, apply: func(c *config, val string, _ bool) error {
+	{name: "pubkeyauthoptions", match: true, args: func(c *config, args []string, _ bool) error {
 		var opts []string
-		for _, o := range strings.Fields(val) {
+		for _, o := range args {
 			switch o {
 			case "none":
 			case "touch-required", "verify-required":
@@ -164,8 +168,8 @@ var keywords = []keyword{
 			p(h)
 		}
 	}},
-	{name: "authorizedkeysfile", match: true, apply: func(c *config, val string, _ bool) error {
-		c.AuthorizedKeysFiles = strings.Fields(val)
+	{name: "authorizedkeysfile", match: true, args: func(c *config, args []string, _ bool) error {
+		c.AuthorizedKeysFiles = args
 		return nil
 	}, print: func(c *config, p func(any)) { p(strings.Join(c.AuthorizedKeysFiles, " ")) }},
 	inMatch(noneKW("authorizedprincipalsfile", func(c *config) *string { return &c.AuthorizedPrincipalsFile })),
@@ -210,10 +214,10 @@ var keywords = []keyword{
 	inMatch(usersKW("allowusers", func(c *config) *[]string { return &c.AllowUsers })),
 	inMatch(usersKW("denyusers", func(c *config) *[]string { return &c.DenyUsers })),
 	// keywords3.go.
-	{name: "allowgroups", match: true, multi: true, apply: applyAllowGroups, print: func(c *config, p func(any)) { printEach(c.more3.AllowGroups, p) }},
-	{name: "denygroups", match: true, multi: true, apply: applyDenyGroups, print: func(c *config, p func(any)) { printEach(c.more3.DenyGroups, p) }},
+	{name: "allowgroups", match: true, multi: true, args: applyAllowGroups, print: func(c *config, p func(any)) { printEach(c.more3.AllowGroups, p) }},
+	{name: "denygroups", match: true, multi: true, args: applyDenyGroups, print: func(c *config, p func(any)) { printEach(c.more3.DenyGroups, p) }},
 	{name: "hostcertificate", multi: true, apply: applyHostCertificate, print: func(c *config, p func(any)) { printEach(c.more3.HostCertificates, p) }},
-	{name: "channeltimeout", match: true, apply: applyChannelTimeout, print: printChannelTimeout},
+	{name: "channeltimeout", match: true, args: applyChannelTimeout, print: printChannelTimeout},
 	algoKW("kexalgorithms", nil, func(c *config) *[]string { return &c.KexAlgorithms }, kex.DefaultMethods, kex.Methods),
 	algoKW("ciphers", nil, func(c *config) *[]string { return &c.Ciphers }, cipher.DefaultCiphers, cipher.Ciphers),
 	algoKW("macs", nil, func(c *config) *[]string { return &c.MACs }, cipher.DefaultMACs, cipher.MACs),
@@ -284,12 +288,12 @@ var keywords = []keyword{
 			c.PermitUserEnvironment = val
 			return nil
 		}, print: func(c *config, p func(any)) { p(c.PermitUserEnvironment) }},
-	{name: "permitopen", match: true, apply: func(c *config, val string, _ bool) error {
-		c.PermitOpen = strings.Fields(val)
+	{name: "permitopen", match: true, args: func(c *config, args []string, _ bool) error {
+		c.PermitOpen = args
 		return nil
 	}, print: func(c *config, p func(any)) { p(strings.Join(orList(c.PermitOpen, []string{"any"}), " ")) }},
-	{name: "permitlisten", match: true, apply: func(c *config, val string, _ bool) error {
-		c.PermitListen = strings.Fields(val)
+	{name: "permitlisten", match: true, args: func(c *config, args []string, _ bool) error {
+		c.PermitListen = slices.Clone(args)
 		for k, e := range c.PermitListen {
 			if e != "any" && e != "none" && !strings.Contains(e, ":") {
 				c.PermitListen[k] = "*:" + e // a bare port: any listen host, as sshd stores it
@@ -297,12 +301,13 @@ var keywords = []keyword{
 		}
 		return nil
 	}, print: func(c *config, p func(any)) { p(strings.Join(orList(c.PermitListen, []string{"any"}), " ")) }},
-	oneOfKW("gatewayports", func(c *config) *string { return &c.GatewayPorts }, "no", "yes", "clientspecified"),
-	{name: "subsystem", multi: true, apply: func(c *config, val string, _ bool) error {
-		f := strings.Fields(val)
+	inMatch(oneOfKW("gatewayports", func(c *config) *string { return &c.GatewayPorts }, "no", "yes", "clientspecified")),
+	{name: "subsystem", multi: true, args: func(c *config, f []string, _ bool) error {
 		if len(f) < 2 {
 			return errors.New("missing command")
 		}
+		// As sshd: the command and its arguments joined by one space,
+		// each argument as written (blanks inside quotes kept).
 		name, cmd := f[0], strings.Join(f[1:], " ")
 		if _, dup := c.Subsystems[name]; !dup {
 			c.Subsystems[name] = cmd
@@ -331,7 +336,7 @@ var keywords = []keyword{
 	}},
 	durationKW("logingracetime", server.DefaultLoginGraceTime, func(c *config) *time.Duration { return &c.LoginGraceTime }),
 	inMatch(intKW("maxauthtries", userauth.DefaultMaxAuthTries, func(c *config) *int { return &c.MaxAuthTries })),
-	intKW("maxsessions", 10, func(c *config) *int { return &c.MaxSessions }),
+	inMatch(intKW("maxsessions", 10, func(c *config) *int { return &c.MaxSessions })),
 	{name: "maxstartups", def: func(c *config) { c.MaxStartups = server.DefaultStartups }, apply: applyMaxStartups,
 		print: func(c *config, p func(any)) {
 			p(fmt.Sprintf("%d:%d:%d", c.MaxStartups.Start, c.MaxStartups.Rate, c.MaxStartups.Full))
@@ -380,18 +385,18 @@ var keywords = []keyword{
 		}, print: func(c *config, p func(any)) {
 			p(fmt.Sprintf("%d:%d", c.PerSourceNetBlockSize.IPv4, c.PerSourceNetBlockSize.IPv6))
 		}},
-	durationKW("clientaliveinterval", 0, func(c *config) *time.Duration { return &c.ClientAliveInterval }),
-	intKW("clientalivecountmax", 3, func(c *config) *int { return &c.ClientAliveCountMax }),
-	{name: "rekeylimit", apply: func(c *config, val string, _ bool) (err error) {
-		c.RekeyBytes, c.RekeyInterval, err = sshconfig.ParseRekeyLimit(strings.Fields(val))
+	inMatch(durationKW("clientaliveinterval", 0, func(c *config) *time.Duration { return &c.ClientAliveInterval })),
+	inMatch(intKW("clientalivecountmax", 3, func(c *config) *int { return &c.ClientAliveCountMax })),
+	{name: "rekeylimit", match: true, args: func(c *config, args []string, _ bool) (err error) {
+		c.RekeyBytes, c.RekeyInterval, err = sshconfig.ParseRekeyLimit(args)
 		return err
 	}, print: func(c *config, p func(any)) { p(fmt.Sprintf("%d %d", c.RekeyBytes, int(c.RekeyInterval/time.Second))) }},
 	// As sshd: the first SetEnv line gives the list (a later one, or
 	// one in Match, replaces nothing), a repeated name keeps its first
 	// value, and every entry needs '='. The first-wins rule applies, so
 	// SetEnv is not multi; forConnErr starts a Match's list afresh.
-	{name: "setenv", match: true, apply: func(c *config, val string, _ bool) error {
-		for _, e := range strings.Fields(val) {
+	{name: "setenv", match: true, args: func(c *config, args []string, _ bool) error {
+		for _, e := range args {
 			name, _, ok := strings.Cut(e, "=")
 			if !ok || e == "" {
 				return errors.New("Invalid environment")
@@ -406,8 +411,8 @@ var keywords = []keyword{
 			p(e)
 		}
 	}},
-	{name: "acceptenv", multi: true, apply: func(c *config, val string, _ bool) error {
-		c.AcceptEnv = append(c.AcceptEnv, strings.Fields(val)...)
+	{name: "acceptenv", match: true, multi: true, args: func(c *config, args []string, _ bool) error {
+		c.AcceptEnv = append(c.AcceptEnv, args...)
 		return nil
 	}, print: func(c *config, p func(any)) {
 		for _, e := range c.AcceptEnv {
@@ -545,8 +550,8 @@ func algoKW(name string, aliases []string, f func(*config) *[]string, defaults f
 // usersKW is AllowUsers or DenyUsers: every line adds patterns; none
 // prints nothing, as in sshd -T.
 func usersKW(name string, f func(*config) *[]string) keyword {
-	return keyword{name: name, multi: true, apply: func(c *config, val string, _ bool) error {
-		*f(c) = append(*f(c), strings.Fields(val)...)
+	return keyword{name: name, multi: true, args: func(c *config, args []string, _ bool) error {
+		*f(c) = append(*f(c), args...)
 		return nil
 	}, print: func(c *config, p func(any)) { printEach(*f(c), p) }} // one line per pattern, as sshd -T
 }
@@ -586,10 +591,9 @@ func applyPort(c *config, val string, cmdline bool) error {
 	return nil
 }
 
-func applyIPQoS(c *config, val string, _ bool) error {
-	f := strings.Fields(val)
+func applyIPQoS(c *config, f []string, _ bool) error {
 	if len(f) > 2 {
-		return fmt.Errorf("bad value %q", val)
+		return fmt.Errorf("bad value %q", strings.Join(f, " "))
 	}
 	for i := range 2 {
 		v, err := parseIPQoS(f[min(i, len(f)-1)])

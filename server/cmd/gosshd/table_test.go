@@ -55,7 +55,7 @@ func TestKeywordTable(t *testing.T) {
 	hk := filepath.Join(t.TempDir(), "hk")
 	var body strings.Builder
 	for _, k := range keywords {
-		if k.name != strings.ToLower(k.name) || k.apply == nil || k.print == nil {
+		if k.name != strings.ToLower(k.name) || (k.apply == nil) == (k.args == nil) || k.print == nil {
 			t.Errorf("%s: malformed table entry", k.name)
 		}
 		v, ok := tableEveryKeyword[k.name]
@@ -115,7 +115,7 @@ func TestKeywordTable(t *testing.T) {
 		}
 		for _, a := range k.aliases {
 			c := defaultConfig()
-			if err := c.apply(a, tableEveryKeyword[k.name], "test", 1); err != nil || !c.set[k.name] {
+			if err := c.apply(a, tableEveryKeyword[k.name], strings.Fields(tableEveryKeyword[k.name]), "test", 1); err != nil || !c.set[k.name] {
 				t.Errorf("alias %s of %s: %v", a, k.name, err)
 			}
 		}
@@ -169,7 +169,7 @@ func TestFirstValuePerKeyword(t *testing.T) {
 		c := defaultConfig()
 		for i, line := range strings.Split(strings.TrimSpace(tc.cfg), "\n") {
 			kw, val, _ := strings.Cut(line, " ")
-			if err := c.apply(kw, val, "test", i+1); err != nil {
+			if err := c.apply(kw, val, strings.Fields(val), "test", i+1); err != nil {
 				t.Fatal(err)
 			}
 		}
