@@ -666,35 +666,18 @@ func (ch *Channel) CloseWrite() error {
 // sent, and returns at once: it does not wait for the peer's CLOSE (use
 // Wait). Every blocked Read, Write and request on the channel returns
 // ErrChannelClosed; buffered data is dropped. Close is idempotent.
-func (ch *Channel) Close() error {
-	c := ch.c
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	ch.mu.Lock()
-	ch.localClosed = true
-	ch.out.buf = ring{limit: ch.out.buf.limit}
-	ch.ext.buf = ring{limit: ch.ext.buf.limit}
-	ch.out.msgs = nil
-	if !ch.state.open() {
-		ch.mu.Unlock()
-		return nil
-	}
-	ch.state = StateCloseSent
-	ch.markDead()
-	rid := ch.remoteID
-	ch.mu.Unlock()
-	m := wire.ChannelClose{Recipient: rid}
-	err := c.writeLocked(m.Append(c.wbuf[:0]))
-	ch.closeWritten = true
-	return err
-}
+func (ch *Channel) Close() error { return ch.close(false) }
 
 // CloseWriteAndClose is CloseWrite followed by Close: CHANNEL_EOF,
 // unless it was sent already, and CHANNEL_CLOSE, in one network write
 // when the transport is a wire.BatchWriter. It is what a server does
 // once a session's command is done (package server), and saves that
 // connection a write and its peer a wake-up.
-func (ch *Channel) CloseWriteAndClose() error {
+func (ch *Channel) CloseWriteAndClose() error { return ch.close(true) }
+
+// close is Close, sending CHANNEL_EOF first if withEOF and it is not
+// sent yet.
+func (ch *Channel) close(withEOF bool) error {
 	c := ch.c
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -707,18 +690,17 @@ func (ch *Channel) CloseWriteAndClose() error {
 		ch.mu.Unlock()
 		return nil
 	}
-	eof := ch.state == StateOpen || ch.state == StateEOFReceived
+	eof := withEOF && (ch.state == StateOpen || ch.state == StateEOFReceived)
 	ch.state = StateCloseSent
 	ch.markDead()
 	rid := ch.remoteID
 	ch.mu.Unlock()
-	signal(ch.wSig)
 	closeMsg := wire.ChannelClose{Recipient: rid}
 	var err error
 	if eof {
+		signal(ch.wSig)
 		e := (&wire.ChannelEOF{Recipient: rid}).Append(c.wbuf[:0])
-		cl := closeMsg.Append(e[len(e):])
-		err = c.writePairLocked(e, cl)
+		err = c.writePairLocked(e, closeMsg.Append(e[len(e):]))
 	} else {
 		err = c.writeLocked(closeMsg.Append(c.wbuf[:0]))
 	}

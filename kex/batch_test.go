@@ -10,7 +10,6 @@ import (
 
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
-	"github.com/sshstack/sshstack/packet/packettest"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -29,19 +28,7 @@ func batchOf(first, n, size int) (heads, datas, whole [][]byte) {
 // and arrives whole and in order.
 func TestWritePacketsSplitOneWrite(t *testing.T) {
 	ccfg, scfg := configs(t, kex.Curve25519SHA256)
-	a, b := packettest.Pipe()
-	cc := &writeCountingConn{Conn: a}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var s *kex.Transport
-	var serr error
-	var wg sync.WaitGroup
-	wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(b, &packet.Config{Server: true}), scfg) })
-	c, cerr := kex.ClientHandshake(ctx, packet.NewConn(cc, nil), ccfg)
-	wg.Wait()
-	if cerr != nil || serr != nil {
-		t.Fatalf("client: %v; server: %v", cerr, serr)
-	}
+	c, s, cc, _ := countedPair(t, ccfg, scfg)
 	defer c.Close()
 	defer s.Close()
 

@@ -31,6 +31,25 @@ func (c *writeCountingConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// countedPair runs both handshakes over an in-memory pipe whose ends
+// count their writes.
+func countedPair(t *testing.T, ccfg, scfg *kex.Config) (c, s *kex.Transport, cc, sc *writeCountingConn) {
+	t.Helper()
+	a, b := packettest.Pipe()
+	cc, sc = &writeCountingConn{Conn: a}, &writeCountingConn{Conn: b}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var serr error
+	var wg sync.WaitGroup
+	wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(sc, &packet.Config{Server: true}), scfg) })
+	c, cerr := kex.ClientHandshake(ctx, packet.NewConn(cc, nil), ccfg)
+	wg.Wait()
+	if cerr != nil || serr != nil {
+		t.Fatalf("client: %v; server: %v", cerr, serr)
+	}
+	return c, s, cc, sc
+}
+
 // TestHandshakeWritesCoalesced: the client's KEXINIT leaves in the same
 // write as its identification string, and the server's key exchange
 // reply, NEWKEYS and EXT_INFO (when the client asks for it) in one
@@ -41,19 +60,7 @@ func TestHandshakeWritesCoalesced(t *testing.T) {
 	for _, m := range []string{kex.Curve25519SHA256, kex.MLKEM768X25519SHA256} {
 		t.Run(m, func(t *testing.T) {
 			ccfg, scfg := configs(t, m)
-			a, b := packettest.Pipe()
-			cc, sc := &writeCountingConn{Conn: a}, &writeCountingConn{Conn: b}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var s *kex.Transport
-			var serr error
-			var wg sync.WaitGroup
-			wg.Go(func() { s, serr = kex.ServerHandshake(ctx, packet.NewConn(sc, &packet.Config{Server: true}), scfg) })
-			c, cerr := kex.ClientHandshake(ctx, packet.NewConn(cc, nil), ccfg)
-			wg.Wait()
-			if cerr != nil || serr != nil {
-				t.Fatalf("client: %v; server: %v", cerr, serr)
-			}
+			c, s, cc, sc := countedPair(t, ccfg, scfg)
 			defer c.Close()
 			defer s.Close()
 			if n := sc.writes.Load(); n != 3 {
