@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -173,61 +173,10 @@ func (k *Keyring) allowedProvider(provider string) (string, error) {
 	if allowed == "" {
 		allowed = DefaultAllowedProviders
 	}
-	if !MatchPatternList(canon, allowed) {
+	if !sshconfig.MatchList(allowed, canon, nil) { // ssh-agent's match_pattern_list
 		return "", fmt.Errorf("%w: %s", ErrProviderNotAllowed, canon)
 	}
 	return canon, nil
-}
-
-// MatchPatternList reports whether s matches the comma-separated
-// pattern list of OpenSSH's match_pattern_list (case-sensitive): '*'
-// matches any run of characters, '/' included, '?' any one; a pattern
-// with a leading '!' that matches refuses s whatever the others say.
-func MatchPatternList(s, list string) bool {
-	got := false
-	for _, p := range strings.Split(list, ",") {
-		neg := strings.HasPrefix(p, "!")
-		if neg {
-			p = p[1:]
-		}
-		if matchPattern(s, p) {
-			if neg {
-				return false
-			}
-			got = true
-		}
-	}
-	return got
-}
-
-func matchPattern(s, p string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 0 && p[0] == '*' {
-				p = p[1:]
-			}
-			if p == "" {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if matchPattern(s[i:], p) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-		default:
-			if s == "" || s[0] != p[0] {
-				return false
-			}
-		}
-		s, p = s[1:], p[1:]
-	}
-	return s == ""
 }
 
 // An sshSigner is a hostkey.Signer as x/crypto/ssh's Signer, for the

@@ -13,11 +13,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh/agent"
 
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/wire"
 )
 
-// TestMatchPatternList: OpenSSH's match_pattern_list, as ssh-agent -P
-// uses it.
+// TestMatchPatternList: the -P allowlist is OpenSSH's
+// match_pattern_list (sshconfig.MatchList), as ssh-agent uses it.
 func TestMatchPatternList(t *testing.T) {
 	for _, tt := range []struct {
 		s, list string
@@ -36,8 +37,8 @@ func TestMatchPatternList(t *testing.T) {
 		{"/opt/p.so", "/opt/p.so", true},
 		{"/opt/p.sox", "/opt/p.so", false},
 	} {
-		if got := MatchPatternList(tt.s, tt.list); got != tt.want {
-			t.Errorf("MatchPatternList(%q, %q) = %v, want %v", tt.s, tt.list, got, tt.want)
+		if got := sshconfig.MatchList(tt.list, tt.s, nil); got != tt.want {
+			t.Errorf("MatchList(%q, %q) = %v, want %v", tt.list, tt.s, got, tt.want)
 		}
 	}
 }
