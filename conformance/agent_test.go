@@ -39,7 +39,7 @@ func agBuild(t *testing.T) agBins {
 	t.Helper()
 	for _, p := range []string{sshAgent, sshAdd} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s missing", p)
+			sshdtest.MissingPeer(t, "%s missing", p)
 		}
 	}
 	dir := t.TempDir()

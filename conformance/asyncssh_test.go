@@ -89,7 +89,7 @@ print(json.dumps({"Kex": n(kex.get_kex_algs()), "Enc": n(encryption.get_encrypti
 		asAlgsErr = json.Unmarshal(out, &asAlgsList)
 	})
 	if asAlgsErr != nil {
-		t.Skipf("asyncssh not available under %s: %v", asPython, asAlgsErr)
+		sshdtest.MissingPeer(t, "asyncssh not available under %s: %v", asPython, asAlgsErr)
 	}
 	return asAlgsList
 }

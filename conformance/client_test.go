@@ -1256,7 +1256,7 @@ func clAuthorizedBlob(b testing.TB, pubFile []byte) []byte {
 func TestClientAgainstParamiko(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
-		t.Skipf("paramiko not available: %v", err)
+		sshdtest.MissingPeer(t, "paramiko not available: %v", err)
 	}
 	dir := t.TempDir()
 	hostKeyPath := filepath.Join(dir, "host_ed25519")
@@ -1363,7 +1363,7 @@ func TestClientAgainstParamiko(t *testing.T) {
 // return the shell's exit status and restore the local terminal modes.
 func TestGosshPtyAgainstSSHD(t *testing.T) {
 	if _, err := exec.LookPath("script"); err != nil {
-		t.Skip("script(1) not installed")
+		sshdtest.MissingPeer(t, "script(1) not installed")
 	}
 	bin := clBuildGossh(t)
 	e := clStart(t)
@@ -1454,7 +1454,7 @@ func TestGosshPtyAgainstSSHD(t *testing.T) {
 func TestGosshGSSAPIAgainstSSHD(t *testing.T) {
 	if _, err := exec.LookPath("krb5kdc"); err != nil {
 		if _, err := os.Stat("/usr/sbin/krb5kdc"); err != nil {
-			t.Skip("MIT krb5kdc not installed")
+			sshdtest.MissingPeer(t, "MIT krb5kdc not installed")
 		}
 	}
 	u, err := user.Current()

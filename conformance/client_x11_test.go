@@ -48,7 +48,7 @@ func startX11Env(t *testing.T) *x11Env {
 	t.Helper()
 	xauth, err := exec.LookPath("xauth")
 	if err != nil {
-		t.Skip("xauth not installed")
+		sshdtest.MissingPeer(t, "xauth not installed")
 	}
 	n, setups := fakeXServer(t)
 	e := &x11Env{display: fmt.Sprintf("127.0.0.1:%d", n), real: make([]byte, 16), setups: setups}

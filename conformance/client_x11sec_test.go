@@ -221,7 +221,7 @@ func TestGosshX11UntrustedAgainstSSHD(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	xauth, err := exec.LookPath("xauth")
 	if err != nil {
-		t.Skip("xauth not installed")
+		sshdtest.MissingPeer(t, "xauth not installed")
 	}
 	real := make([]byte, 16)
 	rand.Read(real)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
 // gosshGAllowed are the keywords whose value may differ between ssh -G
@@ -174,7 +176,7 @@ const gosshGForwards = `Host *
 // TestGosshGAgainstSSH compares gossh -G with ssh -G keyword by keyword.
 func TestGosshGAgainstSSH(t *testing.T) {
 	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skip("no ssh")
+		sshdtest.MissingPeer(t, "no ssh")
 	}
 	bin := clBuildGossh(t)
 	dir := t.TempDir()

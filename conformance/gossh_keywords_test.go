@@ -152,7 +152,7 @@ func TestGosshKeywordsAgainstSSHD(t *testing.T) {
 		// While the session runs, ss(8) shows where the -L listens:
 		// loopback by default, every address with GatewayPorts yes.
 		if _, err := exec.LookPath("ss"); err != nil {
-			t.Skip("no ss")
+			sshdtest.MissingPeer(t, "no ss")
 		}
 		for _, tt := range []struct {
 			opt      string
@@ -196,7 +196,7 @@ func TestGosshKeywordsAgainstSSHD(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "agent")
 		ag := exec.Command("ssh-agent", "-D", "-a", sock)
 		if err := ag.Start(); err != nil {
-			t.Skipf("ssh-agent: %v", err)
+			sshdtest.MissingPeer(t, "ssh-agent: %v", err)
 		}
 		defer func() { ag.Process.Kill(); ag.Wait() }()
 		for i := 0; i < 100; i++ {
@@ -481,7 +481,7 @@ func TestGosshCASignatureAlgorithmsAgainstSSHD(t *testing.T) {
 // pty session and its bulk value for a command, as ssh's do.
 func TestGosshIPQoSOnTheWire(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("no tshark")
+		sshdtest.MissingPeer(t, "no tshark")
 	}
 	bin := clBuildGossh(t)
 	e := clStart(t)

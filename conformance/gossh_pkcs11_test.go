@@ -30,12 +30,12 @@ func p11Token(t *testing.T, typ string) (string, []byte) {
 	t.Helper()
 	for _, p := range []string{p11Module, p11Helper} {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("no %s (apt-get install softhsm2)", p)
+			sshdtest.MissingPeer(t, "no %s (apt-get install softhsm2)", p)
 		}
 	}
 	util, err := exec.LookPath("softhsm2-util")
 	if err != nil {
-		t.Skip("no softhsm2-util")
+		sshdtest.MissingPeer(t, "no softhsm2-util")
 	}
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "tokens")

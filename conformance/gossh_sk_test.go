@@ -20,14 +20,14 @@ import (
 func skProviderLib(t *testing.T) string {
 	t.Helper()
 	if _, err := os.Stat("/usr/lib/openssh/ssh-sk-helper"); err != nil {
-		t.Skip("no ssh-sk-helper")
+		sshdtest.MissingPeer(t, "no ssh-sk-helper")
 	}
 	cc, err := exec.LookPath("cc")
 	if err != nil {
-		t.Skip("no C compiler for the test provider")
+		sshdtest.MissingPeer(t, "no C compiler for the test provider")
 	}
 	if _, err := os.Stat("/usr/include/openssl/ec.h"); err != nil {
-		t.Skip("no OpenSSL headers (libssl-dev) for the test provider")
+		sshdtest.MissingPeer(t, "no OpenSSL headers (libssl-dev) for the test provider")
 	}
 	lib := filepath.Join(t.TempDir(), "sk-provider.so")
 	out, err := exec.Command(cc, "-shared", "-fPIC", "-Wall", "-Wno-deprecated-declarations", "-o", lib,

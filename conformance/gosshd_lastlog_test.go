@@ -118,7 +118,7 @@ func lastWtmp(t *testing.T, user string) []string {
 	t.Helper()
 	out, err := exec.Command("utmpdump", "/var/log/wtmp").Output()
 	if err != nil {
-		t.Skipf("utmpdump: %v", err)
+		t.Skipf("utmpdump: %v", err) // no /var/log/wtmp on this machine
 	}
 	var rec []string
 	for _, line := range strings.Split(string(out), "\n") {

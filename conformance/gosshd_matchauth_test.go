@@ -245,7 +245,7 @@ func TestGosshdMatchAuthAgainstSSHD(t *testing.T) {
 	// paramiko's auth_none reads the same "can continue" lists.
 	t.Run("paramiko auth_none", func(t *testing.T) {
 		if err := exec.Command("/usr/bin/python3", "-c", "import paramiko").Run(); err != nil {
-			t.Skipf("paramiko not available: %v", err)
+			sshdtest.MissingPeer(t, "paramiko not available: %v", err)
 		}
 		for _, u := range []string{"root", chain, nokey, "nosuchuser-ma"} {
 			for _, from := range []string{"127.0.0.1", "127.0.0.2"} {

@@ -265,7 +265,7 @@ func mcTOS(t *testing.T, s maServer, c *ssh.Client, want string) string {
 	for range 100 {
 		out, err := exec.Command("ss", "-Htn", "--tos", "sport = :"+s.port+" and dport = :"+cport).Output()
 		if err != nil {
-			t.Skipf("ss --tos: %v", err)
+			sshdtest.MissingPeer(t, "ss --tos: %v", err)
 		}
 		got = ""
 		if _, after, ok := strings.Cut(string(out), "tos:"); ok {
@@ -289,7 +289,7 @@ func TestGosshdIPQoSAgainstSSHD(t *testing.T) {
 		t.Skip("needs root: both servers log in root")
 	}
 	if _, err := exec.LookPath("ss"); err != nil {
-		t.Skip("no ss")
+		sshdtest.MissingPeer(t, "no ss")
 	}
 	bin := svGosshd(t)
 	dir := t.TempDir()

@@ -100,7 +100,7 @@ func TestGosshdUserRC(t *testing.T) {
 	})
 	t.Run("X11 cookie on stdin, no xauth of its own", func(t *testing.T) {
 		if _, err := exec.LookPath("xauth"); err != nil {
-			t.Skip("xauth not installed")
+			sshdtest.MissingPeer(t, "xauth not installed")
 		}
 		m, _ := fakeXServer(t)
 		display := fmt.Sprintf("127.0.0.1:%d", m)

@@ -26,6 +26,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sshstack/sshstack/server/servertest"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
 // x11Setup is the start of an X11 connection setup request as a fake X
@@ -117,7 +119,7 @@ func TestGosshdX11(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	xauth, err := exec.LookPath("xauth")
 	if err != nil {
-		t.Skip("xauth not installed")
+		sshdtest.MissingPeer(t, "xauth not installed")
 	}
 	dir := t.TempDir()
 	remoteAuth := filepath.Join(dir, "remote.xauth")

@@ -593,7 +593,7 @@ const paramikoGroupBug = "TypeError: __str__ returned non-string"
 func TestGSSParamikoToOurServer(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko, gssapi").Run(); err != nil {
-		t.Skipf("paramiko with python-gssapi not available: %v", err)
+		sshdtest.MissingPeer(t, "paramiko with python-gssapi not available: %v", err)
 	}
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })

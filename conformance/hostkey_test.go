@@ -31,7 +31,7 @@ import (
 func needKeygen(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		t.Skip("ssh-keygen not installed")
+		sshdtest.MissingPeer(t, "ssh-keygen not installed")
 	}
 }
 
@@ -610,7 +610,7 @@ func TestHostkeyAuthorizedKeysKeygen(t *testing.T) {
 func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
 	needKeygen(t)
 	if _, err := os.Stat(sshdtest.SSHD); err != nil {
-		t.Skip("sshd not installed")
+		sshdtest.MissingPeer(t, "sshd not installed")
 	}
 	dir := t.TempDir()
 	now := time.Now()
@@ -735,7 +735,7 @@ func TestHostkeyAuthorizeAgreesWithSSHD(t *testing.T) {
 func TestHostkeyParamiko(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
-		t.Skip("paramiko not installed")
+		sshdtest.MissingPeer(t, "paramiko not installed")
 	}
 	dir := t.TempDir()
 	type req struct {

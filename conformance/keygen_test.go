@@ -46,7 +46,7 @@ func kgRun(t *testing.T, bin string, args ...string) {
 // gossh-keygen signed.
 func TestGosshKeygenInSSHD(t *testing.T) {
 	if _, err := os.Stat(sshdtest.SSHD); err != nil {
-		t.Skip("no sshd")
+		sshdtest.MissingPeer(t, "no sshd")
 	}
 	bin := kgBuild(t)
 	me, err := user.Current()

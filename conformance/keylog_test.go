@@ -21,6 +21,8 @@ import (
 
 	"github.com/sshstack/sshstack/client"
 	"github.com/sshstack/sshstack/wire"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
 const tshark = "/usr/bin/tshark"
@@ -410,6 +412,6 @@ var keyLogCases = []keyLogCase{
 
 func requireTshark(t *testing.T) {
 	if _, err := os.Stat(tshark); err != nil {
-		t.Skip("tshark not installed (apt-get install tshark)")
+		sshdtest.MissingPeer(t, "tshark not installed (apt-get install tshark)")
 	}
 }

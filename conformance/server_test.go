@@ -290,7 +290,7 @@ func TestGosshdSessions(t *testing.T) {
 	})
 	t.Run("pty through tmux", func(t *testing.T) {
 		if _, err := exec.LookPath("tmux"); err != nil {
-			t.Skip("tmux not installed")
+			sshdtest.MissingPeer(t, "tmux not installed")
 		}
 		out := filepath.Join(dir, "pty.out")
 		sock := filepath.Join(dir, "tmux.sock")
@@ -580,7 +580,7 @@ c.close()
 func TestGosshdParamiko(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
-		t.Skipf("paramiko not available: %v", err)
+		sshdtest.MissingPeer(t, "paramiko not available: %v", err)
 	}
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })

@@ -695,7 +695,7 @@ func TestGosftpResumeLikeSFTP(t *testing.T) {
 func TestGosftpTerminal(t *testing.T) {
 	scriptBin, err := exec.LookPath("script")
 	if err != nil {
-		t.Skip("no script(1):", err)
+		sshdtest.MissingPeer(t, "no script(1): %v", err)
 	}
 	bins := sfBuild(t)
 	openssh, _ := sfPeers(t)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/sshstack/sshstack/conformance/sshdtest"
 )
 
 // TestSSHAuditGosshd audits gosshd with ssh-audit (Debian's 2.5.0) as an
@@ -24,7 +26,7 @@ func TestSSHAuditGosshd(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 	audit, err := exec.LookPath("ssh-audit")
 	if err != nil {
-		t.Skip("ssh-audit not installed (.ci/run installs it)")
+		sshdtest.MissingPeer(t, "ssh-audit not installed (.ci/run installs it)")
 	}
 	run := func(t *testing.T, args ...string) (string, int) {
 		t.Helper()

@@ -49,7 +49,7 @@ func bothFail(t *testing.T, bins []string, args ...string) {
 // sizes and %-tokens. Every keyword must agree but gosshGAllowed's.
 func TestSSHConfigGrammarAgainstSSH(t *testing.T) {
 	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skip("no ssh")
+		sshdtest.MissingPeer(t, "no ssh")
 	}
 	bin := clBuildGossh(t)
 	dir := t.TempDir()

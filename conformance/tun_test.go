@@ -36,7 +36,7 @@ func tunCanRun(t *testing.T) {
 		t.Skip("tun forwarding needs root (TUNSETIFF, network namespaces)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip(8) missing")
+		sshdtest.MissingPeer(t, "ip(8) missing")
 	}
 	if _, err := os.Stat("/dev/net/tun"); errors.Is(err, os.ErrNotExist) {
 		os.MkdirAll("/dev/net", 0o755)

@@ -507,7 +507,7 @@ sys.exit(0 if t.is_authenticated() or r == [] else 1)
 func TestUserauthServerAgainstParamiko(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
-		t.Skipf("paramiko not available: %v", err)
+		sshdtest.MissingPeer(t, "paramiko not available: %v", err)
 	}
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
@@ -615,7 +615,7 @@ func uaLocalUser(t *testing.T, password string) string {
 	}
 	for _, bin := range []string{"/usr/sbin/useradd", "/usr/sbin/userdel", "/usr/sbin/chpasswd"} {
 		if _, err := os.Stat(bin); err != nil {
-			t.Skipf("%s missing", bin)
+			sshdtest.MissingPeer(t, "%s missing", bin)
 		}
 	}
 	var rnd [4]byte
@@ -791,7 +791,7 @@ t.close()
 func TestUserauthClientAgainstParamiko(t *testing.T) {
 	const py = "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
-		t.Skipf("paramiko not available: %v", err)
+		sshdtest.MissingPeer(t, "paramiko not available: %v", err)
 	}
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })

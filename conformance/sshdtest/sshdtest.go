@@ -376,3 +376,19 @@ func RunSSH(ctx context.Context, stdin []byte, args ...string) (SSHResult, error
 	}
 	return res, err
 }
+
+// RequirePeersEnv is set by .ci/run, which installs every peer the
+// conformance tests drive.
+const RequirePeersEnv = "SSHSTACK_REQUIRE_PEERS"
+
+// MissingPeer reports that a peer a test needs (an OpenSSH tool,
+// paramiko, MIT Kerberos, tshark, ...) is not on this machine: the test
+// is skipped on a developer's machine and fails under .ci/run, where a
+// skip would pass off an interop test that never ran.
+func MissingPeer(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(RequirePeersEnv) != "" {
+		t.Fatalf("peer missing although %s is set: "+format, append([]any{RequirePeersEnv}, args...)...)
+	}
+	t.Skipf(format, args...)
+}
