@@ -72,6 +72,27 @@ func keyBits(pub hostkey.PublicKey) int {
 }
 
 // digestOf is -E's hash of pub's plain blob, with its upper-case name.
+// newKeyFile announces a new key pair of the type label, asks where to
+// save it (default ~/.ssh/id_<name>) and, as ssh-keygen, whether to
+// overwrite a file that is there.
+func (f *flags) newKeyFile(label, name string) (string, error) {
+	if !f.quiet {
+		fmt.Fprintf(f.stdout, "Generating public/private %s key pair.\n", label)
+	}
+	file, err := f.askFile("Enter file in which to save the key", defaultKeyFile(name))
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(file); err == nil {
+		fmt.Fprintf(f.stdout, "%s already exists.\nOverwrite (y/n)? ", file)
+		a, _ := f.line()
+		if !strings.HasPrefix(strings.ToLower(a), "y") {
+			return "", &exitError{code: 1}
+		}
+	}
+	return file, nil
+}
+
 func (f *flags) digestOf(pub hostkey.PublicKey) (string, []byte, error) {
 	blob := plain(pub).Marshal()
 	switch strings.ToLower(f.hashAlg) {
@@ -342,19 +363,9 @@ func (f *flags) generate() error {
 	if err := f.checkCipher(); err != nil {
 		return err
 	}
-	if !f.quiet {
-		fmt.Fprintf(f.stdout, "Generating public/private %s key pair.\n", typeLabel(f.keyType))
-	}
-	file, err := f.askFile("Enter file in which to save the key", defaultKeyFile(typeLabel(f.keyType)))
+	file, err := f.newKeyFile(typeLabel(f.keyType), typeLabel(f.keyType))
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(file); err == nil {
-		fmt.Fprintf(f.stdout, "%s already exists.\nOverwrite (y/n)? ", file)
-		a, _ := f.line()
-		if !strings.HasPrefix(strings.ToLower(a), "y") {
-			return &exitError{code: 1}
-		}
 	}
 	rsaBits := 0
 	if typ == hostkey.RSA {

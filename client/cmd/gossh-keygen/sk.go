@@ -136,19 +136,9 @@ func (f *flags) generateSK(typ string) error {
 		return err
 	}
 	label := strings.ToLower(f.keyType)
-	if !f.quiet {
-		fmt.Fprintf(f.stdout, "Generating public/private %s key pair.\n", label)
-	}
-	file, err := f.askFile("Enter file in which to save the key", defaultKeyFile(strings.ReplaceAll(label, "-", "_")))
+	file, err := f.newKeyFile(label, strings.ReplaceAll(label, "-", "_"))
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(file); err == nil {
-		fmt.Fprintf(f.stdout, "%s already exists.\nOverwrite (y/n)? ", file)
-		a, _ := f.line()
-		if !strings.HasPrefix(strings.ToLower(a), "y") {
-			return &exitError{code: 1}
-		}
 	}
 	e, err := f.enrollSK(o)
 	if err != nil {
