@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,30 +60,7 @@ type maServer struct {
 // port until the test ends.
 func maStart(t *testing.T, dir, name, bin, body string) maServer {
 	t.Helper()
-	port, err := sshdtest.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := uaWrite(t, filepath.Join(dir, name+"_config"), []byte("Port "+strconv.Itoa(port)+"\n"+body), 0o600)
-	logPath := filepath.Join(dir, name+".log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "-D", "-e", "-f", cfg)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	d, err := sshdtest.StartDaemon(cmd, func() bool { return maListening(port) }, 10*time.Second)
-	if err != nil {
-		b, _ := os.ReadFile(logPath)
-		t.Fatalf("%s did not start: %v\n%s", name, err, b)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(syscall.SIGTERM, 15*time.Second); err != nil {
-			t.Errorf("%s did not stop within 15 s of SIGTERM: %v", name, err)
-		}
-	})
-	return maServer{name: name, port: strconv.Itoa(port)}
+	return slStart(t, dir, name, bin, body, nil)
 }
 
 // maListening reports whether a server answers on port with its

@@ -42,7 +42,11 @@ func slStart(t *testing.T, dir, name, bin, body string, cred *syscall.Credential
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := uaWrite(t, filepath.Join(dir, name+"_config"), []byte("Port "+strconv.Itoa(port)+"\n"+body), 0o644)
+	mode := os.FileMode(0o600)
+	if cred != nil {
+		mode = 0o644 // the account must read it
+	}
+	cfg := uaWrite(t, filepath.Join(dir, name+"_config"), []byte("Port "+strconv.Itoa(port)+"\n"+body), mode)
 	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
