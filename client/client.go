@@ -149,8 +149,9 @@ func (c *Client) handshake(ctx context.Context) error {
 		return err
 	}
 	pc := packet.NewConn(c.nc, &packet.Config{Trace: c.cfg.Trace})
-	// The service request leaves with our NEWKEYS.
-	kcfg.FirstPayload = (&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil)
+	// The service request is not put in our NEWKEYS' write
+	// (kex.Config.FirstPayload): Wireshark 4.0's dissector then often
+	// fails to decrypt the session (TestKeyLogWireshark).
 	t, err := kex.ClientHandshake(ctx, pc, kcfg)
 	if err != nil {
 		return fmt.Errorf("client: key exchange with %s: %w", c.addr, err)
@@ -185,11 +186,10 @@ func (c *Client) handshake(ctx context.Context) error {
 		sources = append(append(lead, first...), sources...)
 	}
 	res, err := userauth.Authenticate(ctx, t, &userauth.ClientConfig{
-		User:             c.cfg.User,
-		ServiceRequested: true,
-		Sources:          sources,
-		Banner:           c.onBanner,
-		Logger:           c.cfg.Logger,
+		User:    c.cfg.User,
+		Sources: sources,
+		Banner:  c.onBanner,
+		Logger:  c.cfg.Logger,
 	})
 	c.auth = res
 	if err != nil {

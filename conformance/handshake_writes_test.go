@@ -83,10 +83,11 @@ func (l loggedListener) Accept() (net.Conn, error) {
 
 // TestConnectionWritesCoalesced: on a whole connection (key exchange,
 // publickey, a session running a command), the packets that one side
-// sends back to back leave in one network write: the client's NEWKEYS
-// and SERVICE_REQUEST, the server's USERAUTH_SUCCESS and
-// hostkeys-00@openssh.com, and its CHANNEL_EOF and CHANNEL_CLOSE at the
-// end of the command. Each costs the sender a system call and the peer
+// sends back to back leave in one network write: the server's
+// USERAUTH_SUCCESS and hostkeys-00@openssh.com, and its CHANNEL_EOF and
+// CHANNEL_CLOSE at the end of the command. (The client's NEWKEYS and
+// SERVICE_REQUEST stay apart: Wireshark 4.0 fails to decrypt sessions
+// that join them.) Each costs the sender a system call and the peer
 // a wake-up otherwise.
 func TestConnectionWritesCoalesced(t *testing.T) {
 	_, hpriv, _ := ed25519.GenerateKey(nil)
@@ -132,9 +133,6 @@ func TestConnectionWritesCoalesced(t *testing.T) {
 	}
 	if err := s.Run(ctx, "true"); err != nil {
 		t.Fatal(err)
-	}
-	if !clog.together("NEWKEYS", "SERVICE_REQUEST") {
-		t.Errorf("client: NEWKEYS and SERVICE_REQUEST in separate writes: %v", clog.events)
 	}
 	if !slog.together("USERAUTH_SUCCESS", "GLOBAL_REQUEST") {
 		t.Errorf("server: USERAUTH_SUCCESS and hostkeys-00 in separate writes: %v", slog.events)

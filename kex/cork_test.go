@@ -12,6 +12,7 @@ import (
 	"github.com/sshstack/sshstack/kex"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/packet/packettest"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // writeCountingConn counts the network writes and keeps the first.
@@ -77,5 +78,27 @@ func TestHandshakeWritesCoalesced(t *testing.T) {
 				t.Errorf("server's first write %q..., want the identification string alone", sc.first[:min(len(sc.first), 40)])
 			}
 		})
+	}
+}
+
+// TestFirstPayloadWithNewKeys: Config.FirstPayload leaves in the client's
+// NEWKEYS write and is the first packet the server reads after the
+// handshake.
+func TestFirstPayloadWithNewKeys(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	first := []byte{byte(wire.MsgIgnore), 0, 0, 0, 1, 'x'}
+	ccfg.FirstPayload = first
+	c, s, cc, _ := countedPair(t, ccfg, scfg)
+	defer c.Close()
+	defer s.Close()
+	if n := cc.writes.Load(); n != 3 {
+		t.Errorf("client wrote %d times, want 3 (version+KEXINIT, its kex message, NEWKEYS+FirstPayload)", n)
+	}
+	if err := c.WritePacket(channelData(1, 10)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ReadPacket()
+	if err != nil || !bytes.Equal(p, channelData(1, 10)) {
+		t.Fatalf("server read %x, %v; want the channel data after the IGNORE it drops", p, err)
 	}
 }
