@@ -151,6 +151,16 @@ type direction struct {
 	macBuf  [maxMACSize]byte
 	seqBuf  [4]byte
 
+	// pair is mac where it computes two MACs at once and the MAC is
+	// encrypt-then-MAC (decision 0037). Sending, a corked packet's MAC
+	// waits in pend for the next packet of the same length; receiving,
+	// the next packet's MAC is checked with the current one's when it is
+	// already buffered, and ahead records that it passed.
+	pair   cipher.PairSummer
+	pend   pendingMAC
+	ahead  aheadMAC
+	paired uint64 // SumPair calls, for tests
+
 	packets, bytes, keyPackets, keyBytes atomic.Uint64
 }
 
@@ -275,7 +285,7 @@ func (c *Conn) WriteSeq() uint32 {
 // exchange (OpenSSH PROTOCOL, Section 1.9) calls it right after reading
 // SSH_MSG_NEWKEYS; Keys.ResetSeq does the same as part of SetReadKeys.
 // Only the reading goroutine may call it.
-func (c *Conn) ResetReadSeq() { c.rd.seq = 0 }
+func (c *Conn) ResetReadSeq() { c.rd.seq, c.rd.ahead = 0, aheadMAC{} }
 
 // ResetWriteSeq sets the send sequence number to zero. Strict key exchange
 // calls it right after writing SSH_MSG_NEWKEYS; Keys.ResetSeq does the same
@@ -311,8 +321,10 @@ func (c *Conn) advance(d *direction, n int) error {
 // sum computes the MAC of seq || data into d.macBuf (RFC 4253,
 // Section 6.4; for EtM, data is the length and ciphertext, PROTOCOL
 // Section 1.5).
-func (d *direction) sum(data []byte) []byte {
-	binary.BigEndian.PutUint32(d.seqBuf[:], d.seq)
+func (d *direction) sum(data []byte) []byte { return d.sumSeq(d.seq, data) }
+
+func (d *direction) sumSeq(seq uint32, data []byte) []byte {
+	binary.BigEndian.PutUint32(d.seqBuf[:], seq)
 	d.mac.Reset()
 	d.mac.Write(d.seqBuf[:])
 	d.mac.Write(data)
@@ -433,7 +445,11 @@ func (c *Conn) sealLocked(head, data []byte) error {
 		if w.stream != nil {
 			w.stream.CryptBlocks(body[4:], body[4:])
 		}
-		copy(b[4+plen:], w.sum(body))
+		if c.corked && w.pair != nil {
+			c.pairMAC(len(c.held)-total, len(body))
+		} else {
+			copy(b[4+plen:], w.sum(body))
+		}
 	default:
 		if w.mac != nil {
 			copy(b[4+plen:], w.sum(body))
@@ -515,7 +531,85 @@ func (c *Conn) Flush() error {
 	return nil
 }
 
+// A pendingMAC is a packet sealed into c.held, encrypted, whose MAC is
+// not computed yet: it is computed with the next packet's if that has
+// the same length, else alone, and always before the held bytes leave
+// (flushLocked) or the keys change.
+type pendingMAC struct {
+	ok   bool
+	off  int // in c.held
+	blen int // length and ciphertext: what the MAC covers
+	seq  uint32
+}
+
+// pairMAC gives the EtM packet just sealed at c.held[off:], covering
+// blen bytes before its MAC, its MAC: with the pending packet's in one
+// SumPair if their lengths match, else it becomes the pending one;
+// c.wmu held, corked.
+func (c *Conn) pairMAC(off, blen int) {
+	w := &c.wr
+	if p := w.pend; p.ok && p.blen == blen {
+		w.pend.ok = false
+		w.paired++
+		w.pair.SumPair(p.seq, c.held[p.off:p.off+blen], w.seq, c.held[off:off+blen],
+			c.held[p.off+blen:p.off+blen+w.macSize], c.held[off+blen:off+blen+w.macSize])
+		return
+	}
+	c.finishMAC()
+	w.pend = pendingMAC{ok: true, off: off, blen: blen, seq: w.seq}
+}
+
+// finishMAC computes the pending packet's MAC alone; c.wmu held.
+func (c *Conn) finishMAC() {
+	w := &c.wr
+	if p := w.pend; p.ok {
+		w.pend.ok = false
+		copy(c.held[p.off+p.blen:], w.sumSeq(p.seq, c.held[p.off:p.off+p.blen]))
+	}
+}
+
+// An aheadMAC records that the packet with sequence number seq and
+// packet_length plen, the next in the read buffer, has had its MAC
+// checked, with the one before it.
+type aheadMAC struct {
+	ok   bool
+	seq  uint32
+	plen uint32
+}
+
+// verifyETM checks the MAC of the EtM packet pkt (length, ciphertext,
+// MAC) at c.rpos, reporting false on a mismatch. If the packet after it
+// is buffered whole and has the same length, both MACs are computed in
+// one SumPair and the second result is kept for the next call.
+func (c *Conn) verifyETM(pkt []byte, plen uint32) bool {
+	r := &c.rd
+	blen := 4 + int(plen)
+	if a := r.ahead; a.ok {
+		r.ahead.ok = false
+		if a.seq == r.seq && a.plen == plen {
+			return true
+		}
+	}
+	next := c.rbuf[c.rpos+len(pkt) : c.rend]
+	if r.pair == nil || len(next) < len(pkt) || binary.BigEndian.Uint32(next) != plen {
+		return subtle.ConstantTimeCompare(r.sum(pkt[:blen]), pkt[blen:]) == 1
+	}
+	var ma, mb [maxMACSize]byte
+	r.paired++
+	r.pair.SumPair(r.seq, pkt[:blen], r.seq+1, next[:blen], ma[:r.macSize], mb[:r.macSize])
+	if subtle.ConstantTimeCompare(ma[:r.macSize], pkt[blen:]) != 1 {
+		return false
+	}
+	// A mismatch here is not an error yet: the next packet may follow
+	// NEWKEYS, under other keys; it is checked again when read.
+	if subtle.ConstantTimeCompare(mb[:r.macSize], next[blen:len(pkt)]) == 1 {
+		r.ahead = aheadMAC{ok: true, seq: r.seq + 1, plen: plen}
+	}
+	return true
+}
+
 func (c *Conn) flushLocked() error {
+	c.finishMAC()
 	if len(c.held) == 0 {
 		return nil
 	}
@@ -603,7 +697,7 @@ func (c *Conn) readPacket() ([]byte, error) {
 			return nil, ErrMAC
 		}
 	case r.etm:
-		if subtle.ConstantTimeCompare(r.sum(body), pkt[4+plen:]) != 1 {
+		if !c.verifyETM(pkt, plen) {
 			return nil, ErrMAC
 		}
 		if r.stream != nil {

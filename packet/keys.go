@@ -86,6 +86,10 @@ func (d *direction) install(n *direction, resetSeq bool) {
 	d.seq = seq
 	d.stream, d.aead, d.mac = n.stream, n.aead, n.mac
 	d.macSize, d.etm, d.block, d.tagSize, d.hdrLen = n.macSize, n.etm, n.block, n.tagSize, n.hdrLen
+	d.pair, d.pend, d.ahead = nil, pendingMAC{}, aheadMAC{}
+	if ps, ok := n.mac.(cipher.PairSummer); ok && n.etm {
+		d.pair = ps
+	}
 	d.keyPackets.Store(0)
 	d.keyBytes.Store(0)
 }
@@ -121,6 +125,7 @@ func (c *Conn) SetWriteKeys(k Keys) error {
 	if err := c.deflate.set(k.Compression, c.afterAuth.Load()); err != nil {
 		return err
 	}
+	c.finishMAC()
 	c.wr.install(d, k.ResetSeq)
 	return nil
 }
@@ -147,6 +152,7 @@ func (c *Conn) WriteNewKeys(k Keys) error {
 		return err
 	}
 	c.deflate.set(k.Compression, c.afterAuth.Load()) // checked above
+	c.finishMAC()                                    // NEWKEYS's, under the old key
 	c.wr.install(d, k.ResetSeq)
 	return nil
 }
