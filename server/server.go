@@ -273,6 +273,13 @@ type Server struct {
 	// line); nil discards them.
 	Logger *slog.Logger
 
+	// OnConnCount, if set, is called with the number of open connections
+	// each time it changes: a connection counts from its admission
+	// (after MaxStartups) until its goroutine ends. Calls are serialized
+	// and in order; it must not call the Server's methods. gosshd keeps
+	// GOMAXPROCS at this number (decision 0038).
+	OnConnCount func(open int)
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{} // guarded by mu
 	conns     map[*serverConn]struct{}  // guarded by mu
@@ -553,13 +560,23 @@ func (s *Server) track(c *serverConn) bool {
 		s.conns = map[*serverConn]struct{}{}
 	}
 	s.conns[c] = struct{}{}
+	s.countConns()
 	return true
 }
 
 func (s *Server) untrack(c *serverConn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.countConns()
 	s.mu.Unlock()
+}
+
+// countConns reports the open connections to OnConnCount; s.mu held,
+// which serializes the calls.
+func (s *Server) countConns() {
+	if s.OnConnCount != nil {
+		s.OnConnCount(len(s.conns))
+	}
 }
 
 // addrPort splits a net.Addr for sshd-style log lines.

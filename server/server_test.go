@@ -1038,3 +1038,29 @@ func TestBreakBeforeNotify(t *testing.T) {
 	}
 	sess.Wait()
 }
+
+// TestOnConnCount: OnConnCount follows the open connections, 1 and 2 as
+// two clients connect, then 1 and 0 as they leave, in order.
+func TestOnConnCount(t *testing.T) {
+	counts := make(chan int, 16)
+	addr := alice.Start(t, &server.Server{Handler: echoHandler, OnConnCount: func(n int) { counts <- n }})
+	next := func(want int) {
+		t.Helper()
+		select {
+		case got := <-counts:
+			if got != want {
+				t.Fatalf("OnConnCount(%d), want %d", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no OnConnCount(%d)", want)
+		}
+	}
+	c1 := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	next(1)
+	c2 := alice.Dial(t, addr, ssh.PublicKeys(alice.XSigner(t)))
+	next(2)
+	c1.Close()
+	next(1)
+	c2.Close()
+	next(0)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/sshstack/sshstack/client"
@@ -19,6 +20,9 @@ import (
 func dial(ctx context.Context, f *flags, o *options, mc matchContext, lg *logger, p *prompter) (*client.Client, []*client.Client, net.Conn, error) {
 	hostname, port := o.get("hostname"), o.get("port")
 	addr := net.JoinHostPort(hostname, port)
+	if n := procsFor(1 + proxyJumpHops(o.get("proxyjump"))); n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
 	cfg, closer, err := clientConfig(o, lg, p, hostname)
 	if err != nil {
 		return nil, nil, nil, err

@@ -303,6 +303,9 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 		PermitUserEnvironment: cfg.userEnvironment(),
 		Logger:                log,
 	}
+	if f := newProcsFollower(); f != nil {
+		srv.OnConnCount = f.conns
+	}
 	if cfg.more.VersionAddendum != "" {
 		// As sshd: "SSH-2.0-<version> <addendum>".
 		srv.Version = packet.DefaultVersion + " " + cfg.more.VersionAddendum
