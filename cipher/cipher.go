@@ -88,6 +88,17 @@ type AEAD interface {
 	Open(seq uint32, pkt []byte) error
 }
 
+// A SealerTo is an AEAD that can also seal from one buffer into another:
+// src is a packet as Seal takes it but without room for the tag, dst
+// receives the sealed packet (the length, the ciphertext, the tag) and
+// is len(src)+TagSize bytes. The two must not overlap. It counts as the
+// same packet as Seal would (the invocation counter moves on). The
+// packet layer uses it to seal channel data from where the reader put
+// it, the copy folded into the encryption (AES-GCM).
+type SealerTo interface {
+	SealTo(seq uint32, dst, src []byte)
+}
+
 // An Algorithm describes an encryption algorithm: its wire name, the key
 // material it needs (RFC 4253, Section 7.2) and how to build a keyed
 // instance for one direction. Exactly one of NewStream and NewAEAD is set.

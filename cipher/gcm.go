@@ -52,6 +52,12 @@ func (g *gcmAEAD) Seal(_ uint32, pkt []byte) {
 	g.next()
 }
 
+func (g *gcmAEAD) SealTo(_ uint32, dst, src []byte) {
+	copy(dst[:4], src[:4])
+	g.aead.Seal(dst[4:4], g.nonce[:], src[4:], src[:4])
+	g.next()
+}
+
 func (g *gcmAEAD) Open(_ uint32, pkt []byte) error {
 	if len(pkt) < 4+16 {
 		return ErrAuth

@@ -459,19 +459,23 @@ const (
 // so io.Copy into a Channel takes one read of r for several packets. It
 // does not send EOF.
 func (ch *Channel) ReadFrom(r io.Reader) (int64, error) {
-	buf := make([]byte, minReadFrom)
+	// Room around the data for the transport to put packets together
+	// where the data lies (wire.ScratchWriter).
+	const room = wire.ScratchRoom
+	buf := make([]byte, room+minReadFrom+room)
 	var total int64
 	for {
-		n, err := r.Read(buf)
+		size := len(buf) - 2*room
+		n, err := r.Read(buf[room : room+size])
 		if n > 0 {
-			m, werr := ch.Write(buf[:n])
+			m, werr := ch.writeFrom(context.Background(), &ch.out, false, buf[room:room+n], &scratch{buf: buf, off: room})
 			total += int64(m)
 			if werr != nil {
 				return total, werr
 			}
 		}
-		if n == len(buf) && len(buf) < maxReadFrom {
-			buf = make([]byte, 2*len(buf))
+		if n == size && size < maxReadFrom {
+			buf = make([]byte, room+2*size+room)
 		}
 		if err == io.EOF {
 			return total, nil
@@ -529,7 +533,20 @@ func (ch *Channel) sendErr() error {
 	return ErrChannelClosed
 }
 
+// A scratch is where ReadFrom's data lies: p (write's argument) is
+// buf[off:off+len(p)], with connection-owned room around it, so the
+// transport may put packets together in place (wire.ScratchWriter).
+type scratch struct {
+	buf []byte
+	off int
+}
+
 func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (int, error) {
+	return ch.writeFrom(ctx, s, ext, p, nil)
+}
+
+// writeFrom is write of p, which lies in sc when sc is not nil.
+func (ch *Channel) writeFrom(ctx context.Context, s *stream, ext bool, p []byte, sc *scratch) (int, error) {
 	select {
 	case s.wsem <- struct{}{}:
 	case <-ctx.Done():
@@ -577,6 +594,8 @@ func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (in
 		}
 		bw, batch := c.t.(wire.BatchWriter)
 		batch = batch && !ch.datagram && n < len(p) && n < int(ch.remoteWin)
+		sw, inPlace := c.t.(wire.ScratchWriter)
+		inPlace = inPlace && sc != nil && !ch.datagram
 		if batch {
 			// Several packets' worth is allowed and waiting: send up to
 			// maxBatchPackets of them in one network write.
@@ -587,8 +606,14 @@ func (ch *Channel) write(ctx context.Context, s *stream, ext bool, p []byte) (in
 		rid := ch.remoteID
 		sendMax := int(ch.sendMax)
 		ch.mu.Unlock()
-		if batch {
-			err := c.writeBatchLocked(bw, ext, rid, sendMax, p[:n])
+		if batch || inPlace {
+			var err error
+			if inPlace {
+				err = c.writeScratchLocked(sw, ext, rid, sendMax, sc.buf, sc.off, n)
+				sc.off += n
+			} else {
+				err = c.writeBatchLocked(bw, ext, rid, sendMax, p[:n])
+			}
 			c.writeMu.Unlock()
 			ch.touchActive()
 			if more {

@@ -39,6 +39,7 @@ type Conn struct {
 	batchHead  [maxBatchPackets * 13]byte
 	batchHeads [][]byte
 	batchDatas [][]byte
+	batchOffs  []int
 
 	// The control queue: packets the Run goroutine sends (writer.go).
 	ctlMu      sync.Mutex
@@ -248,13 +249,38 @@ const maxBatchPackets = 8
 // rid, in one call of bw; c.writeMu held. The headers are built in
 // c.batchHead, the data stays where it is.
 func (c *Conn) writeBatchLocked(bw wire.BatchWriter, ext bool, rid uint32, sendMax int, data []byte) error {
+	heads, datas := c.batchHeadsLocked(ext, rid, sendMax, len(data)), c.batchDatas[:0]
+	for off := 0; off < len(data); off += sendMax {
+		datas = append(datas, data[off:min(off+sendMax, len(data))])
+	}
+	c.batchDatas = datas[:0]
+	defer clear(datas) // hold no reference to the caller's bytes
+	return c.sendBatchLocked(func() error { return bw.WritePacketsSplit(heads, datas) })
+}
+
+// writeScratchLocked is writeBatchLocked of buf[off:off+n], which lies
+// in a buffer the Conn may scribble around (wire.ScratchWriter): the
+// transport puts each packet together where its data lies.
+func (c *Conn) writeScratchLocked(sw wire.ScratchWriter, ext bool, rid uint32, sendMax int, buf []byte, off, n int) error {
+	heads, offs := c.batchHeadsLocked(ext, rid, sendMax, n), append(c.batchOffs[:0], off)
+	for o := off; o < off+n; {
+		o = min(o+sendMax, off+n)
+		offs = append(offs, o)
+	}
+	c.batchOffs = offs[:0]
+	return c.sendBatchLocked(func() error { return sw.WritePacketsScratch(heads, buf, offs) })
+}
+
+// batchHeadsLocked returns the CHANNEL_DATA (or stderr
+// CHANNEL_EXTENDED_DATA) headers of n bytes sent in packets of at most
+// sendMax, in c's reused buffers; c.writeMu held.
+func (c *Conn) batchHeadsLocked(ext bool, rid uint32, sendMax, n int) [][]byte {
 	hl := 9
 	if ext {
 		hl = 13
 	}
-	heads, datas := c.batchHeads[:0], c.batchDatas[:0]
-	for off := 0; off < len(data); off += sendMax {
-		d := data[off:min(off+sendMax, len(data))]
+	heads := c.batchHeads[:0]
+	for off := 0; off < n; off += sendMax {
 		h := c.batchHead[len(heads)*13:][:0:hl]
 		if ext {
 			h = append(h, byte(wire.MsgChannelExtendedData))
@@ -264,15 +290,19 @@ func (c *Conn) writeBatchLocked(bw wire.BatchWriter, ext bool, rid uint32, sendM
 			h = append(h, byte(wire.MsgChannelData))
 			h = wire.AppendUint32(h, rid)
 		}
-		heads = append(heads, wire.AppendUint32(h, uint32(len(d))))
-		datas = append(datas, d)
+		heads = append(heads, wire.AppendUint32(h, uint32(min(sendMax, n-off))))
 	}
-	c.batchHeads, c.batchDatas = heads[:0], datas[:0]
-	defer clear(datas) // hold no reference to the caller's bytes
+	c.batchHeads = heads[:0]
+	return heads
+}
+
+// sendBatchLocked flushes what is pending and runs write, the batch's
+// one call of the transport; c.writeMu held.
+func (c *Conn) sendBatchLocked(write func() error) error {
 	if err := c.flushLocked(); err != nil {
 		return fmt.Errorf("connection: writing: %w", err)
 	}
-	if err := bw.WritePacketsSplit(heads, datas); err != nil {
+	if err := write(); err != nil {
 		err = fmt.Errorf("connection: writing: %w", err)
 		c.ctlFailed(err)
 		return err

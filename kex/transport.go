@@ -332,7 +332,10 @@ type owedAnswer struct {
 	duringKex bool
 }
 
-var _ wire.Transport = (*Transport)(nil)
+var (
+	_ wire.Transport     = (*Transport)(nil)
+	_ wire.ScratchWriter = (*Transport)(nil)
+)
 
 // ClientHandshake runs the version exchange and the initial key exchange as the
 // client on pc and returns the secure Transport. On failure it sends
@@ -1276,37 +1279,87 @@ func (t *Transport) WritePacketsSplit(heads, datas [][]byte) error {
 	if len(heads) != len(datas) {
 		return fmt.Errorf("kex: %d heads for %d data slices: %w", len(heads), len(datas), ErrUnexpectedMessage)
 	}
-	for _, h := range heads {
+	return t.writePackets(batch{heads: heads, datas: datas})
+}
+
+// WritePacketsScratch is WritePacketsSplit of heads[i] followed by
+// buf[offs[i]:offs[i+1]] (wire.ScratchWriter): the packet layer may use
+// the bytes around each data slice to put the packet together where the
+// data lies (packet.Conn.WritePacketScratch), which spares a copy. It
+// may overwrite buf before offs[i] for good while it writes packet i and
+// leaves buf from offs[i+1] on as it was. Packets that wait for a key
+// exchange are queued (copied) as WritePacketSplit's.
+func (t *Transport) WritePacketsScratch(heads [][]byte, buf []byte, offs []int) error {
+	if len(offs) != len(heads)+1 {
+		return fmt.Errorf("kex: %d heads for %d offsets: %w", len(heads), len(offs), ErrUnexpectedMessage)
+	}
+	for i := range heads {
+		if offs[i] > offs[i+1] || offs[i] < 0 || offs[i+1] > len(buf) {
+			return fmt.Errorf("kex: data %d at %d:%d of %d bytes: %w", i, offs[i], offs[i+1], len(buf), ErrUnexpectedMessage)
+		}
+	}
+	return t.writePackets(batch{heads: heads, buf: buf, offs: offs})
+}
+
+// A batch is the packets of WritePacketsSplit (heads and datas) or of
+// WritePacketsScratch (heads, buf and offs).
+type batch struct {
+	heads [][]byte
+	datas [][]byte
+	buf   []byte
+	offs  []int
+}
+
+func (b batch) data(i int) []byte {
+	if b.datas != nil {
+		return b.datas[i]
+	}
+	return b.buf[b.offs[i]:b.offs[i+1]]
+}
+
+// from returns the batch without its first n packets.
+func (b batch) from(n int) batch {
+	b.heads = b.heads[n:]
+	if b.datas != nil {
+		b.datas = b.datas[n:]
+	} else {
+		b.offs = b.offs[n:]
+	}
+	return b
+}
+
+func (t *Transport) writePackets(b batch) error {
+	for _, h := range b.heads {
 		if len(h) == 0 || wire.MsgNum(h[0]).IsKex() {
 			return fmt.Errorf("kex: WritePacket of a key exchange message: %w", ErrUnexpectedMessage)
 		}
 	}
-	for len(heads) > 0 {
-		n, err := t.writeBatch(heads, datas)
+	for len(b.heads) > 0 {
+		n, err := t.writeBatch(b)
 		if err != nil {
 			return err
 		}
-		heads, datas = heads[n:], datas[n:]
-		if len(heads) > 0 {
-			if err := t.writePacket(heads[0], datas[0]); err != nil {
+		b = b.from(n)
+		if len(b.heads) > 0 {
+			if err := t.writePacket(b.heads[0], b.data(0)); err != nil {
 				return err
 			}
-			heads, datas = heads[1:], datas[1:]
+			b = b.from(1)
 		}
 	}
 	return nil
 }
 
-// writeBatch writes packets from the front of heads and datas, corked,
-// until an exchange makes writes queue, and returns how many it wrote.
-// Only wmu's holder writes application packets or starts an exchange, so
-// the phase checked before each packet holds while it is written.
-func (t *Transport) writeBatch(heads, datas [][]byte) (int, error) {
+// writeBatch writes packets from the front of b, corked, until an
+// exchange makes writes queue, and returns how many it wrote. Only wmu's
+// holder writes application packets or starts an exchange, so the phase
+// checked before each packet holds while it is written.
+func (t *Transport) writeBatch(b batch) (int, error) {
 	t.wmu.Lock()
 	t.pc.Cork()
 	n := 0
 	var err error
-	for n < len(heads) {
+	for n < len(b.heads) {
 		t.mu.Lock()
 		ph, terr := t.phase, t.err
 		t.mu.Unlock()
@@ -1317,7 +1370,12 @@ func (t *Transport) writeBatch(heads, datas [][]byte) (int, error) {
 		if ph.queues() {
 			break
 		}
-		if err = t.writeW(heads[n], datas[n]); err != nil {
+		if b.datas != nil {
+			err = t.writeW(b.heads[n], b.datas[n])
+		} else {
+			err = t.writeScratchW(b.heads[n], b.buf, b.offs[n], b.offs[n+1])
+		}
+		if err != nil {
 			break
 		}
 		n++
@@ -1394,6 +1452,18 @@ func (t *Transport) writeW(head, data []byte) error {
 	} else {
 		err = t.pc.WritePacket(head)
 	}
+	return t.afterW(err)
+}
+
+// writeScratchW is writeW of head and buf[off:end] through
+// packet.Conn.WritePacketScratch.
+func (t *Transport) writeScratchW(head, buf []byte, off, end int) error {
+	return t.afterW(t.pc.WritePacketScratch(head, buf, off, end))
+}
+
+// afterW starts the rekey a packet just written (err nil) used the keys
+// up for; wmu held.
+func (t *Transport) afterW(err error) error {
 	if err != nil {
 		return err
 	}

@@ -156,6 +156,7 @@ type direction struct {
 	// waits in pend for the next packet of the same length; receiving,
 	// the next packet's MAC is checked with the current one's when it is
 	// already buffered, and ahead records that it passed.
+	sealTo cipher.SealerTo // aead, where it seals from another buffer
 	pair   cipher.PairSummer
 	pend   pendingMAC
 	ahead  aheadMAC
@@ -351,12 +352,101 @@ func (c *Conn) WritePacketSplit(head, data []byte) error {
 	if err := c.Err(); err != nil {
 		return err
 	}
-	if len(head) == 0 || c.deflate.on || c.deflatePending.Load() || c.trace != nil ||
-		c.server && wire.MsgNum(head[0]) == wire.MsgUserauthSuccess {
+	if c.rarePath(head) {
 		// The rare paths want the payload in one piece.
 		return c.writeLocked(append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
 	}
 	return c.sealLocked(head, data)
+}
+
+// rarePath reports whether a packet starting with head must go through
+// writeLocked whole: compression, tracing, the server's USERAUTH_SUCCESS.
+func (c *Conn) rarePath(head []byte) bool {
+	return len(head) == 0 || c.deflate.on || c.deflatePending.Load() || c.trace != nil ||
+		c.server && wire.MsgNum(head[0]) == wire.MsgUserauthSuccess
+}
+
+// ScratchRoom is the room WritePacketScratch wants around the data
+// (wire.ScratchRoom): before it for the length, padding length and head,
+// after it for the padding. With less it copies, as WritePacketSplit.
+const ScratchRoom = wire.ScratchRoom
+
+// WritePacketScratch is WritePacketSplit of head and buf[off:end], for a
+// caller that lets the Conn use the bytes around the data: it may
+// overwrite buf[:off] for good (the caller has sent or does not need
+// them) and may change buf[end:] while it works, restoring them before it
+// returns. Under an AEAD that seals from one buffer into another
+// (cipher.SealerTo: AES-GCM), the packet is put together around the data
+// where it lies and sealed straight into the write buffer, so the data
+// is not copied before it is encrypted.
+func (c *Conn) WritePacketScratch(head, buf []byte, off, end int) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.Err(); err != nil {
+		return err
+	}
+	if c.rarePath(head) {
+		data := buf[off:end]
+		return c.writeLocked(append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
+	}
+	if c.wr.sealTo == nil {
+		return c.sealLocked(head, buf[off:end])
+	}
+	return c.sealFromLocked(head, buf, off, end)
+}
+
+// packetBuf returns the total bytes a packet is sealed into: while
+// corked, the end of what is held, so that a batch of packets costs no
+// copy more than one packet does; else the write buffer. c.wmu held.
+func (c *Conn) packetBuf(total int) []byte {
+	if c.corked {
+		c.takeHeld()
+		off := len(c.held)
+		c.held = slices.Grow(c.held, total)[:off+total]
+		return c.held[off:]
+	}
+	if cap(c.wbuf) < total {
+		c.wbuf = make([]byte, total, max(total, 2*cap(c.wbuf)))
+	}
+	return c.wbuf[:total]
+}
+
+// sealFromLocked is sealLocked for WritePacketScratch under a SealerTo.
+func (c *Conn) sealFromLocked(head, buf []byte, off, end int) error {
+	w := &c.wr
+	n := len(head) + end - off
+	pad := w.block - (1+n)%w.block
+	if pad < 4 {
+		pad += w.block
+	}
+	plen := 1 + n + pad
+	start := off - len(head) - 5
+	if plen > c.maxPacket || start < 0 || end+pad > len(buf) || pad > ScratchRoom {
+		return c.sealLocked(head, buf[off:end])
+	}
+	total := 4 + plen + w.tagSize
+	b := c.packetBuf(total)
+	var saved [ScratchRoom]byte
+	copy(saved[:pad], buf[end:])
+	src := buf[start : end+pad]
+	binary.BigEndian.PutUint32(src, uint32(plen))
+	src[4] = byte(pad)
+	copy(src[5:], head)
+	err := c.padding(src[5+n:])
+	if err == nil {
+		w.sealTo.SealTo(w.seq, b, src)
+	}
+	copy(buf[end:], saved[:pad])
+	if err != nil {
+		return c.fail(err)
+	}
+	if err := c.emit(b); err != nil {
+		return c.fail(fmt.Errorf("packet: writing: %w", err))
+	}
+	if err := c.advance(w, total); err != nil {
+		return c.fail(err)
+	}
+	return nil
 }
 
 func (c *Conn) writeLocked(payload []byte) error {
@@ -417,20 +507,7 @@ func (c *Conn) sealLocked(head, data []byte) error {
 		return ErrPayloadSize
 	}
 	total := 4 + plen + w.macSize + w.tagSize
-	var b []byte
-	if c.corked {
-		// Sealed in place at the end of what is held: a batch of
-		// packets costs no copy more than one packet does.
-		c.takeHeld()
-		off := len(c.held)
-		c.held = slices.Grow(c.held, total)[:off+total]
-		b = c.held[off:]
-	} else {
-		if cap(c.wbuf) < total {
-			c.wbuf = make([]byte, total, max(total, 2*cap(c.wbuf)))
-		}
-		b = c.wbuf[:total]
-	}
+	b := c.packetBuf(total)
 	binary.BigEndian.PutUint32(b, uint32(plen))
 	b[4] = byte(pad)
 	copy(b[5+copy(b[5:], head):], data)

@@ -87,6 +87,7 @@ func (d *direction) install(n *direction, resetSeq bool) {
 	d.stream, d.aead, d.mac = n.stream, n.aead, n.mac
 	d.macSize, d.etm, d.block, d.tagSize, d.hdrLen = n.macSize, n.etm, n.block, n.tagSize, n.hdrLen
 	d.pair, d.pend, d.ahead = nil, pendingMAC{}, aheadMAC{}
+	d.sealTo, _ = n.aead.(cipher.SealerTo)
 	if ps, ok := n.mac.(cipher.PairSummer); ok && n.etm {
 		d.pair = ps
 	}

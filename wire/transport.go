@@ -42,3 +42,22 @@ type SplitWriter interface {
 type BatchWriter interface {
 	WritePacketsSplit(heads, datas [][]byte) error
 }
+
+// ScratchRoom is the room a ScratchWriter's caller leaves before the
+// first data slice and after the last: enough for a packet's length,
+// padding length and message header before, and its padding after.
+const ScratchRoom = 32
+
+// A ScratchWriter is a BatchWriter that can use the memory around the
+// data: packet i's payload is heads[i] followed by buf[offs[i]:offs[i+1]]
+// (len(offs) = len(heads)+1), and the writer may overwrite buf before
+// offs[i] for good while it writes packet i and change buf from
+// offs[i+1] on while it works, restoring it before it returns. A caller
+// that reads the data into buf, with room before the first slice and
+// after the last, lets package packet put each packet together where its
+// data lies and seal it from there, so the data is never copied before
+// it is encrypted. The slices are not retained.
+type ScratchWriter interface {
+	BatchWriter
+	WritePacketsScratch(heads [][]byte, buf []byte, offs []int) error
+}
