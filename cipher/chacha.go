@@ -132,34 +132,44 @@ func (c *chachaAEAD) PacketLength(seq uint32, hdr []byte) uint32 {
 const chachaMaxPayload = (1<<32 - 1) * 64
 
 func (c *chachaAEAD) Seal(seq uint32, pkt []byte) {
-	n := len(pkt) - poly1305.TagSize
+	c.seal(seq, pkt, pkt[:len(pkt)-poly1305.TagSize])
+}
+
+// SealTo is Seal from src into dst (cipher.SealerTo).
+func (c *chachaAEAD) SealTo(seq uint32, dst, src []byte) { c.seal(seq, dst, src) }
+
+// seal encrypts src, the length and the payload, into dst and writes the
+// tag after it; dst may start at src.
+func (c *chachaAEAD) seal(seq uint32, dst, src []byte) {
+	n := len(src)
 	if uint64(n-4) > chachaMaxPayload {
 		panic("cipher: chacha20-poly1305 packet too large") // the packet layer bounds it long before
 	}
+	dst = dst[:n+poly1305.TagSize]
 	key := &c.key
 	if c.path == chachaAVX2 {
 		_, ks := block0(&c.s1, seq)
 		for i := range 4 {
-			pkt[i] ^= ks[i]
+			dst[i] = src[i] ^ ks[i]
 		}
 		st, ks := block0(&c.s2, seq)
 		copy(key[:], ks[:32])
-		xorPayloadAVX2(&st, &ks, pkt[4:n])
+		xorPayloadAVX2(&st, &ks, dst[4:n], src[4:n])
 	} else {
 		nonce := chachaNonce(seq)
 		l, _ := chacha20.NewUnauthenticatedCipher(c.k1[:], nonce[:])
-		l.XORKeyStream(pkt[:4], pkt[:4])
+		l.XORKeyStream(dst[:4], src[:4])
 		// K_2: the Poly1305 key is the first 32 bytes of block 0; the
 		// payload is encrypted from block 1 on.
 		s, _ := chacha20.NewUnauthenticatedCipher(c.k2[:], nonce[:])
 		*key = [32]byte{} // the keystream is XORed in
 		s.XORKeyStream(key[:], key[:])
 		s.SetCounter(1)
-		s.XORKeyStream(pkt[4:n], pkt[4:n])
+		s.XORKeyStream(dst[4:n], src[4:n])
 	}
 	var tag [poly1305.TagSize]byte
-	c.sum(&tag, pkt[:n])
-	copy(pkt[n:], tag[:])
+	c.sum(&tag, dst[:n])
+	copy(dst[n:], tag[:])
 }
 
 func (c *chachaAEAD) Open(seq uint32, pkt []byte) error {
@@ -190,7 +200,7 @@ func (c *chachaAEAD) Open(seq uint32, pkt []byte) error {
 		return ErrAuth
 	}
 	if c.path == chachaAVX2 {
-		xorPayloadAVX2(&st, &ks, pkt[4:n])
+		xorPayloadAVX2(&st, &ks, pkt[4:n], pkt[4:n])
 	} else {
 		s.SetCounter(1)
 		s.XORKeyStream(pkt[4:n], pkt[4:n])
@@ -209,28 +219,28 @@ func (c *chachaAEAD) sum(out *[16]byte, msg []byte) {
 
 // xorPayloadAVX2 XORs K_2's keystream from block 1 into p: the first 64
 // bytes from ks[64:], which block0 computed, the rest from block 2 on.
-func xorPayloadAVX2(st *[16]uint32, ks *[128]byte, p []byte) {
+func xorPayloadAVX2(st *[16]uint32, ks *[128]byte, dst, src []byte) {
 	// Byte by byte: crypto/subtle.XORBytes would make ks escape in the
 	// purego build, whose generic XORBytes leaks its arguments.
-	m := min(len(p), 64)
+	m := min(len(src), 64)
 	for i := range m {
-		p[i] ^= ks[64+i]
+		dst[i] = src[i] ^ ks[64+i]
 	}
-	p = p[m:]
-	if len(p) == 0 {
+	dst, src = dst[m:], src[m:]
+	if len(src) == 0 {
 		return
 	}
 	st[12] = 2
-	full := len(p) &^ 127
+	full := len(src) &^ 127
 	if full > 0 {
-		xorBlocks(&p[0], &p[0], full, st)
+		xorBlocks(&dst[0], &src[0], full, st)
 		st[12] += uint32(full / 64)
 	}
-	if rest := p[full:]; len(rest) > 0 {
+	if rest := src[full:]; len(rest) > 0 {
 		var b [128]byte
 		copy(b[:], rest)
 		xorBlocks(&b[0], &b[0], len(b), st)
-		copy(rest, b[:])
+		copy(dst[full:], b[:len(rest)])
 	}
 }
 

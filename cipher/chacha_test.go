@@ -93,6 +93,16 @@ func checkChaCha(t testing.TB, key []byte, seq uint32, n int, seed uint64, flip 
 				name, seq, n, head(got), head(want))
 		}
 		sealed[name] = got
+		// SealTo from another buffer: the same bytes, src untouched.
+		if st, ok := c.(cipher.SealerTo); ok {
+			src := bytes.Clone(plain[:len(plain)-16])
+			dst := guarded(make([]byte, len(plain)))
+			st.SealTo(seq, dst, src)
+			checkGuard(t, name+" SealTo", dst)
+			if !bytes.Equal(dst, want) || !bytes.Equal(src, plain[:len(plain)-16]) {
+				t.Fatalf("%s: SealTo(seq %d, body %d) differs from Seal", name, seq, n)
+			}
+		}
 	}
 	all := map[string]cipher.AEAD{"ref": ref}
 	for name, c := range impls {
