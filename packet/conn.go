@@ -389,8 +389,8 @@ func (c *Conn) WritePacketScratch(head, buf []byte, off, end int) error {
 		data := buf[off:end]
 		return c.writeLocked(append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
 	}
-	if c.wr.sealTo == nil {
-		return c.sealLocked(head, buf[off:end])
+	if c.wr.sealTo == nil && (c.wr.aead != nil || c.wr.stream == nil) {
+		return c.sealLocked(head, buf[off:end]) // an AEAD that seals in place only, or "none"
 	}
 	return c.sealFromLocked(head, buf, off, end)
 }
@@ -411,20 +411,19 @@ func (c *Conn) packetBuf(total int) []byte {
 	return c.wbuf[:total]
 }
 
-// sealFromLocked is sealLocked for WritePacketScratch under a SealerTo.
+// sealFromLocked is sealLocked for WritePacketScratch: the packet is
+// put together around buf[off:end] and encrypted from there into the
+// packet buffer, by the AEAD (cipher.SealerTo) or the stream cipher; the
+// MAC, if any, is computed as sealLocked computes it.
 func (c *Conn) sealFromLocked(head, buf []byte, off, end int) error {
 	w := &c.wr
 	n := len(head) + end - off
-	pad := w.block - (1+n)%w.block
-	if pad < 4 {
-		pad += w.block
-	}
-	plen := 1 + n + pad
+	pad, plen := w.padFor(n)
 	start := off - len(head) - 5
 	if plen > c.maxPacket || start < 0 || end+pad > len(buf) || pad > ScratchRoom {
 		return c.sealLocked(head, buf[off:end])
 	}
-	total := 4 + plen + w.tagSize
+	total := 4 + plen + w.macSize + w.tagSize
 	b := c.packetBuf(total)
 	var saved [ScratchRoom]byte
 	copy(saved[:pad], buf[end:])
@@ -434,7 +433,19 @@ func (c *Conn) sealFromLocked(head, buf []byte, off, end int) error {
 	copy(src[5:], head)
 	err := c.padding(src[5+n:])
 	if err == nil {
-		w.sealTo.SealTo(w.seq, b, src)
+		switch {
+		case w.sealTo != nil:
+			w.sealTo.SealTo(w.seq, b, src)
+		case w.etm:
+			copy(b, src[:4])
+			w.stream.CryptBlocks(b[4:4+plen], src[4:])
+			c.etmMAC(b, plen, total)
+		default:
+			if w.mac != nil {
+				copy(b[4+plen:], w.sum(src))
+			}
+			w.stream.CryptBlocks(b[:4+plen], src)
+		}
 	}
 	copy(buf[end:], saved[:pad])
 	if err != nil {
@@ -447,6 +458,33 @@ func (c *Conn) sealFromLocked(head, buf []byte, off, end int) error {
 		return c.fail(err)
 	}
 	return nil
+}
+
+// padFor returns the padding for a payload of n bytes: at least 4
+// bytes, so that the aligned part is a multiple of the block size (the
+// length is outside it for EtM and AEAD), and the packet_length.
+func (d *direction) padFor(n int) (pad, plen int) {
+	aligned := 1 + n
+	if d.aead == nil && !d.etm {
+		aligned += 4
+	}
+	pad = d.block - aligned%d.block
+	if pad < 4 {
+		pad += d.block
+	}
+	return pad, 1 + n + pad
+}
+
+// etmMAC writes the MAC of the EtM packet b (length and ciphertext,
+// plen bytes after the length) after it, or leaves it to pairMAC while
+// corked; total is b's whole length, MAC included. c.wmu held.
+func (c *Conn) etmMAC(b []byte, plen, total int) {
+	w := &c.wr
+	if c.corked && w.pair != nil {
+		c.pairMAC(len(c.held)-total, 4+plen)
+		return
+	}
+	copy(b[4+plen:], w.sum(b[:4+plen]))
 }
 
 func (c *Conn) writeLocked(payload []byte) error {
@@ -492,17 +530,7 @@ func (c *Conn) writeLocked(payload []byte) error {
 func (c *Conn) sealLocked(head, data []byte) error {
 	n := len(head) + len(data)
 	w := &c.wr
-	// Padding: at least 4 bytes, so that the aligned part is a multiple
-	// of the block size. The length is outside it for EtM and AEAD.
-	aligned := 1 + n
-	if w.aead == nil && !w.etm {
-		aligned += 4
-	}
-	pad := w.block - aligned%w.block
-	if pad < 4 {
-		pad += w.block
-	}
-	plen := 1 + n + pad
+	pad, plen := w.padFor(n)
 	if plen > c.maxPacket {
 		return ErrPayloadSize
 	}
@@ -522,11 +550,7 @@ func (c *Conn) sealLocked(head, data []byte) error {
 		if w.stream != nil {
 			w.stream.CryptBlocks(body[4:], body[4:])
 		}
-		if c.corked && w.pair != nil {
-			c.pairMAC(len(c.held)-total, len(body))
-		} else {
-			copy(b[4+plen:], w.sum(body))
-		}
+		c.etmMAC(b, plen, total)
 	default:
 		if w.mac != nil {
 			copy(b[4+plen:], w.sum(body))

@@ -48,10 +48,11 @@ func wireOf(t *testing.T, k packet.Keys, corked bool, write func(c *packet.Conn)
 
 // TestWritePacketScratch: packets written from a caller's buffer with
 // WritePacketScratch put the same bytes on the wire as WritePacketSplit,
-// under AES-GCM (sealed from the buffer) and under the suites that copy
-// (chacha20-poly1305, aes-ctr + EtM), corked and not; the bytes after
-// each packet's data are as before the call, and a buffer without room
-// is written by copying.
+// corked and not, under the AEADs and the stream ciphers (sealed from the
+// buffer: AES-GCM, chacha20-poly1305, aes-ctr and aes-cbc and 3des-cbc
+// with EtM and plain MACs) and "none" (copied); the bytes after each
+// packet's data are as before the call, and a buffer without room is
+// written by copying.
 func TestWritePacketScratch(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	data := make([]byte, 3*32768+1000)
@@ -60,7 +61,8 @@ func TestWritePacketScratch(t *testing.T) {
 	}
 	offs := []int{0, 32768, 65536, 65536 + 100, 65536 + 100 + 32768, len(data)}
 	head := []byte{94, 0, 0, 0, 7, 0, 0, 0, 0}
-	for _, s := range []suite{{cipher.AES128GCM, ""}, {cipher.AES256GCM, ""}, {cipher.ChaCha20Poly1305, ""}, {cipher.AES128CTR, cipher.HMACSHA256ETM}} {
+	for _, s := range []suite{{cipher.AES128GCM, ""}, {cipher.AES256GCM, ""}, {cipher.ChaCha20Poly1305, ""}, {cipher.AES128CTR, cipher.HMACSHA256ETM},
+		{cipher.AES256CTR, cipher.HMACSHA256}, {cipher.AES128CBC, cipher.HMACSHA1}, {cipher.TripleDESCBC, cipher.HMACSHA512ETM}, {cipher.None, ""}, {cipher.None, cipher.HMACSHA256ETM}} {
 		for _, corked := range []bool{false, true} {
 			k := mustKeys(t, s, "scratch")
 			got := wireOf(t, k, corked, func(c *packet.Conn) {
