@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/creack/pty v1.1.24
+	github.com/google/go-cmp v0.7.0
 	github.com/msteinert/pam/v2 v2.1.0
 	github.com/pkg/sftp v1.13.12
 	github.com/sshstack/sshstack/cipher v0.0.0
