@@ -151,12 +151,14 @@ type direction struct {
 	macBuf  [maxMACSize]byte
 	seqBuf  [4]byte
 
+	// sealTo is aead where it also seals from another buffer (decision
+	// 0039).
+	sealTo cipher.SealerTo
 	// pair is mac where it computes two MACs at once and the MAC is
 	// encrypt-then-MAC (decision 0037). Sending, a corked packet's MAC
 	// waits in pend for the next packet of the same length; receiving,
 	// the next packet's MAC is checked with the current one's when it is
 	// already buffered, and ahead records that it passed.
-	sealTo cipher.SealerTo // aead, where it seals from another buffer
 	pair   cipher.PairSummer
 	pend   pendingMAC
 	ahead  aheadMAC
@@ -353,10 +355,15 @@ func (c *Conn) WritePacketSplit(head, data []byte) error {
 		return err
 	}
 	if c.rarePath(head) {
-		// The rare paths want the payload in one piece.
-		return c.writeLocked(append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
+		return c.writeLocked(joined(head, data))
 	}
 	return c.sealLocked(head, data)
+}
+
+// joined is head followed by data in new memory: the rare paths want the
+// payload in one piece.
+func joined(head, data []byte) []byte {
+	return append(append(make([]byte, 0, len(head)+len(data)), head...), data...)
 }
 
 // rarePath reports whether a packet starting with head must go through
@@ -375,10 +382,11 @@ const ScratchRoom = wire.ScratchRoom
 // caller that lets the Conn use the bytes around the data: it may
 // overwrite buf[:off] for good (the caller has sent or does not need
 // them) and may change buf[end:] while it works, restoring them before it
-// returns. Under an AEAD that seals from one buffer into another
-// (cipher.SealerTo: AES-GCM), the packet is put together around the data
-// where it lies and sealed straight into the write buffer, so the data
-// is not copied before it is encrypted.
+// returns. The packet is put together around the data where it lies and
+// encrypted straight into the write buffer, so the data is not copied
+// first: by an AEAD that seals from one buffer into another
+// (cipher.SealerTo: AES-GCM, chacha20-poly1305) or by a stream cipher
+// (decision 0039). Other AEADs and "none" copy, as WritePacketSplit.
 func (c *Conn) WritePacketScratch(head, buf []byte, off, end int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -386,8 +394,7 @@ func (c *Conn) WritePacketScratch(head, buf []byte, off, end int) error {
 		return err
 	}
 	if c.rarePath(head) {
-		data := buf[off:end]
-		return c.writeLocked(append(append(make([]byte, 0, len(head)+len(data)), head...), data...))
+		return c.writeLocked(joined(head, buf[off:end]))
 	}
 	if c.wr.sealTo == nil && (c.wr.aead != nil || c.wr.stream == nil) {
 		return c.sealLocked(head, buf[off:end]) // an AEAD that seals in place only, or "none"
