@@ -456,8 +456,10 @@ const (
 
 // ReadFrom sends what it reads from r as channel data until r's EOF
 // (io.ReaderFrom). Reads that fill its buffer double it, up to 256 KiB,
-// so io.Copy into a Channel takes one read of r for several packets. It
-// does not send EOF.
+// so io.Copy into a Channel takes one read of r for several packets. The
+// buffer is its own, so a transport that is a wire.ScratchWriter seals
+// the data where it was read, without copying it first. It does not send
+// EOF.
 func (ch *Channel) ReadFrom(r io.Reader) (int64, error) {
 	// Room around the data for the transport to put packets together
 	// where the data lies (wire.ScratchWriter).
