@@ -12,7 +12,16 @@ import (
 // descriptor takes it without blocking: no copy into the channel's
 // buffer, and no hand-off to the WriteTo goroutine. What does not fit is
 // buffered as usual and written by WriteTo.
-type sink struct{ rc syscall.RawConn }
+type sink struct {
+	rc syscall.RawConn
+	// The state of one tryWrite, kept here so that the function handed
+	// to rc.Write is made once (in newSink) and a write allocates
+	// nothing. Only the Run goroutine calls tryWrite.
+	write func(fd uintptr) bool // s.writeFD
+	p     []byte
+	n     int
+	err   error
+}
 
 // newSink returns w's sink, or nil when a write to w could wait for
 // someone else: the Run goroutine must never block on a reader. A
@@ -48,29 +57,37 @@ func newSink(w io.Writer) *sink {
 	}); err != nil || !usable {
 		return nil
 	}
-	return &sink{rc: rc}
+	s := &sink{rc: rc}
+	s.write = s.writeFD
+	return s
 }
 
 // devNull is the device number of /dev/null on Linux (major 1, minor 3).
 const devNull = 1<<8 | 3
 
 // tryWrite writes what of p the descriptor takes without blocking.
-func (s *sink) tryWrite(p []byte) (n int, err error) {
-	werr := s.rc.Write(func(fd uintptr) bool {
-		for {
-			m, e := syscall.Write(int(fd), p)
-			if e == syscall.EINTR {
-				continue
-			}
-			n = max(m, 0)
-			if e != nil && e != syscall.EAGAIN {
-				err = e
-			}
-			return true
-		}
-	})
+func (s *sink) tryWrite(p []byte) (int, error) {
+	s.p, s.n, s.err = p, 0, nil
+	werr := s.rc.Write(s.write)
+	n, err := s.n, s.err
+	s.p = nil
 	if err == nil {
 		err = werr
 	}
 	return n, err
+}
+
+// writeFD is tryWrite's one write(2) of s.p to fd, for rc.Write.
+func (s *sink) writeFD(fd uintptr) bool {
+	for {
+		m, e := syscall.Write(int(fd), s.p)
+		if e == syscall.EINTR {
+			continue
+		}
+		s.n = max(m, 0)
+		if e != nil && e != syscall.EAGAIN {
+			s.err = e
+		}
+		return true
+	}
 }

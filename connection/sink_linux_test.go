@@ -158,3 +158,44 @@ func TestSinkKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkWriteAllocs: a direct write to a sink allocates nothing (it is
+// made for every data packet that arrives while WriteTo waits), and a
+// full pipe takes what fits and reports no error.
+func TestSinkWriteAllocs(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	s := newSink(pw)
+	if s == nil {
+		t.Fatal("no sink for an os.Pipe")
+	}
+	p := make([]byte, 4096)
+	drain := make([]byte, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		if n, err := s.tryWrite(p); n != len(p) || err != nil {
+			t.Fatalf("tryWrite = %d, %v", n, err)
+		}
+		io.ReadFull(pr, drain)
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per write, want 0", allocs)
+	}
+	total := 0
+	for {
+		n, err := s.tryWrite(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if n < len(p) {
+			break
+		}
+	}
+	if total == 0 {
+		t.Error("a pipe took nothing")
+	}
+}
