@@ -30,6 +30,25 @@ var gosshdTAllowed = map[string]string{
 	"pamservicename": "newer than sshd 9.2",
 }
 
+// compareTDump reports each keyword sshd's -T output (want) prints that
+// gosshd's (got) prints differently, apart from gosshdTAllowed's, as
+// "PREFIXkeyword: sshd FLAGS want, gosshd FLAGS got", and returns how
+// many keywords it compared.
+func compareTDump(t *testing.T, prefix, flags string, want, got map[string][]string) int {
+	t.Helper()
+	n := 0
+	for k, w := range want {
+		if _, ok := gosshdTAllowed[k]; ok {
+			continue
+		}
+		n++
+		if g := got[k]; !slices.Equal(w, g) {
+			t.Errorf("%s%s: sshd %s %q, gosshd %s %q", prefix, k, flags, w, flags, g)
+		}
+	}
+	return n
+}
+
 // gosshdTEveryKeyword sets each keyword gosshd took from sshd -T's list
 // (issue: every keyword) to a value other than its default.
 const gosshdTEveryKeyword = `Port 2022

@@ -216,17 +216,7 @@ Match Address=10.0.0.0/8
 			}
 			want, _ := configDump(t, sshdtest.SSHD, args...)
 			got, _ := configDump(t, bin, args...)
-			n := 0
-			for k, w := range want {
-				if _, ok := gosshdTAllowed[k]; ok {
-					continue
-				}
-				n++
-				if g := got[k]; !slices.Equal(w, g) {
-					t.Errorf("%s: sshd -T %q, gosshd -T %q", k, w, g)
-				}
-			}
-			if n < 70 {
+			if n := compareTDump(t, "", "-T", want, got); n < 70 {
 				t.Errorf("only %d keywords compared", n)
 			}
 		})
