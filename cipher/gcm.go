@@ -46,11 +46,7 @@ func (g *gcmAEAD) next() {
 	binary.BigEndian.PutUint64(g.nonce[4:], ic+1)
 }
 
-func (g *gcmAEAD) Seal(_ uint32, pkt []byte) {
-	n := len(pkt) - 16
-	g.aead.Seal(pkt[4:4], g.nonce[:], pkt[4:n], pkt[:4])
-	g.next()
-}
+func (g *gcmAEAD) Seal(seq uint32, pkt []byte) { g.SealTo(seq, pkt, pkt[:len(pkt)-16]) }
 
 func (g *gcmAEAD) SealTo(_ uint32, dst, src []byte) {
 	copy(dst[:4], src[:4])

@@ -210,10 +210,10 @@ func tcpPair(tb testing.TB, ccfg, scfg *kex.Config) (c, s *kex.Transport) {
 
 // scratchOf lays n CHANNEL_DATA packets of size bytes out for
 // WritePacketsScratch: their data one after another in a buffer with
-// packet.ScratchRoom bytes before and after.
+// wire.ScratchRoom bytes before and after.
 func scratchOf(first, n, size int) (heads [][]byte, buf []byte, offs []int) {
-	buf = make([]byte, packet.ScratchRoom, packet.ScratchRoom+n*(size-9)+packet.ScratchRoom)
-	offs = []int{packet.ScratchRoom}
+	buf = make([]byte, wire.ScratchRoom, wire.ScratchRoom+n*(size-9)+wire.ScratchRoom)
+	offs = []int{wire.ScratchRoom}
 	for i := first; i < first+n; i++ {
 		p := channelData(i, size)
 		heads = append(heads, p[:9])
@@ -250,7 +250,7 @@ func TestWritePacketsScratch(t *testing.T) {
 					if n := cc.writes.Load() - before; rekey == 0 && n != 1 {
 						t.Errorf("%s: a batch of 8 took %d writes, want 1", ciph, n)
 					}
-					if rest := buf[offs[8]:]; len(rest) < packet.ScratchRoom || !bytes.Equal(rest, make([]byte, len(rest))) {
+					if rest := buf[offs[8]:]; len(rest) < wire.ScratchRoom || !bytes.Equal(rest, make([]byte, len(rest))) {
 						t.Errorf("%s rekey %d: the room after the last slice changed", ciph, rekey)
 					}
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/packet/packettest"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // benchPayload is one full channel packet (RFC 4254, Section 5.2 default
@@ -91,13 +92,13 @@ func BenchmarkWriteBatch(b *testing.B) {
 				if err := c.SetWriteKeys(mustKeys(b, s, "bench")); err != nil {
 					b.Fatal(err)
 				}
-				buf := make([]byte, packet.ScratchRoom+n*size+packet.ScratchRoom)
+				buf := make([]byte, wire.ScratchRoom+n*size+wire.ScratchRoom)
 				b.SetBytes(n * size)
 				b.ReportAllocs()
 				for b.Loop() {
 					c.Cork()
 					for i := range n {
-						off := packet.ScratchRoom + i*size
+						off := wire.ScratchRoom + i*size
 						var err error
 						if mode == "split" {
 							err = c.WritePacketSplit(head, buf[off:off+size])

@@ -373,11 +373,6 @@ func (c *Conn) rarePath(head []byte) bool {
 		c.server && wire.MsgNum(head[0]) == wire.MsgUserauthSuccess
 }
 
-// ScratchRoom is the room WritePacketScratch wants around the data
-// (wire.ScratchRoom): before it for the length, padding length and head,
-// after it for the padding. With less it copies, as WritePacketSplit.
-const ScratchRoom = wire.ScratchRoom
-
 // WritePacketScratch is WritePacketSplit of head and buf[off:end], for a
 // caller that lets the Conn use the bytes around the data: it may
 // overwrite buf[:off] for good (the caller has sent or does not need
@@ -386,7 +381,8 @@ const ScratchRoom = wire.ScratchRoom
 // encrypted straight into the write buffer, so the data is not copied
 // first: by an AEAD that seals from one buffer into another
 // (cipher.SealerTo: AES-GCM, chacha20-poly1305) or by a stream cipher
-// (decision 0039). Other AEADs and "none" copy, as WritePacketSplit.
+// (decision 0039). Other AEADs and "none" copy, as WritePacketSplit, and
+// so does a buffer with less than wire.ScratchRoom around the data.
 func (c *Conn) WritePacketScratch(head, buf []byte, off, end int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -427,12 +423,12 @@ func (c *Conn) sealFromLocked(head, buf []byte, off, end int) error {
 	n := len(head) + end - off
 	pad, plen := w.padFor(n)
 	start := off - len(head) - 5
-	if plen > c.maxPacket || start < 0 || end+pad > len(buf) || pad > ScratchRoom {
+	if plen > c.maxPacket || start < 0 || end+pad > len(buf) || pad > wire.ScratchRoom {
 		return c.sealLocked(head, buf[off:end])
 	}
 	total := 4 + plen + w.macSize + w.tagSize
 	b := c.packetBuf(total)
-	var saved [ScratchRoom]byte
+	var saved [wire.ScratchRoom]byte
 	copy(saved[:pad], buf[end:])
 	src := buf[start : end+pad]
 	binary.BigEndian.PutUint32(src, uint32(plen))

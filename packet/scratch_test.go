@@ -9,6 +9,7 @@ import (
 	"github.com/sshstack/sshstack/cipher"
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/packet/packettest"
+	"github.com/sshstack/sshstack/wire"
 )
 
 // zeroRand is padding that two Conns produce alike.
@@ -66,10 +67,10 @@ func TestWritePacketScratch(t *testing.T) {
 		for _, corked := range []bool{false, true} {
 			k := mustKeys(t, s, "scratch")
 			got := wireOf(t, k, corked, func(c *packet.Conn) {
-				buf := make([]byte, packet.ScratchRoom+len(data)+packet.ScratchRoom)
-				copy(buf[packet.ScratchRoom:], data)
+				buf := make([]byte, wire.ScratchRoom+len(data)+wire.ScratchRoom)
+				copy(buf[wire.ScratchRoom:], data)
 				for i := range len(offs) - 1 {
-					off, end := packet.ScratchRoom+offs[i], packet.ScratchRoom+offs[i+1]
+					off, end := wire.ScratchRoom+offs[i], wire.ScratchRoom+offs[i+1]
 					tail := bytes.Clone(buf[end:])
 					if err := c.WritePacketScratch(head, buf, off, end); err != nil {
 						t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"runtime"
+	"strings"
 )
 
 // procsFor is the GOMAXPROCS gossh runs with for conns SSH connections
@@ -22,11 +23,5 @@ func proxyJumpHops(j string) int {
 	if j == "" || j == "none" {
 		return 0
 	}
-	n := 1
-	for _, c := range j {
-		if c == ',' {
-			n++
-		}
-	}
-	return n
+	return 1 + strings.Count(j, ",")
 }
