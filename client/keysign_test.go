@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"net"
 	"os"
 	"path/filepath"
@@ -35,7 +36,7 @@ sys.stdout.buffer.write(struct.pack("!I", len(body)) + body)
 
 func TestKeysignSigner(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		t.Skip("python3 missing")
+		wiretest.MissingPeer(t, "python3 missing")
 	}
 	path := filepath.Join(t.TempDir(), "ssh-keysign")
 	if err := os.WriteFile(path, []byte(fakeKeysign), 0o755); err != nil {

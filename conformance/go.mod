@@ -35,6 +35,8 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
+require golang.org/x/term v0.47.0 // indirect
+
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/hashicorp/go-uuid v1.0.3 // indirect
@@ -45,7 +47,6 @@ require (
 	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
 	github.com/kr/fs v0.1.0 // indirect
 	github.com/pkg/sftp v1.13.12 // indirect
-	github.com/sshstack/sshstack/sshconfig v0.0.0
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

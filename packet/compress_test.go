@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -286,7 +287,7 @@ func farDistance() []byte {
 func TestDeflateReadByZlib(t *testing.T) {
 	py, err := exec.LookPath("/usr/bin/python3")
 	if err != nil {
-		t.Skip("python3 not installed")
+		wiretest.MissingPeer(t, "python3 not installed")
 	}
 	a, b := packettest.Pipe()
 	c := packet.NewConn(a, nil)

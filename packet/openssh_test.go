@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"net"
 	"os"
 	"os/exec"
@@ -54,7 +55,7 @@ type sshdEnv struct {
 
 func newSSHDEnv(t *testing.T) *sshdEnv {
 	if _, err := os.Stat(sshdPath); err != nil {
-		t.Skip("OpenSSH sshd not installed")
+		wiretest.MissingPeer(t, "OpenSSH sshd not installed")
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("sshd -i needs root for privilege separation")

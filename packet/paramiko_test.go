@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,7 @@ import (
 func TestInteropParamiko(t *testing.T) {
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import paramiko").Run(); err != nil {
-		t.Skip("python3 with paramiko not installed")
+		wiretest.MissingPeer(t, "python3 with paramiko not installed")
 	}
 	dir := t.TempDir()
 	_, hostKey, _ := ed25519.GenerateKey(rand.Reader)

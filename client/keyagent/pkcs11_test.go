@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"io"
 	"os"
 	"os/exec"
@@ -34,7 +35,7 @@ func softHSMToken(t *testing.T, pin string) (env []string, pubs [][]byte) {
 	}
 	util, err := exec.LookPath("softhsm2-util")
 	if err != nil {
-		t.Skip("no softhsm2-util")
+		wiretest.MissingPeer(t, "no softhsm2-util")
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "softhsm2.conf")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"net"
 	"os"
 	"os/exec"
@@ -187,7 +188,7 @@ func writeFile(t *testing.T, name, s string) {
 func sshKeygenRecords(t *testing.T, key string) []string {
 	t.Helper()
 	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		t.Skip("no ssh-keygen")
+		wiretest.MissingPeer(t, "no ssh-keygen")
 	}
 	file := t.TempDir() + "/k.pub"
 	writeFile(t, file, key+"\n")

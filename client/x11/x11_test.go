@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"io"
 	"net"
 	"os"
@@ -497,7 +498,7 @@ func TestX11Authorization(t *testing.T) {
 	t.Run("real xauth", func(t *testing.T) {
 		xauth, err := exec.LookPath("xauth")
 		if err != nil {
-			t.Skip("xauth not installed")
+			wiretest.MissingPeer(t, "xauth not installed")
 		}
 		file := filepath.Join(t.TempDir(), "Xauthority")
 		if out, err := exec.Command(xauth, "-f", file, "add", "127.0.0.1:42", x11.AuthProtocol, cookie).CombinedOutput(); err != nil {

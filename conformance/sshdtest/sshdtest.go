@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"net"
 	"os"
 	"os/exec"
@@ -379,16 +380,11 @@ func RunSSH(ctx context.Context, stdin []byte, args ...string) (SSHResult, error
 
 // RequirePeersEnv is set by .ci/run, which installs every peer the
 // conformance tests drive.
-const RequirePeersEnv = "SSHSTACK_REQUIRE_PEERS"
+const RequirePeersEnv = wiretest.RequirePeersEnv
 
-// MissingPeer reports that a peer a test needs (an OpenSSH tool,
-// paramiko, MIT Kerberos, tshark, ...) is not on this machine: the test
-// is skipped on a developer's machine and fails under .ci/run, where a
-// skip would pass off an interop test that never ran.
+// MissingPeer is wiretest.MissingPeer: skipped here, a failure under
+// .ci/run.
 func MissingPeer(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv(RequirePeersEnv) != "" {
-		t.Fatalf("peer missing although %s is set: "+format, append([]any{RequirePeersEnv}, args...)...)
-	}
-	t.Skipf(format, args...)
+	wiretest.MissingPeer(t, format, args...)
 }

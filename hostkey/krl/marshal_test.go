@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 func TestMarshalOpenSSH(t *testing.T) {
 	keygen, err := exec.LookPath("ssh-keygen")
 	if err != nil {
-		t.Skip("no ssh-keygen")
+		wiretest.MissingPeer(t, "no ssh-keygen")
 	}
 	dir := t.TempDir()
 	keys := map[string]*hostkey.CryptoSigner{}

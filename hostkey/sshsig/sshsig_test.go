@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +29,7 @@ func genKey(t testing.TB, typ string, bits int) *hostkey.CryptoSigner {
 func TestOpenSSH(t *testing.T) {
 	keygen, err := exec.LookPath("ssh-keygen")
 	if err != nil {
-		t.Skip("no ssh-keygen")
+		wiretest.MissingPeer(t, "no ssh-keygen")
 	}
 	dir := t.TempDir()
 	msg := []byte("hello, sshsig\n")

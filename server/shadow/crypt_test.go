@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/hex"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"os"
 	"os/exec"
 	"strings"
@@ -194,7 +195,7 @@ func TestToolHashes(t *testing.T) {
 	run := func(t *testing.T, tool string, args ...string) string {
 		t.Helper()
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (mkpasswd: apt-get install whois): %v", tool, err)
+			wiretest.MissingPeer(t, "%s not installed (mkpasswd: apt-get install whois): %v", tool, err)
 		}
 		out, err := exec.Command(tool, args...).Output()
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func osk(t *testing.T, stdin string, args ...string) result {
 	if sshKeygen == "" {
 		p, err := exec.LookPath("ssh-keygen")
 		if err != nil {
-			t.Skip("no ssh-keygen")
+			wiretest.MissingPeer(t, "no ssh-keygen")
 		}
 		sshKeygen = p
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sshstack/sshstack/wire/wiretest"
 	"net"
 	"os"
 	"os/exec"
@@ -173,7 +174,7 @@ func sshPassword(t *testing.T, dir string, port int, name, password string) (int
 // aged password gets only the forced password change.
 func TestGosshdShadowLogin(t *testing.T) {
 	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skipf("OpenSSH's ssh is not installed: %v", err)
+		wiretest.MissingPeer(t, "OpenSSH's ssh is not installed: %v", err)
 	}
 	u, err := user.Current()
 	if err != nil {
