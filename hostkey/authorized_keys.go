@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -183,7 +184,7 @@ func (r *Restrictions) AllowsFrom(ip net.IP, host string) bool {
 		if _, n, err := net.ParseCIDR(p); err == nil {
 			m = ip != nil && n.Contains(ip)
 		} else {
-			m = (ip != nil && wildcardMatch(p, ip.String())) || (host != "" && wildcardMatch(strings.ToLower(p), strings.ToLower(host)))
+			m = (ip != nil && sshconfig.Wildcard(p, ip.String())) || (host != "" && sshconfig.Wildcard(strings.ToLower(p), strings.ToLower(host)))
 		}
 		if m && neg {
 			return false
@@ -540,31 +541,4 @@ func parseExpiry(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%w: expiry-time %q", ErrBadOption, wire.Sanitize(s))
 	}
 	return t, nil
-}
-
-// wildcardMatch matches s against pattern with * (any run) and ? (any
-// one byte), as OpenSSH match_pattern does. It runs in O(len(p)*len(s)).
-func wildcardMatch(p, s string) bool {
-	px, sx := 0, 0
-	starP, starS := -1, 0
-	for sx < len(s) {
-		switch {
-		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
-			px++
-			sx++
-		case px < len(p) && p[px] == '*':
-			starP, starS = px, sx
-			px++
-		case starP >= 0:
-			px = starP + 1
-			starS++
-			sx = starS
-		default:
-			return false
-		}
-	}
-	for px < len(p) && p[px] == '*' {
-		px++
-	}
-	return px == len(p)
 }

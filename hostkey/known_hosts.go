@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sshstack/sshstack/sshconfig"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -64,7 +65,7 @@ func (l *KnownHostsLine) Matches(name string) bool {
 			continue
 		}
 		neg := strings.HasPrefix(p, "!")
-		if wildcardMatch(strings.ToLower(strings.TrimPrefix(p, "!")), name) {
+		if sshconfig.Wildcard(strings.ToLower(strings.TrimPrefix(p, "!")), name) {
 			if neg {
 				return false
 			}

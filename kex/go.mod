@@ -13,11 +13,15 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require golang.org/x/sys v0.49.0 // indirect
+require (
+	github.com/sshstack/sshstack/sshconfig v0.0.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
 
 replace (
 	github.com/sshstack/sshstack/cipher => ../cipher
 	github.com/sshstack/sshstack/hostkey => ../hostkey
 	github.com/sshstack/sshstack/packet => ../packet
+	github.com/sshstack/sshstack/sshconfig => ../sshconfig
 	github.com/sshstack/sshstack/wire => ../wire
 )

@@ -2,6 +2,7 @@ package userauth
 
 import (
 	"fmt"
+	"github.com/sshstack/sshstack/sshconfig"
 	"maps"
 	"net"
 	"slices"
@@ -214,7 +215,7 @@ func matchAddressList(list []string, ip net.IP) bool {
 		} else if pip := net.ParseIP(pat); pip != nil {
 			m = pip.Equal(ip)
 		} else {
-			m = wildcard(pat, ip.String())
+			m = sshconfig.Wildcard(pat, ip.String())
 		}
 		if m && neg {
 			return false
@@ -222,31 +223,4 @@ func matchAddressList(list []string, ip net.IP) bool {
 		ok = ok || m
 	}
 	return ok
-}
-
-// wildcard matches s against a pattern of literal bytes, * (any run) and
-// ? (one byte), in linear time for one star run.
-func wildcard(p, s string) bool {
-	star, mark := -1, 0
-	i, j := 0, 0
-	for j < len(s) {
-		switch {
-		case i < len(p) && p[i] == '*':
-			star, mark = i, j
-			i++
-		case i < len(p) && (p[i] == '?' || p[i] == s[j]):
-			i++
-			j++
-		case star >= 0:
-			i = star + 1
-			mark++
-			j = mark
-		default:
-			return false
-		}
-	}
-	for i < len(p) && p[i] == '*' {
-		i++
-	}
-	return i == len(p)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/sshconfig"
 )
 
 // ErrNotAllowed means no allowed signers line lets the key sign as the
@@ -141,43 +142,10 @@ func parseTime(s string) (time.Time, error) {
 
 // MatchPatternList reports whether name matches a comma-separated list
 // of patterns with * and ?; a matching pattern starting with ! makes
-// the whole list fail.
+// the whole list fail. It runs in time linear in the list times the
+// name (sshconfig.Wildcard), whatever the patterns.
 func MatchPatternList(name, list string) bool {
-	ok := false
-	for _, p := range strings.Split(list, ",") {
-		neg := strings.HasPrefix(p, "!")
-		if wildcard(strings.TrimPrefix(p, "!"), name) {
-			if neg {
-				return false
-			}
-			ok = true
-		}
-	}
-	return ok
-}
-
-func wildcard(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if wildcard(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-		default:
-			if s == "" || s[0] != p[0] {
-				return false
-			}
-		}
-		p, s = p[1:], s[1:]
-	}
-	return s == ""
+	return sshconfig.MatchList(list, name, sshconfig.Wildcard)
 }
 
 // allows reports whether the line lets key sign as principal (any

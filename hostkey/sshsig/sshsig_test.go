@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
-	"github.com/sshstack/sshstack/wire/wiretest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sshstack/sshstack/hostkey"
+	"github.com/sshstack/sshstack/wire/wiretest"
 )
 
 func genKey(t testing.TB, typ string, bits int) *hostkey.CryptoSigner {
@@ -167,4 +167,37 @@ func FuzzParseAllowedSigners(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ParseAllowedSigners(bytes.NewReader(b))
 	})
+}
+
+// TestMatchPatternListHostile: a principals or namespaces pattern of
+// many stars against a long name that does not match used to take
+// exponential time in the recursive matcher; it must answer at once.
+// The test is not timed: the old matcher does not finish within the
+// test binary's timeout.
+func TestMatchPatternListHostile(t *testing.T) {
+	name := strings.Repeat("a", 4096)
+	pat := strings.Repeat("*a", 200) + "b"
+	if MatchPatternList(name, pat) {
+		t.Errorf("%q matches", pat)
+	}
+	for _, c := range []struct {
+		name, list string
+		want       bool
+	}{
+		{"alice", "alice", true},
+		{"alice", "a*", true},
+		{"alice", "a?ice,bob", true},
+		{"alice", "*,!alice", false},
+		{"alice", "!alice,*", false},
+		{"alice", "!bob", false},
+		{"git", "g*t", true},
+		{"file", "fil", false},
+		{"", "*", true},
+		{"", "", true},
+		{"x", "", false},
+	} {
+		if got := MatchPatternList(c.name, c.list); got != c.want {
+			t.Errorf("MatchPatternList(%q, %q) = %v, want %v", c.name, c.list, got, c.want)
+		}
+	}
 }
