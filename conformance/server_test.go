@@ -28,6 +28,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sshstack/sshstack/cipher"
+	"github.com/sshstack/sshstack/conformance"
 	"github.com/sshstack/sshstack/conformance/sshdtest"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/kex"
@@ -49,6 +50,7 @@ func svGosshd(t *testing.T) string {
 			svBuildErr = err
 			return
 		}
+		conformance.RemoveAtExit(dir)
 		svBinary = filepath.Join(dir, "gosshd")
 		out, err := exec.Command("go", "build", "-o", svBinary, "github.com/sshstack/sshstack/server/cmd/gosshd").CombinedOutput()
 		if err != nil {

@@ -246,7 +246,9 @@ func TestGSSCleanupOnPanic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestGSSCleanupOnPanicChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "SSHSTACK_GSS_PANIC_DIR="+dir, "KRB5_CONFIG="+f.KDC.ConfigPath)
+	// The child dies of the panic before its own t.TempDir cleanup can
+	// run, so its temporary files go under one of ours.
+	cmd.Env = append(os.Environ(), "SSHSTACK_GSS_PANIC_DIR="+dir, "KRB5_CONFIG="+f.KDC.ConfigPath, "TMPDIR="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err == nil || !bytes.Contains(out, []byte("panic: gss test: hook panics")) {
 		t.Fatalf("child: %v\n%s", err, out)
