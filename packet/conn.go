@@ -858,6 +858,15 @@ func (c *Conn) KeepPayload() {
 	}
 }
 
+// A readError is a failed read from the network: "packet: reading: "
+// and the cause, which errors.Is and As see. Every connection ends with
+// one, so it is built without fmt, whose deep frames would grow a
+// small goroutine stack for an error that is rarely printed.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return "packet: reading: " + e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
 // fill makes sure at least n unread bytes are buffered, reading as much as
 // the net.Conn has ready so that a whole packet usually takes one read.
 func (c *Conn) fill(n int) error {
@@ -865,7 +874,7 @@ func (c *Conn) fill(n int) error {
 		c.rpos, c.rend = 0, 0
 		if c.raw != nil && len(c.rbuf) <= initialReadBuffer {
 			if err := c.readIdle(); err != nil {
-				return fmt.Errorf("packet: reading: %w", err)
+				return &readError{err}
 			}
 		}
 	}
@@ -895,7 +904,7 @@ func (c *Conn) fill(n int) error {
 			if errors.Is(err, io.EOF) && c.rend > c.rpos {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("packet: reading: %w", err)
+			return &readError{err}
 		}
 	}
 	return nil
