@@ -693,18 +693,25 @@ func (ch *Channel) CloseWrite() error {
 // sent, and returns at once: it does not wait for the peer's CLOSE (use
 // Wait). Every blocked Read, Write and request on the channel returns
 // ErrChannelClosed; buffered data is dropped. Close is idempotent.
-func (ch *Channel) Close() error { return ch.close(false) }
+func (ch *Channel) Close() error { return ch.close(false, nil) }
 
 // CloseWriteAndClose is CloseWrite followed by Close: CHANNEL_EOF,
 // unless it was sent already, and CHANNEL_CLOSE, in one network write
 // when the transport is a wire.BatchWriter. It is what a server does
 // once a session's command is done (package server), and saves that
 // connection a write and its peer a wake-up.
-func (ch *Channel) CloseWriteAndClose() error { return ch.close(true) }
+func (ch *Channel) CloseWriteAndClose() error { return ch.close(true, nil) }
+
+// ExitAndClose sends "exit-status" (RFC 4254, Section 6.10), then what
+// CloseWriteAndClose sends, all in one network write when the transport
+// is a wire.BatchWriter: the end of a session whose command exited, in
+// one write where SendExitStatus and CloseWriteAndClose take two and
+// wake the client twice. On a channel already closed it sends nothing.
+func (ch *Channel) ExitAndClose(status uint32) error { return ch.close(true, &status) }
 
 // close is Close, sending CHANNEL_EOF first if withEOF and it is not
-// sent yet.
-func (ch *Channel) close(withEOF bool) error {
+// sent yet, and before that "exit-status" if exit is not nil.
+func (ch *Channel) close(withEOF bool, exit *uint32) error {
 	c := ch.c
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -722,15 +729,32 @@ func (ch *Channel) close(withEOF bool) error {
 	ch.markDead()
 	rid := ch.remoteID
 	ch.mu.Unlock()
-	closeMsg := wire.ChannelClose{Recipient: rid}
-	var err error
 	if eof {
 		signal(ch.wSig)
-		e := (&wire.ChannelEOF{Recipient: rid}).Append(c.wbuf[:0])
-		err = c.writePairLocked(e, closeMsg.Append(e[len(e):]))
-	} else {
-		err = c.writeLocked(closeMsg.Append(c.wbuf[:0]))
 	}
+	// The messages go one after another into c.wbuf.
+	msgs := c.closeMsgs[:0]
+	b := c.wbuf[:0]
+	if exit != nil {
+		st := wire.ExitStatus{Status: *exit}
+		m := wire.ChannelRequest{Recipient: rid, Type: wire.RequestExitStatus, Extra: st.Append(nil)}
+		b = m.Append(b)
+		msgs = append(msgs, b)
+	}
+	if eof {
+		e := (&wire.ChannelEOF{Recipient: rid}).Append(b[len(b):])
+		msgs = append(msgs, e)
+		b = e
+	}
+	msgs = append(msgs, (&wire.ChannelClose{Recipient: rid}).Append(b[len(b):]))
+	var err error
+	if len(msgs) == 1 {
+		err = c.writeLocked(msgs[0])
+	} else {
+		err = c.writeMsgsLocked(msgs)
+	}
+	clear(msgs) // they live in c.wbuf
+	c.closeMsgs = msgs[:0]
 	ch.closeWritten = true
 	return err
 }

@@ -38,6 +38,7 @@ type Conn struct {
 	// Scratch for writeBatchLocked, guarded by writeMu.
 	batchHead  [maxBatchPackets * 13]byte
 	batchHeads [][]byte
+	closeMsgs  [][]byte // the messages of Channel.close
 	batchDatas [][]byte
 	batchOffs  []int
 
@@ -310,23 +311,26 @@ func (c *Conn) sendBatchLocked(write func() error) error {
 	return nil
 }
 
-// writePairLocked writes a and then b, in one call of the transport when
+// writeMsgsLocked writes ps in order, in one call of the transport when
 // it is a wire.BatchWriter; c.writeMu held.
-func (c *Conn) writePairLocked(a, b []byte) error {
+func (c *Conn) writeMsgsLocked(ps [][]byte) error {
 	bw, ok := c.t.(wire.BatchWriter)
 	if !ok {
-		if err := c.writeLocked(a); err != nil {
-			return err
+		for _, p := range ps {
+			if err := c.writeLocked(p); err != nil {
+				return err
+			}
 		}
-		return c.writeLocked(b)
+		return nil
 	}
 	if err := c.flushLocked(); err != nil {
 		return fmt.Errorf("connection: writing: %w", err)
 	}
-	c.batchHeads = append(c.batchHeads[:0], a, b)
-	c.batchDatas = append(c.batchDatas[:0], nil, nil)
-	err := bw.WritePacketsSplit(c.batchHeads, c.batchDatas)
-	clear(c.batchHeads) // a and b live in c.wbuf
+	c.batchDatas = c.batchDatas[:0]
+	for range ps {
+		c.batchDatas = append(c.batchDatas, nil)
+	}
+	err := bw.WritePacketsSplit(ps, c.batchDatas)
 	if err != nil {
 		err = fmt.Errorf("connection: writing: %w", err)
 		c.ctlFailed(err)

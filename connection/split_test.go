@@ -2,9 +2,12 @@ package connection
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sshstack/sshstack/wire"
 	"github.com/sshstack/sshstack/wire/wiretest"
@@ -212,5 +215,57 @@ func TestReadFromScratch(t *testing.T) {
 	}
 	if st.batches.Load() != n {
 		t.Error("Write used WritePacketsScratch on the caller's bytes")
+	}
+}
+
+// TestExitAndClose: ExitAndClose hands a wire.BatchWriter "exit-status",
+// CHANNEL_EOF and CHANNEL_CLOSE in one batch, and the peer sees the
+// status, the end of the data and the close; on a channel closed already
+// it sends nothing. Without EOF (already sent) the batch is two packets.
+func TestExitAndClose(t *testing.T) {
+	for _, eofFirst := range []bool{false, true} {
+		ta, tb := wiretest.Pipe()
+		bt := &batchTransport{splitTransport: splitTransport{Transport: ta}}
+		a, b := start(t, New(bt, nil)), start(t, New(tb, nil))
+		ca, cb := openPair(t, a, b, "session", nil, nil, nil)
+		want := 2
+		if eofFirst {
+			if err := ca.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			want = 1
+		}
+		bt.mu.Lock()
+		before := len(bt.batches)
+		bt.mu.Unlock()
+		if err := ca.ExitAndClose(42); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := cb.Read(make([]byte, 1)); err != io.EOF {
+			t.Errorf("eofFirst %v: read %v, want io.EOF", eofFirst, err)
+		}
+		cb.Close()
+		if err := cb.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if st, ok := cb.ExitStatus(); !ok || st != 42 {
+			t.Errorf("eofFirst %v: exit status %d, %v; want 42", eofFirst, st, ok)
+		}
+		bt.mu.Lock()
+		got := bt.batches[before:]
+		bt.mu.Unlock()
+		if len(got) != 1 || len(got[0]) != want+1 {
+			t.Errorf("eofFirst %v: batches %v, want one of %d packets", eofFirst, got, want+1)
+		}
+		if err := ca.ExitAndClose(1); err != nil {
+			t.Errorf("ExitAndClose on a closed channel: %v", err)
+		}
+		bt.mu.Lock()
+		if n := len(bt.batches); n != before+1 {
+			t.Errorf("eofFirst %v: %d batches after a second ExitAndClose, want %d", eofFirst, n, before+1)
+		}
+		bt.mu.Unlock()
 	}
 }

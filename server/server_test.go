@@ -72,6 +72,12 @@ func echoHandler(ctx context.Context, s *server.Session) {
 		fmt.Sscan(cmd[5:], &n)
 		io.WriteString(s.Stderr(), "bye\n")
 		s.Exit(n)
+	case strings.HasPrefix(cmd, "exitclose "):
+		var n uint32
+		fmt.Sscan(cmd[10:], &n)
+		io.WriteString(s.Stderr(), "bye\n")
+		s.ExitAndClose(n)
+		s.Exit(n + 1) // nothing: the status is sent and the channel closed
 	case cmd == "echo":
 		io.Copy(s, s)
 		s.Exit(0)
@@ -99,6 +105,19 @@ func TestExecExitStatusStderr(t *testing.T) {
 	var ee *ssh.ExitError
 	if !errors.As(err, &ee) || ee.ExitStatus() != 42 {
 		t.Fatalf("Run = %v, want exit status 42", err)
+	}
+	if stderr.String() != "bye\n" {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	// ExitAndClose: the same, with EOF and CLOSE in the status's write.
+	sess, err = c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	sess.Stderr = &stderr
+	if err = sess.Run("exitclose 7"); !errors.As(err, &ee) || ee.ExitStatus() != 7 {
+		t.Fatalf("Run = %v, want exit status 7", err)
 	}
 	if stderr.String() != "bye\n" {
 		t.Errorf("stderr %q", stderr.String())

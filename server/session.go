@@ -255,6 +255,17 @@ func (s *Session) Exit(status uint32) error {
 	return s.ch.SendExitStatus(s.ctx, status)
 }
 
+// ExitAndClose is Exit followed by the end of the channel (EOF and
+// CLOSE), in one network write: for a handler whose command has exited
+// and whose output is all sent. If Exit or ExitSignal came first it only
+// closes. The handler may still return as usual afterwards.
+func (s *Session) ExitAndClose(status uint32) error {
+	if !s.markExited() {
+		return s.ch.CloseWriteAndClose()
+	}
+	return s.ch.ExitAndClose(status)
+}
+
 // ExitSignal sends "exit-signal" (RFC 4254, Section 6.10) once, for a
 // command killed by signal (name without "SIG").
 func (s *Session) ExitSignal(signal string, coreDumped bool, message string) error {

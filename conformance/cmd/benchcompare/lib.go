@@ -237,7 +237,7 @@ func startServer(impl, pubPath string) (addr string, stop func(), err error) {
 				},
 			},
 			Handler: func(_ context.Context, s *server.Session) {
-				s.Exit(serveCommand(s.Command(), s, s))
+				s.ExitAndClose(serveCommand(s.Command(), s, s))
 			},
 			// The handshake rows measure raw setup (docs/security.md#l1).
 			MaxStartups: server.Startups{Start: -1}, PerSourceMaxStartups: -1,

@@ -393,10 +393,13 @@ func (ss *sessions) runPipes(ctx context.Context, s *server.Session, cmd *exec.C
 	wg.Wait()
 }
 
+// exit sends the command's exit status and, for an exit code, ends the
+// channel in the same write (ExitAndClose); the caller closes it after an
+// exit signal.
 func (ss *sessions) exit(s *server.Session, cmd *exec.Cmd, err error) {
 	st := cmd.ProcessState
 	if st == nil {
-		s.Exit(255)
+		s.ExitAndClose(255)
 		return
 	}
 	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -405,10 +408,10 @@ func (ss *sessions) exit(s *server.Session, cmd *exec.Cmd, err error) {
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
-		s.Exit(255)
+		s.ExitAndClose(255)
 		return
 	}
-	s.Exit(uint32(st.ExitCode()))
+	s.ExitAndClose(uint32(st.ExitCode()))
 }
 
 func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, cmd *exec.Cmd, extraEnv []string) {
