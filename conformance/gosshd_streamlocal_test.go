@@ -32,6 +32,8 @@ StreamLocalBindMask 0022
 Match Address 127.0.0.2
 	StreamLocalBindMask 0007
 	StreamLocalBindUnlink yes
+Match Address 127.0.0.3
+	StreamLocalBindMask 0777
 `
 
 // slStart runs bin with body on a free port until the test ends, as
@@ -77,7 +79,8 @@ func slStart(t *testing.T, dir, name, bin, body string, cred *syscall.Credential
 // 9.2 and to gosshd (both logging in a throwaway account; gosshd serves
 // stream-local forwarding only when not root, so it runs as that
 // account) binds a socket whose mode is 0777 less StreamLocalBindMask:
-// 0755 under the global 0022, 0770 under the Match section's 0007. Over
+// 0755 under the global 0022, 0770 under the Match section's 0007, 0000
+// under another's 0777. Over
 // a stale socket file the forwarding fails without StreamLocalBindUnlink
 // and replaces it with, from 127.0.0.2. gosshd -T -C prints what sshd
 // -T -C prints for both addresses.
@@ -162,6 +165,10 @@ func TestGosshdStreamLocalBindAgainstSSHD(t *testing.T) {
 			if mode, code := forward(s, "127.0.0.2", p); code != 0 || mode != "770" {
 				t.Errorf("fresh socket under Match's mask 0007: exit %d mode %q, want 770", code, mode)
 			}
+			p = filepath.Join(socks, s.name+"-closed.sock")
+			if mode, code := forward(s, "127.0.0.3", p); code != 0 || mode != "0" {
+				t.Errorf("fresh socket under Match's mask 0777: exit %d mode %q, want 0", code, mode)
+			}
 			p = filepath.Join(socks, s.name+"-stale.sock")
 			stale(p)
 			if _, code := forward(s, "127.0.0.1", p); code == 0 {
@@ -173,7 +180,7 @@ func TestGosshdStreamLocalBindAgainstSSHD(t *testing.T) {
 		})
 	}
 	cfg := uaWrite(t, filepath.Join(dir, "t_config"), []byte("Port 22\nHostKey "+dir+"/host_sshd\n"+body), 0o600)
-	for _, addr := range []string{"127.0.0.1", "127.0.0.2"} {
+	for _, addr := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
 		spec := "user=" + name + ",host=" + addr + ",addr=" + addr + ",laddr=127.0.0.1,lport=22"
 		want, _ := configDump(t, sshdtest.SSHD, "-T", "-f", cfg, "-C", spec)
 		got, _ := configDump(t, bin, "-T", "-f", cfg, "-C", spec)

@@ -218,8 +218,9 @@ type Server struct {
 	PermitStreamLocal func(c *Conn, path string) bool
 	// StreamLocalMode and StreamLocalBindUnlink are the mode of the
 	// Unix sockets streamlocal-forward binds (0 means 0600, OpenSSH's
-	// StreamLocalBindMask 0177) and whether an existing socket file is
-	// removed first (StreamLocalBindUnlink); see forward.Forwarder.
+	// StreamLocalBindMask 0177; os.ModeSocket alone means 0000) and
+	// whether an existing socket file is removed first
+	// (StreamLocalBindUnlink); see forward.Forwarder.
 	StreamLocalMode       os.FileMode
 	StreamLocalBindUnlink bool
 	// Tunnel decides a tun@openssh.com channel (OpenSSH PROTOCOL,

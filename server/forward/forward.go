@@ -63,8 +63,10 @@ type Forwarder struct {
 	PermitStreamLocal func(path string) bool
 	// StreamLocalMode is the permission bits of the Unix sockets that
 	// streamlocal-forward@openssh.com binds (ssh -R /path:...); zero
-	// means 0600, OpenSSH's default StreamLocalBindMask 0177. The
-	// socket is created with them, never looser.
+	// means 0600, OpenSSH's default StreamLocalBindMask 0177. With
+	// os.ModeSocket set the permission bits are taken as they are, none
+	// included (os.ModeSocket alone is mode 0000, StreamLocalBindMask
+	// 0777). The socket is created with them, never looser.
 	StreamLocalMode os.FileMode
 	// StreamLocalBindUnlink removes an existing socket file at the path
 	// before binding (OpenSSH StreamLocalBindUnlink yes); a file that is
@@ -266,7 +268,7 @@ func (f *Forwarder) streamLocalForward(path string) error {
 // StreamLocalMode.
 func (f *Forwarder) listenStreamLocal(ctx context.Context, path string) (net.Listener, error) {
 	mode := f.StreamLocalMode.Perm()
-	if mode == 0 {
+	if mode == 0 && f.StreamLocalMode&os.ModeSocket == 0 {
 		mode = 0o600
 	}
 	if f.StreamLocalBindUnlink {

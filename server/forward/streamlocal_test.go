@@ -13,7 +13,8 @@ import (
 )
 
 // TestStreamLocalBind: a streamlocal-forward socket gets StreamLocalMode
-// (0600 by default, as sshd's StreamLocalBindMask 0177) whatever the
+// (0600 by default, as sshd's StreamLocalBindMask 0177; 0000 given as
+// os.ModeSocket alone) whatever the
 // process umask; an existing socket file at the path makes the bind fail
 // unless StreamLocalBindUnlink is set, and a file that is not a socket
 // is never removed.
@@ -28,6 +29,8 @@ func TestStreamLocalBind(t *testing.T) {
 		{"default", 0, false, 0o600},
 		{"0666", 0o666, false, 0o666},
 		{"0640 unlink", 0o640, true, 0o640},
+		{"0000", os.ModeSocket, false, 0}, // StreamLocalBindMask 0777
+		{"0660 explicit", os.ModeSocket | 0o660, false, 0o660},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()

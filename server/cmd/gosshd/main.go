@@ -645,6 +645,8 @@ func (h *sshdHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *sshdHandler) WithGroup(string) slog.Handler      { return h }
 
 // streamLocalMode is the mode sshd's umask(StreamLocalBindMask) gives a
-// Unix socket: 0777 less the mask. A mask of 0777 would give mode 0,
-// which server.Server.StreamLocalMode takes as its default, 0600.
-func streamLocalMode(mask uint32) os.FileMode { return os.FileMode(0o777 &^ mask) }
+// Unix socket: 0777 less the mask, with os.ModeSocket so that a mask of
+// 0777 gives mode 0000 rather than server.Server's default 0600.
+func streamLocalMode(mask uint32) os.FileMode {
+	return os.ModeSocket | os.FileMode(0o777&^mask)
+}
