@@ -1,0 +1,350 @@
+//go:build ignore
+
+// gen_ladder writes ladder_amd64.s: arithmetic modulo p = 2^255-19 in
+// radix 2^64 (four 64-bit limbs) with the BMI2 and ADX instructions
+// MULX, ADCX and ADOX, for an X25519 Montgomery ladder (RFC 7748,
+// Section 5).
+//
+//	go run gen_ladder.go
+//
+// An element is held as four little-endian limbs, any value below 2^256
+// that is congruent to it modulo p; only the Go code that encodes the
+// result reduces it fully. Every operation folds its carries back with
+// 2^256 = 38 (mod p). A product of 4x4 limbs is schoolbook multiplication
+// with two carry chains at once (ADCX uses CF, ADOX uses OF, MULX touches
+// neither), and its upper half is folded in by multiplying it by 38.
+//
+// Nothing below branches or indexes memory on a secret: the only jump is
+// on the squaring count.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+// An fe is the memory operand of a field element: four limbs at off(base).
+type fe struct {
+	base string
+	off  int
+}
+
+func (f fe) limb(i int) string {
+	if f.off+8*i == 0 {
+		return "(" + f.base + ")"
+	}
+	return fmt.Sprintf("%d(%s)", f.off+8*i, f.base)
+}
+
+// The registers: r holds a product of up to eight limbs, lo and hi the
+// halves of one MULX, and zero stays zero (XORing it with itself clears
+// both CF and OF, starting two new carry chains). DX is MULX's implicit
+// factor. SI and DI, and BX where hi is not used, are left for
+// pointers and counters; BP is not used.
+var r = [8]string{"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+
+const (
+	lo   = "AX"
+	hi   = "BX"
+	zero = "CX"
+)
+
+var out bytes.Buffer
+
+func emit(format string, args ...any) { fmt.Fprintf(&out, "\t"+format+"\n", args...) }
+
+// mulProduct leaves a*b in r[0..7].
+func mulProduct(a, b fe) {
+	// Row 0, one carry chain: r[0..4] = a0*b.
+	emit("MOVQ %s, DX", a.limb(0))
+	emit("MULXQ %s, %s, %s", b.limb(0), r[0], r[1])
+	emit("MULXQ %s, %s, %s", b.limb(1), lo, r[2])
+	emit("ADDQ %s, %s", lo, r[1])
+	emit("MULXQ %s, %s, %s", b.limb(2), lo, r[3])
+	emit("ADCQ %s, %s", lo, r[2])
+	emit("MULXQ %s, %s, %s", b.limb(3), lo, r[4])
+	emit("ADCQ %s, %s", lo, r[3])
+	emit("ADCQ $0, %s", r[4])
+	// Rows 1-3: r[i..i+4] += ai*b, the low halves on CF, the high halves
+	// on OF. r[i+4] is new; it cannot overflow, since a*b fits in the
+	// limbs so far.
+	for i := 1; i < 4; i++ {
+		emit("MOVQ %s, DX", a.limb(i))
+		emit("XORQ %s, %s", zero, zero)
+		for j := range 3 {
+			emit("MULXQ %s, %s, %s", b.limb(j), lo, hi)
+			emit("ADCXQ %s, %s", lo, r[i+j])
+			emit("ADOXQ %s, %s", hi, r[i+j+1])
+		}
+		emit("MULXQ %s, %s, %s", b.limb(3), lo, r[i+4])
+		emit("ADCXQ %s, %s", lo, r[i+3])
+		emit("ADOXQ %s, %s", zero, r[i+4])
+		emit("ADCXQ %s, %s", zero, r[i+4])
+	}
+}
+
+// sqrProduct leaves a*a in r[0..7]: the six products of distinct limbs
+// once, doubled, plus the four squares.
+func sqrProduct(a fe) {
+	// r[1..6] = sum of ai*aj*2^(64(i+j)) for i < j. First chain:
+	// a0*a1, a0*a2, a0*a3 and a1*a3 (positions 1 to 5).
+	emit("MOVQ %s, DX", a.limb(0))
+	emit("MULXQ %s, %s, %s", a.limb(1), r[1], r[2])
+	emit("MULXQ %s, %s, %s", a.limb(2), lo, r[3])
+	emit("ADDQ %s, %s", lo, r[2])
+	emit("MULXQ %s, %s, %s", a.limb(3), lo, r[4])
+	emit("ADCQ %s, %s", lo, r[3])
+	emit("MOVQ %s, DX", a.limb(1))
+	emit("MULXQ %s, %s, %s", a.limb(3), lo, r[5])
+	emit("ADCQ %s, %s", lo, r[4])
+	emit("ADCQ $0, %s", r[5])
+	// Second chain: a1*a2 (positions 3, 4) and a2*a3 (5, 6).
+	emit("MULXQ %s, %s, %s", a.limb(2), lo, hi)
+	emit("ADDQ %s, %s", lo, r[3])
+	emit("ADCQ %s, %s", hi, r[4])
+	emit("MOVQ %s, DX", a.limb(2))
+	emit("MULXQ %s, %s, %s", a.limb(3), lo, r[6])
+	emit("ADCQ %s, %s", lo, r[5])
+	emit("ADCQ $0, %s", r[6])
+	// Double r[1..6] on CF (into r[7]) and add the squares on OF.
+	emit("XORQ %s, %s", zero, zero)
+	emit("MOVQ %s, DX", a.limb(0))
+	emit("MULXQ DX, %s, %s", r[0], lo)
+	emit("ADCXQ %s, %s", r[1], r[1])
+	emit("ADOXQ %s, %s", lo, r[1])
+	for i := 1; i < 3; i++ {
+		emit("MOVQ %s, DX", a.limb(i))
+		emit("MULXQ DX, %s, %s", lo, hi)
+		emit("ADCXQ %s, %s", r[2*i], r[2*i])
+		emit("ADOXQ %s, %s", lo, r[2*i])
+		emit("ADCXQ %s, %s", r[2*i+1], r[2*i+1])
+		emit("ADOXQ %s, %s", hi, r[2*i+1])
+	}
+	emit("MOVQ %s, DX", a.limb(3))
+	emit("MULXQ DX, %s, %s", lo, r[7])
+	emit("ADCXQ %s, %s", r[6], r[6])
+	emit("ADOXQ %s, %s", lo, r[6])
+	emit("ADCXQ %s, %s", zero, r[7])
+	emit("ADOXQ %s, %s", zero, r[7])
+}
+
+// reduce stores r[0..7] modulo p in dst, below 2^256.
+func reduce(dst fe) {
+	// r[0..4] = r[0..3] + 38*r[4..7], below 39*2^256: r[4] <= 38.
+	emit("MOVQ $38, DX")
+	emit("XORQ %s, %s", zero, zero)
+	for j := range 3 {
+		emit("MULXQ %s, %s, %s", r[4+j], lo, hi)
+		emit("ADCXQ %s, %s", lo, r[j])
+		emit("ADOXQ %s, %s", hi, r[j+1])
+	}
+	emit("MULXQ %s, %s, %s", r[7], lo, r[4])
+	emit("ADCXQ %s, %s", lo, r[3])
+	emit("ADOXQ %s, %s", zero, r[4])
+	emit("ADCXQ %s, %s", zero, r[4])
+	fold(r[4], dst)
+}
+
+// fold adds 38*top (top < 2^58) to r[0..3] and stores the sum modulo p
+// in dst. Were there a carry out, the low limbs would be below 38*top,
+// so adding the carry's 38 to r[0] cannot carry again.
+func fold(top string, dst fe) {
+	emit("IMUL3Q $38, %s, %s", top, top)
+	emit("ADDQ %s, %s", top, r[0])
+	emit("ADCQ $0, %s", r[1])
+	emit("ADCQ $0, %s", r[2])
+	emit("ADCQ $0, %s", r[3])
+	emit("SBBQ %s, %s", lo, lo)
+	emit("ANDQ $38, %s", lo)
+	emit("ADDQ %s, %s", lo, r[0])
+	store(dst)
+}
+
+func store(dst fe) {
+	for i := range 4 {
+		emit("MOVQ %s, %s", r[i], dst.limb(i))
+	}
+}
+
+func mul(dst, a, b fe) {
+	mulProduct(a, b)
+	reduce(dst)
+}
+
+func sqr(dst, a fe) {
+	sqrProduct(a)
+	reduce(dst)
+}
+
+// add stores a+b in dst. a+b < 2^257, so the first carry's 38 may carry
+// again, but only when the sum wrapped below 38; the second 38 then goes
+// into limb 0 alone.
+func add(dst, a, b fe) {
+	for i := range 4 {
+		emit("MOVQ %s, %s", a.limb(i), r[i])
+	}
+	emit("ADDQ %s, %s", b.limb(0), r[0])
+	for i := 1; i < 4; i++ {
+		emit("ADCQ %s, %s", b.limb(i), r[i])
+	}
+	for k := range 2 {
+		emit("SBBQ %s, %s", lo, lo)
+		emit("ANDQ $38, %s", lo)
+		emit("ADDQ %s, %s", lo, r[0])
+		if k == 0 {
+			for i := 1; i < 4; i++ {
+				emit("ADCQ $0, %s", r[i])
+			}
+		}
+	}
+	store(dst)
+}
+
+// sub stores a-b in dst: a borrow out means 2^256 too much, so 38 is
+// taken off; a second borrow only happens when the difference was below
+// 38, and then limb 0 is at least 2^64-38 and takes the last 38 alone.
+func sub(dst, a, b fe) {
+	for i := range 4 {
+		emit("MOVQ %s, %s", a.limb(i), r[i])
+	}
+	emit("SUBQ %s, %s", b.limb(0), r[0])
+	for i := 1; i < 4; i++ {
+		emit("SBBQ %s, %s", b.limb(i), r[i])
+	}
+	for k := range 2 {
+		emit("SBBQ %s, %s", lo, lo)
+		emit("ANDQ $38, %s", lo)
+		emit("SUBQ %s, %s", lo, r[0])
+		if k == 0 {
+			for i := 1; i < 4; i++ {
+				emit("SBBQ $0, %s", r[i])
+			}
+		}
+	}
+	store(dst)
+}
+
+// a24 is (486662+2)/4, the constant of RFC 7748's ladder.
+const a24 = 121666
+
+// mulA24Add stores bb + a24*e in dst, below 121667*2^256 before the
+// fold.
+func mulA24Add(dst, e, bb fe) {
+	emit("MOVQ $%d, DX", a24)
+	emit("MULXQ %s, %s, %s", e.limb(0), r[0], r[1])
+	emit("MULXQ %s, %s, %s", e.limb(1), lo, r[2])
+	emit("ADDQ %s, %s", lo, r[1])
+	emit("MULXQ %s, %s, %s", e.limb(2), lo, r[3])
+	emit("ADCQ %s, %s", lo, r[2])
+	emit("MULXQ %s, %s, %s", e.limb(3), lo, r[4])
+	emit("ADCQ %s, %s", lo, r[3])
+	emit("ADCQ $0, %s", r[4])
+	emit("ADDQ %s, %s", bb.limb(0), r[0])
+	for i := 1; i < 4; i++ {
+		emit("ADCQ %s, %s", bb.limb(i), r[i])
+	}
+	emit("ADCQ $0, %s", r[4])
+	fold(r[4], dst)
+}
+
+func copyFE(dst, src fe) {
+	for i := range 4 {
+		emit("MOVQ %s, %s", src.limb(i), lo)
+		emit("MOVQ %s, %s", lo, dst.limb(i))
+	}
+}
+
+// The field operations, each a function.
+func functions() {
+	a, b := fe{"SI", 0}, fe{"DI", 0}
+
+	fmt.Fprint(&out, `
+// func feMul(out, a, b *fe)
+TEXT ·feMul(SB), NOSPLIT, $0-24
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+`)
+	mulProduct(a, b)
+	emit("MOVQ out+0(FP), SI")
+	reduce(a)
+	emit("RET")
+
+	fmt.Fprint(&out, `
+// func feSquare(out, a *fe, n int)
+// out = a^(2^n), n squarings; out = a for n <= 0.
+TEXT ·feSquare(SB), NOSPLIT, $0-24
+	MOVQ a+8(FP), DI
+	MOVQ out+0(FP), SI
+`)
+	copyFE(a, b)
+	emit("MOVQ n+16(FP), DI")
+	emit("TESTQ DI, DI")
+	emit("JLE sqrdone")
+	fmt.Fprint(&out, "sqrloop:\n")
+	sqr(a, a)
+	emit("DECQ DI")
+	emit("JNZ sqrloop")
+	fmt.Fprint(&out, "sqrdone:\n")
+	emit("RET")
+
+	for _, f := range []struct {
+		name string
+		op   func(dst, a, b fe)
+	}{{"feAdd", add}, {"feSub", sub}} {
+		fmt.Fprintf(&out, `
+// func %s(out, a, b *fe)
+TEXT ·%s(SB), NOSPLIT, $0-24
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ out+0(FP), BX
+`, f.name, f.name)
+		f.op(fe{"BX", 0}, a, b)
+		emit("RET")
+	}
+
+	fmt.Fprint(&out, `
+// func feMulA24Add(out, e, bb *fe)
+// out = bb + 121666*e.
+TEXT ·feMulA24Add(SB), NOSPLIT, $0-24
+	MOVQ e+8(FP), SI
+	MOVQ bb+16(FP), DI
+	MOVQ out+0(FP), BX
+`)
+	mulA24Add(fe{"BX", 0}, a, b)
+	emit("RET")
+
+	fmt.Fprint(&out, `
+// func cpuHasBMI2ADX() bool: CPUID leaf 7, sub-leaf 0, EBX bits 8 (BMI2)
+// and 19 (ADX).
+TEXT ·cpuHasBMI2ADX(SB), NOSPLIT, $0-1
+	MOVL $0, AX
+	CPUID
+	CMPL AX, $7
+	JB no
+	MOVL $7, AX
+	MOVL $0, CX
+	CPUID
+	ANDL $0x80100, BX
+	CMPL BX, $0x80100
+	SETEQ ret+0(FP)
+	RET
+no:
+	MOVB $0, ret+0(FP)
+	RET
+`)
+}
+
+func main() {
+	fmt.Fprint(&out, `// Code generated by gen_ladder.go; DO NOT EDIT.
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+`)
+	functions()
+	if err := os.WriteFile("ladder_amd64.s", out.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
