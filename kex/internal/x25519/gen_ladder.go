@@ -2,8 +2,8 @@
 
 // gen_ladder writes ladder_amd64.s: arithmetic modulo p = 2^255-19 in
 // radix 2^64 (four 64-bit limbs) with the BMI2 and ADX instructions
-// MULX, ADCX and ADOX, for an X25519 Montgomery ladder (RFC 7748,
-// Section 5).
+// MULX, ADCX and ADOX, and the whole X25519 Montgomery ladder (RFC 7748,
+// Section 5) as one function built from it (decision 0040).
 //
 //	go run gen_ladder.go
 //
@@ -14,8 +14,9 @@
 // with two carry chains at once (ADCX uses CF, ADOX uses OF, MULX touches
 // neither), and its upper half is folded in by multiplying it by 38.
 //
-// Nothing below branches or indexes memory on a secret: the only jump is
-// on the squaring count.
+// Nothing below branches or indexes memory on a secret: the only jumps
+// are on the ladder's bit position and the squaring count, and the
+// conditional swap is done with masks.
 package main
 
 import (
@@ -53,6 +54,8 @@ const (
 var out bytes.Buffer
 
 func emit(format string, args ...any) { fmt.Fprintf(&out, "\t"+format+"\n", args...) }
+
+func comment(s string) { fmt.Fprintf(&out, "\n\t// %s\n", s) }
 
 // mulProduct leaves a*b in r[0..7].
 func mulProduct(a, b fe) {
@@ -248,6 +251,22 @@ func mulA24Add(dst, e, bb fe) {
 	fold(r[4], dst)
 }
 
+// cswap swaps x and y when mask is all ones and leaves them when it is
+// zero, touching both the same way either way.
+func cswap(mask string, x, y fe) {
+	for i := range 4 {
+		emit("MOVQ %s, %s", x.limb(i), r[0])
+		emit("MOVQ %s, %s", y.limb(i), r[1])
+		emit("MOVQ %s, %s", r[0], r[2])
+		emit("XORQ %s, %s", r[1], r[2])
+		emit("ANDQ %s, %s", mask, r[2])
+		emit("XORQ %s, %s", r[2], r[0])
+		emit("XORQ %s, %s", r[2], r[1])
+		emit("MOVQ %s, %s", r[0], x.limb(i))
+		emit("MOVQ %s, %s", r[1], y.limb(i))
+	}
+}
+
 func copyFE(dst, src fe) {
 	for i := range 4 {
 		emit("MOVQ %s, %s", src.limb(i), lo)
@@ -255,7 +274,110 @@ func copyFE(dst, src fe) {
 	}
 }
 
-// The field operations, each a function.
+// The ladder's frame: its five elements, two temporaries, the clamped
+// scalar, the bit position and the previous bit.
+var (
+	x1     = fe{"SP", 0}
+	x2     = fe{"SP", 32}
+	z2     = fe{"SP", 64}
+	x3     = fe{"SP", 96}
+	z3     = fe{"SP", 128}
+	tmp0   = fe{"SP", 160}
+	tmp1   = fe{"SP", 192}
+	scalar = 224
+	pos    = "256(SP)"
+	swap   = "264(SP)"
+	frame  = 272
+)
+
+func ladder() {
+	fmt.Fprintf(&out, `
+// func montLadder(x2, z2, x1 *fe, scalar *[32]byte)
+// The ladder of RFC 7748, Section 5, over the clamped scalar's bits 254
+// to 0; the result is x2/z2.
+TEXT ·montLadder(SB), NOSPLIT, $%d-32
+	MOVQ x1+16(FP), SI
+	MOVQ scalar+24(FP), DI
+`, frame)
+	copyFE(x1, fe{"SI", 0})
+	copyFE(fe{"SP", scalar}, fe{"DI", 0})
+	emit("MOVQ $1, %s", x2.limb(0))
+	emit("MOVQ $1, %s", z3.limb(0))
+	for i := range 4 {
+		if i > 0 {
+			emit("MOVQ $0, %s", x2.limb(i))
+			emit("MOVQ $0, %s", z3.limb(i))
+		}
+		emit("MOVQ $0, %s", z2.limb(i))
+	}
+	copyFE(x3, x1)
+	emit("MOVQ $254, %s", pos)
+	emit("MOVQ $0, %s", swap)
+	fmt.Fprint(&out, "\nloop:\n")
+	comment("b = bit pos of the scalar (pos is public); swap ^= b; mask = -swap")
+	emit("MOVQ %s, CX", pos)
+	emit("MOVQ CX, AX")
+	emit("SHRQ $6, AX")
+	emit("MOVQ %d(SP)(AX*8), BX", scalar)
+	emit("SHRQ CX, BX")
+	emit("ANDQ $1, BX")
+	emit("MOVQ %s, SI", swap)
+	emit("XORQ BX, SI")
+	emit("MOVQ BX, %s", swap)
+	emit("NEGQ SI")
+	cswap("SI", x2, x3)
+	cswap("SI", z2, z3)
+
+	comment("tmp0 = D = x3-z3")
+	sub(tmp0, x3, z3)
+	comment("tmp1 = B = x2-z2")
+	sub(tmp1, x2, z2)
+	comment("x2 = A = x2+z2")
+	add(x2, x2, z2)
+	comment("z2 = C = x3+z3")
+	add(z2, x3, z3)
+	comment("z3 = DA")
+	mul(z3, tmp0, x2)
+	comment("z2 = CB")
+	mul(z2, z2, tmp1)
+	comment("tmp0 = BB")
+	sqr(tmp0, tmp1)
+	comment("tmp1 = AA")
+	sqr(tmp1, x2)
+	comment("x3 = DA+CB")
+	add(x3, z3, z2)
+	comment("z2 = DA-CB")
+	sub(z2, z3, z2)
+	comment("x2 = AA*BB")
+	mul(x2, tmp1, tmp0)
+	comment("tmp1 = E = AA-BB")
+	sub(tmp1, tmp1, tmp0)
+	comment("z2 = (DA-CB)^2")
+	sqr(z2, z2)
+	comment("tmp0 = BB + a24*E")
+	mulA24Add(tmp0, tmp1, tmp0)
+	comment("x3 = (DA+CB)^2")
+	sqr(x3, x3)
+	comment("z3 = x1*(DA-CB)^2")
+	mul(z3, x1, z2)
+	comment("z2 = E*(BB + a24*E)")
+	mul(z2, tmp1, tmp0)
+
+	emit("DECQ %s", pos)
+	emit("JGE loop")
+	comment("the last swap")
+	emit("MOVQ %s, SI", swap)
+	emit("NEGQ SI")
+	cswap("SI", x2, x3)
+	cswap("SI", z2, z3)
+	emit("MOVQ x2+0(FP), SI")
+	emit("MOVQ z2+8(FP), DI")
+	copyFE(fe{"SI", 0}, x2)
+	copyFE(fe{"DI", 0}, z2)
+	emit("RET")
+}
+
+// The field operations on their own, for the inversion and the tests.
 func functions() {
 	a, b := fe{"SI", 0}, fe{"DI", 0}
 
@@ -342,6 +464,7 @@ func main() {
 
 #include "textflag.h"
 `)
+	ladder()
 	functions()
 	if err := os.WriteFile("ladder_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

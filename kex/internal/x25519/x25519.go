@@ -63,8 +63,17 @@ func SharedSecret(scalar, point []byte) ([]byte, error) {
 }
 
 // ladder is the Montgomery ladder of RFC 7748, Section 5, in constant
-// time: the same operations run whatever the scalar's bits.
+// time: the same operations run whatever the scalar's bits. On amd64
+// with BMI2 and ADX it is ladderADX, elsewhere ladderGeneric.
 func ladder(scalar, point []byte) []byte {
+	if haveADX {
+		return ladderADX(scalar, point)
+	}
+	return ladderGeneric(scalar, point)
+}
+
+// ladderGeneric is ladder over filippo.io/edwards25519/field.
+func ladderGeneric(scalar, point []byte) []byte {
 	var e [Size]byte
 	copy(e[:], scalar)
 	e[0] &= 248

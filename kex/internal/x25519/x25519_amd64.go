@@ -13,8 +13,15 @@ import (
 // little-endian limbs holding any value below 2^256 congruent to it.
 type fe [4]uint64
 
-// The field operations of ladder_amd64.s (written by gen_ladder.go).
-// feSquare squares n times.
+// montLadder runs the Montgomery ladder of RFC 7748, Section 5, over bits
+// 254 to 0 of the clamped scalar and the u-coordinate x1, leaving the
+// result as the fraction x2/z2 (ladder_amd64.s, written by gen_ladder.go).
+//
+//go:noescape
+func montLadder(x2, z2, x1 *fe, scalar *[32]byte)
+
+// The field operations of ladder_amd64.s on their own, for the
+// inversion. feSquare squares n times.
 //
 //go:noescape
 func feMul(out, a, b *fe)
@@ -38,6 +45,25 @@ func feMulA24Add(out, e, bb *fe)
 func cpuHasBMI2ADX() bool
 
 var haveADX = cpuHasBMI2ADX()
+
+// ladderADX is ladder in radix 2^64 with MULX, ADCX and ADOX.
+func ladderADX(scalar, point []byte) []byte {
+	var e [Size]byte
+	copy(e[:], scalar)
+	e[0] &= 248
+	e[31] &= 127
+	e[31] |= 64
+
+	var x1, x2, z2 fe
+	for i := range x1 {
+		x1[i] = binary.LittleEndian.Uint64(point[8*i:])
+	}
+	x1[3] &= 1<<63 - 1 // RFC 7748, Section 5: the top bit is ignored
+	montLadder(&x2, &z2, &x1, &e)
+	z2.invert(&z2)
+	feMul(&x2, &x2, &z2)
+	return x2.bytes()
+}
 
 // invert sets v = x^(p-2) = 1/x (0 for x = 0) with 254 squarings and 11
 // multiplications, the addition chain of filippo.io/edwards25519/field.

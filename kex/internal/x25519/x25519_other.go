@@ -2,5 +2,7 @@
 
 package x25519
 
-// Without the assembly there is no radix-2^64 arithmetic.
+// Without the assembly, ladder is always ladderGeneric.
 const haveADX = false
+
+func ladderADX(scalar, point []byte) []byte { panic("x25519: ladderADX without assembly") }
