@@ -274,20 +274,29 @@ func copyFE(dst, src fe) {
 	}
 }
 
-// The ladder's frame: its five elements, two temporaries, the clamped
-// scalar, the bit position and the previous bit.
+// The ladder's frame: its five elements, the clamped scalar, the bit
+// position, the previous bit, and the step's intermediate values, named
+// as in RFC 7748, Section 5.
 var (
 	x1     = fe{"SP", 0}
 	x2     = fe{"SP", 32}
 	z2     = fe{"SP", 64}
 	x3     = fe{"SP", 96}
 	z3     = fe{"SP", 128}
-	tmp0   = fe{"SP", 160}
-	tmp1   = fe{"SP", 192}
-	scalar = 224
-	pos    = "256(SP)"
-	swap   = "264(SP)"
-	frame  = 272
+	scalar = 160
+	pos    = "192(SP)"
+	swap   = "200(SP)"
+	A      = fe{"SP", 208}
+	B      = fe{"SP", 240}
+	C      = fe{"SP", 272}
+	D      = fe{"SP", 304}
+	DA     = fe{"SP", 336}
+	CB     = fe{"SP", 368}
+	AA     = fe{"SP", 400}
+	BB     = fe{"SP", 432}
+	E      = fe{"SP", 464}
+	F      = fe{"SP", 496}
+	frame  = 528
 )
 
 func ladder() {
@@ -328,40 +337,31 @@ TEXT ·montLadder(SB), NOSPLIT, $%d-32
 	cswap("SI", x2, x3)
 	cswap("SI", z2, z3)
 
-	comment("tmp0 = D = x3-z3")
-	sub(tmp0, x3, z3)
-	comment("tmp1 = B = x2-z2")
-	sub(tmp1, x2, z2)
-	comment("x2 = A = x2+z2")
-	add(x2, x2, z2)
-	comment("z2 = C = x3+z3")
-	add(z2, x3, z3)
-	comment("z3 = DA")
-	mul(z3, tmp0, x2)
-	comment("z2 = CB")
-	mul(z2, z2, tmp1)
-	comment("tmp0 = BB")
-	sqr(tmp0, tmp1)
-	comment("tmp1 = AA")
-	sqr(tmp1, x2)
-	comment("x3 = DA+CB")
-	add(x3, z3, z2)
-	comment("z2 = DA-CB")
-	sub(z2, z3, z2)
-	comment("x2 = AA*BB")
-	mul(x2, tmp1, tmp0)
-	comment("tmp1 = E = AA-BB")
-	sub(tmp1, tmp1, tmp0)
-	comment("z2 = (DA-CB)^2")
-	sqr(z2, z2)
-	comment("tmp0 = BB + a24*E")
-	mulA24Add(tmp0, tmp1, tmp0)
-	comment("x3 = (DA+CB)^2")
+	// The order is ladderGeneric's: independent operations next to each
+	// other, which the CPU overlaps.
+	comment("D = x3-z3, B = x2-z2, A = x2+z2, C = x3+z3")
+	sub(D, x3, z3)
+	sub(B, x2, z2)
+	add(A, x2, z2)
+	add(C, x3, z3)
+	comment("DA = D*A, CB = C*B, BB = B^2, AA = A^2")
+	mul(DA, D, A)
+	mul(CB, C, B)
+	sqr(BB, B)
+	sqr(AA, A)
+	comment("x3 = DA+CB, z3 = DA-CB")
+	add(x3, DA, CB)
+	sub(z3, DA, CB)
+	comment("x2 = AA*BB, E = AA-BB")
+	mul(x2, AA, BB)
+	sub(E, AA, BB)
+	comment("z3 = (DA-CB)^2, F = BB + a24*E, x3 = (DA+CB)^2")
+	sqr(z3, z3)
+	mulA24Add(F, E, BB)
 	sqr(x3, x3)
-	comment("z3 = x1*(DA-CB)^2")
-	mul(z3, x1, z2)
-	comment("z2 = E*(BB + a24*E)")
-	mul(z2, tmp1, tmp0)
+	comment("z3 = x1*(DA-CB)^2, z2 = E*F")
+	mul(z3, x1, z3)
+	mul(z2, E, F)
 
 	emit("DECQ %s", pos)
 	emit("JGE loop")
