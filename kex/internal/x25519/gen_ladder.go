@@ -9,10 +9,14 @@
 //
 // An element is held as four little-endian limbs, any value below 2^256
 // that is congruent to it modulo p; only the Go code that encodes the
-// result reduces it fully. Every operation folds its carries back with
-// 2^256 = 38 (mod p). A product of 4x4 limbs is schoolbook multiplication
-// with two carry chains at once (ADCX uses CF, ADOX uses OF, MULX touches
-// neither), and its upper half is folded in by multiplying it by 38.
+// result reduces it fully. A product of 4x4 limbs is schoolbook
+// multiplication with two carry chains at once (ADCX uses CF, ADOX uses
+// OF, MULX touches neither); its upper half comes back multiplied by 38
+// (2^256 = 38 mod p), and what is left above bit 255 multiplied by 19
+// (2^255 = 19), so that mul, sqr and mulA24Add leave their result below
+// 2^255 + 2^23. add and sub take only such results, which lets them fold
+// their carry or borrow (38 again) once, with no second carry possible;
+// their own results, below 2^256, only go into mul, sqr and mulA24Add.
 //
 // Nothing below branches or indexes memory on a secret: the only jumps
 // are on the ladder's bit position and the squaring count, and the
@@ -132,7 +136,7 @@ func sqrProduct(a fe) {
 	emit("ADOXQ %s, %s", zero, r[7])
 }
 
-// reduce stores r[0..7] modulo p in dst, below 2^256.
+// reduce stores r[0..7] modulo p in dst, below 2^255 + 2^23.
 func reduce(dst fe) {
 	// r[0..4] = r[0..3] + 38*r[4..7], below 39*2^256: r[4] <= 38.
 	emit("MOVQ $38, DX")
@@ -149,18 +153,18 @@ func reduce(dst fe) {
 	fold(r[4], dst)
 }
 
-// fold adds 38*top (top < 2^58) to r[0..3] and stores the sum modulo p
-// in dst. Were there a carry out, the low limbs would be below 38*top,
-// so adding the carry's 38 to r[0] cannot carry again.
+// fold adds 2^256*top to r[0..3] and stores the sum modulo p in dst,
+// below 2^255 + 2^23: bit 255 and top come back as 19*(2*top + bit 255),
+// below 2^23 for top <= 121667 (the largest, from mulA24Add), and adding
+// that to the low 255 bits cannot carry out of limb 3.
 func fold(top string, dst fe) {
-	emit("IMUL3Q $38, %s, %s", top, top)
+	emit("BTRQ $63, %s", r[3])
+	emit("ADCQ %s, %s", top, top)
+	emit("IMUL3Q $19, %s, %s", top, top)
 	emit("ADDQ %s, %s", top, r[0])
 	emit("ADCQ $0, %s", r[1])
 	emit("ADCQ $0, %s", r[2])
 	emit("ADCQ $0, %s", r[3])
-	emit("SBBQ %s, %s", lo, lo)
-	emit("ANDQ $38, %s", lo)
-	emit("ADDQ %s, %s", lo, r[0])
 	store(dst)
 }
 
@@ -180,9 +184,9 @@ func sqr(dst, a fe) {
 	reduce(dst)
 }
 
-// add stores a+b in dst. a+b < 2^257, so the first carry's 38 may carry
-// again, but only when the sum wrapped below 38; the second 38 then goes
-// into limb 0 alone.
+// add stores a+b in dst, for a and b below 2^255 + 2^23 (results of
+// mul, sqr and mulA24Add): a carry out leaves a sum below 2^24, to which
+// the carry's 38 is added in limb 0 alone. The result is below 2^256.
 func add(dst, a, b fe) {
 	for i := range 4 {
 		emit("MOVQ %s, %s", a.limb(i), r[i])
@@ -191,22 +195,16 @@ func add(dst, a, b fe) {
 	for i := 1; i < 4; i++ {
 		emit("ADCQ %s, %s", b.limb(i), r[i])
 	}
-	for k := range 2 {
-		emit("SBBQ %s, %s", lo, lo)
-		emit("ANDQ $38, %s", lo)
-		emit("ADDQ %s, %s", lo, r[0])
-		if k == 0 {
-			for i := 1; i < 4; i++ {
-				emit("ADCQ $0, %s", r[i])
-			}
-		}
-	}
+	emit("SBBQ %s, %s", lo, lo)
+	emit("ANDQ $38, %s", lo)
+	emit("ADDQ %s, %s", lo, r[0])
 	store(dst)
 }
 
-// sub stores a-b in dst: a borrow out means 2^256 too much, so 38 is
-// taken off; a second borrow only happens when the difference was below
-// 38, and then limb 0 is at least 2^64-38 and takes the last 38 alone.
+// sub stores a-b in dst, for a and b below 2^255 + 2^23: a borrow out
+// means 2^256 too much, so 38 is taken off, from a difference of at
+// least 2^255 - 2^23, which cannot borrow again. The result is below
+// 2^256.
 func sub(dst, a, b fe) {
 	for i := range 4 {
 		emit("MOVQ %s, %s", a.limb(i), r[i])
@@ -215,15 +213,11 @@ func sub(dst, a, b fe) {
 	for i := 1; i < 4; i++ {
 		emit("SBBQ %s, %s", b.limb(i), r[i])
 	}
-	for k := range 2 {
-		emit("SBBQ %s, %s", lo, lo)
-		emit("ANDQ $38, %s", lo)
-		emit("SUBQ %s, %s", lo, r[0])
-		if k == 0 {
-			for i := 1; i < 4; i++ {
-				emit("SBBQ $0, %s", r[i])
-			}
-		}
+	emit("SBBQ %s, %s", lo, lo)
+	emit("ANDQ $38, %s", lo)
+	emit("SUBQ %s, %s", lo, r[0])
+	for i := 1; i < 4; i++ {
+		emit("SBBQ $0, %s", r[i])
 	}
 	store(dst)
 }
@@ -337,8 +331,10 @@ TEXT ·montLadder(SB), NOSPLIT, $%d-32
 	cswap("SI", x2, x3)
 	cswap("SI", z2, z3)
 
-	// The order is ladderGeneric's: independent operations next to each
-	// other, which the CPU overlaps.
+	// The order is ladderGeneric's. It matters: an operation that
+	// needs the one just before it waits for it (the RFC's order, each
+	// square right after its sum, is 15% slower), while independent
+	// ones overlap.
 	comment("D = x3-z3, B = x2-z2, A = x2+z2, C = x3+z3")
 	sub(D, x3, z3)
 	sub(B, x2, z2)

@@ -11,6 +11,9 @@ import (
 
 // An fe is an element of the field of p = 2^255-19 in radix 2^64: four
 // little-endian limbs holding any value below 2^256 congruent to it.
+// feMul, feSquare and feMulA24Add take any such value and return one
+// below 2^255 + 2^23; feAdd and feSub take only values below that bound
+// (gen_ladder.go says why).
 type fe [4]uint64
 
 // montLadder runs the Montgomery ladder of RFC 7748, Section 5, over bits
@@ -20,8 +23,9 @@ type fe [4]uint64
 //go:noescape
 func montLadder(x2, z2, x1 *fe, scalar *[32]byte)
 
-// The field operations of ladder_amd64.s on their own, for the
-// inversion. feSquare squares n times.
+// The field operations of ladder_amd64.s on their own: feMul and
+// feSquare for the inversion, all of them for the tests. feSquare
+// squares n times (n >= 1; n <= 0 copies).
 //
 //go:noescape
 func feMul(out, a, b *fe)

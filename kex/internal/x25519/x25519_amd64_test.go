@@ -9,7 +9,12 @@ import (
 	"testing"
 )
 
-var bigP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+var (
+	bigP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	// bigBound is the bound below which feMul, feSquare and feMulA24Add
+	// leave their results, and feAdd and feSub take their inputs.
+	bigBound = new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1<<23))
+)
 
 func (v *fe) big() *big.Int {
 	var b [32]byte
@@ -46,6 +51,8 @@ func extremeFE() []fe {
 		new(big.Int).Sub(two256, big.NewInt(39)), new(big.Int).Sub(two256, big.NewInt(38)),
 		new(big.Int).Sub(two256, big.NewInt(37)), new(big.Int).Sub(two256, big.NewInt(2)),
 		new(big.Int).Sub(two256, one),
+		new(big.Int).Sub(bigBound, one), new(big.Int).Sub(bigBound, big.NewInt(38)),
+		new(big.Int).Add(two255, big.NewInt(1<<22)),
 	} {
 		vs = append(vs, feFromBig(x))
 	}
@@ -62,54 +69,88 @@ func randomFE(r *rand.Rand) fe {
 	return fe{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
 }
 
+// randomBounded returns a random value below bigBound: below 2^255, or
+// at most 2^23 above it.
+func randomBounded(r *rand.Rand) fe {
+	v := randomFE(r)
+	if r.IntN(4) == 0 {
+		return fe{v[0] & (1<<23 - 1), 0, 0, 1 << 63}
+	}
+	v[3] &= 1<<63 - 1
+	return v
+}
+
 // TestFieldOps checks every field operation of ladder_amd64.s against
 // math/big modulo p, for extreme inputs in all pairs and random ones,
-// with the output aliasing each input too.
+// with the output aliasing each input too. feAdd and feSub get inputs
+// below 2^255 + 2^23 only, the results of the other operations, which
+// must stay below that.
 func TestFieldOps(t *testing.T) {
 	if !haveADX {
 		t.Skip("no BMI2 and ADX")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	ext := extremeFE()
 	type pair struct{ a, b fe }
-	var pairs []pair
-	for _, a := range ext {
-		for _, b := range ext {
-			pairs = append(pairs, pair{a, b})
+	makePairs := func(ext []fe, random func(*rand.Rand) fe) []pair {
+		var pairs []pair
+		for _, a := range ext {
+			for _, b := range ext {
+				pairs = append(pairs, pair{a, b})
+			}
+			pairs = append(pairs, pair{a, random(r)}, pair{random(r), a})
 		}
-		pairs = append(pairs, pair{a, randomFE(r)}, pair{randomFE(r), a})
+		for range 20000 {
+			pairs = append(pairs, pair{random(r), random(r)})
+		}
+		return pairs
 	}
-	for range 20000 {
-		pairs = append(pairs, pair{randomFE(r), randomFE(r)})
+	ext := extremeFE()
+	var bounded []fe
+	for _, v := range ext {
+		if v.big().Cmp(bigBound) < 0 {
+			bounded = append(bounded, v)
+		}
 	}
+	// Just below 2^255 too: the top limb 2^63-1 or 2^63-2.
+	limbs := []uint64{0, 1<<64 - 1, 1 << 63, 1<<64 - 2}
+	for i := range 128 {
+		bounded = append(bounded, fe{limbs[i&3], limbs[i>>2&3], limbs[i>>4&3], 1<<63 - 1 - uint64(i>>6)})
+	}
+	all, small := makePairs(ext, randomFE), makePairs(bounded, randomBounded)
 	mod := func(x *big.Int) *big.Int { return x.Mod(x, bigP) }
 	ops := []struct {
-		name string
-		asm  func(out, a, b *fe)
-		want func(a, b *big.Int) *big.Int
+		name    string
+		asm     func(out, a, b *fe)
+		want    func(a, b *big.Int) *big.Int
+		bounded bool // inputs below bigBound only
+		reduced bool // output below bigBound
+		n       int  // pairs to try, 0 for all
 	}{
-		{"mul", feMul, func(a, b *big.Int) *big.Int { return mod(new(big.Int).Mul(a, b)) }},
-		{"add", feAdd, func(a, b *big.Int) *big.Int { return mod(new(big.Int).Add(a, b)) }},
-		{"sub", feSub, func(a, b *big.Int) *big.Int { return mod(new(big.Int).Sub(a, b)) }},
+		{"mul", feMul, func(a, b *big.Int) *big.Int { return mod(new(big.Int).Mul(a, b)) }, false, true, 0},
+		{"add", feAdd, func(a, b *big.Int) *big.Int { return mod(new(big.Int).Add(a, b)) }, true, false, 0},
+		{"sub", feSub, func(a, b *big.Int) *big.Int { return mod(new(big.Int).Sub(a, b)) }, true, false, 0},
 		{"mulA24Add", feMulA24Add, func(e, bb *big.Int) *big.Int {
 			return mod(new(big.Int).Add(bb, new(big.Int).Mul(e, big.NewInt(121666))))
-		}},
-		{"square", func(out, a, _ *fe) { feSquare(out, a, 1) }, func(a, _ *big.Int) *big.Int { return mod(new(big.Int).Mul(a, a)) }},
+		}, false, true, 0},
+		{"square", func(out, a, _ *fe) { feSquare(out, a, 1) }, func(a, _ *big.Int) *big.Int { return mod(new(big.Int).Mul(a, a)) }, false, true, 0},
 		{"square^3", func(out, a, _ *fe) { feSquare(out, a, 3) }, func(a, _ *big.Int) *big.Int {
 			return new(big.Int).Exp(a, big.NewInt(8), bigP)
-		}},
-		{"square^0", func(out, a, _ *fe) { feSquare(out, a, 0) }, func(a, _ *big.Int) *big.Int { return mod(new(big.Int).Set(a)) }},
+		}, false, true, 0},
+		{"square^0", func(out, a, _ *fe) { feSquare(out, a, 0) }, func(a, _ *big.Int) *big.Int { return mod(new(big.Int).Set(a)) }, false, false, 0},
 		{"invert", func(out, a, _ *fe) { out.invert(a) }, func(a, _ *big.Int) *big.Int {
 			return new(big.Int).Exp(a, new(big.Int).Sub(bigP, big.NewInt(2)), bigP)
-		}},
+		}, false, true, len(ext) * 3},
 	}
 	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) {
-			n := len(pairs)
-			if op.name == "invert" {
-				n = len(ext) + 200
+			pairs := all
+			if op.bounded {
+				pairs = small
 			}
-			for _, p := range pairs[:n] {
+			if op.n > 0 {
+				pairs = pairs[:op.n]
+			}
+			for _, p := range pairs {
 				want := op.want(p.a.big(), p.b.big())
 				var got fe
 				op.asm(&got, &p.a, &p.b)
@@ -120,6 +161,9 @@ func TestFieldOps(t *testing.T) {
 				for _, g := range []*fe{&got, &a, &b2} {
 					if mod(g.big()).Cmp(want) != 0 {
 						t.Fatalf("%s(%x, %x) = %x, want %x mod p", op.name, p.a, p.b, *g, feFromBig(want))
+					}
+					if op.reduced && g.big().Cmp(bigBound) >= 0 {
+						t.Fatalf("%s(%x, %x) = %x, not below 2^255 + 2^23", op.name, p.a, p.b, *g)
 					}
 				}
 			}
