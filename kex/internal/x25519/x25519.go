@@ -9,8 +9,9 @@
 // ADOX (ladder_amd64.s, written by gen_ladder.go), 1.8 times faster than
 // crypto/ecdh on the Zen 1 CPU where it was measured
 // (docs/decisions/0040-x25519-adx.md); elsewhere, and with the purego
-// build tag, over the field arithmetic of filippo.io/edwards25519. FuzzAgainstECDH checks every result against
-// crypto/ecdh, and the assembly ladder against the Go one.
+// build tag, over the field arithmetic of filippo.io/edwards25519.
+// FuzzAgainstECDH checks every result against crypto/ecdh, and the
+// assembly ladder against the Go one.
 package x25519
 
 import (
