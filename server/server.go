@@ -985,16 +985,17 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, r
 	c.logEnd(c.run(ctx))
 }
 
-// growStack grows the calling goroutine's stack to 32 KiB while it is
-// still shallow. A connection's goroutine needs about that much for
-// the key exchange (16 KiB for curve25519, 32 KiB with ML-KEM); grown
-// step by step from deep in the handshake, each step copies and
-// adjusts every frame above it, which was 3.5% of a server's CPU in
-// the handshake benchmark (docs/performance.md), against 1% grown here
-// at once. GC shrinks the stack again once the connection sits idle.
+// growStack grows the calling goroutine's stack to 16 KiB while it is
+// still shallow. A connection's goroutine needs that much for a
+// curve25519 key exchange (32 KiB with ML-KEM, which then grows it once
+// more); grown step by step from deep in the handshake, each step copies
+// and adjusts every frame above it, which was 3.5% of a server's CPU in
+// the handshake benchmark (docs/performance.md), against 1.2% grown here
+// first. 32 KiB would save ML-KEM's last step but cost an idle
+// curve25519 connection about 3 KiB of RSS.
 //
 //go:noinline
 func growStack(n int) byte {
-	var buf [16 << 10]byte // with the frames above, a 32 KiB stack
+	var buf [8 << 10]byte // with the frames above, a 16 KiB stack
 	return buf[n&(len(buf)-1)]
 }
