@@ -11,12 +11,10 @@ require (
 	github.com/sshstack/sshstack/wire v0.0.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/sys v0.49.0
 )
 
-require (
-	github.com/sshstack/sshstack/sshconfig v0.0.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
-)
+require github.com/sshstack/sshstack/sshconfig v0.0.0 // indirect
 
 replace (
 	github.com/sshstack/sshstack/cipher => ../cipher

@@ -431,26 +431,6 @@ TEXT ·feMulA24Add(SB), NOSPLIT, $0-24
 `)
 	mulA24Add(fe{"BX", 0}, a, b)
 	emit("RET")
-
-	fmt.Fprint(&out, `
-// func cpuHasBMI2ADX() bool: CPUID leaf 7, sub-leaf 0, EBX bits 8 (BMI2)
-// and 19 (ADX).
-TEXT ·cpuHasBMI2ADX(SB), NOSPLIT, $0-1
-	MOVL $0, AX
-	CPUID
-	CMPL AX, $7
-	JB no
-	MOVL $7, AX
-	MOVL $0, CX
-	CPUID
-	ANDL $0x80100, BX
-	CMPL BX, $0x80100
-	SETEQ ret+0(FP)
-	RET
-no:
-	MOVB $0, ret+0(FP)
-	RET
-`)
 }
 
 func main() {

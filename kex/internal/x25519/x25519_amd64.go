@@ -5,6 +5,8 @@ package x25519
 import (
 	"encoding/binary"
 	"math/bits"
+
+	"golang.org/x/sys/cpu"
 )
 
 //go:generate go run gen_ladder.go
@@ -44,11 +46,8 @@ func feSub(out, a, b *fe)
 //go:noescape
 func feMulA24Add(out, e, bb *fe)
 
-// cpuHasBMI2ADX reports BMI2 and ADX (CPUID.(EAX=7,ECX=0):EBX[8] and
-// EBX[19]), which MULX, ADCX and ADOX need.
-func cpuHasBMI2ADX() bool
-
-var haveADX = cpuHasBMI2ADX()
+// haveADX reports BMI2 and ADX, which MULX, ADCX and ADOX need.
+var haveADX = cpu.X86.HasBMI2 && cpu.X86.HasADX
 
 // ladderADX is ladder in radix 2^64 with MULX, ADCX and ADOX.
 func ladderADX(scalar, point []byte) []byte {
