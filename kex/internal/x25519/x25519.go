@@ -78,13 +78,20 @@ func ladder(scalar, point []byte) []byte {
 	return ladderGeneric(scalar, point)
 }
 
-// ladderGeneric is ladder over filippo.io/edwards25519/field.
-func ladderGeneric(scalar, point []byte) []byte {
+// clamp returns the scalar as RFC 7748, Section 5 decodes it: the low
+// three bits cleared, bit 255 cleared and bit 254 set.
+func clamp(scalar []byte) [Size]byte {
 	var e [Size]byte
 	copy(e[:], scalar)
 	e[0] &= 248
 	e[31] &= 127
 	e[31] |= 64
+	return e
+}
+
+// ladderGeneric is ladder over filippo.io/edwards25519/field.
+func ladderGeneric(scalar, point []byte) []byte {
+	e := clamp(scalar)
 
 	var x1, x2, z2, x3, z3, tmp0, tmp1 field.Element
 	if _, err := x1.SetBytes(point); err != nil { // drops the top bit

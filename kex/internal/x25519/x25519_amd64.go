@@ -51,11 +51,7 @@ var haveADX = cpu.X86.HasBMI2 && cpu.X86.HasADX
 
 // ladderADX is ladder in radix 2^64 with MULX, ADCX and ADOX.
 func ladderADX(scalar, point []byte) []byte {
-	var e [Size]byte
-	copy(e[:], scalar)
-	e[0] &= 248
-	e[31] &= 127
-	e[31] |= 64
+	e := clamp(scalar)
 
 	var x1, x2, z2 fe
 	for i := range x1 {
