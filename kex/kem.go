@@ -331,8 +331,8 @@ func hybridKEM(name string, h crypto.Hash, pq hybrid) *kem {
 }
 
 // mlkem768 is ML-KEM-768 (FIPS 203): on CPUs where its AVX2 kernels run,
-// this module's own (internal/mlkem768, decision 0041), about three
-// times faster; elsewhere crypto/mlkem. Both draw their randomness from
+// this module's own (internal/mlkem768, decision 0041), 2.3 times
+// faster per connection; elsewhere crypto/mlkem. Both draw their randomness from
 // the operating system; rand is not used.
 var mlkem768 = func() hybrid {
 	if fastmlkem.Accelerated() {
