@@ -7,13 +7,6 @@ import (
 	"testing"
 )
 
-func randomPoly(r *rand.Rand) (p poly) {
-	for i := range p {
-		p[i] = int16(r.IntN(q))
-	}
-	return p
-}
-
 // TestKernelsAVX2 compares each assembly kernel with the Go one on
 // random canonical polynomials and on the extremes (all zero, all q-1,
 // where the bounds in gen_ntt.go are tightest).
@@ -21,7 +14,7 @@ func TestKernelsAVX2(t *testing.T) {
 	if !haveAVX2 {
 		t.Skip("the CPU has no AVX2")
 	}
-	r := rand.New(rand.NewPCG(1, 2))
+	r := rand.New(newRand(t))
 	var top poly
 	for i := range top {
 		top[i] = q - 1
@@ -34,9 +27,9 @@ func TestKernelsAVX2(t *testing.T) {
 		case 1:
 			p, x, y = top, [3]poly{top, top, top}, [3]poly{top, top, top}
 		default:
-			p = randomPoly(r)
+			p = *randPoly(r)
 			for k := range x {
-				x[k], y[k] = randomPoly(r), randomPoly(r)
+				x[k], y[k] = *randPoly(r), *randPoly(r)
 			}
 		}
 		want, got := p, p

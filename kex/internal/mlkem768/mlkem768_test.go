@@ -170,49 +170,6 @@ func TestKernelsIdentities(t *testing.T) {
 	})
 }
 
-// TestAVX2AgainstGeneric checks the AVX2 kernels against the generic ones
-// directly, output for output, where they can run.
-func TestAVX2AgainstGeneric(t *testing.T) {
-	if !haveAVX2 {
-		t.Skip("AVX2 kernels not available in this build or on this CPU")
-	}
-	r := rand.New(newRand(t))
-	var top poly
-	for i := range top {
-		top[i] = q - 1
-	}
-	for n := range 200 {
-		p := randPoly(r)
-		if n == 0 {
-			p = &top
-		}
-		a, b := *p, *p
-		nttAVX2(&a)
-		nttGeneric(&b)
-		if a != b {
-			t.Fatalf("case %d: nttAVX2 != nttGeneric", n)
-		}
-		a, b = *p, *p
-		invNTTAVX2(&a)
-		invNTTGeneric(&b)
-		if a != b {
-			t.Fatalf("case %d: invNTTAVX2 != invNTTGeneric", n)
-		}
-		var x, y [3]poly
-		for i := range 3 {
-			x[i], y[i] = *randPoly(r), *randPoly(r)
-			if n == 0 {
-				x[i], y[i] = top, top
-			}
-		}
-		basemulAccAVX2(&a, &x, &y)
-		basemulAccGeneric(&b, &x, &y)
-		if a != b {
-			t.Fatalf("case %d: basemulAccAVX2 != basemulAccGeneric", n)
-		}
-	}
-}
-
 func TestKeyGenAgainstStdlib(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		r := newRand(t)
