@@ -89,8 +89,9 @@ func mont(c int) (int16, int16) {
 
 // The table: 32-byte vectors at offsets from SI, identical ones shared.
 var (
-	table   []int16
-	offsets = map[[16]int16]int{}
+	table       []int16
+	offsets     = map[[16]int16]int{}
+	montOffsets = map[[16]int]int{}
 )
 
 func vec(v [16]int16) int {
@@ -112,8 +113,11 @@ func broadcast(x int16) (v [16]int16) {
 
 // montVec stores the Montgomery pairs of sixteen lane constants; the
 // c*R vector is at the returned offset, the c*R*q^-1 one 32 bytes on.
-// The two are allocated together, never shared apart.
+// A pair already stored is shared.
 func montVec(c [16]int) int {
+	if off, ok := montOffsets[c]; ok {
+		return off
+	}
 	var hi, lo [16]int16
 	for i := range c {
 		hi[i], lo[i] = mont(c[i])
@@ -121,6 +125,7 @@ func montVec(c [16]int) int {
 	off := 2 * len(table)
 	table = append(table, hi[:]...)
 	table = append(table, lo[:]...)
+	montOffsets[c] = off
 	return off
 }
 

@@ -37,903 +37,639 @@ DATA ·mlkemTab+224(SB)/8, $0x0313031303130313
 DATA ·mlkemTab+232(SB)/8, $0x0313031303130313
 DATA ·mlkemTab+240(SB)/8, $0x0313031303130313
 DATA ·mlkemTab+248(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+256(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+264(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+272(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+280(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+288(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+296(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+304(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+312(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+320(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+328(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+336(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+344(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+352(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+360(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+368(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+376(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+384(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+392(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+400(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+408(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+416(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+424(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+432(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+440(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+448(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+456(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+464(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+472(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+480(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+488(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+496(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+504(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+512(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+520(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+528(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+536(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+544(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+552(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+560(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+568(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+576(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+584(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+592(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+600(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+608(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+616(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+624(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+632(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+640(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+648(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+656(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+664(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+672(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+680(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+688(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+696(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+704(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+712(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+720(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+728(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+736(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+744(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+752(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+760(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+768(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+776(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+784(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+792(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+800(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+808(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+816(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+824(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+832(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+840(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+848(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+856(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+864(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+872(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+880(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+888(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+896(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+904(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+912(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+920(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+928(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+936(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+944(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+952(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+960(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+968(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+976(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+984(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+992(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+1000(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+1008(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+1016(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+1024(SB)/8, $0x023d023d023d023d
-DATA ·mlkemTab+1032(SB)/8, $0x023d023d023d023d
-DATA ·mlkemTab+1040(SB)/8, $0xfad3fad3fad3fad3
-DATA ·mlkemTab+1048(SB)/8, $0xfad3fad3fad3fad3
-DATA ·mlkemTab+1056(SB)/8, $0xe93de93de93de93d
-DATA ·mlkemTab+1064(SB)/8, $0xe93de93de93de93d
-DATA ·mlkemTab+1072(SB)/8, $0x43d343d343d343d3
-DATA ·mlkemTab+1080(SB)/8, $0x43d343d343d343d3
-DATA ·mlkemTab+1088(SB)/8, $0x04c704c704c704c7
-DATA ·mlkemTab+1096(SB)/8, $0x028c028c028c028c
-DATA ·mlkemTab+1104(SB)/8, $0xfdd8fdd8fdd8fdd8
-DATA ·mlkemTab+1112(SB)/8, $0x03f703f703f703f7
-DATA ·mlkemTab+1120(SB)/8, $0xe9c7e9c7e9c7e9c7
-DATA ·mlkemTab+1128(SB)/8, $0xe68ce68ce68ce68c
-DATA ·mlkemTab+1136(SB)/8, $0x05d805d805d805d8
-DATA ·mlkemTab+1144(SB)/8, $0x78f778f778f778f7
-DATA ·mlkemTab+1152(SB)/8, $0x01ae01aefbb1fbb1
-DATA ·mlkemTab+1160(SB)/8, $0x034b034b022b022b
-DATA ·mlkemTab+1168(SB)/8, $0x03670367fb1dfb1d
-DATA ·mlkemTab+1176(SB)/8, $0x00690069060e060e
-DATA ·mlkemTab+1184(SB)/8, $0x2bae2baefeb1feb1
-DATA ·mlkemTab+1192(SB)/8, $0x344b344bd32bd32b
-DATA ·mlkemTab+1200(SB)/8, $0xc867c867821d821d
-DATA ·mlkemTab+1208(SB)/8, $0xab69ab69500e500e
-DATA ·mlkemTab+1216(SB)/8, $0x0108010801080108
-DATA ·mlkemTab+1224(SB)/8, $0x0108010801080108
-DATA ·mlkemTab+1232(SB)/8, $0x017f017f017f017f
-DATA ·mlkemTab+1240(SB)/8, $0x017f017f017f017f
-DATA ·mlkemTab+1248(SB)/8, $0x9908990899089908
-DATA ·mlkemTab+1256(SB)/8, $0x9908990899089908
-DATA ·mlkemTab+1264(SB)/8, $0x8e7f8e7f8e7f8e7f
-DATA ·mlkemTab+1272(SB)/8, $0x8e7f8e7f8e7f8e7f
-DATA ·mlkemTab+1280(SB)/8, $0xfaf3faf3faf3faf3
-DATA ·mlkemTab+1288(SB)/8, $0x05d305d305d305d3
-DATA ·mlkemTab+1296(SB)/8, $0xfee6fee6fee6fee6
-DATA ·mlkemTab+1304(SB)/8, $0xf9f8f9f8f9f8f9f8
-DATA ·mlkemTab+1312(SB)/8, $0xa3f3a3f3a3f3a3f3
-DATA ·mlkemTab+1320(SB)/8, $0x4ed34ed34ed34ed3
-DATA ·mlkemTab+1328(SB)/8, $0x50e650e650e650e6
-DATA ·mlkemTab+1336(SB)/8, $0x61f861f861f861f8
-DATA ·mlkemTab+1344(SB)/8, $0x024b024b01a601a6
-DATA ·mlkemTab+1352(SB)/8, $0xff15ff1500b100b1
-DATA ·mlkemTab+1360(SB)/8, $0xfe34fe34feddfedd
-DATA ·mlkemTab+1368(SB)/8, $0x0675067506260626
-DATA ·mlkemTab+1376(SB)/8, $0x334b334b93a693a6
-DATA ·mlkemTab+1384(SB)/8, $0xee15ee1503b103b1
-DATA ·mlkemTab+1392(SB)/8, $0x5a345a34c5ddc5dd
-DATA ·mlkemTab+1400(SB)/8, $0x1575157518261826
-DATA ·mlkemTab+1408(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+1416(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+1424(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+1432(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+1440(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+1448(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+1456(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+1464(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+1472(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+1480(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+1488(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+1496(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+1504(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+1512(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+1520(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+1528(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+1536(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+1544(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+1552(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+1560(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+1568(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+1576(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+1584(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+1592(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+1600(SB)/8, $0xfcc3fcc3fcc3fcc3
-DATA ·mlkemTab+1608(SB)/8, $0xfcc3fcc3fcc3fcc3
-DATA ·mlkemTab+1616(SB)/8, $0x05b205b205b205b2
-DATA ·mlkemTab+1624(SB)/8, $0x05b205b205b205b2
-DATA ·mlkemTab+1632(SB)/8, $0x15c315c315c315c3
-DATA ·mlkemTab+1640(SB)/8, $0x15c315c315c315c3
-DATA ·mlkemTab+1648(SB)/8, $0xfbb2fbb2fbb2fbb2
-DATA ·mlkemTab+1656(SB)/8, $0xfbb2fbb2fbb2fbb2
-DATA ·mlkemTab+1664(SB)/8, $0x0204020402040204
-DATA ·mlkemTab+1672(SB)/8, $0xfff8fff8fff8fff8
-DATA ·mlkemTab+1680(SB)/8, $0xfec0fec0fec0fec0
-DATA ·mlkemTab+1688(SB)/8, $0xfd66fd66fd66fd66
-DATA ·mlkemTab+1696(SB)/8, $0xce04ce04ce04ce04
-DATA ·mlkemTab+1704(SB)/8, $0x67f867f867f867f8
-DATA ·mlkemTab+1712(SB)/8, $0x3ec03ec03ec03ec0
-DATA ·mlkemTab+1720(SB)/8, $0xcf66cf66cf66cf66
-DATA ·mlkemTab+1728(SB)/8, $0x030a030aff0aff0a
-DATA ·mlkemTab+1736(SB)/8, $0xff6dff6d04870487
-DATA ·mlkemTab+1744(SB)/8, $0x05cb05cbfcf7fcf7
-DATA ·mlkemTab+1752(SB)/8, $0x045f045ffda6fda6
-DATA ·mlkemTab+1760(SB)/8, $0x810a810a7d0a7d0a
-DATA ·mlkemTab+1768(SB)/8, $0x766d766d29872987
-DATA ·mlkemTab+1776(SB)/8, $0xb6cbb6cb71f771f7
-DATA ·mlkemTab+1784(SB)/8, $0x315f315f8fa68fa6
-DATA ·mlkemTab+1792(SB)/8, $0xf9bef9bef9bef9be
-DATA ·mlkemTab+1800(SB)/8, $0xf9bef9bef9bef9be
-DATA ·mlkemTab+1808(SB)/8, $0xff7eff7eff7eff7e
-DATA ·mlkemTab+1816(SB)/8, $0xff7eff7eff7eff7e
-DATA ·mlkemTab+1824(SB)/8, $0x53be53be53be53be
-DATA ·mlkemTab+1832(SB)/8, $0x53be53be53be53be
-DATA ·mlkemTab+1840(SB)/8, $0x997e997e997e997e
-DATA ·mlkemTab+1848(SB)/8, $0x997e997e997e997e
-DATA ·mlkemTab+1856(SB)/8, $0xf9aef9aef9aef9ae
-DATA ·mlkemTab+1864(SB)/8, $0xfb76fb76fb76fb76
-DATA ·mlkemTab+1872(SB)/8, $0x007e007e007e007e
-DATA ·mlkemTab+1880(SB)/8, $0x05bd05bd05bd05bd
-DATA ·mlkemTab+1888(SB)/8, $0x23ae23ae23ae23ae
-DATA ·mlkemTab+1896(SB)/8, $0xfd76fd76fd76fd76
-DATA ·mlkemTab+1904(SB)/8, $0x9a7e9a7e9a7e9a7e
-DATA ·mlkemTab+1912(SB)/8, $0x6cbd6cbd6cbd6cbd
-DATA ·mlkemTab+1920(SB)/8, $0x02840284f9caf9ca
-DATA ·mlkemTab+1928(SB)/8, $0x015d015dfc98fc98
-DATA ·mlkemTab+1936(SB)/8, $0x0149014901a201a2
-DATA ·mlkemTab+1944(SB)/8, $0xffb5ffb5ff64ff64
-DATA ·mlkemTab+1952(SB)/8, $0x4e844e84b7cab7ca
-DATA ·mlkemTab+1960(SB)/8, $0x485d485d44984498
-DATA ·mlkemTab+1968(SB)/8, $0x4c494c49c7a2c7a2
-DATA ·mlkemTab+1976(SB)/8, $0xceb5ceb5eb64eb64
-DATA ·mlkemTab+1984(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+1992(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+2000(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+2008(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+2016(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+2024(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+2032(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+2040(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+2048(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+2056(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+2064(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+2072(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+2080(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+2088(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+2096(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+2104(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+2112(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+2120(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+2128(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+2136(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+2144(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+2152(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+2160(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+2168(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+2176(SB)/8, $0xfd57fd57fd57fd57
-DATA ·mlkemTab+2184(SB)/8, $0xfd57fd57fd57fd57
-DATA ·mlkemTab+2192(SB)/8, $0x03f903f903f903f9
-DATA ·mlkemTab+2200(SB)/8, $0x03f903f903f903f9
-DATA ·mlkemTab+2208(SB)/8, $0x9257925792579257
-DATA ·mlkemTab+2216(SB)/8, $0x9257925792579257
-DATA ·mlkemTab+2224(SB)/8, $0x5ef95ef95ef95ef9
-DATA ·mlkemTab+2232(SB)/8, $0x5ef95ef95ef95ef9
-DATA ·mlkemTab+2240(SB)/8, $0xfcabfcabfcabfcab
-DATA ·mlkemTab+2248(SB)/8, $0xffa6ffa6ffa6ffa6
-DATA ·mlkemTab+2256(SB)/8, $0xfef1fef1fef1fef1
-DATA ·mlkemTab+2264(SB)/8, $0x033e033e033e033e
-DATA ·mlkemTab+2272(SB)/8, $0x4dab4dab4dab4dab
-DATA ·mlkemTab+2280(SB)/8, $0x91a691a691a691a6
-DATA ·mlkemTab+2288(SB)/8, $0xc1f1c1f1c1f1c1f1
-DATA ·mlkemTab+2296(SB)/8, $0xdd3edd3edd3edd3e
-DATA ·mlkemTab+2304(SB)/8, $0x0449044903310331
-DATA ·mlkemTab+2312(SB)/8, $0x02620262025b025b
-DATA ·mlkemTab+2320(SB)/8, $0xfafbfafb052a052a
-DATA ·mlkemTab+2328(SB)/8, $0x01800180fa47fa47
-DATA ·mlkemTab+2336(SB)/8, $0x4f494f4986318631
-DATA ·mlkemTab+2344(SB)/8, $0x08620862635b635b
-DATA ·mlkemTab+2352(SB)/8, $0x3bfb3bfbe32ae32a
-DATA ·mlkemTab+2360(SB)/8, $0x818081805f475f47
-DATA ·mlkemTab+2368(SB)/8, $0x02dc02dc02dc02dc
-DATA ·mlkemTab+2376(SB)/8, $0x02dc02dc02dc02dc
-DATA ·mlkemTab+2384(SB)/8, $0x0260026002600260
-DATA ·mlkemTab+2392(SB)/8, $0x0260026002600260
-DATA ·mlkemTab+2400(SB)/8, $0xd6dcd6dcd6dcd6dc
-DATA ·mlkemTab+2408(SB)/8, $0xd6dcd6dcd6dcd6dc
-DATA ·mlkemTab+2416(SB)/8, $0x2260226022602260
-DATA ·mlkemTab+2424(SB)/8, $0x2260226022602260
-DATA ·mlkemTab+2432(SB)/8, $0x006b006b006b006b
-DATA ·mlkemTab+2440(SB)/8, $0xfa73fa73fa73fa73
-DATA ·mlkemTab+2448(SB)/8, $0xff09ff09ff09ff09
-DATA ·mlkemTab+2456(SB)/8, $0xfc49fc49fc49fc49
-DATA ·mlkemTab+2464(SB)/8, $0x916b916b916b916b
-DATA ·mlkemTab+2472(SB)/8, $0x2373237323732373
-DATA ·mlkemTab+2480(SB)/8, $0x8a098a098a098a09
-DATA ·mlkemTab+2488(SB)/8, $0x4749474947494749
-DATA ·mlkemTab+2496(SB)/8, $0xff78ff78fb41fb41
-DATA ·mlkemTab+2504(SB)/8, $0xfac9fac904c204c2
-DATA ·mlkemTab+2512(SB)/8, $0x00dc00dcfc96fc96
-DATA ·mlkemTab+2520(SB)/8, $0xf985f985fb5dfb5d
-DATA ·mlkemTab+2528(SB)/8, $0xe778e778ae41ae41
-DATA ·mlkemTab+2536(SB)/8, $0xc5c9c5c92ac22ac2
-DATA ·mlkemTab+2544(SB)/8, $0xd4dcd4dc5e965e96
-DATA ·mlkemTab+2552(SB)/8, $0x38853885425d425d
-DATA ·mlkemTab+2560(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+2568(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+2576(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+2584(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+2592(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+2600(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+2608(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+2616(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+2624(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+2632(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+2640(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+2648(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+2656(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+2664(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+2672(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+2680(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+2688(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+2696(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+2704(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+2712(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+2720(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+2728(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+2736(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+2744(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+2752(SB)/8, $0xf9faf9faf9faf9fa
-DATA ·mlkemTab+2760(SB)/8, $0xf9faf9faf9faf9fa
-DATA ·mlkemTab+2768(SB)/8, $0x019b019b019b019b
-DATA ·mlkemTab+2776(SB)/8, $0x019b019b019b019b
-DATA ·mlkemTab+2784(SB)/8, $0x47fa47fa47fa47fa
-DATA ·mlkemTab+2792(SB)/8, $0x47fa47fa47fa47fa
-DATA ·mlkemTab+2800(SB)/8, $0x229b229b229b229b
-DATA ·mlkemTab+2808(SB)/8, $0x229b229b229b229b
-DATA ·mlkemTab+2816(SB)/8, $0xfe72fe72fe72fe72
-DATA ·mlkemTab+2824(SB)/8, $0x03c103c103c103c1
-DATA ·mlkemTab+2832(SB)/8, $0xfa1cfa1cfa1cfa1c
-DATA ·mlkemTab+2840(SB)/8, $0xfd2bfd2bfd2bfd2b
-DATA ·mlkemTab+2848(SB)/8, $0x3472347234723472
-DATA ·mlkemTab+2856(SB)/8, $0x36c136c136c136c1
-DATA ·mlkemTab+2864(SB)/8, $0x8e1c8e1c8e1c8e1c
-DATA ·mlkemTab+2872(SB)/8, $0xce2bce2bce2bce2b
-DATA ·mlkemTab+2880(SB)/8, $0xfa06fa06fb5ffb5f
-DATA ·mlkemTab+2888(SB)/8, $0x031a031afb02fb02
-DATA ·mlkemTab+2896(SB)/8, $0xfcaafcaafa1afa1a
-DATA ·mlkemTab+2904(SB)/8, $0x01de01defc9afc9a
-DATA ·mlkemTab+2912(SB)/8, $0xac06ac06285f285f
-DATA ·mlkemTab+2920(SB)/8, $0xb11ab11ae102e102
-DATA ·mlkemTab+2928(SB)/8, $0x5aaa5aaaa81aa81a
-DATA ·mlkemTab+2936(SB)/8, $0xbbdebbde2a9a2a9a
-DATA ·mlkemTab+2944(SB)/8, $0xff33ff33ff33ff33
-DATA ·mlkemTab+2952(SB)/8, $0xff33ff33ff33ff33
-DATA ·mlkemTab+2960(SB)/8, $0xf9ddf9ddf9ddf9dd
-DATA ·mlkemTab+2968(SB)/8, $0xf9ddf9ddf9ddf9dd
-DATA ·mlkemTab+2976(SB)/8, $0x6833683368336833
-DATA ·mlkemTab+2984(SB)/8, $0x6833683368336833
-DATA ·mlkemTab+2992(SB)/8, $0xc0ddc0ddc0ddc0dd
-DATA ·mlkemTab+3000(SB)/8, $0xc0ddc0ddc0ddc0dd
-DATA ·mlkemTab+3008(SB)/8, $0x01c001c001c001c0
-DATA ·mlkemTab+3016(SB)/8, $0xfbd7fbd7fbd7fbd7
-DATA ·mlkemTab+3024(SB)/8, $0x02a502a502a502a5
-DATA ·mlkemTab+3032(SB)/8, $0xfb05fb05fb05fb05
-DATA ·mlkemTab+3040(SB)/8, $0x41c041c041c041c0
-DATA ·mlkemTab+3048(SB)/8, $0x10d710d710d710d7
-DATA ·mlkemTab+3056(SB)/8, $0xa1a5a1a5a1a5a1a5
-DATA ·mlkemTab+3064(SB)/8, $0xba05ba05ba05ba05
-DATA ·mlkemTab+3072(SB)/8, $0xfeccfeccff94ff94
-DATA ·mlkemTab+3080(SB)/8, $0x03df03df03e403e4
-DATA ·mlkemTab+3088(SB)/8, $0xfa4cfa4c03be03be
-DATA ·mlkemTab+3096(SB)/8, $0x065c065c05f205f2
-DATA ·mlkemTab+3104(SB)/8, $0xa2cca2cc7b947b94
-DATA ·mlkemTab+3112(SB)/8, $0xb0dfb0df6fe46fe4
-DATA ·mlkemTab+3120(SB)/8, $0x1e4c1e4c5dbe5dbe
-DATA ·mlkemTab+3128(SB)/8, $0x5a5c5a5cbbf2bbf2
-DATA ·mlkemTab+3136(SB)/8, $0x05f205f2065c065c
-DATA ·mlkemTab+3144(SB)/8, $0x03be03befa4cfa4c
-DATA ·mlkemTab+3152(SB)/8, $0x03e403e403df03df
-DATA ·mlkemTab+3160(SB)/8, $0xff94ff94feccfecc
-DATA ·mlkemTab+3168(SB)/8, $0xbbf2bbf25a5c5a5c
-DATA ·mlkemTab+3176(SB)/8, $0x5dbe5dbe1e4c1e4c
-DATA ·mlkemTab+3184(SB)/8, $0x6fe46fe4b0dfb0df
-DATA ·mlkemTab+3192(SB)/8, $0x7b947b94a2cca2cc
-DATA ·mlkemTab+3200(SB)/8, $0xfb05fb05fb05fb05
-DATA ·mlkemTab+3208(SB)/8, $0x02a502a502a502a5
-DATA ·mlkemTab+3216(SB)/8, $0xfbd7fbd7fbd7fbd7
-DATA ·mlkemTab+3224(SB)/8, $0x01c001c001c001c0
-DATA ·mlkemTab+3232(SB)/8, $0xba05ba05ba05ba05
-DATA ·mlkemTab+3240(SB)/8, $0xa1a5a1a5a1a5a1a5
-DATA ·mlkemTab+3248(SB)/8, $0x10d710d710d710d7
-DATA ·mlkemTab+3256(SB)/8, $0x41c041c041c041c0
-DATA ·mlkemTab+3264(SB)/8, $0xf9ddf9ddf9ddf9dd
-DATA ·mlkemTab+3272(SB)/8, $0xf9ddf9ddf9ddf9dd
-DATA ·mlkemTab+3280(SB)/8, $0xff33ff33ff33ff33
-DATA ·mlkemTab+3288(SB)/8, $0xff33ff33ff33ff33
-DATA ·mlkemTab+3296(SB)/8, $0xc0ddc0ddc0ddc0dd
-DATA ·mlkemTab+3304(SB)/8, $0xc0ddc0ddc0ddc0dd
-DATA ·mlkemTab+3312(SB)/8, $0x6833683368336833
-DATA ·mlkemTab+3320(SB)/8, $0x6833683368336833
-DATA ·mlkemTab+3328(SB)/8, $0xfc9afc9a01de01de
-DATA ·mlkemTab+3336(SB)/8, $0xfa1afa1afcaafcaa
-DATA ·mlkemTab+3344(SB)/8, $0xfb02fb02031a031a
-DATA ·mlkemTab+3352(SB)/8, $0xfb5ffb5ffa06fa06
-DATA ·mlkemTab+3360(SB)/8, $0x2a9a2a9abbdebbde
-DATA ·mlkemTab+3368(SB)/8, $0xa81aa81a5aaa5aaa
-DATA ·mlkemTab+3376(SB)/8, $0xe102e102b11ab11a
-DATA ·mlkemTab+3384(SB)/8, $0x285f285fac06ac06
-DATA ·mlkemTab+3392(SB)/8, $0xfd2bfd2bfd2bfd2b
-DATA ·mlkemTab+3400(SB)/8, $0xfa1cfa1cfa1cfa1c
-DATA ·mlkemTab+3408(SB)/8, $0x03c103c103c103c1
-DATA ·mlkemTab+3416(SB)/8, $0xfe72fe72fe72fe72
-DATA ·mlkemTab+3424(SB)/8, $0xce2bce2bce2bce2b
-DATA ·mlkemTab+3432(SB)/8, $0x8e1c8e1c8e1c8e1c
-DATA ·mlkemTab+3440(SB)/8, $0x36c136c136c136c1
-DATA ·mlkemTab+3448(SB)/8, $0x3472347234723472
-DATA ·mlkemTab+3456(SB)/8, $0x019b019b019b019b
-DATA ·mlkemTab+3464(SB)/8, $0x019b019b019b019b
-DATA ·mlkemTab+3472(SB)/8, $0xf9faf9faf9faf9fa
-DATA ·mlkemTab+3480(SB)/8, $0xf9faf9faf9faf9fa
-DATA ·mlkemTab+3488(SB)/8, $0x229b229b229b229b
-DATA ·mlkemTab+3496(SB)/8, $0x229b229b229b229b
-DATA ·mlkemTab+3504(SB)/8, $0x47fa47fa47fa47fa
-DATA ·mlkemTab+3512(SB)/8, $0x47fa47fa47fa47fa
-DATA ·mlkemTab+3520(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+3528(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+3536(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+3544(SB)/8, $0x05bc05bc05bc05bc
-DATA ·mlkemTab+3552(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+3560(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+3568(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+3576(SB)/8, $0x79bc79bc79bc79bc
-DATA ·mlkemTab+3584(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+3592(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+3600(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+3608(SB)/8, $0xfa3efa3efa3efa3e
-DATA ·mlkemTab+3616(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+3624(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+3632(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+3640(SB)/8, $0xd43ed43ed43ed43e
-DATA ·mlkemTab+3648(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+3656(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+3664(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+3672(SB)/8, $0x00ca00ca00ca00ca
-DATA ·mlkemTab+3680(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+3688(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+3696(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+3704(SB)/8, $0xbecabecabecabeca
-DATA ·mlkemTab+3712(SB)/8, $0xfb5dfb5df985f985
-DATA ·mlkemTab+3720(SB)/8, $0xfc96fc9600dc00dc
-DATA ·mlkemTab+3728(SB)/8, $0x04c204c2fac9fac9
-DATA ·mlkemTab+3736(SB)/8, $0xfb41fb41ff78ff78
-DATA ·mlkemTab+3744(SB)/8, $0x425d425d38853885
-DATA ·mlkemTab+3752(SB)/8, $0x5e965e96d4dcd4dc
-DATA ·mlkemTab+3760(SB)/8, $0x2ac22ac2c5c9c5c9
-DATA ·mlkemTab+3768(SB)/8, $0xae41ae41e778e778
-DATA ·mlkemTab+3776(SB)/8, $0xfc49fc49fc49fc49
-DATA ·mlkemTab+3784(SB)/8, $0xff09ff09ff09ff09
-DATA ·mlkemTab+3792(SB)/8, $0xfa73fa73fa73fa73
-DATA ·mlkemTab+3800(SB)/8, $0x006b006b006b006b
-DATA ·mlkemTab+3808(SB)/8, $0x4749474947494749
-DATA ·mlkemTab+3816(SB)/8, $0x8a098a098a098a09
-DATA ·mlkemTab+3824(SB)/8, $0x2373237323732373
-DATA ·mlkemTab+3832(SB)/8, $0x916b916b916b916b
-DATA ·mlkemTab+3840(SB)/8, $0x0260026002600260
-DATA ·mlkemTab+3848(SB)/8, $0x0260026002600260
-DATA ·mlkemTab+3856(SB)/8, $0x02dc02dc02dc02dc
-DATA ·mlkemTab+3864(SB)/8, $0x02dc02dc02dc02dc
-DATA ·mlkemTab+3872(SB)/8, $0x2260226022602260
-DATA ·mlkemTab+3880(SB)/8, $0x2260226022602260
-DATA ·mlkemTab+3888(SB)/8, $0xd6dcd6dcd6dcd6dc
-DATA ·mlkemTab+3896(SB)/8, $0xd6dcd6dcd6dcd6dc
-DATA ·mlkemTab+3904(SB)/8, $0xfa47fa4701800180
-DATA ·mlkemTab+3912(SB)/8, $0x052a052afafbfafb
-DATA ·mlkemTab+3920(SB)/8, $0x025b025b02620262
-DATA ·mlkemTab+3928(SB)/8, $0x0331033104490449
-DATA ·mlkemTab+3936(SB)/8, $0x5f475f4781808180
-DATA ·mlkemTab+3944(SB)/8, $0xe32ae32a3bfb3bfb
-DATA ·mlkemTab+3952(SB)/8, $0x635b635b08620862
-DATA ·mlkemTab+3960(SB)/8, $0x863186314f494f49
-DATA ·mlkemTab+3968(SB)/8, $0x033e033e033e033e
-DATA ·mlkemTab+3976(SB)/8, $0xfef1fef1fef1fef1
-DATA ·mlkemTab+3984(SB)/8, $0xffa6ffa6ffa6ffa6
-DATA ·mlkemTab+3992(SB)/8, $0xfcabfcabfcabfcab
-DATA ·mlkemTab+4000(SB)/8, $0xdd3edd3edd3edd3e
-DATA ·mlkemTab+4008(SB)/8, $0xc1f1c1f1c1f1c1f1
-DATA ·mlkemTab+4016(SB)/8, $0x91a691a691a691a6
-DATA ·mlkemTab+4024(SB)/8, $0x4dab4dab4dab4dab
-DATA ·mlkemTab+4032(SB)/8, $0x03f903f903f903f9
-DATA ·mlkemTab+4040(SB)/8, $0x03f903f903f903f9
-DATA ·mlkemTab+4048(SB)/8, $0xfd57fd57fd57fd57
-DATA ·mlkemTab+4056(SB)/8, $0xfd57fd57fd57fd57
-DATA ·mlkemTab+4064(SB)/8, $0x5ef95ef95ef95ef9
-DATA ·mlkemTab+4072(SB)/8, $0x5ef95ef95ef95ef9
-DATA ·mlkemTab+4080(SB)/8, $0x9257925792579257
-DATA ·mlkemTab+4088(SB)/8, $0x9257925792579257
-DATA ·mlkemTab+4096(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+4104(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+4112(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+4120(SB)/8, $0xfb4efb4efb4efb4e
-DATA ·mlkemTab+4128(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+4136(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+4144(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+4152(SB)/8, $0x054e054e054e054e
-DATA ·mlkemTab+4160(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+4168(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+4176(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+4184(SB)/8, $0x03c203c203c203c2
-DATA ·mlkemTab+4192(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+4200(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+4208(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+4216(SB)/8, $0x29c229c229c229c2
-DATA ·mlkemTab+4224(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+4232(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+4240(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+4248(SB)/8, $0x011f011f011f011f
-DATA ·mlkemTab+4256(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+4264(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+4272(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+4280(SB)/8, $0x6e1f6e1f6e1f6e1f
-DATA ·mlkemTab+4288(SB)/8, $0xff64ff64ffb5ffb5
-DATA ·mlkemTab+4296(SB)/8, $0x01a201a201490149
-DATA ·mlkemTab+4304(SB)/8, $0xfc98fc98015d015d
-DATA ·mlkemTab+4312(SB)/8, $0xf9caf9ca02840284
-DATA ·mlkemTab+4320(SB)/8, $0xeb64eb64ceb5ceb5
-DATA ·mlkemTab+4328(SB)/8, $0xc7a2c7a24c494c49
-DATA ·mlkemTab+4336(SB)/8, $0x44984498485d485d
-DATA ·mlkemTab+4344(SB)/8, $0xb7cab7ca4e844e84
-DATA ·mlkemTab+4352(SB)/8, $0x05bd05bd05bd05bd
-DATA ·mlkemTab+4360(SB)/8, $0x007e007e007e007e
-DATA ·mlkemTab+4368(SB)/8, $0xfb76fb76fb76fb76
-DATA ·mlkemTab+4376(SB)/8, $0xf9aef9aef9aef9ae
-DATA ·mlkemTab+4384(SB)/8, $0x6cbd6cbd6cbd6cbd
-DATA ·mlkemTab+4392(SB)/8, $0x9a7e9a7e9a7e9a7e
-DATA ·mlkemTab+4400(SB)/8, $0xfd76fd76fd76fd76
-DATA ·mlkemTab+4408(SB)/8, $0x23ae23ae23ae23ae
-DATA ·mlkemTab+4416(SB)/8, $0xff7eff7eff7eff7e
-DATA ·mlkemTab+4424(SB)/8, $0xff7eff7eff7eff7e
-DATA ·mlkemTab+4432(SB)/8, $0xf9bef9bef9bef9be
-DATA ·mlkemTab+4440(SB)/8, $0xf9bef9bef9bef9be
-DATA ·mlkemTab+4448(SB)/8, $0x997e997e997e997e
-DATA ·mlkemTab+4456(SB)/8, $0x997e997e997e997e
-DATA ·mlkemTab+4464(SB)/8, $0x53be53be53be53be
-DATA ·mlkemTab+4472(SB)/8, $0x53be53be53be53be
-DATA ·mlkemTab+4480(SB)/8, $0xfda6fda6045f045f
-DATA ·mlkemTab+4488(SB)/8, $0xfcf7fcf705cb05cb
-DATA ·mlkemTab+4496(SB)/8, $0x04870487ff6dff6d
-DATA ·mlkemTab+4504(SB)/8, $0xff0aff0a030a030a
-DATA ·mlkemTab+4512(SB)/8, $0x8fa68fa6315f315f
-DATA ·mlkemTab+4520(SB)/8, $0x71f771f7b6cbb6cb
-DATA ·mlkemTab+4528(SB)/8, $0x29872987766d766d
-DATA ·mlkemTab+4536(SB)/8, $0x7d0a7d0a810a810a
-DATA ·mlkemTab+4544(SB)/8, $0xfd66fd66fd66fd66
-DATA ·mlkemTab+4552(SB)/8, $0xfec0fec0fec0fec0
-DATA ·mlkemTab+4560(SB)/8, $0xfff8fff8fff8fff8
-DATA ·mlkemTab+4568(SB)/8, $0x0204020402040204
-DATA ·mlkemTab+4576(SB)/8, $0xcf66cf66cf66cf66
-DATA ·mlkemTab+4584(SB)/8, $0x3ec03ec03ec03ec0
-DATA ·mlkemTab+4592(SB)/8, $0x67f867f867f867f8
-DATA ·mlkemTab+4600(SB)/8, $0xce04ce04ce04ce04
-DATA ·mlkemTab+4608(SB)/8, $0x05b205b205b205b2
-DATA ·mlkemTab+4616(SB)/8, $0x05b205b205b205b2
-DATA ·mlkemTab+4624(SB)/8, $0xfcc3fcc3fcc3fcc3
-DATA ·mlkemTab+4632(SB)/8, $0xfcc3fcc3fcc3fcc3
-DATA ·mlkemTab+4640(SB)/8, $0xfbb2fbb2fbb2fbb2
-DATA ·mlkemTab+4648(SB)/8, $0xfbb2fbb2fbb2fbb2
-DATA ·mlkemTab+4656(SB)/8, $0x15c315c315c315c3
-DATA ·mlkemTab+4664(SB)/8, $0x15c315c315c315c3
-DATA ·mlkemTab+4672(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+4680(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+4688(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+4696(SB)/8, $0x00b600b600b600b6
-DATA ·mlkemTab+4704(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+4712(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+4720(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+4728(SB)/8, $0xc2b6c2b6c2b6c2b6
-DATA ·mlkemTab+4736(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+4744(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+4752(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+4760(SB)/8, $0x0629062906290629
-DATA ·mlkemTab+4768(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+4776(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+4784(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+4792(SB)/8, $0xf129f129f129f129
-DATA ·mlkemTab+4800(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+4808(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+4816(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+4824(SB)/8, $0x058e058e058e058e
-DATA ·mlkemTab+4832(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+4840(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+4848(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+4856(SB)/8, $0xcf8ecf8ecf8ecf8e
-DATA ·mlkemTab+4864(SB)/8, $0x0626062606750675
-DATA ·mlkemTab+4872(SB)/8, $0xfeddfeddfe34fe34
-DATA ·mlkemTab+4880(SB)/8, $0x00b100b1ff15ff15
-DATA ·mlkemTab+4888(SB)/8, $0x01a601a6024b024b
-DATA ·mlkemTab+4896(SB)/8, $0x1826182615751575
-DATA ·mlkemTab+4904(SB)/8, $0xc5ddc5dd5a345a34
-DATA ·mlkemTab+4912(SB)/8, $0x03b103b1ee15ee15
-DATA ·mlkemTab+4920(SB)/8, $0x93a693a6334b334b
-DATA ·mlkemTab+4928(SB)/8, $0xf9f8f9f8f9f8f9f8
-DATA ·mlkemTab+4936(SB)/8, $0xfee6fee6fee6fee6
-DATA ·mlkemTab+4944(SB)/8, $0x05d305d305d305d3
-DATA ·mlkemTab+4952(SB)/8, $0xfaf3faf3faf3faf3
-DATA ·mlkemTab+4960(SB)/8, $0x61f861f861f861f8
-DATA ·mlkemTab+4968(SB)/8, $0x50e650e650e650e6
-DATA ·mlkemTab+4976(SB)/8, $0x4ed34ed34ed34ed3
-DATA ·mlkemTab+4984(SB)/8, $0xa3f3a3f3a3f3a3f3
-DATA ·mlkemTab+4992(SB)/8, $0x017f017f017f017f
-DATA ·mlkemTab+5000(SB)/8, $0x017f017f017f017f
-DATA ·mlkemTab+5008(SB)/8, $0x0108010801080108
-DATA ·mlkemTab+5016(SB)/8, $0x0108010801080108
-DATA ·mlkemTab+5024(SB)/8, $0x8e7f8e7f8e7f8e7f
-DATA ·mlkemTab+5032(SB)/8, $0x8e7f8e7f8e7f8e7f
-DATA ·mlkemTab+5040(SB)/8, $0x9908990899089908
-DATA ·mlkemTab+5048(SB)/8, $0x9908990899089908
-DATA ·mlkemTab+5056(SB)/8, $0x060e060e00690069
-DATA ·mlkemTab+5064(SB)/8, $0xfb1dfb1d03670367
-DATA ·mlkemTab+5072(SB)/8, $0x022b022b034b034b
-DATA ·mlkemTab+5080(SB)/8, $0xfbb1fbb101ae01ae
-DATA ·mlkemTab+5088(SB)/8, $0x500e500eab69ab69
-DATA ·mlkemTab+5096(SB)/8, $0x821d821dc867c867
-DATA ·mlkemTab+5104(SB)/8, $0xd32bd32b344b344b
-DATA ·mlkemTab+5112(SB)/8, $0xfeb1feb12bae2bae
-DATA ·mlkemTab+5120(SB)/8, $0x03f703f703f703f7
-DATA ·mlkemTab+5128(SB)/8, $0xfdd8fdd8fdd8fdd8
-DATA ·mlkemTab+5136(SB)/8, $0x028c028c028c028c
-DATA ·mlkemTab+5144(SB)/8, $0x04c704c704c704c7
-DATA ·mlkemTab+5152(SB)/8, $0x78f778f778f778f7
-DATA ·mlkemTab+5160(SB)/8, $0x05d805d805d805d8
-DATA ·mlkemTab+5168(SB)/8, $0xe68ce68ce68ce68c
-DATA ·mlkemTab+5176(SB)/8, $0xe9c7e9c7e9c7e9c7
-DATA ·mlkemTab+5184(SB)/8, $0xfad3fad3fad3fad3
-DATA ·mlkemTab+5192(SB)/8, $0xfad3fad3fad3fad3
-DATA ·mlkemTab+5200(SB)/8, $0x023d023d023d023d
-DATA ·mlkemTab+5208(SB)/8, $0x023d023d023d023d
-DATA ·mlkemTab+5216(SB)/8, $0x43d343d343d343d3
-DATA ·mlkemTab+5224(SB)/8, $0x43d343d343d343d3
-DATA ·mlkemTab+5232(SB)/8, $0xe93de93de93de93d
-DATA ·mlkemTab+5240(SB)/8, $0xe93de93de93de93d
-DATA ·mlkemTab+5248(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+5256(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+5264(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+5272(SB)/8, $0x026e026e026e026e
-DATA ·mlkemTab+5280(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+5288(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+5296(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+5304(SB)/8, $0x6c6e6c6e6c6e6c6e
-DATA ·mlkemTab+5312(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+5320(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+5328(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+5336(SB)/8, $0xff55ff55ff55ff55
-DATA ·mlkemTab+5344(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+5352(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+5360(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+5368(SB)/8, $0xae55ae55ae55ae55
-DATA ·mlkemTab+5376(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+5384(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+5392(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+5400(SB)/8, $0x05d505d505d505d5
-DATA ·mlkemTab+5408(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+5416(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+5424(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+5432(SB)/8, $0x34d534d534d534d5
-DATA ·mlkemTab+5440(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5448(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5456(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5464(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5472(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5480(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5488(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5496(SB)/8, $0x0200020002000200
-DATA ·mlkemTab+5504(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5512(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5520(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5528(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5536(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5544(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5552(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5560(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5568(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5576(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5584(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5592(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5600(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5608(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5616(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5624(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5632(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5640(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5648(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5656(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5664(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5672(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5680(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5688(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5696(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5704(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5712(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5720(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5728(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5736(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5744(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5752(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5760(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5768(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5776(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5784(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5792(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5800(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5808(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5816(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5824(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5832(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5840(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5848(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+5856(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5864(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5872(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5880(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+5888(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5896(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5904(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5912(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+5920(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5928(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5936(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5944(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+5952(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5960(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5968(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5976(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+5984(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+5992(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6000(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6008(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6016(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6024(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6032(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6040(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6048(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6056(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6064(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6072(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6080(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+6088(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+6096(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+6104(SB)/8, $0xfa13fa13fa13fa13
-DATA ·mlkemTab+6112(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+6120(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+6128(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+6136(SB)/8, $0x0313031303130313
-DATA ·mlkemTab+6144(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+6152(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+6160(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+6168(SB)/8, $0xfe99fe99fe99fe99
-DATA ·mlkemTab+6176(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6184(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6192(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6200(SB)/8, $0x3999399939993999
-DATA ·mlkemTab+6208(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6216(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6224(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6232(SB)/8, $0xfd0afd0afd0afd0a
-DATA ·mlkemTab+6240(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6248(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6256(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6264(SB)/8, $0x7b0a7b0a7b0a7b0a
-DATA ·mlkemTab+6272(SB)/8, $0x0504070601000302
-DATA ·mlkemTab+6280(SB)/8, $0x0d0c0f0e09080b0a
-DATA ·mlkemTab+6288(SB)/8, $0x0504070601000302
-DATA ·mlkemTab+6296(SB)/8, $0x0d0c0f0e09080b0a
-DATA ·mlkemTab+6304(SB)/8, $0xf301f301f301f301
-DATA ·mlkemTab+6312(SB)/8, $0xf301f301f301f301
-DATA ·mlkemTab+6320(SB)/8, $0xf301f301f301f301
-DATA ·mlkemTab+6328(SB)/8, $0xf301f301f301f301
-DATA ·mlkemTab+6336(SB)/8, $0x0549054905490549
-DATA ·mlkemTab+6344(SB)/8, $0x0549054905490549
-DATA ·mlkemTab+6352(SB)/8, $0x0549054905490549
-DATA ·mlkemTab+6360(SB)/8, $0x0549054905490549
-DATA ·mlkemTab+6368(SB)/8, $0x5049504950495049
-DATA ·mlkemTab+6376(SB)/8, $0x5049504950495049
-DATA ·mlkemTab+6384(SB)/8, $0x5049504950495049
-DATA ·mlkemTab+6392(SB)/8, $0x5049504950495049
-DATA ·mlkemTab+6400(SB)/8, $0x044f0000fbb10000
-DATA ·mlkemTab+6408(SB)/8, $0xfe52000001ae0000
-DATA ·mlkemTab+6416(SB)/8, $0xfdd50000022b0000
-DATA ·mlkemTab+6424(SB)/8, $0xfcb50000034b0000
-DATA ·mlkemTab+6432(SB)/8, $0x014f0000feb10000
-DATA ·mlkemTab+6440(SB)/8, $0xd45200002bae0000
-DATA ·mlkemTab+6448(SB)/8, $0x2cd50000d32b0000
-DATA ·mlkemTab+6456(SB)/8, $0xcbb50000344b0000
-DATA ·mlkemTab+6464(SB)/8, $0x04e30000fb1d0000
-DATA ·mlkemTab+6472(SB)/8, $0xfc99000003670000
-DATA ·mlkemTab+6480(SB)/8, $0xf9f20000060e0000
-DATA ·mlkemTab+6488(SB)/8, $0xff97000000690000
-DATA ·mlkemTab+6496(SB)/8, $0x7de30000821d0000
-DATA ·mlkemTab+6504(SB)/8, $0x37990000c8670000
-DATA ·mlkemTab+6512(SB)/8, $0xaff20000500e0000
-DATA ·mlkemTab+6520(SB)/8, $0x54970000ab690000
-DATA ·mlkemTab+6528(SB)/8, $0xfe5a000001a60000
-DATA ·mlkemTab+6536(SB)/8, $0xfdb50000024b0000
-DATA ·mlkemTab+6544(SB)/8, $0xff4f000000b10000
-DATA ·mlkemTab+6552(SB)/8, $0x00eb0000ff150000
-DATA ·mlkemTab+6560(SB)/8, $0x6c5a000093a60000
-DATA ·mlkemTab+6568(SB)/8, $0xccb50000334b0000
-DATA ·mlkemTab+6576(SB)/8, $0xfc4f000003b10000
-DATA ·mlkemTab+6584(SB)/8, $0x11eb0000ee150000
-DATA ·mlkemTab+6592(SB)/8, $0x01230000fedd0000
-DATA ·mlkemTab+6600(SB)/8, $0x01cc0000fe340000
-DATA ·mlkemTab+6608(SB)/8, $0xf9da000006260000
-DATA ·mlkemTab+6616(SB)/8, $0xf98b000006750000
-DATA ·mlkemTab+6624(SB)/8, $0x3a230000c5dd0000
-DATA ·mlkemTab+6632(SB)/8, $0xa5cc00005a340000
-DATA ·mlkemTab+6640(SB)/8, $0xe7da000018260000
-DATA ·mlkemTab+6648(SB)/8, $0xea8b000015750000
-DATA ·mlkemTab+6656(SB)/8, $0x00f60000ff0a0000
-DATA ·mlkemTab+6664(SB)/8, $0xfcf60000030a0000
-DATA ·mlkemTab+6672(SB)/8, $0xfb79000004870000
-DATA ·mlkemTab+6680(SB)/8, $0x00930000ff6d0000
-DATA ·mlkemTab+6688(SB)/8, $0x82f600007d0a0000
-DATA ·mlkemTab+6696(SB)/8, $0x7ef60000810a0000
-DATA ·mlkemTab+6704(SB)/8, $0xd679000029870000
-DATA ·mlkemTab+6712(SB)/8, $0x89930000766d0000
-DATA ·mlkemTab+6720(SB)/8, $0x03090000fcf70000
-DATA ·mlkemTab+6728(SB)/8, $0xfa35000005cb0000
-DATA ·mlkemTab+6736(SB)/8, $0x025a0000fda60000
-DATA ·mlkemTab+6744(SB)/8, $0xfba10000045f0000
-DATA ·mlkemTab+6752(SB)/8, $0x8e09000071f70000
-DATA ·mlkemTab+6760(SB)/8, $0x49350000b6cb0000
-DATA ·mlkemTab+6768(SB)/8, $0x705a00008fa60000
-DATA ·mlkemTab+6776(SB)/8, $0xcea10000315f0000
-DATA ·mlkemTab+6784(SB)/8, $0x06360000f9ca0000
-DATA ·mlkemTab+6792(SB)/8, $0xfd7c000002840000
-DATA ·mlkemTab+6800(SB)/8, $0x03680000fc980000
-DATA ·mlkemTab+6808(SB)/8, $0xfea30000015d0000
-DATA ·mlkemTab+6816(SB)/8, $0x48360000b7ca0000
-DATA ·mlkemTab+6824(SB)/8, $0xb17c00004e840000
-DATA ·mlkemTab+6832(SB)/8, $0xbb68000044980000
-DATA ·mlkemTab+6840(SB)/8, $0xb7a30000485d0000
-DATA ·mlkemTab+6848(SB)/8, $0xfe5e000001a20000
-DATA ·mlkemTab+6856(SB)/8, $0xfeb7000001490000
-DATA ·mlkemTab+6864(SB)/8, $0x009c0000ff640000
-DATA ·mlkemTab+6872(SB)/8, $0x004b0000ffb50000
-DATA ·mlkemTab+6880(SB)/8, $0x385e0000c7a20000
-DATA ·mlkemTab+6888(SB)/8, $0xb3b700004c490000
-DATA ·mlkemTab+6896(SB)/8, $0x149c0000eb640000
-DATA ·mlkemTab+6904(SB)/8, $0x314b0000ceb50000
-DATA ·mlkemTab+6912(SB)/8, $0xfccf000003310000
-DATA ·mlkemTab+6920(SB)/8, $0xfbb7000004490000
-DATA ·mlkemTab+6928(SB)/8, $0xfda50000025b0000
-DATA ·mlkemTab+6936(SB)/8, $0xfd9e000002620000
-DATA ·mlkemTab+6944(SB)/8, $0x79cf000086310000
-DATA ·mlkemTab+6952(SB)/8, $0xb0b700004f490000
-DATA ·mlkemTab+6960(SB)/8, $0x9ca50000635b0000
-DATA ·mlkemTab+6968(SB)/8, $0xf79e000008620000
-DATA ·mlkemTab+6976(SB)/8, $0xfad60000052a0000
-DATA ·mlkemTab+6984(SB)/8, $0x05050000fafb0000
-DATA ·mlkemTab+6992(SB)/8, $0x05b90000fa470000
-DATA ·mlkemTab+7000(SB)/8, $0xfe80000001800000
-DATA ·mlkemTab+7008(SB)/8, $0x1cd60000e32a0000
-DATA ·mlkemTab+7016(SB)/8, $0xc40500003bfb0000
-DATA ·mlkemTab+7024(SB)/8, $0xa0b900005f470000
-DATA ·mlkemTab+7032(SB)/8, $0x7e80000081800000
-DATA ·mlkemTab+7040(SB)/8, $0x04bf0000fb410000
-DATA ·mlkemTab+7048(SB)/8, $0x00880000ff780000
-DATA ·mlkemTab+7056(SB)/8, $0xfb3e000004c20000
-DATA ·mlkemTab+7064(SB)/8, $0x05370000fac90000
-DATA ·mlkemTab+7072(SB)/8, $0x51bf0000ae410000
-DATA ·mlkemTab+7080(SB)/8, $0x18880000e7780000
-DATA ·mlkemTab+7088(SB)/8, $0xd53e00002ac20000
-DATA ·mlkemTab+7096(SB)/8, $0x3a370000c5c90000
-DATA ·mlkemTab+7104(SB)/8, $0x036a0000fc960000
-DATA ·mlkemTab+7112(SB)/8, $0xff24000000dc0000
-DATA ·mlkemTab+7120(SB)/8, $0x04a30000fb5d0000
-DATA ·mlkemTab+7128(SB)/8, $0x067b0000f9850000
-DATA ·mlkemTab+7136(SB)/8, $0xa16a00005e960000
-DATA ·mlkemTab+7144(SB)/8, $0x2b240000d4dc0000
-DATA ·mlkemTab+7152(SB)/8, $0xbda30000425d0000
-DATA ·mlkemTab+7160(SB)/8, $0xc77b000038850000
-DATA ·mlkemTab+7168(SB)/8, $0x04a10000fb5f0000
-DATA ·mlkemTab+7176(SB)/8, $0x05fa0000fa060000
-DATA ·mlkemTab+7184(SB)/8, $0x04fe0000fb020000
-DATA ·mlkemTab+7192(SB)/8, $0xfce60000031a0000
-DATA ·mlkemTab+7200(SB)/8, $0xd7a10000285f0000
-DATA ·mlkemTab+7208(SB)/8, $0x53fa0000ac060000
-DATA ·mlkemTab+7216(SB)/8, $0x1efe0000e1020000
-DATA ·mlkemTab+7224(SB)/8, $0x4ee60000b11a0000
-DATA ·mlkemTab+7232(SB)/8, $0x05e60000fa1a0000
-DATA ·mlkemTab+7240(SB)/8, $0x03560000fcaa0000
-DATA ·mlkemTab+7248(SB)/8, $0x03660000fc9a0000
-DATA ·mlkemTab+7256(SB)/8, $0xfe22000001de0000
-DATA ·mlkemTab+7264(SB)/8, $0x57e60000a81a0000
-DATA ·mlkemTab+7272(SB)/8, $0xa55600005aaa0000
-DATA ·mlkemTab+7280(SB)/8, $0xd56600002a9a0000
-DATA ·mlkemTab+7288(SB)/8, $0x44220000bbde0000
-DATA ·mlkemTab+7296(SB)/8, $0x006c0000ff940000
-DATA ·mlkemTab+7304(SB)/8, $0x01340000fecc0000
-DATA ·mlkemTab+7312(SB)/8, $0xfc1c000003e40000
-DATA ·mlkemTab+7320(SB)/8, $0xfc21000003df0000
-DATA ·mlkemTab+7328(SB)/8, $0x846c00007b940000
-DATA ·mlkemTab+7336(SB)/8, $0x5d340000a2cc0000
-DATA ·mlkemTab+7344(SB)/8, $0x901c00006fe40000
-DATA ·mlkemTab+7352(SB)/8, $0x4f210000b0df0000
-DATA ·mlkemTab+7360(SB)/8, $0xfc42000003be0000
-DATA ·mlkemTab+7368(SB)/8, $0x05b40000fa4c0000
-DATA ·mlkemTab+7376(SB)/8, $0xfa0e000005f20000
-DATA ·mlkemTab+7384(SB)/8, $0xf9a40000065c0000
-DATA ·mlkemTab+7392(SB)/8, $0xa24200005dbe0000
-DATA ·mlkemTab+7400(SB)/8, $0xe1b400001e4c0000
-DATA ·mlkemTab+7408(SB)/8, $0x440e0000bbf20000
-DATA ·mlkemTab+7416(SB)/8, $0xa5a400005a5c0000
-GLOBL ·mlkemTab(SB), RODATA|NOPTR, $7424
+DATA ·mlkemTab+256(SB)/8, $0x05d505d505d505d5
+DATA ·mlkemTab+264(SB)/8, $0x05d505d505d505d5
+DATA ·mlkemTab+272(SB)/8, $0x05d505d505d505d5
+DATA ·mlkemTab+280(SB)/8, $0x05d505d505d505d5
+DATA ·mlkemTab+288(SB)/8, $0x34d534d534d534d5
+DATA ·mlkemTab+296(SB)/8, $0x34d534d534d534d5
+DATA ·mlkemTab+304(SB)/8, $0x34d534d534d534d5
+DATA ·mlkemTab+312(SB)/8, $0x34d534d534d534d5
+DATA ·mlkemTab+320(SB)/8, $0xff55ff55ff55ff55
+DATA ·mlkemTab+328(SB)/8, $0xff55ff55ff55ff55
+DATA ·mlkemTab+336(SB)/8, $0xff55ff55ff55ff55
+DATA ·mlkemTab+344(SB)/8, $0xff55ff55ff55ff55
+DATA ·mlkemTab+352(SB)/8, $0xae55ae55ae55ae55
+DATA ·mlkemTab+360(SB)/8, $0xae55ae55ae55ae55
+DATA ·mlkemTab+368(SB)/8, $0xae55ae55ae55ae55
+DATA ·mlkemTab+376(SB)/8, $0xae55ae55ae55ae55
+DATA ·mlkemTab+384(SB)/8, $0x026e026e026e026e
+DATA ·mlkemTab+392(SB)/8, $0x026e026e026e026e
+DATA ·mlkemTab+400(SB)/8, $0x026e026e026e026e
+DATA ·mlkemTab+408(SB)/8, $0x026e026e026e026e
+DATA ·mlkemTab+416(SB)/8, $0x6c6e6c6e6c6e6c6e
+DATA ·mlkemTab+424(SB)/8, $0x6c6e6c6e6c6e6c6e
+DATA ·mlkemTab+432(SB)/8, $0x6c6e6c6e6c6e6c6e
+DATA ·mlkemTab+440(SB)/8, $0x6c6e6c6e6c6e6c6e
+DATA ·mlkemTab+448(SB)/8, $0x023d023d023d023d
+DATA ·mlkemTab+456(SB)/8, $0x023d023d023d023d
+DATA ·mlkemTab+464(SB)/8, $0xfad3fad3fad3fad3
+DATA ·mlkemTab+472(SB)/8, $0xfad3fad3fad3fad3
+DATA ·mlkemTab+480(SB)/8, $0xe93de93de93de93d
+DATA ·mlkemTab+488(SB)/8, $0xe93de93de93de93d
+DATA ·mlkemTab+496(SB)/8, $0x43d343d343d343d3
+DATA ·mlkemTab+504(SB)/8, $0x43d343d343d343d3
+DATA ·mlkemTab+512(SB)/8, $0x04c704c704c704c7
+DATA ·mlkemTab+520(SB)/8, $0x028c028c028c028c
+DATA ·mlkemTab+528(SB)/8, $0xfdd8fdd8fdd8fdd8
+DATA ·mlkemTab+536(SB)/8, $0x03f703f703f703f7
+DATA ·mlkemTab+544(SB)/8, $0xe9c7e9c7e9c7e9c7
+DATA ·mlkemTab+552(SB)/8, $0xe68ce68ce68ce68c
+DATA ·mlkemTab+560(SB)/8, $0x05d805d805d805d8
+DATA ·mlkemTab+568(SB)/8, $0x78f778f778f778f7
+DATA ·mlkemTab+576(SB)/8, $0x01ae01aefbb1fbb1
+DATA ·mlkemTab+584(SB)/8, $0x034b034b022b022b
+DATA ·mlkemTab+592(SB)/8, $0x03670367fb1dfb1d
+DATA ·mlkemTab+600(SB)/8, $0x00690069060e060e
+DATA ·mlkemTab+608(SB)/8, $0x2bae2baefeb1feb1
+DATA ·mlkemTab+616(SB)/8, $0x344b344bd32bd32b
+DATA ·mlkemTab+624(SB)/8, $0xc867c867821d821d
+DATA ·mlkemTab+632(SB)/8, $0xab69ab69500e500e
+DATA ·mlkemTab+640(SB)/8, $0x0108010801080108
+DATA ·mlkemTab+648(SB)/8, $0x0108010801080108
+DATA ·mlkemTab+656(SB)/8, $0x017f017f017f017f
+DATA ·mlkemTab+664(SB)/8, $0x017f017f017f017f
+DATA ·mlkemTab+672(SB)/8, $0x9908990899089908
+DATA ·mlkemTab+680(SB)/8, $0x9908990899089908
+DATA ·mlkemTab+688(SB)/8, $0x8e7f8e7f8e7f8e7f
+DATA ·mlkemTab+696(SB)/8, $0x8e7f8e7f8e7f8e7f
+DATA ·mlkemTab+704(SB)/8, $0xfaf3faf3faf3faf3
+DATA ·mlkemTab+712(SB)/8, $0x05d305d305d305d3
+DATA ·mlkemTab+720(SB)/8, $0xfee6fee6fee6fee6
+DATA ·mlkemTab+728(SB)/8, $0xf9f8f9f8f9f8f9f8
+DATA ·mlkemTab+736(SB)/8, $0xa3f3a3f3a3f3a3f3
+DATA ·mlkemTab+744(SB)/8, $0x4ed34ed34ed34ed3
+DATA ·mlkemTab+752(SB)/8, $0x50e650e650e650e6
+DATA ·mlkemTab+760(SB)/8, $0x61f861f861f861f8
+DATA ·mlkemTab+768(SB)/8, $0x024b024b01a601a6
+DATA ·mlkemTab+776(SB)/8, $0xff15ff1500b100b1
+DATA ·mlkemTab+784(SB)/8, $0xfe34fe34feddfedd
+DATA ·mlkemTab+792(SB)/8, $0x0675067506260626
+DATA ·mlkemTab+800(SB)/8, $0x334b334b93a693a6
+DATA ·mlkemTab+808(SB)/8, $0xee15ee1503b103b1
+DATA ·mlkemTab+816(SB)/8, $0x5a345a34c5ddc5dd
+DATA ·mlkemTab+824(SB)/8, $0x1575157518261826
+DATA ·mlkemTab+832(SB)/8, $0x058e058e058e058e
+DATA ·mlkemTab+840(SB)/8, $0x058e058e058e058e
+DATA ·mlkemTab+848(SB)/8, $0x058e058e058e058e
+DATA ·mlkemTab+856(SB)/8, $0x058e058e058e058e
+DATA ·mlkemTab+864(SB)/8, $0xcf8ecf8ecf8ecf8e
+DATA ·mlkemTab+872(SB)/8, $0xcf8ecf8ecf8ecf8e
+DATA ·mlkemTab+880(SB)/8, $0xcf8ecf8ecf8ecf8e
+DATA ·mlkemTab+888(SB)/8, $0xcf8ecf8ecf8ecf8e
+DATA ·mlkemTab+896(SB)/8, $0x0629062906290629
+DATA ·mlkemTab+904(SB)/8, $0x0629062906290629
+DATA ·mlkemTab+912(SB)/8, $0x0629062906290629
+DATA ·mlkemTab+920(SB)/8, $0x0629062906290629
+DATA ·mlkemTab+928(SB)/8, $0xf129f129f129f129
+DATA ·mlkemTab+936(SB)/8, $0xf129f129f129f129
+DATA ·mlkemTab+944(SB)/8, $0xf129f129f129f129
+DATA ·mlkemTab+952(SB)/8, $0xf129f129f129f129
+DATA ·mlkemTab+960(SB)/8, $0x00b600b600b600b6
+DATA ·mlkemTab+968(SB)/8, $0x00b600b600b600b6
+DATA ·mlkemTab+976(SB)/8, $0x00b600b600b600b6
+DATA ·mlkemTab+984(SB)/8, $0x00b600b600b600b6
+DATA ·mlkemTab+992(SB)/8, $0xc2b6c2b6c2b6c2b6
+DATA ·mlkemTab+1000(SB)/8, $0xc2b6c2b6c2b6c2b6
+DATA ·mlkemTab+1008(SB)/8, $0xc2b6c2b6c2b6c2b6
+DATA ·mlkemTab+1016(SB)/8, $0xc2b6c2b6c2b6c2b6
+DATA ·mlkemTab+1024(SB)/8, $0xfcc3fcc3fcc3fcc3
+DATA ·mlkemTab+1032(SB)/8, $0xfcc3fcc3fcc3fcc3
+DATA ·mlkemTab+1040(SB)/8, $0x05b205b205b205b2
+DATA ·mlkemTab+1048(SB)/8, $0x05b205b205b205b2
+DATA ·mlkemTab+1056(SB)/8, $0x15c315c315c315c3
+DATA ·mlkemTab+1064(SB)/8, $0x15c315c315c315c3
+DATA ·mlkemTab+1072(SB)/8, $0xfbb2fbb2fbb2fbb2
+DATA ·mlkemTab+1080(SB)/8, $0xfbb2fbb2fbb2fbb2
+DATA ·mlkemTab+1088(SB)/8, $0x0204020402040204
+DATA ·mlkemTab+1096(SB)/8, $0xfff8fff8fff8fff8
+DATA ·mlkemTab+1104(SB)/8, $0xfec0fec0fec0fec0
+DATA ·mlkemTab+1112(SB)/8, $0xfd66fd66fd66fd66
+DATA ·mlkemTab+1120(SB)/8, $0xce04ce04ce04ce04
+DATA ·mlkemTab+1128(SB)/8, $0x67f867f867f867f8
+DATA ·mlkemTab+1136(SB)/8, $0x3ec03ec03ec03ec0
+DATA ·mlkemTab+1144(SB)/8, $0xcf66cf66cf66cf66
+DATA ·mlkemTab+1152(SB)/8, $0x030a030aff0aff0a
+DATA ·mlkemTab+1160(SB)/8, $0xff6dff6d04870487
+DATA ·mlkemTab+1168(SB)/8, $0x05cb05cbfcf7fcf7
+DATA ·mlkemTab+1176(SB)/8, $0x045f045ffda6fda6
+DATA ·mlkemTab+1184(SB)/8, $0x810a810a7d0a7d0a
+DATA ·mlkemTab+1192(SB)/8, $0x766d766d29872987
+DATA ·mlkemTab+1200(SB)/8, $0xb6cbb6cb71f771f7
+DATA ·mlkemTab+1208(SB)/8, $0x315f315f8fa68fa6
+DATA ·mlkemTab+1216(SB)/8, $0xf9bef9bef9bef9be
+DATA ·mlkemTab+1224(SB)/8, $0xf9bef9bef9bef9be
+DATA ·mlkemTab+1232(SB)/8, $0xff7eff7eff7eff7e
+DATA ·mlkemTab+1240(SB)/8, $0xff7eff7eff7eff7e
+DATA ·mlkemTab+1248(SB)/8, $0x53be53be53be53be
+DATA ·mlkemTab+1256(SB)/8, $0x53be53be53be53be
+DATA ·mlkemTab+1264(SB)/8, $0x997e997e997e997e
+DATA ·mlkemTab+1272(SB)/8, $0x997e997e997e997e
+DATA ·mlkemTab+1280(SB)/8, $0xf9aef9aef9aef9ae
+DATA ·mlkemTab+1288(SB)/8, $0xfb76fb76fb76fb76
+DATA ·mlkemTab+1296(SB)/8, $0x007e007e007e007e
+DATA ·mlkemTab+1304(SB)/8, $0x05bd05bd05bd05bd
+DATA ·mlkemTab+1312(SB)/8, $0x23ae23ae23ae23ae
+DATA ·mlkemTab+1320(SB)/8, $0xfd76fd76fd76fd76
+DATA ·mlkemTab+1328(SB)/8, $0x9a7e9a7e9a7e9a7e
+DATA ·mlkemTab+1336(SB)/8, $0x6cbd6cbd6cbd6cbd
+DATA ·mlkemTab+1344(SB)/8, $0x02840284f9caf9ca
+DATA ·mlkemTab+1352(SB)/8, $0x015d015dfc98fc98
+DATA ·mlkemTab+1360(SB)/8, $0x0149014901a201a2
+DATA ·mlkemTab+1368(SB)/8, $0xffb5ffb5ff64ff64
+DATA ·mlkemTab+1376(SB)/8, $0x4e844e84b7cab7ca
+DATA ·mlkemTab+1384(SB)/8, $0x485d485d44984498
+DATA ·mlkemTab+1392(SB)/8, $0x4c494c49c7a2c7a2
+DATA ·mlkemTab+1400(SB)/8, $0xceb5ceb5eb64eb64
+DATA ·mlkemTab+1408(SB)/8, $0x011f011f011f011f
+DATA ·mlkemTab+1416(SB)/8, $0x011f011f011f011f
+DATA ·mlkemTab+1424(SB)/8, $0x011f011f011f011f
+DATA ·mlkemTab+1432(SB)/8, $0x011f011f011f011f
+DATA ·mlkemTab+1440(SB)/8, $0x6e1f6e1f6e1f6e1f
+DATA ·mlkemTab+1448(SB)/8, $0x6e1f6e1f6e1f6e1f
+DATA ·mlkemTab+1456(SB)/8, $0x6e1f6e1f6e1f6e1f
+DATA ·mlkemTab+1464(SB)/8, $0x6e1f6e1f6e1f6e1f
+DATA ·mlkemTab+1472(SB)/8, $0x03c203c203c203c2
+DATA ·mlkemTab+1480(SB)/8, $0x03c203c203c203c2
+DATA ·mlkemTab+1488(SB)/8, $0x03c203c203c203c2
+DATA ·mlkemTab+1496(SB)/8, $0x03c203c203c203c2
+DATA ·mlkemTab+1504(SB)/8, $0x29c229c229c229c2
+DATA ·mlkemTab+1512(SB)/8, $0x29c229c229c229c2
+DATA ·mlkemTab+1520(SB)/8, $0x29c229c229c229c2
+DATA ·mlkemTab+1528(SB)/8, $0x29c229c229c229c2
+DATA ·mlkemTab+1536(SB)/8, $0xfb4efb4efb4efb4e
+DATA ·mlkemTab+1544(SB)/8, $0xfb4efb4efb4efb4e
+DATA ·mlkemTab+1552(SB)/8, $0xfb4efb4efb4efb4e
+DATA ·mlkemTab+1560(SB)/8, $0xfb4efb4efb4efb4e
+DATA ·mlkemTab+1568(SB)/8, $0x054e054e054e054e
+DATA ·mlkemTab+1576(SB)/8, $0x054e054e054e054e
+DATA ·mlkemTab+1584(SB)/8, $0x054e054e054e054e
+DATA ·mlkemTab+1592(SB)/8, $0x054e054e054e054e
+DATA ·mlkemTab+1600(SB)/8, $0xfd57fd57fd57fd57
+DATA ·mlkemTab+1608(SB)/8, $0xfd57fd57fd57fd57
+DATA ·mlkemTab+1616(SB)/8, $0x03f903f903f903f9
+DATA ·mlkemTab+1624(SB)/8, $0x03f903f903f903f9
+DATA ·mlkemTab+1632(SB)/8, $0x9257925792579257
+DATA ·mlkemTab+1640(SB)/8, $0x9257925792579257
+DATA ·mlkemTab+1648(SB)/8, $0x5ef95ef95ef95ef9
+DATA ·mlkemTab+1656(SB)/8, $0x5ef95ef95ef95ef9
+DATA ·mlkemTab+1664(SB)/8, $0xfcabfcabfcabfcab
+DATA ·mlkemTab+1672(SB)/8, $0xffa6ffa6ffa6ffa6
+DATA ·mlkemTab+1680(SB)/8, $0xfef1fef1fef1fef1
+DATA ·mlkemTab+1688(SB)/8, $0x033e033e033e033e
+DATA ·mlkemTab+1696(SB)/8, $0x4dab4dab4dab4dab
+DATA ·mlkemTab+1704(SB)/8, $0x91a691a691a691a6
+DATA ·mlkemTab+1712(SB)/8, $0xc1f1c1f1c1f1c1f1
+DATA ·mlkemTab+1720(SB)/8, $0xdd3edd3edd3edd3e
+DATA ·mlkemTab+1728(SB)/8, $0x0449044903310331
+DATA ·mlkemTab+1736(SB)/8, $0x02620262025b025b
+DATA ·mlkemTab+1744(SB)/8, $0xfafbfafb052a052a
+DATA ·mlkemTab+1752(SB)/8, $0x01800180fa47fa47
+DATA ·mlkemTab+1760(SB)/8, $0x4f494f4986318631
+DATA ·mlkemTab+1768(SB)/8, $0x08620862635b635b
+DATA ·mlkemTab+1776(SB)/8, $0x3bfb3bfbe32ae32a
+DATA ·mlkemTab+1784(SB)/8, $0x818081805f475f47
+DATA ·mlkemTab+1792(SB)/8, $0x02dc02dc02dc02dc
+DATA ·mlkemTab+1800(SB)/8, $0x02dc02dc02dc02dc
+DATA ·mlkemTab+1808(SB)/8, $0x0260026002600260
+DATA ·mlkemTab+1816(SB)/8, $0x0260026002600260
+DATA ·mlkemTab+1824(SB)/8, $0xd6dcd6dcd6dcd6dc
+DATA ·mlkemTab+1832(SB)/8, $0xd6dcd6dcd6dcd6dc
+DATA ·mlkemTab+1840(SB)/8, $0x2260226022602260
+DATA ·mlkemTab+1848(SB)/8, $0x2260226022602260
+DATA ·mlkemTab+1856(SB)/8, $0x006b006b006b006b
+DATA ·mlkemTab+1864(SB)/8, $0xfa73fa73fa73fa73
+DATA ·mlkemTab+1872(SB)/8, $0xff09ff09ff09ff09
+DATA ·mlkemTab+1880(SB)/8, $0xfc49fc49fc49fc49
+DATA ·mlkemTab+1888(SB)/8, $0x916b916b916b916b
+DATA ·mlkemTab+1896(SB)/8, $0x2373237323732373
+DATA ·mlkemTab+1904(SB)/8, $0x8a098a098a098a09
+DATA ·mlkemTab+1912(SB)/8, $0x4749474947494749
+DATA ·mlkemTab+1920(SB)/8, $0xff78ff78fb41fb41
+DATA ·mlkemTab+1928(SB)/8, $0xfac9fac904c204c2
+DATA ·mlkemTab+1936(SB)/8, $0x00dc00dcfc96fc96
+DATA ·mlkemTab+1944(SB)/8, $0xf985f985fb5dfb5d
+DATA ·mlkemTab+1952(SB)/8, $0xe778e778ae41ae41
+DATA ·mlkemTab+1960(SB)/8, $0xc5c9c5c92ac22ac2
+DATA ·mlkemTab+1968(SB)/8, $0xd4dcd4dc5e965e96
+DATA ·mlkemTab+1976(SB)/8, $0x38853885425d425d
+DATA ·mlkemTab+1984(SB)/8, $0x00ca00ca00ca00ca
+DATA ·mlkemTab+1992(SB)/8, $0x00ca00ca00ca00ca
+DATA ·mlkemTab+2000(SB)/8, $0x00ca00ca00ca00ca
+DATA ·mlkemTab+2008(SB)/8, $0x00ca00ca00ca00ca
+DATA ·mlkemTab+2016(SB)/8, $0xbecabecabecabeca
+DATA ·mlkemTab+2024(SB)/8, $0xbecabecabecabeca
+DATA ·mlkemTab+2032(SB)/8, $0xbecabecabecabeca
+DATA ·mlkemTab+2040(SB)/8, $0xbecabecabecabeca
+DATA ·mlkemTab+2048(SB)/8, $0xfa3efa3efa3efa3e
+DATA ·mlkemTab+2056(SB)/8, $0xfa3efa3efa3efa3e
+DATA ·mlkemTab+2064(SB)/8, $0xfa3efa3efa3efa3e
+DATA ·mlkemTab+2072(SB)/8, $0xfa3efa3efa3efa3e
+DATA ·mlkemTab+2080(SB)/8, $0xd43ed43ed43ed43e
+DATA ·mlkemTab+2088(SB)/8, $0xd43ed43ed43ed43e
+DATA ·mlkemTab+2096(SB)/8, $0xd43ed43ed43ed43e
+DATA ·mlkemTab+2104(SB)/8, $0xd43ed43ed43ed43e
+DATA ·mlkemTab+2112(SB)/8, $0x05bc05bc05bc05bc
+DATA ·mlkemTab+2120(SB)/8, $0x05bc05bc05bc05bc
+DATA ·mlkemTab+2128(SB)/8, $0x05bc05bc05bc05bc
+DATA ·mlkemTab+2136(SB)/8, $0x05bc05bc05bc05bc
+DATA ·mlkemTab+2144(SB)/8, $0x79bc79bc79bc79bc
+DATA ·mlkemTab+2152(SB)/8, $0x79bc79bc79bc79bc
+DATA ·mlkemTab+2160(SB)/8, $0x79bc79bc79bc79bc
+DATA ·mlkemTab+2168(SB)/8, $0x79bc79bc79bc79bc
+DATA ·mlkemTab+2176(SB)/8, $0xf9faf9faf9faf9fa
+DATA ·mlkemTab+2184(SB)/8, $0xf9faf9faf9faf9fa
+DATA ·mlkemTab+2192(SB)/8, $0x019b019b019b019b
+DATA ·mlkemTab+2200(SB)/8, $0x019b019b019b019b
+DATA ·mlkemTab+2208(SB)/8, $0x47fa47fa47fa47fa
+DATA ·mlkemTab+2216(SB)/8, $0x47fa47fa47fa47fa
+DATA ·mlkemTab+2224(SB)/8, $0x229b229b229b229b
+DATA ·mlkemTab+2232(SB)/8, $0x229b229b229b229b
+DATA ·mlkemTab+2240(SB)/8, $0xfe72fe72fe72fe72
+DATA ·mlkemTab+2248(SB)/8, $0x03c103c103c103c1
+DATA ·mlkemTab+2256(SB)/8, $0xfa1cfa1cfa1cfa1c
+DATA ·mlkemTab+2264(SB)/8, $0xfd2bfd2bfd2bfd2b
+DATA ·mlkemTab+2272(SB)/8, $0x3472347234723472
+DATA ·mlkemTab+2280(SB)/8, $0x36c136c136c136c1
+DATA ·mlkemTab+2288(SB)/8, $0x8e1c8e1c8e1c8e1c
+DATA ·mlkemTab+2296(SB)/8, $0xce2bce2bce2bce2b
+DATA ·mlkemTab+2304(SB)/8, $0xfa06fa06fb5ffb5f
+DATA ·mlkemTab+2312(SB)/8, $0x031a031afb02fb02
+DATA ·mlkemTab+2320(SB)/8, $0xfcaafcaafa1afa1a
+DATA ·mlkemTab+2328(SB)/8, $0x01de01defc9afc9a
+DATA ·mlkemTab+2336(SB)/8, $0xac06ac06285f285f
+DATA ·mlkemTab+2344(SB)/8, $0xb11ab11ae102e102
+DATA ·mlkemTab+2352(SB)/8, $0x5aaa5aaaa81aa81a
+DATA ·mlkemTab+2360(SB)/8, $0xbbdebbde2a9a2a9a
+DATA ·mlkemTab+2368(SB)/8, $0xff33ff33ff33ff33
+DATA ·mlkemTab+2376(SB)/8, $0xff33ff33ff33ff33
+DATA ·mlkemTab+2384(SB)/8, $0xf9ddf9ddf9ddf9dd
+DATA ·mlkemTab+2392(SB)/8, $0xf9ddf9ddf9ddf9dd
+DATA ·mlkemTab+2400(SB)/8, $0x6833683368336833
+DATA ·mlkemTab+2408(SB)/8, $0x6833683368336833
+DATA ·mlkemTab+2416(SB)/8, $0xc0ddc0ddc0ddc0dd
+DATA ·mlkemTab+2424(SB)/8, $0xc0ddc0ddc0ddc0dd
+DATA ·mlkemTab+2432(SB)/8, $0x01c001c001c001c0
+DATA ·mlkemTab+2440(SB)/8, $0xfbd7fbd7fbd7fbd7
+DATA ·mlkemTab+2448(SB)/8, $0x02a502a502a502a5
+DATA ·mlkemTab+2456(SB)/8, $0xfb05fb05fb05fb05
+DATA ·mlkemTab+2464(SB)/8, $0x41c041c041c041c0
+DATA ·mlkemTab+2472(SB)/8, $0x10d710d710d710d7
+DATA ·mlkemTab+2480(SB)/8, $0xa1a5a1a5a1a5a1a5
+DATA ·mlkemTab+2488(SB)/8, $0xba05ba05ba05ba05
+DATA ·mlkemTab+2496(SB)/8, $0xfeccfeccff94ff94
+DATA ·mlkemTab+2504(SB)/8, $0x03df03df03e403e4
+DATA ·mlkemTab+2512(SB)/8, $0xfa4cfa4c03be03be
+DATA ·mlkemTab+2520(SB)/8, $0x065c065c05f205f2
+DATA ·mlkemTab+2528(SB)/8, $0xa2cca2cc7b947b94
+DATA ·mlkemTab+2536(SB)/8, $0xb0dfb0df6fe46fe4
+DATA ·mlkemTab+2544(SB)/8, $0x1e4c1e4c5dbe5dbe
+DATA ·mlkemTab+2552(SB)/8, $0x5a5c5a5cbbf2bbf2
+DATA ·mlkemTab+2560(SB)/8, $0x05f205f2065c065c
+DATA ·mlkemTab+2568(SB)/8, $0x03be03befa4cfa4c
+DATA ·mlkemTab+2576(SB)/8, $0x03e403e403df03df
+DATA ·mlkemTab+2584(SB)/8, $0xff94ff94feccfecc
+DATA ·mlkemTab+2592(SB)/8, $0xbbf2bbf25a5c5a5c
+DATA ·mlkemTab+2600(SB)/8, $0x5dbe5dbe1e4c1e4c
+DATA ·mlkemTab+2608(SB)/8, $0x6fe46fe4b0dfb0df
+DATA ·mlkemTab+2616(SB)/8, $0x7b947b94a2cca2cc
+DATA ·mlkemTab+2624(SB)/8, $0xfb05fb05fb05fb05
+DATA ·mlkemTab+2632(SB)/8, $0x02a502a502a502a5
+DATA ·mlkemTab+2640(SB)/8, $0xfbd7fbd7fbd7fbd7
+DATA ·mlkemTab+2648(SB)/8, $0x01c001c001c001c0
+DATA ·mlkemTab+2656(SB)/8, $0xba05ba05ba05ba05
+DATA ·mlkemTab+2664(SB)/8, $0xa1a5a1a5a1a5a1a5
+DATA ·mlkemTab+2672(SB)/8, $0x10d710d710d710d7
+DATA ·mlkemTab+2680(SB)/8, $0x41c041c041c041c0
+DATA ·mlkemTab+2688(SB)/8, $0xf9ddf9ddf9ddf9dd
+DATA ·mlkemTab+2696(SB)/8, $0xf9ddf9ddf9ddf9dd
+DATA ·mlkemTab+2704(SB)/8, $0xff33ff33ff33ff33
+DATA ·mlkemTab+2712(SB)/8, $0xff33ff33ff33ff33
+DATA ·mlkemTab+2720(SB)/8, $0xc0ddc0ddc0ddc0dd
+DATA ·mlkemTab+2728(SB)/8, $0xc0ddc0ddc0ddc0dd
+DATA ·mlkemTab+2736(SB)/8, $0x6833683368336833
+DATA ·mlkemTab+2744(SB)/8, $0x6833683368336833
+DATA ·mlkemTab+2752(SB)/8, $0xfc9afc9a01de01de
+DATA ·mlkemTab+2760(SB)/8, $0xfa1afa1afcaafcaa
+DATA ·mlkemTab+2768(SB)/8, $0xfb02fb02031a031a
+DATA ·mlkemTab+2776(SB)/8, $0xfb5ffb5ffa06fa06
+DATA ·mlkemTab+2784(SB)/8, $0x2a9a2a9abbdebbde
+DATA ·mlkemTab+2792(SB)/8, $0xa81aa81a5aaa5aaa
+DATA ·mlkemTab+2800(SB)/8, $0xe102e102b11ab11a
+DATA ·mlkemTab+2808(SB)/8, $0x285f285fac06ac06
+DATA ·mlkemTab+2816(SB)/8, $0xfd2bfd2bfd2bfd2b
+DATA ·mlkemTab+2824(SB)/8, $0xfa1cfa1cfa1cfa1c
+DATA ·mlkemTab+2832(SB)/8, $0x03c103c103c103c1
+DATA ·mlkemTab+2840(SB)/8, $0xfe72fe72fe72fe72
+DATA ·mlkemTab+2848(SB)/8, $0xce2bce2bce2bce2b
+DATA ·mlkemTab+2856(SB)/8, $0x8e1c8e1c8e1c8e1c
+DATA ·mlkemTab+2864(SB)/8, $0x36c136c136c136c1
+DATA ·mlkemTab+2872(SB)/8, $0x3472347234723472
+DATA ·mlkemTab+2880(SB)/8, $0x019b019b019b019b
+DATA ·mlkemTab+2888(SB)/8, $0x019b019b019b019b
+DATA ·mlkemTab+2896(SB)/8, $0xf9faf9faf9faf9fa
+DATA ·mlkemTab+2904(SB)/8, $0xf9faf9faf9faf9fa
+DATA ·mlkemTab+2912(SB)/8, $0x229b229b229b229b
+DATA ·mlkemTab+2920(SB)/8, $0x229b229b229b229b
+DATA ·mlkemTab+2928(SB)/8, $0x47fa47fa47fa47fa
+DATA ·mlkemTab+2936(SB)/8, $0x47fa47fa47fa47fa
+DATA ·mlkemTab+2944(SB)/8, $0xfb5dfb5df985f985
+DATA ·mlkemTab+2952(SB)/8, $0xfc96fc9600dc00dc
+DATA ·mlkemTab+2960(SB)/8, $0x04c204c2fac9fac9
+DATA ·mlkemTab+2968(SB)/8, $0xfb41fb41ff78ff78
+DATA ·mlkemTab+2976(SB)/8, $0x425d425d38853885
+DATA ·mlkemTab+2984(SB)/8, $0x5e965e96d4dcd4dc
+DATA ·mlkemTab+2992(SB)/8, $0x2ac22ac2c5c9c5c9
+DATA ·mlkemTab+3000(SB)/8, $0xae41ae41e778e778
+DATA ·mlkemTab+3008(SB)/8, $0xfc49fc49fc49fc49
+DATA ·mlkemTab+3016(SB)/8, $0xff09ff09ff09ff09
+DATA ·mlkemTab+3024(SB)/8, $0xfa73fa73fa73fa73
+DATA ·mlkemTab+3032(SB)/8, $0x006b006b006b006b
+DATA ·mlkemTab+3040(SB)/8, $0x4749474947494749
+DATA ·mlkemTab+3048(SB)/8, $0x8a098a098a098a09
+DATA ·mlkemTab+3056(SB)/8, $0x2373237323732373
+DATA ·mlkemTab+3064(SB)/8, $0x916b916b916b916b
+DATA ·mlkemTab+3072(SB)/8, $0x0260026002600260
+DATA ·mlkemTab+3080(SB)/8, $0x0260026002600260
+DATA ·mlkemTab+3088(SB)/8, $0x02dc02dc02dc02dc
+DATA ·mlkemTab+3096(SB)/8, $0x02dc02dc02dc02dc
+DATA ·mlkemTab+3104(SB)/8, $0x2260226022602260
+DATA ·mlkemTab+3112(SB)/8, $0x2260226022602260
+DATA ·mlkemTab+3120(SB)/8, $0xd6dcd6dcd6dcd6dc
+DATA ·mlkemTab+3128(SB)/8, $0xd6dcd6dcd6dcd6dc
+DATA ·mlkemTab+3136(SB)/8, $0xfa47fa4701800180
+DATA ·mlkemTab+3144(SB)/8, $0x052a052afafbfafb
+DATA ·mlkemTab+3152(SB)/8, $0x025b025b02620262
+DATA ·mlkemTab+3160(SB)/8, $0x0331033104490449
+DATA ·mlkemTab+3168(SB)/8, $0x5f475f4781808180
+DATA ·mlkemTab+3176(SB)/8, $0xe32ae32a3bfb3bfb
+DATA ·mlkemTab+3184(SB)/8, $0x635b635b08620862
+DATA ·mlkemTab+3192(SB)/8, $0x863186314f494f49
+DATA ·mlkemTab+3200(SB)/8, $0x033e033e033e033e
+DATA ·mlkemTab+3208(SB)/8, $0xfef1fef1fef1fef1
+DATA ·mlkemTab+3216(SB)/8, $0xffa6ffa6ffa6ffa6
+DATA ·mlkemTab+3224(SB)/8, $0xfcabfcabfcabfcab
+DATA ·mlkemTab+3232(SB)/8, $0xdd3edd3edd3edd3e
+DATA ·mlkemTab+3240(SB)/8, $0xc1f1c1f1c1f1c1f1
+DATA ·mlkemTab+3248(SB)/8, $0x91a691a691a691a6
+DATA ·mlkemTab+3256(SB)/8, $0x4dab4dab4dab4dab
+DATA ·mlkemTab+3264(SB)/8, $0x03f903f903f903f9
+DATA ·mlkemTab+3272(SB)/8, $0x03f903f903f903f9
+DATA ·mlkemTab+3280(SB)/8, $0xfd57fd57fd57fd57
+DATA ·mlkemTab+3288(SB)/8, $0xfd57fd57fd57fd57
+DATA ·mlkemTab+3296(SB)/8, $0x5ef95ef95ef95ef9
+DATA ·mlkemTab+3304(SB)/8, $0x5ef95ef95ef95ef9
+DATA ·mlkemTab+3312(SB)/8, $0x9257925792579257
+DATA ·mlkemTab+3320(SB)/8, $0x9257925792579257
+DATA ·mlkemTab+3328(SB)/8, $0xff64ff64ffb5ffb5
+DATA ·mlkemTab+3336(SB)/8, $0x01a201a201490149
+DATA ·mlkemTab+3344(SB)/8, $0xfc98fc98015d015d
+DATA ·mlkemTab+3352(SB)/8, $0xf9caf9ca02840284
+DATA ·mlkemTab+3360(SB)/8, $0xeb64eb64ceb5ceb5
+DATA ·mlkemTab+3368(SB)/8, $0xc7a2c7a24c494c49
+DATA ·mlkemTab+3376(SB)/8, $0x44984498485d485d
+DATA ·mlkemTab+3384(SB)/8, $0xb7cab7ca4e844e84
+DATA ·mlkemTab+3392(SB)/8, $0x05bd05bd05bd05bd
+DATA ·mlkemTab+3400(SB)/8, $0x007e007e007e007e
+DATA ·mlkemTab+3408(SB)/8, $0xfb76fb76fb76fb76
+DATA ·mlkemTab+3416(SB)/8, $0xf9aef9aef9aef9ae
+DATA ·mlkemTab+3424(SB)/8, $0x6cbd6cbd6cbd6cbd
+DATA ·mlkemTab+3432(SB)/8, $0x9a7e9a7e9a7e9a7e
+DATA ·mlkemTab+3440(SB)/8, $0xfd76fd76fd76fd76
+DATA ·mlkemTab+3448(SB)/8, $0x23ae23ae23ae23ae
+DATA ·mlkemTab+3456(SB)/8, $0xff7eff7eff7eff7e
+DATA ·mlkemTab+3464(SB)/8, $0xff7eff7eff7eff7e
+DATA ·mlkemTab+3472(SB)/8, $0xf9bef9bef9bef9be
+DATA ·mlkemTab+3480(SB)/8, $0xf9bef9bef9bef9be
+DATA ·mlkemTab+3488(SB)/8, $0x997e997e997e997e
+DATA ·mlkemTab+3496(SB)/8, $0x997e997e997e997e
+DATA ·mlkemTab+3504(SB)/8, $0x53be53be53be53be
+DATA ·mlkemTab+3512(SB)/8, $0x53be53be53be53be
+DATA ·mlkemTab+3520(SB)/8, $0xfda6fda6045f045f
+DATA ·mlkemTab+3528(SB)/8, $0xfcf7fcf705cb05cb
+DATA ·mlkemTab+3536(SB)/8, $0x04870487ff6dff6d
+DATA ·mlkemTab+3544(SB)/8, $0xff0aff0a030a030a
+DATA ·mlkemTab+3552(SB)/8, $0x8fa68fa6315f315f
+DATA ·mlkemTab+3560(SB)/8, $0x71f771f7b6cbb6cb
+DATA ·mlkemTab+3568(SB)/8, $0x29872987766d766d
+DATA ·mlkemTab+3576(SB)/8, $0x7d0a7d0a810a810a
+DATA ·mlkemTab+3584(SB)/8, $0xfd66fd66fd66fd66
+DATA ·mlkemTab+3592(SB)/8, $0xfec0fec0fec0fec0
+DATA ·mlkemTab+3600(SB)/8, $0xfff8fff8fff8fff8
+DATA ·mlkemTab+3608(SB)/8, $0x0204020402040204
+DATA ·mlkemTab+3616(SB)/8, $0xcf66cf66cf66cf66
+DATA ·mlkemTab+3624(SB)/8, $0x3ec03ec03ec03ec0
+DATA ·mlkemTab+3632(SB)/8, $0x67f867f867f867f8
+DATA ·mlkemTab+3640(SB)/8, $0xce04ce04ce04ce04
+DATA ·mlkemTab+3648(SB)/8, $0x05b205b205b205b2
+DATA ·mlkemTab+3656(SB)/8, $0x05b205b205b205b2
+DATA ·mlkemTab+3664(SB)/8, $0xfcc3fcc3fcc3fcc3
+DATA ·mlkemTab+3672(SB)/8, $0xfcc3fcc3fcc3fcc3
+DATA ·mlkemTab+3680(SB)/8, $0xfbb2fbb2fbb2fbb2
+DATA ·mlkemTab+3688(SB)/8, $0xfbb2fbb2fbb2fbb2
+DATA ·mlkemTab+3696(SB)/8, $0x15c315c315c315c3
+DATA ·mlkemTab+3704(SB)/8, $0x15c315c315c315c3
+DATA ·mlkemTab+3712(SB)/8, $0x0626062606750675
+DATA ·mlkemTab+3720(SB)/8, $0xfeddfeddfe34fe34
+DATA ·mlkemTab+3728(SB)/8, $0x00b100b1ff15ff15
+DATA ·mlkemTab+3736(SB)/8, $0x01a601a6024b024b
+DATA ·mlkemTab+3744(SB)/8, $0x1826182615751575
+DATA ·mlkemTab+3752(SB)/8, $0xc5ddc5dd5a345a34
+DATA ·mlkemTab+3760(SB)/8, $0x03b103b1ee15ee15
+DATA ·mlkemTab+3768(SB)/8, $0x93a693a6334b334b
+DATA ·mlkemTab+3776(SB)/8, $0xf9f8f9f8f9f8f9f8
+DATA ·mlkemTab+3784(SB)/8, $0xfee6fee6fee6fee6
+DATA ·mlkemTab+3792(SB)/8, $0x05d305d305d305d3
+DATA ·mlkemTab+3800(SB)/8, $0xfaf3faf3faf3faf3
+DATA ·mlkemTab+3808(SB)/8, $0x61f861f861f861f8
+DATA ·mlkemTab+3816(SB)/8, $0x50e650e650e650e6
+DATA ·mlkemTab+3824(SB)/8, $0x4ed34ed34ed34ed3
+DATA ·mlkemTab+3832(SB)/8, $0xa3f3a3f3a3f3a3f3
+DATA ·mlkemTab+3840(SB)/8, $0x017f017f017f017f
+DATA ·mlkemTab+3848(SB)/8, $0x017f017f017f017f
+DATA ·mlkemTab+3856(SB)/8, $0x0108010801080108
+DATA ·mlkemTab+3864(SB)/8, $0x0108010801080108
+DATA ·mlkemTab+3872(SB)/8, $0x8e7f8e7f8e7f8e7f
+DATA ·mlkemTab+3880(SB)/8, $0x8e7f8e7f8e7f8e7f
+DATA ·mlkemTab+3888(SB)/8, $0x9908990899089908
+DATA ·mlkemTab+3896(SB)/8, $0x9908990899089908
+DATA ·mlkemTab+3904(SB)/8, $0x060e060e00690069
+DATA ·mlkemTab+3912(SB)/8, $0xfb1dfb1d03670367
+DATA ·mlkemTab+3920(SB)/8, $0x022b022b034b034b
+DATA ·mlkemTab+3928(SB)/8, $0xfbb1fbb101ae01ae
+DATA ·mlkemTab+3936(SB)/8, $0x500e500eab69ab69
+DATA ·mlkemTab+3944(SB)/8, $0x821d821dc867c867
+DATA ·mlkemTab+3952(SB)/8, $0xd32bd32b344b344b
+DATA ·mlkemTab+3960(SB)/8, $0xfeb1feb12bae2bae
+DATA ·mlkemTab+3968(SB)/8, $0x03f703f703f703f7
+DATA ·mlkemTab+3976(SB)/8, $0xfdd8fdd8fdd8fdd8
+DATA ·mlkemTab+3984(SB)/8, $0x028c028c028c028c
+DATA ·mlkemTab+3992(SB)/8, $0x04c704c704c704c7
+DATA ·mlkemTab+4000(SB)/8, $0x78f778f778f778f7
+DATA ·mlkemTab+4008(SB)/8, $0x05d805d805d805d8
+DATA ·mlkemTab+4016(SB)/8, $0xe68ce68ce68ce68c
+DATA ·mlkemTab+4024(SB)/8, $0xe9c7e9c7e9c7e9c7
+DATA ·mlkemTab+4032(SB)/8, $0xfad3fad3fad3fad3
+DATA ·mlkemTab+4040(SB)/8, $0xfad3fad3fad3fad3
+DATA ·mlkemTab+4048(SB)/8, $0x023d023d023d023d
+DATA ·mlkemTab+4056(SB)/8, $0x023d023d023d023d
+DATA ·mlkemTab+4064(SB)/8, $0x43d343d343d343d3
+DATA ·mlkemTab+4072(SB)/8, $0x43d343d343d343d3
+DATA ·mlkemTab+4080(SB)/8, $0xe93de93de93de93d
+DATA ·mlkemTab+4088(SB)/8, $0xe93de93de93de93d
+DATA ·mlkemTab+4096(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4104(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4112(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4120(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4128(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4136(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4144(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4152(SB)/8, $0x0200020002000200
+DATA ·mlkemTab+4160(SB)/8, $0x0504070601000302
+DATA ·mlkemTab+4168(SB)/8, $0x0d0c0f0e09080b0a
+DATA ·mlkemTab+4176(SB)/8, $0x0504070601000302
+DATA ·mlkemTab+4184(SB)/8, $0x0d0c0f0e09080b0a
+DATA ·mlkemTab+4192(SB)/8, $0xf301f301f301f301
+DATA ·mlkemTab+4200(SB)/8, $0xf301f301f301f301
+DATA ·mlkemTab+4208(SB)/8, $0xf301f301f301f301
+DATA ·mlkemTab+4216(SB)/8, $0xf301f301f301f301
+DATA ·mlkemTab+4224(SB)/8, $0x0549054905490549
+DATA ·mlkemTab+4232(SB)/8, $0x0549054905490549
+DATA ·mlkemTab+4240(SB)/8, $0x0549054905490549
+DATA ·mlkemTab+4248(SB)/8, $0x0549054905490549
+DATA ·mlkemTab+4256(SB)/8, $0x5049504950495049
+DATA ·mlkemTab+4264(SB)/8, $0x5049504950495049
+DATA ·mlkemTab+4272(SB)/8, $0x5049504950495049
+DATA ·mlkemTab+4280(SB)/8, $0x5049504950495049
+DATA ·mlkemTab+4288(SB)/8, $0x044f0000fbb10000
+DATA ·mlkemTab+4296(SB)/8, $0xfe52000001ae0000
+DATA ·mlkemTab+4304(SB)/8, $0xfdd50000022b0000
+DATA ·mlkemTab+4312(SB)/8, $0xfcb50000034b0000
+DATA ·mlkemTab+4320(SB)/8, $0x014f0000feb10000
+DATA ·mlkemTab+4328(SB)/8, $0xd45200002bae0000
+DATA ·mlkemTab+4336(SB)/8, $0x2cd50000d32b0000
+DATA ·mlkemTab+4344(SB)/8, $0xcbb50000344b0000
+DATA ·mlkemTab+4352(SB)/8, $0x04e30000fb1d0000
+DATA ·mlkemTab+4360(SB)/8, $0xfc99000003670000
+DATA ·mlkemTab+4368(SB)/8, $0xf9f20000060e0000
+DATA ·mlkemTab+4376(SB)/8, $0xff97000000690000
+DATA ·mlkemTab+4384(SB)/8, $0x7de30000821d0000
+DATA ·mlkemTab+4392(SB)/8, $0x37990000c8670000
+DATA ·mlkemTab+4400(SB)/8, $0xaff20000500e0000
+DATA ·mlkemTab+4408(SB)/8, $0x54970000ab690000
+DATA ·mlkemTab+4416(SB)/8, $0xfe5a000001a60000
+DATA ·mlkemTab+4424(SB)/8, $0xfdb50000024b0000
+DATA ·mlkemTab+4432(SB)/8, $0xff4f000000b10000
+DATA ·mlkemTab+4440(SB)/8, $0x00eb0000ff150000
+DATA ·mlkemTab+4448(SB)/8, $0x6c5a000093a60000
+DATA ·mlkemTab+4456(SB)/8, $0xccb50000334b0000
+DATA ·mlkemTab+4464(SB)/8, $0xfc4f000003b10000
+DATA ·mlkemTab+4472(SB)/8, $0x11eb0000ee150000
+DATA ·mlkemTab+4480(SB)/8, $0x01230000fedd0000
+DATA ·mlkemTab+4488(SB)/8, $0x01cc0000fe340000
+DATA ·mlkemTab+4496(SB)/8, $0xf9da000006260000
+DATA ·mlkemTab+4504(SB)/8, $0xf98b000006750000
+DATA ·mlkemTab+4512(SB)/8, $0x3a230000c5dd0000
+DATA ·mlkemTab+4520(SB)/8, $0xa5cc00005a340000
+DATA ·mlkemTab+4528(SB)/8, $0xe7da000018260000
+DATA ·mlkemTab+4536(SB)/8, $0xea8b000015750000
+DATA ·mlkemTab+4544(SB)/8, $0x00f60000ff0a0000
+DATA ·mlkemTab+4552(SB)/8, $0xfcf60000030a0000
+DATA ·mlkemTab+4560(SB)/8, $0xfb79000004870000
+DATA ·mlkemTab+4568(SB)/8, $0x00930000ff6d0000
+DATA ·mlkemTab+4576(SB)/8, $0x82f600007d0a0000
+DATA ·mlkemTab+4584(SB)/8, $0x7ef60000810a0000
+DATA ·mlkemTab+4592(SB)/8, $0xd679000029870000
+DATA ·mlkemTab+4600(SB)/8, $0x89930000766d0000
+DATA ·mlkemTab+4608(SB)/8, $0x03090000fcf70000
+DATA ·mlkemTab+4616(SB)/8, $0xfa35000005cb0000
+DATA ·mlkemTab+4624(SB)/8, $0x025a0000fda60000
+DATA ·mlkemTab+4632(SB)/8, $0xfba10000045f0000
+DATA ·mlkemTab+4640(SB)/8, $0x8e09000071f70000
+DATA ·mlkemTab+4648(SB)/8, $0x49350000b6cb0000
+DATA ·mlkemTab+4656(SB)/8, $0x705a00008fa60000
+DATA ·mlkemTab+4664(SB)/8, $0xcea10000315f0000
+DATA ·mlkemTab+4672(SB)/8, $0x06360000f9ca0000
+DATA ·mlkemTab+4680(SB)/8, $0xfd7c000002840000
+DATA ·mlkemTab+4688(SB)/8, $0x03680000fc980000
+DATA ·mlkemTab+4696(SB)/8, $0xfea30000015d0000
+DATA ·mlkemTab+4704(SB)/8, $0x48360000b7ca0000
+DATA ·mlkemTab+4712(SB)/8, $0xb17c00004e840000
+DATA ·mlkemTab+4720(SB)/8, $0xbb68000044980000
+DATA ·mlkemTab+4728(SB)/8, $0xb7a30000485d0000
+DATA ·mlkemTab+4736(SB)/8, $0xfe5e000001a20000
+DATA ·mlkemTab+4744(SB)/8, $0xfeb7000001490000
+DATA ·mlkemTab+4752(SB)/8, $0x009c0000ff640000
+DATA ·mlkemTab+4760(SB)/8, $0x004b0000ffb50000
+DATA ·mlkemTab+4768(SB)/8, $0x385e0000c7a20000
+DATA ·mlkemTab+4776(SB)/8, $0xb3b700004c490000
+DATA ·mlkemTab+4784(SB)/8, $0x149c0000eb640000
+DATA ·mlkemTab+4792(SB)/8, $0x314b0000ceb50000
+DATA ·mlkemTab+4800(SB)/8, $0xfccf000003310000
+DATA ·mlkemTab+4808(SB)/8, $0xfbb7000004490000
+DATA ·mlkemTab+4816(SB)/8, $0xfda50000025b0000
+DATA ·mlkemTab+4824(SB)/8, $0xfd9e000002620000
+DATA ·mlkemTab+4832(SB)/8, $0x79cf000086310000
+DATA ·mlkemTab+4840(SB)/8, $0xb0b700004f490000
+DATA ·mlkemTab+4848(SB)/8, $0x9ca50000635b0000
+DATA ·mlkemTab+4856(SB)/8, $0xf79e000008620000
+DATA ·mlkemTab+4864(SB)/8, $0xfad60000052a0000
+DATA ·mlkemTab+4872(SB)/8, $0x05050000fafb0000
+DATA ·mlkemTab+4880(SB)/8, $0x05b90000fa470000
+DATA ·mlkemTab+4888(SB)/8, $0xfe80000001800000
+DATA ·mlkemTab+4896(SB)/8, $0x1cd60000e32a0000
+DATA ·mlkemTab+4904(SB)/8, $0xc40500003bfb0000
+DATA ·mlkemTab+4912(SB)/8, $0xa0b900005f470000
+DATA ·mlkemTab+4920(SB)/8, $0x7e80000081800000
+DATA ·mlkemTab+4928(SB)/8, $0x04bf0000fb410000
+DATA ·mlkemTab+4936(SB)/8, $0x00880000ff780000
+DATA ·mlkemTab+4944(SB)/8, $0xfb3e000004c20000
+DATA ·mlkemTab+4952(SB)/8, $0x05370000fac90000
+DATA ·mlkemTab+4960(SB)/8, $0x51bf0000ae410000
+DATA ·mlkemTab+4968(SB)/8, $0x18880000e7780000
+DATA ·mlkemTab+4976(SB)/8, $0xd53e00002ac20000
+DATA ·mlkemTab+4984(SB)/8, $0x3a370000c5c90000
+DATA ·mlkemTab+4992(SB)/8, $0x036a0000fc960000
+DATA ·mlkemTab+5000(SB)/8, $0xff24000000dc0000
+DATA ·mlkemTab+5008(SB)/8, $0x04a30000fb5d0000
+DATA ·mlkemTab+5016(SB)/8, $0x067b0000f9850000
+DATA ·mlkemTab+5024(SB)/8, $0xa16a00005e960000
+DATA ·mlkemTab+5032(SB)/8, $0x2b240000d4dc0000
+DATA ·mlkemTab+5040(SB)/8, $0xbda30000425d0000
+DATA ·mlkemTab+5048(SB)/8, $0xc77b000038850000
+DATA ·mlkemTab+5056(SB)/8, $0x04a10000fb5f0000
+DATA ·mlkemTab+5064(SB)/8, $0x05fa0000fa060000
+DATA ·mlkemTab+5072(SB)/8, $0x04fe0000fb020000
+DATA ·mlkemTab+5080(SB)/8, $0xfce60000031a0000
+DATA ·mlkemTab+5088(SB)/8, $0xd7a10000285f0000
+DATA ·mlkemTab+5096(SB)/8, $0x53fa0000ac060000
+DATA ·mlkemTab+5104(SB)/8, $0x1efe0000e1020000
+DATA ·mlkemTab+5112(SB)/8, $0x4ee60000b11a0000
+DATA ·mlkemTab+5120(SB)/8, $0x05e60000fa1a0000
+DATA ·mlkemTab+5128(SB)/8, $0x03560000fcaa0000
+DATA ·mlkemTab+5136(SB)/8, $0x03660000fc9a0000
+DATA ·mlkemTab+5144(SB)/8, $0xfe22000001de0000
+DATA ·mlkemTab+5152(SB)/8, $0x57e60000a81a0000
+DATA ·mlkemTab+5160(SB)/8, $0xa55600005aaa0000
+DATA ·mlkemTab+5168(SB)/8, $0xd56600002a9a0000
+DATA ·mlkemTab+5176(SB)/8, $0x44220000bbde0000
+DATA ·mlkemTab+5184(SB)/8, $0x006c0000ff940000
+DATA ·mlkemTab+5192(SB)/8, $0x01340000fecc0000
+DATA ·mlkemTab+5200(SB)/8, $0xfc1c000003e40000
+DATA ·mlkemTab+5208(SB)/8, $0xfc21000003df0000
+DATA ·mlkemTab+5216(SB)/8, $0x846c00007b940000
+DATA ·mlkemTab+5224(SB)/8, $0x5d340000a2cc0000
+DATA ·mlkemTab+5232(SB)/8, $0x901c00006fe40000
+DATA ·mlkemTab+5240(SB)/8, $0x4f210000b0df0000
+DATA ·mlkemTab+5248(SB)/8, $0xfc42000003be0000
+DATA ·mlkemTab+5256(SB)/8, $0x05b40000fa4c0000
+DATA ·mlkemTab+5264(SB)/8, $0xfa0e000005f20000
+DATA ·mlkemTab+5272(SB)/8, $0xf9a40000065c0000
+DATA ·mlkemTab+5280(SB)/8, $0xa24200005dbe0000
+DATA ·mlkemTab+5288(SB)/8, $0xe1b400001e4c0000
+DATA ·mlkemTab+5296(SB)/8, $0x440e0000bbf20000
+DATA ·mlkemTab+5304(SB)/8, $0xa5a400005a5c0000
+GLOBL ·mlkemTab(SB), RODATA|NOPTR, $5312
 
 // func nttAVX2(p *poly)
 TEXT ·nttAVX2(SB), NOSPLIT, $0-8
@@ -981,6 +717,108 @@ TEXT ·nttAVX2(SB), NOSPLIT, $0-8
 	VMOVDQU 160(DI), Y1
 	VMOVDQU 288(DI), Y2
 	VMOVDQU 416(DI), Y3
+	VPMULLW 96(SI), Y2, Y4
+	VPMULHW 64(SI), Y2, Y5
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y5, Y5
+	VPSUBW Y5, Y0, Y2
+	VPADDW Y5, Y0, Y0
+	VPMULLW 96(SI), Y3, Y6
+	VPMULHW 64(SI), Y3, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y1, Y3
+	VPADDW Y7, Y1, Y1
+	VPMULLW 160(SI), Y1, Y4
+	VPMULHW 128(SI), Y1, Y5
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y5, Y5
+	VPSUBW Y5, Y0, Y1
+	VPADDW Y5, Y0, Y0
+	VPMULLW 224(SI), Y3, Y6
+	VPMULHW 192(SI), Y3, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y2, Y3
+	VPADDW Y7, Y2, Y2
+	VMOVDQU Y0, 32(DI)
+	VMOVDQU Y1, 160(DI)
+	VMOVDQU Y2, 288(DI)
+	VMOVDQU Y3, 416(DI)
+
+	// len 128 and 64, registers 2, 6, 10, 14
+	VMOVDQU 64(DI), Y0
+	VMOVDQU 192(DI), Y1
+	VMOVDQU 320(DI), Y2
+	VMOVDQU 448(DI), Y3
+	VPMULLW 96(SI), Y2, Y4
+	VPMULHW 64(SI), Y2, Y5
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y5, Y5
+	VPSUBW Y5, Y0, Y2
+	VPADDW Y5, Y0, Y0
+	VPMULLW 96(SI), Y3, Y6
+	VPMULHW 64(SI), Y3, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y1, Y3
+	VPADDW Y7, Y1, Y1
+	VPMULLW 160(SI), Y1, Y4
+	VPMULHW 128(SI), Y1, Y5
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y5, Y5
+	VPSUBW Y5, Y0, Y1
+	VPADDW Y5, Y0, Y0
+	VPMULLW 224(SI), Y3, Y6
+	VPMULHW 192(SI), Y3, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y2, Y3
+	VPADDW Y7, Y2, Y2
+	VMOVDQU Y0, 64(DI)
+	VMOVDQU Y1, 192(DI)
+	VMOVDQU Y2, 320(DI)
+	VMOVDQU Y3, 448(DI)
+
+	// len 128 and 64, registers 3, 7, 11, 15
+	VMOVDQU 96(DI), Y0
+	VMOVDQU 224(DI), Y1
+	VMOVDQU 352(DI), Y2
+	VMOVDQU 480(DI), Y3
+	VPMULLW 96(SI), Y2, Y4
+	VPMULHW 64(SI), Y2, Y5
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y5, Y5
+	VPSUBW Y5, Y0, Y2
+	VPADDW Y5, Y0, Y0
+	VPMULLW 96(SI), Y3, Y6
+	VPMULHW 64(SI), Y3, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y1, Y3
+	VPADDW Y7, Y1, Y1
+	VPMULLW 160(SI), Y1, Y4
+	VPMULHW 128(SI), Y1, Y5
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y5, Y5
+	VPSUBW Y5, Y0, Y1
+	VPADDW Y5, Y0, Y0
+	VPMULLW 224(SI), Y3, Y6
+	VPMULHW 192(SI), Y3, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y2, Y3
+	VPADDW Y7, Y2, Y2
+	VMOVDQU Y0, 96(DI)
+	VMOVDQU Y1, 224(DI)
+	VMOVDQU Y2, 352(DI)
+	VMOVDQU Y3, 480(DI)
+
+	// len 32 to 2, registers 0 to 3
+	VMOVDQU 0(DI), Y0
+	VMOVDQU 32(DI), Y1
+	VMOVDQU 64(DI), Y2
+	VMOVDQU 96(DI), Y3
 	VPMULLW 288(SI), Y2, Y4
 	VPMULHW 256(SI), Y2, Y5
 	VPMULHW Y15, Y4, Y4
@@ -1005,84 +843,128 @@ TEXT ·nttAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y7, Y7
 	VPSUBW Y7, Y2, Y3
 	VPADDW Y7, Y2, Y2
-	VMOVDQU Y0, 32(DI)
-	VMOVDQU Y1, 160(DI)
-	VMOVDQU Y2, 288(DI)
-	VMOVDQU Y3, 416(DI)
+	VPERM2I128 $0x20, Y1, Y0, Y4
+	VPERM2I128 $0x31, Y1, Y0, Y5
+	VPMULLW 480(SI), Y5, Y6
+	VPMULHW 448(SI), Y5, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y4, Y5
+	VPADDW Y7, Y4, Y4
+	VPUNPCKLQDQ Y5, Y4, Y8
+	VPUNPCKHQDQ Y5, Y4, Y9
+	VPMULLW 544(SI), Y9, Y6
+	VPMULHW 512(SI), Y9, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y8, Y9
+	VPADDW Y7, Y8, Y8
+	VPSLLQ $32, Y9, Y6
+	VPBLENDD $0xAA, Y6, Y8, Y10
+	VPSRLQ $32, Y8, Y6
+	VPBLENDD $0xAA, Y9, Y6, Y11
+	VPMULLW 608(SI), Y11, Y6
+	VPMULHW 576(SI), Y11, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y10, Y11
+	VPADDW Y7, Y10, Y10
+	VPMULHW Y14, Y10, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y10, Y10
+	VPSRAW $15, Y10, Y6
+	VPAND Y15, Y6, Y6
+	VPADDW Y6, Y10, Y10
+	VPSUBW Y15, Y10, Y10
+	VPSRAW $15, Y10, Y6
+	VPAND Y15, Y6, Y6
+	VPADDW Y6, Y10, Y10
+	VPMULHW Y14, Y11, Y7
+	VPSRAW $10, Y7, Y7
+	VPMULLW Y15, Y7, Y7
+	VPSUBW Y7, Y11, Y11
+	VPSRAW $15, Y11, Y7
+	VPAND Y15, Y7, Y7
+	VPADDW Y7, Y11, Y11
+	VPSUBW Y15, Y11, Y11
+	VPSRAW $15, Y11, Y7
+	VPAND Y15, Y7, Y7
+	VPADDW Y7, Y11, Y11
+	VPSLLQ $32, Y11, Y6
+	VPBLENDD $0xAA, Y6, Y10, Y8
+	VPSRLQ $32, Y10, Y6
+	VPBLENDD $0xAA, Y11, Y6, Y9
+	VPUNPCKLQDQ Y9, Y8, Y4
+	VPUNPCKHQDQ Y9, Y8, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y0
+	VPERM2I128 $0x31, Y5, Y4, Y1
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VPMULLW 672(SI), Y5, Y6
+	VPMULHW 640(SI), Y5, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y4, Y5
+	VPADDW Y7, Y4, Y4
+	VPUNPCKLQDQ Y5, Y4, Y8
+	VPUNPCKHQDQ Y5, Y4, Y9
+	VPMULLW 736(SI), Y9, Y6
+	VPMULHW 704(SI), Y9, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y8, Y9
+	VPADDW Y7, Y8, Y8
+	VPSLLQ $32, Y9, Y6
+	VPBLENDD $0xAA, Y6, Y8, Y10
+	VPSRLQ $32, Y8, Y6
+	VPBLENDD $0xAA, Y9, Y6, Y11
+	VPMULLW 800(SI), Y11, Y6
+	VPMULHW 768(SI), Y11, Y7
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y7, Y7
+	VPSUBW Y7, Y10, Y11
+	VPADDW Y7, Y10, Y10
+	VPMULHW Y14, Y10, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y10, Y10
+	VPSRAW $15, Y10, Y6
+	VPAND Y15, Y6, Y6
+	VPADDW Y6, Y10, Y10
+	VPSUBW Y15, Y10, Y10
+	VPSRAW $15, Y10, Y6
+	VPAND Y15, Y6, Y6
+	VPADDW Y6, Y10, Y10
+	VPMULHW Y14, Y11, Y7
+	VPSRAW $10, Y7, Y7
+	VPMULLW Y15, Y7, Y7
+	VPSUBW Y7, Y11, Y11
+	VPSRAW $15, Y11, Y7
+	VPAND Y15, Y7, Y7
+	VPADDW Y7, Y11, Y11
+	VPSUBW Y15, Y11, Y11
+	VPSRAW $15, Y11, Y7
+	VPAND Y15, Y7, Y7
+	VPADDW Y7, Y11, Y11
+	VPSLLQ $32, Y11, Y6
+	VPBLENDD $0xAA, Y6, Y10, Y8
+	VPSRLQ $32, Y10, Y6
+	VPBLENDD $0xAA, Y11, Y6, Y9
+	VPUNPCKLQDQ Y9, Y8, Y4
+	VPUNPCKHQDQ Y9, Y8, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y2
+	VPERM2I128 $0x31, Y5, Y4, Y3
+	VMOVDQU Y0, 0(DI)
+	VMOVDQU Y1, 32(DI)
+	VMOVDQU Y2, 64(DI)
+	VMOVDQU Y3, 96(DI)
 
-	// len 128 and 64, registers 2, 6, 10, 14
-	VMOVDQU 64(DI), Y0
-	VMOVDQU 192(DI), Y1
-	VMOVDQU 320(DI), Y2
-	VMOVDQU 448(DI), Y3
-	VPMULLW 480(SI), Y2, Y4
-	VPMULHW 448(SI), Y2, Y5
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y5, Y5
-	VPSUBW Y5, Y0, Y2
-	VPADDW Y5, Y0, Y0
-	VPMULLW 480(SI), Y3, Y6
-	VPMULHW 448(SI), Y3, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y1, Y3
-	VPADDW Y7, Y1, Y1
-	VPMULLW 544(SI), Y1, Y4
-	VPMULHW 512(SI), Y1, Y5
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y5, Y5
-	VPSUBW Y5, Y0, Y1
-	VPADDW Y5, Y0, Y0
-	VPMULLW 608(SI), Y3, Y6
-	VPMULHW 576(SI), Y3, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y2, Y3
-	VPADDW Y7, Y2, Y2
-	VMOVDQU Y0, 64(DI)
-	VMOVDQU Y1, 192(DI)
-	VMOVDQU Y2, 320(DI)
-	VMOVDQU Y3, 448(DI)
-
-	// len 128 and 64, registers 3, 7, 11, 15
-	VMOVDQU 96(DI), Y0
-	VMOVDQU 224(DI), Y1
-	VMOVDQU 352(DI), Y2
-	VMOVDQU 480(DI), Y3
-	VPMULLW 672(SI), Y2, Y4
-	VPMULHW 640(SI), Y2, Y5
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y5, Y5
-	VPSUBW Y5, Y0, Y2
-	VPADDW Y5, Y0, Y0
-	VPMULLW 672(SI), Y3, Y6
-	VPMULHW 640(SI), Y3, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y1, Y3
-	VPADDW Y7, Y1, Y1
-	VPMULLW 736(SI), Y1, Y4
-	VPMULHW 704(SI), Y1, Y5
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y5, Y5
-	VPSUBW Y5, Y0, Y1
-	VPADDW Y5, Y0, Y0
-	VPMULLW 800(SI), Y3, Y6
-	VPMULHW 768(SI), Y3, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y2, Y3
-	VPADDW Y7, Y2, Y2
-	VMOVDQU Y0, 96(DI)
-	VMOVDQU Y1, 224(DI)
-	VMOVDQU Y2, 352(DI)
-	VMOVDQU Y3, 480(DI)
-
-	// len 32 to 2, registers 0 to 3
-	VMOVDQU 0(DI), Y0
-	VMOVDQU 32(DI), Y1
-	VMOVDQU 64(DI), Y2
-	VMOVDQU 96(DI), Y3
+	// len 32 to 2, registers 4 to 7
+	VMOVDQU 128(DI), Y0
+	VMOVDQU 160(DI), Y1
+	VMOVDQU 192(DI), Y2
+	VMOVDQU 224(DI), Y3
 	VPMULLW 864(SI), Y2, Y4
 	VPMULHW 832(SI), Y2, Y5
 	VPMULHW Y15, Y4, Y4
@@ -1219,16 +1101,16 @@ TEXT ·nttAVX2(SB), NOSPLIT, $0-8
 	VPUNPCKHQDQ Y9, Y8, Y5
 	VPERM2I128 $0x20, Y5, Y4, Y2
 	VPERM2I128 $0x31, Y5, Y4, Y3
-	VMOVDQU Y0, 0(DI)
-	VMOVDQU Y1, 32(DI)
-	VMOVDQU Y2, 64(DI)
-	VMOVDQU Y3, 96(DI)
+	VMOVDQU Y0, 128(DI)
+	VMOVDQU Y1, 160(DI)
+	VMOVDQU Y2, 192(DI)
+	VMOVDQU Y3, 224(DI)
 
-	// len 32 to 2, registers 4 to 7
-	VMOVDQU 128(DI), Y0
-	VMOVDQU 160(DI), Y1
-	VMOVDQU 192(DI), Y2
-	VMOVDQU 224(DI), Y3
+	// len 32 to 2, registers 8 to 11
+	VMOVDQU 256(DI), Y0
+	VMOVDQU 288(DI), Y1
+	VMOVDQU 320(DI), Y2
+	VMOVDQU 352(DI), Y3
 	VPMULLW 1440(SI), Y2, Y4
 	VPMULHW 1408(SI), Y2, Y5
 	VPMULHW Y15, Y4, Y4
@@ -1365,16 +1247,16 @@ TEXT ·nttAVX2(SB), NOSPLIT, $0-8
 	VPUNPCKHQDQ Y9, Y8, Y5
 	VPERM2I128 $0x20, Y5, Y4, Y2
 	VPERM2I128 $0x31, Y5, Y4, Y3
-	VMOVDQU Y0, 128(DI)
-	VMOVDQU Y1, 160(DI)
-	VMOVDQU Y2, 192(DI)
-	VMOVDQU Y3, 224(DI)
+	VMOVDQU Y0, 256(DI)
+	VMOVDQU Y1, 288(DI)
+	VMOVDQU Y2, 320(DI)
+	VMOVDQU Y3, 352(DI)
 
-	// len 32 to 2, registers 8 to 11
-	VMOVDQU 256(DI), Y0
-	VMOVDQU 288(DI), Y1
-	VMOVDQU 320(DI), Y2
-	VMOVDQU 352(DI), Y3
+	// len 32 to 2, registers 12 to 15
+	VMOVDQU 384(DI), Y0
+	VMOVDQU 416(DI), Y1
+	VMOVDQU 448(DI), Y2
+	VMOVDQU 480(DI), Y3
 	VPMULLW 2016(SI), Y2, Y4
 	VPMULHW 1984(SI), Y2, Y5
 	VPMULHW Y15, Y4, Y4
@@ -1511,152 +1393,6 @@ TEXT ·nttAVX2(SB), NOSPLIT, $0-8
 	VPUNPCKHQDQ Y9, Y8, Y5
 	VPERM2I128 $0x20, Y5, Y4, Y2
 	VPERM2I128 $0x31, Y5, Y4, Y3
-	VMOVDQU Y0, 256(DI)
-	VMOVDQU Y1, 288(DI)
-	VMOVDQU Y2, 320(DI)
-	VMOVDQU Y3, 352(DI)
-
-	// len 32 to 2, registers 12 to 15
-	VMOVDQU 384(DI), Y0
-	VMOVDQU 416(DI), Y1
-	VMOVDQU 448(DI), Y2
-	VMOVDQU 480(DI), Y3
-	VPMULLW 2592(SI), Y2, Y4
-	VPMULHW 2560(SI), Y2, Y5
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y5, Y5
-	VPSUBW Y5, Y0, Y2
-	VPADDW Y5, Y0, Y0
-	VPMULLW 2592(SI), Y3, Y6
-	VPMULHW 2560(SI), Y3, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y1, Y3
-	VPADDW Y7, Y1, Y1
-	VPMULLW 2656(SI), Y1, Y4
-	VPMULHW 2624(SI), Y1, Y5
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y5, Y5
-	VPSUBW Y5, Y0, Y1
-	VPADDW Y5, Y0, Y0
-	VPMULLW 2720(SI), Y3, Y6
-	VPMULHW 2688(SI), Y3, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y2, Y3
-	VPADDW Y7, Y2, Y2
-	VPERM2I128 $0x20, Y1, Y0, Y4
-	VPERM2I128 $0x31, Y1, Y0, Y5
-	VPMULLW 2784(SI), Y5, Y6
-	VPMULHW 2752(SI), Y5, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y4, Y5
-	VPADDW Y7, Y4, Y4
-	VPUNPCKLQDQ Y5, Y4, Y8
-	VPUNPCKHQDQ Y5, Y4, Y9
-	VPMULLW 2848(SI), Y9, Y6
-	VPMULHW 2816(SI), Y9, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y8, Y9
-	VPADDW Y7, Y8, Y8
-	VPSLLQ $32, Y9, Y6
-	VPBLENDD $0xAA, Y6, Y8, Y10
-	VPSRLQ $32, Y8, Y6
-	VPBLENDD $0xAA, Y9, Y6, Y11
-	VPMULLW 2912(SI), Y11, Y6
-	VPMULHW 2880(SI), Y11, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y10, Y11
-	VPADDW Y7, Y10, Y10
-	VPMULHW Y14, Y10, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y10, Y10
-	VPSRAW $15, Y10, Y6
-	VPAND Y15, Y6, Y6
-	VPADDW Y6, Y10, Y10
-	VPSUBW Y15, Y10, Y10
-	VPSRAW $15, Y10, Y6
-	VPAND Y15, Y6, Y6
-	VPADDW Y6, Y10, Y10
-	VPMULHW Y14, Y11, Y7
-	VPSRAW $10, Y7, Y7
-	VPMULLW Y15, Y7, Y7
-	VPSUBW Y7, Y11, Y11
-	VPSRAW $15, Y11, Y7
-	VPAND Y15, Y7, Y7
-	VPADDW Y7, Y11, Y11
-	VPSUBW Y15, Y11, Y11
-	VPSRAW $15, Y11, Y7
-	VPAND Y15, Y7, Y7
-	VPADDW Y7, Y11, Y11
-	VPSLLQ $32, Y11, Y6
-	VPBLENDD $0xAA, Y6, Y10, Y8
-	VPSRLQ $32, Y10, Y6
-	VPBLENDD $0xAA, Y11, Y6, Y9
-	VPUNPCKLQDQ Y9, Y8, Y4
-	VPUNPCKHQDQ Y9, Y8, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y0
-	VPERM2I128 $0x31, Y5, Y4, Y1
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y5
-	VPMULLW 2976(SI), Y5, Y6
-	VPMULHW 2944(SI), Y5, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y4, Y5
-	VPADDW Y7, Y4, Y4
-	VPUNPCKLQDQ Y5, Y4, Y8
-	VPUNPCKHQDQ Y5, Y4, Y9
-	VPMULLW 3040(SI), Y9, Y6
-	VPMULHW 3008(SI), Y9, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y8, Y9
-	VPADDW Y7, Y8, Y8
-	VPSLLQ $32, Y9, Y6
-	VPBLENDD $0xAA, Y6, Y8, Y10
-	VPSRLQ $32, Y8, Y6
-	VPBLENDD $0xAA, Y9, Y6, Y11
-	VPMULLW 3104(SI), Y11, Y6
-	VPMULHW 3072(SI), Y11, Y7
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y7, Y7
-	VPSUBW Y7, Y10, Y11
-	VPADDW Y7, Y10, Y10
-	VPMULHW Y14, Y10, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y10, Y10
-	VPSRAW $15, Y10, Y6
-	VPAND Y15, Y6, Y6
-	VPADDW Y6, Y10, Y10
-	VPSUBW Y15, Y10, Y10
-	VPSRAW $15, Y10, Y6
-	VPAND Y15, Y6, Y6
-	VPADDW Y6, Y10, Y10
-	VPMULHW Y14, Y11, Y7
-	VPSRAW $10, Y7, Y7
-	VPMULLW Y15, Y7, Y7
-	VPSUBW Y7, Y11, Y11
-	VPSRAW $15, Y11, Y7
-	VPAND Y15, Y7, Y7
-	VPADDW Y7, Y11, Y11
-	VPSUBW Y15, Y11, Y11
-	VPSRAW $15, Y11, Y7
-	VPAND Y15, Y7, Y7
-	VPADDW Y7, Y11, Y11
-	VPSLLQ $32, Y11, Y6
-	VPBLENDD $0xAA, Y6, Y10, Y8
-	VPSRLQ $32, Y10, Y6
-	VPBLENDD $0xAA, Y11, Y6, Y9
-	VPUNPCKLQDQ Y9, Y8, Y4
-	VPUNPCKHQDQ Y9, Y8, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y2
-	VPERM2I128 $0x31, Y5, Y4, Y3
 	VMOVDQU Y0, 384(DI)
 	VMOVDQU Y1, 416(DI)
 	VMOVDQU Y2, 448(DI)
@@ -1678,6 +1414,162 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VMOVDQU 96(DI), Y3
 	VPERM2I128 $0x20, Y1, Y0, Y4
 	VPERM2I128 $0x31, Y1, Y0, Y5
+	VPUNPCKLQDQ Y5, Y4, Y8
+	VPUNPCKHQDQ Y5, Y4, Y9
+	VPSLLQ $32, Y9, Y6
+	VPBLENDD $0xAA, Y6, Y8, Y10
+	VPSRLQ $32, Y8, Y6
+	VPBLENDD $0xAA, Y9, Y6, Y11
+	VPSUBW Y10, Y11, Y7
+	VPADDW Y11, Y10, Y10
+	VPMULLW 2592(SI), Y7, Y6
+	VPMULHW 2560(SI), Y7, Y11
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y11, Y11
+	VPSLLQ $32, Y11, Y6
+	VPBLENDD $0xAA, Y6, Y10, Y8
+	VPSRLQ $32, Y10, Y6
+	VPBLENDD $0xAA, Y11, Y6, Y9
+	VPSUBW Y8, Y9, Y7
+	VPADDW Y9, Y8, Y8
+	VPMULLW 2656(SI), Y7, Y6
+	VPMULHW 2624(SI), Y7, Y9
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y9, Y9
+	VPMULHW Y14, Y8, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y8, Y8
+	VPUNPCKLQDQ Y9, Y8, Y4
+	VPUNPCKHQDQ Y9, Y8, Y5
+	VPSUBW Y4, Y5, Y7
+	VPADDW Y5, Y4, Y4
+	VPMULLW 2720(SI), Y7, Y6
+	VPMULHW 2688(SI), Y7, Y5
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y5, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y0
+	VPERM2I128 $0x31, Y5, Y4, Y1
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VPUNPCKLQDQ Y5, Y4, Y8
+	VPUNPCKHQDQ Y5, Y4, Y9
+	VPSLLQ $32, Y9, Y6
+	VPBLENDD $0xAA, Y6, Y8, Y10
+	VPSRLQ $32, Y8, Y6
+	VPBLENDD $0xAA, Y9, Y6, Y11
+	VPSUBW Y10, Y11, Y7
+	VPADDW Y11, Y10, Y10
+	VPMULLW 2784(SI), Y7, Y6
+	VPMULHW 2752(SI), Y7, Y11
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y11, Y11
+	VPSLLQ $32, Y11, Y6
+	VPBLENDD $0xAA, Y6, Y10, Y8
+	VPSRLQ $32, Y10, Y6
+	VPBLENDD $0xAA, Y11, Y6, Y9
+	VPSUBW Y8, Y9, Y7
+	VPADDW Y9, Y8, Y8
+	VPMULLW 2848(SI), Y7, Y6
+	VPMULHW 2816(SI), Y7, Y9
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y9, Y9
+	VPMULHW Y14, Y8, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y8, Y8
+	VPUNPCKLQDQ Y9, Y8, Y4
+	VPUNPCKHQDQ Y9, Y8, Y5
+	VPSUBW Y4, Y5, Y7
+	VPADDW Y5, Y4, Y4
+	VPMULLW 2912(SI), Y7, Y6
+	VPMULHW 2880(SI), Y7, Y5
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y5, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y2
+	VPERM2I128 $0x31, Y5, Y4, Y3
+	VPSUBW Y0, Y1, Y5
+	VPADDW Y1, Y0, Y0
+	VPMULLW 2144(SI), Y5, Y4
+	VPMULHW 2112(SI), Y5, Y1
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y1, Y1
+	VPSUBW Y2, Y3, Y7
+	VPADDW Y3, Y2, Y2
+	VPMULLW 2080(SI), Y7, Y6
+	VPMULHW 2048(SI), Y7, Y3
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y3, Y3
+	VPMULHW Y14, Y0, Y4
+	VPSRAW $10, Y4, Y4
+	VPMULLW Y15, Y4, Y4
+	VPSUBW Y4, Y0, Y0
+	VPMULHW Y14, Y2, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y2, Y2
+	VPSUBW Y0, Y2, Y5
+	VPADDW Y2, Y0, Y0
+	VPMULLW 2016(SI), Y5, Y4
+	VPMULHW 1984(SI), Y5, Y2
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y2, Y2
+	VPSUBW Y1, Y3, Y7
+	VPADDW Y3, Y1, Y1
+	VPMULLW 2016(SI), Y7, Y6
+	VPMULHW 1984(SI), Y7, Y3
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y3, Y3
+	VMOVDQU Y0, 0(DI)
+	VMOVDQU Y1, 32(DI)
+	VMOVDQU Y2, 64(DI)
+	VMOVDQU Y3, 96(DI)
+
+	// len 2 to 32, registers 4 to 7
+	VMOVDQU 128(DI), Y0
+	VMOVDQU 160(DI), Y1
+	VMOVDQU 192(DI), Y2
+	VMOVDQU 224(DI), Y3
+	VPERM2I128 $0x20, Y1, Y0, Y4
+	VPERM2I128 $0x31, Y1, Y0, Y5
+	VPUNPCKLQDQ Y5, Y4, Y8
+	VPUNPCKHQDQ Y5, Y4, Y9
+	VPSLLQ $32, Y9, Y6
+	VPBLENDD $0xAA, Y6, Y8, Y10
+	VPSRLQ $32, Y8, Y6
+	VPBLENDD $0xAA, Y9, Y6, Y11
+	VPSUBW Y10, Y11, Y7
+	VPADDW Y11, Y10, Y10
+	VPMULLW 2976(SI), Y7, Y6
+	VPMULHW 2944(SI), Y7, Y11
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y11, Y11
+	VPSLLQ $32, Y11, Y6
+	VPBLENDD $0xAA, Y6, Y10, Y8
+	VPSRLQ $32, Y10, Y6
+	VPBLENDD $0xAA, Y11, Y6, Y9
+	VPSUBW Y8, Y9, Y7
+	VPADDW Y9, Y8, Y8
+	VPMULLW 3040(SI), Y7, Y6
+	VPMULHW 3008(SI), Y7, Y9
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y9, Y9
+	VPMULHW Y14, Y8, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y8, Y8
+	VPUNPCKLQDQ Y9, Y8, Y4
+	VPUNPCKHQDQ Y9, Y8, Y5
+	VPSUBW Y4, Y5, Y7
+	VPADDW Y5, Y4, Y4
+	VPMULLW 3104(SI), Y7, Y6
+	VPMULHW 3072(SI), Y7, Y5
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y5, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y0
+	VPERM2I128 $0x31, Y5, Y4, Y1
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
 	VPUNPCKLQDQ Y5, Y4, Y8
 	VPUNPCKHQDQ Y5, Y4, Y9
 	VPSLLQ $32, Y9, Y6
@@ -1712,10 +1604,52 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPMULHW 3264(SI), Y7, Y5
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y5, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y0
-	VPERM2I128 $0x31, Y5, Y4, Y1
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y2
+	VPERM2I128 $0x31, Y5, Y4, Y3
+	VPSUBW Y0, Y1, Y5
+	VPADDW Y1, Y0, Y0
+	VPMULLW 1568(SI), Y5, Y4
+	VPMULHW 1536(SI), Y5, Y1
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y1, Y1
+	VPSUBW Y2, Y3, Y7
+	VPADDW Y3, Y2, Y2
+	VPMULLW 1504(SI), Y7, Y6
+	VPMULHW 1472(SI), Y7, Y3
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y3, Y3
+	VPMULHW Y14, Y0, Y4
+	VPSRAW $10, Y4, Y4
+	VPMULLW Y15, Y4, Y4
+	VPSUBW Y4, Y0, Y0
+	VPMULHW Y14, Y2, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y2, Y2
+	VPSUBW Y0, Y2, Y5
+	VPADDW Y2, Y0, Y0
+	VPMULLW 1440(SI), Y5, Y4
+	VPMULHW 1408(SI), Y5, Y2
+	VPMULHW Y15, Y4, Y4
+	VPSUBW Y4, Y2, Y2
+	VPSUBW Y1, Y3, Y7
+	VPADDW Y3, Y1, Y1
+	VPMULLW 1440(SI), Y7, Y6
+	VPMULHW 1408(SI), Y7, Y3
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y3, Y3
+	VMOVDQU Y0, 128(DI)
+	VMOVDQU Y1, 160(DI)
+	VMOVDQU Y2, 192(DI)
+	VMOVDQU Y3, 224(DI)
+
+	// len 2 to 32, registers 8 to 11
+	VMOVDQU 256(DI), Y0
+	VMOVDQU 288(DI), Y1
+	VMOVDQU 320(DI), Y2
+	VMOVDQU 352(DI), Y3
+	VPERM2I128 $0x20, Y1, Y0, Y4
+	VPERM2I128 $0x31, Y1, Y0, Y5
 	VPUNPCKLQDQ Y5, Y4, Y8
 	VPUNPCKHQDQ Y5, Y4, Y9
 	VPSLLQ $32, Y9, Y6
@@ -1750,18 +1684,56 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPMULHW 3456(SI), Y7, Y5
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y5, Y5
+	VPERM2I128 $0x20, Y5, Y4, Y0
+	VPERM2I128 $0x31, Y5, Y4, Y1
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y5
+	VPUNPCKLQDQ Y5, Y4, Y8
+	VPUNPCKHQDQ Y5, Y4, Y9
+	VPSLLQ $32, Y9, Y6
+	VPBLENDD $0xAA, Y6, Y8, Y10
+	VPSRLQ $32, Y8, Y6
+	VPBLENDD $0xAA, Y9, Y6, Y11
+	VPSUBW Y10, Y11, Y7
+	VPADDW Y11, Y10, Y10
+	VPMULLW 3552(SI), Y7, Y6
+	VPMULHW 3520(SI), Y7, Y11
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y11, Y11
+	VPSLLQ $32, Y11, Y6
+	VPBLENDD $0xAA, Y6, Y10, Y8
+	VPSRLQ $32, Y10, Y6
+	VPBLENDD $0xAA, Y11, Y6, Y9
+	VPSUBW Y8, Y9, Y7
+	VPADDW Y9, Y8, Y8
+	VPMULLW 3616(SI), Y7, Y6
+	VPMULHW 3584(SI), Y7, Y9
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y9, Y9
+	VPMULHW Y14, Y8, Y6
+	VPSRAW $10, Y6, Y6
+	VPMULLW Y15, Y6, Y6
+	VPSUBW Y6, Y8, Y8
+	VPUNPCKLQDQ Y9, Y8, Y4
+	VPUNPCKHQDQ Y9, Y8, Y5
+	VPSUBW Y4, Y5, Y7
+	VPADDW Y5, Y4, Y4
+	VPMULLW 3680(SI), Y7, Y6
+	VPMULHW 3648(SI), Y7, Y5
+	VPMULHW Y15, Y6, Y6
+	VPSUBW Y6, Y5, Y5
 	VPERM2I128 $0x20, Y5, Y4, Y2
 	VPERM2I128 $0x31, Y5, Y4, Y3
 	VPSUBW Y0, Y1, Y5
 	VPADDW Y1, Y0, Y0
-	VPMULLW 3552(SI), Y5, Y4
-	VPMULHW 3520(SI), Y5, Y1
+	VPMULLW 992(SI), Y5, Y4
+	VPMULHW 960(SI), Y5, Y1
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y1, Y1
 	VPSUBW Y2, Y3, Y7
 	VPADDW Y3, Y2, Y2
-	VPMULLW 3616(SI), Y7, Y6
-	VPMULHW 3584(SI), Y7, Y3
+	VPMULLW 928(SI), Y7, Y6
+	VPMULHW 896(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VPMULHW Y14, Y0, Y4
@@ -1774,26 +1746,26 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y2, Y2
 	VPSUBW Y0, Y2, Y5
 	VPADDW Y2, Y0, Y0
-	VPMULLW 3680(SI), Y5, Y4
-	VPMULHW 3648(SI), Y5, Y2
+	VPMULLW 864(SI), Y5, Y4
+	VPMULHW 832(SI), Y5, Y2
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y2, Y2
 	VPSUBW Y1, Y3, Y7
 	VPADDW Y3, Y1, Y1
-	VPMULLW 3680(SI), Y7, Y6
-	VPMULHW 3648(SI), Y7, Y3
+	VPMULLW 864(SI), Y7, Y6
+	VPMULHW 832(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
-	VMOVDQU Y0, 0(DI)
-	VMOVDQU Y1, 32(DI)
-	VMOVDQU Y2, 64(DI)
-	VMOVDQU Y3, 96(DI)
+	VMOVDQU Y0, 256(DI)
+	VMOVDQU Y1, 288(DI)
+	VMOVDQU Y2, 320(DI)
+	VMOVDQU Y3, 352(DI)
 
-	// len 2 to 32, registers 4 to 7
-	VMOVDQU 128(DI), Y0
-	VMOVDQU 160(DI), Y1
-	VMOVDQU 192(DI), Y2
-	VMOVDQU 224(DI), Y3
+	// len 2 to 32, registers 12 to 15
+	VMOVDQU 384(DI), Y0
+	VMOVDQU 416(DI), Y1
+	VMOVDQU 448(DI), Y2
+	VMOVDQU 480(DI), Y3
 	VPERM2I128 $0x20, Y1, Y0, Y4
 	VPERM2I128 $0x31, Y1, Y0, Y5
 	VPUNPCKLQDQ Y5, Y4, Y8
@@ -1872,14 +1844,14 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPERM2I128 $0x31, Y5, Y4, Y3
 	VPSUBW Y0, Y1, Y5
 	VPADDW Y1, Y0, Y0
-	VPMULLW 4128(SI), Y5, Y4
-	VPMULHW 4096(SI), Y5, Y1
+	VPMULLW 416(SI), Y5, Y4
+	VPMULHW 384(SI), Y5, Y1
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y1, Y1
 	VPSUBW Y2, Y3, Y7
 	VPADDW Y3, Y2, Y2
-	VPMULLW 4192(SI), Y7, Y6
-	VPMULHW 4160(SI), Y7, Y3
+	VPMULLW 352(SI), Y7, Y6
+	VPMULHW 320(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VPMULHW Y14, Y0, Y4
@@ -1892,250 +1864,14 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y2, Y2
 	VPSUBW Y0, Y2, Y5
 	VPADDW Y2, Y0, Y0
-	VPMULLW 4256(SI), Y5, Y4
-	VPMULHW 4224(SI), Y5, Y2
+	VPMULLW 288(SI), Y5, Y4
+	VPMULHW 256(SI), Y5, Y2
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y2, Y2
 	VPSUBW Y1, Y3, Y7
 	VPADDW Y3, Y1, Y1
-	VPMULLW 4256(SI), Y7, Y6
-	VPMULHW 4224(SI), Y7, Y3
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y3, Y3
-	VMOVDQU Y0, 128(DI)
-	VMOVDQU Y1, 160(DI)
-	VMOVDQU Y2, 192(DI)
-	VMOVDQU Y3, 224(DI)
-
-	// len 2 to 32, registers 8 to 11
-	VMOVDQU 256(DI), Y0
-	VMOVDQU 288(DI), Y1
-	VMOVDQU 320(DI), Y2
-	VMOVDQU 352(DI), Y3
-	VPERM2I128 $0x20, Y1, Y0, Y4
-	VPERM2I128 $0x31, Y1, Y0, Y5
-	VPUNPCKLQDQ Y5, Y4, Y8
-	VPUNPCKHQDQ Y5, Y4, Y9
-	VPSLLQ $32, Y9, Y6
-	VPBLENDD $0xAA, Y6, Y8, Y10
-	VPSRLQ $32, Y8, Y6
-	VPBLENDD $0xAA, Y9, Y6, Y11
-	VPSUBW Y10, Y11, Y7
-	VPADDW Y11, Y10, Y10
-	VPMULLW 4320(SI), Y7, Y6
-	VPMULHW 4288(SI), Y7, Y11
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y11, Y11
-	VPSLLQ $32, Y11, Y6
-	VPBLENDD $0xAA, Y6, Y10, Y8
-	VPSRLQ $32, Y10, Y6
-	VPBLENDD $0xAA, Y11, Y6, Y9
-	VPSUBW Y8, Y9, Y7
-	VPADDW Y9, Y8, Y8
-	VPMULLW 4384(SI), Y7, Y6
-	VPMULHW 4352(SI), Y7, Y9
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y9, Y9
-	VPMULHW Y14, Y8, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y8, Y8
-	VPUNPCKLQDQ Y9, Y8, Y4
-	VPUNPCKHQDQ Y9, Y8, Y5
-	VPSUBW Y4, Y5, Y7
-	VPADDW Y5, Y4, Y4
-	VPMULLW 4448(SI), Y7, Y6
-	VPMULHW 4416(SI), Y7, Y5
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y5, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y0
-	VPERM2I128 $0x31, Y5, Y4, Y1
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y5
-	VPUNPCKLQDQ Y5, Y4, Y8
-	VPUNPCKHQDQ Y5, Y4, Y9
-	VPSLLQ $32, Y9, Y6
-	VPBLENDD $0xAA, Y6, Y8, Y10
-	VPSRLQ $32, Y8, Y6
-	VPBLENDD $0xAA, Y9, Y6, Y11
-	VPSUBW Y10, Y11, Y7
-	VPADDW Y11, Y10, Y10
-	VPMULLW 4512(SI), Y7, Y6
-	VPMULHW 4480(SI), Y7, Y11
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y11, Y11
-	VPSLLQ $32, Y11, Y6
-	VPBLENDD $0xAA, Y6, Y10, Y8
-	VPSRLQ $32, Y10, Y6
-	VPBLENDD $0xAA, Y11, Y6, Y9
-	VPSUBW Y8, Y9, Y7
-	VPADDW Y9, Y8, Y8
-	VPMULLW 4576(SI), Y7, Y6
-	VPMULHW 4544(SI), Y7, Y9
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y9, Y9
-	VPMULHW Y14, Y8, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y8, Y8
-	VPUNPCKLQDQ Y9, Y8, Y4
-	VPUNPCKHQDQ Y9, Y8, Y5
-	VPSUBW Y4, Y5, Y7
-	VPADDW Y5, Y4, Y4
-	VPMULLW 4640(SI), Y7, Y6
-	VPMULHW 4608(SI), Y7, Y5
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y5, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y2
-	VPERM2I128 $0x31, Y5, Y4, Y3
-	VPSUBW Y0, Y1, Y5
-	VPADDW Y1, Y0, Y0
-	VPMULLW 4704(SI), Y5, Y4
-	VPMULHW 4672(SI), Y5, Y1
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y1, Y1
-	VPSUBW Y2, Y3, Y7
-	VPADDW Y3, Y2, Y2
-	VPMULLW 4768(SI), Y7, Y6
-	VPMULHW 4736(SI), Y7, Y3
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y3, Y3
-	VPMULHW Y14, Y0, Y4
-	VPSRAW $10, Y4, Y4
-	VPMULLW Y15, Y4, Y4
-	VPSUBW Y4, Y0, Y0
-	VPMULHW Y14, Y2, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y2, Y2
-	VPSUBW Y0, Y2, Y5
-	VPADDW Y2, Y0, Y0
-	VPMULLW 4832(SI), Y5, Y4
-	VPMULHW 4800(SI), Y5, Y2
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y2, Y2
-	VPSUBW Y1, Y3, Y7
-	VPADDW Y3, Y1, Y1
-	VPMULLW 4832(SI), Y7, Y6
-	VPMULHW 4800(SI), Y7, Y3
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y3, Y3
-	VMOVDQU Y0, 256(DI)
-	VMOVDQU Y1, 288(DI)
-	VMOVDQU Y2, 320(DI)
-	VMOVDQU Y3, 352(DI)
-
-	// len 2 to 32, registers 12 to 15
-	VMOVDQU 384(DI), Y0
-	VMOVDQU 416(DI), Y1
-	VMOVDQU 448(DI), Y2
-	VMOVDQU 480(DI), Y3
-	VPERM2I128 $0x20, Y1, Y0, Y4
-	VPERM2I128 $0x31, Y1, Y0, Y5
-	VPUNPCKLQDQ Y5, Y4, Y8
-	VPUNPCKHQDQ Y5, Y4, Y9
-	VPSLLQ $32, Y9, Y6
-	VPBLENDD $0xAA, Y6, Y8, Y10
-	VPSRLQ $32, Y8, Y6
-	VPBLENDD $0xAA, Y9, Y6, Y11
-	VPSUBW Y10, Y11, Y7
-	VPADDW Y11, Y10, Y10
-	VPMULLW 4896(SI), Y7, Y6
-	VPMULHW 4864(SI), Y7, Y11
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y11, Y11
-	VPSLLQ $32, Y11, Y6
-	VPBLENDD $0xAA, Y6, Y10, Y8
-	VPSRLQ $32, Y10, Y6
-	VPBLENDD $0xAA, Y11, Y6, Y9
-	VPSUBW Y8, Y9, Y7
-	VPADDW Y9, Y8, Y8
-	VPMULLW 4960(SI), Y7, Y6
-	VPMULHW 4928(SI), Y7, Y9
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y9, Y9
-	VPMULHW Y14, Y8, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y8, Y8
-	VPUNPCKLQDQ Y9, Y8, Y4
-	VPUNPCKHQDQ Y9, Y8, Y5
-	VPSUBW Y4, Y5, Y7
-	VPADDW Y5, Y4, Y4
-	VPMULLW 5024(SI), Y7, Y6
-	VPMULHW 4992(SI), Y7, Y5
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y5, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y0
-	VPERM2I128 $0x31, Y5, Y4, Y1
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y5
-	VPUNPCKLQDQ Y5, Y4, Y8
-	VPUNPCKHQDQ Y5, Y4, Y9
-	VPSLLQ $32, Y9, Y6
-	VPBLENDD $0xAA, Y6, Y8, Y10
-	VPSRLQ $32, Y8, Y6
-	VPBLENDD $0xAA, Y9, Y6, Y11
-	VPSUBW Y10, Y11, Y7
-	VPADDW Y11, Y10, Y10
-	VPMULLW 5088(SI), Y7, Y6
-	VPMULHW 5056(SI), Y7, Y11
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y11, Y11
-	VPSLLQ $32, Y11, Y6
-	VPBLENDD $0xAA, Y6, Y10, Y8
-	VPSRLQ $32, Y10, Y6
-	VPBLENDD $0xAA, Y11, Y6, Y9
-	VPSUBW Y8, Y9, Y7
-	VPADDW Y9, Y8, Y8
-	VPMULLW 5152(SI), Y7, Y6
-	VPMULHW 5120(SI), Y7, Y9
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y9, Y9
-	VPMULHW Y14, Y8, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y8, Y8
-	VPUNPCKLQDQ Y9, Y8, Y4
-	VPUNPCKHQDQ Y9, Y8, Y5
-	VPSUBW Y4, Y5, Y7
-	VPADDW Y5, Y4, Y4
-	VPMULLW 5216(SI), Y7, Y6
-	VPMULHW 5184(SI), Y7, Y5
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y5, Y5
-	VPERM2I128 $0x20, Y5, Y4, Y2
-	VPERM2I128 $0x31, Y5, Y4, Y3
-	VPSUBW Y0, Y1, Y5
-	VPADDW Y1, Y0, Y0
-	VPMULLW 5280(SI), Y5, Y4
-	VPMULHW 5248(SI), Y5, Y1
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y1, Y1
-	VPSUBW Y2, Y3, Y7
-	VPADDW Y3, Y2, Y2
-	VPMULLW 5344(SI), Y7, Y6
-	VPMULHW 5312(SI), Y7, Y3
-	VPMULHW Y15, Y6, Y6
-	VPSUBW Y6, Y3, Y3
-	VPMULHW Y14, Y0, Y4
-	VPSRAW $10, Y4, Y4
-	VPMULLW Y15, Y4, Y4
-	VPSUBW Y4, Y0, Y0
-	VPMULHW Y14, Y2, Y6
-	VPSRAW $10, Y6, Y6
-	VPMULLW Y15, Y6, Y6
-	VPSUBW Y6, Y2, Y2
-	VPSUBW Y0, Y2, Y5
-	VPADDW Y2, Y0, Y0
-	VPMULLW 5408(SI), Y5, Y4
-	VPMULHW 5376(SI), Y5, Y2
-	VPMULHW Y15, Y4, Y4
-	VPSUBW Y4, Y2, Y2
-	VPSUBW Y1, Y3, Y7
-	VPADDW Y3, Y1, Y1
-	VPMULLW 5408(SI), Y7, Y6
-	VPMULHW 5376(SI), Y7, Y3
+	VPMULLW 288(SI), Y7, Y6
+	VPMULHW 256(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VMOVDQU Y0, 384(DI)
@@ -2150,14 +1886,14 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VMOVDQU 384(DI), Y3
 	VPSUBW Y0, Y1, Y5
 	VPADDW Y1, Y0, Y0
-	VPMULLW 5536(SI), Y5, Y4
-	VPMULHW 5504(SI), Y5, Y1
+	VPMULLW 224(SI), Y5, Y4
+	VPMULHW 192(SI), Y5, Y1
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y1, Y1
 	VPSUBW Y2, Y3, Y7
 	VPADDW Y3, Y2, Y2
-	VPMULLW 5600(SI), Y7, Y6
-	VPMULHW 5568(SI), Y7, Y3
+	VPMULLW 160(SI), Y7, Y6
+	VPMULHW 128(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VPMULHW Y14, Y0, Y4
@@ -2170,39 +1906,39 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y2, Y2
 	VPSUBW Y0, Y2, Y5
 	VPADDW Y2, Y0, Y0
-	VPMULLW 5664(SI), Y5, Y4
-	VPMULHW 5632(SI), Y5, Y2
+	VPMULLW 96(SI), Y5, Y4
+	VPMULHW 64(SI), Y5, Y2
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y2, Y2
 	VPSUBW Y1, Y3, Y7
 	VPADDW Y3, Y1, Y1
-	VPMULLW 5664(SI), Y7, Y6
-	VPMULHW 5632(SI), Y7, Y3
+	VPMULLW 96(SI), Y7, Y6
+	VPMULHW 64(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
-	VPMULLW 5472(SI), Y0, Y4
-	VPMULHW 5440(SI), Y0, Y0
+	VPMULLW 4128(SI), Y0, Y4
+	VPMULHW 4096(SI), Y0, Y0
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y0, Y0
 	VPSRAW $15, Y0, Y4
 	VPAND Y15, Y4, Y4
 	VPADDW Y4, Y0, Y0
-	VPMULLW 5472(SI), Y1, Y5
-	VPMULHW 5440(SI), Y1, Y1
+	VPMULLW 4128(SI), Y1, Y5
+	VPMULHW 4096(SI), Y1, Y1
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y1, Y1
 	VPSRAW $15, Y1, Y5
 	VPAND Y15, Y5, Y5
 	VPADDW Y5, Y1, Y1
-	VPMULLW 5472(SI), Y2, Y6
-	VPMULHW 5440(SI), Y2, Y2
+	VPMULLW 4128(SI), Y2, Y6
+	VPMULHW 4096(SI), Y2, Y2
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y2, Y2
 	VPSRAW $15, Y2, Y6
 	VPAND Y15, Y6, Y6
 	VPADDW Y6, Y2, Y2
-	VPMULLW 5472(SI), Y3, Y7
-	VPMULHW 5440(SI), Y3, Y3
+	VPMULLW 4128(SI), Y3, Y7
+	VPMULHW 4096(SI), Y3, Y3
 	VPMULHW Y15, Y7, Y7
 	VPSUBW Y7, Y3, Y3
 	VPSRAW $15, Y3, Y7
@@ -2220,14 +1956,14 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VMOVDQU 416(DI), Y3
 	VPSUBW Y0, Y1, Y5
 	VPADDW Y1, Y0, Y0
-	VPMULLW 5728(SI), Y5, Y4
-	VPMULHW 5696(SI), Y5, Y1
+	VPMULLW 224(SI), Y5, Y4
+	VPMULHW 192(SI), Y5, Y1
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y1, Y1
 	VPSUBW Y2, Y3, Y7
 	VPADDW Y3, Y2, Y2
-	VPMULLW 5792(SI), Y7, Y6
-	VPMULHW 5760(SI), Y7, Y3
+	VPMULLW 160(SI), Y7, Y6
+	VPMULHW 128(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VPMULHW Y14, Y0, Y4
@@ -2240,39 +1976,39 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y2, Y2
 	VPSUBW Y0, Y2, Y5
 	VPADDW Y2, Y0, Y0
-	VPMULLW 5856(SI), Y5, Y4
-	VPMULHW 5824(SI), Y5, Y2
+	VPMULLW 96(SI), Y5, Y4
+	VPMULHW 64(SI), Y5, Y2
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y2, Y2
 	VPSUBW Y1, Y3, Y7
 	VPADDW Y3, Y1, Y1
-	VPMULLW 5856(SI), Y7, Y6
-	VPMULHW 5824(SI), Y7, Y3
+	VPMULLW 96(SI), Y7, Y6
+	VPMULHW 64(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
-	VPMULLW 5472(SI), Y0, Y4
-	VPMULHW 5440(SI), Y0, Y0
+	VPMULLW 4128(SI), Y0, Y4
+	VPMULHW 4096(SI), Y0, Y0
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y0, Y0
 	VPSRAW $15, Y0, Y4
 	VPAND Y15, Y4, Y4
 	VPADDW Y4, Y0, Y0
-	VPMULLW 5472(SI), Y1, Y5
-	VPMULHW 5440(SI), Y1, Y1
+	VPMULLW 4128(SI), Y1, Y5
+	VPMULHW 4096(SI), Y1, Y1
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y1, Y1
 	VPSRAW $15, Y1, Y5
 	VPAND Y15, Y5, Y5
 	VPADDW Y5, Y1, Y1
-	VPMULLW 5472(SI), Y2, Y6
-	VPMULHW 5440(SI), Y2, Y2
+	VPMULLW 4128(SI), Y2, Y6
+	VPMULHW 4096(SI), Y2, Y2
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y2, Y2
 	VPSRAW $15, Y2, Y6
 	VPAND Y15, Y6, Y6
 	VPADDW Y6, Y2, Y2
-	VPMULLW 5472(SI), Y3, Y7
-	VPMULHW 5440(SI), Y3, Y3
+	VPMULLW 4128(SI), Y3, Y7
+	VPMULHW 4096(SI), Y3, Y3
 	VPMULHW Y15, Y7, Y7
 	VPSUBW Y7, Y3, Y3
 	VPSRAW $15, Y3, Y7
@@ -2290,14 +2026,14 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VMOVDQU 448(DI), Y3
 	VPSUBW Y0, Y1, Y5
 	VPADDW Y1, Y0, Y0
-	VPMULLW 5920(SI), Y5, Y4
-	VPMULHW 5888(SI), Y5, Y1
+	VPMULLW 224(SI), Y5, Y4
+	VPMULHW 192(SI), Y5, Y1
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y1, Y1
 	VPSUBW Y2, Y3, Y7
 	VPADDW Y3, Y2, Y2
-	VPMULLW 5984(SI), Y7, Y6
-	VPMULHW 5952(SI), Y7, Y3
+	VPMULLW 160(SI), Y7, Y6
+	VPMULHW 128(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VPMULHW Y14, Y0, Y4
@@ -2310,39 +2046,39 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y2, Y2
 	VPSUBW Y0, Y2, Y5
 	VPADDW Y2, Y0, Y0
-	VPMULLW 6048(SI), Y5, Y4
-	VPMULHW 6016(SI), Y5, Y2
+	VPMULLW 96(SI), Y5, Y4
+	VPMULHW 64(SI), Y5, Y2
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y2, Y2
 	VPSUBW Y1, Y3, Y7
 	VPADDW Y3, Y1, Y1
-	VPMULLW 6048(SI), Y7, Y6
-	VPMULHW 6016(SI), Y7, Y3
+	VPMULLW 96(SI), Y7, Y6
+	VPMULHW 64(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
-	VPMULLW 5472(SI), Y0, Y4
-	VPMULHW 5440(SI), Y0, Y0
+	VPMULLW 4128(SI), Y0, Y4
+	VPMULHW 4096(SI), Y0, Y0
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y0, Y0
 	VPSRAW $15, Y0, Y4
 	VPAND Y15, Y4, Y4
 	VPADDW Y4, Y0, Y0
-	VPMULLW 5472(SI), Y1, Y5
-	VPMULHW 5440(SI), Y1, Y1
+	VPMULLW 4128(SI), Y1, Y5
+	VPMULHW 4096(SI), Y1, Y1
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y1, Y1
 	VPSRAW $15, Y1, Y5
 	VPAND Y15, Y5, Y5
 	VPADDW Y5, Y1, Y1
-	VPMULLW 5472(SI), Y2, Y6
-	VPMULHW 5440(SI), Y2, Y2
+	VPMULLW 4128(SI), Y2, Y6
+	VPMULHW 4096(SI), Y2, Y2
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y2, Y2
 	VPSRAW $15, Y2, Y6
 	VPAND Y15, Y6, Y6
 	VPADDW Y6, Y2, Y2
-	VPMULLW 5472(SI), Y3, Y7
-	VPMULHW 5440(SI), Y3, Y3
+	VPMULLW 4128(SI), Y3, Y7
+	VPMULHW 4096(SI), Y3, Y3
 	VPMULHW Y15, Y7, Y7
 	VPSUBW Y7, Y3, Y3
 	VPSRAW $15, Y3, Y7
@@ -2360,14 +2096,14 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VMOVDQU 480(DI), Y3
 	VPSUBW Y0, Y1, Y5
 	VPADDW Y1, Y0, Y0
-	VPMULLW 6112(SI), Y5, Y4
-	VPMULHW 6080(SI), Y5, Y1
+	VPMULLW 224(SI), Y5, Y4
+	VPMULHW 192(SI), Y5, Y1
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y1, Y1
 	VPSUBW Y2, Y3, Y7
 	VPADDW Y3, Y2, Y2
-	VPMULLW 6176(SI), Y7, Y6
-	VPMULHW 6144(SI), Y7, Y3
+	VPMULLW 160(SI), Y7, Y6
+	VPMULHW 128(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
 	VPMULHW Y14, Y0, Y4
@@ -2380,39 +2116,39 @@ TEXT ·invNTTAVX2(SB), NOSPLIT, $0-8
 	VPSUBW Y6, Y2, Y2
 	VPSUBW Y0, Y2, Y5
 	VPADDW Y2, Y0, Y0
-	VPMULLW 6240(SI), Y5, Y4
-	VPMULHW 6208(SI), Y5, Y2
+	VPMULLW 96(SI), Y5, Y4
+	VPMULHW 64(SI), Y5, Y2
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y2, Y2
 	VPSUBW Y1, Y3, Y7
 	VPADDW Y3, Y1, Y1
-	VPMULLW 6240(SI), Y7, Y6
-	VPMULHW 6208(SI), Y7, Y3
+	VPMULLW 96(SI), Y7, Y6
+	VPMULHW 64(SI), Y7, Y3
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y3, Y3
-	VPMULLW 5472(SI), Y0, Y4
-	VPMULHW 5440(SI), Y0, Y0
+	VPMULLW 4128(SI), Y0, Y4
+	VPMULHW 4096(SI), Y0, Y0
 	VPMULHW Y15, Y4, Y4
 	VPSUBW Y4, Y0, Y0
 	VPSRAW $15, Y0, Y4
 	VPAND Y15, Y4, Y4
 	VPADDW Y4, Y0, Y0
-	VPMULLW 5472(SI), Y1, Y5
-	VPMULHW 5440(SI), Y1, Y1
+	VPMULLW 4128(SI), Y1, Y5
+	VPMULHW 4096(SI), Y1, Y1
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y1, Y1
 	VPSRAW $15, Y1, Y5
 	VPAND Y15, Y5, Y5
 	VPADDW Y5, Y1, Y1
-	VPMULLW 5472(SI), Y2, Y6
-	VPMULHW 5440(SI), Y2, Y2
+	VPMULLW 4128(SI), Y2, Y6
+	VPMULHW 4096(SI), Y2, Y2
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y2, Y2
 	VPSRAW $15, Y2, Y6
 	VPAND Y15, Y6, Y6
 	VPADDW Y6, Y2, Y2
-	VPMULLW 5472(SI), Y3, Y7
-	VPMULHW 5440(SI), Y3, Y3
+	VPMULLW 4128(SI), Y3, Y7
+	VPMULHW 4096(SI), Y3, Y3
 	VPMULHW Y15, Y7, Y7
 	VPSUBW Y7, Y3, Y3
 	VPSRAW $15, Y3, Y7
@@ -2433,14 +2169,14 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	LEAQ ·mlkemTab(SB), SI
 	VMOVDQU 0(SI), Y15
 	VMOVDQU 32(SI), Y14
-	VMOVDQU 6272(SI), Y13
-	VMOVDQU 6304(SI), Y12
+	VMOVDQU 4160(SI), Y13
+	VMOVDQU 4192(SI), Y12
 
 	// coefficients 0 to 15
 	VMOVDQU 0(AX), Y2
 	VMOVDQU 0(BX), Y3
-	VPMULLW 6432(SI), Y3, Y5
-	VPMULHW 6400(SI), Y3, Y4
+	VPMULLW 4320(SI), Y3, Y5
+	VPMULHW 4288(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2449,8 +2185,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 512(AX), Y2
 	VMOVDQU 512(BX), Y3
-	VPMULLW 6432(SI), Y3, Y5
-	VPMULHW 6400(SI), Y3, Y4
+	VPMULLW 4320(SI), Y3, Y5
+	VPMULHW 4288(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2461,8 +2197,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1024(AX), Y2
 	VMOVDQU 1024(BX), Y3
-	VPMULLW 6432(SI), Y3, Y5
-	VPMULHW 6400(SI), Y3, Y4
+	VPMULLW 4320(SI), Y3, Y5
+	VPMULHW 4288(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2481,8 +2217,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2493,8 +2229,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 16 to 31
 	VMOVDQU 32(AX), Y2
 	VMOVDQU 32(BX), Y3
-	VPMULLW 6496(SI), Y3, Y5
-	VPMULHW 6464(SI), Y3, Y4
+	VPMULLW 4384(SI), Y3, Y5
+	VPMULHW 4352(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2503,8 +2239,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 544(AX), Y2
 	VMOVDQU 544(BX), Y3
-	VPMULLW 6496(SI), Y3, Y5
-	VPMULHW 6464(SI), Y3, Y4
+	VPMULLW 4384(SI), Y3, Y5
+	VPMULHW 4352(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2515,8 +2251,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1056(AX), Y2
 	VMOVDQU 1056(BX), Y3
-	VPMULLW 6496(SI), Y3, Y5
-	VPMULHW 6464(SI), Y3, Y4
+	VPMULLW 4384(SI), Y3, Y5
+	VPMULHW 4352(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2535,8 +2271,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2547,8 +2283,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 32 to 47
 	VMOVDQU 64(AX), Y2
 	VMOVDQU 64(BX), Y3
-	VPMULLW 6560(SI), Y3, Y5
-	VPMULHW 6528(SI), Y3, Y4
+	VPMULLW 4448(SI), Y3, Y5
+	VPMULHW 4416(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2557,8 +2293,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 576(AX), Y2
 	VMOVDQU 576(BX), Y3
-	VPMULLW 6560(SI), Y3, Y5
-	VPMULHW 6528(SI), Y3, Y4
+	VPMULLW 4448(SI), Y3, Y5
+	VPMULHW 4416(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2569,8 +2305,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1088(AX), Y2
 	VMOVDQU 1088(BX), Y3
-	VPMULLW 6560(SI), Y3, Y5
-	VPMULHW 6528(SI), Y3, Y4
+	VPMULLW 4448(SI), Y3, Y5
+	VPMULHW 4416(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2589,8 +2325,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2601,8 +2337,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 48 to 63
 	VMOVDQU 96(AX), Y2
 	VMOVDQU 96(BX), Y3
-	VPMULLW 6624(SI), Y3, Y5
-	VPMULHW 6592(SI), Y3, Y4
+	VPMULLW 4512(SI), Y3, Y5
+	VPMULHW 4480(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2611,8 +2347,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 608(AX), Y2
 	VMOVDQU 608(BX), Y3
-	VPMULLW 6624(SI), Y3, Y5
-	VPMULHW 6592(SI), Y3, Y4
+	VPMULLW 4512(SI), Y3, Y5
+	VPMULHW 4480(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2623,8 +2359,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1120(AX), Y2
 	VMOVDQU 1120(BX), Y3
-	VPMULLW 6624(SI), Y3, Y5
-	VPMULHW 6592(SI), Y3, Y4
+	VPMULLW 4512(SI), Y3, Y5
+	VPMULHW 4480(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2643,8 +2379,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2655,8 +2391,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 64 to 79
 	VMOVDQU 128(AX), Y2
 	VMOVDQU 128(BX), Y3
-	VPMULLW 6688(SI), Y3, Y5
-	VPMULHW 6656(SI), Y3, Y4
+	VPMULLW 4576(SI), Y3, Y5
+	VPMULHW 4544(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2665,8 +2401,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 640(AX), Y2
 	VMOVDQU 640(BX), Y3
-	VPMULLW 6688(SI), Y3, Y5
-	VPMULHW 6656(SI), Y3, Y4
+	VPMULLW 4576(SI), Y3, Y5
+	VPMULHW 4544(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2677,8 +2413,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1152(AX), Y2
 	VMOVDQU 1152(BX), Y3
-	VPMULLW 6688(SI), Y3, Y5
-	VPMULHW 6656(SI), Y3, Y4
+	VPMULLW 4576(SI), Y3, Y5
+	VPMULHW 4544(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2697,8 +2433,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2709,8 +2445,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 80 to 95
 	VMOVDQU 160(AX), Y2
 	VMOVDQU 160(BX), Y3
-	VPMULLW 6752(SI), Y3, Y5
-	VPMULHW 6720(SI), Y3, Y4
+	VPMULLW 4640(SI), Y3, Y5
+	VPMULHW 4608(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2719,8 +2455,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 672(AX), Y2
 	VMOVDQU 672(BX), Y3
-	VPMULLW 6752(SI), Y3, Y5
-	VPMULHW 6720(SI), Y3, Y4
+	VPMULLW 4640(SI), Y3, Y5
+	VPMULHW 4608(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2731,8 +2467,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1184(AX), Y2
 	VMOVDQU 1184(BX), Y3
-	VPMULLW 6752(SI), Y3, Y5
-	VPMULHW 6720(SI), Y3, Y4
+	VPMULLW 4640(SI), Y3, Y5
+	VPMULHW 4608(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2751,8 +2487,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2763,8 +2499,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 96 to 111
 	VMOVDQU 192(AX), Y2
 	VMOVDQU 192(BX), Y3
-	VPMULLW 6816(SI), Y3, Y5
-	VPMULHW 6784(SI), Y3, Y4
+	VPMULLW 4704(SI), Y3, Y5
+	VPMULHW 4672(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2773,8 +2509,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 704(AX), Y2
 	VMOVDQU 704(BX), Y3
-	VPMULLW 6816(SI), Y3, Y5
-	VPMULHW 6784(SI), Y3, Y4
+	VPMULLW 4704(SI), Y3, Y5
+	VPMULHW 4672(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2785,8 +2521,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1216(AX), Y2
 	VMOVDQU 1216(BX), Y3
-	VPMULLW 6816(SI), Y3, Y5
-	VPMULHW 6784(SI), Y3, Y4
+	VPMULLW 4704(SI), Y3, Y5
+	VPMULHW 4672(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2805,8 +2541,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2817,8 +2553,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 112 to 127
 	VMOVDQU 224(AX), Y2
 	VMOVDQU 224(BX), Y3
-	VPMULLW 6880(SI), Y3, Y5
-	VPMULHW 6848(SI), Y3, Y4
+	VPMULLW 4768(SI), Y3, Y5
+	VPMULHW 4736(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2827,8 +2563,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 736(AX), Y2
 	VMOVDQU 736(BX), Y3
-	VPMULLW 6880(SI), Y3, Y5
-	VPMULHW 6848(SI), Y3, Y4
+	VPMULLW 4768(SI), Y3, Y5
+	VPMULHW 4736(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2839,8 +2575,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1248(AX), Y2
 	VMOVDQU 1248(BX), Y3
-	VPMULLW 6880(SI), Y3, Y5
-	VPMULHW 6848(SI), Y3, Y4
+	VPMULLW 4768(SI), Y3, Y5
+	VPMULHW 4736(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2859,8 +2595,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2871,8 +2607,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 128 to 143
 	VMOVDQU 256(AX), Y2
 	VMOVDQU 256(BX), Y3
-	VPMULLW 6944(SI), Y3, Y5
-	VPMULHW 6912(SI), Y3, Y4
+	VPMULLW 4832(SI), Y3, Y5
+	VPMULHW 4800(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2881,8 +2617,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 768(AX), Y2
 	VMOVDQU 768(BX), Y3
-	VPMULLW 6944(SI), Y3, Y5
-	VPMULHW 6912(SI), Y3, Y4
+	VPMULLW 4832(SI), Y3, Y5
+	VPMULHW 4800(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2893,8 +2629,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1280(AX), Y2
 	VMOVDQU 1280(BX), Y3
-	VPMULLW 6944(SI), Y3, Y5
-	VPMULHW 6912(SI), Y3, Y4
+	VPMULLW 4832(SI), Y3, Y5
+	VPMULHW 4800(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2913,8 +2649,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2925,8 +2661,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 144 to 159
 	VMOVDQU 288(AX), Y2
 	VMOVDQU 288(BX), Y3
-	VPMULLW 7008(SI), Y3, Y5
-	VPMULHW 6976(SI), Y3, Y4
+	VPMULLW 4896(SI), Y3, Y5
+	VPMULHW 4864(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2935,8 +2671,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 800(AX), Y2
 	VMOVDQU 800(BX), Y3
-	VPMULLW 7008(SI), Y3, Y5
-	VPMULHW 6976(SI), Y3, Y4
+	VPMULLW 4896(SI), Y3, Y5
+	VPMULHW 4864(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2947,8 +2683,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1312(AX), Y2
 	VMOVDQU 1312(BX), Y3
-	VPMULLW 7008(SI), Y3, Y5
-	VPMULHW 6976(SI), Y3, Y4
+	VPMULLW 4896(SI), Y3, Y5
+	VPMULHW 4864(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2967,8 +2703,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -2979,8 +2715,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 160 to 175
 	VMOVDQU 320(AX), Y2
 	VMOVDQU 320(BX), Y3
-	VPMULLW 7072(SI), Y3, Y5
-	VPMULHW 7040(SI), Y3, Y4
+	VPMULLW 4960(SI), Y3, Y5
+	VPMULHW 4928(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -2989,8 +2725,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 832(AX), Y2
 	VMOVDQU 832(BX), Y3
-	VPMULLW 7072(SI), Y3, Y5
-	VPMULHW 7040(SI), Y3, Y4
+	VPMULLW 4960(SI), Y3, Y5
+	VPMULHW 4928(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3001,8 +2737,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1344(AX), Y2
 	VMOVDQU 1344(BX), Y3
-	VPMULLW 7072(SI), Y3, Y5
-	VPMULHW 7040(SI), Y3, Y4
+	VPMULLW 4960(SI), Y3, Y5
+	VPMULHW 4928(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3021,8 +2757,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -3033,8 +2769,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 176 to 191
 	VMOVDQU 352(AX), Y2
 	VMOVDQU 352(BX), Y3
-	VPMULLW 7136(SI), Y3, Y5
-	VPMULHW 7104(SI), Y3, Y4
+	VPMULLW 5024(SI), Y3, Y5
+	VPMULHW 4992(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3043,8 +2779,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 864(AX), Y2
 	VMOVDQU 864(BX), Y3
-	VPMULLW 7136(SI), Y3, Y5
-	VPMULHW 7104(SI), Y3, Y4
+	VPMULLW 5024(SI), Y3, Y5
+	VPMULHW 4992(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3055,8 +2791,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1376(AX), Y2
 	VMOVDQU 1376(BX), Y3
-	VPMULLW 7136(SI), Y3, Y5
-	VPMULHW 7104(SI), Y3, Y4
+	VPMULLW 5024(SI), Y3, Y5
+	VPMULHW 4992(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3075,8 +2811,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -3087,8 +2823,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 192 to 207
 	VMOVDQU 384(AX), Y2
 	VMOVDQU 384(BX), Y3
-	VPMULLW 7200(SI), Y3, Y5
-	VPMULHW 7168(SI), Y3, Y4
+	VPMULLW 5088(SI), Y3, Y5
+	VPMULHW 5056(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3097,8 +2833,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 896(AX), Y2
 	VMOVDQU 896(BX), Y3
-	VPMULLW 7200(SI), Y3, Y5
-	VPMULHW 7168(SI), Y3, Y4
+	VPMULLW 5088(SI), Y3, Y5
+	VPMULHW 5056(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3109,8 +2845,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1408(AX), Y2
 	VMOVDQU 1408(BX), Y3
-	VPMULLW 7200(SI), Y3, Y5
-	VPMULHW 7168(SI), Y3, Y4
+	VPMULLW 5088(SI), Y3, Y5
+	VPMULHW 5056(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3129,8 +2865,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -3141,8 +2877,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 208 to 223
 	VMOVDQU 416(AX), Y2
 	VMOVDQU 416(BX), Y3
-	VPMULLW 7264(SI), Y3, Y5
-	VPMULHW 7232(SI), Y3, Y4
+	VPMULLW 5152(SI), Y3, Y5
+	VPMULHW 5120(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3151,8 +2887,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 928(AX), Y2
 	VMOVDQU 928(BX), Y3
-	VPMULLW 7264(SI), Y3, Y5
-	VPMULHW 7232(SI), Y3, Y4
+	VPMULLW 5152(SI), Y3, Y5
+	VPMULHW 5120(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3163,8 +2899,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1440(AX), Y2
 	VMOVDQU 1440(BX), Y3
-	VPMULLW 7264(SI), Y3, Y5
-	VPMULHW 7232(SI), Y3, Y4
+	VPMULLW 5152(SI), Y3, Y5
+	VPMULHW 5120(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3183,8 +2919,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -3195,8 +2931,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 224 to 239
 	VMOVDQU 448(AX), Y2
 	VMOVDQU 448(BX), Y3
-	VPMULLW 7328(SI), Y3, Y5
-	VPMULHW 7296(SI), Y3, Y4
+	VPMULLW 5216(SI), Y3, Y5
+	VPMULHW 5184(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3205,8 +2941,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 960(AX), Y2
 	VMOVDQU 960(BX), Y3
-	VPMULLW 7328(SI), Y3, Y5
-	VPMULHW 7296(SI), Y3, Y4
+	VPMULLW 5216(SI), Y3, Y5
+	VPMULHW 5184(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3217,8 +2953,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1472(AX), Y2
 	VMOVDQU 1472(BX), Y3
-	VPMULLW 7328(SI), Y3, Y5
-	VPMULHW 7296(SI), Y3, Y4
+	VPMULLW 5216(SI), Y3, Y5
+	VPMULHW 5184(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3237,8 +2973,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
@@ -3249,8 +2985,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	// coefficients 240 to 255
 	VMOVDQU 480(AX), Y2
 	VMOVDQU 480(BX), Y3
-	VPMULLW 7392(SI), Y3, Y5
-	VPMULHW 7360(SI), Y3, Y4
+	VPMULLW 5280(SI), Y3, Y5
+	VPMULHW 5248(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3259,8 +2995,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPMADDWD Y5, Y2, Y1
 	VMOVDQU 992(AX), Y2
 	VMOVDQU 992(BX), Y3
-	VPMULLW 7392(SI), Y3, Y5
-	VPMULHW 7360(SI), Y3, Y4
+	VPMULLW 5280(SI), Y3, Y5
+	VPMULHW 5248(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3271,8 +3007,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPADDD Y7, Y1, Y1
 	VMOVDQU 1504(AX), Y2
 	VMOVDQU 1504(BX), Y3
-	VPMULLW 7392(SI), Y3, Y5
-	VPMULHW 7360(SI), Y3, Y4
+	VPMULLW 5280(SI), Y3, Y5
+	VPMULHW 5248(SI), Y3, Y4
 	VPMULHW Y15, Y5, Y5
 	VPSUBW Y5, Y4, Y4
 	VPBLENDW $0xAA, Y4, Y3, Y4
@@ -3291,8 +3027,8 @@ TEXT ·basemulAccAVX2(SB), NOSPLIT, $0-24
 	VPSUBW Y6, Y1, Y1
 	VPSLLD $16, Y1, Y1
 	VPBLENDW $0xAA, Y1, Y0, Y0
-	VPMULLW 6368(SI), Y0, Y6
-	VPMULHW 6336(SI), Y0, Y0
+	VPMULLW 4256(SI), Y0, Y6
+	VPMULHW 4224(SI), Y0, Y0
 	VPMULHW Y15, Y6, Y6
 	VPSUBW Y6, Y0, Y0
 	VPSRAW $15, Y0, Y6
