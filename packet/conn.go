@@ -839,6 +839,35 @@ func (c *Conn) readPacket() ([]byte, error) {
 	return payload, nil
 }
 
+// Buffered reports whether a whole packet is already buffered, so that
+// the next ReadPacket returns without reading from the network. It is
+// false when that cannot be told without decrypting (a stream cipher
+// with a MAC that is not EtM: the length is in the first encrypted
+// block). A length that ReadPacket would
+// reject counts as buffered: ReadPacket returns its error at once.
+// Nothing is consumed or decrypted. Reading goroutine only.
+func (c *Conn) Buffered() bool {
+	r := &c.rd
+	if r.stream != nil && !r.etm && r.aead == nil {
+		return false
+	}
+	if c.rend-c.rpos < r.hdrLen {
+		return false
+	}
+	hdr := c.rbuf[c.rpos : c.rpos+r.hdrLen]
+	var plen uint32
+	if r.aead != nil {
+		// PacketLength leaves hdr as it is (cipher.AEAD).
+		plen = r.aead.PacketLength(r.seq, hdr)
+	} else {
+		plen = binary.BigEndian.Uint32(hdr)
+	}
+	if plen > uint32(c.maxPacket) {
+		return true
+	}
+	return c.rend-c.rpos >= 4+int(plen)+r.macSize+r.tagSize
+}
+
 // KeepPayload makes the payload the last ReadPacket returned stay valid
 // across later calls, for a reader that has to read on while another
 // goroutine may still use it: the Conn moves the bytes it has buffered

@@ -623,3 +623,40 @@ func TestKeepPayload(t *testing.T) {
 		})
 	}
 }
+
+// TestBuffered: Buffered is true exactly when the next packet is whole in
+// the read buffer (and ReadPacket then returns it), false when a byte of
+// it is missing, and false whenever the length is encrypted in the first
+// block (a stream cipher without EtM), since telling would mean
+// decrypting.
+func TestBuffered(t *testing.T) {
+	for _, s := range oneSuitePerMode() {
+		t.Run(s.String(), func(t *testing.T) {
+			k := mustKeys(t, s, "buffered")
+			a, _ := cipher.LookupAlgorithm(k.Cipher)
+			lenInside := !a.AEAD() && (k.MAC == "" || !macETM(k.MAC))
+			tellable := a.AEAD() || k.Cipher == cipher.None || macETM(k.MAC)
+			seal := newRawSealer(t, k)
+			first := seal.seal(alignedBody([]byte{94, 1}, max(8, a.BlockSize), lenInside), -1)
+			second := seal.seal(alignedBody([]byte{94, 2, 3}, max(8, a.BlockSize), lenInside), -1)
+			for n := 0; n <= len(second); n++ {
+				c := readerFor(t, k, append(append([]byte(nil), first...), second[:n]...))
+				if p, err := c.ReadPacket(); err != nil || !bytes.Equal(p, []byte{94, 1}) {
+					t.Fatalf("cut at %d: first packet %x, %v", n, p, err)
+				}
+				want := tellable && n == len(second)
+				if got := c.Buffered(); got != want {
+					t.Fatalf("cut at %d of %d: Buffered() = %v, want %v", n, len(second), got, want)
+				}
+				if want {
+					if p, err := c.ReadPacket(); err != nil || !bytes.Equal(p, []byte{94, 2, 3}) {
+						t.Fatalf("second packet %x, %v", p, err)
+					}
+					if c.Buffered() {
+						t.Fatal("Buffered() after the last packet")
+					}
+				}
+			}
+		})
+	}
+}
