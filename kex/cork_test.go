@@ -102,3 +102,35 @@ func TestFirstPayloadWithNewKeys(t *testing.T) {
 		t.Fatalf("server read %x, %v; want the channel data after the IGNORE it drops", p, err)
 	}
 }
+
+// TestReadBuffered: ReadBuffered returns what an earlier read already
+// pulled in, handling this layer's own packets on the way (the IGNORE),
+// and says so, without waiting, once nothing whole is left; the next
+// packet then needs ReadPacket.
+func TestReadBuffered(t *testing.T) {
+	ccfg, scfg := configs(t, kex.Curve25519SHA256)
+	c, s := pair(t, ccfg, scfg)
+	defer c.Close()
+	defer s.Close()
+	accept := (&wire.ServiceAccept{Service: wire.ServiceUserauth}).Append(nil)
+	ignore := (&wire.Ignore{Data: []byte("x")}).Append(nil)
+	if err := s.WritePacketsSplit([][]byte{accept, ignore, channelData(1, 10)}, [][]byte{nil, nil, nil}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.ReadPacket(); err != nil || !bytes.Equal(p, accept) {
+		t.Fatalf("ReadPacket: %x, %v", p, err)
+	}
+	p, ok, err := c.ReadBuffered()
+	if err != nil || !ok || !bytes.Equal(p, channelData(1, 10)) {
+		t.Fatalf("ReadBuffered: %x, %v, %v; want the channel data after the IGNORE", p, ok, err)
+	}
+	if p, ok, err := c.ReadBuffered(); ok || err != nil {
+		t.Fatalf("ReadBuffered with nothing buffered: %x, %v, %v", p, ok, err)
+	}
+	if err := s.WritePacket(channelData(2, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.ReadPacket(); err != nil || !bytes.Equal(p, channelData(2, 10)) {
+		t.Fatalf("ReadPacket after: %x, %v", p, err)
+	}
+}

@@ -36,6 +36,9 @@ type rawPeer struct {
 	sid      []byte
 	strict   bool
 	kexCount int
+	// withNewKeys are sent after our NEWKEYS, under the new keys and in
+	// the same network write.
+	withNewKeys [][]byte
 }
 
 // result of the Transport under test.
@@ -241,7 +244,14 @@ func (r *rawPeer) exchange(name string) {
 	if r.role == kex.Server {
 		out, in = in, out
 	}
+	r.pc.Cork()
 	if err := r.pc.WriteNewKeys(out); err != nil {
+		r.t.Fatal(err)
+	}
+	for _, p := range r.withNewKeys {
+		r.send(p)
+	}
+	if err := r.pc.Flush(); err != nil {
 		r.t.Fatal(err)
 	}
 	for {
@@ -537,11 +547,12 @@ func TestKexMessagesOutsideKex(t *testing.T) {
 
 // rawServerKex runs the raw server side of an initial strict exchange
 // against our client.
-func rawServerKex(t *testing.T) (*rawPeer, outcome) {
+func rawServerKex(t *testing.T, withNewKeys ...[]byte) (*rawPeer, outcome) {
 	hk := newEd25519Key(t)
 	c, _ := configs(t, kex.Curve25519SHA256)
 	c.HostKeyVerifier = edVerifier{trusted: hk.blob}
 	r, ch := startClient(t, c, hk)
+	r.withNewKeys = withNewKeys
 	r.readInit()
 	r.sendInit(r.initMsg([]string{kex.Curve25519SHA256, kex.ExtInfoServer, kex.StrictServer}, false))
 	r.strict = true
@@ -592,6 +603,43 @@ func TestClientExtInfoPositions(t *testing.T) {
 			t.Fatalf("ReadPacket: %v, want ErrUnexpectedMessage", err)
 		}
 	})
+}
+
+// TestClientTakesBufferedExtInfo: an EXT_INFO that arrived with the
+// server's NEWKEYS is taken before ClientHandshake returns, so
+// PeerExtensions is complete before anything is sent (userauth then
+// sends SERVICE_REQUEST and its first request together); a packet of
+// another kind there is held and is the first ReadPacket returns, and
+// one that follows the EXT_INFO is left for it.
+func TestClientTakesBufferedExtInfo(t *testing.T) {
+	ext := (&wire.ExtInfo{Extensions: []wire.Extension{{Name: wire.ExtServerSigAlgs, Value: []byte("ssh-ed25519")}}}).Append(nil)
+	accept := (&wire.ServiceAccept{Service: wire.ServiceUserauth}).Append(nil)
+	for _, tc := range []struct {
+		name string
+		sent [][]byte
+		sigs []string
+	}{
+		{"EXT_INFO", [][]byte{ext}, []string{"ssh-ed25519"}},
+		{"EXT_INFO and SERVICE_ACCEPT", [][]byte{ext, accept}, []string{"ssh-ed25519"}},
+		{"SERVICE_ACCEPT", [][]byte{accept}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, o := rawServerKex(t, tc.sent...)
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			if got := o.tr.ServerSigAlgs(); !slices.Equal(got, tc.sigs) {
+				t.Fatalf("server-sig-algs right after the handshake: %q, want %q", got, tc.sigs)
+			}
+			if len(tc.sent) == 1 && tc.sigs != nil {
+				r.send(accept)
+			}
+			p, err := o.tr.ReadPacket()
+			if err != nil || !bytes.Equal(p, accept) {
+				t.Fatalf("ReadPacket: %x, %v; want the SERVICE_ACCEPT", p, err)
+			}
+		})
+	}
 }
 
 // TestNewKeysBeforeReply: NEWKEYS where the client expects the method's

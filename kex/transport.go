@@ -357,7 +357,9 @@ func handshake(ctx context.Context, pc *packet.Conn, cfg *Config, role Role) (*T
 		return nil, err
 	}
 	t.rmu.Lock()
-	defer t.rmu.Unlock()
+	// leaveReader: a KEXINIT that takeBufferedExtInfo dispatched needs
+	// the helper until the caller reads.
+	defer t.leaveReader()
 	if err := t.initial(ctx); err != nil {
 		t.fail(err)
 		t.cancel()
@@ -446,6 +448,35 @@ func (t *Transport) initial(ctx context.Context) error {
 	}
 	if err := t.exchange(ctx, peerInit); err != nil {
 		return t.ctxErr(ctx, err)
+	}
+	if err := t.takeBufferedExtInfo(); err != nil {
+		return t.ctxErr(ctx, err)
+	}
+	return nil
+}
+
+// takeBufferedExtInfo reads, on a client, the packet that follows the
+// server's first NEWKEYS if it has already arrived whole: the server
+// sends its EXT_INFO there (RFC 8308, Section 2.4), usually in the same
+// network write, and with it taken userauth knows server-sig-algs before
+// it sends anything, so it can send SERVICE_REQUEST and the first
+// USERAUTH_REQUEST together (PeerExtensions). Nothing waits on the
+// network. A packet other than EXT_INFO is dispatched as ReadPacket
+// would and, if it is for the layers above, held for the first
+// ReadPacket. rmu held.
+func (t *Transport) takeBufferedExtInfo() error {
+	if t.role != Client || t.ext != extFirst || !t.pc.Buffered() {
+		return nil
+	}
+	p, deliver, err := t.readOne()
+	if err != nil {
+		return err
+	}
+	if deliver {
+		t.heldMu.Lock()
+		t.held = append(t.held, clone(p))
+		t.heldBytes += len(p)
+		t.heldMu.Unlock()
 	}
 	return nil
 }
@@ -1025,6 +1056,45 @@ func (t *Transport) ReadPacket() ([]byte, error) {
 	}
 }
 
+// ReadBuffered is ReadPacket without the wait: it returns the next
+// payload for the layers above if it has already arrived, reading only
+// packets that are whole in the packet layer's buffer
+// (packet.Conn.Buffered), and ok false, having read nothing from the
+// network, once none is left. Packets of this layer's own (IGNORE,
+// EXT_INFO, a KEXINIT...) are handled on the way as ReadPacket handles
+// them. It returns ok false at once while another goroutine reads. The
+// payload is valid as ReadPacket's is. userauth uses it to answer a
+// request that came with the SERVICE_REQUEST together with the
+// SERVICE_ACCEPT (docs/decisions/0043-service-request-with-first-auth.md).
+func (t *Transport) ReadBuffered() (p []byte, ok bool, err error) {
+	if q := t.popHeld(); q != nil {
+		t.kick()
+		return q, true, nil
+	}
+	if !t.rmu.TryLock() {
+		return nil, false, nil
+	}
+	defer t.leaveReader()
+	t.lent = false
+	if q := t.popHeld(); q != nil {
+		return q, true, nil
+	}
+	for t.pc.Buffered() {
+		p, deliver, err := t.readOne()
+		if err != nil {
+			return nil, false, err
+		}
+		if deliver {
+			if num := wire.MsgNum(p[0]); num == wire.MsgChannelData || num == wire.MsgChannelExtendedData {
+				t.lent = true
+				return p, true, nil
+			}
+			return clone(p), true, nil
+		}
+	}
+	return nil, false, nil
+}
+
 // popHeld returns the oldest held packet, or nil.
 func (t *Transport) popHeld() []byte {
 	t.heldMu.Lock()
@@ -1575,8 +1645,10 @@ func (t *Transport) RemoteVersion() string { return t.remote }
 
 // PeerExtensions returns the extensions of the last EXT_INFO the peer sent
 // (RFC 8308), or nil. On a client it is complete once the first packet
-// after the initial exchange has been read (SERVICE_ACCEPT, say), and may
-// be replaced once more by an EXT_INFO just before USERAUTH_SUCCESS.
+// after the initial exchange has been read (SERVICE_ACCEPT, say), or
+// already when the handshake returns if the EXT_INFO came in the same
+// network read as the server's NEWKEYS; it may be replaced once more by
+// an EXT_INFO just before USERAUTH_SUCCESS.
 func (t *Transport) PeerExtensions() []wire.Extension {
 	t.mu.Lock()
 	defer t.mu.Unlock()
