@@ -85,10 +85,13 @@ func (l loggedListener) Accept() (net.Conn, error) {
 // publickey, a session running a command), the packets that one side
 // sends back to back leave in one network write: the server's
 // USERAUTH_SUCCESS and hostkeys-00@openssh.com, and its CHANNEL_EOF and
-// CHANNEL_CLOSE at the end of the command. (The client's NEWKEYS and
-// SERVICE_REQUEST stay apart: Wireshark 4.0 fails to decrypt sessions
-// that join them.) Each costs the sender a system call and the peer
-// a wake-up otherwise.
+// CHANNEL_CLOSE at the end of the command; and the client's
+// SERVICE_REQUEST and first USERAUTH_REQUEST, once the server's EXT_INFO
+// has come with its NEWKEYS (which also saves the client a round trip),
+// and then the server's SERVICE_ACCEPT and its answer to that request.
+// (The client's NEWKEYS and SERVICE_REQUEST stay apart: Wireshark 4.0
+// fails to decrypt sessions that join them.) Each costs the sender a
+// system call and the peer a wake-up otherwise.
 func TestConnectionWritesCoalesced(t *testing.T) {
 	_, hpriv, _ := ed25519.GenerateKey(nil)
 	hk, _ := hostkey.NewSigner(hpriv)
@@ -139,5 +142,11 @@ func TestConnectionWritesCoalesced(t *testing.T) {
 	}
 	if !slog.together("CHANNEL_EOF", "CHANNEL_CLOSE") {
 		t.Errorf("server: CHANNEL_EOF and CHANNEL_CLOSE in separate writes: %v", slog.events)
+	}
+	if !clog.together("SERVICE_REQUEST", "USERAUTH_REQUEST") {
+		t.Errorf("client: SERVICE_REQUEST and USERAUTH_REQUEST in separate writes: %v", clog.events)
+	}
+	if !slog.together("SERVICE_ACCEPT", "USERAUTH_SUCCESS") {
+		t.Errorf("server: SERVICE_ACCEPT and the answer to the request that came with it in separate writes: %v", slog.events)
 	}
 }

@@ -22,9 +22,8 @@ type ClientConfig struct {
 	Service string
 
 	// ServiceRequested says the SERVICE_REQUEST for "ssh-userauth" has
-	// been sent already, in the key exchange's last write (package
-	// client puts it in kex.Config's FirstPayload): Authenticate then
-	// only waits for SERVICE_ACCEPT.
+	// been sent already, in the key exchange's last write (kex.Config's
+	// FirstPayload): Authenticate then only waits for SERVICE_ACCEPT.
 	ServiceRequested bool
 
 	// Sources are the auth sources, tried in order (paramiko's
@@ -200,9 +199,20 @@ func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*Au
 	}
 	l := newLink(t, cfg.Logger)
 	res := &AuthResult{User: cfg.User}
-	ext, err := requestService(ctx, l, wire.ServiceUserauth, cfg.ServiceRequested)
-	if err != nil {
-		return res, &AuthFailure{Result: appendFatal(res, cfg, err)}
+	var ext *wire.ExtInfo
+	if pe, ok := t.(peerExtensions); ok && !cfg.ServiceRequested && pe.PeerExtensions() != nil {
+		// The server's EXT_INFO is here already (kex took it with the
+		// server's NEWKEYS), so nothing the first request depends on
+		// is still to come: SERVICE_REQUEST waits for that request and
+		// leaves in its network write, and its SERVICE_ACCEPT is read
+		// before the answer. That saves a round trip and a write.
+		l.hold(&wire.ServiceRequest{Service: wire.ServiceUserauth})
+		l.accept = wire.ServiceUserauth
+	} else {
+		var err error
+		if ext, err = requestService(ctx, l, wire.ServiceUserauth, cfg.ServiceRequested); err != nil {
+			return res, &AuthFailure{Result: appendFatal(res, cfg, err)}
+		}
 	}
 	c := &ClientConn{l: l, cfg: cfg, sigs: cfg.ServerSigAlgs, hostbound: cfg.Hostbound, hostKey: cfg.HostKey}
 	if ext == nil {
@@ -240,6 +250,9 @@ func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*Au
 				res.ExtInfo = c.ext
 			}
 			return res, nil
+		case l.acceptErr != nil:
+			// The held SERVICE_REQUEST failed, not the source.
+			return res, &AuthFailure{Result: appendFatal(res, cfg, l.acceptErr)}
 		case c.fatal != nil:
 			r.Err = c.fatal
 			res.Results = append(res.Results, r)
@@ -262,6 +275,11 @@ func Authenticate(ctx context.Context, t wire.Transport, cfg *ClientConfig) (*Au
 		if ctx.Err() != nil {
 			return res, &AuthFailure{Result: res}
 		}
+	}
+	// No source reached the server: the service request still goes
+	// out, so that its failure is reported as before.
+	if err := l.settle(ctx); err != nil {
+		return res, &AuthFailure{Result: appendFatal(res, cfg, err)}
 	}
 	return res, &AuthFailure{Result: res}
 }

@@ -341,21 +341,15 @@ type server struct {
 	bannerSent    bool
 }
 
-// writeSuccess sends USERAUTH_SUCCESS and ConnInfo.AfterSuccess.
+// writeSuccess sends USERAUTH_SUCCESS and ConnInfo.AfterSuccess, in one
+// network write where the transport batches.
 func (s *server) writeSuccess() error {
-	after := s.info.AfterSuccess
-	bw, ok := s.l.t.(wire.BatchWriter)
-	if after == nil || !ok {
-		if err := s.l.write(&wire.UserauthSuccess{}); err != nil || after == nil {
-			return err
-		}
-		if err := s.l.t.WritePacket(after); err != nil {
-			return fmt.Errorf("userauth: writing the packet after %v: %w", wire.MsgUserauthSuccess, err)
-		}
-		return nil
-	}
 	success := [1]byte{byte(wire.MsgUserauthSuccess)}
-	if err := bw.WritePacketsSplit([][]byte{success[:], after}, [][]byte{nil, nil}); err != nil {
+	ps := [][]byte{success[:]}
+	if after := s.info.AfterSuccess; after != nil {
+		ps = append(ps, after)
+	}
+	if err := s.l.send(ps...); err != nil {
 		return fmt.Errorf("userauth: writing %v: %w", wire.MsgUserauthSuccess, err)
 	}
 	return nil

@@ -25,6 +25,12 @@ func requestService(ctx context.Context, l *link, service string, sent bool) (*w
 			return nil, err
 		}
 	}
+	return awaitAccept(ctx, l, service)
+}
+
+// awaitAccept reads the SERVICE_ACCEPT for service, with at most one
+// EXT_INFO before it, which it returns.
+func awaitAccept(ctx context.Context, l *link, service string) (*wire.ExtInfo, error) {
 	var ext *wire.ExtInfo
 	for {
 		p, err := l.read(ctx)
@@ -88,5 +94,9 @@ func acceptService(ctx context.Context, l *link) error {
 		return l.disconnect(wire.ServiceNotAvailable, "service not available",
 			fmt.Errorf("userauth: service %q requested before authentication: %w", wire.Sanitize(m.Service), wire.ErrUnexpectedMessage))
 	}
-	return l.write(&wire.ServiceAccept{Service: wire.ServiceUserauth})
+	// Held: a client that sent its first USERAUTH_REQUEST with the
+	// SERVICE_REQUEST (decision 0043) gets the SERVICE_ACCEPT with the
+	// answer; anyone else gets it before the next read waits.
+	l.hold(&wire.ServiceAccept{Service: wire.ServiceUserauth})
+	return nil
 }
