@@ -14,10 +14,16 @@ type gcmKey struct {
 	// h[i] is R(H^(16-i))·y mod G for i < 16 (gen_gcm_vaes.go gives the
 	// representation); h[16] is zero, read beside an odd last block.
 	h [17][16]byte
+	// hk[i] holds the XOR of the two halves of h[i], in both halves,
+	// for Karatsuba multiplication.
+	hk [17][16]byte
 }
 
-// The assembly reads h at 480.
-var _ = [1]struct{}{}[unsafe.Offsetof(gcmKey{}.h)-480]
+// The assembly reads h at 480 and hk at 752.
+var (
+	_ = [1]struct{}{}[unsafe.Offsetof(gcmKey{}.h)-480]
+	_ = [1]struct{}{}[unsafe.Offsetof(gcmKey{}.hk)-752]
+)
 
 // newGCMKey expands key (16 or 32 bytes) and returns the number of AES
 // rounds. encrypt is the block function over the schedule, used for the
@@ -38,6 +44,8 @@ func newGCMKey(k *gcmKey, key []byte, encrypt func(k *gcmKey, rounds int, dst, s
 		}
 		binary.LittleEndian.PutUint64(k.h[i][:8], lo)
 		binary.LittleEndian.PutUint64(k.h[i][8:], hi)
+		binary.LittleEndian.PutUint64(k.hk[i][:8], lo^hi)
+		binary.LittleEndian.PutUint64(k.hk[i][8:], lo^hi)
 		p = gfMul(p, h)
 	}
 	return rounds

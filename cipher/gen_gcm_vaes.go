@@ -47,37 +47,47 @@ func label(l string)                  { fmt.Fprintf(&out, "%s:\n", l) }
 // blocks (last word byte-swapped so that VPADDD counts), Y14 the
 // byte-reversal mask, Y15 the running GHASH value (lane 0; lane 1 zero).
 const (
-	hOff = 15 * 32 // offset of gcmKey.h: 15 round keys of 32 bytes
+	hOff  = 15 * 32      // offset of gcmKey.h: 15 round keys of 32 bytes
+	hkOff = hOff + 17*16 // offset of gcmKey.hk
 )
 
-// ghashPair multiplies the two blocks at data by the two powers at h and
-// adds the products to Y9-Y11; the first pair of a group sets them
-// instead and takes in the running value Y15.
-func ghashPair(data, h string, first bool) {
+// mulAcc multiplies the two blocks in Y8 (byte-reversed) by the two
+// powers at h (Karatsuba: the low and high halves, and the XOR of the
+// halves by the powers' XOR of halves, at h+hkOff-hOff) and adds the
+// products to Y9 (low), Y10 (high) and Y11 (Karatsuba middle); the first
+// product of a group sets them instead. x is "Y" or "X", the width.
+func mulAcc(x, h, hk string, first bool) {
+	emit("VPSHUFD $0x4e, %s8, %s12", x, x)
+	emit("VPXOR %s8, %s12, %s12", x, x, x)
+	for _, p := range []struct{ imm, src, h, acc string }{
+		{"0x00", "12", hk, "11"}, {"0x00", "8", h, "9"}, {"0x11", "8", h, "10"}} {
+		if first {
+			emit("VPCLMULQDQ $%s, %s, %s%s, %s%s", p.imm, p.h, x, p.src, x, p.acc)
+		} else {
+			emit("VPCLMULQDQ $%s, %s, %s%s, %s12", p.imm, p.h, x, p.src, x)
+			emit("VPXOR %s12, %s%s, %s%s", x, x, p.acc, x, p.acc)
+		}
+	}
+}
+
+// ghashPair hashes the two blocks at data with the two powers at h (and
+// their halves' XOR at hk); the first pair of a group takes in the
+// running value Y15.
+func ghashPair(data, h, hk string, first bool) {
 	emit("VMOVDQU %s, Y8", data)
 	emit("VPSHUFB Y14, Y8, Y8")
 	if first {
 		emit("VPXOR Y15, Y8, Y8")
-		emit("VPCLMULQDQ $0x00, %s, Y8, Y9", h)
-		emit("VPCLMULQDQ $0x11, %s, Y8, Y10", h)
-		emit("VPCLMULQDQ $0x01, %s, Y8, Y11", h)
-		emit("VPCLMULQDQ $0x10, %s, Y8, Y12", h)
-		emit("VPXOR Y12, Y11, Y11")
-		return
 	}
-	for _, p := range []struct {
-		imm string
-		acc string
-	}{{"0x00", "Y9"}, {"0x11", "Y10"}, {"0x01", "Y11"}, {"0x10", "Y11"}} {
-		emit("VPCLMULQDQ $%s, %s, Y8, Y12", p.imm, h)
-		emit("VPXOR Y12, %s, %s", p.acc, p.acc)
-	}
+	mulAcc("Y", h, hk, first)
 }
 
-// reduce folds the middle sum into the low and high ones, adds the two
-// lanes and reduces the 256-bit sum modulo G into X15 (and zeroes the
-// upper lane of Y15).
+// reduce turns the Karatsuba middle sum into the middle product, folds
+// it into the low and high sums, adds the two lanes and reduces the
+// 256-bit sum modulo G into X15 (and zeroes the upper lane of Y15).
 func reduce() {
+	emit("VPXOR Y9, Y11, Y11")
+	emit("VPXOR Y10, Y11, Y11")
 	emit("VPSLLDQ $8, Y11, Y12")
 	emit("VPXOR Y12, Y9, Y9")
 	emit("VPSRLDQ $8, Y11, Y11")
@@ -96,20 +106,15 @@ func reduce() {
 
 // mul1 sets X15 to (X15 + X8)·H, X8 a byte-reversed block.
 func mul1() {
-	h := fmt.Sprintf("%d(AX)", hOff+15*16)
 	emit("VPXOR X15, X8, X8")
-	emit("VPCLMULQDQ $0x00, %s, X8, X9", h)
-	emit("VPCLMULQDQ $0x11, %s, X8, X10", h)
-	emit("VPCLMULQDQ $0x01, %s, X8, X11", h)
-	emit("VPCLMULQDQ $0x10, %s, X8, X12", h)
-	emit("VPXOR X12, X11, X11")
+	mulAcc("X", fmt.Sprintf("%d(AX)", hOff+15*16), fmt.Sprintf("%d(AX)", hkOff+15*16), true)
 	reduce()
 }
 
 // ghash16 hashes the 16 blocks at ptr into X15, not interleaved.
 func ghash16(ptr string) {
 	for j := range 8 {
-		ghashPair(fmt.Sprintf("%d(%s)", 32*j, ptr), fmt.Sprintf("%d(AX)", hOff+32*j), j == 0)
+		ghashPair(fmt.Sprintf("%d(%s)", 32*j, ptr), fmt.Sprintf("%d(AX)", hOff+32*j), fmt.Sprintf("%d(AX)", hkOff+32*j), j == 0)
 	}
 	reduce()
 }
@@ -139,7 +144,7 @@ func batch(nr int, gh string) {
 		}
 		switch s := r - 1; {
 		case s < 8:
-			ghashPair(fmt.Sprintf("%d(%s)", 32*s, gh), fmt.Sprintf("%d(AX)", hOff+32*s), s == 0)
+			ghashPair(fmt.Sprintf("%d(%s)", 32*s, gh), fmt.Sprintf("%d(AX)", hOff+32*s), fmt.Sprintf("%d(AX)", hkOff+32*s), s == 0)
 		case s == 8:
 			reduce()
 		}
@@ -159,35 +164,60 @@ func rounds(nr int, x string) {
 	emit("VAESENCLAST %d(AX), %s, %s", 32*nr, x, x)
 }
 
-// tailCTR encrypts the CX (< 256, a multiple of 16) bytes at SI into DI,
-// two blocks at a time and a last single one; SI, DI and CX move on.
+// tailCTR encrypts the CX (< 256, a multiple of 16) bytes at SI into DI:
+// the keystream of 8 counter blocks at once if that is enough, else of
+// 16, as in batch; it loads and stores only the CX bytes.
 func tailCTR(nr int) {
-	label("ctrpair")
-	emit("CMPQ CX, $32")
-	emit("JB ctrone")
-	emit("VPSHUFB gcmCtrSwap<>(SB), Y13, Y0")
-	emit("VPADDD gcmCtrTwo<>(SB), Y13, Y13")
-	rounds(nr, "Y0")
-	emit("VPXOR (SI), Y0, Y0")
-	emit("VMOVDQU Y0, (DI)")
-	emit("ADDQ $32, SI")
-	emit("ADDQ $32, DI")
-	emit("SUBQ $32, CX")
-	emit("JMP ctrpair")
-	label("ctrone")
 	emit("TESTQ CX, CX")
 	emit("JZ ctrdone")
-	emit("VPSHUFB gcmCtrSwap<>(SB), X13, X0")
-	rounds(nr, "X0")
-	emit("VPXOR (SI), X0, X0")
-	emit("VMOVDQU X0, (DI)")
+	emit("CMPQ CX, $128")
+	emit("JA ctr16")
+	tailCTRn(nr, 4, "ctr8")
+	label("ctr16")
+	tailCTRn(nr, 8, "ctr16")
 	label("ctrdone")
+}
+
+// tailCTRn is tailCTR with m registers (CX <= 32m); it ends with a jump
+// to ctrdone.
+func tailCTRn(nr, m int, name string) {
+	for j := range m {
+		emit("VPSHUFB gcmCtrSwap<>(SB), Y13, Y%d", j)
+		emit("VPADDD gcmCtrTwo<>(SB), Y13, Y13")
+	}
+	for j := range m {
+		emit("VPXOR (AX), Y%d, Y%d", j, j)
+	}
+	for r := 1; r <= nr; r++ {
+		op := "VAESENC"
+		if r == nr {
+			op = "VAESENCLAST"
+		}
+		for j := range m {
+			emit("%s %d(AX), Y%d, Y%d", op, 32*r, j, j)
+		}
+	}
+	for j := range m {
+		emit("CMPQ CX, $%d", 32*j+32)
+		emit("JB %shalf%d", name, j)
+		emit("VPXOR %d(SI), Y%d, Y%d", 32*j, j, j)
+		emit("VMOVDQU Y%d, %d(DI)", j, 32*j)
+	}
+	emit("JMP ctrdone") // CX == 32m
+	for j := range m {
+		label(fmt.Sprintf("%shalf%d", name, j))
+		emit("CMPQ CX, $%d", 32*j)
+		emit("JE ctrdone")
+		emit("VPXOR %d(SI), X%d, X%d", 32*j, j, j)
+		emit("VMOVDQU X%d, %d(DI)", j, 32*j)
+		emit("JMP ctrdone")
+	}
 }
 
 // tailGHASH hashes the R10 (< 256, a multiple of 16) bytes at DX into
 // X15: block i of r multiplied by H^(r-i), with one reduction. A last
-// single block is loaded into the low lane; the upper lane then meets
-// gcmKey.h[16], which is zero.
+// single block is loaded into the low lane; the upper lane, zero, then
+// meets gcmKey.h[16] and hk[16].
 func tailGHASH() {
 	emit("TESTQ R10, R10")
 	emit("JZ ghdone")
@@ -220,13 +250,7 @@ func ghashPairTail(load string) {
 	emit("VPSHUFB Y14, Y8, Y8")
 	emit("VPXOR Y15, Y8, Y8")
 	emit("VPXOR Y15, Y15, Y15")
-	for _, p := range []struct {
-		imm string
-		acc string
-	}{{"0x00", "Y9"}, {"0x11", "Y10"}, {"0x01", "Y11"}, {"0x10", "Y11"}} {
-		emit("VPCLMULQDQ $%s, (BX), Y8, Y12", p.imm)
-		emit("VPXOR Y12, %s, %s", p.acc, p.acc)
-	}
+	mulAcc("Y", "(BX)", fmt.Sprintf("%d(BX)", hkOff-hOff), false)
 }
 
 // prologue loads the arguments, writes E_K(J0) to the tag, sets up the
@@ -247,7 +271,7 @@ func prologue(nr int) {
 	emit("VPADDD gcmCtrInit<>(SB), Y13, Y13") // counters 2 and 3
 	emit("VPXOR Y15, Y15, Y15")
 	emit("MOVQ aad+40(FP), R10") // R(A): packet_length in bits 96-127
-	emit("MOVQ R10, X8")
+	emit("VMOVQ R10, X8")
 	emit("VPSLLDQ $8, X8, X8")
 	mul1()
 }
@@ -256,7 +280,7 @@ func prologue(nr int) {
 func epilogue() {
 	emit("MOVQ n+24(FP), R10")
 	emit("SHLQ $3, R10")
-	emit("MOVQ R10, X8")
+	emit("VMOVQ R10, X8")
 	emit("MOVQ $32, R11") // len(A) in bits
 	emit("VPINSRQ $1, R11, X8, X8")
 	mul1()
