@@ -104,7 +104,7 @@ func (g *gcmAEAD) SealTo(_ uint32, dst, src []byte) {
 	// The packet layer pads every AEAD body to whole 16-byte blocks
 	// (packet/conn.go, padFor with BlockSize 16), so the fallback serves
 	// only other callers.
-	if g.key == nil || n%16 != 0 || n > maxVAES {
+	if g.key == nil || n%16 != 0 || uint64(n) > maxVAES {
 		copy(dst[:4], src[:4])
 		g.aead.Seal(dst[4:4], g.nonce[:], src[4:], src[:4])
 		g.next()
@@ -138,7 +138,7 @@ func (g *gcmAEAD) Open(_ uint32, pkt []byte) error {
 		g.next()
 		return nil
 	}
-	if n%16 != 0 || n > maxVAES {
+	if n%16 != 0 || uint64(n) > maxVAES {
 		return ErrAuth
 	}
 	j := g.j0()
