@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -263,6 +266,43 @@ func TestGCMAllocs(t *testing.T) {
 			if got != 0 {
 				t.Errorf("%s, body %d: %v allocations per packet, want 0", name, n, got)
 			}
+		}
+	}
+}
+
+// TestGCMBuilds checks that the package builds and vets where the
+// assembly is not built (arm64, and amd64 under the purego tag: the
+// stubs of gcm_vaes_other.go) and that its files are gofmt-clean. It
+// runs the go tool, so -short skips it.
+func TestGCMBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go vet")
+	}
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool:", err)
+	}
+	for _, c := range []struct {
+		name string
+		env  string
+		args []string
+	}{
+		{"arm64", "GOARCH=arm64", []string{"vet", "./..."}},
+		{"purego", "", []string{"vet", "-tags", "purego", "./..."}},
+	} {
+		cmd := exec.Command(gotool, c.args...)
+		cmd.Env = os.Environ()
+		if c.env != "" {
+			cmd.Env = append(cmd.Env, c.env)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: go %s: %v\n%s", c.name, strings.Join(c.args, " "), err, out)
+		}
+	}
+	if gofmt, err := exec.LookPath("gofmt"); err == nil {
+		out, err := exec.Command(gofmt, "-l", ".").CombinedOutput()
+		if err != nil || len(out) != 0 {
+			t.Errorf("gofmt -l: %v\n%s", err, out)
 		}
 	}
 }
