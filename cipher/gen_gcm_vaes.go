@@ -31,6 +31,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 )
 
 var out bytes.Buffer
@@ -121,8 +122,9 @@ func ghash16(ptr string) {
 
 // batch encrypts the next 16 counter blocks and XORs them with the 256
 // bytes at SI into DI. With gh set, it hashes the 16 blocks at gh in
-// the gaps: one pair of blocks after each of the first eight AES rounds,
-// the reduction after the ninth.
+// the gaps: the GHASH instructions are spread evenly between the AES
+// rounds' (the reduction last), so the AES and carry-less multiply
+// units are fed together.
 func batch(nr int, gh string) {
 	for j := range 8 {
 		emit("VPSHUFB gcmCtrSwap<>(SB), Y13, Y%d", j)
@@ -131,28 +133,43 @@ func batch(nr int, gh string) {
 	for j := range 8 {
 		emit("VPXOR (AX), Y%d, Y%d", j, j)
 	}
+	var g []string
+	if gh != "" {
+		g = capture(func() { ghash16(gh) })
+	}
+	var a []string
 	for r := 1; r <= nr; r++ {
 		op := "VAESENC"
 		if r == nr {
 			op = "VAESENCLAST"
 		}
 		for j := range 8 {
-			emit("%s %d(AX), Y%d, Y%d", op, 32*r, j, j)
+			a = append(a, fmt.Sprintf("\t%s %d(AX), Y%d, Y%d\n", op, 32*r, j, j))
 		}
-		if gh == "" {
-			continue
-		}
-		switch s := r - 1; {
-		case s < 8:
-			ghashPair(fmt.Sprintf("%d(%s)", 32*s, gh), fmt.Sprintf("%d(AX)", hOff+32*s), fmt.Sprintf("%d(AX)", hkOff+32*s), s == 0)
-		case s == 8:
-			reduce()
+	}
+	// The GHASH ends by the last round's start.
+	span := len(a) - 8
+	done := 0
+	for i, l := range a {
+		out.WriteString(l)
+		for want := min(len(g), (i+1)*len(g)/span); done < want; done++ {
+			out.WriteString(g[done])
 		}
 	}
 	for j := range 8 {
 		emit("VPXOR %d(SI), Y%d, Y%d", 32*j, j, j)
 		emit("VMOVDQU Y%d, %d(DI)", j, 32*j)
 	}
+}
+
+// capture returns the lines f emits, instead of emitting them.
+func capture(f func()) []string {
+	saved := out
+	out = bytes.Buffer{}
+	f()
+	lines := strings.SplitAfter(out.String(), "\n")
+	out = saved
+	return lines[:len(lines)-1]
 }
 
 // rounds encrypts register x (X0 or Y0) with the nr rounds of the key.
