@@ -37,11 +37,9 @@ func newGCMKey(k *gcmKey, key []byte, encrypt func(k *gcmKey, rounds int, dst, s
 	for i := 15; i >= 0; i-- { // p = H^(16-i)
 		// R(p)·y mod G: shift left, and fold bit 128 back in as
 		// y^127 + y^126 + y^121 + 1.
-		hi, lo := p[0]<<1|p[1]>>63, p[1]<<1
-		if p[0]>>63 != 0 {
-			hi ^= 0xc200000000000000
-			lo ^= 1
-		}
+		m := -(p[0] >> 63) // no branch on the key
+		hi := p[0]<<1 | p[1]>>63 ^ 0xc200000000000000&m
+		lo := p[1]<<1 ^ 1&m
 		binary.LittleEndian.PutUint64(k.h[i][:8], lo)
 		binary.LittleEndian.PutUint64(k.h[i][8:], hi)
 		binary.LittleEndian.PutUint64(k.hk[i][:8], lo^hi)
