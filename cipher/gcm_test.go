@@ -121,7 +121,6 @@ func gcmLens() []int {
 // TestGCMPathsAgainstStd compares every AES-GCM path with crypto/cipher
 // for both key sizes: random key, IV and body for every body length of
 // gcmLens, Seal, SealTo and Open, each path with a fresh instance.
-// Requirement: protocol-1.6-gcm
 func TestGCMPathsAgainstStd(t *testing.T) {
 	t.Logf("AES-GCM paths in this build on this CPU: %v", cipher.GCMPaths)
 	r := rand.NewChaCha8([32]byte{42})
@@ -146,7 +145,6 @@ func TestGCMPathsAgainstStd(t *testing.T) {
 // opens them with another, packet by packet against crypto/cipher with
 // the nonce counted by the test; the invocation counter starts 20
 // packets below the wrap of its 64 bits.
-// Requirement: protocol-1.6-gcm
 func TestGCMCounterAcrossPackets(t *testing.T) {
 	r := rand.NewChaCha8([32]byte{7})
 	for _, ks := range []int{16, 32} {
@@ -176,7 +174,6 @@ func TestGCMCounterAcrossPackets(t *testing.T) {
 // plaintext left in the packet: the body zeroed, the length and tag as
 // received (the AEAD contract in cipher.go). The counter must not move:
 // the genuine packet opens after.
-// Requirement: protocol-1.6-gcm
 func TestGCMForgery(t *testing.T) {
 	r := rand.NewChaCha8([32]byte{9})
 	for _, ks := range []int{16, 32} {
