@@ -432,3 +432,25 @@ func BenchmarkGCMVs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGCMNew times the key setup of aes128-gcm and aes256-gcm on
+// each path: what every new key (two per side at each key exchange)
+// costs before its first packet.
+func BenchmarkGCMNew(b *testing.B) {
+	for _, ks := range []int{16, 32} {
+		for _, name := range []string{"std", "vaes"} {
+			p, ok := cipher.GCMPaths[name]
+			if !ok {
+				continue
+			}
+			key, iv := make([]byte, ks), make([]byte, 12)
+			b.Run(fmt.Sprintf("aes%d/%s", 8*ks, name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					key[0]++
+					cipher.NewGCMPath(key, iv, p)
+				}
+			})
+		}
+	}
+}
