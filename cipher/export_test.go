@@ -73,10 +73,37 @@ func NewGCMPath(key, iv []byte, p gcmPath) AEAD {
 // "vaes".
 func GCMKeyEncrypt(key, block []byte) []byte {
 	var k gcmKey
-	rounds := expandKey(&k, key)
+	rounds := newGCMKey(&k, key)
+	for r := range k.rk {
+		if [16]byte(k.rk[r][:16]) != [16]byte(k.rk[r][16:]) {
+			panic("cipher: round key not in both halves of its slot")
+		}
+	}
 	out := make([]byte, 16)
 	encryptBlockVAES(&k, rounds, &out[0], &block[0])
 	return out
+}
+
+// GCMPowers returns the powers of the hash key and their halves' XOR
+// (gcmKey.h and hk) that the assembly computes for key, and
+// GCMPowersRef those that gcmPowersRef computes for the hash key h.
+func GCMPowers(key []byte) (h, hk [17][16]byte) {
+	var k gcmKey
+	newGCMKey(&k, key)
+	return k.h, k.hk
+}
+
+func GCMPowersRef(h [16]byte) (hs, hk [17][16]byte) {
+	var k gcmKey
+	gcmPowersRef(&k, h)
+	return k.h, k.hk
+}
+
+// GCMPowersOf is GCMPowers from the hash key h itself.
+func GCMPowersOf(h [16]byte) (hs, hk [17][16]byte) {
+	var k gcmKey
+	powersVAES(&k, &h)
+	return k.h, k.hk
 }
 
 // SetGCMNonce sets the nonce of an AES-GCM AEAD, for benchmarks that

@@ -74,7 +74,7 @@ func newAESGCMPath(name string, keySize int, key, iv []byte, p gcmPath) (*gcmAEA
 	copy(g.nonce[:], iv)
 	if p == gcmVAES {
 		g.key = new(gcmKey)
-		g.nr = newGCMKey(g.key, key, encryptBlockVAES)
+		g.nr = newGCMKey(g.key, key)
 	}
 	return g, nil
 }

@@ -242,6 +242,39 @@ func TestGCMKeySchedule(t *testing.T) {
 	}
 }
 
+// TestGCMPowers checks the powers of the hash key that the assembly
+// computes at key setup (H^16..H^1 in the GHASH's representation, and
+// their halves' XOR) against gcmPowersRef, SP 800-38D's Algorithm 1 in
+// Go: for random AES-128 and AES-256 keys, H = AES_K(0^128) from
+// crypto/aes, and for hash keys at the edges.
+func TestGCMPowers(t *testing.T) {
+	if _, ok := cipher.GCMPaths["vaes"]; !ok {
+		t.Skip("no VAES path in this build on this CPU")
+	}
+	r := rand.NewChaCha8([32]byte{5})
+	for _, ks := range []int{16, 32} {
+		for range 500 {
+			key := randBytes(r, ks)
+			b, _ := stdaes.NewCipher(key)
+			var h [16]byte
+			b.Encrypt(h[:], h[:])
+			wantH, wantK := cipher.GCMPowersRef(h)
+			gotH, gotK := cipher.GCMPowers(key)
+			if gotH != wantH || gotK != wantK {
+				t.Fatalf("AES-%d key %x (H %x): powers differ from the reference\n got %x\nwant %x", 8*ks, key, h, gotH, wantH)
+			}
+		}
+	}
+	ones := [16]byte(bytes.Repeat([]byte{0xff}, 16))
+	// Zero; one (x^0, the bit that R(H)·y folds back); x^127; all set.
+	for _, h := range [][16]byte{{}, {0: 0x80}, {15: 1}, ones} {
+		wantH, wantK := cipher.GCMPowersRef(h)
+		if gotH, gotK := cipher.GCMPowersOf(h); gotH != wantH || gotK != wantK {
+			t.Errorf("H %x: powers differ from the reference\n got %x\nwant %x", h, gotH, wantH)
+		}
+	}
+}
+
 // TestGCMAllocs checks that every path seals and opens without
 // allocating.
 func TestGCMAllocs(t *testing.T) {

@@ -31,6 +31,22 @@ func openVAES256(k *gcmKey, dst, src *byte, n int, j0 *[16]byte, aad uint64, tag
 //go:noescape
 func encryptBlockVAES(k *gcmKey, rounds int, dst, src *byte)
 
+// expandKeyVAES128 and expandKeyVAES256 write the AES key schedule of
+// the 16- or 32-byte key at key into k.rk (FIPS 197, Section 5.2), with
+// AESKEYGENASSIST.
+//
+//go:noescape
+func expandKeyVAES128(k *gcmKey, key *byte)
+
+//go:noescape
+func expandKeyVAES256(k *gcmKey, key *byte)
+
+// powersVAES writes k.h[0..15] and k.hk[0..15] for the hash key h, with
+// PCLMULQDQ and the GHASH's own reduction.
+//
+//go:noescape
+func powersVAES(k *gcmKey, h *[16]byte)
+
 // cpuHasVAES reports VAES and VPCLMULQDQ (CPUID.(EAX=7,ECX=0):ECX[9]
 // and [10]). golang.org/x/sys/cpu reports them only with AVX-512.
 func cpuHasVAES() bool

@@ -16,3 +16,9 @@ func gcmOpenVAES(k *gcmKey, rounds int, dst, src *byte, n int, j0 *[16]byte, aad
 func encryptBlockVAES(k *gcmKey, rounds int, dst, src *byte) {
 	panic("cipher: AES-GCM assembly not built")
 }
+
+func expandKeyVAES128(k *gcmKey, key *byte) { panic("cipher: AES-GCM assembly not built") }
+
+func expandKeyVAES256(k *gcmKey, key *byte) { panic("cipher: AES-GCM assembly not built") }
+
+func powersVAES(k *gcmKey, h *[16]byte) { panic("cipher: AES-GCM assembly not built") }

@@ -360,6 +360,110 @@ func open(name string, nr int) {
 	epilogue()
 }
 
+// storeRK writes the round key in X1 to both halves of slot r of
+// gcmKey.rk.
+func storeRK(r int) {
+	emit("VMOVDQU X1, %d(AX)", 32*r)
+	emit("VMOVDQU X1, %d(AX)", 32*r+16)
+}
+
+// keyStep turns the four words w[i-Nk..i-Nk+3] in x into w[i..i+3]
+// (FIPS 197, Section 5.2), given the transformed temp word in all four
+// words of X2: each word becomes the XOR of itself, the words before it
+// in x and X2. This is the shift-and-XOR of Intel's AES-NI white paper;
+// X3 is scratch.
+func keyStep(x string) {
+	emit("VPSLLDQ $4, %s, X3", x)
+	emit("VPXOR X3, %s, %s", x, x)
+	emit("VPSLLDQ $4, X3, X3")
+	emit("VPXOR X3, %s, %s", x, x)
+	emit("VPSLLDQ $4, X3, X3")
+	emit("VPXOR X3, %s, %s", x, x)
+	emit("VPXOR X2, %s, %s", x, x)
+}
+
+// Rcon[j] of FIPS 197, Section 5.2, as the byte AESKEYGENASSIST takes.
+var rcon = []int{0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1b, 0x36}
+
+// expandKey128 and expandKey256 write the AES key schedule (FIPS 197,
+// Section 5.2) of the key at SI into gcmKey.rk at AX, each round key in
+// both halves of its slot. VAESKEYGENASSIST gives SubWord of words 1
+// and 3 of its source, and RotWord of those XOR Rcon; VPSHUFD picks the
+// one the step needs. No step looks up a table, so the time taken does
+// not depend on the key.
+func expandKey128() {
+	emit("VMOVDQU (SI), X1")
+	storeRK(0)
+	for r := 1; r <= 10; r++ {
+		// temp = SubWord(RotWord(w[i-1])) xor Rcon, i = 4r.
+		emit("VAESKEYGENASSIST $0x%02x, X1, X2", rcon[r-1])
+		emit("VPSHUFD $0xff, X2, X2")
+		keyStep("X1")
+		storeRK(r)
+	}
+}
+
+func expandKey256() {
+	emit("VMOVDQU (SI), X1")
+	emit("VMOVDQU 16(SI), X4")
+	storeRK(0)
+	emit("VMOVDQU X4, 32(AX)")
+	emit("VMOVDQU X4, 48(AX)")
+	for j := 1; j <= 7; j++ {
+		// i = 8j: temp = SubWord(RotWord(w[i-1])) xor Rcon, w[i-1]
+		// the last word of X4.
+		emit("VAESKEYGENASSIST $0x%02x, X4, X2", rcon[j-1])
+		emit("VPSHUFD $0xff, X2, X2")
+		keyStep("X1")
+		storeRK(2 * j)
+		if j == 7 {
+			break
+		}
+		// i = 8j+4: temp = SubWord(w[i-1]), w[i-1] the last word of X1.
+		emit("VAESKEYGENASSIST $0x00, X1, X2")
+		emit("VPSHUFD $0xaa, X2, X2")
+		keyStep("X4")
+		emit("VMOVDQU X4, %d(AX)", 32*(2*j+1))
+		emit("VMOVDQU X4, %d(AX)", 32*(2*j+1)+16)
+	}
+}
+
+// powers writes gcmKey.h[0..15] and hk[0..15] at AX from the hash key H
+// at SI: first H'_1 = R(H)·y mod G, a shift left with bit 128 folded
+// back in as y^127 + y^126 + y^121 + 1 under a mask (no branch on the
+// key), then H'_(k+1) as the GHASH's own multiplication of H'_k by H'_1
+// (mul1): R(H^k)·y · R(H)·y · y^-128 = R(H^(k+1))·y^127·y^2·y^-128 =
+// R(H^(k+1))·y. The reduction leaves a polynomial of degree below 128,
+// so each power is exactly the bit-by-bit one.
+func powers() {
+	emit("VMOVDQU (SI), X0")
+	emit("VPSHUFB gcmRev<>(SB), X0, X0") // R(H)
+	emit("VPSHUFD $0xff, X0, X1")
+	emit("VPSRAD $31, X1, X1") // all ones if bit 127 of R(H) is set
+	emit("VPAND gcmPolyOne<>(SB), X1, X1")
+	emit("VPSRLQ $63, X0, X2")
+	emit("VPSLLQ $1, X0, X0")
+	emit("VPSLLDQ $8, X2, X2") // bit 63 carried into bit 64
+	emit("VPOR X2, X0, X0")
+	emit("VPXOR X1, X0, X15")
+	emit("LEAQ %d(AX), BX", hOff+15*16)
+	emit("MOVQ $16, CX")
+	emit("JMP store")
+	label("next")
+	emit("VPXOR X8, X8, X8")
+	mul1() // X15 = H'_(k+1)
+	label("store")
+	emit("VMOVDQU X15, (BX)")
+	emit("VPSHUFD $0x4e, X15, X1")
+	emit("VPXOR X15, X1, X1")
+	emit("VMOVDQU X1, %d(BX)", hkOff-hOff)
+	emit("SUBQ $16, BX")
+	emit("DECQ CX")
+	emit("JNZ next")
+	emit("VZEROUPPER")
+	emit("RET")
+}
+
 func data(name string, qwords ...uint64) {
 	for i, q := range qwords {
 		fmt.Fprintf(&out, "DATA %s<>+%d(SB)/8, $0x%016x\n", name, 8*i, q)
@@ -385,12 +489,31 @@ func main() {
 	data("gcmCtrTwo", 0, 2<<32, 0, 2<<32)
 	// c = y^57 + y^62 + y^63, the reduction constant.
 	data("gcmPoly", 0xc200000000000000, 0)
+	// y^127 + y^126 + y^121 + 1: y^128 mod G, for the first power.
+	data("gcmPolyOne", 1, 0xc200000000000000)
 
 	seal("sealVAES128", 10)
 	seal("sealVAES256", 14)
 	open("openVAES128", 10)
 	open("openVAES256", 14)
 
+	fmt.Fprint(&out, "\n// func expandKeyVAES128(k *gcmKey, key *byte)\n")
+	fmt.Fprint(&out, "TEXT ·expandKeyVAES128(SB), NOSPLIT, $0-16\n")
+	emit("MOVQ k+0(FP), AX")
+	emit("MOVQ key+8(FP), SI")
+	expandKey128()
+	emit("RET")
+	fmt.Fprint(&out, "\n// func expandKeyVAES256(k *gcmKey, key *byte)\n")
+	fmt.Fprint(&out, "TEXT ·expandKeyVAES256(SB), NOSPLIT, $0-16\n")
+	emit("MOVQ k+0(FP), AX")
+	emit("MOVQ key+8(FP), SI")
+	expandKey256()
+	emit("RET")
+	fmt.Fprint(&out, "\n// func powersVAES(k *gcmKey, h *[16]byte)\n")
+	fmt.Fprint(&out, "TEXT ·powersVAES(SB), NOSPLIT, $0-16\n")
+	emit("MOVQ k+0(FP), AX")
+	emit("MOVQ h+8(FP), SI")
+	powers()
 	fmt.Fprint(&out, `
 // func encryptBlockVAES(k *gcmKey, rounds int, dst, src *byte): one AES
 // block with the key schedule in k, for the hash key and the tests.
