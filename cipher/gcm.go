@@ -19,7 +19,10 @@ import (
 // (gcm_vaes_amd64.s), which handles only what SSH sends: 4 bytes of
 // additional data and a body of whole 16-byte blocks.
 type gcmAEAD struct {
-	aead  stdcipher.AEAD // always set: the gcmStd path, and the fallback
+	// aead is crypto/cipher's GCM: set on the gcmStd path; on the
+	// gcmVAES path built by std at the first Seal that needs the
+	// fallback, which the packet layer never causes.
+	aead  stdcipher.AEAD
 	nonce [12]byte
 	key   *gcmKey // set on the gcmVAES path
 	nr    int     // AES rounds of key: 10 or 14
@@ -62,21 +65,40 @@ func newAESGCMPath(name string, keySize int, key, iv []byte, p gcmPath) (*gcmAEA
 	if err := checkSizes(name, key, iv, keySize, 12); err != nil {
 		return nil, err
 	}
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("cipher: %s: %w", name, err)
-	}
-	a, err := stdcipher.NewGCM(b)
-	if err != nil {
-		return nil, fmt.Errorf("cipher: %s: %w", name, err)
-	}
-	g := &gcmAEAD{aead: a}
+	g := &gcmAEAD{}
 	copy(g.nonce[:], iv)
 	if p == gcmVAES {
 		g.key = new(gcmKey)
 		g.nr = newGCMKey(g.key, key)
+		return g, nil
 	}
+	a, err := newStdGCM(key)
+	if err != nil {
+		return nil, fmt.Errorf("cipher: %s: %w", name, err)
+	}
+	g.aead = a
 	return g, nil
+}
+
+func newStdGCM(key []byte) (stdcipher.AEAD, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return stdcipher.NewGCM(b)
+}
+
+// std returns crypto/cipher's GCM under g's key, building it from the
+// round keys on the gcmVAES path the first time.
+func (g *gcmAEAD) std() stdcipher.AEAD {
+	if g.aead == nil {
+		a, err := newStdGCM(g.key.key(g.nr))
+		if err != nil { // a 16- or 32-byte key, which aes.NewCipher takes
+			panic("cipher: AES-GCM fallback: " + err.Error())
+		}
+		g.aead = a
+	}
+	return g.aead
 }
 
 func (g *gcmAEAD) PacketLength(_ uint32, hdr []byte) uint32 {
@@ -106,7 +128,7 @@ func (g *gcmAEAD) SealTo(_ uint32, dst, src []byte) {
 	// only other callers.
 	if g.key == nil || n%16 != 0 || uint64(n) > maxVAES {
 		copy(dst[:4], src[:4])
-		g.aead.Seal(dst[4:4], g.nonce[:], src[4:], src[:4])
+		g.std().Seal(dst[4:4], g.nonce[:], src[4:], src[:4])
 		g.next()
 		return
 	}

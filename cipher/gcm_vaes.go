@@ -40,3 +40,15 @@ func newGCMKey(k *gcmKey, key []byte) int {
 	powersVAES(k, &h)
 	return rounds
 }
+
+// key returns the AES key k was set up with: the schedule's first Nk
+// words are the key itself (FIPS 197, Section 5.2), in rk[0] and, for
+// AES-256, rk[1].
+func (k *gcmKey) key(rounds int) []byte {
+	b := make([]byte, 0, 32)
+	b = append(b, k.rk[0][:16]...)
+	if rounds == 14 {
+		b = append(b, k.rk[1][:16]...)
+	}
+	return b
+}
