@@ -81,10 +81,13 @@ type AEAD interface {
 	// bytes. The first four bytes hold the plaintext packet_length.
 	Seal(seq uint32, pkt []byte)
 
-	// Open verifies the tag and, only if it is valid, decrypts bytes
-	// pkt[4:len(pkt)-TagSize] in place. It returns ErrAuth on a bad tag,
-	// leaving the packet undecrypted. The first four bytes are left as
-	// received.
+	// Open verifies the tag and decrypts bytes pkt[4:len(pkt)-TagSize]
+	// in place. On a bad tag it returns ErrAuth and leaves no plaintext
+	// of the forged packet in pkt: an implementation that checks the tag
+	// before decrypting leaves the body as received (chacha20-poly1305),
+	// one that decrypts while it hashes overwrites the body with zeros
+	// (AES-GCM, on either of its paths, as crypto/cipher does). The first
+	// four bytes and the tag are left as received.
 	Open(seq uint32, pkt []byte) error
 }
 

@@ -195,7 +195,9 @@ func TestGCMConstruction(t *testing.T) {
 
 // TestAEADRoundTripAndTamper seals packets, opens them with a second
 // instance, and checks that flipping any bit of a sealed packet (length,
-// body or tag) makes Open fail with ErrAuth and leaves the body encrypted.
+// body or tag) makes Open fail with ErrAuth and leaves no plaintext in the
+// packet (the AEAD contract: chacha20 leaves it as received, AES-GCM
+// zeroes the body).
 // Requirement: chacha20poly1305-mac-first
 func TestAEADRoundTripAndTamper(t *testing.T) {
 	for _, name := range []string{cipher.ChaCha20Poly1305, cipher.AES128GCM, cipher.AES256GCM} {
@@ -221,6 +223,9 @@ func TestAEADRoundTripAndTamper(t *testing.T) {
 				p[off] ^= 0x01
 				if err := r.Open(0, p); !errors.Is(err, cipher.ErrAuth) {
 					t.Fatalf("flip at %d: Open = %v, want ErrAuth", off, err)
+				}
+				if bytes.Contains(p, body[:16]) {
+					t.Fatalf("flip at %d: failed Open left plaintext: %x", off, p)
 				}
 			}
 			r, _ := a.NewAEAD(key, iv)
