@@ -311,21 +311,17 @@ func BenchmarkChaChaVs(b *testing.B) {
 			if p, ok := cipher.ChaChaPaths["avx2"]; ok {
 				impls["xpoly"] = cipher.NewChaChaXPoly(key, p)
 			}
-			type op struct {
-				name string
-				f    func()
-			}
-			var ops []op
+			var ops []timedOp
 			for _, name := range []string{"ref", "portable", "ietf", "avx2", "xpoly"} {
 				c, ok := impls[name]
 				if !ok {
 					continue
 				}
 				var seq uint32
-				ops = append(ops, op{name + "-seal", func() { c.Seal(seq, pkt); seq++ }})
+				ops = append(ops, timedOp{name + "-seal", func() { c.Seal(seq, pkt); seq++ }})
 				sealed := bytes.Clone(pkt)
 				c.Seal(7, sealed)
-				ops = append(ops, op{name + "-open", func() {
+				ops = append(ops, timedOp{name + "-open", func() {
 					copy(pkt, sealed)
 					c.PacketLength(7, pkt)
 					if err := c.Open(7, pkt); err != nil {
@@ -336,7 +332,7 @@ func BenchmarkChaChaVs(b *testing.B) {
 			nonce := make([]byte, 12)
 			var tag [16]byte
 			var pk [32]byte
-			ops = append(ops, op{"raw", func() {
+			ops = append(ops, timedOp{"raw", func() {
 				s, _ := chacha20.NewUnauthenticatedCipher(key[:32], nonce)
 				s.SetCounter(1)
 				s.XORKeyStream(pkt[4:4+n], pkt[4:4+n])
@@ -344,33 +340,17 @@ func BenchmarkChaChaVs(b *testing.B) {
 			}})
 			if _, ok := cipher.ChaChaPaths["avx2"]; ok {
 				var st [16]uint32
-				ops = append(ops, op{"ks-avx2", func() {
+				ops = append(ops, timedOp{"ks-avx2", func() {
 					if m := n &^ 127; m > 0 {
 						cipher.XORBlocks(&pkt[4], &pkt[4], m, &st)
 					}
 				}})
 			}
-			ops = append(ops, op{"poly1305", func() { poly1305.Sum(&tag, pkt[:4+n], &pk) }})
-			ops = append(ops, op{"polysum", func() { cipher.PolySum(&tag, pkt[:4+n], &pk) }})
+			ops = append(ops, timedOp{"poly1305", func() { poly1305.Sum(&tag, pkt[:4+n], &pk) }})
+			ops = append(ops, timedOp{"polysum", func() { cipher.PolySum(&tag, pkt[:4+n], &pk) }})
 			a, _ := chacha20poly1305.New(key[:32])
-			ops = append(ops, op{"aead", func() { a.Seal(pkt[4:4], nonce, pkt[4:4+n], nil) }})
-			reps := max(1, (16<<10)/n) // about 16 KiB per timed batch
-			spent := make([]time.Duration, len(ops))
-			defer lockThread()()
-			for b.Loop() {
-				for i, o := range ops {
-					t0 := threadCPU()
-					for range reps {
-						o.f()
-					}
-					spent[i] += threadCPU() - t0
-				}
-			}
-			mbs := map[string]float64{}
-			for i, o := range ops {
-				mbs[o.name] = float64(b.N*reps*n) / 1e6 / spent[i].Seconds()
-				b.ReportMetric(mbs[o.name], o.name+"-MB/s")
-			}
+			ops = append(ops, timedOp{"aead", func() { a.Seal(pkt[4:4], nonce, pkt[4:4+n], nil) }})
+			mbs := roundRobin(b, ops, n, max(1, (16<<10)/n)) // about 16 KiB per timed batch
 			for _, p := range []string{"portable", "ietf", "avx2"} {
 				for _, d := range []string{"seal", "open"} {
 					if v, ok := mbs[p+"-"+d]; ok {

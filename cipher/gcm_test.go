@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sshstack/sshstack/cipher"
 )
@@ -426,11 +425,7 @@ func BenchmarkGCMVs(b *testing.B) {
 	for _, ks := range []int{16, 32} {
 		for _, n := range []int{1 << 10, 32 << 10, 256 << 10} {
 			b.Run(fmt.Sprintf("aes%d/%d", 8*ks, n), func(b *testing.B) {
-				type op struct {
-					name string
-					f    func()
-				}
-				var ops []op
+				var ops []timedOp
 				pkt := make([]byte, 4+n+16)
 				binary.BigEndian.PutUint32(pkt, uint32(n))
 				zero := make([]byte, 12)
@@ -443,8 +438,8 @@ func BenchmarkGCMVs(b *testing.B) {
 					o := cipher.NewGCMPath(make([]byte, ks), make([]byte, 12), p)
 					sealed := bytes.Clone(pkt)
 					cipher.NewGCMPath(make([]byte, ks), make([]byte, 12), p).Seal(0, sealed)
-					ops = append(ops, op{name + "-seal", func() { c.Seal(0, pkt) }},
-						op{name + "-open", func() {
+					ops = append(ops, timedOp{name + "-seal", func() { c.Seal(0, pkt) }},
+						timedOp{name + "-open", func() {
 							copy(pkt, sealed)
 							cipher.SetGCMNonce(o, zero)
 							if err := o.Open(0, pkt); err != nil {
@@ -452,23 +447,7 @@ func BenchmarkGCMVs(b *testing.B) {
 							}
 						}})
 				}
-				reps := max(1, (64<<10)/n)
-				spent := make([]time.Duration, len(ops))
-				defer lockThread()()
-				for b.Loop() {
-					for i, o := range ops {
-						t0 := threadCPU()
-						for range reps {
-							o.f()
-						}
-						spent[i] += threadCPU() - t0
-					}
-				}
-				mbs := map[string]float64{}
-				for i, o := range ops {
-					mbs[o.name] = float64(b.N*reps*n) / 1e6 / spent[i].Seconds()
-					b.ReportMetric(mbs[o.name], o.name+"-MB/s")
-				}
+				mbs := roundRobin(b, ops, n, max(1, (64<<10)/n))
 				for _, d := range []string{"seal", "open"} {
 					if v, ok := mbs["vaes-"+d]; ok {
 						b.ReportMetric(v/mbs["std-"+d], "vaes-"+d+"-x-std")
