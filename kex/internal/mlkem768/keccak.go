@@ -143,8 +143,9 @@ func squeeze(b []byte, s *[25][4]uint64, l int) {
 // sampleNTTx4 is sampleNTT of (seed, ij[l]&0xff, ij[l]>>8) into out[l] for
 // each l < len(out) (at most 4): the four SHAKE128 streams run together.
 // Three blocks (504 bytes, 336 candidates for 256 coefficients) suffice
-// for all but about one stream in 140; only then are more squeezed, until
-// every stream is done. The seed is public, so the branches are fine.
+// for all but about one stream in 130; only then are more squeezed, for
+// all four states but parsed only for the unfinished streams, until every
+// stream is done. The seed is public, so the branches are fine.
 func sampleNTTx4(out []*poly, seed *[32]byte, ij *[4]uint64) {
 	var s [25][4]uint64
 	absorbSeed(&s, seed, ij, 2, rate128)
