@@ -7,17 +7,30 @@ import (
 
 // The stdlib sub-benchmarks measure crypto/mlkem doing the same work, so
 // that the gain that justifies this package (docs/decisions/0041) can be
-// read off one run.
+// read off one run; the keccak1 ones run this package with the four-way
+// Keccak sponges off (decision 0044), for the before and after.
+
+// keccak1 runs f with useKeccakX4 off.
+func keccak1(f func(b *testing.B)) func(b *testing.B) {
+	return func(b *testing.B) {
+		saved := useKeccakX4
+		defer func() { useKeccakX4 = saved }()
+		useKeccakX4 = false
+		f(b)
+	}
+}
 
 func BenchmarkKeyGen(b *testing.B) {
-	b.Run("mlkem768", func(b *testing.B) {
+	keyGen := func(b *testing.B) {
 		b.ReportAllocs()
 		var d, z [32]byte
 		for b.Loop() {
 			dk := newKeyFromSeed(&d, &z)
 			_ = dk
 		}
-	})
+	}
+	b.Run("mlkem768", keyGen)
+	b.Run("mlkem768-keccak1", keccak1(keyGen))
 	b.Run("stdlib", func(b *testing.B) {
 		b.ReportAllocs()
 		seed := make([]byte, mlkem.SeedSize)
@@ -32,14 +45,16 @@ func BenchmarkKeyGen(b *testing.B) {
 func BenchmarkEncapsulate(b *testing.B) {
 	var d, z [32]byte
 	ek := newKeyFromSeed(&d, &z).EncapsulationKey()
-	b.Run("mlkem768", func(b *testing.B) {
+	encaps := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, _, err := Encapsulate(ek); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
+	}
+	b.Run("mlkem768", encaps)
+	b.Run("mlkem768-keccak1", keccak1(encaps))
 	b.Run("stdlib", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -60,14 +75,16 @@ func BenchmarkDecapsulate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("mlkem768", func(b *testing.B) {
+	decaps := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := dk.Decapsulate(c); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
+	}
+	b.Run("mlkem768", decaps)
+	b.Run("mlkem768-keccak1", keccak1(decaps))
 	b.Run("stdlib", func(b *testing.B) {
 		b.ReportAllocs()
 		dkStd, err := mlkem.NewDecapsulationKey768(make([]byte, mlkem.SeedSize))

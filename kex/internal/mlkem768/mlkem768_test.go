@@ -11,9 +11,29 @@ import (
 
 // forEachKernel runs f once with each kernel path that can run here: the
 // AVX2 one (skipped when the build or the CPU lacks it) and the generic
-// one. It switches the package-level useAVX2, so tests that use it must
-// not run in parallel.
+// one, each with the four-way Keccak sponges (keccak.go) on and off. It
+// switches the package-level useAVX2 and useKeccakX4, so tests that use it
+// must not run in parallel.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	saved := useKeccakX4
+	defer func() { useKeccakX4 = saved }()
+	forEachAVX2(t, func(t *testing.T) {
+		t.Run("keccakx4", func(t *testing.T) {
+			useKeccakX4 = true
+			f(t)
+		})
+		t.Run("keccak1", func(t *testing.T) {
+			useKeccakX4 = false
+			f(t)
+		})
+	})
+}
+
+// forEachAVX2 runs f with useAVX2 on (when it can be) and off only: for
+// the tests that call the four-way sponges directly, which useKeccakX4
+// does not affect.
+func forEachAVX2(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	saved := useAVX2
 	defer func() { useAVX2 = saved }()

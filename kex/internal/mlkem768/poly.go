@@ -35,37 +35,48 @@ func polySub(out, a, b *poly) {
 // rejection-samples a uniform element of T_q from SHAKE128. The input is
 // public, so branching on it is fine. It reads whole 168-byte blocks (the
 // SHAKE128 rate), which gives the same stream as reading 3 bytes at a time.
+// It is the reference for sampleNTTx4.
 func sampleNTT(out *poly, seed *[32]byte, i, j byte) {
 	xof := sha3.NewSHAKE128()
 	xof.Write(seed[:])
 	xof.Write([]byte{i, j})
 	var buf [168]byte
 	n := 0
-	for {
+	for n < 256 {
 		xof.Read(buf[:])
-		for k := 0; k < len(buf); k += 3 {
-			b0, b1, b2 := uint16(buf[k]), uint16(buf[k+1]), uint16(buf[k+2])
-			d1 := b0 | (b1&0xf)<<8
-			d2 := b1>>4 | b2<<4
-			if d1 < q {
-				out[n] = int16(d1)
-				n++
-			}
-			if d2 < q && n < 256 {
-				out[n] = int16(d2)
-				n++
-			}
-			if n == 256 {
-				return
-			}
+		n = rejectNTT(out, n, buf[:])
+	}
+}
+
+// rejectNTT continues SampleNTT into out, which holds n coefficients, with
+// the next len(buf) bytes of its stream, a multiple of 3, and returns the
+// new count, at most 256. Bytes after the 256th coefficient are ignored.
+func rejectNTT(out *poly, n int, buf []byte) int {
+	for k := 0; k+3 <= len(buf) && n < 256; k += 3 {
+		b0, b1, b2 := uint16(buf[k]), uint16(buf[k+1]), uint16(buf[k+2])
+		d1 := b0 | (b1&0xf)<<8
+		d2 := b1>>4 | b2<<4
+		if d1 < q {
+			out[n] = int16(d1)
+			n++
+		}
+		if d2 < q && n < 256 {
+			out[n] = int16(d2)
+			n++
 		}
 	}
+	return n
 }
 
 // sampleAT sets at to the transpose of the matrix Â of K-PKE (FIPS 203,
 // Algorithms 13 and 14): at[i][j] = Â[j][i] = SampleNTT(ρ || i || j).
 // The transpose is the one that encryption needs as contiguous rows.
+// With useKeccakX4 the nine streams run four at a time (sampleATx4).
 func sampleAT(at *[3][3]poly, rho *[32]byte) {
+	if useKeccakX4 {
+		sampleATx4(at, rho)
+		return
+	}
 	for i := range 3 {
 		for j := range 3 {
 			sampleNTT(&at[i][j], rho, byte(i), byte(j))
@@ -74,15 +85,22 @@ func sampleAT(at *[3][3]poly, rho *[32]byte) {
 }
 
 // prfCBD sets out to SamplePolyCBD_2(PRF_2(s, n)) (FIPS 203, Algorithm 8
-// and Section 4.1): each coefficient is the difference of two sums of two
-// bits. The bits are secret, so the arithmetic is branch-free, and the
-// result is made canonical by adding q under a mask.
+// and Section 4.1), one SHAKE256 stream through crypto/sha3; prfCBDx4 runs
+// four together and prfCBDs chooses.
 func prfCBD(out *poly, s *[32]byte, n byte) {
 	var h sha3.SHAKE // the zero value is SHAKE256
 	h.Write(s[:])
 	h.Write([]byte{n})
 	var buf [128]byte
 	h.Read(buf[:])
+	cbd2(out, &buf)
+}
+
+// cbd2 sets out to SamplePolyCBD_2 of the 128 bytes of buf: each
+// coefficient is the difference of two sums of two bits. The bits are
+// secret, so the arithmetic is branch-free, and the result is made
+// canonical by adding q under a mask.
+func cbd2(out *poly, buf *[128]byte) {
 	for i, b := range buf {
 		for k := range 2 {
 			x := uint32(b >> (4 * k))
