@@ -147,7 +147,8 @@ func (l *link) send(ps ...[]byte) error {
 	return nil
 }
 
-// hold makes p wait for the next write (or the next read that may wait).
+// hold makes m wait for the next write, or for the next read that may
+// wait on the network, whichever comes first.
 func (l *link) hold(m wire.Message) {
 	l.held, l.heldNum = m.Append(nil), m.Num()
 }
