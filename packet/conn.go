@@ -841,11 +841,12 @@ func (c *Conn) readPacket() ([]byte, error) {
 
 // Buffered reports whether a whole packet is already buffered, so that
 // the next ReadPacket returns without reading from the network. It is
-// false when that cannot be told without decrypting (a stream cipher
-// with a MAC that is not EtM: the length is in the first encrypted
-// block). A length that ReadPacket would
-// reject counts as buffered: ReadPacket returns its error at once.
-// Nothing is consumed or decrypted. Reading goroutine only.
+// false when that cannot be told without decrypting the packet (a stream
+// cipher with a MAC that is not EtM: the length is in the first
+// encrypted block). A length that ReadPacket would reject counts as
+// buffered: ReadPacket returns its error at once. Nothing is consumed,
+// and the buffer is left as it is (chacha20-poly1305's length is
+// decrypted aside). Reading goroutine only.
 func (c *Conn) Buffered() bool {
 	r := &c.rd
 	if r.stream != nil && !r.etm && r.aead == nil {
