@@ -14,6 +14,21 @@ import (
 	"github.com/sshstack/sshstack/wire/wiretest"
 )
 
+// servePassword runs Serve on t, accepting alice's password "pw", and
+// returns a function that waits for it and returns its error.
+func servePassword(ctx context.Context, t wire.Transport, info userauth.ConnInfo) (wait func() error) {
+	var calls int
+	scfg := fastServer()
+	scfg.PasswordCallback = passwordCallback("pw", &calls)
+	var serr error
+	var wg sync.WaitGroup
+	wg.Go(func() { _, serr = userauth.Serve(ctx, t, scfg, info) })
+	return func() error {
+		wg.Wait()
+		return serr
+	}
+}
+
 // TestServiceRequestedAndAfterSuccess: a client whose SERVICE_REQUEST
 // went out already (with its NEWKEYS) only waits for SERVICE_ACCEPT, and
 // the server's ConnInfo.AfterSuccess payload follows USERAUTH_SUCCESS
@@ -27,21 +42,13 @@ func TestServiceRequestedAndAfterSuccess(t *testing.T) {
 	after := (&wire.GlobalRequest{Name: wire.GlobalHostKeys}).Append(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var calls int
-	scfg := fastServer()
-	scfg.PasswordCallback = passwordCallback("pw", &calls)
-	var serr error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		_, serr = userauth.Serve(ctx, b, scfg, userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey, AfterSuccess: after})
-	})
+	wait := servePassword(ctx, b, userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey, AfterSuccess: after})
 	if err := a.WritePacket((&wire.ServiceRequest{Service: wire.ServiceUserauth}).Append(nil)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := userauth.Authenticate(ctx, a, &userauth.ClientConfig{User: "alice", ServiceRequested: true,
 		Sources: []userauth.Method{countingPassword("pw", new(int))}})
-	wg.Wait()
-	if err != nil || serr != nil {
+	if serr := wait(); err != nil || serr != nil {
 		t.Fatalf("client: %v; server: %v", err, serr)
 	}
 	p, err := a.ReadPacket()
@@ -116,18 +123,10 @@ func TestServiceRequestWithFirstRequest(t *testing.T) {
 			rec := &batchRecorder{Transport: a, ext: tc.ext}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var calls int
-			scfg := fastServer()
-			scfg.PasswordCallback = passwordCallback("pw", &calls)
-			var serr error
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				_, serr = userauth.Serve(ctx, b, scfg, userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey})
-			})
+			wait := servePassword(ctx, b, userauth.ConnInfo{RemoteAddr: testRemote, HostKey: testHostKey})
 			res, err := userauth.Authenticate(ctx, rec, &userauth.ClientConfig{User: "alice",
 				Sources: []userauth.Method{countingPassword("pw", new(int))}})
-			wg.Wait()
-			if err != nil || serr != nil {
+			if serr := wait(); err != nil || serr != nil {
 				t.Fatalf("client: %v; server: %v", err, serr)
 			}
 			if len(res.Results) != 1 || res.Results[0].Outcome != userauth.Success {
