@@ -98,3 +98,14 @@ func BenchmarkDecapsulate(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkCBD2(b *testing.B) {
+	var p poly
+	var buf [128]byte
+	for i := range buf {
+		buf[i] = byte(i * 37)
+	}
+	for b.Loop() {
+		cbd2(&p, &buf)
+	}
+}

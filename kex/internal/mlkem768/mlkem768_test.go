@@ -144,6 +144,30 @@ func checkCanonical(t *testing.T, what string, p *poly) {
 	}
 }
 
+// TestCBD2 checks cbd2's word-at-a-time arithmetic against SamplePolyCBD_2
+// as FIPS 203 (Algorithm 8) writes it, one bit at a time: every byte
+// value at every position of the buffer, so each nibble of each word is
+// seen with every pair of sums.
+func TestCBD2(t *testing.T) {
+	for v := range 256 {
+		var buf [128]byte
+		for i := range buf {
+			buf[i] = byte(v + 7*i)
+		}
+		var got poly
+		cbd2(&got, &buf)
+		bit := func(j int) int32 { return int32(buf[j/8] >> (j % 8) & 1) }
+		for i := range got {
+			x := bit(4*i) + bit(4*i+1)
+			y := bit(4*i+2) + bit(4*i+3)
+			want := (x - y + q) % q
+			if int32(got[i]) != want {
+				t.Fatalf("buffer %d, coefficient %d: got %d, want %d", v, i, got[i], want)
+			}
+		}
+	}
+}
+
 func TestKernelsIdentities(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		r := rand.New(newRand(t))

@@ -2,6 +2,7 @@ package mlkem768
 
 import (
 	"crypto/sha3"
+	"encoding/binary"
 )
 
 // q is the ML-KEM modulus (FIPS 203, Section 2.4).
@@ -100,13 +101,26 @@ func prfCBD(out *poly, s *[32]byte, n byte) {
 // coefficient is the difference of two sums of two bits. The bits are
 // secret, so the arithmetic is branch-free, and the result is made
 // canonical by adding q under a mask.
+//
+// Sixteen coefficients are worked out at once in a 64-bit word, one per
+// nibble (coefficient 2i+k is nibble k of byte i): the pairs of bits
+// are added in place, and each nibble then becomes 4 + a - b, which lies
+// in [2, 6], so no nibble carries into or borrows from the next.
 func cbd2(out *poly, buf *[128]byte) {
-	for i, b := range buf {
-		for k := range 2 {
-			x := uint32(b >> (4 * k))
-			c := int32(x&1+x>>1&1) - int32(x>>2&1+x>>3&1)
+	const (
+		m1 = 0x5555555555555555
+		m2 = 0x3333333333333333
+		m4 = 0x4444444444444444
+	)
+	for i := 0; i < len(buf); i += 8 {
+		w := binary.LittleEndian.Uint64(buf[i:])
+		t := w&m1 + w>>1&m1      // 2-bit fields: a, b, a, b, ...
+		d := t&m2 + m4 - t>>2&m2 // nibbles: 4 + a - b
+		o := (*[16]int16)(out[2*i:])
+		for j := range o {
+			c := int32(d>>(4*j)&0xf) - 4
 			c += c >> 31 & q
-			out[2*i+k] = int16(c)
+			o[j] = int16(c)
 		}
 	}
 }
