@@ -20,7 +20,7 @@ func (c *Conn) SetChannelTimeout(ch *connection.Channel, typ string) {
 	}
 	d := f(c, typ)
 	ch.SetInactivityTimeout(d, func() {
-		c.srv.log().Info(fmt.Sprintf("channel %d: closing after %d seconds of inactivity", ch.LocalID(), int(d.Seconds())))
+		c.log.Info(fmt.Sprintf("channel %d: closing after %d seconds of inactivity", ch.LocalID(), int(d.Seconds())))
 	})
 }
 

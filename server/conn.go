@@ -38,6 +38,7 @@ type Conn struct {
 
 	fwd forward.Forwarder // port, stream-local and agent forwarding
 	set ConnSettings      // Server.ForConn's; set by run before any channel, then read only
+	log *slog.Logger      // Logger's; set before run
 
 	tunMu    sync.Mutex
 	tunNames []string // interfaces of the tun channels, for SSH_TUNNEL; guarded by tunMu
@@ -81,9 +82,10 @@ func (c *Conn) GSSCredentialCache() string { return c.ccache }
 // Context returns a context that ends with the connection.
 func (c *Conn) Context() context.Context { return c.ctx }
 
-// Logger returns the Server's logger (Server.Logger; one that discards
-// when it is nil).
-func (c *Conn) Logger() *slog.Logger { return c.srv.log() }
+// Logger returns the connection's logger: the one in the policy that
+// Server.Auth.ForUser returned for the user (sshd's LogLevel in Match),
+// else the Server's (Server.Logger; one that discards when it is nil).
+func (c *Conn) Logger() *slog.Logger { return c.log }
 
 // OnClose registers f to run once the connection has ended, after its
 // sessions, forwardings and Go functions, for per-login state such as a
@@ -143,7 +145,7 @@ func (c *Conn) run(parent context.Context) error {
 	cfg := &connection.Config{
 		MaxSessions: c.set.MaxSessions,
 		MaxChannels: s.MaxChannels,
-		Logger:      s.Logger,
+		Logger:      c.log,
 	}
 	c.fwd.Configure(cfg)
 	if s.GlobalRequest != nil {
@@ -181,7 +183,7 @@ func (c *Conn) run(parent context.Context) error {
 	cancel()
 	c.mux.Close()
 	if err := c.fwd.Close(); err != nil {
-		s.log().Debug("closing the forwardings", "user", c.User(), "err", err)
+		c.log.Debug("closing the forwardings", "user", c.User(), "err", err)
 	}
 	c.goMu.Lock()
 	c.joining = true
@@ -216,7 +218,7 @@ func (c *Conn) configureForwarding() {
 			return true
 		}
 		raddr, rport := addrPort(c.RemoteAddr())
-		s.log().Info(fmt.Sprintf("refused local port forward: originator %s port %d, target %s port %d (user %s from %s port %d)",
+		c.log.Info(fmt.Sprintf("refused local port forward: originator %s port %d, target %s port %d (user %s from %s port %d)",
 			wire.Sanitize(d.OriginatorAddress), d.OriginatorPort, wire.Sanitize(d.Host), d.Port, c.User(), raddr, rport))
 		return false
 	}
@@ -234,7 +236,7 @@ func (c *Conn) configureForwarding() {
 // a DISCONNECT we sent) were logged where they were decided.
 func (c *Conn) logEnd(err error) {
 	raddr, rport := addrPort(c.RemoteAddr())
-	lg := c.srv.log()
+	lg := c.log
 	if !logs(lg, slog.LevelInfo) {
 		return
 	}
@@ -254,7 +256,6 @@ func (c *Conn) logEnd(err error) {
 // keepalive sends keepalive@openssh.com every ClientAliveInterval and
 // ends the connection after ClientAliveCountMax unanswered ones.
 func (c *Conn) keepalive(ctx context.Context) {
-	s := c.srv
 	max := c.set.ClientAliveCountMax
 	if max <= 0 {
 		max = DefaultClientAliveCountMax
@@ -281,7 +282,7 @@ func (c *Conn) keepalive(ctx context.Context) {
 		missed++
 		if missed >= max {
 			raddr, rport := addrPort(c.RemoteAddr())
-			s.log().Info(fmt.Sprintf("Timeout, client not responding from user %s %s port %d", c.User(), raddr, rport))
+			c.log.Info(fmt.Sprintf("Timeout, client not responding from user %s %s port %d", c.User(), raddr, rport))
 			c.t.Disconnect(wire.ByApplication, "client not responding")
 			return
 		}
@@ -294,7 +295,6 @@ func (c *Conn) keepalive(ctx context.Context) {
 // count is sampled every quarter of the timeout (at most every second),
 // so the connection ends within that much after the deadline.
 func (c *Conn) closeUnused(ctx context.Context) {
-	s := c.srv
 	d := c.set.UnusedConnectionTimeout
 	tk := time.NewTicker(min(max(d/4, 10*time.Millisecond), time.Second))
 	defer tk.Stop()
@@ -312,7 +312,7 @@ func (c *Conn) closeUnused(ctx context.Context) {
 				continue
 			}
 			raddr, rport := addrPort(c.RemoteAddr())
-			s.log().Info(fmt.Sprintf("terminating inactive connection from user %s %s port %d", c.User(), raddr, rport))
+			c.log.Info(fmt.Sprintf("terminating inactive connection from user %s %s port %d", c.User(), raddr, rport))
 			c.t.Disconnect(wire.ByApplication, "unused connection timeout")
 			return
 		}

@@ -37,7 +37,7 @@ func (c *serverConn) gssEnd(s *Server) {
 		return
 	}
 	if err := c.gss.Cleanup(); err != nil {
-		s.log().Error(err.Error())
+		c.log.Error(err.Error())
 	}
 }
 
@@ -62,7 +62,7 @@ func (s *Server) gssStore(c *serverConn, res *userauth.Result) string {
 	// replaces it atomically.
 	f, err := os.CreateTemp(dir, "krb5cc_"+strconv.Itoa(uid)+"_")
 	if err != nil {
-		s.log().Error(fmt.Sprintf("server: storing delegated credential: %v", err))
+		c.log.Error(fmt.Sprintf("server: storing delegated credential: %v", err))
 		return ""
 	}
 	reserved := f.Name()
@@ -71,13 +71,13 @@ func (s *Server) gssStore(c *serverConn, res *userauth.Result) string {
 	if err != nil || path == "" {
 		os.Remove(reserved)
 		if err != nil {
-			s.log().Error(err.Error(), "user", res.User)
+			c.log.Error(err.Error(), "user", res.User)
 		}
 		return ""
 	}
 	if own {
 		if err := os.Chown(path, uid, gid); err != nil {
-			s.log().Error(fmt.Sprintf("server: chown delegated credential: %v", err), "user", res.User)
+			c.log.Error(fmt.Sprintf("server: chown delegated credential: %v", err), "user", res.User)
 			c.gss.Cleanup()
 			return ""
 		}

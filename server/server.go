@@ -78,7 +78,9 @@ type Server struct {
 	// its ForUser returns for a connection's user (sshd's Match) is
 	// logged and counted like Auth itself, and gets the GSS-API methods
 	// unless its Handlers map "gssapi-with-mic" to nil, which turns
-	// them off for that user (GSSAPIAuthentication no in a Match).
+	// them off for that user (GSSAPIAuthentication no in a Match). Its
+	// Logger, if set, logs the rest of that connection in place of
+	// Server.Logger (LogLevel in a Match; Conn.Logger returns it).
 	Auth *userauth.ServerConfig
 
 	// GSSAPI, if set, enables Kerberos single sign-on (RFC 4462; OpenSSH
@@ -624,7 +626,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 		return
 	}
 	defer s.limits.release(st)
-	sc := &serverConn{cancel: cancel}
+	sc := &serverConn{cancel: cancel, log: lg}
 	if !s.track(sc) {
 		nc.Close()
 		return
@@ -660,6 +662,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	})
 	result, t, err := s.authenticate(actx, nc, sc)
 	stopGrace()
+	lg = sc.log // the user's, from here on
 	// The packet layer may apply the deadline to the socket itself, whose
 	// timer can fire just before the context's.
 	timedOut := !sc.authDone() && (actx.Err() == context.DeadlineExceeded ||
@@ -703,7 +706,7 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 	if sc.gss != nil {
 		ccache = s.gssStore(sc, result)
 	}
-	s.serveConn(cctx, nc, t, result, ccache)
+	s.serveConn(cctx, nc, t, result, ccache, lg)
 	if logs(lg, slog.LevelInfo) {
 		lg.Info(fmt.Sprintf("Disconnected from user %s %s port %d", result.User, raddr, rport))
 	}
@@ -711,11 +714,15 @@ func (s *Server) handle(ctx context.Context, nc net.Conn) {
 
 // serverConn is the per-connection state the Server tracks.
 type serverConn struct {
-	cancel   context.CancelFunc
-	mu       sync.Mutex
-	authed   bool   // guarded by mu
-	user     string // written by the handle goroutine only
-	failures int    // written by the auth callbacks (handle goroutine)
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	authed bool   // guarded by mu
+	user   string // written by the handle goroutine only
+	// log is the connection's logger: the Server's until the policy
+	// Auth.ForUser returns for the user brings its own (sshd's LogLevel
+	// in Match). Written by the handle goroutine before the Conn starts.
+	log      *slog.Logger
+	failures int // written by the auth callbacks (handle goroutine)
 
 	// GSS-API state of the connection, when Server.GSSAPI is set; used
 	// by the handle goroutine only.
@@ -777,6 +784,7 @@ func (s *Server) authenticate(ctx context.Context, nc net.Conn, sc *serverConn) 
 	sc.mu.Lock()
 	sc.authed = true
 	sc.mu.Unlock()
+	lg = sc.log
 	for i, m := range res.Methods {
 		if !logs(lg, slog.LevelInfo) {
 			break
@@ -869,6 +877,9 @@ func (s *Server) authConfig(sc *serverConn, raddr string, rport int) *userauth.S
 			if err != nil || u == nil {
 				return u, err
 			}
+			if u.Logger != nil {
+				sc.log = u.Logger
+			}
 			return w.wrap(u), nil
 		}
 	}
@@ -893,7 +904,6 @@ func (w *authWrap) wrap(base *userauth.ServerConfig) *userauth.ServerConfig {
 	if base != nil {
 		cfg = *base
 	}
-	lg := s.log()
 	failed := func(method, user string, err error) {
 		sc.failures++
 		inv := ""
@@ -901,10 +911,10 @@ func (w *authWrap) wrap(base *userauth.ServerConfig) *userauth.ServerConfig {
 			inv = "invalid user "
 			if !invalidLogged[user] {
 				invalidLogged[user] = true
-				lg.Info(fmt.Sprintf("Invalid user %s from %s port %d", wire.Sanitize(user), raddr, rport), "user", user)
+				sc.log.Info(fmt.Sprintf("Invalid user %s from %s port %d", wire.Sanitize(user), raddr, rport), "user", user)
 			}
 		}
-		lg.Info(fmt.Sprintf("Failed %s for %s%s from %s port %d ssh2", method, inv, wire.Sanitize(user), raddr, rport), "user", user, "method", method)
+		sc.log.Info(fmt.Sprintf("Failed %s for %s%s from %s port %d ssh2", method, inv, wire.Sanitize(user), raddr, rport), "user", user, "method", method)
 	}
 	if f := cfg.PasswordCallback; f != nil {
 		cfg.PasswordCallback = func(ctx context.Context, m userauth.ConnMeta, pw string) (*userauth.Permissions, error) {
@@ -935,7 +945,7 @@ func (w *authWrap) wrap(base *userauth.ServerConfig) *userauth.ServerConfig {
 			p, err := f(ctx, m, key)
 			if err != nil && errors.Is(err, ErrInvalidUser) && !invalidLogged[m.User] {
 				invalidLogged[m.User] = true
-				lg.Info(fmt.Sprintf("Invalid user %s from %s port %d", wire.Sanitize(m.User), raddr, rport), "user", m.User)
+				sc.log.Info(fmt.Sprintf("Invalid user %s from %s port %d", wire.Sanitize(m.User), raddr, rport), "user", m.User)
 			}
 			return p, err
 		}
@@ -973,13 +983,14 @@ func (w *authWrap) wrap(base *userauth.ServerConfig) *userauth.ServerConfig {
 }
 
 // serveConn runs the connection protocol on an authenticated transport.
-func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, res *userauth.Result, ccache string) {
+func (s *Server) serveConn(ctx context.Context, nc net.Conn, t *kex.Transport, res *userauth.Result, ccache string, lg *slog.Logger) {
 	c := &Conn{
 		srv:    s,
 		t:      t,
 		nc:     nc,
 		result: res,
 		ccache: ccache,
+		log:    lg,
 	}
 	defer c.closed()
 	c.logEnd(c.run(ctx))

@@ -61,7 +61,7 @@ func (c *Conn) handleTun(ctx context.Context, nch *connection.NewChannel) {
 		dev, err = s.Tunnel(c, t)
 	}
 	if err != nil {
-		s.log().Info(fmt.Sprintf("refused tunnel forwarding (%s, unit %s) for %s: %v", tun.ModeString(t.Mode), unitString(t.Unit), c.User(), err))
+		c.log.Info(fmt.Sprintf("refused tunnel forwarding (%s, unit %s) for %s: %v", tun.ModeString(t.Mode), unitString(t.Unit), c.User(), err))
 		nch.Reject(wire.AdministrativelyProhibited, "tunnel forwarding refused")
 		return
 	}
@@ -72,11 +72,11 @@ func (c *Conn) handleTun(ctx context.Context, nch *connection.NewChannel) {
 	}
 	c.SetChannelTimeout(ch, sshdChannelType(ch.Type()))
 	name := dev.Name()
-	s.log().Debug("Tunnel forwarding using interface " + name)
+	c.log.Debug("Tunnel forwarding using interface " + name)
 	c.tunMu.Lock()
 	c.tunNames = append(c.tunNames, name)
 	c.tunMu.Unlock()
-	if !c.Go(func() { tun.Relay(ctx, ch, dev, t.Mode, s.log()) }) {
+	if !c.Go(func() { tun.Relay(ctx, ch, dev, t.Mode, c.log) }) {
 		dev.Close()
 		ch.Close()
 	}

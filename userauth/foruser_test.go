@@ -1,8 +1,11 @@
 package userauth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -135,5 +138,40 @@ func TestForUser(t *testing.T) {
 				t.Errorf("err %v (ErrConfig wanted: %v)", err, user == "broken")
 			}
 		})
+	}
+}
+
+// TestForUserLogger: a Logger in the policy ForUser returns takes the
+// debug messages from that request on (sshd's LogLevel in Match), and
+// the connection's Logger keeps only those before it.
+func TestForUserLogger(t *testing.T) {
+	var before, after bytes.Buffer
+	debug := &slog.HandlerOptions{Level: slog.LevelDebug}
+	ok := func(context.Context, userauth.ConnMeta, string) (*userauth.Permissions, error) { return nil, nil }
+	base := fastServer()
+	base.PasswordCallback = ok
+	base.Logger = slog.New(slog.NewTextHandler(&before, debug))
+	base.ForUser = func(context.Context, userauth.ConnMeta) (*userauth.ServerConfig, error) {
+		return &userauth.ServerConfig{FailureDelay: -1, PasswordCallback: ok,
+			Logger: slog.New(slog.NewTextHandler(&after, debug))}, nil
+	}
+	rc := startServer(t, base)
+	rc.ServiceOK()
+	rc.Send(&wire.UserauthRequest{User: "alice", Service: wire.ServiceConnection, Method: wire.MethodNone})
+	if p := rc.Recv(); wire.MsgNum(p[0]) != wire.MsgUserauthFailure {
+		t.Fatalf("want USERAUTH_FAILURE, got %v", wire.MsgNum(p[0]))
+	}
+	rc.Send(passwordReq("alice", "pw"))
+	if p := rc.Recv(); wire.MsgNum(p[0]) != wire.MsgUserauthSuccess {
+		t.Fatalf("want USERAUTH_SUCCESS, got %v", wire.MsgNum(p[0]))
+	}
+	if _, err := rc.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(before.String(), "password") || !strings.Contains(before.String(), "none") {
+		t.Errorf("the connection's logger got:\n%s\nwant the none request and not the password one", before.String())
+	}
+	if !strings.Contains(after.String(), "password") || strings.Contains(after.String(), "none") {
+		t.Errorf("the user's logger got:\n%s\nwant the password request and not the none one", after.String())
 	}
 }

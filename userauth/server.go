@@ -217,9 +217,11 @@ type ServerConfig struct {
 	// the request itself. The ServerConfig it returns (nil means this
 	// one) governs the rest of the connection's authentication: the
 	// enabled methods and the "can continue" list, AuthenticationMethods,
-	// MaxAuthTries, FailureDelay, Banner, the key policies; its own
-	// ForUser, Service and Logger are not used. This is where sshd
-	// evaluates its Match sections for authentication; the user cannot
+	// MaxAuthTries, FailureDelay, Banner, the key policies, and its
+	// Logger, when set, for the rest of the debug messages (sshd's
+	// LogLevel in Match); its own ForUser and Service are not used.
+	// This is where sshd evaluates its Match sections for
+	// authentication; the user cannot
 	// change afterwards (RFC 4252, Section 5). A returned config whose
 	// AuthenticationMethods name a method it does not enable, or an
 	// error, ends authentication with DISCONNECT
@@ -442,7 +444,12 @@ func (s *server) forUser(ctx context.Context, m ConnMeta) error {
 	cfg, err := f(ctx, m)
 	if err == nil && cfg != nil {
 		u := *cfg
-		u.ForUser, u.Service, u.Logger = nil, s.cfg.Service, s.cfg.Logger
+		u.ForUser, u.Service = nil, s.cfg.Service
+		if u.Logger != nil {
+			s.l.log = u.Logger
+		} else {
+			u.Logger = s.cfg.Logger
+		}
 		err = s.use(&u)
 	}
 	if err != nil {
