@@ -18,12 +18,14 @@ const gosshdMatchConfig = `SetEnv GLOBAL=1
 AllowTcpForwarding yes
 Match User alice,bob*
 	ForceCommand /bin/users
+	LogLevel DEBUG1
 	SetEnv WHO=user
 Match User !carol,* Address 10.0.0.0/8,!10.9.0.0/16
 	AllowTcpForwarding local
 	SetEnv WHO=net10
 Match Group root,!nogroup
 	PermitTTY no
+	LogLevel VERBOSE
 Match Host *.EXAMPLE.com,!bad.example.com
 	X11Forwarding yes
 	X11DisplayOffset 20
@@ -37,6 +39,7 @@ Match Address 2001:db8::/32,172.16.*
 	ChrootDirectory /srv/%u
 Match User=dave LocalPort ssh
 	PermitUserRC no
+	LogLevel DEBUG3
 Match Address 192.0.2.1 User alice
 	ExposeAuthInfo yes
 	ForceCommand /bin/never-second

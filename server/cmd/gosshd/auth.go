@@ -73,6 +73,7 @@ type policy struct {
 	cas    []hostkey.PublicKey // fixed user CAs (tests); else read from cfg.TrustedUserCAKeys per login
 	banner string
 	log    *slog.Logger // for "Failed publickey" lines; nil logs nothing
+	ownLog bool         // log is a Match's LogLevel's, for the whole connection
 
 	shadowFile string // for tests: the shadow file instead of shadowFile's
 }
@@ -568,6 +569,12 @@ func (p *policy) forUser(m userauth.ConnMeta) *policy {
 	}
 	u := *p
 	u.cfg = ec
+	if ec.LogLevel != p.cfg.LogLevel && p.log != nil {
+		// sshd's log_change_level once the user is known: this login's
+		// lines, to the end of the connection, at the Match's level.
+		u.log = withLevel(p.log, ec.LogLevel)
+		u.ownLog = true
+	}
 	if ec.Banner != p.cfg.Banner {
 		// Read for each login, as sshd reads its Banner; a file that
 		// cannot be read sends none.
@@ -680,6 +687,9 @@ func (p *policy) userConfig() (*userauth.ServerConfig, error) {
 	if p.banner != "" {
 		banner := p.banner
 		cfg.Banner = func(userauth.ConnMeta) string { return banner }
+	}
+	if p.ownLog {
+		cfg.Logger = p.log // package server's and userauth's lines too
 	}
 	return cfg, nil
 }

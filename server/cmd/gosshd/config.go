@@ -116,14 +116,6 @@ func defaultConfig() *config {
 // would silently weaken or change the policy an admin wrote.
 var unsupported = map[string]bool{}
 
-// matchRefused are the keywords sshd 9.2 allows inside Match that gosshd
-// refuses there, with the reason: LogLevel is one logger per server.
-// The others package server applies per connection go through
-// server.Server.ForConn, and IPQoS through setSessionQoS.
-var matchRefused = map[string]string{
-	"loglevel": "one logger per server",
-}
-
 // ignored are keywords that gosshd accepts and ignores, with a warning.
 var ignored = map[string]bool{
 	"debianbanner": true, "maxstartupsdelay": true,
@@ -218,9 +210,6 @@ func (c *config) read(lines []sshconfig.Line) error {
 		if c.inMatch != nil {
 			lk := strings.ToLower(kw)
 			if k := lookupKeyword(lk); k == nil || !k.match {
-				if why, ok := matchRefused[lk]; ok {
-					return fmt.Errorf("%s: %s: inside Match: %w (%s)", where, kw, errUnsupported, why)
-				}
 				if unsupported[lk] || ignored[lk] || isKnown(lk) {
 					return fmt.Errorf("%s: Directive '%s' is not allowed within a Match block", where, lk) // sshd's words
 				}

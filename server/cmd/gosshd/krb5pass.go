@@ -140,12 +140,12 @@ func (ss *sessions) krb5CCache(s *server.Session, a *account) string {
 	}()
 	cred, err := gssapi.ImportCredential([]byte(perms.Extensions[extKrb5TGT]), nil)
 	if err != nil {
-		ss.logErr("Kerberos: keeping the TGT: " + err.Error())
+		c.Logger().Error("Kerberos: keeping the TGT: " + err.Error())
 		return ""
 	}
 	f, err := os.CreateTemp("", "krb5cc_"+strconv.FormatUint(uint64(a.UID), 10)+"_")
 	if err != nil {
-		ss.logErr("Kerberos: " + err.Error())
+		c.Logger().Error("Kerberos: " + err.Error())
 		return ""
 	}
 	path := f.Name()
@@ -153,7 +153,7 @@ func (ss *sessions) krb5CCache(s *server.Session, a *account) string {
 	remove := func() { os.Remove(path) }
 	if err := cred.WriteCCache(path); err != nil {
 		remove()
-		ss.logErr("Kerberos: writing the ccache: " + err.Error())
+		c.Logger().Error("Kerberos: writing the ccache: " + err.Error())
 		return ""
 	}
 	if ss.root {
@@ -176,10 +176,4 @@ func (ss *sessions) krb5CCache(s *server.Session, a *account) string {
 		krb5CCaches.mu.Unlock()
 	}
 	return path
-}
-
-func (ss *sessions) logErr(msg string) {
-	if ss.log != nil {
-		ss.log.Error(msg)
-	}
 }

@@ -273,7 +273,7 @@ func newServer(cfg *config, keys []hostkey.Signer, log *slog.Logger) (*server.Se
 	if err != nil {
 		return nil, err
 	}
-	ss := &sessions{cfg: cfg, root: root, self: self, log: log}
+	ss := &sessions{cfg: cfg, root: root, self: self}
 	srv := &server.Server{
 		HostKeys:                keys,
 		Auth:                    auth,
@@ -593,6 +593,18 @@ func logger(level, facility string, toStderr bool, stderr io.Writer) *slog.Logge
 		}
 	}
 	return slog.New(h)
+}
+
+// withLevel returns a logger that writes where lg (one of logger's)
+// writes, at the LogLevel level: a Match section's for one connection.
+func withLevel(lg *slog.Logger, level string) *slog.Logger {
+	h, ok := lg.Handler().(*sshdHandler)
+	if !ok {
+		return lg
+	}
+	c := *h
+	c.level = level
+	return slog.New(&c)
 }
 
 func (h *sshdHandler) Enabled(_ context.Context, l slog.Level) bool {

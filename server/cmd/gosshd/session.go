@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -44,8 +43,7 @@ func signalName(sig syscall.Signal) string {
 type sessions struct {
 	cfg  *config
 	root bool
-	self string       // os.Executable, for internal-sftp
-	log  *slog.Logger // may be nil
+	self string // os.Executable, for internal-sftp
 }
 
 // acceptEnv is server.Server.AcceptEnv for an AcceptEnv list (the
@@ -249,9 +247,7 @@ func (ss *sessions) serve(ctx context.Context, s *server.Session) {
 	if chrooted {
 		var err error
 		if cmd, err = ss.chroot(s, ec, a, cmd); err != nil {
-			if ss.log != nil {
-				ss.log.Error("fatal: " + err.Error())
-			}
+			s.Conn().Logger().Error("fatal: " + err.Error())
 			io.WriteString(s.Stderr(), "gosshd: "+err.Error()+"\n")
 			s.Exit(1)
 			return
@@ -427,8 +423,8 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		os.Chmod(tty.Name(), 0o620)
 		// sshd's record_login, lastlog part (lastlog.go).
 		host, _ := splitHostPort(s.Conn().RemoteAddr())
-		if err := writeLastlog(lastlogFile, a.UID, time.Now(), strings.TrimPrefix(tty.Name(), "/dev/"), ss.cfg.remoteHost(host)); err != nil && ss.log != nil {
-			ss.log.Debug("debug1: lastlog: " + err.Error())
+		if err := writeLastlog(lastlogFile, a.UID, time.Now(), strings.TrimPrefix(tty.Name(), "/dev/"), ss.cfg.remoteHost(host)); err != nil {
+			s.Conn().Logger().Debug("debug1: lastlog: " + err.Error())
 		}
 	}
 	pm, err := pollable(ptmx)
@@ -448,13 +444,11 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 	s.NotifyWindowChange(setSize)
 	s.NotifyBreak(func(ms uint32) bool {
 		err := sendBreak(pm)
-		if ss.log != nil {
-			msg := fmt.Sprintf("debug1: session_break_req: break of %d ms requested", ms)
-			if err != nil {
-				msg += ": " + err.Error()
-			}
-			ss.log.Debug(msg)
+		msg := fmt.Sprintf("debug1: session_break_req: break of %d ms requested", ms)
+		if err != nil {
+			msg += ": " + err.Error()
 		}
+		s.Conn().Logger().Debug(msg)
 		return err == nil
 	})
 	cmd.Env = append(ss.environ(s, a, tty.Name()), extraEnv...)
@@ -478,12 +472,12 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		host, _ := splitHostPort(s.Conn().RemoteAddr())
 		ip := net.ParseIP(host)
 		pid := cmd.Process.Pid
-		if err := recordLoginEntry(newUtmpEntry(utUserProcess, pid, line, a.Name, ss.cfg.remoteHost(host), ip, time.Now())); err != nil && ss.log != nil {
-			ss.log.Debug("debug1: utmp/wtmp: " + err.Error())
+		if err := recordLoginEntry(newUtmpEntry(utUserProcess, pid, line, a.Name, ss.cfg.remoteHost(host), ip, time.Now())); err != nil {
+			s.Conn().Logger().Debug("debug1: utmp/wtmp: " + err.Error())
 		}
 		defer func() {
-			if err := recordLoginEntry(newUtmpEntry(utDeadProcess, pid, line, "", "", nil, time.Now())); err != nil && ss.log != nil {
-				ss.log.Debug("debug1: utmp/wtmp: " + err.Error())
+			if err := recordLoginEntry(newUtmpEntry(utDeadProcess, pid, line, "", "", nil, time.Now())); err != nil {
+				s.Conn().Logger().Debug("debug1: utmp/wtmp: " + err.Error())
 			}
 		}()
 	}

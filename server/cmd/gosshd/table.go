@@ -419,7 +419,7 @@ var keywords = []keyword{
 			p(e)
 		}
 	}},
-	{name: "loglevel", def: func(c *config) { c.LogLevel = "INFO" }, apply: func(c *config, val string, _ bool) error {
+	{name: "loglevel", match: true, def: func(c *config) { c.LogLevel = "INFO" }, apply: func(c *config, val string, _ bool) error {
 		switch strings.ToUpper(val) {
 		case "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3":
 			c.LogLevel = strings.ToUpper(val)
