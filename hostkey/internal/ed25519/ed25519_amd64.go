@@ -1,0 +1,161 @@
+//go:build amd64 && !purego
+
+package ed25519
+
+import (
+	"crypto/sha512"
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
+
+// useADX is on when CPUID reports BMI2 and ADX, which MULX, ADCX and ADOX
+// need; tests turn it off to run crypto/ed25519's path.
+var useADX = cpu.X86.HasBMI2 && cpu.X86.HasADX
+
+// verifyADX is RFC 8032, Section 5.1.7, with crypto/ed25519's rules: S
+// must be below L, A is decoded as point.setBytes says, k is
+// SHA-512(R || A || M) mod L over the bytes as given, and R' = [S]B - [k]A
+// must encode to exactly sig[:32]. Everything here is public, so it may
+// take variable time.
+func verifyADX(pub, msg, sig []byte) bool {
+	if !isCanonical(sig[32:]) {
+		return false
+	}
+	var a point
+	if !a.setBytes(pub) {
+		return false
+	}
+	var hb [64]byte
+	h := sha512.New()
+	h.Write(sig[:32])
+	h.Write(pub)
+	h.Write(msg)
+	h.Sum(hb[:0])
+	k := reduceWide(&hb)
+	s := scalarFromBytes(sig[32:])
+
+	var r point
+	doubleScalarMult(&r, &k, &a, &s)
+	var enc [32]byte
+	r.putBytes(&enc)
+	return [32]byte(sig[:32]) == enc
+}
+
+// The windows of the two wNAFs: 5 for A (eight cached odd multiples per
+// call), 8 for B (64 affine odd multiples, computed once).
+const (
+	wA = 5
+	wB = 8
+)
+
+var (
+	baseOddOnce sync.Once
+	baseOdd     [1 << (wB - 2)]affine
+)
+
+// baseOddTable returns B, 3B, 5B, ..., 127B in affine form.
+func baseOddTable() *[1 << (wB - 2)]affine {
+	baseOddOnce.Do(func() {
+		var b2 point
+		var b2c cached
+		pointDouble(&b2, &basePoint)
+		b2c.fromPoint(&b2)
+		p := basePoint
+		for i := range baseOdd {
+			baseOdd[i].fromPoint(&p)
+			pointAddCached(&p, &p, &b2c)
+		}
+	})
+	return &baseOdd
+}
+
+// doubleScalarMult sets v = [s]B - [k]A, Straus's method over the wNAFs
+// of k and s: one chain of doublings, with an addition wherever either
+// has a digit.
+func doubleScalarMult(v *point, k *scalar, a *point, s *scalar) {
+	var aOdd [1 << (wA - 2)]cached
+	var a2 point
+	var a2c cached
+	pointDouble(&a2, a)
+	a2c.fromPoint(&a2)
+	p := *a
+	for i := range aOdd {
+		aOdd[i].fromPoint(&p)
+		if i < len(aOdd)-1 {
+			pointAddCached(&p, &p, &a2c)
+		}
+	}
+	bOdd := baseOddTable()
+
+	var kn, sn naf
+	kn.wnaf(k, wA)
+	sn.wnaf(s, wB)
+	top := 255
+	for top >= 0 && kn[top] == 0 && sn[top] == 0 {
+		top--
+	}
+	v.setIdentity()
+	for i := top; i >= 0; i-- {
+		switch d := kn[i]; {
+		case d > 0:
+			pointSubCached(v, v, &aOdd[d/2])
+		case d < 0:
+			pointAddCached(v, v, &aOdd[-d/2])
+		}
+		switch d := sn[i]; {
+		case d > 0:
+			pointAddAffine(v, v, &bOdd[d/2])
+		case d < 0:
+			pointSubAffine(v, v, &bOdd[-d/2])
+		}
+		if i > 0 {
+			// When the next step adds nothing, this doubling's T would
+			// go unused.
+			if kn[i-1] == 0 && sn[i-1] == 0 {
+				pointDoubleXYZ(v, v)
+			} else {
+				pointDouble(v, v)
+			}
+		}
+	}
+}
+
+// A naf is a scalar's signed digits, one per bit position.
+type naf [256]int8
+
+// wnaf sets n to the width-w non-adjacent form of x < 2^253: odd digits
+// below 2^(w-1) in magnitude, at least w positions apart, with
+// x = sum of n[i]*2^i.
+func (n *naf) wnaf(x *scalar, w uint) {
+	*n = naf{}
+	bit := func(i int) uint64 {
+		if i >= 256 {
+			return 0
+		}
+		return x[i/64] >> (i % 64) & 1
+	}
+	window := func(i int) uint64 {
+		var v uint64
+		for j := range int(w) {
+			v |= bit(i+j) << j
+		}
+		return v
+	}
+	var carry uint64
+	for i := 0; i < 256; {
+		if bit(i) == carry {
+			// The digit here is even (0, or 2 carried on): nothing to add.
+			i++
+			continue
+		}
+		d := int64(window(i) + carry)
+		carry = 0
+		if d >= 1<<(w-1) {
+			d -= 1 << w
+			carry = 1
+		}
+		n[i] = int8(d)
+		i += int(w)
+	}
+}
