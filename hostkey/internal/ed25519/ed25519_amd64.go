@@ -129,27 +129,25 @@ type naf [256]int8
 // x = sum of n[i]*2^i.
 func (n *naf) wnaf(x *scalar, w uint) {
 	*n = naf{}
-	bit := func(i int) uint64 {
-		if i >= 256 {
-			return 0
+	limbs := [5]uint64{x[0], x[1], x[2], x[3]}
+	// bitsAt returns the bits of x from position i on, at least w of them.
+	bitsAt := func(i int) uint64 {
+		j, s := i/64, uint(i%64)
+		if s == 0 {
+			return limbs[j]
 		}
-		return x[i/64] >> (i % 64) & 1
+		return limbs[j]>>s | limbs[j+1]<<(64-s)
 	}
-	window := func(i int) uint64 {
-		var v uint64
-		for j := range int(w) {
-			v |= bit(i+j) << j
-		}
-		return v
-	}
+	mask := uint64(1)<<w - 1
 	var carry uint64
 	for i := 0; i < 256; {
-		if bit(i) == carry {
+		b := bitsAt(i)
+		if b&1 == carry {
 			// The digit here is even (0, or 2 carried on): nothing to add.
 			i++
 			continue
 		}
-		d := int64(window(i) + carry)
+		d := int64(b&mask + carry)
 		carry = 0
 		if d >= 1<<(w-1) {
 			d -= 1 << w

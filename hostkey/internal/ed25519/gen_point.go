@@ -332,6 +332,71 @@ TEXT ·%s(SB), NOSPLIT, $%d-24
 	emit("RET")
 }
 
+// lookup emits lookupAffine(out, row, abs, neg): out = abs*row[0] for
+// abs in [0, 8] (row[j] is (j+1)*row[0], and 0 gives the identity
+// (1, 1, 0)), negated when neg is 1. It is Sign's table lookup on a
+// secret digit, so it reads all eight entries and picks one with CMOV,
+// whose load happens whatever the condition; the negation is a CMOV too.
+func lookup() {
+	fmt.Fprint(&out, `
+// func lookupAffine(out *affine, row *[8]affine, abs, neg uint64)
+TEXT ·lookupAffine(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ abs+16(FP), CX
+`)
+	for e := range 3 {
+		comment(fmt.Sprintf("element %d: the identity's, then each entry's where abs is its index", e))
+		for i := range 4 {
+			if i == 0 && e < 2 {
+				emit("MOVQ $1, %s", r[i])
+			} else {
+				emit("MOVQ $0, %s", r[i])
+			}
+		}
+		for j := range 8 {
+			emit("CMPQ CX, $%d", j+1)
+			for i := range 4 {
+				emit("CMOVQEQ %s, %s", fe{"SI", 96*j + 32*e}.limb(i), r[i])
+			}
+		}
+		store(coord("DI", e))
+	}
+	comment("the negation of 2dxy, below 2^256 (the entries are canonical)")
+	emit("XORQ %s, %s", r[0], r[0])
+	for i := 1; i < 4; i++ {
+		emit("MOVQ $0, %s", r[i])
+	}
+	xy := coord("DI", cXY2d)
+	emit("SUBQ %s, %s", xy.limb(0), r[0])
+	for i := 1; i < 4; i++ {
+		emit("SBBQ %s, %s", xy.limb(i), r[i])
+	}
+	emit("SBBQ %s, %s", lo, lo)
+	emit("ANDQ $38, %s", lo)
+	emit("SUBQ %s, %s", lo, r[0])
+	for i := 1; i < 4; i++ {
+		emit("SBBQ $0, %s", r[i])
+	}
+	comment("where neg is 1: swap y+x and y-x, and take the negation")
+	emit("MOVQ neg+24(FP), CX")
+	emit("TESTQ CX, CX")
+	plus, minus := coord("DI", cYplusX), coord("DI", cYminusX)
+	for i := range 4 {
+		emit("MOVQ %s, AX", plus.limb(i))
+		emit("MOVQ %s, BX", minus.limb(i))
+		emit("MOVQ AX, DX")
+		emit("CMOVQNE BX, AX")
+		emit("CMOVQNE DX, BX")
+		emit("MOVQ AX, %s", plus.limb(i))
+		emit("MOVQ BX, %s", minus.limb(i))
+		emit("MOVQ %s, AX", xy.limb(i))
+		emit("CMOVQNE %s, AX", r[i])
+		emit("MOVQ AX, %s", xy.limb(i))
+	}
+	emit("RET")
+}
+
 // The field operations on their own, for the inversion, the square root,
 // the conversions in Go and the tests.
 func functions() {
@@ -398,6 +463,7 @@ func main() {
 	addition("pointSubCached", false, true)
 	addition("pointAddAffine", true, false)
 	addition("pointSubAffine", true, true)
+	lookup()
 	functions()
 	if err := os.WriteFile("point_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

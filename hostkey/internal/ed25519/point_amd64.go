@@ -38,9 +38,13 @@ func pointAddAffine(out, p *point, q *affine)
 //go:noescape
 func pointSubAffine(out, p *point, q *affine)
 
-func (v *point) setIdentity() { *v = point{Y: feOne, Z: feOne} }
+// lookupAffine sets out = abs*row[0] for abs in [0, 8], negated when neg
+// is 1, reading every entry (row[j] is (j+1)*row[0]).
+//
+//go:noescape
+func lookupAffine(out *affine, row *[8]affine, abs, neg uint64)
 
-func (v *affine) setIdentity() { *v = affine{YplusX: feOne, YminusX: feOne} }
+func (v *point) setIdentity() { *v = point{Y: feOne, Z: feOne} }
 
 // basePoint is B of RFC 8032, Section 5.1: y = 4/5, x positive.
 var basePoint = point{

@@ -109,36 +109,11 @@ func baseMult(v *point, x *scalar) {
 	}
 }
 
-// lookup sets v = d*row[0] for d in [-8, 8], reading every entry of the
-// row and selecting by mask, then negating by mask.
+// lookup sets v = d*row[0] for d in [-8, 8]: |d| and the sign are
+// computed without branches, and lookupAffine reads every entry of the
+// row.
 func (v *affine) lookup(row *[8]affine, d int8) {
 	neg := uint64(uint8(d) >> 7)                    // 1 when d < 0
 	abs := uint64(uint8(d^int8(-neg)) + uint8(neg)) // |d|
-	v.setIdentity()
-	for j := range row {
-		// eq is all ones when abs == j+1: the XOR is 0 then, and 0-1 sets
-		// bit 63; any other XOR, below 16, leaves it clear.
-		eq := -(((abs ^ uint64(j+1)) - 1) >> 63)
-		v.YplusX.selectFrom(&row[j].YplusX, eq)
-		v.YminusX.selectFrom(&row[j].YminusX, eq)
-		v.XY2d.selectFrom(&row[j].XY2d, eq)
-	}
-	// -(x, y) is (-x, y): y+x and y-x trade places and 2dxy changes sign.
-	m := -neg
-	for i := range v.YplusX {
-		t := (v.YplusX[i] ^ v.YminusX[i]) & m
-		v.YplusX[i] ^= t
-		v.YminusX[i] ^= t
-	}
-	var n fe
-	feSub(&n, &feZero, &v.XY2d)
-	v.XY2d.selectFrom(&n, m)
-}
-
-// selectFrom sets v = u where mask is all ones, and leaves v where it is
-// zero.
-func (v *fe) selectFrom(u *fe, mask uint64) {
-	for i := range v {
-		v[i] = v[i]&^mask | u[i]&mask
-	}
+	lookupAffine(v, row, abs, neg)
 }
