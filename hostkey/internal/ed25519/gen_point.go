@@ -248,24 +248,14 @@ const (
 
 func tmp(i int) fe { return fe{"SP", 32 * i} }
 
-// finish writes the sum or difference's last four products, the
-// coordinates of the result, from E, F, G and H in the frame:
-// X = E*F, Y = G*H, T = E*H, Z = F*G. withT false skips T, for a doubling
-// whose result is doubled again.
-func finish(withT bool) {
-	emit("MOVQ out+0(FP), SI")
-	mul(coord("SI", cX), tmp(tE), tmp(tF))
-	mul(coord("SI", cY), tmp(tG), tmp(tH))
-	if withT {
-		mul(coord("SI", cT), tmp(tE), tmp(tH))
-	}
-	mul(coord("SI", cZ), tmp(tF), tmp(tG))
-}
-
 // double emits out = 2p, with a = -1 ("dbl-2008-hwcd" of Hisil, Wong,
 // Carter and Dawson, with E, G, H and F negated, which leaves the
 // products the same): A = X^2, B = Y^2, C = 2Z^2, H = A+B,
-// E = H-(X+Y)^2, G = A-B, F = C+G.
+// E = H-(X+Y)^2, G = A-B, F = C+G; X = E*F, Y = G*H, T = E*H, Z = F*G.
+// withT false skips T, for a doubling whose result is doubled again.
+// The longest chain, through (X+Y)^2 and E, comes first, and the products that do not need E are written
+// before those that do, so that the next operation's own start waits
+// as little as possible.
 func double(name string, withT bool) {
 	fmt.Fprintf(&out, `
 // func %s(out, p *point)
@@ -273,25 +263,32 @@ TEXT ·%s(SB), NOSPLIT, $%d-16
 	MOVQ p+8(FP), SI
 `, name, name, 32*frameElems)
 	p := func(i int) fe { return coord("SI", i) }
+	add(tmp(tD), p(cX), p(cY))
+	sqr(tmp(tD), tmp(tD))
 	sqr(tmp(tA), p(cX))
 	sqr(tmp(tB), p(cY))
 	sqr(tmp(tC), p(cZ))
-	add(tmp(tC), tmp(tC), tmp(tC))
-	add(tmp(tD), p(cX), p(cY))
-	sqr(tmp(tD), tmp(tD))
 	addR(tmp(tH), tmp(tA), tmp(tB))
 	sub(tmp(tE), tmp(tH), tmp(tD))
 	sub(tmp(tG), tmp(tA), tmp(tB))
+	add(tmp(tC), tmp(tC), tmp(tC))
 	addR(tmp(tF), tmp(tC), tmp(tG))
-	finish(withT)
+	emit("MOVQ out+0(FP), SI")
+	mul(coord("SI", cY), tmp(tG), tmp(tH))
+	mul(coord("SI", cZ), tmp(tF), tmp(tG))
+	mul(coord("SI", cX), tmp(tE), tmp(tF))
+	if withT {
+		mul(coord("SI", cT), tmp(tE), tmp(tH))
+	}
 	emit("RET")
 }
 
 // addition emits out = p ± q for a cached q (affine false) or an affine
 // one ("add-2008-hwcd-3", a = -1): A = (Y1-X1)*(Y2-X2),
 // B = (Y1+X1)*(Y2+X2), C = T1*2dT2, D = Z1*2Z2 (2Z1 for affine q),
-// E = B-A, F = D-C, G = D+C, H = B+A. Subtracting -q swaps Y2+X2 with
-// Y2-X2 and negates 2dT2, which swaps F and G.
+// E = B-A, F = D-C, G = D+C, H = B+A; X = E*F, Y = G*H, T = E*H,
+// Z = F*G. Subtracting -q swaps Y2+X2 with Y2-X2 and negates 2dT2,
+// which swaps F and G. C and D come first, since Z needs only them.
 func addition(name string, affine, minus bool) {
 	kind := "cached"
 	if affine {
@@ -309,10 +306,6 @@ TEXT ·%s(SB), NOSPLIT, $%d-24
 	if minus {
 		qPlus, qMinus = qMinus, qPlus
 	}
-	sub(tmp(tA), p(cY), p(cX))
-	mul(tmp(tA), tmp(tA), qMinus)
-	add(tmp(tB), p(cY), p(cX))
-	mul(tmp(tB), tmp(tB), qPlus)
 	if affine {
 		mul(tmp(tC), p(cT), q(cXY2d))
 		addR(tmp(tD), p(cZ), p(cZ))
@@ -320,15 +313,23 @@ TEXT ·%s(SB), NOSPLIT, $%d-24
 		mul(tmp(tC), p(cT), q(cT2d))
 		mul(tmp(tD), p(cZ), q(cZ2))
 	}
-	sub(tmp(tE), tmp(tB), tmp(tA))
-	add(tmp(tH), tmp(tB), tmp(tA))
 	f, g := tF, tG
 	if minus {
 		f, g = g, f
 	}
 	sub(tmp(f), tmp(tD), tmp(tC))
 	add(tmp(g), tmp(tD), tmp(tC))
-	finish(true)
+	sub(tmp(tA), p(cY), p(cX))
+	mul(tmp(tA), tmp(tA), qMinus)
+	add(tmp(tB), p(cY), p(cX))
+	mul(tmp(tB), tmp(tB), qPlus)
+	sub(tmp(tE), tmp(tB), tmp(tA))
+	add(tmp(tH), tmp(tB), tmp(tA))
+	emit("MOVQ out+0(FP), SI")
+	mul(coord("SI", cZ), tmp(tF), tmp(tG))
+	mul(coord("SI", cX), tmp(tE), tmp(tF))
+	mul(coord("SI", cY), tmp(tG), tmp(tH))
+	mul(coord("SI", cT), tmp(tE), tmp(tH))
 	emit("RET")
 }
 
