@@ -248,14 +248,15 @@ const (
 
 func tmp(i int) fe { return fe{"SP", 32 * i} }
 
-// double emits out = 2p, with a = -1 ("dbl-2008-hwcd" of Hisil, Wong,
-// Carter and Dawson, with E, G, H and F negated, which leaves the
-// products the same): A = X^2, B = Y^2, C = 2Z^2, H = A+B,
-// E = H-(X+Y)^2, G = A-B, F = C+G; X = E*F, Y = G*H, T = E*H, Z = F*G.
-// withT false skips T, for a doubling whose result is doubled again.
-// The longest chain, through (X+Y)^2 and E, comes first, and the products that do not need E are written
-// before those that do, so that the next operation's own start waits
-// as little as possible.
+// double emits out = 2p, with a = -1: "dbl-2008-hwcd" of Hisil, Wong,
+// Carter and Dawson, with F, G, H and so all four coordinates negated,
+// which is the same point, and E as 2XY rather than (X+Y)^2 - X^2 - Y^2:
+// A = X^2, B = Y^2, C = 2Z^2, E = 2XY, G = B-A, H = A+B, F = C+A-B;
+// X = E*F, Y = G*H, T = E*H, Z = F*G. The product for E comes first: it
+// is on the longest chain, from the previous operation's X and Y to this
+// one's X, and computing E this way makes that chain one multiplication
+// and one addition. The products that do not need E are written first.
+// T is skipped where the result is only doubled again.
 func double(name string, withT bool) {
 	fmt.Fprintf(&out, `
 // func %s(out, p *point)
@@ -263,16 +264,16 @@ TEXT ·%s(SB), NOSPLIT, $%d-16
 	MOVQ p+8(FP), SI
 `, name, name, 32*frameElems)
 	p := func(i int) fe { return coord("SI", i) }
-	add(tmp(tD), p(cX), p(cY))
-	sqr(tmp(tD), tmp(tD))
+	mul(tmp(tE), p(cX), p(cY))
 	sqr(tmp(tA), p(cX))
 	sqr(tmp(tB), p(cY))
 	sqr(tmp(tC), p(cZ))
-	addR(tmp(tH), tmp(tA), tmp(tB))
-	sub(tmp(tE), tmp(tH), tmp(tD))
-	sub(tmp(tG), tmp(tA), tmp(tB))
+	add(tmp(tE), tmp(tE), tmp(tE))
+	sub(tmp(tG), tmp(tB), tmp(tA))
+	add(tmp(tH), tmp(tA), tmp(tB))
 	add(tmp(tC), tmp(tC), tmp(tC))
-	addR(tmp(tF), tmp(tC), tmp(tG))
+	addR(tmp(tF), tmp(tC), tmp(tA))
+	sub(tmp(tF), tmp(tF), tmp(tB))
 	emit("MOVQ out+0(FP), SI")
 	mul(coord("SI", cY), tmp(tG), tmp(tH))
 	mul(coord("SI", cZ), tmp(tF), tmp(tG))
