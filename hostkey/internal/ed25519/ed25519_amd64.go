@@ -14,17 +14,32 @@ import (
 var useADX = cpu.X86.HasBMI2 && cpu.X86.HasADX
 
 // verifyADX is RFC 8032, Section 5.1.7, with crypto/ed25519's rules: S
-// must be below L, A is decoded as point.setBytes says, k is
+// must be below L, A is decoded as decodePair says, k is
 // SHA-512(R || A || M) mod L over the bytes as given, and R' = [S]B - [k]A
-// must encode to exactly sig[:32]. Everything here is public, so it may
-// take variable time.
+// must encode to exactly sig[:32].
+//
+// That last test is made without encoding R', which would take an
+// inversion: sig[:32] is the encoding of R' exactly when it is the
+// canonical encoding of a point (y below p, and no sign bit on x = 0)
+// and that point is R'. Decoding R costs a square root, but it runs
+// alongside A's (decodePair), for much less than the inversion.
+//
+// Everything here is public, so it may take variable time.
 func verifyADX(pub, msg, sig []byte) bool {
 	if !isCanonical(sig[32:]) {
 		return false
 	}
-	var a point
-	if !a.setBytes(pub) {
+	var ry fe
+	ry.setBytes(sig[:32])
+	if ry.canonical() != ry {
+		return false // y >= p: R' encodes y below p
+	}
+	var a, r point
+	if okA, okR := decodePair(&a, &r, pub, sig[:32]); !okA || !okR {
 		return false
+	}
+	if sig[31]>>7 == 1 && r.X == feZero {
+		return false // R' encodes x = 0 with the sign bit clear
 	}
 	var hb [64]byte
 	h := sha512.New()
@@ -35,11 +50,16 @@ func verifyADX(pub, msg, sig []byte) bool {
 	k := reduceWide(&hb)
 	s := scalarFromBytes(sig[32:])
 
-	var r point
-	doubleScalarMult(&r, &k, &a, &s)
-	var enc [32]byte
-	r.putBytes(&enc)
-	return [32]byte(sig[:32]) == enc
+	var rp point
+	doubleScalarMult(&rp, &k, &a, &s)
+	// R' = R when X' = x*Z' and Y' = y*Z'.
+	var t fe
+	feMul(&t, &r.X, &rp.Z)
+	if !t.equal(&rp.X) {
+		return false
+	}
+	feMul(&t, &r.Y, &rp.Z)
+	return t.equal(&rp.Y)
 }
 
 // The windows of the two wNAFs: 5 for A (eight cached odd multiples per

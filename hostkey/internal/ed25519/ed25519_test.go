@@ -256,11 +256,14 @@ func TestVerifySmallOrder(t *testing.T) {
 						}
 						accepted++
 					}
-					// R a torsion point with S = 0: valid when [k]A = -R.
+					// R a torsion point with S = 0: valid when [k]A = -R
+					// and R is encoded canonically.
 					for _, rt := range torsion {
-						sig := append(rt.bytes(), make([]byte, 32)...)
-						if sameVerdict(t, a, msg, sig) {
-							accepted++
+						for _, re := range append([][]byte{rt.bytes()}, nonCanonical(rt)...) {
+							sig := append(re, make([]byte, 32)...)
+							if sameVerdict(t, a, msg, sig) {
+								accepted++
+							}
 						}
 					}
 				}

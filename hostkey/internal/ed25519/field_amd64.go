@@ -134,42 +134,94 @@ func (v *fe) invert(x *fe) {
 	feMul(v, &t, &z11)  // 2^255 - 21
 }
 
-// pow22523 sets v = x^((p-5)/8) = x^(2^252-3).
-func (v *fe) pow22523(x *fe) {
-	var z11 fe
-	t := pow22501(&z11, x)
-	feSquare(&t, &t, 2) // 2^252 - 2^2
-	feMul(v, &t, x)     // 2^252 - 3
+// feSquare2 sets out[i] = a[i]^(2^n) for both elements, the two chains
+// side by side (n <= 0 copies).
+//
+//go:noescape
+func feSquare2(out, a *pair, n int)
+
+// A pair is two field elements whose exponentiations run side by side:
+// Verify decodes A and R together, and one squaring chain alone waits on
+// every squaring's latency.
+type pair [2]fe
+
+func (v *pair) mul(a, b *pair) {
+	feMul(&v[0], &a[0], &b[0])
+	feMul(&v[1], &a[1], &b[1])
 }
 
-// sqrtRatio sets v to the non-negative square root of u/v0 and reports
-// whether u/v0 is a square, with the rules of RFC 8032, Section 5.1.3,
-// step 3 (p = 5 mod 8): r = u*v0^3*(u*v0^7)^((p-5)/8), and r or r*sqrt(-1)
-// is the root when v0*r^2 is u or -u. It is variable-time: only Verify
-// uses it, on public data.
-func (v *fe) sqrtRatio(u, v0 *fe) bool {
-	var v2, v3, v7, uv3, uv7, r, check, uNeg fe
-	feSquare(&v2, v0, 1)
-	feMul(&v3, &v2, v0)
-	feSquare(&v7, &v3, 1)
-	feMul(&v7, &v7, v0)
-	feMul(&uv3, u, &v3)
-	feMul(&uv7, u, &v7)
+func (v *pair) square(a *pair, n int) { feSquare2(v, a, n) }
+
+// pow22523 sets v[i] = x[i]^((p-5)/8) = x[i]^(2^252-3), with pow22501's
+// addition chain.
+func (v *pair) pow22523(x *pair) {
+	var z2, z9, z11, z2_5_0, z2_10_0, z2_20_0, z2_50_0, z2_100_0, t pair
+	z2.square(x, 1)            // 2
+	t.square(&z2, 2)           // 8
+	z9.mul(&t, x)              // 9
+	z11.mul(&z9, &z2)          // 11
+	t.square(&z11, 1)          // 22
+	z2_5_0.mul(&t, &z9)        // 2^5 - 2^0
+	t.square(&z2_5_0, 5)       // 2^10 - 2^5
+	z2_10_0.mul(&t, &z2_5_0)   // 2^10 - 2^0
+	t.square(&z2_10_0, 10)     // 2^20 - 2^10
+	z2_20_0.mul(&t, &z2_10_0)  // 2^20 - 2^0
+	t.square(&z2_20_0, 20)     // 2^40 - 2^20
+	t.mul(&t, &z2_20_0)        // 2^40 - 2^0
+	t.square(&t, 10)           // 2^50 - 2^10
+	z2_50_0.mul(&t, &z2_10_0)  // 2^50 - 2^0
+	t.square(&z2_50_0, 50)     // 2^100 - 2^50
+	z2_100_0.mul(&t, &z2_50_0) // 2^100 - 2^0
+	t.square(&z2_100_0, 100)   // 2^200 - 2^100
+	t.mul(&t, &z2_100_0)       // 2^200 - 2^0
+	t.square(&t, 50)           // 2^250 - 2^50
+	t.mul(&t, &z2_50_0)        // 2^250 - 2^0
+	t.square(&t, 2)            // 2^252 - 2^2
+	v.mul(&t, x)               // 2^252 - 3
+}
+
+// sqrtRatio sets r[i] to the non-negative square root of u[i]/v[i] and
+// reports for each whether it is a square, with the rules of RFC 8032,
+// Section 5.1.3, step 3 (p = 5 mod 8): the candidate is
+// u*v^3*(u*v^7)^((p-5)/8). It is variable-time: only Verify uses it, on
+// public data.
+func (r *pair) sqrtRatio(u, v *pair) [2]bool {
+	var v3, uv3, uv7, t pair
+	for i := range r {
+		feSquare(&t[i], &v[i], 1)
+		feMul(&v3[i], &t[i], &v[i])
+		feSquare(&t[i], &v3[i], 1)
+		feMul(&t[i], &t[i], &v[i])
+		feMul(&uv3[i], &u[i], &v3[i])
+		feMul(&uv7[i], &u[i], &t[i])
+	}
 	r.pow22523(&uv7)
-	feMul(&r, &r, &uv3)
-	feSquare(&check, &r, 1)
-	feMul(&check, &check, v0)
+	var ok [2]bool
+	for i := range r {
+		feMul(&r[i], &r[i], &uv3[i])
+		ok[i] = r[i].fixRoot(&u[i], &v[i])
+	}
+	return ok
+}
+
+// fixRoot turns the candidate r into the non-negative root of u/v: r
+// when v*r^2 = u, r*sqrt(-1) when v*r^2 = -u, and reports false when it
+// is neither (u/v is not a square).
+func (r *fe) fixRoot(u, v *fe) bool {
+	var check, uNeg fe
+	feSquare(&check, r, 1)
+	feMul(&check, &check, v)
 	uNeg.neg(u)
 	switch {
 	case check.equal(u):
 	case check.equal(&uNeg):
-		feMul(&r, &r, &feSqrtM1)
+		feMul(r, r, &feSqrtM1)
 	default:
 		return false
 	}
 	if r.isNegative() {
-		r.neg(&r)
+		r.neg(r)
 	}
-	*v = r.canonical()
+	*r = r.canonical()
 	return true
 }

@@ -94,17 +94,17 @@ func skipWithoutADX(t *testing.T) {
 func TestFieldOps(t *testing.T) {
 	skipWithoutADX(t)
 	r := rand.New(rand.NewPCG(1, 2))
-	type pair struct{ a, b fe }
-	makePairs := func(ext []fe, random func(*rand.Rand) fe) []pair {
-		var pairs []pair
+	type inputs struct{ a, b fe }
+	makePairs := func(ext []fe, random func(*rand.Rand) fe) []inputs {
+		var pairs []inputs
 		for _, a := range ext {
 			for _, b := range ext {
-				pairs = append(pairs, pair{a, b})
+				pairs = append(pairs, inputs{a, b})
 			}
-			pairs = append(pairs, pair{a, random(r)}, pair{random(r), a})
+			pairs = append(pairs, inputs{a, random(r)}, inputs{random(r), a})
 		}
 		for range 20000 {
-			pairs = append(pairs, pair{random(r), random(r)})
+			pairs = append(pairs, inputs{random(r), random(r)})
 		}
 		return pairs
 	}
@@ -142,7 +142,18 @@ func TestFieldOps(t *testing.T) {
 		{"invert", func(out, a, _ *fe) { out.invert(a) }, func(a, _ *big.Int) *big.Int {
 			return exp(a, new(big.Int).Sub(bigP, big.NewInt(2)))
 		}, false, true, len(ext) * 3},
-		{"pow22523", func(out, a, _ *fe) { out.pow22523(a) }, func(a, _ *big.Int) *big.Int {
+		// The pair operations, through their second lane (the first
+		// holds b, so that the lanes differ).
+		{"square2^3", func(out, a, b *fe) {
+			p := pair{*b, *a}
+			feSquare2(&p, &p, 3)
+			*out = p[1]
+		}, func(a, _ *big.Int) *big.Int { return exp(a, big.NewInt(8)) }, false, true, 0},
+		{"pow22523", func(out, a, b *fe) {
+			p := pair{*b, *a}
+			p.pow22523(&p)
+			*out = p[1]
+		}, func(a, _ *big.Int) *big.Int {
 			return exp(a, new(big.Int).Rsh(new(big.Int).Sub(bigP, big.NewInt(5)), 3))
 		}, false, true, len(ext) * 3},
 	}
@@ -216,6 +227,7 @@ func TestSqrtRatio(t *testing.T) {
 		t.Fatal("feSqrtM1 is not a root of -1")
 	}
 	r := rand.New(rand.NewPCG(5, 6))
+	r0 := rand.New(rand.NewPCG(55, 66))
 	ext := extremeFE()
 	squares, nonSquares := 0, 0
 	for i := range 3000 {
@@ -229,8 +241,15 @@ func TestSqrtRatio(t *testing.T) {
 		if v.big().Mod(v.big(), bigP).Sign() == 0 {
 			continue
 		}
+		// Each lane in turn against an unrelated other.
 		var got fe
-		ok := got.sqrtRatio(&u, &v)
+		var ok bool
+		lane := i % 2
+		var r, up, vp pair
+		up[lane], vp[lane] = u, v
+		up[1-lane], vp[1-lane] = randomFE(r0), feOne
+		ok = r.sqrtRatio(&up, &vp)[lane]
+		got = r[lane]
 		ub, vb := new(big.Int).Mod(u.big(), bigP), new(big.Int).Mod(v.big(), bigP)
 		q := new(big.Int).Mul(ub, new(big.Int).ModInverse(vb, bigP))
 		q.Mod(q, bigP)

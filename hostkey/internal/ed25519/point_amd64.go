@@ -54,26 +54,32 @@ var basePoint = point{
 	T: fe{0x6dde8ab3a5b7dda3, 0x20f09f80775152f5, 0x66ea4e8e64abe37d, 0x67875f0fd78b7665},
 }
 
-// setBytes decodes a point with crypto/ed25519's rules (RFC 8032,
-// Section 5.1.3, except that a y of p or more stands for its residue and
-// that x = 0 with the sign bit set is taken as x = 0), and reports
-// whether b is a point at all.
-func (v *point) setBytes(b []byte) bool {
-	var y, y2, u, w, x fe
-	y.setBytes(b)
-	feSquare(&y2, &y, 1)
-	feSub(&u, &y2, &feOne)
-	feMul(&w, &y2, &feD)
-	feAdd(&w, &w, &feOne)
-	if !x.sqrtRatio(&u, &w) {
-		return false
+// decodePair decodes a and r, 32 bytes each, with crypto/ed25519's rules
+// (RFC 8032, Section 5.1.3, except that a y of p or more stands for its
+// residue and that x = 0 with the sign bit set is taken as x = 0), the
+// two square roots side by side, and reports whether each is a point at
+// all. The coordinates it sets are canonical.
+func decodePair(pa, pr *point, a, r []byte) (okA, okR bool) {
+	enc := [2][]byte{a, r}
+	var y, u, w pair
+	for i, b := range enc {
+		var y2 fe
+		y[i].setBytes(b)
+		feSquare(&y2, &y[i], 1)
+		feSub(&u[i], &y2, &feOne)
+		feMul(&w[i], &y2, &feD)
+		feAdd(&w[i], &w[i], &feOne)
 	}
-	if b[31]>>7 == 1 {
-		x.neg(&x)
+	var x pair
+	ok := x.sqrtRatio(&u, &w)
+	for i, p := range [2]*point{pa, pr} {
+		if enc[i][31]>>7 == 1 {
+			x[i].neg(&x[i])
+		}
+		p.X, p.Y, p.Z = x[i], y[i].canonical(), feOne
+		feMul(&p.T, &p.X, &p.Y)
 	}
-	v.X, v.Y, v.Z = x, y.canonical(), feOne
-	feMul(&v.T, &v.X, &v.Y)
-	return true
+	return ok[0], ok[1]
 }
 
 // putBytes writes the encoding of RFC 8032, Section 5.1.2: y, with the

@@ -54,8 +54,8 @@ func TestDoubleScalarMult(t *testing.T) {
 		scalars = append(scalars, new(big.Int).Mod(new(big.Int).SetBytes(randomBytes(r, 32)), refL))
 	}
 	for i, ap := range points {
-		var a point
-		if !a.setBytes(ap.bytes()) {
+		var a, b point
+		if okA, _ := decodePair(&a, &b, ap.bytes(), ap.bytes()); !okA {
 			t.Fatalf("point %x does not decode", ap.bytes())
 		}
 		for j, kb := range scalars {
