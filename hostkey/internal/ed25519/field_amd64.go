@@ -97,16 +97,16 @@ func (v *fe) neg(u *fe) {
 	*v = t.canonical()
 }
 
-// pow22501 sets z11 = x^11 and returns x^(2^250-1), the common start of
-// the inversion and of the square root; the addition chain is that of
+// invert sets v = x^(p-2) = 1/x (0 for x = 0): 254 squarings and 11
+// multiplications, with no branch on x. The addition chain is that of
 // filippo.io/edwards25519/field, squarings n at a time in assembly.
-func pow22501(z11 *fe, x *fe) fe {
-	var z2, z9, z2_5_0, z2_10_0, z2_20_0, z2_50_0, z2_100_0, t fe
+func (v *fe) invert(x *fe) {
+	var z2, z9, z11, z2_5_0, z2_10_0, z2_20_0, z2_50_0, z2_100_0, t fe
 	feSquare(&z2, x, 1)            // 2
 	feSquare(&t, &z2, 2)           // 8
 	feMul(&z9, &t, x)              // 9
-	feMul(z11, &z9, &z2)           // 11
-	feSquare(&t, z11, 1)           // 22
+	feMul(&z11, &z9, &z2)          // 11
+	feSquare(&t, &z11, 1)          // 22
 	feMul(&z2_5_0, &t, &z9)        // 2^5 - 2^0
 	feSquare(&t, &z2_5_0, 5)       // 2^10 - 2^5
 	feMul(&z2_10_0, &t, &z2_5_0)   // 2^10 - 2^0
@@ -122,16 +122,8 @@ func pow22501(z11 *fe, x *fe) fe {
 	feMul(&t, &t, &z2_100_0)       // 2^200 - 2^0
 	feSquare(&t, &t, 50)           // 2^250 - 2^50
 	feMul(&t, &t, &z2_50_0)        // 2^250 - 2^0
-	return t
-}
-
-// invert sets v = x^(p-2) = 1/x (0 for x = 0): 254 squarings and 11
-// multiplications, with no branch on x.
-func (v *fe) invert(x *fe) {
-	var z11 fe
-	t := pow22501(&z11, x)
-	feSquare(&t, &t, 5) // 2^255 - 2^5
-	feMul(v, &t, &z11)  // 2^255 - 21
+	feSquare(&t, &t, 5)            // 2^255 - 2^5
+	feMul(v, &t, &z11)             // 2^255 - 21
 }
 
 // feSquare2 sets out[i] = a[i]^(2^n) for both elements, the two chains
@@ -152,8 +144,8 @@ func (v *pair) mul(a, b *pair) {
 
 func (v *pair) square(a *pair, n int) { feSquare2(v, a, n) }
 
-// pow22523 sets v[i] = x[i]^((p-5)/8) = x[i]^(2^252-3), with pow22501's
-// addition chain.
+// pow22523 sets v[i] = x[i]^((p-5)/8) = x[i]^(2^252-3), with invert's
+// addition chain up to 2^250-1.
 func (v *pair) pow22523(x *pair) {
 	var z2, z9, z11, z2_5_0, z2_10_0, z2_20_0, z2_50_0, z2_100_0, t pair
 	z2.square(x, 1)            // 2

@@ -18,8 +18,9 @@
 // The coordinates of a point are always bounded; those of a cached or an
 // affine point may be any value below 2^256 (they only go into mul).
 //
-// Nothing below branches or indexes memory on its data: the only jump is
-// on feSquare's count. Sign relies on this.
+// Nothing below branches or indexes memory on its data: the only jumps
+// are on the squaring counts of feSquare and feSquare2, and lookupAffine
+// reads every entry and selects with CMOV. Sign relies on this.
 package main
 
 import (
