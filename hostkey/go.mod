@@ -9,7 +9,7 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require golang.org/x/sys v0.49.0 // indirect
+require golang.org/x/sys v0.49.0
 
 replace (
 	github.com/sshstack/sshstack/sshconfig => ../sshconfig

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 
+	fasted25519 "github.com/sshstack/sshstack/hostkey/internal/ed25519"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -46,7 +47,7 @@ func (k *ed25519Key) verify(data []byte, sig *Signature, _ *Policy) error {
 	if len(sig.Blob) != ed25519.SignatureSize || len(sig.Rest) != 0 || len(k.k) != ed25519.PublicKeySize {
 		return ErrSignature
 	}
-	if !ed25519.Verify(k.k, data, sig.Blob) {
+	if !fasted25519.Verify(k.k, data, sig.Blob) {
 		return ErrSignature
 	}
 	return nil
@@ -323,7 +324,7 @@ func (k *SKPublicKey) verify(data []byte, sig *Signature, p *Policy) error {
 	}
 	signed := SKSignedData(k.Application, flags, counter, data)
 	if k.typ == SKED25519 {
-		if len(sig.Blob) != ed25519.SignatureSize || !ed25519.Verify(k.ed, signed, sig.Blob) {
+		if len(sig.Blob) != ed25519.SignatureSize || !fasted25519.Verify(k.ed, signed, sig.Blob) {
 			return ErrSignature
 		}
 	} else if err := verifyECDSA(k.ec, crypto.SHA256, signed, sig.Blob); err != nil {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/big"
 
+	fasted25519 "github.com/sshstack/sshstack/hostkey/internal/ed25519"
 	"github.com/sshstack/sshstack/wire"
 )
 
@@ -79,6 +80,11 @@ func (s *CryptoSigner) SignWithAlgorithm(rand io.Reader, data []byte, algorithm 
 	}
 	switch format {
 	case ED25519:
+		if priv, ok := ed25519Private(s.s); ok {
+			var blob [ed25519.SignatureSize]byte
+			fasted25519.Sign(&blob, priv, data)
+			return &Signature{Format: format, Blob: blob[:]}, nil
+		}
 		blob, err := s.s.Sign(rand, data, crypto.Hash(0))
 		if err != nil {
 			return nil, fmt.Errorf("hostkey: signing: %w", err)
@@ -101,6 +107,26 @@ func (s *CryptoSigner) SignWithAlgorithm(rand io.Reader, data []byte, algorithm 
 		return &Signature{Format: format, Blob: blob}, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownAlgorithm, algorithm)
+}
+
+// ed25519Private returns the key of an in-memory Ed25519 signer, which
+// the package's own Ed25519 signs with (the same bytes, faster); any
+// other crypto.Signer, such as an agent's or a key of the wrong length,
+// keeps its own Sign.
+func ed25519Private(s crypto.Signer) (ed25519.PrivateKey, bool) {
+	var priv ed25519.PrivateKey
+	switch k := s.(type) {
+	case ed25519.PrivateKey:
+		priv = k
+	case *ed25519.PrivateKey:
+		if k == nil {
+			return nil, false
+		}
+		priv = *k
+	default:
+		return nil, false
+	}
+	return priv, len(priv) == ed25519.PrivateKeySize
 }
 
 // signECDSA signs the hash of data and re-encodes the ASN.1 signature as
