@@ -252,7 +252,9 @@ func algorithmSets(kind string) (defaults, all []string) {
 		// The security key certificates, which ssh offers by default
 		// (cmd/gossh adds them to its list); not a library default, as
 		// they need an authenticator.
-		all = slices.Concat(certs, defaults, hostkey.Algorithms(), []string{hostkey.SKED25519Cert, hostkey.SKECDSAP256Cert})
+		// hostkey.Algorithms comes in map order: sorted, so that the
+		// list (gossh -Q, for one) is the same every time.
+		all = slices.Concat(certs, defaults, slices.Sorted(slices.Values(hostkey.Algorithms())), []string{hostkey.SKED25519Cert, hostkey.SKECDSAP256Cert})
 		defaults = slices.Concat(certs, defaults)
 	case AlgCiphers:
 		defaults = cipher.DefaultCiphers()

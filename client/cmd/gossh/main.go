@@ -41,6 +41,8 @@ type flags struct {
 	subsystem  bool     // -s
 	master     int      // -M count
 	muxCmd     string   // -O
+	query      string   // -Q: list the algorithms of this kind and exit
+	version    bool     // -V: print the version and exit
 	// ordered are -o (raw) and the flags that set a keyword first-wins
 	// (-p -l -i -J -L -R -D, the destination's user and port), in
 	// command-line order: ssh applies them as it meets them.
@@ -55,11 +57,11 @@ type flags struct {
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGgMNnqsTtvXxY] [-B bind_interface] [-b bind_address]
+const usage = `usage: gossh [-46AaCfGgKkMNnqsTtVvXxY] [-B bind_interface] [-b bind_address]
              [-D [bind_address:]port] [-E log_file] [-e escape_char]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-O ctl_cmd] [-o option]
-             [-p port] [-R address] [-S ctl_path] [-W host:port]
+             [-p port] [-Q query_option] [-R address] [-S ctl_path] [-W host:port]
              [-w local_tun[:remote_tun]] destination [command [argument ...]]`
 
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
@@ -137,6 +139,18 @@ func parseFlags(args []string) (*flags, error) {
 				force("forwardx11trusted", "yes")
 			case 'G':
 				f.printG = true
+			case 'V', 'Q':
+				// As ssh: the first of -V and -Q ends the parsing, and
+				// the command does only that.
+				f.version, f.query = c == 'V', val
+				return f, nil
+			case 'K':
+				// ssh's -K: GSSAPI authentication with the credentials
+				// forwarded; -k: not forwarded.
+				force("gssapiauthentication", "yes")
+				force("gssapidelegatecredentials", "yes")
+			case 'k':
+				force("gssapidelegatecredentials", "no")
 			case 'I':
 				// As ssh: -I is PKCS11Provider, over any -o.
 				force("pkcs11provider", val)
@@ -417,6 +431,13 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gossh: %v\n%s\n", err, usage)
 		return 255
+	}
+	if f.version {
+		fmt.Fprintln(os.Stderr, versionLine())
+		return 0
+	}
+	if f.query != "" {
+		return query(os.Stdout, os.Stderr, f.query)
 	}
 	u, host, port := parseDestination(f.destination)
 	o, mc, err := resolve(f, u, host, port)
