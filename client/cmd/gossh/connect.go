@@ -18,7 +18,7 @@ import (
 
 // connect runs the session and returns the exit status.
 func connect(f *flags, o *options, mc matchContext) int {
-	lg, err := newLogger(o, f.logFile)
+	lg, err := newLogger(o, f.logFile, f.syslog)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gossh: %v\n", err)
 		return 255

@@ -68,7 +68,7 @@ func TestGSSAPITrustDns(t *testing.T) {
 		if err := o.fillDefaults("127.0.0.1"); err != nil {
 			t.Fatal(err)
 		}
-		lg, err := newLogger(o, "")
+		lg, err := newLogger(o, "", false)
 		if err != nil {
 			t.Fatal(err)
 		}

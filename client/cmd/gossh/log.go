@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"log/syslog"
 	"os"
 	"runtime"
 	"slices"
@@ -25,7 +26,7 @@ type logger struct {
 	logVerbose []string
 }
 
-func newLogger(o *options, file string) (*logger, error) {
+func newLogger(o *options, file string, toSyslog bool) (*logger, error) {
 	lv := map[string]int{"QUIET": 0, "SILENT": 0, "FATAL": 1, "ERROR": 1, "INFO": 2, "VERBOSE": 3,
 		"DEBUG": 4, "DEBUG1": 4, "DEBUG2": 5, "DEBUG3": 6}
 	level, ok := lv[strings.ToUpper(o.get("loglevel"))]
@@ -33,6 +34,16 @@ func newLogger(o *options, file string) (*logger, error) {
 		return nil, fmt.Errorf("unsupported LogLevel %q", o.get("loglevel"))
 	}
 	l := &logger{w: os.Stderr, level: level, logVerbose: parseLogVerbose(o.get("logverbose"))}
+	if toSyslog {
+		// -y, as ssh: the log goes to syslog with SyslogFacility, at
+		// priority INFO for every line, even with -E (whose file then
+		// gets only what ssh's stderr would); without a syslog daemon to
+		// talk to it stays where it was.
+		if w, err := syslogDial(syslogFacilities[strings.ToUpper(o.get("syslogfacility"))]|syslog.LOG_INFO, "gossh"); err == nil {
+			l.w = syslogLines{w}
+			return l, nil
+		}
+	}
 	if file != "" {
 		fh, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
@@ -41,6 +52,31 @@ func newLogger(o *options, file string) (*logger, error) {
 		l.w = fh
 	}
 	return l, nil
+}
+
+// syslogDial connects to the local syslog daemon; tests point it at a
+// socket of their own.
+var syslogDial = func(p syslog.Priority, tag string) (io.Writer, error) { return syslog.New(p, tag) }
+
+// syslogFacilities maps SyslogFacility's values (as options.get gives
+// them) to syslog's.
+var syslogFacilities = map[string]syslog.Priority{
+	"DAEMON": syslog.LOG_DAEMON, "USER": syslog.LOG_USER, "AUTH": syslog.LOG_AUTH, "AUTHPRIV": syslog.LOG_AUTHPRIV,
+	"LOCAL0": syslog.LOG_LOCAL0, "LOCAL1": syslog.LOG_LOCAL1, "LOCAL2": syslog.LOG_LOCAL2, "LOCAL3": syslog.LOG_LOCAL3,
+	"LOCAL4": syslog.LOG_LOCAL4, "LOCAL5": syslog.LOG_LOCAL5, "LOCAL6": syslog.LOG_LOCAL6, "LOCAL7": syslog.LOG_LOCAL7,
+}
+
+// syslogLines sends each line written to it as one syslog message,
+// without the CR LF the terminal needs.
+type syslogLines struct{ w io.Writer }
+
+func (s syslogLines) Write(p []byte) (int, error) {
+	for line := range strings.SplitSeq(strings.TrimRight(string(p), "\r\n"), "\n") {
+		if _, err := s.w.Write([]byte(strings.TrimRight(line, "\r"))); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }
 
 func (l *logger) debug(n int, format string, args ...any) {

@@ -42,7 +42,7 @@ func TestLogVerbose(t *testing.T) {
 			if n := len(strings.Fields(o.get("logverbose"))); n != 1 {
 				t.Errorf("-G value %q, want one list", o.get("logverbose"))
 			}
-			lg, err := newLogger(o, "")
+			lg, err := newLogger(o, "", false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,6 +35,7 @@ type flags struct {
 	compress   bool     // -C
 	family     string   // -4 / -6
 	logFile    string   // -E
+	syslog     bool     // -y
 	printG     bool     // -G
 	fork       bool     // -f
 	stdinNull  bool     // -n
@@ -57,7 +58,7 @@ type flags struct {
 	command     []string
 }
 
-const usage = `usage: gossh [-46AaCfGgKkMNnqsTtVvXxY] [-B bind_interface] [-b bind_address]
+const usage = `usage: gossh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]
              [-D [bind_address:]port] [-E log_file] [-e escape_char]
              [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-O ctl_cmd] [-o option]
@@ -203,6 +204,8 @@ func parseFlags(args []string) (*flags, error) {
 				add("dynamicforward", val)
 			case 'E':
 				f.logFile = val
+			case 'y':
+				f.syslog = true
 			case 'F':
 				f.configFile = val
 			case 'i':
