@@ -70,8 +70,8 @@ const usage = `usage: gossh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b b
 // everything after the destination is the remote command.
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
-	withArg := "BbcDEeFIiJLlmOoPpQRSWw"
-	known := "46AaCGNqTtvfgkKMnsVXxYy" + withArg
+	withArg := "BbcDEeFIiJLlmOopQRSWw"
+	known := "1246AaCGNqTtvfgkKMnPsVXxYy" + withArg
 	force := func(k, v string) {
 		if f.forced == nil {
 			f.forced = map[string]string{}
@@ -115,6 +115,12 @@ func parseFlags(args []string) (*flags, error) {
 				j = len(a)
 			}
 			switch c {
+			case '1':
+				return nil, fmt.Errorf("SSH protocol v.1 is no longer supported")
+			case '2', 'P':
+				// As ssh: -2 (protocol 2, the only one) and -P (the
+				// privileged source port of old) are accepted and do
+				// nothing.
 			case '4', '6':
 				f.family = string(c)
 				force("addressfamily", map[byte]string{'4': "inet", '6': "inet6"}[c])

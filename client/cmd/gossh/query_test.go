@@ -132,3 +132,16 @@ func TestVersionQueryFlags(t *testing.T) {
 		t.Errorf("-K -k: %v %v", f.forced, err)
 	}
 }
+
+// TestObsoleteFlags: -2 and -P are accepted and do nothing, -P without an
+// argument (as ssh 9.2, where "-P x" makes x the destination), and -1 is
+// refused in ssh's words.
+func TestObsoleteFlags(t *testing.T) {
+	f, err := parseFlags([]string{"-2", "-P", "x", "-p", "3"})
+	if err != nil || f.destination != "x" || f.port != "3" {
+		t.Errorf("-2 -P x -p 3: %+v %v", f, err)
+	}
+	if _, err := parseFlags([]string{"-1", "h"}); err == nil || err.Error() != "SSH protocol v.1 is no longer supported" {
+		t.Errorf("-1: %v", err)
+	}
+}
