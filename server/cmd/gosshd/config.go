@@ -32,6 +32,7 @@ type config struct {
 	cmdlinePort bool            // Port came from -p or -o
 	matches     []*matchBlock   // Match sections, in order
 	inMatch     *matchBlock     // the section being read
+	utmpLen     int             // -u (recordHost); defaultUtmpLen unless set
 
 	Ports                           []int
 	ListenAddresses                 []string
@@ -103,7 +104,7 @@ type config struct {
 
 // defaultConfig is sshd's defaults: those of every table entry.
 func defaultConfig() *config {
-	c := &config{set: map[string]bool{}, Subsystems: map[string]string{}}
+	c := &config{set: map[string]bool{}, Subsystems: map[string]string{}, utmpLen: defaultUtmpLen}
 	for i := range keywords {
 		if k := &keywords[i]; k.def != nil {
 			k.def(c)

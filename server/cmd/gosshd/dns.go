@@ -62,6 +62,19 @@ func (c *config) remoteHost(addr string) string {
 	return name
 }
 
+// recordHost is the host that utmp, wtmp and lastlog record for addr,
+// as sshd's get_remote_name_or_ip(utmp_len, ...): remoteHost's name,
+// or the address with -u 0 or when the name is longer than -u allows.
+func (c *config) recordHost(addr string) string {
+	if c.utmpLen == 0 {
+		return addr
+	}
+	if h := c.remoteHost(addr); len(h) <= c.utmpLen {
+		return h
+	}
+	return addr
+}
+
 // reverseName is sshd's remote_hostname for one address.
 func reverseName(addr string) string {
 	ip, err := netip.ParseAddr(addr)

@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,12 +38,6 @@ import (
 	"github.com/sshstack/sshstack/wire"
 )
 
-// multiFlag collects repeated flags (-o, -p, -h).
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
-
 func main() {
 	stop := startCPUProfile()
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
@@ -53,50 +46,32 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gosshd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var opts, ports, hostKeys, testSpecs multiFlag
-	noDetach := fs.Bool("D", false, "do not detach (gosshd never detaches)")
-	debug := fs.Bool("d", false, "debug mode: LogLevel DEBUG1, log to stderr, serve one connection and exit")
-	toStderr := fs.Bool("e", false, "log to stderr instead of syslog")
-	file := fs.String("f", "/etc/ssh/sshd_config", "configuration file")
-	test := fs.Bool("t", false, "check the configuration and host keys, then exit")
-	dump := fs.Bool("T", false, "print the effective configuration, then exit")
-	internalSFTP := fs.Bool("internal-sftp", false, "(internal) serve SFTP on stdin/stdout")
-	chrootSFTPFlag := fs.Bool("internal-sftp-chroot", false, "(internal) chroot, drop privileges, serve SFTP")
-	pamSess := fs.Bool("pam-session", false, "(internal) run a command inside a PAM session")
-	fs.Var(&opts, "o", "Keyword=value, as in the configuration file")
-	fs.Var(&ports, "p", "port to listen on (repeatable)")
-	fs.Var(&hostKeys, "h", "host key file (repeatable)")
-	fs.Var(&testSpecs, "C", "with -T: connection spec user=,host=,addr=,laddr=,lport=,rdomain= for Match")
-	if err := fs.Parse(args); err != nil {
-		return 255
+	// The modes in which gosshd runs itself come first, alone.
+	if len(args) > 0 {
+		switch args[0] {
+		case "-internal-sftp":
+			return serveSFTP()
+		case "-internal-sftp-chroot":
+			return chrootSFTP(args[1:])
+		case "-pam-session":
+			return pamSession(args[1:])
+		}
 	}
-	_ = noDetach
-	if *internalSFTP {
-		return serveSFTP()
+	f, err := parseFlags(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "gosshd: %v\n%s\n", err, sshdUsage)
+		return 1
 	}
-	if *chrootSFTPFlag {
-		return chrootSFTP(fs.Args())
+	if f.version {
+		fmt.Fprintln(stderr, versionLine())
+		return 0
 	}
-	if *pamSess {
-		return pamSession(fs.Args())
-	}
-	for _, p := range ports {
-		opts = append(opts, "Port="+p)
-	}
-	for _, h := range hostKeys {
-		opts = append(opts, "HostKey="+h)
-	}
-	if *debug {
-		opts = append(opts, "LogLevel=DEBUG1")
-		*toStderr = true
-	}
-	if len(testSpecs) > 0 && !*dump {
+	opts, file, toStderr, test, dump, testSpecs := f.opts, f.file, f.toStderr, f.test, f.dump, f.testSpecs
+	if len(testSpecs) > 0 && !dump {
 		fmt.Fprintln(stderr, "gosshd: Config test connection parameter (-C) provided without test mode (-T)")
 		return 255
 	}
-	cfg, err := loadConfig(*file, opts)
+	cfg, err := loadConfig(file, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
 		return 255
@@ -110,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	keys = addHostCertificates(cfg.more3.HostCertificates, keys, stderr)
-	if *dump {
+	if dump {
 		// As sshd -T: the Match sections are evaluated for the -C
 		// specification, or for an empty one (only "Match all" applies).
 		ci := connInfo{test: true}
@@ -128,12 +103,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		eff.dump(stdout)
 		return 0
 	}
-	srv, err := newServer(cfg, keys, logger(cfg.LogLevel, cfg.more.SyslogFacility, *toStderr, stderr))
+	cfg.utmpLen = f.utmpLen
+	logTo := stderr
+	if f.logFile != "" {
+		// -E: appended to the file instead of syslog, as sshd's -E.
+		lf, err := os.OpenFile(f.logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			fmt.Fprintf(stderr, "gosshd: couldn't open logfile %s: %v\n", f.logFile, err)
+			return 1
+		}
+		defer lf.Close()
+		logTo, toStderr = lf, true
+	}
+	srv, err := newServer(cfg, keys, logger(cfg.LogLevel, cfg.more.SyslogFacility, toStderr, logTo))
 	if err != nil {
 		fmt.Fprintf(stderr, "gosshd: %v\n", err)
 		return 1
 	}
-	if *test {
+	if test {
 		return 0
 	}
 	for _, k := range keys {
@@ -162,7 +149,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 	}
-	return serve(srv, cfg, *debug, stderr)
+	return serve(srv, cfg, f.debug > 0, stderr)
 }
 
 // openTrace makes srv trace every connection, at every layer, as JSON

@@ -423,7 +423,7 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		os.Chmod(tty.Name(), 0o620)
 		// sshd's record_login, lastlog part (lastlog.go).
 		host, _ := splitHostPort(s.Conn().RemoteAddr())
-		if err := writeLastlog(lastlogFile, a.UID, time.Now(), strings.TrimPrefix(tty.Name(), "/dev/"), ss.cfg.remoteHost(host)); err != nil {
+		if err := writeLastlog(lastlogFile, a.UID, time.Now(), strings.TrimPrefix(tty.Name(), "/dev/"), ss.cfg.recordHost(host)); err != nil {
 			s.Conn().Logger().Debug("debug1: lastlog: " + err.Error())
 		}
 	}
@@ -472,7 +472,7 @@ func (ss *sessions) runPty(ctx context.Context, s *server.Session, a *account, c
 		host, _ := splitHostPort(s.Conn().RemoteAddr())
 		ip := net.ParseIP(host)
 		pid := cmd.Process.Pid
-		if err := recordLoginEntry(newUtmpEntry(utUserProcess, pid, line, a.Name, ss.cfg.remoteHost(host), ip, time.Now())); err != nil {
+		if err := recordLoginEntry(newUtmpEntry(utUserProcess, pid, line, a.Name, ss.cfg.recordHost(host), ip, time.Now())); err != nil {
 			s.Conn().Logger().Debug("debug1: utmp/wtmp: " + err.Error())
 		}
 		defer func() {

@@ -426,7 +426,16 @@ var keywords = []keyword{
 			return nil
 		}
 		return fmt.Errorf("bad value %q", val)
-	}, print: func(c *config, p func(any)) { p(strings.Replace(c.LogLevel, "DEBUG1", "DEBUG", 1)) }}, // sshd -T's name of DEBUG1
+	}, print: func(c *config, p func(any)) {
+		switch name := c.LogLevel; name { // sshd -T's names of DEBUG1 and QUIET
+		case "DEBUG1":
+			p("DEBUG")
+		case "QUIET":
+			p("SILENT")
+		default:
+			p(name)
+		}
+	}},
 	stringKW("pidfile", "/run/gosshd.pid", func(c *config) *string { return &c.PidFile }),
 	// Not printed by sshd -T (it has no such line either); kept last.
 	stringKW("pamservicename", "sshd", func(c *config) *string { return &c.PamServiceName }),
