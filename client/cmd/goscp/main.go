@@ -19,8 +19,8 @@ import (
 
 	"github.com/pkg/sftp"
 
-	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/internal/sftpcli"
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
 
 const usage = `usage: goscp [-346ABCOpqRrsTv] [-c cipher] [-D sftp_server_path] [-F ssh_config]

@@ -20,8 +20,8 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/term"
 
-	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/internal/sftpcli"
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
 
 const usage = `usage: gosftp [-46AaCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher]

@@ -37,10 +37,10 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
-	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/keyagent"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/sshconfig"
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
 
 const usage = `usage: gossh-add [-cDdkLlqvXx] [-E fingerprint_hash] [-S provider] [-t life] [file ...]

@@ -36,10 +36,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sshstack/sshstack/client/internal/getopt"
 	"github.com/sshstack/sshstack/client/keyagent"
 	"github.com/sshstack/sshstack/hostkey"
 	"github.com/sshstack/sshstack/sshconfig"
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
 
 const usage = `usage: gossh-agent [-c | -s] [-Dd] [-a bind_address] [-E fingerprint_hash]

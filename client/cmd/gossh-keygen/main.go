@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sshstack/sshstack/client/internal/getopt"
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
 
 // flags is the parsed command line of ssh-keygen(1).

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/user"
 	"strings"
+
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
 
 // flags are the parsed command line of ssh(1).
@@ -65,13 +67,16 @@ const usage = `usage: gossh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b b
              [-p port] [-Q query_option] [-R address] [-S ctl_path] [-W host:port]
              [-w local_tun[:remote_tun]] destination [command [argument ...]]`
 
+// errStop ends the parsing at -V or -Q, which ssh runs there and then.
+var errStop = errors.New("stop")
+
 // parseFlags parses arguments the way ssh(1)'s getopt does: options
 // before the destination, flags combinable ("-vvv", "-p22"), and
 // everything after the destination is the remote command.
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{}
-	withArg := "BbcDEeFIiJLlmOopQRSWw"
-	known := "1246AaCGNqTtvfgkKMnPsVXxYy" + withArg
+	const withArg = "BbcDEeFIiJLlmOopQRSWw"
+	const known = "1246AaCGNqTtvfgkKMnPsVXxYy"
 	force := func(k, v string) {
 		if f.forced == nil {
 			f.forced = map[string]string{}
@@ -79,198 +84,177 @@ func parseFlags(args []string) (*flags, error) {
 		f.forced[k] = v
 	}
 	add := func(key, val string) { f.ordered = append(f.ordered, cliOpt{key: key, val: val}) }
-	i := 0
-	for i < len(args) {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			if f.destination != "" {
-				break
+	set := func(c byte, val string) error {
+		switch c {
+		case '1':
+			return fmt.Errorf("SSH protocol v.1 is no longer supported")
+		case '2', 'P':
+			// As ssh: -2 (protocol 2, the only one) and -P (the
+			// privileged source port of old) are accepted and do
+			// nothing.
+		case '4', '6':
+			f.family = string(c)
+			force("addressfamily", map[byte]string{'4': "inet", '6': "inet6"}[c])
+		case 'A':
+			f.agent = 1
+			force("forwardagent", "yes")
+		case 'a':
+			f.agent = -1
+			force("forwardagent", "no")
+		case 'C':
+			f.compress = true
+			force("compression", "yes")
+		case 'X':
+			f.x11 = 1
+			force("forwardx11", "yes")
+		case 'x':
+			f.x11 = -1
+			force("forwardx11", "no")
+		case 'Y':
+			// -Y turns ForwardX11 on and makes it trusted.
+			f.x11, f.x11Trusted = 2, true
+			force("forwardx11", "yes")
+			force("forwardx11trusted", "yes")
+		case 'G':
+			f.printG = true
+		case 'V', 'Q':
+			// As ssh: the first of -V and -Q ends the parsing, and
+			// the command does only that.
+			f.version, f.query = c == 'V', val
+			return errStop
+		case 'K':
+			// ssh's -K: GSSAPI authentication with the credentials
+			// forwarded; -k: not forwarded.
+			force("gssapiauthentication", "yes")
+			force("gssapidelegatecredentials", "yes")
+		case 'k':
+			force("gssapidelegatecredentials", "no")
+		case 'I':
+			// As ssh: -I is PKCS11Provider, over any -o.
+			force("pkcs11provider", val)
+		case 'f':
+			f.fork = true
+			force("forkafterauthentication", "yes")
+			force("stdinnull", "yes")
+		case 'n':
+			f.stdinNull = true
+			force("stdinnull", "yes")
+		case 'g':
+			force("gatewayports", "yes")
+		case 'b':
+			force("bindaddress", val)
+		case 'B':
+			force("bindinterface", val)
+		case 'e':
+			force("escapechar", val)
+		case 's':
+			if f.noCommand {
+				return fmt.Errorf("Cannot specify -s with -N/SessionType")
 			}
-			f.destination = a
-			f.destAt = len(f.ordered)
-			i++
+			f.subsystem = true
+		case 'w':
+			// Tunnel yes unless an -o Tunnel came first (ssh sets
+			// tun_open only if unset); TunnelDevice always.
+			f.tunnel = val
+			add("tunnel", "yes")
+			force("tunneldevice", val)
+		case 'N':
+			if f.subsystem {
+				return fmt.Errorf("Cannot specify -N with -s/SessionType")
+			}
+			f.noCommand = true
+			f.ttyState = "no" // ssh: no session, so no tty
+		case 'q':
+			f.quiet = true
+			force("loglevel", "QUIET")
+		case 'T':
+			f.noTTY = true
+			f.ttyState = "no"
+		case 't':
+			f.tty++
+			f.ttyState = map[bool]string{true: "force", false: "yes"}[f.ttyState == "yes" || f.ttyState == "force"]
+		case 'v':
+			f.verbose++
+			force("loglevel", []string{"", "DEBUG1", "DEBUG2", "DEBUG3"}[min(f.verbose, 3)])
+		case 'D':
+			f.dynamic = append(f.dynamic, val)
+			add("dynamicforward", val)
+		case 'E':
+			f.logFile = val
+		case 'y':
+			f.syslog = true
+		case 'F':
+			f.configFile = val
+		case 'i':
+			f.identities = append(f.identities, val)
+			add("identityfile", val)
+		case 'J':
+			if f.jump != "" {
+				return fmt.Errorf("Only a single -J option is permitted (use commas to separate multiple jump hops)")
+			}
+			f.jump = val
+			add("proxyjump", val)
+		case 'L':
+			f.local = append(f.local, val)
+			add("localforward", val)
+		case 'l':
+			f.login = val
+			add("user", val)
+		case 'o':
+			f.opts = append(f.opts, val)
+			f.ordered = append(f.ordered, cliOpt{raw: val})
+		case 'c':
+			// ssh(1): -c cipher_spec is Ciphers, -m mac_spec MACs;
+			// like -o they come before any configuration file.
+			f.opts = append(f.opts, "Ciphers="+val)
+			add("ciphers", val)
+		case 'm':
+			f.opts = append(f.opts, "MACs="+val)
+			add("macs", val)
+		case 'p':
+			f.port = val
+			add("port", val)
+		case 'R':
+			f.remote = append(f.remote, val)
+			add("remoteforward", val)
+		case 'W':
+			f.stdio = val
+			f.ttyState = "no"
+		case 'M':
+			// -M is ControlMaster yes, -MM ask.
+			f.master++
+			force("controlmaster", map[bool]string{true: "ask", false: "yes"}[f.master > 1])
+		case 'S':
+			add("controlpath", val)
+		case 'O':
+			if !muxCommands[val] {
+				return fmt.Errorf("Invalid multiplex command.")
+			}
+			f.muxCmd = val
+		default:
+			return fmt.Errorf("option -%c is not supported by gossh yet", c)
+		}
+		return nil
+	}
+	bad := func(msg string) error { return errors.New(msg) }
+	rest, err := getopt.Parse(args, known, withArg, set, bad)
+	if err == nil && len(rest) > 0 {
+		at := len(args) - len(rest)
+		afterDashes := at > 0 && args[at-1] == "--"
+		f.destination, f.destAt = rest[0], len(f.ordered)
+		rest = rest[1:]
+		if !afterDashes {
 			// ssh keeps parsing options after the destination.
-			continue
-		}
-		i++
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			if !strings.ContainsRune(known, rune(c)) {
-				return nil, fmt.Errorf("unknown option -- %c", c)
-			}
-			var val string
-			if strings.ContainsRune(withArg, rune(c)) {
-				if j+1 < len(a) {
-					val = a[j+1:]
-				} else if i < len(args) {
-					val = args[i]
-					i++
-				} else {
-					return nil, fmt.Errorf("option requires an argument -- %c", c)
-				}
-				j = len(a)
-			}
-			switch c {
-			case '1':
-				return nil, fmt.Errorf("SSH protocol v.1 is no longer supported")
-			case '2', 'P':
-				// As ssh: -2 (protocol 2, the only one) and -P (the
-				// privileged source port of old) are accepted and do
-				// nothing.
-			case '4', '6':
-				f.family = string(c)
-				force("addressfamily", map[byte]string{'4': "inet", '6': "inet6"}[c])
-			case 'A':
-				f.agent = 1
-				force("forwardagent", "yes")
-			case 'a':
-				f.agent = -1
-				force("forwardagent", "no")
-			case 'C':
-				f.compress = true
-				force("compression", "yes")
-			case 'X':
-				f.x11 = 1
-				force("forwardx11", "yes")
-			case 'x':
-				f.x11 = -1
-				force("forwardx11", "no")
-			case 'Y':
-				// -Y turns ForwardX11 on and makes it trusted.
-				f.x11, f.x11Trusted = 2, true
-				force("forwardx11", "yes")
-				force("forwardx11trusted", "yes")
-			case 'G':
-				f.printG = true
-			case 'V', 'Q':
-				// As ssh: the first of -V and -Q ends the parsing, and
-				// the command does only that.
-				f.version, f.query = c == 'V', val
-				return f, nil
-			case 'K':
-				// ssh's -K: GSSAPI authentication with the credentials
-				// forwarded; -k: not forwarded.
-				force("gssapiauthentication", "yes")
-				force("gssapidelegatecredentials", "yes")
-			case 'k':
-				force("gssapidelegatecredentials", "no")
-			case 'I':
-				// As ssh: -I is PKCS11Provider, over any -o.
-				force("pkcs11provider", val)
-			case 'f':
-				f.fork = true
-				force("forkafterauthentication", "yes")
-				force("stdinnull", "yes")
-			case 'n':
-				f.stdinNull = true
-				force("stdinnull", "yes")
-			case 'g':
-				force("gatewayports", "yes")
-			case 'b':
-				force("bindaddress", val)
-			case 'B':
-				force("bindinterface", val)
-			case 'e':
-				force("escapechar", val)
-			case 's':
-				if f.noCommand {
-					return nil, fmt.Errorf("Cannot specify -s with -N/SessionType")
-				}
-				f.subsystem = true
-			case 'w':
-				// Tunnel yes unless an -o Tunnel came first (ssh sets
-				// tun_open only if unset); TunnelDevice always.
-				f.tunnel = val
-				add("tunnel", "yes")
-				force("tunneldevice", val)
-			case 'N':
-				if f.subsystem {
-					return nil, fmt.Errorf("Cannot specify -N with -s/SessionType")
-				}
-				f.noCommand = true
-				f.ttyState = "no" // ssh: no session, so no tty
-			case 'q':
-				f.quiet = true
-				force("loglevel", "QUIET")
-			case 'T':
-				f.noTTY = true
-				f.ttyState = "no"
-			case 't':
-				f.tty++
-				f.ttyState = map[bool]string{true: "force", false: "yes"}[f.ttyState == "yes" || f.ttyState == "force"]
-			case 'v':
-				f.verbose++
-				force("loglevel", []string{"", "DEBUG1", "DEBUG2", "DEBUG3"}[min(f.verbose, 3)])
-			case 'D':
-				f.dynamic = append(f.dynamic, val)
-				add("dynamicforward", val)
-			case 'E':
-				f.logFile = val
-			case 'y':
-				f.syslog = true
-			case 'F':
-				f.configFile = val
-			case 'i':
-				f.identities = append(f.identities, val)
-				add("identityfile", val)
-			case 'J':
-				if f.jump != "" {
-					return nil, fmt.Errorf("Only a single -J option is permitted (use commas to separate multiple jump hops)")
-				}
-				f.jump = val
-				add("proxyjump", val)
-			case 'L':
-				f.local = append(f.local, val)
-				add("localforward", val)
-			case 'l':
-				f.login = val
-				add("user", val)
-			case 'o':
-				f.opts = append(f.opts, val)
-				f.ordered = append(f.ordered, cliOpt{raw: val})
-			case 'c':
-				// ssh(1): -c cipher_spec is Ciphers, -m mac_spec MACs;
-				// like -o they come before any configuration file.
-				f.opts = append(f.opts, "Ciphers="+val)
-				add("ciphers", val)
-			case 'm':
-				f.opts = append(f.opts, "MACs="+val)
-				add("macs", val)
-			case 'p':
-				f.port = val
-				add("port", val)
-			case 'R':
-				f.remote = append(f.remote, val)
-				add("remoteforward", val)
-			case 'W':
-				f.stdio = val
-				f.ttyState = "no"
-			case 'M':
-				// -M is ControlMaster yes, -MM ask.
-				f.master++
-				force("controlmaster", map[bool]string{true: "ask", false: "yes"}[f.master > 1])
-			case 'S':
-				add("controlpath", val)
-			case 'O':
-				if !muxCommands[val] {
-					return nil, fmt.Errorf("Invalid multiplex command.")
-				}
-				f.muxCmd = val
-			default:
-				return nil, fmt.Errorf("option -%c is not supported by gossh yet", c)
-			}
+			rest, err = getopt.Parse(rest, known, withArg, set, bad)
 		}
 	}
-	if f.destination == "" && i < len(args) {
-		f.destination = args[i]
-		f.destAt = len(f.ordered)
-		i++
+	if errors.Is(err, errStop) {
+		return f, nil
 	}
-	f.command = args[i:]
+	if err != nil {
+		return nil, err
+	}
+	f.command = rest
 	if f.destination == "" {
 		return nil, fmt.Errorf("no destination")
 	}

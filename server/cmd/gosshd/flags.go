@@ -9,7 +9,11 @@ import (
 
 	"github.com/sshstack/sshstack/packet"
 	"github.com/sshstack/sshstack/sshconfig"
+	"github.com/sshstack/sshstack/sshconfig/getopt"
 )
+
+// errVersion stops the parsing at -V, as sshd prints its version there.
+var errVersion = errors.New("-V")
 
 // sshdUsage is sshd 9.2's usage message, with gosshd's name.
 const sshdUsage = `usage: gosshd [-46DdeiqTtV] [-C connection_spec] [-c host_cert_file]
@@ -18,10 +22,10 @@ const sshdUsage = `usage: gosshd [-46DdeiqTtV] [-C connection_spec] [-c host_cer
 
 // flags are gosshd's command line, read as sshd 9.2 reads its own with
 // getopt (C:E:b:c:f:g:h:k:o:p:u: and 46DQTdeiqrtV, less its internal
-// -R): letters may be
-// combined ("-De", "-ddd"), an argument may follow its letter in the
-// same word ("-p2222") or be the next word, and the flags that set a
-// keyword become -o options, which come before the file as sshd's do.
+// -R; package sshconfig/getopt): letters may be combined ("-De",
+// "-ddd"), an argument may follow its letter in the same word
+// ("-p2222") or be the next word, and the flags that set a keyword
+// become -o options, which come before the file as sshd's do.
 type flags struct {
 	opts      []string // -o, and the keywords -4 -6 -c -g -h -p -q -d set
 	file      string   // -f
@@ -41,94 +45,78 @@ const defaultUtmpLen = 65
 func parseFlags(args []string) (*flags, error) {
 	f := &flags{file: "/etc/ssh/sshd_config", utmpLen: defaultUtmpLen}
 	const withArg = "CEbcfghkopu"
-	const known = "46DQTdeiqrtV" + withArg
+	const known = "46DQTdeiqrtV"
 	var ports, keys []string
 	level := "" // -q and -d set it directly, over any -o, as sshd
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			return nil, fmt.Errorf("Extra argument %s.", a)
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			if !strings.ContainsRune(known, rune(c)) {
-				return nil, fmt.Errorf("unknown option -- %c", c)
+	set := func(c byte, val string) error {
+		switch c {
+		case '4':
+			f.opts = append(f.opts, "AddressFamily=inet")
+		case '6':
+			f.opts = append(f.opts, "AddressFamily=inet6")
+		case 'C':
+			f.testSpecs = append(f.testSpecs, val)
+		case 'c':
+			f.opts = append(f.opts, "HostCertificate="+val)
+		case 'D':
+			// gosshd never detaches.
+		case 'd':
+			f.debug++
+			f.toStderr = true
+			level = []string{"DEBUG1", "DEBUG2", "DEBUG3"}[min(f.debug, 3)-1]
+		case 'E':
+			f.logFile = val
+		case 'e':
+			f.toStderr = true
+		case 'f':
+			f.file = val
+		case 'g':
+			if _, err := sshconfig.ParseTime(val); err != nil {
+				return errors.New("Invalid login grace time.")
 			}
-			var val string
-			if strings.ContainsRune(withArg, rune(c)) {
-				switch {
-				case j+1 < len(a):
-					val = a[j+1:]
-				case i+1 < len(args):
-					i++
-					val = args[i]
-				default:
-					return nil, fmt.Errorf("option requires an argument -- %c", c)
-				}
-				j = len(a)
+			f.opts = append(f.opts, "LoginGraceTime="+val)
+		case 'h':
+			keys = append(keys, val)
+		case 'i':
+			return errors.New("inetd mode (-i) is not supported by gosshd")
+		case 'o':
+			f.opts = append(f.opts, val)
+		case 'p':
+			ports = append(ports, val)
+		case 'q':
+			level = "QUIET"
+		case 'T':
+			f.dump = true
+		case 't':
+			f.test = true
+		case 'u':
+			// As sshd's strtonum: a value that is not a number is 0.
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				n = 0
 			}
-			switch c {
-			case '4':
-				f.opts = append(f.opts, "AddressFamily=inet")
-			case '6':
-				f.opts = append(f.opts, "AddressFamily=inet6")
-			case 'C':
-				f.testSpecs = append(f.testSpecs, val)
-			case 'c':
-				f.opts = append(f.opts, "HostCertificate="+val)
-			case 'D':
-				// gosshd never detaches.
-			case 'd':
-				f.debug++
-				f.toStderr = true
-				level = []string{"DEBUG1", "DEBUG2", "DEBUG3"}[min(f.debug, 3)-1]
-			case 'E':
-				f.logFile = val
-			case 'e':
-				f.toStderr = true
-			case 'f':
-				f.file = val
-			case 'g':
-				if _, err := sshconfig.ParseTime(val); err != nil {
-					return nil, errors.New("Invalid login grace time.")
-				}
-				f.opts = append(f.opts, "LoginGraceTime="+val)
-			case 'h':
-				keys = append(keys, val)
-			case 'i':
-				return nil, errors.New("inetd mode (-i) is not supported by gosshd")
-			case 'o':
-				f.opts = append(f.opts, val)
-			case 'p':
-				ports = append(ports, val)
-			case 'q':
-				level = "QUIET"
-			case 'T':
-				f.dump = true
-			case 't':
-				f.test = true
-			case 'u':
-				// As sshd's strtonum: a value that is not a number is 0.
-				n, err := strconv.Atoi(val)
-				if err != nil {
-					n = 0
-				}
-				if n < 0 || n > defaultUtmpLen {
-					return nil, errors.New("Invalid utmp length.")
-				}
-				f.utmpLen = n
-			case 'V':
-				f.version = true
-				return f, nil
-			case 'b', 'k', 'Q', 'r':
-				// Options of old sshd versions that 9.2 still accepts
-				// and ignores (-b bits, -k key regeneration time, -Q, -r).
+			if n < 0 || n > defaultUtmpLen {
+				return errors.New("Invalid utmp length.")
 			}
+			f.utmpLen = n
+		case 'V':
+			f.version = true
+			return errVersion
+		case 'b', 'k', 'Q', 'r':
+			// Options of old sshd versions that 9.2 still accepts
+			// and ignores (-b bits, -k key regeneration time, -Q, -r).
 		}
+		return nil
+	}
+	rest, err := getopt.Parse(args, known, withArg, set, func(msg string) error { return errors.New(msg) })
+	if errors.Is(err, errVersion) {
+		return f, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("Extra argument %s.", rest[0])
 	}
 	if level != "" {
 		f.opts = append([]string{"LogLevel=" + level}, f.opts...)

@@ -1,7 +1,8 @@
 // Package getopt walks a command line as getopt(3) does for OpenSSH's
-// commands, which gossh's companions copy: single-letter flags that may be
-// grouped (-rp), an argument glued on (-P22) or in the next word (-P 22),
-// and "--" or the first word not starting with '-' ending the flags.
+// commands, which gossh's companions and gosshd copy: single-letter
+// flags that may be grouped (-rp), an argument glued on (-P22) or in the
+// next word (-P 22), and "--" or the first word not starting with '-'
+// ending the flags.
 package getopt
 
 import "strings"
