@@ -37,6 +37,7 @@ type flags struct {
 	testSpecs []string // -C
 	utmpLen   int      // -u: the longest host name kept in utmp and lastlog
 	version   bool     // -V
+	inetd     bool     // -i: one connection on stdin and stdout
 }
 
 // defaultUtmpLen is sshd's utmp_len: HOST_NAME_MAX + 1.
@@ -78,7 +79,7 @@ func parseFlags(args []string) (*flags, error) {
 		case 'h':
 			keys = append(keys, val)
 		case 'i':
-			return errors.New("inetd mode (-i) is not supported by gosshd")
+			f.inetd = true
 		case 'o':
 			f.opts = append(f.opts, val)
 		case 'p':

@@ -27,6 +27,9 @@ func TestParseFlags(t *testing.T) {
 	if f, err := parseFlags([]string{"-b", "1024", "-k10", "-Q", "-r", "-6q"}); err != nil || !slices.Equal(f.opts, []string{"LogLevel=QUIET", "AddressFamily=inet6"}) {
 		t.Errorf("old flags: %+v %v", f, err)
 	}
+	if f, err := parseFlags([]string{"-ie"}); err != nil || !f.inetd || !f.toStderr {
+		t.Errorf("-ie: %+v %v", f, err)
+	}
 	if f, err := parseFlags([]string{"-V", "-Z"}); err != nil || !f.version {
 		t.Errorf("-V: %+v %v", f, err)
 	}
@@ -36,7 +39,6 @@ func TestParseFlags(t *testing.T) {
 	for args, msg := range map[string]string{
 		"-Z": "unknown option -- Z", "-t extra": "Extra argument extra.", "-f": "option requires an argument -- f",
 		"-g 5x": "Invalid login grace time.", "-u 66": "Invalid utmp length.", "-R": "unknown option -- R",
-		"-i": "inetd mode (-i) is not supported by gosshd",
 	} {
 		if _, err := parseFlags(strings.Fields(args)); err == nil || err.Error() != msg {
 			t.Errorf("%s: %v, want %q", args, err, msg)

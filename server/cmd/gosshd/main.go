@@ -149,6 +149,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 	}
+	if f.inetd {
+		return serveInetd(srv, os.Stdin, os.Stdout)
+	}
 	return serve(srv, cfg, f.debug > 0, stderr)
 }
 

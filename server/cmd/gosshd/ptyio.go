@@ -8,14 +8,15 @@ import (
 	"github.com/creack/pty"
 )
 
-// pollable returns a non-blocking duplicate of the pty master that Go's
-// poller manages, so that a read deadline can end a pending Read. The
-// master pty.Open returns is in blocking mode (creack/pty calls Fd on it),
-// and closing a blocking file does not interrupt a Read in progress: a
-// background job that keeps the tty open would then hold the session
-// until it exits. The caller closes both files.
-func pollable(ptmx *os.File) (*os.File, error) {
-	fd, err := syscall.Dup(int(ptmx.Fd()))
+// pollable returns a non-blocking duplicate of f that Go's poller
+// manages, so that a read deadline can end a pending Read: the pty master
+// (pty.Open returns it in blocking mode, creack/pty calls Fd on it), and
+// -i's standard input and output. Closing a blocking file does not
+// interrupt a Read in progress: a background job that keeps the tty open
+// would then hold the session until it exits. The caller closes both
+// files.
+func pollable(f *os.File) (*os.File, error) {
+	fd, err := syscall.Dup(int(f.Fd()))
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +25,7 @@ func pollable(ptmx *os.File) (*os.File, error) {
 		syscall.Close(fd)
 		return nil, err
 	}
-	return os.NewFile(uintptr(fd), ptmx.Name()), nil
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // setWinsize sets the terminal size through SyscallConn, which, unlike
