@@ -62,7 +62,7 @@ type flags struct {
 
 const usage = `usage: gossh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]
              [-D [bind_address:]port] [-E log_file] [-e escape_char]
-             [-c cipher_spec] [-F configfile] [-i identity_file] [-J destination]
+             [-c cipher_spec] [-F configfile] [-I pkcs11] [-i identity_file] [-J destination]
              [-L address] [-l login_name] [-m mac_spec] [-O ctl_cmd] [-o option]
              [-p port] [-Q query_option] [-R address] [-S ctl_path] [-W host:port]
              [-w local_tun[:remote_tun]] destination [command [argument ...]]`
