@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sshstack/sshstack/wire/wiretest"
 )
 
 // sshQueries are the names OpenSSH 9.2's ssh -Q help prints (Debian 12).
@@ -65,7 +67,7 @@ func TestQuery(t *testing.T) {
 	}
 
 	if _, err := exec.LookPath("ssh"); err != nil {
-		t.Skip("no OpenSSH ssh")
+		wiretest.MissingPeer(t, "no OpenSSH ssh")
 	}
 	sshQ := func(q string) []string {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sshstack/sshstack/wire/wiretest"
 )
 
 // TestParseFlags reads gosshd's command line as sshd 9.2's getopt does:
@@ -80,12 +82,12 @@ func TestRecordHost(t *testing.T) {
 func TestFlagsAgainstSSHD(t *testing.T) {
 	const sshd = "/usr/sbin/sshd"
 	if _, err := os.Stat(sshd); err != nil {
-		t.Skip("no OpenSSH sshd")
+		wiretest.MissingPeer(t, "no OpenSSH sshd")
 	}
 	dir := t.TempDir()
 	hk := filepath.Join(dir, "hk")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk).CombinedOutput(); err != nil {
-		t.Skipf("ssh-keygen: %v %s", err, out)
+		wiretest.MissingPeer(t, "ssh-keygen: %v %s", err, out)
 	}
 	cfg := writeConfig(t, "HostKey "+hk+"\nLogLevel INFO\n")
 	keywords := []string{"addressfamily", "logingracetime", "loglevel", "port", "hostkey", "listenaddress"}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/sshstack/sshstack/userauth"
 	"github.com/sshstack/sshstack/wire"
+
+	"github.com/sshstack/sshstack/wire/wiretest"
 )
 
 // sshdMatchKeywords are the keywords OpenSSH 9.2's sshd accepts inside
@@ -71,12 +73,12 @@ func TestMatchKeywordsAsSSHD(t *testing.T) {
 
 	const sshd = "/usr/sbin/sshd"
 	if _, err := os.Stat(sshd); err != nil {
-		t.Skip("no OpenSSH sshd")
+		wiretest.MissingPeer(t, "no OpenSSH sshd")
 	}
 	dir := t.TempDir()
 	hk := filepath.Join(dir, "hk")
 	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk).CombinedOutput(); err != nil {
-		t.Skipf("ssh-keygen: %v %s", err, out)
+		wiretest.MissingPeer(t, "ssh-keygen: %v %s", err, out)
 	}
 	for _, name := range sshdMatchKeywords {
 		v := tableEveryKeyword[name]
